@@ -1,0 +1,29 @@
+"""The assessor contract: decide from the history whether a running trial should stop early."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from ..history import History, Trial
+
+
+class AssessorError(ValueError):
+    """Bad classArgs; the message names the key."""
+
+
+class Assessor(ABC):
+    """Base class of every assessor.
+
+    should_stop is called each time a running trial reports a new intermediate result; trial holds
+    its results so far, history every trial of the experiment. An exception raised here is logged by
+    the manager and the trial goes on.
+    """
+
+    def __init__(self, optimize_mode: str = "maximize") -> None:
+        if optimize_mode not in ("maximize", "minimize"):
+            raise AssessorError(f"optimize_mode must be 'maximize' or 'minimize', got {optimize_mode!r}")
+        self.optimize_mode = optimize_mode
+
+    @abstractmethod
+    def should_stop(self, trial: Trial, history: History) -> bool:
+        """True to stop the trial now (it ends EARLY_STOPPED)."""

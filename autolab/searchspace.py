@@ -1,0 +1,353 @@
+"""NNI search spaces: parse and validate, flatten for the tuners, sample, enumerate.
+
+A space is a dict {name: {"_type": T, "_value": V}}. A "choice" option may be a dict with a
+"_name" key and more parameters inside it: a nested branch whose parameters exist only when that
+option is chosen. Parameters are returned in NNI's shape: a chosen branch is {"_name": ..., inner}.
+
+For the tuners the space is flattened into Dims: one per parameter, each knowing the choice option
+(parent key and index) that makes it active, parents before children.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+NUMERIC_TYPES = {
+    # type: (arity, bounded)
+    "randint": (2, True),
+    "uniform": (2, True),
+    "quniform": (3, True),
+    "loguniform": (2, True),
+    "qloguniform": (3, True),
+    "normal": (2, False),
+    "qnormal": (3, False),
+    "lognormal": (2, False),
+    "qlognormal": (3, False),
+}
+TYPES = {"choice", *NUMERIC_TYPES}
+
+
+class SearchSpaceError(ValueError):
+    """The search space is invalid; the message names the parameter."""
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One parameter of the flattened space."""
+
+    key: str  # unique flat key, e.g. "optimizer" or "model/cnn/kernel"
+    name: str  # its name in its own dict
+    type: str
+    args: tuple[float, ...] = ()  # numeric types: _value as floats
+    choices: tuple[Any, ...] = ()  # choice: the option values (a nested branch by its _name)
+    parent: str | None = None  # key of the choice Dim whose option activates this one
+    parent_index: int | None = None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type == "choice"
+
+    @property
+    def is_log(self) -> bool:
+        return self.type in ("loguniform", "qloguniform", "lognormal", "qlognormal")
+
+    @property
+    def is_normal(self) -> bool:
+        return self.type in ("normal", "qnormal", "lognormal", "qlognormal")
+
+    @property
+    def q(self) -> float | None:
+        return self.args[2] if self.type.startswith("q") else None
+
+    @property
+    def is_integer(self) -> bool:
+        """Values are whole numbers (randint, or q types whose bounds and q are integers)."""
+        if self.type == "randint":
+            return True
+        return self.q is not None and all(float(a).is_integer() for a in self.args)
+
+    @property
+    def low(self) -> float:
+        """Lower bound in the sampling space (log space for log types); normal: mu - 3 sigma."""
+        if self.is_normal:
+            return self.args[0] - 3 * self.args[1]
+        return math.log(self.args[0]) if self.is_log else self.args[0]
+
+    @property
+    def high(self) -> float:
+        if self.is_normal:
+            return self.args[0] + 3 * self.args[1]
+        return math.log(self.args[1]) if self.is_log else self.args[1]
+
+    def from_internal(self, x: float) -> float | int:
+        """Map a point of the sampling space (log space for log types) to a parameter value."""
+        value = math.exp(x) if self.is_log else x
+        if self.type == "randint":
+            return int(min(max(math.floor(value), self.args[0]), self.args[1] - 1))
+        q = self.q
+        if q is not None:
+            value = round(value / q) * q
+            if not self.is_normal:
+                value = min(max(value, self.args[0]), self.args[1])
+        elif not self.is_normal:
+            value = min(max(value, self.args[0]), self.args[1])
+        if self.is_integer:
+            return int(round(value))
+        return value
+
+    def to_internal(self, value: float) -> float:
+        """The sampling-space coordinate of a parameter value (inverse of from_internal)."""
+        if self.type == "randint":
+            return float(value) + 0.5
+        return math.log(max(value, 1e-300)) if self.is_log else float(value)
+
+    def sample(self, rng: random.Random) -> Any:
+        """A random value with NNI's distribution (a choice returns the option index)."""
+        if self.is_choice:
+            return rng.randrange(len(self.choices))
+        if self.type == "randint":
+            return rng.randrange(int(self.args[0]), int(self.args[1]))
+        if self.is_normal:
+            x = rng.gauss(self.args[0], self.args[1])
+        else:
+            x = rng.uniform(self.low, self.high)
+        return self.from_internal(x)
+
+    def grid_values(self) -> list[Any] | None:
+        """Every value, when the parameter can be enumerated; None when it cannot."""
+        if self.is_choice:
+            return list(range(len(self.choices)))
+        if self.type == "randint":
+            return list(range(int(self.args[0]), int(self.args[1])))
+        q = self.q
+        if q is not None and not self.is_normal:
+            low, high = self.args[0], self.args[1]
+            values = {self.from_internal(self.to_internal(low))}
+            k = math.ceil(low / q)
+            while k * q <= high + 1e-12:
+                values.add(self.from_internal(self.to_internal(k * q)))
+                k += 1
+            values.add(self.from_internal(self.to_internal(high)))
+            return sorted(values)
+        return None
+
+
+class SearchSpace:
+    """A validated search space."""
+
+    def __init__(self, space: dict[str, Any], source: str = "search space") -> None:
+        self.raw = space
+        self.source = source
+        self.dims: list[Dim] = []
+        if not isinstance(space, dict):
+            raise SearchSpaceError(f"{source}: must be a JSON object of parameters, got {type(space).__name__}")
+        self._parse(space, prefix="", parent=None, parent_index=None)
+        self.by_key = {d.key: d for d in self.dims}
+
+    # -- parsing ---------------------------------------------------------------------------
+    def _parse(self, space: dict[str, Any], prefix: str, parent: str | None, parent_index: int | None) -> None:
+        for name, spec in space.items():
+            if name == "_name" and parent is not None:
+                continue
+            key = f"{prefix}{name}"
+            where = f"{self.source}: parameter '{key}'"
+            if not isinstance(spec, dict) or "_type" not in spec or "_value" not in spec:
+                raise SearchSpaceError(f'{where}: expected {{"_type": ..., "_value": [...]}}, got {spec!r}')
+            extra = set(spec) - {"_type", "_value"}
+            if extra:
+                raise SearchSpaceError(f"{where}: unknown key(s) {sorted(extra)}")
+            kind, value = spec["_type"], spec["_value"]
+            if kind not in TYPES:
+                raise SearchSpaceError(f"{where}: unknown _type {kind!r} (known: {', '.join(sorted(TYPES))})")
+            if not isinstance(value, list):
+                raise SearchSpaceError(f"{where}: _value must be a list, got {value!r}")
+            if kind == "choice":
+                self._parse_choice(key, name, value, where, parent, parent_index)
+            else:
+                self.dims.append(Dim(key, name, kind, self._numeric_args(kind, value, where), (), parent, parent_index))
+
+    def _parse_choice(self, key: str, name: str, options: list[Any], where: str,
+                      parent: str | None, parent_index: int | None) -> None:
+        if not options:
+            raise SearchSpaceError(f"{where}: choice has an empty _value")
+        shown: list[Any] = []
+        branch_names: set[str] = set()
+        for option in options:
+            if isinstance(option, dict) and "_name" in option:
+                branch = option["_name"]
+                if branch in branch_names:
+                    raise SearchSpaceError(f"{where}: two nested options are named {branch!r}")
+                branch_names.add(branch)
+            shown.append(option)
+        self.dims.append(Dim(key, name, "choice", (), tuple(_freeze(o) for o in shown), parent, parent_index))
+        for index, option in enumerate(options):
+            if isinstance(option, dict) and "_name" in option:
+                self._parse(option, prefix=f"{key}/{option['_name']}/", parent=key, parent_index=index)
+
+    @staticmethod
+    def _numeric_args(kind: str, value: list[Any], where: str) -> tuple[float, ...]:
+        arity, bounded = NUMERIC_TYPES[kind]
+        if len(value) != arity:
+            raise SearchSpaceError(f"{where}: {kind} takes {arity} numbers in _value, got {len(value)}: {value!r}")
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise SearchSpaceError(f"{where}: {kind} _value must hold finite numbers, got {value!r}")
+        args = tuple(float(v) for v in value)
+        if bounded:
+            low, high = args[0], args[1]
+            if low >= high:
+                raise SearchSpaceError(f"{where}: {kind} needs low < high, got {value!r}")
+            if kind in ("loguniform", "qloguniform") and low <= 0:
+                raise SearchSpaceError(f"{where}: {kind} needs low > 0, got {value!r}")
+            if kind == "randint" and not (low.is_integer() and high.is_integer()):
+                raise SearchSpaceError(f"{where}: randint bounds must be integers, got {value!r}")
+        elif args[1] <= 0:
+            raise SearchSpaceError(f"{where}: {kind} needs sigma > 0, got {value!r}")
+        if arity == 3 and args[2] <= 0:
+            raise SearchSpaceError(f"{where}: {kind} needs q > 0, got {value!r}")
+        return args
+
+    # -- flat assignments <-> NNI parameters --------------------------------------------------
+    def is_active(self, dim: Dim, flat: dict[str, Any]) -> bool:
+        """Whether dim is present under the choices made in flat (choice values are indices)."""
+        while dim.parent is not None:
+            if flat.get(dim.parent) != dim.parent_index:
+                return False
+            dim = self.by_key[dim.parent]
+        return True
+
+    def to_parameters(self, flat: dict[str, Any]) -> dict[str, Any]:
+        """NNI-shaped parameters from a flat assignment {key: value, choice key: option index}."""
+        return self._build(self.raw, "", flat)
+
+    def _build(self, space: dict[str, Any], prefix: str, flat: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, spec in space.items():
+            if name == "_name":
+                continue
+            key = f"{prefix}{name}"
+            dim = self.by_key[key]
+            if dim.is_choice:
+                option = spec["_value"][flat[key]]
+                if isinstance(option, dict) and "_name" in option:
+                    inner = self._build(option, f"{key}/{option['_name']}/", flat)
+                    out[name] = {"_name": option["_name"], **inner}
+                else:
+                    out[name] = option
+            else:
+                out[name] = flat[key]
+        return out
+
+    def to_flat(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The flat assignment of NNI-shaped parameters (inverse of to_parameters).
+
+        Raises SearchSpaceError when a value is not in the space (e.g. history from another space).
+        """
+        flat: dict[str, Any] = {}
+        self._flatten(self.raw, "", params, flat)
+        return flat
+
+    def _flatten(self, space: dict[str, Any], prefix: str, params: dict[str, Any], flat: dict[str, Any]) -> None:
+        for name, spec in space.items():
+            if name == "_name":
+                continue
+            key = f"{prefix}{name}"
+            if name not in params:
+                raise SearchSpaceError(f"{self.source}: parameters {params!r} lack '{key}'")
+            value = params[name]
+            dim = self.by_key[key]
+            if not dim.is_choice:
+                flat[key] = value
+                continue
+            for index, option in enumerate(spec["_value"]):
+                if isinstance(option, dict) and "_name" in option:
+                    if isinstance(value, dict) and value.get("_name") == option["_name"]:
+                        flat[key] = index
+                        self._flatten(option, f"{key}/{option['_name']}/", value, flat)
+                        break
+                elif _freeze(option) == _freeze(value):
+                    flat[key] = index
+                    break
+            else:
+                raise SearchSpaceError(f"{self.source}: {value!r} is not an option of '{key}'")
+
+    # -- sampling and enumeration --------------------------------------------------------------
+    def sample_flat(self, rng: random.Random) -> dict[str, Any]:
+        flat: dict[str, Any] = {}
+        for dim in self.dims:  # parents come before children
+            if self.is_active(dim, flat):
+                flat[dim.key] = dim.sample(rng)
+        return flat
+
+    def sample(self, rng: random.Random) -> dict[str, Any]:
+        """Random parameters with NNI's distributions."""
+        return self.to_parameters(self.sample_flat(rng))
+
+    def grid(self, continuous: dict[str, list[Any]] | None = None) -> Iterator[dict[str, Any]]:
+        """Every combination (flat assignments), nested branches expanded only when chosen.
+
+        continuous gives the values to use for parameters that cannot be enumerated; without it,
+        such a parameter raises SearchSpaceError naming it.
+        """
+        continuous = continuous or {}
+        for dim in self.dims:
+            if dim.grid_values() is None and dim.key not in continuous:
+                raise SearchSpaceError(
+                    f"{self.source}: parameter '{dim.key}' ({dim.type}) cannot be enumerated by grid search; "
+                    "use choice, randint, quniform or qloguniform"
+                )
+        yield from self._grid_level(None, None, continuous)
+
+    def _grid_level(self, parent: str | None, parent_index: int | None,
+                    continuous: dict[str, list[Any]]) -> Iterator[dict[str, Any]]:
+        level = [d for d in self.dims if d.parent == parent and d.parent_index == parent_index]
+        per_dim: list[list[dict[str, Any]]] = []
+        for dim in level:
+            options: list[dict[str, Any]] = []
+            values = dim.grid_values()
+            for value in values if values is not None else continuous[dim.key]:
+                if dim.is_choice:
+                    options.extend({dim.key: value, **sub} for sub in self._grid_level(dim.key, value, continuous))
+                else:
+                    options.append({dim.key: value})
+            per_dim.append(options)
+        for combo in itertools.product(*per_dim):
+            merged: dict[str, Any] = {}
+            for part in combo:
+                merged.update(part)
+            yield merged
+
+    def grid_size(self) -> int:
+        return sum(1 for _ in self.grid())
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable, comparable form of a JSON value (so options can be compared and set)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def parse(space: dict[str, Any], source: str = "search space") -> SearchSpace:
+    return SearchSpace(space, source)
+
+
+def load(path: str) -> SearchSpace:
+    """Read a search_space.json (json5: comments and trailing commas allowed) and validate it."""
+    import json5
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = json5.load(fh)
+    except OSError as exc:
+        raise SearchSpaceError(f"{path}: cannot read search space: {exc.strerror}") from None
+    except ValueError as exc:
+        raise SearchSpaceError(f"{path}: not valid JSON: {exc}") from None
+    return SearchSpace(raw, source=str(path))

@@ -1,0 +1,82 @@
+"""The trial SDK: what a trial script calls. Standard library only: every trial pays its import.
+
+Inside an experiment the manager sets AUTOLAB_TRIAL_DIR; parameters come from parameter.json there
+and each report appends one line to metrics.jsonl. Outside an experiment (standalone) the
+parameters are {} and reports are printed, as NNI does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from . import protocol
+
+_params: dict[str, Any] | None = None
+_intermediate_seq = 0
+_final_reported = False
+
+
+def _trial_dir() -> str | None:
+    return os.environ.get(protocol.ENV_TRIAL_DIR) or None
+
+
+def get_next_parameter() -> dict[str, Any]:
+    """The hyper-parameters chosen for this trial ({} when run standalone)."""
+    global _params
+    if _params is None:
+        directory = _trial_dir()
+        if directory is None:
+            _params = {}
+        else:
+            with open(os.path.join(directory, protocol.PARAMETER_FILE), encoding="utf-8") as fh:
+                _params = json.load(fh)
+    return _params
+
+
+def get_current_parameter(tag: str | None = None) -> Any:
+    """The parameters already fetched (or one of them by name), as NNI's function of that name."""
+    params = get_next_parameter()
+    return params if tag is None else params[tag]
+
+
+def _append(kind: str, seq: int, metric: Any) -> None:
+    line = protocol.metric_line(kind, seq, metric)
+    directory = _trial_dir()
+    if directory is None:
+        label = "Final result" if kind == protocol.FINAL else f"Intermediate result (index {seq})"
+        print(f"[autolab standalone] {label}: {protocol.plain_json(metric)}", file=sys.stdout, flush=True)
+        return
+    with open(os.path.join(directory, protocol.METRICS_FILE), "a", encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+
+
+def report_intermediate_result(metric: Any) -> None:
+    """Report a result during training: a number, or a dict whose 'default' key is the number."""
+    global _intermediate_seq
+    _append(protocol.PERIODICAL, _intermediate_seq, metric)
+    _intermediate_seq += 1
+
+
+def report_final_result(metric: Any) -> None:
+    """Report the trial's result: a number, or a dict whose 'default' key is the number."""
+    global _final_reported
+    if _final_reported:
+        raise RuntimeError("report_final_result() was already called in this trial")
+    _append(protocol.FINAL, 0, metric)
+    _final_reported = True
+
+
+def get_experiment_id() -> str:
+    return os.environ.get(protocol.ENV_EXPERIMENT_ID, "STANDALONE")
+
+
+def get_trial_id() -> str:
+    return os.environ.get(protocol.ENV_TRIAL_ID, "STANDALONE")
+
+
+def get_sequence_id() -> int:
+    return int(os.environ.get(protocol.ENV_SEQUENCE_ID, "0"))

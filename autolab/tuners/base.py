@@ -1,0 +1,77 @@
+"""The tuner contract: suggest parameters from the history alone.
+
+A tuner is built with the search space and NNI's classArgs, and asked `suggest(history)` each time a
+trial slot is free. The history holds every trial (finished and running) with its parameters and
+results; a tuner keeps no state it could not rebuild from it, so resume is reopening the store.
+Running trials are in the history, so parallel suggestions can avoid each other.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from ..history import History, Trial
+from ..searchspace import TYPES, SearchSpace, SearchSpaceError
+
+
+class NoMoreTrials(Exception):
+    """The tuner has nothing left to suggest (e.g. the grid is exhausted)."""
+
+
+class TunerError(ValueError):
+    """Bad classArgs or a search space the tuner cannot handle; the message names the key."""
+
+
+class Tuner(ABC):
+    """Base class of every tuner."""
+
+    #: the search space _types this tuner handles; others fail at construction
+    supported_types: ClassVar[frozenset[str]] = frozenset(TYPES)
+    #: whether nested choice is handled
+    supports_nested: ClassVar[bool] = True
+
+    def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None) -> None:
+        if optimize_mode not in ("maximize", "minimize"):
+            raise TunerError(f"optimize_mode must be 'maximize' or 'minimize', got {optimize_mode!r}")
+        self.optimize_mode = optimize_mode
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.space = space
+        self.update_search_space(space)
+
+    def update_search_space(self, space: SearchSpace) -> None:
+        """Adopt a new search space (also called while the experiment runs)."""
+        for dim in space.dims:
+            if dim.type not in self.supported_types:
+                raise TunerError(f"{type(self).__name__} does not support _type {dim.type!r} (parameter '{dim.key}')")
+            if dim.parent is not None and not self.supports_nested:
+                raise TunerError(f"{type(self).__name__} does not support nested choice (parameter '{dim.key}')")
+        self.space = space
+
+    @abstractmethod
+    def suggest(self, history: History) -> dict[str, Any]:
+        """NNI-shaped parameters for the next trial; raise NoMoreTrials when done."""
+
+    # -- helpers for subclasses --------------------------------------------------------------
+    def loss(self, value: float) -> float:
+        """The value as a loss: lower is better, whatever optimize_mode says."""
+        return -value if self.optimize_mode == "maximize" else value
+
+    def flat_or_none(self, trial: Trial) -> dict[str, Any] | None:
+        """The trial's flat assignment in the current space, or None if it does not fit it."""
+        try:
+            return self.space.to_flat(trial.parameters)
+        except SearchSpaceError:
+            return None
+
+    def seen(self, history: History) -> set[str]:
+        """Canonical forms of every parameter set already tried or running (to avoid repeats)."""
+        return {canonical(t.parameters) for t in history.trials}
+
+
+def canonical(params: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(params, sort_keys=True, default=str)

@@ -1,0 +1,35 @@
+"""Helpers for trial scripts (NNI's nni.utils)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # argparse stays out of the trial start-up path
+    import argparse
+
+T = TypeVar("T", "argparse.Namespace", dict)
+
+
+def merge_parameter(base_params: T, override_params: dict[str, Any]) -> T:
+    """Update base_params (an argparse Namespace or a dict) with the tuner's parameters.
+
+    A key the base does not have raises ValueError, as a typo in the search space should not pass
+    silently. Values are converted to the type of the base value where that value is not None.
+    """
+    if override_params is None:
+        return base_params
+    is_dict = isinstance(base_params, dict)
+    current: dict[str, Any] = base_params if is_dict else vars(base_params)  # type: ignore[assignment]
+    for key, value in override_params.items():
+        if key not in current:
+            raise ValueError(f"merge_parameter: key {key!r} is not in the base parameters")
+        old = current[key]
+        if old is not None and value is not None and type(old) is not type(value):
+            try:
+                value = type(old)(value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"merge_parameter: {key}={value!r} cannot become {type(old).__name__}"
+                ) from None
+        current[key] = value
+    return base_params
