@@ -1,0 +1,60 @@
+"""The `autolab` command: parse arguments, dispatch, and turn user errors into one line + exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .errors import UserError, user_error_types
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import cli_manage, cli_query
+
+    parser = argparse.ArgumentParser(prog="autolab", description="AutoML experiments that speak NNI's formats.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    cli_manage.add_commands(sub)
+    cli_query.add_commands(sub)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"autolab {__version__}"
+
+
+class _Parser(argparse.ArgumentParser):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], Any] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        result = handler(args)
+    except user_error_types() as exc:
+        print(f"autolab: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("autolab: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return int(result or 0)
+
+
+__all__ = ["EXIT_USER_ERROR", "UserError", "main"]
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Commands that start, stop and resume experiments."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import experiments
+from .errors import UserError
+from .experiments import ExperimentRef
+from .launcher import build_assessor, build_service, build_tuner, wait_started
+from .status import experiment_status, format_duration
+from .store import Store
+
+DEFAULT_PORT = 8080
+STOP_TIMEOUT = 60.0
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("create", help="create and start an experiment from a config file")
+    p.add_argument("--config", "-c", required=True, help="config.yml (NNI v2 or v1 keys) or a task config")
+    _server_args(p)
+    p.set_defaults(handler=cmd_create)
+
+    p = sub.add_parser("resume", help="resume a stopped experiment")
+    p.add_argument("id", nargs="?", help="experiment id (default: the latest)")
+    _server_args(p)
+    p.set_defaults(handler=cmd_resume)
+
+    p = sub.add_parser("stop", help="stop a running experiment (its running trials are cancelled)")
+    p.add_argument("id", nargs="?", help="experiment id (default: the latest running one)")
+    p.add_argument("--all", action="store_true", help="stop every running experiment")
+    p.set_defaults(handler=cmd_stop)
+
+
+def _server_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", "-p", type=int, default=None, help=f"web UI port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address the web UI binds to (default 127.0.0.1)")
+    p.add_argument("--foreground", "-f", action="store_true", help="run in this terminal until the experiment ends")
+    p.add_argument("--debug", "-d", action="store_true", help="debug logging (to the terminal too with --foreground)")
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from .config import load_config
+
+    config = load_config(args.config)
+    settings = config.to_dict()
+    # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
+    # one-line error and leaves no half-made experiment behind.
+    build_tuner(settings)
+    build_assessor(settings)
+    build_service(settings)
+    exp_id = experiments.new_id()
+    directory = Path(config.experiment_working_directory) / exp_id
+    try:
+        directory.mkdir(parents=True)
+        (directory / "trials").mkdir()
+    except OSError as exc:
+        raise UserError(f"{config.source}: experimentWorkingDirectory: cannot create {directory}: {exc.strerror}") from None
+    store = Store(directory, create=True)
+    name = config.experiment_name or ""
+    store.set_meta(id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0)
+    store.close()
+    with open(directory / "config.yml", "w", encoding="utf-8") as fh:
+        yaml.safe_dump(settings, fh, sort_keys=False)
+    experiments.register(exp_id, name, directory)
+    for warning in config.warnings:
+        print(f"autolab: warning: {warning}", file=sys.stderr)
+    return _start(ExperimentRef(exp_id, name, directory, time.time()), args, "created")
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    ref = experiments.find(args.id)
+    if experiments.manager_alive(ref.directory):
+        raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
+    return _start(ref, args, "resumed")
+
+
+def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
+    from .launcher import free_port, run
+
+    port = args.port
+    if port is None:
+        port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
+    elif port and not _port_free(args.host, port):
+        raise UserError(f"--port {port}: the port is in use on {args.host}; choose another (or --port 0)")
+    if args.foreground:
+        from .progress import Progress
+
+        print(f"Experiment {ref.id} {verb}; directory {ref.directory}")
+        progress = Progress(sys.stdout)
+        code = run(ref.directory, port, args.host, foreground=True, debug=args.debug, progress=progress)
+        progress.close()
+        _print_summary(ref)
+        return code
+    cmd = [sys.executable, "-m", "autolab.launcher", str(ref.directory), "--port", str(port), "--host", args.host]
+    if args.debug:
+        cmd.append("--debug")
+    with open(ref.directory / "manager.out", "ab") as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    problem = wait_started(ref.directory, proc.pid)
+    if problem is not None:
+        raise UserError(f"experiment {ref.id} did not start: {problem}")
+    store = Store(ref.directory, readonly=True)
+    url = store.get_meta("url")
+    store.close()
+    print(f"Experiment {ref.id} {verb}.")
+    print(f"Web UI:    {url}")
+    print(f"Directory: {ref.directory}")
+    print(f"Follow it: autolab trial ls {ref.id}    Stop it: autolab stop {ref.id}")
+    return 0
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _print_summary(ref: ExperimentRef) -> None:
+    from .status import profile
+
+    store = Store(ref.directory, readonly=True)
+    info = profile(ref, store)
+    store.close()
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(info["trialCounts"].items())) or "no trials"
+    print(f"Experiment {ref.id} {info['status']} after {format_duration(info['elapsed'])}: {counts}")
+    if info.get("error"):
+        print(f"Error: {info['error']}")
+    best = info["best"]
+    if best:
+        print(f"Best: trial {best['trialJobId']} value {best['value']:.6g} parameters {best['parameter']}")
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    if args.all:
+        refs = [e for e in experiments.all_experiments() if experiments.manager_alive(e.directory)]
+        if not refs:
+            print("No experiment is running.")
+            return 0
+    else:
+        ref = experiments.find(args.id)
+        refs = [ref]
+    for ref in refs:
+        stop_experiment(ref)
+    return 0
+
+
+def stop_experiment(ref: ExperimentRef) -> None:
+    pid = experiments.manager_pid(ref.directory)
+    if pid is None:
+        store = Store(ref.directory)
+        status = experiment_status(ref, store)
+        if store.get_meta("status") == "RUNNING":
+            # the manager died: cancel the trials it left running and record the stop
+            _cancel_orphans(store)
+            store.set_meta(status="STOPPED")
+            print(f"Experiment {ref.id} stopped (its manager was not running).")
+        else:
+            print(f"Experiment {ref.id} is not running ({status}).")
+        store.close()
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + STOP_TIMEOUT
+    while time.time() < deadline and experiments.manager_alive(ref.directory):
+        time.sleep(0.05)
+    if experiments.manager_alive(ref.directory):
+        raise UserError(f"experiment {ref.id}: the manager (pid {pid}) did not stop within {STOP_TIMEOUT:g} s")
+    print(f"Experiment {ref.id} stopped.")
+
+
+def _cancel_orphans(store: Store) -> None:
+    import json
+
+    import psutil
+
+    for row in store.trial_rows(["WAITING", "RUNNING"]):
+        handle = json.loads(row["handle"]) if row["handle"] else {}
+        pid = int(handle.get("pid") or 0)
+        if pid:
+            try:
+                proc = psutil.Process(pid)
+                if abs(proc.create_time() - float(handle.get("create_time", 0))) < 1.0:
+                    os.killpg(pid, signal.SIGTERM)
+            except (psutil.Error, ProcessLookupError, PermissionError):
+                pass
+        store.update_trial(row["id"], status="USER_CANCELED", end_time=time.time(),
+                           message="cancelled by autolab stop while the manager was not running")

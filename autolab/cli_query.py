@@ -1,0 +1,130 @@
+"""Commands that read experiments: experiment list/show/export, trial ls. They read the store
+directly, so they work whether or not the manager runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import experiments
+from .errors import UserError
+from .status import experiment_status, export_csv, export_rows, format_duration, format_time, profile
+
+
+def add_commands(sub: Any) -> None:
+    exp = sub.add_parser("experiment", help="list, show and export experiments")
+    exp_sub = exp.add_subparsers(dest="experiment_command", metavar="ACTION")
+    exp_sub.required = True
+
+    p = exp_sub.add_parser("list", help="list running experiments (--all: every experiment)")
+    p.add_argument("--all", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = exp_sub.add_parser("show", help="the experiment's profile as JSON")
+    p.add_argument("id", nargs="?")
+    p.set_defaults(handler=cmd_show)
+
+    p = exp_sub.add_parser("export", help="write every trial's parameters and result (NNI's export shape)")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--type", "-t", choices=["json", "csv"], default="json")
+    p.add_argument("--filename", "-f", required=True)
+    p.add_argument("--intermediate", "-i", action="store_true", help="include intermediate results")
+    p.set_defaults(handler=cmd_export)
+
+    trial = sub.add_parser("trial", help="list trials")
+    trial_sub = trial.add_subparsers(dest="trial_command", metavar="ACTION")
+    trial_sub.required = True
+    p = trial_sub.add_parser("ls", help="list the trials of an experiment")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--head", type=int, default=None, help="only the best N trials")
+    p.add_argument("--tail", type=int, default=None, help="only the worst N trials")
+    p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    p.set_defaults(handler=cmd_trial_ls)
+
+
+def _open(exp_id: str | None) -> tuple[experiments.ExperimentRef, Any]:
+    ref = experiments.find(exp_id)
+    return ref, experiments.open_store(ref)
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = []
+    for ref in experiments.all_experiments():
+        store = experiments.open_store(ref)
+        status = experiment_status(ref, store)
+        if args.all or status == "RUNNING":
+            counts = store.count_by_status()
+            url = store.get_meta("url") if status == "RUNNING" else "-"
+            rows.append([ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url])
+        store.close()
+    if not rows:
+        print("No experiment is running." if not args.all else "No experiment found.")
+        return 0
+    print(table(["ID", "NAME", "STATUS", "TRIALS", "CREATED", "URL"], rows))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ref, store = _open(args.id)
+    print(json.dumps(profile(ref, store), indent=2, default=str))
+    store.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    ref, store = _open(args.id)
+    rows = export_rows(store, intermediate=args.intermediate)
+    store.close()
+    text = json.dumps(rows, indent=2) if args.type == "json" else export_csv(rows)
+    path = Path(args.filename)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"--filename {args.filename}: cannot write: {exc.strerror}") from None
+    print(f"Exported {len(rows)} trials of experiment {ref.id} to {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_trial_ls(args: argparse.Namespace) -> int:
+    from .status import optimize_mode
+
+    ref, store = _open(args.id)
+    rows = export_rows(store)
+    maximize = optimize_mode(store) == "maximize"
+    store.close()
+    if args.head is not None or args.tail is not None:
+        scored = [r for r in rows if r["status"] == "SUCCEEDED" and r["value"] is not None]
+        scored.sort(key=lambda r: _number(r["value"]), reverse=maximize)
+        rows = scored[: args.head] if args.head is not None else scored[::-1][: args.tail]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"Experiment {ref.id} has no trials yet.")
+        return 0
+    out = []
+    for r in rows:
+        duration = (r["endTime"] or 0) - r["startTime"] if r["startTime"] and r["endTime"] else None
+        value = "-" if r["value"] is None else f"{_number(r['value']):.6g}"
+        out.append([r["trialJobId"], r["sequence"], r["status"], value, format_duration(duration),
+                    json.dumps(r["parameter"])])
+    print(table(["TRIAL", "SEQ", "STATUS", "VALUE", "DURATION", "PARAMETERS"], out))
+    return 0
+
+
+def _number(value: Any) -> float:
+    return float(value["default"]) if isinstance(value, dict) else float(value)

@@ -1,0 +1,120 @@
+"""Where experiments live: ids, directories, and the registry of every experiment created.
+
+The registry is a small SQLite database in AUTOLAB_HOME (default ~/autolab-experiments), so that
+concurrent `autolab` commands may add and remove experiments safely. Each experiment's own state
+is in its directory's store; the registry only maps ids to directories.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import string
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from .store import DB_FILE, Store, StoreError
+
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class ExperimentNotFound(LookupError):
+    """No experiment matches the id given (or none exists at all)."""
+
+
+def home() -> Path:
+    return Path(os.environ.get("AUTOLAB_HOME", "~/autolab-experiments")).expanduser()
+
+
+def new_id(length: int = 8) -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+
+
+def new_trial_id() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(5))
+
+
+@dataclass
+class ExperimentRef:
+    id: str
+    name: str
+    directory: Path
+    created: float
+
+
+def _registry() -> sqlite3.Connection:
+    path = home()
+    path.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path / "registry.db", timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)")
+    return conn
+
+
+def register(exp_id: str, name: str, directory: Path) -> None:
+    conn = _registry()
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO experiments VALUES (?, ?, ?, ?)", (exp_id, name, str(directory), time.time()))
+    conn.close()
+
+
+def unregister(exp_id: str) -> None:
+    conn = _registry()
+    with conn:
+        conn.execute("DELETE FROM experiments WHERE id=?", (exp_id,))
+    conn.close()
+
+
+def all_experiments() -> list[ExperimentRef]:
+    """Every registered experiment whose directory still holds a store, oldest first."""
+    conn = _registry()
+    rows = conn.execute("SELECT id, name, directory, created FROM experiments ORDER BY created").fetchall()
+    conn.close()
+    return [ExperimentRef(r[0], r[1] or "", Path(r[2]), r[3]) for r in rows if (Path(r[2]) / DB_FILE).exists()]
+
+
+def find(exp_id: str | None) -> ExperimentRef:
+    """The experiment with this id (a unique prefix is enough), or the latest one when id is None."""
+    experiments = all_experiments()
+    if not experiments:
+        raise ExperimentNotFound("no experiment found (create one with: autolab create --config config.yml)")
+    if exp_id is None:
+        running = [e for e in experiments if manager_alive(e.directory)]
+        return (running or experiments)[-1]
+    matches = [e for e in experiments if e.id == exp_id] or [e for e in experiments if e.id.startswith(exp_id)]
+    if len(matches) != 1:
+        known = ", ".join(e.id for e in experiments[-10:])
+        why = "is ambiguous" if matches else "not found"
+        raise ExperimentNotFound(f"experiment {exp_id!r} {why} (known: {known})")
+    return matches[0]
+
+
+def open_store(ref: ExperimentRef, readonly: bool = True) -> Store:
+    try:
+        return Store(ref.directory, readonly=readonly)
+    except StoreError as exc:
+        raise ExperimentNotFound(str(exc)) from None
+
+
+def manager_pid(directory: Path) -> int | None:
+    """The pid of the manager running this experiment, or None when none runs."""
+    try:
+        pid_text, create_text = (directory / "manager.pid").read_text().split()
+        pid, created = int(pid_text), float(create_text)
+    except (OSError, ValueError):
+        return None
+    try:
+        proc = psutil.Process(pid)
+        if abs(proc.create_time() - created) > 1.0 or proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+    except psutil.Error:
+        return None
+    return pid
+
+
+def manager_alive(directory: Path) -> bool:
+    return manager_pid(directory) is not None

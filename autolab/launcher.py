@@ -1,0 +1,193 @@
+"""Build a Manager from an experiment directory and run it: the manager process's main program.
+
+`autolab create` prepares the directory (store, config) and then either calls run() in its own
+process (--foreground) or starts `python -m autolab.launcher DIR` detached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from .assessors.base import Assessor
+from .history import TrialStatus
+from .manager import ExperimentStatus, Manager
+from .searchspace import SearchSpace
+from .services.base import TrainingService
+from .store import Store
+from .tuners import create_tuner
+from .tuners.base import Tuner
+
+log = logging.getLogger("autolab.launcher")
+STEP_SECONDS = 0.02
+
+
+def build_tuner(settings: dict[str, Any]) -> Tuner:
+    space = SearchSpace(settings.get("searchSpace") or {}, source="searchSpace")
+    tuner = settings.get("tuner") or {"name": "Random"}
+    return create_tuner(space, tuner.get("name"), tuner.get("classArgs"), tuner.get("className"),
+                        tuner.get("codeDirectory"))
+
+
+def build_assessor(settings: dict[str, Any]) -> Assessor | None:
+    spec = settings.get("assessor")
+    if not spec:
+        return None
+    from .assessors import create_assessor
+
+    return create_assessor(spec.get("name"), spec.get("classArgs"), spec.get("className"), spec.get("codeDirectory"))
+
+
+def build_service(settings: dict[str, Any]) -> TrainingService:
+    ts = settings.get("trainingService") or {"platform": "local"}
+    platform = ts.get("platform", "local")
+    if platform == "slurm":
+        from .services.slurm import SlurmService
+
+        return SlurmService.from_settings(settings)
+    from .services.local import LocalService
+
+    return LocalService(
+        concurrency=int(settings["trialConcurrency"]),
+        gpu_number=int(settings.get("trialGpuNumber") or 0),
+        gpu_indices=ts.get("gpuIndices"),
+        max_trial_number_per_gpu=int(ts.get("maxTrialNumberPerGpu") or 1),
+        use_active_gpu=bool(ts.get("useActiveGpu", False)),
+    )
+
+
+def build_manager(directory: Path) -> Manager:
+    store = Store(directory)
+    meta = store.meta()
+    settings = dict(meta["config"])
+    return Manager(directory, store, build_service(settings), build_tuner(settings), build_assessor(settings),
+                   settings, meta["id"])
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def setup_logging(directory: Path, foreground: bool, debug: bool) -> None:
+    root = logging.getLogger("autolab")
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    handler = logging.FileHandler(directory / "manager.log")
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    if foreground and debug:
+        root.addHandler(logging.StreamHandler(sys.stderr))
+
+
+def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreground: bool = False,
+        debug: bool = False, progress: Any = None) -> int:
+    """Run the experiment until it ends (foreground) or is stopped (background). Returns an exit code."""
+    import tornado.ioloop
+
+    setup_logging(directory, foreground, debug)
+    me = psutil.Process()
+    (directory / "manager.pid").write_text(f"{me.pid} {me.create_time()}\n")
+    store = None
+    try:
+        manager = build_manager(directory)
+        store = manager.store
+        manager.start()
+        url = _serve(manager, port, host)
+        loop = tornado.ioloop.IOLoop.current()
+
+        def on_signal(signum: int, frame: Any) -> None:
+            loop.add_callback_from_signal(manager.request_stop)
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        log.info("experiment %s running; web UI at %s", manager.exp_id, url)
+
+        def tick() -> None:
+            try:
+                manager.step()
+            except Exception as exc:
+                log.exception("manager loop failed")
+                manager.error = f"{type(exc).__name__}: {exc}"
+                manager.store.set_meta(error=manager.error)
+                manager.request_stop()
+            if progress is not None:
+                progress(manager)
+            if manager.finished and (foreground or manager.stopping):
+                loop.stop()
+
+        callback = tornado.ioloop.PeriodicCallback(tick, STEP_SECONDS * 1000)
+        callback.start()
+        loop.start()
+        callback.stop()
+        manager.close()
+        return 0 if manager.status in (ExperimentStatus.DONE, ExperimentStatus.STOPPED) else 1
+    except Exception as exc:
+        log.exception("manager failed to start")
+        if store is not None:
+            store.set_meta(status=ExperimentStatus.ERROR, error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        try:
+            (directory / "manager.pid").unlink()
+        except OSError:
+            pass
+
+
+def _serve(manager: Manager, port: int | None, host: str) -> str | None:
+    try:
+        from .server import make_app
+    except ImportError:
+        return None
+    app = make_app(manager=manager, store=manager.store, directory=manager.directory)
+    chosen = free_port(host) if not port else port
+    app.listen(chosen, address=host)
+    url = f"http://{host}:{chosen}"
+    manager.store.set_meta(port=chosen, host=host, url=url)
+    return url
+
+
+def wait_started(directory: Path, pid: int, timeout: float = 60.0) -> str | None:
+    """Wait until a detached manager is up; returns None when up, else the reason it is not."""
+    store = Store(directory, readonly=True)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            meta = store.meta()
+            if meta.get("status") == ExperimentStatus.RUNNING and meta.get("pid") == pid and "url" in meta:
+                return None
+            if meta.get("status") in (ExperimentStatus.ERROR,):
+                return str(meta.get("error"))
+            if not psutil.pid_exists(pid):
+                return f"the manager exited at start; see {directory / 'manager.log'}"
+            time.sleep(0.02)
+        return f"the manager did not start within {timeout:g} s; see {directory / 'manager.log'}"
+    finally:
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autolab.launcher")
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    os.chdir(args.directory)
+    return run(args.directory.resolve(), args.port, args.host, foreground=False, debug=args.debug)
+
+
+# re-exported for the CLI's summary line
+__all__ = ["TrialStatus", "build_manager", "run", "wait_started", "main"]
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The experiment loop: suggest -> start -> watch (metrics, exits) -> assess -> finish.
+
+One Manager per experiment process. It owns the store, the tuner, the assessor and the training
+service, and is driven by `step()`, called often from the tornado IO loop (which also serves the
+REST API). All writes go to the store first; the in-memory History mirrors it for the algorithms.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from . import protocol
+from .assessors.base import Assessor
+from .experiments import new_trial_id
+from .history import History, Trial, TrialStatus
+from .searchspace import SearchSpace
+from .services.base import Event, EventKind, Launch, TrainingService
+from .store import Store
+from .tuners.base import NoMoreTrials, Tuner
+
+log = logging.getLogger("autolab.manager")
+
+
+class ExperimentStatus:
+    RUNNING = "RUNNING"
+    DONE = "DONE"  # limits reached or the tuner has no more trials; every trial ended
+    STOPPED = "STOPPED"  # stopped by the user (or the manager died: see experiments.manager_alive)
+    ERROR = "ERROR"
+
+
+class Manager:
+    def __init__(self, directory: Path, store: Store, service: TrainingService, tuner: Tuner,
+                 assessor: Assessor | None, settings: dict[str, Any], exp_id: str) -> None:
+        """settings: the normalized config (ExperimentConfig.to_dict(), camelCase keys)."""
+        self.directory = directory
+        self.store = store
+        self.service = service
+        self.tuner = tuner
+        self.assessor = assessor
+        self.settings = settings
+        self.exp_id = exp_id
+        self.history: History = store.history()
+        self.by_id: dict[str, Trial] = {t.trial_id: t for t in self.history.trials}
+        # trials WAITING or RUNNING: the loop touches only these
+        self.active: dict[str, Trial] = {t.trial_id: t for t in self.history.trials if t.running}
+        self.kill_reason: dict[str, TrialStatus] = {}
+        self.tuner_done = False
+        self.deadline_hit = False
+        self.stopping = False
+        self.status = ExperimentStatus.RUNNING
+        self.error: str | None = None
+        self.run_started = time.time()
+        self.elapsed_before = float(store.get_meta("elapsed", 0.0))
+        self._last_elapsed_save = 0.0
+        self._assess_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._assessing: dict[str, concurrent.futures.Future[bool]] = {}
+
+    # -- limits (updatable while running; kept in the store so resume keeps them) --------------
+    @property
+    def concurrency(self) -> int:
+        return int(self.settings["trialConcurrency"])
+
+    @property
+    def max_trials(self) -> int | None:
+        return self.settings.get("maxTrialNumber")
+
+    @property
+    def max_duration(self) -> float | None:
+        return self.settings.get("maxExperimentDuration")
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + (time.time() - self.run_started)
+
+    def counted_trials(self) -> int:
+        """Trials that count toward maxTrialNumber (a re-run replaces the lost trial it re-runs)."""
+        return sum(1 for t in self.history.trials if not t.source.startswith("rerun:"))
+
+    # -- start-up ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Adopt or settle the trials an earlier manager left (resume), then mark RUNNING."""
+        for trial in list(self.active.values()):
+            row = self.store.trial_row(trial.trial_id)
+            handle = json.loads(row["handle"]) if row and row["handle"] else {}
+            launch = self._launch(trial)
+            if handle and self.service.adopt(launch, handle):
+                log.info("adopted trial %s (still running)", trial.trial_id)
+                self._read_metrics(trial)
+                continue
+            self._read_metrics(trial)
+            code = _read_exit(self.trial_dir(trial.trial_id))
+            if code is not None:
+                self._finish(trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down"))
+            else:
+                self._finish(trial, Event(trial.trial_id, EventKind.LOST))
+        self.store.set_meta(status=ExperimentStatus.RUNNING, pid=os.getpid(), error=None)
+        self.status = ExperimentStatus.RUNNING
+
+    # -- the loop ------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One turn: events, metrics, assessor, limits, new trials. Never raises for a trial's fault."""
+        for event in self.service.poll():
+            trial = self.by_id.get(event.trial_id)
+            if trial is None:
+                continue
+            if event.kind == EventKind.STARTED:
+                trial.status = TrialStatus.RUNNING
+                trial.start_time = time.time()
+                self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time,
+                                        handle=self.service.handle(trial.trial_id))
+            else:
+                self._read_metrics(trial)
+                self._finish(trial, event)
+        for trial in list(self.active.values()):
+            if self._read_metrics(trial):
+                self._assess(trial)
+        self._collect_assessments()
+        self._save_elapsed()
+        if self.status != ExperimentStatus.RUNNING:
+            return
+        if self.max_duration is not None and self.elapsed() >= self.max_duration and not self.deadline_hit:
+            self.deadline_hit = True
+            log.info("maxExperimentDuration reached; cancelling %d running trial(s)", len(list(self.active.values())))
+            self._end_creation()
+            for trial in list(self.active.values()):
+                self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
+        if not self.stopping and not self.tuner_done:
+            self._create_trials()
+        if self.stopping and not list(self.active.values()):
+            self._set_status(ExperimentStatus.STOPPED if self.status == ExperimentStatus.RUNNING else self.status)
+        elif self.tuner_done and not list(self.active.values()):
+            self._set_status(ExperimentStatus.DONE)
+
+    @property
+    def finished(self) -> bool:
+        return self.status != ExperimentStatus.RUNNING
+
+    def _end_creation(self) -> None:
+        self.tuner_done = True
+
+    def _create_trials(self) -> None:
+        while self.service.free_slots() > 0:
+            if self.max_trials is not None and self.counted_trials() >= self.max_trials:
+                self._end_creation()
+                return
+            try:
+                params = self.tuner.suggest(self.history)
+            except NoMoreTrials as exc:
+                log.info("tuner has no more trials: %s", exc)
+                self._end_creation()
+                return
+            except Exception as exc:  # a tuner bug must not lose what is recorded
+                log.exception("tuner failed")
+                self.error = f"tuner failed: {type(exc).__name__}: {exc}"
+                self.store.set_meta(error=self.error)
+                self._end_creation()
+                return
+            self.add_trial(params)
+
+    def add_trial(self, params: dict[str, Any], source: str = "tuner") -> Trial:
+        trial_id = new_trial_id()
+        while trial_id in self.by_id:
+            trial_id = new_trial_id()
+        seq = self.store.add_trial(trial_id, params, source)
+        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
+        self.history.trials.append(trial)
+        self.by_id[trial_id] = trial
+        self.active[trial_id] = trial
+        directory = self.trial_dir(trial_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / (protocol.PARAMETER_FILE + ".tmp")
+        tmp.write_text(json.dumps(params), encoding="utf-8")
+        tmp.replace(directory / protocol.PARAMETER_FILE)
+        self.service.start(self._launch(trial))
+        return trial
+
+    def trial_dir(self, trial_id: str) -> Path:
+        return self.directory / "trials" / trial_id
+
+    def _launch(self, trial: Trial) -> Launch:
+        directory = self.trial_dir(trial.trial_id)
+        env = {
+            protocol.ENV_EXPERIMENT_ID: self.exp_id,
+            protocol.ENV_TRIAL_ID: trial.trial_id,
+            protocol.ENV_SEQUENCE_ID: str(trial.sequence),
+            protocol.ENV_TRIAL_DIR: str(directory),
+            protocol.NNI_ENV_EXPERIMENT_ID: self.exp_id,
+            protocol.NNI_ENV_TRIAL_ID: trial.trial_id,
+            protocol.NNI_ENV_SEQUENCE_ID: str(trial.sequence),
+            protocol.NNI_ENV_OUTPUT_DIR: str(directory),
+        }
+        return Launch(trial.trial_id, trial.sequence, directory, self.settings["trialCommand"],
+                      Path(self.settings["trialCodeDirectory"]), env, int(self.settings.get("trialGpuNumber") or 0),
+                      self.settings.get("maxTrialDuration"))
+
+    # -- metrics -------------------------------------------------------------------------------
+    def _read_metrics(self, trial: Trial) -> bool:
+        """Store the complete new lines of the trial's metrics.jsonl; True if an intermediate came."""
+        path = self.trial_dir(trial.trial_id) / protocol.METRICS_FILE
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return False
+        row = self.store.trial_row(trial.trial_id)
+        offset = int(row["metrics_offset"]) if row else 0
+        if size <= offset:
+            return False
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read(size - offset)
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return False
+        records = []
+        for line in chunk[: end + 1].decode("utf-8", "replace").splitlines():
+            record = protocol.parse_metric_line(line)
+            if record is None:
+                if line.strip():
+                    log.warning("trial %s: ignoring malformed metric line %r", trial.trial_id, line[:200])
+                continue
+            records.append(record)
+        stored = self.store.record_metrics(trial.trial_id, records, offset + end + 1, protocol.default_value)
+        new_intermediate = False
+        for rec in stored:
+            if rec["type"] == protocol.FINAL:
+                trial.value = rec["number"]
+                trial.raw_value = rec["value"]
+            else:
+                trial.intermediate.append(rec["number"])
+                new_intermediate = True
+        return new_intermediate
+
+    # -- assessor ------------------------------------------------------------------------------
+    def _assess(self, trial: Trial) -> None:
+        if self.assessor is None or trial.trial_id in self.kill_reason or trial.trial_id in self._assessing:
+            return
+        if getattr(self.assessor, "slow", False):
+            if self._assess_pool is None:
+                self._assess_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="assessor")
+            snapshot = History(list(self.history.trials))
+            copy = Trial(**{**trial.__dict__, "intermediate": list(trial.intermediate)})
+            self._assessing[trial.trial_id] = self._assess_pool.submit(self.assessor.should_stop, copy, snapshot)
+            return
+        try:
+            stop = self.assessor.should_stop(trial, self.history)
+        except Exception:
+            log.exception("assessor failed on trial %s; the trial goes on", trial.trial_id)
+            return
+        if stop:
+            self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
+
+    def _collect_assessments(self) -> None:
+        for trial_id, future in list(self._assessing.items()):
+            if not future.done():
+                continue
+            del self._assessing[trial_id]
+            try:
+                stop = future.result()
+            except Exception:
+                log.exception("assessor failed on trial %s; the trial goes on", trial_id)
+                continue
+            trial = self.by_id[trial_id]
+            if stop and trial.running:
+                self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
+            elif trial.running and trial.intermediate:
+                self._assess(trial)  # results came while it was being judged
+
+    # -- ending trials -------------------------------------------------------------------------
+    def kill_trial(self, trial_id: str, reason: TrialStatus = TrialStatus.USER_CANCELED) -> bool:
+        """Stop a running trial (SIGTERM to its process group, SIGKILL after a grace period)."""
+        trial = self.by_id.get(trial_id)
+        if trial is None or not trial.running:
+            return False
+        self.kill_reason.setdefault(trial_id, reason)
+        log.info("killing trial %s (%s)", trial_id, reason.value)
+        self.service.kill(trial_id)
+        return True
+
+    def _finish(self, trial: Trial, event: Event) -> None:
+        code = event.exit_code
+        message = event.message
+        if event.kind == EventKind.LOST:
+            status = TrialStatus.FAILED
+            replacement = self.add_trial(dict(trial.parameters), source=f"rerun:{trial.trial_id}")
+            message = f"lost while the manager was down (no exit status); re-run as trial {replacement.trial_id}"
+        elif trial.trial_id in self.kill_reason:
+            status = self.kill_reason.pop(trial.trial_id)
+        elif event.timed_out:
+            status = TrialStatus.FAILED
+        elif code == 0:
+            if trial.value is None:
+                status = TrialStatus.NO_RESULT
+                message = message or "exited 0 without reporting a final result"
+            else:
+                status = TrialStatus.SUCCEEDED
+        else:
+            status = TrialStatus.FAILED
+            message = message or f"exit code {code}"
+        trial.status = status
+        trial.end_time = time.time()
+        self.active.pop(trial.trial_id, None)
+        self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
+        log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
+
+    # -- control -------------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Stop the experiment: cancel running trials; status STOPPED once they ended."""
+        if self.stopping:
+            return
+        self.stopping = True
+        for trial in list(self.active.values()):
+            self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
+
+    def update(self, **changes: Any) -> None:
+        """Change trialConcurrency, maxTrialNumber, maxExperimentDuration or searchSpace while running."""
+        if "searchSpace" in changes:
+            space = SearchSpace(changes["searchSpace"], source="searchSpace")
+            self.tuner.update_search_space(space)
+        if "trialConcurrency" in changes:
+            setattr(self.service, "concurrency", int(changes["trialConcurrency"]))
+        self.settings.update(changes)
+        self.store.set_meta(config=self.settings)
+        if self.status == ExperimentStatus.DONE and not self.stopping:
+            # more trials or more time: carry on
+            self.tuner_done = False
+            self.deadline_hit = False
+            self._set_status(ExperimentStatus.RUNNING)
+
+    def _set_status(self, status: str) -> None:
+        if status == self.status and status != ExperimentStatus.RUNNING:
+            return
+        self.status = status
+        self.store.set_meta(status=status, elapsed=self.elapsed(), end_time=None if status == "RUNNING" else time.time())
+        log.info("experiment %s", status)
+
+    def _save_elapsed(self) -> None:
+        now = time.time()
+        if now - self._last_elapsed_save > 2.0 and self.status == ExperimentStatus.RUNNING:
+            self._last_elapsed_save = now
+            self.store.set_meta(elapsed=self.elapsed())
+
+    def close(self) -> None:
+        if self._assess_pool is not None:
+            self._assess_pool.shutdown(wait=False, cancel_futures=True)
+        self.service.close()
+
+
+def _read_exit(trial_dir: Path) -> int | None:
+    try:
+        return int((trial_dir / protocol.EXIT_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,47 @@
+"""The live progress line of a --foreground run: trials done / max, best so far, elapsed."""
+
+from __future__ import annotations
+
+import time
+from typing import IO, Any
+
+from .status import format_duration
+
+
+class Progress:
+    def __init__(self, out: IO[str], interval: float = 0.5) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.interval = interval
+        self.last = 0.0
+        self.last_text = ""
+
+    def __call__(self, manager: Any) -> None:
+        now = time.time()
+        if now - self.last < self.interval and not manager.finished:
+            return
+        self.last = now
+        done = [t for t in manager.history.trials if not t.running]
+        values = [t.value for t in done if t.value is not None and t.status.value == "SUCCEEDED"]
+        maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
+        best = (max(values) if maximize else min(values)) if values else None
+        limit = manager.max_trials
+        text = (f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running"
+                f" | best {best:.6g}" if best is not None else
+                f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running | best -")
+        text += f" | {format_duration(manager.elapsed())}"
+        if manager.max_duration:
+            text += f" / {format_duration(manager.max_duration)}"
+        if text == self.last_text:
+            return
+        self.last_text = text
+        if self.tty:
+            self.out.write("\r" + text.ljust(78))
+        else:
+            self.out.write(text + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        if self.tty and self.last_text:
+            self.out.write("\n")
+            self.out.flush()

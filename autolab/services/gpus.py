@@ -1,0 +1,109 @@
+"""GPU discovery and slot accounting for the local service (CUDA_VISIBLE_DEVICES per trial)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from .base import ServiceError
+
+# Tests (and users without nvidia-smi) can name the GPUs: AUTOLAB_GPUS="0,1,2", and which are busy
+# with other people's processes: AUTOLAB_GPUS_ACTIVE="1".
+ENV_GPUS = "AUTOLAB_GPUS"
+ENV_GPUS_ACTIVE = "AUTOLAB_GPUS_ACTIVE"
+
+
+@dataclass
+class Gpu:
+    index: int
+    active: bool  # has processes not started by us
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.replace(" ", "").split(",") if x]
+
+
+def detect_gpus() -> list[Gpu]:
+    """The machine's GPUs (from AUTOLAB_GPUS, else nvidia-smi; [] when there is none)."""
+    if ENV_GPUS in os.environ:
+        active = set(_ints(os.environ.get(ENV_GPUS_ACTIVE, "")))
+        return [Gpu(i, i in active) for i in _ints(os.environ[ENV_GPUS])]
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return []
+    try:
+        gpus = subprocess.run([smi, "--query-gpu=index,pci.bus_id", "--format=csv,noheader"],
+                              capture_output=True, text=True, timeout=20, check=True).stdout
+        apps = subprocess.run([smi, "--query-compute-apps=gpu_bus_id", "--format=csv,noheader"],
+                              capture_output=True, text=True, timeout=20, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    busy = {line.strip() for line in apps.splitlines() if line.strip()}
+    out = []
+    for line in gpus.splitlines():
+        if "," in line:
+            index, bus = (p.strip() for p in line.split(",", 1))
+            out.append(Gpu(int(index), bus in busy))
+    return out
+
+
+class GpuSlots:
+    """Which GPUs trials may use, and how many trials each holds now."""
+
+    def __init__(self, gpu_number: int, gpu_indices: list[int] | None, per_gpu: int, use_active: bool,
+                 gpus: list[Gpu] | None = None) -> None:
+        self.gpu_number = gpu_number
+        self.per_gpu = per_gpu
+        self.used: dict[int, int] = {}
+        if gpu_number <= 0:
+            self.usable: list[int] = []
+            return
+        found = detect_gpus() if gpus is None else gpus
+        if not found:
+            raise ServiceError(f"trialGpuNumber is {gpu_number} but this machine has no GPU (nvidia-smi found none)")
+        by_index = {g.index: g for g in found}
+        if gpu_indices is not None:
+            missing = [i for i in gpu_indices if i not in by_index]
+            if missing:
+                raise ServiceError(f"gpuIndices {missing} not found; this machine's GPUs: {sorted(by_index)}")
+            candidates = [by_index[i] for i in gpu_indices]
+        else:
+            candidates = found
+        self.usable = [g.index for g in candidates if use_active or not g.active]
+        if len(self.usable) < gpu_number:
+            raise ServiceError(
+                f"trialGpuNumber is {gpu_number} but only {len(self.usable)} GPU(s) are usable "
+                f"(found {sorted(by_index)}; useActiveGpu is {use_active})"
+            )
+        self.used = {i: 0 for i in self.usable}
+
+    def free_trials(self) -> int:
+        """How many more trials fit on the GPUs now (unbounded when trials use no GPU)."""
+        if self.gpu_number <= 0:
+            return 1 << 30
+        free = sum(self.per_gpu - n for n in self.used.values())
+        return free // self.gpu_number
+
+    def acquire(self) -> list[int] | None:
+        if self.gpu_number <= 0:
+            return []
+        free = sorted((i for i, n in self.used.items() if n < self.per_gpu), key=lambda i: (self.used[i], i))
+        if len(free) < self.gpu_number:
+            return None
+        chosen = sorted(free[: self.gpu_number])
+        for i in chosen:
+            self.used[i] += 1
+        return chosen
+
+    def release(self, indices: list[int]) -> None:
+        for i in indices:
+            if i in self.used:
+                self.used[i] -= 1
+
+    def take(self, indices: list[int]) -> None:
+        """Count GPUs of an adopted trial as used."""
+        for i in indices:
+            if i in self.used:
+                self.used[i] += 1
