@@ -1,0 +1,523 @@
+"""Experiment config (config.yml): read NNI v2 or legacy v1 keys, validate, fill in defaults.
+
+Keys match case- and underscore-insensitively, as in NNI (trialCommand = trial_command). Every
+mistake raises ConfigError with one line "<file>: <key>: <problem>". Relative paths resolve
+against the config file's folder. Where NNI demands a value we pick a default: no tuner means the
+builtin "Random", no trainingService means local. If both searchSpace and searchSpaceFile are given,
+searchSpace is used and the file is kept as a record (that is what to_dict writes: the space as run).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
+PLATFORMS = ("local", "slurm")
+DEFAULT_TUNER = "Random"
+TOP_KEYS = (
+    "experimentName", "searchSpaceFile", "searchSpace", "trialCommand", "trialCodeDirectory",
+    "trialConcurrency", "trialGpuNumber", "maxExperimentDuration", "maxTrialNumber", "maxTrialDuration",
+    "experimentWorkingDirectory", "tuner", "assessor", "advisor", "trainingService", "logLevel", "debug",
+    "useAnnotation", "nniManagerIp",
+)
+ALGORITHM_KEYS = ("name", "className", "codeDirectory", "classArgs")
+SERVICE_KEYS = {
+    "local": ("platform", "useActiveGpu", "maxTrialNumberPerGpu", "gpuIndices"),
+    "slurm": ("platform", "partition", "gres", "time", "sbatchArgs", "pollInterval"),
+}
+# Top-level sections owned by other features: normalized key -> "module:function". The function is
+# called as function(value, config) once the rest is built, raises ConfigError on a bad value, and
+# returns what goes into config.extra[key]; to_dict writes back its .to_dict() (or the value itself),
+# which the function must accept again.
+EXTRA_SECTIONS: dict[str, str] = {"task": "autolab.task:config_section"}
+
+
+class ConfigError(ValueError):
+    """A mistake in the config; the message is one line: "<file>: <key>: <problem>"."""
+
+
+def normalize_key(key: str) -> str:
+    """NNI's key matching: case and underscores do not count."""
+    return key.lower().replace("_", "")
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from "30s", "10m", "1.5h", "2d" or a plain number of seconds; ValueError unless > 0."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"bad duration {value!r} (use e.g. 30s, 10m, 1.5h, 2d or a number of seconds)")
+        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise ValueError(f"must be a duration such as 30s, 10m, 1.5h, 2d or seconds, got {_kind(value)}")
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"must be a duration > 0, got {value!r}")
+    return seconds
+
+
+def resolve_path(value: str | os.PathLike[str], base: Path) -> Path:
+    """`~` expanded; a relative path taken from base (the config file's folder); normalized."""
+    path = Path(os.path.expanduser(os.fspath(value)))
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
+
+
+def default_working_directory() -> Path:
+    """$AUTOLAB_HOME if set, else ~/autolab-experiments."""
+    home = os.environ.get("AUTOLAB_HOME")
+    return resolve_path(home, Path.cwd()) if home else Path(os.path.expanduser("~/autolab-experiments"))
+
+
+@dataclass
+class AlgorithmConfig:
+    name: str | None  # builtin name as written (e.g. "TPE"), None for a custom class
+    class_name: str | None  # "module.Class" for a user's class
+    code_directory: Path | None
+    class_args: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name} if self.class_name is None else {"className": self.class_name}
+        if self.code_directory is not None:
+            out["codeDirectory"] = str(self.code_directory)
+        out["classArgs"] = dict(self.class_args)
+        return out
+
+
+@dataclass
+class TrainingServiceConfig:
+    platform: str  # "local" | "slurm"
+    use_active_gpu: bool = False  # NNI's default for local
+    max_trial_number_per_gpu: int = 1
+    gpu_indices: list[int] | None = None
+    # slurm
+    partition: str | None = None
+    gres: str | None = None
+    time: str | None = None  # as slurm takes it, e.g. "HH:MM:SS"
+    sbatch_args: list[str] = field(default_factory=list)
+    poll_interval: float = 5.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"platform": self.platform}
+        if self.platform == "local":
+            out.update(useActiveGpu=self.use_active_gpu, maxTrialNumberPerGpu=self.max_trial_number_per_gpu)
+            if self.gpu_indices is not None:
+                out["gpuIndices"] = list(self.gpu_indices)
+            return out
+        for key, value in (("partition", self.partition), ("gres", self.gres), ("time", self.time)):
+            if value is not None:
+                out[key] = value
+        out.update(sbatchArgs=list(self.sbatch_args), pollInterval=self.poll_interval)
+        return out
+
+
+@dataclass
+class ExperimentConfig:
+    source: Path  # the config file (absolute)
+    experiment_name: str | None
+    search_space: dict[str, Any]  # the raw (validated) search space
+    search_space_file: Path | None
+    trial_command: str
+    trial_code_directory: Path
+    trial_concurrency: int
+    trial_gpu_number: int
+    max_experiment_duration: float | None  # seconds
+    max_trial_number: int | None
+    max_trial_duration: float | None  # seconds
+    experiment_working_directory: Path
+    tuner: AlgorithmConfig
+    assessor: AlgorithmConfig | None
+    training_service: TrainingServiceConfig
+    log_level: str  # one of LOG_LEVELS
+    debug: bool
+    warnings: list[str] = field(default_factory=list, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict)  # sections of EXTRA_SECTIONS
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalized v2 config (camelCase, JSON-safe); config_from_dict reads it back equal."""
+        out: dict[str, Any] = {}
+        if self.experiment_name is not None:
+            out["experimentName"] = self.experiment_name
+        out["searchSpace"] = self.search_space
+        if self.search_space_file is not None:
+            out["searchSpaceFile"] = str(self.search_space_file)
+        out.update(trialCommand=self.trial_command, trialCodeDirectory=str(self.trial_code_directory),
+                   trialConcurrency=self.trial_concurrency, trialGpuNumber=self.trial_gpu_number)
+        for key, value in (("maxExperimentDuration", self.max_experiment_duration),
+                           ("maxTrialNumber", self.max_trial_number),
+                           ("maxTrialDuration", self.max_trial_duration)):
+            if value is not None:
+                out[key] = value
+        out["experimentWorkingDirectory"] = str(self.experiment_working_directory)
+        out["tuner"] = self.tuner.to_dict()
+        if self.assessor is not None:
+            out["assessor"] = self.assessor.to_dict()
+        out.update(trainingService=self.training_service.to_dict(), logLevel=self.log_level, debug=self.debug)
+        for key, value in self.extra.items():
+            out[key] = value.to_dict() if hasattr(value, "to_dict") else value
+        return out
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read config.yml (YAML) or a .json/.json5 file and validate it; raises ConfigError."""
+    shown = str(path)
+    source = Path(os.path.abspath(os.path.expanduser(shown)))
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read the config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: the config is not UTF-8 text") from None
+    if source.suffix.lower() in (".json", ".json5"):
+        import json5
+
+        try:
+            raw = json5.loads(text, allow_duplicate_keys=False)
+        except ValueError as exc:
+            raise ConfigError(f"{shown}: not valid JSON: {' '.join(str(exc).split())}") from None
+    else:
+        try:
+            raw = yaml.load(text, Loader=_YamlLoader)  # a SafeLoader
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{shown}: {_yaml_problem(exc)}") from None
+    return _build(raw, source, shown)
+
+
+def config_from_dict(raw: dict[str, Any], source: str | Path) -> ExperimentConfig:
+    """Validate an already parsed config (v1 or v2, detected); source names the file it came from."""
+    shown = str(source)
+    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown)
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and keeps 1:30:00 a string (not YAML 1.1 base 60)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+    def construct_sexagesimal_safe(self, node: yaml.ScalarNode) -> Any:
+        text = self.construct_scalar(node)
+        if ":" in str(text):
+            return str(text)
+        return self.construct_yaml_int(node) if node.tag.endswith(":int") else self.construct_yaml_float(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:int", _YamlLoader.construct_sexagesimal_safe)
+_YamlLoader.add_constructor("tag:yaml.org,2002:float", _YamlLoader.construct_sexagesimal_safe)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    return f"{where}not valid YAML: {getattr(exc, 'problem', None) or exc}"
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else f"{type(value).__name__} {value!r}"
+
+
+def suggest(key: str, known: Iterable[str]) -> str:
+    """" (did you mean X?)" for the closest known key, matched as NNI matches keys; else ""."""
+    by_norm = {normalize_key(k): k for k in known}
+    close = difflib.get_close_matches(normalize_key(key), list(by_norm), n=1, cutoff=0.6)
+    return f" (did you mean {by_norm[close[0]]}?)" if close else ""
+
+
+class Context:
+    """One config being read: the file to name in errors, keys as the user wrote them, warnings."""
+
+    def __init__(self, source: Path, shown: str) -> None:
+        self.source = source
+        self.base = source.parent
+        self.shown = shown
+        self.names: dict[str, str] = {}  # canonical key path ("tuner.name") -> as written
+        self.warnings: list[str] = []
+
+    def error(self, path: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.shown}: {self.names.get(path, path)}: {problem}")
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning("%s: %s", self.shown, message)
+
+
+class Section:
+    """A mapping read by canonical key names; an unknown or repeated key is an error."""
+
+    def __init__(self, ctx: Context, raw: Any, path: str, keys: Iterable[str], hint: str = "") -> None:
+        self.ctx, self.path = ctx, path
+        if not isinstance(raw, dict):
+            raise ctx.error(path, f"must be a mapping of keys to values, got {_kind(raw)}")
+        keys = tuple(keys)
+        canonical = {normalize_key(k): k for k in keys}
+        written_path = ctx.names.get(path, path)
+        self.values: dict[str, Any] = {}
+        for key, value in raw.items():
+            written = f"{written_path}.{key}" if path else str(key)
+            name = canonical.get(normalize_key(key)) if isinstance(key, str) else None
+            if name is None:
+                raise ConfigError(f"{ctx.shown}: {written}: unknown key{hint}{suggest(str(key), keys)}")
+            if name in self.values:
+                raise ConfigError(f"{ctx.shown}: {written}: given twice (also as {ctx.names[self.full(name)]})")
+            ctx.names.setdefault(self.full(name), written)
+            self.values[name] = value
+
+    def full(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def error(self, name: str, problem: str) -> ConfigError:
+        return self.ctx.error(self.full(name), problem)
+
+    def text(self, name: str, required: bool = False) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            if required:
+                raise self.error(name, "is required")
+            return None
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.error(name, f"must be a non-empty string, got {_kind(value)}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(name, f"must be true or false, got {_kind(value)}")
+        return value
+
+    def integer(self, name: str, default: int | None, minimum: int) -> int | None:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.error(name, f"must be an integer >= {minimum}, got {_kind(value)}")
+        return value
+
+    def duration(self, name: str, default: float | None = None) -> float | None:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise self.error(name, str(exc)) from None
+
+    def path_value(self, name: str) -> Path | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(name, f"must be a path, got {_kind(value)}")
+        return resolve_path(value, self.ctx.base)
+
+    def mapping(self, name: str) -> dict[str, Any]:
+        value = self.values.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise self.error(name, f"must be a mapping of names to values, got {_kind(value)}")
+        return dict(value)
+
+
+def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
+    if not isinstance(raw, dict):
+        problem = "is empty" if raw is None else f"must be a mapping of keys to values, got {type(raw).__name__}"
+        raise ConfigError(f"{shown}: the config {problem}")
+    ctx = Context(source, shown)
+    extras = {k: v for k, v in raw.items() if isinstance(k, str) and normalize_key(k) in EXTRA_SECTIONS}
+    core = {k: v for k, v in raw.items() if k not in extras}
+    from . import config_v1
+
+    if config_v1.is_v1(core):
+        core = config_v1.to_v2(core, ctx)
+    config = _experiment(Section(ctx, core, "", TOP_KEYS), ctx)
+    for key, value in extras.items():
+        config.extra[normalize_key(key)] = _extra_section(ctx, key)(value, config)
+    return config
+
+
+def _extra_section(ctx: Context, key: str) -> Any:
+    module_name, _, function = EXTRA_SECTIONS[normalize_key(key)].partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), function)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise ConfigError(f"{ctx.shown}: {key}: {key} configs are handled by {module_name}, "
+                          "which this version of autolab does not have") from None
+
+
+def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
+    if top.flag("useAnnotation", False):
+        raise top.error("useAnnotation", "annotations are not supported; call autolab.get_next_parameter() "
+                                         "in the trial and give a search space")
+    top.text("nniManagerIp")  # accepted; the local and slurm services do not need it
+    if top.get("tuner") is not None and top.get("advisor") is not None:
+        raise top.error("advisor", "give a tuner or an advisor, not both")
+    which = "advisor" if top.get("advisor") is not None else "tuner"
+    tuner = _algorithm(top, which, "autolab.tuners") or AlgorithmConfig(DEFAULT_TUNER, None, None, {})
+    space, space_file = _search_space(top, tuner)
+    log_level = (top.text("logLevel") or "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise top.error("logLevel", f"must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+    service = _training_service(top, ctx)
+    gpus = top.integer("trialGpuNumber", 0, minimum=0) or 0
+    if service.gpu_indices is not None and gpus > len(service.gpu_indices):
+        raise top.error("trialGpuNumber", f"{gpus} GPUs per trial, but gpuIndices lists {len(service.gpu_indices)}")
+    return ExperimentConfig(
+        source=ctx.source,
+        experiment_name=top.text("experimentName"),
+        search_space=space,
+        search_space_file=space_file,
+        trial_command=top.text("trialCommand", required=True) or "",
+        trial_code_directory=top.path_value("trialCodeDirectory") or ctx.base,
+        trial_concurrency=top.integer("trialConcurrency", 1, minimum=1) or 1,
+        trial_gpu_number=gpus,
+        max_experiment_duration=top.duration("maxExperimentDuration"),
+        max_trial_number=top.integer("maxTrialNumber", None, minimum=1),
+        max_trial_duration=top.duration("maxTrialDuration"),
+        experiment_working_directory=top.path_value("experimentWorkingDirectory") or default_working_directory(),
+        tuner=tuner,
+        assessor=_algorithm(top, "assessor", "autolab.assessors"),
+        training_service=service,
+        log_level=log_level,
+        debug=top.flag("debug", False),
+        warnings=ctx.warnings,
+    )
+
+
+def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
+    if top.get(key) is None:
+        return None
+    sec = Section(top.ctx, top.get(key), key, ALGORITHM_KEYS)
+    name, class_name = sec.text("name"), sec.text("className")
+    if (name is None) == (class_name is None):
+        raise top.error(key, "give exactly one of name (a builtin) or className (module.Class)")
+    code_directory = sec.path_value("codeDirectory")
+    if class_name is not None:
+        module, _, cls = class_name.rpartition(".")
+        if not module or not cls.isidentifier():
+            raise sec.error("className", f"must be module.Class, got {class_name!r}")
+        code_directory = code_directory or top.ctx.base
+    else:
+        builtin: dict[str, str] = importlib.import_module(registry).BUILTIN
+        if normalize_key(name or "") not in builtin:
+            raise sec.error("name", f"unknown builtin {name!r}{suggest(name or '', builtin)}; "
+                                    f"builtin: {', '.join(sorted(builtin))}")
+    return AlgorithmConfig(name, class_name, code_directory, sec.mapping("classArgs"))
+
+
+def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[dict[str, Any], Path | None]:
+    from .searchspace import SearchSpaceError, load, parse
+
+    ctx = top.ctx
+    inline, path = top.get("searchSpace"), top.path_value("searchSpaceFile")
+    if inline is not None:
+        try:
+            parse(inline, source=f"{ctx.shown}: {ctx.names['searchSpace']}")
+        except SearchSpaceError as exc:
+            raise ConfigError(str(exc)) from None
+        if path is not None:  # a record of where it came from (to_dict writes both)
+            try:
+                same = load(str(path)).raw == inline
+            except SearchSpaceError:
+                same = False
+            if not same:
+                ctx.warn(f"searchSpace and searchSpaceFile ({path}) differ or the file cannot be read; "
+                         "using searchSpace")
+        return inline, path
+    if path is not None:
+        if not path.is_file():
+            raise top.error("searchSpaceFile", f"{path} is not a file")
+        try:
+            return load(str(path)).raw, path
+        except SearchSpaceError as exc:
+            raise top.error("searchSpaceFile", str(exc)) from None
+    if tuner.class_name is not None:
+        return {}, None
+    raise top.error("searchSpaceFile", "is required: give searchSpaceFile or searchSpace "
+                                       "(only a custom tuner may go without)")
+
+
+_SLURM_TIME = re.compile(r"^(?:\d+-\d+(?::\d+){0,2}|\d+(?::\d+){0,2}|unlimited|infinite)$", re.IGNORECASE)
+
+
+def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
+    raw = top.get("trainingService")
+    if raw is None:
+        return TrainingServiceConfig("local")
+    if isinstance(raw, list):
+        if len(raw) != 1:
+            raise top.error("trainingService", f"a list of {len(raw)} training services (NNI's hybrid mode) "
+                                                "is not supported; give one")
+        raw = raw[0]
+    all_keys = dict.fromkeys(k for keys in SERVICE_KEYS.values() for k in keys)
+    sec = Section(ctx, raw, "trainingService", all_keys)
+    platform = (sec.text("platform", required=True) or "").strip().lower()
+    if platform not in PLATFORMS:
+        raise sec.error("platform", f"platform {sec.get('platform')} is not supported ({', '.join(PLATFORMS)})")
+    for name in sec.values:
+        if name not in SERVICE_KEYS[platform]:
+            raise sec.error(name, f"not a key of platform {platform} (its keys: {', '.join(SERVICE_KEYS[platform])})")
+    if platform == "local":
+        return TrainingServiceConfig(
+            "local", use_active_gpu=sec.flag("useActiveGpu", False),
+            max_trial_number_per_gpu=sec.integer("maxTrialNumberPerGpu", 1, minimum=1) or 1,
+            gpu_indices=_gpu_indices(sec))
+    time = sec.get("time")
+    if isinstance(time, int) and not isinstance(time, bool):
+        time = str(time)  # slurm reads a bare number as minutes
+    if time is not None and not (isinstance(time, str) and _SLURM_TIME.match(time.strip())):
+        raise sec.error("time", f"must be a slurm time such as 1:30:00, 2-00:00:00 or minutes, got {_kind(time)}")
+    args = sec.get("sbatchArgs") or []
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise sec.error("sbatchArgs", f"must be a list of strings, got {_kind(args)}")
+    return TrainingServiceConfig(
+        "slurm", partition=sec.text("partition"), gres=sec.text("gres"),
+        time=time.strip() if time is not None else None, sbatch_args=list(args),
+        poll_interval=sec.duration("pollInterval", 5.0) or 5.0)
+
+
+def _gpu_indices(sec: Section) -> list[int] | None:
+    value = sec.get("gpuIndices")
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else [value]
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, str) and item.strip().isdigit():
+            item = int(item)
+        if isinstance(item, bool) or not isinstance(item, int) or item < 0 or item in out:
+            raise sec.error("gpuIndices", "must be distinct GPU indices: a list of integers >= 0 or a string "
+                                          f"like \"0,1\", got {value!r}")
+        out.append(item)
+    if not out:
+        raise sec.error("gpuIndices", "lists no GPU")
+    return out

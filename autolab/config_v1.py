@@ -1,0 +1,111 @@
+"""NNI's legacy (v1) config keys, rewritten into the v2 shape that autolab.config validates.
+
+Errors name the keys as the user wrote them: each v2 key path is mapped back to its v1 spelling
+(e.g. "trialCommand" -> "trial.command") in the context, so validation messages point at the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import TOP_KEYS, ConfigError, Context, normalize_key, suggest
+
+# keys only a v1 config has (any of them at the top level makes the file v1)
+V1_ONLY = {normalize_key(k) for k in (
+    "authorName", "description", "multiThread", "versionCheck", "logCollection", "maxExecDuration",
+    "maxTrialNum", "trainingServicePlatform", "searchSpacePath", "trial", "localConfig", "logDir")}
+IGNORED = ("authorName", "description", "multiThread", "versionCheck", "logCollection")
+# v1 top-level key -> v2 key (same value)
+RENAMED = {
+    "experimentName": "experimentName", "trialConcurrency": "trialConcurrency",
+    "maxExecDuration": "maxExperimentDuration", "maxTrialNum": "maxTrialNumber",
+    "searchSpacePath": "searchSpaceFile", "useAnnotation": "useAnnotation", "nniManagerIp": "nniManagerIp",
+    "logDir": "experimentWorkingDirectory", "logLevel": "logLevel", "debug": "debug",
+}
+SECTIONS = {  # v1 section -> (v2 prefix, {v1 key: v2 key})
+    "trial": ("", {"command": "trialCommand", "codeDir": "trialCodeDirectory", "gpuNum": "trialGpuNumber"}),
+    "localConfig": ("trainingService", {"gpuIndices": "gpuIndices", "maxTrialNumPerGpu": "maxTrialNumberPerGpu",
+                                        "useActiveGpu": "useActiveGpu"}),
+}
+ALGORITHMS = {"tuner": "builtinTunerName", "assessor": "builtinAssessorName", "advisor": "builtinAdvisorName"}
+ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform")
+
+
+def is_v1(raw: dict[Any, Any]) -> bool:
+    return any(isinstance(k, str) and normalize_key(k) in V1_ONLY for k in raw)
+
+
+def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
+    """The v2 dict for a v1 config; records the v1 spelling of each key in ctx.names."""
+    ctx.names.update(trialCommand="trial.command", searchSpaceFile="searchSpacePath",
+                     trainingService="trainingServicePlatform")
+    known = {normalize_key(k): k for k in ALL_KEYS}
+    out: dict[str, Any] = {}
+    service: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    for key, value in raw.items():
+        name = known.get(normalize_key(key)) if isinstance(key, str) else None
+        if name is None:
+            hint = _mixed_hint(str(key), raw) or suggest(str(key), ALL_KEYS)
+            raise ConfigError(f"{ctx.shown}: {key}: unknown key{hint}")
+        if name in seen:
+            raise ConfigError(f"{ctx.shown}: {key}: given twice (also as {seen[name]})")
+        seen[name] = key
+        if name in IGNORED:
+            ctx.warn(f"{key}: ignored (a v1 key autolab does not use)")
+        elif name in RENAMED:
+            out[RENAMED[name]] = value
+            ctx.names[RENAMED[name]] = key
+        elif name == "trainingServicePlatform":
+            service["platform"] = value
+            ctx.names["trainingService.platform"] = key
+        elif name in SECTIONS:
+            prefix, keys = SECTIONS[name]
+            (service if prefix else out).update(_section(ctx, value, key, prefix, keys))
+        else:
+            out[name] = _algorithm(ctx, value, key, name)
+    if service:
+        out["trainingService"] = service
+    return out
+
+
+def _section(ctx: Context, value: Any, written: str, prefix: str, keys: dict[str, str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{ctx.shown}: {written}: must be a mapping of keys to values, got {value!r}")
+    known = {normalize_key(k): k for k in keys}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = known.get(normalize_key(key)) if isinstance(key, str) else None
+        if name is None:
+            raise ConfigError(f"{ctx.shown}: {written}.{key}: unknown key{suggest(str(key), keys)}")
+        if keys[name] in out:
+            raise ConfigError(f"{ctx.shown}: {written}.{key}: given twice")
+        out[keys[name]] = item
+        ctx.names[f"{prefix}.{keys[name]}" if prefix else keys[name]] = f"{written}.{key}"
+    return out
+
+
+def _algorithm(ctx: Context, value: Any, written: str, kind: str) -> Any:
+    """tuner/assessor/advisor: builtin<Kind>Name -> name; className + classFileName -> module.Class."""
+    keys = {ALGORITHMS[kind]: "name", "className": "className", "codeDir": "codeDirectory",
+            "classArgs": "classArgs", "classFileName": "classFileName"}
+    ctx.names[kind] = written
+    section = _section(ctx, value, written, kind, keys)
+    file_name = section.pop("classFileName", None)
+    if file_name is not None:
+        if not isinstance(file_name, str) or not file_name.strip():
+            raise ConfigError(f"{ctx.shown}: {ctx.names[kind + '.classFileName']}: must be a file name, got {file_name!r}")
+        if not isinstance(section.get("className"), str):
+            raise ConfigError(f"{ctx.shown}: {ctx.names[kind + '.classFileName']}: needs className beside it")
+        module = file_name.strip().removesuffix(".py").replace("/", ".")
+        section["className"] = f"{module}.{section['className']}"
+    return section if value is not None else None
+
+
+def _mixed_hint(key: str, raw: dict[Any, Any]) -> str:
+    if normalize_key(key) not in {normalize_key(k) for k in TOP_KEYS}:
+        return ""
+    v1_keys = [str(k) for k in raw if isinstance(k, str) and normalize_key(k) in V1_ONLY]
+    return f" in a v1 config ({key} is a v2 key, but this file also has v1 keys: {', '.join(v1_keys)}; use one format)"
