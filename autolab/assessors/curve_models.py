@@ -137,5 +137,5 @@ def predict(values: Sequence[float], target_step: int, increasing: bool = True,
     best = min(f.rmse for f in fits)
     kept = [f.prediction for f in fits if f.rmse <= RMSE_FACTOR * best + RMSE_FLOOR]
     scaled = float(np.median(kept))
-    result = low + scaled * span
+    result = float(low + scaled * span)
     return result if increasing else -result

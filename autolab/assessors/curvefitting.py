@@ -51,4 +51,4 @@ class CurvefittingAssessor(Assessor):
         # threshold x best for a positive best when maximizing; the same margin, mirrored, otherwise
         best = max(finals) if maximize else min(finals)
         margin = (1.0 - self.threshold) * abs(best)
-        return predicted < best - margin if maximize else predicted > best + margin
+        return bool(predicted < best - margin if maximize else predicted > best + margin)

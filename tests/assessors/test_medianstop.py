@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from autolab.assessors.medianstop import MedianstopAssessor
+from autolab.history import TrialStatus
+
+from .helpers import completed, history_of, running
+
+
+def judge(assessor: MedianstopAssessor, results: list[float], *others) -> bool:
+    trial = running("me", results)
+    return assessor.should_stop(trial, history_of(*others, trial))
+
+
+def test_no_completed_trials_goes_on() -> None:
+    assert judge(MedianstopAssessor(), [0.0, 0.0, 0.0]) is False
+    failed = completed("f", [0.9, 0.9, 0.9])
+    failed.status = TrialStatus.FAILED
+    stopped = running("s", [0.9, 0.9, 0.9])
+    stopped.status = TrialStatus.EARLY_STOPPED
+    assert judge(MedianstopAssessor(), [0.0, 0.0, 0.0], failed, stopped) is False
+
+
+def test_stops_below_median_of_running_averages() -> None:
+    others = [completed("a", [0.2, 0.4, 0.6]), completed("b", [0.5, 0.7, 0.9]), completed("c", [0.8, 0.9, 1.0])]
+    # running averages at step 2: a 0.3, b 0.6, c 0.85 -> median 0.6
+    assert judge(MedianstopAssessor(), [0.1, 0.55], *others) is True
+    assert judge(MedianstopAssessor(), [0.1, 0.6], *others) is False  # equal is not worse
+    # the best result so far counts, not the last one
+    assert judge(MedianstopAssessor(), [0.65, 0.1], *others) is False
+
+
+def test_running_average_not_final_value() -> None:
+    # at step 2 the completed trial's running average is 0.5, although it ended at 0.9
+    other = completed("a", [0.1, 0.9])
+    assert judge(MedianstopAssessor(), [0.3, 0.6], other) is False
+    assert judge(MedianstopAssessor(), [0.3, 0.45], other) is True
+
+
+def test_even_count_takes_lenient_middle() -> None:
+    others = [completed(str(v), [v]) for v in (0.2, 0.4, 0.6, 0.8)]
+    # the arithmetic median would be 0.5; NNI's rule compares with 0.4 when maximizing
+    assert judge(MedianstopAssessor(), [0.45], *others) is False
+    assert judge(MedianstopAssessor(), [0.39], *others) is True
+    # and with 0.6 when minimizing
+    assert judge(MedianstopAssessor("minimize"), [0.55], *others) is False
+    assert judge(MedianstopAssessor("minimize"), [0.61], *others) is True
+
+
+def test_start_step() -> None:
+    others = [completed("a", [0.9] * 5)]
+    assessor = MedianstopAssessor(start_step=3)
+    assert judge(assessor, [0.1]) is False
+    assert judge(assessor, [0.1], *others) is False
+    assert judge(assessor, [0.1, 0.1], *others) is False
+    assert judge(assessor, [0.1, 0.1, 0.1], *others) is True
+    assert judge(MedianstopAssessor(start_step=0), [0.1], *others) is True
+
+
+def test_minimize_mode() -> None:
+    others = [completed("a", [1.0, 0.8, 0.6]), completed("b", [2.0, 1.6, 1.2]), completed("c", [3.0, 2.5, 2.0])]
+    # running averages at step 3: a 0.8, b 1.6, c 2.5 -> median 1.6; best (lowest) result counts
+    assessor = MedianstopAssessor(optimize_mode="minimize")
+    assert judge(assessor, [3.0, 2.0, 1.7], *others) is True
+    assert judge(assessor, [3.0, 1.5, 1.9], *others) is False
+    assert judge(MedianstopAssessor(), [3.0, 2.0, 1.7], *others) is False  # maximize: far above
+
+
+def test_completed_trials_shorter_than_step_are_ignored() -> None:
+    short = completed("short", [0.9, 0.9])
+    assert judge(MedianstopAssessor(), [0.1, 0.1, 0.1], short) is False
+    assert judge(MedianstopAssessor(), [0.1, 0.1], short) is True
+
+
+def test_the_trial_itself_and_non_finite_values() -> None:
+    trial = completed("me", [0.1, 0.1])  # a stale SUCCEEDED copy of itself must not count
+    assert MedianstopAssessor().should_stop(trial, history_of(trial)) is False
+    assert judge(MedianstopAssessor(), [float("nan")], completed("a", [0.5])) is False
+    assert judge(MedianstopAssessor(), [float("nan"), 0.1], completed("a", [0.5, 0.5])) is True
+    assert judge(MedianstopAssessor(), [0.1], completed("a", [float("inf")]), completed("b", [0.05])) is False
+
+
+@pytest.mark.parametrize("bad", [-1, "3", 1.5, True, None])
+def test_bad_start_step(bad) -> None:
+    from autolab.assessors import AssessorError
+
+    with pytest.raises(AssessorError, match="start_step"):
+        MedianstopAssessor(start_step=bad)
