@@ -12,26 +12,39 @@ from .errors import UserError, user_error_types
 EXIT_USER_ERROR = 2
 
 
+# modules with add_commands(subparsers); later ones may add to the groups earlier ones made
+COMMAND_MODULES = ["cli_manage", "cli_query", "cli_admin", "cli_web"]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_manage, cli_query
+    import importlib
 
     parser = argparse.ArgumentParser(prog="autolab", description="AutoML experiments that speak NNI's formats.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    cli_manage.add_commands(sub)
-    cli_query.add_commands(sub)
+    groups: dict[str, Any] = {}
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.{name}":
+                continue
+            raise
+        module.add_commands(sub, groups) if _takes_groups(module) else module.add_commands(sub)
     return parser
+
+
+def _takes_groups(module: Any) -> bool:
+    import inspect
+
+    return len(inspect.signature(module.add_commands).parameters) >= 2
 
 
 def _version() -> str:
     from . import __version__
 
     return f"autolab {__version__}"
-
-
-class _Parser(argparse.ArgumentParser):
-    pass
 
 
 def main(argv: list[str] | None = None) -> int:

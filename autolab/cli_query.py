@@ -14,10 +14,12 @@ from .errors import UserError
 from .status import experiment_status, export_csv, export_rows, format_duration, format_time, profile
 
 
-def add_commands(sub: Any) -> None:
+def add_commands(sub: Any, groups: dict[str, Any]) -> None:
+    """Adds the `experiment` and `trial` groups; groups[name] is their sub-parser set for others."""
     exp = sub.add_parser("experiment", help="list, show and export experiments")
     exp_sub = exp.add_subparsers(dest="experiment_command", metavar="ACTION")
     exp_sub.required = True
+    groups["experiment"] = exp_sub
 
     p = exp_sub.add_parser("list", help="list running experiments (--all: every experiment)")
     p.add_argument("--all", action="store_true")
@@ -37,6 +39,7 @@ def add_commands(sub: Any) -> None:
     trial = sub.add_parser("trial", help="list trials")
     trial_sub = trial.add_subparsers(dest="trial_command", metavar="ACTION")
     trial_sub.required = True
+    groups["trial"] = trial_sub
     p = trial_sub.add_parser("ls", help="list the trials of an experiment")
     p.add_argument("id", nargs="?")
     p.add_argument("--head", type=int, default=None, help="only the best N trials")

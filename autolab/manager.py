@@ -60,6 +60,9 @@ class Manager:
         self._last_elapsed_save = 0.0
         self._assess_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._assessing: dict[str, concurrent.futures.Future[bool]] = {}
+        # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
+        # methods (e.g. the job tree of task configs); their errors are logged, never fatal
+        self.listeners: list[Any] = []
 
     # -- limits (updatable while running; kept in the store so resume keeps them) --------------
     @property
@@ -78,8 +81,9 @@ class Manager:
         return self.elapsed_before + (time.time() - self.run_started)
 
     def counted_trials(self) -> int:
-        """Trials that count toward maxTrialNumber (a re-run replaces the lost trial it re-runs)."""
-        return sum(1 for t in self.history.trials if not t.source.startswith("rerun:"))
+        """Trials that count toward maxTrialNumber: a re-run replaces the lost trial it re-runs, and
+        imported trials are knowledge, not work done."""
+        return sum(1 for t in self.history.trials if t.source == "tuner")
 
     # -- start-up ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -176,8 +180,19 @@ class Manager:
         tmp = directory / (protocol.PARAMETER_FILE + ".tmp")
         tmp.write_text(json.dumps(params), encoding="utf-8")
         tmp.replace(directory / protocol.PARAMETER_FILE)
+        self._notify("trial_created", trial)
         self.service.start(self._launch(trial))
         return trial
+
+    def _notify(self, method: str, trial: Trial) -> None:
+        for listener in self.listeners:
+            hook = getattr(listener, method, None)
+            if hook is None:
+                continue
+            try:
+                hook(self, trial)
+            except Exception:
+                log.exception("%s.%s failed for trial %s", type(listener).__name__, method, trial.trial_id)
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.directory / "trials" / trial_id
@@ -306,6 +321,7 @@ class Manager:
         self.active.pop(trial.trial_id, None)
         self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
         log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
+        self._notify("trial_finished", trial)
 
     # -- control -------------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -330,6 +346,25 @@ class Manager:
             self.tuner_done = False
             self.deadline_hit = False
             self._set_status(ExperimentStatus.RUNNING)
+
+    def import_trials(self, records: list[dict[str, Any]]) -> int:
+        """Add finished trials from NNI's export shape ([{"parameter":..., "value":...}]) for the tuner
+        to learn from; they do not count toward maxTrialNumber. Returns how many were added."""
+        added = 0
+        for record in records:
+            value = protocol.default_value(record["value"])
+            trial_id = new_trial_id()
+            while trial_id in self.by_id:
+                trial_id = new_trial_id()
+            params = record["parameter"]
+            seq = self.store.add_trial(trial_id, params, source="import", status=TrialStatus.SUCCEEDED)
+            self.store.update_trial(trial_id, value=value, raw_value=record["value"], message="imported")
+            trial = Trial(trial_id, seq, params, TrialStatus.SUCCEEDED, value=value, raw_value=record["value"],
+                          source="import")
+            self.history.trials.append(trial)
+            self.by_id[trial_id] = trial
+            added += 1
+        return added
 
     def _set_status(self, status: str) -> None:
         if status == self.status and status != ExperimentStatus.RUNNING:

@@ -29,12 +29,14 @@ class Progress:
         text = (f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running"
                 f" | best {best:.6g}" if best is not None else
                 f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running | best -")
+        key = text
         text += f" | {format_duration(manager.elapsed())}"
         if manager.max_duration:
             text += f" / {format_duration(manager.max_duration)}"
-        if text == self.last_text:
+        # a terminal shows the clock ticking; a log gets a line only when something changed
+        if (text if self.tty else key) == self.last_text:
             return
-        self.last_text = text
+        self.last_text = text if self.tty else key
         if self.tty:
             self.out.write("\r" + text.ljust(78))
         else:
