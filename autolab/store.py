@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS trials (
     updated REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS trials_status ON trials(status);
+CREATE INDEX IF NOT EXISTS trials_value ON trials(value);
+CREATE INDEX IF NOT EXISTS trials_updated ON trials(updated);
 CREATE TABLE IF NOT EXISTS metrics (
     trial_id TEXT NOT NULL,
     type TEXT NOT NULL,
