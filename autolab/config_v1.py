@@ -37,8 +37,9 @@ def is_v1(raw: dict[Any, Any]) -> bool:
 
 def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
     """The v2 dict for a v1 config; records the v1 spelling of each key in ctx.names."""
-    ctx.names.update(trialCommand="trial.command", searchSpaceFile="searchSpacePath",
-                     trainingService="trainingServicePlatform")
+    ctx.names.update({"trialCommand": "trial.command", "searchSpaceFile": "searchSpacePath",
+                      "trainingService": "trainingServicePlatform",
+                      "trainingService.platform": "trainingServicePlatform"})
     known = {normalize_key(k): k for k in ALL_KEYS}
     out: dict[str, Any] = {}
     service: dict[str, Any] = {}
@@ -65,7 +66,7 @@ def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
         else:
             out[name] = _algorithm(ctx, value, key, name)
     if service:
-        out["trainingService"] = service
+        out["trainingService"] = {"platform": "local", **service}  # localConfig alone means local
     return out
 
 
