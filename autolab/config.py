@@ -353,13 +353,14 @@ def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
     ctx = Context(source, shown)
     extras = {k: v for k, v in raw.items() if isinstance(k, str) and normalize_key(k) in EXTRA_SECTIONS}
     core = {k: v for k, v in raw.items() if k not in extras}
+    handlers = {key: _extra_section(ctx, key) for key in extras}  # a missing feature is the first error
     from . import config_v1
 
     if config_v1.is_v1(core):
         core = config_v1.to_v2(core, ctx)
     config = _experiment(Section(ctx, core, "", TOP_KEYS), ctx)
     for key, value in extras.items():
-        config.extra[normalize_key(key)] = _extra_section(ctx, key)(value, config)
+        config.extra[normalize_key(key)] = handlers[key](value, config)
     return config
 
 
@@ -367,8 +368,8 @@ def _extra_section(ctx: Context, key: str) -> Any:
     module_name, _, function = EXTRA_SECTIONS[normalize_key(key)].partition(":")
     try:
         return getattr(importlib.import_module(module_name), function)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
+    except (ModuleNotFoundError, AttributeError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name != module_name:
             raise
         raise ConfigError(f"{ctx.shown}: {key}: {key} configs are handled by {module_name}, "
                           "which this version of autolab does not have") from None

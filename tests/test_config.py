@@ -308,9 +308,12 @@ def test_extra_section_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_task_section_without_its_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(cfg.EXTRA_SECTIONS, "task", "autolab._no_such_module:section")
-    path = write(tmp_path, MINIMAL + "task: {steps: 3}\n")
-    with pytest.raises(ConfigError, match=r"config\.yml: task: task configs are handled by autolab\._no_such_module"):
-        load_config(path)
+    for text in (MINIMAL + "task: {steps: 3}\n", "task: {steps: 3}\n"):  # checked before the other keys
+        with pytest.raises(ConfigError, match=r"config\.yml: task: task configs are handled by autolab\._no_such"):
+            load_config(write(tmp_path, text))
+    monkeypatch.setitem(cfg.EXTRA_SECTIONS, "task", "autolab.config:no_such_function")
+    with pytest.raises(ConfigError, match="task configs are handled by autolab.config"):
+        load_config(write(tmp_path, MINIMAL + "task: {}\n"))
 
 
 BAD = [
