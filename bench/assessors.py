@@ -92,6 +92,8 @@ def simulate(tuner_name: str, seed: int, kind: str, args: argparse.Namespace, ca
             run.assess_time += took
             run.assess_max = max(run.assess_max, took)
             if check is not None and check.should_stop(trial, history) != stop:
+                if os.environ.get("BENCH_DEBUG"):
+                    print("# disagree", trial.intermediate, stop, [t.intermediate[:len(trial.intermediate)] for t in history.completed()])
                 run.disagreements += 1
             if stop:
                 stopped = True

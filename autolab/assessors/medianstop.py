@@ -34,7 +34,7 @@ class MedianstopAssessor(Assessor):
         averages = sorted(
             avg for t in history.completed()
             if t.trial_id != trial.trial_id and len(t.intermediate) >= step
-            and math.isfinite(avg := math.fsum(t.intermediate[:step]) / step)
+            and math.isfinite(avg := _running_average(t.intermediate, step))
         )
         if not averages:
             return False
@@ -43,3 +43,12 @@ class MedianstopAssessor(Assessor):
         if maximize:
             return best < averages[(len(averages) - 1) // 2]
         return best > averages[len(averages) // 2]
+
+
+def _running_average(values: list[float], step: int) -> float:
+    # Summed left to right, as NNI does: results are often exact ties (accuracies are multiples of
+    # 1/n), and the same rounding keeps every decision identical to NNI's.
+    total = 0.0
+    for v in values[:step]:
+        total += v
+    return total / step

@@ -87,3 +87,8 @@ def test_bad_start_step(bad) -> None:
 
     with pytest.raises(AssessorError, match="start_step"):
         MedianstopAssessor(start_step=bad)
+
+
+def test_running_averages_round_like_nni() -> None:
+    # summed left to right: (0.1 + 0.2 + 0.3) / 3 is 0.20000000000000004, so 0.2 is (just) worse
+    assert judge(MedianstopAssessor(), [0.0, 0.0, 0.2], completed("a", [0.1, 0.2, 0.3])) is True
