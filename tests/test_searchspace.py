@@ -431,3 +431,23 @@ def test_load_invalid_parameter_names_file_and_parameter(tmp_path: Path) -> None
     with pytest.raises(SearchSpaceError) as err:
         searchspace.load(str(path))
     assert str(path) in str(err.value) and "'dropout'" in str(err.value)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: to_parameters returns the space's own list/dict option objects, so "
+                   "editing a suggestion edits the search space")
+def test_parameters_do_not_share_objects_with_the_space() -> None:
+    raw = {"layers": {"_type": "choice", "_value": [[64, 64], [128]]},
+           "cfg": {"_type": "choice", "_value": [{"act": "relu"}]}}
+    space = SearchSpace(raw)
+    params = space.to_parameters({"layers": 0, "cfg": 0})
+    params["layers"].append(1)
+    params["cfg"]["act"] = "tanh"
+    assert space.raw["layers"]["_value"][0] == [64, 64]
+    assert space.raw["cfg"]["_value"][0] == {"act": "relu"}
+
+
+@pytest.mark.xfail(strict=True, reason="bug: _freeze compares False == 0 and True == 1, so to_flat maps the "
+                   "option False to the index of 0")
+def test_to_flat_tells_booleans_from_numbers() -> None:
+    space = SearchSpace({"x": {"_type": "choice", "_value": [0, False, 1, True]}})
+    assert [space.to_flat({"x": v})["x"] for v in (0, False, 1, True)] == [0, 1, 2, 3]
