@@ -1,0 +1,54 @@
+"""The Assessor contract, checked on every builtin assessor."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from autolab.assessors import BUILTIN, Assessor, create_assessor
+from autolab.history import TrialStatus
+
+from .helpers import completed, history_of, running
+
+MINIMAL_ARGS = {"curvefitting": {"epoch_num": 10, "start_step": 3}}
+
+
+@pytest.fixture(params=sorted(BUILTIN))
+def make(request):
+    def build(**extra) -> Assessor:
+        return create_assessor(request.param, {**MINIMAL_ARGS.get(request.param, {}), **extra})
+    return build
+
+
+def test_answers_a_plain_bool_and_changes_nothing(make) -> None:
+    others = [completed(f"c{i}", [0.5 + 0.04 * s + 0.01 * i for s in range(10)]) for i in range(3)]
+    for results in ([], [0.1], [0.1, 0.2, 0.25, 0.27], [0.9, 0.95, 0.97, 0.98], [float("nan")] * 4):
+        trial = running("me", results)
+        history = history_of(*others, trial)
+        before = copy.deepcopy(history)
+        answer = make().should_stop(trial, history)
+        assert type(answer) is bool
+        assert history == before
+
+
+def test_goes_on_without_completed_trials(make) -> None:
+    weak = [0.01 * s for s in range(1, 10)]
+    stopped = running("s", [0.9] * 10)
+    stopped.status = TrialStatus.EARLY_STOPPED
+    assert make().should_stop(running("me", weak), history_of(stopped, running("me", weak))) is False
+
+
+def test_stops_a_hopeless_trial_and_mirrors_for_minimize(make) -> None:
+    good = [0.5 + 0.04 * s for s in range(10)]
+    weak = [0.01 + 0.001 * s for s in range(5)]
+    trial = running("me", weak)
+    assert make().should_stop(trial, history_of(completed("g", good), trial)) is True
+    assert make(optimize_mode="minimize").should_stop(trial, history_of(completed("g", good), trial)) is False
+    loss = running("me", [-v for v in weak])
+    assert make(optimize_mode="minimize").should_stop(
+        loss, history_of(completed("g", [-v for v in good]), loss)) is True
+
+
+def test_slow_flag_is_declared(make) -> None:
+    assert isinstance(type(make()).slow, bool)
