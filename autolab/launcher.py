@@ -112,14 +112,23 @@ def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreg
         signal.signal(signal.SIGINT, on_signal)
         log.info("experiment %s running; web UI at %s", manager.exp_id, url)
 
+        failures = [0]
+
         def tick() -> None:
             try:
                 manager.step()
+                failures[0] = 0
             except Exception as exc:
                 log.exception("manager loop failed")
+                failures[0] += 1
                 manager.error = f"{type(exc).__name__}: {exc}"
                 manager.store.set_meta(error=manager.error)
                 manager.request_stop()
+                if failures[0] >= 100:  # failing on every turn: give up rather than spin
+                    manager.store.set_meta(status=ExperimentStatus.ERROR)
+                    manager.status = ExperimentStatus.ERROR
+                    loop.stop()
+                    return
             if progress is not None:
                 progress(manager)
             if manager.finished and (foreground or manager.stopping):

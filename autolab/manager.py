@@ -110,16 +110,19 @@ class Manager:
         """One turn: events, metrics, assessor, limits, new trials. Never raises for a trial's fault."""
         for event in self.service.poll():
             trial = self.by_id.get(event.trial_id)
-            if trial is None:
+            if trial is None or not trial.running:
                 continue
-            if event.kind == EventKind.STARTED:
-                trial.status = TrialStatus.RUNNING
-                trial.start_time = time.time()
-                self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time,
-                                        handle=self.service.handle(trial.trial_id))
-            else:
-                self._read_metrics(trial)
-                self._finish(trial, event)
+            try:
+                if event.kind == EventKind.STARTED:
+                    trial.status = TrialStatus.RUNNING
+                    trial.start_time = time.time()
+                    self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time)
+                else:
+                    self._read_metrics(trial)
+                    self._finish(trial, event)
+            except Exception:
+                # one trial's bad event must not lose the others' (they are not delivered twice)
+                log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         for trial in list(self.active.values()):
             if self._read_metrics(trial):
                 self._assess(trial)
@@ -182,6 +185,9 @@ class Manager:
         tmp.replace(directory / protocol.PARAMETER_FILE)
         self._notify("trial_created", trial)
         self.service.start(self._launch(trial))
+        handle = self.service.handle(trial_id)
+        if handle:
+            self.store.update_trial(trial_id, handle=handle)
         return trial
 
     def _notify(self, method: str, trial: Trial) -> None:

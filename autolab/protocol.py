@@ -48,15 +48,17 @@ def default_value(value: Any) -> float:
         if "default" not in value:
             raise MetricError(f"metric dict {value!r} has no 'default' key")
         value = value["default"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (str, bytes, bool)):
+        raise MetricError(f"metric {value!r} is not a number")
+    if not isinstance(value, (int, float)):
         # numpy scalars and the like expose __float__
         try:
             value = float(value)
         except (TypeError, ValueError):
             raise MetricError(f"metric {value!r} is not a number") from None
     value = float(value)
-    if math.isnan(value):
-        raise MetricError("metric is NaN")
+    if not math.isfinite(value):
+        raise MetricError(f"metric is {value} (not a finite number)")
     return value
 
 

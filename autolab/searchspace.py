@@ -10,6 +10,7 @@ For the tuners the space is flattened into Dims: one per parameter, each knowing
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import random
@@ -238,7 +239,7 @@ class SearchSpace:
                     inner = self._build(option, f"{key}/{option['_name']}/", flat)
                     out[name] = {"_name": option["_name"], **inner}
                 else:
-                    out[name] = option
+                    out[name] = copy.deepcopy(option)
             else:
                 out[name] = flat[key]
         return out
@@ -262,7 +263,7 @@ class SearchSpace:
             value = params[name]
             dim = self.by_key[key]
             if not dim.is_choice:
-                flat[key] = value
+                flat[key] = self._check_number(dim, value)
                 continue
             for index, option in enumerate(spec["_value"]):
                 if isinstance(option, dict) and "_name" in option:
@@ -275,6 +276,17 @@ class SearchSpace:
                     break
             else:
                 raise SearchSpaceError(f"{self.source}: {value!r} is not an option of '{key}'")
+
+    def _check_number(self, dim: Dim, value: Any) -> float | int:
+        where = f"{self.source}: parameter '{dim.key}'"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SearchSpaceError(f"{where}: {value!r} is not a finite number")
+        if dim.type == "randint":
+            if not float(value).is_integer() or not dim.args[0] <= value < dim.args[1]:
+                raise SearchSpaceError(f"{where}: {value!r} is not an integer in [{dim.args[0]:g}, {dim.args[1]:g})")
+        elif not dim.is_normal and not dim.args[0] <= value <= dim.args[1]:
+            raise SearchSpaceError(f"{where}: {value!r} is outside [{dim.args[0]:g}, {dim.args[1]:g}]")
+        return value
 
     # -- sampling and enumeration --------------------------------------------------------------
     def sample_flat(self, rng: random.Random) -> dict[str, Any]:
@@ -328,6 +340,8 @@ class SearchSpace:
 
 def _freeze(value: Any) -> Any:
     """A hashable, comparable form of a JSON value (so options can be compared and set)."""
+    if isinstance(value, bool):  # True == 1 in Python, but not as a choice option
+        return ("__bool__", value)
     if isinstance(value, dict):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
     if isinstance(value, list):

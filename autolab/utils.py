@@ -24,6 +24,14 @@ def merge_parameter(base_params: T, override_params: dict[str, Any]) -> T:
         if key not in current:
             raise ValueError(f"merge_parameter: key {key!r} is not in the base parameters")
         old = current[key]
+        if isinstance(old, bool) and isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise ValueError(f"merge_parameter: {key}={value!r} is not a boolean")
+            value = value.lower() == "true"
+        elif isinstance(old, int) and not isinstance(old, bool) and isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"merge_parameter: {key}={value!r} would be truncated to the int default's type")
+            value = int(value)
         if old is not None and value is not None and type(old) is not type(value):
             try:
                 value = type(old)(value)

@@ -73,8 +73,6 @@ def test_unconvertible_value_raises_naming_key_and_type() -> None:
     assert "batch_size" in str(err.value) and "int" in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: int(0.001) silently turns a float parameter into 0 when the "
-                   "argparse default is an int")
 def test_lossy_float_to_int_conversion_is_not_silent() -> None:
     base = {"weight_decay": 0, "epochs": 10}
     try:
@@ -85,7 +83,6 @@ def test_lossy_float_to_int_conversion_is_not_silent() -> None:
         assert base["weight_decay"] == 0.001
 
 
-@pytest.mark.xfail(strict=True, reason="bug: bool('False') is True: a string choice for a flag is inverted")
 def test_string_false_does_not_become_true() -> None:
     base = {"shuffle": True}
     try:

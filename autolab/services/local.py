@@ -150,7 +150,9 @@ class LocalService(TrainingService):
             pass
 
     def handle(self, trial_id: str) -> dict[str, Any]:
-        run = self.running[trial_id]
+        run = self.running.get(trial_id)
+        if run is None:  # could not start, or already ended
+            return {}
         return {"pid": run.pid, "create_time": run.create_time, "gpus": run.gpus, "started": run.started}
 
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:

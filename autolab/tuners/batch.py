@@ -7,6 +7,7 @@ Each option is run once, in order; then NoMoreTrials.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..history import History
@@ -35,5 +36,5 @@ class BatchTuner(Tuner):
         seen = self.seen(history)
         for params in self._sets:
             if canonical(params) not in seen:
-                return params
+                return copy.deepcopy(params)
         raise NoMoreTrials("batch tuner has run every listed parameter set")

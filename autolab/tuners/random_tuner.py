@@ -20,6 +20,11 @@ class RandomTuner(Tuner):
         params = self.space.sample(rng)
         for _ in range(MAX_REDRAWS):
             if canonical(params) not in seen:
-                break
+                return params
             params = self.space.sample(rng)
+        # the space is nearly used up: choose among the points left, when they can be listed
+        if all(d.grid_values() is not None for d in self.space.dims):
+            left = [p for p in map(self.space.to_parameters, self.space.grid()) if canonical(p) not in seen]
+            if left:
+                return rng.choice(left)
         return params

@@ -66,8 +66,6 @@ def test_small_finite_space_explored_without_repeats() -> None:
         assert len({(p["a"], p["b"]) for p in points}) == 24
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after MAX_REDRAWS=100 redraws Random returns a repeat although "
-                   "unexplored points remain (likely once a finite space is mostly explored)")
 def test_larger_finite_space_explored_without_repeats() -> None:
     space = SearchSpace({"n": {"_type": "randint", "_value": [0, 300]}})
     points = sequence(RandomTuner(space, seed=0), 300)

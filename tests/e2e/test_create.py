@@ -1,0 +1,131 @@
+"""`autolab create` from the command line, as a user runs it: foreground, background, stop, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers_experiment import write_trial
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+
+
+def autolab(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUTOLAB_HOME": str(home), "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def write_config(tmp_path: Path, body: str, extra: str = "", v1: bool = False) -> Path:
+    code = tmp_path / "code"
+    command = write_trial(code, body)
+    (code / "search_space.json").write_text('// comments are fine\n{"x": {"_type": "uniform", "_value": [0, 1]},}\n')
+    if v1:
+        text = f"""authorName: someone
+maxTrialNum: 4
+trialConcurrency: 2
+trainingServicePlatform: local
+searchSpacePath: code/search_space.json
+tuner:
+  builtinTunerName: Random
+  classArgs: {{optimize_mode: minimize}}
+trial:
+  command: {command}
+  codeDir: code
+"""
+    else:
+        text = f"""experimentName: e2e
+searchSpaceFile: code/search_space.json
+trialCommand: {command}
+trialCodeDirectory: code
+trialConcurrency: 2
+maxTrialNumber: 4
+tuner: {{name: Random, classArgs: {{seed: 3}}}}
+trainingService: {{platform: local}}
+{extra}"""
+    path = tmp_path / "config.yml"
+    path.write_text(text)
+    return path
+
+
+def test_foreground_runs_to_the_end_and_exports(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "autolab.report_final_result(p['x'])\n")
+    result = autolab(tmp_path, "create", "--config", str(config), "--foreground", "--port", "0")
+    assert result.returncode == 0, result.stderr
+    assert "DONE" in result.stdout and "4 SUCCEEDED" in result.stdout
+    out = tmp_path / "export.json"
+    result = autolab(tmp_path, "experiment", "export", "--type", "json", "--filename", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(out.read_text())
+    assert len(rows) == 4
+    assert all(r["status"] == "SUCCEEDED" and r["value"] == r["parameter"]["x"] for r in rows)
+    assert {"parameter", "value", "trialJobId"} <= set(rows[0])
+    listing = autolab(tmp_path, "trial", "ls")
+    assert listing.returncode == 0 and listing.stdout.count("SUCCEEDED") == 4
+
+
+def test_legacy_v1_config_runs(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "autolab.report_final_result(p['x'])\n", v1=True)
+    result = autolab(tmp_path, "create", "--config", str(config), "--foreground", "--port", "0")
+    assert result.returncode == 0, result.stderr
+    assert "4 SUCCEEDED" in result.stdout
+    assert "authorName" in result.stderr  # accepted and ignored with a warning, as NNI does
+
+
+def test_background_create_stop_resume(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "time.sleep(0.5)\nautolab.report_final_result(p['x'])\n",
+                          extra="maxExperimentDuration: 10m\n")
+    text = config.read_text().replace("maxTrialNumber: 4", "maxTrialNumber: 200")
+    config.write_text(text)
+    result = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+    assert result.returncode == 0, result.stderr
+    exp_id = result.stdout.split()[1]
+    assert "http://127.0.0.1:" in result.stdout
+    listing = autolab(tmp_path, "experiment", "list")
+    assert exp_id in listing.stdout and "RUNNING" in listing.stdout
+    time.sleep(1.5)
+    stop = autolab(tmp_path, "stop", exp_id)
+    assert stop.returncode == 0, stop.stderr
+    show = json.loads(autolab(tmp_path, "experiment", "show", exp_id).stdout)
+    assert show["status"] == "STOPPED"
+    done_before = show["trialCounts"].get("SUCCEEDED", 0)
+    assert show["trialCounts"].get("RUNNING", 0) == 0
+    # resume with a smaller limit so that it ends by itself
+    resumed = autolab(tmp_path, "resume", exp_id, "--port", "0")
+    assert resumed.returncode == 0, resumed.stderr
+    again = autolab(tmp_path, "resume", exp_id)
+    assert again.returncode == 2 and "is running" in again.stderr
+    time.sleep(1.0)
+    assert autolab(tmp_path, "stop", "--all").returncode == 0
+    show = json.loads(autolab(tmp_path, "experiment", "show", exp_id).stdout)
+    assert show["status"] == "STOPPED"
+    assert show["trialCounts"].get("SUCCEEDED", 0) >= done_before
+    assert show["elapsed"] > 1.5  # the duration budget carries over
+
+
+@pytest.mark.parametrize("case, config_text, message", [
+    ("unknown key", "trialCommand: x\nsearchSpace: {}\ntrialConcurency: 2\n", "trialConcurency"),
+    ("bad space", "trialCommand: x\nsearchSpace: {a: {_type: loguniform, _value: [0, 1]}}\n", "'a'"),
+    ("bad tuner", "trialCommand: x\nsearchSpace: {}\ntuner: {name: NoSuchTuner}\n", "NoSuchTuner"),
+    ("annotation", "trialCommand: x\nsearchSpace: {}\nuseAnnotation: true\n", "useAnnotation"),
+])
+def test_bad_config_is_one_line_exit_2(tmp_path: Path, case: str, config_text: str, message: str) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text(config_text)
+    result = autolab(tmp_path, "create", "--config", str(path))
+    assert result.returncode == 2, (case, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_experiment_is_exit_2(tmp_path: Path) -> None:
+    result = autolab(tmp_path, "experiment", "show", "nope")
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -1,0 +1,162 @@
+"""The manager loop with the local service: real trial processes, statuses, limits, metrics."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autolab.history import TrialStatus
+from autolab.store import Store
+from tests.helpers_experiment import make_experiment, run_manager
+
+pytestmark = pytest.mark.e2e
+
+
+def statuses(directory: Path) -> dict[str, int]:
+    store = Store(directory, readonly=True)
+    try:
+        return store.count_by_status()
+    finally:
+        store.close()
+
+
+def test_runs_max_trials_and_records_results(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        for i in range(3):
+            autolab.report_intermediate_result({"default": p["x"] * i, "loss": i})
+        autolab.report_final_result(p["x"] + p["k"])
+    """, maxTrialNumber=5)
+    manager = run_manager(directory)
+    assert manager.status == "DONE"
+    store = Store(directory, readonly=True)
+    rows = store.trial_rows()
+    assert len(rows) == 5
+    for row in rows:
+        params = json.loads(row["parameters"])
+        assert row["status"] == "SUCCEEDED"
+        assert row["value"] == pytest.approx(params["x"] + params["k"])
+        assert row["n_intermediate"] == 3
+        trial_dir = directory / "trials" / row["id"]
+        assert json.loads((trial_dir / "parameter.json").read_text()) == params
+        assert (trial_dir / "exit_status").read_text().strip() == "0"
+    assert len(store.metric_rows()) == 5 * 4
+
+
+def test_concurrency_is_respected(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        time.sleep(0.3)
+        autolab.report_final_result(1.0)
+    """, maxTrialNumber=6, trialConcurrency=2)
+    peak = []
+    run_manager(directory, on_step=lambda m: peak.append(len(m.active)))
+    assert max(peak) == 2
+    assert statuses(directory) == {"SUCCEEDED": 6}
+
+
+def test_failures_and_missing_final_result_are_visible(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        if p["k"] == 1:
+            sys.exit(3)
+        if p["k"] == 2:
+            autolab.report_intermediate_result(0.5)
+        else:
+            autolab.report_final_result(0.7)
+    """, maxTrialNumber=12, trialConcurrency=3, tuner={"name": "GridSearch"},
+        searchSpace={"k": {"_type": "choice", "_value": [1, 2, 3]}})
+    manager = run_manager(directory)
+    assert manager.status == "DONE"  # the grid of 3 ran out before maxTrialNumber
+    store = Store(directory, readonly=True)
+    by_k = {json.loads(r["parameters"])["k"]: r for r in store.trial_rows()}
+    assert by_k[1]["status"] == "FAILED" and by_k[1]["exit_code"] == 3
+    assert by_k[2]["status"] == "NO_RESULT" and "without reporting a final result" in by_k[2]["message"]
+    assert by_k[3]["status"] == "SUCCEEDED" and by_k[3]["value"] == 0.7
+
+
+def test_max_trial_duration_kills_the_whole_process_group(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        import subprocess
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        open("child.pid", "w").write(str(child.pid))
+        time.sleep(60)
+    """, maxTrialNumber=1, maxTrialDuration="1s")
+    manager = run_manager(directory, timeout=30)
+    store = Store(directory, readonly=True)
+    (row,) = store.trial_rows()
+    assert row["status"] == "FAILED"
+    assert "maxTrialDuration" in row["message"]
+    child = int((tmp_path / "code" / "child.pid").read_text())
+    deadline = time.time() + 10
+    while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
+        assert time.time() < deadline, "the trial's child survived the kill"
+        time.sleep(0.05)
+    assert manager.status == "DONE"
+
+
+def test_max_experiment_duration_cancels_running_trials(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        autolab.report_intermediate_result(0.1)
+        time.sleep(60)
+    """, maxTrialNumber=10, maxExperimentDuration="2s")
+    started = time.time()
+    manager = run_manager(directory, timeout=30)
+    assert time.time() - started < 20
+    counts = statuses(directory)
+    assert counts == {"USER_CANCELED": 2}
+    assert manager.status == "DONE"
+
+
+def test_user_stop_cancels_trials(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, "time.sleep(60)\n", maxTrialNumber=10)
+
+    def stop_when_running(manager):  # type: ignore[no-untyped-def]
+        if len(manager.active) == 2 and all(t.status == TrialStatus.RUNNING for t in manager.active.values()):
+            manager.request_stop()
+
+    manager = run_manager(directory, timeout=30, on_step=stop_when_running)
+    assert manager.status == "STOPPED"
+    assert statuses(directory) == {"USER_CANCELED": 2}
+
+
+def test_gpu_slots_set_cuda_visible_devices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOLAB_GPUS", "0,1,2")
+    monkeypatch.setenv("AUTOLAB_GPUS_ACTIVE", "2")
+    directory = make_experiment(tmp_path, """
+        time.sleep(0.3)
+        autolab.report_final_result(float(len(os.environ["CUDA_VISIBLE_DEVICES"].split(","))))
+        open(f"gpus-{autolab.get_trial_id()}", "w").write(os.environ["CUDA_VISIBLE_DEVICES"])
+    """, maxTrialNumber=4, trialConcurrency=4, trialGpuNumber=1,
+        trainingService={"platform": "local", "maxTrialNumberPerGpu": 1})
+    peak = []
+    run_manager(directory, on_step=lambda m: peak.append(len(m.active)))
+    # GPU 2 is busy with someone else's process (useActiveGpu false): only 0 and 1 are used
+    assert max(peak) == 2
+    used = {p.read_text() for p in (tmp_path / "code").glob("gpus-*")}
+    assert used == {"0", "1"}
+    assert statuses(directory) == {"SUCCEEDED": 4}
+
+
+def test_gpu_number_without_gpus_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autolab.launcher import build_manager
+    from autolab.services.base import ServiceError
+
+    monkeypatch.setenv("AUTOLAB_GPUS", "")
+    directory = make_experiment(tmp_path, "pass\n", trialGpuNumber=1)
+    with pytest.raises(ServiceError, match="trialGpuNumber is 1 but this machine has no GPU"):
+        build_manager(directory)
+
+
+def test_malformed_metric_lines_are_skipped(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        d = os.environ["AUTOLAB_TRIAL_DIR"]
+        with open(os.path.join(d, "metrics.jsonl"), "a") as fh:
+            fh.write("not json\\n")
+        autolab.report_final_result(2.5)
+    """, maxTrialNumber=1)
+    run_manager(directory)
+    store = Store(directory, readonly=True)
+    (row,) = store.trial_rows()
+    assert row["status"] == "SUCCEEDED" and row["value"] == 2.5
