@@ -1,0 +1,199 @@
+"""DARTS (Liu et al., 2019): differentiable search by a continuous relaxation of the choices.
+
+Every label gets a vector of architecture weights alpha; each choice becomes a softmax(alpha)
+mixture of its options (LayerChoice: of the candidates' outputs; InputChoice: of the inputs;
+ValueChoice in the mutable layers: of channel / kernel masks). Training alternates an alpha step on
+a validation batch (Adam) with a weight step on a training batch (the user's optimizer).
+
+First order: the alpha step takes the gradient of the validation loss at the current weights.
+Second order (unrolled=True): the gradient of L_val(w', alpha) with w' = w - xi * (the optimizer's
+step on L_train), xi the weight learning rate; the Hessian-vector product in it is the paper's
+central finite difference. Export: argmax of each alpha; InputChoice keeps the top n_chosen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call
+from torch.utils.data import Dataset, random_split
+
+from .fixed import export as export_model
+from .mutables import InputChoice, NasError
+from .space import choice_groups
+from .training import (
+    Loss,
+    Metric,
+    accuracy,
+    autocast,
+    forever,
+    loader,
+    resolve_device,
+    seed_everything,
+    to_device,
+)
+
+
+class DartsTrainer:
+    """Search a model's choices with DARTS. `fit()`, then `export()`."""
+
+    def __init__(self, model: nn.Module, loss: Loss, optimizer: torch.optim.Optimizer, dataset: Dataset[Any], *,
+                 num_epochs: int, batch_size: int = 64, metric: Metric = accuracy,
+                 val_dataset: Dataset[Any] | None = None, val_fraction: float = 0.5,
+                 arch_lr: float = 3e-4, arch_weight_decay: float = 1e-3, arch_betas: tuple[float, float] = (0.5, 0.999),
+                 unrolled: bool = False, grad_clip: float | None = 5.0, warmup_epochs: int = 0,
+                 lr_scheduler: Any = None, device: str | torch.device | None = None, amp: bool = True,
+                 seed: int = 0, workers: int = 0, log: Callable[[dict[str, Any]], None] | None = None) -> None:
+        if num_epochs < 1:
+            raise NasError(f"DartsTrainer num_epochs must be >= 1, got {num_epochs}")
+        seed_everything(seed)
+        self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
+        self.device = resolve_device(device)
+        self.model.to(self.device)
+        self.num_epochs, self.unrolled, self.grad_clip = num_epochs, unrolled, grad_clip
+        self.warmup_epochs, self.lr_scheduler, self.amp, self.log = warmup_epochs, lr_scheduler, amp, log
+        self.groups = choice_groups(model)
+        if not self.groups:
+            raise NasError("DartsTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
+        gen = torch.Generator().manual_seed(seed)
+        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+        self.alphas: dict[str, nn.Parameter] = {}
+        for label, group in self.groups.items():
+            for member in group.members:
+                if isinstance(member, InputChoice) and member.reduction == "concat":
+                    raise NasError(f"DartsTrainer: InputChoice {label!r} uses reduction 'concat', which has no "
+                                   "continuous relaxation (use 'sum' or 'mean')")
+            alpha = nn.Parameter(1e-3 * torch.randn(group.arch_size, generator=gen).to(self.device, dtype))
+            self.alphas[label] = alpha
+            for member in group.members:
+                member.set_arch_weights(alpha)
+        self.arch_optimizer = torch.optim.Adam(self.alphas.values(), lr=arch_lr, betas=arch_betas,
+                                               weight_decay=arch_weight_decay)
+        if val_dataset is None:
+            if not 0.0 < val_fraction < 1.0:
+                raise NasError(f"DartsTrainer val_fraction must be in (0, 1), got {val_fraction}")
+            n_val = int(round(len(dataset) * val_fraction))  # type: ignore[arg-type]
+            train_part, val_part = random_split(dataset, [len(dataset) - n_val, n_val],  # type: ignore[arg-type]
+                                                generator=torch.Generator().manual_seed(seed))
+            dataset, val_dataset = train_part, val_part
+        self.train_loader = loader(dataset, batch_size, shuffle=True, seed=seed, workers=workers)
+        self.val_loader = loader(val_dataset, batch_size, shuffle=True, seed=seed + 1, workers=workers)
+        self.history: list[dict[str, Any]] = []
+
+    # -- the two steps -------------------------------------------------------------------------
+    def _forward_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with autocast(self.device, self.amp):
+            logits = self.model(x)
+        return self.loss(logits.float(), y), logits
+
+    def _set_alpha_grad(self, on: bool) -> None:
+        for alpha in self.alphas.values():
+            alpha.requires_grad_(on)
+
+    def arch_step(self, xt: torch.Tensor, yt: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor) -> float:
+        """One update of the architecture weights; returns the validation loss."""
+        self.arch_optimizer.zero_grad(set_to_none=True)
+        if self.unrolled:
+            loss_v, grads = self.unrolled_gradient(xt, yt, xv, yv)
+            for alpha, g in zip(self.alphas.values(), grads, strict=True):
+                alpha.grad = g
+        else:
+            loss_t, _ = self._forward_loss(xv, yv)
+            loss_t.backward(inputs=list(self.alphas.values()))
+            loss_v = float(loss_t.detach())
+        self.arch_optimizer.step()
+        return loss_v
+
+    def weight_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        self._set_alpha_grad(False)
+        try:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss, logits = self._forward_loss(x, y)
+            loss.backward()
+            if self.grad_clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+            self.optimizer.step()
+        finally:
+            self._set_alpha_grad(True)
+        return float(loss.detach()), self.metric(logits.detach().float(), y)
+
+    # -- second order --------------------------------------------------------------------------
+    def _loss_at(self, weights: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        # buffers are cloned so that the virtual steps leave the real BatchNorm statistics alone
+        buffers = {n: b.clone() for n, b in self.model.named_buffers()}
+        return self.loss(functional_call(self.model, {**weights, **buffers}, (x,)), y)
+
+    def virtual_weights(self, xt: torch.Tensor, yt: torch.Tensor) -> dict[str, torch.Tensor]:
+        """w' = w - xi * (the weight optimizer's SGD step direction on L_train at w)."""
+        params: dict[str, torch.Tensor] = dict(self.model.named_parameters())
+        loss = self._loss_at(params, xt, yt)
+        grads = torch.autograd.grad(loss, list(params.values()), allow_unused=True)
+        group = self.optimizer.param_groups[0]
+        lr, momentum, decay = group["lr"], group.get("momentum", 0.0), group.get("weight_decay", 0.0)
+        result = {}
+        for (name, w), g in zip(params.items(), grads, strict=True):
+            step = (torch.zeros_like(w) if g is None else g) + decay * w.detach()
+            buf = self.optimizer.state.get(w, {}).get("momentum_buffer") if momentum else None
+            if buf is not None:
+                step = step + momentum * buf
+            result[name] = (w.detach() - lr * step).requires_grad_(True)
+        return result
+
+    def unrolled_gradient(self, xt: torch.Tensor, yt: torch.Tensor, xv: torch.Tensor,
+                          yv: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
+        """(L_val(w', alpha), d L_val(w'(alpha), alpha) / d alpha) for every alpha, in label order."""
+        alphas = list(self.alphas.values())
+        lr = self.optimizer.param_groups[0]["lr"]
+        w_virtual = self.virtual_weights(xt, yt)
+        loss_v = self._loss_at(w_virtual, xv, yv)
+        names = list(w_virtual)
+        grads = torch.autograd.grad(loss_v, alphas + [w_virtual[n] for n in names], allow_unused=True)
+        d_alpha = [torch.zeros_like(a) if g is None else g for a, g in zip(alphas, grads[: len(alphas)], strict=True)]
+        d_w = {n: (torch.zeros_like(w_virtual[n]) if g is None else g) for n, g in zip(names, grads[len(alphas):], strict=True)}
+        norm = torch.sqrt(sum((g * g).sum() for g in d_w.values()))  # type: ignore[arg-type]
+        eps = 0.01 / float(norm.clamp_min(1e-12))
+        params = {n: p.detach() for n, p in self.model.named_parameters()}
+        hessian: list[list[torch.Tensor]] = []
+        for sign in (1.0, -1.0):
+            shifted = {n: params[n] + sign * eps * d_w[n] for n in names}
+            g = torch.autograd.grad(self._loss_at(shifted, xt, yt), alphas, allow_unused=True)
+            hessian.append([torch.zeros_like(a) if x is None else x for a, x in zip(alphas, g, strict=True)])
+        result = [da - lr * (hp - hm) / (2 * eps) for da, hp, hm in zip(d_alpha, hessian[0], hessian[1], strict=True)]
+        return float(loss_v.detach()), result
+
+    # -- the loop ------------------------------------------------------------------------------
+    def fit(self) -> DartsTrainer:
+        val_batches = forever(self.val_loader)
+        for epoch in range(self.num_epochs):
+            start = time.perf_counter()
+            self.model.train()
+            sums = {"train_loss": 0.0, "train_metric": 0.0, "val_loss": 0.0}
+            steps = 0
+            for batch in self.train_loader:
+                xt, yt = to_device(batch, self.device)
+                if epoch >= self.warmup_epochs:
+                    xv, yv = to_device(next(val_batches), self.device)
+                    sums["val_loss"] += self.arch_step(xt, yt, xv, yv)
+                loss, metric = self.weight_step(xt, yt)
+                sums["train_loss"] += loss
+                sums["train_metric"] += metric
+                steps += 1
+            if self.lr_scheduler is not None:
+                self.lr_scheduler.step()
+            entry = {"epoch": epoch + 1, **{k: v / max(steps, 1) for k, v in sums.items()},
+                     "seconds": time.perf_counter() - start}
+            self.history.append(entry)
+            if self.log is not None:
+                self.log(entry)
+        return self
+
+    def arch_probs(self) -> dict[str, list[float]]:
+        """softmax(alpha) for every label: how strongly DARTS prefers each option."""
+        return {label: torch.softmax(a.detach(), -1).cpu().tolist() for label, a in self.alphas.items()}
+
+    def export(self) -> dict[str, Any]:
+        return export_model(self.model)

@@ -1,0 +1,296 @@
+"""The choices of a search space: LayerChoice, InputChoice (modules) and ValueChoice (a value).
+
+Each choice has a label; choices that share a label share one decision. A choice holds either a
+`sampled` decision (single-path: SPOS, a fixed evaluation) or, when a DARTS trainer sets
+`arch_weights`, a continuous relaxation (a softmax-weighted mixture of its options).
+
+Decisions are written in the export format, which is also the search_space.json value:
+LayerChoice: the candidate's index (list) or key (dict); InputChoice: sorted list of chosen input
+indices; ValueChoice: the value itself.
+
+Inside `fixed_arch(arch)` the constructors build the chosen thing instead: LayerChoice returns the
+chosen candidate module, InputChoice a `ChosenInputs`, ValueChoice the plain value.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+REDUCTIONS = ("sum", "mean", "concat")
+
+
+class NasError(ValueError):
+    """A search space or an architecture is invalid; the message names the label and value."""
+
+
+_auto_counters: dict[str, int] = {}
+_fixed_stack: list[dict[str, Any]] = []
+
+
+def auto_label(kind: str) -> str:
+    """The next automatic label for a choice without one: `layerchoice_1`, `valuechoice_3`..."""
+    _auto_counters[kind] = _auto_counters.get(kind, 0) + 1
+    return f"{kind}_{_auto_counters[kind]}"
+
+
+def reset_auto_labels() -> None:
+    """Restart automatic labels (fixed_arch does this, so a rebuilt model gets the same labels)."""
+    _auto_counters.clear()
+
+
+def current_fixed() -> dict[str, Any] | None:
+    return _fixed_stack[-1] if _fixed_stack else None
+
+
+def push_fixed(arch: dict[str, Any]) -> None:
+    _fixed_stack.append(arch)
+
+
+def pop_fixed() -> None:
+    _fixed_stack.pop()
+
+
+def fixed_decision(arch: Mapping[str, Any], label: str, choices: Sequence[Any]) -> Any:
+    """The decision for `label` in a fixed architecture, checked against the valid choices."""
+    if label not in arch:
+        raise NasError(f"architecture has no value for choice {label!r}")
+    value = arch[label]
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, list):
+        value = sorted(value)
+    if value not in list(choices):
+        raise NasError(f"architecture key {label!r}: {value!r} is not one of {list(choices)!r}")
+    return value
+
+
+def _check_label(label: str | None, kind: str) -> str:
+    if label is None:
+        return auto_label(kind)
+    if not isinstance(label, str) or not label:
+        raise NasError(f"{kind} label must be a non-empty string, got {label!r}")
+    return label
+
+
+class Mutable(nn.Module):
+    """A module that holds a choice. Subclasses define choices() and forward()."""
+
+    label: str
+    sampled: Any
+
+    def choices(self) -> list[Any]:
+        raise NotImplementedError
+
+    def arch_size(self) -> int:
+        """How many architecture weights a DARTS relaxation needs."""
+        return len(self.choices())
+
+    @property
+    def arch_weights(self) -> torch.Tensor | None:
+        return self.__dict__.get("_arch_weights")
+
+    def set_arch_weights(self, weights: torch.Tensor | None) -> None:
+        # Stored outside nn.Module's registry: the architecture parameters are not model weights.
+        self.__dict__["_arch_weights"] = weights
+
+
+def _candidate_list(candidates: Any) -> tuple[list[Any], list[nn.Module]]:
+    if isinstance(candidates, Mapping):
+        names: list[Any] = [str(k) for k in candidates]
+        modules = list(candidates.values())
+    elif isinstance(candidates, Sequence) and not isinstance(candidates, str):
+        names = list(range(len(candidates)))
+        modules = list(candidates)
+    else:
+        raise NasError(f"LayerChoice candidates must be a list or dict of modules, got {type(candidates).__name__}")
+    if not modules:
+        raise NasError("LayerChoice needs at least one candidate")
+    for name, module in zip(names, modules, strict=True):
+        if not isinstance(module, nn.Module):
+            raise NasError(f"LayerChoice candidate {name!r} is a {type(module).__name__}, not an nn.Module")
+    return names, modules
+
+
+class LayerChoice(Mutable):
+    """Choose one of several candidate modules (a list, or a dict name -> module)."""
+
+    def __new__(cls, candidates: Sequence[nn.Module] | Mapping[str, nn.Module] | None = None,
+                label: str | None = None) -> Any:
+        fixed = current_fixed()
+        if fixed is None or candidates is None:  # no arguments: copy.deepcopy / pickle
+            return super().__new__(cls)
+        names, modules = _candidate_list(candidates)
+        chosen = fixed_decision(fixed, _check_label(label, "layerchoice"), names)
+        return modules[names.index(chosen)]
+
+    def __init__(self, candidates: Sequence[nn.Module] | Mapping[str, nn.Module],
+                 label: str | None = None) -> None:
+        super().__init__()
+        self.label = _check_label(label, "layerchoice")
+        self.names, modules = _candidate_list(candidates)
+        self.candidates = nn.ModuleList(modules)
+        self.sampled = self.names[0]
+
+    def choices(self) -> list[Any]:
+        return list(self.names)
+
+    def chosen_module(self) -> nn.Module:
+        return self.candidates[self.names.index(self.sampled)]
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        weights = self.arch_weights
+        if weights is None:
+            return self.chosen_module()(*args, **kwargs)
+        probs = torch.softmax(weights, dim=-1)
+        out = None
+        for i, module in enumerate(self.candidates):
+            term = probs[i] * module(*args, **kwargs)
+            out = term if out is None else out + term
+        return out
+
+
+def reduce_inputs(tensors: list[torch.Tensor], reduction: str) -> torch.Tensor:
+    if reduction == "concat":
+        return torch.cat(tensors, dim=1)
+    total = tensors[0]
+    for t in tensors[1:]:
+        total = total + t
+    return total / len(tensors) if reduction == "mean" else total
+
+
+class ChosenInputs(nn.Module):
+    """The fixed form of an InputChoice: picks the chosen inputs and reduces them; no weights."""
+
+    def __init__(self, chosen: Sequence[int], reduction: str = "sum") -> None:
+        super().__init__()
+        self.chosen = list(chosen)
+        self.reduction = reduction
+
+    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        return reduce_inputs([inputs[i] for i in self.chosen], self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"chosen={self.chosen}, reduction={self.reduction!r}"
+
+
+def _check_input_args(n_candidates: int, n_chosen: int, reduction: str) -> None:
+    if not isinstance(n_candidates, int) or n_candidates < 1:
+        raise NasError(f"InputChoice n_candidates must be a positive int, got {n_candidates!r}")
+    if not isinstance(n_chosen, int) or not 1 <= n_chosen <= n_candidates:
+        raise NasError(f"InputChoice n_chosen must be an int in 1..{n_candidates}, got {n_chosen!r}")
+    if reduction not in REDUCTIONS:
+        raise NasError(f"InputChoice reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+class InputChoice(Mutable):
+    """Choose `n_chosen` of `n_candidates` input tensors and reduce them (sum, mean or concat)."""
+
+    def __new__(cls, n_candidates: int | None = None, n_chosen: int = 1, reduction: str = "sum",
+                label: str | None = None) -> Any:
+        fixed = current_fixed()
+        if fixed is None or n_candidates is None:
+            return super().__new__(cls)
+        _check_input_args(n_candidates, n_chosen, reduction)
+        options = [list(c) for c in itertools.combinations(range(n_candidates), n_chosen)]
+        chosen = fixed_decision(fixed, _check_label(label, "inputchoice"), options)
+        return ChosenInputs(chosen, reduction)
+
+    def __init__(self, n_candidates: int, n_chosen: int = 1, reduction: str = "sum",
+                 label: str | None = None) -> None:
+        super().__init__()
+        _check_input_args(n_candidates, n_chosen, reduction)
+        self.label = _check_label(label, "inputchoice")
+        self.n_candidates = n_candidates
+        self.n_chosen = n_chosen
+        self.reduction = reduction
+        self.sampled = list(range(n_chosen))
+
+    def choices(self) -> list[Any]:
+        return [list(c) for c in itertools.combinations(range(self.n_candidates), self.n_chosen)]
+
+    def arch_size(self) -> int:
+        return self.n_candidates
+
+    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        if len(inputs) != self.n_candidates:
+            raise NasError(f"InputChoice {self.label!r} expects {self.n_candidates} inputs, got {len(inputs)}")
+        weights = self.arch_weights
+        if weights is None:
+            return reduce_inputs([inputs[i] for i in self.sampled], self.reduction)
+        probs = torch.softmax(weights, dim=-1)
+        # DARTS: a softmax-weighted sum of all inputs (export keeps the top n_chosen)
+        return reduce_inputs([probs[i] * x for i, x in enumerate(inputs)], "sum")
+
+    def extra_repr(self) -> str:
+        return f"label={self.label!r}, n_candidates={self.n_candidates}, n_chosen={self.n_chosen}"
+
+
+class ValueChoice:
+    """Choose one of several values (a width, a kernel size...).
+
+    Pass it to the mutable layers (MutableConv2d, MutableLinear, MutableBatchNorm2d), or keep it as
+    an attribute of your module and read `.current` in forward. Inside fixed_arch, ValueChoice(...)
+    returns the chosen value itself, so the same model code builds plain layers.
+    """
+
+    def __new__(cls, values: Sequence[Any] | None = None, label: str | None = None) -> Any:
+        fixed = current_fixed()
+        if fixed is None or values is None:
+            return super().__new__(cls)
+        return fixed_decision(fixed, _check_label(label, "valuechoice"), _check_values(values))
+
+    def __init__(self, values: Sequence[Any], label: str | None = None) -> None:
+        self.values = _check_values(values)
+        self.label = _check_label(label, "valuechoice")
+        self.sampled: Any = self.values[0]
+        self.arch_weights: torch.Tensor | None = None
+
+    def choices(self) -> list[Any]:
+        return list(self.values)
+
+    def arch_size(self) -> int:
+        return len(self.values)
+
+    def set_arch_weights(self, weights: torch.Tensor | None) -> None:
+        self.arch_weights = weights
+
+    @property
+    def current(self) -> Any:
+        """The sampled value (under DARTS: the value with the largest weight)."""
+        if self.arch_weights is not None:
+            return self.values[int(torch.argmax(self.arch_weights))]
+        return self.sampled
+
+    @property
+    def max(self) -> Any:
+        return max(self.values)
+
+    def probs(self) -> torch.Tensor | None:
+        return None if self.arch_weights is None else torch.softmax(self.arch_weights, dim=-1)
+
+    def __repr__(self) -> str:
+        return f"ValueChoice({self.values!r}, label={self.label!r})"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ValueChoice:
+        # Layers that share one ValueChoice must keep sharing it in a copy.
+        new = object.__new__(ValueChoice)
+        memo[id(self)] = new
+        new.values, new.label, new.sampled = list(self.values), self.label, self.sampled
+        new.arch_weights = self.arch_weights
+        return new
+
+
+def _check_values(values: Sequence[Any]) -> list[Any]:
+    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+        raise NasError(f"ValueChoice values must be a non-empty list, got {values!r}")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            raise NasError(f"ValueChoice values must be numbers or strings, got {v!r}")
+    if len(set(values)) != len(values):
+        raise NasError(f"ValueChoice values repeat: {list(values)!r}")
+    return list(values)

@@ -1,0 +1,159 @@
+"""SPOS (Guo et al., 2020): train a supernet one uniformly sampled path at a time, then search.
+
+`fit()` trains: each batch samples every decision uniformly and updates only that path's weights.
+`search()` runs evolution over architectures; each candidate is scored on the validation data with
+the supernet's weights after its BatchNorm statistics are recalibrated on training batches (shared
+running statistics belong to no single path). An optional parameter or FLOPs limit filters
+candidates.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from .cost import arch_cost
+from .evolution import EvolutionResult, evolution_search
+from .mutables import NasError
+from .space import choice_groups, random_arch, set_arch, validate_arch
+from .training import (
+    Loss,
+    Metric,
+    accuracy,
+    autocast,
+    evaluate,
+    forever,
+    loader,
+    resolve_device,
+    seed_everything,
+    to_device,
+)
+
+
+def recalibrate_bn(model: nn.Module, batches: Iterable[Any], num_batches: int,
+                   device: torch.device | None = None) -> int:
+    """Reset every BatchNorm's running statistics and re-estimate them (a plain average) over
+    `num_batches` batches in train mode, without touching weights. Returns the batches used."""
+    device = device or next(model.parameters()).device
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not norms or num_batches <= 0:
+        return 0
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the recalibration batches
+    model.train()
+    used = 0
+    try:
+        with torch.no_grad():
+            for batch in batches:
+                if used >= num_batches:
+                    break
+                x, _ = to_device(batch, device)
+                model(x)
+                used += 1
+    finally:
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+        model.eval()
+    return used
+
+
+class SposTrainer:
+    """Single-path one-shot: `fit()` the supernet, then `search()` (or `evaluate(arch)`); `export()`."""
+
+    def __init__(self, model: nn.Module, loss: Loss, optimizer: torch.optim.Optimizer, train_dataset: Dataset[Any],
+                 val_dataset: Dataset[Any], *, num_epochs: int, batch_size: int = 64, metric: Metric = accuracy,
+                 grad_clip: float | None = 5.0, lr_scheduler: Any = None, device: str | torch.device | None = None,
+                 amp: bool = True, seed: int = 0, workers: int = 0, recalibrate_batches: int = 20,
+                 eval_batches: int | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> None:
+        seed_everything(seed)
+        self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
+        self.device = resolve_device(device)
+        self.model.to(self.device)
+        self.num_epochs, self.grad_clip, self.lr_scheduler = num_epochs, grad_clip, lr_scheduler
+        self.amp, self.log, self.seed = amp, log, seed
+        self.recalibrate_batches, self.eval_batches = recalibrate_batches, eval_batches
+        self.groups = choice_groups(model)
+        if not self.groups:
+            raise NasError("SposTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
+        self.rng = random.Random(seed)
+        self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
+        self.calib_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed + 7, workers=workers)
+        self.val_loader = loader(val_dataset, batch_size, shuffle=False, workers=workers)
+        self.history: list[dict[str, Any]] = []
+        self.result: EvolutionResult | None = None
+
+    def fit(self) -> SposTrainer:
+        for epoch in range(self.num_epochs):
+            start = time.perf_counter()
+            self.model.train()
+            total_loss, total_metric, steps = 0.0, 0.0, 0
+            for batch in self.train_loader:
+                x, y = to_device(batch, self.device)
+                set_arch(self.model, random_arch(self.groups, self.rng), self.groups)
+                self.optimizer.zero_grad(set_to_none=True)
+                with autocast(self.device, self.amp):
+                    logits = self.model(x)
+                loss = self.loss(logits.float(), y)
+                loss.backward()
+                if self.grad_clip:
+                    nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+                self.optimizer.step()
+                total_loss += float(loss.detach())
+                total_metric += self.metric(logits.detach().float(), y)
+                steps += 1
+            if self.lr_scheduler is not None:
+                self.lr_scheduler.step()
+            entry = {"epoch": epoch + 1, "train_loss": total_loss / max(steps, 1),
+                     "train_metric": total_metric / max(steps, 1), "seconds": time.perf_counter() - start}
+            self.history.append(entry)
+            if self.log is not None:
+                self.log(entry)
+        return self
+
+    def evaluate(self, arch: dict[str, Any], recalibrate_batches: int | None = None) -> float:
+        """The architecture's validation metric on the supernet weights, after BN recalibration."""
+        arch = validate_arch(self.groups, arch)
+        set_arch(self.model, arch, self.groups)
+        n = self.recalibrate_batches if recalibrate_batches is None else recalibrate_batches
+        recalibrate_bn(self.model, forever(self.calib_loader), n, self.device)
+        return evaluate(self.model, self.val_loader, self.metric, self.device, self.amp, self.eval_batches)
+
+    def search(self, *, population_size: int = 20, generations: int = 10, parents: int = 10,
+               mutation_prob: float = 0.1, max_params: int | None = None, max_flops: int | None = None,
+               example_input: torch.Tensor | None = None,
+               log: Callable[[int, float], None] | None = None) -> dict[str, Any]:
+        """Evolution search on the trained supernet; returns (and keeps) the best architecture.
+
+        max_params / max_flops bound the fixed architecture's size (FLOPs need an example input,
+        e.g. one image with its batch dimension)."""
+        if max_flops is not None and example_input is None:
+            raise NasError("SposTrainer.search: max_flops needs example_input (one input batch)")
+        constraint = None
+        if max_params is not None or max_flops is not None:
+            probe = None if max_flops is None or example_input is None else example_input.to(self.device)
+
+            def constraint(arch: dict[str, Any]) -> bool:
+                cost = arch_cost(self.model, arch, probe)
+                return (max_params is None or cost["params"] <= max_params) and \
+                       (max_flops is None or cost["flops"] <= max_flops)
+
+        space = {label: g.choices for label, g in self.groups.items()}
+        self.result = evolution_search(space, self.evaluate, population_size=population_size,
+                                       generations=generations, parents=parents, mutation_prob=mutation_prob,
+                                       constraint=constraint, seed=self.seed, log=log)
+        set_arch(self.model, self.result.best_arch, self.groups)
+        return dict(self.result.best_arch)
+
+    def export(self) -> dict[str, Any]:
+        if self.result is None:
+            raise NasError("SposTrainer.export: run search() first (the supernet alone has no best architecture)")
+        return dict(self.result.best_arch)
+
