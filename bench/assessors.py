@@ -112,6 +112,30 @@ def simulate(tuner_name: str, seed: int, kind: str, args: argparse.Namespace, ca
     return run
 
 
+def print_table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
+    """Markdown table of the medians over seeds (runs as dicts, as written to --json)."""
+    print("| tuner | assessor | epochs run | saved | best final acc | vs none (pp) | worst seed vs none (pp) "
+          "| stopped trials | wall s | assessor ms/call (mean / max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for tuner_name, by_kind in results.items():
+        base = by_kind["none"]
+        base_epochs = statistics.median(r["epochs"] for r in base)
+        base_best = statistics.median(r["best"] for r in base)
+        for kind, runs in by_kind.items():
+            epochs = statistics.median(r["epochs"] for r in runs)
+            best = statistics.median(r["best"] for r in runs)
+            worst = min(r["best"] - b["best"] for r, b in zip(runs, base, strict=True))
+            calls = sum(r["assess_calls"] for r in runs)
+            ms = (f"{1000 * sum(r['assess_time'] for r in runs) / calls:.2f} / "
+                  f"{1000 * max(r['assess_max'] for r in runs):.1f}") if calls else "-"
+            if kind == "nni-medianstop":
+                ms += f" (pipe; {sum(r['disagreements'] for r in runs)} decisions differ from autolab)"
+            print(f"| {tuner_name} | {kind} | {epochs:.0f} | {100 * (1 - epochs / base_epochs):.0f}% | "
+                  f"{100 * best:.2f}% | {100 * (best - base_best):+.2f} | {100 * worst:+.2f} | "
+                  f"{statistics.median(r['stopped'] for r in runs):.0f} | "
+                  f"{statistics.median(r['wall'] for r in runs):.1f} | {ms} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -123,7 +147,12 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.95, help="Curvefitting threshold")
     parser.add_argument("--nni-python", default="/tmp/venv-nni/bin/python")
     parser.add_argument("--json", help="write every run's figures here")
+    parser.add_argument("--table-from", help="only print the table of a --json file written before")
     args = parser.parse_args()
+    if args.table_from:
+        with open(args.table_from) as f:
+            print_table(json.load(f))
+        return
 
     kinds = ["none", "medianstop", "nni-medianstop", "curvefitting"]
     if not os.path.exists(args.nni_python):
@@ -145,24 +174,7 @@ def main() -> None:
 
     print(f"\n{len(args.seeds)} seeds x {args.trials} trials x {args.epochs} epochs; medians over seeds; "
           f"curves trained: {cache.trained}")
-    print("| tuner | assessor | epochs run | saved | best final acc | vs none (pp) | stopped trials "
-          "| wall s | assessor ms/call (mean / max) |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for tuner_name, by_kind in results.items():
-        base_epochs = statistics.median(r.epochs for r in by_kind["none"])
-        base_best = statistics.median(r.best for r in by_kind["none"])
-        for kind, runs in by_kind.items():
-            epochs = statistics.median(r.epochs for r in runs)
-            best = statistics.median(r.best for r in runs)
-            calls = sum(r.assess_calls for r in runs)
-            ms = (f"{1000 * sum(r.assess_time for r in runs) / calls:.2f} / "
-                  f"{1000 * max(r.assess_max for r in runs):.1f}") if calls else "-"
-            if kind == "nni-medianstop":
-                ms += f" (pipe; {sum(r.disagreements for r in runs)} decisions differ from autolab)"
-            print(f"| {tuner_name} | {kind} | {epochs:.0f} | {100 * (1 - epochs / base_epochs):.0f}% | "
-                  f"{100 * best:.2f}% | {100 * (best - base_best):+.2f} | "
-                  f"{statistics.median(r.stopped for r in runs):.0f} | "
-                  f"{statistics.median(r.wall for r in runs):.1f} | {ms} |")
+    print_table({t: {k: [vars(r) for r in runs] for k, runs in bk.items()} for t, bk in results.items()})
     if args.json:
         with open(args.json, "w") as f:
             json.dump({t: {k: [vars(r) for r in runs] for k, runs in bk.items()} for t, bk in results.items()},
