@@ -1,0 +1,313 @@
+"""Slurm training service: each trial is one batch job (sbatch), watched with squeue.
+
+The job script (written into the trial directory) records the command's exit status in the trial
+directory itself, so a trial's status is right even when Slurm accounting is off or the manager
+was down when the job ended; squeue / scontrol / sacct are asked only for what the file cannot
+say (queued or running, killed before it could write, time limit). Slurm is asked at most once
+per pollInterval, not on every turn of the manager's loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import protocol
+from .base import Event, EventKind, Launch, ServiceError, TrainingService
+from .slurm_commands import (
+    JOB_ID_FILE,
+    SCRIPT_FILE,
+    SQUEUE_FORMAT,
+    JobState,
+    job_name,
+    job_script,
+    parse_job_id,
+    parse_sacct,
+    parse_scontrol,
+    parse_squeue,
+    sbatch_argv,
+    slurm_time,
+)
+
+log = logging.getLogger("autolab.services.slurm")
+
+COMMAND_TIMEOUT = 60.0  # seconds for one sbatch / squeue / scancel call
+MAX_SUBMIT_FAILURES = 3  # this many failed submissions in a row, none ever accepted: stop
+EXIT_FILE_GRACE = 10.0  # seconds to wait for the exit file of an ended job (shared filesystems lag)
+
+Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
+
+
+def run_command(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a Slurm command; a missing binary or a hang comes back as a failed result, never raises."""
+    try:
+        return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+    except OSError as exc:
+        return subprocess.CompletedProcess(list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror or exc}")
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(list(argv), 124, "", f"{argv[0]} did not answer within {timeout:g} s")
+
+
+@dataclass
+class _Job:
+    launch: Launch
+    job_id: str
+    started: bool = False  # seen out of the queue (STARTED sent)
+    run_since: float | None = None  # monotonic time it was first seen running
+    killed: bool = False
+    timed_out: bool = False
+    ended_since: float | None = None  # monotonic time Slurm first said it ended (or forgot it)
+    last_reason: str = ""
+
+
+class SlurmService(TrainingService):
+    def __init__(self, concurrency: int, *, partition: str | None = None, gres: str | None = None,
+                 time_limit: str | None = None, sbatch_args: Sequence[str] = (), poll_interval: float = 5.0,
+                 runner: Runner = run_command, exit_grace: float = EXIT_FILE_GRACE,
+                 max_submit_failures: int = MAX_SUBMIT_FAILURES) -> None:
+        self.concurrency = concurrency
+        self.partition = partition
+        self.gres = gres
+        self.time_limit = time_limit
+        self.sbatch_args = list(sbatch_args)
+        self.poll_interval = poll_interval
+        self.exit_grace = exit_grace
+        self.max_submit_failures = max_submit_failures
+        self._run = runner
+        self.jobs: dict[str, _Job] = {}
+        self._handles: dict[str, dict[str, Any]] = {}
+        self._pending: list[Event] = []
+        self._next_query = 0.0
+        self._accepted = 0  # submissions Slurm ever accepted
+        self._failures = 0  # failed submissions in a row
+        self._fatal: str | None = None  # raised (once) from poll() after the failed trials are reported
+        self._fatal_raised = False
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> SlurmService:
+        """Build from the normalized config; ServiceError when this machine cannot submit jobs."""
+        ts = settings.get("trainingService") or {}
+        if shutil.which("sbatch") is None:
+            raise ServiceError("trainingService.platform slurm: 'sbatch' is not on PATH; run the manager "
+                               "on a machine with the Slurm client commands (sbatch, squeue, scancel)")
+        workdir = settings.get("experimentWorkingDirectory")
+        if workdir and Path(workdir).is_dir() and not os.access(workdir, os.W_OK | os.X_OK):
+            raise ServiceError(f"experimentWorkingDirectory {workdir} is not writable; with platform slurm it "
+                               "must be writable and on a filesystem shared with the compute nodes")
+        return cls(int(settings["trialConcurrency"]), partition=ts.get("partition"), gres=ts.get("gres"),
+                   time_limit=ts.get("time"), sbatch_args=list(ts.get("sbatchArgs") or []),
+                   poll_interval=float(ts.get("pollInterval") or 5.0))
+
+    # -- submitting ----------------------------------------------------------------------------
+    def free_slots(self) -> int:
+        if self._fatal is not None:
+            return 0
+        return max(0, self.concurrency - len(self.jobs))
+
+    def start(self, launch: Launch) -> None:
+        experiment = launch.env.get(protocol.ENV_EXPERIMENT_ID, "")
+        gres = self.gres or (f"gpu:{launch.gpu_number}" if launch.gpu_number > 0 else None)
+        time_limit = self.time_limit or (slurm_time(launch.max_duration) if launch.max_duration else None)
+        argv = sbatch_argv(launch.trial_dir, launch.code_dir, job_name(experiment, launch.trial_id),
+                           partition=self.partition, gres=gres, time_limit=time_limit, extra=self.sbatch_args)
+        script = launch.trial_dir / SCRIPT_FILE
+        try:
+            script.write_text(job_script(launch.trial_id, experiment, launch.command, launch.code_dir,
+                                         launch.trial_dir, launch.env, argv), encoding="utf-8")
+            (launch.trial_dir / protocol.COMMAND_FILE).write_text(
+                f"#!/bin/sh\n# run in {launch.code_dir} by {script}\n{launch.command}\n", encoding="utf-8")
+        except OSError as exc:
+            self._submit_failed(launch, f"cannot write the job script {script}: {exc.strerror or exc}; the "
+                                        "experiment directory must be writable and on a filesystem shared "
+                                        "with the compute nodes", fatal=True)
+            return
+        result = self._run(argv, COMMAND_TIMEOUT)
+        job_id = parse_job_id(result.stdout) if result.returncode == 0 else None
+        if job_id is None:
+            message = _one_line(result.stderr) or _one_line(result.stdout) or f"exit code {result.returncode}"
+            self._submit_failed(launch, f"sbatch failed: {message}", fatal=result.returncode == 127)
+            return
+        self._accepted += 1
+        self._failures = 0
+        try:
+            (launch.trial_dir / JOB_ID_FILE).write_text(job_id + "\n", encoding="utf-8")
+        except OSError:
+            pass
+        self.jobs[launch.trial_id] = _Job(launch, job_id)
+        self._handles[launch.trial_id] = {"job_id": job_id}
+        log.info("trial %s submitted as Slurm job %s", launch.trial_id, job_id)
+
+    def _submit_failed(self, launch: Launch, message: str, fatal: bool = False) -> None:
+        log.warning("trial %s: %s", launch.trial_id, message)
+        self._failures += 1
+        self._pending.append(Event(launch.trial_id, EventKind.EXITED, None, message))
+        if self._fatal is None and (fatal or (self._accepted == 0 and self._failures >= self.max_submit_failures)):
+            times = "" if fatal else f" ({self._failures} submissions failed, none was accepted)"
+            self._fatal = f"platform slurm cannot run trials{times}: {message}"
+
+    # -- watching ------------------------------------------------------------------------------
+    def poll(self) -> list[Event]:
+        events, self._pending = self._pending, []
+        if self._fatal is not None and not self._fatal_raised and not events:
+            self._fatal_raised = True  # once: the manager then stops, and later polls must let it
+            raise ServiceError(self._fatal)
+        now = time.monotonic()
+        if self.jobs and now >= self._next_query:
+            self._next_query = now + self.poll_interval
+            events.extend(self._refresh(now))
+        return events
+
+    def _refresh(self, now: float) -> list[Event]:
+        events: list[Event] = []
+        states = self._squeue([job.job_id for job in self.jobs.values()])
+        for trial_id, job in list(self.jobs.items()):
+            code = _read_exit_file(job.launch.trial_dir)
+            state = states.get(job.job_id) if states is not None else None
+            if code is not None:
+                events.extend(self._ended(trial_id, job, code, state))
+                continue
+            if states is None:
+                continue  # Slurm did not answer: ask again at the next interval
+            if state is None or state.ended:
+                # give the job's own exit file time to appear, unless it never ran (cancelled in the queue)
+                if job.ended_since is None:
+                    job.ended_since = now
+                never_ran = state is not None and state.state == "CANCELLED" and not job.started
+                if never_ran or now - job.ended_since >= self.exit_grace:
+                    code = _read_exit_file(job.launch.trial_dir)
+                    final = state if code is not None else self._final_state(job.job_id, state)
+                    events.extend(self._ended(trial_id, job, code if code is not None else
+                                              (final.exit_code if final else None), final))
+                continue
+            if state.pending:
+                reason = "" if state.reason == "None" else state.reason
+                if reason != job.last_reason:
+                    job.last_reason = reason
+                    log.info("trial %s: Slurm job %s is queued (%s)", trial_id, job.job_id, reason)
+                continue
+            if not job.started:
+                job.started, job.run_since = True, now
+                events.append(Event(trial_id, EventKind.STARTED))
+            limit = job.launch.max_duration
+            if limit is not None and not job.killed and job.run_since is not None and now - job.run_since > limit:
+                job.timed_out = True
+                self._cancel(job)
+        return events
+
+    def _ended(self, trial_id: str, job: _Job, code: int | None, state: JobState | None) -> list[Event]:
+        del self.jobs[trial_id]
+        events = []
+        if not job.started and not (job.killed and (state is None or state.state == "CANCELLED")):
+            events.append(Event(trial_id, EventKind.STARTED))  # it ran between two looks
+        slurm_state = state.state if state is not None else ""
+        timed_out = job.timed_out or slurm_state in ("TIMEOUT", "DEADLINE")
+        if job.timed_out and job.launch.max_duration is not None:
+            message = f"killed after maxTrialDuration ({job.launch.max_duration:g} s)"
+        elif timed_out:
+            message = f"Slurm job {job.job_id} reached its time limit ({slurm_state})"
+        elif job.killed and not job.started and slurm_state in ("CANCELLED", ""):
+            message = f"Slurm job {job.job_id} cancelled while queued"
+        elif state is None and code is None:
+            message = f"Slurm job {job.job_id} is gone and left no exit status"
+        elif slurm_state in ("NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "PREEMPTED", "REVOKED") or (
+                slurm_state == "CANCELLED" and not job.killed):
+            message = f"Slurm job {job.job_id} ended {slurm_state}" + (f" ({state.reason})" if state and
+                                                                       state.reason not in ("", "None") else "")
+        elif code is not None and code < 0:
+            message = f"killed by signal {-code}"
+        else:
+            message = ""
+        events.append(Event(trial_id, EventKind.EXITED, code, message, killed=job.killed, timed_out=timed_out))
+        return events
+
+    def _squeue(self, job_ids: list[str]) -> dict[str, JobState] | None:
+        """States of the given jobs (those Slurm still knows); None when squeue failed."""
+        result = self._run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", SQUEUE_FORMAT],
+                           COMMAND_TIMEOUT)
+        if result.returncode != 0:
+            if "invalid job id" in result.stderr.lower():
+                return {}  # every one of them has left squeue's memory
+            log.warning("squeue failed: %s", _one_line(result.stderr) or f"exit code {result.returncode}")
+            return None
+        return parse_squeue(result.stdout)
+
+    def _final_state(self, job_id: str, seen: JobState | None) -> JobState | None:
+        """How an ended job ended, with its exit code: scontrol (recent jobs), then sacct."""
+        result = self._run(["scontrol", "show", "job", "-o", job_id], COMMAND_TIMEOUT)
+        state = parse_scontrol(job_id, result.stdout) if result.returncode == 0 else None
+        if state is None:
+            result = self._run(["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode"],
+                               COMMAND_TIMEOUT)
+            state = parse_sacct(job_id, result.stdout) if result.returncode == 0 else None
+        return state or seen
+
+    # -- control -------------------------------------------------------------------------------
+    def kill(self, trial_id: str) -> None:
+        job = self.jobs.get(trial_id)
+        if job is None or job.killed:
+            return
+        job.killed = True
+        self._cancel(job)
+
+    def _cancel(self, job: _Job) -> None:
+        result = self._run(["scancel", job.job_id], COMMAND_TIMEOUT)
+        if result.returncode != 0:
+            log.warning("scancel %s failed: %s", job.job_id, _one_line(result.stderr))
+        # look again soon: a cancelled job's end should not wait a whole pollInterval
+        self._next_query = min(self._next_query, time.monotonic() + min(self.poll_interval, 1.0))
+
+    def handle(self, trial_id: str) -> dict[str, Any]:
+        job = self.jobs.get(trial_id)
+        if job is None:
+            return dict(self._handles.get(trial_id, {}))
+        return {"job_id": job.job_id, "started": job.started}
+
+    def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
+        """Take back a job by id (from the handle, else the trial directory's slurm_job_id file)."""
+        job_id = str(handle.get("job_id") or _read_text(launch.trial_dir / JOB_ID_FILE) or "")
+        if not job_id or _read_exit_file(launch.trial_dir) is not None:
+            return False  # never submitted, or it ended and said how: the manager settles it
+        states = self._squeue([job_id])
+        if states is not None and job_id not in states:
+            if self._final_state(job_id, None) is None:
+                return False
+        elif states is None:
+            log.warning("adopting Slurm job %s of trial %s without checking it (squeue failed)", job_id,
+                        launch.trial_id)
+        started = bool(handle.get("started"))
+        self.jobs[launch.trial_id] = _Job(launch, job_id, started=started,
+                                          run_since=time.monotonic() if started else None)
+        self._handles[launch.trial_id] = {"job_id": job_id}
+        self._next_query = 0.0
+        return True
+
+    def close(self) -> None:
+        """Queued and running jobs are left alone: a resumed manager adopts them."""
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    return " / ".join(lines[-3:])[:500]
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
+def _read_exit_file(trial_dir: Path) -> int | None:
+    text = _read_text(trial_dir / protocol.EXIT_FILE)
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
