@@ -14,6 +14,7 @@ BUILTIN: dict[str, str] = {
     "random": "random_tuner:RandomTuner",
     "gridsearch": "grid:GridSearchTuner",
     "batchtuner": "batch:BatchTuner",
+    "tpe": "tpe:TpeTuner",
 }
 
 __all__ = ["BUILTIN", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]

@@ -1,0 +1,200 @@
+"""Tree-structured Parzen Estimator (TPE) on numpy, multivariate per group of parameters.
+
+The trials are split into the best few ("below", l) and the rest ("above", g); candidates are drawn
+from l and the one with the highest l(x)/g(x) is suggested. Differences from NNI/hyperopt TPE:
+
+- Joint kernels: the parameters that are active together (the top level, or one nested choice
+  branch) form a group and are modelled jointly (see parzen.py); a nested parameter learns only
+  from the trials where its branch was chosen.
+- Running trials take part through the constant liar (default "worst": a pending point makes g
+  larger around itself, so the next suggestions go elsewhere).
+- EARLY_STOPPED trials count with their last intermediate value (as NNI does); FAILED trials
+  count as the worst value seen.
+
+classArgs (NNI's): optimize_mode, seed, tpe_args {constant_liar_type, n_startup_jobs,
+n_ei_candidates, linear_forgetting, prior_weight, gamma}; parallel_optimize and a top-level
+constant_liar_type are accepted for NNI v1/v2 configs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..history import History
+from ..searchspace import SearchSpace
+from .base import Tuner, TunerError, canonical
+from .observations import RUNNING, Encoder, Observations, as_losses
+from .parzen import Bounds, Parzen
+from .sampling import call_rng, random_unseen
+
+DEFAULTS: dict[str, Any] = {
+    "constant_liar_type": "worst",
+    "n_startup_jobs": 10,
+    "n_ei_candidates": 48,
+    "linear_forgetting": 25,
+    "prior_weight": 1.0,
+    "gamma": 0.1,
+}
+MAX_BELOW = 25
+MAX_COMPONENTS = 200
+RECENT = 50
+GroupKey = tuple[str | None, int | None]
+
+
+class Group:
+    """Parameters active together: the top level or one branch of a nested choice."""
+
+    def __init__(self, space: SearchSpace, key: GroupKey, members: list[int]) -> None:
+        self.key = key
+        dims = [space.dims[i] for i in members]
+        self.numeric = [i for i in members if not space.dims[i].is_choice]
+        self.choice = [i for i in members if space.dims[i].is_choice]
+        num = [space.dims[i] for i in self.numeric]
+        low = np.array([d.low for d in num])
+        high = np.array([d.high for d in num])
+        prior_mu = np.array([d.args[0] if d.is_normal else (d.low + d.high) / 2 for d in num])
+        prior_sigma = np.array([d.args[1] if d.is_normal else d.high - d.low for d in num])
+        self.bounds = Bounds(low, high, prior_mu, prior_sigma, tuple(len(space.dims[i].choices) for i in self.choice))
+        self.first = members[0]
+        self.names = [d.key for d in dims]
+
+
+def groups_of(space: SearchSpace) -> list[Group]:
+    members: dict[GroupKey, list[int]] = {}
+    for i, dim in enumerate(space.dims):
+        members.setdefault((dim.parent, dim.parent_index), []).append(i)
+    return [Group(space, key, idx) for key, idx in members.items()]
+
+
+class TpeTuner(Tuner):
+    def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None,
+                 tpe_args: dict[str, Any] | None = None, parallel_optimize: bool = True,
+                 constant_liar_type: str | None = None) -> None:
+        args = dict(DEFAULTS)
+        for key, value in (tpe_args or {}).items():
+            if key not in DEFAULTS:
+                raise TunerError(f"TPE tpe_args: unknown key {key!r} (known: {', '.join(sorted(DEFAULTS))})")
+            args[key] = value
+        if constant_liar_type is not None:
+            args["constant_liar_type"] = constant_liar_type
+        self.args = _validate(args)
+        super().__init__(space, optimize_mode=optimize_mode, seed=seed)
+
+    def update_search_space(self, space: SearchSpace) -> None:
+        super().update_search_space(space)
+        self.encoder = Encoder(space)
+        self.groups = groups_of(space)
+
+    def suggest(self, history: History) -> dict[str, Any]:
+        rng = call_rng(self.seed, self.rng, history, "tpe")
+        raw, seen = self.encoder.observe(history)
+        obs = as_losses(raw, self.optimize_mode == "maximize")
+        if len(obs) < self.args["n_startup_jobs"] or not obs.valued.any():
+            return random_unseen(self.space, rng, seen)
+        loss = self._lie(obs)
+        models: dict[GroupKey, tuple[np.ndarray, np.ndarray] | None] = {}
+        for attempt in range(self.args["n_ei_candidates"]):
+            row = np.full(len(self.space.dims), np.nan)
+            for group in self.groups:
+                if not self._active(group, row):
+                    continue
+                if group.key not in models:
+                    models[group.key] = self._candidates(group, obs, loss, rng)
+                ranked = models[group.key]
+                if ranked is None:  # no observation of this group yet: its prior
+                    ranked = self._prior_candidates(group, rng)
+                    models[group.key] = ranked
+                xn, xc = ranked
+                pick = min(attempt, len(xn) - 1)
+                row[group.numeric] = xn[pick]
+                row[group.choice] = xc[pick]
+            params = self.space.to_parameters(self.encoder.decode(row))
+            if canonical(params) not in seen:
+                return params
+        return random_unseen(self.space, rng, seen)
+
+    # -- the model ------------------------------------------------------------------------
+    def _lie(self, obs: Observations) -> np.ndarray:
+        loss = obs.loss.copy()
+        running = obs.kind == RUNNING
+        if running.any():
+            known = loss[~running]
+            kind = self.args["constant_liar_type"]
+            lie = known.min() if kind == "best" else known.max() if kind == "worst" else known.mean()
+            loss[running] = lie
+        return loss
+
+    def _active(self, group: Group, row: np.ndarray) -> bool:
+        parent, index = group.key
+        if parent is None:
+            return True
+        value = row[self.encoder.index[parent]]
+        return not np.isnan(value) and int(value) == index
+
+    def _candidates(self, group: Group, obs: Observations, loss: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+        """Candidates for one group drawn from l, best l/g first."""
+        rows = np.flatnonzero(~np.isnan(obs.x[:, group.first]))
+        if len(rows) < 2:
+            return None
+        order = rows[np.argsort(loss[rows], kind="stable")]
+        n_below = min(max(1, math.ceil(self.args["gamma"] * len(rows))), MAX_BELOW, len(rows) - 1)
+        below, above = np.sort(order[:n_below]), np.sort(order[n_below:])
+        pw = float(self.args["prior_weight"])
+        models = []
+        for part in (below, above):
+            weights = self._weights(len(part))
+            part, weights = _thin(part, weights)
+            xn = obs.x[part][:, group.numeric]
+            xc = obs.x[part][:, group.choice]
+            models.append(Parzen(xn, xc, weights, group.bounds, pw))
+        low, high = models
+        xn, xc = low.sample(rng, int(self.args["n_ei_candidates"]))
+        score = low.log_pdf(xn, xc) - high.log_pdf(xn, xc)
+        best_first = np.argsort(-score, kind="stable")
+        return xn[best_first], xc[best_first]
+
+    def _prior_candidates(self, group: Group, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        empty = np.empty((0, len(group.numeric)))
+        prior = Parzen(empty, np.empty((0, len(group.choice))), np.empty(0), group.bounds, 1.0)
+        return prior.sample(rng, int(self.args["n_ei_candidates"]))
+
+    def _weights(self, n: int) -> np.ndarray:
+        """Linear forgetting: the newest `linear_forgetting` trials weigh 1, older ones less."""
+        keep = int(self.args["linear_forgetting"])
+        if n <= keep or keep <= 0:
+            return np.ones(n)
+        return np.concatenate([np.linspace(1.0 / n, 1.0, n - keep), np.ones(keep)])
+
+
+def _thin(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most MAX_COMPONENTS rows: the newest kept, older ones evenly strided with their weight
+    scaled up (keeps g's cost flat with thousands of trials; older trials weigh little anyway)."""
+    if len(rows) <= MAX_COMPONENTS:
+        return rows, weights
+    old = len(rows) - RECENT
+    pick = np.unique(np.linspace(0, old - 1, MAX_COMPONENTS - RECENT).round().astype(int))
+    keep = np.concatenate([pick, np.arange(old, len(rows))])
+    scaled = weights[keep].copy()
+    scaled[: len(pick)] *= old / len(pick)
+    return rows[keep], scaled
+
+
+def _validate(args: dict[str, Any]) -> dict[str, Any]:
+    def bad(key: str, want: str) -> TunerError:
+        return TunerError(f"TPE tpe_args.{key} must be {want}, got {args[key]!r}")
+
+    if args["constant_liar_type"] not in ("best", "worst", "mean"):
+        raise bad("constant_liar_type", "'best', 'worst' or 'mean'")
+    for key in ("n_startup_jobs", "n_ei_candidates", "linear_forgetting"):
+        if isinstance(args[key], bool) or not isinstance(args[key], int) or args[key] < (1 if key == "n_ei_candidates" else 0):
+            raise bad(key, "a non-negative integer" if key != "n_ei_candidates" else "a positive integer")
+    if isinstance(args["prior_weight"], bool) or not isinstance(args["prior_weight"], (int, float)) or args["prior_weight"] < 0:
+        raise bad("prior_weight", "a number >= 0")
+    gamma = args["gamma"]
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 < gamma < 1:
+        raise bad("gamma", "a number between 0 and 1")
+    return args

@@ -1,0 +1,157 @@
+"""TPE: learns, uses running trials (constant liar), nested branches, classArgs, resume."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autolab.history import History, Trial, TrialStatus
+from autolab.searchspace import SearchSpace
+from autolab.tuners import TunerError, create_tuner
+from autolab.tuners.observations import COMPLETED, FAILED, RUNNING, STOPPED, Encoder, as_losses
+from autolab.tuners.tpe import TpeTuner
+
+BRANIN = {"x1": {"_type": "uniform", "_value": [-5, 10]}, "x2": {"_type": "uniform", "_value": [0, 15]}}
+
+
+def branin(p: dict[str, Any]) -> float:
+    x1, x2 = p["x1"], p["x2"]
+    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
+
+
+def optimise(tuner_name: str, n: int, seed: int, class_args: dict[str, Any] | None = None) -> float:
+    tuner = create_tuner(SearchSpace(BRANIN), tuner_name, {"optimize_mode": "minimize", "seed": seed, **(class_args or {})})
+    history = History()
+    for i in range(n):
+        params = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, params, TrialStatus.SUCCEEDED, branin(params)))
+    return min(t.value for t in history.trials if t.value is not None)
+
+
+def test_tpe_beats_random_on_branin() -> None:
+    tpe = [optimise("TPE", 60, s) for s in range(3)]
+    rnd = [optimise("random", 60, s) for s in range(3)]
+    assert statistics.median(tpe) < 0.45  # optimum 0.398
+    assert statistics.median(tpe) < statistics.median(rnd)
+
+
+def test_maximize_mode_climbs() -> None:
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    tuner = TpeTuner(space, optimize_mode="maximize", seed=0)
+    history = History()
+    for i in range(40):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, -((p["x"] - 0.8) ** 2)))
+    late = [t.parameters["x"] for t in history.trials[-10:]]
+    assert abs(statistics.median(late) - 0.8) < 0.1
+
+
+def test_running_trials_push_suggestions_apart() -> None:
+    space = SearchSpace(BRANIN)
+    tuner = TpeTuner(space, optimize_mode="minimize", seed=1)
+    history = History()
+    for i in range(30):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, branin(p)))
+    batch = []
+    for i in range(30, 38):  # 8 at once: each sees the others running
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.RUNNING))
+        batch.append((p["x1"], p["x2"]))
+    assert len(set(batch)) == 8
+    # the liar spreads them: not all within a tiny ball
+    pts = np.array(batch)
+    assert np.max(np.linalg.norm(pts - pts.mean(axis=0), axis=1)) > 0.05
+
+
+def test_nested_parameter_learns_only_where_active() -> None:
+    raw = {"model": {"_type": "choice", "_value": [
+        {"_name": "a", "x": {"_type": "uniform", "_value": [0, 1]}},
+        {"_name": "b", "x": {"_type": "uniform", "_value": [0, 1]}}]}}
+    space = SearchSpace(raw)
+    rng = np.random.default_rng(0)
+    history = History()
+    for i in range(40):
+        branch = "a" if i % 2 else "b"
+        x = float(rng.random())
+        # in branch a, x near 0.9 is good; branch b is bad everywhere and its x carries no signal
+        value = (x - 0.9) ** 2 if branch == "a" else 1.0 + (x - 0.1) ** 2 * 0.01
+        history.trials.append(Trial(f"t{i}", i, {"model": {"_name": branch, "x": x}}, TrialStatus.SUCCEEDED, value))
+    got = []
+    for s in range(12):
+        p = TpeTuner(space, optimize_mode="minimize", seed=s).suggest(history)
+        got.append(p["model"])
+    a_x = [m["x"] for m in got if m["_name"] == "a"]
+    assert len(a_x) >= 9
+    assert statistics.median(a_x) > 0.7
+
+
+def test_early_stopped_and_failed_trials_are_encoded() -> None:
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    history = History([
+        Trial("a", 0, {"x": 0.1}, TrialStatus.SUCCEEDED, 0.5),
+        Trial("b", 1, {"x": 0.2}, TrialStatus.EARLY_STOPPED, None, intermediate=[0.3, 0.9]),
+        Trial("c", 2, {"x": 0.3}, TrialStatus.FAILED),
+        Trial("d", 3, {"x": 0.4}, TrialStatus.RUNNING),
+        Trial("e", 4, {"x": 0.5}, TrialStatus.USER_CANCELED),
+        Trial("f", 5, {"x": 0.6}, TrialStatus.EARLY_STOPPED),  # stopped before any report
+    ])
+    raw, seen = Encoder(space).observe(history)
+    assert list(raw.kind) == [COMPLETED, STOPPED, FAILED, RUNNING, FAILED]
+    assert raw.loss[1] == 0.9 and len(seen) == 6
+    obs = as_losses(raw, maximize=True)
+    # maximizing: loss = -value; failed rows take the worst loss seen
+    assert obs.loss[0] == -0.5 and obs.loss[1] == -0.9
+    assert obs.loss[2] == -0.5 and obs.loss[4] == -0.5 and math.isnan(obs.loss[3])
+
+
+def test_all_failed_history_still_suggests() -> None:
+    space = SearchSpace(BRANIN)
+    history = History([Trial(f"t{i}", i, space.sample(__import__("random").Random(i)), TrialStatus.FAILED)
+                       for i in range(15)])
+    p = TpeTuner(space, seed=0).suggest(history)
+    assert set(p) == {"x1", "x2"}
+
+
+def test_tpe_args_are_validated() -> None:
+    space = SearchSpace(BRANIN)
+    with pytest.raises(TunerError, match="tpe_args: unknown key 'n_startup'"):
+        create_tuner(space, "tpe", {"tpe_args": {"n_startup": 3}})
+    with pytest.raises(TunerError, match="constant_liar_type"):
+        create_tuner(space, "TPE", {"tpe_args": {"constant_liar_type": "median"}})
+    with pytest.raises(TunerError, match="gamma"):
+        create_tuner(space, "TPE", {"tpe_args": {"gamma": 1.5}})
+    t = create_tuner(space, "TPE", {"optimize_mode": "minimize", "parallel_optimize": True,
+                                    "constant_liar_type": "mean", "tpe_args": {"n_startup_jobs": 5}})
+    assert isinstance(t, TpeTuner) and t.args["constant_liar_type"] == "mean" and t.args["n_startup_jobs"] == 5
+
+
+def test_startup_then_model_and_resume_matches() -> None:
+    space = SearchSpace(BRANIN)
+    a = TpeTuner(space, optimize_mode="minimize", seed=7, tpe_args={"n_startup_jobs": 4})
+    history = History()
+    for i in range(12):
+        p = a.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, branin(p)))
+    b = TpeTuner(space, optimize_mode="minimize", seed=7, tpe_args={"n_startup_jobs": 4})
+    assert a.suggest(history) == b.suggest(history)
+    c = TpeTuner(space, optimize_mode="minimize", seed=8, tpe_args={"n_startup_jobs": 4})
+    assert c.suggest(history) != a.suggest(history)
+
+
+def test_many_trials_keep_model_small() -> None:
+    """With thousands of trials the above-set is thinned; suggestions still land in the space."""
+    space = SearchSpace(BRANIN)
+    rng = __import__("random").Random(0)
+    history = History()
+    for i in range(1500):
+        p = space.sample(rng)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, branin(p)))
+    p = TpeTuner(space, optimize_mode="minimize", seed=0).suggest(history)
+    assert -5 <= p["x1"] <= 10 and 0 <= p["x2"] <= 15
+    assert branin(p) < 20  # drawn near the good region, not at random (median of branin ~ 25)
