@@ -92,18 +92,42 @@ class Manager:
             row = self.store.trial_row(trial.trial_id)
             handle = json.loads(row["handle"]) if row and row["handle"] else {}
             launch = self._launch(trial)
-            if handle and self.service.adopt(launch, handle):
+            # adopt() is asked even without a stored handle: the manager may have died between
+            # starting the trial and storing its handle, and the service may still find it
+            if self.service.adopt(launch, handle):
                 log.info("adopted trial %s (still running)", trial.trial_id)
+                if not handle:
+                    trial.status = TrialStatus.RUNNING
+                    trial.start_time = trial.start_time or time.time()
+                    self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time,
+                                            handle=self.service.handle(trial.trial_id))
                 self._read_metrics(trial)
                 continue
             self._read_metrics(trial)
             code = _read_exit(self.trial_dir(trial.trial_id))
             if code is not None:
                 self._finish(trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down"))
+            elif not handle and not self._left_traces(trial) and self.service.free_slots() > 0:
+                # the manager died before the trial's process started: start it now, as itself
+                log.info("trial %s never started; starting it now", trial.trial_id)
+                self.service.start(launch)
             else:
                 self._finish(trial, Event(trial.trial_id, EventKind.LOST))
         self.store.set_meta(status=ExperimentStatus.RUNNING, pid=os.getpid(), error=None)
         self.status = ExperimentStatus.RUNNING
+
+    def _left_traces(self, trial: Trial) -> bool:
+        """Whether the trial's process ever ran (it wrote a metric, output or its pid)."""
+        directory = self.trial_dir(trial.trial_id)
+        if trial.intermediate or trial.value is not None:
+            return True
+        for name in (protocol.METRICS_FILE, protocol.STDOUT_FILE, protocol.STDERR_FILE, "trial.pid"):
+            try:
+                if (directory / name).stat().st_size > 0:
+                    return True
+            except OSError:
+                pass
+        return False
 
     # -- the loop ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -344,7 +368,7 @@ class Manager:
             space = SearchSpace(changes["searchSpace"], source="searchSpace")
             self.tuner.update_search_space(space)
         if "trialConcurrency" in changes:
-            setattr(self.service, "concurrency", int(changes["trialConcurrency"]))
+            self.service.set_concurrency(int(changes["trialConcurrency"]))
         self.settings.update(changes)
         self.store.set_meta(config=self.settings)
         if self.status == ExperimentStatus.DONE and not self.stopping:

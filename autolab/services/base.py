@@ -74,5 +74,11 @@ class TrainingService(ABC):
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
         """Take back a trial started by an earlier manager; False if it cannot be found alive."""
 
-    def close(self) -> None:
+    concurrency: int = 1
+
+    def set_concurrency(self, concurrency: int) -> None:
+        """Change how many trials may run at once (trials already running go on)."""
+        self.concurrency = concurrency
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release resources; running trials are left alone (they keep running)."""

@@ -7,8 +7,6 @@ import math
 import statistics
 from collections import Counter
 
-import pytest
-
 from autolab.history import History, Trial, TrialStatus
 from autolab.searchspace import SearchSpace
 from autolab.tuners import create_tuner
