@@ -96,7 +96,7 @@ class Manager:
             # starting the trial and storing its handle, and the service may still find it
             if self.service.adopt(launch, handle):
                 log.info("adopted trial %s (still running)", trial.trial_id)
-                if not handle:
+                if not handle or trial.status == TrialStatus.WAITING:
                     trial.status = TrialStatus.RUNNING
                     trial.start_time = trial.start_time or time.time()
                     self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time,

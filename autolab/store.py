@@ -135,6 +135,27 @@ class Store:
             )
         return int(seq)
 
+    def add_imported(self, records: list[dict[str, Any]], new_id: Any, default_of: Any) -> int:
+        """Add finished trials from NNI's export shape ([{"parameter":..., "value":...}]) in one
+        transaction (all or none), source 'import'. new_id() gives a fresh trial id."""
+        now = time.time()
+        with self.transaction() as c:
+            taken = {r[0] for r in c.execute("SELECT id FROM trials")}
+            seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
+            for record in records:
+                trial_id = new_id()
+                while trial_id in taken:
+                    trial_id = new_id()
+                taken.add(trial_id)
+                c.execute(
+                    "INSERT INTO trials(id, seq, parameters, status, value, raw_value, message, source, updated) "
+                    "VALUES(?, ?, ?, 'SUCCEEDED', ?, ?, 'imported', 'import', ?)",
+                    (trial_id, seq, json.dumps(record["parameter"]), default_of(record["value"]),
+                     json.dumps(record["value"]), now),
+                )
+                seq += 1
+        return len(records)
+
     def update_trial(self, trial_id: str, **fields: Any) -> None:
         if not fields:
             return

@@ -22,7 +22,11 @@ KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 # The trial runs under a small shell that records its exit status in the trial directory, so the
 # status is known even when the manager was down when it ended. The user's command is passed as
 # an argument (never re-quoted) and run by the shell as written.
-WRAPPER = 'cd "$3" || exit 127; $1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc'
+# It first records its own pid ($5), so a manager killed before it stored the trial's handle can
+# still find the trial again on resume (see adopt()).
+WRAPPER = ('echo $$ > "$5.tmp" && mv "$5.tmp" "$5"; '
+           'cd "$3" || exit 127; $1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc')
+PID_FILE = "trial.pid"  # in the trial directory: the wrapper's pid (its process group id)
 
 
 def user_shell() -> str:
@@ -69,7 +73,8 @@ class LocalService(TrainingService):
         stdout = open(trial_dir / protocol.STDOUT_FILE, "ab")
         stderr = open(trial_dir / protocol.STDERR_FILE, "ab")
         exit_file = trial_dir / protocol.EXIT_FILE
-        argv = ["/bin/sh", "-c", WRAPPER, "autolab-trial", self.shell, launch.command, str(launch.code_dir), str(exit_file)]
+        argv = ["/bin/sh", "-c", WRAPPER, "autolab-trial", self.shell, launch.command, str(launch.code_dir), str(exit_file),
+                str(trial_dir / PID_FILE)]
         (trial_dir / protocol.COMMAND_FILE).write_text(
             f"#!/bin/sh\n# run in {launch.code_dir}\n{launch.command}\n", encoding="utf-8")
         try:
@@ -157,12 +162,16 @@ class LocalService(TrainingService):
 
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
         pid = int(handle.get("pid", 0))
-        if not pid or not _alive(pid, float(handle.get("create_time", 0.0))):
-            return False
+        create_time = float(handle.get("create_time", 0.0))
         gpus = [int(i) for i in handle.get("gpus", [])]
+        if not pid:  # the manager died before it stored the handle: the wrapper's pid file tells
+            pid, create_time, gpus = _wrapper_process(launch.trial_dir)
+            gpus = gpus if self.slots.gpu_number > 0 else []
+        if not pid or not _alive(pid, create_time):
+            return False
         self.slots.take(gpus)
         self.running[launch.trial_id] = _Running(launch, gpus, float(handle.get("started", time.time())),
-                                                 None, pid, float(handle.get("create_time", 0.0)))
+                                                 None, pid, create_time)
         return True
 
     def close(self) -> None:
@@ -176,6 +185,21 @@ def _read_exit_file(trial_dir: Path) -> int | None:
         return int((trial_dir / protocol.EXIT_FILE).read_text().strip())
     except (OSError, ValueError):
         return None
+
+
+def _wrapper_process(trial_dir: Path) -> tuple[int, float, list[int]]:
+    """(pid, create time, GPUs) of the live wrapper of this trial per its pid file, else (0, 0.0, [])."""
+    try:
+        pid = int((trial_dir / PID_FILE).read_text().strip())
+        proc = psutil.Process(pid)
+        # a reused pid is another program: the wrapper's argv names this trial's exit file
+        if str(trial_dir / protocol.EXIT_FILE) not in proc.cmdline():
+            return 0, 0.0, []
+        visible = proc.environ().get("CUDA_VISIBLE_DEVICES", "")
+        gpus = [int(i) for i in visible.split(",") if i.strip().isdigit()]
+        return pid, proc.create_time(), gpus
+    except (OSError, ValueError, psutil.Error):
+        return 0, 0.0, []
 
 
 def _alive(pid: int, create_time: float) -> bool:

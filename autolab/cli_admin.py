@@ -1,0 +1,357 @@
+"""Commands that change or manage experiments (nnictl's management set): update, trial kill,
+experiment status/delete/import, plus `top` and `log` (cli_top.py, cli_log.py).
+
+A change goes through the running manager's REST API (autolab.client); when no manager runs it is
+written to the store directly, so the next `autolab resume` starts from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import experiments
+from .errors import UserError
+from .experiments import ExperimentRef
+from .status import format_duration
+
+UPDATE_KEYS = {
+    "searchspace": "searchSpace",
+    "concurrency": "trialConcurrency",
+    "duration": "maxExperimentDuration",
+    "trialnum": "maxTrialNumber",
+}
+
+
+def add_commands(sub: Any, groups: dict[str, Any]) -> None:
+    from . import cli_log, cli_top
+
+    upd = sub.add_parser("update", help="change a limit or the search space (running or stopped experiment)")
+    upd_sub = upd.add_subparsers(dest="update_command", metavar="WHAT")
+    upd_sub.required = True
+    for what, key in UPDATE_KEYS.items():
+        p = upd_sub.add_parser(what, help=f"set {key}")
+        p.add_argument("id", nargs="?", help="experiment id (default: the running or latest one)")
+        if what == "searchspace":
+            p.add_argument("--filename", "-f", required=True, help="search_space.json (JSON5 allowed)")
+        else:
+            example = {"concurrency": "4", "duration": "30s, 10m, 1.5h, 2d", "trialnum": "100"}[what]
+            p.add_argument("--value", "-v", required=True, help=f"new value (e.g. {example})")
+        p.set_defaults(handler=cmd_update, update_key=key)
+
+    trial_sub = groups["trial"]
+    p = trial_sub.add_parser("kill", help="kill a running trial")
+    p.add_argument("id", nargs="?", help="experiment id (default: the running or latest one)")
+    p.add_argument("--trial_id", "--trial-id", "-T", dest="trial_id", required=True)
+    p.set_defaults(handler=cmd_trial_kill)
+
+    exp_sub = groups["experiment"]
+    p = exp_sub.add_parser("status", help="the experiment's status, trial counts and progress")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--json", action="store_true", help="JSON instead of text")
+    p.set_defaults(handler=cmd_status)
+
+    p = exp_sub.add_parser("delete", help="delete a stopped experiment: its directory and registry entry")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--all", action="store_true", help="every experiment that is not running")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(handler=cmd_delete)
+
+    p = exp_sub.add_parser("import", help="add finished trials (NNI's export shape) for the tuner to learn from")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--filename", "-f", required=True, help='JSON list of {"parameter": {...}, "value": ...}')
+    p.set_defaults(handler=cmd_import)
+
+    cli_top.add_commands(sub)
+    cli_log.add_commands(sub)
+
+
+# -- update ---------------------------------------------------------------------------------------
+def parse_update_value(key: str, args: argparse.Namespace) -> Any:
+    """The new value for key from --value / --filename, checked; UserError naming the flag."""
+    if key == "searchSpace":
+        from .searchspace import load
+
+        return load(args.filename).raw  # SearchSpaceError names the file
+    text = str(args.value).strip()
+    if key == "maxExperimentDuration":
+        from .config import parse_duration
+
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            raise UserError(f"--value {args.value}: {exc}") from None
+    try:
+        number = int(text)
+    except ValueError:
+        raise UserError(f"--value {args.value}: {key} must be an integer >= 1") from None
+    if number < 1:
+        raise UserError(f"--value {args.value}: {key} must be an integer >= 1")
+    return number
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    key = args.update_key
+    value = parse_update_value(key, args)
+    ref = experiments.find(args.id)
+    shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"
+    if experiments.manager_alive(ref.directory):
+        from .client import call
+
+        call(ref, "PUT", "/api/v1/experiment/params", {key: value})
+        print(f"Experiment {ref.id}: {shown} (applied now).")
+        return 0
+    store = experiments.open_store(ref, readonly=False)
+    try:
+        settings = dict(store.get_meta("config") or {})
+        settings[key] = value
+        if key == "searchSpace":
+            from .launcher import build_tuner
+
+            build_tuner(settings)  # the tuner must accept it (TunerError names the parameter)
+        store.set_meta(config=settings)
+    finally:
+        store.close()
+    print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
+    return 0
+
+
+def _show_value(key: str, value: Any) -> str:
+    return format_duration(value) if key == "maxExperimentDuration" else str(value)
+
+
+# -- trial kill -----------------------------------------------------------------------------------
+def find_trial(store: Any, ref: ExperimentRef, trial_id: str) -> Any:
+    """The trial row with this id (or unique prefix); UserError otherwise."""
+    row = store.trial_row(trial_id)
+    if row is not None:
+        return row
+    matches = [r for r in store.trial_rows() if r["id"].startswith(trial_id)]
+    if len(matches) == 1:
+        return matches[0]
+    why = "is ambiguous" if matches else "not found"
+    raise UserError(f"experiment {ref.id}: trial {trial_id!r} {why} (see: autolab trial ls {ref.id})")
+
+
+def cmd_trial_kill(args: argparse.Namespace) -> int:
+    ref = experiments.find(args.id)
+    store = experiments.open_store(ref)
+    try:
+        row = find_trial(store, ref, args.trial_id)
+    finally:
+        store.close()
+    trial_id = row["id"]
+    if experiments.manager_alive(ref.directory):
+        from .client import call
+
+        call(ref, "DELETE", f"/api/v1/trials/{trial_id}")
+        print(f"Trial {trial_id} of experiment {ref.id} is being killed.")
+        return 0
+    if row["status"] not in ("WAITING", "RUNNING"):
+        raise UserError(f"experiment {ref.id}: trial {trial_id} is not running ({row['status']})")
+    # the manager died and left this trial behind: kill its process group and record it
+    store = experiments.open_store(ref, readonly=False)
+    try:
+        killed = kill_orphan(row["handle"])
+        store.update_trial(trial_id, status="USER_CANCELED", end_time=time.time(),
+                           message="killed by autolab trial kill while the manager was not running")
+    finally:
+        store.close()
+    print(f"Trial {trial_id} of experiment {ref.id} {'killed' if killed else 'marked cancelled (it had ended)'}.")
+    return 0
+
+
+def kill_orphan(handle_text: str | None) -> bool:
+    """SIGTERM the process group of a trial left by a dead manager (if it is still that process)."""
+    import psutil
+
+    handle = json.loads(handle_text) if handle_text else {}
+    pid = int(handle.get("pid") or 0)
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if abs(proc.create_time() - float(handle.get("create_time", 0))) > 1.0:
+            return False
+        os.killpg(pid, signal.SIGTERM)
+    except (psutil.Error, ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+# -- experiment status ----------------------------------------------------------------------------
+def status_info(ref: ExperimentRef) -> dict[str, Any]:
+    from .status import profile
+
+    store = experiments.open_store(ref)
+    try:
+        info = profile(ref, store)
+    finally:
+        store.close()
+    info.pop("config", None)
+    info["managerAlive"] = experiments.manager_alive(ref.directory)
+    return info
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ref = experiments.find(args.id)
+    info = status_info(ref)
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    counts = info["trialCounts"]
+    done = sum(n for s, n in counts.items() if s not in ("WAITING", "RUNNING"))
+    running = counts.get("RUNNING", 0) + counts.get("WAITING", 0)
+    limit = info["maxTrialNumber"]
+    budget = info["maxExperimentDuration"]
+    print(f"Experiment {ref.id}{' (' + info['name'] + ')' if info['name'] else ''}: {info['status']}")
+    print(f"  trials:  {done}/{limit if limit is not None else '-'} done, {running} running"
+          + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})" if counts else ""))
+    print(f"  elapsed: {format_duration(info['elapsed'])}" + (f" / {format_duration(budget)}" if budget else ""))
+    if info["best"]:
+        best = info["best"]
+        print(f"  best:    trial {best['trialJobId']} value {best['value']:.6g} {json.dumps(best['parameter'])}")
+    if info["url"]:
+        print(f"  web UI:  {info['url']}")
+    if info["error"]:
+        print(f"  error:   {info['error']}")
+    if info["status"] == "STOPPED" and not info["managerAlive"] and running:
+        print(f"  note:    its manager is not running; resume it with: autolab resume {ref.id}")
+    return 0
+
+
+# -- experiment delete ----------------------------------------------------------------------------
+def cmd_delete(args: argparse.Namespace) -> int:
+    if args.all:
+        refs = [r for r in experiments.all_experiments() if not experiments.manager_alive(r.directory)]
+        if not refs:
+            print("No stopped experiment to delete.")
+            return 0
+    else:
+        if args.id is None:
+            raise UserError("give the id of the experiment to delete (or --all)")
+        refs = [experiments.find(args.id)]
+    for ref in refs:
+        check_deletable(ref)
+    if not args.yes and sys.stdin.isatty():
+        names = ", ".join(r.id for r in refs)
+        answer = input(f"Delete experiment(s) {names} and all their files? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return 0
+    for ref in refs:
+        delete_experiment(ref)
+        print(f"Experiment {ref.id} deleted ({ref.directory}).")
+    return 0
+
+
+def check_deletable(ref: ExperimentRef) -> None:
+    if experiments.manager_alive(ref.directory):
+        raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
+    store = experiments.open_store(ref)
+    try:
+        orphans = [r["id"] for r in store.trial_rows(["RUNNING"]) if _orphan_alive(r["handle"])]
+    finally:
+        store.close()
+    if orphans:
+        raise UserError(f"experiment {ref.id} has trials still running ({', '.join(orphans)}) that its manager "
+                        f"left; stop them first (autolab stop {ref.id})")
+
+
+def _orphan_alive(handle_text: str | None) -> bool:
+    import psutil
+
+    handle = json.loads(handle_text) if handle_text else {}
+    try:
+        proc = psutil.Process(int(handle.get("pid") or 0))
+        return abs(proc.create_time() - float(handle.get("create_time", 0))) <= 1.0 and \
+            proc.status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, ValueError):
+        return False
+
+
+def delete_experiment(ref: ExperimentRef) -> None:
+    """Rename the directory away (atomic: fails cleanly when it cannot be removed), drop the
+    registry entry, then remove the files."""
+    directory = ref.directory
+    trash = directory.with_name(f".{directory.name}.deleting-{os.getpid()}")
+    if directory.exists():
+        try:
+            directory.rename(trash)
+        except OSError as exc:
+            raise UserError(f"experiment {ref.id}: cannot delete {directory}: {exc.strerror}") from None
+    try:
+        experiments.unregister(ref.id)
+    except Exception:
+        if trash.exists():
+            trash.rename(directory)  # put it back: nothing half-deleted
+        raise
+    if trash.exists():
+        shutil.rmtree(trash, onerror=lambda *a: None)
+        if trash.exists():
+            print(f"autolab: warning: some files could not be removed; delete {trash} by hand", file=sys.stderr)
+
+
+# -- experiment import ----------------------------------------------------------------------------
+def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Records in NNI's export shape, checked; UserError naming the file and the item."""
+    import json5
+
+    from .protocol import MetricError, default_value
+
+    try:
+        text = Path(filename).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{filename}: cannot read: {exc.strerror}") from None
+    try:
+        records = json5.loads(text)
+    except ValueError as exc:
+        raise UserError(f"{filename}: not valid JSON: {exc}") from None
+    if not isinstance(records, list):
+        raise UserError(f'{filename}: expected a JSON list of {{"parameter": {{...}}, "value": ...}}')
+    known = set(space or {})
+    for i, r in enumerate(records):
+        if not isinstance(r, dict) or not isinstance(r.get("parameter"), dict) or "value" not in r:
+            raise UserError(f'{filename}: item {i}: expected {{"parameter": {{...}}, "value": ...}}')
+        try:
+            default_value(r["value"])
+        except MetricError as exc:
+            raise UserError(f"{filename}: item {i}: value: {exc}") from None
+        unknown = sorted(set(r["parameter"]) - known) if known else []
+        if unknown:
+            raise UserError(f"{filename}: item {i}: parameter {unknown[0]!r} is not in the search space")
+    return [{"parameter": r["parameter"], "value": r["value"]} for r in records]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    ref = experiments.find(args.id)
+    store = experiments.open_store(ref)
+    try:
+        space = (store.get_meta("config") or {}).get("searchSpace")
+    finally:
+        store.close()
+    records = load_import_file(args.filename, space)
+    if experiments.manager_alive(ref.directory):
+        from .client import call
+
+        answer = call(ref, "POST", "/api/v1/trials/import", records)
+        count = int(answer.get("imported", 0)) if isinstance(answer, dict) else len(records)
+        print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them now.")
+        return 0
+    store = experiments.open_store(ref, readonly=False)
+    try:
+        from .experiments import new_trial_id
+        from .protocol import default_value
+
+        count = store.add_imported(records, new_trial_id, default_value)
+    finally:
+        store.close()
+    print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them when it is resumed.")
+    return 0

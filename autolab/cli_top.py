@@ -1,0 +1,130 @@
+"""`autolab top`: the best (or worst) K trials by the default metric, with their parameters and a
+summary of their intermediate results, as a table in the terminal (--watch refreshes it)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import time
+from typing import Any
+
+from . import experiments
+from .errors import UserError
+from .status import experiment_status, format_duration, optimize_mode
+
+DEFAULT_K = 10
+_SIGNED_K = re.compile(r"^[+-]\d+$")
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("top", help="the best K trials by the default metric (+K best, -K worst)",
+                       description="The best K trials (optimize_mode aware) with parameters and intermediate "
+                                   "results. `autolab top +5` = best 5, `autolab top -5` = worst 5.")
+    p.add_argument("spec", nargs="*", metavar="[ID] [+K|-K]", help="experiment id and/or +K / -K")
+    p.add_argument("-k", type=int, default=None, help=f"how many trials (default {DEFAULT_K})")
+    p.add_argument("--worst", action="store_true", help="the worst K instead of the best")
+    p.add_argument("--watch", "-w", type=float, default=None, metavar="SECONDS",
+                   help="refresh every SECONDS until the experiment stops (Ctrl-C to leave)")
+    p.set_defaults(handler=cmd_top)
+
+
+def parse_spec(args: argparse.Namespace) -> tuple[str | None, int, bool]:
+    """(experiment id, K, worst) from the positional tokens and the flags."""
+    exp_id: str | None = None
+    k, worst = args.k, bool(args.worst)
+    for token in args.spec:
+        if _SIGNED_K.match(token):
+            if k is not None:
+                raise UserError(f"top: give K once (got {k} and {token})")
+            k, worst = abs(int(token)), token.startswith("-") or worst
+        elif exp_id is None:
+            exp_id = token
+        else:
+            raise UserError(f"top: unexpected argument {token!r} (usage: autolab top [ID] [+K|-K] [-k K])")
+    k = DEFAULT_K if k is None else k
+    if k < 1:
+        raise UserError(f"top: K must be >= 1, got {k}")
+    return exp_id, k, worst
+
+
+def cmd_top(args: argparse.Namespace) -> int:
+    exp_id, k, worst = parse_spec(args)
+    ref = experiments.find(exp_id)
+    if args.watch is None:
+        print(render(ref, k, worst))
+        return 0
+    if args.watch <= 0:
+        raise UserError(f"--watch {args.watch:g}: must be > 0 seconds")
+    tty = sys.stdout.isatty()
+    while True:
+        text = render(ref, k, worst)
+        print(("\x1b[H\x1b[2J" if tty else "") + text, flush=True)
+        if not experiments.manager_alive(ref.directory):
+            return 0
+        time.sleep(args.watch)
+
+
+def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> str:
+    store = experiments.open_store(ref)
+    try:
+        status = experiment_status(ref, store)
+        maximize = optimize_mode(store) == "maximize"
+        meta = store.meta()
+        rows = store.trial_rows()
+        inter = _intermediate(store)
+    finally:
+        store.close()
+    config = meta.get("config") or {}
+    scored = [r for r in rows if r["value"] is not None]
+    scored.sort(key=lambda r: r["value"], reverse=maximize != worst)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    running = counts.get("RUNNING", 0) + counts.get("WAITING", 0)
+    done = len(rows) - running
+    limit = config.get("maxTrialNumber")
+    budget = config.get("maxExperimentDuration")
+    head = (f"Experiment {ref.id} {status} | trials {done}/{limit if limit is not None else '-'} done, "
+            f"{running} running | {format_duration(meta.get('elapsed', 0.0))}"
+            + (f" / {format_duration(budget)}" if budget else "")
+            + f" | {'maximize' if maximize else 'minimize'}")
+    which = "worst" if worst else "best"
+    if not scored:
+        return head + "\nNo trial has a result yet."
+    table_rows = []
+    for rank, r in enumerate(scored[:k], 1):
+        values = inter.get(r["id"], [])
+        best_i = (max(values) if maximize else min(values)) if values else None
+        duration = r["end_time"] - r["start_time"] if r["start_time"] and r["end_time"] else None
+        table_rows.append([rank, r["id"], r["seq"], r["status"], f"{r['value']:.6g}", len(values),
+                           _num(values[-1] if values else None), _num(best_i), format_duration(duration),
+                           json.dumps(json.loads(r["parameters"]), separators=(",", ":"))])
+    headers = ["#", "TRIAL", "SEQ", "STATUS", "VALUE", "N_INTER", "LAST_INTER", "BEST_INTER", "DURATION",
+               "PARAMETERS"]
+    return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result:\n" + \
+        _fit(headers, table_rows)
+
+
+def _intermediate(store: Any) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for r in store.conn.execute("SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"):
+        out.setdefault(r["trial_id"], []).append(r["value"])
+    return out
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6g}"
+
+
+def _fit(headers: list[str], rows: list[list[Any]]) -> str:
+    """The table, its last column (parameters) cut to the terminal width when on a terminal."""
+    from .cli_query import table
+
+    text = table(headers, rows)
+    if not sys.stdout.isatty():
+        return text
+    width = shutil.get_terminal_size((200, 24)).columns
+    return "\n".join(line if len(line) <= width else line[: max(width - 1, 20)] + "…" for line in text.splitlines())
