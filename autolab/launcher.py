@@ -157,11 +157,19 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
         from .server import make_app
     except ImportError:
         return None
-    app = make_app(manager=manager, store=manager.store, directory=manager.directory)
+    from .api.auth import prepare_token
+
+    # beyond loopback, changes need the token (written to <experiment>/token for the CLI)
+    token = prepare_token(manager.directory, host)
+    app = make_app(manager=manager, store=manager.store, directory=manager.directory, token=token)
     chosen = free_port(host) if not port else port
     app.listen(chosen, address=host)
     url = f"http://{host}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
+    if token:
+        log.info("web UI at %s needs a token to change anything: %s (also in %s)", url, token,
+                 manager.directory / "token")
+        print(f"Web UI token (needed to change the experiment from {host}): {token}", flush=True)
     return url
 
 

@@ -1,0 +1,107 @@
+"""The handler every API endpoint derives from: JSON answers, 4xx messages, the token check."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+
+from ..store import Store
+from .auth import token_matches
+
+MUTATING = ("PUT", "POST", "DELETE", "PATCH")
+
+
+class BadRequest(tornado.web.HTTPError):
+    """A 4xx with a message for the client (never a 500 for a client's mistake)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(status, reason=message)
+        self.message = message
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    def initialize(self, store: Store, manager: Any, directory: Path, token: str | None = None) -> None:
+        self.store = store
+        self.manager = manager
+        self.directory = directory
+        self.token = token
+
+    def prepare(self) -> None:
+        if self.request.method in MUTATING:
+            if self.token and not token_matches(self.token, self.request.headers.get("Authorization")):
+                raise BadRequest("this server listens beyond loopback: send the token printed at start as "
+                                 "'Authorization: Bearer <token>'", 403)
+            # A cross-site form can POST text/plain without a preflight; a JSON content type cannot.
+            if self.request.method == "POST" and "json" not in self.request.headers.get("Content-Type", ""):
+                raise BadRequest("send the body as Content-Type: application/json", 415)
+
+    def send(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(payload, default=str, allow_nan=False))
+
+    def fail(self, status: int, message: str) -> None:
+        self.send({"error": message}, status)
+
+    def body_json(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise BadRequest("request body is not JSON") from None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = exc.message if isinstance(exc, BadRequest) else self._reason
+        if status_code >= 500:
+            message = f"internal error: {message}; see the manager's log"
+        self.send({"error": message}, status_code)
+
+    def need_manager(self) -> bool:
+        if self.manager is None:
+            self.fail(409, "the experiment is not running (read-only view)")
+            return False
+        return True
+
+    # -- query arguments: each bad value is a 400 naming the argument --------------------------
+    def arg_int(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest(f"{name}: expected an integer, got {raw!r}") from None
+        if not low <= value <= high:
+            raise BadRequest(f"{name}: must be between {low} and {high}, got {value}")
+        return value
+
+    def arg_float(self, name: str) -> float | None:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            raise BadRequest(f"{name}: expected a number (seconds since the epoch), got {raw!r}") from None
+        if not math.isfinite(value):
+            raise BadRequest(f"{name}: expected a finite number, got {raw!r}")
+        return value
+
+    def arg_choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self.get_query_argument(name, None) or default
+        if raw not in choices:
+            raise BadRequest(f"{name}: expected one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    def arg_bool(self, name: str) -> bool:
+        raw = (self.get_query_argument(name, None) or "").lower()
+        if raw in ("", "0", "false", "no"):
+            return False
+        if raw in ("1", "true", "yes"):
+            return True
+        raise BadRequest(f"{name}: expected true or false, got {raw!r}")

@@ -1,0 +1,90 @@
+"""Endpoints that change a running experiment (the CLI's autolab.client and the page use them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..history import TrialStatus
+from .base import BaseHandler
+
+UPDATABLE = {"trialConcurrency", "maxTrialNumber", "maxExperimentDuration", "searchSpace"}
+
+
+class StopHandler(BaseHandler):
+    def put(self) -> None:
+        if self.need_manager():
+            self.manager.request_stop()
+            self.send({"status": "STOPPING"})
+
+
+class ParamsHandler(BaseHandler):
+    def put(self) -> None:
+        if not self.need_manager():
+            return
+        body = self.body_json()
+        if not isinstance(body, dict) or not body:
+            return self.fail(400, f"send a JSON object with some of {sorted(UPDATABLE)}")
+        unknown = set(body) - UPDATABLE
+        if unknown:
+            return self.fail(400, f"cannot update {sorted(unknown)}; updatable: {sorted(UPDATABLE)}")
+        problem = check_update(body)
+        if problem:
+            return self.fail(400, problem)
+        try:
+            self.manager.update(**body)
+        except ValueError as exc:  # SearchSpaceError, TunerError
+            return self.fail(400, str(exc))
+        self.send({"updated": sorted(body)})
+
+
+def check_update(body: dict[str, Any]) -> str | None:
+    for key in ("trialConcurrency", "maxTrialNumber"):
+        if key in body:
+            v = body[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                return f"{key} must be an integer >= 1, got {v!r}"
+    if "maxExperimentDuration" in body:
+        v = body["maxExperimentDuration"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
+            return f"maxExperimentDuration must be a number of seconds > 0, got {v!r}"
+    if "searchSpace" in body and not isinstance(body["searchSpace"], dict):
+        return "searchSpace must be a JSON object"
+    return None
+
+
+class KillTrialHandler(BaseHandler):
+    def delete(self, trial_id: str) -> None:
+        if not self.need_manager():
+            return
+        if self.store.trial_row(trial_id) is None:
+            return self.fail(404, f"no trial {trial_id!r}")
+        if not self.manager.kill_trial(trial_id, TrialStatus.USER_CANCELED):
+            return self.fail(409, f"trial {trial_id} is not running")
+        self.send({"trialJobId": trial_id, "status": "KILLING"})
+
+
+class ImportHandler(BaseHandler):
+    def post(self) -> None:
+        if not self.need_manager():
+            return
+        body = self.body_json()
+        problem = check_import(body)
+        if problem:
+            return self.fail(400, problem)
+        self.send({"imported": self.manager.import_trials(body)})
+
+
+def check_import(records: Any) -> str | None:
+    """Why records are not NNI's export shape, or None."""
+    from ..protocol import MetricError, default_value
+
+    if not isinstance(records, list):
+        return 'expected a JSON list of {"parameter": {...}, "value": ...}'
+    for i, r in enumerate(records):
+        if not isinstance(r, dict) or not isinstance(r.get("parameter"), dict) or "value" not in r:
+            return f'item {i}: expected {{"parameter": {{...}}, "value": ...}}'
+        try:
+            default_value(r["value"])
+        except MetricError as exc:
+            return f"item {i}: value: {exc}"
+    return None

@@ -1,0 +1,155 @@
+"""The API's reads as plain functions over a Store: trial pages, the summary, metrics since a time.
+
+Each is one or two SQL queries (the store holds current state, so nothing is replayed); kept apart
+from the handlers so the benchmark and tests call them directly too.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+from ..history import TrialStatus
+from ..store import Store
+
+STATUSES = tuple(s.value for s in TrialStatus)
+# sort key -> SQL expression (NULLs always last)
+SORT_KEYS = {
+    "sequence": "seq",
+    "id": "id",
+    "status": "status",
+    "value": "value",
+    "lastIntermediate": "last_intermediate",
+    "startTime": "start_time",
+    "endTime": "end_time",
+    "duration": "(COALESCE(end_time, :now) - start_time)",
+}
+SUMMARY_COLUMNS = ["id", "sequence", "status", "value", "startTime", "endTime", "intermediateCount",
+                   "lastIntermediate", "parameter", "metrics", "source"]
+
+
+def _loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def trial_item(row: sqlite3.Row, now: float) -> dict[str, Any]:
+    start, end = row["start_time"], row["end_time"]
+    return {
+        "trialJobId": row["id"],
+        "sequence": row["seq"],
+        "status": row["status"],
+        "parameter": json.loads(row["parameters"]),
+        "value": row["value"],
+        "finalMetric": _loads(row["raw_value"]),
+        "startTime": start,
+        "endTime": end,
+        "duration": None if start is None else (end if end is not None else now) - start,
+        "intermediateCount": row["n_intermediate"],
+        "lastIntermediate": row["last_intermediate"],
+        "message": row["message"],
+        "source": row["source"],
+        "exitCode": row["exit_code"],
+    }
+
+
+def trial_page(store: Store, offset: int = 0, limit: int = 50, sort: str = "sequence", order: str = "asc",
+               statuses: list[str] | None = None, search: str = "") -> dict[str, Any]:
+    """One page of trials and the number matching. sort is a SORT_KEYS key; statuses filter."""
+    now = time.time()
+    where, args = _filter(statuses, search)
+    expr = SORT_KEYS[sort]
+    direction = "DESC" if order == "desc" else "ASC"
+    total = store.conn.execute(f"SELECT COUNT(*) FROM trials{where}", args).fetchone()[0]
+    sql = (f"SELECT * FROM trials{where} ORDER BY {expr} IS NULL, {expr} {direction}, seq {direction} "
+           "LIMIT :limit OFFSET :offset")
+    rows = store.conn.execute(sql, {**args, "now": now, "limit": limit, "offset": offset}).fetchall()
+    return {"total": total, "offset": offset, "limit": limit, "sort": sort, "order": order.lower(),
+            "trials": [trial_item(r, now) for r in rows]}
+
+
+def _filter(statuses: list[str] | None, search: str) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    args: dict[str, Any] = {}
+    if statuses:
+        names = [f":s{i}" for i in range(len(statuses))]
+        clauses.append(f"status IN ({', '.join(names)})")
+        args.update({f"s{i}": s for i, s in enumerate(statuses)})
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("(id LIKE :q ESCAPE '\\' OR parameters LIKE :q ESCAPE '\\' OR status LIKE :q ESCAPE '\\')")
+        args["q"] = f"%{escaped}%"
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def summary_rows(store: Store, since: float | None = None) -> dict[str, Any]:
+    """Every trial (or those changed after `since`) as compact rows for the page's table and charts.
+
+    `until` is the time to pass as the next `since`: a row changed during this call comes again,
+    which the page handles (rows are keyed by id), so nothing is missed.
+    """
+    until = time.time()
+    sql = ("SELECT id, seq, status, value, start_time, end_time, n_intermediate, last_intermediate, "
+           "parameters, raw_value, source FROM trials")
+    args: tuple[Any, ...] = ()
+    if since is not None:
+        sql += " WHERE updated > ?"
+        args = (since,)
+    rows = []
+    for r in store.conn.execute(sql + " ORDER BY seq", args):
+        raw = r[9]
+        metrics = json.loads(raw) if raw and raw[0] == "{" else None
+        rows.append([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]), metrics, r[10]])
+    return {"until": until, "columns": SUMMARY_COLUMNS, "trials": rows}
+
+
+def metrics_since(store: Store, since: float | None = None, trial_id: str | None = None,
+                  kind: str | None = None, limit: int = 10000) -> dict[str, Any]:
+    """Metric rows recorded after `since` (oldest first), at most about `limit` of them.
+
+    Rows stored together share one `recorded` time, so a cut never splits such a batch: pass
+    `until` back as `since` and every row arrives exactly once.
+    """
+    until = time.time()
+    sql = "SELECT trial_id, type, seq, value, raw, time, recorded FROM metrics WHERE 1=1"
+    args: list[Any] = []
+    if since is not None:
+        sql += " AND recorded > ?"
+        args.append(since)
+    if trial_id is not None:
+        sql += " AND trial_id = ?"
+        args.append(trial_id)
+    if kind is not None:
+        sql += " AND type = ?"
+        args.append(kind)
+    rows = store.conn.execute(sql + " ORDER BY recorded, trial_id, type, seq LIMIT ?", [*args, limit + 1]).fetchall()
+    more = len(rows) > limit
+    if more:
+        last = rows[limit - 1]["recorded"]
+        kept = [r for r in rows if r["recorded"] < last]
+        if not kept:  # one batch larger than limit: send the whole batch
+            batch = sql + " AND recorded = ? ORDER BY trial_id, type, seq"
+            kept = store.conn.execute(batch, [*args, last]).fetchall()
+        rows = kept
+        until = rows[-1]["recorded"]
+    return {
+        "until": until,
+        "more": more,
+        "metrics": [{"trialJobId": r["trial_id"], "type": r["type"], "sequence": r["seq"], "value": r["value"],
+                     "data": json.loads(r["raw"]), "time": r["time"], "recorded": r["recorded"]} for r in rows],
+    }
+
+
+def trial_metrics(store: Store, trial_id: str) -> dict[str, Any]:
+    """A trial's intermediate results (in report order) and its final one."""
+    intermediate = []
+    final = None
+    for r in store.metric_rows(trial_id):
+        item = {"sequence": r["seq"], "value": r["value"], "data": json.loads(r["raw"]), "time": r["time"]}
+        if r["type"] == "FINAL":
+            final = item
+        else:
+            intermediate.append(item)
+    intermediate.sort(key=lambda m: m["sequence"])
+    return {"intermediate": intermediate, "final": final}

@@ -1,0 +1,133 @@
+"""Read endpoints: profile, trial pages, one trial, its logs, metrics since a time, summary, export."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import protocol
+from ..experiments import ExperimentRef
+from ..status import export_csv, export_rows, profile
+from .base import BadRequest, BaseHandler
+from .queries import SORT_KEYS, STATUSES, metrics_since, summary_rows, trial_item, trial_metrics, trial_page
+
+MAX_PAGE = 1000
+LOG_TAIL_DEFAULT = 16 * 1024
+LOG_TAIL_MAX = 1024 * 1024
+
+
+def live_profile(handler: BaseHandler) -> dict[str, Any]:
+    """status.profile() plus what only the running manager knows (exact elapsed time, stopping)."""
+    meta = handler.store.meta()
+    ref = ExperimentRef(str(meta.get("id")), str(meta.get("name") or ""), handler.directory,
+                        float(meta.get("created") or 0.0))
+    info = profile(ref, handler.store)
+    manager = handler.manager
+    info["readonly"] = manager is None
+    info["tokenRequired"] = bool(handler.token)
+    info["serverTime"] = time.time()
+    if manager is not None:
+        info["elapsed"] = manager.elapsed()
+        info["status"] = "STOPPING" if manager.stopping and not manager.finished else str(manager.status)
+        info["error"] = manager.error or info.get("error")
+        info["url"] = meta.get("url")
+    config = info.get("config") or {}
+    info["optimizeMode"] = str(((config.get("tuner") or {}).get("classArgs") or {}).get("optimize_mode", "maximize"))
+    return info
+
+
+class ProfileHandler(BaseHandler):
+    def get(self) -> None:
+        self.send(live_profile(self))
+
+
+class SummaryHandler(BaseHandler):
+    """The page's one poll: the profile and every trial changed since `since` (all when absent)."""
+
+    def get(self) -> None:
+        since = self.arg_float("since")
+        payload = summary_rows(self.store, since)
+        payload["profile"] = live_profile(self)
+        self.send(payload)
+
+
+class TrialsHandler(BaseHandler):
+    def get(self) -> None:
+        offset = self.arg_int("offset", 0, 0, 10**9)
+        limit = self.arg_int("limit", 50, 1, MAX_PAGE)
+        sort = self.arg_choice("sort", "sequence", tuple(SORT_KEYS))
+        order = self.arg_choice("order", "asc", ("asc", "desc"))
+        statuses = [s for part in self.get_query_arguments("status") for s in part.split(",") if s]
+        bad = [s for s in statuses if s not in STATUSES]
+        if bad:
+            raise BadRequest(f"status: unknown {', '.join(bad)}; expected some of {', '.join(STATUSES)}")
+        search = self.get_query_argument("q", "") or ""
+        self.send(trial_page(self.store, offset, limit, sort, order, statuses, search))
+
+
+class TrialReadHandler(BaseHandler):
+    def get(self, trial_id: str) -> None:
+        row = self.store.trial_row(trial_id)
+        if row is None:
+            raise BadRequest(f"no trial {trial_id!r}", 404)
+        item = trial_item(row, time.time())
+        item.update(trial_metrics(self.store, trial_id))
+        item["directory"] = str(self.directory / "trials" / trial_id)
+        self.send(item)
+
+
+def tail(path: Path, limit: int) -> dict[str, Any]:
+    """The last `limit` bytes of a file (decoded leniently), its size and whether it was cut."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            fh.seek(max(0, size - limit))
+            data = fh.read(limit)
+    except FileNotFoundError:
+        return {"path": str(path), "exists": False, "size": 0, "truncated": False, "text": ""}
+    except OSError as exc:
+        raise BadRequest(f"{path}: cannot read: {exc.strerror}", 409) from None
+    return {"path": str(path), "exists": True, "size": size, "truncated": size > limit,
+            "text": data.decode("utf-8", "replace")}
+
+
+class TrialLogHandler(BaseHandler):
+    def get(self, trial_id: str) -> None:
+        if self.store.trial_row(trial_id) is None:
+            raise BadRequest(f"no trial {trial_id!r}", 404)
+        limit = self.arg_int("tail", LOG_TAIL_DEFAULT, 1, LOG_TAIL_MAX)
+        directory = self.directory / "trials" / trial_id
+        self.send({
+            "trialJobId": trial_id,
+            "directory": str(directory),
+            "stdout": tail(directory / protocol.STDOUT_FILE, limit),
+            "stderr": tail(directory / protocol.STDERR_FILE, limit),
+        })
+
+
+class MetricsHandler(BaseHandler):
+    def get(self) -> None:
+        since = self.arg_float("since")
+        trial_id = self.get_query_argument("trial", None) or None
+        kind = self.get_query_argument("type", None) or None
+        if kind is not None and kind not in protocol.METRIC_TYPES:
+            raise BadRequest(f"type: expected {' or '.join(protocol.METRIC_TYPES)}, got {kind!r}")
+        limit = self.arg_int("limit", 10000, 1, 100000)
+        if trial_id is not None and self.store.trial_row(trial_id) is None:
+            raise BadRequest(f"no trial {trial_id!r}", 404)
+        self.send(metrics_since(self.store, since, trial_id, kind, limit))
+
+
+class ExportHandler(BaseHandler):
+    def get(self) -> None:
+        kind = self.arg_choice("format", "json", ("json", "csv"))
+        rows = export_rows(self.store, intermediate=self.arg_bool("intermediate"))
+        name = f"{self.store.get_meta('id', 'experiment')}.{kind}"
+        if self.arg_bool("download"):
+            self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        if kind == "json":
+            return self.send(rows)
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.finish(export_csv(rows))

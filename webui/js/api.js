@@ -1,0 +1,76 @@
+// The REST API from the page: requests (with the token when one is needed) and the trial state
+// kept up to date by polling /api/v1/summary?since=... (only changed trials come back).
+"use strict";
+window.AL = window.AL || {};
+
+(function (AL) {
+  const params = new URLSearchParams(location.search);
+  if (params.get("token")) sessionStorage.setItem("autolab-token", params.get("token"));
+
+  AL.token = () => sessionStorage.getItem("autolab-token") || "";
+  AL.setToken = (t) => sessionStorage.setItem("autolab-token", t);
+
+  AL.request = async function (method, path, body) {
+    const headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && AL.token()) headers["Authorization"] = "Bearer " + AL.token();
+    const res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) throw new Error((data && data.error) || res.status + " " + res.statusText);
+    return data;
+  };
+
+  // state: trials by id, the profile, and the time to ask for changes after
+  AL.state = {trials: new Map(), profile: null, since: null, version: 0, metricKeys: [], paramKeys: []};
+
+  AL.poll = async function () {
+    const q = AL.state.since === null ? "" : "?since=" + AL.state.since;
+    const data = await AL.request("GET", "api/v1/summary" + q);
+    const cols = data.columns;
+    let changed = false;
+    for (const row of data.trials) {
+      const t = {};
+      for (let i = 0; i < cols.length; i++) t[cols[i]] = row[i];
+      t.id = t.id || row[0];
+      AL.state.trials.set(t.id, t);
+      changed = true;
+    }
+    AL.state.since = data.until;
+    const before = JSON.stringify(AL.state.profile && {...AL.state.profile, elapsed: 0, serverTime: 0});
+    AL.state.profile = data.profile;
+    const after = JSON.stringify({...data.profile, elapsed: 0, serverTime: 0});
+    if (changed) {
+      AL.state.version++;
+      AL.state.sorted = null;
+      collectKeys(data.trials.length === AL.state.trials.size);
+    }
+    return {trialsChanged: changed, profileChanged: before !== after, changedIds: data.trials.map((r) => r[0])};
+  };
+
+  function collectKeys(full) {
+    const metricKeys = new Set(full ? [] : AL.state.metricKeys);
+    const paramKeys = new Set(full ? [] : AL.state.paramKeys);
+    for (const t of AL.state.trials.values()) {
+      if (t.metrics) for (const k of Object.keys(t.metrics)) if (k !== "default") metricKeys.add(k);
+      for (const k of Object.keys(AL.flatParams(t.parameter))) paramKeys.add(k);
+    }
+    AL.state.metricKeys = [...metricKeys].slice(0, 6);
+    AL.state.paramKeys = [...paramKeys];
+  }
+
+  // nested choices give {"_name": ..., ...}: flatten to dotted keys
+  AL.flatParams = function (p, prefix, out) {
+    out = out || {};
+    if (!p || typeof p !== "object") return out;
+    for (const [k, v] of Object.entries(p)) {
+      const key = prefix ? prefix + "." + k : k;
+      if (v && typeof v === "object" && !Array.isArray(v)) AL.flatParams(v, key, out);
+      else out[key] = Array.isArray(v) ? JSON.stringify(v) : v;
+    }
+    return out;
+  };
+
+  AL.maximize = () => !AL.state.profile || AL.state.profile.optimizeMode !== "minimize";
+  AL.running = (t) => t.status === "RUNNING" || t.status === "WAITING";
+})(window.AL);

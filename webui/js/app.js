@@ -1,0 +1,62 @@
+// Start-up and the live loop: poll every second, redraw only the visible tab and only on change.
+"use strict";
+(function (AL) {
+  const POLL_MS = 1000;
+  let tab = location.hash.replace("#", "") || "overview";
+  let busy = false, failures = 0;
+
+  function show(name) {
+    tab = ["overview", "trials", "charts"].includes(name) ? name : "overview";
+    for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.tab === tab);
+    for (const s of document.querySelectorAll("section.tab")) s.classList.toggle("active", s.id === "tab-" + tab);
+    if (history.replaceState) history.replaceState(null, "", "#" + tab);
+    render(true);
+    if (tab === "charts") AL.resizeCharts();
+  }
+
+  function render(all) {
+    if (!AL.state.profile) return;
+    AL.renderHeader();
+    if (tab === "overview") AL.renderOverview();
+    if (tab === "trials" && all !== "profile") AL.renderTable();
+    if (tab === "charts") AL.renderCharts(all === true);
+  }
+
+  AL.refresh = async function () {
+    if (busy) return;
+    busy = true;
+    try {
+      const changed = await AL.poll();
+      failures = 0;
+      document.getElementById("live").className = "live-ok";
+      if (changed.trialsChanged) render(false);
+      else if (changed.profileChanged || tab !== "trials") render("profile");
+      else AL.renderHeader();
+      if (tab === "trials" && AL.tableView.sort === "duration") AL.renderTable();
+      if (AL.detailOpen()) await AL.refreshDetail();
+      document.body.dataset.ready = "1";
+    } catch (e) {
+      failures++;
+      const live = document.getElementById("live");
+      live.className = "live-bad";
+      live.title = "cannot reach the server: " + e.message;
+    } finally {
+      busy = false;
+    }
+  };
+
+  function loop() {
+    // a view of a stopped experiment changes no more: poll slowly
+    const p = AL.state.profile;
+    const slow = p && (p.readonly || p.status === "STOPPED" || p.status === "ERROR");
+    setTimeout(() => AL.refresh().then(loop), slow || failures > 3 ? 5000 : POLL_MS);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    AL.initOverview();
+    AL.initTable();
+    AL.initDetail();
+    for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => show(b.dataset.tab));
+    AL.refresh().then(() => { show(tab); loop(); });
+  });
+})(window.AL);

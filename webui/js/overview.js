@@ -1,0 +1,110 @@
+// Overview tab: status, elapsed/limit, counts by status, best trials, config, controls.
+"use strict";
+(function (AL) {
+  const $ = (id) => document.getElementById(id);
+  const ORDER = ["RUNNING", "WAITING", "SUCCEEDED", "FAILED", "EARLY_STOPPED", "USER_CANCELED", "NO_RESULT"];
+
+  AL.renderHeader = function () {
+    const p = AL.state.profile;
+    $("exp-name").textContent = p.id + (p.name ? " · " + p.name : "") + (p.readonly ? " (read-only view)" : "");
+    AL.badge($("exp-status"), p.status);
+    $("exp-elapsed").textContent = AL.duration(p.elapsed) + (p.maxExperimentDuration ? " / " + AL.duration(p.maxExperimentDuration) : "");
+    document.title = "autolab " + p.id + " · " + p.status;
+  };
+
+  AL.renderOverview = function () {
+    const p = AL.state.profile;
+    const limit = p.maxExperimentDuration;
+    $("ov-duration").textContent = AL.duration(p.elapsed) + (limit ? " / " + AL.duration(limit) : "");
+    $("ov-duration-bar").style.width = limit ? Math.min(100, (100 * p.elapsed) / limit) + "%" : "0";
+    const total = p.trialTotal, max = p.maxTrialNumber;
+    $("ov-trials").textContent = total + (max ? " / " + max : "");
+    $("ov-trials-bar").style.width = max ? Math.min(100, (100 * total) / max) + "%" : "0";
+    const best = p.best;
+    $("ov-best").textContent = best ? AL.num(best.value) : "–";
+    $("ov-best-id").textContent = best ? "trial " + best.trialJobId + " (" + p.optimizeMode + ")" : p.optimizeMode;
+    const counts = p.trialCounts || {};
+    const statuses = ORDER.filter((s) => counts[s]).concat(Object.keys(counts).filter((s) => !ORDER.includes(s)));
+    $("ov-counts").innerHTML = statuses.map((s) =>
+      `<tr><td><span class="badge st-${s.toLowerCase()}">${s}</span></td><td class="n">${counts[s]}</td>` +
+      `<td class="barcell"><div class="bar"><div class="st-${s.toLowerCase()}" style="width:${total ? (100 * counts[s]) / total : 0}%"></div></div></td></tr>`
+    ).join("") || "<tr><td class='muted'>no trials yet</td></tr>";
+    renderBest();
+    const config = p.config || {};
+    $("ov-space").textContent = AL.pretty(config.searchSpace || {});
+    const shown = {...config};
+    delete shown.searchSpace;
+    $("ov-config").textContent = AL.pretty(shown);
+    fillControls(p);
+  };
+
+  function renderBest() {
+    const sign = AL.maximize() ? -1 : 1;
+    const done = [...AL.state.trials.values()].filter((t) => t.status === "SUCCEEDED" && t.value !== null);
+    done.sort((a, b) => sign * (a.value - b.value));
+    const rows = done.slice(0, 10).map((t) =>
+      `<tr data-id="${AL.esc(t.id)}" class="clickable"><td>${AL.esc(t.id)}</td><td>${t.sequence}</td>` +
+      `<td class="n">${AL.num(t.value)}</td><td>${AL.esc(AL.paramText(t.parameter))}</td></tr>`);
+    $("ov-best-table").innerHTML = "<thead><tr><th>ID</th><th>#</th><th>Metric</th><th>Parameters</th></tr></thead><tbody>" +
+      (rows.join("") || "<tr><td colspan=4 class='muted'>no successful trial yet</td></tr>") + "</tbody>";
+  }
+
+  let filled = false;
+  function fillControls(p) {
+    const form = $("params-form");
+    const editing = form.contains(document.activeElement);
+    if (!editing || !filled) {
+      form.trialConcurrency.value = p.trialConcurrency || "";
+      form.maxTrialNumber.value = p.maxTrialNumber || "";
+      form.maxExperimentDuration.value = p.maxExperimentDuration ? p.maxExperimentDuration + "" : "";
+      filled = true;
+    }
+    $("token-label").hidden = !(p.tokenRequired && !AL.token());
+    const off = p.readonly || ["STOPPED", "ERROR", "STOPPING"].includes(p.status);
+    for (const el of form.querySelectorAll("input, button")) el.disabled = off;
+    $("stop-btn").disabled = p.readonly || p.status !== "RUNNING";
+  }
+
+  function message(text, bad) {
+    const el = $("controls-msg");
+    el.textContent = text;
+    el.className = "msg " + (bad ? "bad" : "good");
+  }
+
+  AL.initOverview = function () {
+    const form = $("params-form");
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (form.token.value) AL.setToken(form.token.value);
+      const p = AL.state.profile, body = {};
+      const conc = parseInt(form.trialConcurrency.value, 10), max = parseInt(form.maxTrialNumber.value, 10);
+      if (conc && conc !== p.trialConcurrency) body.trialConcurrency = conc;
+      if (max && max !== p.maxTrialNumber) body.maxTrialNumber = max;
+      if (form.maxExperimentDuration.value) {
+        const d = AL.parseDuration(form.maxExperimentDuration.value);
+        if (isNaN(d)) return message("max duration: write seconds or e.g. 90m, 2h", true);
+        if (d !== p.maxExperimentDuration) body.maxExperimentDuration = d;
+      }
+      if (!Object.keys(body).length) return message("nothing changed", false);
+      try {
+        await AL.request("PUT", "api/v1/experiment/params", body);
+        message("updated " + Object.keys(body).join(", "), false);
+        filled = false;
+        AL.refresh();
+      } catch (e) { message(e.message, true); }
+    });
+    $("stop-btn").addEventListener("click", async () => {
+      if (!confirm("Stop the experiment? Running trials are cancelled.")) return;
+      if (form.token.value) AL.setToken(form.token.value);
+      try {
+        await AL.request("PUT", "api/v1/experiment/stop");
+        message("stopping…", false);
+        AL.refresh();
+      } catch (e) { message(e.message, true); }
+    });
+    $("ov-best-table").addEventListener("click", (ev) => {
+      const tr = ev.target.closest("tr[data-id]");
+      if (tr) AL.openDetail(tr.dataset.id);
+    });
+  };
+})(window.AL);
