@@ -65,13 +65,21 @@ def cmd_create(args: argparse.Namespace) -> int:
         (directory / "trials").mkdir()
     except OSError as exc:
         raise UserError(f"{config.source}: experimentWorkingDirectory: cannot create {directory}: {exc.strerror}") from None
-    store = Store(directory, create=True)
     name = config.experiment_name or ""
-    store.set_meta(id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0)
-    store.close()
-    with open(directory / "config.yml", "w", encoding="utf-8") as fh:
-        yaml.safe_dump(settings, fh, sort_keys=False)
-    experiments.register(exp_id, name, directory)
+    try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment
+        store = Store(directory, create=True)
+        store.set_meta(id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0)
+        store.close()
+        with open(directory / "config.yml", "w", encoding="utf-8") as fh:
+            yaml.safe_dump(settings, fh, sort_keys=False)
+        experiments.register(exp_id, name, directory)
+    except BaseException as exc:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise UserError(f"cannot create experiment {exp_id} in {directory}: {exc.strerror}") from None
+        raise
     for warning in config.warnings:
         print(f"autolab: warning: {warning}", file=sys.stderr)
     return _start(ExperimentRef(exp_id, name, directory, time.time()), args, "created")
@@ -86,6 +94,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     from .launcher import free_port, run
+
+    if not os.access(ref.directory, os.W_OK):
+        raise UserError(f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there")
 
     port = args.port
     if port is None:

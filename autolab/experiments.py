@@ -48,25 +48,34 @@ class ExperimentRef:
 
 def _registry() -> sqlite3.Connection:
     path = home()
-    path.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path / "registry.db", timeout=30, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path / "registry.db", timeout=30, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)")
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{path / 'registry.db'}: cannot open the experiment registry (AUTOLAB_HOME): "
+                         f"{getattr(exc, 'strerror', None) or exc}") from None
     return conn
 
 
-def register(exp_id: str, name: str, directory: Path) -> None:
+def _write_registry(sql: str, args: tuple[object, ...]) -> None:
     conn = _registry()
-    with conn:
-        conn.execute("INSERT OR REPLACE INTO experiments VALUES (?, ?, ?, ?)", (exp_id, name, str(directory), time.time()))
-    conn.close()
+    try:
+        with conn:
+            conn.execute(sql, args)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{home() / 'registry.db'}: cannot write the experiment registry: {exc}") from None
+    finally:
+        conn.close()
+
+
+def register(exp_id: str, name: str, directory: Path) -> None:
+    _write_registry("INSERT OR REPLACE INTO experiments VALUES (?, ?, ?, ?)", (exp_id, name, str(directory), time.time()))
 
 
 def unregister(exp_id: str) -> None:
-    conn = _registry()
-    with conn:
-        conn.execute("DELETE FROM experiments WHERE id=?", (exp_id,))
-    conn.close()
+    _write_registry("DELETE FROM experiments WHERE id=?", (exp_id,))
 
 
 def all_experiments() -> list[ExperimentRef]:

@@ -8,6 +8,7 @@ is rebuilt by replaying events.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -76,7 +77,7 @@ class Store:
             raise StoreError(f"{self.path}: no experiment store here")
         try:
             if readonly:
-                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+                self.conn = self._open_readonly()
             else:
                 self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                 self.conn.execute("PRAGMA journal_mode=WAL")
@@ -84,28 +85,53 @@ class Store:
                 self.conn.executescript(SCHEMA)
             self.conn.execute("PRAGMA busy_timeout=30000")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the experiment store: {exc}") from None
+            why = "" if readonly or os.access(self.directory, os.W_OK) else " (its directory is not writable)"
+            raise StoreError(f"{self.path}: cannot open the experiment store: {exc}{why}") from None
         self.conn.row_factory = sqlite3.Row
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            # WAL mode needs to create the -shm file next to the database: impossible in a read-only
+            # directory. With no WAL content pending, nothing can change the file: read it as it is.
+            wal = self.path.with_name(self.path.name + "-wal")
+            if os.access(self.directory, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
+                raise
+        return sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None)
 
     def close(self) -> None:
         self.conn.close()
 
+    def _rollback(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (e.g. after SQLITE_FULL)
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All writes inside happen together or not at all."""
+        """All writes inside happen together or not at all; a failed write (read-only file, disk
+        full) is a StoreError naming the file, and leaves nothing half-written."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot write: {exc}") from None
         try:
             yield self.conn
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(f"{self.path}: cannot write: {exc}") from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise StoreError(f"{self.path}: cannot write: {exc}") from None
 
     # -- meta ---------------------------------------------------------------------------------
