@@ -32,33 +32,39 @@ class Parzen:
     """Mixture over `xn` (n, dn) numeric and `xc` (n, dc) choice observations with `weights`."""
 
     def __init__(self, xn: np.ndarray, xc: np.ndarray, weights: np.ndarray, bounds: Bounds,
-                 prior_weight: float, bandwidth: float = 1.0) -> None:
+                 prior_weight: float, bandwidth: float = 1.0,
+                 extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        """`extra` = (xn, xc, sigma): more components of weight 1 with a given kernel width
+        (TPE's pending trials: narrow kernels that mark the very points being evaluated)."""
         n, dn = xn.shape
         self.bounds = bounds
         width = bounds.high - bounds.low
+        # Scott's rule on the spread of the observations, kept between a floor that shrinks with
+        # n (so exploitation can sharpen) and the whole range.
+        spread = _weighted_std(xn, weights) if n > 1 else width
+        sigma = bandwidth * spread * max(n, 1) ** (-1.0 / (dn + 4))
+        self.obs_sigma = np.clip(sigma, width / min(100.0, 1.0 + n) * 0.5, width)
+        ex_n, ex_c, ex_sigma = extra if extra is not None else (np.empty((0, dn)), np.empty((0, xc.shape[1])), self.obs_sigma)
+        k = len(ex_n)
+        self.mu = np.vstack([xn, ex_n, bounds.prior_mu[None, :]])
+        self.sigma = np.vstack([np.broadcast_to(self.obs_sigma, (n, dn)), np.broadcast_to(ex_sigma, (k, dn)),
+                                bounds.prior_sigma[None, :]])
         if dn:
-            # Scott's rule on the spread of the observations, kept between a floor that shrinks
-            # with n (so exploitation can sharpen) and the whole range.
-            spread = _weighted_std(xn, weights) if n > 1 else width
-            sigma = bandwidth * spread * max(n, 1) ** (-1.0 / (dn + 4))
-            floor = width / min(100.0, 1.0 + n) * 0.5
-            sigma = np.clip(sigma, floor, width)
-            self.mu = np.vstack([xn, bounds.prior_mu[None, :]])
-            self.sigma = np.vstack([np.broadcast_to(sigma, (n, dn)), bounds.prior_sigma[None, :]])
             a = (bounds.low - self.mu) / self.sigma
             b = (bounds.high - self.mu) / self.sigma
             self.cdf_a, self.cdf_b = ndtr(a), ndtr(b)
             # log of the truncation mass, summed over dims, per component (every mean lies inside
             # its box and sigma <= the box width, so the mass is never tiny)
             self.log_z = np.sum(np.log(np.maximum(self.cdf_b - self.cdf_a, 1e-300)), axis=1)
-        w = np.append(weights.astype(float), prior_weight if prior_weight > 0 else 0.0)
+        w = np.concatenate([weights.astype(float), np.ones(k), [max(prior_weight, 0.0)]])
         self.log_w = np.log(np.maximum(w / w.sum(), 1e-300))
         self.w = np.exp(self.log_w)
-        self.log_cat: list[np.ndarray] = []  # per choice dim: (n + 1, K) log probabilities
-        for j, k in enumerate(bounds.n_choices):
-            probs = np.full((n + 1, k), max(prior_weight, 1e-3) / k)
-            probs[np.arange(n), xc[:, j].astype(int)] += 1.0
-            probs[n] = 1.0 / k  # the prior component: uniform
+        observed = np.vstack([xc, ex_c]).astype(int)
+        self.log_cat: list[np.ndarray] = []  # per choice dim: (components, K) log probabilities
+        for j, size in enumerate(bounds.n_choices):
+            probs = np.full((n + k + 1, size), max(prior_weight, 1e-3) / size)
+            probs[np.arange(n + k), observed[:, j]] += 1.0
+            probs[n + k] = 1.0 / size  # the prior component: uniform
             self.log_cat.append(np.log(probs / probs.sum(axis=1, keepdims=True)))
 
     def sample(self, rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:

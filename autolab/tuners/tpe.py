@@ -6,8 +6,8 @@ from l and the one with the highest l(x)/g(x) is suggested. Differences from NNI
 - Joint kernels: the parameters that are active together (the top level, or one nested choice
   branch) form a group and are modelled jointly (see parzen.py); a nested parameter learns only
   from the trials where its branch was chosen.
-- Running trials take part through the constant liar (default "worst": a pending point makes g
-  larger around itself, so the next suggestions go elsewhere).
+- Running trials take part through the constant liar (default "worst": a pending point joins g
+  with l's narrow kernel, so the next suggestions avoid that very point but not its region).
 - EARLY_STOPPED trials count with their last intermediate value (as NNI does); FAILED trials
   count as the worst value seen.
 
@@ -94,7 +94,6 @@ class TpeTuner(Tuner):
         obs = as_losses(raw, self.optimize_mode == "maximize")
         if len(obs) < self.args["n_startup_jobs"] or not obs.valued.any():
             return random_unseen(self.space, rng, seen)
-        loss = self._lie(obs)
         models: dict[GroupKey, tuple[np.ndarray, np.ndarray] | None] = {}
         for attempt in range(self.args["n_ei_candidates"]):
             row = np.full(len(self.space.dims), np.nan)
@@ -102,7 +101,7 @@ class TpeTuner(Tuner):
                 if not self._active(group, row):
                     continue
                 if group.key not in models:
-                    models[group.key] = self._candidates(group, obs, loss, rng)
+                    models[group.key] = self._candidates(group, obs, rng)
                 ranked = models[group.key]
                 if ranked is None:  # no observation of this group yet: its prior
                     ranked = self._prior_candidates(group, rng)
@@ -117,16 +116,6 @@ class TpeTuner(Tuner):
         return random_unseen(self.space, rng, seen)
 
     # -- the model ------------------------------------------------------------------------
-    def _lie(self, obs: Observations) -> np.ndarray:
-        loss = obs.loss.copy()
-        running = obs.kind == RUNNING
-        if running.any():
-            known = loss[~running]
-            kind = self.args["constant_liar_type"]
-            lie = known.min() if kind == "best" else known.max() if kind == "worst" else known.mean()
-            loss[running] = lie
-        return loss
-
     def _active(self, group: Group, row: np.ndarray) -> bool:
         parent, index = group.key
         if parent is None:
@@ -134,24 +123,36 @@ class TpeTuner(Tuner):
         value = row[self.encoder.index[parent]]
         return not np.isnan(value) and int(value) == index
 
-    def _candidates(self, group: Group, obs: Observations, loss: np.ndarray,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+    def _candidates(self, group: Group, obs: Observations, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
         """Candidates for one group drawn from l, best l/g first."""
-        rows = np.flatnonzero(~np.isnan(obs.x[:, group.first]))
+        active = ~np.isnan(obs.x[:, group.first])
+        rows = np.flatnonzero(active & (obs.kind != RUNNING))
         if len(rows) < 2:
             return None
-        order = rows[np.argsort(loss[rows], kind="stable")]
+        order = rows[np.argsort(obs.loss[rows], kind="stable")]
         n_below = min(max(1, math.ceil(self.args["gamma"] * len(rows))), MAX_BELOW, len(rows) - 1)
         below, above = np.sort(order[:n_below]), np.sort(order[n_below:])
         pw = float(self.args["prior_weight"])
-        models = []
-        for part in (below, above):
-            weights = self._weights(len(part))
-            part, weights = _thin(part, weights)
-            xn = obs.x[part][:, group.numeric]
-            xc = obs.x[part][:, group.choice]
-            models.append(Parzen(xn, xc, weights, group.bounds, pw))
-        low, high = models
+
+        def fit(part: np.ndarray, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Parzen:
+            part, weights = _thin(part, self._weights(len(part)))
+            return Parzen(obs.x[part][:, group.numeric], obs.x[part][:, group.choice], weights, group.bounds, pw,
+                          extra=extra)
+
+        low = fit(below)
+        pending = np.flatnonzero(active & (obs.kind == RUNNING))
+        if len(pending):
+            # The constant liar: pending trials join l ("best") or g ("worst", "mean": a mean is
+            # never among the best few), with l's narrow kernels, so the next suggestion avoids
+            # (or, for "best", stays near) the very points being evaluated, not their whole region.
+            extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], low.obs_sigma)
+            if self.args["constant_liar_type"] == "best":
+                low, high = fit(below, extra), fit(above)
+            else:
+                high = fit(above, extra)
+        else:
+            high = fit(above)
         xn, xc = low.sample(rng, int(self.args["n_ei_candidates"]))
         score = low.log_pdf(xn, xc) - high.log_pdf(xn, xc)
         best_first = np.argsort(-score, kind="stable")
