@@ -1,0 +1,94 @@
+"""Commands for the web UI: `autolab view ID` (a stopped experiment, read-only) and
+`autolab webui url [ID]` (where a running experiment's page is)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import experiments
+from .errors import UserError
+
+DEFAULT_PORT = 8080
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("view", help="serve a stopped experiment's web UI (read-only) until Ctrl-C")
+    p.add_argument("id", nargs="?", help="experiment id (default: the latest)")
+    p.add_argument("--port", "-p", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.set_defaults(handler=cmd_view)
+
+    web = sub.add_parser("webui", help="the web UI of a running experiment")
+    web_sub = web.add_subparsers(dest="webui_command", metavar="ACTION")
+    web_sub.required = True
+    p = web_sub.add_parser("url", help="print the web UI's URL")
+    p.add_argument("id", nargs="?", help="experiment id (default: the latest running one)")
+    p.set_defaults(handler=cmd_url)
+
+
+def running_url(ref: experiments.ExperimentRef) -> str | None:
+    """The URL of the experiment's running manager (with ?token=... when it needs one), or None."""
+    if not experiments.manager_alive(ref.directory):
+        return None
+    store = experiments.open_store(ref)
+    try:
+        url = store.get_meta("url")
+    finally:
+        store.close()
+    if not url:
+        return None
+    try:
+        token = (ref.directory / "token").read_text().strip()
+    except OSError:
+        token = ""
+    return f"{url}/?token={token}" if token else str(url)
+
+
+def cmd_url(args: argparse.Namespace) -> int:
+    ref = experiments.find(args.id)
+    url = running_url(ref)
+    if url is None:
+        raise UserError(f"experiment {ref.id} is not running (view it read-only with: autolab view {ref.id})")
+    print(url)
+    return 0
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    import tornado.httpserver
+    import tornado.ioloop
+    import tornado.netutil
+
+    from .server import make_app
+
+    ref = experiments.find(args.id)
+    url = running_url(ref)
+    if url is not None:
+        raise UserError(f"experiment {ref.id} is running; its web UI is at {url}")
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: expected 0 to 65535")
+    store = experiments.open_store(ref)
+    # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
+    app = make_app(manager=None, store=store, directory=ref.directory)
+    port = DEFAULT_PORT if args.port is None else args.port
+    try:
+        sockets = tornado.netutil.bind_sockets(port, address=args.host)
+    except OSError as exc:
+        if args.port is not None:
+            store.close()
+            raise UserError(f"--port {port}: cannot listen on {args.host}: {exc.strerror}") from None
+        sockets = tornado.netutil.bind_sockets(0, address=args.host)  # the default port is taken
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    bound = sockets[0].getsockname()[1]
+    print(f"Experiment {ref.id} (read-only view): http://{args.host}:{bound}", flush=True)
+    print("Press Ctrl-C to stop serving.", flush=True)
+    try:
+        tornado.ioloop.IOLoop.current().start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        store.close()
+    return 0
+

@@ -1,0 +1,66 @@
+"""`autolab view` (read-only UI of a stopped experiment) and `autolab webui url`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from autolab import experiments
+from autolab.cli import main
+from tests.api.helpers import fill
+
+
+@pytest.fixture
+def stopped(autolab_home: Path) -> Path:
+    directory = autolab_home / "apitest1"
+    fill(directory).close()
+    experiments.register("apitest1", "api", directory)
+    return directory
+
+
+def test_url_of_a_stopped_experiment_is_an_error(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["webui", "url", "apitest1"]) == 2
+    err = capsys.readouterr().err
+    assert "not running" in err and "autolab view apitest1" in err
+
+
+def test_url_of_an_unknown_experiment(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["webui", "url", "nosuch"]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) -> None:
+    env = {**subprocess_env, "AUTOLAB_HOME": os.environ["AUTOLAB_HOME"]}
+    proc = subprocess.Popen([sys.executable, "-m", "autolab.cli", "view", "apitest1", "--port", "0"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "read-only view" in line, line + (proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
+        url = line.split(": ", 1)[1].strip()
+        with urllib.request.urlopen(url + "/api/v1/profile", timeout=10) as response:
+            profile = json.loads(response.read())
+        assert profile["id"] == "apitest1" and profile["readonly"] is True and profile["trialTotal"] == 5
+        request = urllib.request.Request(url + "/api/v1/experiment/stop", method="PUT", data=b"")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=10)
+        assert caught.value.code == 409
+        with urllib.request.urlopen(url + "/", timeout=10) as response:
+            assert b"<title>autolab</title>" in response.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+
+
+def test_view_refuses_a_bad_port(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["view", "apitest1", "--port", "70000"]) == 2
+    assert "--port 70000" in capsys.readouterr().err

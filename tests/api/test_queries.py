@@ -1,0 +1,56 @@
+"""The API's queries called directly: paging, sorting, search, summary, metric batches."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from autolab.api.queries import SUMMARY_COLUMNS, metrics_since, summary_rows, trial_metrics, trial_page
+from autolab.protocol import default_value
+from tests.api.helpers import fill
+
+
+def test_page_search_matches_id_status_and_parameters(tmp_path: Path) -> None:
+    store = fill(tmp_path)
+    assert [t["trialJobId"] for t in trial_page(store, search="bbb")["trials"]] == ["bbbbb"]
+    assert trial_page(store, search="FAILED")["total"] == 1
+    assert trial_page(store, search='"x": 0.5')["total"] == 1
+    # LIKE wildcards are literal: no trial has '_' or '%' anywhere
+    assert trial_page(store, search="_")["total"] == 0 and trial_page(store, search="%")["total"] == 0
+    store.close()
+
+
+def test_page_combines_status_filter_and_sort(tmp_path: Path) -> None:
+    store = fill(tmp_path)
+    page = trial_page(store, sort="value", order="asc", statuses=["SUCCEEDED", "FAILED"])
+    assert [t["trialJobId"] for t in page["trials"]] == ["aaaaa", "bbbbb", "ddddd"]
+    store.close()
+
+
+def test_summary_columns_and_since(tmp_path: Path) -> None:
+    store = fill(tmp_path)
+    full = summary_rows(store)
+    assert full["columns"] == SUMMARY_COLUMNS and len(full["trials"]) == 5
+    assert summary_rows(store, full["until"])["trials"] == []
+    store.close()
+
+
+def test_metric_batch_larger_than_limit_comes_whole(tmp_path: Path) -> None:
+    store = fill(tmp_path)
+    since = time.time()
+    time.sleep(0.01)
+    records = [{"type": "PERIODICAL", "value": i / 10, "time": time.time()} for i in range(5)]
+    store.record_metrics("ccccc", records, 0, default_value)
+    page = metrics_since(store, since, limit=2)
+    assert len(page["metrics"]) == 5 and page["more"] is True
+    assert metrics_since(store, page["until"])["metrics"] == []
+    store.close()
+
+
+def test_trial_metrics_in_report_order(tmp_path: Path) -> None:
+    store = fill(tmp_path)
+    result = trial_metrics(store, "aaaaa")
+    assert [m["value"] for m in result["intermediate"]] == [0.2, 0.4, 0.5]
+    assert result["final"]["value"] == 0.5
+    assert trial_metrics(store, "eeeee") == {"intermediate": [], "final": None}
+    store.close()

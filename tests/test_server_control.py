@@ -1,0 +1,81 @@
+"""The control endpoints (stop, update, kill, import) with a stand-in manager, and the token rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autolab.history import TrialStatus
+from tests.api.helpers import FakeManager
+from tests.test_server import ApiCase
+
+TOKEN = "s3cret-token"
+
+
+class TestControl(ApiCase):
+    def manager_object(self) -> Any:
+        self.fake = FakeManager()
+        return self.fake
+
+    def test_profile_is_live(self) -> None:
+        profile = self.call("/api/v1/profile")
+        assert profile["readonly"] is False and profile["elapsed"] == 42.0 and profile["status"] == "RUNNING"
+
+    def test_stop(self) -> None:
+        assert self.call("/api/v1/experiment/stop", "PUT") == {"status": "STOPPING"}
+        assert self.fake.calls == [("stop", None)]
+        assert self.call("/api/v1/profile")["status"] == "STOPPING"
+
+    def test_update_params(self) -> None:
+        body = {"trialConcurrency": 3, "maxTrialNumber": 20, "maxExperimentDuration": 3600}
+        assert self.call("/api/v1/experiment/params", "PUT", body) == {"updated": sorted(body)}
+        assert self.fake.calls == [("update", body)]
+
+    def test_update_search_space(self) -> None:
+        space = {"x": {"_type": "uniform", "_value": [0, 2]}}
+        self.call("/api/v1/experiment/params", "PUT", {"searchSpace": space})
+        assert self.fake.calls == [("update", {"searchSpace": space})]
+        bad = self.call("/api/v1/experiment/params", "PUT", {"searchSpace": {"x": {"_type": "nope"}}}, expect=400)
+        assert "x" in bad["error"]
+
+    def test_bad_updates_are_400_and_change_nothing(self) -> None:
+        for body in [{"trialConcurrency": 0}, {"trialConcurrency": "2"}, {"maxTrialNumber": True},
+                     {"maxExperimentDuration": -1}, {"colour": 1}, {}, [1], {"searchSpace": []}]:
+            self.call("/api/v1/experiment/params", "PUT", body, expect=400)
+        self.call("/api/v1/experiment/params", "PUT", b"{not json", expect=400)
+        assert self.fake.calls == []
+
+    def test_kill(self) -> None:
+        assert self.call("/api/v1/trials/ccccc", "DELETE") == {"trialJobId": "ccccc", "status": "KILLING"}
+        assert self.fake.calls == [("kill", ("ccccc", TrialStatus.USER_CANCELED))]
+        assert "not running" in self.call("/api/v1/trials/aaaaa", "DELETE", expect=409)["error"]
+        self.call("/api/v1/trials/zzzzz", "DELETE", expect=404)
+
+    def test_import(self) -> None:
+        records = [{"parameter": {"x": 0.3, "k": 1}, "value": 0.4}]
+        headers = {"Content-Type": "application/json"}
+        assert self.call("/api/v1/trials/import", "POST", records, headers=headers) == {"imported": 1}
+        self.call("/api/v1/trials/import", "POST", [{"parameter": 1}], headers=headers, expect=400)
+        self.call("/api/v1/trials/import", "POST", [{"parameter": {}, "value": "high"}], headers=headers, expect=400)
+        # a cross-site form posts text/plain without a CORS preflight: refused
+        self.call("/api/v1/trials/import", "POST", records, headers={"Content-Type": "text/plain"}, expect=415)
+        assert len(self.fake.calls) == 1
+
+
+class TestToken(ApiCase):
+    token = TOKEN
+
+    def manager_object(self) -> Any:
+        self.fake = FakeManager()
+        return self.fake
+
+    def test_changes_need_the_token(self) -> None:
+        assert self.call("/api/v1/profile")["tokenRequired"] is True  # reads stay open
+        error = self.call("/api/v1/experiment/stop", "PUT", expect=403)["error"]
+        assert "token" in error
+        self.call("/api/v1/trials/ccccc", "DELETE", headers={"Authorization": "Bearer wrong"}, expect=403)
+        self.call("/api/v1/experiment/params", "PUT", {"trialConcurrency": 1},
+                  headers={"Authorization": TOKEN}, expect=403)  # no Bearer scheme
+        assert self.fake.calls == []
+        self.call("/api/v1/trials/ccccc", "DELETE", headers={"Authorization": f"Bearer {TOKEN}"})
+        self.call("/api/v1/experiment/stop", "PUT", headers={"Authorization": f"bearer {TOKEN}"})
+        assert [c[0] for c in self.fake.calls] == ["kill", "stop"]
