@@ -181,11 +181,14 @@ class SlurmService(TrainingService):
                 if job.ended_since is None:
                     job.ended_since = now
                 never_ran = state is not None and state.state == "CANCELLED" and not job.started
-                if never_ran or now - job.ended_since >= self.exit_grace:
+                if never_ran:
+                    events.extend(self._ended(trial_id, job, None, state))
+                elif now - job.ended_since >= self.exit_grace:
                     code = _read_exit_file(job.launch.trial_dir)
                     final = state if code is not None else self._final_state(job.job_id, state)
-                    events.extend(self._ended(trial_id, job, code if code is not None else
-                                              (final.exit_code if final else None), final))
+                    if code is None and final is not None:
+                        code = final.exit_code
+                    events.extend(self._ended(trial_id, job, code, final))
                 continue
             if state.pending:
                 reason = "" if state.reason == "None" else state.reason
