@@ -175,21 +175,37 @@ def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
 
     if config_v1.is_v1(core):
         core = config_v1.to_v2(core, ctx)
+    for key, (_, derive) in handlers.items():
+        if derive is not None:
+            core = _fill_derived(core, derive(extras[key], core, ctx))
     config = _experiment(Section(ctx, core, "", TOP_KEYS), ctx)
     for key, value in extras.items():
-        config.extra[normalize_key(key)] = handlers[key](value, config)
+        config.extra[normalize_key(key)] = handlers[key][0](value, config)
     return config
 
 
-def _extra_section(ctx: Context, key: str) -> Any:
+def _extra_section(ctx: Context, key: str) -> tuple[Any, Any]:
+    """(handler, derive): derive is the module's optional derived_keys(value, core, ctx), which
+    returns top-level keys the section stands for (a task config derives searchSpace, trialCommand
+    and a default tuner from its template), so that such a config needs no trialCommand of its own."""
     module_name, _, function = EXTRA_SECTIONS[normalize_key(key)].partition(":")
     try:
-        return getattr(importlib.import_module(module_name), function)
+        module = importlib.import_module(module_name)
+        return getattr(module, function), getattr(module, "derived_keys", None)
     except (ModuleNotFoundError, AttributeError) as exc:
         if isinstance(exc, ModuleNotFoundError) and exc.name != module_name:
             raise
         raise ConfigError(f"{ctx.shown}: {key}: {key} configs are handled by {module_name}, "
                           "which this version of autolab does not have") from None
+
+
+def _fill_derived(core: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+    """core with the derived keys set (replacing a key of the same name; derived_keys decides
+    what a config may give besides its section, and raises ConfigError for the rest)."""
+    names = {normalize_key(k) for k in derived}
+    out = {k: v for k, v in core.items() if not (isinstance(k, str) and normalize_key(k) in names)}
+    out.update(derived)
+    return out
 
 
 def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
