@@ -15,6 +15,7 @@ BUILTIN: dict[str, str] = {
     "gridsearch": "grid:GridSearchTuner",
     "batchtuner": "batch:BatchTuner",
     "tpe": "tpe:TpeTuner",
+    "evolution": "evolution:EvolutionTuner",
 }
 
 __all__ = ["BUILTIN", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
