@@ -69,8 +69,13 @@ def build_manager(directory: Path) -> Manager:
     store = Store(directory)
     meta = store.meta()
     settings = dict(meta["config"])
-    return Manager(directory, store, build_service(settings), build_tuner(settings), build_assessor(settings),
-                   settings, meta["id"])
+    manager = Manager(directory, store, build_service(settings), build_tuner(settings), build_assessor(settings),
+                      settings, meta["id"])
+    if settings.get("task"):  # a task config: keep the browsable jobs/ tree
+        from .task.jobtree import JobTree
+
+        manager.listeners.append(JobTree(settings["task"]))
+    return manager
 
 
 def free_port(host: str) -> int:

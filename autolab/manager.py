@@ -22,6 +22,7 @@ from .history import History, Trial, TrialStatus
 from .searchspace import SearchSpace
 from .services.base import Event, EventKind, Launch, TrainingService
 from .store import Store
+from .task.launch import job_command_and_code
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
@@ -239,9 +240,9 @@ class Manager:
             protocol.NNI_ENV_SEQUENCE_ID: str(trial.sequence),
             protocol.NNI_ENV_OUTPUT_DIR: str(directory),
         }
-        return Launch(trial.trial_id, trial.sequence, directory, self.settings["trialCommand"],
-                      Path(self.settings["trialCodeDirectory"]), env, int(self.settings.get("trialGpuNumber") or 0),
-                      self.settings.get("maxTrialDuration"))
+        command, code_dir = job_command_and_code(self.settings, trial.parameters, directory, self.directory)
+        return Launch(trial.trial_id, trial.sequence, directory, command, code_dir, env,
+                      int(self.settings.get("trialGpuNumber") or 0), self.settings.get("maxTrialDuration"))
 
     # -- metrics -------------------------------------------------------------------------------
     def _read_metrics(self, trial: Trial) -> bool:
