@@ -99,8 +99,8 @@ def parse_update_value(key: str, args: argparse.Namespace) -> Any:
 
 def cmd_update(args: argparse.Namespace) -> int:
     key = args.update_key
-    value = parse_update_value(key, args)
     ref = experiments.find(args.id)
+    value = parse_update_value(key, args)
     shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"
     if experiments.manager_alive(ref.directory):
         from .client import call

@@ -1,0 +1,382 @@
+"""The management commands on a stopped experiment, in process: update, trial kill, experiment
+status / delete / import, top, log; every one's output and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from autolab import experiments
+from autolab.cli import main
+from autolab.store import Store
+from tests.helpers_experiment import make_experiment, run_manager
+
+TRIAL = """
+print("hello from", os.environ["AUTOLAB_TRIAL_ID"])
+print("a warning", file=sys.stderr)
+for i in range(3):
+    autolab.report_intermediate_result(p["x"] * (i + 1))
+autolab.report_final_result(p["x"])
+"""
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished experiment with 5 trials (made once; each test gets a copy)."""
+    base = tmp_path_factory.mktemp("template")
+    directory = make_experiment(base, TRIAL, maxTrialNumber=5, trialConcurrency=3)
+    run_manager(directory)
+    return directory
+
+
+@pytest.fixture
+def exp(template: Path, tmp_path: Path, autolab_home: Path) -> Path:
+    directory = autolab_home / "exp1"
+    shutil.copytree(template, directory)
+    experiments.register("exp1", "t", directory)
+    return directory
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(directory: Path) -> list[Any]:
+    store = Store(directory, readonly=True)
+    try:
+        return store.trial_rows()
+    finally:
+        store.close()
+
+
+def config(directory: Path) -> dict[str, Any]:
+    store = Store(directory, readonly=True)
+    try:
+        return dict(store.get_meta("config"))
+    finally:
+        store.close()
+
+
+def one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def fake_running(directory: Path) -> None:
+    """Make the experiment look as if a manager ran it (this test process plays the manager)."""
+    me = psutil.Process()
+    (directory / "manager.pid").write_text(f"{me.pid} {me.create_time()}\n")
+
+
+# -- update ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("what, flag, value, key, expected", [
+    ("trialnum", "--value", "9", "maxTrialNumber", 9),
+    ("concurrency", "--value", "4", "trialConcurrency", 4),
+    ("duration", "--value", "1.5h", "maxExperimentDuration", 5400.0),
+    ("duration", "--value", "30s", "maxExperimentDuration", 30.0),
+])
+def test_update_a_stopped_experiment_writes_the_store(exp: Path, capsys: pytest.CaptureFixture[str], what: str,
+                                                      flag: str, value: str, key: str, expected: Any) -> None:
+    code, out, err = run(capsys, "update", what, "exp1", flag, value)
+    assert code == 0, err
+    assert "used when it is resumed" in out
+    assert config(exp)[key] == expected
+
+
+def test_update_searchspace_from_a_json5_file(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    space = tmp_path / "space.json"
+    space.write_text('// new\n{"x": {"_type": "uniform", "_value": [5, 6]},}')
+    code, out, err = run(capsys, "update", "searchspace", "--filename", str(space))  # default: the only one
+    assert code == 0, err
+    assert config(exp)["searchSpace"] == {"x": {"_type": "uniform", "_value": [5, 6]}}
+    # the resumed experiment uses it
+    run(capsys, "update", "trialnum", "--value", "7")
+    run_manager(exp)
+    new = [json.loads(r["parameters"]) for r in rows(exp)][5:]
+    assert len(new) == 2 and all(5 <= p["x"] <= 6 for p in new)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["trialnum", "--value", "0"], "--value 0"),
+    (["trialnum", "--value", "many"], "maxTrialNumber must be an integer"),
+    (["concurrency", "--value", "2.5"], "trialConcurrency"),
+    (["duration", "--value", "10x"], "bad duration '10x'"),
+    (["duration", "--value", "0"], "duration > 0"),
+    (["searchspace", "--filename", "missing.json"], "missing.json"),
+])
+def test_update_bad_values(exp: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
+    before = config(exp)
+    code, out, err = run(capsys, "update", *args)
+    one_line_error(code, err, needle)
+    assert config(exp) == before
+
+
+def test_update_bad_search_space_names_the_parameter(exp: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    space = tmp_path / "space.json"
+    space.write_text('{"lr": {"_type": "loguniform", "_value": [0, 1]}}')
+    code, out, err = run(capsys, "update", "searchspace", "-f", str(space))
+    one_line_error(code, err, "lr")
+
+
+# -- top ------------------------------------------------------------------------------------------
+def table_ids(out: str) -> list[str]:
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("#"))
+    return [line.split()[1] for line in lines[start + 1:]]
+
+
+def by_value(directory: Path, reverse: bool) -> list[str]:
+    return [r["id"] for r in sorted(rows(directory), key=lambda r: r["value"], reverse=reverse)]
+
+
+def test_top_shows_the_best_first_with_intermediate_summary(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "top")
+    assert code == 0, err
+    assert table_ids(out) == by_value(exp, reverse=True)  # maximize by default
+    assert "maximize" in out and "5/5 done" in out
+    best = max(rows(exp), key=lambda r: r["value"])
+    first = out.splitlines()[3].split()  # rank, id, seq, status, value, n, last, best intermediate...
+    assert first[1] == best["id"] and first[5] == "3"
+    assert float(first[6]) == float(first[7]) == pytest.approx(best["value"] * 3, rel=1e-5)
+    assert '"x":' in out
+
+
+@pytest.mark.parametrize("argv, reverse, k", [
+    (["+2"], True, 2), (["-2"], False, 2), (["exp1", "-k", "3"], True, 3), (["-k", "1", "--worst"], False, 1),
+    (["exp1", "+10"], True, 5),
+])
+def test_top_k_best_and_worst(exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], reverse: bool,
+                              k: int) -> None:
+    code, out, err = run(capsys, "top", *argv)
+    assert code == 0, err
+    assert table_ids(out) == by_value(exp, reverse)[:k]
+
+
+def test_top_follows_minimize(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store(exp)
+    settings = store.get_meta("config")
+    settings["tuner"]["classArgs"]["optimize_mode"] = "minimize"
+    store.set_meta(config=settings)
+    store.close()
+    code, out, err = run(capsys, "top", "-k", "2")
+    assert table_ids(out) == by_value(exp, reverse=False)[:2] and "minimize" in out
+
+
+def test_top_errors_and_empty(exp: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    one_line_error(*run(capsys, "top", "+2", "-k", "3")[::2], "give K once")
+    one_line_error(*run(capsys, "top", "+0")[::2], "K must be >= 1")
+    empty = make_experiment(tmp_path / "e", "pass\n")
+    experiments.register("empty1", "", empty)
+    code, out, err = run(capsys, "top", "empty1")
+    assert code == 0 and "No trial has a result yet" in out
+
+
+# -- experiment status ----------------------------------------------------------------------------
+def test_status_text_and_json(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "experiment", "status", "exp1")
+    assert code == 0, err
+    assert out.startswith("Experiment exp1 (t): DONE")
+    assert "5/5 done, 0 running (5 SUCCEEDED)" in out and "best:" in out
+    code, out, err = run(capsys, "experiment", "status", "--json")
+    info = json.loads(out)
+    assert info["status"] == "DONE" and info["trialCounts"] == {"SUCCEEDED": 5} and info["managerAlive"] is False
+
+
+# -- experiment delete ----------------------------------------------------------------------------
+def test_delete_removes_directory_and_registry_entry(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "experiment", "delete", "exp1", "--yes")
+    assert code == 0, err
+    assert not exp.exists() and not list(exp.parent.glob(".exp1*"))
+    assert [e.id for e in experiments.all_experiments()] == []
+    one_line_error(*run(capsys, "experiment", "show", "exp1")[::2], "no experiment found")
+
+
+def test_delete_refuses_a_running_experiment(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake_running(exp)
+    code, out, err = run(capsys, "experiment", "delete", "exp1")
+    one_line_error(code, err, "is running", "autolab stop exp1")
+    assert (exp / "autolab.db").exists()
+    code, out, err = run(capsys, "experiment", "delete", "--all", "-y")
+    assert code == 0 and "No stopped experiment" in out and exp.exists()
+
+
+def test_delete_all_keeps_running_ones(exp: Path, template: Path, autolab_home: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    other = autolab_home / "exp2"
+    shutil.copytree(template, other)
+    experiments.register("exp2", "", other)
+    fake_running(other)
+    code, out, err = run(capsys, "experiment", "delete", "--all", "--yes")
+    assert code == 0, err
+    assert not exp.exists() and other.exists()
+    assert [e.id for e in experiments.all_experiments()] == ["exp2"]
+
+
+def test_delete_refuses_while_orphan_trials_run(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proc = orphan(exp)
+    try:
+        code, out, err = run(capsys, "experiment", "delete", "exp1", "-y")
+        one_line_error(code, err, "still running", "autolab stop exp1")
+        assert exp.exists()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_delete_needs_an_id(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one_line_error(*run(capsys, "experiment", "delete")[::2], "--all")
+    assert exp.exists()
+
+
+# -- experiment import ----------------------------------------------------------------------------
+def test_import_into_a_stopped_experiment(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from autolab.launcher import build_manager
+
+    data = tmp_path / "import.json"
+    data.write_text(json.dumps([{"parameter": {"x": 0.25, "k": 1}, "value": 0.5},
+                                {"parameter": {"x": 0.75, "k": 3}, "value": {"default": 0.9, "acc": 0.8}}]))
+    code, out, err = run(capsys, "experiment", "import", "--filename", str(data))
+    assert code == 0, err
+    assert "Imported 2 trials" in out
+    imported = [r for r in rows(exp) if r["source"] == "import"]
+    assert [(json.loads(r["parameters"]), r["value"], r["status"]) for r in imported] == [
+        ({"x": 0.25, "k": 1}, 0.5, "SUCCEEDED"), ({"x": 0.75, "k": 3}, 0.9, "SUCCEEDED")]
+    assert json.loads(imported[1]["raw_value"]) == {"default": 0.9, "acc": 0.8}
+    assert len({r["seq"] for r in rows(exp)}) == 7
+    # what the tuner sees on resume; imported trials do not count toward maxTrialNumber
+    manager = build_manager(exp)
+    assert sum(t.source == "import" for t in manager.history.trials) == 2
+    assert manager.counted_trials() == 5
+    manager.store.close()
+    code, out, err = run(capsys, "top", "-k", "1")
+    assert table_ids(out) == [imported[1]["id"]]
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("{not json", "not valid JSON"),
+    ('{"parameter": {}}', "expected a JSON list"),
+    ('[{"parameter": {"x": 1}, "value": 1}, {"parameter": {"x": 1}}]', "item 1"),
+    ('[{"parameter": {"x": 1}, "value": "high"}]', "item 0: value"),
+    ('[{"parameter": {"x": 1}, "value": NaN}]', "item 0: value: metric is nan"),
+    ('[{"parameter": {"y": 1}, "value": 1}]', "'y' is not in the search space"),
+])
+def test_import_errors_add_nothing(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                                   needle: str) -> None:
+    data = tmp_path / "bad.json"
+    data.write_text(text)
+    code, out, err = run(capsys, "experiment", "import", "exp1", "-f", str(data))
+    one_line_error(code, err, "bad.json", needle)
+    assert len(rows(exp)) == 5
+
+
+def test_import_missing_file(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one_line_error(*run(capsys, "experiment", "import", "-f", "nope.json")[::2], "nope.json: cannot read")
+
+
+# -- trial kill -----------------------------------------------------------------------------------
+def orphan(directory: Path) -> subprocess.Popen[bytes]:
+    """A trial left running by a dead manager: a live process recorded in a RUNNING row."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    store = Store(directory)
+    trial_id = store.trial_rows()[0]["id"]
+    handle = {"pid": proc.pid, "create_time": psutil.Process(proc.pid).create_time()}
+    store.update_trial(trial_id, status="RUNNING", handle=handle)
+    store.close()
+    return proc
+
+
+def test_kill_an_orphan_trial_while_no_manager_runs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proc = orphan(exp)
+    trial_id = rows(exp)[0]["id"]
+    try:
+        code, out, err = run(capsys, "trial", "kill", "--trial_id", trial_id[:4])  # a prefix is enough
+        assert code == 0, err
+        assert f"Trial {trial_id} of experiment exp1 killed" in out
+        assert proc.wait(timeout=30) != 0
+        assert rows(exp)[0]["status"] == "USER_CANCELED"
+    finally:
+        proc.kill()
+
+
+def test_kill_errors(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trial_id = rows(exp)[0]["id"]
+    one_line_error(*run(capsys, "trial", "kill", "exp1", "--trial_id", trial_id)[::2], "is not running (SUCCEEDED)")
+    one_line_error(*run(capsys, "trial", "kill", "--trial_id", "zzzzzz")[::2], "trial 'zzzzzz' not found")
+
+
+# -- log ------------------------------------------------------------------------------------------
+def test_manager_logs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (exp / "manager.log").write_text("".join(f"line {i}\n" for i in range(10)))
+    code, out, err = run(capsys, "log", "stdout")
+    assert code == 0 and out.splitlines() == [f"line {i}" for i in range(10)]
+    assert run(capsys, "log", "stdout", "exp1", "--tail", "2")[1] == "line 8\nline 9\n"
+    assert run(capsys, "log", "stdout", "--head", "1")[1] == "line 0\n"
+    assert run(capsys, "log", "stdout", "--path")[1].strip() == str(exp / "manager.log")
+    code, out, err = run(capsys, "log", "stderr")  # no manager.out: a note, not an error
+    assert code == 0 and out == "" and "nothing written yet" in err
+    one_line_error(*run(capsys, "log", "stdout", "--head", "1", "--tail", "1")[::2], "not both")
+
+
+def test_trial_logs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trial_id = rows(exp)[2]["id"]
+    code, out, err = run(capsys, "log", "trial", "--trial_id", trial_id)
+    assert code == 0 and out == f"hello from {trial_id}\n"
+    assert run(capsys, "log", "trial", "exp1", "--trial_id", trial_id, "--stderr")[1] == "a warning\n"
+    code, out, err = run(capsys, "log", "trial")
+    assert code == 0 and len(out.splitlines()) == 5 and str(exp / "trials" / trial_id) in out
+    one_line_error(*run(capsys, "log", "trial", "--trial_id", "nope9")[::2], "'nope9' not found")
+
+
+# -- a wrong or missing experiment ----------------------------------------------------------------
+WRONG_ID = [
+    ["update", "trialnum", "nope", "--value", "3"],
+    ["update", "searchspace", "nope", "--filename", __file__],
+    ["trial", "kill", "nope", "--trial_id", "x"],
+    ["top", "nope"],
+    ["experiment", "status", "nope"],
+    ["experiment", "delete", "nope", "-y"],
+    ["log", "stdout", "nope"],
+    ["log", "stderr", "nope"],
+    ["log", "trial", "nope", "--trial_id", "x"],
+]
+
+
+@pytest.mark.parametrize("argv", WRONG_ID, ids=lambda a: " ".join(a[:2]))
+def test_wrong_id_is_one_line_exit_2(exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    one_line_error(*run(capsys, *argv)[::2], "'nope' not found")
+
+
+@pytest.mark.parametrize("argv", WRONG_ID + [["experiment", "import", "-f", "x.json"]], ids=lambda a: " ".join(a[:2]))
+def test_no_experiment_at_all_is_one_line_exit_2(autolab_home: Path, capsys: pytest.CaptureFixture[str],
+                                                 argv: list[str]) -> None:
+    one_line_error(*run(capsys, *argv)[::2], "no experiment found")
+
+
+def test_registry_survives_concurrent_writers(autolab_home: Path) -> None:
+    code = ("import sys; from pathlib import Path; from autolab import experiments\n"
+            "for i in range(25):\n"
+            "    experiments.register(f'{sys.argv[1]}-{i}', '', Path('/nowhere'))\n"
+            "    if i % 5 == 0: experiments.unregister(f'{sys.argv[1]}-{i}')\n")
+    env = {**os.environ, "AUTOLAB_HOME": str(autolab_home),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    procs = [subprocess.Popen([sys.executable, "-c", code, f"w{n}"], env=env, stderr=subprocess.PIPE) for n in range(6)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    conn = experiments._registry()
+    ids = {r[0] for r in conn.execute("SELECT id FROM experiments")}
+    conn.close()
+    assert ids == {f"w{n}-{i}" for n in range(6) for i in range(25) if i % 5}
