@@ -167,7 +167,10 @@ class Section:
         return self.values.get(name)
 
     def error(self, name: str, problem: str) -> ConfigError:
-        return self.ctx.error(self.full(name), problem)
+        full = self.full(name)
+        if full not in self.ctx.names and self.path:  # a missing key: under its parent as written
+            self.ctx.names[full] = f"{self.ctx.names.get(self.path, self.path)}.{name}"
+        return self.ctx.error(full, problem)
 
     def text(self, name: str, required: bool = False) -> str | None:
         value = self.values.get(name)
