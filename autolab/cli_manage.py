@@ -27,6 +27,8 @@ STOP_TIMEOUT = 60.0
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("create", help="create and start an experiment from a config file")
     p.add_argument("--config", "-c", required=True, help="config.yml (NNI v2 or v1 keys) or a task config")
+    p.add_argument("--copy-code", action="store_true", help="task configs: run each job in its own copy of the code")
+    p.add_argument("--symlinks", action="store_true", help="with --copy-code: link files of 1 MiB or more, not copy")
     _server_args(p)
     p.set_defaults(handler=cmd_create)
 
@@ -52,6 +54,10 @@ def cmd_create(args: argparse.Namespace) -> int:
     from .config import load_config
 
     config = load_config(args.config)
+    if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
+        from .task.section import apply_copy_flags
+
+        apply_copy_flags(config, args.copy_code, args.symlinks)
     settings = config.to_dict()
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.

@@ -254,3 +254,13 @@ def _check_space(sec: Section, task: TaskConfig) -> None:
         parse(task.search_space(), source=f"{sec.ctx.shown}: {sec.ctx.names.get(sec.full('searchArgs'), 'task')}")
     except SearchSpaceError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def apply_copy_flags(config: Any, copy_code: bool, symlinks: bool) -> None:
+    """`autolab create --copy-code [--symlinks]`: set the task's keys (--symlinks implies a copy)."""
+    task = config.extra.get("task")
+    if not isinstance(task, TaskConfig):
+        flag = "--copy-code" if copy_code else "--symlinks"
+        raise ConfigError(f"{config.source}: {flag} works with task configs (a config with task:) only")
+    task.copy_code = task.copy_code or copy_code or symlinks
+    task.symlinks = task.symlinks or symlinks

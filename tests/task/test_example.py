@@ -54,7 +54,8 @@ def test_autolab_create_runs_a_task_config(tmp_path: Path) -> None:
         "trialConcurrency: 2\n")
     env = {**os.environ, "AUTOLAB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-m", "autolab.cli", "create", "--config", str(tmp_path / "task.yml"),
-                             "--foreground", "--port", "0"], capture_output=True, text=True, env=env, timeout=120)
+                             "--foreground", "--port", "0", "--copy-code"], capture_output=True, text=True, env=env,
+                            timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     (directory,) = [p for p in (tmp_path / "home").iterdir() if (p / "autolab.db").exists()]
     leaves = sorted(p.name for p in (directory / "jobs" / "tree" / "x").iterdir())
@@ -63,3 +64,14 @@ def test_autolab_create_runs_a_task_config(tmp_path: Path) -> None:
     assert log == "Acc: 2 it's here\n"
     saved = yaml.safe_load((directory / "config.yml").read_text())
     assert saved["tuner"]["name"] == "GridSearch" and saved["task"]["template"].startswith("echo")
+    assert saved["task"]["copyCode"] is True and saved["task"]["symlinks"] is False
+    assert len(list(directory.glob("trials/*/code/task.yml"))) == 2  # each job ran in its own copy
+
+
+def test_copy_code_flag_needs_a_task_config(tmp_path: Path) -> None:
+    (tmp_path / "config.yml").write_text("trialCommand: echo\nsearchSpace: {x: {_type: choice, _value: [1]}}\n")
+    env = {**os.environ, "AUTOLAB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "autolab.cli", "create", "--config", str(tmp_path / "config.yml"),
+                             "--symlinks"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "config.yml: --symlinks works with task configs (a config with task:) only" in result.stderr
