@@ -10,6 +10,7 @@ per pollInterval, not on every turn of the manager's loop.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import subprocess
@@ -161,8 +162,10 @@ class SlurmService(TrainingService):
             raise ServiceError(self._fatal)
         now = time.monotonic()
         if self.jobs and now >= self._next_query:
-            self._next_query = now + self.poll_interval
+            self._next_query = math.inf  # a cancel during the refresh may ask for an earlier look
             events.extend(self._refresh(now))
+            # counted from the end of the look, so that a slow controller is not asked back to back
+            self._next_query = min(self._next_query, time.monotonic() + self.poll_interval)
         return events
 
     def _refresh(self, now: float) -> list[Event]:
@@ -279,13 +282,16 @@ class SlurmService(TrainingService):
         if not job_id or _read_exit_file(launch.trial_dir) is not None:
             return False  # never submitted, or it ended and said how: the manager settles it
         states = self._squeue([job_id])
-        if states is not None and job_id not in states:
-            if self._final_state(job_id, None) is None:
-                return False
-        elif states is None:
+        if states is None:
             log.warning("adopting Slurm job %s of trial %s without checking it (squeue failed)", job_id,
                         launch.trial_id)
-        started = bool(handle.get("started"))
+            started = bool(handle.get("started"))
+        elif job_id in states:
+            started = not states[job_id].pending  # a job still queued gets its STARTED event later
+        elif self._final_state(job_id, None) is None:
+            return False  # Slurm does not know it
+        else:
+            started = True
         self.jobs[launch.trial_id] = _Job(launch, job_id, started=started,
                                           run_since=time.monotonic() if started else None)
         self._handles[launch.trial_id] = {"job_id": job_id}
