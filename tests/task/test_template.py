@@ -61,3 +61,16 @@ def test_task_trial_command_is_left_to_the_runner(tmp_path: Path) -> None:
     settings = {"trialCommand": "python -m autolab.task.run --template 'x {k}'", "trialCodeDirectory": str(tmp_path),
                 "task": {"template": "x {k}", "copyCode": False}}
     assert job_command_and_code(settings, {"k": 1}, tmp_path / "t", tmp_path)[0] == settings["trialCommand"]
+
+
+def test_normal_config_template_form_end_to_end(tmp_path: Path) -> None:
+    import sys
+
+    from tests.helpers_experiment import make_experiment, run_manager
+
+    directory = make_experiment(tmp_path, "autolab.report_final_result(float(sys.argv[1]) + p['k'])\n",
+                                trialCommand=f"{shlex.quote(sys.executable)} trial.py {{k}}", maxTrialNumber=3)
+    manager = run_manager(directory)
+    assert [t.value for t in manager.history.trials] == [2.0 * t.parameters["k"] for t in manager.history.trials]
+    command_file = manager.trial_dir(manager.history.trials[0].trial_id) / "command.sh"
+    assert f"trial.py {manager.history.trials[0].parameters['k']}\n" in command_file.read_text()
