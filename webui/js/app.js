@@ -40,6 +40,12 @@
       const live = document.getElementById("live");
       live.className = "live-bad";
       live.title = "cannot reach the server: " + e.message;
+      const p = AL.state.profile;
+      if (p && (AL.state.stopRequested || p.status === "STOPPING")) {
+        // a stopped manager closes its server: say so instead of showing the last status
+        AL.badge(document.getElementById("exp-status"), "STOPPED");
+        live.textContent = "● stopped (server closed; see autolab view " + p.id + ")";
+      }
     } finally {
       busy = false;
     }

@@ -89,7 +89,6 @@
       try {
         await AL.request("PUT", "api/v1/experiment/params", body);
         message("updated " + Object.keys(body).join(", "), false);
-        filled = false;
         AL.refresh();
       } catch (e) { message(e.message, true); }
     });
@@ -98,6 +97,8 @@
       if (form.token.value) AL.setToken(form.token.value);
       try {
         await AL.request("PUT", "api/v1/experiment/stop");
+        AL.state.stopRequested = true;
+        AL.badge($("exp-status"), "STOPPING");
         message("stopping…", false);
         AL.refresh();
       } catch (e) { message(e.message, true); }
