@@ -111,7 +111,8 @@ class SlurmService(TrainingService):
     def free_slots(self) -> int:
         if self._fatal is not None:
             return 0
-        return max(0, self.concurrency - len(self.jobs))
+        # a failed submission holds its slot until its EXITED event has been handed over
+        return max(0, self.concurrency - len(self.jobs) - len(self._pending))
 
     def start(self, launch: Launch) -> None:
         experiment = launch.env.get(protocol.ENV_EXPERIMENT_ID, "")

@@ -193,6 +193,7 @@ def test_sbatch_failure_fails_the_trial_and_the_service_after_repeats(tmp_path: 
     svc = service(concurrency=5)
     for name in ("a", "b"):
         svc.start(launch(tmp_path, name, "true"))
+    assert svc.free_slots() == 3  # until the failures are reported
     events = svc.poll()
     assert [(e.trial_id, e.kind, e.exit_code) for e in events] == [("a", EventKind.EXITED, None),
                                                                    ("b", EventKind.EXITED, None)]
