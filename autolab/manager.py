@@ -7,7 +7,6 @@ REST API). All writes go to the store first; the in-memory History mirrors it fo
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import logging
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import protocol
+from .assessing import AssessorRunner
 from .assessors.base import Assessor
 from .experiments import new_trial_id
 from .history import History, Trial, TrialStatus
@@ -59,8 +59,7 @@ class Manager:
         self.run_started = time.time()
         self.elapsed_before = float(store.get_meta("elapsed", 0.0))
         self._last_elapsed_save = 0.0
-        self._assess_pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._assessing: dict[str, concurrent.futures.Future[bool]] = {}
+        self.assessing = AssessorRunner(assessor) if assessor is not None else None
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
@@ -283,38 +282,16 @@ class Manager:
 
     # -- assessor ------------------------------------------------------------------------------
     def _assess(self, trial: Trial) -> None:
-        if self.assessor is None or trial.trial_id in self.kill_reason or trial.trial_id in self._assessing:
+        if self.assessing is None or trial.trial_id in self.kill_reason:
             return
-        if getattr(self.assessor, "slow", False):
-            if self._assess_pool is None:
-                self._assess_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="assessor")
-            snapshot = History(list(self.history.trials))
-            copy = Trial(**{**trial.__dict__, "intermediate": list(trial.intermediate)})
-            self._assessing[trial.trial_id] = self._assess_pool.submit(self.assessor.should_stop, copy, snapshot)
-            return
-        try:
-            stop = self.assessor.should_stop(trial, self.history)
-        except Exception:
-            log.exception("assessor failed on trial %s; the trial goes on", trial.trial_id)
-            return
-        if stop:
+        if self.assessing.on_results(trial, self.history):
             self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
 
     def _collect_assessments(self) -> None:
-        for trial_id, future in list(self._assessing.items()):
-            if not future.done():
-                continue
-            del self._assessing[trial_id]
-            try:
-                stop = future.result()
-            except Exception:
-                log.exception("assessor failed on trial %s; the trial goes on", trial_id)
-                continue
-            trial = self.by_id[trial_id]
-            if stop and trial.running:
-                self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
-            elif trial.running and trial.intermediate:
-                self._assess(trial)  # results came while it was being judged
+        if self.assessing is None:
+            return
+        for trial_id in self.assessing.collect(self.active, self.history):
+            self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
 
     # -- ending trials -------------------------------------------------------------------------
     def kill_trial(self, trial_id: str, reason: TrialStatus = TrialStatus.USER_CANCELED) -> bool:
@@ -350,6 +327,8 @@ class Manager:
         trial.status = status
         trial.end_time = time.time()
         self.active.pop(trial.trial_id, None)
+        if self.assessing is not None:
+            self.assessing.forget(trial.trial_id)
         self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
         log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
         self._notify("trial_finished", trial)
@@ -411,8 +390,8 @@ class Manager:
             self.store.set_meta(elapsed=self.elapsed())
 
     def close(self) -> None:
-        if self._assess_pool is not None:
-            self._assess_pool.shutdown(wait=False, cancel_futures=True)
+        if self.assessing is not None:
+            self.assessing.close()
         self.service.close()
 
 

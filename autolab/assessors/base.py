@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 from ..history import History, Trial
 
@@ -18,6 +19,9 @@ class Assessor(ABC):
     its results so far, history every trial of the experiment. An exception raised here is logged by
     the manager and the trial goes on.
     """
+
+    #: True when should_stop may take long (curve fitting): the manager then calls it off its loop
+    slow: ClassVar[bool] = False
 
     def __init__(self, optimize_mode: str = "maximize") -> None:
         if optimize_mode not in ("maximize", "minimize"):
