@@ -129,6 +129,6 @@ def follow(fh: Any, alive: Any, interval: float = 0.5) -> None:
             idle_checks = 0
             continue
         idle_checks += 1
-        if idle_checks % 4 == 0 and not alive():
+        if idle_checks % 4 == 1 and not alive():
             return
         time.sleep(interval)

@@ -54,20 +54,21 @@ def cmd_top(args: argparse.Namespace) -> int:
     exp_id, k, worst = parse_spec(args)
     ref = experiments.find(exp_id)
     if args.watch is None:
-        print(render(ref, k, worst))
+        print(render(ref, k, worst)[0])
         return 0
     if args.watch <= 0:
         raise UserError(f"--watch {args.watch:g}: must be > 0 seconds")
     tty = sys.stdout.isatty()
     while True:
-        text = render(ref, k, worst)
+        text, status = render(ref, k, worst)
         print(("\x1b[H\x1b[2J" if tty else "") + text, flush=True)
-        if not experiments.manager_alive(ref.directory):
+        if status != "RUNNING":
             return 0
         time.sleep(args.watch)
 
 
-def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> str:
+def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, str]:
+    """The table and the experiment's status."""
     store = experiments.open_store(ref)
     try:
         status = experiment_status(ref, store)
@@ -93,7 +94,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> str:
             + f" | {'maximize' if maximize else 'minimize'}")
     which = "worst" if worst else "best"
     if not scored:
-        return head + "\nNo trial has a result yet."
+        return head + "\nNo trial has a result yet.", status
     table_rows = []
     for rank, r in enumerate(scored[:k], 1):
         values = inter.get(r["id"], [])
@@ -105,7 +106,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> str:
     headers = ["#", "TRIAL", "SEQ", "STATUS", "VALUE", "N_INTER", "LAST_INTER", "BEST_INTER", "DURATION",
                "PARAMETERS"]
     return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result:\n" + \
-        _fit(headers, table_rows)
+        _fit(headers, table_rows), status
 
 
 def _intermediate(store: Any) -> dict[str, list[float]]:

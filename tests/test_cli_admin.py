@@ -380,3 +380,12 @@ def test_registry_survives_concurrent_writers(autolab_home: Path) -> None:
     ids = {r[0] for r in conn.execute("SELECT id FROM experiments")}
     conn.close()
     assert ids == {f"w{n}-{i}" for n in range(6) for i in range(25) if i % 5}
+
+
+def test_watch_and_follow_end_when_the_experiment_is_not_running(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "top", "--watch", "0.1", "-k", "2")
+    assert code == 0 and len(table_ids(out)) == 2 and out.count("Experiment exp1") == 1
+    trial_id = rows(exp)[0]["id"]
+    code, out, err = run(capsys, "log", "trial", "--trial_id", trial_id, "--follow")
+    assert code == 0 and out == f"hello from {trial_id}\n"
+    one_line_error(*run(capsys, "top", "--watch", "0")[::2], "--watch 0")
