@@ -36,6 +36,8 @@ def slurm_cluster() -> None:
         result = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
         pytest.skip(f"Slurm does not answer and {SETUP.name} did not finish within 600 s")
+    except OSError as exc:
+        pytest.skip(f"Slurm does not answer and {SETUP.name} cannot run: {exc}")
     if result.returncode != 0 or not slurm_answers():
         lines = (result.stderr or result.stdout).strip().splitlines()
         pytest.skip(f"Slurm could not be started: {lines[-1] if lines else f'exit code {result.returncode}'}")

@@ -164,7 +164,8 @@ def test_resume_adopts_jobs_of_a_killed_manager(tmp_path: Path, home: Path) -> N
     (trial,) = trials(home, exp_id)
     pid = int((directory / "manager.pid").read_text().split()[0])
     os.kill(pid, signal.SIGKILL)  # the manager dies; its job keeps running
-    psutil.Process(pid).wait(30) if psutil.pid_exists(pid) else None
+    if psutil.pid_exists(pid):
+        psutil.Process(pid).wait(30)
     job_id = job_id_of(directory, trial["trialJobId"])
     assert job_id is not None and squeue_state(job_id) == "RUNNING"
     result = autolab(home, "resume", exp_id, "--port", "0")
