@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from . import experiments
 from .errors import UserError
 from .experiments import ExperimentRef
+from .services.orphans import kill_orphan
 from .status import format_duration
 
 UPDATE_KEYS = {
@@ -166,24 +166,6 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
         store.close()
     print(f"Trial {trial_id} of experiment {ref.id} {'killed' if killed else 'marked cancelled (it had ended)'}.")
     return 0
-
-
-def kill_orphan(handle_text: str | None) -> bool:
-    """SIGTERM the process group of a trial left by a dead manager (if it is still that process)."""
-    import psutil
-
-    handle = json.loads(handle_text) if handle_text else {}
-    pid = int(handle.get("pid") or 0)
-    if not pid:
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - float(handle.get("create_time", 0))) > 1.0:
-            return False
-        os.killpg(pid, signal.SIGTERM)
-    except (psutil.Error, ProcessLookupError, PermissionError):
-        return False
-    return True
 
 
 # -- experiment status ----------------------------------------------------------------------------

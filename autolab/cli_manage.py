@@ -202,19 +202,9 @@ def stop_experiment(ref: ExperimentRef) -> None:
 
 
 def _cancel_orphans(store: Store) -> None:
-    import json
-
-    import psutil
+    from .services.orphans import kill_orphan
 
     for row in store.trial_rows(["WAITING", "RUNNING"]):
-        handle = json.loads(row["handle"]) if row["handle"] else {}
-        pid = int(handle.get("pid") or 0)
-        if pid:
-            try:
-                proc = psutil.Process(pid)
-                if abs(proc.create_time() - float(handle.get("create_time", 0))) < 1.0:
-                    os.killpg(pid, signal.SIGTERM)
-            except (psutil.Error, ProcessLookupError, PermissionError):
-                pass
+        kill_orphan(row["handle"])
         store.update_trial(row["id"], status="USER_CANCELED", end_time=time.time(),
                            message="cancelled by autolab stop while the manager was not running")

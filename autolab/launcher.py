@@ -23,7 +23,7 @@ from .history import TrialStatus
 from .manager import ExperimentStatus, Manager
 from .searchspace import SearchSpace
 from .services.base import TrainingService
-from .store import Store
+from .store import Store, StoreError
 from .tuners import create_tuner
 from .tuners.base import Tuner
 
@@ -127,7 +127,10 @@ def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreg
                 log.exception("manager loop failed")
                 failures[0] += 1
                 manager.error = f"{type(exc).__name__}: {exc}"
-                manager.store.set_meta(error=manager.error)
+                try:
+                    manager.store.set_meta(error=manager.error)
+                except StoreError:  # e.g. the disk is full: the log has it
+                    pass
                 manager.request_stop()
                 if failures[0] >= 100:  # failing on every turn: give up rather than spin
                     manager.store.set_meta(status=ExperimentStatus.ERROR)

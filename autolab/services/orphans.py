@@ -1,0 +1,37 @@
+"""Stop a trial that a dead manager left running, from its stored handle (local pid or Slurm job)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+from typing import Any
+
+import psutil
+
+
+def kill_orphan(handle: dict[str, Any] | str | None) -> bool:
+    """SIGTERM a local trial's process group (if the pid is still that process) or scancel its
+    Slurm job. True when something was signalled."""
+    if isinstance(handle, str):
+        handle = json.loads(handle) if handle else {}
+    handle = handle or {}
+    job_id = handle.get("job_id")
+    if job_id:
+        scancel = shutil.which("scancel")
+        if scancel is None:
+            return False
+        return subprocess.run([scancel, str(job_id)], capture_output=True, timeout=30).returncode == 0
+    pid = int(handle.get("pid") or 0)
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if abs(proc.create_time() - float(handle.get("create_time", 0))) > 1.0:
+            return False
+        os.killpg(pid, signal.SIGTERM)
+    except (psutil.Error, ProcessLookupError, PermissionError):
+        return False
+    return True
