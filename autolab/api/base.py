@@ -11,6 +11,7 @@ import tornado.web
 
 from ..store import Store
 from .auth import token_matches
+from .queries import to_json
 
 MUTATING = ("PUT", "POST", "DELETE", "PATCH")
 
@@ -43,7 +44,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(payload, default=str, allow_nan=False))
+        self.finish(to_json(payload))
 
     def fail(self, status: int, message: str) -> None:
         self.send({"error": message}, status)

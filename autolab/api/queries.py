@@ -7,6 +7,8 @@ from the handlers so the benchmark and tests call them directly too.
 from __future__ import annotations
 
 import json
+import math
+import secrets
 import sqlite3
 import time
 from typing import Any
@@ -87,21 +89,93 @@ def summary_rows(store: Store, since: float | None = None) -> dict[str, Any]:
     """Every trial (or those changed after `since`) as compact rows for the page's table and charts.
 
     `until` is the time to pass as the next `since`: a row changed during this call comes again,
-    which the page handles (rows are keyed by id), so nothing is missed.
+    which the page handles (rows are keyed by id), so nothing is missed. SQLite writes the JSON
+    itself (numbers to 15 significant digits): 10,000 trials in ~30 ms instead of ~150 ms in Python.
     """
     until = time.time()
+    where, args = ("WHERE updated > ?", (since,)) if since is not None else ("", ())
+    try:
+        text = store.conn.execute(_SUMMARY_SQL.format(where=where), args).fetchone()[0]
+    except sqlite3.OperationalError:  # stored JSON that SQLite rejects (NaN): the slow, lenient way
+        text = _summary_python(store, where, args)
+    return {"until": until, "columns": SUMMARY_COLUMNS, "trials": RawJSON(text)}
+
+
+def _finite_sql(column: str) -> str:
+    return f"CASE WHEN {column} BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 THEN {column} END"
+
+
+_SUMMARY_SQL = (
+    "SELECT json_group_array(json_array(id, seq, status, " + _finite_sql("value") + ", start_time, end_time, "
+    "n_intermediate, " + _finite_sql("last_intermediate") + ", json(parameters), "
+    "CASE WHEN raw_value LIKE '{{%' THEN json(raw_value) END, source)) "
+    "FROM (SELECT * FROM trials {where} ORDER BY seq)"
+)
+
+
+def _summary_python(store: Store, where: str, args: tuple[Any, ...]) -> str:
+    cursor = store.conn.cursor()
+    cursor.row_factory = None
     sql = ("SELECT id, seq, status, value, start_time, end_time, n_intermediate, last_intermediate, "
-           "parameters, raw_value, source FROM trials")
-    args: tuple[Any, ...] = ()
-    if since is not None:
-        sql += " WHERE updated > ?"
-        args = (since,)
-    rows = []
-    for r in store.conn.execute(sql + " ORDER BY seq", args):
+           f"parameters, raw_value, source FROM trials {where} ORDER BY seq")
+    parts = []
+    for r in cursor.execute(sql, args):
+        head = json.dumps([r[0], r[1], r[2], finite(r[3]), r[4], r[5], r[6], finite(r[7])])
         raw = r[9]
-        metrics = json.loads(raw) if raw and raw[0] == "{" else None
-        rows.append([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]), metrics, r[10]])
-    return {"until": until, "columns": SUMMARY_COLUMNS, "trials": rows}
+        metrics = clean_json(raw) if raw and raw[0] == "{" else "null"
+        parts.append(f"{head[:-1]}, {clean_json(r[8])}, {metrics}, {json.dumps(r[10])}]")
+    return "[" + ",".join(parts) + "]"
+
+
+class RawJSON(str):
+    """JSON text to embed as is (see to_json)."""
+
+
+def finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
+def clean_json(text: str) -> str:
+    """Stored JSON text made valid for browsers (NaN and Infinity become null)."""
+    if "NaN" in text or "Infinity" in text:
+        return json.dumps(sanitize(json.loads(text)))
+    return text
+
+
+def sanitize(value: Any) -> Any:
+    """value with every non-finite float replaced by None (JSON has no NaN)."""
+    if isinstance(value, float):
+        return finite(value)
+    if isinstance(value, dict):
+        return {k: sanitize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [sanitize(v) for v in value]
+    return value
+
+
+def to_json(payload: Any) -> str:
+    """JSON text of payload; RawJSON values are embedded as they are, NaN/Infinity become null."""
+    raws: list[str] = []
+    nonce = secrets.token_hex(8)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, RawJSON):
+            raws.append(value)
+            return f"{nonce}:{len(raws) - 1}"
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        return value
+
+    tree = walk(payload)
+    try:
+        text = json.dumps(tree, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(sanitize(tree), default=str, allow_nan=False)
+    for i, raw in enumerate(raws):
+        text = text.replace(f'"{nonce}:{i}"', raw, 1)
+    return text
 
 
 def metrics_since(store: Store, since: float | None = None, trial_id: str | None = None,

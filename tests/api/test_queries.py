@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
-from autolab.api.queries import SUMMARY_COLUMNS, metrics_since, summary_rows, trial_metrics, trial_page
+import pytest
+
+from autolab.api.queries import (
+    SUMMARY_COLUMNS,
+    _summary_python,
+    metrics_since,
+    summary_rows,
+    to_json,
+    trial_metrics,
+    trial_page,
+)
 from autolab.protocol import default_value
 from tests.api.helpers import fill
 
@@ -29,9 +40,27 @@ def test_page_combines_status_filter_and_sort(tmp_path: Path) -> None:
 
 def test_summary_columns_and_since(tmp_path: Path) -> None:
     store = fill(tmp_path)
-    full = summary_rows(store)
+    full = json.loads(to_json(summary_rows(store)))
     assert full["columns"] == SUMMARY_COLUMNS and len(full["trials"]) == 5
-    assert summary_rows(store, full["until"])["trials"] == []
+    first = dict(zip(SUMMARY_COLUMNS, full["trials"][0], strict=True))
+    assert first["parameter"] == {"x": 0.1, "k": 1} and first["value"] == 0.5 and first["source"] == "tuner"
+    assert json.loads(to_json(summary_rows(store, full["until"])))["trials"] == []
+    store.close()
+
+
+def test_non_finite_values_become_null(tmp_path: Path) -> None:
+    """JSON has no NaN: a metric dict with NaN in a side key, or an infinite value, must not break the page."""
+    store = fill(tmp_path)
+    store.record_metrics("ccccc", [{"type": "FINAL", "value": {"default": 0.3, "loss": float("nan")},
+                                    "time": time.time()}], 0, default_value)
+    store.update_trial("ccccc", last_intermediate=float("inf"))
+    text = to_json(summary_rows(store))
+    row = dict(zip(SUMMARY_COLUMNS, json.loads(text)["trials"][2], strict=True))
+    assert row["value"] == 0.3 and row["metrics"] == {"default": 0.3, "loss": None}
+    assert row["lastIntermediate"] is None
+    page = json.loads(to_json(trial_page(store, statuses=["RUNNING"])))
+    assert page["trials"][0]["finalMetric"] == {"default": 0.3, "loss": None}
+    assert page["trials"][0]["lastIntermediate"] is None
     store.close()
 
 
@@ -53,4 +82,17 @@ def test_trial_metrics_in_report_order(tmp_path: Path) -> None:
     assert [m["value"] for m in result["intermediate"]] == [0.2, 0.4, 0.5]
     assert result["final"]["value"] == 0.5
     assert trial_metrics(store, "eeeee") == {"intermediate": [], "final": None}
+    store.close()
+
+
+def test_sqlite_and_python_summaries_agree(tmp_path: Path) -> None:
+    store = fill(tmp_path)
+    store.update_trial("ddddd", last_intermediate=float("-inf"))  # SQLite would print 'Inf'
+    fast = json.loads(to_json(summary_rows(store)))["trials"]
+    slow = json.loads(_summary_python(store, "", ()))
+    assert len(fast) == len(slow) == 5
+    for a, b in zip(fast, slow, strict=True):
+        assert a[:3] == b[:3] and a[8:] == b[8:]
+        assert a[3:8] == [pytest.approx(x) if isinstance(x, float) else x for x in b[3:8]]
+    assert fast[3][7] is None
     store.close()

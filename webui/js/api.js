@@ -24,9 +24,19 @@ window.AL = window.AL || {};
   // state: trials by id, the profile, and the time to ask for changes after
   AL.state = {trials: new Map(), profile: null, since: null, version: 0, metricKeys: [], paramKeys: []};
 
+  async function first() {
+    const early = window.AL_FIRST;
+    window.AL_FIRST = null;
+    try {
+      const res = await early;
+      if (res.ok) return await res.json();
+    } catch (e) { /* ask again below */ }
+    return AL.request("GET", "api/v1/summary");
+  }
+
   AL.poll = async function () {
     const q = AL.state.since === null ? "" : "?since=" + AL.state.since;
-    const data = await AL.request("GET", "api/v1/summary" + q);
+    const data = AL.state.since === null && window.AL_FIRST ? await first() : await AL.request("GET", "api/v1/summary" + q);
     const cols = data.columns;
     let changed = false;
     for (const row of data.trials) {
