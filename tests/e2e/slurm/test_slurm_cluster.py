@@ -31,7 +31,7 @@ if p["k"] == 3:
 if p["k"] == 4:  # waits for the test's go-ahead
     while not os.path.exists(os.path.join(trial_dir, "go")):
         time.sleep(0.1)
-time.sleep(1.5)
+time.sleep(2.5)
 if p["k"] == 2:
     sys.exit(3)
 autolab.report_final_result(p["k"] * 1.5)
@@ -84,10 +84,17 @@ def trials(home: Path, exp_id: str) -> list[dict[str, Any]]:
     return list(json.loads(result.stdout))
 
 
+def squeue_states(job_ids: list[str]) -> dict[str, str]:
+    """Slurm's state of each job it still knows."""
+    if not job_ids:
+        return {}
+    result = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", "%i %T"],
+                            capture_output=True, text=True, timeout=60)
+    return dict(line.split() for line in result.stdout.splitlines() if line.strip())
+
+
 def squeue_state(job_id: str) -> str | None:
-    result = subprocess.run(["squeue", "-h", "-t", "all", "-j", job_id, "-o", "%T"], capture_output=True,
-                            text=True, timeout=60)
-    return result.stdout.strip() or None
+    return squeue_states([job_id]).get(job_id)
 
 
 def job_id_of(directory: Path, trial_id: str) -> str | None:
@@ -113,9 +120,11 @@ def test_trials_are_jobs_queued_ones_wait_and_kill_cancels(tmp_path: Path, home:
     deadline = time.time() + TIMEOUT
     while show(home, exp_id)["status"] == "RUNNING":
         assert time.time() < deadline, f"not done in time: {trials(home, exp_id)}"
-        for trial in trials(home, exp_id):
-            job_id = job_id_of(directory, trial["trialJobId"])
-            state = squeue_state(job_id) if job_id else None
+        listed = trials(home, exp_id)  # statuses first, then Slurm's view: a RUNNING trial's job has left the queue
+        jobs = {t["trialJobId"]: job_id_of(directory, t["trialJobId"]) for t in listed}
+        states = squeue_states([j for j in jobs.values() if j])
+        for trial in listed:
+            state = states.get(jobs[trial["trialJobId"]] or "")
             if trial["status"] == "RUNNING":
                 assert state != "PENDING", f"trial {trial['trialJobId']} RUNNING while its job is queued"
                 if trial["parameter"]["k"] == 3 and killed is None:
@@ -124,7 +133,7 @@ def test_trials_are_jobs_queued_ones_wait_and_kill_cancels(tmp_path: Path, home:
                     assert result.returncode == 0, result.stderr
             elif trial["status"] == "WAITING" and state == "PENDING":
                 seen_queued_waiting = True
-        time.sleep(0.3)
+        time.sleep(0.2)
     assert seen_queued_waiting, "no trial was seen WAITING while its job was queued"
     assert show(home, exp_id)["status"] == "DONE"
     by_k = {t["parameter"]["k"]: t for t in trials(home, exp_id)}
