@@ -16,6 +16,8 @@ BUILTIN: dict[str, str] = {
     "batchtuner": "batch:BatchTuner",
     "tpe": "tpe:TpeTuner",
     "evolution": "evolution:EvolutionTuner",
+    "gp": "gp:GPTuner",
+    "anneal": "anneal:AnnealTuner",
 }
 
 __all__ = ["BUILTIN", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]

@@ -1,0 +1,72 @@
+"""GP: fits the losses and proposes where the acquisition is best; NNI's classArgs; no nesting."""
+
+from __future__ import annotations
+
+import pytest
+
+from autolab.history import History, Trial, TrialStatus
+from autolab.searchspace import SearchSpace
+from autolab.tuners import TunerError, create_tuner
+from autolab.tuners.gp import MAX_FIT, GPTuner, _cap
+
+SPACE = {"x": {"_type": "uniform", "_value": [-2, 2]}, "opt": {"_type": "choice", "_value": ["a", "b"]}}
+
+
+def f(p: dict) -> float:
+    return (p["x"] - 0.7) ** 2 + (0.0 if p["opt"] == "b" else 0.5)
+
+
+@pytest.mark.parametrize("utility", ["ei", "ucb", "poi"])
+def test_finds_the_minimum(utility: str) -> None:
+    tuner = GPTuner(SearchSpace(SPACE), optimize_mode="minimize", seed=0, utility=utility, cold_start_num=5)
+    history = History()
+    for i in range(20):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, f(p)))
+    best = min(history.trials, key=lambda t: t.value if t.value is not None else 1e9)
+    assert best.parameters["opt"] == "b" and abs(best.parameters["x"] - 0.7) < 0.1
+
+
+def test_maximize_and_pending_points_differ() -> None:
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    tuner = GPTuner(space, optimize_mode="maximize", seed=1, cold_start_num=4)
+    history = History()
+    for i in range(10):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, -((p["x"] - 0.2) ** 2)))
+    batch = []
+    for i in range(10, 14):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.RUNNING))
+        batch.append(p["x"])
+    assert len(set(batch)) == 4
+    assert min(abs(x - 0.2) for x in batch) < 0.1
+
+
+def test_cap_keeps_best_and_newest() -> None:
+    import numpy as np
+
+    rows = np.arange(1000)
+    loss = np.linspace(1, 0, 1000)[::-1].copy()  # row 0 is the best
+    kept = _cap(rows, loss)
+    assert len(kept) <= MAX_FIT and 0 in kept and 999 in kept
+
+
+def test_class_args_are_checked() -> None:
+    space = SearchSpace(SPACE)
+    with pytest.raises(TunerError, match="utility"):
+        create_tuner(space, "GP", {"utility": "pi"})
+    with pytest.raises(TunerError, match="nu"):
+        create_tuner(space, "GP", {"nu": 3})
+    with pytest.raises(TunerError, match="cold_start_num"):
+        create_tuner(space, "GP", {"cold_start_num": 0})
+    t = create_tuner(space, "GP", {"optimize_mode": "minimize", "utility": "ucb", "kappa": 2.0, "xi": 0.01,
+                                   "nu": 1.5, "alpha": 1e-4, "selection_num_warm_up": 500,
+                                   "selection_num_starting_points": 3})
+    assert isinstance(t, GPTuner) and t.kappa == 2.0 and t.starts == 3
+
+
+def test_nested_space_is_refused() -> None:
+    raw = {"m": {"_type": "choice", "_value": [{"_name": "a", "u": {"_type": "uniform", "_value": [0, 1]}}]}}
+    with pytest.raises(TunerError, match="nested"):
+        GPTuner(SearchSpace(raw))
