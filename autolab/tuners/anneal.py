@@ -61,7 +61,9 @@ class AnnealTuner(Tuner):
         trials = Trials()
         labels = [d.key for d in self.space.dims]
         tids = list(range(len(flats)))
-        specs, results, miscs = [], [], []
+        specs: list[Any] = []
+        results: list[dict[str, Any]] = []
+        miscs: list[dict[str, Any]] = []
         for tid, flat, loss in zip(tids, flats, losses, strict=True):
             specs.append(None)
             results.append({"status": STATUS_OK, "loss": float(loss)})
@@ -96,7 +98,7 @@ def _hyperopt_space(space: SearchSpace, raw: dict[str, Any], prefix: str) -> dic
         key = f"{prefix}{name}"
         dim = space.by_key[key]
         if dim.is_choice:
-            options = []
+            options: list[Any] = []
             for index, option in enumerate(spec["_value"]):
                 if isinstance(option, dict) and "_name" in option:
                     options.append(_hyperopt_space(space, option, f"{key}/{option['_name']}/"))

@@ -73,7 +73,7 @@ class GPTuner(Tuner):
     # -- unit cube <-> rows ---------------------------------------------------------------------
     def _to_cube(self, x: np.ndarray) -> np.ndarray:
         out = np.zeros((len(x), self.n_columns))
-        for i, col, width in self.columns:
+        for i, col, _width in self.columns:
             dim = self.space.dims[i]
             if dim.is_choice:
                 out[np.arange(len(x)), col + x[:, i].astype(int)] = 1.0
