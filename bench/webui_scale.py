@@ -105,6 +105,27 @@ def median_ms(url: str, repeat: int) -> tuple[float, int]:
     return statistics.median(r[0] for r in runs), runs[0][1]
 
 
+def screenshots(url: str, folder: Path) -> None:
+    """The 10,000-trial experiment's pages, for the README."""
+    from playwright.sync_api import sync_playwright
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url + "/#overview")
+        page.wait_for_selector("body[data-ready='1']", timeout=60000)
+        page.screenshot(path=str(folder / "scale-overview.png"))
+        page.click("#tabs button[data-tab=trials]")
+        page.click("#trials-table th[data-sort=value]")
+        page.screenshot(path=str(folder / "scale-trials.png"))
+        page.click("#tabs button[data-tab=charts]")
+        page.wait_for_selector("#chart-parallel canvas")
+        time.sleep(2)
+        page.screenshot(path=str(folder / "scale-charts.png"), full_page=True)
+        b.close()
+
+
 def browser(url: str, repeat: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -137,6 +158,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=10000)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--screenshots", type=Path, help="also save the pages as PNG files in this folder")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -181,6 +203,8 @@ def main() -> int:
                 print(f"| page usable (navigation -> overview drawn with all trials) | {b['ready']:.0f} | < 2000 |")
                 print(f"| trials tab drawn + sorted by metric | {b['table']:.0f} | |")
                 print(f"| charts tab drawn (4 charts, parallel coordinates of all trials) | {b['charts']:.0f} | |")
+                if args.screenshots:
+                    screenshots(base, args.screenshots)
             else:
                 print(f"\n(no {CHROMIUM}: browser timings skipped)")
         finally:

@@ -31,7 +31,7 @@
       grid: {left: 60, right: 20, top: 30, bottom: 40},
       legend: {top: 0, data: ["trial", "best so far"]},
       tooltip: {trigger: "item", formatter: (p) => p.seriesName === "trial" ? "trial " + p.data[2] + "<br>#" + p.data[0] + ": " + AL.num(p.data[1]) : "best " + AL.num(p.data[1])},
-      xAxis: {type: "value", name: "trial #", nameLocation: "middle", nameGap: 25, min: 0},
+      xAxis: {type: "value", name: "trial #", nameLocation: "middle", nameGap: 25, min: 0, minInterval: 1},
       yAxis: {type: "value", scale: true, name: "metric"},
       series: [
         {name: "trial", type: "scatter", symbolSize: 6, large: done.length > 2000, data: done.map((t) => [t.sequence, t.value, t.id])},
@@ -67,10 +67,13 @@
   }
 
   // loguniform / qloguniform dimensions get a log axis
+  function spaceType(key) {
+    const spec = ((AL.state.profile.config || {}).searchSpace || {})[key];
+    return spec && typeof spec._type === "string" ? spec._type : "";
+  }
+
   function logScale(key) {
-    const space = (AL.state.profile.config || {}).searchSpace || {};
-    const spec = space[key];
-    return !!(spec && typeof spec._type === "string" && spec._type.includes("log"));
+    return spaceType(key).includes("log");
   }
 
   function drawParallel(done) {
@@ -78,23 +81,31 @@
     const flat = done.map((t) => AL.flatParams(t.parameter));
     const dims = keys.map((k, i) => {
       const vals = flat.map((f) => f[k]).filter((v) => v !== undefined);
-      const categorical = vals.some((v) => typeof v !== "number");
+      const categorical = vals.some((v) => typeof v !== "number") || spaceType(k) === "choice";
       const d = {dim: i, name: k};
-      if (categorical) { d.type = "category"; d.data = [...new Set(vals.map(String))]; }
+      if (categorical) {
+        const uniq = [...new Set(vals)].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+        d.type = "category";
+        d.data = uniq.map(String);
+      }
       else if (logScale(k) && vals.every((v) => v > 0)) d.type = "log";
       return d;
     });
     dims.push({dim: keys.length, name: "metric"});
-    const data = done.map((t, j) => keys.map((k) => {
+    const data = done.map((t, j) => keys.map((k, i) => {
       const v = flat[j][k];
-      return v === undefined ? null : typeof v === "number" ? v : String(v);
+      if (v === undefined) return null;
+      return dims[i] && dims[i].type === "category" ? String(v) : v;
     }).concat([t.value]));
     const values = done.map((t) => t.value);
+    let lo = values.length ? values.reduce((a, b) => Math.min(a, b)) : 0;
+    let hi = values.length ? values.reduce((a, b) => Math.max(a, b)) : 1;
+    if (lo === hi) { lo -= 0.5; hi += 0.5; }
     chart("chart-parallel").setOption({
       animation: false,
       parallel: {left: 60, right: 100, top: 40, bottom: 30},
       parallelAxis: dims,
-      visualMap: {type: "continuous", dimension: keys.length, min: Math.min(...values, 0), max: Math.max(...values, 1),
+      visualMap: {type: "continuous", dimension: keys.length, min: lo, max: hi,
                   right: 0, top: "middle", calculable: true, inRange: {color: AL.maximize() ? GOOD_LAST : [...GOOD_LAST].reverse()}},
       series: [{type: "parallel", lineStyle: {width: 1, opacity: 0.45}, progressive: 500, data}],
     }, true);
@@ -107,7 +118,7 @@
       animation: false,
       grid: {left: 60, right: 20, top: 20, bottom: 40},
       tooltip: {trigger: "item", formatter: (p) => "trial " + p.data[2] + " (" + p.data[3] + ")<br>" + AL.duration(p.data[1])},
-      xAxis: {type: "value", name: "trial #", nameLocation: "middle", nameGap: 25, min: 0},
+      xAxis: {type: "value", name: "trial #", nameLocation: "middle", nameGap: 25, min: 0, minInterval: 1},
       yAxis: {type: "value", name: "seconds"},
       series: [{type: "bar", large: data.length > 2000, data}],
     }, true);
