@@ -55,6 +55,13 @@ def create_tuner(space: SearchSpace, name: str | None, class_args: dict[str, Any
     """Build a tuner from NNI's config keys; bad classArgs raise TunerError naming the key."""
     cls = tuner_class(name, class_name, code_directory)
     args = dict(class_args or {})
+    if class_name and not (isinstance(cls, type) and issubclass(cls, Tuner)):
+        from .nni_adapter import NniTunerAdapter, is_nni_style
+
+        if not is_nni_style(cls):
+            raise TunerError(f"tuner className {class_name!r} is neither an autolab Tuner nor an NNI-style tuner "
+                             "(generate_parameters, receive_trial_result, update_search_space)")
+        return NniTunerAdapter(space, cls, args)
     try:
         return cls(space, **args)
     except TypeError as exc:
