@@ -147,7 +147,8 @@ def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreg
         loop.start()
         callback.stop()
         manager.close()
-        return 0 if manager.status in (ExperimentStatus.DONE, ExperimentStatus.STOPPED) else 1
+        ok = manager.status in (ExperimentStatus.DONE, ExperimentStatus.STOPPED) and manager.error is None
+        return 0 if ok else 1
     except Exception as exc:
         log.exception("manager failed to start")
         if store is not None:

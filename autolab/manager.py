@@ -96,11 +96,15 @@ class Manager:
             # starting the trial and storing its handle, and the service may still find it
             if self.service.adopt(launch, handle):
                 log.info("adopted trial %s (still running)", trial.trial_id)
-                if not handle or trial.status == TrialStatus.WAITING:
+                fresh = self.service.handle(trial.trial_id)
+                # a job still queued on a cluster stays WAITING (its STARTED event comes later)
+                if trial.status == TrialStatus.WAITING and fresh.get("started", True):
                     trial.status = TrialStatus.RUNNING
                     trial.start_time = trial.start_time or time.time()
                     self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time,
-                                            handle=self.service.handle(trial.trial_id))
+                                            handle=fresh)
+                elif not handle:
+                    self.store.update_trial(trial.trial_id, handle=fresh)
                 self._read_metrics(trial)
                 continue
             self._read_metrics(trial)

@@ -131,8 +131,6 @@ def test_resume_adopts_running_jobs(tmp_path: Path, fake_slurm: FakeSlurm) -> No
     assert len(fake_slurm.calls("sbatch")) == 2  # nothing re-run
 
 
-@pytest.mark.xfail(strict=True, reason="Manager.start() marks every adopted WAITING trial RUNNING; a queued "
-                                       "job should stay WAITING until the service's STARTED event")
 def test_resume_keeps_queued_jobs_waiting(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
     fake_slurm.hold()
     directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", trainingService=SLURM,
