@@ -132,6 +132,10 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     store.close()
     print(f"Experiment {ref.id} {verb}.")
     print(f"Web UI:    {url}")
+    token_file = ref.directory / "token"
+    if token_file.exists():
+        token = token_file.read_text().strip()
+        print(f"Token:     {token}  (open {url}/?token={token} to change the experiment from the page)")
     print(f"Directory: {ref.directory}")
     print(f"Follow it: autolab trial ls {ref.id}    Stop it: autolab stop {ref.id}")
     return 0

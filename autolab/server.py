@@ -43,8 +43,10 @@ class WebUIHandler(tornado.web.StaticFileHandler):
 
 def webui_dir() -> Path | None:
     """The web page's folder: inside the package when installed from a wheel, else the repo's webui/."""
+    import sys
+
     here = Path(__file__).resolve().parent
-    for candidate in (here / "webui", here.parent / "webui"):
+    for candidate in (here / "webui", here.parent / "webui", Path(sys.prefix) / "share" / "autolab" / "webui"):
         if (candidate / "index.html").is_file():
             return candidate
     return None
