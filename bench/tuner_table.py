@@ -1,0 +1,52 @@
+"""Markdown tables from bench/tuners.py's JSON:  python bench/tuner_table.py [bench/tuner_results.json]"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fmt(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.2g}" if abs(x) < 0.01 else f"{x:.3f}" if abs(x) < 1 else f"{x:.2f}"
+
+
+def main() -> None:
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "tuner_results.json")
+    with open(path) as fh:
+        res = json.load(fh)
+    quality = res["quality"]
+    cols: list[str] = []
+    for row in quality.values():
+        cols += [c for c in row if c not in cols]
+    print("| function | " + " | ".join(cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for func, row in quality.items():
+        print(f"| {func} | " + " | ".join(fmt(row[c]["median_regret"]) if c in row else "—" for c in cols) + " |")
+    print()
+    print("| function | TPE sequential | TPE 8 parallel | ratio | GP sequential | GP 8 parallel | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for func, par in res["parallel"].items():
+        cells = []
+        for t in ("tpe", "gp"):
+            seq = quality[func].get(f"autolab {t}", {}).get("median_regret")
+            p = par.get(t, {}).get("median_regret")
+            ratio = f"{p / seq:.1f}x" if seq and p is not None else "—"
+            cells += [fmt(seq), fmt(p), ratio]
+        print(f"| {func} | " + " | ".join(cells) + " |")
+    print()
+    print("| tuner | 1000th suggestion of a 1000-eval run (ms, wall) | with 1000 finished trials: median wall / CPU (ms) |")
+    print("|---|---:|---:|")
+    for name, lat in res["latency"].items():
+        hist = (f"{lat['history_median_ms']:.2f} / {lat['history_cpu_median_ms']:.2f}"
+                if "history_cpu_median_ms" in lat else "—")
+        print(f"| {name} | {lat['lat_last_ms']:.1f} | {hist} |")
+    print(f"\nload average during the run: {res.get('load_average')}")
+
+
+if __name__ == "__main__":
+    main()
