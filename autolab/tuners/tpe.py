@@ -92,7 +92,7 @@ class TpeTuner(Tuner):
         rng = call_rng(self.seed, self.rng, history, "tpe")
         raw, seen = self.encoder.observe(history)
         obs = as_losses(raw, self.optimize_mode == "maximize")
-        if len(obs) < self.args["n_startup_jobs"] or not obs.valued.any():
+        if int(obs.valued.sum()) < max(1, self.args["n_startup_jobs"]):
             return random_unseen(self.space, rng, seen)
         models: dict[GroupKey, tuple[np.ndarray, np.ndarray] | None] = {}
         for attempt in range(self.args["n_ei_candidates"]):
