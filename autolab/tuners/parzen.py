@@ -26,6 +26,7 @@ class Bounds:
     prior_mu: np.ndarray  # (dn,)
     prior_sigma: np.ndarray  # (dn,)
     n_choices: tuple[int, ...]  # one per choice dim
+    min_sigma: np.ndarray | None = None  # (dn,) narrowest kernel per numeric dim (integers: about one step)
 
 
 class Parzen:
@@ -44,6 +45,8 @@ class Parzen:
         spread = _weighted_std(xn, weights) if n > 1 else width
         sigma = bandwidth * spread * max(n, 1) ** (-1.0 / (dn + 4))
         self.obs_sigma = np.clip(sigma, width / min(100.0, 1.0 + n) * 0.5, width)
+        if bounds.min_sigma is not None:
+            self.obs_sigma = np.minimum(np.maximum(self.obs_sigma, bounds.min_sigma), width)
         ex_n, ex_c, ex_sigma = extra if extra is not None else (np.empty((0, dn)), np.empty((0, xc.shape[1])), self.obs_sigma)
         k = len(ex_n)
         self.mu = np.vstack([xn, ex_n, bounds.prior_mu[None, :]])

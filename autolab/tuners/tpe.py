@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "gamma": 0.1,
 }
 MAX_BELOW = 25
+MIN_STEP_SIGMA = 1.0  # in steps of an integer / q parameter
 MAX_COMPONENTS = 200
 RECENT = 50
 GroupKey = tuple[str | None, int | None]
@@ -57,7 +58,11 @@ class Group:
         high = np.array([d.high for d in num])
         prior_mu = np.array([d.args[0] if d.is_normal else (d.low + d.high) / 2 for d in num])
         prior_sigma = np.array([d.args[1] if d.is_normal else d.high - d.low for d in num])
-        self.bounds = Bounds(low, high, prior_mu, prior_sigma, tuple(len(space.dims[i].choices) for i in self.choice))
+        # integer steps: a kernel narrower than a step would never propose the neighbouring value
+        step = np.array([MIN_STEP_SIGMA * (1.0 if d.type == "randint" else (d.q or 0.0) if not d.is_log else 0.0)
+                         for d in num])
+        self.bounds = Bounds(low, high, prior_mu, prior_sigma, tuple(len(space.dims[i].choices) for i in self.choice),
+                             step)
         self.first = members[0]
         self.names = [d.key for d in dims]
 
