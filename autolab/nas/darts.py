@@ -8,13 +8,14 @@ a validation batch (Adam) with a weight step on a training batch (the user's opt
 First order: the alpha step takes the gradient of the validation loss at the current weights.
 Second order (unrolled=True): the gradient of L_val(w', alpha) with w' = w - xi * (the optimizer's
 step on L_train), xi the weight learning rate; the Hessian-vector product in it is the paper's
-central finite difference. Export: argmax of each alpha; InputChoice keeps the top n_chosen.
+central finite difference. Export: argmax of each alpha (optionally never an excluded option such
+as "none"); InputChoice keeps the top n_chosen.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -45,7 +46,7 @@ class DartsTrainer:
                  num_epochs: int, batch_size: int = 64, metric: Metric = accuracy,
                  val_dataset: Dataset[Any] | None = None, val_fraction: float = 0.5,
                  arch_lr: float = 3e-4, arch_weight_decay: float = 1e-3, arch_betas: tuple[float, float] = (0.5, 0.999),
-                 unrolled: bool = False, grad_clip: float | None = 5.0, warmup_epochs: int = 0,
+                 unrolled: bool = False, export_exclude: Sequence[Any] = (), grad_clip: float | None = 5.0, warmup_epochs: int = 0,
                  lr_scheduler: Any = None, device: str | torch.device | None = None, amp: bool = True,
                  seed: int = 0, workers: int = 0, log: Callable[[dict[str, Any]], None] | None = None) -> None:
         if num_epochs < 1:
@@ -55,6 +56,7 @@ class DartsTrainer:
         self.device = resolve_device(device)
         self.model.to(self.device)
         self.num_epochs, self.unrolled, self.grad_clip = num_epochs, unrolled, grad_clip
+        self.export_exclude = list(export_exclude)
         self.warmup_epochs, self.lr_scheduler, self.amp, self.log = warmup_epochs, lr_scheduler, amp, log
         self.groups = choice_groups(model)
         if not self.groups:
@@ -196,4 +198,12 @@ class DartsTrainer:
         return {label: torch.softmax(a.detach(), -1).cpu().tolist() for label, a in self.alphas.items()}
 
     def export(self) -> dict[str, Any]:
-        return export_model(self.model)
+        """argmax of every alpha (LayerChoice options in export_exclude, e.g. "none", never win);
+        InputChoice: the n_chosen inputs with the largest weights."""
+        arch = export_model(self.model)
+        for label, group in self.groups.items():
+            allowed = [i for i, c in enumerate(group.choices) if c not in self.export_exclude]
+            if group.kind == "layer" and self.export_exclude and allowed:
+                weights = self.alphas[label].detach()
+                arch[label] = group.choices[max(allowed, key=lambda i: float(weights[i]))]
+        return arch

@@ -101,3 +101,11 @@ def test_second_order_gradient_matches_finite_differences() -> None:
     alpha.grad = None
     first = torch.autograd.grad(F.cross_entropy(net(xv), yv), alpha)[0]
     assert not torch.allclose(first, numeric, rtol=1e-2)
+
+
+def test_export_can_exclude_an_option(tiny_net: TinyNet, data: TensorDataset) -> None:
+    trainer = _trainer(tiny_net, data, export_exclude=["pool"])
+    with torch.no_grad():
+        trainer.alphas["op"].copy_(torch.tensor([0.0, 5.0]))
+    assert nas.export(tiny_net)["op"] == "pool"
+    assert nas.export(trainer)["op"] == "conv"

@@ -1,7 +1,7 @@
 """The DARTS CIFAR-10 search network: 8 cells (reduction cells at 1/3 and 2/3), 16 initial
 channels, 4 nodes a cell, 8 operations an edge; all normal cells share one set of decisions and
 all reduction cells another (labels `normal_*` / `reduce_*`). In `nas.fixed_arch(arch)` each node
-builds only its 2 chosen edges and "none" edges vanish.
+builds only its 2 chosen edges. search.py exports with "none" excluded, as the paper does.
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ def main() -> None:
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs, eta_min=1e-3)
     trainer = nas.DartsTrainer(
         model, F.cross_entropy, opt, train, num_epochs=args.epochs, batch_size=args.batch_size, unrolled=args.unrolled,
+        export_exclude=["none"],
         lr_scheduler=sched, amp=not args.no_amp, workers=args.workers, seed=args.seed,
         log=lambda e: print(f"epoch {e['epoch']}: loss {e['train_loss']:.3f} acc {e['train_metric']:.3f} "
                             f"val loss {e['val_loss']:.3f} ({e['seconds']:.0f}s)", flush=True))
