@@ -1,50 +1,25 @@
-"""A tiny supernet with every kind of choice, shared by the NAS tests."""
+"""Fixtures for the NAS tests. Nothing here imports torch at import time, so that without torch
+every module here is skipped by its own importorskip instead of failing in this file."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-
-torch = pytest.importorskip("torch")
-
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
-from torch.utils.data import TensorDataset  # noqa: E402
-
-from autolab import nas  # noqa: E402
-
-
-class TinyNet(nn.Module):
-    """Width and kernel (ValueChoice), an op (LayerChoice), a skip (InputChoice), 10 classes."""
-
-    def __init__(self, n_classes: int = 3) -> None:
-        super().__init__()
-        width = nas.ValueChoice([4, 8], label="width")
-        self.stem = nas.MutableConv2d(1, width, nas.ValueChoice([1, 3], label="kernel"))
-        self.bn = nas.MutableBatchNorm2d(width)
-        self.op = nas.LayerChoice({"conv": nn.Sequential(nas.MutableConv2d(width, width, 3), nn.ReLU()),
-                                   "pool": nn.AvgPool2d(3, 1, 1)}, label="op")
-        self.skip = nas.InputChoice(2, 1, label="skip")
-        self.head = nas.MutableLinear(width, n_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.bn(self.stem(x)))
-        y = self.skip([x, self.op(x)])
-        return self.head(y.mean(dim=(2, 3)))
-
-
-def make_data(n: int = 96, seed: int = 0, n_classes: int = 3) -> TensorDataset:
-    gen = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, n_classes, (n,), generator=gen)
-    x = torch.randn(n, 1, 6, 6, generator=gen) * 0.5 + y.view(-1, 1, 1, 1).float()
-    return TensorDataset(x, y)
 
 
 @pytest.fixture
-def tiny_net() -> TinyNet:
+def tiny_net() -> Any:
+    import torch
+
+    from .supernets import TinyNet
+
     torch.manual_seed(0)
     return TinyNet()
 
 
 @pytest.fixture
-def data() -> TensorDataset:
+def data() -> Any:
+    from .supernets import make_data
+
     return make_data()

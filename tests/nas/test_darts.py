@@ -12,7 +12,7 @@ from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
 
-from .conftest import TinyNet  # noqa: E402
+from .supernets import TinyNet  # noqa: E402
 
 
 def _trainer(net: nn.Module, data: TensorDataset, **kwargs: object) -> nas.DartsTrainer:

@@ -12,7 +12,7 @@ from torch import nn  # noqa: E402
 
 from autolab import nas  # noqa: E402
 
-from .conftest import TinyNet  # noqa: E402
+from .supernets import TinyNet  # noqa: E402
 
 ARCH = {"width": 8, "kernel": 3, "op": "conv", "skip": [1]}
 

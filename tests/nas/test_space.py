@@ -13,7 +13,7 @@ from torch import nn  # noqa: E402
 from autolab import nas  # noqa: E402
 from autolab.searchspace import parse  # noqa: E402
 
-from .conftest import TinyNet, make_data  # noqa: E402
+from .supernets import TinyNet, make_data  # noqa: E402
 
 
 def test_search_space_is_an_nni_space_whose_samples_are_architectures(tiny_net: TinyNet) -> None:

@@ -10,7 +10,7 @@ from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
 
-from .conftest import TinyNet, make_data  # noqa: E402
+from .supernets import TinyNet, make_data  # noqa: E402
 
 
 def _trainer(net: TinyNet, data: TensorDataset, **kwargs: object) -> nas.SposTrainer:
