@@ -41,3 +41,21 @@ def merge_parameter(base_params: T, override_params: dict[str, Any]) -> T:
                 ) from None
         current[key] = value
     return base_params
+
+
+class OptimizeMode:
+    """NNI's optimize_mode names, for custom tuners and assessors (nni.utils.OptimizeMode)."""
+
+    Minimize = "minimize"
+    Maximize = "maximize"
+
+
+def extract_scalar_reward(value: Any, scalar_key: str = "default") -> float:
+    """The number a reported metric stands for: the value itself, or its `default` key."""
+    if isinstance(value, dict):
+        if scalar_key not in value:
+            raise ValueError(f"metric {value!r} has no {scalar_key!r} key")
+        value = value[scalar_key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"metric {value!r} is not a number")
+    return float(value)

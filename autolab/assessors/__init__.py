@@ -38,6 +38,12 @@ def create_assessor(name: str | None, class_args: dict[str, Any] | None = None,
     """Build an assessor from NNI's config keys; bad classArgs raise AssessorError naming the key."""
     cls = assessor_class(name, class_name, code_directory)
     args = dict(class_args or {})
+    from .nni_adapter import NniAssessorAdapter, is_nni_style
+
+    if is_nni_style(cls):
+        return NniAssessorAdapter(cls, args)
+    if not (isinstance(cls, type) and issubclass(cls, Assessor)):
+        raise AssessorError(f"assessor {class_name}: neither an autolab Assessor nor an NNI-style one (assess_trial)")
     try:
         return cls(**args)
     except TypeError as exc:

@@ -1,0 +1,69 @@
+"""Custom tuner and assessor files written for NNI run with only their import lines changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autolab.store import Store
+from autolab.utils import extract_scalar_reward
+from tests.helpers_experiment import make_experiment, run_manager
+
+pytestmark = pytest.mark.e2e
+
+NNI_TUNER = '''
+from autolab.tuner import Tuner              # was: from nni.tuner import Tuner
+from autolab.utils import extract_scalar_reward, OptimizeMode
+
+class CountingTuner(Tuner):
+    def __init__(self, optimize_mode="maximize", start=0.1):
+        self.mode = OptimizeMode.Maximize if optimize_mode == "maximize" else OptimizeMode.Minimize
+        self.next_x = start
+        self.results = []
+    def update_search_space(self, search_space):
+        self.space = search_space
+    def generate_parameters(self, parameter_id, **kwargs):
+        x, self.next_x = self.next_x, self.next_x + 0.1
+        return {"x": round(x, 3), "k": 1}
+    def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+        self.results.append(extract_scalar_reward(value))
+'''
+
+NNI_ASSESSOR = '''
+from autolab.assessor import Assessor, AssessResult   # was: from nni.assessor import ...
+
+class StopLowAssessor(Assessor):
+    def assess_trial(self, trial_job_id, trial_history):
+        return AssessResult.Bad if trial_history[-1] < 0.25 else AssessResult.Good
+'''
+
+
+def test_nni_style_tuner_and_assessor_run_unchanged(tmp_path: Path) -> None:
+    code = tmp_path / "algos"
+    code.mkdir()
+    (code / "my_tuner.py").write_text(NNI_TUNER)
+    (code / "my_assessor.py").write_text(NNI_ASSESSOR)
+    directory = make_experiment(tmp_path, """
+        autolab.report_intermediate_result(p["x"])
+        time.sleep(0.3 if p["x"] < 0.25 else 0)
+        for _ in range(20):
+            if p["x"] < 0.25:
+                time.sleep(0.2)
+                autolab.report_intermediate_result(p["x"])
+        autolab.report_final_result(p["x"])
+    """, maxTrialNumber=4, trialConcurrency=1,
+        tuner={"className": "my_tuner.CountingTuner", "codeDirectory": str(code), "classArgs": {"start": 0.1}},
+        assessor={"className": "my_assessor.StopLowAssessor", "codeDirectory": str(code)})
+    manager = run_manager(directory, timeout=60)
+    rows = Store(directory, readonly=True).trial_rows()
+    xs = [__import__("json").loads(r["parameters"])["x"] for r in rows]
+    assert xs == [0.1, 0.2, 0.3, 0.4]
+    assert [r["status"] for r in rows] == ["EARLY_STOPPED", "EARLY_STOPPED", "SUCCEEDED", "SUCCEEDED"]
+    assert manager.status == "DONE"
+
+
+def test_extract_scalar_reward() -> None:
+    assert extract_scalar_reward({"default": 2, "x": 1}) == 2.0
+    with pytest.raises(ValueError):
+        extract_scalar_reward("bad")
