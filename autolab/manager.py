@@ -63,6 +63,7 @@ class Manager:
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
+        self._offsets: dict[str, int] = {}  # bytes of metrics.jsonl stored, per active trial
 
     # -- limits (updatable while running; kept in the store so resume keeps them) --------------
     @property
@@ -255,8 +256,10 @@ class Manager:
             size = path.stat().st_size
         except OSError:
             return False
-        row = self.store.trial_row(trial.trial_id)
-        offset = int(row["metrics_offset"]) if row else 0
+        offset = self._offsets.get(trial.trial_id)
+        if offset is None:  # first look since start: the store knows how far earlier managers read
+            row = self.store.trial_row(trial.trial_id)
+            offset = self._offsets[trial.trial_id] = int(row["metrics_offset"]) if row else 0
         if size <= offset:
             return False
         with open(path, "rb") as fh:
@@ -274,6 +277,7 @@ class Manager:
                 continue
             records.append(record)
         stored = self.store.record_metrics(trial.trial_id, records, offset + end + 1, protocol.default_value)
+        self._offsets[trial.trial_id] = offset + end + 1
         new_intermediate = False
         for rec in stored:
             if rec["type"] == protocol.FINAL:
@@ -331,6 +335,7 @@ class Manager:
         trial.status = status
         trial.end_time = time.time()
         self.active.pop(trial.trial_id, None)
+        self._offsets.pop(trial.trial_id, None)
         if self.assessing is not None:
             self.assessing.forget(trial.trial_id)
         self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
