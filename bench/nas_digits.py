@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--darts-epochs", type=int, default=15)
     parser.add_argument("--spos-epochs", type=int, default=20)
     parser.add_argument("--retrain-epochs", type=int, default=15)
-    parser.add_argument("--seeds", type=int, default=2, help="retraining seeds per architecture (median)")
+    parser.add_argument("--seeds", type=int, default=3, help="retraining seeds per architecture (median)")
     parser.add_argument("--random", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(min(torch.get_num_threads(), 4))

@@ -1,6 +1,6 @@
 """DARTS on sklearn digits: search the cell space, export, retrain the architecture from scratch.
 
-    python examples/nas/darts_digits/search.py            # about 2 minutes on a 2-core CPU
+    python examples/nas/darts_digits/search.py            # about a minute on an idle 2-core CPU
     python examples/nas/darts_digits/search.py --unrolled # second-order DARTS (slower)
 """
 

@@ -1,6 +1,6 @@
 """SPOS on sklearn digits: train the supernet, evolution search, retrain the best architecture.
 
-    python examples/nas/spos_digits/search.py                       # about 2 minutes on a 2-core CPU
+    python examples/nas/spos_digits/search.py                       # about a minute on an idle 2-core CPU
     python examples/nas/spos_digits/search.py --max-params 5000     # with a parameter budget
 
 It also saves the supernet (supernet.pt) and the space (search_space.json) next to this file, for
