@@ -253,16 +253,22 @@ class Store:
         )
         return [r["value"] for r in rows]
 
-    def metric_rows(self, trial_id: str | None = None, since: float | None = None) -> list[sqlite3.Row]:
+    def metric_rows(self, trial_id: str | None = None, since: float | None = None, kind: str | None = None,
+                    limit: int | None = None, recorded_at: float | None = None) -> list[sqlite3.Row]:
+        """Metric rows, oldest stored first: of one trial, stored after `since` (or exactly at
+        `recorded_at`), of one type, at most `limit`."""
         sql = "SELECT trial_id, type, seq, value, raw, time, recorded FROM metrics WHERE 1=1"
         args: list[Any] = []
-        if trial_id is not None:
-            sql += " AND trial_id=?"
-            args.append(trial_id)
-        if since is not None:
-            sql += " AND recorded>?"
-            args.append(since)
-        return self.conn.execute(sql + " ORDER BY recorded, trial_id, seq", args).fetchall()
+        for clause, value in (("trial_id=?", trial_id), ("recorded>?", since), ("type=?", kind),
+                              ("recorded=?", recorded_at)):
+            if value is not None:
+                sql += f" AND {clause}"
+                args.append(value)
+        sql += " ORDER BY recorded, trial_id, type, seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return self.conn.execute(sql, args).fetchall()
 
     # -- what algorithms see ------------------------------------------------------------------
     def history(self) -> History:

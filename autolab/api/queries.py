@@ -186,25 +186,13 @@ def metrics_since(store: Store, since: float | None = None, trial_id: str | None
     `until` back as `since` and every row arrives exactly once.
     """
     until = time.time()
-    sql = "SELECT trial_id, type, seq, value, raw, time, recorded FROM metrics WHERE 1=1"
-    args: list[Any] = []
-    if since is not None:
-        sql += " AND recorded > ?"
-        args.append(since)
-    if trial_id is not None:
-        sql += " AND trial_id = ?"
-        args.append(trial_id)
-    if kind is not None:
-        sql += " AND type = ?"
-        args.append(kind)
-    rows = store.conn.execute(sql + " ORDER BY recorded, trial_id, type, seq LIMIT ?", [*args, limit + 1]).fetchall()
+    rows = store.metric_rows(trial_id, since, kind, limit=limit + 1)
     more = len(rows) > limit
     if more:
         last = rows[limit - 1]["recorded"]
         kept = [r for r in rows if r["recorded"] < last]
         if not kept:  # one batch larger than limit: send the whole batch
-            batch = sql + " AND recorded = ? ORDER BY trial_id, type, seq"
-            kept = store.conn.execute(batch, [*args, last]).fetchall()
+            kept = store.metric_rows(trial_id, kind=kind, recorded_at=last)
         rows = kept
         until = rows[-1]["recorded"]
     return {
