@@ -63,6 +63,7 @@ class Manager:
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
+        self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
         self._offsets: dict[str, int] = {}  # bytes of metrics.jsonl stored, per active trial
 
     # -- limits (updatable while running; kept in the store so resume keeps them) --------------
@@ -79,6 +80,9 @@ class Manager:
         return self.settings.get("maxExperimentDuration")
 
     def elapsed(self) -> float:
+        """Seconds spent RUNNING, over every run of the experiment (time spent DONE does not count)."""
+        if self.status != ExperimentStatus.RUNNING:
+            return self.elapsed_before
         return self.elapsed_before + (time.time() - self.run_started)
 
     def counted_trials(self) -> int:
@@ -106,16 +110,16 @@ class Manager:
                                             handle=fresh)
                 elif not handle:
                     self.store.update_trial(trial.trial_id, handle=fresh)
-                self._read_metrics(trial)
+                self._read_metrics_safely(trial)
                 continue
-            self._read_metrics(trial)
+            self._read_metrics_safely(trial)
             code = _read_exit(self.trial_dir(trial.trial_id))
             if code is not None:
                 self._finish(trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down"))
-            elif not handle and not self._left_traces(trial) and self.service.free_slots() > 0:
-                # the manager died before the trial's process started: start it now, as itself
+            elif not handle and not self._left_traces(trial):
+                # the manager died before the trial's process started: start it, as itself
                 log.info("trial %s never started; starting it now", trial.trial_id)
-                self.service.start(launch)
+                self.unstarted.append(trial)
             else:
                 self._finish(trial, Event(trial.trial_id, EventKind.LOST))
         self.store.set_meta(status=ExperimentStatus.RUNNING, pid=os.getpid(), error=None)
@@ -147,13 +151,13 @@ class Manager:
                     trial.start_time = time.time()
                     self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time)
                 else:
-                    self._read_metrics(trial)
+                    self._read_metrics_safely(trial)
                     self._finish(trial, event)
             except Exception:
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         for trial in list(self.active.values()):
-            if self._read_metrics(trial):
+            if self._read_metrics_safely(trial):
                 self._assess(trial)
         self._collect_assessments()
         self._save_elapsed()
@@ -163,10 +167,13 @@ class Manager:
             self.deadline_hit = True
             log.info("maxExperimentDuration reached; cancelling %d running trial(s)", len(list(self.active.values())))
             self._end_creation()
+            self._cancel_unstarted("maxExperimentDuration reached before it started")
             for trial in list(self.active.values()):
                 self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
-        if not self.stopping and not self.tuner_done:
-            self._create_trials()
+        if not self.stopping:
+            self._start_unstarted()
+            if not self.tuner_done:
+                self._create_trials()
         if self.stopping and not list(self.active.values()):
             self._set_status(ExperimentStatus.STOPPED if self.status == ExperimentStatus.RUNNING else self.status)
         elif self.tuner_done and not list(self.active.values()):
@@ -178,6 +185,16 @@ class Manager:
 
     def _end_creation(self) -> None:
         self.tuner_done = True
+
+    def _start_unstarted(self) -> None:
+        while self.unstarted and self.service.free_slots() > 0:
+            self._start_trial(self.unstarted.pop(0))
+
+    def _cancel_unstarted(self, why: str) -> None:
+        while self.unstarted:
+            trial = self.unstarted.pop(0)
+            self.kill_reason[trial.trial_id] = TrialStatus.USER_CANCELED
+            self._finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why, killed=True))
 
     def _create_trials(self) -> None:
         while self.service.free_slots() > 0:
@@ -198,10 +215,16 @@ class Manager:
                 return
             self.add_trial(params)
 
-    def add_trial(self, params: dict[str, Any], source: str = "tuner") -> Trial:
+    def new_trial_id(self) -> str:
         trial_id = new_trial_id()
         while trial_id in self.by_id:
             trial_id = new_trial_id()
+        return trial_id
+
+    def add_trial(self, params: dict[str, Any], source: str = "tuner", trial_id: str | None = None,
+                  start: bool = True) -> Trial:
+        """Record a new trial and write its parameters; start it now, or when a slot frees."""
+        trial_id = trial_id or self.new_trial_id()
         seq = self.store.add_trial(trial_id, params, source)
         trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
         self.history.trials.append(trial)
@@ -213,11 +236,17 @@ class Manager:
         tmp.write_text(json.dumps(params), encoding="utf-8")
         tmp.replace(directory / protocol.PARAMETER_FILE)
         self._notify("trial_created", trial)
-        self.service.start(self._launch(trial))
-        handle = self.service.handle(trial_id)
-        if handle:
-            self.store.update_trial(trial_id, handle=handle)
+        if start:
+            self._start_trial(trial)
+        else:
+            self.unstarted.append(trial)
         return trial
+
+    def _start_trial(self, trial: Trial) -> None:
+        self.service.start(self._launch(trial))
+        handle = self.service.handle(trial.trial_id)
+        if handle:
+            self.store.update_trial(trial.trial_id, handle=handle)
 
     def _notify(self, method: str, trial: Trial) -> None:
         for listener in self.listeners:
@@ -249,6 +278,14 @@ class Manager:
                       int(self.settings.get("trialGpuNumber") or 0), self.settings.get("maxTrialDuration"))
 
     # -- metrics -------------------------------------------------------------------------------
+    def _read_metrics_safely(self, trial: Trial) -> bool:
+        """_read_metrics, but a trial's unreadable metrics never stop the loop or its other trials."""
+        try:
+            return self._read_metrics(trial)
+        except Exception:
+            log.exception("trial %s: reading its metrics failed", trial.trial_id)
+            return False
+
     def _read_metrics(self, trial: Trial) -> bool:
         """Store the complete new lines of the trial's metrics.jsonl; True if an intermediate came."""
         path = self.trial_dir(trial.trial_id) / protocol.METRICS_FILE
@@ -269,7 +306,8 @@ class Manager:
         if end < 0:
             return False
         records = []
-        for line in chunk[: end + 1].decode("utf-8", "replace").splitlines():
+        for raw in chunk[: end + 1].split(b"\n"):
+            line = raw.decode("utf-8", "replace")
             record = protocol.parse_metric_line(line)
             if record is None:
                 if line.strip():
@@ -309,16 +347,24 @@ class Manager:
             return False
         self.kill_reason.setdefault(trial_id, reason)
         log.info("killing trial %s (%s)", trial_id, reason.value)
+        if trial in self.unstarted:  # no process yet: it just ends
+            self.unstarted.remove(trial)
+            self._finish(trial, Event(trial_id, EventKind.EXITED, None, "cancelled before it started", killed=True))
+            return True
         self.service.kill(trial_id)
         return True
 
     def _finish(self, trial: Trial, event: Event) -> None:
         code = event.exit_code
         message = event.message
+        replacement: str | None = None
         if event.kind == EventKind.LOST:
             status = TrialStatus.FAILED
-            replacement = self.add_trial(dict(trial.parameters), source=f"rerun:{trial.trial_id}")
-            message = f"lost while the manager was down (no exit status); re-run as trial {replacement.trial_id}"
+            earlier = [t for t in self.history.trials if t.source == f"rerun:{trial.trial_id}"]
+            replacement = earlier[0].trial_id if earlier else self.new_trial_id()
+            message = f"lost while the manager was down (no exit status); re-run as trial {replacement}"
+            if earlier:  # a crash came between marking it lost and finishing: re-run it once only
+                replacement = None
         elif trial.trial_id in self.kill_reason:
             status = self.kill_reason.pop(trial.trial_id)
         elif event.timed_out:
@@ -341,6 +387,8 @@ class Manager:
         self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
         log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
         self._notify("trial_finished", trial)
+        if replacement is not None:
+            self.add_trial(dict(trial.parameters), source=f"rerun:{trial.trial_id}", trial_id=replacement, start=False)
 
     # -- control -------------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -348,6 +396,7 @@ class Manager:
         if self.stopping:
             return
         self.stopping = True
+        self._cancel_unstarted("the experiment was stopped before it started")
         for trial in list(self.active.values()):
             self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
 
@@ -360,34 +409,31 @@ class Manager:
             self.service.set_concurrency(int(changes["trialConcurrency"]))
         self.settings.update(changes)
         self.store.set_meta(config=self.settings)
-        if self.status == ExperimentStatus.DONE and not self.stopping:
-            # more trials or more time: carry on
+        if not self.stopping:
+            # more trials, more time or a new space: ask the tuner again (even while the last
+            # trials of a finished budget still run), and carry on if it was DONE
             self.tuner_done = False
             self.deadline_hit = False
-            self._set_status(ExperimentStatus.RUNNING)
+            if self.status == ExperimentStatus.DONE:
+                self._set_status(ExperimentStatus.RUNNING)
 
     def import_trials(self, records: list[dict[str, Any]]) -> int:
         """Add finished trials from NNI's export shape ([{"parameter":..., "value":...}]) for the tuner
-        to learn from; they do not count toward maxTrialNumber. Returns how many were added."""
-        added = 0
-        for record in records:
-            value = protocol.default_value(record["value"])
-            trial_id = new_trial_id()
-            while trial_id in self.by_id:
-                trial_id = new_trial_id()
-            params = record["parameter"]
-            seq = self.store.add_trial(trial_id, params, source="import", status=TrialStatus.SUCCEEDED)
-            self.store.update_trial(trial_id, value=value, raw_value=record["value"], message="imported")
-            trial = Trial(trial_id, seq, params, TrialStatus.SUCCEEDED, value=value, raw_value=record["value"],
-                          source="import")
+        to learn from (one transaction); they do not count toward maxTrialNumber."""
+        before = len(self.history.trials)
+        added = self.store.add_imported(records, self.new_trial_id, protocol.default_value)
+        for trial in self.store.history().trials[before:]:
             self.history.trials.append(trial)
-            self.by_id[trial_id] = trial
-            added += 1
+            self.by_id[trial.trial_id] = trial
         return added
 
     def _set_status(self, status: str) -> None:
         if status == self.status and status != ExperimentStatus.RUNNING:
             return
+        if status == ExperimentStatus.RUNNING and self.status != ExperimentStatus.RUNNING:
+            self.run_started = time.time()
+        elif status != ExperimentStatus.RUNNING and self.status == ExperimentStatus.RUNNING:
+            self.elapsed_before = self.elapsed()
         self.status = status
         self.store.set_meta(status=status, elapsed=self.elapsed(), end_time=None if status == "RUNNING" else time.time())
         log.info("experiment %s", status)

@@ -97,4 +97,7 @@ def parse_metric_line(line: str) -> dict[str, Any] | None:
         default_value(record.get("value"))
     except MetricError:
         return None
+    when = record.get("time")
+    if isinstance(when, bool) or not isinstance(when, (int, float)) or not math.isfinite(when):
+        record["time"] = time.time()  # a writer other than the SDK may leave it out or get it wrong
     return record

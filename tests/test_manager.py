@@ -160,3 +160,54 @@ def test_malformed_metric_lines_are_skipped(tmp_path: Path) -> None:
     store = Store(directory, readonly=True)
     (row,) = store.trial_rows()
     assert row["status"] == "SUCCEEDED" and row["value"] == 2.5
+
+
+def test_odd_metric_lines_from_other_writers_do_not_stop_the_loop(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        d = os.environ["AUTOLAB_TRIAL_DIR"]
+        with open(os.path.join(d, "metrics.jsonl"), "a") as fh:
+            fh.write('{"type": "PERIODICAL", "seq": 0, "value": 0.5, "time": null}\\n')
+            fh.write('{"type": "PERIODICAL", "seq": 1, "value": "0.6\\u2028"}\\n')
+        autolab.report_final_result(1.5)
+    """, maxTrialNumber=2)
+    manager = run_manager(directory)
+    assert manager.status == "DONE"
+    store = Store(directory, readonly=True)
+    rows = store.trial_rows()
+    assert [r["status"] for r in rows] == ["SUCCEEDED", "SUCCEEDED"]
+    assert all(store.intermediate(r["id"]) == [0.5] for r in rows)
+
+
+def test_raising_max_trials_while_the_last_trial_runs_is_honoured(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        time.sleep(0.5)
+        autolab.report_final_result(1.0)
+    """, maxTrialNumber=1, trialConcurrency=2)
+    raised = []
+
+    def raise_limit(manager):  # type: ignore[no-untyped-def]
+        if not raised and manager.active:
+            manager.update(maxTrialNumber=3)
+            raised.append(True)
+
+    run_manager(directory, on_step=raise_limit)
+    assert statuses(directory) == {"SUCCEEDED": 3}
+
+
+def test_time_spent_done_does_not_use_the_duration_budget(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1,
+                                maxExperimentDuration="30s")
+    manager = run_manager(directory)
+    spent = manager.elapsed()
+    time.sleep(1.0)
+    assert manager.elapsed() == spent
+    manager.update(maxTrialNumber=2)  # more trials: it runs again, with the budget it had left
+    assert manager.status == "RUNNING"
+    second_run = time.time()
+    while not manager.finished:
+        manager.step()
+        time.sleep(0.01)
+    manager.close()
+    assert statuses(directory) == {"SUCCEEDED": 2}
+    # the second second of waiting while DONE is not in the budget: only the second run is
+    assert manager.elapsed() - spent <= time.time() - second_run + 0.05
