@@ -25,7 +25,8 @@ KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 # It first records its own pid ($5), so a manager killed before it stored the trial's handle can
 # still find the trial again on resume (see adopt()).
 WRAPPER = ('echo $$ > "$5.tmp" && mv "$5.tmp" "$5"; '
-           'cd "$3" || exit 127; $1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc')
+           'cd "$3" || { echo 127 > "$4"; exit 127; }; '
+           '$1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc')
 PID_FILE = "trial.pid"  # in the trial directory: the wrapper's pid (its process group id)
 
 
@@ -100,10 +101,14 @@ class LocalService(TrainingService):
         for trial_id, run in list(self.running.items()):
             code = self._exit_code(run)
             if code is not None:
+                # after SIGTERM the wrapper ends at once; the trial's own processes get the grace
+                # period to save their work before _finish sends SIGKILL to the group
+                if run.kill_sent is not None and now - run.kill_sent <= self.kill_grace and _group_alive(run.pid):
+                    continue
                 events.append(self._finish(trial_id, run, code))
                 continue
             limit = run.launch.max_duration
-            if limit is not None and not run.killed and now - run.started > limit:
+            if limit is not None and run.kill_sent is None and now - run.started > limit:
                 run.timed_out = True
                 self._signal(run, signal.SIGTERM)
                 run.kill_sent = now
@@ -210,4 +215,20 @@ def _alive(pid: int, create_time: float) -> bool:
             return False
         return proc.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
+        return False
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group is left (zombies aside: the group id may outlive them)."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return any(_in_group(p, pgid) for p in psutil.process_iter(["pid"]))
+
+
+def _in_group(proc: psutil.Process, pgid: int) -> bool:
+    try:
+        return os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE
+    except (ProcessLookupError, psutil.Error, OSError):
         return False

@@ -73,3 +73,33 @@ def test_gpu_slots() -> None:
         GpuSlots(1, [7], 1, False, gpus=[Gpu(0, False)])
     shared = GpuSlots(1, [0], 3, False, gpus=[Gpu(0, False)])
     assert [shared.acquire() for _ in range(4)] == [[0], [0], [0], None]
+
+
+GRACEFUL = """
+import signal, sys, time
+def bye(*args):
+    time.sleep(1.0)
+    open("saved", "w").write("ok")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, bye)
+open("ready", "w").write("1")
+time.sleep(60)
+"""
+
+
+def test_sigterm_gives_the_trial_its_grace_period(tmp_path: Path) -> None:
+    service = LocalService(concurrency=1, kill_grace=5.0)
+    script = tmp_path / "graceful.py"
+    script.write_text(GRACEFUL)
+    trial = Launch("g", 0, tmp_path / "g", f"{sys.executable} {script}", tmp_path)
+    trial.trial_dir.mkdir()
+    service.start(trial)
+    deadline = time.time() + 20
+    while not (tmp_path / "ready").exists():
+        assert time.time() < deadline
+        service.poll()
+        time.sleep(0.02)
+    service.kill("g")
+    event = wait_exit(service, "g")
+    assert event.killed
+    assert (tmp_path / "saved").read_text() == "ok"  # it had the time to save before SIGKILL
