@@ -54,6 +54,8 @@ def cmd_create(args: argparse.Namespace) -> int:
     from .config import load_config
 
     config = load_config(args.config)
+    if not Path(config.trial_code_directory).is_dir():
+        raise UserError(f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory")
     if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
         from .task.section import apply_copy_flags
 
@@ -104,6 +106,11 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     if not os.access(ref.directory, os.W_OK):
         raise UserError(f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there")
 
+    # a fresh start: an error recorded by an earlier run must not read as this run's
+    store = Store(ref.directory)
+    if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
+        store.set_meta(status="STARTING", error=None)
+    store.close()
     port = args.port
     if port is None:
         port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
@@ -187,11 +194,14 @@ def stop_experiment(ref: ExperimentRef) -> None:
     if pid is None:
         store = Store(ref.directory)
         status = experiment_status(ref, store)
-        if store.get_meta("status") == "RUNNING":
-            # the manager died: cancel the trials it left running and record the stop
+        # the manager died (or failed) and may have left trials running: cancel them, whatever
+        # status it recorded last
+        left = store.trial_rows(["WAITING", "RUNNING"])
+        if left or store.get_meta("status") == "RUNNING":
             _cancel_orphans(store)
-            store.set_meta(status="STOPPED")
-            print(f"Experiment {ref.id} stopped (its manager was not running).")
+            if store.get_meta("status") == "RUNNING":
+                store.set_meta(status="STOPPED")
+            print(f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled).")
         else:
             print(f"Experiment {ref.id} is not running ({status}).")
         store.close()

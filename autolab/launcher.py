@@ -102,19 +102,21 @@ def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreg
     setup_logging(directory, foreground, debug)
     me = psutil.Process()
     (directory / "manager.pid").write_text(f"{me.pid} {me.create_time()}\n")
-    store = None
+    store = Store(directory)  # to record why, should building the manager fail
+    loop = tornado.ioloop.IOLoop.current()
+    built: list[Manager] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        # installed before anything starts: a stop that comes early still stops cleanly
+        loop.add_callback_from_signal(lambda: built[0].request_stop() if built else loop.stop())
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         manager = build_manager(directory)
-        store = manager.store
+        built.append(manager)
         manager.start()
         url = _serve(manager, port, host)
-        loop = tornado.ioloop.IOLoop.current()
-
-        def on_signal(signum: int, frame: Any) -> None:
-            loop.add_callback_from_signal(manager.request_stop)
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
         log.info("experiment %s running; web UI at %s", manager.exp_id, url)
 
         failures = [0]
@@ -151,8 +153,10 @@ def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreg
         return 0 if ok else 1
     except Exception as exc:
         log.exception("manager failed to start")
-        if store is not None:
+        try:
             store.set_meta(status=ExperimentStatus.ERROR, error=f"{type(exc).__name__}: {exc}")
+        except StoreError:
+            pass
         raise
     finally:
         try:

@@ -21,8 +21,7 @@ def experiment_status(ref: ExperimentRef, store: Store) -> str:
 
 
 def best_trial(store: Store) -> dict[str, Any] | None:
-    mode = ((store.get_meta("config") or {}).get("tuner") or {}).get("classArgs", {}).get("optimize_mode", "maximize")
-    order = "DESC" if mode == "maximize" else "ASC"
+    order = "DESC" if optimize_mode(store) == "maximize" else "ASC"
     row = store.conn.execute(
         f"SELECT id, seq, value, parameters FROM trials WHERE status='SUCCEEDED' AND value IS NOT NULL "
         f"ORDER BY value {order} LIMIT 1"

@@ -129,3 +129,12 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path, case: str, config_text: s
 def test_unknown_experiment_is_exit_2(tmp_path: Path) -> None:
     result = autolab(tmp_path, "experiment", "show", "nope")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_missing_code_directory_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("trialCommand: python3 t.py\ntrialCodeDirectory: nowhere\nsearchSpace: {}\n")
+    result = autolab(tmp_path, "create", "--config", str(path))
+    assert result.returncode == 2
+    assert "trialCodeDirectory" in result.stderr and "nowhere" in result.stderr
+    assert not (tmp_path / "registry.db").exists() or "nowhere" not in autolab(tmp_path, "experiment", "list", "--all").stdout
