@@ -7,6 +7,7 @@ process (--foreground) or starts `python -m autolab.launcher DIR` detached.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -47,7 +48,7 @@ def build_assessor(settings: dict[str, Any]) -> Assessor | None:
     return create_assessor(spec.get("name"), spec.get("classArgs"), spec.get("className"), spec.get("codeDirectory"))
 
 
-def build_service(settings: dict[str, Any]) -> TrainingService:
+def build_service(settings: dict[str, Any], own_gpus: set[int] | None = None) -> TrainingService:
     ts = settings.get("trainingService") or {"platform": "local"}
     platform = ts.get("platform", "local")
     if platform == "slurm":
@@ -62,6 +63,7 @@ def build_service(settings: dict[str, Any]) -> TrainingService:
         gpu_indices=ts.get("gpuIndices"),
         max_trial_number_per_gpu=int(ts.get("maxTrialNumberPerGpu") or 1),
         use_active_gpu=bool(ts.get("useActiveGpu", False)),
+        own_gpus=own_gpus,
     )
 
 
@@ -69,8 +71,11 @@ def build_manager(directory: Path) -> Manager:
     store = Store(directory)
     meta = store.meta()
     settings = dict(meta["config"])
-    manager = Manager(directory, store, build_service(settings), build_tuner(settings), build_assessor(settings),
-                      settings, meta["id"])
+    # GPUs held by trials an earlier manager left running are ours, not another user's
+    own_gpus = {int(i) for row in store.trial_rows(["WAITING", "RUNNING"])
+                for i in (json.loads(row["handle"]) if row["handle"] else {}).get("gpus", [])}
+    manager = Manager(directory, store, build_service(settings, own_gpus), build_tuner(settings),
+                      build_assessor(settings), settings, meta["id"])
     if settings.get("task"):  # a task config: keep the browsable jobs/ tree
         from .task.jobtree import JobTree
 

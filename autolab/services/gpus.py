@@ -53,7 +53,9 @@ class GpuSlots:
     """Which GPUs trials may use, and how many trials each holds now."""
 
     def __init__(self, gpu_number: int, gpu_indices: list[int] | None, per_gpu: int, use_active: bool,
-                 gpus: list[Gpu] | None = None) -> None:
+                 gpus: list[Gpu] | None = None, own: set[int] | None = None) -> None:
+        """own: GPUs that this experiment's still-running trials use (after a resume): busy, but
+        with our processes, so not another user's."""
         self.gpu_number = gpu_number
         self.per_gpu = per_gpu
         self.used: dict[int, int] = {}
@@ -71,7 +73,8 @@ class GpuSlots:
             candidates = [by_index[i] for i in gpu_indices]
         else:
             candidates = found
-        self.usable = [g.index for g in candidates if use_active or not g.active]
+        own = own or set()
+        self.usable = [g.index for g in candidates if use_active or not g.active or g.index in own]
         if len(self.usable) < gpu_number:
             raise ServiceError(
                 f"trialGpuNumber is {gpu_number} but only {len(self.usable)} GPU(s) are usable "

@@ -51,9 +51,9 @@ class _Running:
 class LocalService(TrainingService):
     def __init__(self, concurrency: int, gpu_number: int = 0, gpu_indices: list[int] | None = None,
                  max_trial_number_per_gpu: int = 1, use_active_gpu: bool = False,
-                 gpus: list[Gpu] | None = None, kill_grace: float = KILL_GRACE) -> None:
+                 gpus: list[Gpu] | None = None, kill_grace: float = KILL_GRACE, own_gpus: set[int] | None = None) -> None:
         self.concurrency = concurrency
-        self.slots = GpuSlots(gpu_number, gpu_indices, max_trial_number_per_gpu, use_active_gpu, gpus)
+        self.slots = GpuSlots(gpu_number, gpu_indices, max_trial_number_per_gpu, use_active_gpu, gpus, own_gpus)
         self.kill_grace = kill_grace
         self.running: dict[str, _Running] = {}
         self.shell = user_shell()

@@ -103,3 +103,15 @@ def test_sigterm_gives_the_trial_its_grace_period(tmp_path: Path) -> None:
     event = wait_exit(service, "g")
     assert event.killed
     assert (tmp_path / "saved").read_text() == "ok"  # it had the time to save before SIGKILL
+
+
+def test_gpus_of_our_own_adopted_trials_stay_usable() -> None:
+    # after a resume, nvidia-smi shows our still-running trial on GPU 0: not someone else's
+    gpus = [Gpu(0, True), Gpu(1, False)]
+    with pytest.raises(ServiceError):
+        GpuSlots(2, None, 1, False, gpus=gpus)
+    slots = GpuSlots(2, None, 1, False, gpus=gpus, own={0})
+    slots.take([0])
+    assert slots.acquire() is None
+    slots.release([0])
+    assert slots.acquire() == [0, 1]
