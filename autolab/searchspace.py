@@ -119,6 +119,17 @@ class Dim:
             x = rng.uniform(self.low, self.high)
         return self.from_internal(x)
 
+    def grid_count(self) -> int | None:
+        """How many values grid_values() would list (an upper bound for q types), without listing."""
+        if self.is_choice:
+            return len(self.choices)
+        if self.type == "randint":
+            return int(self.args[1] - self.args[0])
+        q = self.q
+        if q is not None and not self.is_normal:
+            return int((self.args[1] - self.args[0]) / q) + 3
+        return None
+
     def grid_values(self) -> list[Any] | None:
         """Every value, when the parameter can be enumerated; None when it cannot."""
         if self.is_choice:
@@ -157,6 +168,11 @@ class SearchSpace:
                 continue
             key = f"{prefix}{name}"
             where = f"{self.source}: parameter '{key}'"
+            if not isinstance(name, str) or not name or name == "_name":
+                raise SearchSpaceError(f"{where}: a parameter name must be a non-empty string "
+                                       "('_name' only names a nested option)")
+            if any(d.key == key for d in self.dims):
+                raise SearchSpaceError(f"{where}: defined twice (a '/' in a name can collide with a nested one)")
             if not isinstance(spec, dict) or "_type" not in spec or "_value" not in spec:
                 raise SearchSpaceError(f'{where}: expected {{"_type": ..., "_value": [...]}}, got {spec!r}')
             extra = set(spec) - {"_type", "_value"}
@@ -181,6 +197,9 @@ class SearchSpace:
         for option in options:
             if isinstance(option, dict) and "_name" in option:
                 branch = option["_name"]
+                if not isinstance(branch, str) or not branch:
+                    raise SearchSpaceError(f"{where}: a nested option's _name must be a non-empty string, "
+                                           f"got {branch!r}")
                 if branch in branch_names:
                     raise SearchSpaceError(f"{where}: two nested options are named {branch!r}")
                 branch_names.add(branch)
@@ -333,6 +352,16 @@ class SearchSpace:
             for part in combo:
                 merged.update(part)
             yield merged
+
+    def grid_bound(self) -> float:
+        """An upper bound of the number of grid points (inf when a parameter is continuous)."""
+        total = 1.0
+        for dim in self.dims:
+            count = dim.grid_count()
+            if count is None:
+                return math.inf
+            total *= max(count, 1)
+        return total
 
     def grid_size(self) -> int:
         return sum(1 for _ in self.grid())

@@ -445,3 +445,15 @@ def test_parameters_do_not_share_objects_with_the_space() -> None:
 def test_to_flat_tells_booleans_from_numbers() -> None:
     space = SearchSpace({"x": {"_type": "choice", "_value": [0, False, 1, True]}})
     assert [space.to_flat({"x": v})["x"] for v in (0, False, 1, True)] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("space, message", [
+    ({"a": {"_type": "choice", "_value": [{"_name": [1]}]}}, "_name must be a non-empty string"),
+    ({1: {"_type": "choice", "_value": [1]}}, "non-empty string"),
+    ({"_name": {"_type": "choice", "_value": [1]}}, "non-empty string"),
+    ({"a/x/b": {"_type": "choice", "_value": [1]},
+      "a": {"_type": "choice", "_value": [{"_name": "x", "b": {"_type": "choice", "_value": [2]}}]}}, "defined twice"),
+])
+def test_names_that_cannot_work_are_errors(space: dict, message: str) -> None:
+    with pytest.raises(SearchSpaceError, match=message):
+        SearchSpace(space)

@@ -71,6 +71,32 @@ class Tuner(ABC):
         return {canonical(t.parameters) for t in history.trials}
 
 
+MAX_REDRAWS = 200
+MAX_ENUMERATE = 200_000
+
+
+def unseen_points(space: SearchSpace, seen: set[str]) -> list[dict[str, Any]] | None:
+    """Every point of a finite space not in seen; None when the space is not (reasonably) finite."""
+    if space.grid_bound() > MAX_ENUMERATE:
+        return None
+    return [p for p in map(space.to_parameters, space.grid()) if canonical(p) not in seen]
+
+
+def random_unseen(space: SearchSpace, rng: random.Random, seen: set[str]) -> dict[str, Any]:
+    """A random point not in seen; NoMoreTrials when the space is finite and every point was seen."""
+    params = space.sample(rng)
+    for _ in range(MAX_REDRAWS):
+        if canonical(params) not in seen:
+            return params
+        params = space.sample(rng)
+    left = unseen_points(space, seen)
+    if left is None:
+        return params  # infinite (or huge) space: a repeat is unlikely to matter
+    if not left:
+        raise NoMoreTrials("every point of the search space was tried")
+    return left[rng.randrange(len(left))]
+
+
 def canonical(params: dict[str, Any]) -> str:
     import json
 

@@ -9,14 +9,15 @@ once every combination was suggested, and the experiment then ends cleanly.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from statistics import NormalDist
 from typing import Any
 
 from ..history import History
-from ..searchspace import Dim
-from .base import NoMoreTrials, Tuner, canonical
+from ..searchspace import Dim, SearchSpace
+from .base import NoMoreTrials, Tuner, TunerError, canonical
 
 MAX_LEVEL = 30
 
@@ -34,12 +35,27 @@ def _level_points(dim: Dim, level: int) -> list[float | int]:
     return points
 
 
+MAX_VALUES = 100_000  # per enumerable parameter: a larger one is a mistake, not a grid
+
+
 class GridSearchTuner(Tuner):
+    def update_search_space(self, space: SearchSpace) -> None:
+        for dim in space.dims:
+            count = dim.grid_count()
+            if count is not None and count > MAX_VALUES:
+                raise TunerError(f"GridSearch: parameter '{dim.key}' has about {count:,} values; grid search "
+                                 f"enumerates at most {MAX_VALUES:,} a parameter (use Random or TPE)")
+        super().update_search_space(space)
+        self._cursor = 0  # candidates before it were seen already (the history only grows)
+
     def suggest(self, history: History) -> dict[str, Any]:
         seen = self.seen(history)
-        for flat in self._candidates():
+        if len(seen) < self._cursor:  # a shorter history than last time: start over
+            self._cursor = 0
+        for index, flat in enumerate(itertools.islice(self._candidates(), self._cursor, None), self._cursor):
             params = self.space.to_parameters(flat)
             if canonical(params) not in seen:
+                self._cursor = index
                 return params
         raise NoMoreTrials("grid search has tried every combination")
 

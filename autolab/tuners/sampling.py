@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
@@ -10,10 +9,7 @@ import numpy as np
 
 from ..history import History
 from ..searchspace import SearchSpace
-from .base import NoMoreTrials, canonical
-
-MAX_REDRAWS = 200
-MAX_ENUMERATE = 200_000
+from .base import random_unseen as base_random_unseen
 
 
 def call_rng(seed: int | None, fallback: random.Random, history: History, salt: str = "") -> np.random.Generator:
@@ -30,30 +26,4 @@ def py_rng(rng: np.random.Generator) -> random.Random:
 
 def random_unseen(space: SearchSpace, rng: np.random.Generator, seen: set[str]) -> dict[str, Any]:
     """A random point not in seen; NoMoreTrials when the space is finite and every point was seen."""
-    prng = py_rng(rng)
-    params = space.sample(prng)
-    for _ in range(MAX_REDRAWS):
-        if canonical(params) not in seen:
-            return params
-        params = space.sample(prng)
-    left = unseen_points(space, seen)
-    if left is None:
-        return params  # infinite (or huge) space: a repeat is unlikely to matter
-    if not left:
-        raise NoMoreTrials("every point of the search space was tried")
-    return left[prng.randrange(len(left))]
-
-
-def unseen_points(space: SearchSpace, seen: set[str]) -> list[dict[str, Any]] | None:
-    """Every point of a finite space not in seen; None when the space is not (reasonably) finite."""
-    sizes = [d.grid_values() for d in space.dims]
-    if any(v is None for v in sizes):
-        return None
-    if math.prod(len(v) for v in sizes if v is not None) > MAX_ENUMERATE:
-        return None
-    out = []
-    for flat in space.grid():
-        params = space.to_parameters(flat)
-        if canonical(params) not in seen:
-            out.append(params)
-    return out
+    return base_random_unseen(space, py_rng(rng), seen)

@@ -146,3 +146,13 @@ def test_create_by_nni_name() -> None:
     space = SearchSpace({"a": {"_type": "choice", "_value": [1]}})
     for name in ("GridSearch", "gridsearch", "Grid_Search"):
         assert isinstance(create_tuner(space, name), GridSearchTuner)
+
+
+def test_huge_enumerable_parameter_is_refused_at_once() -> None:
+    from autolab.searchspace import SearchSpace
+    from autolab.tuners import create_tuner
+    from autolab.tuners.base import TunerError
+
+    space = SearchSpace({"a": {"_type": "randint", "_value": [0, 1_000_000_000]}})
+    with pytest.raises(TunerError, match="'a' has about 1,000,000,000 values"):
+        create_tuner(space, "GridSearch")

@@ -7,6 +7,8 @@ import math
 import statistics
 from collections import Counter
 
+import pytest
+
 from autolab.history import History, Trial, TrialStatus
 from autolab.searchspace import SearchSpace
 from autolab.tuners import create_tuner
@@ -68,3 +70,17 @@ def test_larger_finite_space_explored_without_repeats() -> None:
     space = SearchSpace({"n": {"_type": "randint", "_value": [0, 300]}})
     points = sequence(RandomTuner(space, seed=0), 300)
     assert sorted(p["n"] for p in points) == list(range(300))
+
+
+def test_random_says_when_a_finite_space_is_used_up() -> None:
+    from autolab.history import History, Trial
+    from autolab.searchspace import SearchSpace
+    from autolab.tuners import NoMoreTrials, create_tuner
+
+    tuner = create_tuner(SearchSpace({"a": {"_type": "choice", "_value": [7, 8]}}), "Random", {"seed": 1})
+    history = History()
+    for i in range(2):
+        history.trials.append(Trial(str(i), i, tuner.suggest(history)))
+    assert sorted(t.parameters["a"] for t in history.trials) == [7, 8]
+    with pytest.raises(NoMoreTrials):
+        tuner.suggest(history)
