@@ -286,7 +286,7 @@ def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[s
     """Records in NNI's export shape, checked; UserError naming the file and the item."""
     import json5
 
-    from .protocol import MetricError, default_value
+    from .importing import BadImport, importable
 
     try:
         text = Path(filename).read_text(encoding="utf-8")
@@ -296,20 +296,10 @@ def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[s
         records = json5.loads(text)
     except ValueError as exc:
         raise UserError(f"{filename}: not valid JSON: {exc}") from None
-    if not isinstance(records, list):
-        raise UserError(f'{filename}: expected a JSON list of {{"parameter": {{...}}, "value": ...}}')
-    known = set(space or {})
-    for i, r in enumerate(records):
-        if not isinstance(r, dict) or not isinstance(r.get("parameter"), dict) or "value" not in r:
-            raise UserError(f'{filename}: item {i}: expected {{"parameter": {{...}}, "value": ...}}')
-        try:
-            default_value(r["value"])
-        except MetricError as exc:
-            raise UserError(f"{filename}: item {i}: value: {exc}") from None
-        unknown = sorted(set(r["parameter"]) - known) if known else []
-        if unknown:
-            raise UserError(f"{filename}: item {i}: parameter {unknown[0]!r} is not in the search space")
-    return [{"parameter": r["parameter"], "value": r["value"]} for r in records]
+    try:
+        return importable(records, space)
+    except BadImport as exc:
+        raise UserError(f"{filename}: {exc}") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -14,11 +14,13 @@ from typing import Any
 import yaml
 
 from . import experiments
+from .assessors.base import AssessorError
 from .errors import UserError
 from .experiments import ExperimentRef
 from .launcher import build_assessor, build_service, build_tuner, wait_started
 from .status import experiment_status, format_duration
 from .store import Store
+from .tuners.base import TunerError
 
 DEFAULT_PORT = 8080
 STOP_TIMEOUT = 60.0
@@ -63,8 +65,14 @@ def cmd_create(args: argparse.Namespace) -> int:
     settings = config.to_dict()
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.
-    build_tuner(settings)
-    build_assessor(settings)
+    try:
+        build_tuner(settings)
+    except TunerError as exc:
+        raise UserError(f"{config.source}: tuner: {exc}") from None
+    try:
+        build_assessor(settings)
+    except AssessorError as exc:
+        raise UserError(f"{config.source}: assessor: {exc}") from None
     build_service(settings)
     exp_id = experiments.new_id()
     directory = Path(config.experiment_working_directory) / exp_id

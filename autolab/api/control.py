@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..history import TrialStatus
+from ..importing import BadImport, importable
 from .base import BaseHandler
 
 UPDATABLE = {"trialConcurrency", "maxTrialNumber", "maxExperimentDuration", "searchSpace"}
@@ -68,23 +69,17 @@ class ImportHandler(BaseHandler):
         if not self.need_manager():
             return
         body = self.body_json()
-        problem = check_import(body)
-        if problem:
-            return self.fail(400, problem)
-        self.send({"imported": self.manager.import_trials(body)})
-
-
-def check_import(records: Any) -> str | None:
-    """Why records are not NNI's export shape, or None."""
-    from ..protocol import MetricError, default_value
-
-    if not isinstance(records, list):
-        return 'expected a JSON list of {"parameter": {...}, "value": ...}'
-    for i, r in enumerate(records):
-        if not isinstance(r, dict) or not isinstance(r.get("parameter"), dict) or "value" not in r:
-            return f'item {i}: expected {{"parameter": {{...}}, "value": ...}}'
         try:
-            default_value(r["value"])
-        except MetricError as exc:
-            return f"item {i}: value: {exc}"
+            records = importable(body, (self.store.get_meta("config") or {}).get("searchSpace"))
+        except BadImport as exc:
+            return self.fail(400, str(exc))
+        self.send({"imported": self.manager.import_trials(records)})
+
+
+def check_import(records: Any, space: dict[str, Any] | None = None) -> str | None:
+    """Why records are not NNI's export shape (or name unknown parameters), or None."""
+    try:
+        importable(records, space)
+    except BadImport as exc:
+        return str(exc)
     return None

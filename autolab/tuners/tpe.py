@@ -79,6 +79,8 @@ class TpeTuner(Tuner):
                  tpe_args: dict[str, Any] | None = None, parallel_optimize: bool = True,
                  constant_liar_type: str | None = None) -> None:
         args = dict(DEFAULTS)
+        if tpe_args is not None and not isinstance(tpe_args, dict):
+            raise TunerError(f"TPE tpe_args must be a mapping of settings, got {tpe_args!r}")
         for key, value in (tpe_args or {}).items():
             if key not in DEFAULTS:
                 raise TunerError(f"TPE tpe_args: unknown key {key!r} (known: {', '.join(sorted(DEFAULTS))})")
