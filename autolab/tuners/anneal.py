@@ -45,7 +45,7 @@ class AnnealTuner(Tuner):
         raw, seen = self.encoder.observe(history)
         obs = as_losses(raw, self.optimize_mode == "maximize")
         done = np.flatnonzero(obs.kind != RUNNING)
-        if not len(done):
+        if not len(done) or not self.space.dims:  # nothing to anneal from (or nothing to tune)
             return random_unseen(self.space, rng, seen)
         trials = self._trials([self.encoder.decode(obs.x[i]) for i in done], obs.loss[done])
         for _ in range(MAX_TRIES):
