@@ -36,7 +36,8 @@ class AnnealTuner(Tuner):
         from hyperopt import Domain
 
         self.encoder = Encoder(space)
-        self.domain = Domain(lambda _: 0.0, _hyperopt_space(space, space.raw, ""))
+        # hyperopt cannot build an empty domain; an empty space is only ever sampled at random
+        self.domain = Domain(lambda _: 0.0, _hyperopt_space(space, space.raw, "")) if space.dims else None
 
     def suggest(self, history: History) -> dict[str, Any]:
         from hyperopt import anneal
@@ -67,7 +68,7 @@ class AnnealTuner(Tuner):
         for tid, flat, loss in zip(tids, flats, losses, strict=True):
             specs.append(None)
             results.append({"status": STATUS_OK, "loss": float(loss)})
-            miscs.append({"tid": tid, "cmd": self.domain.cmd, "workdir": None,
+            miscs.append({"tid": tid, "cmd": self.domain.cmd if self.domain else None, "workdir": None,
                           "idxs": {k: [tid] if k in flat else [] for k in labels},
                           "vals": {k: [flat[k]] if k in flat else [] for k in labels}})
         docs = trials.new_trial_docs(tids, specs, results, miscs)
