@@ -100,6 +100,14 @@ class _YamlLoader(yaml.SafeLoader):
         return self.construct_yaml_int(node) if node.tag.endswith(":int") else self.construct_yaml_float(node)
 
 
+# YAML 1.1 reads 1e-5 (no dot) as a string; search spaces and classArgs are full of such numbers
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 _YamlLoader.add_constructor("tag:yaml.org,2002:int", _YamlLoader.construct_sexagesimal_safe)
 _YamlLoader.add_constructor("tag:yaml.org,2002:float", _YamlLoader.construct_sexagesimal_safe)
 

@@ -88,11 +88,20 @@ def _section(ctx: Context, value: Any, written: str, prefix: str, keys: dict[str
     return out
 
 
+# v1 tuner/assessor keys about where NNI ran the algorithm: nothing to do here (it runs in the manager)
+ALGORITHM_IGNORED = ("gpuIndices", "gpuNum", "includeIntermediateResults")
+
+
 def _algorithm(ctx: Context, value: Any, written: str, kind: str) -> Any:
     """tuner/assessor/advisor: builtin<Kind>Name -> name; className + classFileName -> module.Class."""
     keys = {ALGORITHMS[kind]: "name", "className": "className", "codeDir": "codeDirectory",
             "classArgs": "classArgs", "classFileName": "classFileName"}
     ctx.names[kind] = written
+    if isinstance(value, dict):
+        ignored = {normalize_key(k) for k in ALGORITHM_IGNORED}
+        for key in [k for k in value if isinstance(k, str) and normalize_key(k) in ignored]:
+            ctx.warn(f"{written}.{key}: ignored (the {kind} runs inside the autolab manager)")
+        value = {k: v for k, v in value.items() if not (isinstance(k, str) and normalize_key(k) in ignored)}
     section = _section(ctx, value, written, kind, keys)
     file_name = section.pop("classFileName", None)
     if file_name is not None:

@@ -433,3 +433,11 @@ def test_unreadable_files(tmp_path: Path, name: str, text: str, problem: str) ->
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.yml: cannot read the config"):
         load_config(tmp_path / "nope.yml")
+
+
+def test_yaml_exponent_without_a_dot_is_a_number(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from autolab.config import load_config
+
+    path = tmp_path / "config.yml"
+    path.write_text("trialCommand: x\nsearchSpace: {lr: {_type: loguniform, _value: [1e-5, 1e-1]}}\n")
+    assert load_config(path).search_space["lr"]["_value"] == [1e-5, 0.1]

@@ -244,3 +244,16 @@ def test_v1_slurm_platform(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, "trainingServicePlatform: slurm\nsearchSpacePath: search_space.json\n"
                                     "trial: {command: run}\n"))
     assert c.training_service.platform == "slurm" and c.training_service.poll_interval == 5.0
+
+
+def test_v1_algorithm_placement_keys_are_ignored_with_a_warning(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from autolab.config import config_from_dict
+
+    (tmp_path / "space.json").write_text('{"x": {"_type": "uniform", "_value": [0, 1]}}')
+    raw = {"trial": {"command": "python3 t.py", "codeDir": "."}, "searchSpacePath": "space.json",
+           "trainingServicePlatform": "local",
+           "tuner": {"builtinTunerName": "TPE", "gpuIndices": "0", "includeIntermediateResults": True}}
+    config = config_from_dict(raw, tmp_path / "config.yml")
+    assert config.tuner.name == "TPE"
+    assert any("gpuIndices" in w for w in config.warnings)
+    assert any("includeIntermediateResults" in w for w in config.warnings)
