@@ -7,14 +7,15 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from typing import Any
 
 import psutil
 
 
-def kill_orphan(handle: dict[str, Any] | str | None) -> bool:
-    """SIGTERM a local trial's process group (if the pid is still that process) or scancel its
-    Slurm job. True when something was signalled."""
+def kill_orphan(handle: dict[str, Any] | str | None, grace: float = 5.0) -> bool:
+    """SIGTERM a local trial's process group (if the pid is still that process), then SIGKILL what
+    is left after `grace` seconds; or scancel its Slurm job. True when something was signalled."""
     if isinstance(handle, str):
         handle = json.loads(handle) if handle else {}
     handle = handle or {}
@@ -34,4 +35,15 @@ def kill_orphan(handle: dict[str, Any] | str | None) -> bool:
         os.killpg(pid, signal.SIGTERM)
     except (psutil.Error, ProcessLookupError, PermissionError):
         return False
+    deadline = time.time() + grace
+    while time.time() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return True
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     return True
