@@ -15,6 +15,11 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+# Scott's rule alone leaves a product kernel too wide in many dimensions: l(x) then spreads over
+# the whole box and TPE stalls in whichever basin it found first. Narrowing it as 1.8 / (numeric
+# dims), capped at Scott's width, measured over 100 seeds (100 evaluations): Hartmann-6 median
+# regret 0.148 -> 0.086 (Optuna's TPE: 0.132), Branin 0.0026 -> 0.0017, mixed 2.4e-05 -> 5.4e-05.
+BANDWIDTH_DIMS = 1.8
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Parzen:
     """Mixture over `xn` (n, dn) numeric and `xc` (n, dc) choice observations with `weights`."""
 
     def __init__(self, xn: np.ndarray, xc: np.ndarray, weights: np.ndarray, bounds: Bounds,
-                 prior_weight: float, bandwidth: float = 1.0,
+                 prior_weight: float, bandwidth: float | None = None,
                  extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
         """`extra` = (xn, xc, sigma): more components of weight 1 with a given kernel width
         (TPE's pending trials: narrow kernels that mark the very points being evaluated)."""
@@ -43,6 +48,8 @@ class Parzen:
         # Scott's rule on the spread of the observations, kept between a floor that shrinks with
         # n (so exploitation can sharpen) and the whole range.
         spread = _weighted_std(xn, weights) if n > 1 else width
+        if bandwidth is None:
+            bandwidth = min(1.0, BANDWIDTH_DIMS / max(dn, 1))
         sigma = bandwidth * spread * max(n, 1) ** (-1.0 / (dn + 4))
         self.obs_sigma = np.clip(sigma, width / min(100.0, 1.0 + n) * 0.5, width)
         if bounds.min_sigma is not None:
