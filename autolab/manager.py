@@ -19,6 +19,7 @@ from .assessing import AssessorRunner
 from .assessors.base import Assessor
 from .experiments import new_trial_id
 from .history import History, Trial, TrialStatus
+from .metric_reader import MetricReader
 from .searchspace import SearchSpace
 from .services.base import Event, EventKind, Launch, TrainingService
 from .store import Store
@@ -64,7 +65,7 @@ class Manager:
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
         self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
-        self._offsets: dict[str, int] = {}  # bytes of metrics.jsonl stored, per active trial
+        self.metrics = MetricReader(store)
 
     # -- limits (updatable while running; kept in the store so resume keeps them) --------------
     @property
@@ -287,37 +288,9 @@ class Manager:
             return False
 
     def _read_metrics(self, trial: Trial) -> bool:
-        """Store the complete new lines of the trial's metrics.jsonl; True if an intermediate came."""
-        path = self.trial_dir(trial.trial_id) / protocol.METRICS_FILE
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return False
-        offset = self._offsets.get(trial.trial_id)
-        if offset is None:  # first look since start: the store knows how far earlier managers read
-            row = self.store.trial_row(trial.trial_id)
-            offset = self._offsets[trial.trial_id] = int(row["metrics_offset"]) if row else 0
-        if size <= offset:
-            return False
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            chunk = fh.read(size - offset)
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return False
-        records = []
-        for raw in chunk[: end + 1].split(b"\n"):
-            line = raw.decode("utf-8", "replace")
-            record = protocol.parse_metric_line(line)
-            if record is None:
-                if line.strip():
-                    log.warning("trial %s: ignoring malformed metric line %r", trial.trial_id, line[:200])
-                continue
-            records.append(record)
-        stored = self.store.record_metrics(trial.trial_id, records, offset + end + 1, protocol.default_value)
-        self._offsets[trial.trial_id] = offset + end + 1
+        """Store the trial's new metric lines and mirror them; True if an intermediate result came."""
         new_intermediate = False
-        for rec in stored:
+        for rec in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
             if rec["type"] == protocol.FINAL:
                 trial.value = rec["number"]
                 trial.raw_value = rec["value"]
@@ -381,7 +354,7 @@ class Manager:
         trial.status = status
         trial.end_time = time.time()
         self.active.pop(trial.trial_id, None)
-        self._offsets.pop(trial.trial_id, None)
+        self.metrics.forget(trial.trial_id)
         if self.assessing is not None:
             self.assessing.forget(trial.trial_id)
         self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)

@@ -1,0 +1,59 @@
+"""Reads what trials appended to their metrics.jsonl into the store, exactly once.
+
+Only complete lines are consumed; the byte offset read so far is stored in the same transaction as
+the metric rows, so a manager killed at any moment re-reads from where the store says it stopped.
+The offsets of active trials are also kept in memory, so a loop turn costs one stat() per trial.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from . import protocol
+from .store import Store
+
+log = logging.getLogger("autolab.manager")
+
+
+class MetricReader:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.offsets: dict[str, int] = {}
+
+    def read(self, trial_id: str, trial_dir: Path) -> list[dict[str, Any]]:
+        """Store the complete new lines of the trial's metrics file; returns the records stored
+        (each with its "number"). Malformed lines are logged and skipped."""
+        path = trial_dir / protocol.METRICS_FILE
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return []
+        offset = self.offsets.get(trial_id)
+        if offset is None:  # first look since start: the store knows how far earlier managers read
+            row = self.store.trial_row(trial_id)
+            offset = self.offsets[trial_id] = int(row["metrics_offset"]) if row else 0
+        if size <= offset:
+            return []
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read(size - offset)
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return []
+        records = []
+        for raw in chunk[: end + 1].split(b"\n"):  # not splitlines(): JSON may hold \r or U+2028
+            line = raw.decode("utf-8", "replace")
+            record = protocol.parse_metric_line(line)
+            if record is None:
+                if line.strip():
+                    log.warning("trial %s: ignoring malformed metric line %r", trial_id, line[:200])
+                continue
+            records.append(record)
+        stored = self.store.record_metrics(trial_id, records, offset + end + 1, protocol.default_value)
+        self.offsets[trial_id] = offset + end + 1
+        return stored
+
+    def forget(self, trial_id: str) -> None:
+        self.offsets.pop(trial_id, None)
