@@ -18,6 +18,7 @@ from . import protocol
 from .assessing import AssessorRunner
 from .assessors.base import Assessor
 from .experiments import new_trial_id
+from .failfast import FailFast
 from .history import History, Trial, TrialStatus
 from .metric_reader import MetricReader
 from .searchspace import SearchSpace
@@ -64,6 +65,8 @@ class Manager:
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
+        self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
+        self.failed_fast = False
         self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
         self.metrics = MetricReader(store)
 
@@ -175,9 +178,10 @@ class Manager:
             self._start_unstarted()
             if not self.tuner_done:
                 self._create_trials()
-        if self.stopping and not list(self.active.values()):
-            self._set_status(ExperimentStatus.STOPPED if self.status == ExperimentStatus.RUNNING else self.status)
-        elif self.tuner_done and not list(self.active.values()):
+        if self.stopping and not self.active:
+            ended = ExperimentStatus.ERROR if self.failed_fast else ExperimentStatus.STOPPED
+            self._set_status(ended if self.status == ExperimentStatus.RUNNING else self.status)
+        elif self.tuner_done and not self.active:
             self._set_status(ExperimentStatus.DONE)
 
     @property
@@ -186,6 +190,16 @@ class Manager:
 
     def _end_creation(self) -> None:
         self.tuner_done = True
+
+    def _check_fail_fast(self, trial: Trial, event: Event) -> None:
+        problem = self.fail_fast.observe(trial, event, self.trial_dir(trial.trial_id))
+        if problem is None or self.stopping:
+            return
+        log.error("%s", problem)
+        self.error = problem
+        self.store.set_meta(error=problem)
+        self.failed_fast = True
+        self.request_stop()
 
     def _start_unstarted(self) -> None:
         while self.unstarted and self.service.free_slots() > 0:
@@ -360,6 +374,7 @@ class Manager:
         self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
         log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
         self._notify("trial_finished", trial)
+        self._check_fail_fast(trial, event)
         if replacement is not None:
             self.add_trial(dict(trial.parameters), source=f"rerun:{trial.trial_id}", trial_id=replacement, start=False)
 

@@ -211,3 +211,23 @@ def test_time_spent_done_does_not_use_the_duration_budget(tmp_path: Path) -> Non
     assert statuses(directory) == {"SUCCEEDED": 2}
     # the second second of waiting while DONE is not in the budget: only the second run is
     assert manager.elapsed() - spent <= time.time() - second_run + 0.05
+
+
+def test_a_command_that_cannot_work_stops_after_five_failures(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, "pass\n", maxTrialNumber=50, trialConcurrency=1,
+                                trialCommand="python3 no_such_script.py")
+    manager = run_manager(directory)
+    assert manager.status == "ERROR"
+    assert statuses(directory) == {"FAILED": 5}
+    assert manager.error is not None and "no_such_script.py" in manager.error and "exit code 2" in manager.error
+
+
+def test_failures_after_a_success_do_not_stop_the_experiment(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, """
+        if autolab.get_sequence_id() > 0:
+            sys.exit(1)
+        autolab.report_final_result(1.0)
+    """, maxTrialNumber=8, trialConcurrency=1)
+    manager = run_manager(directory)
+    assert manager.status == "DONE"
+    assert statuses(directory) == {"SUCCEEDED": 1, "FAILED": 7}
