@@ -45,6 +45,15 @@ def make_experiment(tmp_path: Path, trial_body: str, **overrides: Any) -> Path:
     return directory
 
 
+def trial_rows(directory: Path) -> list[Any]:
+    """The experiment's trial rows, read through a read-only store."""
+    store = Store(directory, readonly=True)
+    try:
+        return store.trial_rows()
+    finally:
+        store.close()
+
+
 def run_manager(directory: Path, timeout: float = 60.0, on_step: Any = None) -> Manager:
     manager = build_manager(directory)
     manager.start()

@@ -18,6 +18,7 @@ from autolab import experiments
 from autolab.cli import main
 from autolab.store import Store
 from tests.helpers_experiment import make_experiment, run_manager
+from tests.helpers_experiment import trial_rows as rows
 
 TRIAL = """
 print("hello from", os.environ["AUTOLAB_TRIAL_ID"])
@@ -49,14 +50,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def rows(directory: Path) -> list[Any]:
-    store = Store(directory, readonly=True)
-    try:
-        return store.trial_rows()
-    finally:
-        store.close()
 
 
 def config(directory: Path) -> dict[str, Any]:

@@ -219,16 +219,10 @@ def _alive(pid: int, create_time: float) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    """Whether any process of the group is left (zombies aside: the group id may outlive them)."""
+    """Whether any process of the group is left. A zombie nobody reaps counts as alive, which at
+    worst makes the wait last the whole grace period; checked on every loop turn, so kept cheap."""
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return any(_in_group(p, pgid) for p in psutil.process_iter(["pid"]))
-
-
-def _in_group(proc: psutil.Process, pgid: int) -> bool:
-    try:
-        return os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE
-    except (ProcessLookupError, psutil.Error, OSError):
-        return False
+    return True

@@ -14,8 +14,8 @@ from autolab.history import TrialStatus
 from autolab.launcher import build_manager
 from autolab.manager import Manager
 from autolab.services.base import ServiceError
-from autolab.store import Store
 from tests.helpers_experiment import make_experiment
+from tests.helpers_experiment import trial_rows as rows
 
 from .slurm_fake import FakeSlurm, installed
 
@@ -42,14 +42,6 @@ def drive(manager: Manager, timeout: float = 60.0, on_step: Any = None) -> list[
             on_step(manager)
         time.sleep(0.01)
     return errors
-
-
-def rows(directory: Path) -> list[Any]:
-    store = Store(directory, readonly=True)
-    try:
-        return store.trial_rows()
-    finally:
-        store.close()
 
 
 def test_experiment_runs_through_sbatch(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
