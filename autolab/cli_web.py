@@ -59,6 +59,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     import tornado.ioloop
     import tornado.netutil
 
+    from .api.auth import is_loopback
     from .server import make_app
 
     ref = experiments.find(args.id)
@@ -69,7 +70,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         raise UserError(f"--port {args.port}: expected 0 to 65535")
     store = experiments.open_store(ref)
     # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
-    app = make_app(manager=None, store=store, directory=ref.directory)
+    app = make_app(manager=None, store=store, directory=ref.directory, loopback_only=is_loopback(args.host))
     port = DEFAULT_PORT if args.port is None else args.port
     try:
         sockets = tornado.netutil.bind_sockets(port, address=args.host)

@@ -175,11 +175,12 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
         from .server import make_app
     except ImportError:
         return None
-    from .api.auth import prepare_token
+    from .api.auth import is_loopback, prepare_token
 
     # beyond loopback, changes need the token (written to <experiment>/token for the CLI)
     token = prepare_token(manager.directory, host)
-    app = make_app(manager=manager, store=manager.store, directory=manager.directory, token=token)
+    app = make_app(manager=manager, store=manager.store, directory=manager.directory, token=token,
+                   loopback_only=is_loopback(host))
     chosen = free_port(host) if not port else port
     app.listen(chosen, address=host)
     url = f"http://{host}:{chosen}"

@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 
 from .api import control, reads
-from .api.base import BadRequest, BaseHandler
+from .api.base import BadRequest, BaseHandler, foreign_host
 from .api.control import UPDATABLE, check_import, check_update
 from .store import Store
 
@@ -36,6 +36,11 @@ class NotFoundHandler(BaseHandler):
 
 
 class WebUIHandler(tornado.web.StaticFileHandler):
+    def prepare(self) -> None:
+        refused = foreign_host(self)
+        if refused:
+            raise tornado.web.HTTPError(403, reason="Forbidden: " + refused)
+
     def set_extra_headers(self, path: str) -> None:
         # index.html must be re-checked (it names the scripts); the rest may be cached briefly
         self.set_header("Cache-Control", "no-cache" if path.endswith(".html") or not path else "max-age=300")
@@ -71,13 +76,15 @@ def routes(store: Store, manager: Any, directory: Path, token: str | None = None
     ]
 
 
-def make_app(manager: Any, store: Store, directory: Path, token: str | None = None) -> tornado.web.Application:
-    """The application; token: required (as a Bearer header) on every mutating request when set."""
+def make_app(manager: Any, store: Store, directory: Path, token: str | None = None,
+             loopback_only: bool = True) -> tornado.web.Application:
+    """The application; token: required (as a Bearer header) on every mutating request when set;
+    loopback_only (the server listens on loopback): requests must name a loopback Host (see api.auth)."""
     handlers = routes(store, manager, directory, token)
     page = webui_dir()
     if page is not None:
         handlers.append((r"/(.*)", WebUIHandler, {"path": str(page), "default_filename": "index.html"}))
-    return tornado.web.Application(handlers, transforms=[FastGZip])
+    return tornado.web.Application(handlers, transforms=[FastGZip], loopback_only=loopback_only)
 
 
 class FastGZip(tornado.web.GZipContentEncoding):

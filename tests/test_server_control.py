@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import tornado.web
+
 from autolab.history import TrialStatus
 from tests.api.helpers import FakeManager
 from tests.test_server import ApiCase
@@ -79,3 +82,39 @@ class TestToken(ApiCase):
         self.call("/api/v1/trials/ccccc", "DELETE", headers={"Authorization": f"Bearer {TOKEN}"})
         self.call("/api/v1/experiment/stop", "PUT", headers={"Authorization": f"bearer {TOKEN}"})
         assert [c[0] for c in self.fake.calls] == ["kill", "stop"]
+
+
+class TestDnsRebinding(ApiCase):
+    """A loopback server refuses requests whose Host header names another site."""
+
+    def manager_object(self) -> Any:
+        self.fake = FakeManager()
+        return self.fake
+
+    def test_a_foreign_host_is_refused_and_changes_nothing(self) -> None:
+        evil = {"Host": "attacker.example:8080", "Content-Type": "application/json"}
+        error = self.call("/api/v1/experiment/stop", "PUT", headers=evil, expect=403)["error"]
+        assert "attacker.example" in error and "AUTOLAB_ALLOW_HOSTS" in error
+        self.call("/api/v1/trials", headers=evil, expect=403)
+        assert self.fetch("/", headers=evil).code == 403  # the page too
+        assert self.fake.calls == []
+        for host in ("localhost:1234", "127.0.0.1", "[::1]:80"):
+            assert self.call("/api/v1/status", headers={"Host": host})["id"] == "apitest1"
+        self.call("/api/v1/experiment/stop", "PUT", headers={"Host": "LOCALHOST:9"})
+        assert [c[0] for c in self.fake.calls] == ["stop"]
+
+    def test_a_proxy_name_can_be_allowed(self) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("AUTOLAB_ALLOW_HOSTS", "hub.lab.org, other")
+            assert self.call("/api/v1/status", headers={"Host": "hub.lab.org:443"})["id"] == "apitest1"
+            self.call("/api/v1/status", headers={"Host": "hub.lab.org.evil"}, expect=403)
+
+
+class TestPublicBindAnswersAnyHost(ApiCase):
+    def get_app(self) -> tornado.web.Application:
+        app = super().get_app()
+        app.settings["loopback_only"] = False
+        return app
+
+    def test_any_host(self) -> None:
+        assert self.call("/api/v1/status", headers={"Host": "node17.cluster:8080"})["id"] == "apitest1"

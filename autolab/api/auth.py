@@ -1,4 +1,9 @@
-"""Who may change an experiment over HTTP: anyone on loopback, others only with the token."""
+"""Who may use an experiment's server over HTTP.
+
+Bound to loopback: anyone on this machine, but only through a loopback name in the Host header, so a
+web page whose DNS name was re-pointed at 127.0.0.1 (DNS rebinding) is refused. Bound beyond
+loopback: reads are open, and changes need the token.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import secrets
 from pathlib import Path
 
 TOKEN_FILE = "token"
+ALLOW_HOSTS_ENV = "AUTOLAB_ALLOW_HOSTS"  # more Host names a loopback server answers (a proxy's)
 
 
 def is_loopback(host: str) -> bool:
@@ -44,3 +50,23 @@ def token_matches(expected: str, authorization: str | None) -> bool:
         return False
     scheme, _, given = authorization.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+def host_name(host_header: str) -> str:
+    """The name in a Host header: 'localhost:8080' -> 'localhost', '[::1]:8080' -> '::1'."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def host_allowed(host_header: str | None) -> bool:
+    """May a server bound to loopback answer a request with this Host header? Loopback names and
+    addresses, and the names listed (comma-separated) in $AUTOLAB_ALLOW_HOSTS."""
+    if not host_header:
+        return False
+    name = host_name(host_header)
+    if is_loopback(name):
+        return True
+    extra = os.environ.get(ALLOW_HOSTS_ENV, "")
+    return name in {h.strip().lower() for h in extra.split(",") if h.strip()}

@@ -10,10 +10,21 @@ from typing import Any
 import tornado.web
 
 from ..store import Store
-from .auth import token_matches
+from .auth import ALLOW_HOSTS_ENV, host_allowed, token_matches
 from .queries import to_json
 
 MUTATING = ("PUT", "POST", "DELETE", "PATCH")
+
+
+def foreign_host(handler: tornado.web.RequestHandler) -> str | None:
+    """Why a loopback-bound server refuses this request (its Host header names another site), or None."""
+    if not handler.settings.get("loopback_only"):
+        return None
+    host = handler.request.headers.get("Host")
+    if host_allowed(host):
+        return None
+    return (f"this server answers only to localhost, not to Host {host!r}; to reach it through a proxy, "
+            f"list that name in ${ALLOW_HOSTS_ENV}")
 
 
 class BadRequest(tornado.web.HTTPError):
@@ -32,6 +43,9 @@ class BaseHandler(tornado.web.RequestHandler):
         self.token = token
 
     def prepare(self) -> None:
+        refused = foreign_host(self)
+        if refused:
+            raise BadRequest(refused, 403)
         if self.request.method in MUTATING:
             if self.token and not token_matches(self.token, self.request.headers.get("Authorization")):
                 raise BadRequest("this server listens beyond loopback: send the token printed at start as "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autolab.api.auth import is_loopback, prepare_token, token_matches
+from autolab.api.auth import host_allowed, host_name, is_loopback, prepare_token, token_matches
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.5", "::1", "[::1]", "localhost"])
@@ -34,3 +34,19 @@ def test_token_matches() -> None:
     assert token_matches("abc", "Bearer abc") and token_matches("abc", "bearer  abc")
     assert not token_matches("abc", None) and not token_matches("abc", "abc")
     assert not token_matches("abc", "Bearer abcd") and not token_matches("abc", "Basic abc")
+
+
+@pytest.mark.parametrize(("header", "name"), [("localhost:8080", "localhost"), ("[::1]:80", "::1"), ("[::1]", "::1"),
+                                              ("127.0.0.1", "127.0.0.1"), ("Example.ORG:1", "example.org"),
+                                              ("::1", "::1")])
+def test_host_name(header: str, name: str) -> None:
+    assert host_name(header) == name
+
+
+def test_host_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTOLAB_ALLOW_HOSTS", raising=False)
+    assert host_allowed("localhost:1") and host_allowed("127.0.0.1:8080") and host_allowed("[::1]:8080")
+    assert not host_allowed(None) and not host_allowed("") and not host_allowed("localhost.evil.com:8080")
+    assert not host_allowed("0.0.0.0:8080") and not host_allowed("192.168.0.2")
+    monkeypatch.setenv("AUTOLAB_ALLOW_HOSTS", "box.lab, ")
+    assert host_allowed("box.lab:8080") and not host_allowed("lab")

@@ -181,7 +181,7 @@ def test_trial_started_but_not_recorded_is_adopted(tmp_path: Path) -> None:
     rows = store.trial_rows()
     store.close()
     assert [r["id"] for r in rows] == ids
-    assert all(r["status"] == "SUCCEEDED" and r["n_intermediate"] == 6 for r in rows)
+    assert all(r["status"] == "SUCCEEDED" and r["n_intermediate"] == 6 for r in rows), [dict(r) for r in rows]
 
 
 def test_trial_never_started_is_started_on_resume(tmp_path: Path) -> None:
