@@ -6,8 +6,10 @@ from l and the one with the highest l(x)/g(x) is suggested. Differences from NNI
 - Joint kernels: the parameters that are active together (the top level, or one nested choice
   branch) form a group and are modelled jointly (see parzen.py); a nested parameter learns only
   from the trials where its branch was chosen.
+- l weighs its trials by rank (the best few count most), which speeds up the final refinement and
+  makes up for the results that parallel trials have not delivered yet.
 - Running trials take part through the constant liar (default "worst": a pending point joins g
-  with l's narrow kernel, so the next suggestions avoid that very point but not its region).
+  with a kernel a little wider than l's, so the next suggestions avoid that point but not its region).
 - EARLY_STOPPED trials count with their last intermediate value (as NNI does); FAILED trials
   count as the worst value seen.
 
@@ -39,6 +41,18 @@ DEFAULTS: dict[str, Any] = {
     "gamma": 0.1,
 }
 MAX_BELOW = 25
+# l weighs its trials by rank: the k-th best by exp(-k / decay), so candidates come mostly from
+# around the best few. decay = max(RANK_DECAY, RANK_DECAY_SHARE x the size of l): with a large l
+# (hundreds of trials, or an imported random search) the very best may sit in different basins,
+# and l must stay peaked where many good trials are. Measured over 100 seeds (100 evaluations,
+# median regret) this cut Hartmann-6 0.086 -> 0.080 and mixed 5.4e-05 -> 3.0e-05 sequentially, and
+# with 8 running Hartmann-6 0.33 -> 0.18 and mixed 3.2e-04 -> 5.3e-05 (bench/README.md).
+RANK_DECAY = 1.5
+RANK_DECAY_SHARE = 0.15
+# A pending trial's kernel in g is l's width times max(1, LIAR_WIDTH_PER_DIM x numeric dims): in
+# d dimensions a candidate drawn near a pending point is about sqrt(2 d) kernel widths from it, so
+# a kernel of l's own width would hardly repel it once d > 2.
+LIAR_WIDTH_PER_DIM = 0.5
 MIN_STEP_SIGMA = 1.0  # in steps of an integer / q parameter
 MAX_COMPONENTS = 200
 RECENT = 50
@@ -142,20 +156,26 @@ class TpeTuner(Tuner):
         below, above = np.sort(order[:n_below]), np.sort(order[n_below:])
         pw = float(self.args["prior_weight"])
 
-        def fit(part: np.ndarray, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Parzen:
-            part, weights = _thin(part, self._weights(len(part)))
+        def fit(part: np.ndarray, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                rank_weights: np.ndarray | None = None) -> Parzen:
+            part, weights = _thin(part, self._weights(len(part)) * (1.0 if rank_weights is None else rank_weights))
             return Parzen(obs.x[part][:, group.numeric], obs.x[part][:, group.choice], weights, group.bounds, pw,
                           extra=extra)
 
-        low = fit(below)
+        position = np.empty(len(obs.loss), dtype=int)
+        position[order] = np.arange(len(order))
+        low_weights = np.exp(-position[below] / max(RANK_DECAY, RANK_DECAY_SHARE * len(below)))
+        low_weights *= len(below) / low_weights.sum()  # l's total weight against its prior stays
+        low = fit(below, rank_weights=low_weights)
         pending = np.flatnonzero(active & (obs.kind == RUNNING))
         if len(pending):
             # The constant liar: pending trials join l ("best") or g ("worst", "mean": a mean is
-            # never among the best few), with l's narrow kernels, so the next suggestion avoids
-            # (or, for "best", stays near) the very points being evaluated, not their whole region.
-            extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], low.obs_sigma)
+            # never among the best few), with kernels a little wider than l's, so the next
+            # suggestions avoid (or, for "best", stay near) the points being evaluated, not their region.
+            width = low.obs_sigma * max(1.0, LIAR_WIDTH_PER_DIM * len(group.numeric))
+            extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], width)
             if self.args["constant_liar_type"] == "best":
-                low, high = fit(below, extra), fit(above)
+                low, high = fit(below, extra, low_weights), fit(above)
             else:
                 high = fit(above, extra)
         else:
