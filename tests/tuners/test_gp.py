@@ -43,6 +43,34 @@ def test_maximize_and_pending_points_differ() -> None:
     assert min(abs(x - 0.2) for x in batch) < 0.1
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_running_trials_spread_the_batch(seed: int) -> None:
+    """Kriging believer: 8 suggestions made while the others run are 8 different places (a
+    believed gain at a pending point must not draw the next suggestions back to it)."""
+    import itertools
+    import math
+    import random
+
+    space = SearchSpace({"x1": {"_type": "uniform", "_value": [-5, 10]}, "x2": {"_type": "uniform", "_value": [0, 15]}})
+
+    def branin(p: dict) -> float:
+        x1, x2 = p["x1"], p["x2"]
+        return (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
+
+    tuner = GPTuner(space, optimize_mode="minimize", seed=seed)
+    rng = random.Random(seed)
+    history = History()
+    for i in range(15):
+        p = space.sample(rng)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, branin(p)))
+    batch = []
+    for i in range(15, 23):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.RUNNING))
+        batch.append(((p["x1"] + 5) / 15, p["x2"] / 15))
+    assert min(math.dist(a, b) for a, b in itertools.combinations(batch, 2)) > 0.01  # 0.0 when the incumbent ignores believed values
+
+
 def test_cap_keeps_best_and_newest() -> None:
     import numpy as np
 
