@@ -152,6 +152,9 @@ def test_many_trials_keep_model_small() -> None:
     for i in range(1500):
         p = space.sample(rng)
         history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, branin(p)))
-    p = TpeTuner(space, optimize_mode="minimize", seed=0).suggest(history)
-    assert -5 <= p["x1"] <= 10 and 0 <= p["x2"] <= 15
-    assert branin(p) < 20  # drawn near the good region, not at random (median of branin ~ 25)
+    suggested = [TpeTuner(space, optimize_mode="minimize", seed=s).suggest(history) for s in range(10)]
+    assert all(-5 <= p["x1"] <= 10 and 0 <= p["x2"] <= 15 for p in suggested)
+    # drawn near the good region, not at random (branin's median over the box is about 25); l's
+    # rank weights spread over more than the best two or three points, which sit in different basins
+    values = sorted(branin(p) for p in suggested)
+    assert values[5] < 5, values
