@@ -55,6 +55,7 @@ def _server_args(p: argparse.ArgumentParser) -> None:
 def cmd_create(args: argparse.Namespace) -> int:
     from .config import load_config
 
+    check_host(args.host)
     config = load_config(args.config)
     if not Path(config.trial_code_directory).is_dir():
         raise UserError(f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory")
@@ -102,6 +103,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    check_host(args.host)
     ref = experiments.find(args.id)
     if experiments.manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
@@ -159,13 +161,26 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
 def _port_free(host: str, port: int) -> bool:
     import socket
 
-    with socket.socket() as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
             return False
     return True
+
+
+def check_host(host: str) -> None:
+    """A one-line error, before anything is created, when the web UI cannot listen on --host."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.bind((host, 0))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(f"--host {host}: cannot listen on that address ({reason}); use 127.0.0.1, 0.0.0.0 "
+                        "or an address of this machine") from None
 
 
 def _print_summary(ref: ExperimentRef) -> None:

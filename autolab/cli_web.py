@@ -60,8 +60,10 @@ def cmd_view(args: argparse.Namespace) -> int:
     import tornado.netutil
 
     from .api.auth import is_loopback
+    from .cli_manage import check_host
     from .server import make_app
 
+    check_host(args.host)
     ref = experiments.find(args.id)
     url = running_url(ref)
     if url is not None:
@@ -82,7 +84,8 @@ def cmd_view(args: argparse.Namespace) -> int:
     server = tornado.httpserver.HTTPServer(app)
     server.add_sockets(sockets)
     bound = sockets[0].getsockname()[1]
-    print(f"Experiment {ref.id} (read-only view): http://{args.host}:{bound}", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Experiment {ref.id} (read-only view): http://{shown}:{bound}", flush=True)
     print("Press Ctrl-C to stop serving.", flush=True)
     try:
         tornado.ioloop.IOLoop.current().start()

@@ -84,7 +84,7 @@ def build_manager(directory: Path) -> Manager:
 
 
 def free_port(host: str) -> int:
-    with socket.socket() as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
@@ -183,7 +183,7 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
                    loopback_only=is_loopback(host))
     chosen = free_port(host) if not port else port
     app.listen(chosen, address=host)
-    url = f"http://{host}:{chosen}"
+    url = f"http://[{host}]:{chosen}" if ":" in host else f"http://{host}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
     if token:
         log.info("web UI at %s needs a token to change anything: %s (also in %s)", url, token,

@@ -138,3 +138,36 @@ def test_missing_code_directory_is_a_config_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "trialCodeDirectory" in result.stderr and "nowhere" in result.stderr
     assert not (tmp_path / "registry.db").exists() or "nowhere" not in autolab(tmp_path, "experiment", "list", "--all").stdout
+
+
+@pytest.mark.parametrize("command", ["create", "view"])
+def test_a_host_we_cannot_listen_on_is_one_line_and_creates_nothing(tmp_path: Path, command: str) -> None:
+    path = write_config(tmp_path, "autolab.report_final_result(1.0)")
+    # 203.0.113.5 is a documentation address: never one of this machine's
+    args = ["create", "--config", str(path)] if command == "create" else ["view", "anything"]
+    result = autolab(tmp_path, *args, "--host", "203.0.113.5")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "--host 203.0.113.5" in result.stderr
+    listed = autolab(tmp_path, "experiment", "list", "--all")
+    assert "e2e" not in listed.stdout  # no experiment was made
+
+
+def test_an_ipv6_loopback_host_serves_the_api(tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    path = write_config(tmp_path, "autolab.report_final_result(1.0)")
+    created = autolab(tmp_path, "create", "--config", str(path), "--host", "::1", "--port", "0")
+    assert created.returncode == 0, created.stderr
+    exp_id = created.stdout.split()[1]
+    url = autolab(tmp_path, "webui", "url", exp_id).stdout.strip()
+    assert url.startswith("http://[::1]:")
+    with urllib.request.urlopen(url + "/api/v1/status", timeout=10) as response:
+        assert json.load(response)["id"] == exp_id
+    autolab(tmp_path, "stop", exp_id)
