@@ -55,7 +55,7 @@ def _server_args(p: argparse.ArgumentParser) -> None:
 def cmd_create(args: argparse.Namespace) -> int:
     from .config import load_config
 
-    check_host(args.host)
+    check_server_args(args)
     config = load_config(args.config)
     if not Path(config.trial_code_directory).is_dir():
         raise UserError(f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory")
@@ -103,7 +103,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    check_host(args.host)
+    check_server_args(args)
     ref = experiments.find(args.id)
     if experiments.manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
@@ -116,16 +116,16 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     if not os.access(ref.directory, os.W_OK):
         raise UserError(f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there")
 
-    # a fresh start: an error recorded by an earlier run must not read as this run's
-    store = Store(ref.directory)
-    if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
-        store.set_meta(status="STARTING", error=None)
-    store.close()
     port = args.port
     if port is None:
         port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
     elif port and not _port_free(args.host, port):
         raise UserError(f"--port {port}: the port is in use on {args.host}; choose another (or --port 0)")
+    # a fresh start: an error recorded by an earlier run must not read as this run's
+    store = Store(ref.directory)
+    if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
+        store.set_meta(status="STARTING", error=None)
+    store.close()
     if args.foreground:
         from .progress import Progress
 
@@ -168,6 +168,18 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def check_server_args(args: argparse.Namespace) -> None:
+    """--host and --port checked before anything is created or changed: a one-line error otherwise."""
+    check_host(args.host)
+    port = args.port
+    if port is None:
+        return
+    if not 0 <= port <= 65535:
+        raise UserError(f"--port {port}: expected 0 to 65535")
+    if port and not _port_free(args.host, port):
+        raise UserError(f"--port {port}: the port is in use on {args.host}; choose another (or --port 0)")
 
 
 def check_host(host: str) -> None:

@@ -153,6 +153,35 @@ def test_a_host_we_cannot_listen_on_is_one_line_and_creates_nothing(tmp_path: Pa
     assert "e2e" not in listed.stdout  # no experiment was made
 
 
+@pytest.mark.parametrize("port", ["-5", "70000", "busy"])
+def test_a_bad_port_is_one_line_and_creates_nothing(tmp_path: Path, port: str) -> None:
+    import socket
+
+    path = write_config(tmp_path, "autolab.report_final_result(1.0)")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        if port == "busy":
+            port = str(taken.getsockname()[1])
+        result = autolab(tmp_path, "create", "--config", str(path), "--port", port)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert f"--port {port}" in result.stderr
+    assert "e2e" not in autolab(tmp_path, "experiment", "list", "--all").stdout  # no experiment was made
+
+
+def test_resume_with_a_bad_port_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "autolab.report_final_result(1.0)")
+    created = autolab(tmp_path, "create", "--config", str(path), "--foreground", "--port", "0")
+    assert created.returncode == 0, created.stderr
+    exp_id = created.stdout.split()[1]
+    result = autolab(tmp_path, "resume", exp_id, "--port", "70000")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "--port 70000" in result.stderr
+    assert json.loads(autolab(tmp_path, "experiment", "show", exp_id).stdout)["status"] == "DONE"
+
+
 def test_an_ipv6_loopback_host_serves_the_api(tmp_path: Path) -> None:
     import socket
     import urllib.request
