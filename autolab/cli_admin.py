@@ -292,10 +292,14 @@ def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[s
         text = Path(filename).read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"{filename}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{filename}: not UTF-8 text") from None
     try:
         records = json5.loads(text)
     except ValueError as exc:
-        raise UserError(f"{filename}: not valid JSON: {exc}") from None
+        raise UserError(f"{filename}: not valid JSON: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise UserError(f"{filename}: not valid JSON: lists or objects nested too deeply") from None
     try:
         return importable(records, space)
     except BadImport as exc:

@@ -55,6 +55,9 @@ def resolve_path(value: str | os.PathLike[str], base: Path) -> Path:
 
 
 
+TOO_DEEP = "lists or mappings nested too deeply"
+
+
 def read_config_file(path: str | Path) -> tuple[Any, Path, str]:
     """(parsed value, absolute path, path as the user wrote it) of a YAML or .json/.json5 file."""
     shown = str(path)
@@ -72,11 +75,15 @@ def read_config_file(path: str | Path) -> tuple[Any, Path, str]:
             raw = json5.loads(text, allow_duplicate_keys=False)
         except ValueError as exc:
             raise ConfigError(f"{shown}: not valid JSON: {' '.join(str(exc).split())}") from None
+        except RecursionError:
+            raise ConfigError(f"{shown}: not valid JSON: {TOO_DEEP}") from None
     else:
         try:
             raw = yaml.load(text, Loader=_YamlLoader)  # a SafeLoader
         except yaml.YAMLError as exc:
             raise ConfigError(f"{shown}: {_yaml_problem(exc)}") from None
+        except RecursionError:
+            raise ConfigError(f"{shown}: not valid YAML: {TOO_DEEP}") from None
     return raw, source, shown
 
 

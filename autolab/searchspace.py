@@ -392,5 +392,7 @@ def load(path: str) -> SearchSpace:
     except OSError as exc:
         raise SearchSpaceError(f"{path}: cannot read search space: {exc.strerror}") from None
     except ValueError as exc:
-        raise SearchSpaceError(f"{path}: not valid JSON: {exc}") from None
+        raise SearchSpaceError(f"{path}: not valid JSON: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise SearchSpaceError(f"{path}: not valid JSON: lists or objects nested too deeply") from None
     return SearchSpace(raw, source=str(path))

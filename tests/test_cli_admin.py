@@ -275,6 +275,26 @@ def test_import_errors_add_nothing(exp: Path, tmp_path: Path, capsys: pytest.Cap
     assert len(rows(exp)) == 5
 
 
+@pytest.mark.parametrize("content, needle", [
+    (b"\xff\xfe[]", "bad.json: not UTF-8 text"),
+    (b"[" * 5000 + b"]" * 5000, "bad.json: not valid JSON: lists or objects nested too deeply"),
+])
+def test_import_of_undecodable_files_adds_nothing(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  content: bytes, needle: str) -> None:
+    data = tmp_path / "bad.json"
+    data.write_bytes(content)
+    one_line_error(*run(capsys, "experiment", "import", "exp1", "-f", str(data))[::2], needle)
+    assert len(rows(exp)) == 5
+
+
+def test_update_searchspace_nested_too_deeply(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = config(exp)
+    space = tmp_path / "space.json"
+    space.write_text("[" * 5000 + "]" * 5000)
+    one_line_error(*run(capsys, "update", "searchspace", "-f", str(space))[::2], "space.json", "nested too deeply")
+    assert config(exp) == before
+
+
 def test_import_missing_file(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     one_line_error(*run(capsys, "experiment", "import", "-f", "nope.json")[::2], "nope.json: cannot read")
 

@@ -412,6 +412,9 @@ def test_bad_search_space_file_names_config_key_and_parameter(tmp_path: Path) ->
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_config(path)
+    (tmp_path / "bad.json").write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(ConfigError, match="bad.json: not valid JSON: lists or objects nested too deeply"):
+        load_config(path)
 
 
 @pytest.mark.parametrize("name, text, problem", [
@@ -421,6 +424,8 @@ def test_bad_search_space_file_names_config_key_and_parameter(tmp_path: Path) ->
     ("config.yml", "# nothing\n", "the config is empty"),
     ("config.json", '{"trialCommand": "a", "trialCommand": "b"}', "not valid JSON"),
     ("config.json", '{"trialCommand": ', "not valid JSON"),
+    ("config.yml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "not valid YAML: lists or mappings nested too deeply"),
+    ("config.json", "[" * 5000 + "]" * 5000, "not valid JSON: lists or mappings nested too deeply"),
 ])
 def test_unreadable_files(tmp_path: Path, name: str, text: str, problem: str) -> None:
     path = write(tmp_path, text, name=name)
