@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = handler(args)
     except user_error_types() as exc:
-        print(f"autolab: error: {exc}", file=sys.stderr)
+        # one line, even when the message quotes a library's multi-line text
+        print(f"autolab: error: {' '.join(line.strip() for line in str(exc).splitlines())}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("autolab: interrupted", file=sys.stderr)

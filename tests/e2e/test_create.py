@@ -115,6 +115,8 @@ def test_background_create_stop_resume(tmp_path: Path) -> None:
     ("bad space", "trialCommand: x\nsearchSpace: {a: {_type: loguniform, _value: [0, 1]}}\n", "'a'"),
     ("bad tuner", "trialCommand: x\nsearchSpace: {}\ntuner: {name: NoSuchTuner}\n", "NoSuchTuner"),
     ("annotation", "trialCommand: x\nsearchSpace: {}\nuseAnnotation: true\n", "useAnnotation"),
+    ("multi-line library message", "trialCommand: x\nsearchSpace: {}\ntuner: {name: Anneal, classArgs: {seed: [1]}}\n",
+     "tuner: tuner Anneal: bad classArgs ['seed']"),
 ])
 def test_bad_config_is_one_line_exit_2(tmp_path: Path, case: str, config_text: str, message: str) -> None:
     path = tmp_path / "config.yml"
