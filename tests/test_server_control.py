@@ -47,6 +47,14 @@ class TestControl(ApiCase):
         self.call("/api/v1/experiment/params", "PUT", b"{not json", expect=400)
         assert self.fake.calls == []
 
+    def test_bodies_nested_too_deeply_are_400_not_500(self) -> None:
+        deep = b"[" * 5000 + b"]" * 5000
+        headers = {"Content-Type": "application/json"}
+        for path, method in [("/api/v1/experiment/params", "PUT"), ("/api/v1/trials/import", "POST")]:
+            error = self.call(path, method, deep, headers=headers, expect=400)["error"]
+            assert "nested too deeply" in error, error
+        assert self.fake.calls == []
+
     def test_kill(self) -> None:
         assert self.call("/api/v1/trials/ccccc", "DELETE") == {"trialJobId": "ccccc", "status": "KILLING"}
         assert self.fake.calls == [("kill", ("ccccc", TrialStatus.USER_CANCELED))]

@@ -68,6 +68,8 @@ class BaseHandler(tornado.web.RequestHandler):
             return json.loads(self.request.body or b"{}")
         except ValueError:
             raise BadRequest("request body is not JSON") from None
+        except RecursionError:
+            raise BadRequest("request body is not JSON: lists or objects nested too deeply") from None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
