@@ -237,7 +237,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def check_deletable(ref: ExperimentRef) -> None:
     if experiments.manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
-    store = experiments.open_store(ref)
+    try:
+        store = experiments.open_store(ref)
+    except experiments.ExperimentNotFound:
+        return  # a store that cannot be read records no trials to wait for; deleting it is the way out
     try:
         orphans = [r["id"] for r in store.trial_rows(["RUNNING"]) if _orphan_alive(r["handle"])]
     finally:

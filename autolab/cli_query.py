@@ -62,9 +62,14 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[list[Any]] = []
     for ref in experiments.all_experiments():
-        store = experiments.open_store(ref)
+        try:
+            store = experiments.open_store(ref)
+        except experiments.ExperimentNotFound:  # one broken store must not hide the others
+            if args.all:
+                rows.append([ref.id, ref.name or "-", "UNREADABLE", "-", format_time(ref.created), "-"])
+            continue
         status = experiment_status(ref, store)
         if args.all or status == "RUNNING":
             counts = store.count_by_status()

@@ -197,6 +197,23 @@ def test_delete_removes_directory_and_registry_entry(exp: Path, capsys: pytest.C
     one_line_error(*run(capsys, "experiment", "show", "exp1")[::2], "no experiment found")
 
 
+def test_a_corrupt_store_is_listed_and_can_be_deleted(exp: Path, template: Path, autolab_home: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    good = autolab_home / "exp2"
+    shutil.copytree(template, good)
+    experiments.register("exp2", "t", good)
+    for leftover in exp.glob("autolab.db*"):
+        leftover.unlink()
+    (exp / "autolab.db").write_text("not a database")
+    code, out, err = run(capsys, "experiment", "list", "--all")
+    assert code == 0, err
+    assert "exp2" in out and any(line.split()[:1] == ["exp1"] and "UNREADABLE" in line for line in out.splitlines())
+    one_line_error(*run(capsys, "experiment", "show", "exp1")[::2], "autolab.db", "cannot open the experiment store")
+    code, out, err = run(capsys, "experiment", "delete", "exp1", "--yes")
+    assert code == 0, err
+    assert not exp.exists() and [e.id for e in experiments.all_experiments()] == ["exp2"]
+
+
 def test_delete_refuses_a_running_experiment(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fake_running(exp)
     code, out, err = run(capsys, "experiment", "delete", "exp1")
