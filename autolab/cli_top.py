@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import shutil
 import sys
@@ -56,7 +57,7 @@ def cmd_top(args: argparse.Namespace) -> int:
     if args.watch is None:
         print(render(ref, k, worst)[0])
         return 0
-    if args.watch <= 0:
+    if not (math.isfinite(args.watch) and args.watch > 0):
         raise UserError(f"--watch {args.watch:g}: must be > 0 seconds")
     tty = sys.stdout.isatty()
     while True:

@@ -171,6 +171,8 @@ def test_top_follows_minimize(exp: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_top_errors_and_empty(exp: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     one_line_error(*run(capsys, "top", "+2", "-k", "3")[::2], "give K once")
     one_line_error(*run(capsys, "top", "+0")[::2], "K must be >= 1")
+    for watch in ("0", "nan", "inf"):  # time.sleep(nan) or (inf) would be a traceback
+        one_line_error(*run(capsys, "top", "--watch", watch)[::2], f"--watch {watch}: must be > 0 seconds")
     empty = make_experiment(tmp_path / "e", "pass\n")
     experiments.register("empty1", "", empty)
     code, out, err = run(capsys, "top", "empty1")
