@@ -110,6 +110,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_trial_ls(args: argparse.Namespace) -> int:
     from .status import optimize_mode
 
+    if args.head is not None and args.tail is not None:
+        raise UserError("give --head or --tail, not both")
+    for flag, n in (("head", args.head), ("tail", args.tail)):
+        if n is not None and n < 0:
+            raise UserError(f"--{flag} {n}: must be >= 0")
     ref, store = _open(args.id)
     rows = export_rows(store)
     maximize = optimize_mode(store) == "maximize"

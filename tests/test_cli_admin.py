@@ -168,6 +168,15 @@ def test_top_follows_minimize(exp: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert table_ids(out) == by_value(exp, reverse=False)[:2] and "minimize" in out
 
 
+@pytest.mark.parametrize("argv, needle", [
+    (["--head", "-1"], "--head -1: must be >= 0"),
+    (["--tail", "-2"], "--tail -2: must be >= 0"),
+    (["--head", "1", "--tail", "1"], "not both"),
+])
+def test_trial_ls_bad_head_tail(exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    one_line_error(*run(capsys, "trial", "ls", *argv)[::2], needle)  # --head -1 listed all trials but one
+
+
 def test_top_errors_and_empty(exp: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     one_line_error(*run(capsys, "top", "+2", "-k", "3")[::2], "give K once")
     one_line_error(*run(capsys, "top", "+0")[::2], "K must be >= 1")
