@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config_reader import (
+    MAX_CONCURRENCY,
     ConfigError,
     Context,
     Section,
@@ -232,7 +233,7 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         search_space_file=space_file,
         trial_command=top.text("trialCommand", required=True) or "",
         trial_code_directory=top.path_value("trialCodeDirectory") or ctx.base,
-        trial_concurrency=top.integer("trialConcurrency", 1, minimum=1) or 1,
+        trial_concurrency=top.integer("trialConcurrency", 1, minimum=1, maximum=MAX_CONCURRENCY) or 1,
         trial_gpu_number=gpus,
         max_experiment_duration=top.duration("maxExperimentDuration"),
         max_trial_number=top.integer("maxTrialNumber", None, minimum=1),

@@ -22,6 +22,9 @@ log = logging.getLogger("autolab.config")
 class ConfigError(ValueError):
     """A mistake in the config; the message is one line: "<file>: <key>: <problem>"."""
 
+# More trials at once than any machine or cluster runs: a typo (an extra zero or an exponent).
+MAX_CONCURRENCY = 10_000
+
 
 def normalize_key(key: str) -> str:
     """NNI's key matching: case and underscores do not count."""
@@ -205,12 +208,14 @@ class Section:
             raise self.error(name, f"must be true or false, got {kind(value)}")
         return value
 
-    def integer(self, name: str, default: int | None, minimum: int) -> int | None:
+    def integer(self, name: str, default: int | None, minimum: int, maximum: int | None = None) -> int | None:
         value = self.values.get(name)
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise self.error(name, f"must be an integer >= {minimum}, got {kind(value)}")
+        if maximum is not None and value > maximum:
+            raise self.error(name, f"must be at most {maximum}, got {value}")
         return value
 
     def duration(self, name: str, default: float | None = None) -> float | None:

@@ -28,6 +28,7 @@ from .task.launch import job_command_and_code
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
+MAX_STARTS_PER_TURN = 32  # however many slots are free, the loop turns on (stop requests, results)
 
 
 class ExperimentStatus:
@@ -202,7 +203,9 @@ class Manager:
         self.request_stop()
 
     def _start_unstarted(self) -> None:
-        while self.unstarted and self.service.free_slots() > 0:
+        for _ in range(MAX_STARTS_PER_TURN):
+            if not self.unstarted or self.service.free_slots() <= 0:
+                return
             self._start_trial(self.unstarted.pop(0))
 
     def _cancel_unstarted(self, why: str) -> None:
@@ -212,7 +215,9 @@ class Manager:
             self._finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why, killed=True))
 
     def _create_trials(self) -> None:
-        while self.service.free_slots() > 0:
+        for _ in range(MAX_STARTS_PER_TURN):
+            if self.service.free_slots() <= 0:
+                return
             if self.max_trials is not None and self.counted_trials() >= self.max_trials:
                 self._end_creation()
                 return

@@ -324,6 +324,7 @@ BAD = [
     ("trialConcurrency: '2'", "trialConcurrency", "integer >= 1"),
     ("trialConcurrency: true", "trialConcurrency", "integer >= 1"),
     ("trialConcurrency: 1.5", "trialConcurrency", "integer >= 1"),
+    ("trialConcurrency: 100000000000000000000000", "trialConcurrency", "must be at most 10000"),
     ("trialGpuNumber: -1", "trialGpuNumber", "integer >= 0"),
     ("maxTrialNumber: 0", "maxTrialNumber", "integer >= 1"),
     ("maxExperimentDuration: 10x", "maxExperimentDuration", "bad duration '10x'"),

@@ -57,6 +57,30 @@ def test_concurrency_is_respected(tmp_path: Path) -> None:
     assert statuses(directory) == {"SUCCEEDED": 6}
 
 
+def test_many_free_slots_are_filled_over_several_loop_turns(tmp_path: Path) -> None:
+    """Hundreds of free slots must not keep one loop turn busy starting trials (a stop request or a
+    result would wait for all of them): at most MAX_STARTS_PER_TURN start per turn."""
+    from autolab.launcher import build_manager
+    from autolab.manager import MAX_STARTS_PER_TURN
+
+    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)", maxTrialNumber=80,
+                                trialConcurrency=200)
+    manager = build_manager(directory)
+    manager.start()
+    try:
+        manager.step()
+        assert len(manager.active) == MAX_STARTS_PER_TURN
+        manager.request_stop()
+        manager.step()
+        assert len(manager.by_id) == MAX_STARTS_PER_TURN  # the stop was seen at once: nothing more started
+    finally:
+        while not manager.finished:
+            manager.step()
+            time.sleep(0.01)
+        manager.close()
+    assert sum(statuses(directory).values()) == MAX_STARTS_PER_TURN
+
+
 def test_failures_and_missing_final_result_are_visible(tmp_path: Path) -> None:
     directory = make_experiment(tmp_path, """
         if p["k"] == 1:

@@ -42,6 +42,7 @@ class TestControl(ApiCase):
 
     def test_bad_updates_are_400_and_change_nothing(self) -> None:
         for body in [{"trialConcurrency": 0}, {"trialConcurrency": "2"}, {"maxTrialNumber": True},
+                     {"trialConcurrency": 10**23},
                      {"maxExperimentDuration": -1}, {"colour": 1}, {}, [1], {"searchSpace": []}]:
             self.call("/api/v1/experiment/params", "PUT", body, expect=400)
         self.call("/api/v1/experiment/params", "PUT", b"{not json", expect=400)

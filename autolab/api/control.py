@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config_reader import MAX_CONCURRENCY
 from ..history import TrialStatus
 from ..importing import BadImport, importable
 from .base import BaseHandler
@@ -44,6 +45,8 @@ def check_update(body: dict[str, Any]) -> str | None:
             v = body[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 return f"{key} must be an integer >= 1, got {v!r}"
+            if key == "trialConcurrency" and v > MAX_CONCURRENCY:
+                return f"trialConcurrency must be at most {MAX_CONCURRENCY}, got {v}"
     if "maxExperimentDuration" in body:
         v = body["maxExperimentDuration"]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
