@@ -35,6 +35,8 @@ class Tuner(ABC):
     def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None) -> None:
         if optimize_mode not in ("maximize", "minimize"):
             raise TunerError(f"optimize_mode must be 'maximize' or 'minimize', got {optimize_mode!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise TunerError(f"seed must be an integer >= 0, got {seed!r}")
         self.optimize_mode = optimize_mode
         self.seed = seed
         self.rng = random.Random(seed)

@@ -35,7 +35,9 @@ class NniTunerAdapter(Tuner):
             raise TunerError(f"tuner {self.name}: bad classArgs {sorted(args)}: {exc}") from None
         self.generated: dict[int, dict[str, Any]] = {}
         self.fed: set[str] = set()
-        super().__init__(space, optimize_mode=args.get("optimize_mode", "maximize"), seed=args.get("seed"))
+        seed = args.get("seed")  # the user's class judges its own seed; ours only takes a plain one
+        seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else None
+        super().__init__(space, optimize_mode=args.get("optimize_mode", "maximize"), seed=seed)
 
     def update_search_space(self, space: SearchSpace) -> None:
         super().update_search_space(space)

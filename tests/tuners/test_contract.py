@@ -283,6 +283,13 @@ def test_optimize_mode_validation(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("seed", ["x", -1, 1.5, True, [1]])
+def test_a_bad_seed_is_a_tuner_error(name: str, seed: object) -> None:
+    with pytest.raises(TunerError, match="seed"):
+        create_tuner(SearchSpace(full_space(name)), name, {"seed": seed})
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_unknown_class_arg_is_a_tuner_error(name: str) -> None:
     with pytest.raises(TunerError, match="no_such_arg"):
         create_tuner(SearchSpace(full_space(name)), name, {"no_such_arg": 1})
