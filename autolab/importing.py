@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .protocol import MetricError, default_value
+from .searchspace import SearchSpace, SearchSpaceError
 
 SHAPE = '{"parameter": {...}, "value": ...}'
 
@@ -15,11 +16,14 @@ class BadImport(ValueError):
 
 def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The records to add: finished ones ({"parameter", "value"}) whose parameters the search space
-    knows. Records with no value (trials that failed or were running when exported) are skipped, as
+    knows; a record that gives every parameter must fit the space (each value one of its options or
+    within its range). A record lacking some (results from before a parameter was added) is kept as
+    a record; tuners skip trials that do not fit the space. Records with no value (trials that failed or were running when exported) are skipped, as
     NNI's import does, so an export imports back as it is."""
     if not isinstance(records, list):
         raise BadImport(f"expected a JSON list of {SHAPE}")
     known = set(space or {})
+    checker = SearchSpace(space, source="space") if space else None
     out = []
     for i, r in enumerate(records):
         if not isinstance(r, dict) or not isinstance(r.get("parameter"), dict) or "value" not in r:
@@ -33,5 +37,10 @@ def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any
         unknown = sorted(set(r["parameter"]) - known) if known else []
         if unknown:
             raise BadImport(f"item {i}: parameter {unknown[0]!r} is not in the search space")
+        if checker is not None and known <= set(r["parameter"]):
+            try:
+                checker.to_flat(r["parameter"])
+            except SearchSpaceError as exc:
+                raise BadImport(f"item {i}: {str(exc).removeprefix('space: ')}") from None
         out.append({"parameter": r["parameter"], "value": r["value"]})
     return out

@@ -293,6 +293,8 @@ def test_import_into_a_stopped_experiment(exp: Path, tmp_path: Path, capsys: pyt
     ('[{"parameter": {"x": 1}, "value": "high"}]', "item 0: value"),
     ('[{"parameter": {"x": 1}, "value": NaN}]', "item 0: value: metric is nan"),
     ('[{"parameter": {"y": 1}, "value": 1}]', "'y' is not in the search space"),
+    ('[{"parameter": {"x": 0.5, "k": 99}, "value": 1}]', "item 0: 99 is not an option of 'k'"),
+    ('[{"parameter": {"x": Infinity, "k": 1}, "value": 1}]', "item 0: parameter 'x': inf is not a finite number"),
 ])
 def test_import_errors_add_nothing(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
                                    needle: str) -> None:

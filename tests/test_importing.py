@@ -28,3 +28,14 @@ def test_an_export_imports_back_skipping_unfinished_trials() -> None:
 def test_bad_records_name_the_item(records: object, message: str) -> None:
     with pytest.raises(BadImport, match=message):
         importable(records, SPACE)
+
+
+def test_values_must_fit_the_space_unless_the_record_predates_a_parameter() -> None:
+    space = {"x": {"_type": "uniform", "_value": [0, 1]}, "opt": {"_type": "choice", "_value": ["a", "b"]}}
+    with pytest.raises(BadImport, match=r"item 1: parameter 'x': 1\.5 is outside \[0, 1\]"):
+        importable([{"parameter": {"x": 0.5, "opt": "a"}, "value": 1}, {"parameter": {"x": 1.5, "opt": "a"}, "value": 1}],
+                   space)
+    with pytest.raises(BadImport, match="item 0: 'c' is not an option of 'opt'"):
+        importable([{"parameter": {"x": 0.5, "opt": "c"}, "value": 1}], space)
+    # from before 'opt' was added: kept as a record (tuners skip what does not fit the space)
+    assert importable([{"parameter": {"x": 0.5}, "value": 1}], space) == [{"parameter": {"x": 0.5}, "value": 1}]
