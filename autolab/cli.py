@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         result = handler(args)
     except user_error_types() as exc:
         # one line, even when the message quotes a library's multi-line text
-        print(f"autolab: error: {' '.join(line.strip() for line in str(exc).splitlines())}", file=sys.stderr)
+        print(f"autolab: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("autolab: interrupted", file=sys.stderr)

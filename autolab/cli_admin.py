@@ -94,6 +94,10 @@ def parse_update_value(key: str, args: argparse.Namespace) -> Any:
         raise UserError(f"--value {args.value}: {key} must be an integer >= 1") from None
     if number < 1:
         raise UserError(f"--value {args.value}: {key} must be an integer >= 1")
+    from .config_reader import MAX_CONCURRENCY
+
+    if key == "trialConcurrency" and number > MAX_CONCURRENCY:
+        raise UserError(f"--value {args.value}: trialConcurrency must be at most {MAX_CONCURRENCY}")
     return number
 
 

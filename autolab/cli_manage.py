@@ -17,6 +17,7 @@ from . import experiments
 from .assessors.base import AssessorError
 from .errors import UserError
 from .experiments import ExperimentRef
+from .hostaddr import bare_host, socket_family
 from .launcher import build_assessor, build_service, build_tuner, wait_started
 from .status import experiment_status, format_duration
 from .store import Store
@@ -47,7 +48,8 @@ def add_commands(sub: Any) -> None:
 
 def _server_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", "-p", type=int, default=None, help=f"web UI port (default {DEFAULT_PORT}; 0: any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="address the web UI binds to (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", type=bare_host,
+                   help="address the web UI binds to (default 127.0.0.1)")
     p.add_argument("--foreground", "-f", action="store_true", help="run in this terminal until the experiment ends")
     p.add_argument("--debug", "-d", action="store_true", help="debug logging (to the terminal too with --foreground)")
 
@@ -161,7 +163,11 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
 def _port_free(host: str, port: int) -> bool:
     import socket
 
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+    try:
+        family = socket_family(host)
+    except OSError:
+        return False
+    with socket.socket(family) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
@@ -187,7 +193,7 @@ def check_host(host: str) -> None:
     import socket
 
     try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        with socket.socket(socket_family(host)) as sock:
             sock.bind((host, 0))
     except OSError as exc:
         reason = exc.strerror or str(exc)

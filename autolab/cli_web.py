@@ -8,6 +8,7 @@ from typing import Any
 
 from . import experiments
 from .errors import UserError
+from .hostaddr import bare_host
 
 DEFAULT_PORT = 8080
 
@@ -16,7 +17,7 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("view", help="serve a stopped experiment's web UI (read-only) until Ctrl-C")
     p.add_argument("id", nargs="?", help="experiment id (default: the latest)")
     p.add_argument("--port", "-p", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", type=bare_host, help="address to bind (default 127.0.0.1)")
     p.set_defaults(handler=cmd_view)
 
     web = sub.add_parser("webui", help="the web UI of a running experiment")
@@ -61,6 +62,7 @@ def cmd_view(args: argparse.Namespace) -> int:
 
     from .api.auth import is_loopback
     from .cli_manage import check_host
+    from .hostaddr import url_host
     from .server import make_app
 
     check_host(args.host)
@@ -84,8 +86,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     server = tornado.httpserver.HTTPServer(app)
     server.add_sockets(sockets)
     bound = sockets[0].getsockname()[1]
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Experiment {ref.id} (read-only view): http://{shown}:{bound}", flush=True)
+    print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
     print("Press Ctrl-C to stop serving.", flush=True)
     try:
         tornado.ioloop.IOLoop.current().start()

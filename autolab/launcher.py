@@ -21,6 +21,7 @@ import psutil
 
 from .assessors.base import Assessor
 from .history import TrialStatus
+from .hostaddr import socket_family, url_host
 from .manager import ExperimentStatus, Manager
 from .searchspace import SearchSpace
 from .services.base import TrainingService
@@ -84,7 +85,7 @@ def build_manager(directory: Path) -> Manager:
 
 
 def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+    with socket.socket(socket_family(host)) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
@@ -183,7 +184,7 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
                    loopback_only=is_loopback(host))
     chosen = free_port(host) if not port else port
     app.listen(chosen, address=host)
-    url = f"http://[{host}]:{chosen}" if ":" in host else f"http://{host}:{chosen}"
+    url = f"http://{url_host(host)}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
     if token:
         log.info("web UI at %s needs a token to change anything: %s (also in %s)", url, token,

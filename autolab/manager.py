@@ -91,8 +91,7 @@ class Manager:
         return self.elapsed_before + (time.time() - self.run_started)
 
     def counted_trials(self) -> int:
-        """Trials that count toward maxTrialNumber: a re-run replaces the lost trial it re-runs, and
-        imported trials are knowledge, not work done."""
+        """Trials toward maxTrialNumber: not re-runs (they replace a lost trial), nor imported ones."""
         return sum(1 for t in self.history.trials if t.source == "tuner")
 
     # -- start-up ------------------------------------------------------------------------------
@@ -176,9 +175,9 @@ class Manager:
             for trial in list(self.active.values()):
                 self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
         if not self.stopping:
-            self._start_unstarted()
+            started = self._start_unstarted()
             if not self.tuner_done:
-                self._create_trials()
+                self._create_trials(MAX_STARTS_PER_TURN - started)
         if self.stopping and not self.active:
             ended = ExperimentStatus.ERROR if self.failed_fast else ExperimentStatus.STOPPED
             self._set_status(ended if self.status == ExperimentStatus.RUNNING else self.status)
@@ -202,11 +201,12 @@ class Manager:
         self.failed_fast = True
         self.request_stop()
 
-    def _start_unstarted(self) -> None:
-        for _ in range(MAX_STARTS_PER_TURN):
-            if not self.unstarted or self.service.free_slots() <= 0:
-                return
+    def _start_unstarted(self) -> int:
+        started = 0
+        while started < MAX_STARTS_PER_TURN and self.unstarted and self.service.free_slots() > 0:
             self._start_trial(self.unstarted.pop(0))
+            started += 1
+        return started
 
     def _cancel_unstarted(self, why: str) -> None:
         while self.unstarted:
@@ -214,8 +214,8 @@ class Manager:
             self.kill_reason[trial.trial_id] = TrialStatus.USER_CANCELED
             self._finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why, killed=True))
 
-    def _create_trials(self) -> None:
-        for _ in range(MAX_STARTS_PER_TURN):
+    def _create_trials(self, limit: int) -> None:
+        for _ in range(limit):
             if self.service.free_slots() <= 0:
                 return
             if self.max_trials is not None and self.counted_trials() >= self.max_trials:

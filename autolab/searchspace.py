@@ -298,7 +298,7 @@ class SearchSpace:
 
     def _check_number(self, dim: Dim, value: Any) -> float | int:
         where = f"{self.source}: parameter '{dim.key}'"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
             raise SearchSpaceError(f"{where}: {value!r} is not a finite number")
         if dim.type == "randint":
             if not float(value).is_integer() or not dim.args[0] <= value < dim.args[1]:
@@ -396,3 +396,10 @@ def load(path: str) -> SearchSpace:
     except RecursionError:
         raise SearchSpaceError(f"{path}: not valid JSON: lists or objects nested too deeply") from None
     return SearchSpace(raw, source=str(path))
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False

@@ -39,7 +39,9 @@ class WebUIHandler(tornado.web.StaticFileHandler):
     def prepare(self) -> None:
         refused = foreign_host(self)
         if refused:
-            raise tornado.web.HTTPError(403, reason="Forbidden: " + refused)
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(refused + "\n")
 
     def set_extra_headers(self, path: str) -> None:
         # index.html must be re-checked (it names the scripts); the rest may be cached briefly

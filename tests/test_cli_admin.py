@@ -105,6 +105,7 @@ def test_update_searchspace_from_a_json5_file(exp: Path, tmp_path: Path, capsys:
     (["trialnum", "--value", "0"], "--value 0"),
     (["trialnum", "--value", "many"], "maxTrialNumber must be an integer"),
     (["concurrency", "--value", "2.5"], "trialConcurrency"),
+    (["concurrency", "--value", "100000"], "trialConcurrency must be at most 10000"),
     (["duration", "--value", "10x"], "bad duration '10x'"),
     (["duration", "--value", "0"], "duration > 0"),
     (["searchspace", "--filename", "missing.json"], "missing.json"),

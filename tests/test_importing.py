@@ -35,6 +35,8 @@ def test_values_must_fit_the_space_unless_the_record_predates_a_parameter() -> N
     with pytest.raises(BadImport, match=r"item 1: parameter 'x': 1\.5 is outside \[0, 1\]"):
         importable([{"parameter": {"x": 0.5, "opt": "a"}, "value": 1}, {"parameter": {"x": 1.5, "opt": "a"}, "value": 1}],
                    space)
+    with pytest.raises(BadImport, match="item 0: parameter 'x': 1000.* is not a finite number"):
+        importable([{"parameter": {"x": 10**400, "opt": "a"}, "value": 1}], space)
     with pytest.raises(BadImport, match="item 0: 'c' is not an option of 'opt'"):
         importable([{"parameter": {"x": 0.5, "opt": "c"}, "value": 1}], space)
     # from before 'opt' was added: kept as a record (tuners skip what does not fit the space)

@@ -105,7 +105,8 @@ class TestDnsRebinding(ApiCase):
         error = self.call("/api/v1/experiment/stop", "PUT", headers=evil, expect=403)["error"]
         assert "attacker.example" in error and "AUTOLAB_ALLOW_HOSTS" in error
         self.call("/api/v1/trials", headers=evil, expect=403)
-        assert self.fetch("/", headers=evil).code == 403  # the page too
+        page = self.fetch("/", headers=evil)
+        assert page.code == 403 and b"attacker.example" in page.body  # the page too, saying why
         assert self.fake.calls == []
         for host in ("localhost:1234", "127.0.0.1", "[::1]:80"):
             assert self.call("/api/v1/status", headers={"Host": host})["id"] == "apitest1"

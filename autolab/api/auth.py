@@ -53,20 +53,28 @@ def token_matches(expected: str, authorization: str | None) -> bool:
 
 
 def host_name(host_header: str) -> str:
-    """The name in a Host header: 'localhost:8080' -> 'localhost', '[::1]:8080' -> '::1'."""
+    """The name in a Host header: 'localhost:8080' -> 'localhost', '[::1]:8080' -> '::1'; '' when
+    the header is malformed (text after the port, or a port that is not a number)."""
     host = host_header.strip().lower()
     if host.startswith("["):
-        return host[1:].partition("]")[0]
-    return host.rpartition(":")[0] if host.count(":") == 1 else host
+        name, _, rest = host[1:].partition("]")
+        return name if rest == "" or (rest.startswith(":") and rest[1:].isdigit()) else ""
+    if host.count(":") != 1:
+        return host  # a name, or a bare IPv6 address
+    name, _, port = host.partition(":")
+    return name if port.isdigit() else ""
 
 
 def host_allowed(host_header: str | None) -> bool:
     """May a server bound to loopback answer a request with this Host header? Loopback names and
-    addresses, and the names listed (comma-separated) in $AUTOLAB_ALLOW_HOSTS."""
+    addresses, and the hosts listed (comma-separated, ports ignored) in $AUTOLAB_ALLOW_HOSTS as it
+    was when the server started."""
     if not host_header:
         return False
     name = host_name(host_header)
+    if not name:
+        return False
     if is_loopback(name):
         return True
     extra = os.environ.get(ALLOW_HOSTS_ENV, "")
-    return name in {h.strip().lower() for h in extra.split(",") if h.strip()}
+    return name in {host_name(h) for h in extra.split(",") if h.strip()}

@@ -24,7 +24,7 @@ def foreign_host(handler: tornado.web.RequestHandler) -> str | None:
     if host_allowed(host):
         return None
     return (f"this server answers only to localhost, not to Host {host!r}; to reach it through a proxy, "
-            f"list that name in ${ALLOW_HOSTS_ENV}")
+            f"list that name in ${ALLOW_HOSTS_ENV} when you start the experiment (create, resume, view)")
 
 
 class BadRequest(tornado.web.HTTPError):

@@ -38,7 +38,8 @@ def test_token_matches() -> None:
 
 @pytest.mark.parametrize(("header", "name"), [("localhost:8080", "localhost"), ("[::1]:80", "::1"), ("[::1]", "::1"),
                                               ("127.0.0.1", "127.0.0.1"), ("Example.ORG:1", "example.org"),
-                                              ("::1", "::1")])
+                                              ("::1", "::1"), ("[::1]evil.com", ""), ("[::1]:80, x", ""),
+                                              ("localhost:http", "")])
 def test_host_name(header: str, name: str) -> None:
     assert host_name(header) == name
 
@@ -48,5 +49,7 @@ def test_host_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert host_allowed("localhost:1") and host_allowed("127.0.0.1:8080") and host_allowed("[::1]:8080")
     assert not host_allowed(None) and not host_allowed("") and not host_allowed("localhost.evil.com:8080")
     assert not host_allowed("0.0.0.0:8080") and not host_allowed("192.168.0.2")
-    monkeypatch.setenv("AUTOLAB_ALLOW_HOSTS", "box.lab, ")
+    monkeypatch.setenv("AUTOLAB_ALLOW_HOSTS", "box.lab, hub:8443, [fd00::1]")
     assert host_allowed("box.lab:8080") and not host_allowed("lab")
+    assert host_allowed("hub") and host_allowed("[fd00::1]:8080")  # entries with a port or brackets
+    assert not host_allowed("[::1]evil.com")
