@@ -6,8 +6,7 @@ maximises the acquisition (ei, ucb or poi): `selection_num_warm_up` random point
 the best trials, the best `selection_num_starting_points` of them refined by shrinking local
 searches. Running trials join the posterior at the loss the model predicts for them (Kriging
 believer; the kernel is fitted on real results only), so parallel suggestions differ without
-distorting the model: with 8 running, median regret at 100 evaluations went from 0.026 / 0.20 /
-7.5e-05 (mean-loss liar) to 5.0e-05 / 0.0050 / 2.6e-07 on Branin / Hartmann-6 / mixed. With more than MAX_FIT finished trials the fit uses the best half and the newest half of
+distorting the model (bench/README.md: with 8 running, within 1.1x of the sequential regret). With more than MAX_FIT finished trials the fit uses the best half and the newest half of
 that many, and the kernel's hyperparameters are fitted on at most MAX_HYPER of them (keeps a
 suggestion under 100 ms with thousands of trials).
 
@@ -157,25 +156,25 @@ class GPTuner(Tuner):
             warnings.simplefilter("ignore")
             gp = GaussianProcessRegressor(kernel, alpha=self.alpha, normalize_y=True, random_state=seed)
             gp.fit(x[sub], y[sub])
-            if len(sub) < len(y):
-                gp = GaussianProcessRegressor(gp.kernel_, alpha=self.alpha, normalize_y=True, optimizer=None,
-                                              random_state=seed)
-                gp.fit(x, y)
-        return gp
+        return self._posterior(gp.kernel_, x, y) if len(sub) < len(y) else gp
+
+    def _posterior(self, kernel: Any, x: np.ndarray, y: np.ndarray) -> Any:
+        """The posterior on (x, y) with a kernel already fitted (no hyperparameter search)."""
+        from sklearn.gaussian_process import GaussianProcessRegressor
+
+        gp = GaussianProcessRegressor(kernel, alpha=self.alpha, normalize_y=True, optimizer=None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gp.fit(x, y)
 
     def _believe(self, gp: Any, x: np.ndarray, y: np.ndarray, pending: np.ndarray
                  ) -> tuple[Any, np.ndarray, np.ndarray]:
         """Kriging believer: the running trials join the posterior at the value the model predicts
         for them (the kernel fitted on real results only), so the model's uncertainty around them
-        collapses and the next suggestion goes elsewhere, while its mean stays as the data say."""
-        from sklearn.gaussian_process import GaussianProcessRegressor
-
+        collapses and the next suggestion goes elsewhere, while its mean barely moves."""
         believed = gp.predict(pending)
-        both = GaussianProcessRegressor(gp.kernel_, alpha=self.alpha, normalize_y=True, optimizer=None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            both.fit(np.vstack([x, pending]), np.concatenate([y, believed]))
-        return both, np.vstack([x, pending]), believed
+        both = np.vstack([x, pending])
+        return self._posterior(gp.kernel_, both, np.concatenate([y, believed])), both, believed
 
     def _acquisition(self, gp: Any, u: np.ndarray, best: float) -> np.ndarray:
         mu, sd = gp.predict(u, return_std=True)

@@ -41,7 +41,7 @@ class Parzen:
                  prior_weight: float, bandwidth: float | None = None,
                  extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
         """`extra` = (xn, xc, sigma): more components of weight 1 with a given kernel width
-        (TPE's pending trials: narrow kernels that mark the very points being evaluated)."""
+        (TPE's pending trials: kernels that mark the points being evaluated)."""
         n, dn = xn.shape
         self.bounds = bounds
         width = bounds.high - bounds.low

@@ -172,7 +172,8 @@ class TpeTuner(Tuner):
             # The constant liar: pending trials join l ("best") or g ("worst", "mean": a mean is
             # never among the best few), with kernels a little wider than l's, so the next
             # suggestions avoid (or, for "best", stay near) the points being evaluated, not their region.
-            width = low.obs_sigma * max(1.0, LIAR_WIDTH_PER_DIM * len(group.numeric))
+            width = np.minimum(low.obs_sigma * max(1.0, LIAR_WIDTH_PER_DIM * len(group.numeric)),
+                               group.bounds.high - group.bounds.low)
             extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], width)
             if self.args["constant_liar_type"] == "best":
                 low, high = fit(below, extra, low_weights), fit(above)
