@@ -266,6 +266,9 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
         if normalize_key(name or "") not in builtin:
             raise sec.error("name", f"unknown builtin {name!r}{suggest(name or '', builtin)}; "
                                     f"builtin: {', '.join(sorted(builtin))}")
+        if code_directory is not None:
+            top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")
+            code_directory = None
     return AlgorithmConfig(name, class_name, code_directory, sec.mapping("classArgs"))
 
 

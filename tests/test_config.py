@@ -447,3 +447,9 @@ def test_yaml_exponent_without_a_dot_is_a_number(tmp_path) -> None:  # type: ign
     path = tmp_path / "config.yml"
     path.write_text("trialCommand: x\nsearchSpace: {lr: {_type: loguniform, _value: [1e-5, 1e-1]}}\n")
     assert load_config(path).search_space["lr"]["_value"] == [1e-5, 0.1]
+
+
+def test_code_directory_of_a_builtin_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    c = load_config(write(tmp_path, MINIMAL + "tuner: {name: TPE, codeDirectory: nowhere}\n"))
+    assert c.tuner is not None and c.tuner.code_directory is None
+    assert c.warnings == ["tuner.codeDirectory: ignored (it is for className; TPE is a builtin)"]
