@@ -5,8 +5,8 @@ command through the shell in the current directory (the job's code directory), a
 stdout through as it comes. With a pattern, each match on stdout is reported as an intermediate
 result and the last one as the final result, by appending metric lines (autolab.protocol) to the
 job's metrics.jsonl, unless the script reports through the SDK itself: once the script wrote a
-metric line, no more intermediates are added (a match read just before may still land
-just after it), and a final result of its own wins. The command's
+metric line, no more intermediates are added (one match read just before may still land
+among its lines), and a final result of its own wins. The command's
 exit code is the runner's (a signal N gives 128 + N, as the shell does).
 
 Standard library only: it runs once per job.
