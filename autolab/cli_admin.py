@@ -304,7 +304,7 @@ def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[s
     try:
         records = json5.loads(text)
     except ValueError as exc:
-        raise UserError(f"{filename}: not valid JSON: {' '.join(str(exc).split())}") from None
+        raise UserError(f"{filename}: not valid JSON: {exc}") from None
     except RecursionError:
         raise UserError(f"{filename}: not valid JSON: lists or objects nested too deeply") from None
     try:

@@ -118,11 +118,9 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     if not os.access(ref.directory, os.W_OK):
         raise UserError(f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there")
 
-    port = args.port
+    port = args.port  # checked by check_server_args
     if port is None:
         port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
-    elif port and not _port_free(args.host, port):
-        raise UserError(f"--port {port}: the port is in use on {args.host}; choose another (or --port 0)")
     # a fresh start: an error recorded by an earlier run must not read as this run's
     store = Store(ref.directory)
     if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
