@@ -100,8 +100,9 @@ def run_autolab(tuner: str, func: str, n: int, seed: int, parallel: int = 1,
     return best, lat
 
 
-def latency_history(tuner: str, func: str, n: int, seed: int = 0) -> tuple[float, float]:
-    """Median wall and CPU seconds per suggestion with n finished random trials in the history."""
+def latency_history(tuner: str, func: str, n: int, seed: int = 0, running: int = 0) -> tuple[float, float]:
+    """Median wall and CPU seconds per suggestion with n finished random trials in the history
+    (and `running` more trials still running)."""
     import random
 
     f, _ = FUNCS[func]
@@ -111,6 +112,8 @@ def latency_history(tuner: str, func: str, n: int, seed: int = 0) -> tuple[float
     for i in range(n):
         params = space.sample(rng)
         history.trials.append(Trial(f"t{i}", i, params, TrialStatus.SUCCEEDED, value=f(params)))
+    for i in range(n, n + running):
+        history.trials.append(Trial(f"t{i}", i, space.sample(rng), TrialStatus.RUNNING))
     t = create_tuner(space, tuner, {"optimize_mode": "minimize", "seed": seed})
     t.suggest(history)  # warm the per-trial encoding cache, as a running experiment has it
     times, cpu = [], []

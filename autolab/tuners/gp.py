@@ -28,6 +28,7 @@ from ..searchspace import SearchSpace
 from .base import Tuner, TunerError, canonical
 from .observations import RUNNING, Encoder, as_losses
 from .sampling import call_rng, random_unseen
+from .unitcube import UnitCube
 
 MAX_FIT = 200
 MAX_HYPER = 60
@@ -62,53 +63,7 @@ class GPTuner(Tuner):
     def update_search_space(self, space: SearchSpace) -> None:
         super().update_search_space(space)
         self.encoder = Encoder(space)
-        # unit-cube columns: one per numeric dim, one per option of a choice
-        self.columns: list[tuple[int, int, int]] = []  # (dim index, first column, width)
-        col = 0
-        for i, dim in enumerate(space.dims):
-            width = len(dim.choices) if dim.is_choice else 1
-            self.columns.append((i, col, width))
-            col += width
-        self.n_columns = col
-
-    # -- unit cube <-> rows ---------------------------------------------------------------------
-    def _to_cube(self, x: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(x), self.n_columns))
-        for i, col, _width in self.columns:
-            dim = self.space.dims[i]
-            if dim.is_choice:
-                out[np.arange(len(x)), col + x[:, i].astype(int)] = 1.0
-            else:
-                out[:, col] = (x[:, i] - dim.low) / (dim.high - dim.low)
-        return out
-
-    def _to_params(self, u: np.ndarray) -> dict[str, Any]:
-        flat: dict[str, Any] = {}
-        for i, col, width in self.columns:
-            dim = self.space.dims[i]
-            if dim.is_choice:
-                flat[dim.key] = int(np.argmax(u[col:col + width]))
-            else:
-                flat[dim.key] = dim.from_internal(dim.low + float(np.clip(u[col], 0, 1)) * (dim.high - dim.low))
-        return self.space.to_parameters(flat)
-
-    def _random_cube(self, rng: np.random.Generator, m: int) -> np.ndarray:
-        u = rng.random((m, self.n_columns))
-        for i, col, width in self.columns:
-            if self.space.dims[i].is_choice:
-                pick = rng.integers(width, size=m)
-                u[:, col:col + width] = 0.0
-                u[np.arange(m), col + pick] = 1.0
-        return u
-
-    def _project(self, u: np.ndarray) -> np.ndarray:
-        """Snap one-hot blocks back to a single option."""
-        for i, col, width in self.columns:
-            if self.space.dims[i].is_choice:
-                pick = np.argmax(u[:, col:col + width], axis=1)
-                u[:, col:col + width] = 0.0
-                u[np.arange(len(u)), col + pick] = 1.0
-        return np.clip(u, 0.0, 1.0)
+        self.cube = UnitCube(space)
 
     # -- suggest ----------------------------------------------------------------------------------
     def suggest(self, history: History) -> dict[str, Any]:
@@ -119,7 +74,7 @@ class GPTuner(Tuner):
         if len(done) < self.cold_start_num:
             return random_unseen(self.space, rng, seen)
         fit = _cap(done, obs.loss)
-        x = self._to_cube(obs.x[fit])
+        x = self.cube.encode(obs.x[fit])
         y = obs.loss[fit]
         pending = np.flatnonzero(obs.kind == RUNNING)
         from threadpoolctl import threadpool_limits
@@ -130,11 +85,11 @@ class GPTuner(Tuner):
             gp = self._fit(x, y, rng)
             best = float(y.min())
             if len(pending):
-                gp, x, believed = self._believe(gp, x, y, self._to_cube(obs.x[pending]))
+                gp, x, believed = self._believe(gp, x, y, self.cube.encode(obs.x[pending]))
                 best = min(best, float(believed.min()))  # else a believed gain keeps drawing points there
             cand = self._maximise(gp, best, x[np.argsort(y)[: self.starts]], rng)
         for u in cand:
-            params = self._to_params(u)
+            params = self.cube.to_params(u)
             if canonical(params) not in seen:
                 return params
         return random_unseen(self.space, rng, seen)
@@ -188,16 +143,16 @@ class GPTuner(Tuner):
 
     def _maximise(self, gp: Any, best: float, near: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Candidate points, best acquisition first."""
-        pool = [self._random_cube(rng, self.warm_up)]
+        pool = [self.cube.random(rng, self.warm_up)]
         for scale in (0.05, 0.15):  # around the best trials
-            pool.append(self._project(np.repeat(near, 50, axis=0) + rng.normal(0, scale, (50 * len(near), self.n_columns))))
+            pool.append(self.cube.project(np.repeat(near, 50, axis=0) + rng.normal(0, scale, (50 * len(near), self.cube.n_columns))))
         u = np.vstack(pool)
         score = self._acquisition(gp, u, best)
         top = u[np.argsort(-score)[: self.starts]]
         top_score = np.sort(score)[::-1][: self.starts]
         for scale in LOCAL_ROUNDS:
-            local = self._project(np.repeat(top, LOCAL_POINTS // len(top) + 1, axis=0)
-                                  + rng.normal(0, scale, ((LOCAL_POINTS // len(top) + 1) * len(top), self.n_columns)))
+            local = self.cube.project(np.repeat(top, LOCAL_POINTS // len(top) + 1, axis=0)
+                                  + rng.normal(0, scale, ((LOCAL_POINTS // len(top) + 1) * len(top), self.cube.n_columns)))
             both = np.vstack([top, local])
             s = np.concatenate([top_score, self._acquisition(gp, local, best)])
             order = np.argsort(-s)[: self.starts]

@@ -8,14 +8,17 @@ from l and the one with the highest l(x)/g(x) is suggested. Differences from NNI
   from the trials where its branch was chosen.
 - l weighs its trials by rank (the best few count most), which speeds up the final refinement and
   makes up for the results that parallel trials have not delivered yet.
-- Running trials take part through the constant liar (default "worst": a pending point joins g
-  with a kernel a little wider than l's, so the next suggestions avoid that point but not its region).
+- Running trials take part twice: a Kriging believer (believer.py: a Gaussian process fitted to
+  the finished trials predicts each running trial's loss) ranks them into l or g as if they had
+  finished, and the constant liar (default "worst": a pending point's kernel, wider than l's,
+  joins g) keeps the next suggestions off the points being evaluated but not off their region.
 - EARLY_STOPPED trials count with their last intermediate value (as NNI does); FAILED trials
   count as the worst value seen.
 
 classArgs (NNI's): optimize_mode, seed, tpe_args {constant_liar_type, n_startup_jobs,
-n_ei_candidates, linear_forgetting, prior_weight, gamma}; parallel_optimize and a top-level
-constant_liar_type are accepted for NNI v1/v2 configs.
+n_ei_candidates, linear_forgetting, prior_weight, gamma}, plus kriging_believer (true; false leaves
+the constant liar alone, as NNI); parallel_optimize and a top-level constant_liar_type are
+accepted for NNI v1/v2 configs.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ import numpy as np
 from ..history import History
 from ..searchspace import SearchSpace
 from .base import Tuner, TunerError, canonical
-from .observations import RUNNING, Encoder, Observations, as_losses
+from .believer import believe
+from .observations import COMPLETED, RUNNING, Encoder, Observations, as_losses
 from .parzen import Bounds, Parzen
 from .sampling import call_rng, random_unseen
+from .unitcube import UnitCube
 
 DEFAULTS: dict[str, Any] = {
     "constant_liar_type": "worst",
@@ -39,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "linear_forgetting": 25,
     "prior_weight": 1.0,
     "gamma": 0.1,
+    "kriging_believer": True,
 }
 MAX_BELOW = 25
 # l weighs its trials by rank: the k-th best by exp(-k / decay), so candidates come mostly from
@@ -108,6 +114,7 @@ class TpeTuner(Tuner):
         super().update_search_space(space)
         self.encoder = Encoder(space)
         self.groups = groups_of(space)
+        self.cube = UnitCube(space)
 
     def suggest(self, history: History) -> dict[str, Any]:
         rng = call_rng(self.seed, self.rng, history, "tpe")
@@ -115,6 +122,13 @@ class TpeTuner(Tuner):
         obs = as_losses(raw, self.optimize_mode == "maximize")
         if int(obs.valued.sum()) < max(1, self.args["n_startup_jobs"]):
             return random_unseen(self.space, rng, seen)
+        running = np.flatnonzero(obs.kind == RUNNING)
+        if len(running) and self.args["kriging_believer"]:
+            believed = believe(self.cube, obs)
+            if believed is not None:  # running trials rank among the finished at their belief
+                loss, kind = obs.loss.copy(), obs.kind.copy()
+                loss[running], kind[running] = believed, COMPLETED
+                obs = Observations(obs.x, loss, kind)
         models: dict[GroupKey, tuple[np.ndarray, np.ndarray] | None] = {}
         for attempt in range(self.args["n_ei_candidates"]):
             row = np.full(len(self.space.dims), np.nan)
@@ -122,7 +136,7 @@ class TpeTuner(Tuner):
                 if not self._active(group, row):
                     continue
                 if group.key not in models:
-                    models[group.key] = self._candidates(group, obs, rng)
+                    models[group.key] = self._candidates(group, obs, running, rng)
                 ranked = models[group.key]
                 if ranked is None:  # no observation of this group yet: its prior
                     ranked = self._prior_candidates(group, rng)
@@ -144,9 +158,10 @@ class TpeTuner(Tuner):
         value = row[self.encoder.index[parent]]
         return not np.isnan(value) and int(value) == index
 
-    def _candidates(self, group: Group, obs: Observations, rng: np.random.Generator
+    def _candidates(self, group: Group, obs: Observations, running: np.ndarray, rng: np.random.Generator
                     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Candidates for one group drawn from l, best l/g first."""
+        """Candidates for one group drawn from l, best l/g first. `running`: the rows of running
+        trials (ranked among the finished ones already if the believer gave them a loss)."""
         active = ~np.isnan(obs.x[:, group.first])
         rows = np.flatnonzero(active & (obs.kind != RUNNING))
         if len(rows) < 2:
@@ -167,7 +182,7 @@ class TpeTuner(Tuner):
         low_weights = np.exp(-position[below] / max(RANK_DECAY, RANK_DECAY_SHARE * len(below)))
         low_weights *= len(below) / low_weights.sum()  # l's total weight against its prior stays
         low = fit(below, rank_weights=low_weights)
-        pending = np.flatnonzero(active & (obs.kind == RUNNING))
+        pending = running[active[running]]
         if len(pending):
             # The constant liar: pending trials join l ("best") or g ("worst", "mean": a mean is
             # never among the best few), with kernels a little wider than l's, so the next
@@ -218,6 +233,8 @@ def _validate(args: dict[str, Any]) -> dict[str, Any]:
 
     if args["constant_liar_type"] not in ("best", "worst", "mean"):
         raise bad("constant_liar_type", "'best', 'worst' or 'mean'")
+    if not isinstance(args["kriging_believer"], bool):
+        raise bad("kriging_believer", "true or false")
     for key in ("n_startup_jobs", "n_ei_candidates", "linear_forgetting"):
         if isinstance(args[key], bool) or not isinstance(args[key], int) or args[key] < (1 if key == "n_ei_candidates" else 0):
             raise bad(key, "a non-negative integer" if key != "n_ei_candidates" else "a positive integer")

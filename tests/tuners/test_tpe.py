@@ -126,6 +126,8 @@ def test_tpe_args_are_validated() -> None:
         create_tuner(space, "TPE", {"tpe_args": {"constant_liar_type": "median"}})
     with pytest.raises(TunerError, match="gamma"):
         create_tuner(space, "TPE", {"tpe_args": {"gamma": 1.5}})
+    with pytest.raises(TunerError, match="kriging_believer must be true or false, got 'yes'"):
+        create_tuner(space, "TPE", {"tpe_args": {"kriging_believer": "yes"}})
     t = create_tuner(space, "TPE", {"optimize_mode": "minimize", "parallel_optimize": True,
                                     "constant_liar_type": "mean", "tpe_args": {"n_startup_jobs": 5}})
     assert isinstance(t, TpeTuner) and t.args["constant_liar_type"] == "mean" and t.args["n_startup_jobs"] == 5
@@ -158,3 +160,32 @@ def test_many_trials_keep_model_small() -> None:
     # rank weights spread over more than the best two or three points, which sit in different basins
     values = sorted(branin(p) for p in suggested)
     assert values[5] < 5, values
+
+
+def test_believer_ranks_running_trials_and_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With trials running, the believer's losses put them among the finished ones (a running
+    trial believed best becomes the top of l); sequential suggestions, or kriging_believer false,
+    leave running trials to the constant liar alone."""
+    space = SearchSpace({"a": {"_type": "uniform", "_value": [0, 1]}, "b": {"_type": "uniform", "_value": [0, 1]}})
+    history = History()
+    seq = TpeTuner(space, optimize_mode="minimize", seed=3)
+    for i in range(20):
+        p = seq.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, (p["a"] - 0.3) ** 2 + (p["b"] - 0.6) ** 2))
+    optimum = {"a": 0.3, "b": 0.6}
+    history.trials.append(Trial("r", 20, optimum, TrialStatus.RUNNING))
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    original = TpeTuner._candidates
+
+    def spy(self: TpeTuner, group: Any, obs: Any, running: np.ndarray, rng: np.random.Generator) -> Any:
+        seen.append((obs.kind[running].copy(), obs.loss.copy()))
+        return original(self, group, obs, running, rng)
+
+    monkeypatch.setattr(TpeTuner, "_candidates", spy)
+    TpeTuner(space, optimize_mode="minimize", seed=3).suggest(history)
+    kinds, loss = seen.pop()
+    assert list(kinds) == [COMPLETED]
+    assert np.argmin(loss) == 20 and loss[20] < min(t.value for t in history.trials[:20])  # type: ignore[type-var]
+    TpeTuner(space, optimize_mode="minimize", seed=3, tpe_args={"kriging_believer": False}).suggest(history)
+    kinds, loss = seen.pop()
+    assert list(kinds) == [RUNNING] and np.isnan(loss[20])
