@@ -101,8 +101,11 @@ def run_autolab(tuner: str, func: str, n: int, seed: int, parallel: int = 1,
 
 
 def latency_history(tuner: str, func: str, n: int, seed: int = 0, running: int = 0) -> tuple[float, float]:
-    """Median wall and CPU seconds per suggestion with n finished random trials in the history
-    (and `running` more trials still running)."""
+    """Median wall and CPU seconds per suggestion with n finished random trials in the history.
+
+    With `running` > 0, that many more trials are running, and each timed suggestion comes after
+    the oldest running trial finished and before the suggested one starts (the steady state of an
+    experiment that keeps them running: every suggestion sees one new result)."""
     import random
 
     f, _ = FUNCS[func]
@@ -112,14 +115,20 @@ def latency_history(tuner: str, func: str, n: int, seed: int = 0, running: int =
     for i in range(n):
         params = space.sample(rng)
         history.trials.append(Trial(f"t{i}", i, params, TrialStatus.SUCCEEDED, value=f(params)))
-    for i in range(n, n + running):
-        history.trials.append(Trial(f"t{i}", i, space.sample(rng), TrialStatus.RUNNING))
+    pending = [Trial(f"t{i}", i, space.sample(rng), TrialStatus.RUNNING) for i in range(n, n + running)]
+    history.trials.extend(pending)
     t = create_tuner(space, tuner, {"optimize_mode": "minimize", "seed": seed})
     t.suggest(history)  # warm the per-trial encoding cache, as a running experiment has it
     times, cpu = [], []
     for _ in range(20):
         s, c = time.perf_counter(), time.process_time()
-        t.suggest(history)
+        params = t.suggest(history)
         times.append(time.perf_counter() - s)
         cpu.append(time.process_time() - c)
+        if running:
+            new = Trial(f"t{len(history)}", len(history), params, TrialStatus.RUNNING)
+            history.trials.append(new)
+            pending.append(new)
+            done = pending.pop(0)
+            done.status, done.value = TrialStatus.SUCCEEDED, f(done.parameters)
     return float(np.median(times)), float(np.median(cpu))

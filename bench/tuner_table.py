@@ -35,16 +35,18 @@ def main() -> None:
         for t in ("tpe", "gp"):
             seq = quality[func].get(f"autolab {t}", {}).get("median_regret")
             p = par.get(t, {}).get("median_regret")
-            ratio = f"{p / seq:.1f}x" if seq and p is not None else "—"
+            ratio = f"{p / seq:.2f}x" if seq and p is not None else "—"
             cells += [fmt(seq), fmt(p), ratio]
         print(f"| {func} | " + " | ".join(cells) + " |")
     print()
-    print("| tuner | 1000th suggestion of a 1000-eval run (ms, wall) | with 1000 finished trials: median wall / CPU (ms) |")
-    print("|---|---:|---:|")
+    print("| tuner | 1000th suggestion of a 1000-eval run (ms, wall) | with 1000 finished trials: median wall / CPU (ms) "
+          "| same, 7 more running (ms, wall) |")
+    print("|---|---:|---:|---:|")
     for name, lat in res["latency"].items():
         hist = (f"{lat['history_median_ms']:.2f} / {lat['history_cpu_median_ms']:.2f}"
                 if "history_cpu_median_ms" in lat else "—")
-        print(f"| {name} | {lat['lat_last_ms']:.1f} | {hist} |")
+        running = f"{lat['history_7_running_median_ms']:.1f}" if "history_7_running_median_ms" in lat else "—"
+        print(f"| {name} | {lat['lat_last_ms']:.1f} | {hist} | {running} |")
     print(f"\nload average during the run: {res.get('load_average')}")
 
 

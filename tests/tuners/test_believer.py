@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from autolab.history import History, Trial, TrialStatus
 from autolab.searchspace import SearchSpace
-from autolab.tuners.believer import MAX_FIT, _best_and_newest, believe
+from autolab.tuners.believer import MAX_FIT, Believer, _best_and_newest
 from autolab.tuners.observations import Encoder, as_losses
 from autolab.tuners.unitcube import UnitCube
 
@@ -33,7 +34,7 @@ def test_running_trials_get_the_loss_the_finished_ones_imply() -> None:
     done = finished([{"x": x, "opt": o} for x in np.linspace(0, 10, 11) for o in ("a", "b")])
     running = [Trial(f"r{i}", 100 + i, p, TrialStatus.RUNNING)
                for i, p in enumerate([{"x": 3.3, "opt": "a"}, {"x": 8.5, "opt": "a"}, {"x": 3.3, "opt": "b"}])]
-    believed = believe(UnitCube(space), observe(space, done + running))
+    believed = Believer(UnitCube(space))(observe(space, done + running))
     assert believed is not None and believed.shape == (3,)
     truth = [bowl(t.parameters) for t in running]
     assert np.allclose(believed, truth, atol=0.05), (believed, truth)
@@ -42,10 +43,10 @@ def test_running_trials_get_the_loss_the_finished_ones_imply() -> None:
 def test_nothing_to_believe() -> None:
     space = SearchSpace(LINE)
     done = finished([{"x": 1.0, "opt": "a"}, {"x": 5.0, "opt": "b"}])
-    cube = UnitCube(space)
-    assert believe(cube, observe(space, done)) is None  # nothing running
+    believe = Believer(UnitCube(space))
+    assert believe(observe(space, done)) is None  # nothing running
     one = done[:1] + [Trial("r", 9, {"x": 2.0, "opt": "a"}, TrialStatus.RUNNING)]
-    assert believe(cube, observe(space, one)) is None  # one finished trial predicts nothing
+    assert believe(observe(space, one)) is None  # one finished trial predicts nothing
 
 
 def test_nested_branches_and_failed_trials() -> None:
@@ -59,7 +60,7 @@ def test_nested_branches_and_failed_trials() -> None:
     trials.append(Trial("f", 10, {"m": {"_name": "tree", "depth": 19}}, TrialStatus.FAILED))
     trials += [Trial("r1", 11, {"m": {"_name": "svm", "c": 1.0}}, TrialStatus.RUNNING),
                Trial("r2", 12, {"m": {"_name": "tree", "depth": 4}}, TrialStatus.RUNNING)]
-    believed = believe(UnitCube(space), observe(space, trials))
+    believed = Believer(UnitCube(space))(observe(space, trials))
     assert believed is not None and np.all(np.isfinite(believed))
     assert believed[1] < believed[0]  # the tree branch is the better one
 
@@ -70,7 +71,7 @@ def test_large_history_is_capped() -> None:
     done = finished([{"x": float(x), "opt": "a"} for x in rng.uniform(0, 10, 2000)])
     running = [Trial("r", 5000, {"x": 3.0, "opt": "a"}, TrialStatus.RUNNING)]
     start = time.process_time()
-    believed = believe(UnitCube(space), observe(space, done + running))
+    believed = Believer(UnitCube(space))(observe(space, done + running))
     assert believed is not None and abs(believed[0]) < 0.05
     assert time.process_time() - start < 5  # fitted on at most MAX_FIT trials, not 2,000
 
@@ -81,3 +82,49 @@ def test_best_and_newest() -> None:
     assert list(_best_and_newest(rows, loss, 4)) == [1, 3, 8, 9]
     assert list(_best_and_newest(rows, loss, 20)) == list(range(10))
     assert MAX_FIT >= 100
+
+
+def test_one_fit_serves_a_burst_of_suggestions(monkeypatch: pytest.MonkeyPatch) -> None:
+    space = SearchSpace(LINE)
+    done = finished([{"x": x, "opt": "a"} for x in np.linspace(0, 10, 8)])
+    believe = Believer(UnitCube(space))
+    fits: list[int] = []
+    original = Believer._fit
+    monkeypatch.setattr(Believer, "_fit", lambda self, x, y, hyper: fits.append(len(y)) or original(self, x, y, hyper))
+    running: list[Trial] = []
+    for i in range(3):  # three suggestions in a row: one more trial running each time
+        running.append(Trial(f"r{i}", 100 + i, {"x": 1.0 + i, "opt": "a"}, TrialStatus.RUNNING))
+        assert believe(observe(space, done + running)) is not None
+    assert fits == [8]
+    done.append(Trial("n", 50, {"x": 9.5, "opt": "a"}, TrialStatus.SUCCEEDED, 4.0))
+    believed = believe(observe(space, done + running))
+    assert fits == [8, 9] and believed is not None and len(believed) == 3
+
+
+def test_every_type_nested_and_maximize_through_tpe() -> None:
+    """TPE with trials running on a space of every _type inside a nested choice: the believer gives
+    every running trial a finite loss, and suggestions stay valid and distinct."""
+    from autolab.tuners.tpe import TpeTuner
+
+    inner = {"u": {"_type": "uniform", "_value": [-1, 1]}, "q": {"_type": "quniform", "_value": [16, 200, 16]},
+             "lg": {"_type": "loguniform", "_value": [1e-5, 1e-1]}, "ql": {"_type": "qloguniform", "_value": [1, 1000, 4]},
+             "n": {"_type": "normal", "_value": [1.0, 2.0]}, "qn": {"_type": "qnormal", "_value": [0.0, 3.0, 0.5]},
+             "ln": {"_type": "lognormal", "_value": [0.0, 0.5]}, "qln": {"_type": "qlognormal", "_value": [2.0, 0.5, 2]},
+             "r": {"_type": "randint", "_value": [2, 9]}, "c": {"_type": "choice", "_value": ["relu", 3, 0.5]}}
+    space = SearchSpace({"model": {"_type": "choice", "_value": [{"_name": "a", **inner}, {"_name": "b"}]},
+                         "lr": {"_type": "uniform", "_value": [0, 1]}})
+    tuner = TpeTuner(space, optimize_mode="maximize", seed=0)
+    beliefs: list[np.ndarray | None] = []
+    original = tuner.believe.__call__
+    tuner.believe = lambda obs: beliefs.append(original(obs)) or beliefs[-1]  # type: ignore[assignment,method-assign]
+    history = History()
+    for i in range(12):
+        p = tuner.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, p["lr"] + (p["model"]["_name"] == "a")))
+    for i in range(12, 20):  # eight suggestions in a row, each one left running
+        p = tuner.suggest(history)
+        assert space.to_parameters(space.to_flat(p)) == p  # to_flat raises on a value outside the space
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.RUNNING))
+    assert len(beliefs) == 7  # the first of the eight saw nothing running
+    assert all(b is not None and np.all(np.isfinite(b)) and len(b) == k + 1 for k, b in enumerate(beliefs))
+    assert len({str(t.parameters) for t in history.trials}) == 20
