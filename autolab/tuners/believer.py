@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .observations import RUNNING, Observations
+from .observations import RUNNING, Observations, best_and_newest
 from .unitcube import UnitCube
 
 MAX_HYPER = 60
@@ -45,7 +45,7 @@ class Believer:
             return None
         from threadpoolctl import threadpool_limits
 
-        fit = _best_and_newest(done, obs.loss, MAX_FIT)
+        fit = best_and_newest(done, obs.loss, MAX_FIT)
         x, y = self.cube.encode(obs.x[fit]), obs.loss[fit]
         try:
             # small matrices: one BLAS thread is fastest beside busy trials (see gp.py)
@@ -53,7 +53,7 @@ class Believer:
                 warnings.simplefilter("ignore")
                 key = x.tobytes() + y.tobytes()
                 if self._last is None or self._last[0] != key:
-                    self._last = (key, self._fit(x, y, np.searchsorted(fit, _best_and_newest(fit, obs.loss, MAX_HYPER))))
+                    self._last = (key, self._fit(x, y, np.searchsorted(fit, best_and_newest(fit, obs.loss, MAX_HYPER))))
                 believed = self._last[1].predict(self.cube.encode(obs.x[running]))
         except (np.linalg.LinAlgError, ValueError):
             return None
@@ -70,11 +70,3 @@ class Believer:
         if len(hyper) < len(y):
             gp = GaussianProcessRegressor(gp.kernel_, alpha=1e-6, normalize_y=True, optimizer=None).fit(x, y)
         return gp
-
-
-def _best_and_newest(rows: np.ndarray, loss: np.ndarray, cap: int) -> np.ndarray:
-    """At most `cap` of `rows` (sorted): the best half and the newest half."""
-    if len(rows) <= cap:
-        return rows
-    best = rows[np.argsort(loss[rows], kind="stable")[: cap // 2]]
-    return np.unique(np.concatenate([best, rows[-(cap // 2):]]))

@@ -26,7 +26,7 @@ from scipy.stats import norm
 from ..history import History
 from ..searchspace import SearchSpace
 from .base import Tuner, TunerError, canonical
-from .observations import RUNNING, Encoder, as_losses
+from .observations import RUNNING, Encoder, as_losses, best_and_newest
 from .sampling import call_rng, random_unseen
 from .unitcube import UnitCube
 
@@ -73,7 +73,7 @@ class GPTuner(Tuner):
         done = np.flatnonzero(obs.kind != RUNNING)
         if len(done) < self.cold_start_num:
             return random_unseen(self.space, rng, seen)
-        fit = _cap(done, obs.loss)
+        fit = best_and_newest(done, obs.loss, MAX_FIT)
         x = self.cube.encode(obs.x[fit])
         y = obs.loss[fit]
         pending = np.flatnonzero(obs.kind == RUNNING)
@@ -159,12 +159,3 @@ class GPTuner(Tuner):
             top, top_score = both[order], s[order]
         rest = np.argsort(-score)[: 20]
         return np.vstack([top, u[rest]])
-
-
-def _cap(rows: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """At most MAX_FIT rows: the best half and the newest half."""
-    if len(rows) <= MAX_FIT:
-        return rows
-    best = rows[np.argsort(loss[rows], kind="stable")[: MAX_FIT // 2]]
-    newest = rows[-(MAX_FIT // 2):]
-    return np.unique(np.concatenate([best, newest]))

@@ -131,6 +131,15 @@ def as_losses(obs: Observations, maximize: bool) -> Observations:
     return Observations(obs.x, loss, obs.kind)
 
 
+def best_and_newest(rows: np.ndarray, loss: np.ndarray, cap: int) -> np.ndarray:
+    """At most `cap` of `rows` (row numbers in sequence order): the best half and the newest half
+    (what the Gaussian-process models fit on when the history is long)."""
+    if len(rows) <= cap:
+        return rows
+    best = rows[np.argsort(loss[rows], kind="stable")[: cap // 2]]
+    return np.unique(np.concatenate([best, rows[-(cap // 2):]]))
+
+
 def internal(dim: Dim, value: Any) -> float:
     """A value's sampling coordinate, kept inside the dim's bounds (normal types: mu +- 3 sigma)."""
     return min(max(dim.to_internal(float(value)), dim.low), dim.high)

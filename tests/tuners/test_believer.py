@@ -9,7 +9,7 @@ import pytest
 
 from autolab.history import History, Trial, TrialStatus
 from autolab.searchspace import SearchSpace
-from autolab.tuners.believer import MAX_FIT, Believer, _best_and_newest
+from autolab.tuners.believer import Believer
 from autolab.tuners.observations import Encoder, as_losses
 from autolab.tuners.unitcube import UnitCube
 
@@ -74,14 +74,6 @@ def test_large_history_is_capped() -> None:
     believed = Believer(UnitCube(space))(observe(space, done + running))
     assert believed is not None and abs(believed[0]) < 0.05
     assert time.process_time() - start < 5  # fitted on at most MAX_FIT trials, not 2,000
-
-
-def test_best_and_newest() -> None:
-    rows = np.arange(10)
-    loss = np.array([5, 0, 6, 1, 7, 8, 9, 2, 3, 4], dtype=float)
-    assert list(_best_and_newest(rows, loss, 4)) == [1, 3, 8, 9]
-    assert list(_best_and_newest(rows, loss, 20)) == list(range(10))
-    assert MAX_FIT >= 100
 
 
 def test_one_fit_serves_a_burst_of_suggestions(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import pytest
 from autolab.history import History, Trial, TrialStatus
 from autolab.searchspace import SearchSpace
 from autolab.tuners import TunerError, create_tuner
-from autolab.tuners.gp import MAX_FIT, GPTuner, _cap
+from autolab.tuners.gp import GPTuner
 
 SPACE = {"x": {"_type": "uniform", "_value": [-2, 2]}, "opt": {"_type": "choice", "_value": ["a", "b"]}}
 
@@ -69,15 +69,6 @@ def test_running_trials_spread_the_batch(seed: int) -> None:
         history.trials.append(Trial(f"t{i}", i, p, TrialStatus.RUNNING))
         batch.append(((p["x1"] + 5) / 15, p["x2"] / 15))
     assert min(math.dist(a, b) for a, b in itertools.combinations(batch, 2)) > 0.01  # 0.0 when the incumbent ignores believed values
-
-
-def test_cap_keeps_best_and_newest() -> None:
-    import numpy as np
-
-    rows = np.arange(1000)
-    loss = np.linspace(1, 0, 1000)[::-1].copy()  # row 0 is the best
-    kept = _cap(rows, loss)
-    assert len(kept) <= MAX_FIT and 0 in kept and 999 in kept
 
 
 def test_class_args_are_checked() -> None:
