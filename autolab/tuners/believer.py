@@ -16,11 +16,11 @@ history's size, and one fit serves every suggestion until the next result arrive
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from . import gaussian
 from .observations import RUNNING, Observations, best_and_newest
 from .unitcube import UnitCube
 
@@ -49,8 +49,7 @@ class Believer:
         x, y = self.cube.encode(obs.x[fit]), obs.loss[fit]
         try:
             # small matrices: one BLAS thread is fastest beside busy trials (see gp.py)
-            with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with threadpool_limits(limits=1, user_api="blas"):
                 key = x.tobytes() + y.tobytes()
                 if self._last is None or self._last[0] != key:
                     self._last = (key, self._fit(x, y, np.searchsorted(fit, best_and_newest(fit, obs.loss, MAX_HYPER))))
@@ -60,13 +59,4 @@ class Believer:
         return np.asarray(believed, dtype=float) if np.all(np.isfinite(believed)) else None
 
     def _fit(self, x: np.ndarray, y: np.ndarray, hyper: np.ndarray) -> Any:
-        """Kernel hyperparameters by marginal likelihood on the `hyper` rows, then the posterior
-        on all rows with that kernel."""
-        from sklearn.gaussian_process import GaussianProcessRegressor
-        from sklearn.gaussian_process.kernels import ConstantKernel, Matern
-
-        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(self.cube.n_columns, 0.3), (1e-2, 1e2), nu=2.5)
-        gp = GaussianProcessRegressor(kernel, alpha=1e-6, normalize_y=True, random_state=0).fit(x[hyper], y[hyper])
-        if len(hyper) < len(y):
-            gp = GaussianProcessRegressor(gp.kernel_, alpha=1e-6, normalize_y=True, optimizer=None).fit(x, y)
-        return gp
+        return gaussian.fit(x, y, hyper, length_scale=0.3)

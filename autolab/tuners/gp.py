@@ -17,7 +17,6 @@ Nested choice is not supported (as in NNI).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from scipy.stats import norm
 
 from ..history import History
 from ..searchspace import SearchSpace
+from . import gaussian
 from .base import Tuner, TunerError, canonical
 from .observations import RUNNING, Encoder, as_losses, best_and_newest
 from .sampling import call_rng, random_unseen
@@ -97,30 +97,12 @@ class GPTuner(Tuner):
     def _fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Any:
         """Kernel hyperparameters by marginal likelihood on at most MAX_HYPER points (the best
         and a random rest), then the posterior on all points with that kernel."""
-        from sklearn.gaussian_process import GaussianProcessRegressor
-        from sklearn.gaussian_process.kernels import ConstantKernel, Matern
-
-        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(x.shape[1], 0.5), (1e-2, 1e2), nu=self.nu)
         sub = np.arange(len(y))
         if len(y) > MAX_HYPER:
             order = np.argsort(y, kind="stable")
             rest = rng.choice(order[MAX_HYPER // 2:], size=MAX_HYPER - MAX_HYPER // 2, replace=False)
             sub = np.concatenate([order[: MAX_HYPER // 2], rest])
-        seed = int(rng.integers(2**31))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gp = GaussianProcessRegressor(kernel, alpha=self.alpha, normalize_y=True, random_state=seed)
-            gp.fit(x[sub], y[sub])
-        return self._posterior(gp.kernel_, x, y) if len(sub) < len(y) else gp
-
-    def _posterior(self, kernel: Any, x: np.ndarray, y: np.ndarray) -> Any:
-        """The posterior on (x, y) with a kernel already fitted (no hyperparameter search)."""
-        from sklearn.gaussian_process import GaussianProcessRegressor
-
-        gp = GaussianProcessRegressor(kernel, alpha=self.alpha, normalize_y=True, optimizer=None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return gp.fit(x, y)
+        return gaussian.fit(x, y, sub, nu=self.nu, alpha=self.alpha, random_state=int(rng.integers(2**31)))
 
     def _believe(self, gp: Any, x: np.ndarray, y: np.ndarray, pending: np.ndarray
                  ) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -129,7 +111,7 @@ class GPTuner(Tuner):
         collapses and the next suggestion goes elsewhere, while its mean barely moves."""
         believed = gp.predict(pending)
         both = np.vstack([x, pending])
-        return self._posterior(gp.kernel_, both, np.concatenate([y, believed])), both, believed
+        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), self.alpha), both, believed
 
     def _acquisition(self, gp: Any, u: np.ndarray, best: float) -> np.ndarray:
         mu, sd = gp.predict(u, return_std=True)

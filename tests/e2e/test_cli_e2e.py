@@ -17,7 +17,7 @@ import pytest
 from autolab import experiments
 from autolab.store import Store
 from tests.e2e.test_crash_resume import autolab, wait_for
-from tests.helpers_experiment import make_experiment, run_manager, write_trial
+from tests.helpers_experiment import make_experiment, run_manager, trial_rows, write_trial
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
@@ -31,16 +31,8 @@ autolab.report_final_result(p["x"])
 """
 
 
-def store_rows(directory: Path) -> list[Any]:
-    store = Store(directory, readonly=True)
-    try:
-        return store.trial_rows()
-    finally:
-        store.close()
-
-
 def running(directory: Path) -> list[Any]:
-    return [r for r in store_rows(directory) if r["status"] == "RUNNING"]
+    return [r for r in trial_rows(directory) if r["status"] == "RUNNING"]
 
 
 def meta(directory: Path, key: str) -> Any:
@@ -85,21 +77,21 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
         assert "is not running" in killed.stderr, killed.stderr
     assert killed.returncode == 0, killed.stderr
     wait_for("the killed trial's status",
-             lambda: next(r["status"] for r in store_rows(directory) if r["id"] == victim) == "USER_CANCELED")
+             lambda: next(r["status"] for r in trial_rows(directory) if r["id"] == victim) == "USER_CANCELED")
     again = autolab(tmp_path, "trial", "kill", "--trial_id", victim)
     assert again.returncode == 2 and "not running" in again.stderr
 
     data = tmp_path / "import.json"
     data.write_text('[{"parameter": {"x": 0.123}, "value": 0.123}]')
     assert "learns from them now" in ok(autolab(tmp_path, "experiment", "import", "-f", str(data)))
-    assert [r["value"] for r in store_rows(directory) if r["source"] == "import"] == [0.123]
+    assert [r["value"] for r in trial_rows(directory) if r["source"] == "import"] == [0.123]
 
     space = tmp_path / "space.json"
     space.write_text('{"x": {"_type": "uniform", "_value": [5, 6]}}')
     ok(autolab(tmp_path, "update", "searchspace", exp_id, "--filename", str(space)))
-    n_before = len(store_rows(directory))
+    n_before = len(trial_rows(directory))
     wait_for("a trial from the new space",
-             lambda: any(json.loads(r["parameters"])["x"] >= 5 for r in store_rows(directory)[n_before:]))
+             lambda: any(json.loads(r["parameters"])["x"] >= 5 for r in trial_rows(directory)[n_before:]))
 
     # many commands at once while it runs: none fails, none corrupts anything
     commands = [["experiment", "export", exp_id, "-f", str(tmp_path / f"e{i}.json"), "--intermediate"] for i in range(3)]
@@ -123,12 +115,12 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     assert refused.returncode == 2 and "is running" in refused.stderr and directory.exists()
 
     # end it: as many tuner trials as there are now, plus one
-    counted = sum(r["source"] == "tuner" for r in store_rows(directory))
+    counted = sum(r["source"] == "tuner" for r in trial_rows(directory))
     ok(autolab(tmp_path, "update", "trialnum", exp_id, "--value", str(counted + 1)))
     # trials created before the update was applied stay; none is created after it beyond the limit
-    created_by_then = sum(r["source"] == "tuner" for r in store_rows(directory))
+    created_by_then = sum(r["source"] == "tuner" for r in trial_rows(directory))
     wait_for("the experiment to end", lambda: meta(directory, "status") == "DONE", timeout=180)
-    rows = store_rows(directory)
+    rows = trial_rows(directory)
     assert sum(r["source"] == "tuner" for r in rows) == max(counted + 1, created_by_then)
     assert {r["status"] for r in rows if r["id"] != victim} == {"SUCCEEDED"}
     done_trial = rows[-1]["id"]
