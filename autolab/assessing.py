@@ -43,7 +43,9 @@ class AssessorRunner:
                 if self.pool is None:
                     self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="assessor")
                 snapshot = History(list(history.trials))
-                self.pending[trial.trial_id] = self.pool.submit(self.assessor.should_stop, _upto(trial, count), snapshot)
+                self.pending[trial.trial_id] = self.pool.submit(
+                    self.assessor.should_stop, _upto(trial, count), snapshot
+                )
             return False
         for k in range(done + 1, count + 1):
             self.judged[trial.trial_id] = k

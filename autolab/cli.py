@@ -19,7 +19,9 @@ COMMAND_MODULES = ["cli_manage", "cli_query", "cli_admin", "cli_web"]
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(prog="autolab", description="AutoML experiments that speak NNI's formats.")
+    parser = argparse.ArgumentParser(
+        prog="autolab", description="AutoML experiments that speak NNI's formats."
+    )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

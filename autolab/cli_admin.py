@@ -64,7 +64,9 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=cmd_delete)
 
-    p = exp_sub.add_parser("import", help="add finished trials (NNI's export shape) for the tuner to learn from")
+    p = exp_sub.add_parser(
+        "import", help="add finished trials (NNI's export shape) for the tuner to learn from"
+    )
     p.add_argument("id", nargs="?")
     p.add_argument("--filename", "-f", required=True, help='JSON list of {"parameter": {...}, "value": ...}')
     p.set_defaults(handler=cmd_import)
@@ -164,11 +166,17 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
     store = experiments.open_store(ref, readonly=False)
     try:
         killed = kill_orphan(row["handle"])
-        store.update_trial(trial_id, status="USER_CANCELED", end_time=time.time(),
-                           message="killed by autolab trial kill while the manager was not running")
+        store.update_trial(
+            trial_id,
+            status="USER_CANCELED",
+            end_time=time.time(),
+            message="killed by autolab trial kill while the manager was not running",
+        )
     finally:
         store.close()
-    print(f"Trial {trial_id} of experiment {ref.id} {'killed' if killed else 'marked cancelled (it had ended)'}.")
+    print(
+        f"Trial {trial_id} of experiment {ref.id} {'killed' if killed else 'marked cancelled (it had ended)'}."
+    )
     return 0
 
 
@@ -198,12 +206,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     limit = info["maxTrialNumber"]
     budget = info["maxExperimentDuration"]
     print(f"Experiment {ref.id}{' (' + info['name'] + ')' if info['name'] else ''}: {info['status']}")
-    print(f"  trials:  {done}/{limit if limit is not None else '-'} done, {running} running"
-          + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})" if counts else ""))
-    print(f"  elapsed: {format_duration(info['elapsed'])}" + (f" / {format_duration(budget)}" if budget else ""))
+    print(
+        f"  trials:  {done}/{limit if limit is not None else '-'} done, {running} running"
+        + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})" if counts else "")
+    )
+    print(
+        f"  elapsed: {format_duration(info['elapsed'])}" + (f" / {format_duration(budget)}" if budget else "")
+    )
     if info["best"]:
         best = info["best"]
-        print(f"  best:    trial {best['trialJobId']} value {best['value']:.6g} {json.dumps(best['parameter'])}")
+        print(
+            f"  best:    trial {best['trialJobId']} value {best['value']:.6g} {json.dumps(best['parameter'])}"
+        )
     if info["url"]:
         print(f"  web UI:  {info['url']}")
     if info["error"]:
@@ -250,8 +264,10 @@ def check_deletable(ref: ExperimentRef) -> None:
     finally:
         store.close()
     if orphans:
-        raise UserError(f"experiment {ref.id} has trials still running ({', '.join(orphans)}) that its manager "
-                        f"left; stop them first (autolab stop {ref.id})")
+        raise UserError(
+            f"experiment {ref.id} has trials still running ({', '.join(orphans)}) that its manager "
+            f"left; stop them first (autolab stop {ref.id})"
+        )
 
 
 def _orphan_alive(handle_text: str | None) -> bool:
@@ -260,8 +276,10 @@ def _orphan_alive(handle_text: str | None) -> bool:
     handle = json.loads(handle_text) if handle_text else {}
     try:
         proc = psutil.Process(int(handle.get("pid") or 0))
-        return abs(proc.create_time() - float(handle.get("create_time", 0))) <= 1.0 and \
-            proc.status() != psutil.STATUS_ZOMBIE
+        return (
+            abs(proc.create_time() - float(handle.get("create_time", 0))) <= 1.0
+            and proc.status() != psutil.STATUS_ZOMBIE
+        )
     except (psutil.Error, ValueError):
         return False
 
@@ -285,7 +303,9 @@ def delete_experiment(ref: ExperimentRef) -> None:
     if trash.exists():
         shutil.rmtree(trash, onerror=lambda *a: None)
         if trash.exists():
-            print(f"autolab: warning: some files could not be removed; delete {trash} by hand", file=sys.stderr)
+            print(
+                f"autolab: warning: some files could not be removed; delete {trash} by hand", file=sys.stderr
+            )
 
 
 # -- experiment import ----------------------------------------------------------------------------

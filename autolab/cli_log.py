@@ -27,7 +27,9 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(handler=cmd_manager_log, log_file="stderr")
 
-    p = log_sub.add_parser("trial", help="a trial's stdout (--stderr: its stderr); no --trial_id: the log paths")
+    p = log_sub.add_parser(
+        "trial", help="a trial's stdout (--stderr: its stderr); no --trial_id: the log paths"
+    )
     _common(p)
     p.add_argument("--trial_id", "--trial-id", "-T", dest="trial_id", default=None)
     p.add_argument("--stderr", action="store_true", help="the trial's stderr instead of its stdout")
@@ -71,7 +73,11 @@ def cmd_trial_log(args: argparse.Namespace) -> int:
         s = experiments.open_store(ref)
         try:
             r = s.trial_row(trial_id)
-            return r is not None and r["status"] in ("WAITING", "RUNNING") and experiments.manager_alive(ref.directory)
+            return (
+                r is not None
+                and r["status"] in ("WAITING", "RUNNING")
+                and experiments.manager_alive(ref.directory)
+            )
         finally:
             s.close()
 

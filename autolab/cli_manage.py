@@ -30,8 +30,12 @@ STOP_TIMEOUT = 60.0
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("create", help="create and start an experiment from a config file")
     p.add_argument("--config", "-c", required=True, help="config.yml (NNI v2 or v1 keys) or a task config")
-    p.add_argument("--copy-code", action="store_true", help="task configs: run each job in its own copy of the code")
-    p.add_argument("--symlinks", action="store_true", help="with --copy-code: link files of 1 MiB or more, not copy")
+    p.add_argument(
+        "--copy-code", action="store_true", help="task configs: run each job in its own copy of the code"
+    )
+    p.add_argument(
+        "--symlinks", action="store_true", help="with --copy-code: link files of 1 MiB or more, not copy"
+    )
     _server_args(p)
     p.set_defaults(handler=cmd_create)
 
@@ -47,11 +51,18 @@ def add_commands(sub: Any) -> None:
 
 
 def _server_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", "-p", type=int, default=None, help=f"web UI port (default {DEFAULT_PORT}; 0: any free port)")
-    p.add_argument("--host", default="127.0.0.1", type=bare_host,
-                   help="address the web UI binds to (default 127.0.0.1)")
-    p.add_argument("--foreground", "-f", action="store_true", help="run in this terminal until the experiment ends")
-    p.add_argument("--debug", "-d", action="store_true", help="debug logging (to the terminal too with --foreground)")
+    p.add_argument(
+        "--port", "-p", type=int, default=None, help=f"web UI port (default {DEFAULT_PORT}; 0: any free port)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", type=bare_host, help="address the web UI binds to (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "--foreground", "-f", action="store_true", help="run in this terminal until the experiment ends"
+    )
+    p.add_argument(
+        "--debug", "-d", action="store_true", help="debug logging (to the terminal too with --foreground)"
+    )
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -60,7 +71,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     check_server_args(args)
     config = load_config(args.config)
     if not Path(config.trial_code_directory).is_dir():
-        raise UserError(f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory")
+        raise UserError(
+            f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
+        )
     if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
         from .task.section import apply_copy_flags
 
@@ -83,11 +96,15 @@ def cmd_create(args: argparse.Namespace) -> int:
         directory.mkdir(parents=True)
         (directory / "trials").mkdir()
     except OSError as exc:
-        raise UserError(f"{config.source}: experimentWorkingDirectory: cannot create {directory}: {exc.strerror}") from None
+        raise UserError(
+            f"{config.source}: experimentWorkingDirectory: cannot create {directory}: {exc.strerror}"
+        ) from None
     name = config.experiment_name or ""
     try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment
         store = Store(directory, create=True)
-        store.set_meta(id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0)
+        store.set_meta(
+            id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0
+        )
         store.close()
         with open(directory / "config.yml", "w", encoding="utf-8") as fh:
             yaml.safe_dump(settings, fh, sort_keys=False)
@@ -116,7 +133,9 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     from .launcher import free_port, run
 
     if not os.access(ref.directory, os.W_OK):
-        raise UserError(f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there")
+        raise UserError(
+            f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there"
+        )
 
     port = args.port  # checked by check_server_args
     if port is None:
@@ -135,12 +154,28 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
         progress.close()
         _print_summary(ref)
         return code
-    cmd = [sys.executable, "-m", "autolab.launcher", str(ref.directory), "--port", str(port), "--host", args.host]
+    cmd = [
+        sys.executable,
+        "-m",
+        "autolab.launcher",
+        str(ref.directory),
+        "--port",
+        str(port),
+        "--host",
+        args.host,
+    ]
     if args.debug:
         cmd.append("--debug")
     with open(ref.directory / "manager.out", "ab") as out:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     problem = wait_started(ref.directory, proc.pid)
     if problem is not None:
         raise UserError(f"experiment {ref.id} did not start: {problem}")
@@ -195,8 +230,10 @@ def check_host(host: str) -> None:
             sock.bind((host, 0))
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise UserError(f"--host {host}: cannot listen on that address ({reason}); use 127.0.0.1, 0.0.0.0 "
-                        "or an address of this machine") from None
+        raise UserError(
+            f"--host {host}: cannot listen on that address ({reason}); use 127.0.0.1, 0.0.0.0 "
+            "or an address of this machine"
+        ) from None
 
 
 def _print_summary(ref: ExperimentRef) -> None:
@@ -240,7 +277,9 @@ def stop_experiment(ref: ExperimentRef) -> None:
             _cancel_orphans(store)
             if store.get_meta("status") == "RUNNING":
                 store.set_meta(status="STOPPED")
-            print(f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled).")
+            print(
+                f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled)."
+            )
         else:
             print(f"Experiment {ref.id} is not running ({status}).")
         store.close()
@@ -250,7 +289,9 @@ def stop_experiment(ref: ExperimentRef) -> None:
     while time.time() < deadline and experiments.manager_alive(ref.directory):
         time.sleep(0.05)
     if experiments.manager_alive(ref.directory):
-        raise UserError(f"experiment {ref.id}: the manager (pid {pid}) did not stop within {STOP_TIMEOUT:g} s")
+        raise UserError(
+            f"experiment {ref.id}: the manager (pid {pid}) did not stop within {STOP_TIMEOUT:g} s"
+        )
     print(f"Experiment {ref.id} stopped.")
 
 
@@ -259,5 +300,9 @@ def _cancel_orphans(store: Store) -> None:
 
     for row in store.trial_rows(["WAITING", "RUNNING"]):
         kill_orphan(row["handle"])
-        store.update_trial(row["id"], status="USER_CANCELED", end_time=time.time(),
-                           message="cancelled by autolab stop while the manager was not running")
+        store.update_trial(
+            row["id"],
+            status="USER_CANCELED",
+            end_time=time.time(),
+            message="cancelled by autolab stop while the manager was not running",
+        )

@@ -74,7 +74,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.all or status == "RUNNING":
             counts = store.count_by_status()
             url = store.get_meta("url") if status == "RUNNING" else "-"
-            rows.append([ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url])
+            rows.append(
+                [ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url]
+            )
         store.close()
     if not rows:
         print("No experiment is running." if not args.all else "No experiment found.")
@@ -133,8 +135,16 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
     for r in rows:
         duration = (r["endTime"] or 0) - r["startTime"] if r["startTime"] and r["endTime"] else None
         value = "-" if r["value"] is None else f"{_number(r['value']):.6g}"
-        out.append([r["trialJobId"], r["sequence"], r["status"], value, format_duration(duration),
-                    json.dumps(r["parameter"])])
+        out.append(
+            [
+                r["trialJobId"],
+                r["sequence"],
+                r["status"],
+                value,
+                format_duration(duration),
+                json.dumps(r["parameter"]),
+            ]
+        )
     print(table(["TRIAL", "SEQ", "STATUS", "VALUE", "DURATION", "PARAMETERS"], out))
     return 0
 

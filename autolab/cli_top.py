@@ -21,14 +21,23 @@ _SIGNED_K = re.compile(r"^[+-]\d+$")
 
 
 def add_commands(sub: Any) -> None:
-    p = sub.add_parser("top", help="the best K trials by the default metric (+K best, -K worst)",
-                       description="The best K trials (optimize_mode aware) with parameters and intermediate "
-                                   "results. `autolab top +5` = best 5, `autolab top -5` = worst 5.")
+    p = sub.add_parser(
+        "top",
+        help="the best K trials by the default metric (+K best, -K worst)",
+        description="The best K trials (optimize_mode aware) with parameters and intermediate "
+        "results. `autolab top +5` = best 5, `autolab top -5` = worst 5.",
+    )
     p.add_argument("spec", nargs="*", metavar="[ID] [+K|-K]", help="experiment id and/or +K / -K")
     p.add_argument("-k", type=int, default=None, help=f"how many trials (default {DEFAULT_K})")
     p.add_argument("--worst", action="store_true", help="the worst K instead of the best")
-    p.add_argument("--watch", "-w", type=float, default=None, metavar="SECONDS",
-                   help="refresh every SECONDS until the experiment stops (Ctrl-C to leave)")
+    p.add_argument(
+        "--watch",
+        "-w",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="refresh every SECONDS until the experiment stops (Ctrl-C to leave)",
+    )
     p.set_defaults(handler=cmd_top)
 
 
@@ -89,10 +98,12 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, st
     done = len(rows) - running
     limit = config.get("maxTrialNumber")
     budget = config.get("maxExperimentDuration")
-    head = (f"Experiment {ref.id} {status} | trials {done}/{limit if limit is not None else '-'} done, "
-            f"{running} running | {format_duration(meta.get('elapsed', 0.0))}"
-            + (f" / {format_duration(budget)}" if budget else "")
-            + f" | {'maximize' if maximize else 'minimize'}")
+    head = (
+        f"Experiment {ref.id} {status} | trials {done}/{limit if limit is not None else '-'} done, "
+        f"{running} running | {format_duration(meta.get('elapsed', 0.0))}"
+        + (f" / {format_duration(budget)}" if budget else "")
+        + f" | {'maximize' if maximize else 'minimize'}"
+    )
     which = "worst" if worst else "best"
     if not scored:
         return head + "\nNo trial has a result yet.", status
@@ -101,18 +112,42 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, st
         values = inter.get(r["id"], [])
         best_i = (max(values) if maximize else min(values)) if values else None
         duration = r["end_time"] - r["start_time"] if r["start_time"] and r["end_time"] else None
-        table_rows.append([rank, r["id"], r["seq"], r["status"], f"{r['value']:.6g}", len(values),
-                           _num(values[-1] if values else None), _num(best_i), format_duration(duration),
-                           json.dumps(json.loads(r["parameters"]), separators=(",", ":"))])
-    headers = ["#", "TRIAL", "SEQ", "STATUS", "VALUE", "N_INTER", "LAST_INTER", "BEST_INTER", "DURATION",
-               "PARAMETERS"]
-    return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result:\n" + \
-        _fit(headers, table_rows), status
+        table_rows.append(
+            [
+                rank,
+                r["id"],
+                r["seq"],
+                r["status"],
+                f"{r['value']:.6g}",
+                len(values),
+                _num(values[-1] if values else None),
+                _num(best_i),
+                format_duration(duration),
+                json.dumps(json.loads(r["parameters"]), separators=(",", ":")),
+            ]
+        )
+    headers = [
+        "#",
+        "TRIAL",
+        "SEQ",
+        "STATUS",
+        "VALUE",
+        "N_INTER",
+        "LAST_INTER",
+        "BEST_INTER",
+        "DURATION",
+        "PARAMETERS",
+    ]
+    return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result:\n" + _fit(
+        headers, table_rows
+    ), status
 
 
 def _intermediate(store: Any) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
-    for r in store.conn.execute("SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"):
+    for r in store.conn.execute(
+        "SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
+    ):
         out.setdefault(r["trial_id"], []).append(r["value"])
     return out
 
@@ -129,4 +164,6 @@ def _fit(headers: list[str], rows: list[list[Any]]) -> str:
     if not sys.stdout.isatty():
         return text
     width = shutil.get_terminal_size((200, 24)).columns
-    return "\n".join(line if len(line) <= width else line[: max(width - 1, 20)] + "…" for line in text.splitlines())
+    return "\n".join(
+        line if len(line) <= width else line[: max(width - 1, 20)] + "…" for line in text.splitlines()
+    )

@@ -16,7 +16,9 @@ DEFAULT_PORT = 8080
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("view", help="serve a stopped experiment's web UI (read-only) until Ctrl-C")
     p.add_argument("id", nargs="?", help="experiment id (default: the latest)")
-    p.add_argument("--port", "-p", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument(
+        "--port", "-p", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0: any free port)"
+    )
     p.add_argument("--host", default="127.0.0.1", type=bare_host, help="address to bind (default 127.0.0.1)")
     p.set_defaults(handler=cmd_view)
 
@@ -96,4 +98,3 @@ def cmd_view(args: argparse.Namespace) -> int:
         server.stop()
         store.close()
     return 0
-

@@ -27,7 +27,9 @@ def call(ref: ExperimentRef, method: str, path: str, body: Any = None, timeout: 
     """Send one request; a 4xx answer becomes a UserError with the server's message."""
     url = manager_url(ref).replace("0.0.0.0", "127.0.0.1") + path
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     token = _token(ref)
     if token:
         request.add_header("Authorization", f"Bearer {token}")

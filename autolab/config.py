@@ -30,19 +30,44 @@ from .config_reader import (
 )
 
 __all__ = [
-    "AlgorithmConfig", "ConfigError", "Context", "ExperimentConfig", "Section", "TrainingServiceConfig",
-    "config_from_dict", "default_working_directory", "load_config", "normalize_key", "parse_duration",
-    "resolve_path", "suggest",
+    "AlgorithmConfig",
+    "ConfigError",
+    "Context",
+    "ExperimentConfig",
+    "Section",
+    "TrainingServiceConfig",
+    "config_from_dict",
+    "default_working_directory",
+    "load_config",
+    "normalize_key",
+    "parse_duration",
+    "resolve_path",
+    "suggest",
 ]
 
 LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
 PLATFORMS = ("local", "slurm")
 DEFAULT_TUNER = "Random"
 TOP_KEYS = (
-    "experimentName", "searchSpaceFile", "searchSpace", "trialCommand", "trialCodeDirectory",
-    "trialConcurrency", "trialGpuNumber", "maxExperimentDuration", "maxTrialNumber", "maxTrialDuration",
-    "experimentWorkingDirectory", "tuner", "assessor", "advisor", "trainingService", "logLevel", "debug",
-    "useAnnotation", "nniManagerIp",
+    "experimentName",
+    "searchSpaceFile",
+    "searchSpace",
+    "trialCommand",
+    "trialCodeDirectory",
+    "trialConcurrency",
+    "trialGpuNumber",
+    "maxExperimentDuration",
+    "maxTrialNumber",
+    "maxTrialDuration",
+    "experimentWorkingDirectory",
+    "tuner",
+    "assessor",
+    "advisor",
+    "trainingService",
+    "logLevel",
+    "debug",
+    "useAnnotation",
+    "nniManagerIp",
 )
 ALGORITHM_KEYS = ("name", "className", "codeDirectory", "classArgs")
 SERVICE_KEYS = {
@@ -70,7 +95,9 @@ class AlgorithmConfig:
     class_args: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name} if self.class_name is None else {"className": self.class_name}
+        out: dict[str, Any] = (
+            {"name": self.name} if self.class_name is None else {"className": self.class_name}
+        )
         if self.code_directory is not None:
             out["codeDirectory"] = str(self.code_directory)
         out["classArgs"] = dict(self.class_args)
@@ -134,11 +161,17 @@ class ExperimentConfig:
         out["searchSpace"] = self.search_space
         if self.search_space_file is not None:
             out["searchSpaceFile"] = str(self.search_space_file)
-        out.update(trialCommand=self.trial_command, trialCodeDirectory=str(self.trial_code_directory),
-                   trialConcurrency=self.trial_concurrency, trialGpuNumber=self.trial_gpu_number)
-        for key, value in (("maxExperimentDuration", self.max_experiment_duration),
-                           ("maxTrialNumber", self.max_trial_number),
-                           ("maxTrialDuration", self.max_trial_duration)):
+        out.update(
+            trialCommand=self.trial_command,
+            trialCodeDirectory=str(self.trial_code_directory),
+            trialConcurrency=self.trial_concurrency,
+            trialGpuNumber=self.trial_gpu_number,
+        )
+        for key, value in (
+            ("maxExperimentDuration", self.max_experiment_duration),
+            ("maxTrialNumber", self.max_trial_number),
+            ("maxTrialDuration", self.max_trial_duration),
+        ):
             if value is not None:
                 out[key] = value
         out["experimentWorkingDirectory"] = str(self.experiment_working_directory)
@@ -149,7 +182,6 @@ class ExperimentConfig:
         for key, value in self.extra.items():
             out[key] = value.to_dict() if hasattr(value, "to_dict") else value
         return out
-
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -166,7 +198,9 @@ def config_from_dict(raw: dict[str, Any], source: str | Path) -> ExperimentConfi
 
 def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
     if not isinstance(raw, dict):
-        problem = "is empty" if raw is None else f"must be a mapping of keys to values, got {type(raw).__name__}"
+        problem = (
+            "is empty" if raw is None else f"must be a mapping of keys to values, got {type(raw).__name__}"
+        )
         raise ConfigError(f"{shown}: the config {problem}")
     ctx = Context(source, shown)
     extras = {k: v for k, v in raw.items() if isinstance(k, str) and normalize_key(k) in EXTRA_SECTIONS}
@@ -196,8 +230,10 @@ def _extra_section(ctx: Context, key: str) -> tuple[Any, Any]:
     except (ModuleNotFoundError, AttributeError) as exc:
         if isinstance(exc, ModuleNotFoundError) and exc.name != module_name:
             raise
-        raise ConfigError(f"{ctx.shown}: {key}: {key} configs are handled by {module_name}, "
-                          "which this version of autolab does not have") from None
+        raise ConfigError(
+            f"{ctx.shown}: {key}: {key} configs are handled by {module_name}, "
+            "which this version of autolab does not have"
+        ) from None
 
 
 def _fill_derived(core: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
@@ -211,8 +247,11 @@ def _fill_derived(core: dict[str, Any], derived: dict[str, Any]) -> dict[str, An
 
 def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
     if top.flag("useAnnotation", False):
-        raise top.error("useAnnotation", "annotations are not supported; call autolab.get_next_parameter() "
-                                         "in the trial and give a search space")
+        raise top.error(
+            "useAnnotation",
+            "annotations are not supported; call autolab.get_next_parameter() "
+            "in the trial and give a search space",
+        )
     top.text("nniManagerIp")  # accepted; the local and slurm services do not need it
     if top.get("tuner") is not None and top.get("advisor") is not None:
         raise top.error("advisor", "give a tuner or an advisor, not both")
@@ -225,7 +264,9 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
     service = _training_service(top, ctx)
     gpus = top.integer("trialGpuNumber", 0, minimum=0) or 0
     if service.gpu_indices is not None and gpus > len(service.gpu_indices):
-        raise top.error("trialGpuNumber", f"{gpus} GPUs per trial, but gpuIndices lists {len(service.gpu_indices)}")
+        raise top.error(
+            "trialGpuNumber", f"{gpus} GPUs per trial, but gpuIndices lists {len(service.gpu_indices)}"
+        )
     return ExperimentConfig(
         source=ctx.source,
         experiment_name=top.text("experimentName"),
@@ -238,7 +279,8 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         max_experiment_duration=top.duration("maxExperimentDuration"),
         max_trial_number=top.integer("maxTrialNumber", None, minimum=1),
         max_trial_duration=top.duration("maxTrialDuration"),
-        experiment_working_directory=top.path_value("experimentWorkingDirectory") or default_working_directory(),
+        experiment_working_directory=top.path_value("experimentWorkingDirectory")
+        or default_working_directory(),
         tuner=tuner,
         assessor=_algorithm(top, "assessor", "autolab.assessors"),
         training_service=service,
@@ -264,8 +306,11 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
     else:
         builtin: dict[str, str] = importlib.import_module(registry).BUILTIN
         if normalize_key(name or "") not in builtin:
-            raise sec.error("name", f"unknown builtin {name!r}{suggest(name or '', builtin)}; "
-                                    f"builtin: {', '.join(sorted(builtin))}")
+            raise sec.error(
+                "name",
+                f"unknown builtin {name!r}{suggest(name or '', builtin)}; "
+                f"builtin: {', '.join(sorted(builtin))}",
+            )
         if code_directory is not None:
             top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")
             code_directory = None
@@ -288,8 +333,10 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[dict[str, Any],
             except SearchSpaceError:
                 same = False
             if not same:
-                ctx.warn(f"searchSpace and searchSpaceFile ({path}) differ or the file cannot be read; "
-                         "using searchSpace")
+                ctx.warn(
+                    f"searchSpace and searchSpaceFile ({path}) differ or the file cannot be read; "
+                    "using searchSpace"
+                )
         return inline, path
     if path is not None:
         if not path.is_file():
@@ -300,8 +347,10 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[dict[str, Any],
             raise top.error("searchSpaceFile", str(exc)) from None
     if tuner.class_name is not None:
         return {}, None
-    raise top.error("searchSpaceFile", "is required: give searchSpaceFile or searchSpace "
-                                       "(only a custom tuner may go without)")
+    raise top.error(
+        "searchSpaceFile",
+        "is required: give searchSpaceFile or searchSpace (only a custom tuner may go without)",
+    )
 
 
 _SLURM_TIME = re.compile(r"^(?:\d+-\d+(?::\d+){0,2}|\d+(?::\d+){0,2}|unlimited|infinite)$", re.IGNORECASE)
@@ -313,34 +362,48 @@ def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
         return TrainingServiceConfig("local")
     if isinstance(raw, list):
         if len(raw) != 1:
-            raise top.error("trainingService", f"a list of {len(raw)} training services (NNI's hybrid mode) "
-                                                "is not supported; give one")
+            raise top.error(
+                "trainingService",
+                f"a list of {len(raw)} training services (NNI's hybrid mode) is not supported; give one",
+            )
         raw = raw[0]
     all_keys = dict.fromkeys(k for keys in SERVICE_KEYS.values() for k in keys)
     sec = Section(ctx, raw, "trainingService", all_keys)
     platform = (sec.text("platform", required=True) or "").strip().lower()
     if platform not in PLATFORMS:
-        raise sec.error("platform", f"platform {sec.get('platform')} is not supported ({', '.join(PLATFORMS)})")
+        raise sec.error(
+            "platform", f"platform {sec.get('platform')} is not supported ({', '.join(PLATFORMS)})"
+        )
     for name in sec.values:
         if name not in SERVICE_KEYS[platform]:
-            raise sec.error(name, f"not a key of platform {platform} (its keys: {', '.join(SERVICE_KEYS[platform])})")
+            raise sec.error(
+                name, f"not a key of platform {platform} (its keys: {', '.join(SERVICE_KEYS[platform])})"
+            )
     if platform == "local":
         return TrainingServiceConfig(
-            "local", use_active_gpu=sec.flag("useActiveGpu", False),
+            "local",
+            use_active_gpu=sec.flag("useActiveGpu", False),
             max_trial_number_per_gpu=sec.integer("maxTrialNumberPerGpu", 1, minimum=1) or 1,
-            gpu_indices=_gpu_indices(sec))
+            gpu_indices=_gpu_indices(sec),
+        )
     time = sec.get("time")
     if isinstance(time, int) and not isinstance(time, bool):
         time = str(time)  # slurm reads a bare number as minutes
     if time is not None and not (isinstance(time, str) and _SLURM_TIME.match(time.strip())):
-        raise sec.error("time", f"must be a slurm time such as 1:30:00, 2-00:00:00 or minutes, got {kind(time)}")
+        raise sec.error(
+            "time", f"must be a slurm time such as 1:30:00, 2-00:00:00 or minutes, got {kind(time)}"
+        )
     args = sec.get("sbatchArgs") or []
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise sec.error("sbatchArgs", f"must be a list of strings, got {kind(args)}")
     return TrainingServiceConfig(
-        "slurm", partition=sec.text("partition"), gres=sec.text("gres"),
-        time=time.strip() if time is not None else None, sbatch_args=list(args),
-        poll_interval=sec.duration("pollInterval", 5.0) or 5.0)
+        "slurm",
+        partition=sec.text("partition"),
+        gres=sec.text("gres"),
+        time=time.strip() if time is not None else None,
+        sbatch_args=list(args),
+        poll_interval=sec.duration("pollInterval", 5.0) or 5.0,
+    )
 
 
 def _gpu_indices(sec: Section) -> list[int] | None:
@@ -353,8 +416,11 @@ def _gpu_indices(sec: Section) -> list[int] | None:
         if isinstance(item, str) and item.strip().isdigit():
             item = int(item)
         if isinstance(item, bool) or not isinstance(item, int) or item < 0 or item in out:
-            raise sec.error("gpuIndices", "must be distinct GPU indices: a list of integers >= 0 or a string "
-                                          f"like \"0,1\", got {value!r}")
+            raise sec.error(
+                "gpuIndices",
+                "must be distinct GPU indices: a list of integers >= 0 or a string "
+                f'like "0,1", got {value!r}',
+            )
         out.append(item)
     if not out:
         raise sec.error("gpuIndices", "lists no GPU")

@@ -19,8 +19,10 @@ import yaml
 
 log = logging.getLogger("autolab.config")
 
+
 class ConfigError(ValueError):
     """A mistake in the config; the message is one line: "<file>: <key>: <problem>"."""
+
 
 # More trials at once than any machine or cluster runs: a typo (an extra zero or an exponent).
 MAX_CONCURRENCY = 10_000
@@ -55,7 +57,6 @@ def resolve_path(value: str | os.PathLike[str], base: Path) -> Path:
     """`~` expanded; a relative path taken from base (the config file's folder); normalized."""
     path = Path(os.path.expanduser(os.fspath(value)))
     return Path(os.path.normpath(path if path.is_absolute() else base / path))
-
 
 
 TOO_DEEP = "lists or mappings nested too deeply"
@@ -99,7 +100,9 @@ class _YamlLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, (str, int, float, bool)) and key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice", key_node.start_mark
+                )
             seen.add(key)
         return super().construct_mapping(node, deep)
 
@@ -133,7 +136,7 @@ def kind(value: Any) -> str:
 
 
 def suggest(key: str, known: Iterable[str]) -> str:
-    """" (did you mean X?)" for the closest known key, matched as NNI matches keys; else ""."""
+    """ " (did you mean X?)" for the closest known key, matched as NNI matches keys; else ""."""
     by_norm = {normalize_key(k): k for k in known}
     close = difflib.get_close_matches(normalize_key(key), list(by_norm), n=1, cutoff=0.6)
     return f" (did you mean {by_norm[close[0]]}?)" if close else ""
@@ -174,7 +177,9 @@ class Section:
             if name is None:
                 raise ConfigError(f"{ctx.shown}: {written}: unknown key{hint}{suggest(str(key), keys)}")
             if name in self.values:
-                raise ConfigError(f"{ctx.shown}: {written}: given twice (also as {ctx.names[self.full(name)]})")
+                raise ConfigError(
+                    f"{ctx.shown}: {written}: given twice (also as {ctx.names[self.full(name)]})"
+                )
             ctx.names.setdefault(self.full(name), written)
             self.values[name] = value
 

@@ -11,21 +11,47 @@ from typing import Any
 from .config import TOP_KEYS, ConfigError, Context, normalize_key, suggest
 
 # keys only a v1 config has (any of them at the top level makes the file v1)
-V1_ONLY = {normalize_key(k) for k in (
-    "authorName", "description", "multiThread", "versionCheck", "logCollection", "maxExecDuration",
-    "maxTrialNum", "trainingServicePlatform", "searchSpacePath", "trial", "localConfig", "logDir")}
+V1_ONLY = {
+    normalize_key(k)
+    for k in (
+        "authorName",
+        "description",
+        "multiThread",
+        "versionCheck",
+        "logCollection",
+        "maxExecDuration",
+        "maxTrialNum",
+        "trainingServicePlatform",
+        "searchSpacePath",
+        "trial",
+        "localConfig",
+        "logDir",
+    )
+}
 IGNORED = ("authorName", "description", "multiThread", "versionCheck", "logCollection")
 # v1 top-level key -> v2 key (same value)
 RENAMED = {
-    "experimentName": "experimentName", "trialConcurrency": "trialConcurrency",
-    "maxExecDuration": "maxExperimentDuration", "maxTrialNum": "maxTrialNumber",
-    "searchSpacePath": "searchSpaceFile", "useAnnotation": "useAnnotation", "nniManagerIp": "nniManagerIp",
-    "logDir": "experimentWorkingDirectory", "logLevel": "logLevel", "debug": "debug",
+    "experimentName": "experimentName",
+    "trialConcurrency": "trialConcurrency",
+    "maxExecDuration": "maxExperimentDuration",
+    "maxTrialNum": "maxTrialNumber",
+    "searchSpacePath": "searchSpaceFile",
+    "useAnnotation": "useAnnotation",
+    "nniManagerIp": "nniManagerIp",
+    "logDir": "experimentWorkingDirectory",
+    "logLevel": "logLevel",
+    "debug": "debug",
 }
 SECTIONS = {  # v1 section -> (v2 prefix, {v1 key: v2 key})
     "trial": ("", {"command": "trialCommand", "codeDir": "trialCodeDirectory", "gpuNum": "trialGpuNumber"}),
-    "localConfig": ("trainingService", {"gpuIndices": "gpuIndices", "maxTrialNumPerGpu": "maxTrialNumberPerGpu",
-                                        "useActiveGpu": "useActiveGpu"}),
+    "localConfig": (
+        "trainingService",
+        {
+            "gpuIndices": "gpuIndices",
+            "maxTrialNumPerGpu": "maxTrialNumberPerGpu",
+            "useActiveGpu": "useActiveGpu",
+        },
+    ),
 }
 ALGORITHMS = {"tuner": "builtinTunerName", "assessor": "builtinAssessorName", "advisor": "builtinAdvisorName"}
 ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform")
@@ -37,9 +63,14 @@ def is_v1(raw: dict[Any, Any]) -> bool:
 
 def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
     """The v2 dict for a v1 config; records the v1 spelling of each key in ctx.names."""
-    ctx.names.update({"trialCommand": "trial.command", "searchSpaceFile": "searchSpacePath",
-                      "trainingService": "trainingServicePlatform",
-                      "trainingService.platform": "trainingServicePlatform"})
+    ctx.names.update(
+        {
+            "trialCommand": "trial.command",
+            "searchSpaceFile": "searchSpacePath",
+            "trainingService": "trainingServicePlatform",
+            "trainingService.platform": "trainingServicePlatform",
+        }
+    )
     known = {normalize_key(k): k for k in ALL_KEYS}
     out: dict[str, Any] = {}
     service: dict[str, Any] = {}
@@ -94,8 +125,13 @@ ALGORITHM_IGNORED = ("gpuIndices", "gpuNum", "includeIntermediateResults")
 
 def _algorithm(ctx: Context, value: Any, written: str, kind: str) -> Any:
     """tuner/assessor/advisor: builtin<Kind>Name -> name; className + classFileName -> module.Class."""
-    keys = {ALGORITHMS[kind]: "name", "className": "className", "codeDir": "codeDirectory",
-            "classArgs": "classArgs", "classFileName": "classFileName"}
+    keys = {
+        ALGORITHMS[kind]: "name",
+        "className": "className",
+        "codeDir": "codeDirectory",
+        "classArgs": "classArgs",
+        "classFileName": "classFileName",
+    }
     ctx.names[kind] = written
     if isinstance(value, dict):
         ignored = {normalize_key(k) for k in ALGORITHM_IGNORED}
@@ -106,7 +142,9 @@ def _algorithm(ctx: Context, value: Any, written: str, kind: str) -> Any:
     file_name = section.pop("classFileName", None)
     if file_name is not None:
         if not isinstance(file_name, str) or not file_name.strip():
-            raise ConfigError(f"{ctx.shown}: {ctx.names[kind + '.classFileName']}: must be a file name, got {file_name!r}")
+            raise ConfigError(
+                f"{ctx.shown}: {ctx.names[kind + '.classFileName']}: must be a file name, got {file_name!r}"
+            )
         if not isinstance(section.get("className"), str):
             raise ConfigError(f"{ctx.shown}: {ctx.names[kind + '.classFileName']}: needs className beside it")
         module = file_name.strip().removesuffix(".py").replace("/", ".")

@@ -16,8 +16,15 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     from .store import StoreError
     from .tuners.base import TunerError
 
-    types: list[type[BaseException]] = [UserError, AssessorError, ExperimentNotFound, SearchSpaceError,
-                                        ServiceError, StoreError, TunerError]
+    types: list[type[BaseException]] = [
+        UserError,
+        AssessorError,
+        ExperimentNotFound,
+        SearchSpaceError,
+        ServiceError,
+        StoreError,
+        TunerError,
+    ]
     try:
         from .config import ConfigError
 

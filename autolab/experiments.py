@@ -52,10 +52,14 @@ def _registry() -> sqlite3.Connection:
         path.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path / "registry.db", timeout=30, isolation_level=None)
         conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)"
+        )
     except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"{path / 'registry.db'}: cannot open the experiment registry (AUTOLAB_HOME): "
-                         f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise StoreError(
+            f"{path / 'registry.db'}: cannot open the experiment registry (AUTOLAB_HOME): "
+            f"{getattr(exc, 'strerror', None) or exc}"
+        ) from None
     return conn
 
 
@@ -71,7 +75,9 @@ def _write_registry(sql: str, args: tuple[object, ...]) -> None:
 
 
 def register(exp_id: str, name: str, directory: Path) -> None:
-    _write_registry("INSERT OR REPLACE INTO experiments VALUES (?, ?, ?, ?)", (exp_id, name, str(directory), time.time()))
+    _write_registry(
+        "INSERT OR REPLACE INTO experiments VALUES (?, ?, ?, ?)", (exp_id, name, str(directory), time.time())
+    )
 
 
 def unregister(exp_id: str) -> None:
@@ -83,7 +89,9 @@ def all_experiments() -> list[ExperimentRef]:
     conn = _registry()
     rows = conn.execute("SELECT id, name, directory, created FROM experiments ORDER BY created").fetchall()
     conn.close()
-    return [ExperimentRef(r[0], r[1] or "", Path(r[2]), r[3]) for r in rows if (Path(r[2]) / DB_FILE).exists()]
+    return [
+        ExperimentRef(r[0], r[1] or "", Path(r[2]), r[3]) for r in rows if (Path(r[2]) / DB_FILE).exists()
+    ]
 
 
 def find(exp_id: str | None) -> ExperimentRef:
@@ -94,7 +102,9 @@ def find(exp_id: str | None) -> ExperimentRef:
     if exp_id is None:
         running = [e for e in experiments if manager_alive(e.directory)]
         return (running or experiments)[-1]
-    matches = [e for e in experiments if e.id == exp_id] or [e for e in experiments if e.id.startswith(exp_id)]
+    matches = [e for e in experiments if e.id == exp_id] or [
+        e for e in experiments if e.id.startswith(exp_id)
+    ]
     if len(matches) != 1:
         known = ", ".join(e.id for e in experiments[-10:])
         why = "is ambiguous" if matches else "not found"

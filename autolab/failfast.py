@@ -38,5 +38,7 @@ class FailFast:
         except OSError:
             lines = []
         said = f": {lines[-1][:300]}" if lines else ""
-        return (f"the first {self.limit} trials all failed (trial {trial.trial_id}: exit code {event.exit_code}"
-                f"{said}; see {stderr}); fix trialCommand, then resume")
+        return (
+            f"the first {self.limit} trials all failed (trial {trial.trial_id}: exit code {event.exit_code}"
+            f"{said}; see {stderr}); fix trialCommand, then resume"
+        )

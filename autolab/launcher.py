@@ -36,8 +36,9 @@ STEP_SECONDS = 0.02
 def build_tuner(settings: dict[str, Any]) -> Tuner:
     space = SearchSpace(settings.get("searchSpace") or {}, source="searchSpace")
     tuner = settings.get("tuner") or {"name": "Random"}
-    return create_tuner(space, tuner.get("name"), tuner.get("classArgs"), tuner.get("className"),
-                        tuner.get("codeDirectory"))
+    return create_tuner(
+        space, tuner.get("name"), tuner.get("classArgs"), tuner.get("className"), tuner.get("codeDirectory")
+    )
 
 
 def build_assessor(settings: dict[str, Any]) -> Assessor | None:
@@ -46,7 +47,9 @@ def build_assessor(settings: dict[str, Any]) -> Assessor | None:
         return None
     from .assessors import create_assessor
 
-    return create_assessor(spec.get("name"), spec.get("classArgs"), spec.get("className"), spec.get("codeDirectory"))
+    return create_assessor(
+        spec.get("name"), spec.get("classArgs"), spec.get("className"), spec.get("codeDirectory")
+    )
 
 
 def build_service(settings: dict[str, Any], own_gpus: set[int] | None = None) -> TrainingService:
@@ -73,10 +76,20 @@ def build_manager(directory: Path) -> Manager:
     meta = store.meta()
     settings = dict(meta["config"])
     # GPUs held by trials an earlier manager left running are ours, not another user's
-    own_gpus = {int(i) for row in store.trial_rows(["WAITING", "RUNNING"])
-                for i in (json.loads(row["handle"]) if row["handle"] else {}).get("gpus", [])}
-    manager = Manager(directory, store, build_service(settings, own_gpus), build_tuner(settings),
-                      build_assessor(settings), settings, meta["id"])
+    own_gpus = {
+        int(i)
+        for row in store.trial_rows(["WAITING", "RUNNING"])
+        for i in (json.loads(row["handle"]) if row["handle"] else {}).get("gpus", [])
+    }
+    manager = Manager(
+        directory,
+        store,
+        build_service(settings, own_gpus),
+        build_tuner(settings),
+        build_assessor(settings),
+        settings,
+        meta["id"],
+    )
     if settings.get("task"):  # a task config: keep the browsable jobs/ tree
         from .task.jobtree import JobTree
 
@@ -100,8 +113,14 @@ def setup_logging(directory: Path, foreground: bool, debug: bool) -> None:
         root.addHandler(logging.StreamHandler(sys.stderr))
 
 
-def run(directory: Path, port: int | None = None, host: str = "127.0.0.1", foreground: bool = False,
-        debug: bool = False, progress: Any = None) -> int:
+def run(
+    directory: Path,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    foreground: bool = False,
+    debug: bool = False,
+    progress: Any = None,
+) -> int:
     """Run the experiment until it ends (foreground) or is stopped (background). Returns an exit code."""
     import tornado.ioloop
 
@@ -180,15 +199,24 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
 
     # beyond loopback, changes need the token (written to <experiment>/token for the CLI)
     token = prepare_token(manager.directory, host)
-    app = make_app(manager=manager, store=manager.store, directory=manager.directory, token=token,
-                   loopback_only=is_loopback(host))
+    app = make_app(
+        manager=manager,
+        store=manager.store,
+        directory=manager.directory,
+        token=token,
+        loopback_only=is_loopback(host),
+    )
     chosen = free_port(host) if not port else port
     app.listen(chosen, address=host)
     url = f"http://{url_host(host)}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
     if token:
-        log.info("web UI at %s needs a token to change anything: %s (also in %s)", url, token,
-                 manager.directory / "token")
+        log.info(
+            "web UI at %s needs a token to change anything: %s (also in %s)",
+            url,
+            token,
+            manager.directory / "token",
+        )
         print(f"Web UI token (needed to change the experiment from {host}): {token}", flush=True)
     return url
 

@@ -39,8 +39,16 @@ class ExperimentStatus:
 
 
 class Manager:
-    def __init__(self, directory: Path, store: Store, service: TrainingService, tuner: Tuner,
-                 assessor: Assessor | None, settings: dict[str, Any], exp_id: str) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        store: Store,
+        service: TrainingService,
+        tuner: Tuner,
+        assessor: Assessor | None,
+        settings: dict[str, Any],
+        exp_id: str,
+    ) -> None:
         """settings: the normalized config (ExperimentConfig.to_dict(), camelCase keys)."""
         self.directory = directory
         self.store = store
@@ -110,8 +118,9 @@ class Manager:
                 if trial.status == TrialStatus.WAITING and fresh.get("started", True):
                     trial.status = TrialStatus.RUNNING
                     trial.start_time = trial.start_time or time.time()
-                    self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time,
-                                            handle=fresh)
+                    self.store.update_trial(
+                        trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, handle=fresh
+                    )
                 elif not handle:
                     self.store.update_trial(trial.trial_id, handle=fresh)
                 self._read_metrics_safely(trial)
@@ -119,7 +128,9 @@ class Manager:
             self._read_metrics_safely(trial)
             code = _read_exit(self.trial_dir(trial.trial_id))
             if code is not None:
-                self._finish(trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down"))
+                self._finish(
+                    trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down")
+                )
             elif not handle and not self._left_traces(trial):
                 # the manager died before the trial's process started: start it, as itself
                 log.info("trial %s never started; starting it now", trial.trial_id)
@@ -153,7 +164,9 @@ class Manager:
                 if event.kind == EventKind.STARTED:
                     trial.status = TrialStatus.RUNNING
                     trial.start_time = time.time()
-                    self.store.update_trial(trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time)
+                    self.store.update_trial(
+                        trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time
+                    )
                 else:
                     self._read_metrics_safely(trial)
                     self._finish(trial, event)
@@ -169,7 +182,10 @@ class Manager:
             return
         if self.max_duration is not None and self.elapsed() >= self.max_duration and not self.deadline_hit:
             self.deadline_hit = True
-            log.info("maxExperimentDuration reached; cancelling %d running trial(s)", len(list(self.active.values())))
+            log.info(
+                "maxExperimentDuration reached; cancelling %d running trial(s)",
+                len(list(self.active.values())),
+            )
             self._end_creation()
             self._cancel_unstarted("maxExperimentDuration reached before it started")
             for trial in list(self.active.values()):
@@ -241,8 +257,9 @@ class Manager:
             trial_id = new_trial_id()
         return trial_id
 
-    def add_trial(self, params: dict[str, Any], source: str = "tuner", trial_id: str | None = None,
-                  start: bool = True) -> Trial:
+    def add_trial(
+        self, params: dict[str, Any], source: str = "tuner", trial_id: str | None = None, start: bool = True
+    ) -> Trial:
         """Record a new trial and write its parameters; start it now, or when a slot frees."""
         trial_id = trial_id or self.new_trial_id()
         seq = self.store.add_trial(trial_id, params, source)
@@ -294,8 +311,16 @@ class Manager:
             protocol.NNI_ENV_OUTPUT_DIR: str(directory),
         }
         command, code_dir = job_command_and_code(self.settings, trial.parameters, directory, self.directory)
-        return Launch(trial.trial_id, trial.sequence, directory, command, code_dir, env,
-                      int(self.settings.get("trialGpuNumber") or 0), self.settings.get("maxTrialDuration"))
+        return Launch(
+            trial.trial_id,
+            trial.sequence,
+            directory,
+            command,
+            code_dir,
+            env,
+            int(self.settings.get("trialGpuNumber") or 0),
+            self.settings.get("maxTrialDuration"),
+        )
 
     # -- metrics -------------------------------------------------------------------------------
     def _read_metrics_safely(self, trial: Trial) -> bool:
@@ -341,7 +366,9 @@ class Manager:
         log.info("killing trial %s (%s)", trial_id, reason.value)
         if trial in self.unstarted:  # no process yet: it just ends
             self.unstarted.remove(trial)
-            self._finish(trial, Event(trial_id, EventKind.EXITED, None, "cancelled before it started", killed=True))
+            self._finish(
+                trial, Event(trial_id, EventKind.EXITED, None, "cancelled before it started", killed=True)
+            )
             return True
         self.service.kill(trial_id)
         return True
@@ -376,12 +403,16 @@ class Manager:
         self.metrics.forget(trial.trial_id)
         if self.assessing is not None:
             self.assessing.forget(trial.trial_id)
-        self.store.update_trial(trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message)
+        self.store.update_trial(
+            trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message
+        )
         log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
         self._notify("trial_finished", trial)
         self._check_fail_fast(trial, event)
         if replacement is not None:
-            self.add_trial(dict(trial.parameters), source=f"rerun:{trial.trial_id}", trial_id=replacement, start=False)
+            self.add_trial(
+                dict(trial.parameters), source=f"rerun:{trial.trial_id}", trial_id=replacement, start=False
+            )
 
     # -- control -------------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -428,7 +459,9 @@ class Manager:
         elif status != ExperimentStatus.RUNNING and self.status == ExperimentStatus.RUNNING:
             self.elapsed_before = self.elapsed()
         self.status = status
-        self.store.set_meta(status=status, elapsed=self.elapsed(), end_time=None if status == "RUNNING" else time.time())
+        self.store.set_meta(
+            status=status, elapsed=self.elapsed(), end_time=None if status == "RUNNING" else time.time()
+        )
         log.info("experiment %s", status)
 
     def _save_elapsed(self) -> None:

@@ -157,22 +157,30 @@ class SearchSpace:
         self.source = source
         self.dims: list[Dim] = []
         if not isinstance(space, dict):
-            raise SearchSpaceError(f"{source}: must be a JSON object of parameters, got {type(space).__name__}")
+            raise SearchSpaceError(
+                f"{source}: must be a JSON object of parameters, got {type(space).__name__}"
+            )
         self._parse(space, prefix="", parent=None, parent_index=None)
         self.by_key = {d.key: d for d in self.dims}
 
     # -- parsing ---------------------------------------------------------------------------
-    def _parse(self, space: dict[str, Any], prefix: str, parent: str | None, parent_index: int | None) -> None:
+    def _parse(
+        self, space: dict[str, Any], prefix: str, parent: str | None, parent_index: int | None
+    ) -> None:
         for name, spec in space.items():
             if name == "_name" and parent is not None:
                 continue
             key = f"{prefix}{name}"
             where = f"{self.source}: parameter '{key}'"
             if not isinstance(name, str) or not name or name == "_name":
-                raise SearchSpaceError(f"{where}: a parameter name must be a non-empty string "
-                                       "('_name' only names a nested option)")
+                raise SearchSpaceError(
+                    f"{where}: a parameter name must be a non-empty string "
+                    "('_name' only names a nested option)"
+                )
             if any(d.key == key for d in self.dims):
-                raise SearchSpaceError(f"{where}: defined twice (a '/' in a name can collide with a nested one)")
+                raise SearchSpaceError(
+                    f"{where}: defined twice (a '/' in a name can collide with a nested one)"
+                )
             if not isinstance(spec, dict) or "_type" not in spec or "_value" not in spec:
                 raise SearchSpaceError(f'{where}: expected {{"_type": ..., "_value": [...]}}, got {spec!r}')
             extra = set(spec) - {"_type", "_value"}
@@ -186,10 +194,19 @@ class SearchSpace:
             if kind == "choice":
                 self._parse_choice(key, name, value, where, parent, parent_index)
             else:
-                self.dims.append(Dim(key, name, kind, self._numeric_args(kind, value, where), (), parent, parent_index))
+                self.dims.append(
+                    Dim(key, name, kind, self._numeric_args(kind, value, where), (), parent, parent_index)
+                )
 
-    def _parse_choice(self, key: str, name: str, options: list[Any], where: str,
-                      parent: str | None, parent_index: int | None) -> None:
+    def _parse_choice(
+        self,
+        key: str,
+        name: str,
+        options: list[Any],
+        where: str,
+        parent: str | None,
+        parent_index: int | None,
+    ) -> None:
         if not options:
             raise SearchSpaceError(f"{where}: choice has an empty _value")
         shown: list[Any] = []
@@ -198,8 +215,9 @@ class SearchSpace:
             if isinstance(option, dict) and "_name" in option:
                 branch = option["_name"]
                 if not isinstance(branch, str) or not branch:
-                    raise SearchSpaceError(f"{where}: a nested option's _name must be a non-empty string, "
-                                           f"got {branch!r}")
+                    raise SearchSpaceError(
+                        f"{where}: a nested option's _name must be a non-empty string, got {branch!r}"
+                    )
                 if branch in branch_names:
                     raise SearchSpaceError(f"{where}: two nested options are named {branch!r}")
                 branch_names.add(branch)
@@ -213,7 +231,9 @@ class SearchSpace:
     def _numeric_args(kind: str, value: list[Any], where: str) -> tuple[float, ...]:
         arity, bounded = NUMERIC_TYPES[kind]
         if len(value) != arity:
-            raise SearchSpaceError(f"{where}: {kind} takes {arity} numbers in _value, got {len(value)}: {value!r}")
+            raise SearchSpaceError(
+                f"{where}: {kind} takes {arity} numbers in _value, got {len(value)}: {value!r}"
+            )
         for v in value:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise SearchSpaceError(f"{where}: {kind} _value must hold finite numbers, got {value!r}")
@@ -272,7 +292,9 @@ class SearchSpace:
         self._flatten(self.raw, "", params, flat)
         return flat
 
-    def _flatten(self, space: dict[str, Any], prefix: str, params: dict[str, Any], flat: dict[str, Any]) -> None:
+    def _flatten(
+        self, space: dict[str, Any], prefix: str, params: dict[str, Any], flat: dict[str, Any]
+    ) -> None:
         for name, spec in space.items():
             if name == "_name":
                 continue
@@ -302,7 +324,9 @@ class SearchSpace:
             raise SearchSpaceError(f"{where}: {value!r} is not a finite number")
         if dim.type == "randint":
             if not float(value).is_integer() or not dim.args[0] <= value < dim.args[1]:
-                raise SearchSpaceError(f"{where}: {value!r} is not an integer in [{dim.args[0]:g}, {dim.args[1]:g})")
+                raise SearchSpaceError(
+                    f"{where}: {value!r} is not an integer in [{dim.args[0]:g}, {dim.args[1]:g})"
+                )
         elif not dim.is_normal and not dim.args[0] <= value <= dim.args[1]:
             raise SearchSpaceError(f"{where}: {value!r} is outside [{dim.args[0]:g}, {dim.args[1]:g}]")
         return value
@@ -334,8 +358,9 @@ class SearchSpace:
                 )
         yield from self._grid_level(None, None, continuous)
 
-    def _grid_level(self, parent: str | None, parent_index: int | None,
-                    continuous: dict[str, list[Any]]) -> Iterator[dict[str, Any]]:
+    def _grid_level(
+        self, parent: str | None, parent_index: int | None, continuous: dict[str, list[Any]]
+    ) -> Iterator[dict[str, Any]]:
         level = [d for d in self.dims if d.parent == parent and d.parent_index == parent_index]
         per_dim: list[list[dict[str, Any]]] = []
         for dim in level:
@@ -343,7 +368,9 @@ class SearchSpace:
             values = dim.grid_values()
             for value in values if values is not None else continuous[dim.key]:
                 if dim.is_choice:
-                    options.extend({dim.key: value, **sub} for sub in self._grid_level(dim.key, value, continuous))
+                    options.extend(
+                        {dim.key: value, **sub} for sub in self._grid_level(dim.key, value, continuous)
+                    )
                 else:
                     options.append({dim.key: value})
             per_dim.append(options)

@@ -23,7 +23,9 @@ __all__ = ["UPDATABLE", "check_import", "check_update", "make_app", "routes", "w
 class StatusHandler(BaseHandler):
     def get(self) -> None:
         meta = self.store.meta()
-        self.send({"id": meta.get("id"), "status": meta.get("status"), "trials": self.store.count_by_status()})
+        self.send(
+            {"id": meta.get("id"), "status": meta.get("status"), "trials": self.store.count_by_status()}
+        )
 
 
 class TrialHandler(reads.TrialReadHandler, control.KillTrialHandler):
@@ -53,7 +55,11 @@ def webui_dir() -> Path | None:
     import sys
 
     here = Path(__file__).resolve().parent
-    for candidate in (here / "webui", here.parent / "webui", Path(sys.prefix) / "share" / "autolab" / "webui"):
+    for candidate in (
+        here / "webui",
+        here.parent / "webui",
+        Path(sys.prefix) / "share" / "autolab" / "webui",
+    ):
         if (candidate / "index.html").is_file():
             return candidate
     return None
@@ -78,8 +84,9 @@ def routes(store: Store, manager: Any, directory: Path, token: str | None = None
     ]
 
 
-def make_app(manager: Any, store: Store, directory: Path, token: str | None = None,
-             loopback_only: bool = True) -> tornado.web.Application:
+def make_app(
+    manager: Any, store: Store, directory: Path, token: str | None = None, loopback_only: bool = True
+) -> tornado.web.Application:
     """The application; token: required (as a Bearer header) on every mutating request when set;
     loopback_only (the server listens on loopback): requests must name a loopback Host (see api.auth)."""
     handlers = routes(store, manager, directory, token)

@@ -28,7 +28,12 @@ def best_trial(store: Store) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
-    return {"trialJobId": row["id"], "sequence": row["seq"], "value": row["value"], "parameter": json.loads(row["parameters"])}
+    return {
+        "trialJobId": row["id"],
+        "sequence": row["seq"],
+        "value": row["value"],
+        "parameter": json.loads(row["parameters"]),
+    }
 
 
 def optimize_mode(store: Store) -> str:
@@ -63,7 +68,9 @@ def export_rows(store: Store, intermediate: bool = False) -> list[dict[str, Any]
     """NNI's export shape: [{"parameter": {...}, "value": ..., "trialJobId": ..., ...}]."""
     inter: dict[str, list[Any]] = {}
     if intermediate:
-        for r in store.conn.execute("SELECT trial_id, raw FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"):
+        for r in store.conn.execute(
+            "SELECT trial_id, raw FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
+        ):
             inter.setdefault(r["trial_id"], []).append(json.loads(r["raw"]))
     rows = []
     for r in store.trial_rows():
@@ -94,7 +101,11 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 def export_csv(rows: list[dict[str, Any]]) -> str:
     flat_rows = []
     for row in rows:
-        flat: dict[str, Any] = {"trialJobId": row["trialJobId"], "sequence": row["sequence"], "status": row["status"]}
+        flat: dict[str, Any] = {
+            "trialJobId": row["trialJobId"],
+            "sequence": row["sequence"],
+            "status": row["status"],
+        }
         value = row["value"]
         if isinstance(value, dict):
             flat["value"] = value.get("default")

@@ -101,7 +101,9 @@ class Store:
             wal = self.path.with_name(self.path.name + "-wal")
             if os.access(self.directory, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
                 raise
-        return sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None)
+        return sqlite3.connect(
+            f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None
+        )
 
     def close(self) -> None:
         self.conn.close()
@@ -150,8 +152,13 @@ class Store:
         return default if row is None else json.loads(row["value"])
 
     # -- trials -------------------------------------------------------------------------------
-    def add_trial(self, trial_id: str, parameters: dict[str, Any], source: str = "tuner",
-                  status: TrialStatus = TrialStatus.WAITING) -> int:
+    def add_trial(
+        self,
+        trial_id: str,
+        parameters: dict[str, Any],
+        source: str = "tuner",
+        status: TrialStatus = TrialStatus.WAITING,
+    ) -> int:
         """Insert a new trial; returns its sequence number (0, 1, 2...)."""
         with self.transaction() as c:
             seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
@@ -176,8 +183,14 @@ class Store:
                 c.execute(
                     "INSERT INTO trials(id, seq, parameters, status, value, raw_value, message, source, updated) "
                     "VALUES(?, ?, ?, 'SUCCEEDED', ?, ?, 'imported', 'import', ?)",
-                    (trial_id, seq, json.dumps(record["parameter"]), default_of(record["value"]),
-                     json.dumps(record["value"]), now),
+                    (
+                        trial_id,
+                        seq,
+                        json.dumps(record["parameter"]),
+                        default_of(record["value"]),
+                        json.dumps(record["value"]),
+                        now,
+                    ),
                 )
                 seq += 1
         return len(records)
@@ -201,8 +214,9 @@ class Store:
         cols = ", ".join(f"{k}=?" for k in fields)
         c.execute(f"UPDATE trials SET {cols} WHERE id=?", (*fields.values(), trial_id))
 
-    def record_metrics(self, trial_id: str, records: Iterable[dict[str, Any]], new_offset: int,
-                       default_of: Any) -> list[dict[str, Any]]:
+    def record_metrics(
+        self, trial_id: str, records: Iterable[dict[str, Any]], new_offset: int, default_of: Any
+    ) -> list[dict[str, Any]]:
         """Store metric lines read from a trial's metrics.jsonl and the file offset, atomically.
 
         Returns the records stored. default_of(value) gives the number a value stands for.
@@ -253,14 +267,24 @@ class Store:
         )
         return [r["value"] for r in rows]
 
-    def metric_rows(self, trial_id: str | None = None, since: float | None = None, kind: str | None = None,
-                    limit: int | None = None, recorded_at: float | None = None) -> list[sqlite3.Row]:
+    def metric_rows(
+        self,
+        trial_id: str | None = None,
+        since: float | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        recorded_at: float | None = None,
+    ) -> list[sqlite3.Row]:
         """Metric rows, oldest stored first: of one trial, stored after `since` (or exactly at
         `recorded_at`), of one type, at most `limit`."""
         sql = "SELECT trial_id, type, seq, value, raw, time, recorded FROM metrics WHERE 1=1"
         args: list[Any] = []
-        for clause, value in (("trial_id=?", trial_id), ("recorded>?", since), ("type=?", kind),
-                              ("recorded=?", recorded_at)):
+        for clause, value in (
+            ("trial_id=?", trial_id),
+            ("recorded>?", since),
+            ("type=?", kind),
+            ("recorded=?", recorded_at),
+        ):
             if value is not None:
                 sql += f" AND {clause}"
                 args.append(value)
@@ -274,7 +298,9 @@ class Store:
     def history(self) -> History:
         """Every trial with its parameters, final and intermediate results (one pass over each table)."""
         inter: dict[str, list[float]] = {}
-        for r in self.conn.execute("SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"):
+        for r in self.conn.execute(
+            "SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
+        ):
             inter.setdefault(r["trial_id"], []).append(r["value"])
         return History([row_to_trial(r, inter.get(r["id"], [])) for r in self.trial_rows()])
 

@@ -17,10 +17,14 @@ class Tuner:
     def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
         raise NotImplementedError("a tuner must implement generate_parameters")
 
-    def generate_multiple_parameters(self, parameter_id_list: list[int], **kwargs: Any) -> list[dict[str, Any]]:
+    def generate_multiple_parameters(
+        self, parameter_id_list: list[int], **kwargs: Any
+    ) -> list[dict[str, Any]]:
         return [self.generate_parameters(i, **kwargs) for i in parameter_id_list]
 
-    def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any, **kwargs: Any) -> None:
+    def receive_trial_result(
+        self, parameter_id: int, parameters: dict[str, Any], value: Any, **kwargs: Any
+    ) -> None:
         raise NotImplementedError("a tuner must implement receive_trial_result")
 
     def update_search_space(self, search_space: dict[str, Any]) -> None:

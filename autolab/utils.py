@@ -30,7 +30,9 @@ def merge_parameter(base_params: T, override_params: dict[str, Any]) -> T:
             value = value.lower() == "true"
         elif isinstance(old, int) and not isinstance(old, bool) and isinstance(value, float):
             if not value.is_integer():
-                raise ValueError(f"merge_parameter: {key}={value!r} would be truncated to the int default's type")
+                raise ValueError(
+                    f"merge_parameter: {key}={value!r} would be truncated to the int default's type"
+                )
             value = int(value)
         if old is not None and value is not None and type(old) is not type(value):
             try:

@@ -32,7 +32,8 @@ class CurveCache:
         digits = load_digits()
         x = digits.data / 16.0
         self.x_train, self.x_val, self.y_train, self.y_val = train_test_split(
-            x, digits.target, test_size=0.3, random_state=0, stratify=digits.target)
+            x, digits.target, test_size=0.3, random_state=0, stratify=digits.target
+        )
         self.classes = np.unique(digits.target)
         self.cache: dict[str, tuple[list[float], list[float]]] = {}
         self.trained = 0
@@ -45,10 +46,14 @@ class CurveCache:
         return self.cache[key]
 
     def _train(self, params: dict[str, Any], seed: int) -> tuple[list[float], list[float]]:
-        model = MLPClassifier(hidden_layer_sizes=(int(params["hidden_size"]),), alpha=float(params["alpha"]),
-                              batch_size=int(params["batch_size"]),
-                              learning_rate_init=float(params["learning_rate_init"]),
-                              solver="adam", random_state=seed)
+        model = MLPClassifier(
+            hidden_layer_sizes=(int(params["hidden_size"]),),
+            alpha=float(params["alpha"]),
+            batch_size=int(params["batch_size"]),
+            learning_rate_init=float(params["learning_rate_init"]),
+            solver="adam",
+            random_state=seed,
+        )
         accs, times = [], []
         for _ in range(self.epochs):
             start = time.perf_counter()

@@ -14,8 +14,13 @@ from typing import Any
 
 class NniAssessor:
     def __init__(self, python: str, class_args: dict[str, Any]) -> None:
-        self.proc = subprocess.Popen([python, __file__, json.dumps(class_args)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [python, __file__, json.dumps(class_args)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         assert self._read() == "ready"
 
     def _send(self, message: dict[str, Any]) -> str:

@@ -58,8 +58,15 @@ def simulate(tuner_name: str, seed: int, kind: str, args: argparse.Namespace, ca
     if kind == "medianstop":
         ours = create_assessor("Medianstop", ms_args)
     elif kind == "curvefitting":
-        ours = create_assessor("Curvefitting", {"optimize_mode": "maximize", "epoch_num": args.epochs,
-                                                "start_step": args.cf_start_step, "threshold": args.threshold})
+        ours = create_assessor(
+            "Curvefitting",
+            {
+                "optimize_mode": "maximize",
+                "epoch_num": args.epochs,
+                "start_step": args.cf_start_step,
+                "threshold": args.threshold,
+            },
+        )
     elif kind == "nni-medianstop":
         nni = NniAssessor(args.nni_python, ms_args)
         check = create_assessor("Medianstop", ms_args)
@@ -93,7 +100,12 @@ def simulate(tuner_name: str, seed: int, kind: str, args: argparse.Namespace, ca
             run.assess_max = max(run.assess_max, took)
             if check is not None and check.should_stop(trial, history) != stop:
                 if os.environ.get("BENCH_DEBUG"):
-                    print("# disagree", trial.intermediate, stop, [t.intermediate[:len(trial.intermediate)] for t in history.completed()])
+                    print(
+                        "# disagree",
+                        trial.intermediate,
+                        stop,
+                        [t.intermediate[: len(trial.intermediate)] for t in history.completed()],
+                    )
                 run.disagreements += 1
             if stop:
                 stopped = True
@@ -114,8 +126,10 @@ def simulate(tuner_name: str, seed: int, kind: str, args: argparse.Namespace, ca
 
 def print_table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
     """Markdown table of the medians over seeds (runs as dicts, as written to --json)."""
-    print("| tuner | assessor | epochs run | saved | best final acc | vs none (pp) | worst seed vs none (pp) "
-          "| stopped trials | wall s | assessor ms/call (mean / max) |")
+    print(
+        "| tuner | assessor | epochs run | saved | best final acc | vs none (pp) | worst seed vs none (pp) "
+        "| stopped trials | wall s | assessor ms/call (mean / max) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for tuner_name, by_kind in results.items():
         base = by_kind["none"]
@@ -126,14 +140,22 @@ def print_table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
             best = statistics.median(r["best"] for r in runs)
             worst = min(r["best"] - b["best"] for r, b in zip(runs, base, strict=True))
             calls = sum(r["assess_calls"] for r in runs)
-            ms = (f"{1000 * sum(r['assess_time'] for r in runs) / calls:.2f} / "
-                  f"{1000 * max(r['assess_max'] for r in runs):.1f}") if calls else "-"
+            ms = (
+                (
+                    f"{1000 * sum(r['assess_time'] for r in runs) / calls:.2f} / "
+                    f"{1000 * max(r['assess_max'] for r in runs):.1f}"
+                )
+                if calls
+                else "-"
+            )
             if kind == "nni-medianstop":
                 ms += f" (pipe; {sum(r['disagreements'] for r in runs)} decisions differ from autolab)"
-            print(f"| {tuner_name} | {kind} | {epochs:.0f} | {100 * (1 - epochs / base_epochs):.0f}% | "
-                  f"{100 * best:.2f}% | {100 * (best - base_best):+.2f} | {100 * worst:+.2f} | "
-                  f"{statistics.median(r['stopped'] for r in runs):.0f} | "
-                  f"{statistics.median(r['wall'] for r in runs):.1f} | {ms} |")
+            print(
+                f"| {tuner_name} | {kind} | {epochs:.0f} | {100 * (1 - epochs / base_epochs):.0f}% | "
+                f"{100 * best:.2f}% | {100 * (best - base_best):+.2f} | {100 * worst:+.2f} | "
+                f"{statistics.median(r['stopped'] for r in runs):.0f} | "
+                f"{statistics.median(r['wall'] for r in runs):.1f} | {ms} |"
+            )
 
 
 def main() -> None:
@@ -168,17 +190,24 @@ def main() -> None:
             for seed in args.seeds:
                 run = simulate(tuner_name, seed, kind, args, cache)
                 results.setdefault(tuner_name, {}).setdefault(kind, []).append(run)
-                print(f"# {tuner_name:7} {kind:15} seed {seed}: epochs {run.epochs:5} best {run.best:.4f} "
-                      f"stopped {run.stopped:3} wall {run.wall:6.1f}s disagreements {run.disagreements}",
-                      flush=True)
+                print(
+                    f"# {tuner_name:7} {kind:15} seed {seed}: epochs {run.epochs:5} best {run.best:.4f} "
+                    f"stopped {run.stopped:3} wall {run.wall:6.1f}s disagreements {run.disagreements}",
+                    flush=True,
+                )
 
-    print(f"\n{len(args.seeds)} seeds x {args.trials} trials x {args.epochs} epochs; medians over seeds; "
-          f"curves trained: {cache.trained}")
+    print(
+        f"\n{len(args.seeds)} seeds x {args.trials} trials x {args.epochs} epochs; medians over seeds; "
+        f"curves trained: {cache.trained}"
+    )
     print_table({t: {k: [vars(r) for r in runs] for k, runs in bk.items()} for t, bk in results.items()})
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({t: {k: [vars(r) for r in runs] for k, runs in bk.items()} for t, bk in results.items()},
-                      f, indent=1)
+            json.dump(
+                {t: {k: [vars(r) for r in runs] for k, runs in bk.items()} for t, bk in results.items()},
+                f,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

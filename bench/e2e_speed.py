@@ -53,11 +53,30 @@ def run_autolab(tmp: Path) -> float:
     config = write_experiment(tmp, "autolab", sys.executable)
     env = {**os.environ, "AUTOLAB_HOME": str(tmp / "home")}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autolab.cli", "create", "--config", str(config), "--foreground",
-                    "--port", "0"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autolab.cli",
+            "create",
+            "--config",
+            str(config),
+            "--foreground",
+            "--port",
+            "0",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     wall = time.perf_counter() - start
-    out = subprocess.run([sys.executable, "-m", "autolab.cli", "experiment", "show"], check=True, env=env,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "autolab.cli", "experiment", "show"],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert json.loads(out)["trialCounts"] == {"SUCCEEDED": N_TRIALS}, out
     return wall
 
@@ -67,8 +86,13 @@ def run_nni(tmp: Path, nni_bin: Path) -> float:
     port = free_port()
     env = {**os.environ, "PATH": f"{nni_bin}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp / "home")}
     start = time.perf_counter()
-    subprocess.run([str(nni_bin / "nnictl"), "create", "--config", str(config), "--port", str(port)], check=True,
-                   env=env, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(nni_bin / "nnictl"), "create", "--config", str(config), "--port", str(port)],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     try:
         while True:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/nni/check-status", timeout=10) as r:

@@ -37,7 +37,9 @@ def load_example(name: str) -> Any:
     return module
 
 
-def run(name: str, search_epochs: int, retrain_epochs: int, seeds: list[int], n_random: int) -> dict[str, Any]:
+def run(
+    name: str, search_epochs: int, retrain_epochs: int, seeds: list[int], n_random: int
+) -> dict[str, Any]:
     from autolab import nas
 
     example = load_example(name)
@@ -57,13 +59,22 @@ def run(name: str, search_epochs: int, retrain_epochs: int, seeds: list[int], n_
         accs = [example.retrain(candidate, retrain_epochs, s) for s in seeds]
         randoms.append(statistics.median(accs))
         print(f"[{name}] random {i + 1}: {statistics.median(accs):.4f}  {candidate}", flush=True)
-    return {"name": name, "search_s": seconds, "found": statistics.median(found), "found_all": found,
-            "random_median": statistics.median(randoms), "random_all": randoms, "arch": arch,
-            "space": nas.space_size(space_model)}
+    return {
+        "name": name,
+        "search_s": seconds,
+        "found": statistics.median(found),
+        "found_all": found,
+        "random_median": statistics.median(randoms),
+        "random_all": randoms,
+        "arch": arch,
+        "space": nas.space_size(space_model),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", choices=["darts", "spos"], default=None)
     parser.add_argument("--darts-epochs", type=int, default=15)
     parser.add_argument("--spos-epochs", type=int, default=20)
@@ -79,16 +90,22 @@ def main() -> None:
         results.append(run("darts_digits", args.darts_epochs, args.retrain_epochs, seeds, args.random))
     if args.only in (None, "spos"):
         results.append(run("spos_digits", args.spos_epochs, args.retrain_epochs, seeds, args.random))
-    print(f"\nCPU: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; total {time.perf_counter() - start:.0f}s; "
-          f"retrain {args.retrain_epochs} epochs, median of {args.seeds} seeds per architecture\n")
-    print("| search | space size | search wall time | found arch, test acc | median of "
-          f"{args.random} random archs | random archs (each a median over seeds) |")
+    print(
+        f"\nCPU: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads; total {time.perf_counter() - start:.0f}s; "
+        f"retrain {args.retrain_epochs} epochs, median of {args.seeds} seeds per architecture\n"
+    )
+    print(
+        "| search | space size | search wall time | found arch, test acc | median of "
+        f"{args.random} random archs | random archs (each a median over seeds) |"
+    )
     print("|---|---|---|---|---|---|")
     for r in results:
         rand = ", ".join(f"{a:.3f}" for a in r["random_all"])
-        print(f"| {r['name']} | {r['space']:,} | {r['search_s']:.0f} s | {r['found']:.4f} | "
-              f"{r['random_median']:.4f} | {rand} |")
+        print(
+            f"| {r['name']} | {r['space']:,} | {r['search_s']:.0f} s | {r['found']:.4f} | "
+            f"{r['random_median']:.4f} | {rand} |"
+        )
     for r in results:
         print(f"\n{r['name']} found: {r['arch']}")
 

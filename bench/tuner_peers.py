@@ -9,105 +9,188 @@ space, sequentially (one suggestion, one result). Each peer in its own venv (pip
 hyperopt / pip install nni).
 Usage: python peer_tuners.py PEER FUNC N SEEDS   (PEER in hyperopt|optuna|nni-tpe|nni-evo|nni-random)
 """
+
 import math, sys, time, json
 import numpy as np
 
+
 def branin(p):
     x1, x2 = p["x1"], p["x2"]
-    a, b, c, r, s, t = 1, 5.1 / (4 * math.pi ** 2), 5 / math.pi, 6, 10, 1 / (8 * math.pi)
-    return a * (x2 - b * x1 ** 2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+    a, b, c, r, s, t = 1, 5.1 / (4 * math.pi**2), 5 / math.pi, 6, 10, 1 / (8 * math.pi)
+    return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+
 
 BR_SPACE = {"x1": {"_type": "uniform", "_value": [-5, 10]}, "x2": {"_type": "uniform", "_value": [0, 15]}}
 BR_MIN = 0.397887
 
-A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
-P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+
+
 def hartmann6(p):
     x = np.array([p[f"x{i}"] for i in range(6)])
     return float(-np.sum(ALPHA * np.exp(-np.sum(A * (x - P) ** 2, axis=1))))
+
+
 H6_SPACE = {f"x{i}": {"_type": "uniform", "_value": [0, 1]} for i in range(6)}
 H6_MIN = -3.32237
 
+
 # mixed space: categorical + log + int, a toy 'train a model' response surface
 def mixed(p):
-    lr = math.log10(p["lr"]); opt = p["optimizer"]; layers = p["layers"]; drop = p["dropout"]
+    lr = math.log10(p["lr"])
+    opt = p["optimizer"]
+    layers = p["layers"]
+    drop = p["dropout"]
     base = {"sgd": 0.0, "adam": -0.05, "rmsprop": 0.03}[opt]
     return (lr + 2.5) ** 2 * 0.1 + (layers - 3) ** 2 * 0.02 + (drop - 0.2) ** 2 + base + 0.1
-MX_SPACE = {"lr": {"_type": "loguniform", "_value": [1e-5, 1]},
-            "optimizer": {"_type": "choice", "_value": ["sgd", "adam", "rmsprop"]},
-            "layers": {"_type": "randint", "_value": [1, 8]},
-            "dropout": {"_type": "uniform", "_value": [0, 0.9]}}
+
+
+MX_SPACE = {
+    "lr": {"_type": "loguniform", "_value": [1e-5, 1]},
+    "optimizer": {"_type": "choice", "_value": ["sgd", "adam", "rmsprop"]},
+    "layers": {"_type": "randint", "_value": [1, 8]},
+    "dropout": {"_type": "uniform", "_value": [0, 0.9]},
+}
 MX_MIN = 0.05
 
-FUNCS = {"branin": (branin, BR_SPACE, BR_MIN), "hartmann6": (hartmann6, H6_SPACE, H6_MIN), "mixed": (mixed, MX_SPACE, MX_MIN)}
+FUNCS = {
+    "branin": (branin, BR_SPACE, BR_MIN),
+    "hartmann6": (hartmann6, H6_SPACE, H6_MIN),
+    "mixed": (mixed, MX_SPACE, MX_MIN),
+}
+
 
 def run_nni(name, f, space, n, seed):
     import random
-    random.seed(seed); np.random.seed(seed)
+
+    random.seed(seed)
+    np.random.seed(seed)
     if name == "nni-tpe":
         from nni.algorithms.hpo.tpe_tuner import TpeTuner
+
         t = TpeTuner(optimize_mode="minimize", seed=seed)
     elif name == "nni-evo":
         from nni.algorithms.hpo.evolution_tuner import EvolutionTuner
+
         t = EvolutionTuner(optimize_mode="minimize", population_size=32)
     else:
         from nni.algorithms.hpo.random_tuner import RandomTuner
+
         t = RandomTuner(seed=seed)
     t.update_search_space(space)
     best, lat = float("inf"), []
     for i in range(n):
-        s = time.perf_counter(); p = t.generate_parameters(i); lat.append(time.perf_counter() - s)
-        v = f(p); best = min(best, v)
+        s = time.perf_counter()
+        p = t.generate_parameters(i)
+        lat.append(time.perf_counter() - s)
+        v = f(p)
+        best = min(best, v)
         t.receive_trial_result(i, p, v)
     return best, lat
 
+
 def run_hyperopt(f, space, n, seed):
     from hyperopt import hp, tpe, Trials, fmin, STATUS_OK
+
     hs = {}
     for k, d in space.items():
         t, v = d["_type"], d["_value"]
-        if t == "uniform": hs[k] = hp.uniform(k, v[0], v[1])
-        elif t == "loguniform": hs[k] = hp.loguniform(k, math.log(v[0]), math.log(v[1]))
-        elif t == "choice": hs[k] = hp.choice(k, v)
-        elif t == "randint": hs[k] = hp.randint(k, v[0], v[1])
-    trials = Trials(); lat = []; last = [time.perf_counter()]
+        if t == "uniform":
+            hs[k] = hp.uniform(k, v[0], v[1])
+        elif t == "loguniform":
+            hs[k] = hp.loguniform(k, math.log(v[0]), math.log(v[1]))
+        elif t == "choice":
+            hs[k] = hp.choice(k, v)
+        elif t == "randint":
+            hs[k] = hp.randint(k, v[0], v[1])
+    trials = Trials()
+    lat = []
+    last = [time.perf_counter()]
+
     def obj(p):
         lat.append(time.perf_counter() - last[0])
         v = f({k: (int(x) if space[k]["_type"] == "randint" else x) for k, x in p.items()})
         last[0] = time.perf_counter()
         return {"loss": v, "status": STATUS_OK}
-    fmin(obj, hs, algo=tpe.suggest, max_evals=n, trials=trials, rstate=np.random.default_rng(seed), show_progressbar=False)
+
+    fmin(
+        obj,
+        hs,
+        algo=tpe.suggest,
+        max_evals=n,
+        trials=trials,
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
     return min(trials.losses()), lat
+
 
 def run_optuna(f, space, n, seed):
     import optuna
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     st = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
     lat = []
     for i in range(n):
-        s = time.perf_counter(); tr = st.ask(); p = {}
+        s = time.perf_counter()
+        tr = st.ask()
+        p = {}
         for k, d in space.items():
             t, v = d["_type"], d["_value"]
-            if t == "uniform": p[k] = tr.suggest_float(k, v[0], v[1])
-            elif t == "loguniform": p[k] = tr.suggest_float(k, v[0], v[1], log=True)
-            elif t == "choice": p[k] = tr.suggest_categorical(k, v)
-            elif t == "randint": p[k] = tr.suggest_int(k, v[0], v[1] - 1)
+            if t == "uniform":
+                p[k] = tr.suggest_float(k, v[0], v[1])
+            elif t == "loguniform":
+                p[k] = tr.suggest_float(k, v[0], v[1], log=True)
+            elif t == "choice":
+                p[k] = tr.suggest_categorical(k, v)
+            elif t == "randint":
+                p[k] = tr.suggest_int(k, v[0], v[1] - 1)
         lat.append(time.perf_counter() - s)
         st.tell(tr, f(p))
     return st.best_value, lat
+
 
 if __name__ == "__main__":
     peer, fname, n, seeds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     f, space, fmin_ = FUNCS[fname]
     regrets, lats = [], []
     for seed in range(seeds):
-        if peer.startswith("nni"): b, lat = run_nni(peer, f, space, n, seed)
-        elif peer == "hyperopt": b, lat = run_hyperopt(f, space, n, seed)
-        else: b, lat = run_optuna(f, space, n, seed)
-        regrets.append(b - fmin_); lats.append(lat)
+        if peer.startswith("nni"):
+            b, lat = run_nni(peer, f, space, n, seed)
+        elif peer == "hyperopt":
+            b, lat = run_hyperopt(f, space, n, seed)
+        else:
+            b, lat = run_optuna(f, space, n, seed)
+        regrets.append(b - fmin_)
+        lats.append(lat)
     lat_last = [l[-1] for l in lats]
-    print(json.dumps({"peer": peer, "func": fname, "n": n, "seeds": seeds,
-                      "median_regret": float(np.median(regrets)), "mean_regret": float(np.mean(regrets)),
-                      "lat_last_ms": 1000 * float(np.median(lat_last)), "lat_mean_ms": 1000 * float(np.mean([np.mean(l) for l in lats]))}))
+    print(
+        json.dumps(
+            {
+                "peer": peer,
+                "func": fname,
+                "n": n,
+                "seeds": seeds,
+                "median_regret": float(np.median(regrets)),
+                "mean_regret": float(np.mean(regrets)),
+                "lat_last_ms": 1000 * float(np.median(lat_last)),
+                "lat_mean_ms": 1000 * float(np.mean([np.mean(l) for l in lats])),
+            }
+        )
+    )

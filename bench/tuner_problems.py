@@ -24,9 +24,22 @@ def branin(p: dict[str, Any]) -> float:
     return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
 
 
-A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
-P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 
@@ -53,23 +66,43 @@ def nested(p: dict[str, Any]) -> float:
 SPACES: dict[str, dict[str, Any]] = {
     "branin": {"x1": {"_type": "uniform", "_value": [-5, 10]}, "x2": {"_type": "uniform", "_value": [0, 15]}},
     "hartmann6": {f"x{i}": {"_type": "uniform", "_value": [0, 1]} for i in range(6)},
-    "mixed": {"lr": {"_type": "loguniform", "_value": [1e-5, 1]},
-              "optimizer": {"_type": "choice", "_value": ["sgd", "adam", "rmsprop"]},
-              "layers": {"_type": "randint", "_value": [1, 8]},
-              "dropout": {"_type": "uniform", "_value": [0, 0.9]}},
-    "nested": {"lr": {"_type": "loguniform", "_value": [1e-5, 1]},
-               "model": {"_type": "choice", "_value": [
-                   {"_name": "svm", "C": {"_type": "loguniform", "_value": [1e-2, 1e3]},
-                    "gamma": {"_type": "loguniform", "_value": [1e-6, 1]}},
-                   {"_name": "forest", "depth": {"_type": "randint", "_value": [2, 30]},
-                    "max_features": {"_type": "uniform", "_value": [0.05, 1.0]}},
-                   {"_name": "linear"}]}},
+    "mixed": {
+        "lr": {"_type": "loguniform", "_value": [1e-5, 1]},
+        "optimizer": {"_type": "choice", "_value": ["sgd", "adam", "rmsprop"]},
+        "layers": {"_type": "randint", "_value": [1, 8]},
+        "dropout": {"_type": "uniform", "_value": [0, 0.9]},
+    },
+    "nested": {
+        "lr": {"_type": "loguniform", "_value": [1e-5, 1]},
+        "model": {
+            "_type": "choice",
+            "_value": [
+                {
+                    "_name": "svm",
+                    "C": {"_type": "loguniform", "_value": [1e-2, 1e3]},
+                    "gamma": {"_type": "loguniform", "_value": [1e-6, 1]},
+                },
+                {
+                    "_name": "forest",
+                    "depth": {"_type": "randint", "_value": [2, 30]},
+                    "max_features": {"_type": "uniform", "_value": [0.05, 1.0]},
+                },
+                {"_name": "linear"},
+            ],
+        },
+    },
 }
-FUNCS = {"branin": (branin, 0.397887), "hartmann6": (hartmann6, -3.32237), "mixed": (mixed, 0.05), "nested": (nested, 0.1)}
+FUNCS = {
+    "branin": (branin, 0.397887),
+    "hartmann6": (hartmann6, -3.32237),
+    "mixed": (mixed, 0.05),
+    "nested": (nested, 0.1),
+}
 
 
-def run_autolab(tuner: str, func: str, n: int, seed: int, parallel: int = 1,
-                class_args: dict[str, Any] | None = None) -> tuple[float, list[float]]:
+def run_autolab(
+    tuner: str, func: str, n: int, seed: int, parallel: int = 1, class_args: dict[str, Any] | None = None
+) -> tuple[float, list[float]]:
     """Best value found (minimising) after n evaluations; suggestion latencies in seconds.
 
     With parallel > 1, `parallel` trials are always running: each suggestion sees the others

@@ -26,7 +26,11 @@ def main() -> None:
     print("| function | " + " | ".join(cols) + " |")
     print("|---|" + "---:|" * len(cols))
     for func, row in quality.items():
-        print(f"| {func} | " + " | ".join(fmt(row[c]["median_regret"]) if c in row else "—" for c in cols) + " |")
+        print(
+            f"| {func} | "
+            + " | ".join(fmt(row[c]["median_regret"]) if c in row else "—" for c in cols)
+            + " |"
+        )
     print()
     print("| function | TPE sequential | TPE 8 parallel | ratio | GP sequential | GP 8 parallel | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
@@ -39,12 +43,17 @@ def main() -> None:
             cells += [fmt(seq), fmt(p), ratio]
         print(f"| {func} | " + " | ".join(cells) + " |")
     print()
-    print("| tuner | 1000th suggestion of a 1000-eval run (ms, wall) | with 1000 finished trials: median wall / CPU (ms) "
-          "| same, 7 more running (ms, wall) |")
+    print(
+        "| tuner | 1000th suggestion of a 1000-eval run (ms, wall) | with 1000 finished trials: median wall / CPU (ms) "
+        "| same, 7 more running (ms, wall) |"
+    )
     print("|---|---:|---:|---:|")
     for name, lat in res["latency"].items():
-        hist = (f"{lat['history_median_ms']:.2f} / {lat['history_cpu_median_ms']:.2f}"
-                if "history_cpu_median_ms" in lat else "—")
+        hist = (
+            f"{lat['history_median_ms']:.2f} / {lat['history_cpu_median_ms']:.2f}"
+            if "history_cpu_median_ms" in lat
+            else "—"
+        )
         running = f"{lat['history_7_running_median_ms']:.1f}" if "history_7_running_median_ms" in lat else "—"
         print(f"| {name} | {lat['lat_last_ms']:.1f} | {hist} | {running} |")
     print(f"\nload average during the run: {res.get('load_average')}")

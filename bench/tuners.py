@@ -48,8 +48,12 @@ PEER_FUNCS = ("branin", "hartmann6", "mixed")
 def peer(python: str, name: str, func: str, n: int, seeds: int) -> dict[str, Any] | None:
     if not os.path.exists(python):
         return None
-    out = subprocess.run([python, os.path.join(HERE, "tuner_peers.py"), name, func, str(n), str(seeds)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [python, os.path.join(HERE, "tuner_peers.py"), name, func, str(n), str(seeds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -59,8 +63,12 @@ def ours(tuner: str, func: str, n: int, seeds: int, parallel: int = 1) -> dict[s
         best, lat = run_autolab(tuner, func, n, seed, parallel)
         regrets.append(best - FUNCS[func][1])
         lat_last.append(lat[-1])
-    return {"median_regret": float(np.median(regrets)), "mean_regret": float(np.mean(regrets)),
-            "lat_last_ms": 1000 * float(np.median(lat_last)), "regrets": regrets}
+    return {
+        "median_regret": float(np.median(regrets)),
+        "mean_regret": float(np.mean(regrets)),
+        "lat_last_ms": 1000 * float(np.median(lat_last)),
+        "regrets": regrets,
+    }
 
 
 def main() -> None:
@@ -86,7 +94,10 @@ def main() -> None:
                 continue  # GP does not support nested choice
             s = time.time()
             row[f"autolab {t}"] = ours(t, func, a.evals, a.seeds)
-            print(f"{func} autolab {t}: {row[f'autolab {t}']['median_regret']:.5f} ({time.time() - s:.0f}s)", flush=True)
+            print(
+                f"{func} autolab {t}: {row[f'autolab {t}']['median_regret']:.5f} ({time.time() - s:.0f}s)",
+                flush=True,
+            )
         if func in PEER_FUNCS and not a.skip_peers:
             for col, (python, name) in PEERS.items():
                 r = peer(python, name, func, a.evals, a.seeds)
@@ -110,11 +121,14 @@ def main() -> None:
             med_running, _ = latency_history(t, "hartmann6", n, running=7)
             cpu0 = time.process_time()
             best, lat = run_autolab(t, "hartmann6", n, 0)
-            res["latency"][f"autolab {t}"] = {"history_median_ms": 1000 * med, "history_cpu_median_ms": 1000 * cpu,
-                                              "history_7_running_median_ms": 1000 * med_running,
-                                              "lat_last_ms": 1000 * lat[-1],
-                                              "lat_last10_median_ms": 1000 * float(np.median(lat[-10:])),
-                                              "run_cpu_s": time.process_time() - cpu0}
+            res["latency"][f"autolab {t}"] = {
+                "history_median_ms": 1000 * med,
+                "history_cpu_median_ms": 1000 * cpu,
+                "history_7_running_median_ms": 1000 * med_running,
+                "lat_last_ms": 1000 * lat[-1],
+                "lat_last10_median_ms": 1000 * float(np.median(lat[-10:])),
+                "run_cpu_s": time.process_time() - cpu0,
+            }
             print(f"latency {t}: {res['latency'][f'autolab {t}']}", flush=True)
             save()
         if not a.skip_peers:

@@ -31,8 +31,15 @@ sys.path.insert(0, str(REPO))
 from autolab.store import Store  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SPACE = {
     "lr": {"_type": "loguniform", "_value": [1e-5, 1e-1]},
     "batch_size": {"_type": "choice", "_value": [16, 32, 64, 128]},
@@ -47,37 +54,74 @@ def fill(directory: Path, n_trials: int, steps: int, seed: int = 0) -> None:
     rng = random.Random(seed)
     (directory / "trials").mkdir(parents=True)
     store = Store(directory, create=True)
-    config = {"searchSpace": SPACE, "trialCommand": "python3 train.py", "trialCodeDirectory": ".",
-              "trialConcurrency": 8, "maxTrialNumber": n_trials, "maxExperimentDuration": 86400.0,
-              "tuner": {"name": "TPE", "classArgs": {"optimize_mode": "maximize"}},
-              "trainingService": {"platform": "local"}}
+    config = {
+        "searchSpace": SPACE,
+        "trialCommand": "python3 train.py",
+        "trialCodeDirectory": ".",
+        "trialConcurrency": 8,
+        "maxTrialNumber": n_trials,
+        "maxExperimentDuration": 86400.0,
+        "tuner": {"name": "TPE", "classArgs": {"optimize_mode": "maximize"}},
+        "trainingService": {"platform": "local"},
+    }
     start = time.time() - n_trials * 10
-    store.set_meta(id="scale10k", name="webui-scale", config=config, status="RUNNING", created=start,
-                   elapsed=n_trials * 10.0)
+    store.set_meta(
+        id="scale10k",
+        name="webui-scale",
+        config=config,
+        status="RUNNING",
+        created=start,
+        elapsed=n_trials * 10.0,
+    )
     trials, metrics = [], []
     for seq in range(n_trials):
-        params = {"lr": 10 ** rng.uniform(-5, -1), "batch_size": rng.choice([16, 32, 64, 128]),
-                  "layers": rng.randint(1, 7), "dropout": rng.uniform(0, 0.5),
-                  "optimizer": rng.choice(["sgd", "adam", "rmsprop"])}
+        params = {
+            "lr": 10 ** rng.uniform(-5, -1),
+            "batch_size": rng.choice([16, 32, 64, 128]),
+            "layers": rng.randint(1, 7),
+            "dropout": rng.uniform(0, 0.5),
+            "optimizer": rng.choice(["sgd", "adam", "rmsprop"]),
+        }
         t0 = start + seq * 10
         running = seq >= n_trials - 8
-        status = "RUNNING" if running else rng.choices(["SUCCEEDED", "FAILED", "EARLY_STOPPED"], [90, 3, 7])[0]
+        status = (
+            "RUNNING" if running else rng.choices(["SUCCEEDED", "FAILED", "EARLY_STOPPED"], [90, 3, 7])[0]
+        )
         quality = rng.random()
         curve = [quality * (1 - 0.8 ** (s + 1)) for s in range(steps)]
         final = None if status != "SUCCEEDED" else curve[-1]
         tid = f"t{seq:06d}"
         raw = None if final is None else json.dumps({"default": final, "loss": 1 - final})
-        trials.append((tid, seq, json.dumps(params), status, final, raw, t0, None if running else t0 + 9.5,
-                       None if running else 0, steps, curve[-1], t0 + 9.5))
+        trials.append(
+            (
+                tid,
+                seq,
+                json.dumps(params),
+                status,
+                final,
+                raw,
+                t0,
+                None if running else t0 + 9.5,
+                None if running else 0,
+                steps,
+                curve[-1],
+                t0 + 9.5,
+            )
+        )
         for s, v in enumerate(curve):
             metrics.append((tid, "PERIODICAL", s, v, json.dumps(v), t0 + s * 0.4, t0 + s * 0.4))
         if final is not None:
             metrics.append((tid, "FINAL", 0, final, raw, t0 + 9.5, t0 + 9.5))
     with store.transaction() as c:
-        c.executemany("INSERT INTO trials(id, seq, parameters, status, value, raw_value, start_time, end_time, "
-                      "exit_code, n_intermediate, last_intermediate, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", trials)
-        c.executemany("INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES (?,?,?,?,?,?,?)",
-                      metrics)
+        c.executemany(
+            "INSERT INTO trials(id, seq, parameters, status, value, raw_value, start_time, end_time, "
+            "exit_code, n_intermediate, last_intermediate, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            trials,
+        )
+        c.executemany(
+            "INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES (?,?,?,?,?,?,?)",
+            metrics,
+        )
     store.close()
 
 
@@ -150,7 +194,11 @@ def browser(url: str, repeat: int) -> dict[str, float]:
             charts.append((time.perf_counter() - t0) * 1000)
             page.close()
         b.close()
-    return {"ready": statistics.median(ready), "table": statistics.median(table), "charts": statistics.median(charts)}
+    return {
+        "ready": statistics.median(ready),
+        "table": statistics.median(table),
+        "charts": statistics.median(charts),
+    }
 
 
 def main() -> int:
@@ -169,12 +217,17 @@ def main() -> int:
         directory = Path(tmp) / "exp"
         t0 = time.perf_counter()
         fill(directory, args.trials, args.steps)
-        print(f"filled {args.trials} trials x {args.steps} intermediate results in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"filled {args.trials} trials x {args.steps} intermediate results in {time.perf_counter() - t0:.1f} s"
+        )
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(directory), "--port", str(port)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(directory), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
             base = f"http://127.0.0.1:{port}"
@@ -182,9 +235,21 @@ def main() -> int:
             mid = args.trials // 2
             for label, path, target in [
                 ("trial page (50, by sequence)", f"/api/v1/trials?limit=50&offset={mid}", "< 100 ms"),
-                ("trial page (50, by metric desc)", f"/api/v1/trials?limit=50&offset={mid}&sort=value&order=desc", "< 100 ms"),
-                ("trial page (50, by duration)", "/api/v1/trials?limit=50&sort=duration&order=desc", "< 100 ms"),
-                ("trial page (status=FAILED, by metric)", "/api/v1/trials?limit=50&status=FAILED&sort=lastIntermediate", "< 100 ms"),
+                (
+                    "trial page (50, by metric desc)",
+                    f"/api/v1/trials?limit=50&offset={mid}&sort=value&order=desc",
+                    "< 100 ms",
+                ),
+                (
+                    "trial page (50, by duration)",
+                    "/api/v1/trials?limit=50&sort=duration&order=desc",
+                    "< 100 ms",
+                ),
+                (
+                    "trial page (status=FAILED, by metric)",
+                    "/api/v1/trials?limit=50&status=FAILED&sort=lastIntermediate",
+                    "< 100 ms",
+                ),
                 ("trial page (search 'adam')", "/api/v1/trials?limit=50&q=adam", "< 100 ms"),
                 ("full summary (all trials)", "/api/v1/summary", "< 500 ms"),
                 ("summary since 60 s ago", f"/api/v1/summary?since={time.time() - 60}", ""),
@@ -200,9 +265,13 @@ def main() -> int:
             if Path(CHROMIUM).exists():
                 b = browser(base, max(3, args.repeat // 4))
                 print("\n| headless Chromium | median ms | target |\n|---|---:|---|")
-                print(f"| page usable (navigation -> overview drawn with all trials) | {b['ready']:.0f} | < 2000 |")
+                print(
+                    f"| page usable (navigation -> overview drawn with all trials) | {b['ready']:.0f} | < 2000 |"
+                )
                 print(f"| trials tab drawn + sorted by metric | {b['table']:.0f} | |")
-                print(f"| charts tab drawn (4 charts, parallel coordinates of all trials) | {b['charts']:.0f} | |")
+                print(
+                    f"| charts tab drawn (4 charts, parallel coordinates of all trials) | {b['charts']:.0f} | |"
+                )
                 if args.screenshots:
                     screenshots(base, args.screenshots)
             else:

@@ -40,7 +40,14 @@ def make_experiment(tmp_path: Path, trial_body: str, **overrides: Any) -> Path:
     directory = tmp_path / "exp"
     (directory / "trials").mkdir(parents=True)
     store = Store(directory, create=True)
-    store.set_meta(id="testexp1", name="t", config=config.to_dict(), status="INITIALIZED", created=time.time(), elapsed=0.0)
+    store.set_meta(
+        id="testexp1",
+        name="t",
+        config=config.to_dict(),
+        status="INITIALIZED",
+        created=time.time(),
+        elapsed=0.0,
+    )
     store.close()
     return directory
 

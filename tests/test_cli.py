@@ -10,8 +10,9 @@ from autolab import cli
 from autolab.errors import UserError
 
 
-def test_a_multi_line_user_error_prints_as_one_line(monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_multi_line_user_error_prints_as_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def handler(args: argparse.Namespace) -> int:
         raise UserError("config.yml: tuner: a library said:\n  first line\n\n  second line")
 

@@ -74,21 +74,27 @@ def fake_running(directory: Path) -> None:
 
 
 # -- update ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("what, flag, value, key, expected", [
-    ("trialnum", "--value", "9", "maxTrialNumber", 9),
-    ("concurrency", "--value", "4", "trialConcurrency", 4),
-    ("duration", "--value", "1.5h", "maxExperimentDuration", 5400.0),
-    ("duration", "--value", "30s", "maxExperimentDuration", 30.0),
-])
-def test_update_a_stopped_experiment_writes_the_store(exp: Path, capsys: pytest.CaptureFixture[str], what: str,
-                                                      flag: str, value: str, key: str, expected: Any) -> None:
+@pytest.mark.parametrize(
+    "what, flag, value, key, expected",
+    [
+        ("trialnum", "--value", "9", "maxTrialNumber", 9),
+        ("concurrency", "--value", "4", "trialConcurrency", 4),
+        ("duration", "--value", "1.5h", "maxExperimentDuration", 5400.0),
+        ("duration", "--value", "30s", "maxExperimentDuration", 30.0),
+    ],
+)
+def test_update_a_stopped_experiment_writes_the_store(
+    exp: Path, capsys: pytest.CaptureFixture[str], what: str, flag: str, value: str, key: str, expected: Any
+) -> None:
     code, out, err = run(capsys, "update", what, "exp1", flag, value)
     assert code == 0, err
     assert "used when it is resumed" in out
     assert config(exp)[key] == expected
 
 
-def test_update_searchspace_from_a_json5_file(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_searchspace_from_a_json5_file(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     space = tmp_path / "space.json"
     space.write_text('// new\n{"x": {"_type": "uniform", "_value": [5, 6]},}')
     code, out, err = run(capsys, "update", "searchspace", "--filename", str(space))  # default: the only one
@@ -101,24 +107,30 @@ def test_update_searchspace_from_a_json5_file(exp: Path, tmp_path: Path, capsys:
     assert len(new) == 2 and all(5 <= p["x"] <= 6 for p in new)
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["trialnum", "--value", "0"], "--value 0"),
-    (["trialnum", "--value", "many"], "maxTrialNumber must be an integer"),
-    (["concurrency", "--value", "2.5"], "trialConcurrency"),
-    (["concurrency", "--value", "100000"], "trialConcurrency must be at most 10000"),
-    (["duration", "--value", "10x"], "bad duration '10x'"),
-    (["duration", "--value", "0"], "duration > 0"),
-    (["searchspace", "--filename", "missing.json"], "missing.json"),
-])
-def test_update_bad_values(exp: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["trialnum", "--value", "0"], "--value 0"),
+        (["trialnum", "--value", "many"], "maxTrialNumber must be an integer"),
+        (["concurrency", "--value", "2.5"], "trialConcurrency"),
+        (["concurrency", "--value", "100000"], "trialConcurrency must be at most 10000"),
+        (["duration", "--value", "10x"], "bad duration '10x'"),
+        (["duration", "--value", "0"], "duration > 0"),
+        (["searchspace", "--filename", "missing.json"], "missing.json"),
+    ],
+)
+def test_update_bad_values(
+    exp: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
     before = config(exp)
     code, out, err = run(capsys, "update", *args)
     one_line_error(code, err, needle)
     assert config(exp) == before
 
 
-def test_update_bad_search_space_names_the_parameter(exp: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_bad_search_space_names_the_parameter(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     space = tmp_path / "space.json"
     space.write_text('{"lr": {"_type": "loguniform", "_value": [0, 1]}}')
     code, out, err = run(capsys, "update", "searchspace", "-f", str(space))
@@ -129,14 +141,16 @@ def test_update_bad_search_space_names_the_parameter(exp: Path, tmp_path: Path,
 def table_ids(out: str) -> list[str]:
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("#"))
-    return [line.split()[1] for line in lines[start + 1:]]
+    return [line.split()[1] for line in lines[start + 1 :]]
 
 
 def by_value(directory: Path, reverse: bool) -> list[str]:
     return [r["id"] for r in sorted(rows(directory), key=lambda r: r["value"], reverse=reverse)]
 
 
-def test_top_shows_the_best_first_with_intermediate_summary(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_top_shows_the_best_first_with_intermediate_summary(
+    exp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "top")
     assert code == 0, err
     assert table_ids(out) == by_value(exp, reverse=True)  # maximize by default
@@ -148,12 +162,19 @@ def test_top_shows_the_best_first_with_intermediate_summary(exp: Path, capsys: p
     assert '"x":' in out
 
 
-@pytest.mark.parametrize("argv, reverse, k", [
-    (["+2"], True, 2), (["-2"], False, 2), (["exp1", "-k", "3"], True, 3), (["-k", "1", "--worst"], False, 1),
-    (["exp1", "+10"], True, 5),
-])
-def test_top_k_best_and_worst(exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], reverse: bool,
-                              k: int) -> None:
+@pytest.mark.parametrize(
+    "argv, reverse, k",
+    [
+        (["+2"], True, 2),
+        (["-2"], False, 2),
+        (["exp1", "-k", "3"], True, 3),
+        (["-k", "1", "--worst"], False, 1),
+        (["exp1", "+10"], True, 5),
+    ],
+)
+def test_top_k_best_and_worst(
+    exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], reverse: bool, k: int
+) -> None:
     code, out, err = run(capsys, "top", *argv)
     assert code == 0, err
     assert table_ids(out) == by_value(exp, reverse)[:k]
@@ -169,12 +190,17 @@ def test_top_follows_minimize(exp: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert table_ids(out) == by_value(exp, reverse=False)[:2] and "minimize" in out
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["--head", "-1"], "--head -1: must be >= 0"),
-    (["--tail", "-2"], "--tail -2: must be >= 0"),
-    (["--head", "1", "--tail", "1"], "not both"),
-])
-def test_trial_ls_bad_head_tail(exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--head", "-1"], "--head -1: must be >= 0"),
+        (["--tail", "-2"], "--tail -2: must be >= 0"),
+        (["--head", "1", "--tail", "1"], "not both"),
+    ],
+)
+def test_trial_ls_bad_head_tail(
+    exp: Path, capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
     one_line_error(*run(capsys, "trial", "ls", *argv)[::2], needle)  # --head -1 listed all trials but one
 
 
@@ -197,7 +223,9 @@ def test_status_text_and_json(exp: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "5/5 done, 0 running (5 SUCCEEDED)" in out and "best:" in out
     code, out, err = run(capsys, "experiment", "status", "--json")
     info = json.loads(out)
-    assert info["status"] == "DONE" and info["trialCounts"] == {"SUCCEEDED": 5} and info["managerAlive"] is False
+    assert (
+        info["status"] == "DONE" and info["trialCounts"] == {"SUCCEEDED": 5} and info["managerAlive"] is False
+    )
 
 
 # -- experiment delete ----------------------------------------------------------------------------
@@ -209,8 +237,9 @@ def test_delete_removes_directory_and_registry_entry(exp: Path, capsys: pytest.C
     one_line_error(*run(capsys, "experiment", "show", "exp1")[::2], "no experiment found")
 
 
-def test_a_corrupt_store_is_listed_and_can_be_deleted(exp: Path, template: Path, autolab_home: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_corrupt_store_is_listed_and_can_be_deleted(
+    exp: Path, template: Path, autolab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = autolab_home / "exp2"
     shutil.copytree(template, good)
     experiments.register("exp2", "t", good)
@@ -219,8 +248,12 @@ def test_a_corrupt_store_is_listed_and_can_be_deleted(exp: Path, template: Path,
     (exp / "autolab.db").write_text("not a database")
     code, out, err = run(capsys, "experiment", "list", "--all")
     assert code == 0, err
-    assert "exp2" in out and any(line.split()[:1] == ["exp1"] and "UNREADABLE" in line for line in out.splitlines())
-    one_line_error(*run(capsys, "experiment", "show", "exp1")[::2], "autolab.db", "cannot open the experiment store")
+    assert "exp2" in out and any(
+        line.split()[:1] == ["exp1"] and "UNREADABLE" in line for line in out.splitlines()
+    )
+    one_line_error(
+        *run(capsys, "experiment", "show", "exp1")[::2], "autolab.db", "cannot open the experiment store"
+    )
     code, out, err = run(capsys, "experiment", "delete", "exp1", "--yes")
     assert code == 0, err
     assert not exp.exists() and [e.id for e in experiments.all_experiments()] == ["exp2"]
@@ -235,8 +268,9 @@ def test_delete_refuses_a_running_experiment(exp: Path, capsys: pytest.CaptureFi
     assert code == 0 and "No stopped experiment" in out and exp.exists()
 
 
-def test_delete_all_keeps_running_ones(exp: Path, template: Path, autolab_home: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_delete_all_keeps_running_ones(
+    exp: Path, template: Path, autolab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = autolab_home / "exp2"
     shutil.copytree(template, other)
     experiments.register("exp2", "", other)
@@ -264,18 +298,28 @@ def test_delete_needs_an_id(exp: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 # -- experiment import ----------------------------------------------------------------------------
-def test_import_into_a_stopped_experiment(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_into_a_stopped_experiment(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from autolab.launcher import build_manager
 
     data = tmp_path / "import.json"
-    data.write_text(json.dumps([{"parameter": {"x": 0.25, "k": 1}, "value": 0.5},
-                                {"parameter": {"x": 0.75, "k": 3}, "value": {"default": 0.9, "acc": 0.8}}]))
+    data.write_text(
+        json.dumps(
+            [
+                {"parameter": {"x": 0.25, "k": 1}, "value": 0.5},
+                {"parameter": {"x": 0.75, "k": 3}, "value": {"default": 0.9, "acc": 0.8}},
+            ]
+        )
+    )
     code, out, err = run(capsys, "experiment", "import", "--filename", str(data))
     assert code == 0, err
     assert "Imported 2 trials" in out
     imported = [r for r in rows(exp) if r["source"] == "import"]
     assert [(json.loads(r["parameters"]), r["value"], r["status"]) for r in imported] == [
-        ({"x": 0.25, "k": 1}, 0.5, "SUCCEEDED"), ({"x": 0.75, "k": 3}, 0.9, "SUCCEEDED")]
+        ({"x": 0.25, "k": 1}, 0.5, "SUCCEEDED"),
+        ({"x": 0.75, "k": 3}, 0.9, "SUCCEEDED"),
+    ]
     assert json.loads(imported[1]["raw_value"]) == {"default": 0.9, "acc": 0.8}
     assert len({r["seq"] for r in rows(exp)}) == 7
     # what the tuner sees on resume; imported trials do not count toward maxTrialNumber
@@ -287,18 +331,25 @@ def test_import_into_a_stopped_experiment(exp: Path, tmp_path: Path, capsys: pyt
     assert table_ids(out) == [imported[1]["id"]]
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("{not json", "not valid JSON"),
-    ('{"parameter": {}}', "expected a JSON list"),
-    ('[{"parameter": {"x": 1}, "value": 1}, {"parameter": {"x": 1}}]', "item 1"),
-    ('[{"parameter": {"x": 1}, "value": "high"}]', "item 0: value"),
-    ('[{"parameter": {"x": 1}, "value": NaN}]', "item 0: value: metric is nan"),
-    ('[{"parameter": {"y": 1}, "value": 1}]', "'y' is not in the search space"),
-    ('[{"parameter": {"x": 0.5, "k": 99}, "value": 1}]', "item 0: 99 is not an option of 'k'"),
-    ('[{"parameter": {"x": Infinity, "k": 1}, "value": 1}]', "item 0: parameter 'x': inf is not a finite number"),
-])
-def test_import_errors_add_nothing(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
-                                   needle: str) -> None:
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"parameter": {}}', "expected a JSON list"),
+        ('[{"parameter": {"x": 1}, "value": 1}, {"parameter": {"x": 1}}]', "item 1"),
+        ('[{"parameter": {"x": 1}, "value": "high"}]', "item 0: value"),
+        ('[{"parameter": {"x": 1}, "value": NaN}]', "item 0: value: metric is nan"),
+        ('[{"parameter": {"y": 1}, "value": 1}]', "'y' is not in the search space"),
+        ('[{"parameter": {"x": 0.5, "k": 99}, "value": 1}]', "item 0: 99 is not an option of 'k'"),
+        (
+            '[{"parameter": {"x": Infinity, "k": 1}, "value": 1}]',
+            "item 0: parameter 'x': inf is not a finite number",
+        ),
+    ],
+)
+def test_import_errors_add_nothing(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, needle: str
+) -> None:
     data = tmp_path / "bad.json"
     data.write_text(text)
     code, out, err = run(capsys, "experiment", "import", "exp1", "-f", str(data))
@@ -306,23 +357,31 @@ def test_import_errors_add_nothing(exp: Path, tmp_path: Path, capsys: pytest.Cap
     assert len(rows(exp)) == 5
 
 
-@pytest.mark.parametrize("content, needle", [
-    (b"\xff\xfe[]", "bad.json: not UTF-8 text"),
-    (b"[" * 5000 + b"]" * 5000, "bad.json: not valid JSON: lists or objects nested too deeply"),
-])
-def test_import_of_undecodable_files_adds_nothing(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  content: bytes, needle: str) -> None:
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (b"\xff\xfe[]", "bad.json: not UTF-8 text"),
+        (b"[" * 5000 + b"]" * 5000, "bad.json: not valid JSON: lists or objects nested too deeply"),
+    ],
+)
+def test_import_of_undecodable_files_adds_nothing(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, needle: str
+) -> None:
     data = tmp_path / "bad.json"
     data.write_bytes(content)
     one_line_error(*run(capsys, "experiment", "import", "exp1", "-f", str(data))[::2], needle)
     assert len(rows(exp)) == 5
 
 
-def test_update_searchspace_nested_too_deeply(exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_searchspace_nested_too_deeply(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = config(exp)
     space = tmp_path / "space.json"
     space.write_text("[" * 5000 + "]" * 5000)
-    one_line_error(*run(capsys, "update", "searchspace", "-f", str(space))[::2], "space.json", "nested too deeply")
+    one_line_error(
+        *run(capsys, "update", "searchspace", "-f", str(space))[::2], "space.json", "nested too deeply"
+    )
     assert config(exp) == before
 
 
@@ -357,7 +416,9 @@ def test_kill_an_orphan_trial_while_no_manager_runs(exp: Path, capsys: pytest.Ca
 
 def test_kill_errors(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     trial_id = rows(exp)[0]["id"]
-    one_line_error(*run(capsys, "trial", "kill", "exp1", "--trial_id", trial_id)[::2], "is not running (SUCCEEDED)")
+    one_line_error(
+        *run(capsys, "trial", "kill", "exp1", "--trial_id", trial_id)[::2], "is not running (SUCCEEDED)"
+    )
     one_line_error(*run(capsys, "trial", "kill", "--trial_id", "zzzzzz")[::2], "trial 'zzzzzz' not found")
 
 
@@ -403,20 +464,31 @@ def test_wrong_id_is_one_line_exit_2(exp: Path, capsys: pytest.CaptureFixture[st
     one_line_error(*run(capsys, *argv)[::2], "'nope' not found")
 
 
-@pytest.mark.parametrize("argv", WRONG_ID + [["experiment", "import", "-f", "x.json"]], ids=lambda a: " ".join(a[:2]))
-def test_no_experiment_at_all_is_one_line_exit_2(autolab_home: Path, capsys: pytest.CaptureFixture[str],
-                                                 argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv", WRONG_ID + [["experiment", "import", "-f", "x.json"]], ids=lambda a: " ".join(a[:2])
+)
+def test_no_experiment_at_all_is_one_line_exit_2(
+    autolab_home: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     one_line_error(*run(capsys, *argv)[::2], "no experiment found")
 
 
 def test_registry_survives_concurrent_writers(autolab_home: Path) -> None:
-    code = ("import sys; from pathlib import Path; from autolab import experiments\n"
-            "for i in range(25):\n"
-            "    experiments.register(f'{sys.argv[1]}-{i}', '', Path('/nowhere'))\n"
-            "    if i % 5 == 0: experiments.unregister(f'{sys.argv[1]}-{i}')\n")
-    env = {**os.environ, "AUTOLAB_HOME": str(autolab_home),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    procs = [subprocess.Popen([sys.executable, "-c", code, f"w{n}"], env=env, stderr=subprocess.PIPE) for n in range(6)]
+    code = (
+        "import sys; from pathlib import Path; from autolab import experiments\n"
+        "for i in range(25):\n"
+        "    experiments.register(f'{sys.argv[1]}-{i}', '', Path('/nowhere'))\n"
+        "    if i % 5 == 0: experiments.unregister(f'{sys.argv[1]}-{i}')\n"
+    )
+    env = {
+        **os.environ,
+        "AUTOLAB_HOME": str(autolab_home),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, f"w{n}"], env=env, stderr=subprocess.PIPE)
+        for n in range(6)
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
@@ -426,7 +498,9 @@ def test_registry_survives_concurrent_writers(autolab_home: Path) -> None:
     assert ids == {f"w{n}-{i}" for n in range(6) for i in range(25) if i % 5}
 
 
-def test_watch_and_follow_end_when_the_experiment_is_not_running(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_and_follow_end_when_the_experiment_is_not_running(
+    exp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "top", "--watch", "0.1", "-k", "2")
     assert code == 0 and len(table_ids(out)) == 2 and out.count("Experiment exp1") == 1
     trial_id = rows(exp)[0]["id"]

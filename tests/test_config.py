@@ -23,7 +23,10 @@ from autolab.config import (
     resolve_path,
 )
 
-SPACE = {"lr": {"_type": "loguniform", "_value": [0.0001, 0.1]}, "bs": {"_type": "choice", "_value": [16, 32]}}
+SPACE = {
+    "lr": {"_type": "loguniform", "_value": [0.0001, 0.1]},
+    "bs": {"_type": "choice", "_value": [16, 32]},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +50,9 @@ trialCommand: python train.py
 
 def test_every_v2_key(tmp_path: Path) -> None:
     (tmp_path / "code").mkdir()
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         experimentName: digits
         searchSpaceFile: search_space.json
         trialCommand: python3 train.py --epochs 3
@@ -73,7 +78,8 @@ def test_every_v2_key(tmp_path: Path) -> None:
         debug: true
         useAnnotation: false
         nniManagerIp: 10.0.0.1
-        """)
+        """,
+    )
     c = load_config(path)
     assert c.source == path
     assert c.experiment_name == "digits"
@@ -86,8 +92,9 @@ def test_every_v2_key(tmp_path: Path) -> None:
     assert c.experiment_working_directory == tmp_path / "runs"
     assert c.tuner == AlgorithmConfig("Random", None, None, {"optimize_mode": "maximize", "seed": 3})
     assert c.assessor == AlgorithmConfig("Medianstop", None, None, {"start_step": 5})
-    assert c.training_service == TrainingServiceConfig("local", use_active_gpu=True, max_trial_number_per_gpu=2,
-                                                       gpu_indices=[0, 2])
+    assert c.training_service == TrainingServiceConfig(
+        "local", use_active_gpu=True, max_trial_number_per_gpu=2, gpu_indices=[0, 2]
+    )
     assert (c.log_level, c.debug, c.warnings, c.extra) == ("debug", True, [], {})
 
 
@@ -108,14 +115,20 @@ def test_defaults(tmp_path: Path) -> None:
 def test_working_directory_without_autolab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AUTOLAB_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
-    assert load_config(write(tmp_path, MINIMAL)).experiment_working_directory == tmp_path / "user/autolab-experiments"
+    assert (
+        load_config(write(tmp_path, MINIMAL)).experiment_working_directory
+        == tmp_path / "user/autolab-experiments"
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "trial_command: run\ntrial_concurrency: 3\ntraining_service: {PLATFORM: local, gpu_indices: [1]}\n",
-    "TrialCommand: run\nTRIALCONCURRENCY: 3\nTrainingService: {Platform: Local, GpuIndices: [1]}\n",
-    "trialcommand: run\ntrialConcurrency: 3\ntrainingService: {platform: local, gpuIndices: '1'}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "trial_command: run\ntrial_concurrency: 3\ntraining_service: {PLATFORM: local, gpu_indices: [1]}\n",
+        "TrialCommand: run\nTRIALCONCURRENCY: 3\nTrainingService: {Platform: Local, GpuIndices: [1]}\n",
+        "trialcommand: run\ntrialConcurrency: 3\ntrainingService: {platform: local, gpuIndices: '1'}\n",
+    ],
+)
 def test_keys_match_without_case_and_underscores(tmp_path: Path, text: str) -> None:
     c = load_config(write(tmp_path, "search_space_file: search_space.json\n" + text))
     assert (c.trial_command, c.trial_concurrency, c.training_service.gpu_indices) == ("run", 3, [1])
@@ -123,20 +136,36 @@ def test_keys_match_without_case_and_underscores(tmp_path: Path, text: str) -> N
 
 
 def test_class_args_keys_are_kept_as_written(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, MINIMAL + "tuner: {name: random, class_args: {optimize_mode: min, Seed_X: 1}}\n"))
+    c = load_config(
+        write(tmp_path, MINIMAL + "tuner: {name: random, class_args: {optimize_mode: min, Seed_X: 1}}\n")
+    )
     assert c.tuner.class_args == {"optimize_mode": "min", "Seed_X": 1}
     assert c.tuner.name == "random"
 
 
-@pytest.mark.parametrize("value, seconds", [
-    ("30s", 30), ("10m", 600), ("1h", 3600), ("1d", 86400), ("1.5h", 5400), ("2H", 7200), (" 5 m ", 300),
-    ("90", 90), (45, 45), (2.5, 2.5), (".5m", 30),
-])
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        ("30s", 30),
+        ("10m", 600),
+        ("1h", 3600),
+        ("1d", 86400),
+        ("1.5h", 5400),
+        ("2H", 7200),
+        (" 5 m ", 300),
+        ("90", 90),
+        (45, 45),
+        (2.5, 2.5),
+        (".5m", 30),
+    ],
+)
 def test_parse_duration(value: object, seconds: float) -> None:
     assert parse_duration(value) == seconds
 
 
-@pytest.mark.parametrize("value", ["abc", "10x", "1.5.h", "", "h", "-1h", -1, 0, "0s", True, None, [1], float("inf")])
+@pytest.mark.parametrize(
+    "value", ["abc", "10x", "1.5.h", "", "h", "-1h", -1, 0, "0s", True, None, [1], float("inf")]
+)
 def test_parse_duration_rejects(value: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(value)
@@ -157,26 +186,34 @@ def test_resolve_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_path("~/exp", base) == tmp_path / "user/exp"
 
 
-def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_paths_resolve_against_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
     monkeypatch.chdir("/")
     folder = tmp_path / "exp"
     (folder / "spaces").mkdir(parents=True)
     (folder / "spaces/ss.json").write_text(json.dumps(SPACE))
-    path = write(folder, """\
+    path = write(
+        folder,
+        """\
         searchSpaceFile: spaces/ss.json
         trialCommand: run
         trialCodeDirectory: ../code
         experimentWorkingDirectory: ~/exps
         tuner: {className: my_tuner.MyTuner, codeDirectory: ./tuners}
         assessor: {className: my_assessor.Stop}
-        """, space=False)
+        """,
+        space=False,
+    )
     c = load_config(path)
     assert c.search_space_file == folder / "spaces/ss.json" and c.search_space == SPACE
     assert c.trial_code_directory == tmp_path / "code"
     assert c.experiment_working_directory == tmp_path / "user/exps"
     assert c.tuner == AlgorithmConfig(None, "my_tuner.MyTuner", folder / "tuners", {})
-    assert c.assessor is not None and c.assessor.code_directory == folder  # a custom class defaults to the folder
+    assert (
+        c.assessor is not None and c.assessor.code_directory == folder
+    )  # a custom class defaults to the folder
 
 
 def test_relative_config_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,7 +225,9 @@ def test_relative_config_path_is_made_absolute(tmp_path: Path, monkeypatch: pyte
 
 
 def test_inline_search_space_and_custom_tuner_without_space(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, "trialCommand: run\nsearchSpace: " + json.dumps(SPACE) + "\n", space=False))
+    c = load_config(
+        write(tmp_path, "trialCommand: run\nsearchSpace: " + json.dumps(SPACE) + "\n", space=False)
+    )
     assert c.search_space == SPACE and c.search_space_file is None
     c = load_config(write(tmp_path, "trialCommand: run\ntuner: {className: mine.Tuner}\n", space=False))
     assert c.search_space == {} and c.search_space_file is None
@@ -207,7 +246,11 @@ def test_both_space_keys_use_the_inline_one(tmp_path: Path, caplog: pytest.LogCa
 
 
 def test_slurm_service(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, MINIMAL + textwrap.dedent("""\
+    c = load_config(
+        write(
+            tmp_path,
+            MINIMAL
+            + textwrap.dedent("""\
         trainingService:
           platform: slurm
           partition: gpu
@@ -215,10 +258,17 @@ def test_slurm_service(tmp_path: Path) -> None:
           time: 1:30:00
           sbatchArgs: [--mem=8G, --qos=low]
           pollInterval: 10s
-        """)))
+        """),
+        )
+    )
     assert c.training_service == TrainingServiceConfig(
-        "slurm", partition="gpu", gres="gpu:1", time="1:30:00", sbatch_args=["--mem=8G", "--qos=low"],
-        poll_interval=10.0)
+        "slurm",
+        partition="gpu",
+        gres="gpu:1",
+        time="1:30:00",
+        sbatch_args=["--mem=8G", "--qos=low"],
+        poll_interval=10.0,
+    )
     for time, kept in (("2-00:00:00", "2-00:00:00"), ("90", "90"), ("'45'", "45")):
         c = load_config(write(tmp_path, MINIMAL + f"trainingService: {{platform: slurm, time: {time}}}\n"))
         assert c.training_service.time == kept
@@ -226,25 +276,35 @@ def test_slurm_service(tmp_path: Path) -> None:
     assert c.training_service == TrainingServiceConfig("slurm", poll_interval=5.0)
 
 
-@pytest.mark.parametrize("value, indices", [('"0,1"', [0, 1]), ("[0, 1]", [0, 1]), ("3", [3]), ('" 2 , 0 "', [2, 0])])
+@pytest.mark.parametrize(
+    "value, indices", [('"0,1"', [0, 1]), ("[0, 1]", [0, 1]), ("3", [3]), ('" 2 , 0 "', [2, 0])]
+)
 def test_gpu_indices_forms(tmp_path: Path, value: str, indices: list[int]) -> None:
     c = load_config(write(tmp_path, MINIMAL + f"trainingService: {{platform: local, gpuIndices: {value}}}\n"))
     assert c.training_service.gpu_indices == indices
 
 
 def test_service_as_one_item_list_and_advisor_and_log_level(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, MINIMAL + textwrap.dedent("""\
+    c = load_config(
+        write(
+            tmp_path,
+            MINIMAL
+            + textwrap.dedent("""\
         trainingService: [{platform: local, maxTrialNumberPerGpu: 3}]
         advisor: {name: GridSearch}
         logLevel: WARNING
-        """)))
+        """),
+        )
+    )
     assert c.training_service.max_trial_number_per_gpu == 3
     assert c.tuner.name == "GridSearch"
     assert c.log_level == "warning"
 
 
 def test_json_config(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         // NNI accepts JSON configs too
         {
           "searchSpaceFile": "search_space.json",
@@ -253,7 +313,9 @@ def test_json_config(tmp_path: Path) -> None:
           "maxTrialDuration": "1h",
           "trainingService": {"platform": "local"},
         }
-        """, name="config.json")
+        """,
+        name="config.json",
+    )
     c = load_config(path)
     assert (c.trial_command, c.trial_concurrency, c.max_trial_duration) == ("python train.py", 2, 3600.0)
     assert c.search_space == SPACE
@@ -268,7 +330,9 @@ def _round_trip(c: cfg.ExperimentConfig) -> None:
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    full = write(tmp_path, """\
+    full = write(
+        tmp_path,
+        """\
         experimentName: rt
         searchSpaceFile: search_space.json
         trialCommand: run
@@ -278,14 +342,24 @@ def test_round_trip(tmp_path: Path) -> None:
         tuner: {name: GridSearch}
         assessor: {className: stop.Early, classArgs: {patience: 3}}
         trainingService: {platform: local, gpuIndices: "0,1", useActiveGpu: true}
-        """)
+        """,
+    )
     _round_trip(load_config(full))
     _round_trip(load_config(write(tmp_path, MINIMAL)))
-    _round_trip(load_config(write(tmp_path, "trialCommand: run\ntuner: {className: t.T, classArgs: {a: 1}}\n")))
-    slurm = load_config(write(tmp_path, MINIMAL + "trainingService: {platform: slurm, time: '1:00:00', gres: g}\n"))
+    _round_trip(
+        load_config(write(tmp_path, "trialCommand: run\ntuner: {className: t.T, classArgs: {a: 1}}\n"))
+    )
+    slurm = load_config(
+        write(tmp_path, MINIMAL + "trainingService: {platform: slurm, time: '1:00:00', gres: g}\n")
+    )
     _round_trip(slurm)
-    assert slurm.to_dict()["trainingService"] == {"platform": "slurm", "gres": "g", "time": "1:00:00",
-                                                  "sbatchArgs": [], "pollInterval": 5.0}
+    assert slurm.to_dict()["trainingService"] == {
+        "platform": "slurm",
+        "gres": "g",
+        "time": "1:00:00",
+        "sbatchArgs": [],
+        "pollInterval": 5.0,
+    }
 
 
 def test_round_trip_keeps_the_space_as_run(tmp_path: Path) -> None:
@@ -297,7 +371,8 @@ def test_round_trip_keeps_the_space_as_run(tmp_path: Path) -> None:
 
 def test_extra_section_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "fake_task.py").write_text(
-        "def section(value, config):\n    return {'seen': value, 'command': config.trial_command}\n")
+        "def section(value, config):\n    return {'seen': value, 'command': config.trial_command}\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(cfg.EXTRA_SECTIONS, "task", "fake_task:section")
     c = load_config(write(tmp_path, MINIMAL + "task: {steps: 3}\n"))
@@ -309,7 +384,9 @@ def test_extra_section_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_task_section_without_its_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(cfg.EXTRA_SECTIONS, "task", "autolab._no_such_module:section")
     for text in (MINIMAL + "task: {steps: 3}\n", "task: {steps: 3}\n"):  # checked before the other keys
-        with pytest.raises(ConfigError, match=r"config\.yml: task: task configs are handled by autolab\._no_such"):
+        with pytest.raises(
+            ConfigError, match=r"config\.yml: task: task configs are handled by autolab\._no_such"
+        ):
             load_config(write(tmp_path, text))
     monkeypatch.setitem(cfg.EXTRA_SECTIONS, "task", "autolab.config:no_such_function")
     with pytest.raises(ConfigError, match="task configs are handled by autolab.config"):
@@ -337,26 +414,50 @@ BAD = [
     ("use_annotation: yes", "use_annotation", "annotations are not supported"),
     ("experimentWorkingDirectory: 3", "experimentWorkingDirectory", "must be a path"),
     ("trial_command: again", "trial_command", "given twice (also as trialCommand)"),
-    ("trainingService: {platform: remote}", "trainingService.platform", "platform remote is not supported (local, slurm)"),
+    (
+        "trainingService: {platform: remote}",
+        "trainingService.platform",
+        "platform remote is not supported (local, slurm)",
+    ),
     ("trainingService: {platform: kubeflow}", "trainingService.platform", "not supported (local, slurm)"),
     ("trainingService: {useActiveGpu: true}", "trainingService.platform", "is required"),
     ("trainingService: local", "trainingService", "must be a mapping"),
     ("trainingService: [{platform: local}, {platform: slurm}]", "trainingService", "hybrid mode"),
     ("trainingService: []", "trainingService", "hybrid mode"),
-    ("trainingService: {platform: local, gpu_indice: [0]}", "trainingService.gpu_indice", "(did you mean gpuIndices?)"),
-    ("trainingService: {platform: local, partition: gpu}", "trainingService.partition", "not a key of platform local"),
-    ("trainingService: {platform: slurm, gpuIndices: [0]}", "trainingService.gpuIndices", "not a key of platform slurm"),
+    (
+        "trainingService: {platform: local, gpu_indice: [0]}",
+        "trainingService.gpu_indice",
+        "(did you mean gpuIndices?)",
+    ),
+    (
+        "trainingService: {platform: local, partition: gpu}",
+        "trainingService.partition",
+        "not a key of platform local",
+    ),
+    (
+        "trainingService: {platform: slurm, gpuIndices: [0]}",
+        "trainingService.gpuIndices",
+        "not a key of platform slurm",
+    ),
     ("trainingService: {platform: local, gpuIndices: [0, a]}", "trainingService.gpuIndices", "integers >= 0"),
     ("trainingService: {platform: local, gpuIndices: '0,x'}", "trainingService.gpuIndices", "integers >= 0"),
     ("trainingService: {platform: local, gpuIndices: -1}", "trainingService.gpuIndices", "integers >= 0"),
     ("trainingService: {platform: local, gpuIndices: [true]}", "trainingService.gpuIndices", "integers >= 0"),
     ("trainingService: {platform: local, gpuIndices: [0, 0]}", "trainingService.gpuIndices", "distinct"),
     ("trainingService: {platform: local, gpuIndices: []}", "trainingService.gpuIndices", "lists no GPU"),
-    ("trainingService: {platform: local, maxTrialNumberPerGpu: 0}", "trainingService.maxTrialNumberPerGpu", ">= 1"),
+    (
+        "trainingService: {platform: local, maxTrialNumberPerGpu: 0}",
+        "trainingService.maxTrialNumberPerGpu",
+        ">= 1",
+    ),
     ("trainingService: {platform: local, useActiveGpu: 1}", "trainingService.useActiveGpu", "true or false"),
     ("trialGpuNumber: 2\ntrainingService: {platform: local, gpuIndices: [0]}", "trialGpuNumber", "lists 1"),
     ("trainingService: {platform: slurm, time: soon}", "trainingService.time", "slurm time"),
-    ("trainingService: {platform: slurm, sbatchArgs: --mem=1G}", "trainingService.sbatchArgs", "list of strings"),
+    (
+        "trainingService: {platform: slurm, sbatchArgs: --mem=1G}",
+        "trainingService.sbatchArgs",
+        "list of strings",
+    ),
     ("trainingService: {platform: slurm, pollInterval: 0}", "trainingService.pollInterval", "> 0"),
     ("training_service: {platform: slurm, Partition: 3}", "training_service.Partition", "string"),
     ("tuner: {name: Random, className: a.B}", "tuner", "exactly one of name"),
@@ -388,14 +489,21 @@ def test_unknown_key_message_is_exact(tmp_path: Path) -> None:
     assert str(info.value) == "config.yml: trialConcurency: unknown key (did you mean trialConcurrency?)"
 
 
-@pytest.mark.parametrize("text, key, problem", [
-    ("trialConcurrency: 2\n", "searchSpaceFile", "is required"),
-    ("searchSpaceFile: search_space.json\n", "trialCommand", "is required"),
-    ("searchSpaceFile: search_space.json\ntrialCommand: '  '\n", "trialCommand", "non-empty string"),
-    ("searchSpaceFile: missing.json\ntrialCommand: run\n", "searchSpaceFile", "missing.json is not a file"),
-    ("searchSpace: {lr: {_type: uniformm, _value: [0, 1]}}\ntrialCommand: run\n", "searchSpace", "lr"),
-    ("searchSpace: [1]\ntrialCommand: run\n", "searchSpace", "must be"),
-])
+@pytest.mark.parametrize(
+    "text, key, problem",
+    [
+        ("trialConcurrency: 2\n", "searchSpaceFile", "is required"),
+        ("searchSpaceFile: search_space.json\n", "trialCommand", "is required"),
+        ("searchSpaceFile: search_space.json\ntrialCommand: '  '\n", "trialCommand", "non-empty string"),
+        (
+            "searchSpaceFile: missing.json\ntrialCommand: run\n",
+            "searchSpaceFile",
+            "missing.json is not a file",
+        ),
+        ("searchSpace: {lr: {_type: uniformm, _value: [0, 1]}}\ntrialCommand: run\n", "searchSpace", "lr"),
+        ("searchSpace: [1]\ntrialCommand: run\n", "searchSpace", "must be"),
+    ],
+)
 def test_missing_or_bad_required_values(tmp_path: Path, text: str, key: str, problem: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
@@ -418,16 +526,27 @@ def test_bad_search_space_file_names_config_key_and_parameter(tmp_path: Path) ->
         load_config(path)
 
 
-@pytest.mark.parametrize("name, text, problem", [
-    ("config.yml", "trialCommand: run\ntrialCommand: again\n", "line 2: not valid YAML: key 'trialCommand' given twice"),
-    ("config.yml", "trialCommand: [run\n", "not valid YAML"),
-    ("config.yml", "- a\n- b\n", "the config must be a mapping of keys to values, got list"),
-    ("config.yml", "# nothing\n", "the config is empty"),
-    ("config.json", '{"trialCommand": "a", "trialCommand": "b"}', "not valid JSON"),
-    ("config.json", '{"trialCommand": ', "not valid JSON"),
-    ("config.yml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "not valid YAML: lists or mappings nested too deeply"),
-    ("config.json", "[" * 5000 + "]" * 5000, "not valid JSON: lists or mappings nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "name, text, problem",
+    [
+        (
+            "config.yml",
+            "trialCommand: run\ntrialCommand: again\n",
+            "line 2: not valid YAML: key 'trialCommand' given twice",
+        ),
+        ("config.yml", "trialCommand: [run\n", "not valid YAML"),
+        ("config.yml", "- a\n- b\n", "the config must be a mapping of keys to values, got list"),
+        ("config.yml", "# nothing\n", "the config is empty"),
+        ("config.json", '{"trialCommand": "a", "trialCommand": "b"}', "not valid JSON"),
+        ("config.json", '{"trialCommand": ', "not valid JSON"),
+        (
+            "config.yml",
+            "a: " + "[" * 5000 + "]" * 5000 + "\n",
+            "not valid YAML: lists or mappings nested too deeply",
+        ),
+        ("config.json", "[" * 5000 + "]" * 5000, "not valid JSON: lists or mappings nested too deeply"),
+    ],
+)
 def test_unreadable_files(tmp_path: Path, name: str, text: str, problem: str) -> None:
     path = write(tmp_path, text, name=name)
     with pytest.raises(ConfigError) as info:

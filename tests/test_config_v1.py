@@ -110,51 +110,79 @@ def test_a_v1_config_round_trips_as_v2(tmp_path: Path) -> None:
     assert again == c and again.warnings == []
 
 
-@pytest.mark.parametrize("lines, attribute, expected", [
-    ("experimentName: e", "experiment_name", "e"),
-    ("trialConcurrency: 4", "trial_concurrency", 4),
-    ("maxExecDuration: 2d", "max_experiment_duration", 172800.0),
-    ("maxExecDuration: 90", "max_experiment_duration", 90.0),
-    ("maxTrialNum: 5", "max_trial_number", 5),
-    ("logLevel: ERROR", "log_level", "error"),
-    ("debug: true", "debug", True),
-    ("useAnnotation: false", "debug", False),
-    ("logDir: /abs/logs", "experiment_working_directory", Path("/abs/logs")),
-])
+@pytest.mark.parametrize(
+    "lines, attribute, expected",
+    [
+        ("experimentName: e", "experiment_name", "e"),
+        ("trialConcurrency: 4", "trial_concurrency", 4),
+        ("maxExecDuration: 2d", "max_experiment_duration", 172800.0),
+        ("maxExecDuration: 90", "max_experiment_duration", 90.0),
+        ("maxTrialNum: 5", "max_trial_number", 5),
+        ("logLevel: ERROR", "log_level", "error"),
+        ("debug: true", "debug", True),
+        ("useAnnotation: false", "debug", False),
+        ("logDir: /abs/logs", "experiment_working_directory", Path("/abs/logs")),
+    ],
+)
 def test_each_top_level_v1_key(tmp_path: Path, lines: str, attribute: str, expected: object) -> None:
     assert getattr(load_config(write(tmp_path, MINIMAL + lines + "\n")), attribute) == expected
 
 
 def test_trial_and_local_config_sections(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, """\
+    c = load_config(
+        write(
+            tmp_path,
+            """\
         trainingServicePlatform: local
         searchSpacePath: search_space.json
         trial: {command: "python t.py", codeDir: ../src, gpuNum: 2}
         localConfig: {gpuIndices: "1,3", maxTrialNumPerGpu: 4, useActiveGpu: false}
-        """))
-    assert (c.trial_command, c.trial_code_directory, c.trial_gpu_number) == ("python t.py", tmp_path.parent / "src", 2)
+        """,
+        )
+    )
+    assert (c.trial_command, c.trial_code_directory, c.trial_gpu_number) == (
+        "python t.py",
+        tmp_path.parent / "src",
+        2,
+    )
     ts = c.training_service
-    assert (ts.platform, ts.gpu_indices, ts.max_trial_number_per_gpu, ts.use_active_gpu) == ("local", [1, 3], 4, False)
+    assert (ts.platform, ts.gpu_indices, ts.max_trial_number_per_gpu, ts.use_active_gpu) == (
+        "local",
+        [1, 3],
+        4,
+        False,
+    )
 
 
 def test_v1_keys_match_without_case_and_underscores(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, """\
+    c = load_config(
+        write(
+            tmp_path,
+            """\
         training_service_platform: local
         SearchSpacePath: search_space.json
         max_exec_duration: 10m
         Trial: {Command: run, code_dir: .}
         local_config: {GPU_INDICES: "0"}
         tuner: {builtin_tuner_name: GridSearch}
-        """))
+        """,
+        )
+    )
     assert (c.trial_command, c.max_experiment_duration, c.training_service.gpu_indices) == ("run", 600.0, [0])
     assert c.tuner.name == "GridSearch"
 
 
 def test_custom_classes(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, MINIMAL + textwrap.dedent("""\
+    c = load_config(
+        write(
+            tmp_path,
+            MINIMAL
+            + textwrap.dedent("""\
         tuner: {codeDir: tuners, classFileName: my_tuner.py, className: MyTuner, classArgs: {a: 1}}
         assessor: {className: stop.Early}
-        """)))
+        """),
+        )
+    )
     assert c.tuner == AlgorithmConfig(None, "my_tuner.MyTuner", tmp_path / "tuners", {"a": 1})
     assert c.assessor == AlgorithmConfig(None, "stop.Early", tmp_path, {})
 
@@ -168,14 +196,21 @@ def test_ignored_keys_warn(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> 
     extra = "authorName: me\ndescription: d\nmultiThread: true\nversionCheck: false\nlogCollection: none\n"
     with caplog.at_level(logging.WARNING, logger="autolab.config"):
         c = load_config(write(tmp_path, MINIMAL + extra))
-    assert [w.split(":")[0] for w in c.warnings] == ["authorName", "description", "multiThread", "versionCheck",
-                                                      "logCollection"]
+    assert [w.split(":")[0] for w in c.warnings] == [
+        "authorName",
+        "description",
+        "multiThread",
+        "versionCheck",
+        "logCollection",
+    ]
     assert all("ignored" in w for w in c.warnings)
     assert caplog.text.count("(a v1 key autolab does not use)") == 5
 
 
 def test_a_single_ignored_key_makes_the_file_v1(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, "authorName: me\nsearchSpacePath: search_space.json\ntrial: {command: run}\n"))
+    c = load_config(
+        write(tmp_path, "authorName: me\nsearchSpacePath: search_space.json\ntrial: {command: run}\n")
+    )
     assert c.trial_command == "run" and c.training_service.platform == "local"
 
 
@@ -185,7 +220,11 @@ BAD = [
     ("maxTrialNum: 0", "maxTrialNum", ">= 1"),
     ("logDir: 5", "logDir", "must be a path"),
     ("useAnnotation: true", "useAnnotation", "annotations are not supported"),
-    ("trialCommand: x", "trialCommand", "is a v2 key, but this file also has v1 keys: trainingServicePlatform"),
+    (
+        "trialCommand: x",
+        "trialCommand",
+        "is a v2 key, but this file also has v1 keys: trainingServicePlatform",
+    ),
     ("localConfig: {gpuIndices: '0,a'}", "localConfig.gpuIndices", "integers >= 0"),
     ("localConfig: {gpuIndex: 0}", "localConfig.gpuIndex", "(did you mean gpuIndices?)"),
     ("localConfig: {maxTrialNumPerGpu: 0}", "localConfig.maxTrialNumPerGpu", ">= 1"),
@@ -198,7 +237,11 @@ BAD = [
     ("tuner: {builtinTunerName: Random, classArgs: 3}", "tuner.classArgs", "mapping"),
     ("assessor: {builtinAssessorName: Nope}", "assessor.builtinAssessorName", "unknown builtin"),
     ("assessor: {builtinTunerName: Random}", "assessor.builtinTunerName", "unknown key"),
-    ("trial_concurrency: 1\ntrialConcurrency: 2", "trialConcurrency", "given twice (also as trial_concurrency)"),
+    (
+        "trial_concurrency: 1\ntrialConcurrency: 2",
+        "trialConcurrency",
+        "given twice (also as trial_concurrency)",
+    ),
 ]
 
 
@@ -212,21 +255,43 @@ def test_errors_name_the_v1_key(tmp_path: Path, lines: str, key: str, problem: s
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("text, key, problem", [
-    ("trainingServicePlatform: remote\nsearchSpacePath: search_space.json\ntrial: {command: run}\n",
-     "trainingServicePlatform", "platform remote is not supported (local, slurm)"),
-    ("trainingServicePlatform: local\nsearchSpacePath: nope.json\ntrial: {command: run}\n",
-     "searchSpacePath", "is not a file"),
-    ("trainingServicePlatform: local\ntrial: {command: run}\n", "searchSpacePath", "is required"),
-    ("trainingServicePlatform: local\nsearchSpacePath: search_space.json\ntrial: {codeDir: .}\n",
-     "trial.command", "is required"),
-    ("trainingServicePlatform: local\nsearchSpacePath: search_space.json\ntrial: {comand: run}\n",
-     "trial.comand", "(did you mean command?)"),
-    ("trainingServicePlatform: local\nsearchSpacePath: search_space.json\ntrial: {command: run, gpuNum: -1}\n",
-     "trial.gpuNum", ">= 0"),
-    ("trainingServicePlatform: slurm\nsearchSpacePath: search_space.json\ntrial: {command: run}\n"
-     "localConfig: {gpuIndices: '0'}\n", "localConfig.gpuIndices", "not a key of platform slurm"),
-])
+@pytest.mark.parametrize(
+    "text, key, problem",
+    [
+        (
+            "trainingServicePlatform: remote\nsearchSpacePath: search_space.json\ntrial: {command: run}\n",
+            "trainingServicePlatform",
+            "platform remote is not supported (local, slurm)",
+        ),
+        (
+            "trainingServicePlatform: local\nsearchSpacePath: nope.json\ntrial: {command: run}\n",
+            "searchSpacePath",
+            "is not a file",
+        ),
+        ("trainingServicePlatform: local\ntrial: {command: run}\n", "searchSpacePath", "is required"),
+        (
+            "trainingServicePlatform: local\nsearchSpacePath: search_space.json\ntrial: {codeDir: .}\n",
+            "trial.command",
+            "is required",
+        ),
+        (
+            "trainingServicePlatform: local\nsearchSpacePath: search_space.json\ntrial: {comand: run}\n",
+            "trial.comand",
+            "(did you mean command?)",
+        ),
+        (
+            "trainingServicePlatform: local\nsearchSpacePath: search_space.json\ntrial: {command: run, gpuNum: -1}\n",
+            "trial.gpuNum",
+            ">= 0",
+        ),
+        (
+            "trainingServicePlatform: slurm\nsearchSpacePath: search_space.json\ntrial: {command: run}\n"
+            "localConfig: {gpuIndices: '0'}\n",
+            "localConfig.gpuIndices",
+            "not a key of platform slurm",
+        ),
+    ],
+)
 def test_v1_required_values(tmp_path: Path, text: str, key: str, problem: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
@@ -235,14 +300,22 @@ def test_v1_required_values(tmp_path: Path, text: str, key: str, problem: str) -
 
 
 def test_local_config_without_platform_means_local(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, "searchSpacePath: search_space.json\ntrial: {command: run}\n"
-                                    "localConfig: {useActiveGpu: true}\n"))
+    c = load_config(
+        write(
+            tmp_path,
+            "searchSpacePath: search_space.json\ntrial: {command: run}\nlocalConfig: {useActiveGpu: true}\n",
+        )
+    )
     assert c.training_service.platform == "local" and c.training_service.use_active_gpu
 
 
 def test_v1_slurm_platform(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, "trainingServicePlatform: slurm\nsearchSpacePath: search_space.json\n"
-                                    "trial: {command: run}\n"))
+    c = load_config(
+        write(
+            tmp_path,
+            "trainingServicePlatform: slurm\nsearchSpacePath: search_space.json\ntrial: {command: run}\n",
+        )
+    )
     assert c.training_service.platform == "slurm" and c.training_service.poll_interval == 5.0
 
 
@@ -250,9 +323,12 @@ def test_v1_algorithm_placement_keys_are_ignored_with_a_warning(tmp_path) -> Non
     from autolab.config import config_from_dict
 
     (tmp_path / "space.json").write_text('{"x": {"_type": "uniform", "_value": [0, 1]}}')
-    raw = {"trial": {"command": "python3 t.py", "codeDir": "."}, "searchSpacePath": "space.json",
-           "trainingServicePlatform": "local",
-           "tuner": {"builtinTunerName": "TPE", "gpuIndices": "0", "includeIntermediateResults": True}}
+    raw = {
+        "trial": {"command": "python3 t.py", "codeDir": "."},
+        "searchSpacePath": "space.json",
+        "trainingServicePlatform": "local",
+        "tuner": {"builtinTunerName": "TPE", "gpuIndices": "0", "includeIntermediateResults": True},
+    }
     config = config_from_dict(raw, tmp_path / "config.yml")
     assert config.tuner.name == "TPE"
     assert any("gpuIndices" in w for w in config.warnings)

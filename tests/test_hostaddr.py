@@ -12,8 +12,14 @@ from autolab.hostaddr import bare_host, socket_family, url_host
 
 
 def test_brackets_and_urls() -> None:
-    assert bare_host("[::1]") == "::1" and bare_host(" 127.0.0.1 ") == "127.0.0.1" and bare_host("::1") == "::1"
-    assert url_host("::1") == "[::1]" and url_host("127.0.0.1") == "127.0.0.1" and url_host("localhost") == "localhost"
+    assert (
+        bare_host("[::1]") == "::1" and bare_host(" 127.0.0.1 ") == "127.0.0.1" and bare_host("::1") == "::1"
+    )
+    assert (
+        url_host("::1") == "[::1]"
+        and url_host("127.0.0.1") == "127.0.0.1"
+        and url_host("localhost") == "localhost"
+    )
 
 
 def test_family_follows_the_address() -> None:

@@ -13,18 +13,31 @@ def test_an_export_imports_back_skipping_unfinished_trials() -> None:
     exported = [
         {"parameter": {"x": 0.1}, "value": 0.5, "trialJobId": "a", "status": "SUCCEEDED"},
         {"parameter": {"x": 0.2}, "value": None, "trialJobId": "b", "status": "FAILED"},
-        {"parameter": {"x": 0.3}, "value": {"default": 0.7, "loss": 1}, "trialJobId": "c", "status": "SUCCEEDED"},
+        {
+            "parameter": {"x": 0.3},
+            "value": {"default": 0.7, "loss": 1},
+            "trialJobId": "c",
+            "status": "SUCCEEDED",
+        },
     ]
-    assert importable(exported, SPACE) == [{"parameter": {"x": 0.1}, "value": 0.5},
-                                           {"parameter": {"x": 0.3}, "value": {"default": 0.7, "loss": 1}}]
+    assert importable(exported, SPACE) == [
+        {"parameter": {"x": 0.1}, "value": 0.5},
+        {"parameter": {"x": 0.3}, "value": {"default": 0.7, "loss": 1}},
+    ]
 
 
-@pytest.mark.parametrize("records, message", [
-    ({"parameter": {}}, "expected a JSON list"),
-    ([{"value": 1}], "item 0: expected"),
-    ([{"parameter": {"x": 0.1}, "value": "high"}], "item 0: value"),
-    ([{"parameter": {"x": 0.1}, "value": 1}, {"parameter": {"zzz": 1}, "value": 1}], "item 1: parameter 'zzz'"),
-])
+@pytest.mark.parametrize(
+    "records, message",
+    [
+        ({"parameter": {}}, "expected a JSON list"),
+        ([{"value": 1}], "item 0: expected"),
+        ([{"parameter": {"x": 0.1}, "value": "high"}], "item 0: value"),
+        (
+            [{"parameter": {"x": 0.1}, "value": 1}, {"parameter": {"zzz": 1}, "value": 1}],
+            "item 1: parameter 'zzz'",
+        ),
+    ],
+)
 def test_bad_records_name_the_item(records: object, message: str) -> None:
     with pytest.raises(BadImport, match=message):
         importable(records, SPACE)
@@ -33,11 +46,18 @@ def test_bad_records_name_the_item(records: object, message: str) -> None:
 def test_values_must_fit_the_space_unless_the_record_predates_a_parameter() -> None:
     space = {"x": {"_type": "uniform", "_value": [0, 1]}, "opt": {"_type": "choice", "_value": ["a", "b"]}}
     with pytest.raises(BadImport, match=r"item 1: parameter 'x': 1\.5 is outside \[0, 1\]"):
-        importable([{"parameter": {"x": 0.5, "opt": "a"}, "value": 1}, {"parameter": {"x": 1.5, "opt": "a"}, "value": 1}],
-                   space)
+        importable(
+            [
+                {"parameter": {"x": 0.5, "opt": "a"}, "value": 1},
+                {"parameter": {"x": 1.5, "opt": "a"}, "value": 1},
+            ],
+            space,
+        )
     with pytest.raises(BadImport, match="item 0: parameter 'x': 1000.* is not a finite number"):
         importable([{"parameter": {"x": 10**400, "opt": "a"}, "value": 1}], space)
     with pytest.raises(BadImport, match="item 0: 'c' is not an option of 'opt'"):
         importable([{"parameter": {"x": 0.5, "opt": "c"}, "value": 1}], space)
     # from before 'opt' was added: kept as a record (tuners skip what does not fit the space)
-    assert importable([{"parameter": {"x": 0.5}, "value": 1}], space) == [{"parameter": {"x": 0.5}, "value": 1}]
+    assert importable([{"parameter": {"x": 0.5}, "value": 1}], space) == [
+        {"parameter": {"x": 0.5}, "value": 1}
+    ]

@@ -25,11 +25,15 @@ def statuses(directory: Path) -> dict[str, int]:
 
 
 def test_runs_max_trials_and_records_results(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         for i in range(3):
             autolab.report_intermediate_result({"default": p["x"] * i, "loss": i})
         autolab.report_final_result(p["x"] + p["k"])
-    """, maxTrialNumber=5)
+    """,
+        maxTrialNumber=5,
+    )
     manager = run_manager(directory)
     assert manager.status == "DONE"
     store = Store(directory, readonly=True)
@@ -47,10 +51,15 @@ def test_runs_max_trials_and_records_results(tmp_path: Path) -> None:
 
 
 def test_concurrency_is_respected(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         time.sleep(0.3)
         autolab.report_final_result(1.0)
-    """, maxTrialNumber=6, trialConcurrency=2)
+    """,
+        maxTrialNumber=6,
+        trialConcurrency=2,
+    )
     peak = []
     run_manager(directory, on_step=lambda m: peak.append(len(m.active)))
     assert max(peak) == 2
@@ -63,8 +72,9 @@ def test_many_free_slots_are_filled_over_several_loop_turns(tmp_path: Path) -> N
     from autolab.launcher import build_manager
     from autolab.manager import MAX_STARTS_PER_TURN
 
-    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)", maxTrialNumber=80,
-                                trialConcurrency=200)
+    directory = make_experiment(
+        tmp_path, "autolab.report_final_result(1.0)", maxTrialNumber=80, trialConcurrency=200
+    )
     manager = build_manager(directory)
     manager.start()
     try:
@@ -84,15 +94,21 @@ def test_many_free_slots_are_filled_over_several_loop_turns(tmp_path: Path) -> N
 
 
 def test_failures_and_missing_final_result_are_visible(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         if p["k"] == 1:
             sys.exit(3)
         if p["k"] == 2:
             autolab.report_intermediate_result(0.5)
         else:
             autolab.report_final_result(0.7)
-    """, maxTrialNumber=12, trialConcurrency=3, tuner={"name": "GridSearch"},
-        searchSpace={"k": {"_type": "choice", "_value": [1, 2, 3]}})
+    """,
+        maxTrialNumber=12,
+        trialConcurrency=3,
+        tuner={"name": "GridSearch"},
+        searchSpace={"k": {"_type": "choice", "_value": [1, 2, 3]}},
+    )
     manager = run_manager(directory)
     assert manager.status == "DONE"  # the grid of 3 ran out before maxTrialNumber
     store = Store(directory, readonly=True)
@@ -103,12 +119,17 @@ def test_failures_and_missing_final_result_are_visible(tmp_path: Path) -> None:
 
 
 def test_max_trial_duration_kills_the_whole_process_group(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         import subprocess
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         open("child.pid", "w").write(str(child.pid))
         time.sleep(60)
-    """, maxTrialNumber=1, maxTrialDuration="1s")
+    """,
+        maxTrialNumber=1,
+        maxTrialDuration="1s",
+    )
     manager = run_manager(directory, timeout=30)
     store = Store(directory, readonly=True)
     (row,) = store.trial_rows()
@@ -123,10 +144,15 @@ def test_max_trial_duration_kills_the_whole_process_group(tmp_path: Path) -> Non
 
 
 def test_max_experiment_duration_cancels_running_trials(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         autolab.report_intermediate_result(0.1)
         time.sleep(60)
-    """, maxTrialNumber=10, maxExperimentDuration="2s")
+    """,
+        maxTrialNumber=10,
+        maxExperimentDuration="2s",
+    )
     started = time.time()
     manager = run_manager(directory, timeout=30)
     assert time.time() - started < 20
@@ -150,12 +176,18 @@ def test_user_stop_cancels_trials(tmp_path: Path) -> None:
 def test_gpu_slots_set_cuda_visible_devices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTOLAB_GPUS", "0,1,2")
     monkeypatch.setenv("AUTOLAB_GPUS_ACTIVE", "2")
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         time.sleep(0.3)
         autolab.report_final_result(float(len(os.environ["CUDA_VISIBLE_DEVICES"].split(","))))
         open(f"gpus-{autolab.get_trial_id()}", "w").write(os.environ["CUDA_VISIBLE_DEVICES"])
-    """, maxTrialNumber=4, trialConcurrency=4, trialGpuNumber=1,
-        trainingService={"platform": "local", "maxTrialNumberPerGpu": 1})
+    """,
+        maxTrialNumber=4,
+        trialConcurrency=4,
+        trialGpuNumber=1,
+        trainingService={"platform": "local", "maxTrialNumberPerGpu": 1},
+    )
     peak = []
     run_manager(directory, on_step=lambda m: peak.append(len(m.active)))
     # GPU 2 is busy with someone else's process (useActiveGpu false): only 0 and 1 are used
@@ -176,12 +208,16 @@ def test_gpu_number_without_gpus_fails_at_once(tmp_path: Path, monkeypatch: pyte
 
 
 def test_malformed_metric_lines_are_skipped(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         d = os.environ["AUTOLAB_TRIAL_DIR"]
         with open(os.path.join(d, "metrics.jsonl"), "a") as fh:
             fh.write("not json\\n")
         autolab.report_final_result(2.5)
-    """, maxTrialNumber=1)
+    """,
+        maxTrialNumber=1,
+    )
     run_manager(directory)
     store = Store(directory, readonly=True)
     (row,) = store.trial_rows()
@@ -189,13 +225,17 @@ def test_malformed_metric_lines_are_skipped(tmp_path: Path) -> None:
 
 
 def test_odd_metric_lines_from_other_writers_do_not_stop_the_loop(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         d = os.environ["AUTOLAB_TRIAL_DIR"]
         with open(os.path.join(d, "metrics.jsonl"), "a") as fh:
             fh.write('{"type": "PERIODICAL", "seq": 0, "value": 0.5, "time": null}\\n')
             fh.write('{"type": "PERIODICAL", "seq": 1, "value": "0.6\\u2028"}\\n')
         autolab.report_final_result(1.5)
-    """, maxTrialNumber=2)
+    """,
+        maxTrialNumber=2,
+    )
     manager = run_manager(directory)
     assert manager.status == "DONE"
     store = Store(directory, readonly=True)
@@ -205,10 +245,15 @@ def test_odd_metric_lines_from_other_writers_do_not_stop_the_loop(tmp_path: Path
 
 
 def test_raising_max_trials_while_the_last_trial_runs_is_honoured(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         time.sleep(0.5)
         autolab.report_final_result(1.0)
-    """, maxTrialNumber=1, trialConcurrency=2)
+    """,
+        maxTrialNumber=1,
+        trialConcurrency=2,
+    )
     raised = []
 
     def raise_limit(manager):  # type: ignore[no-untyped-def]
@@ -221,8 +266,9 @@ def test_raising_max_trials_while_the_last_trial_runs_is_honoured(tmp_path: Path
 
 
 def test_time_spent_done_does_not_use_the_duration_budget(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1,
-                                maxExperimentDuration="30s")
+    directory = make_experiment(
+        tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1, maxExperimentDuration="30s"
+    )
     manager = run_manager(directory)
     spent = manager.elapsed()
     time.sleep(1.0)
@@ -240,20 +286,28 @@ def test_time_spent_done_does_not_use_the_duration_budget(tmp_path: Path) -> Non
 
 
 def test_a_command_that_cannot_work_stops_after_five_failures(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, "pass\n", maxTrialNumber=50, trialConcurrency=1,
-                                trialCommand="python3 no_such_script.py")
+    directory = make_experiment(
+        tmp_path, "pass\n", maxTrialNumber=50, trialConcurrency=1, trialCommand="python3 no_such_script.py"
+    )
     manager = run_manager(directory)
     assert manager.status == "ERROR"
     assert statuses(directory) == {"FAILED": 5}
-    assert manager.error is not None and "no_such_script.py" in manager.error and "exit code 2" in manager.error
+    assert (
+        manager.error is not None and "no_such_script.py" in manager.error and "exit code 2" in manager.error
+    )
 
 
 def test_failures_after_a_success_do_not_stop_the_experiment(tmp_path: Path) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         if autolab.get_sequence_id() > 0:
             sys.exit(1)
         autolab.report_final_result(1.0)
-    """, maxTrialNumber=8, trialConcurrency=1)
+    """,
+        maxTrialNumber=8,
+        trialConcurrency=1,
+    )
     manager = run_manager(directory)
     assert manager.status == "DONE"
     assert statuses(directory) == {"SUCCEEDED": 1, "FAILED": 7}

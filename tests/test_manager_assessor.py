@@ -31,10 +31,13 @@ else:
 """
 
 
-@pytest.mark.parametrize("assessor", [
-    {"name": "Medianstop", "classArgs": {"optimize_mode": "maximize", "start_step": 2}},
-    {"name": "Curvefitting", "classArgs": {"epoch_num": 60, "start_step": 2, "threshold": 0.9}},
-])
+@pytest.mark.parametrize(
+    "assessor",
+    [
+        {"name": "Medianstop", "classArgs": {"optimize_mode": "maximize", "start_step": 2}},
+        {"name": "Curvefitting", "classArgs": {"epoch_num": 60, "start_step": 2, "threshold": 0.9}},
+    ],
+)
 def test_weak_trial_is_early_stopped_with_its_children(tmp_path: Path, assessor: dict) -> None:
     directory = make_experiment(tmp_path, TRIAL, maxTrialNumber=3, trialConcurrency=1, assessor=assessor)
     started = time.time()
@@ -62,19 +65,27 @@ def test_weak_trial_is_early_stopped_with_its_children(tmp_path: Path, assessor:
     json.dumps(exported)
 
 
-def test_assessor_error_does_not_kill_the_experiment(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_assessor_error_does_not_kill_the_experiment(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "bad_assessor.py").write_text(
         "from autolab.assessors.base import Assessor\n"
         "class Broken(Assessor):\n"
         "    def should_stop(self, trial, history):\n"
-        "        raise RuntimeError('assessor bug')\n")
-    directory = make_experiment(tmp_path, """
+        "        raise RuntimeError('assessor bug')\n"
+    )
+    directory = make_experiment(
+        tmp_path,
+        """
         for i in range(3):
             autolab.report_intermediate_result(i)
         autolab.report_final_result(3)
-    """, maxTrialNumber=2, assessor={"className": "bad_assessor.Broken", "codeDirectory": str(code)})
+    """,
+        maxTrialNumber=2,
+        assessor={"className": "bad_assessor.Broken", "codeDirectory": str(code)},
+    )
     manager = run_manager(directory)
     assert manager.status == "DONE"
     assert Store(directory, readonly=True).count_by_status() == {"SUCCEEDED": 2}

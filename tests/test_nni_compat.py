@@ -12,7 +12,7 @@ from tests.helpers_experiment import make_experiment, run_manager
 
 pytestmark = pytest.mark.e2e
 
-NNI_TUNER = '''
+NNI_TUNER = """
 from autolab.tuner import Tuner              # was: from nni.tuner import Tuner
 from autolab.utils import extract_scalar_reward, OptimizeMode
 
@@ -28,15 +28,15 @@ class CountingTuner(Tuner):
         return {"x": round(x, 3), "k": 1}
     def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
         self.results.append(extract_scalar_reward(value))
-'''
+"""
 
-NNI_ASSESSOR = '''
+NNI_ASSESSOR = """
 from autolab.assessor import Assessor, AssessResult   # was: from nni.assessor import ...
 
 class StopLowAssessor(Assessor):
     def assess_trial(self, trial_job_id, trial_history):
         return AssessResult.Bad if trial_history[-1] < 0.25 else AssessResult.Good
-'''
+"""
 
 
 def test_nni_style_tuner_and_assessor_run_unchanged(tmp_path: Path) -> None:
@@ -44,7 +44,9 @@ def test_nni_style_tuner_and_assessor_run_unchanged(tmp_path: Path) -> None:
     code.mkdir()
     (code / "my_tuner.py").write_text(NNI_TUNER)
     (code / "my_assessor.py").write_text(NNI_ASSESSOR)
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         autolab.report_intermediate_result(p["x"])
         time.sleep(0.3 if p["x"] < 0.25 else 0)
         for _ in range(20):
@@ -52,9 +54,16 @@ def test_nni_style_tuner_and_assessor_run_unchanged(tmp_path: Path) -> None:
                 time.sleep(0.2)
                 autolab.report_intermediate_result(p["x"])
         autolab.report_final_result(p["x"])
-    """, maxTrialNumber=4, trialConcurrency=1,
-        tuner={"className": "my_tuner.CountingTuner", "codeDirectory": str(code), "classArgs": {"start": 0.1}},
-        assessor={"className": "my_assessor.StopLowAssessor", "codeDirectory": str(code)})
+    """,
+        maxTrialNumber=4,
+        trialConcurrency=1,
+        tuner={
+            "className": "my_tuner.CountingTuner",
+            "codeDirectory": str(code),
+            "classArgs": {"start": 0.1},
+        },
+        assessor={"className": "my_assessor.StopLowAssessor", "codeDirectory": str(code)},
+    )
     manager = run_manager(directory, timeout=60)
     rows = Store(directory, readonly=True).trial_rows()
     xs = [__import__("json").loads(r["parameters"])["x"] for r in rows]

@@ -53,8 +53,17 @@ def test_metric_line_unknown_kind() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [float("nan"), np.float64("nan"), {"default": float("nan")}, {"loss": 1.0}, None, [1.0], {"default": None},
-     "abc", {"default": "abc"}],
+    [
+        float("nan"),
+        np.float64("nan"),
+        {"default": float("nan")},
+        {"loss": 1.0},
+        None,
+        [1.0],
+        {"default": None},
+        "abc",
+        {"default": "abc"},
+    ],
 )
 def test_bad_metrics_raise_metric_error(value: Any) -> None:
     with pytest.raises(MetricError):
@@ -115,5 +124,10 @@ def test_protocol_names_are_nni_compatible() -> None:
     assert protocol.NNI_ENV_TRIAL_ID == "NNI_TRIAL_JOB_ID"
     assert protocol.NNI_ENV_EXPERIMENT_ID == "NNI_EXP_ID"
     assert protocol.NNI_ENV_SEQUENCE_ID == "NNI_TRIAL_SEQ_ID"
-    names = [protocol.ENV_EXPERIMENT_ID, protocol.ENV_TRIAL_ID, protocol.ENV_SEQUENCE_ID, protocol.ENV_TRIAL_DIR]
+    names = [
+        protocol.ENV_EXPERIMENT_ID,
+        protocol.ENV_TRIAL_ID,
+        protocol.ENV_SEQUENCE_ID,
+        protocol.ENV_TRIAL_DIR,
+    ]
     assert len(set(names)) == 4 and all(n.startswith("AUTOLAB_") for n in names)

@@ -31,6 +31,7 @@ def freqs(values: list[Any]) -> dict[Any, float]:
 
 # -- distributions ------------------------------------------------------------------------------
 
+
 def test_choice_returns_the_options_uniformly() -> None:
     options = ["sgd", 3, 0.5, None, [1, 2], {"k": 1}]
     values = samples({"_type": "choice", "_value": options}, n=6000)
@@ -160,8 +161,14 @@ def test_grid_values_are_exactly_the_values_sampling_gives(spec: dict[str, Any])
 
 @pytest.mark.parametrize("kind", ["uniform", "loguniform", "normal", "lognormal", "qnormal", "qlognormal"])
 def test_continuous_types_cannot_be_enumerated(kind: str) -> None:
-    value = {"uniform": [0, 1], "loguniform": [1, 2], "normal": [0, 1], "lognormal": [0, 1],
-             "qnormal": [0, 1, 1], "qlognormal": [0, 1, 1]}[kind]
+    value = {
+        "uniform": [0, 1],
+        "loguniform": [1, 2],
+        "normal": [0, 1],
+        "lognormal": [0, 1],
+        "qnormal": [0, 1, 1],
+        "qlognormal": [0, 1, 1],
+    }[kind]
     space = SearchSpace({"lr": {"_type": kind, "_value": value}})
     assert space.dims[0].grid_values() is None
     with pytest.raises(SearchSpaceError, match="'lr'"):
@@ -177,19 +184,28 @@ NESTED = {
             {"_name": "Empty"},
             {"_name": "Conv", "kernel_size": {"_type": "choice", "_value": [1, 2, 3, 5]}},
             {"_name": "Max_pool", "pooling_size": {"_type": "choice", "_value": [2, 3, 5]}},
-            {"_name": "Avg_pool", "pooling_size": {"_type": "choice", "_value": [2, 3, 5]},
-             "stride": {"_type": "randint", "_value": [1, 3]}},
+            {
+                "_name": "Avg_pool",
+                "pooling_size": {"_type": "choice", "_value": [2, 3, 5]},
+                "stride": {"_type": "randint", "_value": [1, 3]},
+            },
         ],
     },
     "optimizer": {
         "_type": "choice",
         "_value": [
             "plain",
-            {"_name": "sgd", "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
-             "momentum": {"_type": "choice", "_value": [
-                 {"_name": "none"},
-                 {"_name": "nesterov", "beta": {"_type": "uniform", "_value": [0.5, 0.99]}},
-             ]}},
+            {
+                "_name": "sgd",
+                "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
+                "momentum": {
+                    "_type": "choice",
+                    "_value": [
+                        {"_name": "none"},
+                        {"_name": "nesterov", "beta": {"_type": "uniform", "_value": [0.5, 0.99]}},
+                    ],
+                },
+            },
         ],
     },
     "batch": {"_type": "quniform", "_value": [16, 128, 16]},
@@ -206,9 +222,16 @@ def test_nested_dims_know_their_parent_and_come_after_it() -> None:
     space = SearchSpace(NESTED)
     keys = [d.key for d in space.dims]
     assert set(keys) == {
-        "layer0", "layer0/Conv/kernel_size", "layer0/Max_pool/pooling_size", "layer0/Avg_pool/pooling_size",
-        "layer0/Avg_pool/stride", "optimizer", "optimizer/sgd/lr", "optimizer/sgd/momentum",
-        "optimizer/sgd/momentum/nesterov/beta", "batch",
+        "layer0",
+        "layer0/Conv/kernel_size",
+        "layer0/Max_pool/pooling_size",
+        "layer0/Avg_pool/pooling_size",
+        "layer0/Avg_pool/stride",
+        "optimizer",
+        "optimizer/sgd/lr",
+        "optimizer/sgd/momentum",
+        "optimizer/sgd/momentum/nesterov/beta",
+        "batch",
     }
     for i, dim in enumerate(space.dims):
         if dim.parent is not None:
@@ -263,11 +286,19 @@ def test_flat_round_trip_on_samples() -> None:
 
 def test_to_flat_indexes_choices_and_keeps_numbers() -> None:
     space = SearchSpace(NESTED)
-    params = {"layer0": {"_name": "Avg_pool", "pooling_size": 5, "stride": 2},
-              "optimizer": {"_name": "sgd", "lr": 0.01, "momentum": {"_name": "none"}}, "batch": 32}
+    params = {
+        "layer0": {"_name": "Avg_pool", "pooling_size": 5, "stride": 2},
+        "optimizer": {"_name": "sgd", "lr": 0.01, "momentum": {"_name": "none"}},
+        "batch": 32,
+    }
     assert space.to_flat(params) == {
-        "layer0": 3, "layer0/Avg_pool/pooling_size": 2, "layer0/Avg_pool/stride": 2,
-        "optimizer": 1, "optimizer/sgd/lr": 0.01, "optimizer/sgd/momentum": 0, "batch": 32,
+        "layer0": 3,
+        "layer0/Avg_pool/pooling_size": 2,
+        "layer0/Avg_pool/stride": 2,
+        "optimizer": 1,
+        "optimizer/sgd/lr": 0.01,
+        "optimizer/sgd/momentum": 0,
+        "batch": 32,
     }
 
 
@@ -304,7 +335,9 @@ def test_grid_of_nested_space_expands_branches_only_when_chosen() -> None:
 
 
 def test_grid_with_values_for_continuous_parameters() -> None:
-    space = SearchSpace({"lr": {"_type": "uniform", "_value": [0, 1]}, "n": {"_type": "randint", "_value": [0, 2]}})
+    space = SearchSpace(
+        {"lr": {"_type": "uniform", "_value": [0, 1]}, "n": {"_type": "randint", "_value": [0, 2]}}
+    )
     flats = list(space.grid({"lr": [0.25, 0.75]}))
     assert sorted((f["lr"], f["n"]) for f in flats) == [(0.25, 0), (0.25, 1), (0.75, 0), (0.75, 1)]
 
@@ -362,9 +395,14 @@ def test_invalid_parameter_names_the_parameter(spec: Any, fragment: str) -> None
 
 
 def test_invalid_nested_parameter_names_its_full_key() -> None:
-    space = {"model": {"_type": "choice", "_value": [
-        {"_name": "cnn", "kernel": {"_type": "randint", "_value": [3, 3]}},
-    ]}}
+    space = {
+        "model": {
+            "_type": "choice",
+            "_value": [
+                {"_name": "cnn", "kernel": {"_type": "randint", "_value": [3, 3]}},
+            ],
+        }
+    }
     with pytest.raises(SearchSpaceError, match="'model/cnn/kernel'"):
         SearchSpace(space)
 
@@ -388,6 +426,7 @@ def test_empty_space_is_valid() -> None:
 
 
 # -- files ----------------------------------------------------------------------------------------
+
 
 def test_load_json5_with_comments_and_trailing_commas(tmp_path: Path) -> None:
     path = tmp_path / "search_space.json"
@@ -432,8 +471,10 @@ def test_load_invalid_parameter_names_file_and_parameter(tmp_path: Path) -> None
 
 
 def test_parameters_do_not_share_objects_with_the_space() -> None:
-    raw = {"layers": {"_type": "choice", "_value": [[64, 64], [128]]},
-           "cfg": {"_type": "choice", "_value": [{"act": "relu"}]}}
+    raw = {
+        "layers": {"_type": "choice", "_value": [[64, 64], [128]]},
+        "cfg": {"_type": "choice", "_value": [{"act": "relu"}]},
+    }
     space = SearchSpace(raw)
     params = space.to_parameters({"layers": 0, "cfg": 0})
     params["layers"].append(1)
@@ -447,13 +488,21 @@ def test_to_flat_tells_booleans_from_numbers() -> None:
     assert [space.to_flat({"x": v})["x"] for v in (0, False, 1, True)] == [0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("space, message", [
-    ({"a": {"_type": "choice", "_value": [{"_name": [1]}]}}, "_name must be a non-empty string"),
-    ({1: {"_type": "choice", "_value": [1]}}, "non-empty string"),
-    ({"_name": {"_type": "choice", "_value": [1]}}, "non-empty string"),
-    ({"a/x/b": {"_type": "choice", "_value": [1]},
-      "a": {"_type": "choice", "_value": [{"_name": "x", "b": {"_type": "choice", "_value": [2]}}]}}, "defined twice"),
-])
+@pytest.mark.parametrize(
+    "space, message",
+    [
+        ({"a": {"_type": "choice", "_value": [{"_name": [1]}]}}, "_name must be a non-empty string"),
+        ({1: {"_type": "choice", "_value": [1]}}, "non-empty string"),
+        ({"_name": {"_type": "choice", "_value": [1]}}, "non-empty string"),
+        (
+            {
+                "a/x/b": {"_type": "choice", "_value": [1]},
+                "a": {"_type": "choice", "_value": [{"_name": "x", "b": {"_type": "choice", "_value": [2]}}]},
+            },
+            "defined twice",
+        ),
+    ],
+)
 def test_names_that_cannot_work_are_errors(space: dict, message: str) -> None:
     with pytest.raises(SearchSpaceError, match=message):
         SearchSpace(space)

@@ -35,13 +35,20 @@ class ApiCase(tornado.testing.AsyncHTTPTestCase):
         self.store.close()
         self._tmp.cleanup()
 
-    def call(self, path: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None,
-             expect: int = 200) -> Any:
+    def call(
+        self,
+        path: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        expect: int = 200,
+    ) -> Any:
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         if method in ("PUT", "POST") and data is None:
             data = b""
-        response = self.fetch(path, method=method, body=data, headers=headers, raise_error=False,
-                              allow_nonstandard_methods=True)
+        response = self.fetch(
+            path, method=method, body=data, headers=headers, raise_error=False, allow_nonstandard_methods=True
+        )
         assert response.code == expect, (response.code, response.body[:500])
         if response.headers.get("Content-Type", "").startswith("application/json"):
             payload = json.loads(response.body)
@@ -66,8 +73,13 @@ class TestReads(ApiCase):
 
     def test_trial_page_defaults_and_paging(self) -> None:
         page = self.call("/api/v1/trials")
-        assert page["total"] == 5 and [t["trialJobId"] for t in page["trials"]] == ["aaaaa", "bbbbb", "ccccc",
-                                                                                 "ddddd", "eeeee"]
+        assert page["total"] == 5 and [t["trialJobId"] for t in page["trials"]] == [
+            "aaaaa",
+            "bbbbb",
+            "ccccc",
+            "ddddd",
+            "eeeee",
+        ]
         page = self.call("/api/v1/trials?offset=1&limit=2")
         assert page["total"] == 5 and [t["sequence"] for t in page["trials"]] == [1, 2]
         first = self.call("/api/v1/trials?limit=1")["trials"][0]
@@ -99,9 +111,15 @@ class TestReads(ApiCase):
         assert self.call("/api/v1/trials?q=100%25")["total"] == 0  # % is literal, not a wildcard
 
     def test_trial_page_bad_arguments_are_400(self) -> None:
-        for query, word in [("sort=colour", "sort"), ("order=up", "order"), ("limit=0", "limit"),
-                            ("limit=100000", "limit"), ("offset=-1", "offset"), ("offset=abc", "offset"),
-                            ("status=DONE", "status")]:
+        for query, word in [
+            ("sort=colour", "sort"),
+            ("order=up", "order"),
+            ("limit=0", "limit"),
+            ("limit=100000", "limit"),
+            ("offset=-1", "offset"),
+            ("offset=abc", "offset"),
+            ("status=DONE", "status"),
+        ]:
             error = self.call(f"/api/v1/trials?{query}", expect=400)["error"]
             assert error.startswith(word), error
 
@@ -117,7 +135,9 @@ class TestReads(ApiCase):
 
     def test_log_tail(self) -> None:
         log = self.call("/api/v1/trials/aaaaa/log?tail=100")
-        assert log["stdout"]["truncated"] is True and log["stdout"]["size"] == len("".join(f"line {i}\n" for i in range(1000)))
+        assert log["stdout"]["truncated"] is True and log["stdout"]["size"] == len(
+            "".join(f"line {i}\n" for i in range(1000))
+        )
         assert log["stdout"]["text"].endswith("line 999\n") and len(log["stdout"]["text"]) == 100
         assert log["stderr"]["text"] == "warning: something\n" and log["stderr"]["truncated"] is False
         assert log["stdout"]["path"].endswith("trials/aaaaa/stdout")
@@ -133,8 +153,9 @@ class TestReads(ApiCase):
         time.sleep(0.01)
         from autolab.protocol import default_value
 
-        self.store.record_metrics("ccccc", [{"type": "PERIODICAL", "value": 0.4, "time": time.time()}], 0,
-                                  default_value)
+        self.store.record_metrics(
+            "ccccc", [{"type": "PERIODICAL", "value": 0.4, "time": time.time()}], 0, default_value
+        )
         new = self.call(f"/api/v1/metrics?since={everything['until']}")["metrics"]
         assert [(m["trialJobId"], m["sequence"], m["value"]) for m in new] == [("ccccc", 2, 0.4)]
         only = self.call("/api/v1/metrics?trial=aaaaa&type=PERIODICAL")["metrics"]

@@ -37,13 +37,23 @@ class TestControl(ApiCase):
         space = {"x": {"_type": "uniform", "_value": [0, 2]}}
         self.call("/api/v1/experiment/params", "PUT", {"searchSpace": space})
         assert self.fake.calls == [("update", {"searchSpace": space})]
-        bad = self.call("/api/v1/experiment/params", "PUT", {"searchSpace": {"x": {"_type": "nope"}}}, expect=400)
+        bad = self.call(
+            "/api/v1/experiment/params", "PUT", {"searchSpace": {"x": {"_type": "nope"}}}, expect=400
+        )
         assert "x" in bad["error"]
 
     def test_bad_updates_are_400_and_change_nothing(self) -> None:
-        for body in [{"trialConcurrency": 0}, {"trialConcurrency": "2"}, {"maxTrialNumber": True},
-                     {"trialConcurrency": 10**23},
-                     {"maxExperimentDuration": -1}, {"colour": 1}, {}, [1], {"searchSpace": []}]:
+        for body in [
+            {"trialConcurrency": 0},
+            {"trialConcurrency": "2"},
+            {"maxTrialNumber": True},
+            {"trialConcurrency": 10**23},
+            {"maxExperimentDuration": -1},
+            {"colour": 1},
+            {},
+            [1],
+            {"searchSpace": []},
+        ]:
             self.call("/api/v1/experiment/params", "PUT", body, expect=400)
         self.call("/api/v1/experiment/params", "PUT", b"{not json", expect=400)
         assert self.fake.calls == []
@@ -67,9 +77,13 @@ class TestControl(ApiCase):
         headers = {"Content-Type": "application/json"}
         assert self.call("/api/v1/trials/import", "POST", records, headers=headers) == {"imported": 1}
         self.call("/api/v1/trials/import", "POST", [{"parameter": 1}], headers=headers, expect=400)
-        self.call("/api/v1/trials/import", "POST", [{"parameter": {}, "value": "high"}], headers=headers, expect=400)
+        self.call(
+            "/api/v1/trials/import", "POST", [{"parameter": {}, "value": "high"}], headers=headers, expect=400
+        )
         # a cross-site form posts text/plain without a CORS preflight: refused
-        self.call("/api/v1/trials/import", "POST", records, headers={"Content-Type": "text/plain"}, expect=415)
+        self.call(
+            "/api/v1/trials/import", "POST", records, headers={"Content-Type": "text/plain"}, expect=415
+        )
         assert len(self.fake.calls) == 1
 
 
@@ -85,8 +99,13 @@ class TestToken(ApiCase):
         error = self.call("/api/v1/experiment/stop", "PUT", expect=403)["error"]
         assert "token" in error
         self.call("/api/v1/trials/ccccc", "DELETE", headers={"Authorization": "Bearer wrong"}, expect=403)
-        self.call("/api/v1/experiment/params", "PUT", {"trialConcurrency": 1},
-                  headers={"Authorization": TOKEN}, expect=403)  # no Bearer scheme
+        self.call(
+            "/api/v1/experiment/params",
+            "PUT",
+            {"trialConcurrency": 1},
+            headers={"Authorization": TOKEN},
+            expect=403,
+        )  # no Bearer scheme
         assert self.fake.calls == []
         self.call("/api/v1/trials/ccccc", "DELETE", headers={"Authorization": f"Bearer {TOKEN}"})
         self.call("/api/v1/experiment/stop", "PUT", headers={"Authorization": f"bearer {TOKEN}"})

@@ -17,11 +17,16 @@ def test_trials_metrics_and_history(tmp_path: Path) -> None:
     assert store.add_trial("a", {"x": 1}) == 0
     assert store.add_trial("b", {"x": 2}) == 1
     store.update_trial("a", status=TrialStatus.RUNNING, handle={"pid": 5})
-    stored = store.record_metrics("a", [
-        {"type": "PERIODICAL", "seq": 0, "value": 0.1, "time": 1.0},
-        {"type": "PERIODICAL", "seq": 1, "value": {"default": 0.2, "loss": 3}, "time": 2.0},
-        {"type": "FINAL", "seq": 0, "value": {"default": 0.3, "loss": 1}, "time": 3.0},
-    ], new_offset=123, default_of=default_value)
+    stored = store.record_metrics(
+        "a",
+        [
+            {"type": "PERIODICAL", "seq": 0, "value": 0.1, "time": 1.0},
+            {"type": "PERIODICAL", "seq": 1, "value": {"default": 0.2, "loss": 3}, "time": 2.0},
+            {"type": "FINAL", "seq": 0, "value": {"default": 0.3, "loss": 1}, "time": 3.0},
+        ],
+        new_offset=123,
+        default_of=default_value,
+    )
     assert [r["number"] for r in stored] == [0.1, 0.2, 0.3]
     row = store.trial_row("a")
     assert row["metrics_offset"] == 123 and row["n_intermediate"] == 2 and row["value"] == 0.3

@@ -12,12 +12,23 @@ import pytest
 from autolab import protocol
 
 
-def run(python: str, env: dict[str, str], code: str, cwd: Path, extra_env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    python: str,
+    env: dict[str, str],
+    code: str,
+    cwd: Path,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     script = cwd / "trial_script.py"
     script.write_text(textwrap.dedent(code), encoding="utf-8")
-    return subprocess.run([python, str(script)], cwd=cwd, env={**env, **(extra_env or {})},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [python, str(script)],
+        cwd=cwd,
+        env={**env, **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def read_metrics(trial_dir: Path) -> list[dict]:
@@ -32,41 +43,58 @@ def trial_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "trials" / "Ab12x"
     directory.mkdir(parents=True)
     (directory / protocol.PARAMETER_FILE).write_text(
-        json.dumps({"lr": 0.1, "layer": {"_name": "conv", "kernel": 3}, "optimizer": "adam"}), encoding="utf-8"
+        json.dumps({"lr": 0.1, "layer": {"_name": "conv", "kernel": 3}, "optimizer": "adam"}),
+        encoding="utf-8",
     )
     return directory
 
 
 def experiment_env(trial_dir: Path) -> dict[str, str]:
-    return {protocol.ENV_TRIAL_DIR: str(trial_dir), protocol.ENV_EXPERIMENT_ID: "exp42",
-            protocol.ENV_TRIAL_ID: "Ab12x", protocol.ENV_SEQUENCE_ID: "7"}
+    return {
+        protocol.ENV_TRIAL_DIR: str(trial_dir),
+        protocol.ENV_EXPERIMENT_ID: "exp42",
+        protocol.ENV_TRIAL_ID: "Ab12x",
+        protocol.ENV_SEQUENCE_ID: "7",
+    }
 
 
-def test_standalone_returns_empty_parameters_and_prints_reports(python: str, subprocess_env: dict[str, str],
-                                                                 tmp_path: Path) -> None:
-    proc = run(python, subprocess_env, """
+def test_standalone_returns_empty_parameters_and_prints_reports(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
+    proc = run(
+        python,
+        subprocess_env,
+        """
         import autolab
         print("PARAMS", autolab.get_next_parameter())
         autolab.report_intermediate_result(0.25)
         autolab.report_intermediate_result({"default": 0.5, "loss": 2})
         autolab.report_final_result(0.875)
         print("IDS", autolab.get_experiment_id(), autolab.get_trial_id(), autolab.get_sequence_id())
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "PARAMS {}" in out
     assert "0.25" in out and "0.875" in out
     assert "'loss': 2" in out or '"loss": 2' in out
     lines = out.splitlines()
-    assert lines.index(next(x for x in lines if "0.25" in x)) < lines.index(next(x for x in lines if "0.875" in x))
+    assert lines.index(next(x for x in lines if "0.25" in x)) < lines.index(
+        next(x for x in lines if "0.875" in x)
+    )
     assert "IDS STANDALONE STANDALONE 0" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trial_script.py"]  # nothing written
 
 
-def test_in_experiment_reads_parameters_and_appends_metric_lines(python: str, subprocess_env: dict[str, str],
-                                                                  tmp_path: Path, trial_dir: Path) -> None:
+def test_in_experiment_reads_parameters_and_appends_metric_lines(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
+) -> None:
     (trial_dir / protocol.METRICS_FILE).write_text(protocol.metric_line(protocol.PERIODICAL, 0, 0.01, 1.0))
-    proc = run(python, subprocess_env, """
+    proc = run(
+        python,
+        subprocess_env,
+        """
         import json
         import numpy as np
         import autolab
@@ -80,7 +108,10 @@ def test_in_experiment_reads_parameters_and_appends_metric_lines(python: str, su
         autolab.report_intermediate_result({"default": np.float64(0.625), "loss": np.int64(3)})
         autolab.report_final_result({"default": 0.9, "loss": 0.1})
         print("IDS", autolab.get_experiment_id(), autolab.get_trial_id(), autolab.get_sequence_id() + 1)
-    """, tmp_path, experiment_env(trial_dir))
+    """,
+        tmp_path,
+        experiment_env(trial_dir),
+    )
     assert proc.returncode == 0, proc.stderr
     assert 'PARAMS {"layer": {"_name": "conv", "kernel": 3}, "lr": 0.1, "optimizer": "adam"}' in proc.stdout
     assert "CURRENT adam" in proc.stdout
@@ -96,9 +127,13 @@ def test_in_experiment_reads_parameters_and_appends_metric_lines(python: str, su
     assert records[6]["value"] == {"default": 0.9, "loss": 0.1}
 
 
-def test_bad_metrics_raise_and_write_nothing(python: str, subprocess_env: dict[str, str], tmp_path: Path,
-                                             trial_dir: Path) -> None:
-    proc = run(python, subprocess_env, """
+def test_bad_metrics_raise_and_write_nothing(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
+) -> None:
+    proc = run(
+        python,
+        subprocess_env,
+        """
         import autolab
         from autolab.protocol import MetricError
         for bad in (float("nan"), {"loss": 1.0}, None, "abc", {"default": float("nan")}):
@@ -110,41 +145,61 @@ def test_bad_metrics_raise_and_write_nothing(python: str, subprocess_env: dict[s
                 raise SystemExit(f"accepted {bad!r}")
         autolab.report_final_result(1)
         print("OK")
-    """, tmp_path, experiment_env(trial_dir))
+    """,
+        tmp_path,
+        experiment_env(trial_dir),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     records = read_metrics(trial_dir)
     assert [(r["type"], r["value"]) for r in records] == [(protocol.FINAL, 1)]
 
 
-def test_report_final_result_twice_raises(python: str, subprocess_env: dict[str, str], tmp_path: Path,
-                                          trial_dir: Path) -> None:
-    proc = run(python, subprocess_env, """
+def test_report_final_result_twice_raises(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
+) -> None:
+    proc = run(
+        python,
+        subprocess_env,
+        """
         import autolab
         autolab.report_final_result(0.5)
         try:
             autolab.report_final_result(0.6)
         except RuntimeError as exc:
             print("RAISED", exc)
-    """, tmp_path, experiment_env(trial_dir))
+    """,
+        tmp_path,
+        experiment_env(trial_dir),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "RAISED" in proc.stdout and "report_final_result" in proc.stdout
     assert [r["value"] for r in read_metrics(trial_dir)] == [0.5]
 
 
 def test_ids_from_environment(python: str, subprocess_env: dict[str, str], tmp_path: Path) -> None:
-    proc = run(python, subprocess_env, """
+    proc = run(
+        python,
+        subprocess_env,
+        """
         import autolab
         print(repr(autolab.get_experiment_id()), repr(autolab.get_trial_id()), repr(autolab.get_sequence_id()))
-    """, tmp_path, {protocol.ENV_EXPERIMENT_ID: "e1", protocol.ENV_TRIAL_ID: "t9", protocol.ENV_SEQUENCE_ID: "12"})
+    """,
+        tmp_path,
+        {protocol.ENV_EXPERIMENT_ID: "e1", protocol.ENV_TRIAL_ID: "t9", protocol.ENV_SEQUENCE_ID: "12"},
+    )
     assert proc.stdout.strip() == "'e1' 't9' 12"
 
 
 HEAVY = ("numpy", "torch", "tornado", "sklearn", "scipy", "yaml", "json5", "sqlite3", "psutil")
 
 
-def test_import_autolab_stays_light(python: str, subprocess_env: dict[str, str], tmp_path: Path,
-                                    trial_dir: Path) -> None:
-    proc = run(python, subprocess_env, f"""
+def test_import_autolab_stays_light(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
+) -> None:
+    proc = run(
+        python,
+        subprocess_env,
+        f"""
         import sys
         import autolab
         import autolab.utils, autolab.trial, autolab.protocol
@@ -153,7 +208,10 @@ def test_import_autolab_stays_light(python: str, subprocess_env: dict[str, str],
         autolab.report_final_result({{"default": 2}})
         autolab.utils.merge_parameter({{"a": 1}}, {{"a": 2}})
         print(sorted(m for m in {HEAVY!r} if m in sys.modules))
-    """, tmp_path, experiment_env(trial_dir))
+    """,
+        tmp_path,
+        experiment_env(trial_dir),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
@@ -200,10 +258,12 @@ if __name__ == "__main__":
 """
 
 
-def test_unchanged_nni_script_runs_in_an_experiment(python: str, subprocess_env: dict[str, str], tmp_path: Path,
-                                                     trial_dir: Path) -> None:
+def test_unchanged_nni_script_runs_in_an_experiment(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
+) -> None:
     (trial_dir / protocol.PARAMETER_FILE).write_text(
-        json.dumps({"batch_size": 32.0, "hidden_size": 128, "lr": 0.05}), encoding="utf-8")
+        json.dumps({"batch_size": 32.0, "hidden_size": 128, "lr": 0.05}), encoding="utf-8"
+    )
     proc = run(python, subprocess_env, NNI_SCRIPT, tmp_path, experiment_env(trial_dir))
     assert proc.returncode == 0, proc.stderr
     assert "HIDDEN 128 int Ab12x" in proc.stdout
@@ -212,7 +272,9 @@ def test_unchanged_nni_script_runs_in_an_experiment(python: str, subprocess_env:
     assert records[-1]["value"] == pytest.approx(1 - 1 / 4 - 0.05)
 
 
-def test_unchanged_nni_script_runs_standalone(python: str, subprocess_env: dict[str, str], tmp_path: Path) -> None:
+def test_unchanged_nni_script_runs_standalone(
+    python: str, subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
     proc = run(python, subprocess_env, NNI_SCRIPT, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "HIDDEN 512 int STANDALONE" in proc.stdout

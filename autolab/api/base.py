@@ -23,8 +23,10 @@ def foreign_host(handler: tornado.web.RequestHandler) -> str | None:
     host = handler.request.headers.get("Host")
     if host_allowed(host):
         return None
-    return (f"this server answers only to localhost, not to Host {host!r}; to reach it through a proxy, "
-            f"list that name in ${ALLOW_HOSTS_ENV} when you start the experiment (create, resume, view)")
+    return (
+        f"this server answers only to localhost, not to Host {host!r}; to reach it through a proxy, "
+        f"list that name in ${ALLOW_HOSTS_ENV} when you start the experiment (create, resume, view)"
+    )
 
 
 class BadRequest(tornado.web.HTTPError):
@@ -48,8 +50,11 @@ class BaseHandler(tornado.web.RequestHandler):
             raise BadRequest(refused, 403)
         if self.request.method in MUTATING:
             if self.token and not token_matches(self.token, self.request.headers.get("Authorization")):
-                raise BadRequest("this server listens beyond loopback: send the token printed at start as "
-                                 "'Authorization: Bearer <token>'", 403)
+                raise BadRequest(
+                    "this server listens beyond loopback: send the token printed at start as "
+                    "'Authorization: Bearer <token>'",
+                    403,
+                )
             # A cross-site form can POST text/plain without a preflight; a JSON content type cannot.
             if self.request.method == "POST" and "json" not in self.request.headers.get("Content-Type", ""):
                 raise BadRequest("send the body as Content-Type: application/json", 415)

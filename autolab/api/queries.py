@@ -28,8 +28,19 @@ SORT_KEYS = {
     "endTime": "end_time",
     "duration": "(COALESCE(end_time, :now) - start_time)",
 }
-SUMMARY_COLUMNS = ["id", "sequence", "status", "value", "startTime", "endTime", "intermediateCount",
-                   "lastIntermediate", "parameter", "metrics", "source"]
+SUMMARY_COLUMNS = [
+    "id",
+    "sequence",
+    "status",
+    "value",
+    "startTime",
+    "endTime",
+    "intermediateCount",
+    "lastIntermediate",
+    "parameter",
+    "metrics",
+    "source",
+]
 
 
 def _loads(text: str | None) -> Any:
@@ -56,19 +67,34 @@ def trial_item(row: sqlite3.Row, now: float) -> dict[str, Any]:
     }
 
 
-def trial_page(store: Store, offset: int = 0, limit: int = 50, sort: str = "sequence", order: str = "asc",
-               statuses: list[str] | None = None, search: str = "") -> dict[str, Any]:
+def trial_page(
+    store: Store,
+    offset: int = 0,
+    limit: int = 50,
+    sort: str = "sequence",
+    order: str = "asc",
+    statuses: list[str] | None = None,
+    search: str = "",
+) -> dict[str, Any]:
     """One page of trials and the number matching. sort is a SORT_KEYS key; statuses filter."""
     now = time.time()
     where, args = _filter(statuses, search)
     expr = SORT_KEYS[sort]
     direction = "DESC" if order == "desc" else "ASC"
     total = store.conn.execute(f"SELECT COUNT(*) FROM trials{where}", args).fetchone()[0]
-    sql = (f"SELECT * FROM trials{where} ORDER BY {expr} IS NULL, {expr} {direction}, seq {direction} "
-           "LIMIT :limit OFFSET :offset")
+    sql = (
+        f"SELECT * FROM trials{where} ORDER BY {expr} IS NULL, {expr} {direction}, seq {direction} "
+        "LIMIT :limit OFFSET :offset"
+    )
     rows = store.conn.execute(sql, {**args, "now": now, "limit": limit, "offset": offset}).fetchall()
-    return {"total": total, "offset": offset, "limit": limit, "sort": sort, "order": order.lower(),
-            "trials": [trial_item(r, now) for r in rows]}
+    return {
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "sort": sort,
+        "order": order.lower(),
+        "trials": [trial_item(r, now) for r in rows],
+    }
 
 
 def _filter(statuses: list[str] | None, search: str) -> tuple[str, dict[str, Any]]:
@@ -80,7 +106,9 @@ def _filter(statuses: list[str] | None, search: str) -> tuple[str, dict[str, Any
         args.update({f"s{i}": s for i, s in enumerate(statuses)})
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("(id LIKE :q ESCAPE '\\' OR parameters LIKE :q ESCAPE '\\' OR status LIKE :q ESCAPE '\\')")
+        clauses.append(
+            "(id LIKE :q ESCAPE '\\' OR parameters LIKE :q ESCAPE '\\' OR status LIKE :q ESCAPE '\\')"
+        )
         args["q"] = f"%{escaped}%"
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
@@ -116,8 +144,10 @@ _SUMMARY_SQL = (
 def _summary_python(store: Store, where: str, args: tuple[Any, ...]) -> str:
     cursor = store.conn.cursor()
     cursor.row_factory = None
-    sql = ("SELECT id, seq, status, value, start_time, end_time, n_intermediate, last_intermediate, "
-           f"parameters, raw_value, source FROM trials {where} ORDER BY seq")
+    sql = (
+        "SELECT id, seq, status, value, start_time, end_time, n_intermediate, last_intermediate, "
+        f"parameters, raw_value, source FROM trials {where} ORDER BY seq"
+    )
     parts = []
     for r in cursor.execute(sql, args):
         head = json.dumps([r[0], r[1], r[2], finite(r[3]), r[4], r[5], r[6], finite(r[7])])
@@ -178,8 +208,13 @@ def to_json(payload: Any) -> str:
     return text
 
 
-def metrics_since(store: Store, since: float | None = None, trial_id: str | None = None,
-                  kind: str | None = None, limit: int = 10000) -> dict[str, Any]:
+def metrics_since(
+    store: Store,
+    since: float | None = None,
+    trial_id: str | None = None,
+    kind: str | None = None,
+    limit: int = 10000,
+) -> dict[str, Any]:
     """Metric rows recorded after `since` (oldest first), at most about `limit` of them.
 
     Rows stored together share one `recorded` time, so a cut never splits such a batch: pass
@@ -198,8 +233,18 @@ def metrics_since(store: Store, since: float | None = None, trial_id: str | None
     return {
         "until": until,
         "more": more,
-        "metrics": [{"trialJobId": r["trial_id"], "type": r["type"], "sequence": r["seq"], "value": r["value"],
-                     "data": json.loads(r["raw"]), "time": r["time"], "recorded": r["recorded"]} for r in rows],
+        "metrics": [
+            {
+                "trialJobId": r["trial_id"],
+                "type": r["type"],
+                "sequence": r["seq"],
+                "value": r["value"],
+                "data": json.loads(r["raw"]),
+                "time": r["time"],
+                "recorded": r["recorded"],
+            }
+            for r in rows
+        ],
     }
 
 

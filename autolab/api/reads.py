@@ -21,8 +21,9 @@ LOG_TAIL_MAX = 1024 * 1024
 def live_profile(handler: BaseHandler) -> dict[str, Any]:
     """status.profile() plus what only the running manager knows (exact elapsed time, stopping)."""
     meta = handler.store.meta()
-    ref = ExperimentRef(str(meta.get("id")), str(meta.get("name") or ""), handler.directory,
-                        float(meta.get("created") or 0.0))
+    ref = ExperimentRef(
+        str(meta.get("id")), str(meta.get("name") or ""), handler.directory, float(meta.get("created") or 0.0)
+    )
     info = profile(ref, handler.store)
     manager = handler.manager
     info["readonly"] = manager is None
@@ -34,7 +35,9 @@ def live_profile(handler: BaseHandler) -> dict[str, Any]:
         info["error"] = manager.error or info.get("error")
         info["url"] = meta.get("url")
     config = info.get("config") or {}
-    info["optimizeMode"] = str(((config.get("tuner") or {}).get("classArgs") or {}).get("optimize_mode", "maximize"))
+    info["optimizeMode"] = str(
+        ((config.get("tuner") or {}).get("classArgs") or {}).get("optimize_mode", "maximize")
+    )
     return info
 
 
@@ -89,8 +92,13 @@ def tail(path: Path, limit: int) -> dict[str, Any]:
         return {"path": str(path), "exists": False, "size": 0, "truncated": False, "text": ""}
     except OSError as exc:
         raise BadRequest(f"{path}: cannot read: {exc.strerror}", 409) from None
-    return {"path": str(path), "exists": True, "size": size, "truncated": size > limit,
-            "text": data.decode("utf-8", "replace")}
+    return {
+        "path": str(path),
+        "exists": True,
+        "size": size,
+        "truncated": size > limit,
+        "text": data.decode("utf-8", "replace"),
+    }
 
 
 class TrialLogHandler(BaseHandler):
@@ -99,12 +107,14 @@ class TrialLogHandler(BaseHandler):
             raise BadRequest(f"no trial {trial_id!r}", 404)
         limit = self.arg_int("tail", LOG_TAIL_DEFAULT, 1, LOG_TAIL_MAX)
         directory = self.directory / "trials" / trial_id
-        self.send({
-            "trialJobId": trial_id,
-            "directory": str(directory),
-            "stdout": tail(directory / protocol.STDOUT_FILE, limit),
-            "stderr": tail(directory / protocol.STDERR_FILE, limit),
-        })
+        self.send(
+            {
+                "trialJobId": trial_id,
+                "directory": str(directory),
+                "stdout": tail(directory / protocol.STDOUT_FILE, limit),
+                "stderr": tail(directory / protocol.STDERR_FILE, limit),
+            }
+        )
 
 
 class MetricsHandler(BaseHandler):

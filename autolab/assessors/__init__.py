@@ -17,7 +17,9 @@ BUILTIN: dict[str, str] = {
 __all__ = ["BUILTIN", "Assessor", "AssessorError", "assessor_class", "create_assessor"]
 
 
-def assessor_class(name: str | None, class_name: str | None = None, code_directory: str | None = None) -> type:
+def assessor_class(
+    name: str | None, class_name: str | None = None, code_directory: str | None = None
+) -> type:
     """The class for a builtin name (case-insensitive), or a user's `module.Class` in code_directory."""
     if class_name:
         try:
@@ -33,8 +35,12 @@ def assessor_class(name: str | None, class_name: str | None = None, code_directo
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
 
 
-def create_assessor(name: str | None, class_args: dict[str, Any] | None = None,
-                    class_name: str | None = None, code_directory: str | None = None) -> Assessor:
+def create_assessor(
+    name: str | None,
+    class_args: dict[str, Any] | None = None,
+    class_name: str | None = None,
+    code_directory: str | None = None,
+) -> Assessor:
     """Build an assessor from NNI's config keys; bad classArgs raise AssessorError naming the key."""
     cls = assessor_class(name, class_name, code_directory)
     args = dict(class_args or {})
@@ -43,7 +49,9 @@ def create_assessor(name: str | None, class_args: dict[str, Any] | None = None,
     if is_nni_style(cls):
         return NniAssessorAdapter(cls, args)
     if not (isinstance(cls, type) and issubclass(cls, Assessor)):
-        raise AssessorError(f"assessor {class_name}: neither an autolab Assessor nor an NNI-style one (assess_trial)")
+        raise AssessorError(
+            f"assessor {class_name}: neither an autolab Assessor nor an NNI-style one (assess_trial)"
+        )
     try:
         return cls(**args)
     except TypeError as exc:

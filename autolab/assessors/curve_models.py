@@ -44,7 +44,7 @@ def _ilog2(x: Array, c: float, a: float) -> Array:
 
 
 def _janoschek(x: Array, alpha: float, beta: float, kappa: float, delta: float) -> Array:
-    return alpha - (alpha - beta) * np.exp(-abs(kappa) * x ** delta)
+    return alpha - (alpha - beta) * np.exp(-abs(kappa) * x**delta)
 
 
 def _mmf(x: Array, alpha: float, beta: float, kappa: float, delta: float) -> Array:
@@ -101,8 +101,9 @@ def fit_family(family: Family, x: Array, y: Array, target: float, max_fev: int =
     return Fit(family.name, tuple(float(p) for p in params), rmse, prediction)
 
 
-def fit_all(y_scaled: Array, target: float, deadline: float | None = None,
-            families: Sequence[Family] = FAMILIES) -> list[Fit]:
+def fit_all(
+    y_scaled: Array, target: float, deadline: float | None = None, families: Sequence[Family] = FAMILIES
+) -> list[Fit]:
     """Fit every family that the deadline (a time.perf_counter() value) leaves room for."""
     x = np.arange(1, len(y_scaled) + 1, dtype=float)
     fits = []
@@ -115,8 +116,9 @@ def fit_all(y_scaled: Array, target: float, deadline: float | None = None,
     return fits
 
 
-def predict(values: Sequence[float], target_step: int, increasing: bool = True,
-            time_budget: float | None = 0.2) -> float | None:
+def predict(
+    values: Sequence[float], target_step: int, increasing: bool = True, time_budget: float | None = 0.2
+) -> float | None:
     """The value the curve `values` (reported at steps 1..n) is predicted to reach at target_step.
 
     increasing=False for curves that improve downwards (a loss). None when no family fits.

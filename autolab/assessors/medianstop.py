@@ -32,8 +32,10 @@ class MedianstopAssessor(Assessor):
         maximize = self.optimize_mode == "maximize"
         best = max(finite) if maximize else min(finite)
         averages = sorted(
-            avg for t in history.completed()
-            if t.trial_id != trial.trial_id and len(t.intermediate) >= step
+            avg
+            for t in history.completed()
+            if t.trial_id != trial.trial_id
+            and len(t.intermediate) >= step
             and math.isfinite(avg := _running_average(t.intermediate, step))
         )
         if not averages:

@@ -9,7 +9,9 @@ from .base import Assessor, AssessorError
 
 
 def is_nni_style(cls: type) -> bool:
-    return not (isinstance(cls, type) and issubclass(cls, Assessor)) and callable(getattr(cls, "assess_trial", None))
+    return not (isinstance(cls, type) and issubclass(cls, Assessor)) and callable(
+        getattr(cls, "assess_trial", None)
+    )
 
 
 class NniAssessorAdapter(Assessor):

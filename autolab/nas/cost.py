@@ -49,7 +49,9 @@ def count_flops(model: nn.Module, example_input: torch.Tensor) -> int:
     return total
 
 
-def arch_cost(model: nn.Module, arch: dict[str, Any], example_input: torch.Tensor | None = None) -> dict[str, int]:
+def arch_cost(
+    model: nn.Module, arch: dict[str, Any], example_input: torch.Tensor | None = None
+) -> dict[str, int]:
     """{"params": ..., "flops": ...} of the fixed architecture (flops only with an example input)."""
     fixed = apply_fixed_architecture(copy.deepcopy(model), arch)
     cost = {"params": count_params(fixed)}

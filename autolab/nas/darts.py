@@ -42,13 +42,32 @@ from .training import (
 class DartsTrainer:
     """Search a model's choices with DARTS. `fit()`, then `export()`."""
 
-    def __init__(self, model: nn.Module, loss: Loss, optimizer: torch.optim.Optimizer, dataset: Dataset[Any], *,
-                 num_epochs: int, batch_size: int = 64, metric: Metric = accuracy,
-                 val_dataset: Dataset[Any] | None = None, val_fraction: float = 0.5,
-                 arch_lr: float = 3e-4, arch_weight_decay: float = 1e-3, arch_betas: tuple[float, float] = (0.5, 0.999),
-                 unrolled: bool = False, export_exclude: Sequence[Any] = (), grad_clip: float | None = 5.0, warmup_epochs: int = 0,
-                 lr_scheduler: Any = None, device: str | torch.device | None = None, amp: bool = True,
-                 seed: int = 0, workers: int = 0, log: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: Loss,
+        optimizer: torch.optim.Optimizer,
+        dataset: Dataset[Any],
+        *,
+        num_epochs: int,
+        batch_size: int = 64,
+        metric: Metric = accuracy,
+        val_dataset: Dataset[Any] | None = None,
+        val_fraction: float = 0.5,
+        arch_lr: float = 3e-4,
+        arch_weight_decay: float = 1e-3,
+        arch_betas: tuple[float, float] = (0.5, 0.999),
+        unrolled: bool = False,
+        export_exclude: Sequence[Any] = (),
+        grad_clip: float | None = 5.0,
+        warmup_epochs: int = 0,
+        lr_scheduler: Any = None,
+        device: str | torch.device | None = None,
+        amp: bool = True,
+        seed: int = 0,
+        workers: int = 0,
+        log: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         if num_epochs < 1:
             raise NasError(f"DartsTrainer num_epochs must be >= 1, got {num_epochs}")
         seed_everything(seed)
@@ -67,20 +86,26 @@ class DartsTrainer:
         for label, group in self.groups.items():
             for member in group.members:
                 if isinstance(member, InputChoice) and member.reduction == "concat":
-                    raise NasError(f"DartsTrainer: InputChoice {label!r} uses reduction 'concat', which has no "
-                                   "continuous relaxation (use 'sum' or 'mean')")
+                    raise NasError(
+                        f"DartsTrainer: InputChoice {label!r} uses reduction 'concat', which has no "
+                        "continuous relaxation (use 'sum' or 'mean')"
+                    )
             alpha = nn.Parameter(1e-3 * torch.randn(group.arch_size, generator=gen).to(self.device, dtype))
             self.alphas[label] = alpha
             for member in group.members:
                 member.set_arch_weights(alpha)
-        self.arch_optimizer = torch.optim.Adam(self.alphas.values(), lr=arch_lr, betas=arch_betas,
-                                               weight_decay=arch_weight_decay)
+        self.arch_optimizer = torch.optim.Adam(
+            self.alphas.values(), lr=arch_lr, betas=arch_betas, weight_decay=arch_weight_decay
+        )
         if val_dataset is None:
             if not 0.0 < val_fraction < 1.0:
                 raise NasError(f"DartsTrainer val_fraction must be in (0, 1), got {val_fraction}")
             n_val = int(round(len(dataset) * val_fraction))  # type: ignore[arg-type]
-            train_part, val_part = random_split(dataset, [len(dataset) - n_val, n_val],  # type: ignore[arg-type]
-                                                generator=torch.Generator().manual_seed(seed))
+            train_part, val_part = random_split(
+                dataset,
+                [len(dataset) - n_val, n_val],  # type: ignore[arg-type]
+                generator=torch.Generator().manual_seed(seed),
+            )
             dataset, val_dataset = train_part, val_part
         self.train_loader = loader(dataset, batch_size, shuffle=True, seed=seed, workers=workers)
         self.val_loader = loader(val_dataset, batch_size, shuffle=True, seed=seed + 1, workers=workers)
@@ -145,8 +170,9 @@ class DartsTrainer:
             result[name] = (w.detach() - lr * step).requires_grad_(True)
         return result
 
-    def unrolled_gradient(self, xt: torch.Tensor, yt: torch.Tensor, xv: torch.Tensor,
-                          yv: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
+    def unrolled_gradient(
+        self, xt: torch.Tensor, yt: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor
+    ) -> tuple[float, list[torch.Tensor]]:
         """(L_val(w', alpha), d L_val(w'(alpha), alpha) / d alpha) for every alpha, in label order."""
         alphas = list(self.alphas.values())
         lr = self.optimizer.param_groups[0]["lr"]
@@ -154,8 +180,13 @@ class DartsTrainer:
         loss_v = self._loss_at(w_virtual, xv, yv)
         names = list(w_virtual)
         grads = torch.autograd.grad(loss_v, alphas + [w_virtual[n] for n in names], allow_unused=True)
-        d_alpha = [torch.zeros_like(a) if g is None else g for a, g in zip(alphas, grads[: len(alphas)], strict=True)]
-        d_w = {n: (torch.zeros_like(w_virtual[n]) if g is None else g) for n, g in zip(names, grads[len(alphas):], strict=True)}
+        d_alpha = [
+            torch.zeros_like(a) if g is None else g for a, g in zip(alphas, grads[: len(alphas)], strict=True)
+        ]
+        d_w = {
+            n: (torch.zeros_like(w_virtual[n]) if g is None else g)
+            for n, g in zip(names, grads[len(alphas) :], strict=True)
+        }
         norm = torch.sqrt(sum((g * g).sum() for g in d_w.values()))  # type: ignore[arg-type]
         eps = 0.01 / float(norm.clamp_min(1e-12))
         params = {n: p.detach() for n, p in self.model.named_parameters()}
@@ -164,7 +195,10 @@ class DartsTrainer:
             shifted = {n: params[n] + sign * eps * d_w[n] for n in names}
             g = torch.autograd.grad(self._loss_at(shifted, xt, yt), alphas, allow_unused=True)
             hessian.append([torch.zeros_like(a) if x is None else x for a, x in zip(alphas, g, strict=True)])
-        result = [da - lr * (hp - hm) / (2 * eps) for da, hp, hm in zip(d_alpha, hessian[0], hessian[1], strict=True)]
+        result = [
+            da - lr * (hp - hm) / (2 * eps)
+            for da, hp, hm in zip(d_alpha, hessian[0], hessian[1], strict=True)
+        ]
         return float(loss_v.detach()), result
 
     # -- the loop ------------------------------------------------------------------------------
@@ -186,8 +220,11 @@ class DartsTrainer:
                 steps += 1
             if self.lr_scheduler is not None:
                 self.lr_scheduler.step()
-            entry = {"epoch": epoch + 1, **{k: v / max(steps, 1) for k, v in sums.items()},
-                     "seconds": time.perf_counter() - start}
+            entry = {
+                "epoch": epoch + 1,
+                **{k: v / max(steps, 1) for k, v in sums.items()},
+                "seconds": time.perf_counter() - start,
+            }
             self.history.append(entry)
             if self.log is not None:
                 self.log(entry)

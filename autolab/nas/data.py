@@ -19,8 +19,9 @@ CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
 
-def digits_datasets(seed: int = 0, test_fraction: float = 0.25,
-                    val_fraction: float = 0.2) -> tuple[TensorDataset, TensorDataset, TensorDataset]:
+def digits_datasets(
+    seed: int = 0, test_fraction: float = 0.25, val_fraction: float = 0.2
+) -> tuple[TensorDataset, TensorDataset, TensorDataset]:
     """sklearn digits as (train, val, test) of 1x8x8 float images scaled to [0, 1] and int labels.
 
     test is held out from search and retraining; val is carved from the rest."""
@@ -29,9 +30,12 @@ def digits_datasets(seed: int = 0, test_fraction: float = 0.25,
 
     x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
-    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=test_fraction, random_state=seed, stratify=y)
-    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=val_fraction, random_state=seed,
-                                                      stratify=y_rest)
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        x, y, test_size=test_fraction, random_state=seed, stratify=y
+    )
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_rest, y_rest, test_size=val_fraction, random_state=seed, stratify=y_rest
+    )
 
     def make(a: np.ndarray, b: np.ndarray) -> TensorDataset:
         return TensorDataset(torch.from_numpy(a), torch.from_numpy(b.astype(np.int64)))
@@ -75,5 +79,7 @@ def cifar10_datasets(root: str, limit: int | None = None) -> tuple[TensorDataset
     x_test, y_test = _read_batches(directory, ["test_batch"])
     if limit is not None:
         x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
-    return (TensorDataset(_normalise(x_train), torch.from_numpy(y_train)),
-            TensorDataset(_normalise(x_test), torch.from_numpy(y_test)))
+    return (
+        TensorDataset(_normalise(x_train), torch.from_numpy(y_train)),
+        TensorDataset(_normalise(x_test), torch.from_numpy(y_test)),
+    )

@@ -31,12 +31,21 @@ class EvolutionResult:
     history: list[tuple[Arch, float]] = field(default_factory=list)  # every scored arch, in order
 
 
-def evolution_search(space: dict[str, list[Any]], score: Callable[[Arch], float], *,
-                     population_size: int = 20, generations: int = 10, parents: int = 10,
-                     num_mutation: int | None = None, num_crossover: int | None = None,
-                     mutation_prob: float = 0.1, constraint: Callable[[Arch], bool] | None = None,
-                     seed: int = 0, max_tries: int = 1000,
-                     log: Callable[[int, float], None] | None = None) -> EvolutionResult:
+def evolution_search(
+    space: dict[str, list[Any]],
+    score: Callable[[Arch], float],
+    *,
+    population_size: int = 20,
+    generations: int = 10,
+    parents: int = 10,
+    num_mutation: int | None = None,
+    num_crossover: int | None = None,
+    mutation_prob: float = 0.1,
+    constraint: Callable[[Arch], bool] | None = None,
+    seed: int = 0,
+    max_tries: int = 1000,
+    log: Callable[[int, float], None] | None = None,
+) -> EvolutionResult:
     """Maximise score(arch) over the space {label: options}; see the module doc."""
     if population_size < 1 or generations < 1 or parents < 1:
         raise NasError("evolution: population_size, generations and parents must be >= 1")
@@ -76,9 +85,12 @@ def evolution_search(space: dict[str, list[Any]], score: Callable[[Arch], float]
         batch: list[Arch] = []
         top = [a for a, _ in sorted(history, key=lambda t: -t[1])[:parents]]
         if gen > 0 and top:
+
             def mutate(top: list[Arch] = top) -> Arch:
-                return {k: (rng.choice(space[k]) if rng.random() < mutation_prob else v)
-                        for k, v in rng.choice(top).items()}
+                return {
+                    k: (rng.choice(space[k]) if rng.random() < mutation_prob else v)
+                    for k, v in rng.choice(top).items()
+                }
 
             def cross(top: list[Arch] = top) -> Arch:
                 a, b = rng.sample(top, 2)
@@ -95,7 +107,9 @@ def evolution_search(space: dict[str, list[Any]], score: Callable[[Arch], float]
         if log is not None and history:
             log(gen + 1, max(v for _, v in history))
     if not history:
-        raise NasError("evolution: no architecture satisfies the constraint (looked at "
-                       f"{len(rejected)} candidates); loosen the parameter or FLOPs limit")
+        raise NasError(
+            "evolution: no architecture satisfies the constraint (looked at "
+            f"{len(rejected)} candidates); loosen the parameter or FLOPs limit"
+        )
     best_arch, best_score = max(history, key=lambda t: t[1])
     return EvolutionResult(best_arch, best_score, history)

@@ -44,7 +44,9 @@ def width_mask(choice: IntOrChoice, size: int) -> torch.Tensor | None:
     if not isinstance(choice, ValueChoice) or choice.arch_weights is None:
         return None
     probs = torch.softmax(choice.arch_weights, dim=-1)
-    masks = torch.stack([(torch.arange(size, device=probs.device) < v).to(probs.dtype) for v in choice.values])
+    masks = torch.stack(
+        [(torch.arange(size, device=probs.device) < v).to(probs.dtype) for v in choice.values]
+    )
     return probs @ masks
 
 
@@ -52,10 +54,22 @@ def any_choice(*args: Any) -> bool:
     return any(isinstance(a, ValueChoice) for a in args)
 
 
-def _plain_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int | None = None,
-                bias: bool = True) -> nn.Conv2d:
-    return nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2 if padding is None else padding,
-                     bias=bias)
+def _plain_conv(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | None = None,
+    bias: bool = True,
+) -> nn.Conv2d:
+    return nn.Conv2d(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        kernel_size // 2 if padding is None else padding,
+        bias=bias,
+    )
 
 
 class MutableConv2d(nn.Module):
@@ -70,10 +84,21 @@ class MutableConv2d(nn.Module):
             return super().__new__(cls)
         return _plain_conv(*args, **kwargs)
 
-    def __init__(self, in_channels: IntOrChoice, out_channels: IntOrChoice, kernel_size: IntOrChoice,
-                 stride: int = 1, padding: int | None = None, bias: bool = True) -> None:
+    def __init__(
+        self,
+        in_channels: IntOrChoice,
+        out_channels: IntOrChoice,
+        kernel_size: IntOrChoice,
+        stride: int = 1,
+        padding: int | None = None,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("kernel_size", kernel_size)):
+        for name, v in (
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("kernel_size", kernel_size),
+        ):
             _check_ints(name, v)
         if isinstance(kernel_size, ValueChoice) and any(k % 2 == 0 for k in kernel_size.values):
             raise NasError(f"MutableConv2d kernel sizes must be odd, got {kernel_size.values}")
@@ -97,7 +122,7 @@ class MutableConv2d(nn.Module):
             return self.weight * mix, kmax
         size = _value(k)
         lo = (kmax - size) // 2
-        return self.weight[:, :, lo:lo + size, lo:lo + size], size
+        return self.weight[:, :, lo : lo + size, lo : lo + size], size
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         weight, k = self._kernel()
@@ -111,11 +136,17 @@ class MutableConv2d(nn.Module):
 
     def to_fixed(self, arch: dict[str, Any]) -> nn.Conv2d:
         cin, cout, k = (_value(v, arch) for v in (self.in_channels, self.out_channels, self.kernel_size))
-        conv = nn.Conv2d(cin, cout, k, self.stride, k // 2 if self.padding is None else self.padding,
-                         bias=self.bias is not None).to(self.weight.device)
+        conv = nn.Conv2d(
+            cin,
+            cout,
+            k,
+            self.stride,
+            k // 2 if self.padding is None else self.padding,
+            bias=self.bias is not None,
+        ).to(self.weight.device)
         lo = (_max(self.kernel_size) - k) // 2
         with torch.no_grad():
-            conv.weight.copy_(self.weight[:cout, :cin, lo:lo + k, lo:lo + k])
+            conv.weight.copy_(self.weight[:cout, :cin, lo : lo + k, lo : lo + k])
             if self.bias is not None and conv.bias is not None:
                 conv.bias.copy_(self.bias[:cout])
         return conv
@@ -163,8 +194,9 @@ class MutableBatchNorm2d(nn.BatchNorm2d):
             return super().__new__(cls)
         return nn.BatchNorm2d(*args, **kwargs)
 
-    def __init__(self, num_features: IntOrChoice, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True) -> None:
+    def __init__(
+        self, num_features: IntOrChoice, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True
+    ) -> None:
         _check_ints("num_features", num_features)
         super().__init__(_max(num_features), eps=eps, momentum=momentum, affine=affine)
         self.features_choice = num_features
@@ -181,14 +213,22 @@ class MutableBatchNorm2d(nn.BatchNorm2d):
         var = None if self.running_var is None else self.running_var[:c]
         weight = None if self.weight is None else self.weight[:c]
         bias = None if self.bias is None else self.bias[:c]
-        return F.batch_norm(x, mean if not self.training or self.track_running_stats else None,
-                            var if not self.training or self.track_running_stats else None,
-                            weight, bias, use_batch, factor, self.eps)
+        return F.batch_norm(
+            x,
+            mean if not self.training or self.track_running_stats else None,
+            var if not self.training or self.track_running_stats else None,
+            weight,
+            bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
 
     def to_fixed(self, arch: dict[str, Any]) -> nn.BatchNorm2d:
         c = _value(self.features_choice, arch)
         bn = nn.BatchNorm2d(c, eps=self.eps, momentum=self.momentum, affine=self.affine).to(
-            self.running_mean.device if self.running_mean is not None else "cpu")
+            self.running_mean.device if self.running_mean is not None else "cpu"
+        )
         with torch.no_grad():
             if self.affine:
                 bn.weight.copy_(self.weight[:c])

@@ -107,7 +107,9 @@ def _candidate_list(candidates: Any) -> tuple[list[Any], list[nn.Module]]:
         names = list(range(len(candidates)))
         modules = list(candidates)
     else:
-        raise NasError(f"LayerChoice candidates must be a list or dict of modules, got {type(candidates).__name__}")
+        raise NasError(
+            f"LayerChoice candidates must be a list or dict of modules, got {type(candidates).__name__}"
+        )
     if not modules:
         raise NasError("LayerChoice needs at least one candidate")
     for name, module in zip(names, modules, strict=True):
@@ -119,8 +121,9 @@ def _candidate_list(candidates: Any) -> tuple[list[Any], list[nn.Module]]:
 class LayerChoice(Mutable):
     """Choose one of several candidate modules (a list, or a dict name -> module)."""
 
-    def __new__(cls, candidates: Sequence[nn.Module] | Mapping[str, nn.Module] | None = None,
-                label: str | None = None) -> Any:
+    def __new__(
+        cls, candidates: Sequence[nn.Module] | Mapping[str, nn.Module] | None = None, label: str | None = None
+    ) -> Any:
         fixed = current_fixed()
         if fixed is None or candidates is None:  # no arguments: copy.deepcopy / pickle
             return super().__new__(cls)
@@ -128,8 +131,9 @@ class LayerChoice(Mutable):
         chosen = fixed_decision(fixed, _check_label(label, "layerchoice"), names)
         return modules[names.index(chosen)]
 
-    def __init__(self, candidates: Sequence[nn.Module] | Mapping[str, nn.Module],
-                 label: str | None = None) -> None:
+    def __init__(
+        self, candidates: Sequence[nn.Module] | Mapping[str, nn.Module], label: str | None = None
+    ) -> None:
         super().__init__()
         self.label = _check_label(label, "layerchoice")
         self.names, modules = _candidate_list(candidates)
@@ -190,8 +194,13 @@ def _check_input_args(n_candidates: int, n_chosen: int, reduction: str) -> None:
 class InputChoice(Mutable):
     """Choose `n_chosen` of `n_candidates` input tensors and reduce them (sum, mean or concat)."""
 
-    def __new__(cls, n_candidates: int | None = None, n_chosen: int = 1, reduction: str = "sum",
-                label: str | None = None) -> Any:
+    def __new__(
+        cls,
+        n_candidates: int | None = None,
+        n_chosen: int = 1,
+        reduction: str = "sum",
+        label: str | None = None,
+    ) -> Any:
         fixed = current_fixed()
         if fixed is None or n_candidates is None:
             return super().__new__(cls)
@@ -200,8 +209,9 @@ class InputChoice(Mutable):
         chosen = fixed_decision(fixed, _check_label(label, "inputchoice"), options)
         return ChosenInputs(chosen, reduction)
 
-    def __init__(self, n_candidates: int, n_chosen: int = 1, reduction: str = "sum",
-                 label: str | None = None) -> None:
+    def __init__(
+        self, n_candidates: int, n_chosen: int = 1, reduction: str = "sum", label: str | None = None
+    ) -> None:
         super().__init__()
         _check_input_args(n_candidates, n_chosen, reduction)
         self.label = _check_label(label, "inputchoice")
@@ -218,7 +228,9 @@ class InputChoice(Mutable):
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         if len(inputs) != self.n_candidates:
-            raise NasError(f"InputChoice {self.label!r} expects {self.n_candidates} inputs, got {len(inputs)}")
+            raise NasError(
+                f"InputChoice {self.label!r} expects {self.n_candidates} inputs, got {len(inputs)}"
+            )
         weights = self.arch_weights
         if weights is None:
             return reduce_inputs([inputs[i] for i in self.sampled], self.reduction)

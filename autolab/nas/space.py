@@ -63,10 +63,14 @@ def choice_groups(model: nn.Module) -> dict[str, ChoiceGroup]:
         group = groups.get(choice.label)
         if group is None:
             n_chosen = choice.n_chosen if isinstance(choice, InputChoice) else 1
-            group = groups[choice.label] = ChoiceGroup(choice.label, kind, options, choice.arch_size(), n_chosen)
+            group = groups[choice.label] = ChoiceGroup(
+                choice.label, kind, options, choice.arch_size(), n_chosen
+            )
         elif group.kind != kind or group.choices != options:
-            raise NasError(f"choices labelled {choice.label!r} differ: a {group.kind} choice of {group.choices!r} "
-                           f"and a {kind} choice of {options!r}")
+            raise NasError(
+                f"choices labelled {choice.label!r} differ: a {group.kind} choice of {group.choices!r} "
+                f"and a {kind} choice of {options!r}"
+            )
         group.members.append(choice)
     return groups
 
@@ -90,8 +94,9 @@ def _normal(value: Any) -> Any:
     return sorted(value) if isinstance(value, list) else value
 
 
-def validate_arch(model_or_groups: nn.Module | dict[str, ChoiceGroup], arch: dict[str, Any],
-                  ignore_extra: bool = False) -> dict[str, Any]:
+def validate_arch(
+    model_or_groups: nn.Module | dict[str, ChoiceGroup], arch: dict[str, Any], ignore_extra: bool = False
+) -> dict[str, Any]:
     """The architecture checked against the space (every label, valid values), normalised."""
     groups = model_or_groups if isinstance(model_or_groups, dict) else choice_groups(model_or_groups)
     if not isinstance(arch, dict):
@@ -118,7 +123,9 @@ def set_arch(model: nn.Module, arch: dict[str, Any], groups: dict[str, ChoiceGro
             member.sampled = arch[label]
 
 
-def random_arch(model_or_groups: nn.Module | dict[str, ChoiceGroup], rng: random.Random | None = None) -> dict[str, Any]:
+def random_arch(
+    model_or_groups: nn.Module | dict[str, ChoiceGroup], rng: random.Random | None = None
+) -> dict[str, Any]:
     """A uniformly random architecture."""
     groups = model_or_groups if isinstance(model_or_groups, dict) else choice_groups(model_or_groups)
     rng = rng or random.Random()

@@ -36,12 +36,15 @@ from .training import (
 )
 
 
-def recalibrate_bn(model: nn.Module, batches: Iterable[Any], num_batches: int,
-                   device: torch.device | None = None) -> int:
+def recalibrate_bn(
+    model: nn.Module, batches: Iterable[Any], num_batches: int, device: torch.device | None = None
+) -> int:
     """Reset every BatchNorm's running statistics and re-estimate them (a plain average) over
     `num_batches` batches in train mode, without touching weights. Returns the batches used."""
     device = device or next(model.parameters()).device
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    norms = [
+        m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+    ]
     if not norms or num_batches <= 0:
         return 0
     momenta = [m.momentum for m in norms]
@@ -68,11 +71,27 @@ def recalibrate_bn(model: nn.Module, batches: Iterable[Any], num_batches: int,
 class SposTrainer:
     """Single-path one-shot: `fit()` the supernet, then `search()` (or `evaluate(arch)`); `export()`."""
 
-    def __init__(self, model: nn.Module, loss: Loss, optimizer: torch.optim.Optimizer, train_dataset: Dataset[Any],
-                 val_dataset: Dataset[Any], *, num_epochs: int, batch_size: int = 64, metric: Metric = accuracy,
-                 grad_clip: float | None = 5.0, lr_scheduler: Any = None, device: str | torch.device | None = None,
-                 amp: bool = True, seed: int = 0, workers: int = 0, recalibrate_batches: int = 20,
-                 eval_batches: int | None = None, log: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: Loss,
+        optimizer: torch.optim.Optimizer,
+        train_dataset: Dataset[Any],
+        val_dataset: Dataset[Any],
+        *,
+        num_epochs: int,
+        batch_size: int = 64,
+        metric: Metric = accuracy,
+        grad_clip: float | None = 5.0,
+        lr_scheduler: Any = None,
+        device: str | torch.device | None = None,
+        amp: bool = True,
+        seed: int = 0,
+        workers: int = 0,
+        recalibrate_batches: int = 20,
+        eval_batches: int | None = None,
+        log: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
@@ -111,8 +130,12 @@ class SposTrainer:
                 steps += 1
             if self.lr_scheduler is not None:
                 self.lr_scheduler.step()
-            entry = {"epoch": epoch + 1, "train_loss": total_loss / max(steps, 1),
-                     "train_metric": total_metric / max(steps, 1), "seconds": time.perf_counter() - start}
+            entry = {
+                "epoch": epoch + 1,
+                "train_loss": total_loss / max(steps, 1),
+                "train_metric": total_metric / max(steps, 1),
+                "seconds": time.perf_counter() - start,
+            }
             self.history.append(entry)
             if self.log is not None:
                 self.log(entry)
@@ -126,10 +149,18 @@ class SposTrainer:
         recalibrate_bn(self.model, forever(self.calib_loader), n, self.device)
         return evaluate(self.model, self.val_loader, self.metric, self.device, self.amp, self.eval_batches)
 
-    def search(self, *, population_size: int = 20, generations: int = 10, parents: int = 10,
-               mutation_prob: float = 0.1, max_params: int | None = None, max_flops: int | None = None,
-               example_input: torch.Tensor | None = None,
-               log: Callable[[int, float], None] | None = None) -> dict[str, Any]:
+    def search(
+        self,
+        *,
+        population_size: int = 20,
+        generations: int = 10,
+        parents: int = 10,
+        mutation_prob: float = 0.1,
+        max_params: int | None = None,
+        max_flops: int | None = None,
+        example_input: torch.Tensor | None = None,
+        log: Callable[[int, float], None] | None = None,
+    ) -> dict[str, Any]:
         """Evolution search on the trained supernet; returns (and keeps) the best architecture.
 
         max_params / max_flops bound the fixed architecture's size (FLOPs need an example input,
@@ -142,18 +173,28 @@ class SposTrainer:
 
             def constraint(arch: dict[str, Any]) -> bool:
                 cost = arch_cost(self.model, arch, probe)
-                return (max_params is None or cost["params"] <= max_params) and \
-                       (max_flops is None or cost["flops"] <= max_flops)
+                return (max_params is None or cost["params"] <= max_params) and (
+                    max_flops is None or cost["flops"] <= max_flops
+                )
 
         space = {label: g.choices for label, g in self.groups.items()}
-        self.result = evolution_search(space, self.evaluate, population_size=population_size,
-                                       generations=generations, parents=parents, mutation_prob=mutation_prob,
-                                       constraint=constraint, seed=self.seed, log=log)
+        self.result = evolution_search(
+            space,
+            self.evaluate,
+            population_size=population_size,
+            generations=generations,
+            parents=parents,
+            mutation_prob=mutation_prob,
+            constraint=constraint,
+            seed=self.seed,
+            log=log,
+        )
         set_arch(self.model, self.result.best_arch, self.groups)
         return dict(self.result.best_arch)
 
     def export(self) -> dict[str, Any]:
         if self.result is None:
-            raise NasError("SposTrainer.export: run search() first (the supernet alone has no best architecture)")
+            raise NasError(
+                "SposTrainer.export: run search() first (the supernet alone has no best architecture)"
+            )
         return dict(self.result.best_arch)
-

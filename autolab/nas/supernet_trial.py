@@ -30,13 +30,25 @@ def arch_from_parameters(model: nn.Module, params: dict[str, Any], seed: int | N
     return validate_arch(groups, params, ignore_extra=True)
 
 
-def evaluate_on_supernet(model: nn.Module, params: dict[str, Any], train_data: Dataset[Any], val_data: Dataset[Any],
-                         *, metric: Metric = accuracy, batch_size: int = 128, recalibrate_batches: int = 20,
-                         device: str | torch.device | None = None, amp: bool = True, seed: int = 0) -> float:
+def evaluate_on_supernet(
+    model: nn.Module,
+    params: dict[str, Any],
+    train_data: Dataset[Any],
+    val_data: Dataset[Any],
+    *,
+    metric: Metric = accuracy,
+    batch_size: int = 128,
+    recalibrate_batches: int = 20,
+    device: str | torch.device | None = None,
+    amp: bool = True,
+    seed: int = 0,
+) -> float:
     """Set the supernet to the architecture in params, recalibrate BatchNorm, return the metric."""
     dev = resolve_device(device)
     model.to(dev)
     arch = arch_from_parameters(model, params, seed)
     set_arch(model, arch)
-    recalibrate_bn(model, forever(loader(train_data, batch_size, shuffle=True, seed=seed)), recalibrate_batches, dev)
+    recalibrate_bn(
+        model, forever(loader(train_data, batch_size, shuffle=True, seed=seed)), recalibrate_batches, dev
+    )
     return evaluate(model, loader(val_data, batch_size, shuffle=False), metric, dev, amp)

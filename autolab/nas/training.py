@@ -37,12 +37,25 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def loader(data: Dataset[Any], batch_size: int, shuffle: bool, seed: int = 0, workers: int = 0,
-           drop_last: bool = False) -> DataLoader[Any]:
+def loader(
+    data: Dataset[Any],
+    batch_size: int,
+    shuffle: bool,
+    seed: int = 0,
+    workers: int = 0,
+    drop_last: bool = False,
+) -> DataLoader[Any]:
     gen = torch.Generator()
     gen.manual_seed(seed)
-    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=gen, num_workers=workers,
-                      drop_last=drop_last, pin_memory=torch.cuda.is_available())
+    return DataLoader(
+        data,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=gen,
+        num_workers=workers,
+        drop_last=drop_last,
+        pin_memory=torch.cuda.is_available(),
+    )
 
 
 def forever(data: DataLoader[Any]) -> Iterator[Any]:
@@ -55,8 +68,14 @@ def to_device(batch: Any, device: torch.device) -> tuple[torch.Tensor, torch.Ten
     return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
 
-def evaluate(model: nn.Module, data: DataLoader[Any], metric: Metric = accuracy, device: torch.device | None = None,
-             amp: bool = True, max_batches: int | None = None) -> float:
+def evaluate(
+    model: nn.Module,
+    data: DataLoader[Any],
+    metric: Metric = accuracy,
+    device: torch.device | None = None,
+    amp: bool = True,
+    max_batches: int | None = None,
+) -> float:
     """The metric averaged over the data, weighted by batch size, with the model in eval mode."""
     device = device or next(model.parameters()).device
     model.eval()
@@ -71,10 +90,21 @@ def evaluate(model: nn.Module, data: DataLoader[Any], metric: Metric = accuracy,
     return total / max(count, 1)
 
 
-def train_model(model: nn.Module, train_data: Dataset[Any], *, epochs: int, batch_size: int = 64, lr: float = 0.05,
-                momentum: float = 0.9, weight_decay: float = 3e-4, loss: Loss = nn.functional.cross_entropy,
-                device: str | torch.device | None = None, amp: bool = True, seed: int = 0,
-                grad_clip: float | None = 5.0) -> nn.Module:
+def train_model(
+    model: nn.Module,
+    train_data: Dataset[Any],
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    weight_decay: float = 3e-4,
+    loss: Loss = nn.functional.cross_entropy,
+    device: str | torch.device | None = None,
+    amp: bool = True,
+    seed: int = 0,
+    grad_clip: float | None = 5.0,
+) -> nn.Module:
     """SGD with cosine learning rate: how the examples retrain an exported architecture."""
     dev = resolve_device(device)
     seed_everything(seed)

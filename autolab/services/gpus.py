@@ -34,10 +34,20 @@ def detect_gpus() -> list[Gpu]:
     if smi is None:
         return []
     try:
-        gpus = subprocess.run([smi, "--query-gpu=index,pci.bus_id", "--format=csv,noheader"],
-                              capture_output=True, text=True, timeout=20, check=True).stdout
-        apps = subprocess.run([smi, "--query-compute-apps=gpu_bus_id", "--format=csv,noheader"],
-                              capture_output=True, text=True, timeout=20, check=True).stdout
+        gpus = subprocess.run(
+            [smi, "--query-gpu=index,pci.bus_id", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
+        apps = subprocess.run(
+            [smi, "--query-compute-apps=gpu_bus_id", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     busy = {line.strip() for line in apps.splitlines() if line.strip()}
@@ -52,8 +62,15 @@ def detect_gpus() -> list[Gpu]:
 class GpuSlots:
     """Which GPUs trials may use, and how many trials each holds now."""
 
-    def __init__(self, gpu_number: int, gpu_indices: list[int] | None, per_gpu: int, use_active: bool,
-                 gpus: list[Gpu] | None = None, own: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        gpu_number: int,
+        gpu_indices: list[int] | None,
+        per_gpu: int,
+        use_active: bool,
+        gpus: list[Gpu] | None = None,
+        own: set[int] | None = None,
+    ) -> None:
         """own: GPUs that this experiment's still-running trials use (after a resume): busy, but
         with our processes, so not another user's."""
         self.gpu_number = gpu_number
@@ -64,7 +81,9 @@ class GpuSlots:
             return
         found = detect_gpus() if gpus is None else gpus
         if not found:
-            raise ServiceError(f"trialGpuNumber is {gpu_number} but this machine has no GPU (nvidia-smi found none)")
+            raise ServiceError(
+                f"trialGpuNumber is {gpu_number} but this machine has no GPU (nvidia-smi found none)"
+            )
         by_index = {g.index: g for g in found}
         if gpu_indices is not None:
             missing = [i for i in gpu_indices if i not in by_index]

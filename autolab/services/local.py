@@ -24,9 +24,11 @@ KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 # an argument (never re-quoted) and run by the shell as written.
 # It first records its own pid ($5), so a manager killed before it stored the trial's handle can
 # still find the trial again on resume (see adopt()).
-WRAPPER = ('echo $$ > "$5.tmp" && mv "$5.tmp" "$5"; '
-           'cd "$3" || { echo 127 > "$4"; exit 127; }; '
-           '$1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc')
+WRAPPER = (
+    'echo $$ > "$5.tmp" && mv "$5.tmp" "$5"; '
+    'cd "$3" || { echo 127 > "$4"; exit 127; }; '
+    '$1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc'
+)
 PID_FILE = "trial.pid"  # in the trial directory: the wrapper's pid (its process group id)
 
 
@@ -49,11 +51,21 @@ class _Running:
 
 
 class LocalService(TrainingService):
-    def __init__(self, concurrency: int, gpu_number: int = 0, gpu_indices: list[int] | None = None,
-                 max_trial_number_per_gpu: int = 1, use_active_gpu: bool = False,
-                 gpus: list[Gpu] | None = None, kill_grace: float = KILL_GRACE, own_gpus: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        gpu_number: int = 0,
+        gpu_indices: list[int] | None = None,
+        max_trial_number_per_gpu: int = 1,
+        use_active_gpu: bool = False,
+        gpus: list[Gpu] | None = None,
+        kill_grace: float = KILL_GRACE,
+        own_gpus: set[int] | None = None,
+    ) -> None:
         self.concurrency = concurrency
-        self.slots = GpuSlots(gpu_number, gpu_indices, max_trial_number_per_gpu, use_active_gpu, gpus, own_gpus)
+        self.slots = GpuSlots(
+            gpu_number, gpu_indices, max_trial_number_per_gpu, use_active_gpu, gpus, own_gpus
+        )
         self.kill_grace = kill_grace
         self.running: dict[str, _Running] = {}
         self.shell = user_shell()
@@ -74,13 +86,30 @@ class LocalService(TrainingService):
         stdout = open(trial_dir / protocol.STDOUT_FILE, "ab")
         stderr = open(trial_dir / protocol.STDERR_FILE, "ab")
         exit_file = trial_dir / protocol.EXIT_FILE
-        argv = ["/bin/sh", "-c", WRAPPER, "autolab-trial", self.shell, launch.command, str(launch.code_dir), str(exit_file),
-                str(trial_dir / PID_FILE)]
+        argv = [
+            "/bin/sh",
+            "-c",
+            WRAPPER,
+            "autolab-trial",
+            self.shell,
+            launch.command,
+            str(launch.code_dir),
+            str(exit_file),
+            str(trial_dir / PID_FILE),
+        ]
         (trial_dir / protocol.COMMAND_FILE).write_text(
-            f"#!/bin/sh\n# run in {launch.code_dir}\n{launch.command}\n", encoding="utf-8")
+            f"#!/bin/sh\n# run in {launch.code_dir}\n{launch.command}\n", encoding="utf-8"
+        )
         try:
-            proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, close_fds=True)
+            proc = subprocess.Popen(
+                argv,
+                env=env,
+                stdout=stdout,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                close_fds=True,
+            )
         except OSError as exc:
             stdout.close()
             stderr.close()
@@ -91,8 +120,9 @@ class LocalService(TrainingService):
             create_time = psutil.Process(proc.pid).create_time()
         except psutil.Error:
             create_time = 0.0
-        self.running[launch.trial_id] = _Running(launch, gpus, time.time(), proc, proc.pid, create_time,
-                                                 files=[stdout, stderr])
+        self.running[launch.trial_id] = _Running(
+            launch, gpus, time.time(), proc, proc.pid, create_time, files=[stdout, stderr]
+        )
         self._pending.append(Event(launch.trial_id, EventKind.STARTED))
 
     def poll(self) -> list[Event]:
@@ -103,7 +133,11 @@ class LocalService(TrainingService):
             if code is not None:
                 # after SIGTERM the wrapper ends at once; the trial's own processes get the grace
                 # period to save their work before _finish sends SIGKILL to the group
-                if run.kill_sent is not None and now - run.kill_sent <= self.kill_grace and _group_alive(run.pid):
+                if (
+                    run.kill_sent is not None
+                    and now - run.kill_sent <= self.kill_grace
+                    and _group_alive(run.pid)
+                ):
                     continue
                 events.append(self._finish(trial_id, run, code))
                 continue
@@ -175,8 +209,9 @@ class LocalService(TrainingService):
         if not pid or not _alive(pid, create_time):
             return False
         self.slots.take(gpus)
-        self.running[launch.trial_id] = _Running(launch, gpus, float(handle.get("started", time.time())),
-                                                 None, pid, create_time)
+        self.running[launch.trial_id] = _Running(
+            launch, gpus, float(handle.get("started", time.time())), None, pid, create_time
+        )
         return True
 
     def close(self) -> None:

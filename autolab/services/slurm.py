@@ -49,12 +49,17 @@ Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 def run_command(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run a Slurm command; a missing binary or a hang comes back as a failed result, never raises."""
     try:
-        return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+        return subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
+        )
     except OSError as exc:
-        return subprocess.CompletedProcess(list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror or exc}")
+        return subprocess.CompletedProcess(
+            list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror or exc}"
+        )
     except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(list(argv), 124, "", f"{argv[0]} did not answer within {timeout:g} s")
+        return subprocess.CompletedProcess(
+            list(argv), 124, "", f"{argv[0]} did not answer within {timeout:g} s"
+        )
 
 
 @dataclass
@@ -70,10 +75,19 @@ class _Job:
 
 
 class SlurmService(TrainingService):
-    def __init__(self, concurrency: int, *, partition: str | None = None, gres: str | None = None,
-                 time_limit: str | None = None, sbatch_args: Sequence[str] = (), poll_interval: float = 5.0,
-                 runner: Runner = run_command, exit_grace: float = EXIT_FILE_GRACE,
-                 max_submit_failures: int = MAX_SUBMIT_FAILURES) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        *,
+        partition: str | None = None,
+        gres: str | None = None,
+        time_limit: str | None = None,
+        sbatch_args: Sequence[str] = (),
+        poll_interval: float = 5.0,
+        runner: Runner = run_command,
+        exit_grace: float = EXIT_FILE_GRACE,
+        max_submit_failures: int = MAX_SUBMIT_FAILURES,
+    ) -> None:
         self.concurrency = concurrency
         self.partition = partition
         self.gres = gres
@@ -97,15 +111,24 @@ class SlurmService(TrainingService):
         """Build from the normalized config; ServiceError when this machine cannot submit jobs."""
         ts = settings.get("trainingService") or {}
         if shutil.which("sbatch") is None:
-            raise ServiceError("trainingService.platform slurm: 'sbatch' is not on PATH; run the manager "
-                               "on a machine with the Slurm client commands (sbatch, squeue, scancel)")
+            raise ServiceError(
+                "trainingService.platform slurm: 'sbatch' is not on PATH; run the manager "
+                "on a machine with the Slurm client commands (sbatch, squeue, scancel)"
+            )
         workdir = settings.get("experimentWorkingDirectory")
         if workdir and Path(workdir).is_dir() and not os.access(workdir, os.W_OK | os.X_OK):
-            raise ServiceError(f"experimentWorkingDirectory {workdir} is not writable; with platform slurm it "
-                               "must be writable and on a filesystem shared with the compute nodes")
-        return cls(int(settings["trialConcurrency"]), partition=ts.get("partition"), gres=ts.get("gres"),
-                   time_limit=ts.get("time"), sbatch_args=list(ts.get("sbatchArgs") or []),
-                   poll_interval=float(ts.get("pollInterval") or 5.0))
+            raise ServiceError(
+                f"experimentWorkingDirectory {workdir} is not writable; with platform slurm it "
+                "must be writable and on a filesystem shared with the compute nodes"
+            )
+        return cls(
+            int(settings["trialConcurrency"]),
+            partition=ts.get("partition"),
+            gres=ts.get("gres"),
+            time_limit=ts.get("time"),
+            sbatch_args=list(ts.get("sbatchArgs") or []),
+            poll_interval=float(ts.get("pollInterval") or 5.0),
+        )
 
     # -- submitting ----------------------------------------------------------------------------
     def free_slots(self) -> int:
@@ -118,18 +141,40 @@ class SlurmService(TrainingService):
         experiment = launch.env.get(protocol.ENV_EXPERIMENT_ID, "")
         gres = self.gres or (f"gpu:{launch.gpu_number}" if launch.gpu_number > 0 else None)
         time_limit = self.time_limit or (slurm_time(launch.max_duration) if launch.max_duration else None)
-        argv = sbatch_argv(launch.trial_dir, launch.code_dir, job_name(experiment, launch.trial_id),
-                           partition=self.partition, gres=gres, time_limit=time_limit, extra=self.sbatch_args)
+        argv = sbatch_argv(
+            launch.trial_dir,
+            launch.code_dir,
+            job_name(experiment, launch.trial_id),
+            partition=self.partition,
+            gres=gres,
+            time_limit=time_limit,
+            extra=self.sbatch_args,
+        )
         script = launch.trial_dir / SCRIPT_FILE
         try:
-            script.write_text(job_script(launch.trial_id, experiment, launch.command, launch.code_dir,
-                                         launch.trial_dir, launch.env, argv), encoding="utf-8")
+            script.write_text(
+                job_script(
+                    launch.trial_id,
+                    experiment,
+                    launch.command,
+                    launch.code_dir,
+                    launch.trial_dir,
+                    launch.env,
+                    argv,
+                ),
+                encoding="utf-8",
+            )
             (launch.trial_dir / protocol.COMMAND_FILE).write_text(
-                f"#!/bin/sh\n# run in {launch.code_dir} by {script}\n{launch.command}\n", encoding="utf-8")
+                f"#!/bin/sh\n# run in {launch.code_dir} by {script}\n{launch.command}\n", encoding="utf-8"
+            )
         except OSError as exc:
-            self._submit_failed(launch, f"cannot write the job script {script}: {exc.strerror or exc}; the "
-                                        "experiment directory must be writable and on a filesystem shared "
-                                        "with the compute nodes", fatal=True)
+            self._submit_failed(
+                launch,
+                f"cannot write the job script {script}: {exc.strerror or exc}; the "
+                "experiment directory must be writable and on a filesystem shared "
+                "with the compute nodes",
+                fatal=True,
+            )
             return
         result = self._run(argv, COMMAND_TIMEOUT)
         job_id = parse_job_id(result.stdout) if result.returncode == 0 else None
@@ -151,7 +196,9 @@ class SlurmService(TrainingService):
         log.warning("trial %s: %s", launch.trial_id, message)
         self._failures += 1
         self._pending.append(Event(launch.trial_id, EventKind.EXITED, None, message))
-        if self._fatal is None and (fatal or (self._accepted == 0 and self._failures >= self.max_submit_failures)):
+        if self._fatal is None and (
+            fatal or (self._accepted == 0 and self._failures >= self.max_submit_failures)
+        ):
             times = "" if fatal else f" ({self._failures} submissions failed, none was accepted)"
             self._fatal = f"platform slurm cannot run trials{times}: {message}"
 
@@ -204,7 +251,12 @@ class SlurmService(TrainingService):
                 job.started, job.run_since = True, now
                 events.append(Event(trial_id, EventKind.STARTED))
             limit = job.launch.max_duration
-            if limit is not None and not job.killed and job.run_since is not None and now - job.run_since > limit:
+            if (
+                limit is not None
+                and not job.killed
+                and job.run_since is not None
+                and now - job.run_since > limit
+            ):
                 job.timed_out = True
                 self._cancel(job)
         return events
@@ -225,20 +277,25 @@ class SlurmService(TrainingService):
         elif state is None and code is None:
             message = f"Slurm job {job.job_id} is gone and left no exit status"
         elif slurm_state in ("NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "PREEMPTED", "REVOKED") or (
-                slurm_state == "CANCELLED" and not job.killed):
-            message = f"Slurm job {job.job_id} ended {slurm_state}" + (f" ({state.reason})" if state and
-                                                                       state.reason not in ("", "None") else "")
+            slurm_state == "CANCELLED" and not job.killed
+        ):
+            message = f"Slurm job {job.job_id} ended {slurm_state}" + (
+                f" ({state.reason})" if state and state.reason not in ("", "None") else ""
+            )
         elif code is not None and code < 0:
             message = f"killed by signal {-code}"
         else:
             message = ""
-        events.append(Event(trial_id, EventKind.EXITED, code, message, killed=job.killed, timed_out=timed_out))
+        events.append(
+            Event(trial_id, EventKind.EXITED, code, message, killed=job.killed, timed_out=timed_out)
+        )
         return events
 
     def _squeue(self, job_ids: list[str]) -> dict[str, JobState] | None:
         """States of the given jobs (those Slurm still knows); None when squeue failed."""
-        result = self._run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", SQUEUE_FORMAT],
-                           COMMAND_TIMEOUT)
+        result = self._run(
+            ["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", SQUEUE_FORMAT], COMMAND_TIMEOUT
+        )
         if result.returncode != 0:
             if "invalid job id" in result.stderr.lower():
                 return {}  # every one of them has left squeue's memory
@@ -251,8 +308,9 @@ class SlurmService(TrainingService):
         result = self._run(["scontrol", "show", "job", "-o", job_id], COMMAND_TIMEOUT)
         state = parse_scontrol(job_id, result.stdout) if result.returncode == 0 else None
         if state is None:
-            result = self._run(["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode"],
-                               COMMAND_TIMEOUT)
+            result = self._run(
+                ["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode"], COMMAND_TIMEOUT
+            )
             state = parse_sacct(job_id, result.stdout) if result.returncode == 0 else None
         return state or seen
 
@@ -284,8 +342,11 @@ class SlurmService(TrainingService):
             return False  # never submitted, or it ended and said how: the manager settles it
         states = self._squeue([job_id])
         if states is None:
-            log.warning("adopting Slurm job %s of trial %s without checking it (squeue failed)", job_id,
-                        launch.trial_id)
+            log.warning(
+                "adopting Slurm job %s of trial %s without checking it (squeue failed)",
+                job_id,
+                launch.trial_id,
+            )
             started = bool(handle.get("started"))
         elif job_id in states:
             started = not states[job_id].pending  # a job still queued gets its STARTED event later
@@ -293,8 +354,9 @@ class SlurmService(TrainingService):
             return False  # Slurm does not know it
         else:
             started = True
-        self.jobs[launch.trial_id] = _Job(launch, job_id, started=started,
-                                          run_since=time.monotonic() if started else None)
+        self.jobs[launch.trial_id] = _Job(
+            launch, job_id, started=started, run_since=time.monotonic() if started else None
+        )
         self._handles[launch.trial_id] = {"job_id": job_id}
         self._next_query = 0.0
         return True

@@ -14,13 +14,31 @@ SCRIPT_FILE = "slurm_job.sh"  # the batch script, in the trial directory
 JOB_ID_FILE = "slurm_job_id"  # the job id, so a human (and adopt) can find the job
 
 # squeue's %T states, grouped by what they mean for a trial.
-PENDING_STATES = frozenset({
-    "PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD", "SPECIAL_EXIT",
-})
-ENDED_STATES = frozenset({
-    "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE",
-    "OUT_OF_MEMORY", "REVOKED",
-})
+PENDING_STATES = frozenset(
+    {
+        "PENDING",
+        "CONFIGURING",
+        "REQUEUED",
+        "REQUEUE_HOLD",
+        "REQUEUE_FED",
+        "RESV_DEL_HOLD",
+        "SPECIAL_EXIT",
+    }
+)
+ENDED_STATES = frozenset(
+    {
+        "COMPLETED",
+        "FAILED",
+        "CANCELLED",
+        "TIMEOUT",
+        "NODE_FAIL",
+        "PREEMPTED",
+        "BOOT_FAIL",
+        "DEADLINE",
+        "OUT_OF_MEMORY",
+        "REVOKED",
+    }
+)
 # Anything else (RUNNING, COMPLETING, SUSPENDED, STAGE_OUT, SIGNALING, ...) has left the queue.
 
 SQUEUE_FORMAT = "%i|%T|%r"
@@ -82,13 +100,26 @@ def _filename(path: Path) -> str:
     return str(path).replace("%", "%%")
 
 
-def sbatch_argv(trial_dir: Path, code_dir: Path, name: str, *, partition: str | None = None,
-                gres: str | None = None, time_limit: str | None = None, extra: list[str] | None = None,
-                sbatch: str = "sbatch") -> list[str]:
+def sbatch_argv(
+    trial_dir: Path,
+    code_dir: Path,
+    name: str,
+    *,
+    partition: str | None = None,
+    gres: str | None = None,
+    time_limit: str | None = None,
+    extra: list[str] | None = None,
+    sbatch: str = "sbatch",
+) -> list[str]:
     """sbatch's argv for one trial; the user's sbatchArgs come last so they win over ours."""
-    argv = [sbatch, "--parsable", f"--job-name={name}", f"--chdir={code_dir}",
-            f"--output={_filename(trial_dir / protocol.STDOUT_FILE)}",
-            f"--error={_filename(trial_dir / protocol.STDERR_FILE)}"]
+    argv = [
+        sbatch,
+        "--parsable",
+        f"--job-name={name}",
+        f"--chdir={code_dir}",
+        f"--output={_filename(trial_dir / protocol.STDOUT_FILE)}",
+        f"--error={_filename(trial_dir / protocol.STDERR_FILE)}",
+    ]
     if partition:
         argv.append(f"--partition={partition}")
     if gres:
@@ -100,14 +131,26 @@ def sbatch_argv(trial_dir: Path, code_dir: Path, name: str, *, partition: str | 
     return argv
 
 
-def job_script(trial_id: str, experiment: str, command: str, code_dir: Path, trial_dir: Path,
-               env: dict[str, str], sbatch: list[str]) -> str:
+def job_script(
+    trial_id: str,
+    experiment: str,
+    command: str,
+    code_dir: Path,
+    trial_dir: Path,
+    env: dict[str, str],
+    sbatch: list[str],
+) -> str:
     exports = "\n".join(f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items()))
     return _SCRIPT.format(
-        trial_id=trial_id, experiment=experiment or "-", sbatch=shlex.join(sbatch).replace("\n", " "),
-        exports=exports, exit_file=shlex.quote(str(trial_dir / protocol.EXIT_FILE)),
-        code_dir=shlex.quote(str(code_dir)), code_dir_text=str(code_dir).replace('"', "'").replace("$", ""),
-        command=shlex.quote(command))
+        trial_id=trial_id,
+        experiment=experiment or "-",
+        sbatch=shlex.join(sbatch).replace("\n", " "),
+        exports=exports,
+        exit_file=shlex.quote(str(trial_dir / protocol.EXIT_FILE)),
+        code_dir=shlex.quote(str(code_dir)),
+        code_dir_text=str(code_dir).replace('"', "'").replace("$", ""),
+        command=shlex.quote(command),
+    )
 
 
 def parse_job_id(stdout: str) -> str | None:
@@ -148,8 +191,9 @@ def parse_scontrol(job_id: str, stdout: str) -> JobState | None:
             fields[key] = value
     if "JobState" not in fields:
         return None
-    return JobState(job_id, fields["JobState"].upper(), fields.get("Reason", ""),
-                    exit_code_of(fields.get("ExitCode", "")))
+    return JobState(
+        job_id, fields["JobState"].upper(), fields.get("Reason", ""), exit_code_of(fields.get("ExitCode", ""))
+    )
 
 
 def parse_sacct(job_id: str, stdout: str) -> JobState | None:

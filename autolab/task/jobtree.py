@@ -28,7 +28,13 @@ MAX_NAME = 100
 
 def _entry(value: Any) -> str:
     """A folder name for a value."""
-    text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value)
+        if isinstance(value, (dict, list))
+        else str(value)
+    )
     text = text.replace("/", "%2F").replace("\0", "")[:MAX_NAME]
     return text if text not in ("", ".", "..") else repr(text)
 
@@ -91,6 +97,10 @@ class JobTree:
         if not job.is_dir():
             return  # created before the tree was kept
         status = getattr(trial.status, "value", trial.status)
-        results = {"trial": trial.trial_id, "status": status, "final": trial.value,
-                   "intermediate": list(trial.intermediate)}
+        results = {
+            "trial": trial.trial_id,
+            "status": status,
+            "final": trial.value,
+            "intermediate": list(trial.intermediate),
+        }
         _write(job / "results.json", json.dumps(results, indent=1) + "\n")

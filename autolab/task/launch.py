@@ -14,8 +14,9 @@ from typing import Any
 from .template import render
 
 
-def job_command_and_code(settings: dict[str, Any], parameters: dict[str, Any], trial_dir: Path,
-                         experiment_dir: Path) -> tuple[str, Path]:
+def job_command_and_code(
+    settings: dict[str, Any], parameters: dict[str, Any], trial_dir: Path, experiment_dir: Path
+) -> tuple[str, Path]:
     command: str = settings["trialCommand"]
     code_dir = Path(settings["trialCodeDirectory"])
     task = settings.get("task")

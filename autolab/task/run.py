@@ -53,8 +53,12 @@ class MetricReader:
             value = _number(found)
             if value is None:
                 if not self.warned:
-                    print(f"autolab.task.run: {found!r} (matched by the metric pattern) is not a number; "
-                          "skipped", file=sys.stderr, flush=True)
+                    print(
+                        f"autolab.task.run: {found!r} (matched by the metric pattern) is not a number; "
+                        "skipped",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     self.warned = True
                 continue
             self.values.append(value)
@@ -78,8 +82,10 @@ class MetricReader:
     def _has_final(self) -> bool:
         try:
             with open(self.metrics, encoding="utf-8", errors="replace") as fh:
-                return any((rec := protocol.parse_metric_line(line)) is not None and rec["type"] == protocol.FINAL
-                           for line in fh)
+                return any(
+                    (rec := protocol.parse_metric_line(line)) is not None and rec["type"] == protocol.FINAL
+                    for line in fh
+                )
         except OSError:
             return False
 
@@ -136,21 +142,28 @@ def run(command: str, reader: MetricReader | None, out: BinaryIO) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autolab.task.run",
-                                     description="run a task job: render the template, read results from stdout")
+    parser = argparse.ArgumentParser(
+        prog="python -m autolab.task.run",
+        description="run a task job: render the template, read results from stdout",
+    )
     parser.add_argument("--template", required=True, help="the command, with {name} placeholders")
     parser.add_argument("--pattern", help="regex whose matches on stdout are the job's results")
     args = parser.parse_args(argv)
     trial_dir = os.environ.get(protocol.ENV_TRIAL_DIR)
     if not trial_dir:
-        print(f"autolab.task.run: {protocol.ENV_TRIAL_DIR} is not set (autolab runs this in a job)", file=sys.stderr)
+        print(
+            f"autolab.task.run: {protocol.ENV_TRIAL_DIR} is not set (autolab runs this in a job)",
+            file=sys.stderr,
+        )
         return 2
     directory = Path(trial_dir)
     with open(directory / protocol.PARAMETER_FILE, encoding="utf-8") as fh:
         values = flat_parameters(json.load(fh))
     missing = [name for name in placeholders(args.template) if name not in values]
     if missing:
-        print(f"autolab.task.run: the job's parameters give no value for {', '.join(missing)}", file=sys.stderr)
+        print(
+            f"autolab.task.run: the job's parameters give no value for {', '.join(missing)}", file=sys.stderr
+        )
         return 2
     command = render(args.template, values)
     reader = MetricReader(args.pattern, directory / protocol.METRICS_FILE) if args.pattern else None

@@ -71,7 +71,9 @@ class TaskConfig:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"template": self.template, "searchArgs": copy.deepcopy(self.search_args)}
         if self.pattern is not None or self.mode is not None:
-            out["metric"] = {k: v for k, v in (("pattern", self.pattern), ("mode", self.mode)) if v is not None}
+            out["metric"] = {
+                k: v for k, v in (("pattern", self.pattern), ("mode", self.mode)) if v is not None
+            }
         out.update(copyCode=self.copy_code, symlinks=self.symlinks, python=self.python)
         return out
 
@@ -108,8 +110,10 @@ def derived_keys(value: Any, core: dict[str, Any], ctx: Context) -> dict[str, An
         written = given.get(normalize_key(key))
         # the normalized config (resume reads it) writes the derived values back: those are fine
         if written is not None and core[written] != out.get(key):
-            raise ConfigError(f"{ctx.shown}: {written}: not used with task: (task.template and "
-                              f"task.search_args give it); remove {written}")
+            raise ConfigError(
+                f"{ctx.shown}: {written}: not used with task: (task.template and "
+                f"task.search_args give it); remove {written}"
+            )
     tuner_key = given.get("tuner")
     if tuner_key is None and given.get("advisor") is None:
         out["tuner"] = {"name": DEFAULT_TUNER, "classArgs": {"optimize_mode": task.mode} if task.mode else {}}
@@ -127,8 +131,10 @@ def _with_mode(ctx: Context, written: str, tuner: dict[str, Any], mode: str) -> 
         return tuner  # the config's own check names the mistake
     current = class_args.get("optimize_mode")
     if current is not None and MODES.get(str(current).lower()) != mode:
-        raise ConfigError(f"{ctx.shown}: {written}.{args_key}.optimize_mode: is {current!r}, but task.metric "
-                          f"says {mode}; give one")
+        raise ConfigError(
+            f"{ctx.shown}: {written}.{args_key}.optimize_mode: is {current!r}, but task.metric "
+            f"says {mode}; give one"
+        )
     return {**tuner, args_key: {**class_args, "optimize_mode": mode}}
 
 
@@ -137,7 +143,9 @@ def _search_args(sec: Section) -> list[dict[str, Any]]:
     if raw is None:
         raw = []
     if not isinstance(raw, list):
-        raise sec.error("searchArgs", f"must be a list of search args ({{type, name, value}}), got {kind(raw)}")
+        raise sec.error(
+            "searchArgs", f"must be a list of search args ({{type, name, value}}), got {kind(raw)}"
+        )
     ctx, base = sec.ctx, sec.full("searchArgs")
     out: list[dict[str, Any]] = []
     for index, item in enumerate(raw):
@@ -155,21 +163,27 @@ def _search_arg(arg: Section) -> dict[str, Any]:
     types = {"categorical": "Categorical", "nested": "Nested", **{t.lower(): t for t in TYPES}}
     arg_type = types.get(written.strip().lower())
     if arg_type is None:
-        raise arg.error("type", f"unknown type {written!r}; use Categorical, Nested or an NNI _type "
-                                f"({', '.join(sorted(TYPES))})")
+        raise arg.error(
+            "type",
+            f"unknown type {written!r}; use Categorical, Nested or an NNI _type ({', '.join(sorted(TYPES))})",
+        )
     value = arg.get("value")
     if not isinstance(value, list) or not value:
         raise arg.error("value", f"must be a non-empty list, got {kind(value)}")
     given = arg.text("name", required=arg_type != "Nested")
     if given is not None and arg_type != "Nested" and not NAME.match(given):
-        raise arg.error("name", f"{given!r} is not a placeholder name (a letter or _, then letters, digits, _ - .)")
+        raise arg.error(
+            "name", f"{given!r} is not a placeholder name (a letter or _, then letters, digits, _ - .)"
+        )
     name = given or "+".join(_nested_names(arg, value))
     if arg_type == "Nested":
         _nested_names(arg, value)
     if arg_type == "Categorical":
         for item in value:
             if isinstance(item, dict):
-                raise arg.error("value", f"{item!r}: a mapping of values that go together is a Nested search arg")
+                raise arg.error(
+                    "value", f"{item!r}: a mapping of values that go together is a Nested search arg"
+                )
         _no_repeats(arg, value)
     return {"type": arg_type, "name": name, "value": copy.deepcopy(value)}
 
@@ -178,18 +192,23 @@ def _nested_names(arg: Section, value: list[Any]) -> list[str]:
     names: list[str] | None = None
     for item in value:
         if not isinstance(item, dict) or not item or not all(isinstance(k, str) for k in item):
-            raise arg.error("value", f"each Nested value must be a mapping of names to values, got {kind(item)}")
+            raise arg.error(
+                "value", f"each Nested value must be a mapping of names to values, got {kind(item)}"
+            )
         for key, inner in item.items():
             if not NAME.match(key) or key == "_name":
-                raise arg.error("value", f"{key!r} is not a placeholder name (a letter or _, then letters, "
-                                         "digits, _ - .)")
+                raise arg.error(
+                    "value", f"{key!r} is not a placeholder name (a letter or _, then letters, digits, _ - .)"
+                )
             if isinstance(inner, dict):
                 raise arg.error("value", f"{key}: {inner!r}: a Nested value holds plain values, not mappings")
         if names is None:
             names = list(item)
         elif set(item) != set(names):
-            raise arg.error("value", f"every mapping must name the same parameters ({', '.join(names)}); "
-                                     f"got {', '.join(item)}")
+            raise arg.error(
+                "value",
+                f"every mapping must name the same parameters ({', '.join(names)}); got {', '.join(item)}",
+            )
     _no_repeats(arg, value)
     return names or []
 
@@ -218,7 +237,9 @@ def _check_names(sec: Section, template: str, args: list[dict[str, Any]]) -> Non
     for name in used:
         if name not in owner:
             known = ", ".join(owner) or "none"
-            raise sec.error("template", f"placeholder {{{name}}} has no search arg (search args give: {known})")
+            raise sec.error(
+                "template", f"placeholder {{{name}}} has no search arg (search args give: {known})"
+            )
     for name, index in owner.items():
         if name not in used:
             where = f"{sec.full('searchArgs')}[{index}]"
@@ -239,7 +260,9 @@ def _metric(sec: Section) -> tuple[str | None, str | None]:
         except re.error as exc:
             raise metric.error("pattern", f"not a valid regular expression: {exc}") from None
         if compiled.groups > 1:
-            raise metric.error("pattern", f"has {compiled.groups} groups; capture only the number (one group)")
+            raise metric.error(
+                "pattern", f"has {compiled.groups} groups; capture only the number (one group)"
+            )
     mode_text = metric.text("mode") or "maximize"
     mode = MODES.get(mode_text.strip().lower())
     if mode is None:
@@ -251,7 +274,10 @@ def _check_space(sec: Section, task: TaskConfig) -> None:
     from ..searchspace import SearchSpaceError, parse
 
     try:
-        parse(task.search_space(), source=f"{sec.ctx.shown}: {sec.ctx.names.get(sec.full('searchArgs'), 'task')}")
+        parse(
+            task.search_space(),
+            source=f"{sec.ctx.shown}: {sec.ctx.names.get(sec.full('searchArgs'), 'task')}",
+        )
     except SearchSpaceError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -50,8 +50,13 @@ def load_user_class(class_name: str, code_directory: str | None, what: str) -> t
     return getattr(module, cls)
 
 
-def create_tuner(space: SearchSpace, name: str | None, class_args: dict[str, Any] | None = None,
-                 class_name: str | None = None, code_directory: str | None = None) -> Tuner:
+def create_tuner(
+    space: SearchSpace,
+    name: str | None,
+    class_args: dict[str, Any] | None = None,
+    class_name: str | None = None,
+    code_directory: str | None = None,
+) -> Tuner:
     """Build a tuner from NNI's config keys; bad classArgs raise TunerError naming the key."""
     cls = tuner_class(name, class_name, code_directory)
     args = dict(class_args or {})
@@ -59,8 +64,10 @@ def create_tuner(space: SearchSpace, name: str | None, class_args: dict[str, Any
         from .nni_adapter import NniTunerAdapter, is_nni_style
 
         if not is_nni_style(cls):
-            raise TunerError(f"tuner className {class_name!r} is neither an autolab Tuner nor an NNI-style tuner "
-                             "(generate_parameters, receive_trial_result, update_search_space)")
+            raise TunerError(
+                f"tuner className {class_name!r} is neither an autolab Tuner nor an NNI-style tuner "
+                "(generate_parameters, receive_trial_result, update_search_space)"
+            )
         return NniTunerAdapter(space, cls, args)
     try:
         return cls(space, **args)

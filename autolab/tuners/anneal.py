@@ -68,9 +68,15 @@ class AnnealTuner(Tuner):
         for tid, flat, loss in zip(tids, flats, losses, strict=True):
             specs.append(None)
             results.append({"status": STATUS_OK, "loss": float(loss)})
-            miscs.append({"tid": tid, "cmd": self.domain.cmd if self.domain else None, "workdir": None,
-                          "idxs": {k: [tid] if k in flat else [] for k in labels},
-                          "vals": {k: [flat[k]] if k in flat else [] for k in labels}})
+            miscs.append(
+                {
+                    "tid": tid,
+                    "cmd": self.domain.cmd if self.domain else None,
+                    "workdir": None,
+                    "idxs": {k: [tid] if k in flat else [] for k in labels},
+                    "vals": {k: [flat[k]] if k in flat else [] for k in labels},
+                }
+            )
         docs = trials.new_trial_docs(tids, specs, results, miscs)
         for doc in docs:
             doc["state"] = JOB_STATE_DONE

@@ -47,9 +47,13 @@ class Tuner(ABC):
         """Adopt a new search space (also called while the experiment runs)."""
         for dim in space.dims:
             if dim.type not in self.supported_types:
-                raise TunerError(f"{type(self).__name__} does not support _type {dim.type!r} (parameter '{dim.key}')")
+                raise TunerError(
+                    f"{type(self).__name__} does not support _type {dim.type!r} (parameter '{dim.key}')"
+                )
             if dim.parent is not None and not self.supports_nested:
-                raise TunerError(f"{type(self).__name__} does not support nested choice (parameter '{dim.key}')")
+                raise TunerError(
+                    f"{type(self).__name__} does not support nested choice (parameter '{dim.key}')"
+                )
         self.space = space
 
     @abstractmethod

@@ -26,7 +26,7 @@ class BatchTuner(Tuner):
                 "BatchTuner needs a search space with exactly one choice parameter whose options are "
                 f"the parameter sets (e.g. 'combine_params'); got {len(space.raw)} parameters"
             )
-        (name, spec), = space.raw.items()
+        ((name, spec),) = space.raw.items()
         options = spec["_value"]
         if not all(isinstance(o, dict) for o in options):
             raise TunerError(f"BatchTuner: every option of '{name}' must be a dict of parameters")

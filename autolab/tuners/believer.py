@@ -52,7 +52,10 @@ class Believer:
             with threadpool_limits(limits=1, user_api="blas"):
                 key = x.tobytes() + y.tobytes()
                 if self._last is None or self._last[0] != key:
-                    self._last = (key, self._fit(x, y, np.searchsorted(fit, best_and_newest(fit, obs.loss, MAX_HYPER))))
+                    self._last = (
+                        key,
+                        self._fit(x, y, np.searchsorted(fit, best_and_newest(fit, obs.loss, MAX_HYPER))),
+                    )
                 believed = self._last[1].predict(self.cube.encode(obs.x[running]))
         except (np.linalg.LinAlgError, ValueError):
             return None

@@ -27,8 +27,14 @@ STEP = 0.1
 
 
 class EvolutionTuner(Tuner):
-    def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None,
-                 population_size: int = 32, sample_size: int | None = None) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        optimize_mode: str = "maximize",
+        seed: int | None = None,
+        population_size: int = 32,
+        sample_size: int | None = None,
+    ) -> None:
         for key, value in (("population_size", population_size), ("sample_size", sample_size)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 2):
                 raise TunerError(f"Evolution {key} must be an integer >= 2, got {value!r}")
@@ -47,7 +53,7 @@ class EvolutionTuner(Tuner):
         done = np.flatnonzero(obs.kind != RUNNING)
         if len(done) < self.population_size:
             return random_unseen(self.space, rng, seen)
-        population = done[-self.population_size:]
+        population = done[-self.population_size :]
         for _ in range(MAX_TRIES):
             entrants = rng.choice(population, size=self.sample_size, replace=False)
             parent = entrants[np.argmin(obs.loss[entrants])]
@@ -70,7 +76,9 @@ class EvolutionTuner(Tuner):
                     other = int(rng.integers(len(dim.choices) - 1))
                     row[i] = other + (other >= row[i])
             else:
-                row[i] = float(np.clip(row[i] + rng.normal(0.0, STEP * (dim.high - dim.low)), dim.low, dim.high))
+                row[i] = float(
+                    np.clip(row[i] + rng.normal(0.0, STEP * (dim.high - dim.low)), dim.low, dim.high)
+                )
         # a branch chosen just now has no values yet: random ones
         fresh = self.encoder.encode_flat(self.space.sample_flat(py_rng(rng)))
         flat: dict[str, Any] = {}

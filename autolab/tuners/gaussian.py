@@ -13,8 +13,16 @@ from typing import Any
 import numpy as np
 
 
-def fit(x: np.ndarray, y: np.ndarray, hyper: np.ndarray, *, nu: float = 2.5, alpha: float = 1e-6,
-        length_scale: float = 0.5, random_state: int = 0) -> Any:
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    hyper: np.ndarray,
+    *,
+    nu: float = 2.5,
+    alpha: float = 1e-6,
+    length_scale: float = 0.5,
+    random_state: int = 0,
+) -> Any:
     """A fitted GaussianProcessRegressor: hyperparameters from the rows `hyper`, posterior on all."""
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern

@@ -43,8 +43,10 @@ class GridSearchTuner(Tuner):
         for dim in space.dims:
             count = dim.grid_count()
             if count is not None and count > MAX_VALUES:
-                raise TunerError(f"GridSearch: parameter '{dim.key}' has about {count:,} values; grid search "
-                                 f"enumerates at most {MAX_VALUES:,} a parameter (use Random or TPE)")
+                raise TunerError(
+                    f"GridSearch: parameter '{dim.key}' has about {count:,} values; grid search "
+                    f"enumerates at most {MAX_VALUES:,} a parameter (use Random or TPE)"
+                )
         super().update_search_space(space)
         self._cursor = 0  # candidates before it were seen already (the history only grows)
 

@@ -22,11 +22,15 @@ REQUIRED = ("generate_parameters", "receive_trial_result", "update_search_space"
 
 def is_nni_style(cls: type) -> bool:
     """A class with NNI's tuner methods that is not an autolab Tuner."""
-    return not (isinstance(cls, type) and issubclass(cls, Tuner)) and all(callable(getattr(cls, m, None)) for m in REQUIRED)
+    return not (isinstance(cls, type) and issubclass(cls, Tuner)) and all(
+        callable(getattr(cls, m, None)) for m in REQUIRED
+    )
 
 
 class NniTunerAdapter(Tuner):
-    def __init__(self, space: SearchSpace, user_class: type, class_args: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, space: SearchSpace, user_class: type, class_args: dict[str, Any] | None = None
+    ) -> None:
         args = dict(class_args or {})
         self.name = f"{user_class.__module__}.{user_class.__qualname__}"
         try:
@@ -53,9 +57,13 @@ class NniTunerAdapter(Tuner):
         except Exception as exc:
             if type(exc).__name__ in ("NoMoreTrialError", "NoMoreTrials", "StopIteration"):
                 raise NoMoreTrials(f"tuner {self.name}: {exc}") from None
-            raise TunerError(f"tuner {self.name}.generate_parameters failed: {type(exc).__name__}: {exc}") from exc
+            raise TunerError(
+                f"tuner {self.name}.generate_parameters failed: {type(exc).__name__}: {exc}"
+            ) from exc
         if not isinstance(params, dict):
-            raise TunerError(f"tuner {self.name}.generate_parameters returned {type(params).__name__}, not a dict")
+            raise TunerError(
+                f"tuner {self.name}.generate_parameters returned {type(params).__name__}, not a dict"
+            )
         self.generated[parameter_id] = params
         return params
 
@@ -69,8 +77,13 @@ class NniTunerAdapter(Tuner):
             value = _value(trial)
             if value is not None:
                 if mine or not hasattr(self.inner, "import_data"):
-                    self._call("receive_trial_result", trial.sequence, trial.parameters, value,
-                               optional={"customized": not mine, "trial_job_id": trial.trial_id})
+                    self._call(
+                        "receive_trial_result",
+                        trial.sequence,
+                        trial.parameters,
+                        value,
+                        optional={"customized": not mine, "trial_job_id": trial.trial_id},
+                    )
                 else:
                     imports.append({"parameter": trial.parameters, "value": value})
             if hasattr(self.inner, "trial_end") and mine:

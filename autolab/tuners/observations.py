@@ -47,9 +47,15 @@ class Observations:
         return self.kind != RUNNING
 
 
-_CODE = {TrialStatus.SUCCEEDED: COMPLETED, TrialStatus.EARLY_STOPPED: STOPPED, TrialStatus.FAILED: FAILED,
-         TrialStatus.NO_RESULT: FAILED, TrialStatus.RUNNING: RUNNING, TrialStatus.WAITING: RUNNING,
-         TrialStatus.USER_CANCELED: -1}
+_CODE = {
+    TrialStatus.SUCCEEDED: COMPLETED,
+    TrialStatus.EARLY_STOPPED: STOPPED,
+    TrialStatus.FAILED: FAILED,
+    TrialStatus.NO_RESULT: FAILED,
+    TrialStatus.RUNNING: RUNNING,
+    TrialStatus.WAITING: RUNNING,
+    TrialStatus.USER_CANCELED: -1,
+}
 
 
 class Encoder:
@@ -137,7 +143,7 @@ def best_and_newest(rows: np.ndarray, loss: np.ndarray, cap: int) -> np.ndarray:
     if len(rows) <= cap:
         return rows
     best = rows[np.argsort(loss[rows], kind="stable")[: cap // 2]]
-    return np.unique(np.concatenate([best, rows[-(cap // 2):]]))
+    return np.unique(np.concatenate([best, rows[-(cap // 2) :]]))
 
 
 def internal(dim: Dim, value: Any) -> float:

@@ -37,9 +37,16 @@ class Bounds:
 class Parzen:
     """Mixture over `xn` (n, dn) numeric and `xc` (n, dc) choice observations with `weights`."""
 
-    def __init__(self, xn: np.ndarray, xc: np.ndarray, weights: np.ndarray, bounds: Bounds,
-                 prior_weight: float, bandwidth: float | None = None,
-                 extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        xn: np.ndarray,
+        xc: np.ndarray,
+        weights: np.ndarray,
+        bounds: Bounds,
+        prior_weight: float,
+        bandwidth: float | None = None,
+        extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         """`extra` = (xn, xc, sigma): more components of weight 1 with a given kernel width
         (TPE's pending trials: kernels that mark the points being evaluated)."""
         n, dn = xn.shape
@@ -54,11 +61,18 @@ class Parzen:
         self.obs_sigma = np.clip(sigma, width / min(100.0, 1.0 + n) * 0.5, width)
         if bounds.min_sigma is not None:
             self.obs_sigma = np.minimum(np.maximum(self.obs_sigma, bounds.min_sigma), width)
-        ex_n, ex_c, ex_sigma = extra if extra is not None else (np.empty((0, dn)), np.empty((0, xc.shape[1])), self.obs_sigma)
+        ex_n, ex_c, ex_sigma = (
+            extra if extra is not None else (np.empty((0, dn)), np.empty((0, xc.shape[1])), self.obs_sigma)
+        )
         k = len(ex_n)
         self.mu = np.vstack([xn, ex_n, bounds.prior_mu[None, :]])
-        self.sigma = np.vstack([np.broadcast_to(self.obs_sigma, (n, dn)), np.broadcast_to(ex_sigma, (k, dn)),
-                                bounds.prior_sigma[None, :]])
+        self.sigma = np.vstack(
+            [
+                np.broadcast_to(self.obs_sigma, (n, dn)),
+                np.broadcast_to(ex_sigma, (k, dn)),
+                bounds.prior_sigma[None, :],
+            ]
+        )
         if dn:
             a = (bounds.low - self.mu) / self.sigma
             b = (bounds.high - self.mu) / self.sigma

@@ -12,7 +12,9 @@ from ..searchspace import SearchSpace
 from .base import random_unseen as base_random_unseen
 
 
-def call_rng(seed: int | None, fallback: random.Random, history: History, salt: str = "") -> np.random.Generator:
+def call_rng(
+    seed: int | None, fallback: random.Random, history: History, salt: str = ""
+) -> np.random.Generator:
     """A generator that depends on (seed, len(history)) only: same seed + same history, same point."""
     if seed is None:
         return np.random.default_rng(fallback.getrandbits(64))

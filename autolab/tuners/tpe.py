@@ -83,10 +83,15 @@ class Group:
         prior_mu = np.array([d.args[0] if d.is_normal else (d.low + d.high) / 2 for d in num])
         prior_sigma = np.array([d.args[1] if d.is_normal else d.high - d.low for d in num])
         # integer steps: a kernel narrower than a step would never propose the neighbouring value
-        step = np.array([MIN_STEP_SIGMA * (1.0 if d.type == "randint" else (d.q or 0.0) if not d.is_log else 0.0)
-                         for d in num])
-        self.bounds = Bounds(low, high, prior_mu, prior_sigma, tuple(len(space.dims[i].choices) for i in self.choice),
-                             step)
+        step = np.array(
+            [
+                MIN_STEP_SIGMA * (1.0 if d.type == "randint" else (d.q or 0.0) if not d.is_log else 0.0)
+                for d in num
+            ]
+        )
+        self.bounds = Bounds(
+            low, high, prior_mu, prior_sigma, tuple(len(space.dims[i].choices) for i in self.choice), step
+        )
         self.first = members[0]
         self.names = [d.key for d in dims]
 
@@ -99,9 +104,15 @@ def groups_of(space: SearchSpace) -> list[Group]:
 
 
 class TpeTuner(Tuner):
-    def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None,
-                 tpe_args: dict[str, Any] | None = None, parallel_optimize: bool = True,
-                 constant_liar_type: str | None = None) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        optimize_mode: str = "maximize",
+        seed: int | None = None,
+        tpe_args: dict[str, Any] | None = None,
+        parallel_optimize: bool = True,
+        constant_liar_type: str | None = None,
+    ) -> None:
         args = dict(DEFAULTS)
         if tpe_args is not None and not isinstance(tpe_args, dict):
             raise TunerError(f"TPE tpe_args must be a mapping of settings, got {tpe_args!r}")
@@ -162,8 +173,9 @@ class TpeTuner(Tuner):
         value = row[self.encoder.index[parent]]
         return not np.isnan(value) and int(value) == index
 
-    def _candidates(self, group: Group, obs: Observations, running: np.ndarray, rng: np.random.Generator
-                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    def _candidates(
+        self, group: Group, obs: Observations, running: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         """Candidates for one group drawn from l, best l/g first. `running`: the rows of running
         trials (ranked among the finished ones already if the believer gave them a loss)."""
         active = ~np.isnan(obs.x[:, group.first])
@@ -175,11 +187,22 @@ class TpeTuner(Tuner):
         below, above = np.sort(order[:n_below]), np.sort(order[n_below:])
         pw = float(self.args["prior_weight"])
 
-        def fit(part: np.ndarray, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                rank_weights: np.ndarray | None = None) -> Parzen:
-            part, weights = _thin(part, self._weights(len(part)) * (1.0 if rank_weights is None else rank_weights))
-            return Parzen(obs.x[part][:, group.numeric], obs.x[part][:, group.choice], weights, group.bounds, pw,
-                          extra=extra)
+        def fit(
+            part: np.ndarray,
+            extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+            rank_weights: np.ndarray | None = None,
+        ) -> Parzen:
+            part, weights = _thin(
+                part, self._weights(len(part)) * (1.0 if rank_weights is None else rank_weights)
+            )
+            return Parzen(
+                obs.x[part][:, group.numeric],
+                obs.x[part][:, group.choice],
+                weights,
+                group.bounds,
+                pw,
+                extra=extra,
+            )
 
         position = np.empty(len(obs.loss), dtype=int)
         position[order] = np.arange(len(order))
@@ -191,8 +214,10 @@ class TpeTuner(Tuner):
             # The constant liar: pending trials join l ("best") or g ("worst", "mean": a mean is
             # never among the best few), with kernels a little wider than l's, so the next
             # suggestions avoid (or, for "best", stay near) the points being evaluated, not their region.
-            width = np.minimum(low.obs_sigma * max(1.0, LIAR_WIDTH_PER_DIM * len(group.numeric)),
-                               group.bounds.high - group.bounds.low)
+            width = np.minimum(
+                low.obs_sigma * max(1.0, LIAR_WIDTH_PER_DIM * len(group.numeric)),
+                group.bounds.high - group.bounds.low,
+            )
             extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], width)
             if self.args["constant_liar_type"] == "best":
                 low, high = fit(below, extra, low_weights), fit(above)
@@ -240,9 +265,17 @@ def _validate(args: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(args["kriging_believer"], bool):
         raise bad("kriging_believer", "true or false")
     for key in ("n_startup_jobs", "n_ei_candidates", "linear_forgetting"):
-        if isinstance(args[key], bool) or not isinstance(args[key], int) or args[key] < (1 if key == "n_ei_candidates" else 0):
+        if (
+            isinstance(args[key], bool)
+            or not isinstance(args[key], int)
+            or args[key] < (1 if key == "n_ei_candidates" else 0)
+        ):
             raise bad(key, "a non-negative integer" if key != "n_ei_candidates" else "a positive integer")
-    if isinstance(args["prior_weight"], bool) or not isinstance(args["prior_weight"], (int, float)) or args["prior_weight"] < 0:
+    if (
+        isinstance(args["prior_weight"], bool)
+        or not isinstance(args["prior_weight"], (int, float))
+        or args["prior_weight"] < 0
+    ):
         raise bad("prior_weight", "a number >= 0")
     gamma = args["gamma"]
     if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 < gamma < 1:

@@ -44,9 +44,11 @@ class UnitCube:
         for i, col, width in self.columns:
             dim = self.space.dims[i]
             if dim.is_choice:
-                flat[dim.key] = int(np.argmax(u[col:col + width]))
+                flat[dim.key] = int(np.argmax(u[col : col + width]))
             else:
-                flat[dim.key] = dim.from_internal(dim.low + float(np.clip(u[col], 0, 1)) * (dim.high - dim.low))
+                flat[dim.key] = dim.from_internal(
+                    dim.low + float(np.clip(u[col], 0, 1)) * (dim.high - dim.low)
+                )
         return self.space.to_parameters(flat)
 
     def random(self, rng: np.random.Generator, m: int) -> np.ndarray:
@@ -54,7 +56,7 @@ class UnitCube:
         for i, col, width in self.columns:
             if self.space.dims[i].is_choice:
                 pick = rng.integers(width, size=m)
-                u[:, col:col + width] = 0.0
+                u[:, col : col + width] = 0.0
                 u[np.arange(m), col + pick] = 1.0
         return u
 
@@ -62,7 +64,7 @@ class UnitCube:
         """Snap one-hot blocks back to a single option, and numeric columns into [0, 1]."""
         for i, col, width in self.columns:
             if self.space.dims[i].is_choice:
-                pick = np.argmax(u[:, col:col + width], axis=1)
-                u[:, col:col + width] = 0.0
+                pick = np.argmax(u[:, col : col + width], axis=1)
+                u[:, col : col + width] = 0.0
                 u[np.arange(len(u)), col + pick] = 1.0
         return np.clip(u, 0.0, 1.0)

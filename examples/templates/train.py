@@ -27,12 +27,14 @@ def main() -> None:
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
     classes = np.unique(y)
     rng = np.random.default_rng(args.seed)
-    model = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=args.lr, alpha=1e-4, random_state=args.seed)
+    model = SGDClassifier(
+        loss="log_loss", learning_rate="constant", eta0=args.lr, alpha=1e-4, random_state=args.seed
+    )
     for epoch in range(args.epochs):
         model.set_params(eta0=args.lr * args.gamma**epoch)
         order = rng.permutation(len(X_train))
         for start in range(0, len(order), args.batch_size):
-            batch = order[start:start + args.batch_size]
+            batch = order[start : start + args.batch_size]
             model.partial_fit(X_train[batch], y_train[batch], classes=classes)
         print(f"Epoch {epoch + 1}/{args.epochs}  Test Acc: {model.score(X_test, y_test):.4f}", flush=True)
 

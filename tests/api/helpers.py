@@ -12,14 +12,26 @@ from autolab.store import Store
 
 SPACE = {"x": {"_type": "loguniform", "_value": [0.001, 1]}, "k": {"_type": "choice", "_value": [1, 2, 3]}}
 CONFIG = {
-    "searchSpace": SPACE, "trialCommand": "python3 t.py", "trialCodeDirectory": ".", "trialConcurrency": 2,
-    "maxTrialNumber": 10, "maxExperimentDuration": 600.0,
+    "searchSpace": SPACE,
+    "trialCommand": "python3 t.py",
+    "trialCodeDirectory": ".",
+    "trialConcurrency": 2,
+    "maxTrialNumber": 10,
+    "maxExperimentDuration": 600.0,
     "tuner": {"name": "Random", "classArgs": {"optimize_mode": "maximize"}},
 }
 
 
-def add(store: Store, trial_id: str, params: dict[str, Any], status: TrialStatus, final: Any = None,
-        intermediate: tuple[float, ...] = (), start: float | None = None, end: float | None = None) -> None:
+def add(
+    store: Store,
+    trial_id: str,
+    params: dict[str, Any],
+    status: TrialStatus,
+    final: Any = None,
+    intermediate: tuple[float, ...] = (),
+    start: float | None = None,
+    end: float | None = None,
+) -> None:
     store.add_trial(trial_id, params)
     records = [{"type": "PERIODICAL", "value": v, "time": time.time()} for v in intermediate]
     if final is not None:
@@ -33,11 +45,21 @@ def fill(directory: Path) -> Store:
     """Five trials: two succeeded (one with a dict metric), one running, one failed, one waiting."""
     (directory / "trials").mkdir(parents=True, exist_ok=True)
     store = Store(directory, create=True)
-    store.set_meta(id="apitest1", name="api", config=CONFIG, status="RUNNING", created=time.time(), elapsed=12.0)
+    store.set_meta(
+        id="apitest1", name="api", config=CONFIG, status="RUNNING", created=time.time(), elapsed=12.0
+    )
     now = time.time()
     add(store, "aaaaa", {"x": 0.1, "k": 1}, TrialStatus.SUCCEEDED, 0.5, (0.2, 0.4, 0.5), now - 100, now - 90)
-    add(store, "bbbbb", {"x": 0.01, "k": 2}, TrialStatus.SUCCEEDED, {"default": 0.9, "loss": 0.2}, (0.7,),
-        now - 80, now - 50)
+    add(
+        store,
+        "bbbbb",
+        {"x": 0.01, "k": 2},
+        TrialStatus.SUCCEEDED,
+        {"default": 0.9, "loss": 0.2},
+        (0.7,),
+        now - 80,
+        now - 50,
+    )
     add(store, "ccccc", {"x": 0.5, "k": 3}, TrialStatus.RUNNING, None, (0.3, 0.35), now - 20)
     add(store, "ddddd", {"x": 0.9, "k": 1}, TrialStatus.FAILED, None, (), now - 40, now - 39)
     add(store, "eeeee", {"x": 0.2, "k": 2}, TrialStatus.WAITING)

@@ -36,10 +36,20 @@ def test_token_matches() -> None:
     assert not token_matches("abc", "Bearer abcd") and not token_matches("abc", "Basic abc")
 
 
-@pytest.mark.parametrize(("header", "name"), [("localhost:8080", "localhost"), ("[::1]:80", "::1"), ("[::1]", "::1"),
-                                              ("127.0.0.1", "127.0.0.1"), ("Example.ORG:1", "example.org"),
-                                              ("::1", "::1"), ("[::1]evil.com", ""), ("[::1]:80, x", ""),
-                                              ("localhost:http", "")])
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("localhost:8080", "localhost"),
+        ("[::1]:80", "::1"),
+        ("[::1]", "::1"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("Example.ORG:1", "example.org"),
+        ("::1", "::1"),
+        ("[::1]evil.com", ""),
+        ("[::1]:80, x", ""),
+        ("localhost:http", ""),
+    ],
+)
 def test_host_name(header: str, name: str) -> None:
     assert host_name(header) == name
 

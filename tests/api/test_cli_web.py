@@ -39,12 +39,19 @@ def test_url_of_an_unknown_experiment(stopped: Path, capsys: pytest.CaptureFixtu
 
 def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) -> None:
     env = {**subprocess_env, "AUTOLAB_HOME": os.environ["AUTOLAB_HOME"]}
-    proc = subprocess.Popen([sys.executable, "-m", "autolab.cli", "view", "apitest1", "--port", "0"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autolab.cli", "view", "apitest1", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert "read-only view" in line, line + (proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
+        assert "read-only view" in line, line + (
+            proc.stderr.read() if proc.poll() is not None and proc.stderr else ""
+        )
         url = line.split(": ", 1)[1].strip()
         with urllib.request.urlopen(url + "/api/v1/profile", timeout=10) as response:
             profile = json.loads(response.read())

@@ -15,8 +15,11 @@ SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 def test_every_route_is_documented(tmp_path: Path) -> None:
     spec = yaml.safe_load(SPEC.read_text())
     documented = {re.sub(r"\{[^}]+\}", "ID", path) for path in spec["paths"]}
-    served = {re.sub(r"\([^)]+\)", "ID", pattern) for pattern, *_ in routes(None, None, tmp_path)  # type: ignore[arg-type]
-              if not pattern.endswith(".*")}
+    served = {
+        re.sub(r"\([^)]+\)", "ID", pattern)
+        for pattern, *_ in routes(None, None, tmp_path)  # type: ignore[arg-type]
+        if not pattern.endswith(".*")
+    }
     assert served == documented
 
 
@@ -27,5 +30,7 @@ def test_methods_match_the_handlers(tmp_path: Path) -> None:
         handler = by_path[re.sub(r"\{[^}]+\}", "ID", path)]
         for method in ("get", "put", "post", "delete"):
             if method in item:
-                ours = [c for c in handler.__mro__ if c.__module__.startswith("autolab")]  # not tornado's 405s
+                ours = [
+                    c for c in handler.__mro__ if c.__module__.startswith("autolab")
+                ]  # not tornado's 405s
                 assert any(method in vars(c) for c in ours), (path, method)

@@ -51,8 +51,12 @@ def test_summary_columns_and_since(tmp_path: Path) -> None:
 def test_non_finite_values_become_null(tmp_path: Path) -> None:
     """JSON has no NaN: a metric dict with NaN in a side key, or an infinite value, must not break the page."""
     store = fill(tmp_path)
-    store.record_metrics("ccccc", [{"type": "FINAL", "value": {"default": 0.3, "loss": float("nan")},
-                                    "time": time.time()}], 0, default_value)
+    store.record_metrics(
+        "ccccc",
+        [{"type": "FINAL", "value": {"default": 0.3, "loss": float("nan")}, "time": time.time()}],
+        0,
+        default_value,
+    )
     store.update_trial("ccccc", last_intermediate=float("inf"))
     text = to_json(summary_rows(store))
     row = dict(zip(SUMMARY_COLUMNS, json.loads(text)["trials"][2], strict=True))

@@ -7,13 +7,24 @@ from autolab.history import History, Trial, TrialStatus
 
 def completed(trial_id: str, intermediate: list[float], value: float | None = None) -> Trial:
     final = intermediate[-1] if value is None else value
-    return Trial(trial_id=trial_id, sequence=0, parameters={}, status=TrialStatus.SUCCEEDED,
-                 value=final, intermediate=list(intermediate))
+    return Trial(
+        trial_id=trial_id,
+        sequence=0,
+        parameters={},
+        status=TrialStatus.SUCCEEDED,
+        value=final,
+        intermediate=list(intermediate),
+    )
 
 
 def running(trial_id: str, intermediate: list[float]) -> Trial:
-    return Trial(trial_id=trial_id, sequence=0, parameters={}, status=TrialStatus.RUNNING,
-                 intermediate=list(intermediate))
+    return Trial(
+        trial_id=trial_id,
+        sequence=0,
+        parameters={},
+        status=TrialStatus.RUNNING,
+        intermediate=list(intermediate),
+    )
 
 
 def history_of(*trials: Trial) -> History:

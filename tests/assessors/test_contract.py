@@ -18,6 +18,7 @@ MINIMAL_ARGS = {"curvefitting": {"epoch_num": 10, "start_step": 3}}
 def make(request):
     def build(**extra) -> Assessor:
         return create_assessor(request.param, {**MINIMAL_ARGS.get(request.param, {}), **extra})
+
     return build
 
 
@@ -46,8 +47,10 @@ def test_stops_a_hopeless_trial_and_mirrors_for_minimize(make) -> None:
     assert make().should_stop(trial, history_of(completed("g", good), trial)) is True
     assert make(optimize_mode="minimize").should_stop(trial, history_of(completed("g", good), trial)) is False
     loss = running("me", [-v for v in weak])
-    assert make(optimize_mode="minimize").should_stop(
-        loss, history_of(completed("g", [-v for v in good]), loss)) is True
+    assert (
+        make(optimize_mode="minimize").should_stop(loss, history_of(completed("g", [-v for v in good]), loss))
+        is True
+    )
 
 
 def test_slow_flag_is_declared(make) -> None:

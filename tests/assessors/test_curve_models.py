@@ -41,7 +41,7 @@ def test_ensemble_predicts_a_known_curve(name: str) -> None:
 
 def test_noisy_curve_and_loss_curve() -> None:
     rng = np.random.default_rng(0)
-    y = 0.95 - 0.8 * X ** -0.7
+    y = 0.95 - 0.8 * X**-0.7
     noisy = y + rng.normal(0, 0.005, len(X))
     assert cm.predict(list(noisy[:10]), 20) == pytest.approx(y[19], abs=0.03)
     loss = 2.0 * np.exp(-0.2 * X) + 0.3
@@ -57,7 +57,7 @@ def test_degenerate_inputs() -> None:
 
 def test_deadline_bounds_the_work() -> None:
     rng = np.random.default_rng(1)
-    y = list(0.9 - 0.5 * X ** -0.5 + rng.normal(0, 0.05, len(X)))
+    y = list(0.9 - 0.5 * X**-0.5 + rng.normal(0, 0.05, len(X)))
     assert cm.fit_all(np.asarray(y), 20.0, deadline=time.perf_counter() - 1) == []
     start = time.perf_counter()
     for _ in range(5):

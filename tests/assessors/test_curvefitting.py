@@ -11,8 +11,8 @@ from autolab.assessors.curvefitting import CurvefittingAssessor
 from .helpers import completed, history_of, running
 
 STEPS = np.arange(1, 21, dtype=float)
-GOOD = list(0.95 - 0.8 * STEPS ** -0.7)  # ends at about 0.85
-WEAK = list(0.6 - 0.5 * STEPS ** -0.7)  # ends at about 0.54
+GOOD = list(0.95 - 0.8 * STEPS**-0.7)  # ends at about 0.85
+WEAK = list(0.6 - 0.5 * STEPS**-0.7)  # ends at about 0.54
 
 
 def judge(assessor: CurvefittingAssessor, results: list[float], *others) -> bool:
@@ -77,18 +77,21 @@ def test_call_is_bounded_in_time() -> None:
     assert max(times) < assessor.time_budget + 0.5
 
 
-@pytest.mark.parametrize("kwargs, key", [
-    ({}, "epoch_num"),
-    ({"epoch_num": 0}, "epoch_num"),
-    ({"epoch_num": "20"}, "epoch_num"),
-    ({"epoch_num": 20, "start_step": 0}, "start_step"),
-    ({"epoch_num": 5, "start_step": 6}, "start_step"),
-    ({"epoch_num": 20, "threshold": 1.5}, "threshold"),
-    ({"epoch_num": 20, "threshold": 0}, "threshold"),
-    ({"epoch_num": 20, "gap": 0}, "gap"),
-    ({"epoch_num": 20, "time_budget": -1}, "time_budget"),
-    ({"epoch_num": 20, "optimize_mode": "max"}, "optimize_mode"),
-])
+@pytest.mark.parametrize(
+    "kwargs, key",
+    [
+        ({}, "epoch_num"),
+        ({"epoch_num": 0}, "epoch_num"),
+        ({"epoch_num": "20"}, "epoch_num"),
+        ({"epoch_num": 20, "start_step": 0}, "start_step"),
+        ({"epoch_num": 5, "start_step": 6}, "start_step"),
+        ({"epoch_num": 20, "threshold": 1.5}, "threshold"),
+        ({"epoch_num": 20, "threshold": 0}, "threshold"),
+        ({"epoch_num": 20, "gap": 0}, "gap"),
+        ({"epoch_num": 20, "time_budget": -1}, "time_budget"),
+        ({"epoch_num": 20, "optimize_mode": "max"}, "optimize_mode"),
+    ],
+)
 def test_bad_class_args(kwargs, key) -> None:
     with pytest.raises(AssessorError, match=key):
         CurvefittingAssessor(**kwargs)

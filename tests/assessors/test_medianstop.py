@@ -23,7 +23,11 @@ def test_no_completed_trials_goes_on() -> None:
 
 
 def test_stops_below_median_of_running_averages() -> None:
-    others = [completed("a", [0.2, 0.4, 0.6]), completed("b", [0.5, 0.7, 0.9]), completed("c", [0.8, 0.9, 1.0])]
+    others = [
+        completed("a", [0.2, 0.4, 0.6]),
+        completed("b", [0.5, 0.7, 0.9]),
+        completed("c", [0.8, 0.9, 1.0]),
+    ]
     # running averages at step 2: a 0.3, b 0.6, c 0.85 -> median 0.6
     assert judge(MedianstopAssessor(), [0.1, 0.55], *others) is True
     assert judge(MedianstopAssessor(), [0.1, 0.6], *others) is False  # equal is not worse
@@ -59,7 +63,11 @@ def test_start_step() -> None:
 
 
 def test_minimize_mode() -> None:
-    others = [completed("a", [1.0, 0.8, 0.6]), completed("b", [2.0, 1.6, 1.2]), completed("c", [3.0, 2.5, 2.0])]
+    others = [
+        completed("a", [1.0, 0.8, 0.6]),
+        completed("b", [2.0, 1.6, 1.2]),
+        completed("c", [3.0, 2.5, 2.0]),
+    ]
     # running averages at step 3: a 0.8, b 1.6, c 2.5 -> median 1.6; best (lowest) result counts
     assessor = MedianstopAssessor(optimize_mode="minimize")
     assert judge(assessor, [3.0, 2.0, 1.7], *others) is True

@@ -23,15 +23,18 @@ def test_curvefitting_by_name_with_defaults() -> None:
     assert assessor.optimize_mode == "maximize" and assessor.slow is True
 
 
-@pytest.mark.parametrize("name, args, match", [
-    ("Nope", {}, "unknown assessor 'Nope'"),
-    (None, {}, "name or a className"),
-    ("Medianstop", {"start_stepp": 3}, "start_stepp"),
-    ("Medianstop", {"optimize_mode": "best"}, "optimize_mode"),
-    ("Medianstop", {"start_step": -2}, "start_step"),
-    ("Curvefitting", {}, "epoch_num"),
-    ("Curvefitting", {"epoch_num": 10, "treshold": 0.9}, "treshold"),
-])
+@pytest.mark.parametrize(
+    "name, args, match",
+    [
+        ("Nope", {}, "unknown assessor 'Nope'"),
+        (None, {}, "name or a className"),
+        ("Medianstop", {"start_stepp": 3}, "start_stepp"),
+        ("Medianstop", {"optimize_mode": "best"}, "optimize_mode"),
+        ("Medianstop", {"start_step": -2}, "start_step"),
+        ("Curvefitting", {}, "epoch_num"),
+        ("Curvefitting", {"epoch_num": 10, "treshold": 0.9}, "treshold"),
+    ],
+)
 def test_bad_config_is_one_clear_error(name, args, match) -> None:
     with pytest.raises(AssessorError, match=match):
         create_assessor(name, args)
@@ -45,7 +48,8 @@ def test_custom_class_from_code_directory(tmp_path: Path) -> None:
         "        super().__init__()\n"
         "        self.answer = answer\n"
         "    def should_stop(self, trial, history):\n"
-        "        return self.answer\n")
+        "        return self.answer\n"
+    )
     assessor = create_assessor(None, {"answer": False}, "my_assessor_mod.Always", str(tmp_path))
     assert assessor.should_stop(None, None) is False  # type: ignore[arg-type]
     with pytest.raises(AssessorError, match="has no 'Missing'"):

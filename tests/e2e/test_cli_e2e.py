@@ -76,8 +76,10 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
             break
         assert "is not running" in killed.stderr, killed.stderr
     assert killed.returncode == 0, killed.stderr
-    wait_for("the killed trial's status",
-             lambda: next(r["status"] for r in trial_rows(directory) if r["id"] == victim) == "USER_CANCELED")
+    wait_for(
+        "the killed trial's status",
+        lambda: next(r["status"] for r in trial_rows(directory) if r["id"] == victim) == "USER_CANCELED",
+    )
     again = autolab(tmp_path, "trial", "kill", "--trial_id", victim)
     assert again.returncode == 2 and "not running" in again.stderr
 
@@ -90,17 +92,37 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     space.write_text('{"x": {"_type": "uniform", "_value": [5, 6]}}')
     ok(autolab(tmp_path, "update", "searchspace", exp_id, "--filename", str(space)))
     n_before = len(trial_rows(directory))
-    wait_for("a trial from the new space",
-             lambda: any(json.loads(r["parameters"])["x"] >= 5 for r in trial_rows(directory)[n_before:]))
+    wait_for(
+        "a trial from the new space",
+        lambda: any(json.loads(r["parameters"])["x"] >= 5 for r in trial_rows(directory)[n_before:]),
+    )
 
     # many commands at once while it runs: none fails, none corrupts anything
-    commands = [["experiment", "export", exp_id, "-f", str(tmp_path / f"e{i}.json"), "--intermediate"] for i in range(3)]
-    commands += [["experiment", "export", exp_id, "-t", "csv", "-f", str(tmp_path / "e.csv")],
-                 ["experiment", "list"], ["trial", "ls", exp_id], ["top", exp_id, "+3"],
-                 ["experiment", "status", exp_id], ["log", "stdout", exp_id, "--tail", "5"], ["log", "trial"]]
+    commands = [
+        ["experiment", "export", exp_id, "-f", str(tmp_path / f"e{i}.json"), "--intermediate"]
+        for i in range(3)
+    ]
+    commands += [
+        ["experiment", "export", exp_id, "-t", "csv", "-f", str(tmp_path / "e.csv")],
+        ["experiment", "list"],
+        ["trial", "ls", exp_id],
+        ["top", exp_id, "+3"],
+        ["experiment", "status", exp_id],
+        ["log", "stdout", exp_id, "--tail", "5"],
+        ["log", "trial"],
+    ]
     env = {**os.environ, "AUTOLAB_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-m", "autolab.cli", *c], env=env, cwd=tmp_path, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in commands]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "autolab.cli", *c],
+            env=env,
+            cwd=tmp_path,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for c in commands
+    ]
     for proc, c in zip(procs, commands, strict=True):
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, (c, out, err)
@@ -146,15 +168,18 @@ needs_mount = pytest.mark.skipif(not _can_mount(), reason="needs root and mount 
 def in_namespace(home: Path, script: str) -> subprocess.CompletedProcess[str]:
     """Run a shell script in a private mount namespace (mounts vanish when it ends)."""
     env = {**os.environ, "AUTOLAB_HOME": str(home), "PYTHONPATH": str(REPO), "PY": sys.executable}
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env,
-                          timeout=300, cwd=home)
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, timeout=300, cwd=home
+    )
 
 
 def readonly(directory: Path, *argv: str) -> str:
     d = shlex.quote(str(directory))
     cmd = " ".join(shlex.quote(a) for a in argv)
-    return (f"mount --bind {d} {d} && mount -o remount,ro,bind {d} {d} && "
-            f'"$PY" -m autolab.cli {cmd}; echo "rc=$?"')
+    return (
+        f"mount --bind {d} {d} && mount -o remount,ro,bind {d} {d} && "
+        f'"$PY" -m autolab.cli {cmd}; echo "rc=$?"'
+    )
 
 
 def digest(path: Path) -> str:
@@ -174,19 +199,28 @@ def test_read_only_experiment_directory(tmp_path: Path, monkeypatch: pytest.Monk
     data.write_text('[{"parameter": {"x": 0.5, "k": 1}, "value": 1}]')
     export = tmp_path / "export.json"
 
-    for argv in (["experiment", "status"], ["experiment", "show"], ["trial", "ls"], ["top"],
-                 ["experiment", "export", "-f", str(export)]):
+    for argv in (
+        ["experiment", "status"],
+        ["experiment", "show"],
+        ["trial", "ls"],
+        ["top"],
+        ["experiment", "export", "-f", str(export)],
+    ):
         result = in_namespace(home, readonly(directory, *argv))
         assert "rc=0" in result.stdout, (argv, result.stdout, result.stderr)
     assert len(json.loads(export.read_text())) == 3
 
-    for argv, needle in ((["update", "trialnum", "--value", "5"], "autolab.db"),
-                         (["experiment", "import", "-f", str(data)], "autolab.db"),
-                         (["resume", "--port", "0"], "not writable"),
-                         (["experiment", "delete", "rodir001", "-y"], "cannot delete")):
+    for argv, needle in (
+        (["update", "trialnum", "--value", "5"], "autolab.db"),
+        (["experiment", "import", "-f", str(data)], "autolab.db"),
+        (["resume", "--port", "0"], "not writable"),
+        (["experiment", "delete", "rodir001", "-y"], "cannot delete"),
+    ):
         result = in_namespace(home, readonly(directory, *argv))
         assert "rc=2" in result.stdout, (argv, result.stdout, result.stderr)
-        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, (
+            result.stderr
+        )
         assert needle in result.stderr, (argv, result.stderr)
     assert digest(directory / "autolab.db") == before
     assert [e.id for e in experiments.all_experiments()] == ["rodir001"]
@@ -200,12 +234,17 @@ def test_full_disk_and_read_only_home_leave_nothing_behind(tmp_path: Path) -> No
     code = tmp_path / "code"
     command = write_trial(code, "autolab.report_final_result(1)\n")
     config = tmp_path / "config.yml"
-    config.write_text(f"searchSpace: {{x: {{_type: uniform, _value: [0, 1]}}}}\ntrialCommand: {command}\n"
-                      f"trialCodeDirectory: code\nexperimentWorkingDirectory: {work}\nmaxTrialNumber: 1\n")
+    config.write_text(
+        f"searchSpace: {{x: {{_type: uniform, _value: [0, 1]}}}}\ntrialCommand: {command}\n"
+        f"trialCodeDirectory: code\nexperimentWorkingDirectory: {work}\nmaxTrialNumber: 1\n"
+    )
     w, c = shlex.quote(str(work)), shlex.quote(str(config))
-    full = in_namespace(home, f"mount -t tmpfs -o size=64k tmpfs {w} && "
-                              f"dd if=/dev/zero of={w}/fill bs=4k count=64 2>/dev/null; "
-                              f'"$PY" -m autolab.cli create --config {c} --port 0; echo "rc=$?"; ls -A {w}')
+    full = in_namespace(
+        home,
+        f"mount -t tmpfs -o size=64k tmpfs {w} && "
+        f"dd if=/dev/zero of={w}/fill bs=4k count=64 2>/dev/null; "
+        f'"$PY" -m autolab.cli create --config {c} --port 0; echo "rc=$?"; ls -A {w}',
+    )
     assert "rc=2" in full.stdout, full.stdout + full.stderr
     assert full.stdout.split("rc=2")[1].split() == ["fill"]  # no half-made experiment
     assert "Traceback" not in full.stderr and len(full.stderr.strip().splitlines()) == 1, full.stderr
@@ -213,8 +252,11 @@ def test_full_disk_and_read_only_home_leave_nothing_behind(tmp_path: Path) -> No
 
     h = shlex.quote(str(home))
     ok(autolab(home, "experiment", "list", "--all"))  # makes the registry
-    ro_home = in_namespace(home, f"mount --bind {h} {h} && mount -o remount,ro,bind {h} {h} && "
-                                 f'"$PY" -m autolab.cli create --config {c} --port 0; echo "rc=$?"')
+    ro_home = in_namespace(
+        home,
+        f"mount --bind {h} {h} && mount -o remount,ro,bind {h} {h} && "
+        f'"$PY" -m autolab.cli create --config {c} --port 0; echo "rc=$?"',
+    )
     assert "rc=2" in ro_home.stdout, ro_home.stdout + ro_home.stderr
     assert "registry" in ro_home.stderr and len(ro_home.stderr.strip().splitlines()) == 1, ro_home.stderr
     assert list(work.iterdir()) == []

@@ -33,8 +33,14 @@ autolab.report_final_result(p["x"])
 def autolab(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOLAB_", "NNI_"))}
     env.update(AUTOLAB_HOME=str(home), PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, cwd=home)
+    return subprocess.run(
+        [sys.executable, "-m", "autolab.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=home,
+    )
 
 
 def wait_for(what: str, condition: Callable[[], Any], timeout: float = 120.0) -> Any:
@@ -52,7 +58,9 @@ def metric_lines(directory: Path) -> dict[str, list[dict[str, Any]]]:
     out = {}
     for path in sorted((directory / "trials").glob("*/metrics.jsonl")):
         text = path.read_text()
-        out[path.parent.name] = [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines() if line]
+        out[path.parent.name] = [
+            json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines() if line
+        ]
     return out
 
 
@@ -154,8 +162,10 @@ def test_sigkill_manager_and_resume_loses_nothing(tmp_path: Path) -> None:
     params = [json.dumps(r["parameter"], sort_keys=True) for r in rows.values()]
     assert len(set(params)) == MAX_TRIALS  # the tuner went on from its history, no repeats
     for pid_file in (directory / "trials").glob("*/trial.pid"):
-        assert not psutil.pid_exists(int(pid_file.read_text())) or \
-            psutil.Process(int(pid_file.read_text())).status() == psutil.STATUS_ZOMBIE
+        assert (
+            not psutil.pid_exists(int(pid_file.read_text()))
+            or psutil.Process(int(pid_file.read_text())).status() == psutil.STATUS_ZOMBIE
+        )
 
 
 def test_trial_started_but_not_recorded_is_adopted(tmp_path: Path) -> None:

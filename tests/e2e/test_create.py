@@ -19,14 +19,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 def autolab(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AUTOLAB_HOME": str(home), "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def write_config(tmp_path: Path, body: str, extra: str = "", v1: bool = False) -> Path:
     code = tmp_path / "code"
     command = write_trial(code, body)
-    (code / "search_space.json").write_text('// comments are fine\n{"x": {"_type": "uniform", "_value": [0, 1]},}\n')
+    (code / "search_space.json").write_text(
+        '// comments are fine\n{"x": {"_type": "uniform", "_value": [0, 1]},}\n'
+    )
     if v1:
         text = f"""authorName: someone
 maxTrialNum: 4
@@ -80,8 +83,11 @@ def test_legacy_v1_config_runs(tmp_path: Path) -> None:
 
 
 def test_background_create_stop_resume(tmp_path: Path) -> None:
-    config = write_config(tmp_path, "time.sleep(0.5)\nautolab.report_final_result(p['x'])\n",
-                          extra="maxExperimentDuration: 10m\n")
+    config = write_config(
+        tmp_path,
+        "time.sleep(0.5)\nautolab.report_final_result(p['x'])\n",
+        extra="maxExperimentDuration: 10m\n",
+    )
     text = config.read_text().replace("maxTrialNumber: 4", "maxTrialNumber: 200")
     config.write_text(text)
     result = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
@@ -110,14 +116,20 @@ def test_background_create_stop_resume(tmp_path: Path) -> None:
     assert show["elapsed"] > 1.5  # the duration budget carries over
 
 
-@pytest.mark.parametrize("case, config_text, message", [
-    ("unknown key", "trialCommand: x\nsearchSpace: {}\ntrialConcurency: 2\n", "trialConcurency"),
-    ("bad space", "trialCommand: x\nsearchSpace: {a: {_type: loguniform, _value: [0, 1]}}\n", "'a'"),
-    ("bad tuner", "trialCommand: x\nsearchSpace: {}\ntuner: {name: NoSuchTuner}\n", "NoSuchTuner"),
-    ("annotation", "trialCommand: x\nsearchSpace: {}\nuseAnnotation: true\n", "useAnnotation"),
-    ("bad seed", "trialCommand: x\nsearchSpace: {}\ntuner: {name: Anneal, classArgs: {seed: [1]}}\n",
-     "tuner: seed must be an integer >= 0, got [1]"),
-])
+@pytest.mark.parametrize(
+    "case, config_text, message",
+    [
+        ("unknown key", "trialCommand: x\nsearchSpace: {}\ntrialConcurency: 2\n", "trialConcurency"),
+        ("bad space", "trialCommand: x\nsearchSpace: {a: {_type: loguniform, _value: [0, 1]}}\n", "'a'"),
+        ("bad tuner", "trialCommand: x\nsearchSpace: {}\ntuner: {name: NoSuchTuner}\n", "NoSuchTuner"),
+        ("annotation", "trialCommand: x\nsearchSpace: {}\nuseAnnotation: true\n", "useAnnotation"),
+        (
+            "bad seed",
+            "trialCommand: x\nsearchSpace: {}\ntuner: {name: Anneal, classArgs: {seed: [1]}}\n",
+            "tuner: seed must be an integer >= 0, got [1]",
+        ),
+    ],
+)
 def test_bad_config_is_one_line_exit_2(tmp_path: Path, case: str, config_text: str, message: str) -> None:
     path = tmp_path / "config.yml"
     path.write_text(config_text)
@@ -139,7 +151,10 @@ def test_missing_code_directory_is_a_config_error(tmp_path: Path) -> None:
     result = autolab(tmp_path, "create", "--config", str(path))
     assert result.returncode == 2
     assert "trialCodeDirectory" in result.stderr and "nowhere" in result.stderr
-    assert not (tmp_path / "registry.db").exists() or "nowhere" not in autolab(tmp_path, "experiment", "list", "--all").stdout
+    assert (
+        not (tmp_path / "registry.db").exists()
+        or "nowhere" not in autolab(tmp_path, "experiment", "list", "--all").stdout
+    )
 
 
 @pytest.mark.parametrize("command", ["create", "view"])
@@ -194,7 +209,9 @@ def test_an_ipv6_loopback_host_serves_the_api(tmp_path: Path) -> None:
     except OSError:
         pytest.skip("this machine has no IPv6 loopback")
     path = write_config(tmp_path, "autolab.report_final_result(1.0)")
-    created = autolab(tmp_path, "create", "--config", str(path), "--host", "[::1]", "--port", "0")  # as in a URL
+    created = autolab(
+        tmp_path, "create", "--config", str(path), "--host", "[::1]", "--port", "0"
+    )  # as in a URL
     assert created.returncode == 0, created.stderr
     exp_id = created.stdout.split()[1]
     url = autolab(tmp_path, "webui", "url", exp_id).stdout.strip()

@@ -18,8 +18,13 @@ class TinyNet(nn.Module):
         width = nas.ValueChoice([4, 8], label="width")
         self.stem = nas.MutableConv2d(1, width, nas.ValueChoice([1, 3], label="kernel"))
         self.bn = nas.MutableBatchNorm2d(width)
-        self.op = nas.LayerChoice({"conv": nn.Sequential(nas.MutableConv2d(width, width, 3), nn.ReLU()),
-                                   "pool": nn.AvgPool2d(3, 1, 1)}, label="op")
+        self.op = nas.LayerChoice(
+            {
+                "conv": nn.Sequential(nas.MutableConv2d(width, width, 3), nn.ReLU()),
+                "pool": nn.AvgPool2d(3, 1, 1),
+            },
+            label="op",
+        )
         self.skip = nas.InputChoice(2, 1, label="skip")
         self.head = nas.MutableLinear(width, n_classes)
 
@@ -34,4 +39,3 @@ def make_data(n: int = 96, seed: int = 0, n_classes: int = 3) -> TensorDataset:
     y = torch.randint(0, n_classes, (n,), generator=gen)
     x = torch.randn(n, 1, 6, 6, generator=gen) * 0.5 + y.view(-1, 1, 1, 1).float()
     return TensorDataset(x, y)
-

@@ -17,8 +17,9 @@ from .supernets import TinyNet  # noqa: E402
 
 def _trainer(net: nn.Module, data: TensorDataset, **kwargs: object) -> nas.DartsTrainer:
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
-    return nas.DartsTrainer(net, F.cross_entropy, opt, data, num_epochs=2, batch_size=16, arch_lr=0.05,
-                            device="cpu", **kwargs)  # type: ignore[arg-type]
+    return nas.DartsTrainer(
+        net, F.cross_entropy, opt, data, num_epochs=2, batch_size=16, arch_lr=0.05, device="cpu", **kwargs
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("unrolled", [False, True])
@@ -57,7 +58,9 @@ class Tiny(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.choice = nas.LayerChoice([nn.Linear(3, 2), nn.Sequential(nn.Linear(3, 2), nn.Tanh())], label="op")
+        self.choice = nas.LayerChoice(
+            [nn.Linear(3, 2), nn.Sequential(nn.Linear(3, 2), nn.Tanh())], label="op"
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.choice(x)
@@ -69,8 +72,9 @@ def test_second_order_gradient_matches_finite_differences() -> None:
     x = torch.randn(16, 3, dtype=torch.float64)
     y = torch.randint(0, 2, (16,))
     opt = torch.optim.SGD(net.parameters(), lr=0.5, momentum=0.9, weight_decay=0.01)
-    trainer = nas.DartsTrainer(net, F.cross_entropy, opt, TensorDataset(x, y), num_epochs=1, unrolled=True,
-                               device="cpu", amp=False)
+    trainer = nas.DartsTrainer(
+        net, F.cross_entropy, opt, TensorDataset(x, y), num_epochs=1, unrolled=True, device="cpu", amp=False
+    )
     # give the momentum buffers a value so that the virtual step uses them
     F.cross_entropy(net(x), y).backward()
     opt.step()

@@ -16,8 +16,9 @@ def test_evolution_beats_its_random_first_generation() -> None:
         calls.append(arch)
         return float(sum(arch.values()))
 
-    result = nas.evolution_search(SPACE, score, population_size=10, generations=8, parents=4,
-                                  mutation_prob=0.3, seed=1)
+    result = nas.evolution_search(
+        SPACE, score, population_size=10, generations=8, parents=4, mutation_prob=0.3, seed=1
+    )
     first = max(s for _, s in result.history[:10])
     assert result.best_score > first
     assert result.best_score >= 15
@@ -25,8 +26,14 @@ def test_evolution_beats_its_random_first_generation() -> None:
 
 
 def test_constraint_filters_every_scored_architecture() -> None:
-    result = nas.evolution_search(SPACE, lambda a: float(sum(a.values())), population_size=8, generations=4,
-                                  constraint=lambda a: sum(a.values()) <= 6, seed=0)
+    result = nas.evolution_search(
+        SPACE,
+        lambda a: float(sum(a.values())),
+        population_size=8,
+        generations=4,
+        constraint=lambda a: sum(a.values()) <= 6,
+        seed=0,
+    )
     assert all(sum(a.values()) <= 6 for a, _ in result.history)
     assert result.best_score == 6
 

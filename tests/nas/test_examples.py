@@ -25,12 +25,15 @@ def load(relative: str) -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("relative, cls, kwargs, shape", [
-    ("darts_digits/model.py", "DigitsNet", {}, (2, 1, 8, 8)),
-    ("spos_digits/model.py", "DigitsSupernet", {}, (2, 1, 8, 8)),
-    ("darts_cifar10/model.py", "SearchNetwork", {"channels": 4, "layers": 3}, (2, 3, 16, 16)),
-    ("spos_cifar10/search.py", "CifarSupernet", {}, (2, 3, 16, 16)),
-])
+@pytest.mark.parametrize(
+    "relative, cls, kwargs, shape",
+    [
+        ("darts_digits/model.py", "DigitsNet", {}, (2, 1, 8, 8)),
+        ("spos_digits/model.py", "DigitsSupernet", {}, (2, 1, 8, 8)),
+        ("darts_cifar10/model.py", "SearchNetwork", {"channels": 4, "layers": 3}, (2, 3, 16, 16)),
+        ("spos_cifar10/search.py", "CifarSupernet", {}, (2, 3, 16, 16)),
+    ],
+)
 def test_example_space_runs_and_fixes(relative: str, cls: str, kwargs: dict, shape: tuple) -> None:
     factory = getattr(load(relative), cls)
     supernet = factory(**kwargs)

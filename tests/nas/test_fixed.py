@@ -21,7 +21,11 @@ def test_fixed_arch_builds_a_plain_model() -> None:
     with nas.fixed_arch(ARCH):
         model = TinyNet()
     assert not nas.has_choices(model)
-    assert isinstance(model.stem, nn.Conv2d) and model.stem.out_channels == 8 and model.stem.kernel_size == (3, 3)
+    assert (
+        isinstance(model.stem, nn.Conv2d)
+        and model.stem.out_channels == 8
+        and model.stem.kernel_size == (3, 3)
+    )
     assert isinstance(model.op, nn.Sequential)
     assert isinstance(model.skip, nas.ChosenInputs) and model.skip.chosen == [1]
     assert model(torch.randn(2, 1, 6, 6)).shape == (2, 3)
@@ -49,7 +53,10 @@ def test_export_and_fixed_arch_round_trip(tiny_net: TinyNet) -> None:
 
 def test_apply_fixed_architecture_keeps_the_supernet_function(tiny_net: TinyNet) -> None:
     x = torch.randn(4, 1, 6, 6)
-    for arch in ({"width": 4, "kernel": 3, "op": "conv", "skip": [1]}, {"width": 8, "kernel": 1, "op": "pool", "skip": [0]}):
+    for arch in (
+        {"width": 4, "kernel": 3, "op": "conv", "skip": [1]},
+        {"width": 8, "kernel": 1, "op": "pool", "skip": [0]},
+    ):
         nas.set_arch(tiny_net, arch)
         tiny_net.eval()
         expected = tiny_net(x)
@@ -59,23 +66,32 @@ def test_apply_fixed_architecture_keeps_the_supernet_function(tiny_net: TinyNet)
         assert torch.allclose(fixed(x), expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("arch, message", [
-    ({"width": 8, "kernel": 3, "op": "conv"}, "no value for choice 'skip'"),
-    ({**ARCH, "width": 5}, "'width': 5 is not one of"),
-    ({**ARCH, "extra": 1}, "labels the model does not"),
-])
+@pytest.mark.parametrize(
+    "arch, message",
+    [
+        ({"width": 8, "kernel": 3, "op": "conv"}, "no value for choice 'skip'"),
+        ({**ARCH, "width": 5}, "'width': 5 is not one of"),
+        ({**ARCH, "extra": 1}, "labels the model does not"),
+    ],
+)
 def test_bad_architectures_name_the_label(tiny_net: TinyNet, arch: dict, message: str) -> None:
     with pytest.raises(nas.NasError, match=message):
         nas.apply_fixed_architecture(tiny_net, arch)
 
 
 def test_fixed_arch_with_a_missing_label_fails_clearly() -> None:
-    with pytest.raises(nas.NasError, match="no value for choice 'op'"), nas.fixed_arch({"width": 4, "kernel": 1}):
+    with (
+        pytest.raises(nas.NasError, match="no value for choice 'op'"),
+        nas.fixed_arch({"width": 4, "kernel": 1}),
+    ):
         TinyNet()
 
 
 def test_unreadable_architecture_file(tmp_path: object) -> None:
-    with pytest.raises(nas.NasError, match="cannot read the architecture"), nas.fixed_arch(f"{tmp_path}/none.json"):
+    with (
+        pytest.raises(nas.NasError, match="cannot read the architecture"),
+        nas.fixed_arch(f"{tmp_path}/none.json"),
+    ):
         pass
 
 

@@ -18,10 +18,12 @@ from .supernets import TinyNet, make_data  # noqa: E402
 
 def test_search_space_is_an_nni_space_whose_samples_are_architectures(tiny_net: TinyNet) -> None:
     space = nas.to_search_space(tiny_net)
-    assert space == {"width": {"_type": "choice", "_value": [4, 8]},
-                     "kernel": {"_type": "choice", "_value": [1, 3]},
-                     "op": {"_type": "choice", "_value": ["conv", "pool"]},
-                     "skip": {"_type": "choice", "_value": [[0], [1]]}}
+    assert space == {
+        "width": {"_type": "choice", "_value": [4, 8]},
+        "kernel": {"_type": "choice", "_value": [1, 3]},
+        "op": {"_type": "choice", "_value": ["conv", "pool"]},
+        "skip": {"_type": "choice", "_value": [[0], [1]]},
+    }
     parsed = parse(space)
     rng = random.Random(0)
     for _ in range(5):
@@ -38,8 +40,12 @@ def test_shared_labels_share_one_decision() -> None:
 
 
 def test_shared_label_with_different_options_is_an_error() -> None:
-    net = nn.ModuleList([nas.LayerChoice([nn.Identity(), nn.ReLU()], label="act"),
-                         nas.LayerChoice([nn.Identity()], label="act")])
+    net = nn.ModuleList(
+        [
+            nas.LayerChoice([nn.Identity(), nn.ReLU()], label="act"),
+            nas.LayerChoice([nn.Identity()], label="act"),
+        ]
+    )
     with pytest.raises(nas.NasError, match="labelled 'act' differ"):
         nas.choice_groups(net)
 
@@ -52,8 +58,14 @@ def test_space_size_and_write(tiny_net: TinyNet, tmp_path: object) -> None:
 
 
 def test_supernet_trial_helper_scores_the_tuner_architecture(tiny_net: TinyNet) -> None:
-    score = nas.evaluate_on_supernet(tiny_net, {"width": 4, "kernel": 1, "op": "pool", "skip": [0]},
-                                     make_data(32), make_data(32, seed=1), recalibrate_batches=2, batch_size=8)
+    score = nas.evaluate_on_supernet(
+        tiny_net,
+        {"width": 4, "kernel": 1, "op": "pool", "skip": [0]},
+        make_data(32),
+        make_data(32, seed=1),
+        recalibrate_batches=2,
+        batch_size=8,
+    )
     assert 0.0 <= score <= 1.0
     assert tiny_net.stem.out_channels.sampled == 4
     assert nas.arch_from_parameters(tiny_net, {}, seed=1) in [nas.random_arch(tiny_net, random.Random(1))]

@@ -15,8 +15,18 @@ from .supernets import TinyNet, make_data  # noqa: E402
 
 def _trainer(net: TinyNet, data: TensorDataset, **kwargs: object) -> nas.SposTrainer:
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-    return nas.SposTrainer(net, F.cross_entropy, opt, data, make_data(48, seed=1), num_epochs=2, batch_size=16,
-                           device="cpu", recalibrate_batches=3, **kwargs)  # type: ignore[arg-type]
+    return nas.SposTrainer(
+        net,
+        F.cross_entropy,
+        opt,
+        data,
+        make_data(48, seed=1),
+        num_epochs=2,
+        batch_size=16,
+        device="cpu",
+        recalibrate_batches=3,
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 def test_spos_trains_the_supernet_and_searches(tiny_net: TinyNet, data: TensorDataset) -> None:
@@ -75,7 +85,9 @@ def test_bn_recalibration_replaces_the_running_statistics() -> None:
     assert bn.momentum == 0.1
 
 
-def test_recalibration_of_a_sliced_batchnorm_follows_the_sampled_width(tiny_net: TinyNet, data: TensorDataset) -> None:
+def test_recalibration_of_a_sliced_batchnorm_follows_the_sampled_width(
+    tiny_net: TinyNet, data: TensorDataset
+) -> None:
     trainer = _trainer(tiny_net, data)
     trainer.evaluate({"width": 4, "kernel": 1, "op": "pool", "skip": [0]})
     assert tiny_net.bn.running_mean is not None

@@ -44,7 +44,9 @@ class FakeSlurm:
         (root / "jobs").mkdir()
         for name in COMMANDS:
             wrapper = bindir / name
-            wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" {name} "$@"\n')
+            wrapper.write_text(
+                f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" {name} "$@"\n'
+            )
             wrapper.chmod(0o755)
         monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
         monkeypatch.setenv("FAKE_SLURM_DIR", str(root))
@@ -128,8 +130,13 @@ def sbatch(args: list[str]) -> int:
     counter.write_text(str(int(job_id) + 1))
     job = {"id": job_id, "state": "PENDING", "script": args[-1], "opts": opts, "exit": "0:0", "pid": 0}
     save(job)
-    subprocess.Popen([sys.executable, __file__, "_monitor", job_id], start_new_session=True,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.Popen(
+        [sys.executable, __file__, "_monitor", job_id],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     print(job_id if "--parsable" in opts else f"Submitted batch job {job_id}")
     return 0
 
@@ -147,8 +154,14 @@ def monitor(job_id: str) -> int:
     opts = job["opts"]
     out = open(opts["--output"].replace("%%", "%"), "ab")
     err = open(opts["--error"].replace("%%", "%"), "ab")
-    proc = subprocess.Popen(["bash", job["script"]], cwd=opts.get("--chdir"), stdout=out, stderr=err,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", job["script"]],
+        cwd=opts.get("--chdir"),
+        stdout=out,
+        stderr=err,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     job.update(state="RUNNING", pid=proc.pid)
     save(job)
     cancelled_at = None
@@ -191,14 +204,18 @@ def scontrol(args: list[str]) -> int:
     if job is None:
         print("slurm_load_jobs error: Invalid job id specified", file=sys.stderr)
         return 1
-    print(f"JobId={job['id']} JobName=x JobState={job['state']} Reason=None Dependency=(null) ExitCode={job['exit']}")
+    print(
+        f"JobId={job['id']} JobName=x JobState={job['state']} Reason=None Dependency=(null) ExitCode={job['exit']}"
+    )
     return 0
 
 
 def scancel(args: list[str]) -> int:
     job = known(args[-1])
     if job is None:
-        print(f"scancel: error: Kill job error on job id {args[-1]}: Invalid job id specified", file=sys.stderr)
+        print(
+            f"scancel: error: Kill job error on job id {args[-1]}: Invalid job id specified", file=sys.stderr
+        )
         return 1
     (JOBS / f"{job['id']}.cancel").touch()
     if job["state"] == "RUNNING" and job["pid"]:

@@ -22,8 +22,9 @@ from .slurm_fake import installed
 
 
 @pytest.fixture(params=["local", "slurm"])
-def make_service(request: pytest.FixtureRequest, tmp_path: Path,
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], TrainingService]]:
+def make_service(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[int], TrainingService]]:
     if request.param == "local":
         yield lambda n: LocalService(concurrency=n, kill_grace=1.0)
         return
@@ -38,7 +39,9 @@ def launch(tmp_path: Path, trial_id: str, code: str, **kwargs: object) -> Launch
     return Launch(trial_id, 0, trial_dir, f"{sys.executable} -c '{code}'", tmp_path, env, **kwargs)  # type: ignore[arg-type]
 
 
-def events_until(service: TrainingService, done: Callable[[list[Event]], bool], timeout: float = 30) -> list[Event]:
+def events_until(
+    service: TrainingService, done: Callable[[list[Event]], bool], timeout: float = 30
+) -> list[Event]:
     seen: list[Event] = []
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -53,9 +56,11 @@ def exited(*ids: str) -> Callable[[list[Event]], bool]:
     return lambda events: {e.trial_id for e in events if e.kind == EventKind.EXITED} >= set(ids)
 
 
-def test_started_then_exited_with_code_output_and_env(tmp_path: Path, make_service: Callable[[int], TrainingService]) -> None:
+def test_started_then_exited_with_code_output_and_env(
+    tmp_path: Path, make_service: Callable[[int], TrainingService]
+) -> None:
     service = make_service(2)
-    code = "import os, sys; print(os.environ[\"AUTOLAB_TRIAL_ID\"]); sys.exit(3)"
+    code = 'import os, sys; print(os.environ["AUTOLAB_TRIAL_ID"]); sys.exit(3)'
     service.start(launch(tmp_path, "a", code))
     events = events_until(service, exited("a"))
     assert [e.kind for e in events if e.trial_id == "a"] == [EventKind.STARTED, EventKind.EXITED]
@@ -65,7 +70,9 @@ def test_started_then_exited_with_code_output_and_env(tmp_path: Path, make_servi
     assert (tmp_path / "exp" / "trials" / "a" / protocol.EXIT_FILE).read_text().strip() == "3"
 
 
-def test_free_slots_follow_concurrency(tmp_path: Path, make_service: Callable[[int], TrainingService]) -> None:
+def test_free_slots_follow_concurrency(
+    tmp_path: Path, make_service: Callable[[int], TrainingService]
+) -> None:
     service = make_service(2)
     assert service.free_slots() == 2
     service.start(launch(tmp_path, "a", "import time; time.sleep(1)"))
@@ -77,7 +84,9 @@ def test_free_slots_follow_concurrency(tmp_path: Path, make_service: Callable[[i
     assert service.free_slots() == 3
 
 
-def test_kill_ends_the_trial_marked_killed(tmp_path: Path, make_service: Callable[[int], TrainingService]) -> None:
+def test_kill_ends_the_trial_marked_killed(
+    tmp_path: Path, make_service: Callable[[int], TrainingService]
+) -> None:
     service = make_service(1)
     service.start(launch(tmp_path, "k", "import time; time.sleep(60)"))
     events_until(service, lambda ev: any(e.kind == EventKind.STARTED for e in ev))
@@ -95,8 +104,9 @@ def test_max_duration_is_enforced(tmp_path: Path, make_service: Callable[[int], 
     assert events[-1].timed_out
 
 
-def test_handle_lets_a_new_service_adopt_a_running_trial(tmp_path: Path,
-                                                         make_service: Callable[[int], TrainingService]) -> None:
+def test_handle_lets_a_new_service_adopt_a_running_trial(
+    tmp_path: Path, make_service: Callable[[int], TrainingService]
+) -> None:
     first = make_service(1)
     trial = launch(tmp_path, "r", "import time; time.sleep(1.5)")
     first.start(trial)

@@ -20,6 +20,7 @@ from .slurm_fake import FakeSlurm, installed
 def fake_slurm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlurm]:
     yield from installed(tmp_path, monkeypatch)
 
+
 def launch(tmp_path: Path, trial_id: str, command: str, **kwargs: object) -> Launch:
     trial_dir = tmp_path / "exp" / "trials" / trial_id
     trial_dir.mkdir(parents=True, exist_ok=True)
@@ -78,8 +79,16 @@ def test_trials_run_as_jobs_with_their_exit_codes(tmp_path: Path, fake_slurm: Fa
 
 
 def test_sbatch_options_from_settings(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
-    settings = {"trialConcurrency": 3, "trainingService": {
-        "platform": "slurm", "partition": "gpu", "time": "02:00:00", "sbatchArgs": ["--mem=1G"], "pollInterval": 0.1}}
+    settings = {
+        "trialConcurrency": 3,
+        "trainingService": {
+            "platform": "slurm",
+            "partition": "gpu",
+            "time": "02:00:00",
+            "sbatchArgs": ["--mem=1G"],
+            "pollInterval": 0.1,
+        },
+    }
     svc = SlurmService.from_settings(settings)
     assert svc.concurrency == 3 and svc.poll_interval == 0.1
     svc.start(launch(tmp_path, "a", "true", gpu_number=2, max_duration=90.0))
@@ -87,8 +96,10 @@ def test_sbatch_options_from_settings(tmp_path: Path, fake_slurm: FakeSlurm) -> 
     bare.start(launch(tmp_path, "b", "true", max_duration=90.0))
     gres = service(gres="gpu:a100:1")
     gres.start(launch(tmp_path, "c", "true", gpu_number=2))
-    calls = {next(a for a in c if a.startswith("--job-name=")).rsplit("-", 1)[1]: c
-             for c in fake_slurm.calls("sbatch")}
+    calls = {
+        next(a for a in c if a.startswith("--job-name=")).rsplit("-", 1)[1]: c
+        for c in fake_slurm.calls("sbatch")
+    }
     assert {"--partition=gpu", "--gres=gpu:2", "--time=02:00:00"} <= set(calls["a"])
     assert calls["a"][-2] == "--mem=1G"
     assert "--time=00:02:00" in calls["b"] and not any(a.startswith("--gres") for a in calls["b"])
@@ -97,7 +108,9 @@ def test_sbatch_options_from_settings(tmp_path: Path, fake_slurm: FakeSlurm) -> 
         wait_events(each, lambda e, each=each: not each.jobs)
 
 
-def test_queued_jobs_are_not_started_and_count_toward_concurrency(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
+def test_queued_jobs_are_not_started_and_count_toward_concurrency(
+    tmp_path: Path, fake_slurm: FakeSlurm
+) -> None:
     fake_slurm.hold()
     svc = service(concurrency=2)
     svc.start(launch(tmp_path, "a", "true"))
@@ -188,15 +201,19 @@ def test_squeue_failure_is_retried_not_fatal(tmp_path: Path, fake_slurm: FakeSlu
     assert final(events, "a").exit_code == 5
 
 
-def test_sbatch_failure_fails_the_trial_and_the_service_after_repeats(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
+def test_sbatch_failure_fails_the_trial_and_the_service_after_repeats(
+    tmp_path: Path, fake_slurm: FakeSlurm
+) -> None:
     fake_slurm.fail_sbatch("sbatch: error: invalid partition specified: nope")
     svc = service(concurrency=5)
     for name in ("a", "b"):
         svc.start(launch(tmp_path, name, "true"))
     assert svc.free_slots() == 3  # until the failures are reported
     events = svc.poll()
-    assert [(e.trial_id, e.kind, e.exit_code) for e in events] == [("a", EventKind.EXITED, None),
-                                                                   ("b", EventKind.EXITED, None)]
+    assert [(e.trial_id, e.kind, e.exit_code) for e in events] == [
+        ("a", EventKind.EXITED, None),
+        ("b", EventKind.EXITED, None),
+    ]
     assert "invalid partition specified: nope" in events[0].message
     assert svc.free_slots() == 5
     svc.start(launch(tmp_path, "c", "true"))
@@ -214,7 +231,9 @@ def test_sbatch_failures_after_a_success_are_not_fatal(tmp_path: Path, fake_slur
     for name in ("a", "b", "c", "d"):
         svc.start(launch(tmp_path, name, "true"))
     events = wait_events(svc, exited("ok", "a", "b", "c", "d"))
-    assert final(events, "d").exit_code is None and "QOSMaxSubmitJobPerUserLimit" in final(events, "d").message
+    assert (
+        final(events, "d").exit_code is None and "QOSMaxSubmitJobPerUserLimit" in final(events, "d").message
+    )
     assert final(events, "ok").exit_code == 0
     assert svc.free_slots() == 4
 

@@ -22,17 +22,31 @@ from autolab.services.slurm_commands import (
 )
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (1, "00:01:00"), (60, "00:01:00"), (61, "00:02:00"), (90 * 60, "01:30:00"),
-    (24 * 3600, "1-00:00:00"), (2 * 86400 + 3600 + 1, "2-01:01:00"),
-])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (1, "00:01:00"),
+        (60, "00:01:00"),
+        (61, "00:02:00"),
+        (90 * 60, "01:30:00"),
+        (24 * 3600, "1-00:00:00"),
+        (2 * 86400 + 3600 + 1, "2-01:01:00"),
+    ],
+)
 def test_slurm_time_rounds_up_to_minutes(seconds: float, text: str) -> None:
     assert slurm_time(seconds) == text
 
 
 def test_sbatch_argv_has_every_option_and_user_args_last(tmp_path: Path) -> None:
-    argv = sbatch_argv(tmp_path / "t%1", Path("/code"), "autolab-e-t", partition="gpu", gres="gpu:2",
-                       time_limit="01:00:00", extra=["--mem=16G", "--cpus-per-task=4"])
+    argv = sbatch_argv(
+        tmp_path / "t%1",
+        Path("/code"),
+        "autolab-e-t",
+        partition="gpu",
+        gres="gpu:2",
+        time_limit="01:00:00",
+        extra=["--mem=16G", "--cpus-per-task=4"],
+    )
     assert argv[:2] == ["sbatch", "--parsable"]
     assert "--job-name=autolab-e-t" in argv and "--chdir=/code" in argv
     assert f"--output={tmp_path}/t%%1/stdout" in argv and f"--error={tmp_path}/t%%1/stderr" in argv
@@ -53,7 +67,9 @@ def test_job_script_runs_command_records_status_and_exports(tmp_path: Path) -> N
     trial = tmp_path / "trial"
     trial.mkdir()
     command = """echo "$AUTOLAB_TRIAL_ID|$WEIRD|$(pwd)"; exit 7"""
-    script = job_script("t1", "e", command, code, trial, {"AUTOLAB_TRIAL_ID": "t1", "WEIRD": "a 'b' $c"}, ["sbatch"])
+    script = job_script(
+        "t1", "e", command, code, trial, {"AUTOLAB_TRIAL_ID": "t1", "WEIRD": "a 'b' $c"}, ["sbatch"]
+    )
     (trial / "job.sh").write_text(script)
     result = subprocess.run(["bash", str(trial / "job.sh")], capture_output=True, text=True, timeout=30)
     assert result.returncode == 7
@@ -86,7 +102,9 @@ def test_parse_squeue() -> None:
     assert states["14"].ended
 
 
-@pytest.mark.parametrize("text, code", [("0:0", 0), ("3:0", 3), ("0:9", -9), ("0:15", -15), ("", None), ("x", None)])
+@pytest.mark.parametrize(
+    "text, code", [("0:0", 0), ("3:0", 3), ("0:9", -9), ("0:15", -15), ("", None), ("x", None)]
+)
 def test_exit_code_of(text: str, code: int | None) -> None:
     assert exit_code_of(text) == code
 

@@ -45,10 +45,16 @@ def drive(manager: Manager, timeout: float = 60.0, on_step: Any = None) -> list[
 
 
 def test_experiment_runs_through_sbatch(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         autolab.report_intermediate_result(p["x"])
         autolab.report_final_result(p["x"] + p["k"])
-    """, trainingService=SLURM, maxTrialNumber=4, trialConcurrency=2)
+    """,
+        trainingService=SLURM,
+        maxTrialNumber=4,
+        trialConcurrency=2,
+    )
     manager = build_manager(directory)
     manager.start()
     peak: list[int] = []
@@ -65,10 +71,16 @@ def test_experiment_runs_through_sbatch(tmp_path: Path, fake_slurm: FakeSlurm) -
 
 
 def test_kill_through_the_manager_cancels_the_job(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         autolab.report_intermediate_result(1.0)
         time.sleep(60)
-    """, trainingService=SLURM, maxTrialNumber=1, trialConcurrency=1)
+    """,
+        trainingService=SLURM,
+        maxTrialNumber=1,
+        trialConcurrency=1,
+    )
     manager = build_manager(directory)
     manager.start()
 
@@ -85,8 +97,13 @@ def test_kill_through_the_manager_cancels_the_job(tmp_path: Path, fake_slurm: Fa
 
 def test_every_submission_failing_stops_the_experiment(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
     fake_slurm.fail_sbatch("sbatch: error: Batch job submission failed: Invalid partition name specified")
-    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", trainingService=SLURM,
-                                maxTrialNumber=20, trialConcurrency=2)
+    directory = make_experiment(
+        tmp_path,
+        "autolab.report_final_result(1.0)\n",
+        trainingService=SLURM,
+        maxTrialNumber=20,
+        trialConcurrency=2,
+    )
     manager = build_manager(directory)
     manager.start()
     errors = drive(manager, timeout=30)
@@ -98,11 +115,17 @@ def test_every_submission_failing_stops_the_experiment(tmp_path: Path, fake_slur
 
 
 def test_resume_adopts_running_jobs(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
-    directory = make_experiment(tmp_path, """
+    directory = make_experiment(
+        tmp_path,
+        """
         while not os.path.exists(os.path.join(os.environ["AUTOLAB_TRIAL_DIR"], "go")):
             time.sleep(0.05)
         autolab.report_final_result(p["x"])
-    """, trainingService=SLURM, maxTrialNumber=2, trialConcurrency=2)
+    """,
+        trainingService=SLURM,
+        maxTrialNumber=2,
+        trialConcurrency=2,
+    )
     first = build_manager(directory)
     first.start()
     deadline = time.time() + 30
@@ -125,8 +148,13 @@ def test_resume_adopts_running_jobs(tmp_path: Path, fake_slurm: FakeSlurm) -> No
 
 def test_resume_keeps_queued_jobs_waiting(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
     fake_slurm.hold()
-    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", trainingService=SLURM,
-                                maxTrialNumber=1, trialConcurrency=1)
+    directory = make_experiment(
+        tmp_path,
+        "autolab.report_final_result(1.0)\n",
+        trainingService=SLURM,
+        maxTrialNumber=1,
+        trialConcurrency=1,
+    )
     first = build_manager(directory)
     first.start()
     first.step()

@@ -20,8 +20,14 @@ def make_task_experiment(tmp_path: Path, task: dict[str, Any], **top: Any) -> Pa
     directory = tmp_path / "exp"
     (directory / "trials").mkdir(parents=True)
     store = Store(directory, create=True)
-    store.set_meta(id="tasktest", name="t", config=config.to_dict(), status="INITIALIZED", created=time.time(),
-                   elapsed=0.0)
+    store.set_meta(
+        id="tasktest",
+        name="t",
+        config=config.to_dict(),
+        status="INITIALIZED",
+        created=time.time(),
+        elapsed=0.0,
+    )
     store.close()
     return directory
 

@@ -51,9 +51,13 @@ def test_parallel_jobs_write_relative_outputs_apart(tmp_path: Path) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "big.bin").write_bytes(b"\1" * LINK_SIZE)
-    task = {"template": "mkdir -p out && echo {a} > out/result.txt && echo Acc: {a}",
-            "search_args": [{"type": "Categorical", "name": "a", "value": [1, 2, 3]}],
-            "metric": {"pattern": "Acc: ([0-9]+)"}, "copy_code": True, "symlinks": True}
+    task = {
+        "template": "mkdir -p out && echo {a} > out/result.txt && echo Acc: {a}",
+        "search_args": [{"type": "Categorical", "name": "a", "value": [1, 2, 3]}],
+        "metric": {"pattern": "Acc: ([0-9]+)"},
+        "copy_code": True,
+        "symlinks": True,
+    }
     manager = run_task(tmp_path, task, trialConcurrency=3)
     assert all(t.status == TrialStatus.SUCCEEDED for t in manager.history.trials)
     for trial in manager.history.trials:

@@ -33,8 +33,22 @@ def test_issue_example_runs_end_to_end(tmp_path: Path) -> None:
         assert len(t.intermediate) == t.parameters["epochs"]  # one "Test Acc" line per epoch
         assert t.value == t.intermediate[-1] and 0.8 < t.value <= 1.0
     assert len(seen) == 8  # grid: every combination once
-    job = manager.directory / "jobs" / "tree" / "epochs" / "5" / "gamma" / "0.8" / "lr" / "1" / "batch-size" / "1024"
-    assert (job / "command").read_text() == "python train.py --lr 1 --batch-size 1024 --epochs 5 --gamma 0.8\n"
+    job = (
+        manager.directory
+        / "jobs"
+        / "tree"
+        / "epochs"
+        / "5"
+        / "gamma"
+        / "0.8"
+        / "lr"
+        / "1"
+        / "batch-size"
+        / "1024"
+    )
+    assert (
+        job / "command"
+    ).read_text() == "python train.py --lr 1 --batch-size 1024 --epochs 5 --gamma 0.8\n"
     assert (job / "log").read_text().count("Test Acc: ") == 5
     assert json.loads((job / "results.json").read_text())["status"] == "SUCCEEDED"
     store = Store(manager.directory, readonly=True)  # normal results in the store (`autolab top` reads these)
@@ -49,13 +63,29 @@ def test_autolab_create_runs_a_task_config(tmp_path: Path) -> None:
         "  template: \"echo 'Acc: {x}' {word}\"\n"
         "  search_args:\n"
         "    - {type: Categorical, name: x, value: [1, 2]}\n"
-        "    - {type: Categorical, name: word, value: [\"it's here\"]}\n"
+        '    - {type: Categorical, name: word, value: ["it\'s here"]}\n'
         "  metric: {pattern: 'Acc: ([0-9]+)'}\n"
-        "trialConcurrency: 2\n")
+        "trialConcurrency: 2\n"
+    )
     env = {**os.environ, "AUTOLAB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-m", "autolab.cli", "create", "--config", str(tmp_path / "task.yml"),
-                             "--foreground", "--port", "0", "--copy-code"], capture_output=True, text=True, env=env,
-                            timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autolab.cli",
+            "create",
+            "--config",
+            str(tmp_path / "task.yml"),
+            "--foreground",
+            "--port",
+            "0",
+            "--copy-code",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     (directory,) = [p for p in (tmp_path / "home").iterdir() if (p / "autolab.db").exists()]
     leaves = sorted(p.name for p in (directory / "jobs" / "tree" / "x").iterdir())
@@ -69,9 +99,24 @@ def test_autolab_create_runs_a_task_config(tmp_path: Path) -> None:
 
 
 def test_copy_code_flag_needs_a_task_config(tmp_path: Path) -> None:
-    (tmp_path / "config.yml").write_text("trialCommand: echo\nsearchSpace: {x: {_type: choice, _value: [1]}}\n")
+    (tmp_path / "config.yml").write_text(
+        "trialCommand: echo\nsearchSpace: {x: {_type: choice, _value: [1]}}\n"
+    )
     env = {**os.environ, "AUTOLAB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-m", "autolab.cli", "create", "--config", str(tmp_path / "config.yml"),
-                             "--symlinks"], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autolab.cli",
+            "create",
+            "--config",
+            str(tmp_path / "config.yml"),
+            "--symlinks",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "config.yml: --symlinks works with task configs (a config with task:) only" in result.stderr

@@ -27,7 +27,10 @@ def test_tree_layout(tmp_path: Path) -> None:
     jobs = manager.directory / "jobs"
     assert sorted(p.name for p in (jobs / "all").iterdir()) == ["0", "1", "2", "3"]
     leaves = {
-        ("1", "x", "p%2Fq"), ("1", "y y", "3"), ("2", "x", "p%2Fq"), ("2", "y y", "3"),
+        ("1", "x", "p%2Fq"),
+        ("1", "y y", "3"),
+        ("2", "x", "p%2Fq"),
+        ("2", "y y", "3"),
     }
     for a, b, c in leaves:
         leaf = jobs / "tree" / "a" / a / "b" / b / "c" / c
@@ -40,7 +43,11 @@ def test_tree_layout(tmp_path: Path) -> None:
         assert command.startswith(f"echo {a} ") and ("'y y'" in command) == (b == "y y")
         assert (job / "log").read_text().splitlines() == [f"{a} {b} {c.replace('%2F', '/')}", f"Acc: {a}"]
         results = json.loads((job / "results.json").read_text())
-        assert (results["status"], results["final"], results["intermediate"]) == ("SUCCEEDED", float(a), [float(a)])
+        assert (results["status"], results["final"], results["intermediate"]) == (
+            "SUCCEEDED",
+            float(a),
+            [float(a)],
+        )
         trial = manager.by_id[results["trial"]]
         assert trial.value == float(a)  # a normal result in the store: `autolab top` lists it
         assert (job / "trial").resolve() == manager.trial_dir(trial.trial_id).resolve()
@@ -49,11 +56,16 @@ def test_tree_layout(tmp_path: Path) -> None:
 
 
 def test_a_failed_job_is_in_the_tree_with_its_status(tmp_path: Path) -> None:
-    task = {"template": "echo Acc: {a}; exit {a}", "search_args": [{"type": "Categorical", "name": "a", "value": [0, 4]}],
-            "metric": "Acc: ([0-9]+)"}
+    task = {
+        "template": "echo Acc: {a}; exit {a}",
+        "search_args": [{"type": "Categorical", "name": "a", "value": [0, 4]}],
+        "metric": "Acc: ([0-9]+)",
+    }
     manager = run_task(tmp_path, task)
-    statuses = {json.loads((p / "results.json").read_text())["status"]
-                for p in (manager.directory / "jobs" / "all").iterdir()}
+    statuses = {
+        json.loads((p / "results.json").read_text())["status"]
+        for p in (manager.directory / "jobs" / "all").iterdir()
+    }
     assert statuses == {"SUCCEEDED", "FAILED"}
     assert (manager.directory / "jobs" / "tree" / "a" / "4").is_symlink()
 

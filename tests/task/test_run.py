@@ -17,8 +17,13 @@ from autolab import protocol
 PATTERN = r"Acc: ([0-9.]+)"
 
 
-def run(tmp_path: Path, template: str, params: dict[str, Any], pattern: str | None = PATTERN,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    tmp_path: Path,
+    template: str,
+    params: dict[str, Any],
+    pattern: str | None = PATTERN,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     trial = tmp_path / "trial"
     trial.mkdir(exist_ok=True)
     (trial / protocol.PARAMETER_FILE).write_text(json.dumps(params))
@@ -28,7 +33,9 @@ def run(tmp_path: Path, template: str, params: dict[str, Any], pattern: str | No
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOLAB_", "NNI_"))}
     base[protocol.ENV_TRIAL_DIR] = str(trial)
     base["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env={**base, **(env or {})}, timeout=60)
+    return subprocess.run(
+        argv, cwd=tmp_path, capture_output=True, text=True, env={**base, **(env or {})}, timeout=60
+    )
 
 
 def metrics(tmp_path: Path) -> list[tuple[str, float]]:
@@ -44,22 +51,37 @@ def script(tmp_path: Path, body: str) -> None:
 
 
 def test_each_match_is_intermediate_and_the_last_is_final(tmp_path: Path) -> None:
-    script(tmp_path, """\
+    script(
+        tmp_path,
+        """\
         import sys
         for i in range(int(sys.argv[1])):
             print(f"epoch {i} Acc: 0.{i + 5}")
         print("done")
-        """)
+        """,
+    )
     result = run(tmp_path, "python s.py {n}", {"n": 3})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "epoch 0 Acc: 0.5\nepoch 1 Acc: 0.6\nepoch 2 Acc: 0.7\ndone\n"  # passed through
-    assert metrics(tmp_path) == [("PERIODICAL", 0.5), ("PERIODICAL", 0.6), ("PERIODICAL", 0.7), ("FINAL", 0.7)]
+    assert metrics(tmp_path) == [
+        ("PERIODICAL", 0.5),
+        ("PERIODICAL", 0.6),
+        ("PERIODICAL", 0.7),
+        ("FINAL", 0.7),
+    ]
 
 
 def test_the_whole_match_without_a_group_and_odd_output(tmp_path: Path) -> None:
-    result = run(tmp_path, "printf '1.5 x\\r2.5 y\\nnot a number: .\\n3.5.'", {}, pattern=r"[0-9]+\.[0-9]+\.?")
+    result = run(
+        tmp_path, "printf '1.5 x\\r2.5 y\\nnot a number: .\\n3.5.'", {}, pattern=r"[0-9]+\.[0-9]+\.?"
+    )
     assert result.returncode == 0
-    assert metrics(tmp_path) == [("PERIODICAL", 1.5), ("PERIODICAL", 2.5), ("PERIODICAL", 3.5), ("FINAL", 3.5)]
+    assert metrics(tmp_path) == [
+        ("PERIODICAL", 1.5),
+        ("PERIODICAL", 2.5),
+        ("PERIODICAL", 3.5),
+        ("FINAL", 3.5),
+    ]
 
 
 def test_a_match_that_is_not_a_number_is_skipped_with_a_warning(tmp_path: Path) -> None:
@@ -74,14 +96,17 @@ def test_no_match_no_result(tmp_path: Path) -> None:
 
 
 def test_the_sdk_wins(tmp_path: Path) -> None:
-    script(tmp_path, """\
+    script(
+        tmp_path,
+        """\
         import autolab
         print("Acc: 0.1", flush=True)
         autolab.report_intermediate_result(0.2)
         print("Acc: 0.3", flush=True)
         autolab.report_final_result(0.25)
         print("Acc: 0.4", flush=True)
-        """)
+        """,
+    )
     result = run(tmp_path, "python s.py", {})
     assert result.returncode == 0, result.stderr
     found = metrics(tmp_path)
@@ -94,11 +119,14 @@ def test_the_sdk_wins(tmp_path: Path) -> None:
 
 
 def test_sdk_intermediates_only_then_the_pattern_gives_the_final(tmp_path: Path) -> None:
-    script(tmp_path, """\
+    script(
+        tmp_path,
+        """\
         import autolab
         autolab.report_intermediate_result(0.2)
         print("Acc: 0.3", flush=True)
-        """)
+        """,
+    )
     run(tmp_path, "python s.py", {})
     assert metrics(tmp_path) == [("PERIODICAL", 0.2), ("FINAL", 0.3)]
 
@@ -116,13 +144,15 @@ def test_killed_by_a_signal(tmp_path: Path) -> None:
 
 def test_values_with_spaces_and_quotes_stay_one_argument(tmp_path: Path) -> None:
     script(tmp_path, "import sys, json\nprint(json.dumps(sys.argv[1:]))\n")
-    value = "it's a \"b c\" $HOME"
+    value = 'it\'s a "b c" $HOME'
     result = run(tmp_path, "python s.py {v} {w}", {"v": value, "w": 2}, pattern=None)
     assert json.loads(result.stdout) == [value, "2"]
 
 
 def test_nested_values_fill_their_names(tmp_path: Path) -> None:
-    result = run(tmp_path, "echo {lr} {batch-size}", {"lr+batch-size": {"lr": 0.5, "batch-size": 512}}, pattern=None)
+    result = run(
+        tmp_path, "echo {lr} {batch-size}", {"lr+batch-size": {"lr": 0.5, "batch-size": 512}}, pattern=None
+    )
     assert result.stdout == "0.5 512\n"
 
 
@@ -132,6 +162,10 @@ def test_a_parameter_the_template_needs_is_missing(tmp_path: Path) -> None:
 
 
 def test_outside_a_job(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "autolab.task.run", "--template", "echo"], capture_output=True,
-                            text=True, env={k: v for k, v in os.environ.items() if not k.startswith("AUTOLAB_")})
+    result = subprocess.run(
+        [sys.executable, "-m", "autolab.task.run", "--template", "echo"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AUTOLAB_")},
+    )
     assert result.returncode == 2 and "AUTOLAB_TRIAL_DIR is not set" in result.stderr

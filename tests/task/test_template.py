@@ -33,8 +33,15 @@ def test_a_quoted_value_stays_one_argument(value: str) -> None:
 
 
 def test_values_as_text() -> None:
-    assert [format_value(v) for v in (3, 0.7, 1e-05, True, "s", [1, 2], {"a": 1})] == \
-           ["3", "0.7", "1e-05", "True", "s", "[1,2]", '{"a":1}']
+    assert [format_value(v) for v in (3, 0.7, 1e-05, True, "s", [1, 2], {"a": 1})] == [
+        "3",
+        "0.7",
+        "1e-05",
+        "True",
+        "s",
+        "[1,2]",
+        '{"a":1}',
+    ]
     assert quote(0.5) == "0.5" and quote("a b") == "'a b'"
 
 
@@ -45,11 +52,19 @@ def test_render_only_named_values() -> None:
 
 def test_nested_values_are_flattened() -> None:
     params = {"epochs": 3, "lr+batch-size": {"lr": 0.5, "batch-size": 512}, "opt": {"_name": "sgd", "m": 1}}
-    assert flat_parameters(params) == {"epochs": 3, "lr": 0.5, "batch-size": 512, "opt": {"_name": "sgd", "m": 1}}
+    assert flat_parameters(params) == {
+        "epochs": 3,
+        "lr": 0.5,
+        "batch-size": 512,
+        "opt": {"_name": "sgd", "m": 1},
+    }
 
 
 def test_normal_trial_command_uses_the_template_form(tmp_path: Path) -> None:
-    settings = {"trialCommand": "python t.py --k {k} --x {x} --other {y} ${HOME}", "trialCodeDirectory": str(tmp_path)}
+    settings = {
+        "trialCommand": "python t.py --k {k} --x {x} --other {y} ${HOME}",
+        "trialCodeDirectory": str(tmp_path),
+    }
     command, code = job_command_and_code(settings, {"k": "a b", "x": 0.25}, tmp_path / "t", tmp_path)
     assert command == "python t.py --k 'a b' --x 0.25 --other {y} ${HOME}"
     assert code == tmp_path
@@ -58,8 +73,11 @@ def test_normal_trial_command_uses_the_template_form(tmp_path: Path) -> None:
 
 
 def test_task_trial_command_is_left_to_the_runner(tmp_path: Path) -> None:
-    settings = {"trialCommand": "python -m autolab.task.run --template 'x {k}'", "trialCodeDirectory": str(tmp_path),
-                "task": {"template": "x {k}", "copyCode": False}}
+    settings = {
+        "trialCommand": "python -m autolab.task.run --template 'x {k}'",
+        "trialCodeDirectory": str(tmp_path),
+        "task": {"template": "x {k}", "copyCode": False},
+    }
     assert job_command_and_code(settings, {"k": 1}, tmp_path / "t", tmp_path)[0] == settings["trialCommand"]
 
 
@@ -68,9 +86,15 @@ def test_normal_config_template_form_end_to_end(tmp_path: Path) -> None:
 
     from tests.helpers_experiment import make_experiment, run_manager
 
-    directory = make_experiment(tmp_path, "autolab.report_final_result(float(sys.argv[1]) + p['k'])\n",
-                                trialCommand=f"{shlex.quote(sys.executable)} trial.py {{k}}", maxTrialNumber=3)
+    directory = make_experiment(
+        tmp_path,
+        "autolab.report_final_result(float(sys.argv[1]) + p['k'])\n",
+        trialCommand=f"{shlex.quote(sys.executable)} trial.py {{k}}",
+        maxTrialNumber=3,
+    )
     manager = run_manager(directory)
-    assert [t.value for t in manager.history.trials] == [2.0 * t.parameters["k"] for t in manager.history.trials]
+    assert [t.value for t in manager.history.trials] == [
+        2.0 * t.parameters["k"] for t in manager.history.trials
+    ]
     command_file = manager.trial_dir(manager.history.trials[0].trial_id) / "command.sh"
     assert f"trial.py {manager.history.trials[0].parameters['k']}\n" in command_file.read_text()

@@ -41,8 +41,12 @@ def test_running_trials_are_not_repeated() -> None:
 
 
 def test_resume_skips_sets_already_run_even_failed_ones() -> None:
-    history = History([Trial("t0", 0, copy.deepcopy(SETS[1]), TrialStatus.FAILED),
-                       Trial("t1", 1, copy.deepcopy(SETS[0]), TrialStatus.SUCCEEDED, 1.0)])
+    history = History(
+        [
+            Trial("t0", 0, copy.deepcopy(SETS[1]), TrialStatus.FAILED),
+            Trial("t1", 1, copy.deepcopy(SETS[0]), TrialStatus.SUCCEEDED, 1.0),
+        ]
+    )
     assert BatchTuner(batch_space()).suggest(history) == SETS[2]
 
 
@@ -53,12 +57,24 @@ def test_created_by_nni_name() -> None:
 @pytest.mark.parametrize(
     ("raw", "fragment"),
     [
-        ({"combine_params": {"_type": "choice", "_value": SETS},
-          "other": {"_type": "choice", "_value": [1]}}, "exactly one"),
+        (
+            {
+                "combine_params": {"_type": "choice", "_value": SETS},
+                "other": {"_type": "choice", "_value": [1]},
+            },
+            "exactly one",
+        ),
         ({"combine_params": {"_type": "choice", "_value": [{"lr": 0.1}, 0.2]}}, "combine_params"),
         ({"combine_params": {"_type": "uniform", "_value": [0, 1]}}, "uniform"),
-        ({"combine_params": {"_type": "choice", "_value": [{"_name": "a", "x": {"_type": "choice", "_value": [1]}}]}},
-         "nested"),
+        (
+            {
+                "combine_params": {
+                    "_type": "choice",
+                    "_value": [{"_name": "a", "x": {"_type": "choice", "_value": [1]}}],
+                }
+            },
+            "nested",
+        ),
     ],
 )
 def test_bad_spaces_are_tuner_errors(raw: dict[str, Any], fragment: str) -> None:

@@ -32,8 +32,10 @@ def finished(points: list[dict]) -> list[Trial]:
 def test_running_trials_get_the_loss_the_finished_ones_imply() -> None:
     space = SearchSpace(LINE)
     done = finished([{"x": x, "opt": o} for x in np.linspace(0, 10, 11) for o in ("a", "b")])
-    running = [Trial(f"r{i}", 100 + i, p, TrialStatus.RUNNING)
-               for i, p in enumerate([{"x": 3.3, "opt": "a"}, {"x": 8.5, "opt": "a"}, {"x": 3.3, "opt": "b"}])]
+    running = [
+        Trial(f"r{i}", 100 + i, p, TrialStatus.RUNNING)
+        for i, p in enumerate([{"x": 3.3, "opt": "a"}, {"x": 8.5, "opt": "a"}, {"x": 3.3, "opt": "b"}])
+    ]
     believed = Believer(UnitCube(space))(observe(space, done + running))
     assert believed is not None and believed.shape == (3,)
     truth = [bowl(t.parameters) for t in running]
@@ -50,16 +52,30 @@ def test_nothing_to_believe() -> None:
 
 
 def test_nested_branches_and_failed_trials() -> None:
-    space = SearchSpace({"m": {"_type": "choice", "_value": [
-        {"_name": "svm", "c": {"_type": "loguniform", "_value": [0.01, 100]}},
-        {"_name": "tree", "depth": {"_type": "randint", "_value": [1, 20]}}]}})
-    trials = [Trial(f"t{i}", i, {"m": {"_name": "svm", "c": 10.0 ** (i % 5 - 2)}}, TrialStatus.SUCCEEDED, 0.5)
-              for i in range(5)]
-    trials += [Trial(f"u{i}", 5 + i, {"m": {"_name": "tree", "depth": 2 + i}}, TrialStatus.SUCCEEDED, 0.1)
-               for i in range(5)]
+    space = SearchSpace(
+        {
+            "m": {
+                "_type": "choice",
+                "_value": [
+                    {"_name": "svm", "c": {"_type": "loguniform", "_value": [0.01, 100]}},
+                    {"_name": "tree", "depth": {"_type": "randint", "_value": [1, 20]}},
+                ],
+            }
+        }
+    )
+    trials = [
+        Trial(f"t{i}", i, {"m": {"_name": "svm", "c": 10.0 ** (i % 5 - 2)}}, TrialStatus.SUCCEEDED, 0.5)
+        for i in range(5)
+    ]
+    trials += [
+        Trial(f"u{i}", 5 + i, {"m": {"_name": "tree", "depth": 2 + i}}, TrialStatus.SUCCEEDED, 0.1)
+        for i in range(5)
+    ]
     trials.append(Trial("f", 10, {"m": {"_name": "tree", "depth": 19}}, TrialStatus.FAILED))
-    trials += [Trial("r1", 11, {"m": {"_name": "svm", "c": 1.0}}, TrialStatus.RUNNING),
-               Trial("r2", 12, {"m": {"_name": "tree", "depth": 4}}, TrialStatus.RUNNING)]
+    trials += [
+        Trial("r1", 11, {"m": {"_name": "svm", "c": 1.0}}, TrialStatus.RUNNING),
+        Trial("r2", 12, {"m": {"_name": "tree", "depth": 4}}, TrialStatus.RUNNING),
+    ]
     believed = Believer(UnitCube(space))(observe(space, trials))
     assert believed is not None and np.all(np.isfinite(believed))
     assert believed[1] < believed[0]  # the tree branch is the better one
@@ -82,7 +98,9 @@ def test_one_fit_serves_a_burst_of_suggestions(monkeypatch: pytest.MonkeyPatch) 
     believe = Believer(UnitCube(space))
     fits: list[int] = []
     original = Believer._fit
-    monkeypatch.setattr(Believer, "_fit", lambda self, x, y, hyper: fits.append(len(y)) or original(self, x, y, hyper))
+    monkeypatch.setattr(
+        Believer, "_fit", lambda self, x, y, hyper: fits.append(len(y)) or original(self, x, y, hyper)
+    )
     running: list[Trial] = []
     for i in range(3):  # three suggestions in a row: one more trial running each time
         running.append(Trial(f"r{i}", 100 + i, {"x": 1.0 + i, "opt": "a"}, TrialStatus.RUNNING))
@@ -98,13 +116,24 @@ def test_every_type_nested_and_maximize_through_tpe() -> None:
     every running trial a finite loss, and suggestions stay valid and distinct."""
     from autolab.tuners.tpe import TpeTuner
 
-    inner = {"u": {"_type": "uniform", "_value": [-1, 1]}, "q": {"_type": "quniform", "_value": [16, 200, 16]},
-             "lg": {"_type": "loguniform", "_value": [1e-5, 1e-1]}, "ql": {"_type": "qloguniform", "_value": [1, 1000, 4]},
-             "n": {"_type": "normal", "_value": [1.0, 2.0]}, "qn": {"_type": "qnormal", "_value": [0.0, 3.0, 0.5]},
-             "ln": {"_type": "lognormal", "_value": [0.0, 0.5]}, "qln": {"_type": "qlognormal", "_value": [2.0, 0.5, 2]},
-             "r": {"_type": "randint", "_value": [2, 9]}, "c": {"_type": "choice", "_value": ["relu", 3, 0.5]}}
-    space = SearchSpace({"model": {"_type": "choice", "_value": [{"_name": "a", **inner}, {"_name": "b"}]},
-                         "lr": {"_type": "uniform", "_value": [0, 1]}})
+    inner = {
+        "u": {"_type": "uniform", "_value": [-1, 1]},
+        "q": {"_type": "quniform", "_value": [16, 200, 16]},
+        "lg": {"_type": "loguniform", "_value": [1e-5, 1e-1]},
+        "ql": {"_type": "qloguniform", "_value": [1, 1000, 4]},
+        "n": {"_type": "normal", "_value": [1.0, 2.0]},
+        "qn": {"_type": "qnormal", "_value": [0.0, 3.0, 0.5]},
+        "ln": {"_type": "lognormal", "_value": [0.0, 0.5]},
+        "qln": {"_type": "qlognormal", "_value": [2.0, 0.5, 2]},
+        "r": {"_type": "randint", "_value": [2, 9]},
+        "c": {"_type": "choice", "_value": ["relu", 3, 0.5]},
+    }
+    space = SearchSpace(
+        {
+            "model": {"_type": "choice", "_value": [{"_name": "a", **inner}, {"_name": "b"}]},
+            "lr": {"_type": "uniform", "_value": [0, 1]},
+        }
+    )
     tuner = TpeTuner(space, optimize_mode="maximize", seed=0)
     beliefs: list[np.ndarray | None] = []
     original = tuner.believe.__call__
@@ -112,7 +141,9 @@ def test_every_type_nested_and_maximize_through_tpe() -> None:
     history = History()
     for i in range(12):
         p = tuner.suggest(history)
-        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, p["lr"] + (p["model"]["_name"] == "a")))
+        history.trials.append(
+            Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, p["lr"] + (p["model"]["_name"] == "a"))
+        )
     for i in range(12, 20):  # eight suggestions in a row, each one left running
         p = tuner.suggest(history)
         assert space.to_parameters(space.to_flat(p)) == p  # to_flat raises on a value outside the space

@@ -53,7 +53,10 @@ def make(name: str, raw: dict[str, Any], **kwargs: Any) -> Tuner:
 
 
 def parameter_sets(n: int) -> dict[str, Any]:
-    sets = [{"id": i, "lr": 10.0 ** -(1 + i % 4), "layers": [1 + i % 3, 2], "act": ["relu", "tanh"][i % 2]} for i in range(n)]
+    sets = [
+        {"id": i, "lr": 10.0 ** -(1 + i % 4), "layers": [1 + i % 3, 2], "act": ["relu", "tanh"][i % 2]}
+        for i in range(n)
+    ]
     return {"combine_params": {"_type": "choice", "_value": sets}}
 
 
@@ -69,11 +72,20 @@ def nested_space(name: str) -> dict[str, Any]:
     cls = cls_of(name)
     inner = [t for t in TYPE_SPECS if t in cls.supported_types]
     return {
-        "model": {"_type": "choice", "_value": [
-            {"_name": "linear"},
-            {"_name": "mlp", **{f"w_{t}": TYPE_SPECS[t] for t in inner[:3]},
-             "act": {"_type": "choice", "_value": ["relu", {"_name": "leaky", "slope": TYPE_SPECS[inner[0]]}]}},
-        ]},
+        "model": {
+            "_type": "choice",
+            "_value": [
+                {"_name": "linear"},
+                {
+                    "_name": "mlp",
+                    **{f"w_{t}": TYPE_SPECS[t] for t in inner[:3]},
+                    "act": {
+                        "_type": "choice",
+                        "_value": ["relu", {"_name": "leaky", "slope": TYPE_SPECS[inner[0]]}],
+                    },
+                },
+            ],
+        },
         "top": TYPE_SPECS[inner[-1]],
     }
 
@@ -85,7 +97,10 @@ def finite_space(name: str) -> tuple[dict[str, Any], int]:
         return {"combine_params": {"_type": "choice", "_value": sets}}, 6
     supported = cls_of(name).supported_types
     if "choice" in supported:
-        return {"a": {"_type": "choice", "_value": [0, 1]}, "b": {"_type": "choice", "_value": ["x", "y", "z"]}}, 6
+        return {
+            "a": {"_type": "choice", "_value": [0, 1]},
+            "b": {"_type": "choice", "_value": ["x", "y", "z"]},
+        }, 6
     if "randint" in supported:
         return {"a": {"_type": "randint", "_value": [0, 2]}, "b": {"_type": "randint", "_value": [0, 3]}}, 6
     pytest.skip(f"{name} supports neither choice nor randint")
@@ -141,12 +156,24 @@ def toy(params: Any) -> float:
     return 0.1 * (len(str(params)) % 3)
 
 
-def trial(i: int, params: dict[str, Any], status: TrialStatus = TrialStatus.SUCCEEDED,
-          value: float | None = None, intermediate: list[float] | None = None) -> Trial:
+def trial(
+    i: int,
+    params: dict[str, Any],
+    status: TrialStatus = TrialStatus.SUCCEEDED,
+    value: float | None = None,
+    intermediate: list[float] | None = None,
+) -> Trial:
     if status == TrialStatus.SUCCEEDED and value is None:
         value = toy(params)
-    return Trial(f"T{i:03d}", i, copy.deepcopy(params), status=status, value=value,
-                 raw_value=value, intermediate=list(intermediate or []))
+    return Trial(
+        f"T{i:03d}",
+        i,
+        copy.deepcopy(params),
+        status=status,
+        value=value,
+        raw_value=value,
+        intermediate=list(intermediate or []),
+    )
 
 
 def rounds(tuner: Tuner, history: History, n: int, finish: bool = True) -> Iterator[dict[str, Any]]:
@@ -163,6 +190,7 @@ def key(params: dict[str, Any]) -> str:
 
 
 # -- the contract ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", NAMES)
 def test_registry_entry_is_a_tuner(name: str) -> None:
@@ -298,8 +326,12 @@ def test_unknown_class_arg_is_a_tuner_error(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_optimize_mode_is_respected_by_loss(name: str) -> None:
     raw = full_space(name)
-    assert make(name, raw, optimize_mode="maximize").loss(2.0) < make(name, raw, optimize_mode="maximize").loss(1.0)
-    assert make(name, raw, optimize_mode="minimize").loss(1.0) < make(name, raw, optimize_mode="minimize").loss(2.0)
+    assert make(name, raw, optimize_mode="maximize").loss(2.0) < make(
+        name, raw, optimize_mode="maximize"
+    ).loss(1.0)
+    assert make(name, raw, optimize_mode="minimize").loss(1.0) < make(
+        name, raw, optimize_mode="minimize"
+    ).loss(2.0)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -310,16 +342,18 @@ def test_history_with_unfinished_failed_and_foreign_trials(name: str) -> None:
     list(rounds(make(name, raw, seed=4), seed_history, 7))
     p = [t.parameters for t in seed_history.trials]
     foreign = {"something_else": 1} if name not in PARAMETER_SET_TUNERS else {"lr": 5, "layers": []}
-    history = History([
-        trial(0, p[0], TrialStatus.WAITING),
-        trial(1, p[1], TrialStatus.RUNNING, intermediate=[0.1, 0.2]),
-        trial(2, p[2], TrialStatus.FAILED),
-        trial(3, p[3], TrialStatus.EARLY_STOPPED, intermediate=[0.3]),
-        trial(4, p[4], TrialStatus.USER_CANCELED),
-        trial(5, p[5], TrialStatus.NO_RESULT),
-        trial(6, p[6], TrialStatus.SUCCEEDED, value=1.0),
-        trial(7, foreign, TrialStatus.SUCCEEDED, value=2.0),  # from an earlier search space
-    ])
+    history = History(
+        [
+            trial(0, p[0], TrialStatus.WAITING),
+            trial(1, p[1], TrialStatus.RUNNING, intermediate=[0.1, 0.2]),
+            trial(2, p[2], TrialStatus.FAILED),
+            trial(3, p[3], TrialStatus.EARLY_STOPPED, intermediate=[0.3]),
+            trial(4, p[4], TrialStatus.USER_CANCELED),
+            trial(5, p[5], TrialStatus.NO_RESULT),
+            trial(6, p[6], TrialStatus.SUCCEEDED, value=1.0),
+            trial(7, foreign, TrialStatus.SUCCEEDED, value=2.0),  # from an earlier search space
+        ]
+    )
     snapshot = copy.deepcopy(history)
     tuner = make(name, raw, seed=4)
     params = tuner.suggest(history)
@@ -350,7 +384,13 @@ def test_contract_helpers_catch_out_of_space_points() -> None:
     space = SearchSpace({k: TYPE_SPECS[k] for k in ("randint", "quniform", "choice")})
     good = {"randint": 2, "quniform": 32, "choice": "relu"}
     assert_in_space("x", space, good)
-    for bad in ({**good, "randint": 9}, {**good, "randint": 2.0}, {**good, "quniform": 33},
-                {**good, "choice": "elu"}, {**good, "extra": 1}, {"randint": 2}):
+    for bad in (
+        {**good, "randint": 9},
+        {**good, "randint": 2.0},
+        {**good, "quniform": 33},
+        {**good, "choice": "elu"},
+        {**good, "extra": 1},
+        {"randint": 2},
+    ):
         with pytest.raises((AssertionError, SearchSpaceError)):
             assert_in_space("x", space, bad)

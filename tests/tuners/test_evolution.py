@@ -12,8 +12,11 @@ from autolab.searchspace import SearchSpace
 from autolab.tuners import TunerError, create_tuner
 from autolab.tuners.evolution import EvolutionTuner
 
-SPACE = {"x": {"_type": "uniform", "_value": [0, 10]}, "y": {"_type": "uniform", "_value": [0, 10]},
-         "act": {"_type": "choice", "_value": ["relu", "tanh", "gelu"]}}
+SPACE = {
+    "x": {"_type": "uniform", "_value": [0, 10]},
+    "y": {"_type": "uniform", "_value": [0, 10]},
+    "act": {"_type": "choice", "_value": ["relu", "tanh", "gelu"]},
+}
 
 
 def f(p: dict) -> float:
@@ -57,20 +60,36 @@ def test_old_trials_age_out_of_the_population() -> None:
     for i in range(1, 6):
         history.trials.append(Trial(f"t{i}", i, {"x": float(10 * i)}, TrialStatus.SUCCEEDED, 5.0 - i * 0.1))
     tuner = EvolutionTuner(space, optimize_mode="minimize", seed=0, population_size=5, sample_size=5)
-    xs = [EvolutionTuner(space, optimize_mode="minimize", seed=s, population_size=5, sample_size=5).suggest(history)["x"]
-          for s in range(10)]
+    xs = [
+        EvolutionTuner(space, optimize_mode="minimize", seed=s, population_size=5, sample_size=5).suggest(
+            history
+        )["x"]
+        for s in range(10)
+    ]
     # the parent is t5 (x=50, best of the newest five), not the aged-out x=90
     assert statistics.median(xs) == pytest.approx(50, abs=15)
-    assert tuner.suggest(history) == EvolutionTuner(space, optimize_mode="minimize", seed=0,
-                                                    population_size=5, sample_size=5).suggest(history)
+    assert tuner.suggest(history) == EvolutionTuner(
+        space, optimize_mode="minimize", seed=0, population_size=5, sample_size=5
+    ).suggest(history)
 
 
 def test_nested_branch_switch_gets_values() -> None:
-    raw = {"m": {"_type": "choice", "_value": [{"_name": "a", "u": {"_type": "uniform", "_value": [0, 1]}},
-                                               {"_name": "b", "k": {"_type": "randint", "_value": [1, 4]}}]}}
+    raw = {
+        "m": {
+            "_type": "choice",
+            "_value": [
+                {"_name": "a", "u": {"_type": "uniform", "_value": [0, 1]}},
+                {"_name": "b", "k": {"_type": "randint", "_value": [1, 4]}},
+            ],
+        }
+    }
     space = SearchSpace(raw)
-    history = History([Trial(f"t{i}", i, {"m": {"_name": "a", "u": i / 10}}, TrialStatus.SUCCEEDED, float(i))
-                       for i in range(4)])
+    history = History(
+        [
+            Trial(f"t{i}", i, {"m": {"_name": "a", "u": i / 10}}, TrialStatus.SUCCEEDED, float(i))
+            for i in range(4)
+        ]
+    )
     got = [EvolutionTuner(space, seed=s, population_size=4).suggest(history)["m"] for s in range(20)]
     b = [m for m in got if m["_name"] == "b"]
     assert b and all(set(m) == {"_name", "k"} and 1 <= m["k"] < 4 for m in b)

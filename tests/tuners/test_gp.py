@@ -51,11 +51,17 @@ def test_running_trials_spread_the_batch(seed: int) -> None:
     import math
     import random
 
-    space = SearchSpace({"x1": {"_type": "uniform", "_value": [-5, 10]}, "x2": {"_type": "uniform", "_value": [0, 15]}})
+    space = SearchSpace(
+        {"x1": {"_type": "uniform", "_value": [-5, 10]}, "x2": {"_type": "uniform", "_value": [0, 15]}}
+    )
 
     def branin(p: dict) -> float:
         x1, x2 = p["x1"], p["x2"]
-        return (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
+        return (
+            (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2
+            + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1)
+            + 10
+        )
 
     tuner = GPTuner(space, optimize_mode="minimize", seed=seed)
     rng = random.Random(seed)
@@ -68,7 +74,9 @@ def test_running_trials_spread_the_batch(seed: int) -> None:
         p = tuner.suggest(history)
         history.trials.append(Trial(f"t{i}", i, p, TrialStatus.RUNNING))
         batch.append(((p["x1"] + 5) / 15, p["x2"] / 15))
-    assert min(math.dist(a, b) for a, b in itertools.combinations(batch, 2)) > 0.01  # 0.0 when the incumbent ignores believed values
+    assert (
+        min(math.dist(a, b) for a, b in itertools.combinations(batch, 2)) > 0.01
+    )  # 0.0 when the incumbent ignores believed values
 
 
 def test_class_args_are_checked() -> None:
@@ -79,9 +87,20 @@ def test_class_args_are_checked() -> None:
         create_tuner(space, "GP", {"nu": 3})
     with pytest.raises(TunerError, match="cold_start_num"):
         create_tuner(space, "GP", {"cold_start_num": 0})
-    t = create_tuner(space, "GP", {"optimize_mode": "minimize", "utility": "ucb", "kappa": 2.0, "xi": 0.01,
-                                   "nu": 1.5, "alpha": 1e-4, "selection_num_warm_up": 500,
-                                   "selection_num_starting_points": 3})
+    t = create_tuner(
+        space,
+        "GP",
+        {
+            "optimize_mode": "minimize",
+            "utility": "ucb",
+            "kappa": 2.0,
+            "xi": 0.01,
+            "nu": 1.5,
+            "alpha": 1e-4,
+            "selection_num_warm_up": 500,
+            "selection_num_starting_points": 3,
+        },
+    )
     assert isinstance(t, GPTuner) and t.kappa == 2.0 and t.starts == 3
 
 

@@ -16,8 +16,11 @@ from autolab.tuners import NoMoreTrials, create_tuner
 from autolab.tuners.grid import GridSearchTuner, grid_size
 
 
-def run_out(tuner: GridSearchTuner, limit: int = 500, status: TrialStatus = TrialStatus.SUCCEEDED,
-            ) -> tuple[list[dict[str, Any]], History]:
+def run_out(
+    tuner: GridSearchTuner,
+    limit: int = 500,
+    status: TrialStatus = TrialStatus.SUCCEEDED,
+) -> tuple[list[dict[str, Any]], History]:
     history = History()
     for i in range(limit):
         try:
@@ -33,16 +36,20 @@ def keys(points: list[dict[str, Any]]) -> list[str]:
 
 
 def test_enumerable_space_is_covered_exactly_once_then_no_more_trials() -> None:
-    space = SearchSpace({
-        "opt": {"_type": "choice", "_value": ["sgd", "adam"]},
-        "layers": {"_type": "randint", "_value": [1, 4]},
-        "width": {"_type": "quniform", "_value": [0, 10, 5]},
-        "batch": {"_type": "qloguniform", "_value": [8, 32, 8]},
-    })
+    space = SearchSpace(
+        {
+            "opt": {"_type": "choice", "_value": ["sgd", "adam"]},
+            "layers": {"_type": "randint", "_value": [1, 4]},
+            "width": {"_type": "quniform", "_value": [0, 10, 5]},
+            "batch": {"_type": "qloguniform", "_value": [8, 32, 8]},
+        }
+    )
     tuner = GridSearchTuner(space)
     points, _ = run_out(tuner)
-    expected = [{"opt": o, "layers": n, "width": w, "batch": b}
-                for o, n, w, b in itertools.product(["sgd", "adam"], [1, 2, 3], [0, 5, 10], [8, 16, 24, 32])]
+    expected = [
+        {"opt": o, "layers": n, "width": w, "batch": b}
+        for o, n, w, b in itertools.product(["sgd", "adam"], [1, 2, 3], [0, 5, 10], [8, 16, 24, 32])
+    ]
     assert len(points) == len(expected) == grid_size(tuner) == 72
     assert sorted(keys(points)) == sorted(keys(expected))
     assert all(type(p["layers"]) is int for p in points)
@@ -56,14 +63,28 @@ def test_order_is_deterministic() -> None:
 
 
 def test_nested_branches_expand_only_when_chosen() -> None:
-    space = SearchSpace({
-        "model": {"_type": "choice", "_value": [
-            {"_name": "linear"},
-            {"_name": "cnn", "kernel": {"_type": "choice", "_value": [3, 5]},
-             "pool": {"_type": "choice", "_value": [{"_name": "max"}, {"_name": "avg", "k": {"_type": "randint", "_value": [2, 4]}}]}},
-        ]},
-        "lr": {"_type": "choice", "_value": [0.1, 0.01]},
-    })
+    space = SearchSpace(
+        {
+            "model": {
+                "_type": "choice",
+                "_value": [
+                    {"_name": "linear"},
+                    {
+                        "_name": "cnn",
+                        "kernel": {"_type": "choice", "_value": [3, 5]},
+                        "pool": {
+                            "_type": "choice",
+                            "_value": [
+                                {"_name": "max"},
+                                {"_name": "avg", "k": {"_type": "randint", "_value": [2, 4]}},
+                            ],
+                        },
+                    },
+                ],
+            },
+            "lr": {"_type": "choice", "_value": [0.1, 0.01]},
+        }
+    )
     points, _ = run_out(GridSearchTuner(space))
     assert len(points) == (1 + 2 * (1 + 2)) * 2 == space.grid_size()
     assert len(set(keys(points))) == len(points)
@@ -85,8 +106,12 @@ def test_running_and_failed_trials_count_as_tried() -> None:
 def test_resume_continues_with_the_untried_points() -> None:
     raw = {"a": {"_type": "choice", "_value": list(range(4))}, "b": {"_type": "choice", "_value": ["x", "y"]}}
     space = SearchSpace(raw)
-    history = History([Trial("old1", 0, {"a": 2, "b": "y"}, TrialStatus.SUCCEEDED, 1.0),
-                       Trial("old2", 1, {"a": 0, "b": "x"}, TrialStatus.RUNNING)])
+    history = History(
+        [
+            Trial("old1", 0, {"a": 2, "b": "y"}, TrialStatus.SUCCEEDED, 1.0),
+            Trial("old2", 1, {"a": 0, "b": "x"}, TrialStatus.RUNNING),
+        ]
+    )
     tuner = GridSearchTuner(space)
     for i in range(6):
         history.trials.append(Trial(f"n{i}", i + 2, tuner.suggest(history)))
@@ -111,8 +136,9 @@ def test_uniform_is_refined_midpoint_first() -> None:
 
 
 def test_loguniform_midpoint_is_geometric_and_normal_midpoint_is_mu() -> None:
-    space = SearchSpace({"lr": {"_type": "loguniform", "_value": [1e-4, 1.0]},
-                         "w": {"_type": "normal", "_value": [2.0, 3.0]}})
+    space = SearchSpace(
+        {"lr": {"_type": "loguniform", "_value": [1e-4, 1.0]}, "w": {"_type": "normal", "_value": [2.0, 3.0]}}
+    )
     tuner = GridSearchTuner(space)
     history = History()
     first = tuner.suggest(history)
@@ -130,8 +156,9 @@ def test_loguniform_midpoint_is_geometric_and_normal_midpoint_is_mu() -> None:
 
 
 def test_continuous_with_choice_covers_the_choices_first() -> None:
-    space = SearchSpace({"x": {"_type": "uniform", "_value": [-1, 1]},
-                         "opt": {"_type": "choice", "_value": ["a", "b", "c"]}})
+    space = SearchSpace(
+        {"x": {"_type": "uniform", "_value": [-1, 1]}, "opt": {"_type": "choice", "_value": ["a", "b", "c"]}}
+    )
     tuner = GridSearchTuner(space)
     history = History()
     first = []

@@ -68,8 +68,9 @@ def code_dir(tmp_path: Path) -> str:
 
 
 def make(code_dir: str, **args: object) -> NniTunerAdapter:
-    t = create_tuner(SearchSpace(SPACE), None, dict(args), class_name="my_tuner_mod.CountingTuner",
-                     code_directory=code_dir)
+    t = create_tuner(
+        SearchSpace(SPACE), None, dict(args), class_name="my_tuner_mod.CountingTuner", code_directory=code_dir
+    )
     assert isinstance(t, NniTunerAdapter)
     return t
 
@@ -81,7 +82,9 @@ def test_user_tuner_is_fed_results_and_its_ids(code_dir: str) -> None:
     history = History()
     for i in range(4):
         p = t.suggest(history)
-        history.trials.append(Trial(f"T{i}", i, p, TrialStatus.SUCCEEDED, p["x"], raw_value={"default": p["x"]}))
+        history.trials.append(
+            Trial(f"T{i}", i, p, TrialStatus.SUCCEEDED, p["x"], raw_value={"default": p["x"]})
+        )
     history.trials.append(Trial("T4", 4, t.suggest(history), TrialStatus.FAILED))
     t.suggest(history)
     assert inner.calls == [0, 1, 2, 3, 4, 5]
@@ -94,8 +97,10 @@ def test_user_tuner_is_fed_results_and_its_ids(code_dir: str) -> None:
 
 
 def test_resume_replays_the_history_as_imported_data(code_dir: str) -> None:
-    history = History([Trial(f"T{i}", i, {"x": i / 10}, TrialStatus.SUCCEEDED, i / 10) for i in range(3)]
-                      + [Trial("T3", 3, {"x": 0.9}, TrialStatus.RUNNING)])
+    history = History(
+        [Trial(f"T{i}", i, {"x": i / 10}, TrialStatus.SUCCEEDED, i / 10) for i in range(3)]
+        + [Trial("T3", 3, {"x": 0.9}, TrialStatus.RUNNING)]
+    )
     t = make(code_dir)
     t.suggest(history)
     assert t.inner.imported == [{"parameter": {"x": i / 10}, "value": i / 10} for i in range(3)]
@@ -114,7 +119,9 @@ def test_bad_class_args_and_non_tuner_classes(code_dir: str, tmp_path: Path) -> 
         make(code_dir, no_such=1)
     (tmp_path / "not_a_tuner_mod.py").write_text("class Thing:\n    pass\n")
     with pytest.raises(TunerError, match="neither an autolab Tuner nor an NNI-style tuner"):
-        create_tuner(SearchSpace(SPACE), None, {}, class_name="not_a_tuner_mod.Thing", code_directory=code_dir)
+        create_tuner(
+            SearchSpace(SPACE), None, {}, class_name="not_a_tuner_mod.Thing", code_directory=code_dir
+        )
     sys.modules.pop("not_a_tuner_mod", None)
 
 
@@ -122,5 +129,7 @@ def test_autolab_tuner_classes_are_not_wrapped() -> None:
     from autolab.tuners.random_tuner import RandomTuner
 
     assert not is_nni_style(RandomTuner)
-    t = create_tuner(SearchSpace(SPACE), None, {"seed": 1}, class_name="autolab.tuners.random_tuner.RandomTuner")
+    t = create_tuner(
+        SearchSpace(SPACE), None, {"seed": 1}, class_name="autolab.tuners.random_tuner.RandomTuner"
+    )
     assert isinstance(t, RandomTuner)

@@ -19,4 +19,8 @@ def test_a_long_history_is_capped() -> None:
     rows = np.arange(1000)
     loss = np.linspace(0, 1, 1000)  # row 0 is the best, row 999 the newest
     kept = best_and_newest(rows, loss, MAX_FIT)
-    assert len(kept) == MAX_FIT and list(kept[:100]) == list(range(100)) and list(kept[100:]) == list(range(900, 1000))
+    assert (
+        len(kept) == MAX_FIT
+        and list(kept[:100]) == list(range(100))
+        and list(kept[100:]) == list(range(900, 1000))
+    )

@@ -59,8 +59,9 @@ def test_seed_via_class_args() -> None:
 
 
 def test_small_finite_space_explored_without_repeats() -> None:
-    space = SearchSpace({"a": {"_type": "choice", "_value": [0, 1, 2, 3]},
-                         "b": {"_type": "randint", "_value": [0, 6]}})
+    space = SearchSpace(
+        {"a": {"_type": "choice", "_value": [0, 1, 2, 3]}, "b": {"_type": "randint", "_value": [0, 6]}}
+    )
     for seed in range(5):
         points = sequence(RandomTuner(space, seed=seed), 24)
         assert len({(p["a"], p["b"]) for p in points}) == 24

@@ -25,7 +25,9 @@ def branin(p: dict[str, Any]) -> float:
 
 
 def optimise(tuner_name: str, n: int, seed: int, class_args: dict[str, Any] | None = None) -> float:
-    tuner = create_tuner(SearchSpace(BRANIN), tuner_name, {"optimize_mode": "minimize", "seed": seed, **(class_args or {})})
+    tuner = create_tuner(
+        SearchSpace(BRANIN), tuner_name, {"optimize_mode": "minimize", "seed": seed, **(class_args or {})}
+    )
     history = History()
     for i in range(n):
         params = tuner.suggest(history)
@@ -70,9 +72,15 @@ def test_running_trials_push_suggestions_apart() -> None:
 
 
 def test_nested_parameter_learns_only_where_active() -> None:
-    raw = {"model": {"_type": "choice", "_value": [
-        {"_name": "a", "x": {"_type": "uniform", "_value": [0, 1]}},
-        {"_name": "b", "x": {"_type": "uniform", "_value": [0, 1]}}]}}
+    raw = {
+        "model": {
+            "_type": "choice",
+            "_value": [
+                {"_name": "a", "x": {"_type": "uniform", "_value": [0, 1]}},
+                {"_name": "b", "x": {"_type": "uniform", "_value": [0, 1]}},
+            ],
+        }
+    }
     space = SearchSpace(raw)
     rng = np.random.default_rng(0)
     history = History()
@@ -81,7 +89,9 @@ def test_nested_parameter_learns_only_where_active() -> None:
         x = float(rng.random())
         # in branch a, x near 0.9 is good; branch b is bad everywhere and its x carries no signal
         value = (x - 0.9) ** 2 if branch == "a" else 1.0 + (x - 0.1) ** 2 * 0.01
-        history.trials.append(Trial(f"t{i}", i, {"model": {"_name": branch, "x": x}}, TrialStatus.SUCCEEDED, value))
+        history.trials.append(
+            Trial(f"t{i}", i, {"model": {"_name": branch, "x": x}}, TrialStatus.SUCCEEDED, value)
+        )
     got = []
     for s in range(12):
         p = TpeTuner(space, optimize_mode="minimize", seed=s).suggest(history)
@@ -93,14 +103,16 @@ def test_nested_parameter_learns_only_where_active() -> None:
 
 def test_early_stopped_and_failed_trials_are_encoded() -> None:
     space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
-    history = History([
-        Trial("a", 0, {"x": 0.1}, TrialStatus.SUCCEEDED, 0.5),
-        Trial("b", 1, {"x": 0.2}, TrialStatus.EARLY_STOPPED, None, intermediate=[0.3, 0.9]),
-        Trial("c", 2, {"x": 0.3}, TrialStatus.FAILED),
-        Trial("d", 3, {"x": 0.4}, TrialStatus.RUNNING),
-        Trial("e", 4, {"x": 0.5}, TrialStatus.USER_CANCELED),
-        Trial("f", 5, {"x": 0.6}, TrialStatus.EARLY_STOPPED),  # stopped before any report
-    ])
+    history = History(
+        [
+            Trial("a", 0, {"x": 0.1}, TrialStatus.SUCCEEDED, 0.5),
+            Trial("b", 1, {"x": 0.2}, TrialStatus.EARLY_STOPPED, None, intermediate=[0.3, 0.9]),
+            Trial("c", 2, {"x": 0.3}, TrialStatus.FAILED),
+            Trial("d", 3, {"x": 0.4}, TrialStatus.RUNNING),
+            Trial("e", 4, {"x": 0.5}, TrialStatus.USER_CANCELED),
+            Trial("f", 5, {"x": 0.6}, TrialStatus.EARLY_STOPPED),  # stopped before any report
+        ]
+    )
     raw, seen = Encoder(space).observe(history)
     assert list(raw.kind) == [COMPLETED, STOPPED, FAILED, RUNNING, FAILED]
     assert raw.loss[1] == 0.9 and len(seen) == 6
@@ -112,8 +124,12 @@ def test_early_stopped_and_failed_trials_are_encoded() -> None:
 
 def test_all_failed_history_still_suggests() -> None:
     space = SearchSpace(BRANIN)
-    history = History([Trial(f"t{i}", i, space.sample(__import__("random").Random(i)), TrialStatus.FAILED)
-                       for i in range(15)])
+    history = History(
+        [
+            Trial(f"t{i}", i, space.sample(__import__("random").Random(i)), TrialStatus.FAILED)
+            for i in range(15)
+        ]
+    )
     p = TpeTuner(space, seed=0).suggest(history)
     assert set(p) == {"x1", "x2"}
 
@@ -128,9 +144,19 @@ def test_tpe_args_are_validated() -> None:
         create_tuner(space, "TPE", {"tpe_args": {"gamma": 1.5}})
     with pytest.raises(TunerError, match="kriging_believer must be true or false, got 'yes'"):
         create_tuner(space, "TPE", {"tpe_args": {"kriging_believer": "yes"}})
-    t = create_tuner(space, "TPE", {"optimize_mode": "minimize", "parallel_optimize": True,
-                                    "constant_liar_type": "mean", "tpe_args": {"n_startup_jobs": 5}})
-    assert isinstance(t, TpeTuner) and t.args["constant_liar_type"] == "mean" and t.args["n_startup_jobs"] == 5
+    t = create_tuner(
+        space,
+        "TPE",
+        {
+            "optimize_mode": "minimize",
+            "parallel_optimize": True,
+            "constant_liar_type": "mean",
+            "tpe_args": {"n_startup_jobs": 5},
+        },
+    )
+    assert (
+        isinstance(t, TpeTuner) and t.args["constant_liar_type"] == "mean" and t.args["n_startup_jobs"] == 5
+    )
 
 
 def test_startup_then_model_and_resume_matches() -> None:
@@ -166,12 +192,16 @@ def test_believer_ranks_running_trials_and_can_be_switched_off(monkeypatch: pyte
     """With trials running, the believer's losses put them among the finished ones (a running
     trial believed best becomes the top of l); sequential suggestions, or kriging_believer false,
     leave running trials to the constant liar alone."""
-    space = SearchSpace({"a": {"_type": "uniform", "_value": [0, 1]}, "b": {"_type": "uniform", "_value": [0, 1]}})
+    space = SearchSpace(
+        {"a": {"_type": "uniform", "_value": [0, 1]}, "b": {"_type": "uniform", "_value": [0, 1]}}
+    )
     history = History()
     seq = TpeTuner(space, optimize_mode="minimize", seed=3)
     for i in range(20):
         p = seq.suggest(history)
-        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, (p["a"] - 0.3) ** 2 + (p["b"] - 0.6) ** 2))
+        history.trials.append(
+            Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, (p["a"] - 0.3) ** 2 + (p["b"] - 0.6) ** 2)
+        )
     optimum = {"a": 0.3, "b": 0.6}
     history.trials.append(Trial("r", 20, optimum, TrialStatus.RUNNING))
     seen: list[tuple[np.ndarray, np.ndarray]] = []

@@ -12,8 +12,16 @@ from torch import nn
 from autolab import nas
 
 NODES = 4
-OPS = ["none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
-       "dil_conv_3x3", "dil_conv_5x5"]
+OPS = [
+    "none",
+    "max_pool_3x3",
+    "avg_pool_3x3",
+    "skip_connect",
+    "sep_conv_3x3",
+    "sep_conv_5x5",
+    "dil_conv_3x3",
+    "dil_conv_5x5",
+]
 
 
 class Zero(nn.Module):
@@ -39,12 +47,18 @@ class FactorizedReduce(nn.Module):
 
 
 def relu_conv_bn(c_in: int, c_out: int, k: int, stride: int, pad: int) -> nn.Module:
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(c_in, c_out, k, stride, pad, bias=False), nn.BatchNorm2d(c_out, affine=False))
+    return nn.Sequential(
+        nn.ReLU(), nn.Conv2d(c_in, c_out, k, stride, pad, bias=False), nn.BatchNorm2d(c_out, affine=False)
+    )
 
 
 def dil_conv(c: int, k: int, stride: int, pad: int, dilation: int) -> nn.Module:
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, k, stride, pad, dilation=dilation, groups=c, bias=False),
-                         nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c, affine=False))
+    return nn.Sequential(
+        nn.ReLU(),
+        nn.Conv2d(c, c, k, stride, pad, dilation=dilation, groups=c, bias=False),
+        nn.Conv2d(c, c, 1, bias=False),
+        nn.BatchNorm2d(c, affine=False),
+    )
 
 
 def sep_conv(c: int, k: int, stride: int, pad: int) -> nn.Module:
@@ -55,8 +69,9 @@ def make_op(name: str, c: int, stride: int) -> nn.Module:
     return {
         "none": lambda: Zero(stride),
         "max_pool_3x3": lambda: nn.Sequential(nn.MaxPool2d(3, stride, 1), nn.BatchNorm2d(c, affine=False)),
-        "avg_pool_3x3": lambda: nn.Sequential(nn.AvgPool2d(3, stride, 1, count_include_pad=False),
-                                              nn.BatchNorm2d(c, affine=False)),
+        "avg_pool_3x3": lambda: nn.Sequential(
+            nn.AvgPool2d(3, stride, 1, count_include_pad=False), nn.BatchNorm2d(c, affine=False)
+        ),
         "skip_connect": lambda: nn.Identity() if stride == 1 else FactorizedReduce(c, c),
         "sep_conv_3x3": lambda: sep_conv(c, 3, stride, 1),
         "sep_conv_5x5": lambda: sep_conv(c, 5, stride, 2),
@@ -71,12 +86,20 @@ class Node(nn.Module):
         n_in = index + 2
         self.inputs = nas.InputChoice(n_in, 2, label=f"{kind}_n{index}_inputs")
         chosen = self.inputs.chosen if isinstance(self.inputs, nas.ChosenInputs) else range(n_in)
-        self.edges = nn.ModuleDict({
-            str(i): nas.LayerChoice({op: make_op(op, c, 2 if reduction and i < 2 else 1) for op in OPS},
-                                    label=f"{kind}_n{index}_e{i}") for i in chosen})
+        self.edges = nn.ModuleDict(
+            {
+                str(i): nas.LayerChoice(
+                    {op: make_op(op, c, 2 if reduction and i < 2 else 1) for op in OPS},
+                    label=f"{kind}_n{index}_e{i}",
+                )
+                for i in chosen
+            }
+        )
 
     def forward(self, states: list[torch.Tensor]) -> torch.Tensor:
-        return self.inputs([self.edges[str(i)](s) if str(i) in self.edges else s for i, s in enumerate(states)])
+        return self.inputs(
+            [self.edges[str(i)](s) if str(i) in self.edges else s for i, s in enumerate(states)]
+        )
 
 
 class Cell(nn.Module):

@@ -30,7 +30,9 @@ from autolab.nas.training import evaluate, loader, train_model  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", required=True, help="folder holding cifar-10-batches-py")
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--retrain-epochs", type=int, default=100)
@@ -53,11 +55,24 @@ def main() -> None:
     opt = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs, eta_min=1e-3)
     trainer = nas.DartsTrainer(
-        model, F.cross_entropy, opt, train, num_epochs=args.epochs, batch_size=args.batch_size, unrolled=args.unrolled,
+        model,
+        F.cross_entropy,
+        opt,
+        train,
+        num_epochs=args.epochs,
+        batch_size=args.batch_size,
+        unrolled=args.unrolled,
         export_exclude=["none"],
-        lr_scheduler=sched, amp=not args.no_amp, workers=args.workers, seed=args.seed,
-        log=lambda e: print(f"epoch {e['epoch']}: loss {e['train_loss']:.3f} acc {e['train_metric']:.3f} "
-                            f"val loss {e['val_loss']:.3f} ({e['seconds']:.0f}s)", flush=True))
+        lr_scheduler=sched,
+        amp=not args.no_amp,
+        workers=args.workers,
+        seed=args.seed,
+        log=lambda e: print(
+            f"epoch {e['epoch']}: loss {e['train_loss']:.3f} acc {e['train_metric']:.3f} "
+            f"val loss {e['val_loss']:.3f} ({e['seconds']:.0f}s)",
+            flush=True,
+        ),
+    )
     start = time.perf_counter()
     trainer.fit()
     arch = nas.export(trainer)
@@ -65,8 +80,9 @@ def main() -> None:
     nas.save_arch(arch, args.output)
     with nas.fixed_arch(arch):
         final = SearchNetwork(args.channels, args.layers)
-    train_model(final, train, epochs=args.retrain_epochs, batch_size=96, lr=0.025, amp=not args.no_amp,
-                seed=args.seed)
+    train_model(
+        final, train, epochs=args.retrain_epochs, batch_size=96, lr=0.025, amp=not args.no_amp, seed=args.seed
+    )
     print(f"test accuracy: {evaluate(final, loader(test, 256, shuffle=False), amp=not args.no_amp):.4f}")
 
 

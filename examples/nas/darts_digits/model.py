@@ -17,13 +17,20 @@ NODES = 3
 
 
 def conv_bn(c: int, k: int, dilation: int = 1) -> nn.Module:
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, k, padding=dilation * (k // 2), dilation=dilation, bias=False),
-                         nn.BatchNorm2d(c))
+    return nn.Sequential(
+        nn.ReLU(),
+        nn.Conv2d(c, c, k, padding=dilation * (k // 2), dilation=dilation, bias=False),
+        nn.BatchNorm2d(c),
+    )
 
 
 def sep_conv(c: int, k: int) -> nn.Module:
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=False),
-                         nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))
+    return nn.Sequential(
+        nn.ReLU(),
+        nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=False),
+        nn.Conv2d(c, c, 1, bias=False),
+        nn.BatchNorm2d(c),
+    )
 
 
 def operations(c: int) -> dict[str, nn.Module]:
@@ -44,8 +51,9 @@ class Node(nn.Module):
         n_in = index  # the cell input and the earlier nodes
         self.inputs = nas.InputChoice(n_in, min(2, n_in), label=f"node{index}_inputs")
         chosen = self.inputs.chosen if isinstance(self.inputs, nas.ChosenInputs) else range(n_in)
-        self.edges = nn.ModuleDict({str(i): nas.LayerChoice(operations(c), label=f"node{index}_edge{i}")
-                                    for i in chosen})
+        self.edges = nn.ModuleDict(
+            {str(i): nas.LayerChoice(operations(c), label=f"node{index}_edge{i}") for i in chosen}
+        )
 
     def forward(self, states: list[torch.Tensor]) -> torch.Tensor:
         outs = [self.edges[str(i)](s) if str(i) in self.edges else s for i, s in enumerate(states)]

@@ -1,7 +1,7 @@
 """DARTS on sklearn digits: search the cell space, export, retrain the architecture from scratch.
 
-    python examples/nas/darts_digits/search.py            # about a minute on an idle 2-core CPU
-    python examples/nas/darts_digits/search.py --unrolled # second-order DARTS (slower)
+python examples/nas/darts_digits/search.py            # about a minute on an idle 2-core CPU
+python examples/nas/darts_digits/search.py --unrolled # second-order DARTS (slower)
 """
 
 from __future__ import annotations
@@ -32,13 +32,32 @@ def search(epochs: int, unrolled: bool, seed: int, verbose: bool = True) -> tupl
     model = DigitsNet()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=3e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    log = (lambda e: print(f"  epoch {e['epoch']:2d}  loss {e['train_loss']:.3f}  acc {e['train_metric']:.3f}  "
-                           f"val loss {e['val_loss']:.3f}  {e['seconds']:.1f}s", flush=True)) if verbose else None
+    log = (
+        (
+            lambda e: print(
+                f"  epoch {e['epoch']:2d}  loss {e['train_loss']:.3f}  acc {e['train_metric']:.3f}  "
+                f"val loss {e['val_loss']:.3f}  {e['seconds']:.1f}s",
+                flush=True,
+            )
+        )
+        if verbose
+        else None
+    )
     start = time.perf_counter()
     # DARTS splits its data itself: weights on one half, architecture on the other
-    trainer = nas.DartsTrainer(model, F.cross_entropy, opt, ConcatDataset([train, val]), num_epochs=epochs,
-                               batch_size=64, arch_lr=3e-3, unrolled=unrolled, lr_scheduler=sched, seed=seed,
-                               log=log)
+    trainer = nas.DartsTrainer(
+        model,
+        F.cross_entropy,
+        opt,
+        ConcatDataset([train, val]),
+        num_epochs=epochs,
+        batch_size=64,
+        arch_lr=3e-3,
+        unrolled=unrolled,
+        lr_scheduler=sched,
+        seed=seed,
+        log=log,
+    )
     trainer.fit()
     return nas.export(trainer), time.perf_counter() - start
 
@@ -49,12 +68,16 @@ def retrain(arch: dict, epochs: int, seed: int) -> float:
     torch.manual_seed(seed)
     with nas.fixed_arch(arch):
         model = DigitsNet()
-    train_model(model, ConcatDataset([train, val]), epochs=epochs, batch_size=64, lr=0.05, seed=seed, device="cpu")
+    train_model(
+        model, ConcatDataset([train, val]), epochs=epochs, batch_size=64, lr=0.05, seed=seed, device="cpu"
+    )
     return evaluate(model, loader(test, 256, shuffle=False))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--epochs", type=int, default=15, help="search epochs")
     parser.add_argument("--retrain-epochs", type=int, default=30)
     parser.add_argument("--unrolled", action="store_true", help="second-order DARTS")

@@ -39,26 +39,37 @@ class Residual(nn.Module):
 
 
 def conv_bn(c_in: Width, c_out: Width, k: Width, stride: int = 1) -> nn.Module:
-    return nn.Sequential(nas.MutableConv2d(c_in, c_out, k, stride, bias=False), nas.MutableBatchNorm2d(c_out), nn.ReLU())
+    return nn.Sequential(
+        nas.MutableConv2d(c_in, c_out, k, stride, bias=False), nas.MutableBatchNorm2d(c_out), nn.ReLU()
+    )
 
 
 class CifarSupernet(nn.Module):
     def __init__(self, n_classes: int = 10) -> None:
         super().__init__()
-        widths = [nas.ValueChoice(v, label=f"stage{s + 1}_width")
-                  for s, v in enumerate([[32, 48, 64], [64, 96, 128], [128, 192, 256]])]
+        widths = [
+            nas.ValueChoice(v, label=f"stage{s + 1}_width")
+            for s, v in enumerate([[32, 48, 64], [64, 96, 128], [128, 192, 256]])
+        ]
         layers: list[nn.Module] = [conv_bn(3, widths[0], 3)]
         for s, width in enumerate(widths):
             if s > 0:
                 layers.append(conv_bn(widths[s - 1], width, 3, stride=2))
             for b in range(3):
                 tag = f"s{s + 1}b{b + 1}"
-                layers.append(nas.LayerChoice({
-                    "conv3x3": Residual(conv_bn(width, width, 3)),
-                    "conv5x5": Residual(conv_bn(width, width, 5)),
-                    "conv_k": Residual(conv_bn(width, width, nas.ValueChoice([3, 5], label=f"{tag}_kernel"))),
-                    "skip": nn.Identity(),
-                }, label=tag))
+                layers.append(
+                    nas.LayerChoice(
+                        {
+                            "conv3x3": Residual(conv_bn(width, width, 3)),
+                            "conv5x5": Residual(conv_bn(width, width, 5)),
+                            "conv_k": Residual(
+                                conv_bn(width, width, nas.ValueChoice([3, 5], label=f"{tag}_kernel"))
+                            ),
+                            "skip": nn.Identity(),
+                        },
+                        label=tag,
+                    )
+                )
         self.features = nn.Sequential(*layers)
         self.head = nas.MutableLinear(widths[-1], n_classes)
 
@@ -67,7 +78,9 @@ class CifarSupernet(nn.Module):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", required=True, help="folder holding cifar-10-batches-py")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--retrain-epochs", type=int, default=100)
@@ -93,22 +106,47 @@ def main() -> None:
     model = CifarSupernet()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=4e-5)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs)
-    trainer = nas.SposTrainer(model, F.cross_entropy, opt, train, val, num_epochs=args.epochs,
-                              batch_size=args.batch_size, lr_scheduler=sched, amp=not args.no_amp,
-                              workers=args.workers, seed=args.seed,
-                              log=lambda e: print(f"epoch {e['epoch']}: loss {e['train_loss']:.3f} "
-                                                  f"acc {e['train_metric']:.3f} ({e['seconds']:.0f}s)", flush=True))
+    trainer = nas.SposTrainer(
+        model,
+        F.cross_entropy,
+        opt,
+        train,
+        val,
+        num_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr_scheduler=sched,
+        amp=not args.no_amp,
+        workers=args.workers,
+        seed=args.seed,
+        log=lambda e: print(
+            f"epoch {e['epoch']}: loss {e['train_loss']:.3f} "
+            f"acc {e['train_metric']:.3f} ({e['seconds']:.0f}s)",
+            flush=True,
+        ),
+    )
     trainer.fit()
     probe = torch.zeros(1, 3, 32, 32)
-    arch = trainer.search(population_size=args.population, generations=args.generations,
-                          parents=max(2, args.population // 5), max_flops=args.max_flops, example_input=probe,
-                          log=lambda g, best: print(f"generation {g}: best {best:.4f}", flush=True))
+    arch = trainer.search(
+        population_size=args.population,
+        generations=args.generations,
+        parents=max(2, args.population // 5),
+        max_flops=args.max_flops,
+        example_input=probe,
+        log=lambda g, best: print(f"generation {g}: best {best:.4f}", flush=True),
+    )
     print(json.dumps({**arch, **nas.arch_cost(model, arch, probe.to(trainer.device))}, indent=1))
     nas.save_arch(arch, args.output)
     with nas.fixed_arch(arch):
         final = CifarSupernet()
-    train_model(final, train_all, epochs=args.retrain_epochs, batch_size=96, lr=0.05, amp=not args.no_amp,
-                seed=args.seed)
+    train_model(
+        final,
+        train_all,
+        epochs=args.retrain_epochs,
+        batch_size=96,
+        lr=0.05,
+        amp=not args.no_amp,
+        seed=args.seed,
+    )
     print(f"test accuracy: {evaluate(final, loader(test, 256, shuffle=False), amp=not args.no_amp):.4f}")
 
 

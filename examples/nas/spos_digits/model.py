@@ -28,8 +28,11 @@ class Residual(nn.Module):
 
 
 def conv_bn_relu(width: nas.ValueChoice | int, kernel: nas.ValueChoice | int) -> nn.Module:
-    return Residual(nn.Sequential(nas.MutableConv2d(width, width, kernel, bias=False), nas.MutableBatchNorm2d(width),
-                                  nn.ReLU()))
+    return Residual(
+        nn.Sequential(
+            nas.MutableConv2d(width, width, kernel, bias=False), nas.MutableBatchNorm2d(width), nn.ReLU()
+        )
+    )
 
 
 class DigitsSupernet(nn.Module):
@@ -39,13 +42,18 @@ class DigitsSupernet(nn.Module):
         self.stem = conv_bn_relu_stem(width)
         self.blocks = nn.ModuleList()
         for i in range(1, BLOCKS + 1):
-            self.blocks.append(nas.LayerChoice({
-                "conv3x3": conv_bn_relu(width, 3),
-                "conv5x5": conv_bn_relu(width, 5),
-                "conv_k": conv_bn_relu(width, nas.ValueChoice([3, 5], label=f"block{i}_kernel")),
-                "max_pool": nn.MaxPool2d(3, 1, 1),
-                "skip": nn.Identity(),
-            }, label=f"block{i}"))
+            self.blocks.append(
+                nas.LayerChoice(
+                    {
+                        "conv3x3": conv_bn_relu(width, 3),
+                        "conv5x5": conv_bn_relu(width, 5),
+                        "conv_k": conv_bn_relu(width, nas.ValueChoice([3, 5], label=f"block{i}_kernel")),
+                        "max_pool": nn.MaxPool2d(3, 1, 1),
+                        "skip": nn.Identity(),
+                    },
+                    label=f"block{i}",
+                )
+            )
         self.down = nn.MaxPool2d(2)
         self.head = nas.MutableLinear(width, n_classes)
 

@@ -22,7 +22,9 @@ def slurm_answers() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     states = result.stdout.split()
-    return result.returncode == 0 and any(s.rstrip("*~#").startswith(("idle", "mix", "alloc")) for s in states)
+    return result.returncode == 0 and any(
+        s.rstrip("*~#").startswith(("idle", "mix", "alloc")) for s in states
+    )
 
 
 @pytest.fixture(scope="session")

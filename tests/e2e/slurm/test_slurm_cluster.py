@@ -17,7 +17,12 @@ from typing import Any
 import psutil
 import pytest
 
-pytestmark = [pytest.mark.cluster, pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("slurm_cluster")]
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("slurm_cluster"),
+]
 REPO = Path(__file__).resolve().parents[3]
 TIMEOUT = 240.0
 
@@ -40,8 +45,9 @@ autolab.report_final_result(p["k"] * 1.5)
 
 def autolab(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AUTOLAB_HOME": str(home), "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def write_config(tmp_path: Path, ks: list[int], concurrency: int, slurm: str) -> Path:
@@ -88,8 +94,12 @@ def squeue_states(job_ids: list[str]) -> dict[str, str]:
     """Slurm's state of each job it still knows."""
     if not job_ids:
         return {}
-    result = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", "%i %T"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", "%i %T"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return dict(line.split() for line in result.stdout.splitlines() if line.strip())
 
 
@@ -120,7 +130,9 @@ def test_trials_are_jobs_queued_ones_wait_and_kill_cancels(tmp_path: Path, home:
     deadline = time.time() + TIMEOUT
     while show(home, exp_id)["status"] == "RUNNING":
         assert time.time() < deadline, f"not done in time: {trials(home, exp_id)}"
-        listed = trials(home, exp_id)  # statuses first, then Slurm's view: a RUNNING trial's job has left the queue
+        listed = trials(
+            home, exp_id
+        )  # statuses first, then Slurm's view: a RUNNING trial's job has left the queue
         jobs = {t["trialJobId"]: job_id_of(directory, t["trialJobId"]) for t in listed}
         states = squeue_states([j for j in jobs.values() if j])
         for trial in listed:
