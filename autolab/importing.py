@@ -18,8 +18,8 @@ def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any
     """The records to add: finished ones ({"parameter", "value"}) whose parameters the search space
     knows; a record that gives every parameter must fit the space (each value one of its options or
     within its range). A record lacking some (results from before a parameter was added) is kept as
-    a record; tuners skip trials that do not fit the space. Records with no value (trials that failed or were running when exported) are skipped, as
-    NNI's import does, so an export imports back as it is."""
+    a record; tuners skip trials that do not fit the space. Records with no value (trials that
+    failed or were running when exported) are skipped, as NNI's import does, so an export imports back as it is."""
     if not isinstance(records, list):
         raise BadImport(f"expected a JSON list of {SHAPE}")
     known = set(space or {})

@@ -26,9 +26,11 @@ class Progress:
         maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
         best = (max(values) if maximize else min(values)) if values else None
         limit = manager.max_trials
-        text = (f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running"
-                f" | best {best:.6g}" if best is not None else
-                f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running | best -")
+        shown_best = f"{best:.6g}" if best is not None else "-"
+        text = (
+            f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running"
+            f" | best {shown_best}"
+        )
         key = text
         text += f" | {format_duration(manager.elapsed())}"
         if manager.max_duration:

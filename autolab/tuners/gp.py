@@ -6,9 +6,10 @@ maximises the acquisition (ei, ucb or poi): `selection_num_warm_up` random point
 the best trials, the best `selection_num_starting_points` of them refined by shrinking local
 searches. Running trials join the posterior at the loss the model predicts for them (Kriging
 believer; the kernel is fitted on real results only), so parallel suggestions differ without
-distorting the model (bench/README.md: with 8 running, within 1.1x of the sequential regret). With more than MAX_FIT finished trials the fit uses the best half and the newest half of
-that many, and the kernel's hyperparameters are fitted on at most MAX_HYPER of them (keeps a
-suggestion under 100 ms with thousands of trials).
+distorting the model (bench/README.md: with 8 running, within 1.1x of the sequential regret).
+With more than MAX_FIT finished trials the fit uses the best half and the newest half of that many,
+and the kernel's hyperparameters are fitted on at most MAX_HYPER of them (keeps a suggestion under
+100 ms with thousands of trials).
 
 NNI's defaults of selection_num_warm_up=100000 and selection_num_starting_points=250 (with L-BFGS)
 are replaced by 2000 and 5 (with local search): the same quality here at a fraction of the time.
@@ -39,10 +40,20 @@ LOCAL_POINTS = 150
 class GPTuner(Tuner):
     supports_nested = False
 
-    def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None,
-                 utility: str = "ei", kappa: float = 5.0, xi: float = 0.0, nu: float = 2.5, alpha: float = 1e-6,
-                 cold_start_num: int = 10, selection_num_warm_up: int = 2000,
-                 selection_num_starting_points: int = 5) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        optimize_mode: str = "maximize",
+        seed: int | None = None,
+        utility: str = "ei",
+        kappa: float = 5.0,
+        xi: float = 0.0,
+        nu: float = 2.5,
+        alpha: float = 1e-6,
+        cold_start_num: int = 10,
+        selection_num_warm_up: int = 2000,
+        selection_num_starting_points: int = 5,
+    ) -> None:
         if utility not in ("ei", "ucb", "poi"):
             raise TunerError(f"GP utility must be 'ei', 'ucb' or 'poi', got {utility!r}")
         if nu not in (0.5, 1.5, 2.5):
@@ -50,11 +61,20 @@ class GPTuner(Tuner):
         for key, value, low in (("kappa", kappa, 0), ("xi", xi, 0), ("alpha", alpha, 0)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
                 raise TunerError(f"GP {key} must be a number >= {low}, got {value!r}")
-        for key, ivalue, ilow in (("cold_start_num", cold_start_num, 1), ("selection_num_warm_up", selection_num_warm_up, 1),
-                                  ("selection_num_starting_points", selection_num_starting_points, 1)):
+        for key, ivalue, ilow in (
+            ("cold_start_num", cold_start_num, 1),
+            ("selection_num_warm_up", selection_num_warm_up, 1),
+            ("selection_num_starting_points", selection_num_starting_points, 1),
+        ):
             if isinstance(ivalue, bool) or not isinstance(ivalue, int) or ivalue < ilow:
                 raise TunerError(f"GP {key} must be an integer >= {ilow}, got {ivalue!r}")
-        self.utility, self.kappa, self.xi, self.nu, self.alpha = utility, float(kappa), float(xi), float(nu), float(alpha)
+        self.utility, self.kappa, self.xi, self.nu, self.alpha = (
+            utility,
+            float(kappa),
+            float(xi),
+            float(nu),
+            float(alpha),
+        )
         self.cold_start_num = cold_start_num
         self.warm_up = selection_num_warm_up
         self.starts = selection_num_starting_points
@@ -100,12 +120,13 @@ class GPTuner(Tuner):
         sub = np.arange(len(y))
         if len(y) > MAX_HYPER:
             order = np.argsort(y, kind="stable")
-            rest = rng.choice(order[MAX_HYPER // 2:], size=MAX_HYPER - MAX_HYPER // 2, replace=False)
+            rest = rng.choice(order[MAX_HYPER // 2 :], size=MAX_HYPER - MAX_HYPER // 2, replace=False)
             sub = np.concatenate([order[: MAX_HYPER // 2], rest])
         return gaussian.fit(x, y, sub, nu=self.nu, alpha=self.alpha, random_state=int(rng.integers(2**31)))
 
-    def _believe(self, gp: Any, x: np.ndarray, y: np.ndarray, pending: np.ndarray
-                 ) -> tuple[Any, np.ndarray, np.ndarray]:
+    def _believe(
+        self, gp: Any, x: np.ndarray, y: np.ndarray, pending: np.ndarray
+    ) -> tuple[Any, np.ndarray, np.ndarray]:
         """Kriging believer: the running trials join the posterior at the value the model predicts
         for them (the kernel fitted on real results only), so the model's uncertainty around them
         collapses and the next suggestion goes elsewhere, while its mean barely moves."""
@@ -127,17 +148,23 @@ class GPTuner(Tuner):
         """Candidate points, best acquisition first."""
         pool = [self.cube.random(rng, self.warm_up)]
         for scale in (0.05, 0.15):  # around the best trials
-            pool.append(self.cube.project(np.repeat(near, 50, axis=0) + rng.normal(0, scale, (50 * len(near), self.cube.n_columns))))
+            pool.append(
+                self.cube.project(
+                    np.repeat(near, 50, axis=0) + rng.normal(0, scale, (50 * len(near), self.cube.n_columns))
+                )
+            )
         u = np.vstack(pool)
         score = self._acquisition(gp, u, best)
         top = u[np.argsort(-score)[: self.starts]]
         top_score = np.sort(score)[::-1][: self.starts]
         for scale in LOCAL_ROUNDS:
-            local = self.cube.project(np.repeat(top, LOCAL_POINTS // len(top) + 1, axis=0)
-                                  + rng.normal(0, scale, ((LOCAL_POINTS // len(top) + 1) * len(top), self.cube.n_columns)))
+            local = self.cube.project(
+                np.repeat(top, LOCAL_POINTS // len(top) + 1, axis=0)
+                + rng.normal(0, scale, ((LOCAL_POINTS // len(top) + 1) * len(top), self.cube.n_columns))
+            )
             both = np.vstack([top, local])
             s = np.concatenate([top_score, self._acquisition(gp, local, best)])
             order = np.argsort(-s)[: self.starts]
             top, top_score = both[order], s[order]
-        rest = np.argsort(-score)[: 20]
+        rest = np.argsort(-score)[:20]
         return np.vstack([top, u[rest]])

@@ -21,12 +21,21 @@ import pytest
 from tests.helpers_experiment import write_trial
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [
-    pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)"),
 ]
 
@@ -42,8 +51,9 @@ autolab.report_final_result({"default": p["x"], "loss": 1 - p["x"]})
 
 def autolab(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AUTOLAB_HOME": str(home), "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 @pytest.fixture
@@ -98,13 +108,18 @@ def api(url: str, path: str) -> Any:
 
 
 def column(page: Any, header: str) -> list[str]:
-    return list(page.eval_on_selector_all(
-        "#trials-table tbody tr[data-id]",
-        """(rows, header) => {
-             const names = [...document.querySelectorAll('#trials-table thead th')].map(th => th.textContent.replace(/[▲▼]/g, '').trim());
+    return list(
+        page.eval_on_selector_all(
+            "#trials-table tbody tr[data-id]",
+            """(rows, header) => {
+             const names = [...document.querySelectorAll('#trials-table thead th')]
+               .map(th => th.textContent.replace(/[▲▼]/g, '').trim());
              const i = names.indexOf(header);
              return rows.map(r => r.children[i].textContent.trim());
-           }""", header))
+           }""",
+            header,
+        )
+    )
 
 
 def test_live_page_sort_open_and_kill(experiment: str, page: Any) -> None:
@@ -119,10 +134,13 @@ def test_live_page_sort_open_and_kill(experiment: str, page: Any) -> None:
     page.click("#tabs button[data-tab=trials]")
     page.wait_for_selector("#trials-table tbody tr[data-id]", timeout=15000)
     first = page.locator("#trials-table tbody tr[data-id]").count()
-    page.wait_for_function(f"document.querySelectorAll('#trials-table tbody tr[data-id]').length > {first}",
-                           timeout=20000)
-    page.wait_for_function("[...document.querySelectorAll('#trials-table tbody .badge')].some(b => b.textContent === 'SUCCEEDED')",
-                           timeout=20000)
+    page.wait_for_function(
+        f"document.querySelectorAll('#trials-table tbody tr[data-id]').length > {first}", timeout=20000
+    )
+    page.wait_for_function(
+        "[...document.querySelectorAll('#trials-table tbody .badge')].some(b => b.textContent === 'SUCCEEDED')",
+        timeout=20000,
+    )
 
     # sort by the metric, best first (maximize), then ascending
     page.click("#trials-table th[data-sort=value]")
@@ -140,7 +158,9 @@ def test_live_page_sort_open_and_kill(experiment: str, page: Any) -> None:
     # search narrows the table
     some_id = column(page, "ID")[0]
     page.fill("#search", some_id)
-    page.wait_for_function("document.querySelectorAll('#trials-table tbody tr[data-id]').length === 1", timeout=5000)
+    page.wait_for_function(
+        "document.querySelectorAll('#trials-table tbody tr[data-id]').length === 1", timeout=5000
+    )
     page.fill("#search", "")
 
     # open a running trial: parameters, intermediate chart, log tail
@@ -152,14 +172,18 @@ def test_live_page_sort_open_and_kill(experiment: str, page: Any) -> None:
     page.click(f"#trials-table tbody tr[data-id='{trial_id}'] td.mono")
     page.wait_for_selector("#detail:not([hidden])")
     page.wait_for_function(f"document.getElementById('d-id').textContent === '{trial_id}'", timeout=5000)
-    page.wait_for_function(f"document.getElementById('d-log').textContent.includes('of trial {trial_id}')", timeout=10000)
+    page.wait_for_function(
+        f"document.getElementById('d-log').textContent.includes('of trial {trial_id}')", timeout=10000
+    )
     assert page.locator("#d-chart canvas").count() >= 1
     shot(page, "trial-detail")
 
     # kill it from the page; the page shows USER_CANCELED without a reload
     assert page.inner_text("#d-status") == "RUNNING"
     page.click("#d-kill")
-    page.wait_for_function("document.getElementById('d-status').textContent === 'USER_CANCELED'", timeout=10000)
+    page.wait_for_function(
+        "document.getElementById('d-status').textContent === 'USER_CANCELED'", timeout=10000
+    )
     assert api(url, f"/api/v1/trials/{trial_id}")["status"] == "USER_CANCELED"
     page.click("#d-close")
 
@@ -171,7 +195,9 @@ def test_live_page_sort_open_and_kill(experiment: str, page: Any) -> None:
     time.sleep(0.5)
     shot(page, "charts", full=True)
     page.click("#tabs button[data-tab=overview]")
-    page.wait_for_function("document.getElementById('ov-counts').textContent.includes('USER_CANCELED')", timeout=5000)
+    page.wait_for_function(
+        "document.getElementById('ov-counts').textContent.includes('USER_CANCELED')", timeout=5000
+    )
     assert page.input_value("#params-form input[name=trialConcurrency]") == "2"
     shot(page, "overview", full=True)
 
@@ -183,7 +209,9 @@ def test_controls_change_the_running_experiment(experiment: str, page: Any) -> N
     page.fill("#params-form input[name=maxTrialNumber]", "3")
     page.fill("#params-form input[name=maxExperimentDuration]", "2h")
     page.click("#params-form button[type=submit]")
-    page.wait_for_function("document.getElementById('controls-msg').textContent.startsWith('updated')", timeout=5000)
+    page.wait_for_function(
+        "document.getElementById('controls-msg').textContent.startsWith('updated')", timeout=5000
+    )
     profile = api(url, "/api/v1/profile")
     assert profile["maxTrialNumber"] == 3 and profile["maxExperimentDuration"] == 7200
     page.fill("#params-form input[name=maxExperimentDuration]", "soon")
@@ -191,5 +219,6 @@ def test_controls_change_the_running_experiment(experiment: str, page: Any) -> N
     assert "max duration" in page.inner_text("#controls-msg")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#stop-btn")
-    page.wait_for_function("['STOPPING', 'STOPPED'].includes(document.getElementById('exp-status').textContent)",
-                           timeout=10000)
+    page.wait_for_function(
+        "['STOPPING', 'STOPPED'].includes(document.getElementById('exp-status').textContent)", timeout=10000
+    )
