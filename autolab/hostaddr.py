@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+from .errors import UserError
+
 
 def bare_host(host: str) -> str:
     """'[::1]' -> '::1' (the brackets belong in URLs, not in --host); other hosts as given."""
@@ -20,3 +22,16 @@ def socket_family(host: str) -> socket.AddressFamily:
 def url_host(host: str) -> str:
     """host as it stands in a URL: IPv6 addresses in brackets."""
     return f"[{host}]" if ":" in host else host
+
+
+def check_host(host: str) -> None:
+    """A one-line error, before anything is created, when the web UI cannot listen on --host."""
+    try:
+        with socket.socket(socket_family(host)) as sock:
+            sock.bind((host, 0))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(
+            f"--host {host}: cannot listen on that address ({reason}); use 127.0.0.1, 0.0.0.0 "
+            "or an address of this machine"
+        ) from None

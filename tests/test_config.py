@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autolab import config as cfg
 from autolab.config import (
     AlgorithmConfig,
     ConfigError,
@@ -22,6 +21,8 @@ from autolab.config import (
     parse_duration,
     resolve_path,
 )
+from autolab.config import model as cfg
+from autolab.config.reader import suggest
 
 SPACE = {
     "lr": {"_type": "loguniform", "_value": [0.0001, 0.1]},
@@ -173,8 +174,8 @@ def test_parse_duration_rejects(value: object) -> None:
 
 def test_normalize_key_and_suggest() -> None:
     assert normalize_key("Trial_Concurrency") == normalize_key("trialconcurrency") == "trialconcurrency"
-    assert cfg.suggest("trialConcurency", cfg.TOP_KEYS) == " (did you mean trialConcurrency?)"
-    assert cfg.suggest("zzzz", cfg.TOP_KEYS) == ""
+    assert suggest("trialConcurency", cfg.TOP_KEYS) == " (did you mean trialConcurrency?)"
+    assert suggest("zzzz", cfg.TOP_KEYS) == ""
 
 
 def test_resolve_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,9 +6,8 @@ import socket
 
 import pytest
 
-from autolab.cli_manage import check_host
 from autolab.errors import UserError
-from autolab.hostaddr import bare_host, socket_family, url_host
+from autolab.hostaddr import bare_host, check_host, socket_family, url_host
 
 
 def test_brackets_and_urls() -> None:

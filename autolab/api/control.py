@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config_reader import MAX_CONCURRENCY
+from ..config import MAX_CONCURRENCY
 from ..history import TrialStatus
 from ..importing import BadImport, importable
 from .base import BaseHandler

@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config_reader import ConfigError, Context, Section, kind, normalize_key
+from ..config.reader import ConfigError, Context, Section, kind, normalize_key
 from .template import placeholders
 
 TASK_KEYS = ("template", "searchArgs", "metric", "copyCode", "symlinks", "python")

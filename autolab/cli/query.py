@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import experiments
-from .errors import UserError
-from .status import experiment_status, export_csv, export_rows, format_duration, format_time, profile
+from .. import experiments
+from ..errors import UserError
+from ..status import experiment_status, export_csv, export_rows, format_duration, format_time, profile
+from .common import table
 
 
 def add_commands(sub: Any, groups: dict[str, Any]) -> None:
@@ -51,14 +52,6 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
 def _open(exp_id: str | None) -> tuple[experiments.ExperimentRef, Any]:
     ref = experiments.find(exp_id)
     return ref, experiments.open_store(ref)
-
-
-def table(headers: list[str], rows: list[list[Any]]) -> str:
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -110,7 +103,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_trial_ls(args: argparse.Namespace) -> int:
-    from .status import optimize_mode
+    from ..status import optimize_mode
 
     if args.head is not None and args.tail is not None:
         raise UserError("give --head or --tail, not both")

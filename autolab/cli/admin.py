@@ -1,5 +1,5 @@
 """Commands that change or manage experiments (nnictl's management set): update, trial kill,
-experiment status/delete/import, plus `top` and `log` (cli_top.py, cli_log.py).
+experiment status/delete/import, plus `top` and `log` (top.py, log.py).
 
 A change goes through the running manager's REST API (autolab.client); when no manager runs it is
 written to the store directly, so the next `autolab resume` starts from it.
@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import experiments
-from .errors import UserError
-from .experiments import ExperimentRef
-from .services.orphans import kill_orphan
-from .status import format_duration
+from .. import experiments
+from ..errors import UserError
+from ..experiments import ExperimentRef
+from ..services.orphans import kill_orphan
+from ..status import format_duration
+from .common import find_trial
 
 UPDATE_KEYS = {
     "searchspace": "searchSpace",
@@ -31,7 +32,7 @@ UPDATE_KEYS = {
 
 
 def add_commands(sub: Any, groups: dict[str, Any]) -> None:
-    from . import cli_log, cli_top
+    from . import log, top
 
     upd = sub.add_parser("update", help="change a limit or the search space (running or stopped experiment)")
     upd_sub = upd.add_subparsers(dest="update_command", metavar="WHAT")
@@ -71,20 +72,20 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
     p.add_argument("--filename", "-f", required=True, help='JSON list of {"parameter": {...}, "value": ...}')
     p.set_defaults(handler=cmd_import)
 
-    cli_top.add_commands(sub)
-    cli_log.add_commands(sub)
+    top.add_commands(sub)
+    log.add_commands(sub)
 
 
 # -- update ---------------------------------------------------------------------------------------
 def parse_update_value(key: str, args: argparse.Namespace) -> Any:
     """The new value for key from --value / --filename, checked; UserError naming the flag."""
     if key == "searchSpace":
-        from .searchspace import load
+        from ..searchspace import load
 
         return load(args.filename).raw  # SearchSpaceError names the file
     text = str(args.value).strip()
     if key == "maxExperimentDuration":
-        from .config import parse_duration
+        from ..config import parse_duration
 
         try:
             return parse_duration(text)
@@ -96,7 +97,7 @@ def parse_update_value(key: str, args: argparse.Namespace) -> Any:
         raise UserError(f"--value {args.value}: {key} must be an integer >= 1") from None
     if number < 1:
         raise UserError(f"--value {args.value}: {key} must be an integer >= 1")
-    from .config_reader import MAX_CONCURRENCY
+    from ..config import MAX_CONCURRENCY
 
     if key == "trialConcurrency" and number > MAX_CONCURRENCY:
         raise UserError(f"--value {args.value}: trialConcurrency must be at most {MAX_CONCURRENCY}")
@@ -109,7 +110,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     value = parse_update_value(key, args)
     shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"
     if experiments.manager_alive(ref.directory):
-        from .client import call
+        from ..client import call
 
         call(ref, "PUT", "/api/v1/experiment/params", {key: value})
         print(f"Experiment {ref.id}: {shown} (applied now).")
@@ -119,7 +120,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         settings = dict(store.get_meta("config") or {})
         settings[key] = value
         if key == "searchSpace":
-            from .launcher import build_tuner
+            from ..launcher import build_tuner
 
             build_tuner(settings)  # the tuner must accept it (TunerError names the parameter)
         store.set_meta(config=settings)
@@ -134,18 +135,6 @@ def _show_value(key: str, value: Any) -> str:
 
 
 # -- trial kill -----------------------------------------------------------------------------------
-def find_trial(store: Any, ref: ExperimentRef, trial_id: str) -> Any:
-    """The trial row with this id (or unique prefix); UserError otherwise."""
-    row = store.trial_row(trial_id)
-    if row is not None:
-        return row
-    matches = [r for r in store.trial_rows() if r["id"].startswith(trial_id)]
-    if len(matches) == 1:
-        return matches[0]
-    why = "is ambiguous" if matches else "not found"
-    raise UserError(f"experiment {ref.id}: trial {trial_id!r} {why} (see: autolab trial ls {ref.id})")
-
-
 def cmd_trial_kill(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
     store = experiments.open_store(ref)
@@ -155,7 +144,7 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
         store.close()
     trial_id = row["id"]
     if experiments.manager_alive(ref.directory):
-        from .client import call
+        from ..client import call
 
         call(ref, "DELETE", f"/api/v1/trials/{trial_id}")
         print(f"Trial {trial_id} of experiment {ref.id} is being killed.")
@@ -182,7 +171,7 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
 
 # -- experiment status ----------------------------------------------------------------------------
 def status_info(ref: ExperimentRef) -> dict[str, Any]:
-    from .status import profile
+    from ..status import profile
 
     store = experiments.open_store(ref)
     try:
@@ -313,7 +302,7 @@ def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[s
     """Records in NNI's export shape, checked; UserError naming the file and the item."""
     import json5
 
-    from .importing import BadImport, importable
+    from ..importing import BadImport, importable
 
     try:
         text = Path(filename).read_text(encoding="utf-8")
@@ -342,7 +331,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         store.close()
     records = load_import_file(args.filename, space)
     if experiments.manager_alive(ref.directory):
-        from .client import call
+        from ..client import call
 
         answer = call(ref, "POST", "/api/v1/trials/import", records)
         count = int(answer.get("imported", 0)) if isinstance(answer, dict) else len(records)
@@ -350,8 +339,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     store = experiments.open_store(ref, readonly=False)
     try:
-        from .experiments import new_trial_id
-        from .protocol import default_value
+        from ..experiments import new_trial_id
+        from ..protocol import default_value
 
         count = store.add_imported(records, new_trial_id, default_value)
     finally:

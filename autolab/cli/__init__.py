@@ -7,13 +7,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import UserError, user_error_types
+from ..errors import UserError, user_error_types
 
 EXIT_USER_ERROR = 2
 
 
 # modules with add_commands(subparsers); later ones may add to the groups earlier ones made
-COMMAND_MODULES = ["cli_manage", "cli_query", "cli_admin", "cli_web"]
+COMMAND_MODULES = ["manage", "query", "admin", "web"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +44,7 @@ def _takes_groups(module: Any) -> bool:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"autolab {__version__}"
 

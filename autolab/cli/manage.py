@@ -13,15 +13,15 @@ from typing import Any
 
 import yaml
 
-from . import experiments
-from .assessors.base import AssessorError
-from .errors import UserError
-from .experiments import ExperimentRef
-from .hostaddr import bare_host, socket_family
-from .launcher import build_assessor, build_service, build_tuner, wait_started
-from .status import experiment_status, format_duration
-from .store import Store
-from .tuners.base import TunerError
+from .. import experiments
+from ..assessors.base import AssessorError
+from ..errors import UserError
+from ..experiments import ExperimentRef
+from ..hostaddr import bare_host, check_host, socket_family
+from ..launcher import build_assessor, build_service, build_tuner, wait_started
+from ..status import experiment_status, format_duration
+from ..store import Store
+from ..tuners.base import TunerError
 
 DEFAULT_PORT = 8080
 STOP_TIMEOUT = 60.0
@@ -66,7 +66,7 @@ def _server_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from ..config import load_config
 
     check_server_args(args)
     config = load_config(args.config)
@@ -75,7 +75,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
         )
     if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
-        from .task.section import apply_copy_flags
+        from ..task.section import apply_copy_flags
 
         apply_copy_flags(config, args.copy_code, args.symlinks)
     settings = config.to_dict()
@@ -130,7 +130,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
-    from .launcher import free_port, run
+    from ..launcher import free_port, run
 
     if not os.access(ref.directory, os.W_OK):
         raise UserError(
@@ -146,7 +146,7 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
         store.set_meta(status="STARTING", error=None)
     store.close()
     if args.foreground:
-        from .progress import Progress
+        from ..progress import Progress
 
         print(f"Experiment {ref.id} {verb}; directory {ref.directory}")
         progress = Progress(sys.stdout)
@@ -221,23 +221,8 @@ def check_server_args(args: argparse.Namespace) -> None:
         raise UserError(f"--port {port}: the port is in use on {args.host}; choose another (or --port 0)")
 
 
-def check_host(host: str) -> None:
-    """A one-line error, before anything is created, when the web UI cannot listen on --host."""
-    import socket
-
-    try:
-        with socket.socket(socket_family(host)) as sock:
-            sock.bind((host, 0))
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise UserError(
-            f"--host {host}: cannot listen on that address ({reason}); use 127.0.0.1, 0.0.0.0 "
-            "or an address of this machine"
-        ) from None
-
-
 def _print_summary(ref: ExperimentRef) -> None:
-    from .status import profile
+    from ..status import profile
 
     store = Store(ref.directory, readonly=True)
     info = profile(ref, store)
@@ -296,7 +281,7 @@ def stop_experiment(ref: ExperimentRef) -> None:
 
 
 def _cancel_orphans(store: Store) -> None:
-    from .services.orphans import kill_orphan
+    from ..services.orphans import kill_orphan
 
     for row in store.trial_rows(["WAITING", "RUNNING"]):
         kill_orphan(row["handle"])

@@ -12,9 +12,10 @@ import sys
 import time
 from typing import Any
 
-from . import experiments
-from .errors import UserError
-from .status import experiment_status, format_duration, optimize_mode
+from .. import experiments
+from ..errors import UserError
+from ..status import experiment_status, format_duration, optimize_mode
+from .common import table
 
 DEFAULT_K = 10
 _SIGNED_K = re.compile(r"^[+-]\d+$")
@@ -158,8 +159,6 @@ def _num(value: float | None) -> str:
 
 def _fit(headers: list[str], rows: list[list[Any]]) -> str:
     """The table, its last column (parameters) cut to the terminal width when on a terminal."""
-    from .cli_query import table
-
     text = table(headers, rows)
     if not sys.stdout.isatty():
         return text

@@ -9,8 +9,9 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from . import experiments
-from .errors import UserError
+from .. import experiments
+from ..errors import UserError
+from .common import find_trial
 
 MANAGER_FILES = {"stdout": "manager.log", "stderr": "manager.out"}
 
@@ -51,8 +52,6 @@ def cmd_manager_log(args: argparse.Namespace) -> int:
 
 
 def cmd_trial_log(args: argparse.Namespace) -> int:
-    from .cli_admin import find_trial
-
     ref = experiments.find(args.id)
     store = experiments.open_store(ref)
     try:

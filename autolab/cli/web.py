@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from . import experiments
-from .errors import UserError
-from .hostaddr import bare_host
+from .. import experiments
+from ..errors import UserError
+from ..hostaddr import bare_host, check_host
 
 DEFAULT_PORT = 8080
 
@@ -62,10 +62,9 @@ def cmd_view(args: argparse.Namespace) -> int:
     import tornado.ioloop
     import tornado.netutil
 
-    from .api.auth import is_loopback
-    from .cli_manage import check_host
-    from .hostaddr import url_host
-    from .server import make_app
+    from ..api.auth import is_loopback
+    from ..hostaddr import url_host
+    from ..server import make_app
 
     check_host(args.host)
     ref = experiments.find(args.id)

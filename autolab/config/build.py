@@ -1,4 +1,4 @@
-"""Experiment config (config.yml): read NNI v2 or legacy v1 keys, validate, fill in defaults.
+"""Build an ExperimentConfig from config.yml: read NNI v2 or legacy v1 keys, validate, fill in defaults.
 
 Keys match case- and underscore-insensitively, as in NNI (trialCommand = trial_command). Every
 mistake raises ConfigError with one line "<file>: <key>: <problem>". Relative paths resolve
@@ -12,176 +12,34 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config_reader import (
+from ..searchspace import SearchSpaceError, load, parse
+from . import v1
+from .model import (
+    ALGORITHM_KEYS,
+    DEFAULT_TUNER,
+    EXTRA_SECTIONS,
+    LOG_LEVELS,
+    PLATFORMS,
+    SERVICE_KEYS,
+    TOP_KEYS,
+    AlgorithmConfig,
+    ExperimentConfig,
+    TrainingServiceConfig,
+    default_working_directory,
+)
+from .reader import (
     MAX_CONCURRENCY,
     ConfigError,
     Context,
     Section,
     kind,
     normalize_key,
-    parse_duration,
     read_config_file,
-    resolve_path,
     suggest,
 )
-
-__all__ = [
-    "AlgorithmConfig",
-    "ConfigError",
-    "Context",
-    "ExperimentConfig",
-    "Section",
-    "TrainingServiceConfig",
-    "config_from_dict",
-    "default_working_directory",
-    "load_config",
-    "normalize_key",
-    "parse_duration",
-    "resolve_path",
-    "suggest",
-]
-
-LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
-PLATFORMS = ("local", "slurm")
-DEFAULT_TUNER = "Random"
-TOP_KEYS = (
-    "experimentName",
-    "searchSpaceFile",
-    "searchSpace",
-    "trialCommand",
-    "trialCodeDirectory",
-    "trialConcurrency",
-    "trialGpuNumber",
-    "maxExperimentDuration",
-    "maxTrialNumber",
-    "maxTrialDuration",
-    "experimentWorkingDirectory",
-    "tuner",
-    "assessor",
-    "advisor",
-    "trainingService",
-    "logLevel",
-    "debug",
-    "useAnnotation",
-    "nniManagerIp",
-)
-ALGORITHM_KEYS = ("name", "className", "codeDirectory", "classArgs")
-SERVICE_KEYS = {
-    "local": ("platform", "useActiveGpu", "maxTrialNumberPerGpu", "gpuIndices"),
-    "slurm": ("platform", "partition", "gres", "time", "sbatchArgs", "pollInterval"),
-}
-# Top-level sections owned by other features: normalized key -> "module:function". The function is
-# called as function(value, config) once the rest is built, raises ConfigError on a bad value, and
-# returns what goes into config.extra[key]; to_dict writes back its .to_dict() (or the value itself),
-# which the function must accept again.
-EXTRA_SECTIONS: dict[str, str] = {"task": "autolab.task:config_section"}
-
-
-def default_working_directory() -> Path:
-    """$AUTOLAB_HOME if set, else ~/autolab-experiments."""
-    home = os.environ.get("AUTOLAB_HOME")
-    return resolve_path(home, Path.cwd()) if home else Path(os.path.expanduser("~/autolab-experiments"))
-
-
-@dataclass
-class AlgorithmConfig:
-    name: str | None  # builtin name as written (e.g. "TPE"), None for a custom class
-    class_name: str | None  # "module.Class" for a user's class
-    code_directory: Path | None
-    class_args: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = (
-            {"name": self.name} if self.class_name is None else {"className": self.class_name}
-        )
-        if self.code_directory is not None:
-            out["codeDirectory"] = str(self.code_directory)
-        out["classArgs"] = dict(self.class_args)
-        return out
-
-
-@dataclass
-class TrainingServiceConfig:
-    platform: str  # "local" | "slurm"
-    use_active_gpu: bool = False  # NNI's default for local
-    max_trial_number_per_gpu: int = 1
-    gpu_indices: list[int] | None = None
-    # slurm
-    partition: str | None = None
-    gres: str | None = None
-    time: str | None = None  # as slurm takes it, e.g. "HH:MM:SS"
-    sbatch_args: list[str] = field(default_factory=list)
-    poll_interval: float = 5.0
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"platform": self.platform}
-        if self.platform == "local":
-            out.update(useActiveGpu=self.use_active_gpu, maxTrialNumberPerGpu=self.max_trial_number_per_gpu)
-            if self.gpu_indices is not None:
-                out["gpuIndices"] = list(self.gpu_indices)
-            return out
-        for key, value in (("partition", self.partition), ("gres", self.gres), ("time", self.time)):
-            if value is not None:
-                out[key] = value
-        out.update(sbatchArgs=list(self.sbatch_args), pollInterval=self.poll_interval)
-        return out
-
-
-@dataclass
-class ExperimentConfig:
-    source: Path  # the config file (absolute)
-    experiment_name: str | None
-    search_space: dict[str, Any]  # the raw (validated) search space
-    search_space_file: Path | None
-    trial_command: str
-    trial_code_directory: Path
-    trial_concurrency: int
-    trial_gpu_number: int
-    max_experiment_duration: float | None  # seconds
-    max_trial_number: int | None
-    max_trial_duration: float | None  # seconds
-    experiment_working_directory: Path
-    tuner: AlgorithmConfig
-    assessor: AlgorithmConfig | None
-    training_service: TrainingServiceConfig
-    log_level: str  # one of LOG_LEVELS
-    debug: bool
-    warnings: list[str] = field(default_factory=list, compare=False)
-    extra: dict[str, Any] = field(default_factory=dict)  # sections of EXTRA_SECTIONS
-
-    def to_dict(self) -> dict[str, Any]:
-        """The normalized v2 config (camelCase, JSON-safe); config_from_dict reads it back equal."""
-        out: dict[str, Any] = {}
-        if self.experiment_name is not None:
-            out["experimentName"] = self.experiment_name
-        out["searchSpace"] = self.search_space
-        if self.search_space_file is not None:
-            out["searchSpaceFile"] = str(self.search_space_file)
-        out.update(
-            trialCommand=self.trial_command,
-            trialCodeDirectory=str(self.trial_code_directory),
-            trialConcurrency=self.trial_concurrency,
-            trialGpuNumber=self.trial_gpu_number,
-        )
-        for key, value in (
-            ("maxExperimentDuration", self.max_experiment_duration),
-            ("maxTrialNumber", self.max_trial_number),
-            ("maxTrialDuration", self.max_trial_duration),
-        ):
-            if value is not None:
-                out[key] = value
-        out["experimentWorkingDirectory"] = str(self.experiment_working_directory)
-        out["tuner"] = self.tuner.to_dict()
-        if self.assessor is not None:
-            out["assessor"] = self.assessor.to_dict()
-        out.update(trainingService=self.training_service.to_dict(), logLevel=self.log_level, debug=self.debug)
-        for key, value in self.extra.items():
-            out[key] = value.to_dict() if hasattr(value, "to_dict") else value
-        return out
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -206,10 +64,8 @@ def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
     extras = {k: v for k, v in raw.items() if isinstance(k, str) and normalize_key(k) in EXTRA_SECTIONS}
     core = {k: v for k, v in raw.items() if k not in extras}
     handlers = {key: _extra_section(ctx, key) for key in extras}  # a missing feature is the first error
-    from . import config_v1
-
-    if config_v1.is_v1(core):
-        core = config_v1.to_v2(core, ctx)
+    if v1.is_v1(core):
+        core = v1.to_v2(core, ctx)
     for key, (_, derive) in handlers.items():
         if derive is not None:
             core = _fill_derived(core, derive(extras[key], core, ctx))
@@ -318,8 +174,6 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
 
 
 def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[dict[str, Any], Path | None]:
-    from .searchspace import SearchSpaceError, load, parse
-
     ctx = top.ctx
     inline, path = top.get("searchSpace"), top.path_value("searchSpaceFile")
     if inline is not None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import TOP_KEYS, ConfigError, Context, normalize_key, suggest
+from .model import TOP_KEYS
+from .reader import ConfigError, Context, normalize_key, suggest
 
 # keys only a v1 config has (any of them at the top level makes the file v1)
 V1_ONLY = {

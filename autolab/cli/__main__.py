@@ -1,0 +1,7 @@
+"""python -m autolab.cli: the `autolab` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
