@@ -23,19 +23,13 @@ from .history import History, Trial, TrialStatus
 from .metric_reader import MetricReader
 from .searchspace import SearchSpace
 from .services.base import Event, EventKind, Launch, TrainingService
+from .statuses import ExperimentStatus
 from .store import Store
 from .task.launch import job_command_and_code
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
 MAX_STARTS_PER_TURN = 32  # however many slots are free, the loop turns on (stop requests, results)
-
-
-class ExperimentStatus:
-    RUNNING = "RUNNING"
-    DONE = "DONE"  # limits reached or the tuner has no more trials; every trial ended
-    STOPPED = "STOPPED"  # stopped by the user (or the manager died: see experiments.manager_alive)
-    ERROR = "ERROR"
 
 
 class Manager:
@@ -451,7 +445,7 @@ class Manager:
             self.by_id[trial.trial_id] = trial
         return added
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: ExperimentStatus) -> None:
         if status == self.status and status != ExperimentStatus.RUNNING:
             return
         if status == ExperimentStatus.RUNNING and self.status != ExperimentStatus.RUNNING:
