@@ -17,12 +17,13 @@ from pathlib import Path
 
 import psutil
 
+from .errors import AutolabError
 from .store import DB_FILE, Store, StoreError
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
-class ExperimentNotFound(LookupError):
+class ExperimentNotFound(AutolabError, LookupError):
     """No experiment matches the id given (or none exists at all)."""
 
 

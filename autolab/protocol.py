@@ -11,6 +11,8 @@ import math
 import time
 from typing import Any
 
+from .errors import AutolabError
+
 # Environment variables the manager sets for every trial process.
 ENV_EXPERIMENT_ID = "AUTOLAB_EXPERIMENT_ID"
 ENV_TRIAL_ID = "AUTOLAB_TRIAL_ID"
@@ -38,7 +40,7 @@ FINAL = "FINAL"
 METRIC_TYPES = (PERIODICAL, FINAL)
 
 
-class MetricError(ValueError):
+class MetricError(AutolabError, ValueError):
     """A reported metric is not a finite number nor a dict with a numeric 'default'."""
 
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .errors import AutolabError
 from .history import History, Trial, TrialStatus
 
 DB_FILE = "autolab.db"
@@ -63,7 +64,7 @@ TRIAL_COLUMNS = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(AutolabError, RuntimeError):
     """The store cannot be opened or written (missing, read-only, disk full); message names the file."""
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import UserError, user_error_types
+from ..errors import AutolabError, UserError
 
 EXIT_USER_ERROR = 2
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         result = handler(args)
-    except user_error_types() as exc:
+    except AutolabError as exc:
         # one line, even when the message quotes a library's multi-line text
         print(f"autolab: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -12,6 +12,7 @@ import random
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from ..errors import AutolabError
 from ..history import History, Trial
 from ..searchspace import TYPES, SearchSpace, SearchSpaceError
 
@@ -20,7 +21,7 @@ class NoMoreTrials(Exception):
     """The tuner has nothing left to suggest (e.g. the grid is exhausted)."""
 
 
-class TunerError(ValueError):
+class TunerError(AutolabError, ValueError):
     """Bad classArgs or a search space the tuner cannot handle; the message names the key."""
 
 
