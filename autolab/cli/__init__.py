@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from .. import __version__
 from ..errors import AutolabError, UserError
 
 EXIT_USER_ERROR = 2
@@ -17,8 +20,6 @@ COMMAND_MODULES = ["manage", "query", "admin", "web"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = argparse.ArgumentParser(
         prog="autolab", description="AutoML experiments that speak NNI's formats."
     )
@@ -38,14 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _takes_groups(module: Any) -> bool:
-    import inspect
-
     return len(inspect.signature(module.add_commands).parameters) >= 2
 
 
 def _version() -> str:
-    from .. import __version__
-
     return f"autolab {__version__}"
 
 

@@ -8,6 +8,7 @@ Running trials are in the history, so parallel suggestions can avoid each other.
 
 from __future__ import annotations
 
+import json
 import random
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
@@ -105,6 +106,4 @@ def random_unseen(space: SearchSpace, rng: random.Random, seen: set[str]) -> dic
 
 
 def canonical(params: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(params, sort_keys=True, default=str)
