@@ -15,14 +15,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
+from .errors import AutolabError
+from .protocol import process_alive, read_pid_file
 from .store import DB_FILE, Store, StoreError
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
-class ExperimentNotFound(LookupError):
+class ExperimentNotFound(AutolabError, LookupError):
     """No experiment matches the id given (or none exists at all)."""
 
 
@@ -121,18 +121,10 @@ def open_store(ref: ExperimentRef, readonly: bool = True) -> Store:
 
 def manager_pid(directory: Path) -> int | None:
     """The pid of the manager running this experiment, or None when none runs."""
-    try:
-        pid_text, create_text = (directory / "manager.pid").read_text().split()
-        pid, created = int(pid_text), float(create_text)
-    except (OSError, ValueError):
+    recorded = read_pid_file(directory / "manager.pid")
+    if recorded is None or not recorded[1] or not process_alive(*recorded):
         return None
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - created) > 1.0 or proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-    except psutil.Error:
-        return None
-    return pid
+    return recorded[0]
 
 
 def manager_alive(directory: Path) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import protocol
-from .history import History, Trial, TrialStatus
+from .history import History, Trial
 from .services.base import Event
+from .statuses import TrialStatus
 
 FAIL_FAST = 5
 WORKED = (TrialStatus.SUCCEEDED, TrialStatus.NO_RESULT, TrialStatus.EARLY_STOPPED)

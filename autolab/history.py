@@ -6,24 +6,10 @@ does not have), so resume is just reopening the store.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class TrialStatus(str, enum.Enum):
-    WAITING = "WAITING"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    EARLY_STOPPED = "EARLY_STOPPED"
-    USER_CANCELED = "USER_CANCELED"
-    # exited 0 but never reported a final result: visibly not a success
-    NO_RESULT = "NO_RESULT"
-
-    @property
-    def finished(self) -> bool:
-        return self not in (TrialStatus.WAITING, TrialStatus.RUNNING)
+from .statuses import TrialStatus
 
 
 @dataclass

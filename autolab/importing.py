@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import AutolabError
 from .protocol import MetricError, default_value
 from .searchspace import SearchSpace, SearchSpaceError
 
 SHAPE = '{"parameter": {...}, "value": ...}'
 
 
-class BadImport(ValueError):
+class BadImport(AutolabError, ValueError):
     """The records are not NNI's export shape; the message names the item."""
 
 

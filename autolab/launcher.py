@@ -19,6 +19,7 @@ from typing import Any
 
 import psutil
 
+from . import protocol
 from .assessors.base import Assessor
 from .history import TrialStatus
 from .hostaddr import socket_family, url_host
@@ -126,7 +127,7 @@ def run(
 
     setup_logging(directory, foreground, debug)
     me = psutil.Process()
-    (directory / "manager.pid").write_text(f"{me.pid} {me.create_time()}\n")
+    protocol.write_pid_file(directory / "manager.pid", me.pid, me.create_time())
     store = Store(directory)  # to record why, should building the manager fail
     loop = tornado.ioloop.IOLoop.current()
     built: list[Manager] = []

@@ -23,19 +23,13 @@ from .history import History, Trial, TrialStatus
 from .metric_reader import MetricReader
 from .searchspace import SearchSpace
 from .services.base import Event, EventKind, Launch, TrainingService
+from .statuses import ExperimentStatus
 from .store import Store
 from .task.launch import job_command_and_code
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
 MAX_STARTS_PER_TURN = 32  # however many slots are free, the loop turns on (stop requests, results)
-
-
-class ExperimentStatus:
-    RUNNING = "RUNNING"
-    DONE = "DONE"  # limits reached or the tuner has no more trials; every trial ended
-    STOPPED = "STOPPED"  # stopped by the user (or the manager died: see experiments.manager_alive)
-    ERROR = "ERROR"
 
 
 class Manager:
@@ -126,7 +120,7 @@ class Manager:
                 self._read_metrics_safely(trial)
                 continue
             self._read_metrics_safely(trial)
-            code = _read_exit(self.trial_dir(trial.trial_id))
+            code = protocol.read_exit_status(self.trial_dir(trial.trial_id))
             if code is not None:
                 self._finish(
                     trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down")
@@ -269,9 +263,7 @@ class Manager:
         self.active[trial_id] = trial
         directory = self.trial_dir(trial_id)
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / (protocol.PARAMETER_FILE + ".tmp")
-        tmp.write_text(json.dumps(params), encoding="utf-8")
-        tmp.replace(directory / protocol.PARAMETER_FILE)
+        protocol.write_parameters(directory, params)
         self._notify("trial_created", trial)
         if start:
             self._start_trial(trial)
@@ -300,16 +292,7 @@ class Manager:
 
     def _launch(self, trial: Trial) -> Launch:
         directory = self.trial_dir(trial.trial_id)
-        env = {
-            protocol.ENV_EXPERIMENT_ID: self.exp_id,
-            protocol.ENV_TRIAL_ID: trial.trial_id,
-            protocol.ENV_SEQUENCE_ID: str(trial.sequence),
-            protocol.ENV_TRIAL_DIR: str(directory),
-            protocol.NNI_ENV_EXPERIMENT_ID: self.exp_id,
-            protocol.NNI_ENV_TRIAL_ID: trial.trial_id,
-            protocol.NNI_ENV_SEQUENCE_ID: str(trial.sequence),
-            protocol.NNI_ENV_OUTPUT_DIR: str(directory),
-        }
+        env = protocol.trial_env(self.exp_id, trial.trial_id, trial.sequence, directory)
         command, code_dir = job_command_and_code(self.settings, trial.parameters, directory, self.directory)
         return Launch(
             trial.trial_id,
@@ -334,12 +317,12 @@ class Manager:
     def _read_metrics(self, trial: Trial) -> bool:
         """Store the trial's new metric lines and mirror them; True if an intermediate result came."""
         new_intermediate = False
-        for rec in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
-            if rec["type"] == protocol.FINAL:
-                trial.value = rec["number"]
-                trial.raw_value = rec["value"]
+        for metric in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
+            if metric.final:
+                trial.value = metric.number
+                trial.raw_value = metric.value
             else:
-                trial.intermediate.append(rec["number"])
+                trial.intermediate.append(metric.number)
                 new_intermediate = True
         return new_intermediate
 
@@ -451,7 +434,7 @@ class Manager:
             self.by_id[trial.trial_id] = trial
         return added
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: ExperimentStatus) -> None:
         if status == self.status and status != ExperimentStatus.RUNNING:
             return
         if status == ExperimentStatus.RUNNING and self.status != ExperimentStatus.RUNNING:
@@ -474,10 +457,3 @@ class Manager:
         if self.assessing is not None:
             self.assessing.close()
         self.service.close()
-
-
-def _read_exit(trial_dir: Path) -> int | None:
-    try:
-        return int((trial_dir / protocol.EXIT_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None

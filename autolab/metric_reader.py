@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from . import protocol
 from .store import Store
@@ -22,9 +21,9 @@ class MetricReader:
         self.store = store
         self.offsets: dict[str, int] = {}
 
-    def read(self, trial_id: str, trial_dir: Path) -> list[dict[str, Any]]:
-        """Store the complete new lines of the trial's metrics file; returns the records stored
-        (each with its "number"). Malformed lines are logged and skipped."""
+    def read(self, trial_id: str, trial_dir: Path) -> list[protocol.Metric]:
+        """Store the complete new lines of the trial's metrics file; returns the metrics stored.
+        Malformed lines are logged and skipped."""
         path = trial_dir / protocol.METRICS_FILE
         try:
             size = path.stat().st_size
@@ -42,18 +41,18 @@ class MetricReader:
         end = chunk.rfind(b"\n")
         if end < 0:
             return []
-        records = []
+        metrics = []
         for raw in chunk[: end + 1].split(b"\n"):  # not splitlines(): JSON may hold \r or U+2028
             line = raw.decode("utf-8", "replace")
-            record = protocol.parse_metric_line(line)
-            if record is None:
+            metric = protocol.parse_metric_line(line)
+            if metric is None:
                 if line.strip():
                     log.warning("trial %s: ignoring malformed metric line %r", trial_id, line[:200])
                 continue
-            records.append(record)
-        stored = self.store.record_metrics(trial_id, records, offset + end + 1, protocol.default_value)
+            metrics.append(metric)
+        self.store.record_metrics(trial_id, metrics, offset + end + 1)
         self.offsets[trial_id] = offset + end + 1
-        return stored
+        return metrics
 
     def forget(self, trial_id: str) -> None:
         self.offsets.pop(trial_id, None)

@@ -1,15 +1,22 @@
-"""How a trial and the manager meet: env var names, trial directory files, metric line schema.
+"""How a trial and the manager meet: the whole contract, defined here only.
 
-This module is the only definition of the protocol. It is imported by the trial SDK, so it must
-stay light (standard library only).
+The trial's environment, the files of its directory (parameter.json, metrics.jsonl, exit status,
+pid file), the metric line and the process identity check. The trial SDK imports this module, so
+it stays light: standard library only (psutil is imported by the identity check alone).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from .errors import AutolabError
 
 # Environment variables the manager sets for every trial process.
 ENV_EXPERIMENT_ID = "AUTOLAB_EXPERIMENT_ID"
@@ -29,16 +36,94 @@ STDOUT_FILE = "stdout"
 STDERR_FILE = "stderr"
 EXIT_FILE = "exit_status"
 COMMAND_FILE = "command.sh"
+PID_FILE = "trial.pid"  # the pid of the trial's wrapper shell (its process group id)
 
 # Metric line: one JSON object a line in metrics.jsonl.
-#   {"type": "PERIODICAL" | "FINAL", "seq": int, "value": <json>, "time": float}
-# "value" is a number or a dict whose "default" key is the number (NNI's convention).
+#   {"type": "PERIODICAL" | "FINAL", "value": <json>, "time": float}
+# "value" is a number or a dict whose "default" key is the number (NNI's convention). Lines
+# written before may carry a "seq" too; it is ignored (the store numbers intermediate results).
 PERIODICAL = "PERIODICAL"
 FINAL = "FINAL"
 METRIC_TYPES = (PERIODICAL, FINAL)
 
 
-class MetricError(ValueError):
+def trial_env(experiment_id: str, trial_id: str, sequence: int, trial_dir: Path | str) -> dict[str, str]:
+    """The variables a trial process gets, under autolab's names and NNI's."""
+    return {
+        ENV_EXPERIMENT_ID: experiment_id,
+        ENV_TRIAL_ID: trial_id,
+        ENV_SEQUENCE_ID: str(sequence),
+        ENV_TRIAL_DIR: str(trial_dir),
+        NNI_ENV_EXPERIMENT_ID: experiment_id,
+        NNI_ENV_TRIAL_ID: trial_id,
+        NNI_ENV_SEQUENCE_ID: str(sequence),
+        NNI_ENV_OUTPUT_DIR: str(trial_dir),
+    }
+
+
+def trial_shell() -> str:
+    """The shell that runs the user's trial command."""
+    return shutil.which("bash") or "/bin/sh"
+
+
+# -- parameter.json ----------------------------------------------------------------------------
+def write_parameters(trial_dir: Path, parameters: dict[str, Any]) -> None:
+    """Write parameter.json atomically: a trial never reads half of it."""
+    tmp = trial_dir / (PARAMETER_FILE + ".tmp")
+    tmp.write_text(json.dumps(parameters), encoding="utf-8")
+    tmp.replace(trial_dir / PARAMETER_FILE)
+
+
+def read_parameters(trial_dir: Path | str) -> dict[str, Any]:
+    with open(os.path.join(trial_dir, PARAMETER_FILE), encoding="utf-8") as fh:
+        parameters: dict[str, Any] = json.load(fh)
+    return parameters
+
+
+# -- exit status and pid files -----------------------------------------------------------------
+def read_exit_status(trial_dir: Path) -> int | None:
+    """The exit code the trial's wrapper recorded, or None when it has not (yet) recorded one."""
+    try:
+        return int((trial_dir / EXIT_FILE).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def write_pid_file(path: Path, pid: int, create_time: float) -> None:
+    """Record a process as "<pid> <create time>", atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(f"{pid} {create_time}\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_pid_file(path: Path) -> tuple[int, float] | None:
+    """(pid, create time) from a pid file; the create time is 0.0 (unknown) when the file holds the
+    pid alone, as the trial wrapper's does. None when there is no readable pid."""
+    try:
+        fields = path.read_text(encoding="utf-8").split()
+        pid = int(fields[0])
+        create_time = float(fields[1]) if len(fields) > 1 else 0.0
+    except (OSError, ValueError, IndexError):
+        return None
+    return (pid, create_time) if pid > 0 else None
+
+
+def process_alive(pid: int, create_time: float) -> bool:
+    """Whether pid still runs and is the process that started at create_time (a reused pid is
+    another program; a zombie has ended). A create_time of 0.0 (unknown) checks the pid alone."""
+    import psutil  # not at the top: the trial SDK imports this module and must stay light
+
+    try:
+        proc = psutil.Process(pid)
+        if create_time and abs(proc.create_time() - create_time) > 1.0:
+            return False
+        return bool(proc.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+# -- the metric line ---------------------------------------------------------------------------
+class MetricError(AutolabError, ValueError):
     """A reported metric is not a finite number nor a dict with a numeric 'default'."""
 
 
@@ -75,17 +160,52 @@ def plain_json(value: Any) -> Any:
     return float(value)
 
 
-def metric_line(kind: str, seq: int, value: Any, when: float | None = None) -> str:
-    """One line of metrics.jsonl (with its newline)."""
-    if kind not in METRIC_TYPES:
-        raise ValueError(f"unknown metric type {kind!r}")
-    value = plain_json(value)
-    default_value(value)  # validate before anything is written
-    record = {"type": kind, "seq": seq, "value": value, "time": time.time() if when is None else when}
-    return json.dumps(record, allow_nan=True) + "\n"
+def _finite_or_null(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_null(v) for v in value]
+    return value
 
 
-def parse_metric_line(line: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Metric:
+    """One reported result. `value` is as reported (a number, or a dict whose non-finite side
+    values are null: JSON has no NaN); `number` is the one it stands for, always finite."""
+
+    kind: str
+    value: Any
+    number: float
+    time: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in METRIC_TYPES:
+            raise ValueError(f"unknown metric type {self.kind!r}")
+        if not math.isfinite(self.number):
+            raise MetricError(f"metric is {self.number} (not a finite number)")
+
+    @classmethod
+    def of(cls, kind: str, value: Any, when: float | None = None) -> Metric:
+        """The metric a report stands for; MetricError when value is not a metric."""
+        value = plain_json(value)
+        number = default_value(value)  # the only place the number is computed
+        return cls(kind, _finite_or_null(value), number, time.time() if when is None else when)
+
+    @property
+    def final(self) -> bool:
+        return self.kind == FINAL
+
+
+def metric_line(kind: str, value: Any, when: float | None = None) -> str:
+    """One line of metrics.jsonl (with its newline); MetricError before anything is written."""
+    metric = Metric.of(kind, value, when)
+    record = {"type": metric.kind, "value": metric.value, "time": metric.time}
+    return json.dumps(record, allow_nan=False) + "\n"
+
+
+def parse_metric_line(line: str) -> Metric | None:
     """Parse one metrics.jsonl line; None for a partial or malformed line."""
     try:
         record = json.loads(line)
@@ -93,11 +213,10 @@ def parse_metric_line(line: str) -> dict[str, Any] | None:
         return None
     if not isinstance(record, dict) or record.get("type") not in METRIC_TYPES:
         return None
-    try:
-        default_value(record.get("value"))
-    except MetricError:
-        return None
     when = record.get("time")
     if isinstance(when, bool) or not isinstance(when, (int, float)) or not math.isfinite(when):
-        record["time"] = time.time()  # a writer other than the SDK may leave it out or get it wrong
-    return record
+        when = None  # a writer other than the SDK may leave it out or get it wrong: now, then
+    try:
+        return Metric.of(record["type"], record.get("value"), when)
+    except MetricError:
+        return None

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import AutolabError
+
 NUMERIC_TYPES = {
     # type: (arity, bounded)
     "randint": (2, True),
@@ -33,7 +35,7 @@ NUMERIC_TYPES = {
 TYPES = {"choice", *NUMERIC_TYPES}
 
 
-class SearchSpaceError(ValueError):
+class SearchSpaceError(AutolabError, ValueError):
     """The search space is invalid; the message names the parameter."""
 
 

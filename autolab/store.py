@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .errors import AutolabError
 from .history import History, Trial, TrialStatus
+from .protocol import Metric
 
 DB_FILE = "autolab.db"
 SCHEMA_VERSION = 1
@@ -63,7 +65,7 @@ TRIAL_COLUMNS = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(AutolabError, RuntimeError):
     """The store cannot be opened or written (missing, read-only, disk full); message names the file."""
 
 
@@ -214,36 +216,28 @@ class Store:
         cols = ", ".join(f"{k}=?" for k in fields)
         c.execute(f"UPDATE trials SET {cols} WHERE id=?", (*fields.values(), trial_id))
 
-    def record_metrics(
-        self, trial_id: str, records: Iterable[dict[str, Any]], new_offset: int, default_of: Any
-    ) -> list[dict[str, Any]]:
-        """Store metric lines read from a trial's metrics.jsonl and the file offset, atomically.
-
-        Returns the records stored. default_of(value) gives the number a value stands for.
-        """
+    def record_metrics(self, trial_id: str, metrics: Iterable[Metric], new_offset: int) -> None:
+        """Store metrics read from a trial's metrics.jsonl and the file offset read to, atomically.
+        Intermediate results are numbered 0, 1, 2... in the order stored."""
         now = time.time()
-        stored: list[dict[str, Any]] = []
         with self.transaction() as c:
             row = c.execute("SELECT n_intermediate FROM trials WHERE id=?", (trial_id,)).fetchone()
             n_inter = int(row["n_intermediate"]) if row else 0
             fields: dict[str, Any] = {"metrics_offset": new_offset}
-            for rec in records:
-                number = default_of(rec["value"])
-                raw = json.dumps(rec["value"])
-                if rec["type"] == "FINAL":
+            for metric in metrics:
+                raw = json.dumps(metric.value, allow_nan=False)
+                if metric.final:
                     seq = 0
-                    fields.update(value=number, raw_value=raw)
+                    fields.update(value=metric.number, raw_value=raw)
                 else:
                     seq = n_inter
                     n_inter += 1
-                    fields.update(n_intermediate=n_inter, last_intermediate=number)
+                    fields.update(n_intermediate=n_inter, last_intermediate=metric.number)
                 c.execute(
                     "INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                    (trial_id, rec["type"], seq, number, raw, float(rec.get("time", now)), now),
+                    (trial_id, metric.kind, seq, metric.number, raw, metric.time, now),
                 )
-                stored.append({**rec, "seq": seq, "number": number})
             self._update(c, trial_id, fields)
-        return stored
 
     def trial_row(self, trial_id: str) -> sqlite3.Row | None:
         return self.conn.execute(f"SELECT {TRIAL_COLUMNS} FROM trials WHERE id=?", (trial_id,)).fetchone()

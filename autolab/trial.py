@@ -7,7 +7,6 @@ parameters are {} and reports are printed, as NNI does.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from . import protocol
 
 _params: dict[str, Any] | None = None
-_intermediate_seq = 0
+_intermediate_seq = 0  # numbers the standalone printout only
 _final_reported = False
 
 
@@ -31,8 +30,7 @@ def get_next_parameter() -> dict[str, Any]:
         if directory is None:
             _params = {}
         else:
-            with open(os.path.join(directory, protocol.PARAMETER_FILE), encoding="utf-8") as fh:
-                _params = json.load(fh)
+            _params = protocol.read_parameters(directory)
     return _params
 
 
@@ -42,11 +40,10 @@ def get_current_parameter(tag: str | None = None) -> Any:
     return params if tag is None else params[tag]
 
 
-def _append(kind: str, seq: int, metric: Any) -> None:
-    line = protocol.metric_line(kind, seq, metric)
+def _append(kind: str, metric: Any, label: str) -> None:
+    line = protocol.metric_line(kind, metric)
     directory = _trial_dir()
     if directory is None:
-        label = "Final result" if kind == protocol.FINAL else f"Intermediate result (index {seq})"
         print(f"[autolab standalone] {label}: {protocol.plain_json(metric)}", file=sys.stdout, flush=True)
         return
     with open(os.path.join(directory, protocol.METRICS_FILE), "a", encoding="utf-8") as fh:
@@ -57,7 +54,7 @@ def _append(kind: str, seq: int, metric: Any) -> None:
 def report_intermediate_result(metric: Any) -> None:
     """Report a result during training: a number, or a dict whose 'default' key is the number."""
     global _intermediate_seq
-    _append(protocol.PERIODICAL, _intermediate_seq, metric)
+    _append(protocol.PERIODICAL, metric, f"Intermediate result (index {_intermediate_seq})")
     _intermediate_seq += 1
 
 
@@ -66,7 +63,7 @@ def report_final_result(metric: Any) -> None:
     global _final_reported
     if _final_reported:
         raise RuntimeError("report_final_result() was already called in this trial")
-    _append(protocol.FINAL, 0, metric)
+    _append(protocol.FINAL, metric, "Final result")
     _final_reported = True
 
 

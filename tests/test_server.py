@@ -151,11 +151,9 @@ class TestReads(ApiCase):
         assert len(everything["metrics"]) == 8 and everything["more"] is False
         assert self.call(f"/api/v1/metrics?since={everything['until']}")["metrics"] == []
         time.sleep(0.01)
-        from autolab.protocol import default_value
+        from autolab.protocol import PERIODICAL, Metric
 
-        self.store.record_metrics(
-            "ccccc", [{"type": "PERIODICAL", "value": 0.4, "time": time.time()}], 0, default_value
-        )
+        self.store.record_metrics("ccccc", [Metric.of(PERIODICAL, 0.4)], 0)
         new = self.call(f"/api/v1/metrics?since={everything['until']}")["metrics"]
         assert [(m["trialJobId"], m["sequence"], m["value"]) for m in new] == [("ccccc", 2, 0.4)]
         only = self.call("/api/v1/metrics?trial=aaaaa&type=PERIODICAL")["metrics"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autolab.history import TrialStatus
-from autolab.protocol import MetricError, default_value
+from autolab.protocol import FINAL, PERIODICAL, Metric
 from autolab.store import Store, StoreError
 
 
@@ -17,17 +17,17 @@ def test_trials_metrics_and_history(tmp_path: Path) -> None:
     assert store.add_trial("a", {"x": 1}) == 0
     assert store.add_trial("b", {"x": 2}) == 1
     store.update_trial("a", status=TrialStatus.RUNNING, handle={"pid": 5})
-    stored = store.record_metrics(
+    store.record_metrics(
         "a",
         [
-            {"type": "PERIODICAL", "seq": 0, "value": 0.1, "time": 1.0},
-            {"type": "PERIODICAL", "seq": 1, "value": {"default": 0.2, "loss": 3}, "time": 2.0},
-            {"type": "FINAL", "seq": 0, "value": {"default": 0.3, "loss": 1}, "time": 3.0},
+            Metric.of(PERIODICAL, 0.1, 1.0),
+            Metric.of(PERIODICAL, {"default": 0.2, "loss": 3}, 2.0),
+            Metric.of(FINAL, {"default": 0.3, "loss": 1}, 3.0),
         ],
         new_offset=123,
-        default_of=default_value,
     )
-    assert [r["number"] for r in stored] == [0.1, 0.2, 0.3]
+    stored = [(r["type"], r["seq"], r["value"], r["time"]) for r in store.metric_rows("a")]
+    assert stored == [("FINAL", 0, 0.3, 3.0), ("PERIODICAL", 0, 0.1, 1.0), ("PERIODICAL", 1, 0.2, 2.0)]
     row = store.trial_row("a")
     assert row["metrics_offset"] == 123 and row["n_intermediate"] == 2 and row["value"] == 0.3
     history = store.history()
@@ -42,8 +42,9 @@ def test_trials_metrics_and_history(tmp_path: Path) -> None:
 def test_failed_metric_write_keeps_offset(tmp_path: Path) -> None:
     store = Store(tmp_path, create=True)
     store.add_trial("a", {})
-    with pytest.raises(MetricError):
-        store.record_metrics("a", [{"type": "FINAL", "seq": 0, "value": "bad"}], 50, default_of=default_value)
+    nan_inside = Metric(FINAL, {"default": 0.5, "loss": float("nan")}, 0.5, 1.0)  # not made by Metric.of
+    with pytest.raises(ValueError):
+        store.record_metrics("a", [Metric.of(PERIODICAL, 0.1), nan_inside], 50)
     # nothing half-written: neither the offset nor any metric row moved
     assert store.trial_row("a")["metrics_offset"] == 0
     assert store.metric_rows() == []

@@ -31,10 +31,11 @@ def run(
     )
 
 
-def read_metrics(trial_dir: Path) -> list[dict]:
+def read_metrics(trial_dir: Path) -> list[protocol.Metric]:
     lines = (trial_dir / protocol.METRICS_FILE).read_text(encoding="utf-8").splitlines()
     records = [protocol.parse_metric_line(line) for line in lines]
     assert all(r is not None for r in records), lines
+    assert all(sorted(json.loads(line)) == ["time", "type", "value"] for line in lines)  # no "seq"
     return records  # type: ignore[return-value]
 
 
@@ -90,7 +91,7 @@ def test_standalone_returns_empty_parameters_and_prints_reports(
 def test_in_experiment_reads_parameters_and_appends_metric_lines(
     python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
 ) -> None:
-    (trial_dir / protocol.METRICS_FILE).write_text(protocol.metric_line(protocol.PERIODICAL, 0, 0.01, 1.0))
+    (trial_dir / protocol.METRICS_FILE).write_text(protocol.metric_line(protocol.PERIODICAL, 0.01, 1.0))
     proc = run(
         python,
         subprocess_env,
@@ -118,13 +119,12 @@ def test_in_experiment_reads_parameters_and_appends_metric_lines(
     assert "IDS exp42 Ab12x 8" in proc.stdout
     assert "0.625" not in proc.stdout  # reports go to the file, not stdout
     records = read_metrics(trial_dir)
-    assert [r["type"] for r in records] == [protocol.PERIODICAL] * 6 + [protocol.FINAL]
-    assert records[0]["value"] == 0.01  # the earlier line was kept: the SDK appends
-    assert [r["seq"] for r in records[1:6]] == [0, 1, 2, 3, 4]
-    values = [protocol.default_value(r["value"]) for r in records[1:]]
-    assert values == pytest.approx([0.1, 0.2, 0.3, 0.5, 0.625, 0.9])
-    assert records[5]["value"] == {"default": 0.625, "loss": 3}
-    assert records[6]["value"] == {"default": 0.9, "loss": 0.1}
+    assert [r.kind for r in records] == [protocol.PERIODICAL] * 6 + [protocol.FINAL]
+    assert records[0].value == 0.01  # the earlier line was kept: the SDK appends
+    values = [r.number for r in records[1:]]
+    assert values == pytest.approx([0.1, 0.2, 0.3, 0.5, 0.625, 0.9])  # in report order
+    assert records[5].value == {"default": 0.625, "loss": 3}
+    assert records[6].value == {"default": 0.9, "loss": 0.1}
 
 
 def test_bad_metrics_raise_and_write_nothing(
@@ -151,7 +151,7 @@ def test_bad_metrics_raise_and_write_nothing(
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     records = read_metrics(trial_dir)
-    assert [(r["type"], r["value"]) for r in records] == [(protocol.FINAL, 1)]
+    assert [(r.kind, r.value) for r in records] == [(protocol.FINAL, 1)]
 
 
 def test_report_final_result_twice_raises(
@@ -173,7 +173,7 @@ def test_report_final_result_twice_raises(
     )
     assert proc.returncode == 0, proc.stderr
     assert "RAISED" in proc.stdout and "report_final_result" in proc.stdout
-    assert [r["value"] for r in read_metrics(trial_dir)] == [0.5]
+    assert [r.value for r in read_metrics(trial_dir)] == [0.5]
 
 
 def test_ids_from_environment(python: str, subprocess_env: dict[str, str], tmp_path: Path) -> None:
@@ -268,8 +268,8 @@ def test_unchanged_nni_script_runs_in_an_experiment(
     assert proc.returncode == 0, proc.stderr
     assert "HIDDEN 128 int Ab12x" in proc.stdout
     records = read_metrics(trial_dir)
-    assert [r["type"] for r in records] == [protocol.PERIODICAL] * 3 + [protocol.FINAL]
-    assert records[-1]["value"] == pytest.approx(1 - 1 / 4 - 0.05)
+    assert [r.kind for r in records] == [protocol.PERIODICAL] * 3 + [protocol.FINAL]
+    assert records[-1].value == pytest.approx(1 - 1 / 4 - 0.05)
 
 
 def test_unchanged_nni_script_runs_standalone(

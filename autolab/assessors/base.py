@@ -5,10 +5,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
+from ..errors import AutolabError
 from ..history import History, Trial
 
 
-class AssessorError(ValueError):
+class AssessorError(AutolabError, ValueError):
     """Bad classArgs; the message names the key."""
 
 

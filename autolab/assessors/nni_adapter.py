@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..history import History, Trial, TrialStatus
+from ..history import History, Trial
+from ..statuses import TrialStatus
 from .base import Assessor, AssessorError
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import UserError, user_error_types
+from .. import __version__
+from ..errors import AutolabError, UserError
 
 EXIT_USER_ERROR = 2
 
@@ -17,8 +20,6 @@ COMMAND_MODULES = ["manage", "query", "admin", "web"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = argparse.ArgumentParser(
         prog="autolab", description="AutoML experiments that speak NNI's formats."
     )
@@ -38,14 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _takes_groups(module: Any) -> bool:
-    import inspect
-
     return len(inspect.signature(module.add_commands).parameters) >= 2
 
 
 def _version() -> str:
-    from .. import __version__
-
     return f"autolab {__version__}"
 
 
@@ -58,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         result = handler(args)
-    except user_error_types() as exc:
+    except AutolabError as exc:
         # one line, even when the message quotes a library's multi-line text
         print(f"autolab: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USER_ERROR

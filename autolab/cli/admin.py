@@ -19,6 +19,7 @@ from typing import Any
 from .. import experiments
 from ..errors import UserError
 from ..experiments import ExperimentRef
+from ..protocol import process_alive
 from ..services.orphans import kill_orphan
 from ..status import format_duration
 from .common import find_trial
@@ -260,17 +261,9 @@ def check_deletable(ref: ExperimentRef) -> None:
 
 
 def _orphan_alive(handle_text: str | None) -> bool:
-    import psutil
-
     handle = json.loads(handle_text) if handle_text else {}
-    try:
-        proc = psutil.Process(int(handle.get("pid") or 0))
-        return (
-            abs(proc.create_time() - float(handle.get("create_time", 0))) <= 1.0
-            and proc.status() != psutil.STATUS_ZOMBIE
-        )
-    except (psutil.Error, ValueError):
-        return False
+    create_time = float(handle.get("create_time") or 0.0)
+    return bool(create_time) and process_alive(int(handle.get("pid") or 0), create_time)
 
 
 def delete_experiment(ref: ExperimentRef) -> None:

@@ -17,10 +17,12 @@ from typing import Any
 
 import yaml
 
+from ..errors import AutolabError
+
 log = logging.getLogger("autolab.config")
 
 
-class ConfigError(ValueError):
+class ConfigError(AutolabError, ValueError):
     """A mistake in the config; the message is one line: "<file>: <key>: <problem>"."""
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import AutolabError
 
-class ServiceError(RuntimeError):
+
+class ServiceError(AutolabError, RuntimeError):
     """The service cannot run trials at all (no GPU for trialGpuNumber, no sbatch...)."""
 
 

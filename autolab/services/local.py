@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -29,11 +28,6 @@ WRAPPER = (
     'cd "$3" || { echo 127 > "$4"; exit 127; }; '
     '$1 -c "$2"; rc=$?; echo $rc > "$4.tmp" && mv "$4.tmp" "$4"; exit $rc'
 )
-PID_FILE = "trial.pid"  # in the trial directory: the wrapper's pid (its process group id)
-
-
-def user_shell() -> str:
-    return shutil.which("bash") or "/bin/sh"
 
 
 @dataclass
@@ -68,7 +62,7 @@ class LocalService(TrainingService):
         )
         self.kill_grace = kill_grace
         self.running: dict[str, _Running] = {}
-        self.shell = user_shell()
+        self.shell = protocol.trial_shell()
         self._pending: list[Event] = []
 
     def free_slots(self) -> int:
@@ -95,7 +89,7 @@ class LocalService(TrainingService):
             launch.command,
             str(launch.code_dir),
             str(exit_file),
-            str(trial_dir / PID_FILE),
+            str(trial_dir / protocol.PID_FILE),
         ]
         (trial_dir / protocol.COMMAND_FILE).write_text(
             f"#!/bin/sh\n# run in {launch.code_dir}\n{launch.command}\n", encoding="utf-8"
@@ -157,11 +151,11 @@ class LocalService(TrainingService):
             if rc is None:
                 return None
             # prefer the status the wrapper recorded (the user's command, not the wrapper's signal)
-            recorded = _read_exit_file(run.launch.trial_dir) if rc >= 0 else None
+            recorded = protocol.read_exit_status(run.launch.trial_dir) if rc >= 0 else None
             return rc if recorded is None else recorded
-        if _alive(run.pid, run.create_time):
+        if protocol.process_alive(run.pid, run.create_time):
             return None
-        code = _read_exit_file(run.launch.trial_dir)
+        code = protocol.read_exit_status(run.launch.trial_dir)
         return -signal.SIGKILL if code is None else code
 
     def _finish(self, trial_id: str, run: _Running, code: int | None) -> Event:
@@ -206,7 +200,7 @@ class LocalService(TrainingService):
         if not pid:  # the manager died before it stored the handle: the wrapper's pid file tells
             pid, create_time, gpus = _wrapper_process(launch.trial_dir)
             gpus = gpus if self.slots.gpu_number > 0 else []
-        if not pid or not _alive(pid, create_time):
+        if not pid or not protocol.process_alive(pid, create_time):
             return False
         self.slots.take(gpus)
         self.running[launch.trial_id] = _Running(
@@ -220,17 +214,13 @@ class LocalService(TrainingService):
                 fh.close()
 
 
-def _read_exit_file(trial_dir: Path) -> int | None:
-    try:
-        return int((trial_dir / protocol.EXIT_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def _wrapper_process(trial_dir: Path) -> tuple[int, float, list[int]]:
     """(pid, create time, GPUs) of the live wrapper of this trial per its pid file, else (0, 0.0, [])."""
+    recorded = protocol.read_pid_file(trial_dir / protocol.PID_FILE)
+    if recorded is None:
+        return 0, 0.0, []
+    pid = recorded[0]
     try:
-        pid = int((trial_dir / PID_FILE).read_text().strip())
         proc = psutil.Process(pid)
         # a reused pid is another program: the wrapper's argv names this trial's exit file
         if str(trial_dir / protocol.EXIT_FILE) not in proc.cmdline():
@@ -238,19 +228,8 @@ def _wrapper_process(trial_dir: Path) -> tuple[int, float, list[int]]:
         visible = proc.environ().get("CUDA_VISIBLE_DEVICES", "")
         gpus = [int(i) for i in visible.split(",") if i.strip().isdigit()]
         return pid, proc.create_time(), gpus
-    except (OSError, ValueError, psutil.Error):
+    except (OSError, psutil.Error):
         return 0, 0.0, []
-
-
-def _alive(pid: int, create_time: float) -> bool:
-    """Whether pid is still the process we started (not a reused pid, not a zombie)."""
-    try:
-        proc = psutil.Process(pid)
-        if create_time and abs(proc.create_time() - create_time) > 1.0:
-            return False
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def _group_alive(pgid: int) -> bool:

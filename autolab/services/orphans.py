@@ -10,7 +10,7 @@ import subprocess
 import time
 from typing import Any
 
-import psutil
+from ..protocol import process_alive
 
 
 def kill_orphan(handle: dict[str, Any] | str | None, grace: float = 5.0) -> bool:
@@ -26,14 +26,12 @@ def kill_orphan(handle: dict[str, Any] | str | None, grace: float = 5.0) -> bool
             return False
         return subprocess.run([scancel, str(job_id)], capture_output=True, timeout=30).returncode == 0
     pid = int(handle.get("pid") or 0)
-    if not pid:
-        return False
+    create_time = float(handle.get("create_time") or 0.0)
+    if not pid or not create_time or not process_alive(pid, create_time):
+        return False  # without both, the pid may be another program's now
     try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - float(handle.get("create_time", 0))) > 1.0:
-            return False
         os.killpg(pid, signal.SIGTERM)
-    except (psutil.Error, ProcessLookupError, PermissionError):
+    except (ProcessLookupError, PermissionError):
         return False
     deadline = time.time() + grace
     while time.time() < deadline:

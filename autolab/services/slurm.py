@@ -220,7 +220,7 @@ class SlurmService(TrainingService):
         events: list[Event] = []
         states = self._squeue([job.job_id for job in self.jobs.values()])
         for trial_id, job in list(self.jobs.items()):
-            code = _read_exit_file(job.launch.trial_dir)
+            code = protocol.read_exit_status(job.launch.trial_dir)
             state = states.get(job.job_id) if states is not None else None
             if code is not None:
                 events.extend(self._ended(trial_id, job, code, state))
@@ -235,7 +235,7 @@ class SlurmService(TrainingService):
                 if never_ran:
                     events.extend(self._ended(trial_id, job, None, state))
                 elif now - job.ended_since >= self.exit_grace:
-                    code = _read_exit_file(job.launch.trial_dir)
+                    code = protocol.read_exit_status(job.launch.trial_dir)
                     final = state if code is not None else self._final_state(job.job_id, state)
                     if code is None and final is not None:
                         code = final.exit_code
@@ -338,7 +338,7 @@ class SlurmService(TrainingService):
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
         """Take back a job by id (from the handle, else the trial directory's slurm_job_id file)."""
         job_id = str(handle.get("job_id") or _read_text(launch.trial_dir / JOB_ID_FILE) or "")
-        if not job_id or _read_exit_file(launch.trial_dir) is not None:
+        if not job_id or protocol.read_exit_status(launch.trial_dir) is not None:
             return False  # never submitted, or it ended and said how: the manager settles it
         states = self._squeue([job_id])
         if states is None:
@@ -374,12 +374,4 @@ def _read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8").strip()
     except OSError:
-        return None
-
-
-def _read_exit_file(trial_dir: Path) -> int | None:
-    text = _read_text(trial_dir / protocol.EXIT_FILE)
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
         return None

@@ -15,10 +15,8 @@ Standard library only: it runs once per job.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -63,13 +61,13 @@ class MetricReader:
                 continue
             self.values.append(value)
             if not self._sdk_wrote():
-                self._append(protocol.PERIODICAL, len(self.values) - 1, value)
+                self._append(protocol.PERIODICAL, value)
 
     def finish(self) -> None:
         """Report the last match as the final result, unless the script reported its own."""
         if not self.values or self._has_final():
             return
-        self._append(protocol.FINAL, 0, self.values[-1])
+        self._append(protocol.FINAL, self.values[-1])
 
     def _sdk_wrote(self) -> bool:
         if not self.sdk_used:
@@ -83,14 +81,13 @@ class MetricReader:
         try:
             with open(self.metrics, encoding="utf-8", errors="replace") as fh:
                 return any(
-                    (rec := protocol.parse_metric_line(line)) is not None and rec["type"] == protocol.FINAL
-                    for line in fh
+                    (metric := protocol.parse_metric_line(line)) is not None and metric.final for line in fh
                 )
         except OSError:
             return False
 
-    def _append(self, kind: str, seq: int, value: float) -> None:
-        data = protocol.metric_line(kind, seq, value).encode("utf-8")
+    def _append(self, kind: str, value: float) -> None:
+        data = protocol.metric_line(kind, value).encode("utf-8")
         with open(self.metrics, "ab") as fh:
             fh.write(data)
         self.written += len(data)
@@ -106,18 +103,14 @@ def _number(text: str) -> float | None:
     return None
 
 
-def shell() -> str:
-    return shutil.which("bash") or "/bin/sh"
-
-
 def run(command: str, reader: MetricReader | None, out: BinaryIO) -> int:
     """Run command through the shell; stdout goes to out as it comes. Returns the exit code."""
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")  # a Python script's results arrive as printed
     if reader is None:
-        proc = subprocess.Popen([shell(), "-c", command], env=env)
+        proc = subprocess.Popen([protocol.trial_shell(), "-c", command], env=env)
     else:
-        proc = subprocess.Popen([shell(), "-c", command], env=env, stdout=subprocess.PIPE)
+        proc = subprocess.Popen([protocol.trial_shell(), "-c", command], env=env, stdout=subprocess.PIPE)
 
     def forward(signum: int, frame: Any) -> None:
         proc.send_signal(signum)  # when the runner alone is signalled; the group gets it anyway
@@ -157,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     directory = Path(trial_dir)
-    with open(directory / protocol.PARAMETER_FILE, encoding="utf-8") as fh:
-        values = flat_parameters(json.load(fh))
+    values = flat_parameters(protocol.read_parameters(directory))
     missing = [name for name in placeholders(args.template) if name not in values]
     if missing:
         print(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from typing import Any
 
+from ..registry import Registry
 from ..searchspace import SearchSpace
 from .base import NoMoreTrials, Tuner, TunerError
+from .nni_adapter import NniTunerAdapter, is_nni_style
 
 # lower-case name -> "module:Class" (relative to autolab.tuners)
 BUILTIN: dict[str, str] = {
@@ -19,35 +19,14 @@ BUILTIN: dict[str, str] = {
     "gp": "gp:GPTuner",
     "anneal": "anneal:AnnealTuner",
 }
+REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError)
 
 __all__ = ["BUILTIN", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
 
 
 def tuner_class(name: str | None, class_name: str | None = None, code_directory: str | None = None) -> type:
     """The class for a builtin name, or a user's `module.Class` found in code_directory."""
-    if class_name:
-        return load_user_class(class_name, code_directory, "tuner")
-    assert name is not None
-    key = name.lower().replace("_", "")
-    if key not in BUILTIN:
-        raise TunerError(f"unknown tuner {name!r} (builtin: {', '.join(sorted(BUILTIN))})")
-    module, cls = BUILTIN[key].split(":")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
-
-
-def load_user_class(class_name: str, code_directory: str | None, what: str) -> type:
-    module_name, _, cls = class_name.rpartition(".")
-    if not module_name:
-        raise TunerError(f"{what} className {class_name!r} must be module.Class")
-    if code_directory and code_directory not in sys.path:
-        sys.path.insert(0, code_directory)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise TunerError(f"{what} className {class_name!r}: cannot import {module_name!r} ({exc})") from None
-    if not hasattr(module, cls):
-        raise TunerError(f"{what} className {class_name!r}: module {module_name!r} has no {cls!r}")
-    return getattr(module, cls)
+    return REGISTRY.find(name, class_name, code_directory)
 
 
 def create_tuner(
@@ -61,15 +40,11 @@ def create_tuner(
     cls = tuner_class(name, class_name, code_directory)
     args = dict(class_args or {})
     if class_name and not (isinstance(cls, type) and issubclass(cls, Tuner)):
-        from .nni_adapter import NniTunerAdapter, is_nni_style
-
         if not is_nni_style(cls):
             raise TunerError(
                 f"tuner className {class_name!r} is neither an autolab Tuner nor an NNI-style tuner "
                 "(generate_parameters, receive_trial_result, update_search_space)"
             )
         return NniTunerAdapter(space, cls, args)
-    try:
-        return cls(space, **args)
-    except TypeError as exc:
-        raise TunerError(f"tuner {name or class_name}: bad classArgs {sorted(args)}: {exc}") from None
+    tuner: Tuner = REGISTRY.build(cls, name or class_name, args, space)
+    return tuner

@@ -8,10 +8,12 @@ Running trials are in the history, so parallel suggestions can avoid each other.
 
 from __future__ import annotations
 
+import json
 import random
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from ..errors import AutolabError
 from ..history import History, Trial
 from ..searchspace import TYPES, SearchSpace, SearchSpaceError
 
@@ -20,7 +22,7 @@ class NoMoreTrials(Exception):
     """The tuner has nothing left to suggest (e.g. the grid is exhausted)."""
 
 
-class TunerError(ValueError):
+class TunerError(AutolabError, ValueError):
     """Bad classArgs or a search space the tuner cannot handle; the message names the key."""
 
 
@@ -104,6 +106,4 @@ def random_unseen(space: SearchSpace, rng: random.Random, seen: set[str]) -> dic
 
 
 def canonical(params: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(params, sort_keys=True, default=str)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ..history import History, Trial, TrialStatus
+from ..history import History, Trial
 from ..searchspace import SearchSpace
+from ..statuses import TrialStatus
 from .base import NoMoreTrials, Tuner, TunerError
 
 REQUIRED = ("generate_parameters", "receive_trial_result", "update_search_space")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from autolab.history import TrialStatus
-from autolab.protocol import default_value
+from autolab.protocol import FINAL, PERIODICAL, Metric
 from autolab.store import Store
 
 SPACE = {"x": {"_type": "loguniform", "_value": [0.001, 1]}, "k": {"_type": "choice", "_value": [1, 2, 3]}}
@@ -33,11 +33,11 @@ def add(
     end: float | None = None,
 ) -> None:
     store.add_trial(trial_id, params)
-    records = [{"type": "PERIODICAL", "value": v, "time": time.time()} for v in intermediate]
+    records = [Metric.of(PERIODICAL, v) for v in intermediate]
     if final is not None:
-        records.append({"type": "FINAL", "value": final, "time": time.time()})
+        records.append(Metric.of(FINAL, final))
     if records:
-        store.record_metrics(trial_id, records, 0, default_value)
+        store.record_metrics(trial_id, records, 0)
     store.update_trial(trial_id, status=status, start_time=start, end_time=end)
 
 

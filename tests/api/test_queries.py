@@ -17,7 +17,7 @@ from autolab.api.queries import (
     trial_metrics,
     trial_page,
 )
-from autolab.protocol import default_value
+from autolab.protocol import FINAL, PERIODICAL, Metric
 from tests.api.helpers import fill
 
 
@@ -51,12 +51,7 @@ def test_summary_columns_and_since(tmp_path: Path) -> None:
 def test_non_finite_values_become_null(tmp_path: Path) -> None:
     """JSON has no NaN: a metric dict with NaN in a side key, or an infinite value, must not break the page."""
     store = fill(tmp_path)
-    store.record_metrics(
-        "ccccc",
-        [{"type": "FINAL", "value": {"default": 0.3, "loss": float("nan")}, "time": time.time()}],
-        0,
-        default_value,
-    )
+    store.record_metrics("ccccc", [Metric.of(FINAL, {"default": 0.3, "loss": float("nan")})], 0)
     store.update_trial("ccccc", last_intermediate=float("inf"))
     text = to_json(summary_rows(store))
     row = dict(zip(SUMMARY_COLUMNS, json.loads(text)["trials"][2], strict=True))
@@ -72,8 +67,8 @@ def test_metric_batch_larger_than_limit_comes_whole(tmp_path: Path) -> None:
     store = fill(tmp_path)
     since = time.time()
     time.sleep(0.01)
-    records = [{"type": "PERIODICAL", "value": i / 10, "time": time.time()} for i in range(5)]
-    store.record_metrics("ccccc", records, 0, default_value)
+    records = [Metric.of(PERIODICAL, i / 10) for i in range(5)]
+    store.record_metrics("ccccc", records, 0)
     page = metrics_since(store, since, limit=2)
     assert len(page["metrics"]) == 5 and page["more"] is True
     assert metrics_since(store, page["until"])["metrics"] == []

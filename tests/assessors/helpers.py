@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
+from autolab.statuses import TrialStatus
 
 
 def completed(trial_id: str, intermediate: list[float], value: float | None = None) -> Trial:

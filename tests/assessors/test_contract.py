@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from autolab.assessors import BUILTIN, Assessor, create_assessor
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 
 from .helpers import completed, history_of, running
 

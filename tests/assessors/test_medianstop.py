@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from autolab.assessors.medianstop import MedianstopAssessor
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 
 from .helpers import completed, history_of, running
 

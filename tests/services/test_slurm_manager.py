@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from autolab.history import TrialStatus
 from autolab.launcher import build_manager
 from autolab.manager import Manager
 from autolab.services.base import ServiceError
+from autolab.statuses import TrialStatus
 from tests.helpers_experiment import make_experiment
 from tests.helpers_experiment import trial_rows as rows
 

@@ -43,7 +43,7 @@ def metrics(tmp_path: Path) -> list[tuple[str, float]]:
     if not path.exists():
         return []
     records = [protocol.parse_metric_line(line) for line in path.read_text().splitlines()]
-    return [(r["type"], protocol.default_value(r["value"])) for r in records if r is not None]
+    return [(r.kind, r.number) for r in records if r is not None]
 
 
 def script(tmp_path: Path, body: str) -> None:

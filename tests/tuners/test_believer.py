@@ -7,8 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners.believer import Believer
 from autolab.tuners.observations import Encoder, as_losses
 from autolab.tuners.unitcube import UnitCube

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import TYPES, SearchSpace, SearchSpaceError
+from autolab.statuses import TrialStatus
 from autolab.tuners import BUILTIN, NoMoreTrials, Tuner, TunerError, create_tuner, tuner_class
 
 NAMES = sorted(BUILTIN)

@@ -7,8 +7,9 @@ import statistics
 
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import TunerError, create_tuner
 from autolab.tuners.evolution import EvolutionTuner
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import TunerError, create_tuner
 from autolab.tuners.gp import GPTuner
 

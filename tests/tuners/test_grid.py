@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import NoMoreTrials, create_tuner
 from autolab.tuners.grid import GridSearchTuner, grid_size
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import NoMoreTrials, TunerError, create_tuner
 from autolab.tuners.nni_adapter import NniTunerAdapter, is_nni_style
 

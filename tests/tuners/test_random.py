@@ -9,8 +9,9 @@ from collections import Counter
 
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import create_tuner
 from autolab.tuners.random_tuner import RandomTuner
 

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import TunerError, create_tuner
 from autolab.tuners.observations import COMPLETED, FAILED, RUNNING, STOPPED, Encoder, as_losses
 from autolab.tuners.tpe import TpeTuner

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners.observations import Encoder
 from autolab.tuners.unitcube import UnitCube
 
