@@ -49,7 +49,10 @@ def events_until(
         seen.extend(service.poll())
         return done(seen)
 
-    wait_until(poll, timeout, "the events")
+    try:
+        wait_until(poll, timeout, "the events")
+    except AssertionError:
+        raise AssertionError(f"timed out after {timeout:g} s; events: {seen}") from None
     return seen
 
 
