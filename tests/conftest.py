@@ -11,6 +11,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pyproject's `pythonpath` puts this checkout first for the tests; the trials and managers they
+    # start import it too, not another install of autolab (a plain `pytest` sets no PYTHONPATH)
+    paths = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
 @pytest.fixture
 def autolab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """AUTOLAB_HOME pointing at a fresh temporary directory."""

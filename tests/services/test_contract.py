@@ -19,6 +19,7 @@ from autolab.services.local import LocalService
 from autolab.services.slurm import SlurmService
 
 from .slurm_fake import installed
+from .waiting import held, release, wait_ready, wait_until
 
 
 @pytest.fixture(params=["local", "slurm"])
@@ -40,16 +41,19 @@ def launch(tmp_path: Path, trial_id: str, code: str, **kwargs: object) -> Launch
 
 
 def events_until(
-    service: TrainingService, done: Callable[[list[Event]], bool], timeout: float = 30
+    service: TrainingService, done: Callable[[list[Event]], bool], timeout: float = 60
 ) -> list[Event]:
     seen: list[Event] = []
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+
+    def poll() -> bool:
         seen.extend(service.poll())
-        if done(seen):
-            return seen
-        time.sleep(0.02)
-    raise AssertionError(f"timed out; events: {seen}")
+        return done(seen)
+
+    try:
+        wait_until(poll, timeout, "the events")
+    except AssertionError:
+        raise AssertionError(f"timed out after {timeout:g} s; events: {seen}") from None
+    return seen
 
 
 def exited(*ids: str) -> Callable[[list[Event]], bool]:
@@ -75,11 +79,14 @@ def test_free_slots_follow_concurrency(
 ) -> None:
     service = make_service(2)
     assert service.free_slots() == 2
-    service.start(launch(tmp_path, "a", "import time; time.sleep(1)"))
-    service.start(launch(tmp_path, "b", "import time; time.sleep(1)"))
+    trials = tmp_path / "exp" / "trials"
+    service.start(launch(tmp_path, "a", held(trials / "a")))
+    service.start(launch(tmp_path, "b", held(trials / "b")))
     assert service.free_slots() == 0
     service.set_concurrency(3)
     assert service.free_slots() == 1
+    release(trials / "a")
+    release(trials / "b")
     events_until(service, exited("a", "b"))
     assert service.free_slots() == 3
 
@@ -108,13 +115,15 @@ def test_handle_lets_a_new_service_adopt_a_running_trial(
     tmp_path: Path, make_service: Callable[[int], TrainingService]
 ) -> None:
     first = make_service(1)
-    trial = launch(tmp_path, "r", "import time; time.sleep(1.5)")
+    trial = launch(tmp_path, "r", held(tmp_path / "exp" / "trials" / "r"))
     first.start(trial)
     events_until(first, lambda ev: any(e.kind == EventKind.STARTED for e in ev))
+    wait_ready(trial.trial_dir)
     handle = first.handle("r")
     assert handle, "a running trial must have a handle to find it again"
     second = make_service(1)
     assert second.adopt(trial, handle)
     assert second.free_slots() == 0
+    release(trial.trial_dir)
     events = events_until(second, exited("r"))
     assert [e for e in events if e.kind == EventKind.EXITED][0].exit_code == 0

@@ -6,11 +6,14 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from autolab.services.base import Event, EventKind, Launch, ServiceError
 from autolab.services.gpus import Gpu, GpuSlots
 from autolab.services.local import LocalService
+
+from .waiting import held, release, wait_ready, wait_until
 
 
 def launch(tmp_path: Path, trial_id: str, code: str, **kw: object) -> Launch:
@@ -19,14 +22,20 @@ def launch(tmp_path: Path, trial_id: str, code: str, **kw: object) -> Launch:
     return Launch(trial_id, 0, trial_dir, f"{sys.executable} -c '{code}'", tmp_path, {"MY_VAR": "v"}, **kw)  # type: ignore[arg-type]
 
 
-def wait_exit(service: LocalService, trial_id: str, timeout: float = 20) -> Event:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for event in service.poll():
-            if event.trial_id == trial_id and event.kind == EventKind.EXITED:
-                return event
-        time.sleep(0.02)
-    raise AssertionError("no exit event")
+def wait_exit(service: LocalService, trial_id: str, timeout: float = 60) -> Event:
+    def exit_event() -> Event | None:
+        return next(
+            (e for e in service.poll() if e.trial_id == trial_id and e.kind == EventKind.EXITED), None
+        )
+
+    return wait_until(exit_event, timeout, f"{trial_id} to exit")
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_exit_code_output_and_env(tmp_path: Path) -> None:
@@ -42,23 +51,26 @@ def test_exit_code_output_and_env(tmp_path: Path) -> None:
 
 def test_kill_escalates_to_sigkill(tmp_path: Path) -> None:
     service = LocalService(concurrency=1, kill_grace=0.5)
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    code = held(tmp_path / "t2", setup="import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)")
     service.start(launch(tmp_path, "t2", code))
-    time.sleep(0.5)
+    pid = wait_ready(tmp_path / "t2")  # SIGTERM is ignored from now on
     started = time.time()
     service.kill("t2")
     event = wait_exit(service, "t2")
     assert event.killed
     assert time.time() - started < 10
+    wait_until(lambda: gone(pid), 10, "the trial that ignored SIGTERM to be killed")
 
 
 def test_adopt_a_trial_started_by_another_service(tmp_path: Path) -> None:
     first = LocalService(concurrency=1)
-    first.start(launch(tmp_path, "t3", "import time; time.sleep(1.0)"))
+    first.start(launch(tmp_path, "t3", held(tmp_path / "t3")))
+    wait_ready(tmp_path / "t3")
     handle = first.handle("t3")
     second = LocalService(concurrency=1)  # a new manager after a crash
     assert second.adopt(Launch("t3", 0, tmp_path / "t3", "", tmp_path), handle)
     assert second.free_slots() == 0
+    release(tmp_path / "t3")
     event = wait_exit(second, "t3")
     assert event.exit_code == 0  # read from the exit_status file the wrapper wrote
     assert not second.adopt(Launch("t3", 0, tmp_path / "t3", "", tmp_path), handle)  # gone now
@@ -94,11 +106,7 @@ def test_sigterm_gives_the_trial_its_grace_period(tmp_path: Path) -> None:
     trial = Launch("g", 0, tmp_path / "g", f"{sys.executable} {script}", tmp_path)
     trial.trial_dir.mkdir()
     service.start(trial)
-    deadline = time.time() + 20
-    while not (tmp_path / "ready").exists():
-        assert time.time() < deadline
-        service.poll()
-        time.sleep(0.02)
+    wait_until((tmp_path / "ready").exists, 60, "the trial to set its SIGTERM handler")
     service.kill("g")
     event = wait_exit(service, "g")
     assert event.killed

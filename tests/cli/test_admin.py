@@ -483,7 +483,7 @@ def test_registry_survives_concurrent_writers(autolab_home: Path) -> None:
     env = {
         **os.environ,
         "AUTOLAB_HOME": str(autolab_home),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
     }
     procs = [
         subprocess.Popen([sys.executable, "-c", code, f"w{n}"], env=env, stderr=subprocess.PIPE)

@@ -9,7 +9,7 @@ import tornado.web
 
 from autolab.history import TrialStatus
 from tests.api.helpers import FakeManager
-from tests.test_server import ApiCase
+from tests.api.test_reads import ApiCase
 
 TOKEN = "s3cret-token"
 

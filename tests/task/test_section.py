@@ -16,7 +16,7 @@ from autolab.searchspace import SearchSpace
 from autolab.task import TaskConfig
 from autolab.tuners.grid import GridSearchTuner, grid_size
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ISSUE = """\
 task:
   template: "python train.py --lr {lr} --batch-size {batch-size} --epochs {epochs} --gamma {gamma}"
