@@ -20,10 +20,11 @@ from typing import Any
 import psutil
 
 from .assessors.base import Assessor
+from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
 from .history import TrialStatus
 from .hostaddr import socket_family, url_host
-from .manager import ExperimentStatus, Manager
-from .searchspace import SearchSpace
+from .manager import Manager
+from .phase import ExperimentStatus
 from .services.base import TrainingService
 from .store import Store, StoreError
 from .tuners import create_tuner
@@ -33,40 +34,36 @@ log = logging.getLogger("autolab.launcher")
 STEP_SECONDS = 0.02
 
 
-def build_tuner(settings: dict[str, Any]) -> Tuner:
-    space = SearchSpace(settings.get("searchSpace") or {}, source="searchSpace")
-    tuner = settings.get("tuner") or {"name": "Random"}
-    return create_tuner(
-        space, tuner.get("name"), tuner.get("classArgs"), tuner.get("className"), tuner.get("codeDirectory")
-    )
+def build_tuner(config: ExperimentConfig) -> Tuner:
+    tuner = config.tuner
+    code_directory = str(tuner.code_directory) if tuner.code_directory is not None else None
+    return create_tuner(config.search_space, tuner.name, tuner.class_args, tuner.class_name, code_directory)
 
 
-def build_assessor(settings: dict[str, Any]) -> Assessor | None:
-    spec = settings.get("assessor")
-    if not spec:
+def build_assessor(config: ExperimentConfig) -> Assessor | None:
+    spec = config.assessor
+    if spec is None:
         return None
     from .assessors import create_assessor
 
-    return create_assessor(
-        spec.get("name"), spec.get("classArgs"), spec.get("className"), spec.get("codeDirectory")
-    )
+    code_directory = str(spec.code_directory) if spec.code_directory is not None else None
+    return create_assessor(spec.name, spec.class_args, spec.class_name, code_directory)
 
 
-def build_service(settings: dict[str, Any], own_gpus: set[int] | None = None) -> TrainingService:
-    ts = settings.get("trainingService") or {"platform": "local"}
-    platform = ts.get("platform", "local")
-    if platform == "slurm":
+def build_service(config: ExperimentConfig, own_gpus: set[int] | None = None) -> TrainingService:
+    ts = config.training_service
+    if ts.platform == "slurm":
         from .services.slurm import SlurmService
 
-        return SlurmService.from_settings(settings)
+        return SlurmService.from_config(config)
     from .services.local import LocalService
 
     return LocalService(
-        concurrency=int(settings["trialConcurrency"]),
-        gpu_number=int(settings.get("trialGpuNumber") or 0),
-        gpu_indices=ts.get("gpuIndices"),
-        max_trial_number_per_gpu=int(ts.get("maxTrialNumberPerGpu") or 1),
-        use_active_gpu=bool(ts.get("useActiveGpu", False)),
+        concurrency=config.trial_concurrency,
+        gpu_number=config.trial_gpu_number,
+        gpu_indices=ts.gpu_indices,
+        max_trial_number_per_gpu=ts.max_trial_number_per_gpu,
+        use_active_gpu=ts.use_active_gpu,
         own_gpus=own_gpus,
     )
 
@@ -74,7 +71,8 @@ def build_service(settings: dict[str, Any], own_gpus: set[int] | None = None) ->
 def build_manager(directory: Path) -> Manager:
     store = Store(directory)
     meta = store.meta()
-    settings = dict(meta["config"])
+    # the stored config was validated at create: rebuilt once here, typed from then on
+    config = config_from_dict(meta["config"], directory / CONFIG_FILE)
     # GPUs held by trials an earlier manager left running are ours, not another user's
     own_gpus = {
         int(i)
@@ -84,16 +82,16 @@ def build_manager(directory: Path) -> Manager:
     manager = Manager(
         directory,
         store,
-        build_service(settings, own_gpus),
-        build_tuner(settings),
-        build_assessor(settings),
-        settings,
+        build_service(config, own_gpus),
+        build_tuner(config),
+        build_assessor(config),
+        config,
         meta["id"],
     )
-    if settings.get("task"):  # a task config: keep the browsable jobs/ tree
-        from .task.jobtree import JobTree
-
-        manager.listeners.append(JobTree(settings["task"]))
+    for section in config.extra.values():  # e.g. a task config keeps the browsable jobs/ tree
+        listener = getattr(section, "manager_listener", None)
+        if listener is not None:
+            manager.listeners.append(listener())
     return manager
 
 
@@ -160,8 +158,7 @@ def run(
                     pass
                 manager.request_stop()
                 if failures[0] >= 100:  # failing on every turn: give up rather than spin
-                    manager.store.set_meta(status=ExperimentStatus.ERROR)
-                    manager.status = ExperimentStatus.ERROR
+                    manager.abort()
                     loop.stop()
                     return
             if progress is not None:
