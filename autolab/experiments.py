@@ -20,6 +20,7 @@ import psutil
 from .store import DB_FILE, Store, StoreError
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
+MANAGER_PID_FILE = "manager.pid"  # written by the launcher: the one record of the running manager
 
 
 class ExperimentNotFound(LookupError):
@@ -120,9 +121,10 @@ def open_store(ref: ExperimentRef, readonly: bool = True) -> Store:
 
 
 def manager_pid(directory: Path) -> int | None:
-    """The pid of the manager running this experiment, or None when none runs."""
+    """The pid of the manager running this experiment, or None when none runs. MANAGER_PID_FILE is
+    the one record of it (the store keeps no pid): "<pid> <create time>", removed when it exits."""
     try:
-        pid_text, create_text = (directory / "manager.pid").read_text().split()
+        pid_text, create_text = (directory / MANAGER_PID_FILE).read_text().split()
         pid, created = int(pid_text), float(create_text)
     except (OSError, ValueError):
         return None

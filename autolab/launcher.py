@@ -21,6 +21,7 @@ import psutil
 
 from .assessors.base import Assessor
 from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
+from .experiments import MANAGER_PID_FILE, manager_pid
 from .history import TrialStatus
 from .hostaddr import socket_family, url_host
 from .manager import Manager
@@ -123,9 +124,12 @@ def run(
     import tornado.ioloop
 
     setup_logging(directory, foreground, debug)
-    me = psutil.Process()
-    (directory / "manager.pid").write_text(f"{me.pid} {me.create_time()}\n")
     store = Store(directory)  # to record why, should building the manager fail
+    # manager.pid is the one record of the running manager (pid and start time: never a recycled
+    # pid; gone when it exits); wait_started waits for this run's url, so no earlier run's counts
+    store.set_meta(url=None)
+    me = psutil.Process()
+    (directory / MANAGER_PID_FILE).write_text(f"{me.pid} {me.create_time()}\n")
     loop = tornado.ioloop.IOLoop.current()
     built: list[Manager] = []
 
@@ -182,7 +186,7 @@ def run(
         raise
     finally:
         try:
-            (directory / "manager.pid").unlink()
+            (directory / MANAGER_PID_FILE).unlink()
         except OSError:
             pass
 
@@ -225,7 +229,11 @@ def wait_started(directory: Path, pid: int, timeout: float = 60.0) -> str | None
     try:
         while time.time() < deadline:
             meta = store.meta()
-            if meta.get("status") == ExperimentStatus.RUNNING and meta.get("pid") == pid and "url" in meta:
+            if (
+                meta.get("status") == ExperimentStatus.RUNNING
+                and meta.get("url")
+                and manager_pid(directory) == pid
+            ):
                 return None
             if meta.get("status") in (ExperimentStatus.ERROR,):
                 return str(meta.get("error"))
