@@ -1,9 +1,11 @@
-"""What a trial runs and where: the trialCommand with its `{name}` placeholders filled in.
+"""What a trial runs and where: the trialCommand with its `{name}` placeholders filled in, and the
+Launch a training service starts (command, code directory, the trial protocol's environment).
 
 A placeholder is `{name}` where name starts with a letter or underscore and goes on with letters,
 digits, `_`, `-` or `.`; each one naming a trial's parameter becomes its shell-quoted value.
 `${name}` is the shell's and is left alone, as are braces that do not form a placeholder
-(`awk '{print $1}'`, `{a,b}`). Standard library only: the task runner imports it in every trial.
+(`awk '{print $1}'`, `{a,b}`). Light (no third-party import): the task runner imports it in
+every trial.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from collections.abc import Container
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import protocol
+from .services.base import Launch
+
 if TYPE_CHECKING:
     from .config.model import ExperimentConfig
+    from .history import Trial
 
 PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 
@@ -65,3 +71,30 @@ def job_command_and_code(
             result: tuple[str, Path] = decide(config, trial_dir, experiment_dir)
             return result
     return render(config.trial_command, parameters), config.trial_code_directory
+
+
+def trial_launch(
+    config: ExperimentConfig, exp_id: str, trial: Trial, trial_dir: Path, experiment_dir: Path
+) -> Launch:
+    """What a training service needs to start (or adopt) the trial."""
+    env = {
+        protocol.ENV_EXPERIMENT_ID: exp_id,
+        protocol.ENV_TRIAL_ID: trial.trial_id,
+        protocol.ENV_SEQUENCE_ID: str(trial.sequence),
+        protocol.ENV_TRIAL_DIR: str(trial_dir),
+        protocol.NNI_ENV_EXPERIMENT_ID: exp_id,
+        protocol.NNI_ENV_TRIAL_ID: trial.trial_id,
+        protocol.NNI_ENV_SEQUENCE_ID: str(trial.sequence),
+        protocol.NNI_ENV_OUTPUT_DIR: str(trial_dir),
+    }
+    command, code_dir = job_command_and_code(config, trial.parameters, trial_dir, experiment_dir)
+    return Launch(
+        trial.trial_id,
+        trial.sequence,
+        trial_dir,
+        command,
+        code_dir,
+        env,
+        config.trial_gpu_number,
+        config.max_trial_duration,
+    )

@@ -24,8 +24,8 @@ from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
 from .experiments import MANAGER_PID_FILE, manager_pid
 from .history import TrialStatus
 from .hostaddr import socket_family, url_host
+from .lifecycle import ExperimentStatus
 from .manager import Manager
-from .phase import ExperimentStatus
 from .services.base import TrainingService
 from .store import Store, StoreError
 from .tuners import create_tuner

@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import protocol, resume
+from . import lifecycle, protocol, resume
 from .assessing import AssessorRunner
 from .assessors.base import Assessor
-from .commands import job_command_and_code
+from .commands import trial_launch
 from .config import ExperimentConfig, apply_update, save_config
 from .experiments import new_trial_id
 from .failfast import FailFast
 from .history import History, Trial, TrialStatus
+from .lifecycle import ExperimentStatus, Phase, RunClock, trial_outcome
 from .metric_reader import MetricReader
-from .phase import ENDS, STATUS, STOP_REQUESTED, UPDATABLE, ExperimentStatus, Phase, RunClock
 from .services.base import Event, EventKind, Launch, TrainingService
 from .store import Store
 from .tuners.base import NoMoreTrials, Tuner
@@ -46,7 +46,6 @@ class Manager:
         self.store = store
         self.service = service
         self.tuner = tuner
-        self.assessor = assessor
         self.config = config  # the limits in it change with update()
         self.exp_id = exp_id
         self.history: History = store.history()
@@ -57,7 +56,7 @@ class Manager:
         self.phase = Phase.CREATING
         self.error: str | None = None  # why it failed, as the store's meta says (not a state)
         self.clock = RunClock(float(store.get_meta("elapsed", 0.0)))
-        self.assessing = AssessorRunner(assessor) if assessor is not None else None
+        self.assessing = AssessorRunner(assessor)
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
@@ -67,7 +66,7 @@ class Manager:
 
     @property
     def status(self) -> str:
-        return STATUS[self.phase]
+        return lifecycle.STATUS[self.phase]
 
     @property
     def finished(self) -> bool:
@@ -76,7 +75,7 @@ class Manager:
     @property
     def stopping(self) -> bool:
         """A stop was asked for (the user, fail fast or a failing loop): no trial starts again."""
-        return self.phase in STOP_REQUESTED
+        return self.phase in lifecycle.STOP_REQUESTED
 
     def elapsed(self) -> float:
         """Seconds spent RUNNING, over every run of the experiment (time spent DONE does not count)."""
@@ -112,9 +111,11 @@ class Manager:
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         for trial in list(self.active.values()):
-            if self.read_metrics(trial):
-                self._assess(trial)
-        self._collect_assessments()
+            judge = self.read_metrics(trial) and trial.trial_id not in self.kill_reason
+            if judge and self.assessing.on_results(trial, self.history):
+                self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
+        for trial_id in self.assessing.collect(self.active, self.history):
+            self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
         if self.clock.save_due():
             self.store.set_meta(elapsed=self.elapsed())
         if self.finished:
@@ -134,8 +135,8 @@ class Manager:
             started = self._start_unstarted()
             if self.phase is Phase.CREATING:
                 self._create_trials(MAX_STARTS_PER_TURN - started)
-        if not self.active and self.phase in ENDS:
-            self._set_phase(ENDS[self.phase])
+        if not self.active and self.phase in lifecycle.ENDS:
+            self._set_phase(lifecycle.ENDS[self.phase])
 
     def _end_creation(self) -> None:
         if self.phase is Phase.CREATING:
@@ -164,25 +165,22 @@ class Manager:
             self.finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why, killed=True))
 
     def _create_trials(self, limit: int) -> None:
+        max_trials = self.config.max_trial_number
         for _ in range(limit):
             if self.service.free_slots() <= 0:
                 return
-            max_trials = self.config.max_trial_number
             if max_trials is not None and self.counted_trials() >= max_trials:
-                self._end_creation()
-                return
+                return self._end_creation()
             try:
                 params = self.tuner.suggest(self.history)
             except NoMoreTrials as exc:
                 log.info("tuner has no more trials: %s", exc)
-                self._end_creation()
-                return
+                return self._end_creation()
             except Exception as exc:  # a tuner bug must not lose what is recorded
                 log.exception("tuner failed")
                 self.error = f"tuner failed: {type(exc).__name__}: {exc}"
                 self.store.set_meta(error=self.error)
-                self._end_creation()
-                return
+                return self._end_creation()
             self.add_trial(params)
 
     def new_trial_id(self) -> str:
@@ -234,28 +232,7 @@ class Manager:
 
     def launch(self, trial: Trial) -> Launch:
         """What the service needs to start (or adopt) the trial."""
-        directory = self.trial_dir(trial.trial_id)
-        env = {
-            protocol.ENV_EXPERIMENT_ID: self.exp_id,
-            protocol.ENV_TRIAL_ID: trial.trial_id,
-            protocol.ENV_SEQUENCE_ID: str(trial.sequence),
-            protocol.ENV_TRIAL_DIR: str(directory),
-            protocol.NNI_ENV_EXPERIMENT_ID: self.exp_id,
-            protocol.NNI_ENV_TRIAL_ID: trial.trial_id,
-            protocol.NNI_ENV_SEQUENCE_ID: str(trial.sequence),
-            protocol.NNI_ENV_OUTPUT_DIR: str(directory),
-        }
-        command, code_dir = job_command_and_code(self.config, trial.parameters, directory, self.directory)
-        return Launch(
-            trial.trial_id,
-            trial.sequence,
-            directory,
-            command,
-            code_dir,
-            env,
-            self.config.trial_gpu_number,
-            self.config.max_trial_duration,
-        )
+        return trial_launch(self.config, self.exp_id, trial, self.trial_dir(trial.trial_id), self.directory)
 
     # -- metrics -------------------------------------------------------------------------------
     def read_metrics(self, trial: Trial) -> bool:
@@ -275,19 +252,6 @@ class Manager:
             return False
         return new_intermediate
 
-    # -- assessor ------------------------------------------------------------------------------
-    def _assess(self, trial: Trial) -> None:
-        if self.assessing is None or trial.trial_id in self.kill_reason:
-            return
-        if self.assessing.on_results(trial, self.history):
-            self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
-
-    def _collect_assessments(self) -> None:
-        if self.assessing is None:
-            return
-        for trial_id in self.assessing.collect(self.active, self.history):
-            self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
-
     # -- ending trials -------------------------------------------------------------------------
     def kill_trial(self, trial_id: str, reason: TrialStatus = TrialStatus.USER_CANCELED) -> bool:
         """Stop a running trial (SIGTERM to its process group, SIGKILL after a grace period)."""
@@ -306,28 +270,14 @@ class Manager:
         return True
 
     def finish(self, trial: Trial, event: Event) -> None:
-        """Record how the trial ended (an unknown exit status is a failure; the event says why)."""
+        """Record how the trial ended, tell the listeners, and stop early if its command cannot work."""
         code = event.exit_code
-        message = event.message
-        if trial.trial_id in self.kill_reason:
-            status = self.kill_reason.pop(trial.trial_id)
-        elif event.timed_out:
-            status = TrialStatus.FAILED
-        elif code == 0:
-            if trial.value is None:
-                status = TrialStatus.NO_RESULT
-                message = message or "exited 0 without reporting a final result"
-            else:
-                status = TrialStatus.SUCCEEDED
-        else:
-            status = TrialStatus.FAILED
-            message = message or f"exit code {code}"
+        status, message = trial_outcome(trial, event, self.kill_reason.pop(trial.trial_id, None))
         trial.status = status
         trial.end_time = time.time()
         self.active.pop(trial.trial_id, None)
         self.metrics.forget(trial.trial_id)
-        if self.assessing is not None:
-            self.assessing.forget(trial.trial_id)
+        self.assessing.forget(trial.trial_id)
         self.store.update_trial(
             trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message
         )
@@ -365,7 +315,7 @@ class Manager:
         for key, value in changes.items():
             apply_update(self.config, key, value)
         save_config(self.store, self.directory, self.config)
-        if self.phase in UPDATABLE:
+        if self.phase in lifecycle.UPDATABLE:
             # more trials, more time or a new space: ask the tuner again (even while the last
             # trials of a finished budget still run), and carry on if it was DONE
             self._set_phase(Phase.CREATING)
@@ -393,6 +343,5 @@ class Manager:
         log.info("experiment %s", self.status)
 
     def close(self) -> None:
-        if self.assessing is not None:
-            self.assessing.close()
+        self.assessing.close()
         self.service.close()

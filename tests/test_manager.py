@@ -337,7 +337,7 @@ def test_update_keeps_the_store_and_config_yml_alike(tmp_path: Path) -> None:
 
 
 def test_a_stop_once_done_ends_the_manager_and_keeps_done(tmp_path: Path) -> None:
-    from autolab.phase import Phase
+    from autolab.lifecycle import Phase
 
     directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1)
     manager = run_manager(directory)

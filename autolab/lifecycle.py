@@ -1,4 +1,5 @@
-"""The experiment's phase (what the manager's loop does next) and the clock of its running time.
+"""How an experiment and its trials move through their states: the experiment's phase (what the
+manager's loop does next), the clock of its running time, and how a trial's end is read.
 
 One phase at a time; STATUS maps each to the status the store holds (RUNNING, DONE, STOPPED,
 ERROR), ENDS says what a running phase becomes once no trial is active. The flow:
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import time
 from enum import Enum
+
+from .history import Trial, TrialStatus
+from .services.base import Event
 
 
 class ExperimentStatus:
@@ -82,3 +86,20 @@ class RunClock:
             return False
         self.saved = now
         return True
+
+
+def trial_outcome(
+    trial: Trial, event: Event, killed_as: TrialStatus | None
+) -> tuple[TrialStatus, str | None]:
+    """(status, message) of a trial that ended as event says; killed_as: why the manager killed it.
+    An unknown exit status is a failure (the event's message says why)."""
+    message = event.message
+    if killed_as is not None:
+        return killed_as, message
+    if event.timed_out:
+        return TrialStatus.FAILED, message
+    if event.exit_code == 0:
+        if trial.value is None:
+            return TrialStatus.NO_RESULT, message or "exited 0 without reporting a final result"
+        return TrialStatus.SUCCEEDED, message
+    return TrialStatus.FAILED, message or f"exit code {event.exit_code}"
