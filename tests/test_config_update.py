@@ -76,3 +76,32 @@ def test_save_config_writes_the_store_and_config_yml(tmp_path: Path) -> None:
     assert written["maxTrialNumber"] == 7 and written["maxExperimentDuration"] == 120.0
     assert config_from_dict(written, config.source) == config
     assert sorted(p.name for p in directory.iterdir() if p.name.startswith("config")) == ["config.yml"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "trialCommand: x\nsearchSpace: {lr: {_type: uniform, _value: [0, 1]}}\n",
+        "task:\n  template: 'run {lr}'\n  search_args: [{type: uniform, name: lr, value: [0, 1]}]\n",
+    ],
+)
+def test_create_parses_the_search_space_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    from autolab.config import load_config
+    from autolab.launcher import build_tuner
+
+    parsed: list[object] = []
+    real = SearchSpace.__init__
+
+    def counting(self: SearchSpace, *args: Any, **kwargs: Any) -> None:
+        parsed.append(args[0])
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SearchSpace, "__init__", counting)
+    path = tmp_path / "config.yml"
+    path.write_text(text)
+    config = load_config(path)  # what `autolab create` does before it creates anything
+    tuner = build_tuner(config)
+    assert len(parsed) == 1 and parsed[0] == {"lr": {"_type": "uniform", "_value": [0, 1]}}
+    assert tuner.space is config.search_space
