@@ -2,13 +2,16 @@
 manager's loop does next), the clock of its running time, and how a trial's end is read.
 
 One phase at a time; STATUS maps each to the status the store holds (RUNNING, DONE, STOPPED,
-ERROR), ENDS says what a running phase becomes once no trial is active. The flow:
+ERROR), ENDS says what a running phase becomes once no trial is active. The moves:
 
-    CREATING --limits, tuner out--> DRAINING --last trial ends--> DONE --stop--> CLOSED
-       |  \\--maxExperimentDuration--> EXPIRED --last trial ends--> DONE
-       \\--stop--> STOPPING --> STOPPED      \\--fail fast--> FAILING --> ERROR
-
-`update()` takes CREATING, DRAINING, EXPIRED and DONE back to CREATING.
+    CREATING -> DRAINING            maxTrialNumber reached, the tuner ran out or failed
+    CREATING, DRAINING -> EXPIRED   maxExperimentDuration reached (the running trials are cancelled)
+    DRAINING, EXPIRED -> DONE       no trial active
+    running -> STOPPING -> STOPPED  request_stop(); STOPPED once no trial is active
+    running -> FAILING -> ERROR     fail fast; ERROR once no trial is active
+    DONE -> CLOSED                  request_stop(): the manager exits, the store keeps DONE
+    CREATING, DRAINING, EXPIRED, DONE -> CREATING    update() (more trials, time or a new space)
+    any -> ERROR                    abort(): the loop failed on every turn
 """
 
 from __future__ import annotations
