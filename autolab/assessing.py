@@ -24,7 +24,9 @@ def _upto(trial: Trial, count: int) -> Trial:
 
 
 class AssessorRunner:
-    def __init__(self, assessor: Assessor) -> None:
+    """assessor None: an experiment without one (nothing is ever judged)."""
+
+    def __init__(self, assessor: Assessor | None) -> None:
         self.assessor = assessor
         self.slow = bool(getattr(assessor, "slow", False))
         self.judged: dict[str, int] = {}  # trial id -> results judged so far
@@ -35,7 +37,7 @@ class AssessorRunner:
         """Judge the trial's new results; True when it should stop now."""
         count = len(trial.intermediate)
         done = self.judged.get(trial.trial_id, 0)
-        if count <= done:
+        if self.assessor is None or count <= done:
             return False
         if self.slow:
             if trial.trial_id not in self.pending:

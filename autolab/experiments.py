@@ -20,6 +20,7 @@ from .protocol import process_alive, read_pid_file
 from .store import DB_FILE, Store, StoreError
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
+MANAGER_PID_FILE = "manager.pid"  # written by the launcher: the one record of the running manager
 
 
 class ExperimentNotFound(AutolabError, LookupError):
@@ -120,8 +121,9 @@ def open_store(ref: ExperimentRef, readonly: bool = True) -> Store:
 
 
 def manager_pid(directory: Path) -> int | None:
-    """The pid of the manager running this experiment, or None when none runs."""
-    recorded = read_pid_file(directory / "manager.pid")
+    """The pid of the manager running this experiment, or None when none runs. MANAGER_PID_FILE is
+    the one record of it (the store keeps no pid): pid and create time, removed when it exits."""
+    recorded = read_pid_file(directory / MANAGER_PID_FILE)
     if recorded is None or not recorded[1] or not process_alive(*recorded):
         return None
     return recorded[0]

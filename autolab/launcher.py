@@ -21,11 +21,13 @@ import psutil
 
 from . import protocol
 from .assessors.base import Assessor
+from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
+from .experiments import MANAGER_PID_FILE, manager_pid
 from .history import TrialStatus
 from .hostaddr import socket_family, url_host
-from .manager import ExperimentStatus, Manager
-from .searchspace import SearchSpace
+from .manager import Manager
 from .services.base import TrainingService
+from .statuses import ExperimentStatus
 from .store import Store, StoreError
 from .tuners import create_tuner
 from .tuners.base import Tuner
@@ -34,40 +36,36 @@ log = logging.getLogger("autolab.launcher")
 STEP_SECONDS = 0.02
 
 
-def build_tuner(settings: dict[str, Any]) -> Tuner:
-    space = SearchSpace(settings.get("searchSpace") or {}, source="searchSpace")
-    tuner = settings.get("tuner") or {"name": "Random"}
-    return create_tuner(
-        space, tuner.get("name"), tuner.get("classArgs"), tuner.get("className"), tuner.get("codeDirectory")
-    )
+def build_tuner(config: ExperimentConfig) -> Tuner:
+    tuner = config.tuner
+    code_directory = str(tuner.code_directory) if tuner.code_directory is not None else None
+    return create_tuner(config.search_space, tuner.name, tuner.class_args, tuner.class_name, code_directory)
 
 
-def build_assessor(settings: dict[str, Any]) -> Assessor | None:
-    spec = settings.get("assessor")
-    if not spec:
+def build_assessor(config: ExperimentConfig) -> Assessor | None:
+    spec = config.assessor
+    if spec is None:
         return None
     from .assessors import create_assessor
 
-    return create_assessor(
-        spec.get("name"), spec.get("classArgs"), spec.get("className"), spec.get("codeDirectory")
-    )
+    code_directory = str(spec.code_directory) if spec.code_directory is not None else None
+    return create_assessor(spec.name, spec.class_args, spec.class_name, code_directory)
 
 
-def build_service(settings: dict[str, Any], own_gpus: set[int] | None = None) -> TrainingService:
-    ts = settings.get("trainingService") or {"platform": "local"}
-    platform = ts.get("platform", "local")
-    if platform == "slurm":
+def build_service(config: ExperimentConfig, own_gpus: set[int] | None = None) -> TrainingService:
+    ts = config.training_service
+    if ts.platform == "slurm":
         from .services.slurm import SlurmService
 
-        return SlurmService.from_settings(settings)
+        return SlurmService.from_config(config)
     from .services.local import LocalService
 
     return LocalService(
-        concurrency=int(settings["trialConcurrency"]),
-        gpu_number=int(settings.get("trialGpuNumber") or 0),
-        gpu_indices=ts.get("gpuIndices"),
-        max_trial_number_per_gpu=int(ts.get("maxTrialNumberPerGpu") or 1),
-        use_active_gpu=bool(ts.get("useActiveGpu", False)),
+        concurrency=config.trial_concurrency,
+        gpu_number=config.trial_gpu_number,
+        gpu_indices=ts.gpu_indices,
+        max_trial_number_per_gpu=ts.max_trial_number_per_gpu,
+        use_active_gpu=ts.use_active_gpu,
         own_gpus=own_gpus,
     )
 
@@ -75,7 +73,8 @@ def build_service(settings: dict[str, Any], own_gpus: set[int] | None = None) ->
 def build_manager(directory: Path) -> Manager:
     store = Store(directory)
     meta = store.meta()
-    settings = dict(meta["config"])
+    # the stored config was validated at create: rebuilt once here, typed from then on
+    config = config_from_dict(meta["config"], directory / CONFIG_FILE)
     # GPUs held by trials an earlier manager left running are ours, not another user's
     own_gpus = {
         int(i)
@@ -85,16 +84,16 @@ def build_manager(directory: Path) -> Manager:
     manager = Manager(
         directory,
         store,
-        build_service(settings, own_gpus),
-        build_tuner(settings),
-        build_assessor(settings),
-        settings,
+        build_service(config, own_gpus),
+        build_tuner(config),
+        build_assessor(config),
+        config,
         meta["id"],
     )
-    if settings.get("task"):  # a task config: keep the browsable jobs/ tree
-        from .task.jobtree import JobTree
-
-        manager.listeners.append(JobTree(settings["task"]))
+    for section in config.extra.values():  # e.g. a task config keeps the browsable jobs/ tree
+        listener = getattr(section, "manager_listener", None)
+        if listener is not None:
+            manager.listeners.append(listener())
     return manager
 
 
@@ -126,9 +125,12 @@ def run(
     import tornado.ioloop
 
     setup_logging(directory, foreground, debug)
-    me = psutil.Process()
-    protocol.write_pid_file(directory / "manager.pid", me.pid, me.create_time())
     store = Store(directory)  # to record why, should building the manager fail
+    # manager.pid is the one record of the running manager (pid and start time: never a recycled
+    # pid; gone when it exits); wait_started waits for this run's url, so no earlier run's counts
+    store.set_meta(url=None)
+    me = psutil.Process()
+    protocol.write_pid_file(directory / MANAGER_PID_FILE, me.pid, me.create_time())
     loop = tornado.ioloop.IOLoop.current()
     built: list[Manager] = []
 
@@ -161,8 +163,7 @@ def run(
                     pass
                 manager.request_stop()
                 if failures[0] >= 100:  # failing on every turn: give up rather than spin
-                    manager.store.set_meta(status=ExperimentStatus.ERROR)
-                    manager.status = ExperimentStatus.ERROR
+                    manager.abort()
                     loop.stop()
                     return
             if progress is not None:
@@ -186,7 +187,7 @@ def run(
         raise
     finally:
         try:
-            (directory / "manager.pid").unlink()
+            (directory / MANAGER_PID_FILE).unlink()
         except OSError:
             pass
 
@@ -229,7 +230,11 @@ def wait_started(directory: Path, pid: int, timeout: float = 60.0) -> str | None
     try:
         while time.time() < deadline:
             meta = store.meta()
-            if meta.get("status") == ExperimentStatus.RUNNING and meta.get("pid") == pid and "url" in meta:
+            if (
+                meta.get("status") == ExperimentStatus.RUNNING
+                and meta.get("url")
+                and manager_pid(directory) == pid
+            ):
                 return None
             if meta.get("status") in (ExperimentStatus.ERROR,):
                 return str(meta.get("error"))

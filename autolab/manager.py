@@ -7,25 +7,24 @@ REST API). All writes go to the store first; the in-memory History mirrors it fo
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-from . import protocol
+from . import lifecycle, protocol, resume
 from .assessing import AssessorRunner
 from .assessors.base import Assessor
+from .commands import trial_launch
+from .config import ExperimentConfig, apply_update, save_config
 from .experiments import new_trial_id
 from .failfast import FailFast
 from .history import History, Trial, TrialStatus
+from .lifecycle import Phase, RunClock, trial_outcome
 from .metric_reader import MetricReader
-from .searchspace import SearchSpace
 from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus
 from .store import Store
-from .task.launch import job_command_and_code
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
@@ -40,112 +39,56 @@ class Manager:
         service: TrainingService,
         tuner: Tuner,
         assessor: Assessor | None,
-        settings: dict[str, Any],
+        config: ExperimentConfig,
         exp_id: str,
     ) -> None:
-        """settings: the normalized config (ExperimentConfig.to_dict(), camelCase keys)."""
         self.directory = directory
         self.store = store
         self.service = service
         self.tuner = tuner
-        self.assessor = assessor
-        self.settings = settings
+        self.config = config  # the limits in it change with update()
         self.exp_id = exp_id
         self.history: History = store.history()
         self.by_id: dict[str, Trial] = {t.trial_id: t for t in self.history.trials}
         # trials WAITING or RUNNING: the loop touches only these
         self.active: dict[str, Trial] = {t.trial_id: t for t in self.history.trials if t.running}
         self.kill_reason: dict[str, TrialStatus] = {}
-        self.tuner_done = False
-        self.deadline_hit = False
-        self.stopping = False
-        self.status = ExperimentStatus.RUNNING
-        self.error: str | None = None
-        self.run_started = time.time()
-        self.elapsed_before = float(store.get_meta("elapsed", 0.0))
-        self._last_elapsed_save = 0.0
-        self.assessing = AssessorRunner(assessor) if assessor is not None else None
+        self.phase = Phase.CREATING
+        self.error: str | None = None  # why it failed, as the store's meta says (not a state)
+        self.clock = RunClock(float(store.get_meta("elapsed", 0.0)))
+        self.assessing = AssessorRunner(assessor)
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
         self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
-        self.failed_fast = False
         self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
         self.metrics = MetricReader(store)
 
-    # -- limits (updatable while running; kept in the store so resume keeps them) --------------
     @property
-    def concurrency(self) -> int:
-        return int(self.settings["trialConcurrency"])
+    def status(self) -> str:
+        return lifecycle.STATUS[self.phase]
 
     @property
-    def max_trials(self) -> int | None:
-        return self.settings.get("maxTrialNumber")
+    def finished(self) -> bool:
+        return self.status != ExperimentStatus.RUNNING
 
     @property
-    def max_duration(self) -> float | None:
-        return self.settings.get("maxExperimentDuration")
+    def stopping(self) -> bool:
+        """A stop was asked for (the user, fail fast or a failing loop): no trial starts again."""
+        return self.phase in lifecycle.STOP_REQUESTED
 
     def elapsed(self) -> float:
         """Seconds spent RUNNING, over every run of the experiment (time spent DONE does not count)."""
-        if self.status != ExperimentStatus.RUNNING:
-            return self.elapsed_before
-        return self.elapsed_before + (time.time() - self.run_started)
+        return self.clock.elapsed()
 
     def counted_trials(self) -> int:
         """Trials toward maxTrialNumber: not re-runs (they replace a lost trial), nor imported ones."""
         return sum(1 for t in self.history.trials if t.source == "tuner")
 
-    # -- start-up ------------------------------------------------------------------------------
     def start(self) -> None:
-        """Adopt or settle the trials an earlier manager left (resume), then mark RUNNING."""
-        for trial in list(self.active.values()):
-            row = self.store.trial_row(trial.trial_id)
-            handle = json.loads(row["handle"]) if row and row["handle"] else {}
-            launch = self._launch(trial)
-            # adopt() is asked even without a stored handle: the manager may have died between
-            # starting the trial and storing its handle, and the service may still find it
-            if self.service.adopt(launch, handle):
-                log.info("adopted trial %s (still running)", trial.trial_id)
-                fresh = self.service.handle(trial.trial_id)
-                # a job still queued on a cluster stays WAITING (its STARTED event comes later)
-                if trial.status == TrialStatus.WAITING and fresh.get("started", True):
-                    trial.status = TrialStatus.RUNNING
-                    trial.start_time = trial.start_time or time.time()
-                    self.store.update_trial(
-                        trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, handle=fresh
-                    )
-                elif not handle:
-                    self.store.update_trial(trial.trial_id, handle=fresh)
-                self._read_metrics_safely(trial)
-                continue
-            self._read_metrics_safely(trial)
-            code = protocol.read_exit_status(self.trial_dir(trial.trial_id))
-            if code is not None:
-                self._finish(
-                    trial, Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down")
-                )
-            elif not handle and not self._left_traces(trial):
-                # the manager died before the trial's process started: start it, as itself
-                log.info("trial %s never started; starting it now", trial.trial_id)
-                self.unstarted.append(trial)
-            else:
-                self._finish(trial, Event(trial.trial_id, EventKind.LOST))
-        self.store.set_meta(status=ExperimentStatus.RUNNING, pid=os.getpid(), error=None)
-        self.status = ExperimentStatus.RUNNING
-
-    def _left_traces(self, trial: Trial) -> bool:
-        """Whether the trial's process ever ran (it wrote a metric, output or its pid)."""
-        directory = self.trial_dir(trial.trial_id)
-        if trial.intermediate or trial.value is not None:
-            return True
-        for name in (protocol.METRICS_FILE, protocol.STDOUT_FILE, protocol.STDERR_FILE, "trial.pid"):
-            try:
-                if (directory / name).stat().st_size > 0:
-                    return True
-            except OSError:
-                pass
-        return False
+        """Adopt or settle the trials an earlier manager left (resume.py), then mark RUNNING."""
+        resume.settle_left_trials(self)
+        self.store.set_meta(status=ExperimentStatus.RUNNING, error=None)
 
     # -- the loop ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -162,44 +105,42 @@ class Manager:
                         trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time
                     )
                 else:
-                    self._read_metrics_safely(trial)
-                    self._finish(trial, event)
+                    self.read_metrics(trial)
+                    self.finish(trial, event)
             except Exception:
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         for trial in list(self.active.values()):
-            if self._read_metrics_safely(trial):
-                self._assess(trial)
-        self._collect_assessments()
-        self._save_elapsed()
-        if self.status != ExperimentStatus.RUNNING:
+            judge = self.read_metrics(trial) and trial.trial_id not in self.kill_reason
+            if judge and self.assessing.on_results(trial, self.history):
+                self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
+        for trial_id in self.assessing.collect(self.active, self.history):
+            self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
+        if self.clock.save_due():
+            self.store.set_meta(elapsed=self.elapsed())
+        if self.finished:
             return
-        if self.max_duration is not None and self.elapsed() >= self.max_duration and not self.deadline_hit:
-            self.deadline_hit = True
-            log.info(
-                "maxExperimentDuration reached; cancelling %d running trial(s)",
-                len(list(self.active.values())),
-            )
-            self._end_creation()
+        deadline = self.config.max_experiment_duration
+        if (
+            self.phase in (Phase.CREATING, Phase.DRAINING)
+            and deadline is not None
+            and self.elapsed() >= deadline
+        ):
+            log.info("maxExperimentDuration reached; cancelling %d running trial(s)", len(self.active))
+            self.phase = Phase.EXPIRED
             self._cancel_unstarted("maxExperimentDuration reached before it started")
             for trial in list(self.active.values()):
                 self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
         if not self.stopping:
             started = self._start_unstarted()
-            if not self.tuner_done:
+            if self.phase is Phase.CREATING:
                 self._create_trials(MAX_STARTS_PER_TURN - started)
-        if self.stopping and not self.active:
-            ended = ExperimentStatus.ERROR if self.failed_fast else ExperimentStatus.STOPPED
-            self._set_status(ended if self.status == ExperimentStatus.RUNNING else self.status)
-        elif self.tuner_done and not self.active:
-            self._set_status(ExperimentStatus.DONE)
-
-    @property
-    def finished(self) -> bool:
-        return self.status != ExperimentStatus.RUNNING
+        if not self.active and self.phase in lifecycle.ENDS:
+            self._set_phase(lifecycle.ENDS[self.phase])
 
     def _end_creation(self) -> None:
-        self.tuner_done = True
+        if self.phase is Phase.CREATING:
+            self.phase = Phase.DRAINING
 
     def _check_fail_fast(self, trial: Trial, event: Event) -> None:
         problem = self.fail_fast.observe(trial, event, self.trial_dir(trial.trial_id))
@@ -208,8 +149,7 @@ class Manager:
         log.error("%s", problem)
         self.error = problem
         self.store.set_meta(error=problem)
-        self.failed_fast = True
-        self.request_stop()
+        self._stop(Phase.FAILING)
 
     def _start_unstarted(self) -> int:
         started = 0
@@ -222,27 +162,25 @@ class Manager:
         while self.unstarted:
             trial = self.unstarted.pop(0)
             self.kill_reason[trial.trial_id] = TrialStatus.USER_CANCELED
-            self._finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why, killed=True))
+            self.finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why, killed=True))
 
     def _create_trials(self, limit: int) -> None:
+        max_trials = self.config.max_trial_number
         for _ in range(limit):
             if self.service.free_slots() <= 0:
                 return
-            if self.max_trials is not None and self.counted_trials() >= self.max_trials:
-                self._end_creation()
-                return
+            if max_trials is not None and self.counted_trials() >= max_trials:
+                return self._end_creation()
             try:
                 params = self.tuner.suggest(self.history)
             except NoMoreTrials as exc:
                 log.info("tuner has no more trials: %s", exc)
-                self._end_creation()
-                return
+                return self._end_creation()
             except Exception as exc:  # a tuner bug must not lose what is recorded
                 log.exception("tuner failed")
                 self.error = f"tuner failed: {type(exc).__name__}: {exc}"
                 self.store.set_meta(error=self.error)
-                self._end_creation()
-                return
+                return self._end_creation()
             self.add_trial(params)
 
     def new_trial_id(self) -> str:
@@ -272,7 +210,7 @@ class Manager:
         return trial
 
     def _start_trial(self, trial: Trial) -> None:
-        self.service.start(self._launch(trial))
+        self.service.start(self.launch(trial))
         handle = self.service.handle(trial.trial_id)
         if handle:
             self.store.update_trial(trial.trial_id, handle=handle)
@@ -290,54 +228,27 @@ class Manager:
     def trial_dir(self, trial_id: str) -> Path:
         return self.directory / "trials" / trial_id
 
-    def _launch(self, trial: Trial) -> Launch:
-        directory = self.trial_dir(trial.trial_id)
-        env = protocol.trial_env(self.exp_id, trial.trial_id, trial.sequence, directory)
-        command, code_dir = job_command_and_code(self.settings, trial.parameters, directory, self.directory)
-        return Launch(
-            trial.trial_id,
-            trial.sequence,
-            directory,
-            command,
-            code_dir,
-            env,
-            int(self.settings.get("trialGpuNumber") or 0),
-            self.settings.get("maxTrialDuration"),
-        )
+    def launch(self, trial: Trial) -> Launch:
+        """What the service needs to start (or adopt) the trial."""
+        return trial_launch(self.config, self.exp_id, trial, self.trial_dir(trial.trial_id), self.directory)
 
     # -- metrics -------------------------------------------------------------------------------
-    def _read_metrics_safely(self, trial: Trial) -> bool:
-        """_read_metrics, but a trial's unreadable metrics never stop the loop or its other trials."""
+    def read_metrics(self, trial: Trial) -> bool:
+        """Store the trial's new metric lines and mirror them; True if an intermediate result came.
+        A trial's unreadable metrics never stop the loop or its other trials (logged, False)."""
+        new_intermediate = False
         try:
-            return self._read_metrics(trial)
+            for metric in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
+                if metric.final:
+                    trial.value = metric.number
+                    trial.raw_value = metric.value
+                else:
+                    trial.intermediate.append(metric.number)
+                    new_intermediate = True
         except Exception:
             log.exception("trial %s: reading its metrics failed", trial.trial_id)
             return False
-
-    def _read_metrics(self, trial: Trial) -> bool:
-        """Store the trial's new metric lines and mirror them; True if an intermediate result came."""
-        new_intermediate = False
-        for metric in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
-            if metric.final:
-                trial.value = metric.number
-                trial.raw_value = metric.value
-            else:
-                trial.intermediate.append(metric.number)
-                new_intermediate = True
         return new_intermediate
-
-    # -- assessor ------------------------------------------------------------------------------
-    def _assess(self, trial: Trial) -> None:
-        if self.assessing is None or trial.trial_id in self.kill_reason:
-            return
-        if self.assessing.on_results(trial, self.history):
-            self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
-
-    def _collect_assessments(self) -> None:
-        if self.assessing is None:
-            return
-        for trial_id in self.assessing.collect(self.active, self.history):
-            self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
 
     # -- ending trials -------------------------------------------------------------------------
     def kill_trial(self, trial_id: str, reason: TrialStatus = TrialStatus.USER_CANCELED) -> bool:
@@ -349,80 +260,63 @@ class Manager:
         log.info("killing trial %s (%s)", trial_id, reason.value)
         if trial in self.unstarted:  # no process yet: it just ends
             self.unstarted.remove(trial)
-            self._finish(
+            self.finish(
                 trial, Event(trial_id, EventKind.EXITED, None, "cancelled before it started", killed=True)
             )
             return True
         self.service.kill(trial_id)
         return True
 
-    def _finish(self, trial: Trial, event: Event) -> None:
+    def finish(self, trial: Trial, event: Event) -> None:
+        """Record how the trial ended, tell the listeners, and stop early if its command cannot work."""
         code = event.exit_code
-        message = event.message
-        replacement: str | None = None
-        if event.kind == EventKind.LOST:
-            status = TrialStatus.FAILED
-            earlier = [t for t in self.history.trials if t.source == f"rerun:{trial.trial_id}"]
-            replacement = earlier[0].trial_id if earlier else self.new_trial_id()
-            message = f"lost while the manager was down (no exit status); re-run as trial {replacement}"
-            if earlier:  # a crash came between marking it lost and finishing: re-run it once only
-                replacement = None
-        elif trial.trial_id in self.kill_reason:
-            status = self.kill_reason.pop(trial.trial_id)
-        elif event.timed_out:
-            status = TrialStatus.FAILED
-        elif code == 0:
-            if trial.value is None:
-                status = TrialStatus.NO_RESULT
-                message = message or "exited 0 without reporting a final result"
-            else:
-                status = TrialStatus.SUCCEEDED
-        else:
-            status = TrialStatus.FAILED
-            message = message or f"exit code {code}"
+        status, message = trial_outcome(trial, event, self.kill_reason.pop(trial.trial_id, None))
         trial.status = status
         trial.end_time = time.time()
         self.active.pop(trial.trial_id, None)
         self.metrics.forget(trial.trial_id)
-        if self.assessing is not None:
-            self.assessing.forget(trial.trial_id)
+        self.assessing.forget(trial.trial_id)
         self.store.update_trial(
             trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message
         )
         log.info("trial %s %s%s", trial.trial_id, status.value, f" ({message})" if message else "")
         self._notify("trial_finished", trial)
         self._check_fail_fast(trial, event)
-        if replacement is not None:
-            self.add_trial(
-                dict(trial.parameters), source=f"rerun:{trial.trial_id}", trial_id=replacement, start=False
-            )
 
     # -- control -------------------------------------------------------------------------------
     def request_stop(self) -> None:
         """Stop the experiment: cancel running trials; status STOPPED once they ended."""
+        self._stop(Phase.STOPPING)
+
+    def _stop(self, phase: Phase) -> None:
         if self.stopping:
             return
-        self.stopping = True
+        if self.phase is Phase.DONE:  # nothing runs: the manager may exit, the experiment stays DONE
+            self.phase = Phase.CLOSED
+            return
+        self.phase = phase
         self._cancel_unstarted("the experiment was stopped before it started")
         for trial in list(self.active.values()):
             self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
 
+    def abort(self) -> None:
+        """End as ERROR now, trials or not (the loop fails on every turn)."""
+        self._set_phase(Phase.ERROR)
+
     def update(self, **changes: Any) -> None:
-        """Change trialConcurrency, maxTrialNumber, maxExperimentDuration or searchSpace while running."""
+        """Apply values from config.validate_update (trialConcurrency, maxTrialNumber,
+        maxExperimentDuration, searchSpace) while running; kept in the store and config.yml."""
         if "searchSpace" in changes:
-            space = SearchSpace(changes["searchSpace"], source="searchSpace")
-            self.tuner.update_search_space(space)
+            self.tuner.update_search_space(changes["searchSpace"])
         if "trialConcurrency" in changes:
-            self.service.set_concurrency(int(changes["trialConcurrency"]))
-        self.settings.update(changes)
-        self.store.set_meta(config=self.settings)
-        if not self.stopping:
+            self.service.set_concurrency(changes["trialConcurrency"])
+        for key, value in changes.items():
+            apply_update(self.config, key, value)
+        save_config(self.store, self.directory, self.config)
+        if self.phase in lifecycle.UPDATABLE:
             # more trials, more time or a new space: ask the tuner again (even while the last
             # trials of a finished budget still run), and carry on if it was DONE
-            self.tuner_done = False
-            self.deadline_hit = False
-            if self.status == ExperimentStatus.DONE:
-                self._set_status(ExperimentStatus.RUNNING)
+            self._set_phase(Phase.CREATING)
 
     def import_trials(self, records: list[dict[str, Any]]) -> int:
         """Add finished trials from NNI's export shape ([{"parameter":..., "value":...}]) for the tuner
@@ -434,26 +328,18 @@ class Manager:
             self.by_id[trial.trial_id] = trial
         return added
 
-    def _set_status(self, status: ExperimentStatus) -> None:
-        if status == self.status and status != ExperimentStatus.RUNNING:
+    def _set_phase(self, phase: Phase) -> None:
+        before, self.phase = self.status, phase
+        if self.status == before:
             return
-        if status == ExperimentStatus.RUNNING and self.status != ExperimentStatus.RUNNING:
-            self.run_started = time.time()
-        elif status != ExperimentStatus.RUNNING and self.status == ExperimentStatus.RUNNING:
-            self.elapsed_before = self.elapsed()
-        self.status = status
-        self.store.set_meta(
-            status=status, elapsed=self.elapsed(), end_time=None if status == "RUNNING" else time.time()
-        )
-        log.info("experiment %s", status)
-
-    def _save_elapsed(self) -> None:
-        now = time.time()
-        if now - self._last_elapsed_save > 2.0 and self.status == ExperimentStatus.RUNNING:
-            self._last_elapsed_save = now
-            self.store.set_meta(elapsed=self.elapsed())
+        if self.finished:
+            self.clock.pause()
+        else:
+            self.clock.go_on()
+        end_time = time.time() if self.finished else None
+        self.store.set_meta(status=self.status, elapsed=self.elapsed(), end_time=end_time)
+        log.info("experiment %s", self.status)
 
     def close(self) -> None:
-        if self.assessing is not None:
-            self.assessing.close()
+        self.assessing.close()
         self.service.close()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from .status import format_duration
+
+if TYPE_CHECKING:
+    from .manager import Manager
 
 
 class Progress:
@@ -16,7 +19,7 @@ class Progress:
         self.last = 0.0
         self.last_text = ""
 
-    def __call__(self, manager: Any) -> None:
+    def __call__(self, manager: Manager) -> None:
         now = time.time()
         if now - self.last < self.interval and not manager.finished:
             return
@@ -25,7 +28,7 @@ class Progress:
         values = [t.value for t in done if t.value is not None and t.status.value == "SUCCEEDED"]
         maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
         best = (max(values) if maximize else min(values)) if values else None
-        limit = manager.max_trials
+        limit = manager.config.max_trial_number
         shown_best = f"{best:.6g}" if best is not None else "-"
         text = (
             f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running"
@@ -33,8 +36,8 @@ class Progress:
         )
         key = text
         text += f" | {format_duration(manager.elapsed())}"
-        if manager.max_duration:
-            text += f" / {format_duration(manager.max_duration)}"
+        if manager.config.max_experiment_duration:
+            text += f" / {format_duration(manager.config.max_experiment_duration)}"
         # a terminal shows the clock ticking; a log gets a line only when something changed
         if (text if self.tty else key) == self.last_text:
             return

@@ -165,6 +165,12 @@ class SearchSpace:
         self._parse(space, prefix="", parent=None, parent_index=None)
         self.by_key = {d.key: d for d in self.dims}
 
+    def __eq__(self, other: object) -> bool:
+        # a value: two spaces are equal when they say the same (configs compare by value)
+        return isinstance(other, SearchSpace) and self.raw == other.raw
+
+    __hash__ = None  # type: ignore[assignment]  # mutable raw: not hashable
+
     # -- parsing ---------------------------------------------------------------------------
     def _parse(
         self, space: dict[str, Any], prefix: str, parent: str | None, parent_index: int | None

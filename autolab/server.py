@@ -14,10 +14,10 @@ import tornado.web
 
 from .api import control, reads
 from .api.base import BadRequest, BaseHandler, foreign_host
-from .api.control import UPDATABLE, check_import, check_update
+from .api.control import check_import
 from .store import Store
 
-__all__ = ["UPDATABLE", "check_import", "check_update", "make_app", "routes", "webui_dir"]
+__all__ = ["check_import", "make_app", "routes", "webui_dir"]
 
 
 class StatusHandler(BaseHandler):

@@ -311,3 +311,42 @@ def test_failures_after_a_success_do_not_stop_the_experiment(tmp_path: Path) -> 
     manager = run_manager(directory)
     assert manager.status == "DONE"
     assert statuses(directory) == {"SUCCEEDED": 1, "FAILED": 7}
+
+
+def test_update_keeps_the_store_and_config_yml_alike(tmp_path: Path) -> None:
+    import yaml
+
+    from autolab.config import validate_update
+
+    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1)
+    manager = run_manager(directory)
+    space = {"x": {"_type": "choice", "_value": [7]}}
+    manager.update(
+        maxExperimentDuration=validate_update("maxExperimentDuration", "90m"),
+        searchSpace=validate_update("searchSpace", space),
+    )
+    store = Store(directory, readonly=True)
+    stored = store.get_meta("config")
+    store.close()
+    written = yaml.safe_load((directory / "config.yml").read_text())
+    assert written == stored
+    assert written["maxExperimentDuration"] == 5400.0 and written["searchSpace"] == space
+    assert manager.config.max_experiment_duration == 5400.0
+    assert not list(directory.glob("config.yml.*"))  # written through a temporary file, renamed
+    manager.close()
+
+
+def test_a_stop_once_done_ends_the_manager_and_keeps_done(tmp_path: Path) -> None:
+    from autolab.lifecycle import Phase
+
+    directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1)
+    manager = run_manager(directory)
+    assert manager.phase is Phase.DONE and not manager.stopping
+    manager.request_stop()
+    assert manager.phase is Phase.CLOSED and manager.stopping and manager.finished
+    manager.step()
+    manager.update(maxTrialNumber=5)  # a closing manager starts nothing again
+    assert manager.status == "DONE" and manager.phase is Phase.CLOSED
+    store = Store(directory, readonly=True)
+    assert store.get_meta("status") == "DONE"
+    store.close()

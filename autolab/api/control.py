@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import MAX_CONCURRENCY
+from ..config import UPDATABLE, ConfigError, validate_update
 from ..history import TrialStatus
 from ..importing import BadImport, importable
 from .base import BaseHandler
-
-UPDATABLE = {"trialConcurrency", "maxTrialNumber", "maxExperimentDuration", "searchSpace"}
 
 
 class StopHandler(BaseHandler):
@@ -26,34 +24,18 @@ class ParamsHandler(BaseHandler):
         body = self.body_json()
         if not isinstance(body, dict) or not body:
             return self.fail(400, f"send a JSON object with some of {sorted(UPDATABLE)}")
-        unknown = set(body) - UPDATABLE
+        unknown = set(body) - set(UPDATABLE)
         if unknown:
             return self.fail(400, f"cannot update {sorted(unknown)}; updatable: {sorted(UPDATABLE)}")
-        problem = check_update(body)
-        if problem:
-            return self.fail(400, problem)
         try:
-            self.manager.update(**body)
-        except ValueError as exc:  # SearchSpaceError, TunerError
+            changes = {key: validate_update(key, value) for key, value in body.items()}
+        except ConfigError as exc:
+            return self.fail(400, str(exc))
+        try:
+            self.manager.update(**changes)
+        except ValueError as exc:  # TunerError: the tuner cannot take the new space
             return self.fail(400, str(exc))
         self.send({"updated": sorted(body)})
-
-
-def check_update(body: dict[str, Any]) -> str | None:
-    for key in ("trialConcurrency", "maxTrialNumber"):
-        if key in body:
-            v = body[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                return f"{key} must be an integer >= 1, got {v!r}"
-            if key == "trialConcurrency" and v > MAX_CONCURRENCY:
-                return f"trialConcurrency must be at most {MAX_CONCURRENCY}, got {v}"
-    if "maxExperimentDuration" in body:
-        v = body["maxExperimentDuration"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
-            return f"maxExperimentDuration must be a number of seconds > 0, got {v!r}"
-    if "searchSpace" in body and not isinstance(body["searchSpace"], dict):
-        return "searchSpace must be a JSON object"
-    return None
 
 
 class KillTrialHandler(BaseHandler):

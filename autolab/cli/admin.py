@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import experiments
 from ..errors import UserError
@@ -23,6 +23,9 @@ from ..protocol import process_alive
 from ..services.orphans import kill_orphan
 from ..status import format_duration
 from .common import find_trial
+
+if TYPE_CHECKING:
+    from ..searchspace import SearchSpace
 
 UPDATE_KEYS = {
     "searchspace": "searchSpace",
@@ -78,31 +81,24 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
 
 
 # -- update ---------------------------------------------------------------------------------------
-def parse_update_value(key: str, args: argparse.Namespace) -> Any:
+def parse_update_value(key: str, args: argparse.Namespace) -> int | float | SearchSpace:
     """The new value for key from --value / --filename, checked; UserError naming the flag."""
+    # the config and search-space modules load for this command only: the CLI starts light
     if key == "searchSpace":
         from ..searchspace import load
 
-        return load(args.filename).raw  # SearchSpaceError names the file
+        return load(args.filename)  # SearchSpaceError names the file
+    from ..config import ConfigError, validate_update
+
     text = str(args.value).strip()
-    if key == "maxExperimentDuration":
-        from ..config import parse_duration
-
-        try:
-            return parse_duration(text)
-        except ValueError as exc:
-            raise UserError(f"--value {args.value}: {exc}") from None
-    try:
-        number = int(text)
+    try:  # the text of an integer is one here (the REST API takes JSON numbers only)
+        value: int | str = int(text)
     except ValueError:
-        raise UserError(f"--value {args.value}: {key} must be an integer >= 1") from None
-    if number < 1:
-        raise UserError(f"--value {args.value}: {key} must be an integer >= 1")
-    from ..config import MAX_CONCURRENCY
-
-    if key == "trialConcurrency" and number > MAX_CONCURRENCY:
-        raise UserError(f"--value {args.value}: trialConcurrency must be at most {MAX_CONCURRENCY}")
-    return number
+        value = text
+    try:
+        return validate_update(key, value)
+    except ConfigError as exc:
+        raise UserError(f"--value {args.value}: {exc}") from None
 
 
 def cmd_update(args: argparse.Namespace) -> int:
@@ -113,26 +109,28 @@ def cmd_update(args: argparse.Namespace) -> int:
     if experiments.manager_alive(ref.directory):
         from ..client import call
 
-        call(ref, "PUT", "/api/v1/experiment/params", {key: value})
+        call(ref, "PUT", "/api/v1/experiment/params", {key: getattr(value, "raw", value)})
         print(f"Experiment {ref.id}: {shown} (applied now).")
         return 0
+    from ..config import CONFIG_FILE, apply_update, config_from_dict, save_config
+
     store = experiments.open_store(ref, readonly=False)
     try:
-        settings = dict(store.get_meta("config") or {})
-        settings[key] = value
+        config = config_from_dict(store.get_meta("config") or {}, ref.directory / CONFIG_FILE)
+        apply_update(config, key, value)
         if key == "searchSpace":
             from ..launcher import build_tuner
 
-            build_tuner(settings)  # the tuner must accept it (TunerError names the parameter)
-        store.set_meta(config=settings)
+            build_tuner(config)  # the tuner must accept it (TunerError names the parameter)
+        save_config(store, ref.directory, config)
     finally:
         store.close()
     print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
     return 0
 
 
-def _show_value(key: str, value: Any) -> str:
-    return format_duration(value) if key == "maxExperimentDuration" else str(value)
+def _show_value(key: str, value: int | float | SearchSpace) -> str:
+    return format_duration(value) if isinstance(value, float) else str(value)
 
 
 # -- trial kill -----------------------------------------------------------------------------------

@@ -8,10 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .. import experiments
 from ..assessors.base import AssessorError
@@ -66,11 +63,11 @@ def _server_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from ..config import load_config
+    from ..config import load_config, save_config
 
     check_server_args(args)
     config = load_config(args.config)
-    if not Path(config.trial_code_directory).is_dir():
+    if not config.trial_code_directory.is_dir():
         raise UserError(
             f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
         )
@@ -78,20 +75,19 @@ def cmd_create(args: argparse.Namespace) -> int:
         from ..task.section import apply_copy_flags
 
         apply_copy_flags(config, args.copy_code, args.symlinks)
-    settings = config.to_dict()
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.
     try:
-        build_tuner(settings)
+        build_tuner(config)
     except TunerError as exc:
         raise UserError(f"{config.source}: tuner: {exc}") from None
     try:
-        build_assessor(settings)
+        build_assessor(config)
     except AssessorError as exc:
         raise UserError(f"{config.source}: assessor: {exc}") from None
-    build_service(settings)
+    build_service(config)
     exp_id = experiments.new_id()
-    directory = Path(config.experiment_working_directory) / exp_id
+    directory = config.experiment_working_directory / exp_id
     try:
         directory.mkdir(parents=True)
         (directory / "trials").mkdir()
@@ -102,12 +98,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     name = config.experiment_name or ""
     try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment
         store = Store(directory, create=True)
-        store.set_meta(
-            id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0
-        )
+        store.set_meta(id=exp_id, name=name, status="INITIALIZED", created=time.time(), elapsed=0.0)
+        save_config(store, directory, config)
         store.close()
-        with open(directory / "config.yml", "w", encoding="utf-8") as fh:
-            yaml.safe_dump(settings, fh, sort_keys=False)
         experiments.register(exp_id, name, directory)
     except BaseException as exc:
         import shutil

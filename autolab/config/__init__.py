@@ -3,7 +3,7 @@
 Keys match case- and underscore-insensitively, as in NNI (trialCommand = trial_command). Every
 mistake raises ConfigError with one line "<file>: <key>: <problem>". `reader` reads files and
 values, `v1` turns legacy keys into v2 ones, `model` is the typed ExperimentConfig, `build` makes
-one from a file or a dict.
+one from a file or a dict, `update` checks and keeps changes to a created experiment's config.
 """
 
 from .build import config_from_dict, load_config
@@ -17,8 +17,11 @@ from .reader import (
     parse_duration,
     resolve_path,
 )
+from .update import CONFIG_FILE, UPDATABLE, apply_update, save_config, validate_update
 
 __all__ = [
+    "CONFIG_FILE",
+    "UPDATABLE",
     "MAX_CONCURRENCY",
     "AlgorithmConfig",
     "ConfigError",
@@ -32,4 +35,7 @@ __all__ = [
     "normalize_key",
     "parse_duration",
     "resolve_path",
+    "apply_update",
+    "save_config",
+    "validate_update",
 ]

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..searchspace import SearchSpaceError, load, parse
+from ..searchspace import SearchSpace, SearchSpaceError, load, parse
 from . import v1
 from .model import (
     ALGORITHM_KEYS,
@@ -173,17 +173,22 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
     return AlgorithmConfig(name, class_name, code_directory, sec.mapping("classArgs"))
 
 
-def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[dict[str, Any], Path | None]:
+def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Path | None]:
+    """The search space, parsed here once (a section's derived_keys may hand one already parsed)."""
     ctx = top.ctx
     inline, path = top.get("searchSpace"), top.path_value("searchSpaceFile")
     if inline is not None:
         try:
-            parse(inline, source=f"{ctx.shown}: {ctx.names['searchSpace']}")
+            space = (
+                inline
+                if isinstance(inline, SearchSpace)
+                else parse(inline, source=f"{ctx.shown}: {ctx.names['searchSpace']}")
+            )
         except SearchSpaceError as exc:
             raise ConfigError(str(exc)) from None
         if path is not None:  # a record of where it came from (to_dict writes both)
             try:
-                same = load(str(path)).raw == inline
+                same = load(str(path)) == space
             except SearchSpaceError:
                 same = False
             if not same:
@@ -191,16 +196,16 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[dict[str, Any],
                     f"searchSpace and searchSpaceFile ({path}) differ or the file cannot be read; "
                     "using searchSpace"
                 )
-        return inline, path
+        return space, path
     if path is not None:
         if not path.is_file():
             raise top.error("searchSpaceFile", f"{path} is not a file")
         try:
-            return load(str(path)).raw, path
+            return load(str(path)), path
         except SearchSpaceError as exc:
             raise top.error("searchSpaceFile", str(exc)) from None
     if tuner.class_name is not None:
-        return {}, None
+        return SearchSpace({}), None
     raise top.error(
         "searchSpaceFile",
         "is required: give searchSpaceFile or searchSpace (only a custom tuner may go without)",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..searchspace import SearchSpace
 from .reader import resolve_path
 
 LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
@@ -103,7 +104,7 @@ class TrainingServiceConfig:
 class ExperimentConfig:
     source: Path  # the config file (absolute)
     experiment_name: str | None
-    search_space: dict[str, Any]  # the raw (validated) search space
+    search_space: SearchSpace  # parsed once, here: the tuner gets this object
     search_space_file: Path | None
     trial_command: str
     trial_code_directory: Path
@@ -126,7 +127,7 @@ class ExperimentConfig:
         out: dict[str, Any] = {}
         if self.experiment_name is not None:
             out["experimentName"] = self.experiment_name
-        out["searchSpace"] = self.search_space
+        out["searchSpace"] = self.search_space.raw
         if self.search_space_file is not None:
             out["searchSpaceFile"] = str(self.search_space_file)
         out.update(

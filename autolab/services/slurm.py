@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import protocol
 from .base import Event, EventKind, Launch, ServiceError, TrainingService
@@ -36,6 +36,9 @@ from .slurm_commands import (
     sbatch_argv,
     slurm_time,
 )
+
+if TYPE_CHECKING:
+    from ..config.model import ExperimentConfig
 
 log = logging.getLogger("autolab.services.slurm")
 
@@ -107,27 +110,27 @@ class SlurmService(TrainingService):
         self._fatal_raised = False
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> SlurmService:
-        """Build from the normalized config; ServiceError when this machine cannot submit jobs."""
-        ts = settings.get("trainingService") or {}
+    def from_config(cls, config: ExperimentConfig) -> SlurmService:
+        """Build from the experiment's config; ServiceError when this machine cannot submit jobs."""
+        ts = config.training_service
         if shutil.which("sbatch") is None:
             raise ServiceError(
                 "trainingService.platform slurm: 'sbatch' is not on PATH; run the manager "
                 "on a machine with the Slurm client commands (sbatch, squeue, scancel)"
             )
-        workdir = settings.get("experimentWorkingDirectory")
-        if workdir and Path(workdir).is_dir() and not os.access(workdir, os.W_OK | os.X_OK):
+        workdir = config.experiment_working_directory
+        if workdir.is_dir() and not os.access(workdir, os.W_OK | os.X_OK):
             raise ServiceError(
                 f"experimentWorkingDirectory {workdir} is not writable; with platform slurm it "
                 "must be writable and on a filesystem shared with the compute nodes"
             )
         return cls(
-            int(settings["trialConcurrency"]),
-            partition=ts.get("partition"),
-            gres=ts.get("gres"),
-            time_limit=ts.get("time"),
-            sbatch_args=list(ts.get("sbatchArgs") or []),
-            poll_interval=float(ts.get("pollInterval") or 5.0),
+            config.trial_concurrency,
+            partition=ts.partition,
+            gres=ts.gres,
+            time_limit=ts.time,
+            sbatch_args=ts.sbatch_args,
+            poll_interval=ts.poll_interval,
         )
 
     # -- submitting ----------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import protocol
-from .template import flat_parameters, render
+from ..commands import render
+from .template import flat_parameters
 
 MAX_NAME = 100
 

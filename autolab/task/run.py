@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .. import protocol
-from .template import flat_parameters, placeholders, render
+from ..commands import placeholders, render
+from .template import flat_parameters
 
 NEWLINE = re.compile(rb"[\r\n]")
 

@@ -23,10 +23,14 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from ..commands import placeholders
 from ..config.reader import ConfigError, Context, Section, kind, normalize_key
-from .template import placeholders
+from ..searchspace import SearchSpace, SearchSpaceError, parse
+from .copycode import job_code_dir
+from .jobtree import JobTree
 
 TASK_KEYS = ("template", "searchArgs", "metric", "copyCode", "symlinks", "python")
 METRIC_KEYS = ("pattern", "mode")
@@ -68,6 +72,18 @@ class TaskConfig:
             argv += ["--pattern", self.pattern]
         return shlex.join(argv)
 
+    def job_command_and_code(self, config: Any, trial_dir: Path, experiment_dir: Path) -> tuple[str, Path]:
+        """What a job runs (the task runner: it renders the template itself) and where: with
+        copyCode, its own copy of trialCodeDirectory (autolab.commands asks here)."""
+        code_dir = config.trial_code_directory
+        if self.copy_code:
+            code_dir = job_code_dir(code_dir, trial_dir, self.symlinks, experiment_dir)
+        return config.trial_command, code_dir
+
+    def manager_listener(self) -> JobTree:
+        """The manager keeps the browsable jobs/ tree through it (the launcher asks here)."""
+        return JobTree(self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"template": self.template, "searchArgs": copy.deepcopy(self.search_args)}
         if self.pattern is not None or self.mode is not None:
@@ -91,12 +107,11 @@ def parse_task(value: Any, ctx: Context) -> TaskConfig:
     task = TaskConfig(template, args, pattern, mode, copy_code, symlinks)
     if sec.get("python") is not None:
         task.python = sec.text("python", required=True) or ""
-    _check_space(sec, task)
     return task
 
 
 def config_section(value: Any, config: Any) -> TaskConfig:
-    """The EXTRA_SECTIONS handler: the task as config.extra["task"] (already checked by derived_keys)."""
+    """The EXTRA_SECTIONS handler: the task as config.extra["task"] (its space checked by derived_keys)."""
     return parse_task(value, Context(config.source, str(config.source)))
 
 
@@ -104,7 +119,8 @@ def derived_keys(value: Any, core: dict[str, Any], ctx: Context) -> dict[str, An
     """The top-level keys a task stands for: searchSpace, trialCommand and the tuner (GridSearch
     unless one is named; the metric's mode becomes the tuner's optimize_mode)."""
     task = parse_task(value, ctx)
-    out: dict[str, Any] = {"searchSpace": task.search_space(), "trialCommand": task.trial_command()}
+    space = _parse_space(ctx, task)
+    out: dict[str, Any] = {"searchSpace": space.raw, "trialCommand": task.trial_command()}
     given = {normalize_key(k): k for k in core if isinstance(k, str)}
     for key in ("searchSpace", "searchSpaceFile", "trialCommand"):
         written = given.get(normalize_key(key))
@@ -119,6 +135,7 @@ def derived_keys(value: Any, core: dict[str, Any], ctx: Context) -> dict[str, An
         out["tuner"] = {"name": DEFAULT_TUNER, "classArgs": {"optimize_mode": task.mode} if task.mode else {}}
     elif tuner_key is not None and task.mode and isinstance(core[tuner_key], dict):
         out["tuner"] = _with_mode(ctx, tuner_key, core[tuner_key], task.mode)
+    out["searchSpace"] = space  # parsed: the config builder takes it as it is
     return out
 
 
@@ -270,14 +287,9 @@ def _metric(sec: Section) -> tuple[str | None, str | None]:
     return pattern, mode
 
 
-def _check_space(sec: Section, task: TaskConfig) -> None:
-    from ..searchspace import SearchSpaceError, parse
-
+def _parse_space(ctx: Context, task: TaskConfig) -> SearchSpace:
     try:
-        parse(
-            task.search_space(),
-            source=f"{sec.ctx.shown}: {sec.ctx.names.get(sec.full('searchArgs'), 'task')}",
-        )
+        return parse(task.search_space(), source=f"{ctx.shown}: {ctx.names.get('task.searchArgs', 'task')}")
     except SearchSpaceError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -89,11 +89,8 @@ class FakeManager:
         self.stopping = True
 
     def update(self, **changes: Any) -> None:
-        if "searchSpace" in changes:
-            from autolab.searchspace import SearchSpace
-
-            SearchSpace(changes["searchSpace"], source="searchSpace")
-        self.calls.append(("update", changes))
+        # values come validated (config.validate_update); a search space is recorded as written
+        self.calls.append(("update", {k: getattr(v, "raw", v) for k, v in changes.items()}))
 
     def kill_trial(self, trial_id: str, reason: TrialStatus) -> bool:
         self.calls.append(("kill", (trial_id, reason)))

@@ -33,6 +33,12 @@ class TestControl(ApiCase):
         assert self.call("/api/v1/experiment/params", "PUT", body) == {"updated": sorted(body)}
         assert self.fake.calls == [("update", body)]
 
+    def test_update_takes_a_duration_as_text(self) -> None:
+        self.call("/api/v1/experiment/params", "PUT", {"maxExperimentDuration": "90m"})
+        assert self.fake.calls == [("update", {"maxExperimentDuration": 5400.0})]
+        bad = self.call("/api/v1/experiment/params", "PUT", {"maxExperimentDuration": "soon"}, expect=400)
+        assert "bad duration 'soon'" in bad["error"]
+
     def test_update_search_space(self) -> None:
         space = {"x": {"_type": "uniform", "_value": [0, 2]}}
         self.call("/api/v1/experiment/params", "PUT", {"searchSpace": space})

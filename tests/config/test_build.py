@@ -80,7 +80,7 @@ def test_every_v2_key(tmp_path: Path) -> None:
     c = load_config(path)
     assert c.source == path
     assert c.experiment_name == "digits"
-    assert c.search_space == SPACE
+    assert c.search_space.raw == SPACE
     assert c.search_space_file == tmp_path / "search_space.json"
     assert c.trial_command == "python3 train.py --epochs 3"
     assert c.trial_code_directory == tmp_path / "code"
@@ -161,7 +161,7 @@ def test_relative_paths_resolve_against_the_config_folder(
         space=False,
     )
     c = load_config(path)
-    assert c.search_space_file == folder / "spaces/ss.json" and c.search_space == SPACE
+    assert c.search_space_file == folder / "spaces/ss.json" and c.search_space.raw == SPACE
     assert c.trial_code_directory == tmp_path / "code"
     assert c.experiment_working_directory == tmp_path / "user/exps"
     assert c.tuner == AlgorithmConfig(None, "my_tuner.MyTuner", folder / "tuners", {})
@@ -182,19 +182,19 @@ def test_inline_search_space_and_custom_tuner_without_space(tmp_path: Path) -> N
     c = load_config(
         write(tmp_path, "trialCommand: run\nsearchSpace: " + json.dumps(SPACE) + "\n", space=False)
     )
-    assert c.search_space == SPACE and c.search_space_file is None
+    assert c.search_space.raw == SPACE and c.search_space_file is None
     c = load_config(write(tmp_path, "trialCommand: run\ntuner: {className: mine.Tuner}\n", space=False))
-    assert c.search_space == {} and c.search_space_file is None
+    assert c.search_space.raw == {} and c.search_space_file is None
 
 
 def test_both_space_keys_use_the_inline_one(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     same = load_config(write(tmp_path, MINIMAL + "searchSpace: " + json.dumps(SPACE) + "\n"))
-    assert same.search_space == SPACE and same.search_space_file == tmp_path / "search_space.json"
+    assert same.search_space.raw == SPACE and same.search_space_file == tmp_path / "search_space.json"
     assert same.warnings == []
     other = {"x": {"_type": "choice", "_value": [1, 2]}}
     with caplog.at_level(logging.WARNING, logger="autolab.config"):
         c = load_config(write(tmp_path, MINIMAL + "searchSpace: " + json.dumps(other) + "\n"))
-    assert c.search_space == other
+    assert c.search_space.raw == other
     assert len(c.warnings) == 1 and "differ" in c.warnings[0]
     assert "differ" in caplog.text
 
@@ -272,7 +272,7 @@ def test_json_config(tmp_path: Path) -> None:
     )
     c = load_config(path)
     assert (c.trial_command, c.trial_concurrency, c.max_trial_duration) == ("python train.py", 2, 3600.0)
-    assert c.search_space == SPACE
+    assert c.search_space.raw == SPACE
 
 
 def _round_trip(c: cfg.ExperimentConfig) -> None:
@@ -320,7 +320,7 @@ def test_round_trip_keeps_the_space_as_run(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, MINIMAL))
     (tmp_path / "search_space.json").write_text(json.dumps({"x": {"_type": "choice", "_value": [1]}}))
     again = config_from_dict(c.to_dict(), c.source)
-    assert again == c and again.search_space == SPACE
+    assert again == c and again.search_space.raw == SPACE
 
 
 def test_extra_section_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -519,7 +519,7 @@ def test_yaml_exponent_without_a_dot_is_a_number(tmp_path) -> None:  # type: ign
 
     path = tmp_path / "config.yml"
     path.write_text("trialCommand: x\nsearchSpace: {lr: {_type: loguniform, _value: [1e-5, 1e-1]}}\n")
-    assert load_config(path).search_space["lr"]["_value"] == [1e-5, 0.1]
+    assert load_config(path).search_space.raw["lr"]["_value"] == [1e-5, 0.1]
 
 
 def test_code_directory_of_a_builtin_is_ignored_with_a_warning(tmp_path: Path) -> None:

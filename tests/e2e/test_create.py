@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers_experiment import write_trial
 
@@ -103,6 +104,10 @@ def test_background_create_stop_resume(tmp_path: Path) -> None:
     assert show["status"] == "STOPPED"
     done_before = show["trialCounts"].get("SUCCEEDED", 0)
     assert show["trialCounts"].get("RUNNING", 0) == 0
+    # a change while stopped goes into the store and into <dir>/config.yml alike
+    assert autolab(tmp_path, "update", "duration", exp_id, "--value", "20m").returncode == 0
+    written = yaml.safe_load((Path(show["directory"]) / "config.yml").read_text())
+    assert written["maxExperimentDuration"] == 1200.0 and written["maxTrialNumber"] == 200
     # resume with a smaller limit so that it ends by itself
     resumed = autolab(tmp_path, "resume", exp_id, "--port", "0")
     assert resumed.returncode == 0, resumed.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autolab import protocol
+from autolab.config import ExperimentConfig, config_from_dict
 from autolab.services.base import Event, EventKind, Launch, ServiceError
 from autolab.services.slurm import SlurmService
 
@@ -28,6 +29,11 @@ def launch(tmp_path: Path, trial_id: str, command: str, **kwargs: object) -> Lau
     code.mkdir(exist_ok=True)
     env = {protocol.ENV_EXPERIMENT_ID: "exp1", protocol.ENV_TRIAL_ID: trial_id}
     return Launch(trial_id, 1, trial_dir, command, code, env, **kwargs)  # type: ignore[arg-type]
+
+
+def config_of(tmp_path: Path, settings: dict[str, object]) -> ExperimentConfig:
+    """A config with these keys (the service reads its own; the rest only has to be valid)."""
+    return config_from_dict({"trialCommand": "true", "searchSpace": {}, **settings}, tmp_path / "config.yml")
 
 
 def service(**kwargs: object) -> SlurmService:
@@ -89,7 +95,7 @@ def test_sbatch_options_from_settings(tmp_path: Path, fake_slurm: FakeSlurm) -> 
             "pollInterval": 0.1,
         },
     }
-    svc = SlurmService.from_settings(settings)
+    svc = SlurmService.from_config(config_of(tmp_path, settings))
     assert svc.concurrency == 3 and svc.poll_interval == 0.1
     svc.start(launch(tmp_path, "a", "true", gpu_number=2, max_duration=90.0))
     bare = service()
@@ -253,7 +259,9 @@ def test_unwritable_trial_directory_is_a_clear_error(tmp_path: Path, fake_slurm:
 def test_from_settings_without_sbatch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ServiceError, match="'sbatch' is not on PATH"):
-        SlurmService.from_settings({"trialConcurrency": 1, "trainingService": {"platform": "slurm"}})
+        SlurmService.from_config(
+            config_of(tmp_path, {"trialConcurrency": 1, "trainingService": {"platform": "slurm"}})
+        )
 
 
 def test_adopt_takes_back_queued_and_running_jobs(tmp_path: Path, fake_slurm: FakeSlurm) -> None:

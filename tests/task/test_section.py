@@ -50,7 +50,7 @@ def task_of(template: str, args: str, extra: str = "") -> str:
 
 def test_issue_example_gives_a_complete_config(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, ISSUE))
-    assert c.search_space == {
+    assert c.search_space.raw == {
         "epochs": {"_type": "choice", "_value": [3, 5]},
         "gamma": {"_type": "choice", "_value": [0.7, 0.8]},
         "lr+batch-size": {
@@ -71,7 +71,7 @@ def test_issue_example_gives_a_complete_config(tmp_path: Path) -> None:
     assert isinstance(task, TaskConfig)
     assert task.parameter_names() == ["epochs", "gamma", "lr", "batch-size"]
     # grid: every combination once, Nested values only together
-    tuner = GridSearchTuner(SearchSpace(c.search_space))
+    tuner = GridSearchTuner(c.search_space)
     assert grid_size(tuner) == 8
     combos = list(tuner.space.grid())
     params = [tuner.space.to_parameters(f) for f in combos]
@@ -148,8 +148,8 @@ def test_nni_types_and_named_nested(tmp_path: Path) -> None:
         " {type: nested, name: opt, value: [{m: 0.9, d: 0}, {m: 0.5, d: 1}]}]"
     )
     c = load_config(write(tmp_path, task_of("t {lr} {n} {m} {d}", args)))
-    assert c.search_space["lr"] == {"_type": "loguniform", "_value": [0.001, 0.1]}
-    assert c.search_space["opt"]["_type"] == "choice"
+    assert c.search_space.raw["lr"] == {"_type": "loguniform", "_value": [0.001, 0.1]}
+    assert c.search_space.raw["opt"]["_type"] == "choice"
 
 
 @pytest.mark.parametrize(
@@ -236,5 +236,5 @@ def test_errors_name_the_file_and_key(tmp_path: Path, text: str, message: str) -
 
 def test_a_template_without_placeholders_runs_once(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, "task: {template: 'python t.py'}\n"))
-    assert c.search_space == {}
+    assert c.search_space.raw == {}
     assert list(GridSearchTuner(SearchSpace({})).space.grid()) == [{}]

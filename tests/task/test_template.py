@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from autolab.task.launch import job_command_and_code
-from autolab.task.template import flat_parameters, format_value, placeholders, quote, render
+from autolab.commands import format_value, job_command_and_code, placeholders, quote, render
+from autolab.config import config_from_dict
+from autolab.task.template import flat_parameters
 
 NASTY = ["a b", "it's", 'say "hi"', "$HOME", "`id`", "x; echo owned", "", "tab\there", "new\nline", "*"]
 
@@ -64,21 +65,24 @@ def test_normal_trial_command_uses_the_template_form(tmp_path: Path) -> None:
     settings = {
         "trialCommand": "python t.py --k {k} --x {x} --other {y} ${HOME}",
         "trialCodeDirectory": str(tmp_path),
+        "searchSpace": {},
     }
-    command, code = job_command_and_code(settings, {"k": "a b", "x": 0.25}, tmp_path / "t", tmp_path)
+    config = config_from_dict(settings, tmp_path / "config.yml")
+    command, code = job_command_and_code(config, {"k": "a b", "x": 0.25}, tmp_path / "t", tmp_path)
     assert command == "python t.py --k 'a b' --x 0.25 --other {y} ${HOME}"
     assert code == tmp_path
-    settings["trialCommand"] = "python t.py"
-    assert job_command_and_code(settings, {"k": 1}, tmp_path / "t", tmp_path)[0] == "python t.py"
+    config.trial_command = "python t.py"
+    assert job_command_and_code(config, {"k": 1}, tmp_path / "t", tmp_path)[0] == "python t.py"
 
 
 def test_task_trial_command_is_left_to_the_runner(tmp_path: Path) -> None:
     settings = {
-        "trialCommand": "python -m autolab.task.run --template 'x {k}'",
         "trialCodeDirectory": str(tmp_path),
-        "task": {"template": "x {k}", "copyCode": False},
+        "task": {"template": "x {k}", "searchArgs": [{"type": "choice", "name": "k", "value": [1]}]},
     }
-    assert job_command_and_code(settings, {"k": 1}, tmp_path / "t", tmp_path)[0] == settings["trialCommand"]
+    config = config_from_dict(settings, tmp_path / "config.yml")
+    assert "autolab.task.run" in config.trial_command
+    assert job_command_and_code(config, {"k": 1}, tmp_path / "t", tmp_path)[0] == config.trial_command
 
 
 def test_normal_config_template_form_end_to_end(tmp_path: Path) -> None:

@@ -21,13 +21,6 @@
     return sec + "s";
   };
 
-  // "90m", "2h", "1.5d", "3600" (seconds) -> seconds; NaN when not understood
-  AL.parseDuration = function (text) {
-    const m = String(text).trim().match(/^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/i);
-    if (!m) return NaN;
-    return parseFloat(m[1]) * {s: 1, m: 60, h: 3600, d: 86400}[(m[2] || "s").toLowerCase()];
-  };
-
   AL.trialDuration = function (t) {
     if (t.startTime === null || t.startTime === undefined) return null;
     const end = t.endTime !== null && t.endTime !== undefined ? t.endTime : (AL.state.profile ? AL.state.profile.serverTime : Date.now() / 1000);

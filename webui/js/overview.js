@@ -80,11 +80,9 @@
       const conc = parseInt(form.trialConcurrency.value, 10), max = parseInt(form.maxTrialNumber.value, 10);
       if (conc && conc !== p.trialConcurrency) body.trialConcurrency = conc;
       if (max && max !== p.maxTrialNumber) body.maxTrialNumber = max;
-      if (form.maxExperimentDuration.value) {
-        const d = AL.parseDuration(form.maxExperimentDuration.value);
-        if (isNaN(d)) return message("max duration: write seconds or e.g. 90m, 2h", true);
-        if (d !== p.maxExperimentDuration) body.maxExperimentDuration = d;
-      }
+      // sent as written ("90m", "2h", seconds): the server reads it and names what it cannot
+      const duration = form.maxExperimentDuration.value.trim();
+      if (duration && duration !== String(p.maxExperimentDuration)) body.maxExperimentDuration = duration;
       if (!Object.keys(body).length) return message("nothing changed", false);
       try {
         await AL.request("PUT", "api/v1/experiment/params", body);

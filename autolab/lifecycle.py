@@ -1,0 +1,102 @@
+"""How an experiment and its trials move through their states: the experiment's phase (what the
+manager's loop does next), the clock of its running time, and how a trial's end is read.
+
+One phase at a time; STATUS maps each to the status the store holds (RUNNING, DONE, STOPPED,
+ERROR), ENDS says what a running phase becomes once no trial is active. The moves:
+
+    CREATING -> DRAINING            maxTrialNumber reached, the tuner ran out or failed
+    CREATING, DRAINING -> EXPIRED   maxExperimentDuration reached (the running trials are cancelled)
+    DRAINING, EXPIRED -> DONE       no trial active
+    running -> STOPPING -> STOPPED  request_stop(); STOPPED once no trial is active
+    running -> FAILING -> ERROR     fail fast; ERROR once no trial is active
+    DONE -> CLOSED                  request_stop(): the manager exits, the store keeps DONE
+    CREATING, DRAINING, EXPIRED, DONE -> CREATING    update() (more trials, time or a new space)
+    any -> ERROR                    abort(): the loop failed on every turn
+"""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+
+from .history import Trial, TrialStatus
+from .services.base import Event
+from .statuses import ExperimentStatus
+
+
+class Phase(Enum):
+    CREATING = "creating"  # asking the tuner for trials as slots free up
+    DRAINING = "draining"  # no new trials (maxTrialNumber, the tuner ran out or failed); the last finish
+    EXPIRED = "expired"  # maxExperimentDuration reached: the running trials were cancelled
+    STOPPING = "stopping"  # stopped by the user (or a failing loop): the trials are being cancelled
+    FAILING = "failing"  # fail fast: the trial command cannot work; the trials are being cancelled
+    DONE = "done"
+    CLOSED = "closed"  # stopped once DONE: nothing to cancel; the manager exits (the store keeps DONE)
+    STOPPED = "stopped"
+    ERROR = "error"
+
+
+STATUS = {
+    Phase.CREATING: ExperimentStatus.RUNNING,
+    Phase.DRAINING: ExperimentStatus.RUNNING,
+    Phase.EXPIRED: ExperimentStatus.RUNNING,
+    Phase.STOPPING: ExperimentStatus.RUNNING,
+    Phase.FAILING: ExperimentStatus.RUNNING,
+    Phase.DONE: ExperimentStatus.DONE,
+    Phase.CLOSED: ExperimentStatus.DONE,
+    Phase.STOPPED: ExperimentStatus.STOPPED,
+    Phase.ERROR: ExperimentStatus.ERROR,
+}
+ENDS = {
+    Phase.DRAINING: Phase.DONE,
+    Phase.EXPIRED: Phase.DONE,
+    Phase.STOPPING: Phase.STOPPED,
+    Phase.FAILING: Phase.ERROR,
+}
+UPDATABLE = (Phase.CREATING, Phase.DRAINING, Phase.EXPIRED, Phase.DONE)  # update() resumes these
+STOP_REQUESTED = (Phase.STOPPING, Phase.FAILING, Phase.CLOSED, Phase.STOPPED, Phase.ERROR)
+
+
+class RunClock:
+    """Seconds spent RUNNING over every run of the experiment (time spent DONE does not count)."""
+
+    SAVE_EVERY = 2.0  # seconds between saves of the running total into the store
+
+    def __init__(self, before: float) -> None:
+        self.before = before  # the total of the runs before this one, or until the last pause
+        self.since: float | None = time.time()  # start of the current run; None while paused
+        self.saved = 0.0
+
+    def elapsed(self) -> float:
+        return self.before + (time.time() - self.since if self.since is not None else 0.0)
+
+    def pause(self) -> None:
+        self.before, self.since = self.elapsed(), None
+
+    def go_on(self) -> None:
+        self.since = time.time()
+
+    def save_due(self) -> bool:
+        """Whether the running total is due to be saved (at most every SAVE_EVERY seconds)."""
+        now = time.time()
+        if self.since is None or now - self.saved <= self.SAVE_EVERY:
+            return False
+        self.saved = now
+        return True
+
+
+def trial_outcome(
+    trial: Trial, event: Event, killed_as: TrialStatus | None
+) -> tuple[TrialStatus, str | None]:
+    """(status, message) of a trial that ended as event says; killed_as: why the manager killed it.
+    An unknown exit status is a failure (the event's message says why)."""
+    message = event.message
+    if killed_as is not None:
+        return killed_as, message
+    if event.timed_out:
+        return TrialStatus.FAILED, message
+    if event.exit_code == 0:
+        if trial.value is None:
+            return TrialStatus.NO_RESULT, message or "exited 0 without reporting a final result"
+        return TrialStatus.SUCCEEDED, message
+    return TrialStatus.FAILED, message or f"exit code {event.exit_code}"

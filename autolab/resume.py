@@ -1,0 +1,86 @@
+"""Resume: what becomes of the trials an earlier manager left WAITING or RUNNING.
+
+Each is adopted when the training service still finds it running; otherwise it is settled from
+what its directory says: an exit status ends it as it ended, no trace at all means its process
+never started (it starts now, as itself), and anything else means it was lost (FAILED, and re-run
+once as a new trial).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import protocol
+from .history import Trial, TrialStatus
+from .services.base import Event, EventKind
+
+if TYPE_CHECKING:
+    from .manager import Manager
+
+log = logging.getLogger("autolab.manager")
+
+
+def settle_left_trials(manager: Manager) -> None:
+    """Adopt or settle every trial the manager found active in the store."""
+    for trial in list(manager.active.values()):
+        row = manager.store.trial_row(trial.trial_id)
+        handle = json.loads(row["handle"]) if row and row["handle"] else {}
+        # adopt() is asked even without a stored handle: the manager may have died between
+        # starting the trial and storing its handle, and the service may still find it
+        if manager.service.adopt(manager.launch(trial), handle):
+            _adopt(manager, trial, handle)
+            continue
+        manager.read_metrics(trial)
+        code = protocol.read_exit_status(manager.trial_dir(trial.trial_id))
+        if code is not None:
+            event = Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down")
+            manager.finish(trial, event)
+        elif not handle and not left_traces(trial, manager.trial_dir(trial.trial_id)):
+            log.info("trial %s never started; starting it now", trial.trial_id)
+            manager.unstarted.append(trial)
+        else:
+            _lost(manager, trial)
+
+
+def _adopt(manager: Manager, trial: Trial, handle: dict[str, object]) -> None:
+    log.info("adopted trial %s (still running)", trial.trial_id)
+    fresh = manager.service.handle(trial.trial_id)
+    # a job still queued on a cluster stays WAITING (its STARTED event comes later)
+    if trial.status == TrialStatus.WAITING and fresh.get("started", True):
+        trial.status = TrialStatus.RUNNING
+        trial.start_time = trial.start_time or time.time()
+        manager.store.update_trial(
+            trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, handle=fresh
+        )
+    elif not handle:
+        manager.store.update_trial(trial.trial_id, handle=fresh)
+    manager.read_metrics(trial)
+
+
+def _lost(manager: Manager, trial: Trial) -> None:
+    """FAILED (no exit status), and re-run as a new trial, once: a crash that came between
+    recording the re-run and finishing the lost trial must not make a second one."""
+    earlier = [t for t in manager.history.trials if t.source == f"rerun:{trial.trial_id}"]
+    replacement = earlier[0].trial_id if earlier else manager.new_trial_id()
+    message = f"lost while the manager was down (no exit status); re-run as trial {replacement}"
+    manager.finish(trial, Event(trial.trial_id, EventKind.LOST, None, message))
+    if not earlier:
+        source = f"rerun:{trial.trial_id}"
+        manager.add_trial(dict(trial.parameters), source=source, trial_id=replacement, start=False)
+
+
+def left_traces(trial: Trial, directory: Path) -> bool:
+    """Whether the trial's process ever ran (it wrote a metric, output or its pid)."""
+    if trial.intermediate or trial.value is not None:
+        return True
+    for name in (protocol.METRICS_FILE, protocol.STDOUT_FILE, protocol.STDERR_FILE, protocol.PID_FILE):
+        try:
+            if (directory / name).stat().st_size > 0:
+                return True
+        except OSError:
+            pass
+    return False
