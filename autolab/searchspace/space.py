@@ -1,11 +1,8 @@
-"""NNI search spaces: parse and validate, flatten for the tuners, sample, enumerate.
+"""The search space: parse and validate NNI's dict, flatten it into Dims, sample, enumerate a grid.
 
 A space is a dict {name: {"_type": T, "_value": V}}. A "choice" option may be a dict with a
 "_name" key and more parameters inside it: a nested branch whose parameters exist only when that
 option is chosen. Parameters are returned in NNI's shape: a chosen branch is {"_name": ..., inner}.
-
-For the tuners the space is flattened into Dims: one per parameter, each knowing the choice option
-(parent key and index) that makes it active, parents before children.
 """
 
 from __future__ import annotations
@@ -15,140 +12,11 @@ import itertools
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from .errors import AutolabError
+import json5
 
-NUMERIC_TYPES = {
-    # type: (arity, bounded)
-    "randint": (2, True),
-    "uniform": (2, True),
-    "quniform": (3, True),
-    "loguniform": (2, True),
-    "qloguniform": (3, True),
-    "normal": (2, False),
-    "qnormal": (3, False),
-    "lognormal": (2, False),
-    "qlognormal": (3, False),
-}
-TYPES = {"choice", *NUMERIC_TYPES}
-
-
-class SearchSpaceError(AutolabError, ValueError):
-    """The search space is invalid; the message names the parameter."""
-
-
-@dataclass(frozen=True)
-class Dim:
-    """One parameter of the flattened space."""
-
-    key: str  # unique flat key, e.g. "optimizer" or "model/cnn/kernel"
-    name: str  # its name in its own dict
-    type: str
-    args: tuple[float, ...] = ()  # numeric types: _value as floats
-    choices: tuple[Any, ...] = ()  # choice: the option values (a nested branch by its _name)
-    parent: str | None = None  # key of the choice Dim whose option activates this one
-    parent_index: int | None = None
-
-    @property
-    def is_choice(self) -> bool:
-        return self.type == "choice"
-
-    @property
-    def is_log(self) -> bool:
-        return self.type in ("loguniform", "qloguniform", "lognormal", "qlognormal")
-
-    @property
-    def is_normal(self) -> bool:
-        return self.type in ("normal", "qnormal", "lognormal", "qlognormal")
-
-    @property
-    def q(self) -> float | None:
-        return self.args[2] if self.type.startswith("q") else None
-
-    @property
-    def is_integer(self) -> bool:
-        """Values are whole numbers (randint, or q types whose bounds and q are integers)."""
-        if self.type == "randint":
-            return True
-        return self.q is not None and all(float(a).is_integer() for a in self.args)
-
-    @property
-    def low(self) -> float:
-        """Lower bound in the sampling space (log space for log types); normal: mu - 3 sigma."""
-        if self.is_normal:
-            return self.args[0] - 3 * self.args[1]
-        return math.log(self.args[0]) if self.is_log else self.args[0]
-
-    @property
-    def high(self) -> float:
-        if self.is_normal:
-            return self.args[0] + 3 * self.args[1]
-        return math.log(self.args[1]) if self.is_log else self.args[1]
-
-    def from_internal(self, x: float) -> float | int:
-        """Map a point of the sampling space (log space for log types) to a parameter value."""
-        value = math.exp(x) if self.is_log else x
-        if self.type == "randint":
-            return int(min(max(math.floor(value), self.args[0]), self.args[1] - 1))
-        q = self.q
-        if q is not None:
-            value = round(value / q) * q
-            if not self.is_normal:
-                value = min(max(value, self.args[0]), self.args[1])
-        elif not self.is_normal:
-            value = min(max(value, self.args[0]), self.args[1])
-        if self.is_integer:
-            return int(round(value))
-        return value
-
-    def to_internal(self, value: float) -> float:
-        """The sampling-space coordinate of a parameter value (inverse of from_internal)."""
-        if self.type == "randint":
-            return float(value) + 0.5
-        return math.log(max(value, 1e-300)) if self.is_log else float(value)
-
-    def sample(self, rng: random.Random) -> Any:
-        """A random value with NNI's distribution (a choice returns the option index)."""
-        if self.is_choice:
-            return rng.randrange(len(self.choices))
-        if self.type == "randint":
-            return rng.randrange(int(self.args[0]), int(self.args[1]))
-        if self.is_normal:
-            x = rng.gauss(self.args[0], self.args[1])
-        else:
-            x = rng.uniform(self.low, self.high)
-        return self.from_internal(x)
-
-    def grid_count(self) -> int | None:
-        """How many values grid_values() would list (an upper bound for q types), without listing."""
-        if self.is_choice:
-            return len(self.choices)
-        if self.type == "randint":
-            return int(self.args[1] - self.args[0])
-        q = self.q
-        if q is not None and not self.is_normal:
-            return int((self.args[1] - self.args[0]) / q) + 3
-        return None
-
-    def grid_values(self) -> list[Any] | None:
-        """Every value, when the parameter can be enumerated; None when it cannot."""
-        if self.is_choice:
-            return list(range(len(self.choices)))
-        if self.type == "randint":
-            return list(range(int(self.args[0]), int(self.args[1])))
-        q = self.q
-        if q is not None and not self.is_normal:
-            low, high = self.args[0], self.args[1]
-            values = {self.from_internal(self.to_internal(low))}
-            k = math.ceil(low / q)
-            while k * q <= high + 1e-12:
-                values.add(self.from_internal(self.to_internal(k * q)))
-                k += 1
-            values.add(self.from_internal(self.to_internal(high)))
-            return sorted(values)
-        return None
+from .dim import NUMERIC_TYPES, TYPES, Dim, SearchSpaceError, finite, freeze
 
 
 class SearchSpace:
@@ -230,7 +98,7 @@ class SearchSpace:
                     raise SearchSpaceError(f"{where}: two nested options are named {branch!r}")
                 branch_names.add(branch)
             shown.append(option)
-        self.dims.append(Dim(key, name, "choice", (), tuple(_freeze(o) for o in shown), parent, parent_index))
+        self.dims.append(Dim(key, name, "choice", (), tuple(freeze(o) for o in shown), parent, parent_index))
         for index, option in enumerate(options):
             if isinstance(option, dict) and "_name" in option:
                 self._parse(option, prefix=f"{key}/{option['_name']}/", parent=key, parent_index=index)
@@ -320,7 +188,7 @@ class SearchSpace:
                         flat[key] = index
                         self._flatten(option, f"{key}/{option['_name']}/", value, flat)
                         break
-                elif _freeze(option) == _freeze(value):
+                elif freeze(option) == freeze(value):
                     flat[key] = index
                     break
             else:
@@ -328,7 +196,7 @@ class SearchSpace:
 
     def _check_number(self, dim: Dim, value: Any) -> float | int:
         where = f"{self.source}: parameter '{dim.key}'"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not finite(value):
             raise SearchSpaceError(f"{where}: {value!r} is not a finite number")
         if dim.type == "randint":
             if not float(value).is_integer() or not dim.args[0] <= value < dim.args[1]:
@@ -402,25 +270,12 @@ class SearchSpace:
         return sum(1 for _ in self.grid())
 
 
-def _freeze(value: Any) -> Any:
-    """A hashable, comparable form of a JSON value (so options can be compared and set)."""
-    if isinstance(value, bool):  # True == 1 in Python, but not as a choice option
-        return ("__bool__", value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
 def parse(space: dict[str, Any], source: str = "search space") -> SearchSpace:
     return SearchSpace(space, source)
 
 
 def load(path: str) -> SearchSpace:
     """Read a search_space.json (json5: comments and trailing commas allowed) and validate it."""
-    import json5
-
     try:
         with open(path, encoding="utf-8") as fh:
             raw = json5.load(fh)
@@ -431,10 +286,3 @@ def load(path: str) -> SearchSpace:
     except RecursionError:
         raise SearchSpaceError(f"{path}: not valid JSON: lists or objects nested too deeply") from None
     return SearchSpace(raw, source=str(path))
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False

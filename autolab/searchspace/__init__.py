@@ -1,0 +1,6 @@
+"""NNI search spaces: parse and validate (`space`), flatten into parameters (`dim`), sample, enumerate."""
+
+from .dim import NUMERIC_TYPES, TYPES, Dim, SearchSpaceError
+from .space import SearchSpace, load, parse
+
+__all__ = ["NUMERIC_TYPES", "TYPES", "Dim", "SearchSpace", "SearchSpaceError", "load", "parse"]
