@@ -107,7 +107,7 @@ class Manager:
         """Adopt or settle the trials an earlier manager left (resume), then mark RUNNING."""
         for trial in list(self.active.values()):
             row = self.store.trial_row(trial.trial_id)
-            handle = json.loads(row["handle"]) if row and row["handle"] else {}
+            handle = row.handle if row else {}
             launch = self._launch(trial)
             # adopt() is asked even without a stored handle: the manager may have died between
             # starting the trial and storing its handle, and the service may still find it

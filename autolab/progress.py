@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import IO, Any
 
-from .status import format_duration
+from .timefmt import format_duration
 
 
 class Progress:

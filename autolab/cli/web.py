@@ -34,11 +34,8 @@ def running_url(ref: experiments.ExperimentRef) -> str | None:
     """The URL of the experiment's running manager (with ?token=... when it needs one), or None."""
     if not experiments.manager_alive(ref.directory):
         return None
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         url = store.get_meta("url")
-    finally:
-        store.close()
     if not url:
         return None
     try:
