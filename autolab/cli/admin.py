@@ -116,8 +116,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         call(ref, "PUT", "/api/v1/experiment/params", {key: value})
         print(f"Experiment {ref.id}: {shown} (applied now).")
         return 0
-    store = experiments.open_store(ref, readonly=False)
-    try:
+    with experiments.open_store(ref, readonly=False) as store:
         settings = dict(store.get_meta("config") or {})
         settings[key] = value
         if key == "searchSpace":
@@ -125,8 +124,6 @@ def cmd_update(args: argparse.Namespace) -> int:
 
             build_tuner(settings)  # the tuner must accept it (TunerError names the parameter)
         store.set_meta(config=settings)
-    finally:
-        store.close()
     print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
     return 0
 

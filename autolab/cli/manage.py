@@ -102,11 +102,10 @@ def cmd_create(args: argparse.Namespace) -> int:
         ) from None
     name = config.experiment_name or ""
     try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment
-        store = Store(directory, create=True)
-        store.set_meta(
-            id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0
-        )
-        store.close()
+        with Store(directory, create=True) as store:
+            store.set_meta(
+                id=exp_id, name=name, config=settings, status="INITIALIZED", created=time.time(), elapsed=0.0
+            )
         with open(directory / "config.yml", "w", encoding="utf-8") as fh:
             yaml.safe_dump(settings, fh, sort_keys=False)
         experiments.register(exp_id, name, directory)
