@@ -2,7 +2,8 @@
 
 One database file per experiment (<experiment dir>/autolab.db) in WAL mode, so the CLI and the web
 server read while the manager writes. Trials hold their current status; metrics are rows. Nothing
-is rebuilt by replaying events.
+is rebuilt by replaying events. Here: opening (an older store is migrated, see schema.py), the
+transactions and the writes; the reads are in reads.py.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..history import History, Trial, TrialStatus
+from ..history import History, Trial
 from .rows import MetricRow, TrialPage, TrialRow
 from .schema import METRIC_COLUMNS, TRIAL_COLUMNS
 
@@ -73,7 +73,7 @@ class Reads:
         if status is None:
             rows = self.conn.execute(f"{_TRIAL_SELECT} ORDER BY seq").fetchall()
         else:
-            wanted = [str(getattr(s, "value", s)) for s in status]
+            wanted = list(status)  # TrialStatus members are strs
             marks = ",".join("?" * len(wanted))
             rows = self.conn.execute(
                 f"{_TRIAL_SELECT} WHERE status IN ({marks}) ORDER BY seq", wanted
@@ -182,7 +182,7 @@ def to_trial(row: TrialRow, intermediate: list[float]) -> Trial:
         trial_id=row.id,
         sequence=row.seq,
         parameters=row.parameters,
-        status=TrialStatus(row.status),
+        status=row.status,
         value=row.value,
         raw_value=row.raw_value,
         intermediate=list(intermediate),
