@@ -86,7 +86,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, st
         maximize = optimize_mode(store) == "maximize"
         meta = store.meta()
         rows = store.trial_rows()
-        inter = {trial_id: [m.value for m in ms] for trial_id, ms in store.intermediates().items()}
+        inter = store.intermediate_values()
     config = meta.get("config") or {}
     scored = [r for r in rows if r.value is not None]
     scored.sort(key=lambda r: r.value or 0.0, reverse=maximize != worst)

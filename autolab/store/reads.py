@@ -136,8 +136,17 @@ class Reads:
         )
         return [r["value"] for r in rows]
 
+    def intermediate_values(self) -> dict[str, list[float]]:
+        """Every trial's intermediate numbers in report order, by trial id."""
+        out: dict[str, list[float]] = {}
+        for r in self.conn.execute(
+            "SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
+        ):
+            out.setdefault(r["trial_id"], []).append(r["value"])
+        return out
+
     def intermediates(self) -> dict[str, list[MetricRow]]:
-        """Every trial's intermediate results in report order, by trial id."""
+        """Every trial's intermediate results (as reported) in report order, by trial id."""
         out: dict[str, list[MetricRow]] = {}
         for r in self.conn.execute(
             f"SELECT {METRIC_COLUMNS}, version FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
@@ -169,11 +178,7 @@ class Reads:
     # -- what algorithms see ------------------------------------------------------------------
     def history(self) -> History:
         """Every trial with its parameters, final and intermediate results (one pass over each table)."""
-        inter: dict[str, list[float]] = {}
-        for r in self.conn.execute(
-            "SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
-        ):
-            inter.setdefault(r["trial_id"], []).append(r["value"])
+        inter = self.intermediate_values()
         return History([to_trial(r, inter.get(r.id, [])) for r in self.trial_rows()])
 
 
