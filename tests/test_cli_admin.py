@@ -19,6 +19,7 @@ from autolab.cli import main
 from autolab.store import Store, registry
 from tests.helpers_experiment import make_experiment, run_manager
 from tests.helpers_experiment import trial_rows as rows
+from tests.test_store import make_old_store
 
 TRIAL = """
 print("hello from", os.environ["AUTOLAB_TRIAL_ID"])
@@ -53,11 +54,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def config(directory: Path) -> dict[str, Any]:
-    store = Store(directory, readonly=True)
-    try:
+    with Store(directory, readonly=True) as store:
         return dict(store.get_meta("config"))
-    finally:
-        store.close()
 
 
 def one_line_error(code: int, err: str, *needles: str) -> None:
@@ -505,3 +503,19 @@ def test_watch_and_follow_end_when_the_experiment_is_not_running(
     code, out, err = run(capsys, "log", "trial", "--trial_id", trial_id, "--follow")
     assert code == 0 and out == f"hello from {trial_id}\n"
     one_line_error(*run(capsys, "top", "--watch", "0")[::2], "--watch 0")
+
+
+def test_a_store_written_before_versions_still_reads(
+    autolab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = autolab_home / "old1"
+    directory.mkdir()
+    make_old_store(directory)
+    experiments.register("old1", "", directory)
+    code, out, err = run(capsys, "trial", "ls", "old1", "--json")
+    assert code == 0, err
+    trials = json.loads(out)
+    assert [t["trialJobId"] for t in trials] == ["old1", "old2"] and trials[0]["value"] == 0.5
+    assert trials[1]["value"]["default"] == 0.25
+    code, out, err = run(capsys, "top", "old1")
+    assert code == 0 and "old1" in out.splitlines()[3], err
