@@ -19,6 +19,7 @@ from typing import Any
 from .. import experiments
 from ..errors import UserError
 from ..experiments import ExperimentRef
+from ..protocol import default_value
 from ..services.orphans import kill_orphan
 from ..timefmt import format_duration
 from ..views import profile
@@ -318,10 +319,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         count = int(answer.get("imported", 0)) if isinstance(answer, dict) else len(records)
         print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them now.")
         return 0
-    from ..experiments import new_trial_id
-    from ..protocol import default_value
-
     with experiments.open_store(ref, readonly=False) as store:
-        count = store.add_imported(records, new_trial_id, default_value)
+        count = store.add_imported(records, experiments.new_trial_id, default_value)
     print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them when it is resumed.")
     return 0
