@@ -15,9 +15,8 @@ from .store import Store
 def manager_url(ref: ExperimentRef) -> str:
     if not manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is not running (resume it with: autolab resume {ref.id})")
-    store = Store(ref.directory, readonly=True)
-    url = store.get_meta("url")
-    store.close()
+    with Store(ref.directory, readonly=True) as store:
+        url = store.get_meta("url")
     if not url:
         raise UserError(f"experiment {ref.id}: its manager has no REST API address yet; try again")
     return str(url)

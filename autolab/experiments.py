@@ -1,23 +1,20 @@
 """Where experiments live: ids, directories, and the registry of every experiment created.
 
-The registry is a small SQLite database in AUTOLAB_HOME (default ~/autolab-experiments), so that
-concurrent `autolab` commands may add and remove experiments safely. Each experiment's own state
-is in its directory's store; the registry only maps ids to directories.
+The registry (autolab.store.registry) is in AUTOLAB_HOME (default ~/autolab-experiments). Each
+experiment's own state is in its directory's store; the registry only maps ids to directories.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import sqlite3
 import string
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AutolabError
 from .protocol import process_alive, read_pid_file
-from .store import DB_FILE, Store, StoreError
+from .store import DB_FILE, Store, StoreError, registry
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 MANAGER_PID_FILE = "manager.pid"  # written by the launcher: the one record of the running manager
@@ -47,52 +44,17 @@ class ExperimentRef:
     created: float
 
 
-def _registry() -> sqlite3.Connection:
-    path = home()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path / "registry.db", timeout=30, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)"
-        )
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(
-            f"{path / 'registry.db'}: cannot open the experiment registry (AUTOLAB_HOME): "
-            f"{getattr(exc, 'strerror', None) or exc}"
-        ) from None
-    return conn
-
-
-def _write_registry(sql: str, args: tuple[object, ...]) -> None:
-    conn = _registry()
-    try:
-        with conn:
-            conn.execute(sql, args)
-    except sqlite3.Error as exc:
-        raise StoreError(f"{home() / 'registry.db'}: cannot write the experiment registry: {exc}") from None
-    finally:
-        conn.close()
-
-
 def register(exp_id: str, name: str, directory: Path) -> None:
-    _write_registry(
-        "INSERT OR REPLACE INTO experiments VALUES (?, ?, ?, ?)", (exp_id, name, str(directory), time.time())
-    )
+    registry.add(home(), exp_id, name, directory)
 
 
 def unregister(exp_id: str) -> None:
-    _write_registry("DELETE FROM experiments WHERE id=?", (exp_id,))
+    registry.remove(home(), exp_id)
 
 
 def all_experiments() -> list[ExperimentRef]:
     """Every registered experiment whose directory still holds a store, oldest first."""
-    conn = _registry()
-    rows = conn.execute("SELECT id, name, directory, created FROM experiments ORDER BY created").fetchall()
-    conn.close()
-    return [
-        ExperimentRef(r[0], r[1] or "", Path(r[2]), r[3]) for r in rows if (Path(r[2]) / DB_FILE).exists()
-    ]
+    return [ExperimentRef(*entry) for entry in registry.entries(home()) if (entry[2] / DB_FILE).exists()]
 
 
 def find(exp_id: str | None) -> ExperimentRef:
@@ -114,6 +76,7 @@ def find(exp_id: str | None) -> ExperimentRef:
 
 
 def open_store(ref: ExperimentRef, readonly: bool = True) -> Store:
+    """The experiment's store (`with open_store(ref) as store:`); ExperimentNotFound when unreadable."""
     try:
         return Store(ref.directory, readonly=readonly)
     except StoreError as exc:

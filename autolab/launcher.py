@@ -7,7 +7,6 @@ process (--foreground) or starts `python -m autolab.launcher DIR` detached.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -77,9 +76,7 @@ def build_manager(directory: Path) -> Manager:
     config = config_from_dict(meta["config"], directory / CONFIG_FILE)
     # GPUs held by trials an earlier manager left running are ours, not another user's
     own_gpus = {
-        int(i)
-        for row in store.trial_rows(["WAITING", "RUNNING"])
-        for i in (json.loads(row["handle"]) if row["handle"] else {}).get("gpus", [])
+        int(i) for row in store.trial_rows(["WAITING", "RUNNING"]) for i in row.handle.get("gpus", [])
     }
     manager = Manager(
         directory,

@@ -32,7 +32,7 @@ class MetricReader:
         offset = self.offsets.get(trial_id)
         if offset is None:  # first look since start: the store knows how far earlier managers read
             row = self.store.trial_row(trial_id)
-            offset = self.offsets[trial_id] = int(row["metrics_offset"]) if row else 0
+            offset = self.offsets[trial_id] = row.metrics_offset if row else 0
         if size <= offset:
             return []
         with open(path, "rb") as fh:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import IO, TYPE_CHECKING
 
-from .status import format_duration
+from .timefmt import format_duration
 
 if TYPE_CHECKING:
     from .manager import Manager

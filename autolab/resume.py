@@ -8,7 +8,6 @@ once as a new trial).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ def settle_left_trials(manager: Manager) -> None:
     """Adopt or settle every trial the manager found active in the store."""
     for trial in list(manager.active.values()):
         row = manager.store.trial_row(trial.trial_id)
-        handle = json.loads(row["handle"]) if row and row["handle"] else {}
+        handle = row.handle if row else {}
         # adopt() is asked even without a stored handle: the manager may have died between
         # starting the trial and storing its handle, and the service may still find it
         if manager.service.adopt(manager.launch(trial), handle):

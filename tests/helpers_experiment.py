@@ -11,7 +11,7 @@ from typing import Any
 from autolab.config import config_from_dict
 from autolab.launcher import build_manager
 from autolab.manager import Manager
-from autolab.store import Store
+from autolab.store import Store, TrialRow
 
 SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}, "k": {"_type": "choice", "_value": [1, 2, 3]}}
 
@@ -52,13 +52,10 @@ def make_experiment(tmp_path: Path, trial_body: str, **overrides: Any) -> Path:
     return directory
 
 
-def trial_rows(directory: Path) -> list[Any]:
+def trial_rows(directory: Path) -> list[TrialRow]:
     """The experiment's trial rows, read through a read-only store."""
-    store = Store(directory, readonly=True)
-    try:
+    with Store(directory, readonly=True) as store:
         return store.trial_rows()
-    finally:
-        store.close()
 
 
 def run_manager(directory: Path, timeout: float = 60.0, on_step: Any = None) -> Manager:

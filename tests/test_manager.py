@@ -40,11 +40,11 @@ def test_runs_max_trials_and_records_results(tmp_path: Path) -> None:
     rows = store.trial_rows()
     assert len(rows) == 5
     for row in rows:
-        params = json.loads(row["parameters"])
-        assert row["status"] == "SUCCEEDED"
-        assert row["value"] == pytest.approx(params["x"] + params["k"])
-        assert row["n_intermediate"] == 3
-        trial_dir = directory / "trials" / row["id"]
+        params = row.parameters
+        assert row.status == "SUCCEEDED"
+        assert row.value == pytest.approx(params["x"] + params["k"])
+        assert row.n_intermediate == 3
+        trial_dir = directory / "trials" / row.id
         assert json.loads((trial_dir / "parameter.json").read_text()) == params
         assert (trial_dir / "exit_status").read_text().strip() == "0"
     assert len(store.metric_rows()) == 5 * 4
@@ -112,10 +112,10 @@ def test_failures_and_missing_final_result_are_visible(tmp_path: Path) -> None:
     manager = run_manager(directory)
     assert manager.status == "DONE"  # the grid of 3 ran out before maxTrialNumber
     store = Store(directory, readonly=True)
-    by_k = {json.loads(r["parameters"])["k"]: r for r in store.trial_rows()}
-    assert by_k[1]["status"] == "FAILED" and by_k[1]["exit_code"] == 3
-    assert by_k[2]["status"] == "NO_RESULT" and "without reporting a final result" in by_k[2]["message"]
-    assert by_k[3]["status"] == "SUCCEEDED" and by_k[3]["value"] == 0.7
+    by_k = {r.parameters["k"]: r for r in store.trial_rows()}
+    assert by_k[1].status == "FAILED" and by_k[1].exit_code == 3
+    assert by_k[2].status == "NO_RESULT" and "without reporting a final result" in by_k[2].message
+    assert by_k[3].status == "SUCCEEDED" and by_k[3].value == 0.7
 
 
 def test_max_trial_duration_kills_the_whole_process_group(tmp_path: Path) -> None:
@@ -133,8 +133,8 @@ def test_max_trial_duration_kills_the_whole_process_group(tmp_path: Path) -> Non
     manager = run_manager(directory, timeout=30)
     store = Store(directory, readonly=True)
     (row,) = store.trial_rows()
-    assert row["status"] == "FAILED"
-    assert "maxTrialDuration" in row["message"]
+    assert row.status == "FAILED"
+    assert "maxTrialDuration" in row.message
     child = int((tmp_path / "code" / "child.pid").read_text())
     deadline = time.time() + 10
     while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
@@ -221,7 +221,7 @@ def test_malformed_metric_lines_are_skipped(tmp_path: Path) -> None:
     run_manager(directory)
     store = Store(directory, readonly=True)
     (row,) = store.trial_rows()
-    assert row["status"] == "SUCCEEDED" and row["value"] == 2.5
+    assert row.status == "SUCCEEDED" and row.value == 2.5
 
 
 def test_odd_metric_lines_from_other_writers_do_not_stop_the_loop(tmp_path: Path) -> None:
@@ -240,8 +240,8 @@ def test_odd_metric_lines_from_other_writers_do_not_stop_the_loop(tmp_path: Path
     assert manager.status == "DONE"
     store = Store(directory, readonly=True)
     rows = store.trial_rows()
-    assert [r["status"] for r in rows] == ["SUCCEEDED", "SUCCEEDED"]
-    assert all(store.intermediate(r["id"]) == [0.5] for r in rows)
+    assert [r.status for r in rows] == ["SUCCEEDED", "SUCCEEDED"]
+    assert all(store.intermediate(r.id) == [0.5] for r in rows)
 
 
 def test_raising_max_trials_while_the_last_trial_runs_is_honoured(tmp_path: Path) -> None:

@@ -45,23 +45,23 @@ def test_weak_trial_is_early_stopped_with_its_children(tmp_path: Path, assessor:
     assert time.time() - started < 25, "the weak trial was not stopped early"
     store = Store(directory, readonly=True)
     rows = store.trial_rows()
-    assert [r["status"] for r in rows] == ["SUCCEEDED", "SUCCEEDED", "EARLY_STOPPED"]
+    assert [r.status for r in rows] == ["SUCCEEDED", "SUCCEEDED", "EARLY_STOPPED"]
     stopped = rows[2]
-    assert stopped["value"] is None
+    assert stopped.value is None
     # its intermediate results stay in the store, and the tuner's history sees it as stopped
-    assert len(store.intermediate(stopped["id"])) >= 2
-    trial = manager.history.get(stopped["id"])
+    assert len(store.intermediate(stopped.id)) >= 2
+    trial = manager.history.get(stopped.id)
     assert trial is not None and trial.last_value == pytest.approx(0.1)
     child = int((tmp_path / "code" / "child-2.pid").read_text())
     deadline = time.time() + 15
     while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
         assert time.time() < deadline, "the stopped trial's child process survived"
         time.sleep(0.05)
-    from autolab.status import export_rows
+    from autolab.views import export_rows
 
     exported = {r["trialJobId"]: r for r in export_rows(store, intermediate=True)}
-    assert exported[stopped["id"]]["status"] == "EARLY_STOPPED"
-    assert exported[stopped["id"]]["intermediate"][0] == {"default": 0.1, "step": 0}
+    assert exported[stopped.id]["status"] == "EARLY_STOPPED"
+    assert exported[stopped.id]["intermediate"][0] == {"default": 0.1, "step": 0}
     json.dumps(exported)
 
 

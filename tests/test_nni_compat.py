@@ -66,9 +66,9 @@ def test_nni_style_tuner_and_assessor_run_unchanged(tmp_path: Path) -> None:
     )
     manager = run_manager(directory, timeout=60)
     rows = Store(directory, readonly=True).trial_rows()
-    xs = [__import__("json").loads(r["parameters"])["x"] for r in rows]
+    xs = [r.parameters["x"] for r in rows]
     assert xs == [0.1, 0.2, 0.3, 0.4]
-    assert [r["status"] for r in rows] == ["EARLY_STOPPED", "EARLY_STOPPED", "SUCCEEDED", "SUCCEEDED"]
+    assert [r.status for r in rows] == ["EARLY_STOPPED", "EARLY_STOPPED", "SUCCEEDED", "SUCCEEDED"]
     assert manager.status == "DONE"
 
 

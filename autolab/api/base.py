@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -102,16 +101,19 @@ class BaseHandler(tornado.web.RequestHandler):
             raise BadRequest(f"{name}: must be between {low} and {high}, got {value}")
         return value
 
-    def arg_float(self, name: str) -> float | None:
+    def arg_version(self, name: str) -> int | None:
+        """A version cursor (the `version` of an earlier answer), or None when absent."""
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return None
         try:
-            value = float(raw)
+            value = int(raw)
         except ValueError:
-            raise BadRequest(f"{name}: expected a number (seconds since the epoch), got {raw!r}") from None
-        if not math.isfinite(value):
-            raise BadRequest(f"{name}: expected a finite number, got {raw!r}")
+            raise BadRequest(
+                f"{name}: expected a version (an integer from an earlier answer), got {raw!r}"
+            ) from None
+        if not 0 <= value < 2**63:
+            raise BadRequest(f"{name}: must be between 0 and {2**63 - 1}, got {value}")
         return value
 
     def arg_choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:

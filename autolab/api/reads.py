@@ -1,4 +1,4 @@
-"""Read endpoints: profile, trial pages, one trial, its logs, metrics since a time, summary, export."""
+"""Read endpoints: profile, trial pages, one trial, its logs, metrics after a version, summary, export."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 from .. import protocol
 from ..experiments import ExperimentRef
-from ..status import export_csv, export_rows, profile
+from ..store import SORT_KEYS
+from ..views import export_csv, export_rows, profile
 from .base import BadRequest, BaseHandler
-from .queries import SORT_KEYS, STATUSES, metrics_since, summary_rows, trial_item, trial_metrics, trial_page
+from .queries import STATUSES, metrics_after, summary_rows, trial_item, trial_metrics, trial_page
 
 MAX_PAGE = 1000
 LOG_TAIL_DEFAULT = 16 * 1024
@@ -19,7 +20,7 @@ LOG_TAIL_MAX = 1024 * 1024
 
 
 def live_profile(handler: BaseHandler) -> dict[str, Any]:
-    """status.profile() plus what only the running manager knows (exact elapsed time, stopping)."""
+    """views.profile() plus what only the running manager knows (exact elapsed time, stopping)."""
     meta = handler.store.meta()
     ref = ExperimentRef(
         str(meta.get("id")), str(meta.get("name") or ""), handler.directory, float(meta.get("created") or 0.0)
@@ -47,11 +48,10 @@ class ProfileHandler(BaseHandler):
 
 
 class SummaryHandler(BaseHandler):
-    """The page's one poll: the profile and every trial changed since `since` (all when absent)."""
+    """The page's one poll: the profile and every trial changed after version `after` (all when absent)."""
 
     def get(self) -> None:
-        since = self.arg_float("since")
-        payload = summary_rows(self.store, since)
+        payload = summary_rows(self.store, self.arg_version("after"))
         payload["profile"] = live_profile(self)
         self.send(payload)
 
@@ -119,7 +119,7 @@ class TrialLogHandler(BaseHandler):
 
 class MetricsHandler(BaseHandler):
     def get(self) -> None:
-        since = self.arg_float("since")
+        after = self.arg_version("after")
         trial_id = self.get_query_argument("trial", None) or None
         kind = self.get_query_argument("type", None) or None
         if kind is not None and kind not in protocol.METRIC_TYPES:
@@ -127,7 +127,7 @@ class MetricsHandler(BaseHandler):
         limit = self.arg_int("limit", 10000, 1, 100000)
         if trial_id is not None and self.store.trial_row(trial_id) is None:
             raise BadRequest(f"no trial {trial_id!r}", 404)
-        self.send(metrics_since(self.store, since, trial_id, kind, limit))
+        self.send(metrics_after(self.store, after, trial_id, kind, limit))
 
 
 class ExportHandler(BaseHandler):

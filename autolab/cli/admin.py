@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from .. import experiments
 from ..errors import UserError
 from ..experiments import ExperimentRef
-from ..protocol import process_alive
+from ..protocol import default_value, process_alive
 from ..services.orphans import kill_orphan
-from ..status import format_duration
+from ..timefmt import format_duration
+from ..views import profile
 from .common import find_trial
 
 if TYPE_CHECKING:
@@ -114,8 +115,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         return 0
     from ..config import CONFIG_FILE, apply_update, config_from_dict, save_config
 
-    store = experiments.open_store(ref, readonly=False)
-    try:
+    with experiments.open_store(ref, readonly=False) as store:
         config = config_from_dict(store.get_meta("config") or {}, ref.directory / CONFIG_FILE)
         apply_update(config, key, value)
         if key == "searchSpace":
@@ -123,8 +123,6 @@ def cmd_update(args: argparse.Namespace) -> int:
 
             build_tuner(config)  # the tuner must accept it (TunerError names the parameter)
         save_config(store, ref.directory, config)
-    finally:
-        store.close()
     print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
     return 0
 
@@ -136,32 +134,26 @@ def _show_value(key: str, value: int | float | SearchSpace) -> str:
 # -- trial kill -----------------------------------------------------------------------------------
 def cmd_trial_kill(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         row = find_trial(store, ref, args.trial_id)
-    finally:
-        store.close()
-    trial_id = row["id"]
+    trial_id = row.id
     if experiments.manager_alive(ref.directory):
         from ..client import call
 
         call(ref, "DELETE", f"/api/v1/trials/{trial_id}")
         print(f"Trial {trial_id} of experiment {ref.id} is being killed.")
         return 0
-    if row["status"] not in ("WAITING", "RUNNING"):
-        raise UserError(f"experiment {ref.id}: trial {trial_id} is not running ({row['status']})")
+    if row.status not in ("WAITING", "RUNNING"):
+        raise UserError(f"experiment {ref.id}: trial {trial_id} is not running ({row.status.value})")
     # the manager died and left this trial behind: kill its process group and record it
-    store = experiments.open_store(ref, readonly=False)
-    try:
-        killed = kill_orphan(row["handle"])
+    with experiments.open_store(ref, readonly=False) as store:
+        killed = kill_orphan(row.handle)
         store.update_trial(
             trial_id,
             status="USER_CANCELED",
             end_time=time.time(),
             message="killed by autolab trial kill while the manager was not running",
         )
-    finally:
-        store.close()
     print(
         f"Trial {trial_id} of experiment {ref.id} {'killed' if killed else 'marked cancelled (it had ended)'}."
     )
@@ -170,13 +162,8 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
 
 # -- experiment status ----------------------------------------------------------------------------
 def status_info(ref: ExperimentRef) -> dict[str, Any]:
-    from ..status import profile
-
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         info = profile(ref, store)
-    finally:
-        store.close()
     info.pop("config", None)
     info["managerAlive"] = experiments.manager_alive(ref.directory)
     return info
@@ -247,10 +234,8 @@ def check_deletable(ref: ExperimentRef) -> None:
         store = experiments.open_store(ref)
     except experiments.ExperimentNotFound:
         return  # a store that cannot be read records no trials to wait for; deleting it is the way out
-    try:
-        orphans = [r["id"] for r in store.trial_rows(["RUNNING"]) if _orphan_alive(r["handle"])]
-    finally:
-        store.close()
+    with store:
+        orphans = [r.id for r in store.trial_rows(["RUNNING"]) if _orphan_alive(r.handle)]
     if orphans:
         raise UserError(
             f"experiment {ref.id} has trials still running ({', '.join(orphans)}) that its manager "
@@ -258,8 +243,7 @@ def check_deletable(ref: ExperimentRef) -> None:
         )
 
 
-def _orphan_alive(handle_text: str | None) -> bool:
-    handle = json.loads(handle_text) if handle_text else {}
+def _orphan_alive(handle: dict[str, Any]) -> bool:
     create_time = float(handle.get("create_time") or 0.0)
     return bool(create_time) and process_alive(int(handle.get("pid") or 0), create_time)
 
@@ -315,11 +299,8 @@ def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[s
 
 def cmd_import(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         space = (store.get_meta("config") or {}).get("searchSpace")
-    finally:
-        store.close()
     records = load_import_file(args.filename, space)
     if experiments.manager_alive(ref.directory):
         from ..client import call
@@ -328,13 +309,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         count = int(answer.get("imported", 0)) if isinstance(answer, dict) else len(records)
         print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them now.")
         return 0
-    store = experiments.open_store(ref, readonly=False)
-    try:
-        from ..experiments import new_trial_id
-        from ..protocol import default_value
-
-        count = store.add_imported(records, new_trial_id, default_value)
-    finally:
-        store.close()
+    with experiments.open_store(ref, readonly=False) as store:
+        count = store.add_imported(records, experiments.new_trial_id, default_value)
     print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them when it is resumed.")
     return 0

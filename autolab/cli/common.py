@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..experiments import ExperimentRef
+from ..store import Store, TrialRow
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -16,12 +17,12 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def find_trial(store: Any, ref: ExperimentRef, trial_id: str) -> Any:
-    """The trial row with this id (or unique prefix); UserError otherwise."""
+def find_trial(store: Store, ref: ExperimentRef, trial_id: str) -> TrialRow:
+    """The trial with this id (or unique prefix); UserError otherwise."""
     row = store.trial_row(trial_id)
     if row is not None:
         return row
-    matches = [r for r in store.trial_rows() if r["id"].startswith(trial_id)]
+    matches = [r for r in store.trial_rows() if r.id.startswith(trial_id)]
     if len(matches) == 1:
         return matches[0]
     why = "is ambiguous" if matches else "not found"

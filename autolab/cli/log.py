@@ -53,32 +53,21 @@ def cmd_manager_log(args: argparse.Namespace) -> int:
 
 def cmd_trial_log(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         if args.trial_id is None:
             rows = store.trial_rows()
             if not rows:
                 print(f"Experiment {ref.id} has no trials yet.")
             for r in rows:
-                print(f"{r['id']}  {r['status']:<13} {ref.directory / 'trials' / r['id']}")
+                print(f"{r.id}  {r.status.value:<13} {ref.directory / 'trials' / r.id}")
             return 0
-        row = find_trial(store, ref, args.trial_id)
-    finally:
-        store.close()
-    trial_id = row["id"]
+        trial_id = find_trial(store, ref, args.trial_id).id
     path = ref.directory / "trials" / trial_id / ("stderr" if args.stderr else "stdout")
 
     def alive() -> bool:
-        s = experiments.open_store(ref)
-        try:
-            r = s.trial_row(trial_id)
-            return (
-                r is not None
-                and r["status"] in ("WAITING", "RUNNING")
-                and experiments.manager_alive(ref.directory)
-            )
-        finally:
-            s.close()
+        with experiments.open_store(ref) as store:
+            r = store.trial_row(trial_id)
+        return r is not None and not r.status.finished and experiments.manager_alive(ref.directory)
 
     return show(path, args, f"trial {trial_id} of experiment {ref.id}", alive=alive)
 

@@ -16,9 +16,10 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import build_assessor, build_service, build_tuner, wait_started
-from ..status import experiment_status, format_duration
 from ..store import Store
+from ..timefmt import format_duration
 from ..tuners.base import TunerError
+from ..views import experiment_status, profile
 
 DEFAULT_PORT = 8080
 STOP_TIMEOUT = 60.0
@@ -97,10 +98,9 @@ def cmd_create(args: argparse.Namespace) -> int:
         ) from None
     name = config.experiment_name or ""
     try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment
-        store = Store(directory, create=True)
-        store.set_meta(id=exp_id, name=name, status="INITIALIZED", created=time.time(), elapsed=0.0)
-        save_config(store, directory, config)
-        store.close()
+        with Store(directory, create=True) as store:
+            store.set_meta(id=exp_id, name=name, status="INITIALIZED", created=time.time(), elapsed=0.0)
+            save_config(store, directory, config)
         experiments.register(exp_id, name, directory)
     except BaseException as exc:
         import shutil
@@ -134,10 +134,9 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     if port is None:
         port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
     # a fresh start: an error recorded by an earlier run must not read as this run's
-    store = Store(ref.directory)
-    if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
-        store.set_meta(status="STARTING", error=None)
-    store.close()
+    with Store(ref.directory) as store:
+        if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
+            store.set_meta(status="STARTING", error=None)
     if args.foreground:
         from ..progress import Progress
 
@@ -172,9 +171,8 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     problem = wait_started(ref.directory, proc.pid)
     if problem is not None:
         raise UserError(f"experiment {ref.id} did not start: {problem}")
-    store = Store(ref.directory, readonly=True)
-    url = store.get_meta("url")
-    store.close()
+    with Store(ref.directory, readonly=True) as store:
+        url = store.get_meta("url")
     print(f"Experiment {ref.id} {verb}.")
     print(f"Web UI:    {url}")
     token_file = ref.directory / "token"
@@ -215,11 +213,8 @@ def check_server_args(args: argparse.Namespace) -> None:
 
 
 def _print_summary(ref: ExperimentRef) -> None:
-    from ..status import profile
-
-    store = Store(ref.directory, readonly=True)
-    info = profile(ref, store)
-    store.close()
+    with Store(ref.directory, readonly=True) as store:
+        info = profile(ref, store)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(info["trialCounts"].items())) or "no trials"
     print(f"Experiment {ref.id} {info['status']} after {format_duration(info['elapsed'])}: {counts}")
     if info.get("error"):
@@ -246,21 +241,20 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def stop_experiment(ref: ExperimentRef) -> None:
     pid = experiments.manager_pid(ref.directory)
     if pid is None:
-        store = Store(ref.directory)
-        status = experiment_status(ref, store)
-        # the manager died (or failed) and may have left trials running: cancel them, whatever
-        # status it recorded last
-        left = store.trial_rows(["WAITING", "RUNNING"])
-        if left or store.get_meta("status") == "RUNNING":
-            _cancel_orphans(store)
-            if store.get_meta("status") == "RUNNING":
-                store.set_meta(status="STOPPED")
-            print(
-                f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled)."
-            )
-        else:
-            print(f"Experiment {ref.id} is not running ({status}).")
-        store.close()
+        with Store(ref.directory) as store:
+            status = experiment_status(ref, store)
+            # the manager died (or failed) and may have left trials running: cancel them, whatever
+            # status it recorded last
+            left = store.trial_rows(["WAITING", "RUNNING"])
+            if left or store.get_meta("status") == "RUNNING":
+                _cancel_orphans(store)
+                if store.get_meta("status") == "RUNNING":
+                    store.set_meta(status="STOPPED")
+                print(
+                    f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled)."
+                )
+            else:
+                print(f"Experiment {ref.id} is not running ({status}).")
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.time() + STOP_TIMEOUT
@@ -277,9 +271,9 @@ def _cancel_orphans(store: Store) -> None:
     from ..services.orphans import kill_orphan
 
     for row in store.trial_rows(["WAITING", "RUNNING"]):
-        kill_orphan(row["handle"])
+        kill_orphan(row.handle)
         store.update_trial(
-            row["id"],
+            row.id,
             status="USER_CANCELED",
             end_time=time.time(),
             message="cancelled by autolab stop while the manager was not running",

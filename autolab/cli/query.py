@@ -11,7 +11,8 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
-from ..status import experiment_status, export_csv, export_rows, format_duration, format_time, profile
+from ..timefmt import format_duration, format_time
+from ..views import experiment_status, export_csv, export_rows, optimize_mode, profile
 from .common import table
 
 
@@ -49,11 +50,6 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
     p.set_defaults(handler=cmd_trial_ls)
 
 
-def _open(exp_id: str | None) -> tuple[experiments.ExperimentRef, Any]:
-    ref = experiments.find(exp_id)
-    return ref, experiments.open_store(ref)
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     rows: list[list[Any]] = []
     for ref in experiments.all_experiments():
@@ -63,14 +59,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             if args.all:
                 rows.append([ref.id, ref.name or "-", "UNREADABLE", "-", format_time(ref.created), "-"])
             continue
-        status = experiment_status(ref, store)
-        if args.all or status == "RUNNING":
-            counts = store.count_by_status()
-            url = store.get_meta("url") if status == "RUNNING" else "-"
-            rows.append(
-                [ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url]
-            )
-        store.close()
+        with store:
+            status = experiment_status(ref, store)
+            if args.all or status == "RUNNING":
+                counts = store.count_by_status()
+                url = store.get_meta("url") if status == "RUNNING" else "-"
+                rows.append(
+                    [ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url]
+                )
     if not rows:
         print("No experiment is running." if not args.all else "No experiment found.")
         return 0
@@ -79,16 +75,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    ref, store = _open(args.id)
-    print(json.dumps(profile(ref, store), indent=2, default=str))
-    store.close()
+    ref = experiments.find(args.id)
+    with experiments.open_store(ref) as store:
+        print(json.dumps(profile(ref, store), indent=2, default=str))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ref, store = _open(args.id)
-    rows = export_rows(store, intermediate=args.intermediate)
-    store.close()
+    ref = experiments.find(args.id)
+    with experiments.open_store(ref) as store:
+        rows = export_rows(store, intermediate=args.intermediate)
     text = json.dumps(rows, indent=2) if args.type == "json" else export_csv(rows)
     path = Path(args.filename)
     tmp = path.with_name(path.name + ".tmp")
@@ -103,17 +99,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_trial_ls(args: argparse.Namespace) -> int:
-    from ..status import optimize_mode
-
     if args.head is not None and args.tail is not None:
         raise UserError("give --head or --tail, not both")
     for flag, n in (("head", args.head), ("tail", args.tail)):
         if n is not None and n < 0:
             raise UserError(f"--{flag} {n}: must be >= 0")
-    ref, store = _open(args.id)
-    rows = export_rows(store)
-    maximize = optimize_mode(store) == "maximize"
-    store.close()
+    ref = experiments.find(args.id)
+    with experiments.open_store(ref) as store:
+        rows = export_rows(store)
+        maximize = optimize_mode(store) == "maximize"
     if args.head is not None or args.tail is not None:
         scored = [r for r in rows if r["status"] == "SUCCEEDED" and r["value"] is not None]
         scored.sort(key=lambda r: _number(r["value"]), reverse=maximize)

@@ -14,7 +14,8 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
-from ..status import experiment_status, format_duration, optimize_mode
+from ..timefmt import format_duration
+from ..views import experiment_status, optimize_mode
 from .common import table
 
 DEFAULT_K = 10
@@ -80,21 +81,18 @@ def cmd_top(args: argparse.Namespace) -> int:
 
 def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, str]:
     """The table and the experiment's status."""
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         status = experiment_status(ref, store)
         maximize = optimize_mode(store) == "maximize"
         meta = store.meta()
         rows = store.trial_rows()
-        inter = _intermediate(store)
-    finally:
-        store.close()
+        inter = store.intermediate_values()
     config = meta.get("config") or {}
-    scored = [r for r in rows if r["value"] is not None]
-    scored.sort(key=lambda r: r["value"], reverse=maximize != worst)
+    scored = [r for r in rows if r.value is not None]
+    scored.sort(key=lambda r: r.value or 0.0, reverse=maximize != worst)
     counts: dict[str, int] = {}
     for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
     running = counts.get("RUNNING", 0) + counts.get("WAITING", 0)
     done = len(rows) - running
     limit = config.get("maxTrialNumber")
@@ -110,21 +108,21 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, st
         return head + "\nNo trial has a result yet.", status
     table_rows = []
     for rank, r in enumerate(scored[:k], 1):
-        values = inter.get(r["id"], [])
+        values = inter.get(r.id, [])
         best_i = (max(values) if maximize else min(values)) if values else None
-        duration = r["end_time"] - r["start_time"] if r["start_time"] and r["end_time"] else None
+        duration = r.end_time - r.start_time if r.start_time and r.end_time else None
         table_rows.append(
             [
                 rank,
-                r["id"],
-                r["seq"],
-                r["status"],
-                f"{r['value']:.6g}",
+                r.id,
+                r.seq,
+                r.status.value,
+                f"{r.value:.6g}",
                 len(values),
                 _num(values[-1] if values else None),
                 _num(best_i),
                 format_duration(duration),
-                json.dumps(json.loads(r["parameters"]), separators=(",", ":")),
+                json.dumps(r.parameters, separators=(",", ":")),
             ]
         )
     headers = [
@@ -142,15 +140,6 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, st
     return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result:\n" + _fit(
         headers, table_rows
     ), status
-
-
-def _intermediate(store: Any) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
-    for r in store.conn.execute(
-        "SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
-    ):
-        out.setdefault(r["trial_id"], []).append(r["value"])
-    return out
 
 
 def _num(value: float | None) -> str:

@@ -34,11 +34,8 @@ def running_url(ref: experiments.ExperimentRef) -> str | None:
     """The URL of the experiment's running manager (with ?token=... when it needs one), or None."""
     if not experiments.manager_alive(ref.directory):
         return None
-    store = experiments.open_store(ref)
-    try:
+    with experiments.open_store(ref) as store:
         url = store.get_meta("url")
-    finally:
-        store.close()
     if not url:
         return None
     try:
@@ -73,27 +70,27 @@ def cmd_view(args: argparse.Namespace) -> int:
         raise UserError(f"experiment {ref.id} is running; its web UI is at {url}")
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: expected 0 to 65535")
-    store = experiments.open_store(ref)
-    # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
-    app = make_app(manager=None, store=store, directory=ref.directory, loopback_only=is_loopback(args.host))
     port = DEFAULT_PORT if args.port is None else args.port
-    try:
-        sockets = tornado.netutil.bind_sockets(port, address=args.host)
-    except OSError as exc:
-        if args.port is not None:
-            store.close()
-            raise UserError(f"--port {port}: cannot listen on {args.host}: {exc.strerror}") from None
-        sockets = tornado.netutil.bind_sockets(0, address=args.host)  # the default port is taken
-    server = tornado.httpserver.HTTPServer(app)
-    server.add_sockets(sockets)
-    bound = sockets[0].getsockname()[1]
-    print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
-    print("Press Ctrl-C to stop serving.", flush=True)
-    try:
-        tornado.ioloop.IOLoop.current().start()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        store.close()
+    with experiments.open_store(ref) as store:
+        # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
+        app = make_app(
+            manager=None, store=store, directory=ref.directory, loopback_only=is_loopback(args.host)
+        )
+        try:
+            sockets = tornado.netutil.bind_sockets(port, address=args.host)
+        except OSError as exc:
+            if args.port is not None:
+                raise UserError(f"--port {port}: cannot listen on {args.host}: {exc.strerror}") from None
+            sockets = tornado.netutil.bind_sockets(0, address=args.host)  # the default port is taken
+        server = tornado.httpserver.HTTPServer(app)
+        server.add_sockets(sockets)
+        bound = sockets[0].getsockname()[1]
+        print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
+        print("Press Ctrl-C to stop serving.", flush=True)
+        try:
+            tornado.ioloop.IOLoop.current().start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -13,12 +12,9 @@ from typing import Any
 from ..protocol import process_alive
 
 
-def kill_orphan(handle: dict[str, Any] | str | None, grace: float = 5.0) -> bool:
+def kill_orphan(handle: dict[str, Any], grace: float = 5.0) -> bool:
     """SIGTERM a local trial's process group (if the pid is still that process), then SIGKILL what
     is left after `grace` seconds; or scancel its Slurm job. True when something was signalled."""
-    if isinstance(handle, str):
-        handle = json.loads(handle) if handle else {}
-    handle = handle or {}
     job_id = handle.get("job_id")
     if job_id:
         scancel = shutil.which("scancel")

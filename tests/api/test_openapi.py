@@ -34,3 +34,12 @@ def test_methods_match_the_handlers(tmp_path: Path) -> None:
                     c for c in handler.__mro__ if c.__module__.startswith("autolab")
                 ]  # not tornado's 405s
                 assert any(method in vars(c) for c in ours), (path, method)
+
+
+def test_incremental_reads_document_the_version_cursor() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    for path in ("/api/v1/summary", "/api/v1/metrics"):
+        get = spec["paths"][path]["get"]
+        assert "after" in {p["name"] for p in get["parameters"]}, path
+        answer = get["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+        assert answer["version"]["type"] == "integer" and "until" not in answer, path

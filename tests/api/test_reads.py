@@ -146,30 +146,30 @@ class TestReads(ApiCase):
         self.call("/api/v1/trials/aaaaa/log?tail=0", expect=400)
         self.call("/api/v1/trials/nope1/log", expect=404)
 
-    def test_metrics_since_is_incremental(self) -> None:
+    def test_metrics_after_is_incremental(self) -> None:
         everything = self.call("/api/v1/metrics")
         assert len(everything["metrics"]) == 8 and everything["more"] is False
-        assert self.call(f"/api/v1/metrics?since={everything['until']}")["metrics"] == []
-        time.sleep(0.01)
+        assert self.call(f"/api/v1/metrics?after={everything['version']}")["metrics"] == []
         from autolab.protocol import PERIODICAL, Metric
 
         self.store.record_metrics("ccccc", [Metric.of(PERIODICAL, 0.4)], 0)
-        new = self.call(f"/api/v1/metrics?since={everything['until']}")["metrics"]
+        new = self.call(f"/api/v1/metrics?after={everything['version']}")["metrics"]
         assert [(m["trialJobId"], m["sequence"], m["value"]) for m in new] == [("ccccc", 2, 0.4)]
         only = self.call("/api/v1/metrics?trial=aaaaa&type=PERIODICAL")["metrics"]
         assert [m["value"] for m in only] == [0.2, 0.4, 0.5]
-        self.call("/api/v1/metrics?since=yesterday", expect=400)
-        self.call("/api/v1/metrics?since=nan", expect=400)
+        self.call("/api/v1/metrics?after=yesterday", expect=400)
+        self.call("/api/v1/metrics?after=1.5", expect=400)
+        self.call("/api/v1/metrics?after=-1", expect=400)
         self.call("/api/v1/metrics?type=FOO", expect=400)
         self.call("/api/v1/metrics?trial=nope1", expect=404)
 
-    def test_metrics_paging_never_splits_a_batch(self) -> None:
+    def test_metrics_paging_brings_each_row_once(self) -> None:
         seen: list[tuple[str, str, int]] = []
-        since = ""
+        after = ""
         for _ in range(20):
-            page = self.call(f"/api/v1/metrics?limit=2{since}")
+            page = self.call(f"/api/v1/metrics?limit=2{after}")
             seen += [(m["trialJobId"], m["type"], m["sequence"]) for m in page["metrics"]]
-            since = f"&since={page['until']}"
+            after = f"&after={page['version']}"
             if not page["more"]:
                 break
         assert len(seen) == 8 and len(set(seen)) == 8
@@ -181,12 +181,11 @@ class TestReads(ApiCase):
         assert [r["id"] for r in rows] == ["aaaaa", "bbbbb", "ccccc", "ddddd", "eeeee"]
         assert rows[1]["metrics"] == {"default": 0.9, "loss": 0.2} and rows[0]["metrics"] is None
         assert rows[2]["intermediateCount"] == 2 and full["profile"]["id"] == "apitest1"
-        assert self.call(f"/api/v1/summary?since={full['until']}")["trials"] == []
-        time.sleep(0.01)
+        assert self.call(f"/api/v1/summary?after={full['version']}")["trials"] == []
         self.store.update_trial("ccccc", status="SUCCEEDED", end_time=time.time())
-        changed = self.call(f"/api/v1/summary?since={full['until']}")["trials"]
+        changed = self.call(f"/api/v1/summary?after={full['version']}")["trials"]
         assert [(r[0], r[2]) for r in changed] == [("ccccc", "SUCCEEDED")]
-        self.call("/api/v1/summary?since=x", expect=400)
+        self.call("/api/v1/summary?after=x", expect=400)
 
     def test_export_json_and_csv(self) -> None:
         rows = self.call("/api/v1/export?format=json")

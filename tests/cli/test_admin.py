@@ -13,10 +13,11 @@ from typing import Any
 
 import psutil
 import pytest
+from tests.test_store import make_old_store
 
 from autolab import experiments
 from autolab.cli import main
-from autolab.store import Store
+from autolab.store import Store, registry
 from tests.helpers_experiment import make_experiment, run_manager
 from tests.helpers_experiment import trial_rows as rows
 
@@ -53,11 +54,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def config(directory: Path) -> dict[str, Any]:
-    store = Store(directory, readonly=True)
-    try:
+    with Store(directory, readonly=True) as store:
         return dict(store.get_meta("config"))
-    finally:
-        store.close()
 
 
 def one_line_error(code: int, err: str, *needles: str) -> None:
@@ -103,7 +101,7 @@ def test_update_searchspace_from_a_json5_file(
     # the resumed experiment uses it
     run(capsys, "update", "trialnum", "--value", "7")
     run_manager(exp)
-    new = [json.loads(r["parameters"]) for r in rows(exp)][5:]
+    new = [r.parameters for r in rows(exp)][5:]
     assert len(new) == 2 and all(5 <= p["x"] <= 6 for p in new)
 
 
@@ -145,7 +143,7 @@ def table_ids(out: str) -> list[str]:
 
 
 def by_value(directory: Path, reverse: bool) -> list[str]:
-    return [r["id"] for r in sorted(rows(directory), key=lambda r: r["value"], reverse=reverse)]
+    return [r.id for r in sorted(rows(directory), key=lambda r: r.value, reverse=reverse)]
 
 
 def test_top_shows_the_best_first_with_intermediate_summary(
@@ -155,10 +153,10 @@ def test_top_shows_the_best_first_with_intermediate_summary(
     assert code == 0, err
     assert table_ids(out) == by_value(exp, reverse=True)  # maximize by default
     assert "maximize" in out and "5/5 done" in out
-    best = max(rows(exp), key=lambda r: r["value"])
+    best = max(rows(exp), key=lambda r: r.value)
     first = out.splitlines()[3].split()  # rank, id, seq, status, value, n, last, best intermediate...
-    assert first[1] == best["id"] and first[5] == "3"
-    assert float(first[6]) == float(first[7]) == pytest.approx(best["value"] * 3, rel=1e-5)
+    assert first[1] == best.id and first[5] == "3"
+    assert float(first[6]) == float(first[7]) == pytest.approx(best.value * 3, rel=1e-5)
     assert '"x":' in out
 
 
@@ -315,20 +313,20 @@ def test_import_into_a_stopped_experiment(
     code, out, err = run(capsys, "experiment", "import", "--filename", str(data))
     assert code == 0, err
     assert "Imported 2 trials" in out
-    imported = [r for r in rows(exp) if r["source"] == "import"]
-    assert [(json.loads(r["parameters"]), r["value"], r["status"]) for r in imported] == [
+    imported = [r for r in rows(exp) if r.source == "import"]
+    assert [(r.parameters, r.value, r.status) for r in imported] == [
         ({"x": 0.25, "k": 1}, 0.5, "SUCCEEDED"),
         ({"x": 0.75, "k": 3}, 0.9, "SUCCEEDED"),
     ]
-    assert json.loads(imported[1]["raw_value"]) == {"default": 0.9, "acc": 0.8}
-    assert len({r["seq"] for r in rows(exp)}) == 7
+    assert imported[1].raw_value == {"default": 0.9, "acc": 0.8}
+    assert len({r.seq for r in rows(exp)}) == 7
     # what the tuner sees on resume; imported trials do not count toward maxTrialNumber
     manager = build_manager(exp)
     assert sum(t.source == "import" for t in manager.history.trials) == 2
     assert manager.counted_trials() == 5
     manager.store.close()
     code, out, err = run(capsys, "top", "-k", "1")
-    assert table_ids(out) == [imported[1]["id"]]
+    assert table_ids(out) == [imported[1].id]
 
 
 @pytest.mark.parametrize(
@@ -394,7 +392,7 @@ def orphan(directory: Path) -> subprocess.Popen[bytes]:
     """A trial left running by a dead manager: a live process recorded in a RUNNING row."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     store = Store(directory)
-    trial_id = store.trial_rows()[0]["id"]
+    trial_id = store.trial_rows()[0].id
     handle = {"pid": proc.pid, "create_time": psutil.Process(proc.pid).create_time()}
     store.update_trial(trial_id, status="RUNNING", handle=handle)
     store.close()
@@ -403,19 +401,19 @@ def orphan(directory: Path) -> subprocess.Popen[bytes]:
 
 def test_kill_an_orphan_trial_while_no_manager_runs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     proc = orphan(exp)
-    trial_id = rows(exp)[0]["id"]
+    trial_id = rows(exp)[0].id
     try:
         code, out, err = run(capsys, "trial", "kill", "--trial_id", trial_id[:4])  # a prefix is enough
         assert code == 0, err
         assert f"Trial {trial_id} of experiment exp1 killed" in out
         assert proc.wait(timeout=30) != 0
-        assert rows(exp)[0]["status"] == "USER_CANCELED"
+        assert rows(exp)[0].status == "USER_CANCELED"
     finally:
         proc.kill()
 
 
 def test_kill_errors(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    trial_id = rows(exp)[0]["id"]
+    trial_id = rows(exp)[0].id
     one_line_error(
         *run(capsys, "trial", "kill", "exp1", "--trial_id", trial_id)[::2], "is not running (SUCCEEDED)"
     )
@@ -436,7 +434,7 @@ def test_manager_logs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_trial_logs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    trial_id = rows(exp)[2]["id"]
+    trial_id = rows(exp)[2].id
     code, out, err = run(capsys, "log", "trial", "--trial_id", trial_id)
     assert code == 0 and out == f"hello from {trial_id}\n"
     assert run(capsys, "log", "trial", "exp1", "--trial_id", trial_id, "--stderr")[1] == "a warning\n"
@@ -492,9 +490,7 @@ def test_registry_survives_concurrent_writers(autolab_home: Path) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
-    conn = experiments._registry()
-    ids = {r[0] for r in conn.execute("SELECT id FROM experiments")}
-    conn.close()
+    ids = {entry[0] for entry in registry.entries(autolab_home)}
     assert ids == {f"w{n}-{i}" for n in range(6) for i in range(25) if i % 5}
 
 
@@ -503,7 +499,23 @@ def test_watch_and_follow_end_when_the_experiment_is_not_running(
 ) -> None:
     code, out, err = run(capsys, "top", "--watch", "0.1", "-k", "2")
     assert code == 0 and len(table_ids(out)) == 2 and out.count("Experiment exp1") == 1
-    trial_id = rows(exp)[0]["id"]
+    trial_id = rows(exp)[0].id
     code, out, err = run(capsys, "log", "trial", "--trial_id", trial_id, "--follow")
     assert code == 0 and out == f"hello from {trial_id}\n"
     one_line_error(*run(capsys, "top", "--watch", "0")[::2], "--watch 0")
+
+
+def test_a_store_written_before_versions_still_reads(
+    autolab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = autolab_home / "old1"
+    directory.mkdir()
+    make_old_store(directory)
+    experiments.register("old1", "", directory)
+    code, out, err = run(capsys, "trial", "ls", "old1", "--json")
+    assert code == 0, err
+    trials = json.loads(out)
+    assert [t["trialJobId"] for t in trials] == ["old1", "old2"] and trials[0]["value"] == 0.5
+    assert trials[1]["value"]["default"] == 0.25
+    code, out, err = run(capsys, "top", "old1")
+    assert code == 0 and "old1" in out.splitlines()[3], err

@@ -32,7 +32,7 @@ autolab.report_final_result(p["x"])
 
 
 def running(directory: Path) -> list[Any]:
-    return [r for r in trial_rows(directory) if r["status"] == "RUNNING"]
+    return [r for r in trial_rows(directory) if r.status == "RUNNING"]
 
 
 def meta(directory: Path, key: str) -> Any:
@@ -70,7 +70,7 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     assert meta(directory, "config")["maxExperimentDuration"] == 3600
 
     for _ in range(10):  # the newest running trial; another if it ended before the kill came
-        victim = wait_for("a running trial", lambda: running(directory))[-1]["id"]
+        victim = wait_for("a running trial", lambda: running(directory))[-1].id
         killed = autolab(tmp_path, "trial", "kill", "--trial_id", victim)
         if killed.returncode == 0:
             break
@@ -78,7 +78,7 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     assert killed.returncode == 0, killed.stderr
     wait_for(
         "the killed trial's status",
-        lambda: next(r["status"] for r in trial_rows(directory) if r["id"] == victim) == "USER_CANCELED",
+        lambda: next(r.status for r in trial_rows(directory) if r.id == victim) == "USER_CANCELED",
     )
     again = autolab(tmp_path, "trial", "kill", "--trial_id", victim)
     assert again.returncode == 2 and "not running" in again.stderr
@@ -86,7 +86,7 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     data = tmp_path / "import.json"
     data.write_text('[{"parameter": {"x": 0.123}, "value": 0.123}]')
     assert "learns from them now" in ok(autolab(tmp_path, "experiment", "import", "-f", str(data)))
-    assert [r["value"] for r in trial_rows(directory) if r["source"] == "import"] == [0.123]
+    assert [r.value for r in trial_rows(directory) if r.source == "import"] == [0.123]
 
     space = tmp_path / "space.json"
     space.write_text('{"x": {"_type": "uniform", "_value": [5, 6]}}')
@@ -94,7 +94,7 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     n_before = len(trial_rows(directory))
     wait_for(
         "a trial from the new space",
-        lambda: any(json.loads(r["parameters"])["x"] >= 5 for r in trial_rows(directory)[n_before:]),
+        lambda: any(r.parameters["x"] >= 5 for r in trial_rows(directory)[n_before:]),
     )
 
     # many commands at once while it runs: none fails, none corrupts anything
@@ -137,15 +137,15 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     assert refused.returncode == 2 and "is running" in refused.stderr and directory.exists()
 
     # end it: as many tuner trials as there are now, plus one
-    counted = sum(r["source"] == "tuner" for r in trial_rows(directory))
+    counted = sum(r.source == "tuner" for r in trial_rows(directory))
     ok(autolab(tmp_path, "update", "trialnum", exp_id, "--value", str(counted + 1)))
     # trials created before the update was applied stay; none is created after it beyond the limit
-    created_by_then = sum(r["source"] == "tuner" for r in trial_rows(directory))
+    created_by_then = sum(r.source == "tuner" for r in trial_rows(directory))
     wait_for("the experiment to end", lambda: meta(directory, "status") == "DONE", timeout=180)
     rows = trial_rows(directory)
-    assert sum(r["source"] == "tuner" for r in rows) == max(counted + 1, created_by_then)
-    assert {r["status"] for r in rows if r["id"] != victim} == {"SUCCEEDED"}
-    done_trial = rows[-1]["id"]
+    assert sum(r.source == "tuner" for r in rows) == max(counted + 1, created_by_then)
+    assert {r.status for r in rows if r.id != victim} == {"SUCCEEDED"}
+    done_trial = rows[-1].id
     assert ok(autolab(tmp_path, "log", "trial", exp_id, "--trial_id", done_trial)).startswith("done ")
 
     ok(autolab(tmp_path, "stop", exp_id))

@@ -153,7 +153,7 @@ def test_sigkill_manager_and_resume_loses_nothing(tmp_path: Path) -> None:
 
     store = Store(directory, readonly=True)
     try:
-        sources = {r["source"] for r in store.trial_rows()}
+        sources = {r.source for r in store.trial_rows()}
         elapsed = store.get_meta("elapsed")
     finally:
         store.close()
@@ -190,8 +190,8 @@ def test_trial_started_but_not_recorded_is_adopted(tmp_path: Path) -> None:
     store = Store(directory, readonly=True)
     rows = store.trial_rows()
     store.close()
-    assert [r["id"] for r in rows] == ids
-    assert all(r["status"] == "SUCCEEDED" and r["n_intermediate"] == 6 for r in rows), [dict(r) for r in rows]
+    assert [r.id for r in rows] == ids
+    assert all(r.status == "SUCCEEDED" and r.n_intermediate == 6 for r in rows), rows
 
 
 def test_trial_never_started_is_started_on_resume(tmp_path: Path) -> None:
@@ -210,4 +210,4 @@ def test_trial_never_started_is_started_on_resume(tmp_path: Path) -> None:
     store = Store(directory, readonly=True)
     rows = store.trial_rows()
     store.close()
-    assert [(r["id"], r["status"], r["value"]) for r in rows] == [("ghost", "SUCCEEDED", 0.5)]
+    assert [(r.id, r.status, r.value) for r in rows] == [("ghost", "SUCCEEDED", 0.5)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,9 +63,9 @@ def test_experiment_runs_through_sbatch(tmp_path: Path, fake_slurm: FakeSlurm) -
     trials = rows(directory)
     assert len(trials) == 4
     for row in trials:
-        params = json.loads(row["parameters"])
-        assert row["status"] == "SUCCEEDED" and row["value"] == pytest.approx(params["x"] + params["k"])
-        assert json.loads(row["handle"])["job_id"].isdigit()
+        params = row.parameters
+        assert row.status == "SUCCEEDED" and row.value == pytest.approx(params["x"] + params["k"])
+        assert row.handle["job_id"].isdigit()
     assert len(fake_slurm.calls("sbatch")) == 4
 
 
@@ -91,7 +90,7 @@ def test_kill_through_the_manager_cancels_the_job(tmp_path: Path, fake_slurm: Fa
 
     assert drive(manager, on_step=kill_when_reported) == []
     (row,) = rows(directory)
-    assert row["status"] == "EARLY_STOPPED" and row["n_intermediate"] == 1
+    assert row.status == "EARLY_STOPPED" and row.n_intermediate == 1
     assert len(fake_slurm.calls("scancel")) == 1
 
 
@@ -111,7 +110,7 @@ def test_every_submission_failing_stops_the_experiment(tmp_path: Path, fake_slur
     assert manager.status == "STOPPED"
     trials = rows(directory)
     assert len(trials) == 3
-    assert all(r["status"] == "FAILED" and "Invalid partition name" in r["message"] for r in trials)
+    assert all(r.status == "FAILED" and "Invalid partition name" in r.message for r in trials)
 
 
 def test_resume_adopts_running_jobs(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
@@ -142,7 +141,7 @@ def test_resume_adopts_running_jobs(tmp_path: Path, fake_slurm: FakeSlurm) -> No
     for trial_dir in (directory / "trials").iterdir():
         (trial_dir / "go").touch()
     assert drive(second) == []
-    assert [r["status"] for r in rows(directory)] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [r.status for r in rows(directory)] == ["SUCCEEDED", "SUCCEEDED"]
     assert len(fake_slurm.calls("sbatch")) == 2  # nothing re-run
 
 
@@ -167,4 +166,4 @@ def test_resume_keeps_queued_jobs_waiting(tmp_path: Path, fake_slurm: FakeSlurm)
     assert trial.status == TrialStatus.WAITING
     fake_slurm.release()
     assert drive(second) == []
-    assert [r["status"] for r in rows(directory)] == ["SUCCEEDED"]
+    assert [r.status for r in rows(directory)] == ["SUCCEEDED"]

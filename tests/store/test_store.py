@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from autolab.history import TrialStatus
 from autolab.protocol import FINAL, PERIODICAL, Metric
-from autolab.store import Store, StoreError
+from autolab.store import DB_FILE, SCHEMA_VERSION, Store, StoreError
 
 
 def test_trials_metrics_and_history(tmp_path: Path) -> None:
@@ -26,17 +27,19 @@ def test_trials_metrics_and_history(tmp_path: Path) -> None:
         ],
         new_offset=123,
     )
-    stored = [(r["type"], r["seq"], r["value"], r["time"]) for r in store.metric_rows("a")]
+    stored = [(r.type, r.seq, r.value, r.time) for r in store.metric_rows("a")]
     assert stored == [("FINAL", 0, 0.3, 3.0), ("PERIODICAL", 0, 0.1, 1.0), ("PERIODICAL", 1, 0.2, 2.0)]
     row = store.trial_row("a")
-    assert row["metrics_offset"] == 123 and row["n_intermediate"] == 2 and row["value"] == 0.3
+    assert row is not None and row.metrics_offset == 123 and row.n_intermediate == 2 and row.value == 0.3
+    assert row.handle == {"pid": 5} and row.raw_value == {"default": 0.3, "loss": 1}
+    assert row.status == TrialStatus.RUNNING and row.parameters == {"x": 1}
     history = store.history()
     assert [t.trial_id for t in history.trials] == ["a", "b"]
     assert history.trials[0].intermediate == [0.1, 0.2]
     assert history.trials[0].raw_value == {"default": 0.3, "loss": 1}
     assert history.trials[0].status == TrialStatus.RUNNING
     assert store.count_by_status() == {"RUNNING": 1, "WAITING": 1}
-    assert len(store.metric_rows("a", since=0)) == 3
+    assert len(store.metric_rows("a", after=0)) == 3
 
 
 def test_failed_metric_write_keeps_offset(tmp_path: Path) -> None:
@@ -46,7 +49,8 @@ def test_failed_metric_write_keeps_offset(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         store.record_metrics("a", [Metric.of(PERIODICAL, 0.1), nan_inside], 50)
     # nothing half-written: neither the offset nor any metric row moved
-    assert store.trial_row("a")["metrics_offset"] == 0
+    row = store.trial_row("a")
+    assert row is not None and row.metrics_offset == 0
     assert store.metric_rows() == []
 
 
@@ -64,3 +68,94 @@ def test_meta_roundtrip_and_readonly_reader(tmp_path: Path) -> None:
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no experiment store"):
         Store(tmp_path / "nowhere")
+
+
+# the schema of stores written before versions (PRAGMA user_version 0), as that code created it
+OLD_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE trials (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, parameters TEXT NOT NULL, status TEXT NOT NULL,
+    value REAL, raw_value TEXT, start_time REAL, end_time REAL, exit_code INTEGER,
+    message TEXT NOT NULL DEFAULT '', handle TEXT, source TEXT NOT NULL DEFAULT 'tuner',
+    metrics_offset INTEGER NOT NULL DEFAULT 0, n_intermediate INTEGER NOT NULL DEFAULT 0,
+    last_intermediate REAL, updated REAL NOT NULL
+);
+CREATE INDEX trials_status ON trials(status);
+CREATE INDEX trials_value ON trials(value);
+CREATE INDEX trials_updated ON trials(updated);
+CREATE TABLE metrics (
+    trial_id TEXT NOT NULL, type TEXT NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL,
+    raw TEXT NOT NULL, time REAL NOT NULL, recorded REAL NOT NULL
+);
+CREATE INDEX metrics_trial ON metrics(trial_id, type, seq);
+CREATE INDEX metrics_recorded ON metrics(recorded);
+INSERT INTO meta VALUES ('status', '"DONE"');
+INSERT INTO trials(id, seq, parameters, status, value, raw_value, handle, updated)
+    VALUES ('old1', 0, '{"x": 1}', 'SUCCEEDED', 0.5, '0.5', '{"pid": 7}', 200.0),
+           ('old2', 1, '{"x": 2}', 'SUCCEEDED', 0.25, '{"default": 0.25, "loss": NaN}', NULL, 100.0);
+INSERT INTO metrics VALUES ('old1', 'PERIODICAL', 0, 0.1, '0.1', 10.0, 150.0),
+                           ('old1', 'FINAL', 0, 0.5, '0.5', 11.0, 160.0);
+"""
+
+
+def make_old_store(directory: Path) -> None:
+    conn = sqlite3.connect(directory / DB_FILE)
+    conn.executescript("PRAGMA journal_mode=WAL;" + OLD_SCHEMA)
+    conn.close()
+
+
+def test_old_store_is_migrated_on_open(tmp_path: Path) -> None:
+    make_old_store(tmp_path)
+    with Store(tmp_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # numbered in the order written: trials (old2 updated first), then metrics
+        assert [(r.id, r.version) for r in store.trial_rows()] == [("old1", 2), ("old2", 1)]
+        assert [(m.type, m.version) for m in store.metric_rows()] == [("PERIODICAL", 3), ("FINAL", 4)]
+        assert store.version() == 4
+        assert store.trial_row("old1").handle == {"pid": 7}  # type: ignore[union-attr]
+        store.update_trial("old2", message="touched")
+        assert [r.id for r in store.trial_rows() if r.version > 4] == ["old2"]
+    with Store(tmp_path, readonly=True) as reader:  # opens again, nothing more to do
+        assert reader.version() == 5
+
+
+def test_old_store_read_only_is_migrated_or_read_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_old_store(tmp_path)
+    with Store(tmp_path, readonly=True) as reader:  # the file may be written: migrated
+        assert reader.version() == 4
+    old = tmp_path / "old"
+    old.mkdir()
+    make_old_store(old)
+    # a read-only directory (faked: root may write anywhere)
+    monkeypatch.setattr("autolab.store.core.os.access", lambda *args: False)
+    with Store(old, readonly=True) as reader:
+        assert [r.id for r in reader.trial_rows()] == ["old1", "old2"]
+        assert {r.version for r in reader.trial_rows()} == {0} and reader.version() == 0
+        assert len(reader.metric_rows()) == 2
+        version, text = reader.summary_json()
+        assert version == 0 and len(json.loads(text)) == 2
+    assert sqlite3.connect(old / DB_FILE).execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_every_write_takes_a_higher_version(tmp_path: Path) -> None:
+    with Store(tmp_path, create=True) as store:
+        assert store.version() == 0
+        store.add_trial("a", {})
+        store.add_trial("b", {})
+        assert [r.version for r in store.trial_rows()] == [1, 2]
+        store.record_metrics("a", [Metric.of(PERIODICAL, 0.5, 1.0)], 10)
+        (metric,) = store.metric_rows()
+        row = store.trial_row("a")
+        assert row is not None and metric.version == 3 and row.version == 4 and store.version() == 4
+        assert store.metric_rows(after=3) == [] and [r.id for r in store.trial_rows() if r.version > 2] == [
+            "a"
+        ]
+
+
+def test_store_is_a_context_manager(tmp_path: Path) -> None:
+    with Store(tmp_path, create=True) as store:
+        store.set_meta(a=1)
+    with pytest.raises(sqlite3.ProgrammingError):  # closed on leaving the block
+        store.get_meta("a")

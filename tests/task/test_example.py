@@ -52,7 +52,7 @@ def test_issue_example_runs_end_to_end(tmp_path: Path) -> None:
     assert (job / "log").read_text().count("Test Acc: ") == 5
     assert json.loads((job / "results.json").read_text())["status"] == "SUCCEEDED"
     store = Store(manager.directory, readonly=True)  # normal results in the store (`autolab top` reads these)
-    assert sum(1 for row in store.trial_rows() if row["value"] is not None) == 8
+    assert sum(1 for row in store.trial_rows() if row.value is not None) == 8
     store.close()
 
 

@@ -1,5 +1,5 @@
 // The REST API from the page: requests (with the token when one is needed) and the trial state
-// kept up to date by polling /api/v1/summary?since=... (only changed trials come back).
+// kept up to date by polling /api/v1/summary?after=<version> (only trials changed since come back).
 "use strict";
 window.AL = window.AL || {};
 
@@ -21,8 +21,9 @@ window.AL = window.AL || {};
     return data;
   };
 
-  // state: trials by id, the profile, and the time to ask for changes after
-  AL.state = {trials: new Map(), profile: null, since: null, version: 0, metricKeys: [], paramKeys: []};
+  // state: trials by id, the profile, the store's version to ask for changes after (cursor), and
+  // version: a counter of the page's own changes (the views redraw when it moves)
+  AL.state = {trials: new Map(), profile: null, cursor: null, version: 0, metricKeys: [], paramKeys: []};
 
   async function first() {
     const early = window.AL_FIRST;
@@ -35,8 +36,8 @@ window.AL = window.AL || {};
   }
 
   AL.poll = async function () {
-    const q = AL.state.since === null ? "" : "?since=" + AL.state.since;
-    const data = AL.state.since === null && window.AL_FIRST ? await first() : await AL.request("GET", "api/v1/summary" + q);
+    const q = AL.state.cursor === null ? "" : "?after=" + AL.state.cursor;
+    const data = AL.state.cursor === null && window.AL_FIRST ? await first() : await AL.request("GET", "api/v1/summary" + q);
     const cols = data.columns;
     let changed = false;
     for (const row of data.trials) {
@@ -46,7 +47,7 @@ window.AL = window.AL || {};
       AL.state.trials.set(t.id, t);
       changed = true;
     }
-    AL.state.since = data.until;
+    AL.state.cursor = data.version;
     const before = JSON.stringify(AL.state.profile && {...AL.state.profile, elapsed: 0, serverTime: 0});
     AL.state.profile = data.profile;
     const after = JSON.stringify({...data.profile, elapsed: 0, serverTime: 0});

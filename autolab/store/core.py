@@ -2,7 +2,8 @@
 
 One database file per experiment (<experiment dir>/autolab.db) in WAL mode, so the CLI and the web
 server read while the manager writes. Trials hold their current status; metrics are rows. Nothing
-is rebuilt by replaying events.
+is rebuilt by replaying events. Here: opening (an older store is migrated, see schema.py), the
+transactions and the writes; the reads are in reads.py.
 """
 
 from __future__ import annotations
@@ -16,61 +17,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import AutolabError
-from .history import History, Trial, TrialStatus
-from .protocol import Metric
+from ..errors import AutolabError
+from ..history import TrialStatus
+from ..protocol import Metric
+from .reads import Reads
+from .schema import OLD_STORE_VIEWS, SCHEMA_VERSION, create_or_migrate, schema_version
 
 DB_FILE = "autolab.db"
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS trials (
-    id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL UNIQUE,
-    parameters TEXT NOT NULL,
-    status TEXT NOT NULL,
-    value REAL,
-    raw_value TEXT,
-    start_time REAL,
-    end_time REAL,
-    exit_code INTEGER,
-    message TEXT NOT NULL DEFAULT '',
-    handle TEXT,
-    source TEXT NOT NULL DEFAULT 'tuner',
-    metrics_offset INTEGER NOT NULL DEFAULT 0,
-    n_intermediate INTEGER NOT NULL DEFAULT 0,
-    last_intermediate REAL,
-    updated REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS trials_status ON trials(status);
-CREATE INDEX IF NOT EXISTS trials_value ON trials(value);
-CREATE INDEX IF NOT EXISTS trials_updated ON trials(updated);
-CREATE TABLE IF NOT EXISTS metrics (
-    trial_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    value REAL NOT NULL,
-    raw TEXT NOT NULL,
-    time REAL NOT NULL,
-    recorded REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS metrics_trial ON metrics(trial_id, type, seq);
-CREATE INDEX IF NOT EXISTS metrics_recorded ON metrics(recorded);
-"""
-
-TRIAL_COLUMNS = (
-    "id, seq, parameters, status, value, raw_value, start_time, end_time, exit_code, message, "
-    "handle, source, metrics_offset, n_intermediate, last_intermediate, updated"
-)
 
 
 class StoreError(AutolabError, RuntimeError):
     """The store cannot be opened or written (missing, read-only, disk full); message names the file."""
 
 
-class Store:
-    """Typed access to one experiment's database."""
+class Store(Reads):
+    """Typed access to one experiment's database; `with Store(directory) as store:` closes it."""
 
     def __init__(self, directory: str | Path, create: bool = False, readonly: bool = False) -> None:
         self.directory = Path(directory)
@@ -84,8 +45,8 @@ class Store:
                 self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=NORMAL")
-                self.conn.executescript(SCHEMA)
-            self.conn.execute("PRAGMA busy_timeout=30000")
+                self.conn.execute("PRAGMA busy_timeout=30000")
+                create_or_migrate(self.conn)
         except sqlite3.Error as exc:
             why = "" if readonly or os.access(self.directory, os.W_OK) else " (its directory is not writable)"
             raise StoreError(f"{self.path}: cannot open the experiment store: {exc}{why}") from None
@@ -94,8 +55,9 @@ class Store:
     def _open_readonly(self) -> sqlite3.Connection:
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
         try:
+            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-            return conn
+            return self._current(conn)
         except sqlite3.OperationalError:
             conn.close()
             # WAL mode needs to create the -shm file next to the database: impossible in a read-only
@@ -103,12 +65,38 @@ class Store:
             wal = self.path.with_name(self.path.name + "-wal")
             if os.access(self.directory, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
                 raise
-        return sqlite3.connect(
-            f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None
+        return self._current(
+            sqlite3.connect(
+                f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None
+            )
         )
+
+    def _current(self, conn: sqlite3.Connection) -> sqlite3.Connection:
+        """conn (read-only) able to read this schema: a store written by an older version is
+        migrated first when its file may be written, else read through views (see schema)."""
+        if schema_version(conn) >= SCHEMA_VERSION:
+            return conn
+        if os.access(self.path, os.W_OK) and os.access(self.directory, os.W_OK):
+            writer = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                create_or_migrate(writer)
+                return conn
+            except sqlite3.Error:
+                pass  # e.g. a file system mounted read-only: read it as it is
+            finally:
+                writer.close()
+        for statement in OLD_STORE_VIEWS:
+            conn.execute(statement)
+        return conn
 
     def close(self) -> None:
         self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _rollback(self) -> None:
         try:
@@ -238,77 +226,3 @@ class Store:
                     (trial_id, metric.kind, seq, metric.number, raw, metric.time, now),
                 )
             self._update(c, trial_id, fields)
-
-    def trial_row(self, trial_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(f"SELECT {TRIAL_COLUMNS} FROM trials WHERE id=?", (trial_id,)).fetchone()
-
-    def trial_rows(self, status: Iterable[str] | None = None) -> list[sqlite3.Row]:
-        if status is None:
-            return self.conn.execute(f"SELECT {TRIAL_COLUMNS} FROM trials ORDER BY seq").fetchall()
-        wanted = list(status)
-        marks = ",".join("?" * len(wanted))
-        return self.conn.execute(
-            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE status IN ({marks}) ORDER BY seq", wanted
-        ).fetchall()
-
-    def count_by_status(self) -> dict[str, int]:
-        rows = self.conn.execute("SELECT status, COUNT(*) AS n FROM trials GROUP BY status")
-        return {r["status"]: r["n"] for r in rows}
-
-    def intermediate(self, trial_id: str) -> list[float]:
-        rows = self.conn.execute(
-            "SELECT value FROM metrics WHERE trial_id=? AND type='PERIODICAL' ORDER BY seq", (trial_id,)
-        )
-        return [r["value"] for r in rows]
-
-    def metric_rows(
-        self,
-        trial_id: str | None = None,
-        since: float | None = None,
-        kind: str | None = None,
-        limit: int | None = None,
-        recorded_at: float | None = None,
-    ) -> list[sqlite3.Row]:
-        """Metric rows, oldest stored first: of one trial, stored after `since` (or exactly at
-        `recorded_at`), of one type, at most `limit`."""
-        sql = "SELECT trial_id, type, seq, value, raw, time, recorded FROM metrics WHERE 1=1"
-        args: list[Any] = []
-        for clause, value in (
-            ("trial_id=?", trial_id),
-            ("recorded>?", since),
-            ("type=?", kind),
-            ("recorded=?", recorded_at),
-        ):
-            if value is not None:
-                sql += f" AND {clause}"
-                args.append(value)
-        sql += " ORDER BY recorded, trial_id, type, seq"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return self.conn.execute(sql, args).fetchall()
-
-    # -- what algorithms see ------------------------------------------------------------------
-    def history(self) -> History:
-        """Every trial with its parameters, final and intermediate results (one pass over each table)."""
-        inter: dict[str, list[float]] = {}
-        for r in self.conn.execute(
-            "SELECT trial_id, value FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
-        ):
-            inter.setdefault(r["trial_id"], []).append(r["value"])
-        return History([row_to_trial(r, inter.get(r["id"], [])) for r in self.trial_rows()])
-
-
-def row_to_trial(row: sqlite3.Row, intermediate: list[float]) -> Trial:
-    return Trial(
-        trial_id=row["id"],
-        sequence=row["seq"],
-        parameters=json.loads(row["parameters"]),
-        status=TrialStatus(row["status"]),
-        value=row["value"],
-        raw_value=json.loads(row["raw_value"]) if row["raw_value"] else None,
-        intermediate=list(intermediate),
-        start_time=row["start_time"],
-        end_time=row["end_time"],
-        source=row["source"],
-    )

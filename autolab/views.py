@@ -1,11 +1,11 @@
-"""Read-only views of an experiment for the CLI and the web server: status, summaries, exports."""
+"""What the CLI and the web server show of an experiment (from its store): its status, profile, and
+export (NNI's shape, as JSON rows or CSV)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import time
 from typing import Any
 
 from .experiments import ExperimentRef, manager_alive
@@ -21,19 +21,10 @@ def experiment_status(ref: ExperimentRef, store: Store) -> str:
 
 
 def best_trial(store: Store) -> dict[str, Any] | None:
-    order = "DESC" if optimize_mode(store) == "maximize" else "ASC"
-    row = store.conn.execute(
-        f"SELECT id, seq, value, parameters FROM trials WHERE status='SUCCEEDED' AND value IS NOT NULL "
-        f"ORDER BY value {order} LIMIT 1"
-    ).fetchone()
+    row = store.best_trial(maximize=optimize_mode(store) == "maximize")
     if row is None:
         return None
-    return {
-        "trialJobId": row["id"],
-        "sequence": row["seq"],
-        "value": row["value"],
-        "parameter": json.loads(row["parameters"]),
-    }
+    return {"trialJobId": row.id, "sequence": row.seq, "value": row.value, "parameter": row.parameters}
 
 
 def optimize_mode(store: Store) -> str:
@@ -66,26 +57,21 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
 
 def export_rows(store: Store, intermediate: bool = False) -> list[dict[str, Any]]:
     """NNI's export shape: [{"parameter": {...}, "value": ..., "trialJobId": ..., ...}]."""
-    inter: dict[str, list[Any]] = {}
-    if intermediate:
-        for r in store.conn.execute(
-            "SELECT trial_id, raw FROM metrics WHERE type='PERIODICAL' ORDER BY trial_id, seq"
-        ):
-            inter.setdefault(r["trial_id"], []).append(json.loads(r["raw"]))
+    inter = store.intermediates() if intermediate else {}
     rows = []
     for r in store.trial_rows():
         item: dict[str, Any] = {
-            "parameter": json.loads(r["parameters"]),
-            "value": json.loads(r["raw_value"]) if r["raw_value"] else None,
-            "trialJobId": r["id"],
-            "sequence": r["seq"],
-            "status": r["status"],
-            "startTime": r["start_time"],
-            "endTime": r["end_time"],
-            "message": r["message"],
+            "parameter": r.parameters,
+            "value": r.raw_value,
+            "trialJobId": r.id,
+            "sequence": r.seq,
+            "status": r.status.value,
+            "startTime": r.start_time,
+            "endTime": r.end_time,
+            "message": r.message,
         }
         if intermediate:
-            item["intermediate"] = inter.get(r["id"], [])
+            item["intermediate"] = [m.data for m in inter.get(r.id, [])]
         rows.append(item)
     return rows
 
@@ -126,16 +112,3 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(flat_rows)
     return buf.getvalue()
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
-
-
-def format_time(ts: float | None) -> str:
-    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
