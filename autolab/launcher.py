@@ -22,11 +22,10 @@ from . import protocol
 from .assessors.base import Assessor
 from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
 from .experiments import MANAGER_PID_FILE, manager_pid
-from .history import TrialStatus
 from .hostaddr import socket_family, url_host
 from .manager import Manager
 from .services.base import TrainingService
-from .statuses import ExperimentStatus
+from .statuses import ACTIVE, ExperimentStatus, TrialStatus
 from .store import Store, StoreError
 from .tuners import create_tuner
 from .tuners.base import Tuner
@@ -75,9 +74,7 @@ def build_manager(directory: Path) -> Manager:
     # the stored config was validated at create: rebuilt once here, typed from then on
     config = config_from_dict(meta["config"], directory / CONFIG_FILE)
     # GPUs held by trials an earlier manager left running are ours, not another user's
-    own_gpus = {
-        int(i) for row in store.trial_rows(["WAITING", "RUNNING"]) for i in row.handle.get("gpus", [])
-    }
+    own_gpus = {int(i) for row in store.trial_rows(ACTIVE) for i in row.handle.get("gpus", [])}
     manager = Manager(
         directory,
         store,

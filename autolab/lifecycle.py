@@ -19,9 +19,9 @@ from __future__ import annotations
 import time
 from enum import Enum
 
-from .history import Trial, TrialStatus
+from .history import Trial
 from .services.base import Event
-from .statuses import ExperimentStatus
+from .statuses import ExperimentStatus, TrialStatus
 
 
 class Phase(Enum):

@@ -19,11 +19,11 @@ from .commands import trial_launch
 from .config import ExperimentConfig, apply_update, save_config
 from .experiments import new_trial_id
 from .failfast import FailFast
-from .history import History, Trial, TrialStatus
+from .history import History, Trial
 from .lifecycle import Phase, RunClock, trial_outcome
 from .metric_reader import MetricReader
 from .services.base import Event, EventKind, Launch, TrainingService
-from .statuses import ExperimentStatus
+from .statuses import ExperimentStatus, TrialStatus
 from .store import Store
 from .tuners.base import NoMoreTrials, Tuner
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import IO, TYPE_CHECKING
 
+from .statuses import TrialStatus
 from .timefmt import format_duration
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class Progress:
             return
         self.last = now
         done = [t for t in manager.history.trials if not t.running]
-        values = [t.value for t in done if t.value is not None and t.status.value == "SUCCEEDED"]
+        values = [t.value for t in done if t.value is not None and t.status == TrialStatus.SUCCEEDED]
         maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
         best = (max(values) if maximize else min(values)) if values else None
         limit = manager.config.max_trial_number

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import protocol
-from .history import Trial, TrialStatus
+from .history import Trial
 from .services.base import Event, EventKind
+from .statuses import TrialStatus
 
 if TYPE_CHECKING:
     from .manager import Manager

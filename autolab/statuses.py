@@ -40,3 +40,7 @@ class ExperimentStatus(_Status):
     DONE = "DONE"  # limits reached or the tuner has no more trials; every trial ended
     STOPPED = "STOPPED"  # stopped by the user (or the manager died: see experiments.manager_alive)
     ERROR = "ERROR"
+
+
+# the experiment statuses of an experiment whose manager ended (what resume starts from)
+ENDED = (ExperimentStatus.DONE, ExperimentStatus.STOPPED, ExperimentStatus.ERROR)

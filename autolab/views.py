@@ -9,15 +9,16 @@ import json
 from typing import Any
 
 from .experiments import ExperimentRef, manager_alive
+from .statuses import ExperimentStatus
 from .store import Store
 
 
-def experiment_status(ref: ExperimentRef, store: Store) -> str:
+def experiment_status(ref: ExperimentRef, store: Store) -> ExperimentStatus:
     """RUNNING only while a manager runs it; a RUNNING experiment whose manager died is STOPPED."""
-    status = store.get_meta("status", "INITIALIZED")
-    if status == "RUNNING" and not manager_alive(ref.directory):
-        return "STOPPED"
-    return str(status)
+    status = ExperimentStatus(store.get_meta("status", ExperimentStatus.INITIALIZED))
+    if status == ExperimentStatus.RUNNING and not manager_alive(ref.directory):
+        return ExperimentStatus.STOPPED
+    return status
 
 
 def best_trial(store: Store) -> dict[str, Any] | None:

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
+from autolab.statuses import TrialStatus
 from autolab.tuners import create_tuner
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from autolab.assessing import AssessorRunner
 from autolab.assessors.base import Assessor
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
+from autolab.statuses import TrialStatus
 
 WAIT = 30  # seconds a test waits for the worker thread before it counts as hung
 

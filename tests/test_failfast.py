@@ -8,8 +8,9 @@ import pytest
 
 from autolab import protocol
 from autolab.failfast import FAIL_FAST, FailFast
-from autolab.history import History, Trial, TrialStatus
+from autolab.history import History, Trial
 from autolab.services.base import Event, EventKind
+from autolab.statuses import TrialStatus
 
 
 def ended(n: int, status: TrialStatus = TrialStatus.FAILED) -> Trial:

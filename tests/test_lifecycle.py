@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from autolab import lifecycle
-from autolab.history import Trial, TrialStatus
-from autolab.lifecycle import ExperimentStatus, Phase, RunClock, trial_outcome
+from autolab.history import Trial
+from autolab.lifecycle import Phase, RunClock, trial_outcome
 from autolab.services.base import Event, EventKind
+from autolab.statuses import ExperimentStatus, TrialStatus
 
 
 def test_every_phase_has_a_status_and_running_phases_end() -> None:

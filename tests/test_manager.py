@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 from autolab.store import Store
 from tests.helpers_experiment import make_experiment, run_manager
 

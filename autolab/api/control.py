@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import UPDATABLE, ConfigError, validate_update
-from ..history import TrialStatus
 from ..importing import BadImport, importable
+from ..statuses import ExperimentStatus, TrialStatus
 from .base import BaseHandler
 
 
@@ -14,7 +14,7 @@ class StopHandler(BaseHandler):
     def put(self) -> None:
         if self.need_manager():
             self.manager.request_stop()
-            self.send({"status": "STOPPING"})
+            self.send({"status": ExperimentStatus.STOPPING})
 
 
 class ParamsHandler(BaseHandler):

@@ -9,7 +9,7 @@ import math
 import secrets
 from typing import Any
 
-from ..history import TrialStatus
+from ..statuses import TrialStatus
 from ..store import Store, TrialRow
 
 STATUSES = tuple(s.value for s in TrialStatus)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import protocol
 from ..experiments import ExperimentRef
+from ..statuses import ExperimentStatus
 from ..store import SORT_KEYS
 from ..views import export_csv, export_rows, profile
 from .base import BadRequest, BaseHandler
@@ -32,7 +33,9 @@ def live_profile(handler: BaseHandler) -> dict[str, Any]:
     info["serverTime"] = time.time()
     if manager is not None:
         info["elapsed"] = manager.elapsed()
-        info["status"] = "STOPPING" if manager.stopping and not manager.finished else str(manager.status)
+        info["status"] = (
+            ExperimentStatus.STOPPING if manager.stopping and not manager.finished else manager.status
+        )
         info["error"] = manager.error or info.get("error")
         info["url"] = meta.get("url")
     config = info.get("config") or {}

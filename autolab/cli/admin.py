@@ -21,6 +21,7 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..protocol import default_value, process_alive
 from ..services.orphans import kill_orphan
+from ..statuses import ACTIVE, ExperimentStatus, TrialStatus
 from ..timefmt import format_duration
 from ..views import profile
 from .common import find_trial
@@ -143,14 +144,14 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
         call(ref, "DELETE", f"/api/v1/trials/{trial_id}")
         print(f"Trial {trial_id} of experiment {ref.id} is being killed.")
         return 0
-    if row.status not in ("WAITING", "RUNNING"):
+    if row.status not in ACTIVE:
         raise UserError(f"experiment {ref.id}: trial {trial_id} is not running ({row.status.value})")
     # the manager died and left this trial behind: kill its process group and record it
     with experiments.open_store(ref, readonly=False) as store:
         killed = kill_orphan(row.handle)
         store.update_trial(
             trial_id,
-            status="USER_CANCELED",
+            status=TrialStatus.USER_CANCELED,
             end_time=time.time(),
             message="killed by autolab trial kill while the manager was not running",
         )
@@ -176,8 +177,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, default=str))
         return 0
     counts = info["trialCounts"]
-    done = sum(n for s, n in counts.items() if s not in ("WAITING", "RUNNING"))
-    running = counts.get("RUNNING", 0) + counts.get("WAITING", 0)
+    running = sum(counts.get(s.value, 0) for s in ACTIVE)
+    done = sum(counts.values()) - running
     limit = info["maxTrialNumber"]
     budget = info["maxExperimentDuration"]
     print(f"Experiment {ref.id}{' (' + info['name'] + ')' if info['name'] else ''}: {info['status']}")
@@ -197,7 +198,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  web UI:  {info['url']}")
     if info["error"]:
         print(f"  error:   {info['error']}")
-    if info["status"] == "STOPPED" and not info["managerAlive"] and running:
+    if info["status"] == ExperimentStatus.STOPPED and not info["managerAlive"] and running:
         print(f"  note:    its manager is not running; resume it with: autolab resume {ref.id}")
     return 0
 
@@ -235,7 +236,7 @@ def check_deletable(ref: ExperimentRef) -> None:
     except experiments.ExperimentNotFound:
         return  # a store that cannot be read records no trials to wait for; deleting it is the way out
     with store:
-        orphans = [r.id for r in store.trial_rows(["RUNNING"]) if _orphan_alive(r.handle)]
+        orphans = [r.id for r in store.trial_rows([TrialStatus.RUNNING]) if _orphan_alive(r.handle)]
     if orphans:
         raise UserError(
             f"experiment {ref.id} has trials still running ({', '.join(orphans)}) that its manager "

@@ -16,6 +16,7 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import build_assessor, build_service, build_tuner, wait_started
+from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
 from ..store import Store
 from ..timefmt import format_duration
 from ..tuners.base import TunerError
@@ -99,7 +100,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     name = config.experiment_name or ""
     try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment
         with Store(directory, create=True) as store:
-            store.set_meta(id=exp_id, name=name, status="INITIALIZED", created=time.time(), elapsed=0.0)
+            store.set_meta(
+                id=exp_id, name=name, status=ExperimentStatus.INITIALIZED, created=time.time(), elapsed=0.0
+            )
             save_config(store, directory, config)
         experiments.register(exp_id, name, directory)
     except BaseException as exc:
@@ -135,8 +138,8 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
         port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
     # a fresh start: an error recorded by an earlier run must not read as this run's
     with Store(ref.directory) as store:
-        if store.get_meta("status") in ("ERROR", "STOPPED", "DONE"):
-            store.set_meta(status="STARTING", error=None)
+        if store.get_meta("status") in ENDED:
+            store.set_meta(status=ExperimentStatus.STARTING, error=None)
     if args.foreground:
         from ..progress import Progress
 
@@ -245,11 +248,11 @@ def stop_experiment(ref: ExperimentRef) -> None:
             status = experiment_status(ref, store)
             # the manager died (or failed) and may have left trials running: cancel them, whatever
             # status it recorded last
-            left = store.trial_rows(["WAITING", "RUNNING"])
-            if left or store.get_meta("status") == "RUNNING":
+            left = store.trial_rows(ACTIVE)
+            if left or store.get_meta("status") == ExperimentStatus.RUNNING:
                 _cancel_orphans(store)
-                if store.get_meta("status") == "RUNNING":
-                    store.set_meta(status="STOPPED")
+                if store.get_meta("status") == ExperimentStatus.RUNNING:
+                    store.set_meta(status=ExperimentStatus.STOPPED)
                 print(
                     f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled)."
                 )
@@ -270,11 +273,11 @@ def stop_experiment(ref: ExperimentRef) -> None:
 def _cancel_orphans(store: Store) -> None:
     from ..services.orphans import kill_orphan
 
-    for row in store.trial_rows(["WAITING", "RUNNING"]):
+    for row in store.trial_rows(ACTIVE):
         kill_orphan(row.handle)
         store.update_trial(
             row.id,
-            status="USER_CANCELED",
+            status=TrialStatus.USER_CANCELED,
             end_time=time.time(),
             message="cancelled by autolab stop while the manager was not running",
         )

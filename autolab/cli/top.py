@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
+from ..statuses import ACTIVE, ExperimentStatus
 from ..timefmt import format_duration
 from ..views import experiment_status, optimize_mode
 from .common import table
@@ -74,12 +75,12 @@ def cmd_top(args: argparse.Namespace) -> int:
     while True:
         text, status = render(ref, k, worst)
         print(("\x1b[H\x1b[2J" if tty else "") + text, flush=True)
-        if status != "RUNNING":
+        if status != ExperimentStatus.RUNNING:
             return 0
         time.sleep(args.watch)
 
 
-def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, str]:
+def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, ExperimentStatus]:
     """The table and the experiment's status."""
     with experiments.open_store(ref) as store:
         status = experiment_status(ref, store)
@@ -90,10 +91,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, st
     config = meta.get("config") or {}
     scored = [r for r in rows if r.value is not None]
     scored.sort(key=lambda r: r.value or 0.0, reverse=maximize != worst)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.status.value] = counts.get(r.status.value, 0) + 1
-    running = counts.get("RUNNING", 0) + counts.get("WAITING", 0)
+    running = sum(1 for r in rows if r.status in ACTIVE)
     done = len(rows) - running
     limit = config.get("maxTrialNumber")
     budget = config.get("maxExperimentDuration")

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AutolabError
-from ..history import TrialStatus
 from ..protocol import Metric
+from ..statuses import TrialStatus
 from .reads import Reads
 from .schema import OLD_STORE_VIEWS, SCHEMA_VERSION, create_or_migrate, schema_version
 

@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ..history import TrialStatus
+from ..statuses import TrialStatus
 
 
 def _loads(text: str | None) -> Any:

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..history import History, TrialStatus
+from ..history import History
 from ..searchspace import Dim, SearchSpace, SearchSpaceError
+from ..statuses import TrialStatus
 from .base import canonical
 
 COMPLETED, STOPPED, FAILED, RUNNING = 0, 1, 2, 3

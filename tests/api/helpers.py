@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autolab.history import TrialStatus
 from autolab.protocol import FINAL, PERIODICAL, Metric
+from autolab.statuses import TrialStatus
 from autolab.store import Store
 
 SPACE = {"x": {"_type": "loguniform", "_value": [0.001, 1]}, "k": {"_type": "choice", "_value": [1, 2, 3]}}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import tornado.web
 
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 from tests.api.helpers import FakeManager
 from tests.api.test_reads import ApiCase
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import psutil
 import pytest
-from tests.test_store import make_old_store
 
 from autolab import experiments
 from autolab.cli import main
 from autolab.store import Store, registry
 from tests.helpers_experiment import make_experiment, run_manager
 from tests.helpers_experiment import trial_rows as rows
+from tests.store.test_store import make_old_store
 
 TRIAL = """
 print("hello from", os.environ["AUTOLAB_TRIAL_ID"])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autolab.history import TrialStatus
 from autolab.protocol import FINAL, PERIODICAL, Metric
+from autolab.statuses import TrialStatus
 from autolab.store import DB_FILE, SCHEMA_VERSION, Store, StoreError
 
 

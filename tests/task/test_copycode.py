@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 from autolab.task.copycode import LINK_SIZE, job_code_dir
 from tests.task.helpers import run_task
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 from autolab.store import Store
 from tests.task.helpers import run_task
 

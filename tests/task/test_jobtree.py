@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from autolab.history import TrialStatus
+from autolab.statuses import TrialStatus
 from autolab.task.jobtree import JobTree
 from tests.task.helpers import run_task
 
