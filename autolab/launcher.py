@@ -19,12 +19,16 @@ from typing import Any
 import psutil
 
 from . import protocol
+from .api.auth import is_loopback, prepare_token
+from .assessors import create_assessor
 from .assessors.base import Assessor
 from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
 from .experiments import MANAGER_PID_FILE, manager_pid
 from .hostaddr import socket_family, url_host
 from .manager import Manager
 from .services.base import TrainingService
+from .services.local import LocalService
+from .services.slurm import SlurmService
 from .statuses import ACTIVE, ExperimentStatus, TrialStatus
 from .store import Store, StoreError
 from .tuners import create_tuner
@@ -44,8 +48,6 @@ def build_assessor(config: ExperimentConfig) -> Assessor | None:
     spec = config.assessor
     if spec is None:
         return None
-    from .assessors import create_assessor
-
     code_directory = str(spec.code_directory) if spec.code_directory is not None else None
     return create_assessor(spec.name, spec.class_args, spec.class_name, code_directory)
 
@@ -53,11 +55,7 @@ def build_assessor(config: ExperimentConfig) -> Assessor | None:
 def build_service(config: ExperimentConfig, own_gpus: set[int] | None = None) -> TrainingService:
     ts = config.training_service
     if ts.platform == "slurm":
-        from .services.slurm import SlurmService
-
         return SlurmService.from_config(config)
-    from .services.local import LocalService
-
     return LocalService(
         concurrency=config.trial_concurrency,
         gpu_number=config.trial_gpu_number,
@@ -116,7 +114,7 @@ def run(
     progress: Any = None,
 ) -> int:
     """Run the experiment until it ends (foreground) or is stopped (background). Returns an exit code."""
-    import tornado.ioloop
+    import tornado.ioloop  # not at the top: the CLI imports this module (build_*, wait_started)
 
     setup_logging(directory, foreground, debug)
     store = Store(directory)  # to record why, should building the manager fail
@@ -187,11 +185,8 @@ def run(
 
 
 def _serve(manager: Manager, port: int | None, host: str) -> str | None:
-    try:
-        from .server import make_app
-    except ImportError:
-        return None
-    from .api.auth import is_loopback, prepare_token
+    # not at the top: the CLI imports this module, and tornado loads only in the manager process
+    from .server import make_app
 
     # beyond loopback, changes need the token (written to <experiment>/token for the CLI)
     token = prepare_token(manager.directory, host)

@@ -7,6 +7,7 @@ are JSON {"error": message} with a 4xx status. `autolab view` serves the same ap
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,6 @@ class WebUIHandler(tornado.web.StaticFileHandler):
 
 def webui_dir() -> Path | None:
     """The web page's folder: inside the package when installed from a wheel, else the repo's webui/."""
-    import sys
-
     here = Path(__file__).resolve().parent
     for candidate in (
         here / "webui",

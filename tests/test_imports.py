@@ -188,3 +188,34 @@ def test_a_cycle_hidden_in_a_function_is_found(tmp_path: Path) -> None:
         },
     )
     assert find_cycles(import_graph(package)) == [["pkg.x", "pkg.y", "pkg.z", "pkg.x"]]
+
+
+def function_level_imports(path: Path) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Imports inside a function body (those under `if TYPE_CHECKING:` never run: left out)."""
+    tree = ast.parse(path.read_text(), str(path))
+    for func in ast.walk(tree):
+        if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            for statement in func.body:
+                yield from _import_nodes(statement)
+
+
+def has_reason(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or on the line above it or above its block of imports."""
+    if "#" in lines[lineno - 1]:
+        return True
+    i = lineno - 2
+    while i >= 0 and (lines[i].strip().startswith(("import ", "from ")) or not lines[i].strip()):
+        i -= 1
+    return i >= 0 and lines[i].strip().startswith("#")
+
+
+def test_every_function_level_import_says_why() -> None:
+    """Imports belong at the top; one inside a function is there only to keep `import autolab` or
+    the CLI's start light, and a comment beside or above it says so."""
+    unexplained = []
+    for name, path in module_names().items():
+        lines = path.read_text().splitlines()
+        for node in function_level_imports(path):
+            if not has_reason(lines, node.lineno):
+                unexplained.append(f"{name}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert unexplained == [], "function-level imports without a reason:\n" + "\n".join(unexplained)

@@ -58,7 +58,7 @@ class CurvefittingAssessor(Assessor):
         ]
         if not finals:
             return False
-        from .curve_models import predict  # scipy: imported on first use
+        from .curve_models import predict  # scipy loads at the first prediction, not at `autolab create`
 
         maximize = self.optimize_mode == "maximize"
         predicted = predict(

@@ -14,20 +14,25 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import json5
 
 from .. import experiments
+from ..client import call
+from ..config import CONFIG_FILE, ConfigError, apply_update, config_from_dict, save_config, validate_update
 from ..errors import UserError
 from ..experiments import ExperimentRef
+from ..importing import BadImport, importable
+from ..launcher import build_tuner
 from ..protocol import default_value, process_alive
+from ..searchspace import SearchSpace, load
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ExperimentStatus, TrialStatus
 from ..timefmt import format_duration
 from ..views import profile
+from . import log, top
 from .common import find_trial
-
-if TYPE_CHECKING:
-    from ..searchspace import SearchSpace
 
 UPDATE_KEYS = {
     "searchspace": "searchSpace",
@@ -38,8 +43,6 @@ UPDATE_KEYS = {
 
 
 def add_commands(sub: Any, groups: dict[str, Any]) -> None:
-    from . import log, top
-
     upd = sub.add_parser("update", help="change a limit or the search space (running or stopped experiment)")
     upd_sub = upd.add_subparsers(dest="update_command", metavar="WHAT")
     upd_sub.required = True
@@ -85,12 +88,8 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
 # -- update ---------------------------------------------------------------------------------------
 def parse_update_value(key: str, args: argparse.Namespace) -> int | float | SearchSpace:
     """The new value for key from --value / --filename, checked; UserError naming the flag."""
-    # the config and search-space modules load for this command only: the CLI starts light
     if key == "searchSpace":
-        from ..searchspace import load
-
         return load(args.filename)  # SearchSpaceError names the file
-    from ..config import ConfigError, validate_update
 
     text = str(args.value).strip()
     try:  # the text of an integer is one here (the REST API takes JSON numbers only)
@@ -109,19 +108,14 @@ def cmd_update(args: argparse.Namespace) -> int:
     value = parse_update_value(key, args)
     shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"
     if experiments.manager_alive(ref.directory):
-        from ..client import call
-
         call(ref, "PUT", "/api/v1/experiment/params", {key: getattr(value, "raw", value)})
         print(f"Experiment {ref.id}: {shown} (applied now).")
         return 0
-    from ..config import CONFIG_FILE, apply_update, config_from_dict, save_config
 
     with experiments.open_store(ref, readonly=False) as store:
         config = config_from_dict(store.get_meta("config") or {}, ref.directory / CONFIG_FILE)
         apply_update(config, key, value)
         if key == "searchSpace":
-            from ..launcher import build_tuner
-
             build_tuner(config)  # the tuner must accept it (TunerError names the parameter)
         save_config(store, ref.directory, config)
     print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
@@ -139,8 +133,6 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
         row = find_trial(store, ref, args.trial_id)
     trial_id = row.id
     if experiments.manager_alive(ref.directory):
-        from ..client import call
-
         call(ref, "DELETE", f"/api/v1/trials/{trial_id}")
         print(f"Trial {trial_id} of experiment {ref.id} is being killed.")
         return 0
@@ -276,9 +268,6 @@ def delete_experiment(ref: ExperimentRef) -> None:
 # -- experiment import ----------------------------------------------------------------------------
 def load_import_file(filename: str, space: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Records in NNI's export shape, checked; UserError naming the file and the item."""
-    import json5
-
-    from ..importing import BadImport, importable
 
     try:
         text = Path(filename).read_text(encoding="utf-8")
@@ -304,8 +293,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         space = (store.get_meta("config") or {}).get("searchSpace")
     records = load_import_file(args.filename, space)
     if experiments.manager_alive(ref.directory):
-        from ..client import call
-
         answer = call(ref, "POST", "/api/v1/trials/import", records)
         count = int(answer.get("imported", 0)) if isinstance(answer, dict) else len(records)
         print(f"Imported {count} trials into experiment {ref.id}; the tuner learns from them now.")

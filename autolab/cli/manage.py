@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,12 +14,16 @@ from typing import Any
 
 from .. import experiments
 from ..assessors.base import AssessorError
+from ..config import load_config, save_config
 from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
-from ..launcher import build_assessor, build_service, build_tuner, wait_started
+from ..launcher import build_assessor, build_service, build_tuner, free_port, run, wait_started
+from ..progress import Progress
+from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
 from ..store import Store
+from ..task.section import apply_copy_flags
 from ..timefmt import format_duration
 from ..tuners.base import TunerError
 from ..views import experiment_status, profile
@@ -65,8 +71,6 @@ def _server_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from ..config import load_config, save_config
-
     check_server_args(args)
     config = load_config(args.config)
     if not config.trial_code_directory.is_dir():
@@ -74,8 +78,6 @@ def cmd_create(args: argparse.Namespace) -> int:
             f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
         )
     if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
-        from ..task.section import apply_copy_flags
-
         apply_copy_flags(config, args.copy_code, args.symlinks)
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.
@@ -106,8 +108,6 @@ def cmd_create(args: argparse.Namespace) -> int:
             save_config(store, directory, config)
         experiments.register(exp_id, name, directory)
     except BaseException as exc:
-        import shutil
-
         shutil.rmtree(directory, ignore_errors=True)
         if isinstance(exc, OSError):
             raise UserError(f"cannot create experiment {exp_id} in {directory}: {exc.strerror}") from None
@@ -126,8 +126,6 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
-    from ..launcher import free_port, run
-
     if not os.access(ref.directory, os.W_OK):
         raise UserError(
             f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there"
@@ -141,8 +139,6 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
         if store.get_meta("status") in ENDED:
             store.set_meta(status=ExperimentStatus.STARTING, error=None)
     if args.foreground:
-        from ..progress import Progress
-
         print(f"Experiment {ref.id} {verb}; directory {ref.directory}")
         progress = Progress(sys.stdout)
         code = run(ref.directory, port, args.host, foreground=True, debug=args.debug, progress=progress)
@@ -188,8 +184,6 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
 
 
 def _port_free(host: str, port: int) -> bool:
-    import socket
-
     try:
         family = socket_family(host)
     except OSError:
@@ -271,8 +265,6 @@ def stop_experiment(ref: ExperimentRef) -> None:
 
 
 def _cancel_orphans(store: Store) -> None:
-    from ..services.orphans import kill_orphan
-
     for row in store.trial_rows(ACTIVE):
         kill_orphan(row.handle)
         store.update_trial(

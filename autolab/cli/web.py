@@ -7,8 +7,9 @@ import argparse
 from typing import Any
 
 from .. import experiments
+from ..api.auth import is_loopback
 from ..errors import UserError
-from ..hostaddr import bare_host, check_host
+from ..hostaddr import bare_host, check_host, url_host
 
 DEFAULT_PORT = 8080
 
@@ -55,12 +56,11 @@ def cmd_url(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    # tornado (and the server built on it) load for this command only: every other command starts light
     import tornado.httpserver
     import tornado.ioloop
     import tornado.netutil
 
-    from ..api.auth import is_loopback
-    from ..hostaddr import url_host
     from ..server import make_app
 
     check_host(args.host)

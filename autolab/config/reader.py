@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import json5
 import yaml
 
 from ..errors import AutolabError
@@ -75,8 +76,6 @@ def read_config_file(path: str | Path) -> tuple[Any, Path, str]:
     except UnicodeDecodeError:
         raise ConfigError(f"{shown}: the config is not UTF-8 text") from None
     if source.suffix.lower() in (".json", ".json5"):
-        import json5
-
         try:
             raw = json5.loads(text, allow_duplicate_keys=False)
         except ValueError as exc:

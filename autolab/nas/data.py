@@ -11,6 +11,8 @@ import pickle
 
 import numpy as np
 import torch
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 from torch.utils.data import TensorDataset
 
 from .mutables import NasError
@@ -25,9 +27,6 @@ def digits_datasets(
     """sklearn digits as (train, val, test) of 1x8x8 float images scaled to [0, 1] and int labels.
 
     test is held out from search and retraining; val is carved from the rest."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
     x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
     x_rest, x_test, y_rest, y_test = train_test_split(

@@ -19,6 +19,7 @@ reads the metric from stdout) and, unless a tuner is named, the GridSearch tuner
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shlex
 import sys
@@ -28,7 +29,7 @@ from typing import Any
 
 from ..commands import placeholders
 from ..config.reader import ConfigError, Context, Section, kind, normalize_key
-from ..searchspace import SearchSpace, SearchSpaceError, parse
+from ..searchspace import TYPES, SearchSpace, SearchSpaceError, parse
 from .copycode import job_code_dir
 from .jobtree import JobTree
 
@@ -174,8 +175,6 @@ def _search_args(sec: Section) -> list[dict[str, Any]]:
 
 
 def _search_arg(arg: Section) -> dict[str, Any]:
-    from ..searchspace import TYPES
-
     written = arg.text("type", required=True) or ""
     types = {"categorical": "Categorical", "nested": "Nested", **{t.lower(): t for t in TYPES}}
     arg_type = types.get(written.strip().lower())
@@ -231,8 +230,6 @@ def _nested_names(arg: Section, value: list[Any]) -> list[str]:
 
 
 def _no_repeats(arg: Section, value: list[Any]) -> None:
-    import json
-
     seen: set[str] = set()
     for item in value:
         key = json.dumps(item, sort_keys=True)

@@ -13,10 +13,11 @@ import math
 from typing import Any
 
 import numpy as np
+from hyperopt import JOB_STATE_DONE, STATUS_OK, Domain, Trials, anneal, hp
 
 from ..history import History
 from ..searchspace import Dim, SearchSpace
-from .base import Tuner, TunerError, canonical
+from .base import Tuner, canonical
 from .observations import RUNNING, Encoder, as_losses
 from .sampling import call_rng, random_unseen
 
@@ -25,23 +26,15 @@ MAX_TRIES = 20
 
 class AnnealTuner(Tuner):
     def __init__(self, space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None) -> None:
-        try:
-            import hyperopt  # noqa: F401
-        except ImportError:
-            raise TunerError("the Anneal tuner needs hyperopt: pip install 'hyperopt>=0.2.7'") from None
         super().__init__(space, optimize_mode=optimize_mode, seed=seed)
 
     def update_search_space(self, space: SearchSpace) -> None:
         super().update_search_space(space)
-        from hyperopt import Domain
-
         self.encoder = Encoder(space)
         # hyperopt cannot build an empty domain; an empty space is only ever sampled at random
         self.domain = Domain(lambda _: 0.0, _hyperopt_space(space, space.raw, "")) if space.dims else None
 
     def suggest(self, history: History) -> dict[str, Any]:
-        from hyperopt import anneal
-
         rng = call_rng(self.seed, self.rng, history, "anneal")
         raw, seen = self.encoder.observe(history)
         obs = as_losses(raw, self.optimize_mode == "maximize")
@@ -57,8 +50,6 @@ class AnnealTuner(Tuner):
         return random_unseen(self.space, rng, seen)
 
     def _trials(self, flats: list[dict[str, Any]], losses: np.ndarray) -> Any:
-        from hyperopt import JOB_STATE_DONE, STATUS_OK, Trials
-
         trials = Trials()
         labels = [d.key for d in self.space.dims]
         tids = list(range(len(flats)))
@@ -96,8 +87,6 @@ class AnnealTuner(Tuner):
 
 
 def _hyperopt_space(space: SearchSpace, raw: dict[str, Any], prefix: str) -> dict[str, Any]:
-    from hyperopt import hp
-
     out: dict[str, Any] = {}
     for name, spec in raw.items():
         if name == "_name":

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import gaussian
 from .observations import RUNNING, Observations, best_and_newest
@@ -43,7 +44,6 @@ class Believer:
         running = np.flatnonzero(obs.kind == RUNNING)
         if not len(running) or len(done) < 2:
             return None
-        from threadpoolctl import threadpool_limits
 
         fit = best_and_newest(done, obs.loss, MAX_FIT)
         x, y = self.cube.encode(obs.x[fit]), obs.loss[fit]

@@ -24,6 +24,8 @@ def fit(
     random_state: int = 0,
 ) -> Any:
     """A fitted GaussianProcessRegressor: hyperparameters from the rows `hyper`, posterior on all."""
+    # not at the top: TPE imports this module, and `autolab create` with TPE should not wait ~0.5 s
+    # for scikit-learn before a single trial has finished (it loads on the first fit)
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 
@@ -37,7 +39,7 @@ def fit(
 
 def posterior(kernel: Any, x: np.ndarray, y: np.ndarray, alpha: float = 1e-6) -> Any:
     """The posterior on (x, y) with a kernel already fitted (no hyperparameter search)."""
-    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process import GaussianProcessRegressor  # as in fit(): loaded on first use
 
     gp = GaussianProcessRegressor(kernel, alpha=alpha, normalize_y=True, optimizer=None)
     with warnings.catch_warnings():

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
 from ..history import History
 from ..searchspace import SearchSpace
@@ -97,7 +98,6 @@ class GPTuner(Tuner):
         x = self.cube.encode(obs.x[fit])
         y = obs.loss[fit]
         pending = np.flatnonzero(obs.kind == RUNNING)
-        from threadpoolctl import threadpool_limits
 
         # small matrices: one BLAS thread is fastest, and many threads beside busy trials are
         # far slower (a 60x60 Cholesky took 130 ms with the machine's trials running)
