@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from autolab import protocol
 from autolab.metric_reader import MetricReader
 from autolab.protocol import FINAL, PERIODICAL, Metric
-from autolab.store import Store
+from autolab.store import Store, TrialRow
 
 
 @pytest.fixture
@@ -34,12 +35,12 @@ def append(trial_dir: Path, text: str) -> None:
 
 
 def stored(store: Store) -> list[tuple[str, int, float]]:
-    return sorted((r["type"], r["seq"], r["value"]) for r in store.metric_rows("t1"))
+    return sorted((r.type, r.seq, r.value) for r in store.metric_rows("t1"))
 
 
 def test_no_file_yet_reads_nothing(store: Store, trial_dir: Path) -> None:
     assert MetricReader(store).read("t1", trial_dir) == []
-    assert store.trial_row("t1")["metrics_offset"] == 0
+    assert _row(store).metrics_offset == 0
 
 
 def test_complete_lines_are_stored_with_their_numbers(store: Store, trial_dir: Path) -> None:
@@ -55,9 +56,9 @@ def test_complete_lines_are_stored_with_their_numbers(store: Store, trial_dir: P
     ]
     assert stored(store) == [("FINAL", 0, 0.75), ("PERIODICAL", 0, 0.25), ("PERIODICAL", 1, 0.5)]
     row = store.trial_row("t1")
-    assert row["value"] == 0.75 and json.loads(row["raw_value"]) == {"default": 0.75, "loss": 2}
-    assert row["n_intermediate"] == 2 and row["last_intermediate"] == 0.5
-    assert row["metrics_offset"] == (trial_dir / protocol.METRICS_FILE).stat().st_size
+    assert row is not None and row.value == 0.75 and row.raw_value == {"default": 0.75, "loss": 2}
+    assert row.n_intermediate == 2 and row.last_intermediate == 0.5
+    assert row.metrics_offset == (trial_dir / protocol.METRICS_FILE).stat().st_size
 
 
 def test_a_partial_line_waits_for_its_end(store: Store, trial_dir: Path) -> None:
@@ -65,10 +66,10 @@ def test_a_partial_line_waits_for_its_end(store: Store, trial_dir: Path) -> None
     line = protocol.metric_line(PERIODICAL, 0.5, 1.0)
     append(trial_dir, line[:10])
     assert reader.read("t1", trial_dir) == []
-    assert store.trial_row("t1")["metrics_offset"] == 0
+    assert _row(store).metrics_offset == 0
     append(trial_dir, line[10:] + protocol.metric_line(PERIODICAL, 0.6, 2.0)[:-1])  # the second not ended
     assert [m.number for m in reader.read("t1", trial_dir)] == [0.5]
-    assert store.trial_row("t1")["metrics_offset"] == len(line)
+    assert _row(store).metrics_offset == len(line)
     append(trial_dir, "\n")
     assert [m.number for m in reader.read("t1", trial_dir)] == [0.6]
     assert stored(store) == [("PERIODICAL", 0, 0.5), ("PERIODICAL", 1, 0.6)]
@@ -89,7 +90,7 @@ def test_malformed_lines_are_logged_and_skipped(
         assert [m.number for m in MetricReader(store).read("t1", trial_dir)] == [0.5]
     assert len([r for r in caplog.records if "malformed metric line" in r.getMessage()]) == 4
     assert stored(store) == [("PERIODICAL", 0, 0.5)]
-    assert store.trial_row("t1")["metrics_offset"] == (trial_dir / protocol.METRICS_FILE).stat().st_size
+    assert _row(store).metrics_offset == (trial_dir / protocol.METRICS_FILE).stat().st_size
 
 
 def test_exactly_once_across_a_new_reader_on_the_same_store(store: Store, trial_dir: Path) -> None:
@@ -122,9 +123,10 @@ def test_non_finite_side_values_are_stored_as_null(store: Store, trial_dir: Path
     )
     [metric] = MetricReader(store).read("t1", trial_dir)
     assert metric.value == {"default": 0.5, "loss": None, "m": [None]} and metric.number == 0.5
-    row = store.trial_row("t1")
-    assert row["raw_value"] == '{"default": 0.5, "loss": null, "m": [null]}'
-    [raw] = [r["raw"] for r in store.metric_rows("t1")]
+    with sqlite3.connect(store.path) as db:  # the text as stored: strict JSON, no NaN / Infinity
+        (raw_value,) = db.execute("SELECT raw_value FROM trials WHERE id='t1'").fetchone()
+        (raw,) = db.execute("SELECT raw FROM metrics WHERE trial_id='t1'").fetchone()
+    assert raw_value == '{"default": 0.5, "loss": null, "m": [null]}'
     assert json.loads(raw) == {"default": 0.5, "loss": None, "m": [None]}
     assert "NaN" not in raw and "Infinity" not in raw
 
@@ -133,11 +135,17 @@ def test_a_file_that_shrinks_stores_nothing_twice(store: Store, trial_dir: Path)
     reader = MetricReader(store)
     append(trial_dir, protocol.metric_line(PERIODICAL, 0.1, 1.0) + protocol.metric_line(PERIODICAL, 0.2, 2.0))
     assert len(reader.read("t1", trial_dir)) == 2
-    offset = store.trial_row("t1")["metrics_offset"]
+    offset = _row(store).metrics_offset
     (trial_dir / protocol.METRICS_FILE).write_text(protocol.metric_line(PERIODICAL, 0.1, 1.0))  # truncated
     assert reader.read("t1", trial_dir) == []
     assert MetricReader(store).read("t1", trial_dir) == []  # nor after a restart
     (trial_dir / protocol.METRICS_FILE).unlink()
     assert reader.read("t1", trial_dir) == []
-    assert store.trial_row("t1")["metrics_offset"] == offset
+    assert _row(store).metrics_offset == offset
     assert stored(store) == [("PERIODICAL", 0, 0.1), ("PERIODICAL", 1, 0.2)]
+
+
+def _row(store: Store) -> TrialRow:
+    row = store.trial_row("t1")
+    assert row is not None
+    return row

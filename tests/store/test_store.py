@@ -27,7 +27,7 @@ def test_trials_metrics_and_history(tmp_path: Path) -> None:
         ],
         new_offset=123,
     )
-    stored = [(r.type, r.seq, r.value, r.time) for r in store.metric_rows("a")]
+    stored = sorted((r.type, r.seq, r.value, r.time) for r in store.metric_rows("a"))
     assert stored == [("FINAL", 0, 0.3, 3.0), ("PERIODICAL", 0, 0.1, 1.0), ("PERIODICAL", 1, 0.2, 2.0)]
     row = store.trial_row("a")
     assert row is not None and row.metrics_offset == 123 and row.n_intermediate == 2 and row.value == 0.3
