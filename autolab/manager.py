@@ -12,19 +12,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import lifecycle, protocol, resume
+from . import lifecycle, resume
 from .assessing import AssessorRunner
 from .assessors.base import Assessor
 from .commands import trial_launch
 from .config import ExperimentConfig, apply_update, save_config
-from .experiments import new_trial_id
 from .failfast import FailFast
-from .history import History, Trial
+from .history import Trial
 from .lifecycle import Phase, RunClock, trial_outcome
-from .metric_reader import MetricReader
 from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
 from .store import Store
+from .trials import Trials
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
@@ -48,11 +47,11 @@ class Manager:
         self.tuner = tuner
         self.config = config  # the limits in it change with update()
         self.exp_id = exp_id
-        self.history: History = store.history()
-        self.by_id: dict[str, Trial] = {t.trial_id: t for t in self.history.trials}
-        # trials WAITING or RUNNING: the loop touches only these
-        self.active: dict[str, Trial] = {t.trial_id: t for t in self.history.trials if t.running}
-        self.kill_reason: dict[str, TrialStatus] = {}
+        self.trials = Trials(store, directory)
+        # the mirror's parts, by the names the loop, resume, listeners and the API read
+        self.history, self.by_id, self.active = self.trials.history, self.trials.by_id, self.trials.active
+        self.unstarted, self.kill_reason = self.trials.unstarted, self.trials.kill_reason
+        self.trial_dir, self.read_metrics = self.trials.trial_dir, self.trials.read_metrics
         self.phase = Phase.CREATING
         self.error: str | None = None  # why it failed, as the store's meta says (not a state)
         self.clock = RunClock(float(store.get_meta("elapsed", 0.0)))
@@ -61,8 +60,6 @@ class Manager:
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
         self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
-        self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
-        self.metrics = MetricReader(store)
 
     @property
     def status(self) -> str:
@@ -80,10 +77,6 @@ class Manager:
     def elapsed(self) -> float:
         """Seconds spent RUNNING, over every run of the experiment (time spent DONE does not count)."""
         return self.clock.elapsed()
-
-    def counted_trials(self) -> int:
-        """Trials toward maxTrialNumber: not re-runs (they replace a lost trial), nor imported ones."""
-        return sum(1 for t in self.history.trials if t.source == "tuner")
 
     def start(self) -> None:
         """Adopt or settle the trials an earlier manager left (resume.py), then mark RUNNING."""
@@ -169,7 +162,7 @@ class Manager:
         for _ in range(limit):
             if self.service.free_slots() <= 0:
                 return
-            if max_trials is not None and self.counted_trials() >= max_trials:
+            if max_trials is not None and self.trials.counted() >= max_trials:
                 return self._end_creation()
             try:
                 params = self.tuner.suggest(self.history)
@@ -183,25 +176,11 @@ class Manager:
                 return self._end_creation()
             self.add_trial(params)
 
-    def new_trial_id(self) -> str:
-        trial_id = new_trial_id()
-        while trial_id in self.by_id:
-            trial_id = new_trial_id()
-        return trial_id
-
     def add_trial(
         self, params: dict[str, Any], source: str = "tuner", trial_id: str | None = None, start: bool = True
     ) -> Trial:
         """Record a new trial and write its parameters; start it now, or when a slot frees."""
-        trial_id = trial_id or self.new_trial_id()
-        seq = self.store.add_trial(trial_id, params, source)
-        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
-        self.history.trials.append(trial)
-        self.by_id[trial_id] = trial
-        self.active[trial_id] = trial
-        directory = self.trial_dir(trial_id)
-        directory.mkdir(parents=True, exist_ok=True)
-        protocol.write_parameters(directory, params)
+        trial = self.trials.record(params, source, trial_id)
         self._notify("trial_created", trial)
         if start:
             self._start_trial(trial)
@@ -225,30 +204,9 @@ class Manager:
             except Exception:
                 log.exception("%s.%s failed for trial %s", type(listener).__name__, method, trial.trial_id)
 
-    def trial_dir(self, trial_id: str) -> Path:
-        return self.directory / "trials" / trial_id
-
     def launch(self, trial: Trial) -> Launch:
         """What the service needs to start (or adopt) the trial."""
         return trial_launch(self.config, self.exp_id, trial, self.trial_dir(trial.trial_id), self.directory)
-
-    # -- metrics -------------------------------------------------------------------------------
-    def read_metrics(self, trial: Trial) -> bool:
-        """Store the trial's new metric lines and mirror them; True if an intermediate result came.
-        A trial's unreadable metrics never stop the loop or its other trials (logged, False)."""
-        new_intermediate = False
-        try:
-            for metric in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
-                if metric.final:
-                    trial.value = metric.number
-                    trial.raw_value = metric.value
-                else:
-                    trial.intermediate.append(metric.number)
-                    new_intermediate = True
-        except Exception:
-            log.exception("trial %s: reading its metrics failed", trial.trial_id)
-            return False
-        return new_intermediate
 
     # -- ending trials -------------------------------------------------------------------------
     def kill_trial(self, trial_id: str, reason: TrialStatus = TrialStatus.USER_CANCELED) -> bool:
@@ -273,8 +231,7 @@ class Manager:
         status, message = trial_outcome(trial, event, self.kill_reason.pop(trial.trial_id, None))
         trial.status = status
         trial.end_time = time.time()
-        self.active.pop(trial.trial_id, None)
-        self.metrics.forget(trial.trial_id)
+        self.trials.ended(trial)
         self.assessing.forget(trial.trial_id)
         self.store.update_trial(
             trial.trial_id, status=status, end_time=trial.end_time, exit_code=code, message=message
@@ -319,14 +276,8 @@ class Manager:
             self._set_phase(Phase.CREATING)
 
     def import_trials(self, records: list[dict[str, Any]]) -> int:
-        """Add finished trials from NNI's export shape ([{"parameter":..., "value":...}]) for the tuner
-        to learn from (one transaction); they do not count toward maxTrialNumber."""
-        before = len(self.history.trials)
-        added = self.store.add_imported(records, self.new_trial_id, protocol.default_value)
-        for trial in self.store.history().trials[before:]:
-            self.history.trials.append(trial)
-            self.by_id[trial.trial_id] = trial
-        return added
+        """Add finished trials (NNI's export shape) for the tuner to learn from."""
+        return self.trials.add_imported(records)
 
     def _set_phase(self, phase: Phase) -> None:
         before, self.phase = self.status, phase

@@ -65,7 +65,7 @@ def _lost(manager: Manager, trial: Trial) -> None:
     """FAILED (no exit status), and re-run as a new trial, once: a crash that came between
     recording the re-run and finishing the lost trial must not make a second one."""
     earlier = [t for t in manager.history.trials if t.source == f"rerun:{trial.trial_id}"]
-    replacement = earlier[0].trial_id if earlier else manager.new_trial_id()
+    replacement = earlier[0].trial_id if earlier else manager.trials.new_id()
     message = f"lost while the manager was down (no exit status); re-run as trial {replacement}"
     manager.finish(trial, Event(trial.trial_id, EventKind.LOST, None, message))
     if not earlier:

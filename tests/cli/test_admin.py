@@ -323,7 +323,7 @@ def test_import_into_a_stopped_experiment(
     # what the tuner sees on resume; imported trials do not count toward maxTrialNumber
     manager = build_manager(exp)
     assert sum(t.source == "import" for t in manager.history.trials) == 2
-    assert manager.counted_trials() == 5
+    assert manager.trials.counted() == 5
     manager.store.close()
     code, out, err = run(capsys, "top", "-k", "1")
     assert table_ids(out) == [imported[1].id]

@@ -1,0 +1,90 @@
+"""The manager's mirror of the store's trials: every trial (the history the algorithms see), the
+active ones (the only ones a loop turn touches), those recorded but waiting for a slot, and why a
+killed trial was killed. Every change is written to the store first; resume rebuilds this from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from . import protocol
+from .experiments import new_trial_id
+from .history import History, Trial
+from .metric_reader import MetricReader
+from .statuses import TrialStatus
+from .store import Store
+
+log = logging.getLogger("autolab.manager")
+
+
+class Trials:
+    def __init__(self, store: Store, directory: Path) -> None:
+        self.store = store
+        self.directory = directory
+        self.history: History = store.history()
+        self.by_id: dict[str, Trial] = {t.trial_id: t for t in self.history.trials}
+        # trials WAITING or RUNNING: the loop touches only these
+        self.active: dict[str, Trial] = {t.trial_id: t for t in self.history.trials if t.running}
+        self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
+        self.kill_reason: dict[str, TrialStatus] = {}
+        self.metrics = MetricReader(store)
+
+    def trial_dir(self, trial_id: str) -> Path:
+        return self.directory / "trials" / trial_id
+
+    def new_id(self) -> str:
+        trial_id = new_trial_id()
+        while trial_id in self.by_id:
+            trial_id = new_trial_id()
+        return trial_id
+
+    def counted(self) -> int:
+        """Trials toward maxTrialNumber: not re-runs (they replace a lost trial), nor imported ones."""
+        return sum(1 for t in self.history.trials if t.source == "tuner")
+
+    def record(self, params: dict[str, Any], source: str, trial_id: str | None = None) -> Trial:
+        """A new WAITING trial: its row, its directory with parameter.json, and its mirror."""
+        trial_id = trial_id or self.new_id()
+        seq = self.store.add_trial(trial_id, params, source)
+        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
+        self.history.trials.append(trial)
+        self.by_id[trial_id] = trial
+        self.active[trial_id] = trial
+        directory = self.trial_dir(trial_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        protocol.write_parameters(directory, params)
+        return trial
+
+    def read_metrics(self, trial: Trial) -> bool:
+        """Store the trial's new metric lines and mirror them; True if an intermediate result came.
+        A trial's unreadable metrics never stop the loop or its other trials (logged, False)."""
+        new_intermediate = False
+        try:
+            for metric in self.metrics.read(trial.trial_id, self.trial_dir(trial.trial_id)):
+                if metric.final:
+                    trial.value = metric.number
+                    trial.raw_value = metric.value
+                else:
+                    trial.intermediate.append(metric.number)
+                    new_intermediate = True
+        except Exception:
+            log.exception("trial %s: reading its metrics failed", trial.trial_id)
+            return False
+        return new_intermediate
+
+    def ended(self, trial: Trial) -> None:
+        """Forget an ended trial in the loop's working set (its row and mirror keep its end)."""
+        self.active.pop(trial.trial_id, None)
+        self.metrics.forget(trial.trial_id)
+
+    def add_imported(self, records: list[dict[str, Any]]) -> int:
+        """Finished trials from NNI's export shape ([{"parameter":..., "value":...}]), in one
+        transaction, mirrored; they do not count toward maxTrialNumber."""
+        before = len(self.history.trials)
+        added = self.store.add_imported(records, self.new_id, protocol.default_value)
+        for trial in self.store.history().trials[before:]:
+            self.history.trials.append(trial)
+            self.by_id[trial.trial_id] = trial
+        return added
