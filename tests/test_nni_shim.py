@@ -122,3 +122,19 @@ def test_the_error_points_at_a_real_nni_installed_further_down_the_path(tmp_path
     assert f"A real NNI is installed at {real / 'nni'}" in proc.stderr and "nniModule: false" in proc.stderr
     assert find_real_nni([SHIM_PATH, str(real)]) == str(real / "nni")
     assert find_real_nni([SHIM_PATH]) is None
+
+
+def test_a_trial_python_without_autolab_is_told_so(tmp_path: Path) -> None:
+    # -S: no site-packages, so this Python has the shim on its path but no autolab
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": SHIM_PATH}
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", "import nni"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "autolab's NNI module" in last and "install autolab there" in last and "nniModule: false" in last
