@@ -92,14 +92,19 @@ class MetricType:
     REQUEST_PARAMETER = "REQUEST_PARAMETER"
 
 
+class RewardError(RuntimeError, ValueError):
+    """A result that is not a number nor a dict holding one: a RuntimeError as NNI raises, and a
+    ValueError as autolab raised before."""
+
+
 def extract_scalar_reward(value: Any, scalar_key: str = "default") -> float:
     """The number a reported metric stands for: the value itself, or its `default` key."""
     if isinstance(value, dict):
         if scalar_key not in value:
-            raise ValueError(f"metric {value!r} has no {scalar_key!r} key")
+            raise RewardError(f"metric {value!r} has no {scalar_key!r} key")
         value = value[scalar_key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"metric {value!r} is not a number")
+        raise RewardError(f"metric {value!r} is not a number")
     return float(value)
 
 

@@ -77,6 +77,8 @@ def test_extract_scalar_reward() -> None:
     assert extract_scalar_reward({"default": 2, "x": 1}) == 2.0
     with pytest.raises(ValueError):
         extract_scalar_reward("bad")
+    with pytest.raises(RuntimeError):  # what NNI's raises
+        extract_scalar_reward({"loss": 1})
 
 
 NNI_ENUM_TUNER = """
