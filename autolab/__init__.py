@@ -9,18 +9,24 @@ from .trial import (
     get_current_parameter,
     get_experiment_id,
     get_next_parameter,
+    get_next_parameters,
     get_sequence_id,
     get_trial_id,
     report_final_result,
     report_intermediate_result,
 )
+from .tuner import NoMoreTrialError
+from .utils import ClassArgsValidator
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClassArgsValidator",
+    "NoMoreTrialError",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",
+    "get_next_parameters",
     "get_sequence_id",
     "get_trial_id",
     "report_final_result",

@@ -11,6 +11,7 @@ every trial.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Container
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import protocol
+from ._nni_shim import trial_pythonpath
 from .services.base import Launch
 
 if TYPE_CHECKING:
@@ -78,6 +80,8 @@ def trial_launch(
 ) -> Launch:
     """What a training service needs to start (or adopt) the trial."""
     env = protocol.trial_env(exp_id, trial.trial_id, trial.sequence, trial_dir)
+    if config.nni_module:  # `import nni` in the trial gets autolab's SDK (autolab/_nni_shim)
+        env["PYTHONPATH"] = trial_pythonpath(os.environ.get("PYTHONPATH"))
     command, code_dir = job_command_and_code(config, trial.parameters, trial_dir, experiment_dir)
     return Launch(
         trial.trial_id,

@@ -13,9 +13,21 @@ from typing import Any
 
 from . import protocol
 
+__all__ = [
+    "get_current_parameter",
+    "get_experiment_id",
+    "get_next_parameter",
+    "get_next_parameters",
+    "get_sequence_id",
+    "get_trial_id",
+    "report_final_result",
+    "report_intermediate_result",
+]
+
 _params: dict[str, Any] | None = None
-_intermediate_seq = 0  # numbers the standalone printout only
-_final_reported = False
+# NNI numbers intermediate results with it; autolab's store numbers them in the order they arrive,
+# so here it numbers the standalone printout only (overwrite_intermediate_seq sets it, as NNI's)
+_intermediate_seq = 0
 
 
 def _trial_dir() -> str | None:
@@ -32,6 +44,11 @@ def get_next_parameter() -> dict[str, Any]:
         else:
             _params = protocol.read_parameters(directory)
     return _params
+
+
+def get_next_parameters() -> dict[str, Any]:
+    """NNI 2.x/3.x's name for get_next_parameter."""
+    return get_next_parameter()
 
 
 def get_current_parameter(tag: str | None = None) -> Any:
@@ -58,13 +75,18 @@ def report_intermediate_result(metric: Any) -> None:
     _intermediate_seq += 1
 
 
+def overwrite_intermediate_seq(value: int) -> None:
+    """Set the number of the next intermediate result, as NNI's function of that name."""
+    global _intermediate_seq
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"overwrite_intermediate_seq: {value!r} is not an int")
+    _intermediate_seq = value
+
+
 def report_final_result(metric: Any) -> None:
-    """Report the trial's result: a number, or a dict whose 'default' key is the number."""
-    global _final_reported
-    if _final_reported:
-        raise RuntimeError("report_final_result() was already called in this trial")
+    """Report the trial's result: a number, or a dict whose 'default' key is the number. As in NNI a
+    trial may report it again (after a better checkpoint, say): the last one is the trial's result."""
     _append(protocol.FINAL, metric, "Final result")
-    _final_reported = True
 
 
 def get_experiment_id() -> str:

@@ -11,6 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 
+class NoMoreTrialError(Exception):
+    """Raised by a tuner's generate_parameters when it has nothing left to suggest: the experiment
+    ends (NNI's `nni.NoMoreTrialError`, same constructor; `autolab.NoMoreTrialError` too)."""
+
+    def __init__(self, ErrorInfo: str = "Search space fully explored") -> None:  # noqa: N803 (NNI's name)
+        super().__init__(ErrorInfo)
+        self.errorinfo = ErrorInfo
+
+    def __str__(self) -> str:
+        return self.errorinfo
+
+
 class Tuner:
     """NNI's tuner interface: generate parameters, receive results."""
 

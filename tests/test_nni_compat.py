@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from autolab.store import Store
-from autolab.utils import extract_scalar_reward
+from autolab.utils import OptimizeMode, extract_scalar_reward
 from tests.helpers_experiment import make_experiment, run_manager
 
 pytestmark = pytest.mark.e2e
@@ -76,3 +77,49 @@ def test_extract_scalar_reward() -> None:
     assert extract_scalar_reward({"default": 2, "x": 1}) == 2.0
     with pytest.raises(ValueError):
         extract_scalar_reward("bad")
+    with pytest.raises(RuntimeError):  # what NNI's raises
+        extract_scalar_reward({"loss": 1})
+
+
+NNI_ENUM_TUNER = """
+from autolab import NoMoreTrialError          # was: from nni import NoMoreTrialError
+from autolab.tuner import Tuner
+from autolab.utils import OptimizeMode
+
+class TwoPoints(Tuner):
+    def __init__(self, optimize_mode="maximize"):
+        self.optimize_mode = OptimizeMode(optimize_mode)   # NNI's Enum, built from the classArgs string
+        self.left = [0.25, 0.75]
+    def update_search_space(self, search_space):
+        pass
+    def generate_parameters(self, parameter_id, **kwargs):
+        if not self.left:
+            raise NoMoreTrialError()
+        return {"x": self.left.pop(0)}
+    def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+        pass
+"""
+
+
+def test_optimize_mode_enum_and_no_more_trial_error_end_the_tuner(tmp_path: Path) -> None:
+    from autolab.history import History
+    from autolab.searchspace import SearchSpace
+    from autolab.tuners import NoMoreTrials, create_tuner
+
+    (tmp_path / "enum_tuner_mod.py").write_text(NNI_ENUM_TUNER)
+    try:
+        tuner = create_tuner(
+            SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}}),
+            None,
+            {"optimize_mode": "minimize"},
+            class_name="enum_tuner_mod.TwoPoints",
+            code_directory=str(tmp_path),
+        )
+        assert tuner.inner.optimize_mode is OptimizeMode.Minimize  # type: ignore[attr-defined]
+        assert [tuner.suggest(History()) for _ in range(2)] == [{"x": 0.25}, {"x": 0.75}]
+        with pytest.raises(NoMoreTrials, match="Search space fully explored"):
+            tuner.suggest(History())
+    finally:
+        sys.modules.pop("enum_tuner_mod", None)
+        if str(tmp_path) in sys.path:
+            sys.path.remove(str(tmp_path))

@@ -90,3 +90,62 @@ def test_string_false_does_not_become_true() -> None:
     except ValueError:
         return
     assert base["shuffle"] is False
+
+
+@pytest.mark.parametrize(
+    ("base", "value"),
+    [({"epochs": 10}, True), ({"shuffle": True}, 1), ({"lr": 0.1}, False), ({"layers": [1]}, "1")],
+)
+def test_a_type_mismatch_nni_refuses_raises_type_error_as_nni(base: dict[str, Any], value: Any) -> None:
+    key = next(iter(base))
+    with pytest.raises(TypeError, match=key):  # NNI raises TypeError; MergeError is one (and a ValueError)
+        merge_parameter(base, {key: value})
+
+
+def test_nni_names_in_utils() -> None:
+    from autolab.utils import (
+        ClassArgsValidator,
+        MetricType,
+        OptimizeMode,
+        convert_dict2tuple,
+        extract_scalar_history,
+        json2space,
+        split_index,
+    )
+
+    assert OptimizeMode("maximize") is OptimizeMode.Maximize and OptimizeMode.Minimize.value == "minimize"
+    with pytest.raises(ValueError):
+        OptimizeMode("max")
+    assert (MetricType.FINAL, MetricType.PERIODICAL) == ("FINAL", "PERIODICAL")
+    assert extract_scalar_history([1, {"default": 2.5}]) == [1.0, 2.5]
+    assert split_index({"a": {"_index": 1, "_value": {"b": {"_index": 0, "_value": 3}}}, "c": 4}) == {
+        "a": {"b": 3},
+        "c": 4,
+    }
+    assert convert_dict2tuple({"b": {"y": 1, "x": 2}, "a": 0}) == (("a", 0), ("b", (("x", 2), ("y", 1))))
+    space = {
+        "lr": {"_type": "uniform", "_value": [0, 1]},
+        "opt": {
+            "_type": "choice",
+            "_value": [{"_name": "sgd", "m": {"_type": "uniform", "_value": [0, 1]}}, "adam"],
+        },
+    }
+    assert json2space(space) == ["root[lr]-uniform", "root[opt]-choice[0][m]-uniform", "root[opt]-choice"]
+    chosen = {"lr": 0.5, "opt": {"_index": 0, "_value": {"_name": "sgd", "m": 0.3}}}
+    assert json2space(space, chosen) == [
+        "root[lr]-uniform",
+        "root[opt]-choice[0][m]-uniform",
+        "root[opt]-choice",
+    ]
+    with pytest.raises(RuntimeError, match="_name"):
+        json2space([{"x": 1}])
+
+    class Validator(ClassArgsValidator):
+        def validate_class_args(self, **kwargs: Any) -> None:
+            assert self.choices("optimize_mode", "maximize", "minimize")(kwargs["optimize_mode"])
+            self.range("population", int, 1, 99).validate(kwargs["population"])
+
+    Validator().validate_class_args(optimize_mode="maximize", population=10)
+    with pytest.raises(ValueError, match="population"):
+        Validator().validate_class_args(optimize_mode="maximize", population=100)
+    assert ClassArgsValidator().validate_class_args(anything=1) is None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 from .. import experiments
@@ -15,7 +16,7 @@ DEFAULT_PORT = 8080
 
 
 def add_commands(sub: Any) -> None:
-    p = sub.add_parser("view", help="serve a stopped experiment's web UI (read-only) until Ctrl-C")
+    p = sub.add_parser("view", help="serve a stopped experiment's web UI (read-only) until Ctrl-C or SIGTERM")
     p.add_argument("id", nargs="?", help="experiment id (default: the latest)")
     p.add_argument(
         "--port", "-p", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0: any free port)"
@@ -87,8 +88,12 @@ def cmd_view(args: argparse.Namespace) -> int:
         bound = sockets[0].getsockname()[1]
         print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
         print("Press Ctrl-C to stop serving.", flush=True)
+        loop = tornado.ioloop.IOLoop.current()
+        # SIGTERM (kill, a service manager) stops it as Ctrl-C does; Ctrl-C alone is not enough: a
+        # background job of a non-interactive shell starts with SIGINT ignored
+        loop.asyncio_loop.add_signal_handler(signal.SIGTERM, loop.stop)  # type: ignore[attr-defined]
         try:
-            tornado.ioloop.IOLoop.current().start()
+            loop.start()
         except KeyboardInterrupt:
             pass
         finally:

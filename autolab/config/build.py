@@ -142,6 +142,7 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         training_service=service,
         log_level=log_level,
         debug=top.flag("debug", False),
+        nni_module=top.flag("nniModule", True),
         warnings=ctx.warnings,
     )
 

@@ -37,6 +37,7 @@ TOP_KEYS = (
     "debug",
     "useAnnotation",
     "nniManagerIp",
+    "nniModule",
 )
 ALGORITHM_KEYS = ("name", "className", "codeDirectory", "classArgs")
 SERVICE_KEYS = {
@@ -119,6 +120,7 @@ class ExperimentConfig:
     training_service: TrainingServiceConfig
     log_level: str  # one of LOG_LEVELS
     debug: bool
+    nni_module: bool = True  # autolab's `nni` module on trials' PYTHONPATH (autolab/_nni_shim)
     warnings: list[str] = field(default_factory=list, compare=False)
     extra: dict[str, Any] = field(default_factory=dict)  # sections of EXTRA_SECTIONS
 
@@ -148,6 +150,8 @@ class ExperimentConfig:
         if self.assessor is not None:
             out["assessor"] = self.assessor.to_dict()
         out.update(trainingService=self.training_service.to_dict(), logLevel=self.log_level, debug=self.debug)
+        if not self.nni_module:
+            out["nniModule"] = False
         for key, value in self.extra.items():
             out[key] = value.to_dict() if hasattr(value, "to_dict") else value
         return out

@@ -37,6 +37,11 @@ def test_url_of_an_unknown_experiment(stopped: Path, capsys: pytest.CaptureFixtu
     assert "not found" in capsys.readouterr().err
 
 
+def _as_a_background_job() -> None:
+    # a background job of a non-interactive shell starts with SIGINT ignored: Ctrl-C cannot stop it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) -> None:
     env = {**subprocess_env, "AUTOLAB_HOME": os.environ["AUTOLAB_HOME"]}
     proc = subprocess.Popen(
@@ -45,6 +50,7 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_a_background_job,
     )
     try:
         assert proc.stdout is not None
@@ -63,9 +69,13 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             assert b"<title>autolab</title>" in response.read()
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-    assert proc.returncode == 0
+        proc.terminate()  # SIGTERM: `view` stops on it and exits 0
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave the server behind, even when the test fails
+            proc.wait(timeout=10)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
 
 
 def test_view_refuses_a_bad_port(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
