@@ -168,26 +168,52 @@ def test_a_kept_assessor_decides_as_a_fresh_one_and_as_the_rule(seed: int) -> No
     mode = rng.choice(["maximize", "minimize"])
     start_step = rng.choice([0, 0, 3])
 
-    def value() -> float:
-        return (
-            rng.choice([float("nan"), float("inf"), -float("inf")]) if rng.random() < 0.03 else rng.random()
-        )
+    first = rng.uniform(0.35, 0.65)  # the judged trial's best: near the medians, verdicts go each way
+
+    def value(mine: bool = False) -> float:
+        if rng.random() < 0.03:
+            return rng.choice([float("nan"), float("inf"), -float("inf")])
+        if not mine:
+            return rng.random()
+        return first - rng.random() * 0.3 if mode == "maximize" else first + rng.random() * 0.3
 
     others = [
-        completed(f"c{i}", [value() for _ in range(rng.randint(1, 40))]) for i in range(rng.randint(0, 6))
+        completed(f"c{i}", [value() for _ in range(rng.randint(1, 60))]) for i in range(rng.randint(0, 6))
     ]
-    trial = running("me", [])
+    trial = running("me", [first])
     history = history_of(*others, trial)
     kept = MedianstopAssessor(mode, start_step)
-    for step in range(45):
-        trial.intermediate.append(value())
-        if step == 20:  # the same trial ids with other results (a different history): rebuilt
+    for step in range(40):
+        trial.intermediate.append(value(mine=True))
+        if step == 8:  # the same trial ids with other results (a different history): rebuilt
             for t in others:
-                t.intermediate = [value() for _ in range(rng.randint(1, 40))]
-        if step == 30 and others:  # a trial's results grow after it was read
+                t.intermediate = [value() for _ in range(rng.randint(1, 60))]
+        if step == 12 and others:  # a trial's results grow after it was read
             others[0].intermediate.extend(value() for _ in range(10))
-        if step == 35:  # the judged trial's results are a new list
+        if step == 15:  # a stale SUCCEEDED copy of the judged trial appears, and goes
+            history.trials.append(completed("me", list(trial.intermediate)))
+        if step == 17:
+            history.trials.pop()
+        if step == 20 and len(others) > 1:  # a trial leaves the completed ones
+            others[1].status = TrialStatus.FAILED
+        if step in (23, 25) and others:  # the same results under another id: the judged trial's
+            others[0].trial_id = "me" if step == 23 else "c0"
+        if step == 27:  # the judged trial's results are a new list
             trial.intermediate = list(trial.intermediate)
         expected = naive(mode == "maximize", start_step, trial, history)
         assert kept.should_stop(trial, history) is expected
         assert MedianstopAssessor(mode, start_step).should_stop(trial, history) is expected
+
+
+def test_a_kept_assessor_follows_the_completed_trials_as_they_change() -> None:
+    a, b, c = completed("a", [0.2] * 3), completed("b", [0.8] * 3), completed("c", [0.9] * 3)
+    trial = running("me", [0.5])
+    history = history_of(a, b, c, trial)
+    kept = MedianstopAssessor()
+    assert kept.should_stop(trial, history) is True  # median of 0.2, 0.8, 0.9
+    c.status = TrialStatus.FAILED  # c leaves the completed ones: the lenient middle of 0.2, 0.8
+    assert kept.should_stop(trial, history) is False
+    c.status = TrialStatus.SUCCEEDED
+    assert kept.should_stop(trial, history) is True
+    c.trial_id = "me"  # the same results, now a stale copy of the judged trial: not counted
+    assert kept.should_stop(trial, history) is False
