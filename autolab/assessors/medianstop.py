@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from ..history import History, Trial
@@ -108,19 +109,30 @@ class MedianstopAssessor(Assessor):
                 self._seen, self._seen_ids, self._seen_size = lists, ids, size
                 return
         self._completed = {t.trial_id: _Folded(t.intermediate) for t in completed}
-        self._by_step = []
-        for folded in self._completed.values():
-            self._fold(folded, self._by_step)
+        self._by_step = self._all_folded(self._completed.values())
         self._seen, self._seen_ids, self._seen_size = lists, ids, size
 
     def _rebuilt(self, completed: list[Trial], step: int) -> list[float]:
-        by_step: list[list[float]] = []
-        for t in completed:
-            self._fold(_Folded(t.intermediate), by_step, upto=step)
+        by_step = self._all_folded([_Folded(t.intermediate) for t in completed], upto=step)
         return by_step[step - 1] if step <= len(by_step) else []
 
+    @classmethod
+    def _all_folded(cls, trials: Iterable[_Folded], upto: int | None = None) -> list[list[float]]:
+        # appended, then sorted once (inserting in order would cost O(trials^2) a step)
+        by_step: list[list[float]] = []
+        for folded in trials:
+            cls._fold(folded, by_step, upto, add=list.append)
+        for averages in by_step:
+            averages.sort()
+        return by_step
+
     @staticmethod
-    def _fold(folded: _Folded, by_step: list[list[float]], upto: int | None = None) -> None:
+    def _fold(
+        folded: _Folded,
+        by_step: list[list[float]],
+        upto: int | None = None,
+        add: Callable[[list[float], float], None] = bisect.insort,
+    ) -> None:
         """Add the running averages of the results not folded yet to by_step."""
         values = folded.values
         end = len(values) if upto is None else min(upto, len(values))
@@ -133,5 +145,5 @@ class MedianstopAssessor(Assessor):
                 by_step.append([])
             avg = total / (k + 1)
             if math.isfinite(avg):
-                bisect.insort(by_step[k], avg)
+                add(by_step[k], avg)
         folded.total, folded.count = total, max(folded.count, end)
