@@ -5,6 +5,11 @@ burst of results read at once is judged result by result, so `start_step` and `g
 An assessor whose class says `slow = True` (Curvefitting) runs in a worker thread on a snapshot,
 one call per trial at a time; results that arrive meanwhile are judged when it returns. An
 assessor's exception is logged and the trial goes on.
+
+A result costs the loop O(1) here, however many the trial has: the results judged so far are one
+list per trial that only grows (a burst is judged by appending to it, not by copying prefixes), and
+the assessor is handed that same list each time, so it can keep running statistics of it
+(Medianstop does). A slow call's list is not appended to until the call has returned.
 """
 
 from __future__ import annotations
@@ -19,40 +24,35 @@ from .history import History, Trial
 log = logging.getLogger("autolab.manager")
 
 
-def _upto(trial: Trial, count: int) -> Trial:
-    return dataclasses.replace(trial, intermediate=list(trial.intermediate[:count]))
-
-
 class AssessorRunner:
     """assessor None: an experiment without one (nothing is ever judged)."""
 
     def __init__(self, assessor: Assessor | None) -> None:
         self.assessor = assessor
         self.slow = bool(getattr(assessor, "slow", False))
-        self.judged: dict[str, int] = {}  # trial id -> results judged so far
+        self.judged: dict[str, list[float]] = {}  # trial id -> the results judged so far
         self.pending: dict[str, concurrent.futures.Future[bool]] = {}
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
 
     def on_results(self, trial: Trial, history: History) -> bool:
         """Judge the trial's new results; True when it should stop now."""
-        count = len(trial.intermediate)
-        done = self.judged.get(trial.trial_id, 0)
-        if self.assessor is None or count <= done:
+        results = trial.intermediate
+        judged = self.judged.setdefault(trial.trial_id, [])
+        if self.assessor is None or len(results) <= len(judged):
             return False
+        seen = dataclasses.replace(trial, intermediate=judged)  # what the assessor is shown
         if self.slow:
             if trial.trial_id not in self.pending:
-                self.judged[trial.trial_id] = count
+                judged.extend(results[len(judged) :])
                 if self.pool is None:
                     self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="assessor")
                 snapshot = History(list(history.trials))
-                self.pending[trial.trial_id] = self.pool.submit(
-                    self.assessor.should_stop, _upto(trial, count), snapshot
-                )
+                self.pending[trial.trial_id] = self.pool.submit(self.assessor.should_stop, seen, snapshot)
             return False
-        for k in range(done + 1, count + 1):
-            self.judged[trial.trial_id] = k
+        while len(judged) < len(results):
+            judged.append(results[len(judged)])
             try:
-                if self.assessor.should_stop(trial if k == count else _upto(trial, k), history):
+                if self.assessor.should_stop(seen, history):
                     return True
             except Exception:
                 log.exception("assessor failed on trial %s; the trial goes on", trial.trial_id)
@@ -80,7 +80,13 @@ class AssessorRunner:
         return stop
 
     def forget(self, trial_id: str) -> None:
+        """The trial has ended (or starts over)."""
         self.judged.pop(trial_id, None)
+        if self.assessor is not None:
+            try:
+                self.assessor.trial_ended(trial_id)
+            except Exception:
+                log.exception("assessor failed on the end of trial %s", trial_id)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -140,18 +140,33 @@ def default_value(value: Any) -> float:
             value = float(value)
         except (TypeError, ValueError):
             raise MetricError(f"metric {value!r} is not a number") from None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int such as 10**400
+        raise MetricError("metric is beyond the range of a float") from None
     if not math.isfinite(value):
         raise MetricError(f"metric is {value} (not a finite number)")
     return value
 
 
-def plain_json(value: Any) -> Any:
-    """Convert numpy scalars (or anything with item()/__float__) so json can write it."""
+#: deepest nesting of lists and dicts a metric may have. NNI's metrics are a number or a flat dict; a
+#: bound (rather than Python's recursion limit, which depends on the caller's stack) refuses a
+#: hand-written line the same way wherever it is read, and before anything is stored.
+MAX_METRIC_DEPTH = 32
+
+#: the last second a datetime can show (year 9999): a later metric time is a writer's mistake
+MAX_METRIC_TIME = 253402300799.0
+
+
+def plain_json(value: Any, _depth: int = 0) -> Any:
+    """Convert numpy scalars (or anything with item()/__float__) so json can write it.
+    MetricError when lists and dicts nest deeper than MAX_METRIC_DEPTH."""
+    if isinstance(value, (dict, list, tuple)) and _depth >= MAX_METRIC_DEPTH:
+        raise MetricError(f"metric nests lists and dicts deeper than {MAX_METRIC_DEPTH} levels")
     if isinstance(value, dict):
-        return {str(k): plain_json(v) for k, v in value.items()}
+        return {str(k): plain_json(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain_json(v) for v in value]
+        return [plain_json(v, _depth + 1) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if hasattr(value, "item"):
@@ -210,17 +225,27 @@ def metric_line(kind: str, value: Any, when: float | None = None) -> str:
     return json.dumps(record, allow_nan=False) + "\n"
 
 
+def _usable_time(when: Any) -> float | None:
+    if isinstance(when, bool) or not isinstance(when, (int, float)):
+        return None
+    try:
+        when = float(when)
+    except OverflowError:  # an int such as 10**400
+        return None
+    return when if 0.0 <= when <= MAX_METRIC_TIME else None  # NaN fails both comparisons
+
+
 def parse_metric_line(line: str) -> Metric | None:
-    """Parse one metrics.jsonl line; None for a partial or malformed line."""
+    """Parse one metrics.jsonl line; None for a partial or malformed line (never an exception:
+    one bad line must not hold up the lines after it)."""
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[... nested past the parser's limit
         return None
     if not isinstance(record, dict) or record.get("type") not in METRIC_TYPES:
         return None
-    when = record.get("time")
-    if isinstance(when, bool) or not isinstance(when, (int, float)) or not math.isfinite(when):
-        when = None  # a writer other than the SDK may leave it out or get it wrong: now, then
+    # a writer other than the SDK may leave the time out or get it wrong: now, then
+    when = _usable_time(record.get("time"))
     try:
         return Metric.of(record["type"], record.get("value"), when)
     except MetricError:

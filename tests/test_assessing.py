@@ -68,6 +68,38 @@ def test_each_new_result_is_judged_once_in_report_order() -> None:
     assert {call[2] for call in assessor.calls} == {threading.current_thread().name}
 
 
+def test_the_assessor_is_shown_one_growing_list_per_trial_never_a_copy() -> None:
+    # issue 14: a burst of n results was judged on n prefix copies (O(n^2)); one list that grows
+    # lets an assessor keep running statistics of it, and costs the loop O(1) a result
+    lists: list[tuple[int, int]] = []
+
+    class Watcher(Assessor):
+        def should_stop(self, trial: Trial, history: History) -> bool:
+            lists.append((id(trial.intermediate), len(trial.intermediate)))
+            return False
+
+    runner = AssessorRunner(Watcher())
+    trial = running("t1", 0.1)
+    history = History([trial])
+    runner.on_results(trial, history)
+    trial.intermediate += [0.2, 0.3, 0.4]
+    runner.on_results(trial, history)
+    assert [length for _, length in lists] == [1, 2, 3, 4]
+    assert len({ident for ident, _ in lists}) == 1
+
+
+def test_forget_tells_the_assessor_the_trial_ended() -> None:
+    ended: list[str] = []
+
+    class Ender(Recorder):
+        def trial_ended(self, trial_id: str) -> None:
+            ended.append(trial_id)
+
+    runner = AssessorRunner(Ender())
+    runner.forget("t1")
+    assert ended == ["t1"]
+
+
 def test_the_first_result_the_assessor_rejects_stops_the_trial() -> None:
     assessor = Recorder(stop_below=0.5)
     runner = AssessorRunner(assessor)

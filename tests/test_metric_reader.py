@@ -145,6 +145,45 @@ def test_a_file_that_shrinks_stores_nothing_twice(store: Store, trial_dir: Path)
     assert stored(store) == [("PERIODICAL", 0, 0.1), ("PERIODICAL", 1, 0.2)]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"type": "PERIODICAL", "value": 1' + "0" * 400 + "}",  # beyond a float's range
+        '{"type": "PERIODICAL", "value": 0.3, "time": 1' + "0" * 400 + "}",
+        '{"type": "PERIODICAL", "value": {"default": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+        '{"type": "PERIODICAL", "value": {"default": 1, "x": ' + "[" * 900 + "]" * 900 + "}}",
+    ],
+)
+def test_a_bad_line_is_skipped_and_the_lines_after_it_are_read(
+    store: Store, trial_dir: Path, bad: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    append(
+        trial_dir,
+        protocol.metric_line(PERIODICAL, 0.1, 1.0) + bad + "\n" + protocol.metric_line(FINAL, 0.9, 3.0),
+    )
+    with caplog.at_level(logging.WARNING, logger="autolab.manager"):
+        numbers = [m.number for m in MetricReader(store).read("t1", trial_dir)]
+    time_only = "time" in bad  # a wrong time is replaced by the time of reading, the line kept
+    assert numbers == ([0.1, 0.3, 0.9] if time_only else [0.1, 0.9])
+    assert len([r for r in caplog.records if "malformed metric line" in r.getMessage()]) == (
+        0 if time_only else 1
+    )
+    assert _row(store).value == 0.9
+    assert _row(store).metrics_offset == (trial_dir / protocol.METRICS_FILE).stat().st_size
+
+
+def test_two_finals_leave_one_row_the_last(store: Store, trial_dir: Path) -> None:
+    reader = MetricReader(store)
+    append(
+        trial_dir, protocol.metric_line(FINAL, 0.5, 1.0) + protocol.metric_line(FINAL, {"default": 0.7}, 2.0)
+    )
+    reader.read("t1", trial_dir)
+    append(trial_dir, protocol.metric_line(FINAL, 0.6, 3.0))  # and one more in a later read
+    reader.read("t1", trial_dir)
+    assert stored(store) == [("FINAL", 0, 0.6)]
+    assert _row(store).value == 0.6 and _row(store).raw_value == 0.6
+
+
 def _row(store: Store) -> TrialRow:
     row = store.trial_row("t1")
     assert row is not None

@@ -94,7 +94,15 @@ def test_non_finite_side_values_become_null() -> None:
 
 def test_a_line_without_a_usable_time_gets_the_time_it_was_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protocol.time, "time", lambda: 99.0)
-    for when in ("", ', "time": "soon"', ', "time": true', ', "time": NaN'):
+    huge = "1" + "0" * 400  # beyond a float's range
+    for when in (
+        "",
+        ', "time": "soon"',
+        ', "time": true',
+        ', "time": NaN',
+        f', "time": {huge}',
+        ', "time": 1e300',
+    ):
         record = parse_metric_line(f'{{"type": "FINAL", "value": 1{when}}}')
         assert record is not None and record.time == 99.0
 
@@ -111,6 +119,8 @@ def test_a_line_without_a_usable_time_gets_the_time_it_was_read(monkeypatch: pyt
         {"default": None},
         "abc",
         {"default": "abc"},
+        10**400,  # beyond a float's range
+        {"default": 10**400},
     ],
 )
 def test_bad_metrics_raise_metric_error(value: Any) -> None:
@@ -150,10 +160,29 @@ def test_infinite_metrics_are_rejected(value: Any) -> None:
         '{"type": "FINAL", "seq": 0, "value": NaN, "time": 1}',
         '{"type": "FINAL", "seq": 0, "value": {"acc": 1}, "time": 1}',
         '{"type": "FINAL", "seq": 0, "value": null, "time": 1}',
+        '{"type": "FINAL", "value": 1' + "0" * 400 + "}",  # an int beyond a float's range
+        '{"type": "FINAL", "value": {"default": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+        '{"type": "FINAL", "value": {"default": 1, "x": ' + "[" * 900 + "]" * 900 + "}}",
     ],
 )
 def test_parse_metric_line_rejects_bad_lines(line: str) -> None:
     assert parse_metric_line(line) is None
+
+
+def test_a_metric_nested_past_the_bound_is_refused() -> None:
+    deep: Any = 0.5
+    for _ in range(protocol.MAX_METRIC_DEPTH):
+        deep = [deep]
+    with pytest.raises(MetricError, match="deeper than"):
+        metric_line(FINAL, {"default": 1, "deep": deep})
+
+
+def test_a_metric_may_nest_up_to_the_bound() -> None:
+    deep: Any = 0.5
+    for _ in range(protocol.MAX_METRIC_DEPTH - 1):
+        deep = [deep]
+    record = parse_metric_line(metric_line(FINAL, {"default": 1, "deep": deep}))
+    assert record is not None and record.value["deep"] == deep
 
 
 def test_parse_metric_line_accepts_written_lines_with_whitespace() -> None:

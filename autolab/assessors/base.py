@@ -32,3 +32,7 @@ class Assessor(ABC):
     @abstractmethod
     def should_stop(self, trial: Trial, history: History) -> bool:
         """True to stop the trial now (it ends EARLY_STOPPED)."""
+
+    def trial_ended(self, trial_id: str) -> None:  # noqa: B027 (optional hook, nothing by default)
+        """The trial has ended: an assessor that keeps a cache about it may drop it. Anything kept
+        must be derivable from the history alone (resume builds a fresh assessor)."""

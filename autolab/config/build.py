@@ -125,7 +125,7 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         )
     return ExperimentConfig(
         source=ctx.source,
-        experiment_name=top.text("experimentName"),
+        experiment_name=_experiment_name(top),
         search_space=space,
         search_space_file=space_file,
         trial_command=top.text("trialCommand", required=True) or "",
@@ -285,3 +285,14 @@ def _gpu_indices(sec: Section) -> list[int] | None:
     if not out:
         raise sec.error("gpuIndices", "lists no GPU")
     return out
+
+
+#: a name is shown in tables and on the web page; a 10 MB one took 16.7 s to create
+MAX_NAME_LENGTH = 1000
+
+
+def _experiment_name(top: Section) -> str | None:
+    name = top.text("experimentName")
+    if name is not None and len(name) > MAX_NAME_LENGTH:
+        raise top.error("experimentName", f"must be at most {MAX_NAME_LENGTH} characters, got {len(name)}")
+    return name

@@ -97,6 +97,15 @@ class SearchSpace:
                 if branch in branch_names:
                     raise SearchSpaceError(f"{where}: two nested options are named {branch!r}")
                 branch_names.add(branch)
+            elif isinstance(option, dict) and any(_is_spec(v) for v in option.values()):
+                # NNI takes a dict option as a nested space only with a '_name'; without one it
+                # is a literal value (BatchTuner's combine_params are such dicts), so the trial
+                # would get these {"_type", "_value"} specs themselves, never sampled values
+                inner = sorted(k for k, v in option.items() if _is_spec(v))
+                raise SearchSpaceError(
+                    f"{where}: option {option!r} holds parameters {inner} but no '_name': "
+                    'a nested option needs one, e.g. {"_name": "...", ...}'
+                )
             shown.append(option)
         self.dims.append(Dim(key, name, "choice", (), tuple(freeze(o) for o in shown), parent, parent_index))
         for index, option in enumerate(options):
@@ -126,6 +135,14 @@ class SearchSpace:
             raise SearchSpaceError(f"{where}: {kind} needs sigma > 0, got {value!r}")
         if arity == 3 and args[2] <= 0:
             raise SearchSpaceError(f"{where}: {kind} needs q > 0, got {value!r}")
+        # samplers and tuners work on the width of the range (normal: mu +- 3 sigma): one beyond
+        # a float's range (uniform [-1e308, 1e308]) would only ever give the upper bound
+        dim = Dim("", "", kind, args)
+        width = dim.high - dim.low
+        if not math.isfinite(width) or (dim.q is not None and not math.isfinite(width / dim.q)):
+            raise SearchSpaceError(
+                f"{where}: {kind} range {value!r} is too wide for a float (its width overflows)"
+            )
         return args
 
     # -- flat assignments <-> NNI parameters --------------------------------------------------
@@ -286,3 +303,7 @@ def load(path: str) -> SearchSpace:
     except RecursionError:
         raise SearchSpaceError(f"{path}: not valid JSON: lists or objects nested too deeply") from None
     return SearchSpace(raw, source=str(path))
+
+
+def _is_spec(value: Any) -> bool:
+    return isinstance(value, dict) and "_type" in value and "_value" in value

@@ -206,7 +206,8 @@ class Store(Reads):
 
     def record_metrics(self, trial_id: str, metrics: Iterable[Metric], new_offset: int) -> None:
         """Store metrics read from a trial's metrics.jsonl and the file offset read to, atomically.
-        Intermediate results are numbered 0, 1, 2... in the order stored."""
+        Intermediate results are numbered 0, 1, 2... in the order stored. A trial has one FINAL
+        row: a later final replaces it and sets the trial's value (NNI's rule: the last one wins)."""
         now = time.time()
         with self.transaction() as c:
             row = c.execute("SELECT n_intermediate FROM trials WHERE id=?", (trial_id,)).fetchone()
@@ -217,6 +218,9 @@ class Store(Reads):
                 if metric.final:
                     seq = 0
                     fields.update(value=metric.number, raw_value=raw)
+                    # deleted and inserted, not updated: the new row takes a new version, so the
+                    # API's ?after= readers see the change
+                    c.execute("DELETE FROM metrics WHERE trial_id=? AND type=?", (trial_id, metric.kind))
                 else:
                     seq = n_inter
                     n_inter += 1

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from autolab.assessors.medianstop import MedianstopAssessor
+from autolab.history import History, Trial
 from autolab.statuses import TrialStatus
 
 from .helpers import completed, history_of, running
@@ -100,3 +104,116 @@ def test_bad_start_step(bad) -> None:
 def test_running_averages_round_like_nni() -> None:
     # summed left to right: (0.1 + 0.2 + 0.3) / 3 is 0.20000000000000004, so 0.2 is (just) worse
     assert judge(MedianstopAssessor(), [0.0, 0.0, 0.2], completed("a", [0.1, 0.2, 0.3])) is True
+
+
+class CountingList(list):
+    """A list of results that counts the elements read from it."""
+
+    def __init__(self, values=()) -> None:
+        super().__init__(values)
+        self.reads = 0
+
+    def __getitem__(self, index):
+        got = super().__getitem__(index)
+        self.reads += len(got) if isinstance(index, slice) else 1
+        return got
+
+    def __iter__(self):
+        self.reads += len(self)
+        return super().__iter__()
+
+
+def test_a_result_costs_the_same_however_many_came_before() -> None:
+    # issue 14: each call re-read both trials' results (O(n^2) for a trial's n results); the
+    # running sums and the best so far are kept, so n results read each value about once
+    n = 5_000
+    other = completed("a", [0.5] * n)
+    other.intermediate = CountingList(other.intermediate)
+    trial = running("me", [])
+    trial.intermediate = CountingList()
+    history = history_of(other, trial)
+    assessor = MedianstopAssessor()
+    for _ in range(n):
+        trial.intermediate.append(0.6)
+        assert assessor.should_stop(trial, history) is False
+    assert other.intermediate.reads <= 2 * n
+    assert trial.intermediate.reads <= 2 * n
+
+
+def naive(maximize: bool, start_step: int, trial: Trial, history: History) -> bool:
+    """The rule as NNI states it, recomputed from scratch."""
+    step = len(trial.intermediate)
+    finite = [v for v in trial.intermediate if math.isfinite(v)]
+    if step == 0 or step < start_step or not finite:
+        return False
+    averages = []
+    for t in history.completed():
+        if t.trial_id != trial.trial_id and len(t.intermediate) >= step:
+            total = 0.0
+            for v in t.intermediate[:step]:
+                total += v
+            if math.isfinite(total / step):
+                averages.append(total / step)
+    if not averages:
+        return False
+    averages.sort()
+    if maximize:
+        return max(finite) < averages[(len(averages) - 1) // 2]
+    return min(finite) > averages[len(averages) // 2]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_kept_assessor_decides_as_a_fresh_one_and_as_the_rule(seed: int) -> None:
+    rng = random.Random(seed)
+    mode = rng.choice(["maximize", "minimize"])
+    start_step = rng.choice([0, 0, 3])
+
+    first = rng.uniform(0.35, 0.65)  # the judged trial's best: near the medians, verdicts go each way
+
+    def value(mine: bool = False) -> float:
+        if rng.random() < 0.03:
+            return rng.choice([float("nan"), float("inf"), -float("inf")])
+        if not mine:
+            return rng.random()
+        return first - rng.random() * 0.3 if mode == "maximize" else first + rng.random() * 0.3
+
+    others = [
+        completed(f"c{i}", [value() for _ in range(rng.randint(1, 60))]) for i in range(rng.randint(0, 6))
+    ]
+    trial = running("me", [first])
+    history = history_of(*others, trial)
+    kept = MedianstopAssessor(mode, start_step)
+    for step in range(40):
+        trial.intermediate.append(value(mine=True))
+        if step == 8:  # the same trial ids with other results (a different history): rebuilt
+            for t in others:
+                t.intermediate = [value() for _ in range(rng.randint(1, 60))]
+        if step == 12 and others:  # a trial's results grow after it was read
+            others[0].intermediate.extend(value() for _ in range(10))
+        if step == 15:  # a stale SUCCEEDED copy of the judged trial appears, and goes
+            history.trials.append(completed("me", list(trial.intermediate)))
+        if step == 17:
+            history.trials.pop()
+        if step == 20 and len(others) > 1:  # a trial leaves the completed ones
+            others[1].status = TrialStatus.FAILED
+        if step in (23, 25) and others:  # the same results under another id: the judged trial's
+            others[0].trial_id = "me" if step == 23 else "c0"
+        if step == 27:  # the judged trial's results are a new list
+            trial.intermediate = list(trial.intermediate)
+        expected = naive(mode == "maximize", start_step, trial, history)
+        assert kept.should_stop(trial, history) is expected
+        assert MedianstopAssessor(mode, start_step).should_stop(trial, history) is expected
+
+
+def test_a_kept_assessor_follows_the_completed_trials_as_they_change() -> None:
+    a, b, c = completed("a", [0.2] * 3), completed("b", [0.8] * 3), completed("c", [0.9] * 3)
+    trial = running("me", [0.5])
+    history = history_of(a, b, c, trial)
+    kept = MedianstopAssessor()
+    assert kept.should_stop(trial, history) is True  # median of 0.2, 0.8, 0.9
+    c.status = TrialStatus.FAILED  # c leaves the completed ones: the lenient middle of 0.2, 0.8
+    assert kept.should_stop(trial, history) is False
+    c.status = TrialStatus.SUCCEEDED
+    assert kept.should_stop(trial, history) is True
+    c.trial_id = "me"  # the same results, now a stale copy of the judged trial: not counted
+    assert kept.should_stop(trial, history) is False

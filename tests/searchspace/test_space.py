@@ -375,6 +375,17 @@ INVALID = [
     ("nan bound", {"_type": "uniform", "_value": [float("nan"), 1]}, "numbers"),
     ("inf bound", {"_type": "uniform", "_value": [0, float("inf")]}, "numbers"),
     ("randint float bounds", {"_type": "randint", "_value": [0.5, 3]}, "integer"),
+    # issue 14: a width beyond a float's range always sampled the upper bound
+    ("uniform width overflows", {"_type": "uniform", "_value": [-1e308, 1e308]}, "too wide"),
+    ("quniform width overflows", {"_type": "quniform", "_value": [-1e308, 1e308, 1]}, "too wide"),
+    ("quniform width / q overflows", {"_type": "quniform", "_value": [0, 1e308, 1e-10]}, "too wide"),
+    ("randint width overflows", {"_type": "randint", "_value": [-1e308, 1e308]}, "too wide"),
+    ("normal 3 sigma overflows", {"_type": "normal", "_value": [0, 1e308]}, "too wide"),
+    (
+        "nested option without _name",
+        {"_type": "choice", "_value": [{"_name": "a"}, {"kernel": {"_type": "choice", "_value": [3, 5]}}]},
+        "no '_name'",
+    ),
     ("missing _value", {"_type": "uniform"}, "_type"),
     ("missing _type", {"_value": [0, 1]}, "_type"),
     ("extra key", {"_type": "uniform", "_value": [0, 1], "_valu": 1}, "_valu"),
@@ -481,6 +492,20 @@ def test_parameters_do_not_share_objects_with_the_space() -> None:
     params["cfg"]["act"] = "tanh"
     assert space.raw["layers"]["_value"][0] == [64, 64]
     assert space.raw["cfg"]["_value"][0] == {"act": "relu"}
+
+
+def test_a_dict_option_without_specs_is_a_literal_value_as_in_nni() -> None:
+    # NNI's BatchTuner space: whole parameter sets as the options of one choice
+    raw = {"combine_params": {"_type": "choice", "_value": [{"lr": 0.1, "bs": 32}, {"lr": 0.2, "bs": 64}]}}
+    assert SearchSpace(raw).to_parameters({"combine_params": 1}) == {"combine_params": {"lr": 0.2, "bs": 64}}
+
+
+def test_the_widest_ranges_a_float_holds_are_accepted() -> None:
+    space = SearchSpace(
+        {"u": {"_type": "uniform", "_value": [-8e307, 8e307]}, "n": {"_type": "normal", "_value": [0, 1e307]}}
+    )
+    values = [space.sample(random.Random(seed))["u"] for seed in range(20)]
+    assert len(set(values)) == 20 and all(-8e307 <= v <= 8e307 for v in values)
 
 
 def test_to_flat_tells_booleans_from_numbers() -> None:

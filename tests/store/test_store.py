@@ -54,6 +54,19 @@ def test_failed_metric_write_keeps_offset(tmp_path: Path) -> None:
     assert store.metric_rows() == []
 
 
+def test_a_later_final_replaces_the_final_row(tmp_path: Path) -> None:
+    store = Store(tmp_path, create=True)
+    store.add_trial("a", {})
+    store.record_metrics("a", [Metric.of(FINAL, 0.5, 1.0), Metric.of(PERIODICAL, 0.1, 2.0)], 10)
+    first = store.metric_rows("a", after=0)
+    store.record_metrics("a", [Metric.of(FINAL, {"default": 0.7, "loss": 1}, 3.0)], 20)
+    finals = [r for r in store.metric_rows("a") if r.type == FINAL]
+    assert [(r.value, r.data, r.time) for r in finals] == [(0.7, {"default": 0.7, "loss": 1}, 3.0)]
+    assert finals[0].version > max(r.version for r in first)  # ?after= readers see the change
+    row = store.trial_row("a")
+    assert row is not None and row.value == 0.7 and row.raw_value == {"default": 0.7, "loss": 1}
+
+
 def test_meta_roundtrip_and_readonly_reader(tmp_path: Path) -> None:
     store = Store(tmp_path, create=True)
     store.set_meta(status="RUNNING", config={"a": [1, 2]})
