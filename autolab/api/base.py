@@ -9,7 +9,7 @@ from typing import Any
 import tornado.web
 
 from ..store import Store
-from .auth import ALLOW_HOSTS_ENV, host_allowed, token_matches
+from .auth import ALLOW_HOSTS_ENV, CUSTOM_HEADER, cross_site, host_allowed, not_json, token_matches
 from .queries import to_json
 
 MUTATING = ("PUT", "POST", "DELETE", "PATCH")
@@ -54,9 +54,13 @@ class BaseHandler(tornado.web.RequestHandler):
                     "'Authorization: Bearer <token>'",
                     403,
                 )
-            # A cross-site form can POST text/plain without a preflight; a JSON content type cannot.
-            if self.request.method == "POST" and "json" not in self.request.headers.get("Content-Type", ""):
-                raise BadRequest("send the body as Content-Type: application/json", 415)
+            headers = self.request.headers
+            why = cross_site(headers.get("Origin"), headers.get("Sec-Fetch-Site"), headers.get("Host"))
+            if why:
+                raise BadRequest(why, 403)
+            why = not_json(headers.get("Content-Type"), headers.get(CUSTOM_HEADER))
+            if why:
+                raise BadRequest(why, 415)
 
     def send(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
