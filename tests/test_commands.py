@@ -1,0 +1,156 @@
+"""Placeholders render so that no value is ever run by the shell, whatever quotes surround it:
+hostile values in every position go through the real trial shell and arrive exactly; places where
+a value cannot be made literal are refused, naming the placeholder."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autolab import protocol
+from autolab.commands import TemplateError, placeholders, render, unsafe_placeholders
+from autolab.config import ConfigError, load_config
+
+HOSTILE = [
+    "$(touch pwned)",
+    "`touch pwned`",
+    "'$(touch pwned)'",
+    '"$(touch pwned)"',
+    "'; touch pwned; '",
+    '"; touch pwned; "',
+    "'\\''; touch pwned #",
+    "x' && touch pwned && echo '",
+    "a\\",
+    "\\",
+    "\\\\$(touch pwned)",
+    "'",
+    '"',
+    "a\nb\n",
+    "\ntouch pwned\n",
+    "; touch pwned",
+    "&& touch pwned",
+    "| touch pwned",
+    "*",
+    "?",
+    "[a-z]*",
+    "{a,b}",
+    "~",
+    "$HOME",
+    "${HOME}",
+    "$((1+1))",
+    "-rf",
+    "--help",
+    "!!",
+    "",
+    " ",
+    "}{",
+    "%s",
+]
+# (template around one placeholder, what the trial's argument is made of: prefix, suffix)
+POSITIONS = [
+    ("{v}", "", ""),
+    ("'{v}'", "", ""),
+    ('"{v}"', "", ""),
+    ("--x={v}.end", "--x=", ".end"),
+    ("'pre {v} post'", "pre ", " post"),
+    ('"pre{v}post"', "pre", "post"),
+    ("pre'{v}'\"{v}\"{v}", "pre", ""),  # three times, in three quotings, one word
+    ('"$(printf \'%s|\' "{v}")"', "", "|"),  # "..." inside $(...) inside "..."
+    ("\"$(printf '%s|' {v})\"", "", "|"),  # bare inside $(...)
+    ("\"$(printf '%s|' '{v}')\"", "", "|"),
+]
+
+
+def run_shell(command: str, cwd: Path) -> list[str]:
+    """The arguments the trial shell passes for command (it prints them NUL-separated)."""
+    done = subprocess.run(
+        [protocol.trial_shell(), "-c", command], cwd=cwd, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, (command, done.stderr)
+    return done.stdout.decode().split("\0")[:-1]
+
+
+@pytest.mark.parametrize("around, prefix, suffix", POSITIONS)
+def test_hostile_values_arrive_exactly_and_nothing_runs(
+    tmp_path: Path, around: str, prefix: str, suffix: str
+) -> None:
+    (tmp_path / "afile").write_text("")  # for a glob to match if a value were expanded
+    names = {f"v{i}": value for i, value in enumerate(HOSTILE)}
+    template = "printf '%s\\0' " + " ".join(around.replace("{v}", "{" + name + "}") for name in names)
+    got = run_shell(render(template, names), tmp_path)
+    times = around.count("{v}")
+    expected = [prefix + value * times + suffix for value in HOSTILE]
+    if around.startswith('"$('):  # $(...) drops trailing newlines: the | mark keeps them
+        expected = [e.removesuffix("|") + "|" for e in expected]
+    assert got == expected
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (3, "3"),
+        (0.5, "0.5"),
+        (-1, "-1"),
+        (True, "True"),
+        ({"a": "$(touch pwned)"}, '{"a":"$(touch pwned)"}'),
+        (["'", '"'], '["\'","\\""]'),
+    ],
+)
+def test_values_of_other_types(tmp_path: Path, value: Any, text: str) -> None:
+    got = run_shell(render("printf '%s\\0' {v} '{v}' \"{v}\"", {"v": value}), tmp_path)
+    assert got == [text] * 3
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    "template, where",
+    [
+        ("python t.py `echo {x}`", "backticks"),
+        ('python t.py "`echo {x}`"', "backticks"),
+        ("python t.py $'{x}'", "$'...'"),
+        ("python t.py ${X:-{x}}", "${...}"),
+        ('python t.py "${X:-{x}}"', "${...}"),
+        ("python t.py $(( {x} + 1 ))", "arithmetic"),
+        ("(( {x} > 1 )) && python t.py", "arithmetic"),
+        ("python t.py <<EOF\n{x}\nEOF", "here-document"),
+    ],
+)
+def test_places_where_no_value_is_literal_are_refused(template: str, where: str) -> None:
+    why = unsafe_placeholders(template)
+    assert why is not None and "{x}" in why and where in why and "\n" not in why
+    with pytest.raises(TemplateError, match=r"\{x\}"):
+        render(template, {"x": "$(touch pwned)"})
+    assert unsafe_placeholders(template, {"y"}) is None  # only the named ones count
+    assert render(template, {"y": 1}) == template
+
+
+def test_what_is_left_as_written(tmp_path: Path) -> None:
+    # the shell's ${name}, braces that are not placeholders, a comment, an escaped brace
+    template = "printf '%s\\0' ${HOME} '{a,b}' {x} awk\\ '{print}' \\{x} # {x}"
+    assert render(template, {"x": "v"}) == ("printf '%s\\0' ${HOME} '{a,b}' v awk\\ '{print}' \\{x} # {x}")
+    assert placeholders("'{x}' \"{y}\" {x}") == ["x", "y"]
+
+
+def test_a_comment_with_quotes_does_not_shift_the_quoting(tmp_path: Path) -> None:
+    template = "printf '%s\\0' {x} # it's\nprintf '%s\\0' {x}"
+    assert run_shell(render(template, {"x": "$(touch pwned)'"}), tmp_path) == ["$(touch pwned)'"] * 2
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_trial_command_with_such_a_placeholder_is_refused_at_create(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "trialCommand: python3 t.py `echo {x}`\n"
+        "searchSpace: {x: {_type: choice, _value: [1]}}\n"
+        "tuner: {name: Random}\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"config\.yml: trialCommand: placeholder \{x\} stands inside backticks"
+    ):
+        load_config(config)
+    config.write_text(config.read_text().replace("`echo {x}`", "\"{x}\" '{x}' `echo {y}`"))
+    assert load_config(config).trial_command.endswith("`echo {y}`")  # {y} is not a parameter
