@@ -28,6 +28,14 @@ def foreign_host(handler: tornado.web.RequestHandler) -> str | None:
     )
 
 
+def allowed_methods(handler: type[tornado.web.RequestHandler]) -> list[str]:
+    """The methods a handler class implements (a 405's Allow header)."""
+    base = tornado.web.RequestHandler
+    return [
+        m for m in handler.SUPPORTED_METHODS if getattr(handler, m.lower()) is not getattr(base, m.lower())
+    ]
+
+
 class BadRequest(tornado.web.HTTPError):
     """A 4xx with a message for the client (never a 500 for a client's mistake)."""
 
@@ -82,6 +90,10 @@ class BaseHandler(tornado.web.RequestHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         message = exc.message if isinstance(exc, BadRequest) else self._reason
+        if status_code == 405:
+            allowed = allowed_methods(type(self))
+            self.set_header("Allow", ", ".join(allowed))
+            message = f"{self.request.method} is not allowed here; allowed: {', '.join(allowed)}"
         if status_code >= 500:
             message = f"internal error: {message}; see the manager's log"
         self.send({"error": message}, status_code)
