@@ -74,10 +74,14 @@ def host_allowed(host_header: str | None) -> bool:
     name = host_name(host_header)
     if not name:
         return False
-    if is_loopback(name):
-        return True
+    return is_loopback(name) or listed_host(name)
+
+
+def listed_host(host: str) -> bool:
+    """Is host (a name, with or without a port) listed in $AUTOLAB_ALLOW_HOSTS (a proxy's name)?"""
+    name = host_name(host) if host else ""
     extra = os.environ.get(ALLOW_HOSTS_ENV, "")
-    return name in {host_name(h) for h in extra.split(",") if h.strip()}
+    return bool(name) and name in {host_name(h) for h in extra.split(",") if h.strip()}
 
 
 # -- cross-site writes ------------------------------------------------------------------------
@@ -107,8 +111,9 @@ def origin_netloc(origin: str) -> str:
 
 
 def cross_site(origin: str | None, fetch_site: str | None, host_header: str | None) -> str | None:
-    """Why a change request came from another site's page (its Origin is not this server's Host, or
-    its Sec-Fetch-Site is not same-origin), or None when nothing says so."""
+    """Why a change request came from another site's page (its Origin is neither this server's Host
+    nor a name in $AUTOLAB_ALLOW_HOSTS, a proxy's that may rewrite Host; or its Sec-Fetch-Site is
+    not same-origin), or None when nothing says so."""
     if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
         return (
             f"refused: Sec-Fetch-Site is {fetch_site.strip()!r}: changes are taken from this server's "
@@ -119,7 +124,8 @@ def cross_site(origin: str | None, fetch_site: str | None, host_header: str | No
     host = (host_header or "").strip().lower()
     for default in (":80", ":443"):
         host = host.removesuffix(default)
-    if not host or origin_netloc(origin) != host:
+    netloc = origin_netloc(origin)
+    if not host or (netloc != host and not listed_host(netloc)):
         return (
             f"refused: the request comes from the page of {origin.strip()!r}, not of this server "
             f"({host_header or 'no Host'}); changes are taken only from this server's own page"

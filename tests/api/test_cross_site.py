@@ -132,3 +132,11 @@ def test_rules() -> None:
     assert not_json("application/json;charset=utf-8", None) is None
     assert not_json("text/plain", "1") is None
     assert not_json("text/plain; charset=json", None)
+
+
+def test_an_origin_listed_as_a_proxy_name_is_this_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a proxy (JupyterHub) may rewrite Host to the loopback address it forwards to
+    assert cross_site("https://hub.lab.org", "same-origin", "127.0.0.1:8080")
+    monkeypatch.setenv("AUTOLAB_ALLOW_HOSTS", "hub.lab.org")
+    assert cross_site("https://hub.lab.org", "same-origin", "127.0.0.1:8080") is None
+    assert cross_site("https://hub.lab.org.evil", None, "127.0.0.1:8080")
