@@ -4,6 +4,7 @@ a value cannot be made literal are refused, naming the placeholder."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ import pytest
 from autolab import protocol
 from autolab.commands import TemplateError, placeholders, render, unsafe_placeholders
 from autolab.config import ConfigError, load_config
+from autolab.store import Store
+from tests.helpers_experiment import make_experiment, run_manager, trial_rows
 
 HOSTILE = [
     "$(touch pwned)",
@@ -154,3 +157,33 @@ def test_a_trial_command_with_such_a_placeholder_is_refused_at_create(tmp_path: 
         load_config(config)
     config.write_text(config.read_text().replace("`echo {x}`", "\"{x}\" '{x}' `echo {y}`"))
     assert load_config(config).trial_command.endswith("`echo {y}`")  # {y} is not a parameter
+
+
+def test_a_real_experiment_passes_hostile_values_exactly(tmp_path: Path) -> None:
+    values = ["$(touch pwned)", "`touch pwned`", "'; touch pwned; '", '"; touch pwned #', "a\\", "*", "-x"]
+    body = """
+    import json
+    (open(os.environ["AUTOLAB_TRIAL_DIR"] + "/argv.json", "w")).write(json.dumps(sys.argv[1:]))
+    autolab.report_final_result(1.0)
+    """
+    directory = make_experiment(
+        tmp_path,
+        body,
+        searchSpace={"v": {"_type": "choice", "_value": values}},
+        tuner={"name": "GridSearch"},
+        maxTrialNumber=len(values),
+        trialConcurrency=4,
+    )
+    with Store(directory) as store:
+        config = store.get_meta("config")
+        command = config["trialCommand"] + " {v} '{v}' \"{v}\" --v={v}"
+        store.set_meta(config={**config, "trialCommand": command})
+    run_manager(directory)
+    got = []
+    for row in trial_rows(directory):
+        assert row.status == "SUCCEEDED", row
+        argv = json.loads((directory / "trials" / row.id / "argv.json").read_text())
+        got.append(argv[0])
+        assert argv == [argv[0]] * 3 + ["--v=" + argv[0]]
+    assert sorted(got) == sorted(values)
+    assert not list(tmp_path.rglob("pwned"))
