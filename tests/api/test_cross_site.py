@@ -5,13 +5,20 @@ and nothing changes; the page's own way (JSON from its own origin) and the CLI's
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+import tornado.testing
+import tornado.web
 
 from autolab.api.auth import cross_site, media_type, not_json, origin_netloc
+from autolab.launcher import build_manager
+from autolab.server import make_app
 from tests.api.helpers import FakeManager
 from tests.api.test_reads import ApiCase
+from tests.helpers_experiment import make_experiment
 
 RECORDS = [{"parameter": {"x": 0.3, "k": 1}, "value": 0.4}]
 # every mutating endpoint with a body it would take
@@ -140,3 +147,38 @@ def test_an_origin_listed_as_a_proxy_name_is_this_servers(monkeypatch: pytest.Mo
     monkeypatch.setenv("AUTOLAB_ALLOW_HOSTS", "hub.lab.org")
     assert cross_site("https://hub.lab.org", "same-origin", "127.0.0.1:8080") is None
     assert cross_site("https://hub.lab.org.evil", None, "127.0.0.1:8080")
+
+
+class TestCrossSiteRealManager(tornado.testing.AsyncHTTPTestCase):
+    """The attack of the issue against a real manager: a page on another site posts fake SUCCEEDED
+    trials to the import endpoint as text/plain; nothing reaches the store."""
+
+    def get_app(self) -> tornado.web.Application:
+        self._tmp = tempfile.TemporaryDirectory()
+        self.directory = make_experiment(Path(self._tmp.name), "autolab.report_final_result(1.0)\n")
+        self.manager = build_manager(self.directory)
+        return make_app(self.manager, self.manager.store, self.directory)
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.manager.close()
+        self.manager.store.close()
+        self._tmp.cleanup()
+
+    def test_a_fake_import_from_another_site_changes_nothing(self) -> None:
+        records = json.dumps([{"parameter": {"x": 0.5, "k": 1}, "value": 99.0}]).encode()
+        version = self.manager.store.version()
+        for headers in (
+            {"Content-Type": "text/plain; charset=json"},
+            {"Content-Type": "application/json", "Origin": "http://evil.example"},
+            {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
+        ):
+            response = self.fetch("/api/v1/trials/import", method="POST", body=records, headers=headers)
+            assert response.code in (403, 415), response.code
+        assert self.manager.store.trial_rows() == [] and self.manager.store.version() == version
+        # the CLI's way is taken
+        response = self.fetch(
+            "/api/v1/trials/import", method="POST", body=records, headers={"Content-Type": "application/json"}
+        )
+        assert json.loads(response.body) == {"imported": 1}
+        assert len(self.manager.store.trial_rows()) == 1
