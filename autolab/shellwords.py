@@ -2,8 +2,9 @@
 bash) will read the template: bare, inside '...', inside "...", in a comment, or somewhere a value
 cannot be made literal (UNSAFE). autolab.commands writes each value for its context.
 
-A small scanner, not a shell parser: it follows quotes, backslashes, $(...) and (...) nesting,
-backticks, $'...', ${...}, arithmetic and comments, which is what decides how a word is read.
+A small scanner, not a shell parser: it follows quotes, backslashes, $(...) and (...) nesting (and
+case ... esac, whose patterns end with an unpaired `)`), backticks, $'...', ${...}, arithmetic and
+comments, which is what decides how a word is read.
 Standard library only (the task runner imports it in every trial).
 """
 
@@ -17,7 +18,7 @@ UNSAFE = {
     "backtick": "inside backticks `...` (write $(...) instead)",
     "ansi": "inside $'...'",
     "param": "inside ${...}",
-    "arith": "inside arithmetic $((...)) or ((...))",
+    "arith": "inside arithmetic $((...)), ((...)) or $[...]",
     "heredoc": "after a here-document (<<)",
 }
 WORD_START = " \t\n;&|()<>"  # a # after one of these (or first) starts a comment
@@ -54,6 +55,10 @@ def contexts(template: str, placeholder: re.Pattern[str]) -> Iterator[tuple[re.M
         elif kind == DOUBLE and c == '"':
             stack.pop()
         elif kind == BARE and closer == ")" and c == ")":
+            stack.pop()
+        elif kind == BARE and _keyword(template, i, "case"):  # its patterns end with an unpaired )
+            stack.append((BARE, "esac"))
+        elif kind == BARE and closer == "esac" and _keyword(template, i, "esac"):
             stack.pop()
         elif kind in (BARE, DOUBLE, "arith", "param") and c == "$":
             opened = _dollar(template, i, kind)
@@ -96,6 +101,8 @@ def _dollar(template: str, i: int, kind: str) -> tuple[tuple[str, str], int] | N
     rest = template[i + 1 : i + 3]
     if rest == "((":
         return ("arith", "))"), 3
+    if rest[:1] == "[":  # bash's old $[...] arithmetic
+        return ("arith", "]"), 2
     if rest[:1] == "(":
         return (BARE, ")"), 2
     if rest[:1] == "{":
@@ -105,3 +112,13 @@ def _dollar(template: str, i: int, kind: str) -> tuple[tuple[str, str], int] | N
     if rest[:1] == '"' and kind == BARE:
         return (DOUBLE, '"'), 2
     return None
+
+
+def _keyword(template: str, i: int, word: str) -> bool:
+    """Does the reserved word stand at i (a word of its own, after a separator)?"""
+    end = i + len(word)
+    return (
+        template.startswith(word, i)
+        and (i == 0 or template[i - 1] in WORD_START)
+        and (end == len(template) or template[end] in WORD_START)
+    )

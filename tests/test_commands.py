@@ -64,6 +64,8 @@ POSITIONS = [
     ('"$(printf \'%s|\' "{v}")"', "", "|"),  # "..." inside $(...) inside "..."
     ("\"$(printf '%s|' {v})\"", "", "|"),  # bare inside $(...)
     ("\"$(printf '%s|' '{v}')\"", "", "|"),
+    ("\"$(case a in (a) printf '%s|' {v};; b) :;; esac)\"", "", "|"),  # bare after a pattern's )
+    ('"$(case a in a) printf \'%s|\' "{v}";; esac)"', "", "|"),
 ]
 
 
@@ -120,6 +122,7 @@ def test_values_of_other_types(tmp_path: Path, value: Any, text: str) -> None:
         ("python t.py $(( {x} + 1 ))", "arithmetic"),
         ("(( {x} > 1 )) && python t.py", "arithmetic"),
         ("python t.py <<EOF\n{x}\nEOF", "here-document"),
+        ("python t.py $[{x} + 1]", "arithmetic"),
     ],
 )
 def test_places_where_no_value_is_literal_are_refused(template: str, where: str) -> None:
