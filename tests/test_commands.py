@@ -5,6 +5,7 @@ a value cannot be made literal are refused, naming the placeholder."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,42 @@ def test_a_real_experiment_passes_hostile_values_exactly(tmp_path: Path) -> None
         assert argv == [argv[0]] * 3 + ["--v=" + argv[0]]
     assert sorted(got) == sorted(values)
     assert not list(tmp_path.rglob("pwned"))
+
+
+def random_template(rng: random.Random, depth: int = 0) -> str:
+    """A command of printf calls whose words nest placeholders in quotes, $(...), (...) and case."""
+
+    def word(d: int) -> str:
+        pick = rng.random()
+        if pick < 0.25:
+            return "{v}"
+        if pick < 0.4:
+            return "'" + rng.choice(["", "a ", "{v}", "x{v}y", "$(no)", '"', "#"]) + "'"
+        if pick < 0.6:
+            parts = [rng.choice(["", "a", "{v}", "'", "\\$x", "#"]) for _ in range(rng.randint(0, 3))]
+            if d < 3 and rng.random() < 0.4:
+                parts.append("$( " + random_template(rng, d + 1) + ")")
+            return '"' + "".join(parts) + '"'
+        if pick < 0.75 and d < 3:
+            return '"$( ' + random_template(rng, d + 1) + ')"'
+        return "a" + word(d + 1) if d < 4 else "w"
+
+    pick = rng.random()
+    if pick < 0.2 and depth < 3:
+        return f"case a in {rng.choice(['a)', '(a)'])} printf '%s|' {word(depth + 1)};; esac"
+    if pick < 0.3 and depth < 3:
+        return "( " + random_template(rng, depth + 1) + " )"
+    return "printf '%s|' " + " ".join(word(depth) for _ in range(rng.randint(1, 3)))
+
+
+def test_random_templates_run_no_value(tmp_path: Path) -> None:
+    """300 generated templates (fixed seed) with a value that tries every way out: nothing runs,
+    and the output is what a harmless stand-in value gives, with the value in its place."""
+    value = "'\"$(touch pwned)`touch pwned`;touch pwned;# \\'$(touch pwned)\"'"
+    rng = random.Random(14)
+    for _ in range(300):
+        template = random_template(rng) + " # it's {v}"
+        got = run_shell(render(template, {"v": value}) + "\nprintf '\\0'", tmp_path)
+        stand_in = run_shell(render(template, {"v": "STANDIN"}) + "\nprintf '\\0'", tmp_path)
+        assert not (tmp_path / "pwned").exists(), template
+        assert got == [stand_in[0].replace("STANDIN", value)], template
