@@ -1,11 +1,17 @@
-"""What a trial runs and where: the trialCommand with its `{name}` placeholders filled in, and the
+r"""What a trial runs and where: the trialCommand with its `{name}` placeholders filled in, and the
 Launch a training service starts (command, code directory, the trial protocol's environment).
 
 A placeholder is `{name}` where name starts with a letter or underscore and goes on with letters,
-digits, `_`, `-` or `.`; each one naming a trial's parameter becomes its shell-quoted value.
-`${name}` is the shell's and is left alone, as are braces that do not form a placeholder
-(`awk '{print $1}'`, `{a,b}`). Light (no third-party import): the task runner imports it in
-every trial.
+digits, `_`, `-` or `.`; each one naming a trial's parameter becomes its value, written so that the
+shell takes it literally in the quoting it stands in: bare (`--x {x}`, `--x={x}`) a single-quoted
+word; inside '...' (`'{x}'`) the value with each ' as '\''; inside "..." the value with \ $ ` "
+backslashed. So no value is ever run, whatever quotes surround it. Where that cannot be done
+(inside backticks, $'...', ${...}, arithmetic, or after a here-document) the template is refused,
+naming the placeholder (shellwords.py finds each placeholder's quoting). A placeholder in a comment
+stays as written. `${name}` is the shell's and is left alone, as are braces that do not form a
+placeholder (`awk '{print $1}'`, `{a,b}`). A command that hands text to another shell (`bash -c`,
+`eval`, `ssh`) evaluates it again: that is the command's own doing. Light (no third-party import):
+the task runner imports it in every trial.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from collections.abc import Container
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import protocol
+from . import protocol, shellwords
 from ._nni_shim import trial_pythonpath
+from .errors import AutolabError
 from .services.base import Launch
 
 if TYPE_CHECKING:
@@ -48,17 +55,52 @@ def quote(value: Any) -> str:
     return shlex.quote(format_value(value))
 
 
+def literal(value: Any, context: str) -> str:
+    """value's text written so that the shell reads it back exactly in this quoting context."""
+    text = format_value(value)
+    if context == shellwords.SINGLE:  # close, an escaped quote, reopen
+        return text.replace("'", "'\\''")
+    if context == shellwords.DOUBLE:
+        return DOUBLE_SPECIAL.sub(r"\\\g<0>", text)
+    return shlex.quote(text)
+
+
+DOUBLE_SPECIAL = re.compile(r'[\\$`"]')  # what stays special inside "..."
+
+
+class TemplateError(AutolabError, ValueError):
+    """A placeholder stands where no value can be made literal; the message names it."""
+
+
+def unsafe_placeholders(template: str, names: Container[str] | None = None) -> str | None:
+    """Why the template cannot take the values of these placeholder names (all when None) safely,
+    naming the first such placeholder, or None."""
+    for match, context in shellwords.contexts(template, PLACEHOLDER):
+        if context in shellwords.UNSAFE and (names is None or match.group(1) in names):
+            return (
+                f"placeholder {match.group(0)} stands {shellwords.UNSAFE[context]}, where its value "
+                "could run as a command; put it outside (as a bare word or in quotes)"
+            )
+    return None
+
+
 def render(template: str, values: dict[str, Any], names: Container[str] | None = None) -> str:
     """template with each placeholder that names a key of values (and, given names, is one of
-    them) replaced by its shell-quoted value; other placeholders stay as written."""
-
-    def replace(match: re.Match[str]) -> str:
+    them) replaced by its value, literal in its quoting context (see the module's doc); other
+    placeholders stay as written. TemplateError when one stands where that cannot be done."""
+    out: list[str] = []
+    end = 0
+    for match, context in shellwords.contexts(template, PLACEHOLDER):
         name = match.group(1)
-        if name in values and (names is None or name in names):
-            return quote(values[name])
-        return match.group(0)
-
-    return PLACEHOLDER.sub(replace, template)
+        if name not in values or (names is not None and name not in names) or context == shellwords.COMMENT:
+            continue
+        if context in shellwords.UNSAFE:
+            raise TemplateError(unsafe_placeholders(template, {name}))
+        out.append(template[end : match.start()])
+        out.append(literal(values[name], context))
+        end = match.end()
+    out.append(template[end:])
+    return "".join(out)
 
 
 def job_command_and_code(

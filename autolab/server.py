@@ -16,6 +16,7 @@ import tornado.web
 from .api import control, reads
 from .api.base import BadRequest, BaseHandler, foreign_host
 from .api.control import check_import
+from .api.log import RequestLog, cap_tornado_warnings
 from .store import Store
 
 __all__ = ["check_import", "make_app", "routes", "webui_dir"]
@@ -42,9 +43,17 @@ class WebUIHandler(tornado.web.StaticFileHandler):
     def prepare(self) -> None:
         refused = foreign_host(self)
         if refused:
-            self.set_status(403)
-            self.set_header("Content-Type", "text/plain; charset=utf-8")
-            self.finish(refused + "\n")
+            raise BadRequest(refused, 403)
+        if any("\0" in arg for arg in self.path_args):  # no file name holds one (os refuses it)
+            raise BadRequest(f"no such file: {self.request.path} (a file name has no NUL byte)", 404)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = exc.message if isinstance(exc, BadRequest) else self._reason
+        if status_code == 405:
+            self.set_header("Allow", "GET, HEAD")
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{message}\n")
 
     def set_extra_headers(self, path: str) -> None:
         # index.html must be re-checked (it names the scripts); the rest may be cached briefly
@@ -88,11 +97,14 @@ def make_app(
 ) -> tornado.web.Application:
     """The application; token: required (as a Bearer header) on every mutating request when set;
     loopback_only (the server listens on loopback): requests must name a loopback Host (see api.auth)."""
+    cap_tornado_warnings()
     handlers = routes(store, manager, directory, token)
     page = webui_dir()
     if page is not None:
         handlers.append((r"/(.*)", WebUIHandler, {"path": str(page), "default_filename": "index.html"}))
-    return tornado.web.Application(handlers, transforms=[FastGZip], loopback_only=loopback_only)
+    return tornado.web.Application(
+        handlers, transforms=[FastGZip], loopback_only=loopback_only, log_function=RequestLog()
+    )
 
 
 class FastGZip(tornado.web.GZipContentEncoding):

@@ -74,7 +74,70 @@ def host_allowed(host_header: str | None) -> bool:
     name = host_name(host_header)
     if not name:
         return False
-    if is_loopback(name):
-        return True
+    return is_loopback(name) or listed_host(name)
+
+
+def listed_host(host: str) -> bool:
+    """Is host (a name, with or without a port) listed in $AUTOLAB_ALLOW_HOSTS (a proxy's name)?"""
+    name = host_name(host) if host else ""
     extra = os.environ.get(ALLOW_HOSTS_ENV, "")
-    return name in {host_name(h) for h in extra.split(",") if h.strip()}
+    return bool(name) and name in {host_name(h) for h in extra.split(",") if h.strip()}
+
+
+# -- cross-site writes ------------------------------------------------------------------------
+# A page on another site can make the user's browser send a POST (and GET/HEAD) with no CORS
+# preflight only with a form's content types (text/plain, form-urlencoded, multipart) and no custom
+# header; anything else is preflighted, and this server answers no preflight. So a change is taken
+# when its body is declared application/json or it carries CUSTOM_HEADER, and never when the
+# browser says (Origin, Sec-Fetch-Site) that another site's page sent it.
+CUSTOM_HEADER = "X-Autolab"
+JSON_MEDIA_TYPE = "application/json"
+SAME_SITE_FETCH = ("same-origin", "none")  # "none": typed by the user, a bookmark, a program
+
+
+def media_type(content_type: str | None) -> str:
+    """'application/json' for 'Application/JSON; charset=utf-8'; '' when absent."""
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
+def origin_netloc(origin: str) -> str:
+    """'localhost:8080' for 'http://localhost:8080', the default port dropped; '' when it is not a
+    web origin ('null', a file: page, garbage)."""
+    scheme, sep, rest = origin.strip().lower().partition("://")
+    if not sep or scheme not in ("http", "https") or not rest or "/" in rest:
+        return ""
+    default = ":80" if scheme == "http" else ":443"
+    return rest.removesuffix(default)
+
+
+def cross_site(origin: str | None, fetch_site: str | None, host_header: str | None) -> str | None:
+    """Why a change request came from another site's page (its Origin is neither this server's Host
+    nor a name in $AUTOLAB_ALLOW_HOSTS, a proxy's that may rewrite Host; or its Sec-Fetch-Site is
+    not same-origin), or None when nothing says so."""
+    if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCH:
+        return (
+            f"refused: Sec-Fetch-Site is {fetch_site.strip()!r}: changes are taken from this server's "
+            "own page or a program, never from another site's page"
+        )
+    if origin is None:
+        return None
+    host = (host_header or "").strip().lower()
+    for default in (":80", ":443"):
+        host = host.removesuffix(default)
+    netloc = origin_netloc(origin)
+    if not host or (netloc != host and not listed_host(netloc)):
+        return (
+            f"refused: the request comes from the page of {origin.strip()!r}, not of this server "
+            f"({host_header or 'no Host'}); changes are taken only from this server's own page"
+        )
+    return None
+
+
+def not_json(content_type: str | None, custom: str | None) -> str | None:
+    """Why a change request is refused for its content type (see CUSTOM_HEADER), or None."""
+    if media_type(content_type) == JSON_MEDIA_TYPE or custom is not None:
+        return None
+    return (
+        f"send changes with Content-Type: {JSON_MEDIA_TYPE} (got {content_type or 'none'!r}) "
+        f"or an {CUSTOM_HEADER} header"
+    )

@@ -9,7 +9,7 @@ from typing import Any
 import tornado.web
 
 from ..store import Store
-from .auth import ALLOW_HOSTS_ENV, host_allowed, token_matches
+from .auth import ALLOW_HOSTS_ENV, CUSTOM_HEADER, cross_site, host_allowed, not_json, token_matches
 from .queries import to_json
 
 MUTATING = ("PUT", "POST", "DELETE", "PATCH")
@@ -26,6 +26,14 @@ def foreign_host(handler: tornado.web.RequestHandler) -> str | None:
         f"this server answers only to localhost, not to Host {host!r}; to reach it through a proxy, "
         f"list that name in ${ALLOW_HOSTS_ENV} when you start the experiment (create, resume, view)"
     )
+
+
+def allowed_methods(handler: type[tornado.web.RequestHandler]) -> list[str]:
+    """The methods a handler class implements (a 405's Allow header)."""
+    base = tornado.web.RequestHandler
+    return [
+        m for m in handler.SUPPORTED_METHODS if getattr(handler, m.lower()) is not getattr(base, m.lower())
+    ]
 
 
 class BadRequest(tornado.web.HTTPError):
@@ -54,9 +62,13 @@ class BaseHandler(tornado.web.RequestHandler):
                     "'Authorization: Bearer <token>'",
                     403,
                 )
-            # A cross-site form can POST text/plain without a preflight; a JSON content type cannot.
-            if self.request.method == "POST" and "json" not in self.request.headers.get("Content-Type", ""):
-                raise BadRequest("send the body as Content-Type: application/json", 415)
+            headers = self.request.headers
+            why = cross_site(headers.get("Origin"), headers.get("Sec-Fetch-Site"), headers.get("Host"))
+            if why:
+                raise BadRequest(why, 403)
+            why = not_json(headers.get("Content-Type"), headers.get(CUSTOM_HEADER))
+            if why:
+                raise BadRequest(why, 415)
 
     def send(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -78,6 +90,10 @@ class BaseHandler(tornado.web.RequestHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         message = exc.message if isinstance(exc, BadRequest) else self._reason
+        if status_code == 405:
+            allowed = allowed_methods(type(self))
+            self.set_header("Allow", ", ".join(allowed))
+            message = f"{self.request.method} is not allowed here; allowed: {', '.join(allowed)}"
         if status_code >= 500:
             message = f"internal error: {message}; see the manager's log"
         self.send({"error": message}, status_code)

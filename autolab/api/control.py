@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..commands import unsafe_placeholders
 from ..config import UPDATABLE, ConfigError, validate_update
 from ..importing import BadImport, importable
+from ..searchspace import SearchSpace
 from ..statuses import ExperimentStatus, TrialStatus
 from .base import BaseHandler
 
@@ -31,6 +33,12 @@ class ParamsHandler(BaseHandler):
             changes = {key: validate_update(key, value) for key, value in body.items()}
         except ConfigError as exc:
             return self.fail(400, str(exc))
+        space = changes.get("searchSpace")
+        if isinstance(space, SearchSpace):  # a new parameter must not land where its value could run
+            command = (self.store.get_meta("config") or {}).get("trialCommand") or ""
+            why = unsafe_placeholders(command, set(space.raw or {}))
+            if why:
+                return self.fail(400, f"searchSpace: the trialCommand's {why}")
         try:
             self.manager.update(**changes)
         except ValueError as exc:  # TunerError: the tuner cannot take the new space

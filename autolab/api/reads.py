@@ -16,6 +16,7 @@ from .base import BadRequest, BaseHandler
 from .queries import STATUSES, metrics_after, summary_rows, trial_item, trial_metrics, trial_page
 
 MAX_PAGE = 1000
+MAX_SEARCH = 1000  # characters of ?q= (longer than any id, status or parameters it finds)
 LOG_TAIL_DEFAULT = 16 * 1024
 LOG_TAIL_MAX = 1024 * 1024
 
@@ -70,6 +71,8 @@ class TrialsHandler(BaseHandler):
         if bad:
             raise BadRequest(f"status: unknown {', '.join(bad)}; expected some of {', '.join(STATUSES)}")
         search = self.get_query_argument("q", "") or ""
+        if len(search) > MAX_SEARCH:
+            raise BadRequest(f"q: at most {MAX_SEARCH} characters, got {len(search)}")
         self.send(trial_page(self.store, offset, limit, sort, order, statuses, search))
 
 

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..commands import unsafe_placeholders
 from ..searchspace import SearchSpace, SearchSpaceError, load, parse
 from . import v1
 from .model import (
@@ -128,7 +129,7 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         experiment_name=_experiment_name(top),
         search_space=space,
         search_space_file=space_file,
-        trial_command=top.text("trialCommand", required=True) or "",
+        trial_command=_trial_command(top, space),
         trial_code_directory=top.path_value("trialCodeDirectory") or ctx.base,
         trial_concurrency=top.integer("trialConcurrency", 1, minimum=1, maximum=MAX_CONCURRENCY) or 1,
         trial_gpu_number=gpus,
@@ -145,6 +146,15 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         nni_module=top.flag("nniModule", True),
         warnings=ctx.warnings,
     )
+
+
+def _trial_command(top: Section, space: SearchSpace) -> str:
+    """The trialCommand, refused when a parameter's placeholder stands where its value could run."""
+    command = top.text("trialCommand", required=True) or ""
+    why = unsafe_placeholders(command, set(space.raw or {}))
+    if why:
+        raise top.error("trialCommand", why)
+    return command
 
 
 def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:

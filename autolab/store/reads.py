@@ -205,9 +205,11 @@ def _filter(statuses: list[str] | None, search: str) -> tuple[str, dict[str, Any
         clauses.append(f"status IN ({', '.join(names)})")
         args.update({f"s{i}": s for i, s in enumerate(statuses)})
     if search:
-        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # a substring, case-insensitive (ASCII, as LIKE): instr has no pattern to escape and no
+        # length limit (LIKE refuses patterns over 50,000 bytes: "LIKE pattern too complex")
         clauses.append(
-            "(id LIKE :q ESCAPE '\\' OR parameters LIKE :q ESCAPE '\\' OR status LIKE :q ESCAPE '\\')"
+            "(instr(lower(id), lower(:q)) OR instr(lower(parameters), lower(:q))"
+            " OR instr(lower(status), lower(:q)))"
         )
-        args["q"] = f"%{escaped}%"
+        args["q"] = search
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args

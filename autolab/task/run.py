@@ -1,6 +1,7 @@
 """The task runner: `python -m autolab.task.run --template T [--pattern P]`, a task job's trialCommand.
 
-It renders the template with the job's parameters (parameter.json, shell-quoted values), runs the
+It renders the template with the job's parameters (parameter.json; each value literal in its
+quoting, see autolab.commands), runs the
 command through the shell in the current directory (the job's code directory), and passes its
 stdout through as it comes. With a pattern, each match on stdout is reported as an intermediate
 result and the last one as the final result, by appending metric lines (autolab.protocol) to the
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .. import protocol
-from ..commands import placeholders, render
+from ..commands import TemplateError, placeholders, render
 from .template import flat_parameters
 
 NEWLINE = re.compile(rb"[\r\n]")
@@ -158,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
             f"autolab.task.run: the job's parameters give no value for {', '.join(missing)}", file=sys.stderr
         )
         return 2
-    command = render(args.template, values)
+    try:
+        command = render(args.template, values)
+    except TemplateError as exc:  # refused at create; a template changed by hand since
+        print(f"autolab.task.run: --template: {exc}", file=sys.stderr)
+        return 2
     reader = MetricReader(args.pattern, directory / protocol.METRICS_FILE) if args.pattern else None
     return run(command, reader, sys.stdout.buffer)
 

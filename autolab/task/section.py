@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..commands import placeholders
+from ..commands import placeholders, unsafe_placeholders
 from ..config.reader import ConfigError, Context, Section, kind, normalize_key
 from ..searchspace import TYPES, SearchSpace, SearchSpaceError, parse
 from .copycode import job_code_dir
@@ -248,6 +248,9 @@ def _check_names(sec: Section, template: str, args: list[dict[str, Any]]) -> Non
                 raise sec.ctx.error(where, f"{name!r} is also given by search arg {owner[name]}")
         owner.update(dict.fromkeys(names, index))
     used = placeholders(template)
+    why = unsafe_placeholders(template)
+    if why:
+        raise sec.error("template", why)
     for name in used:
         if name not in owner:
             known = ", ".join(owner) or "none"

@@ -8,7 +8,7 @@ import pytest
 import tornado.web
 
 from autolab.statuses import TrialStatus
-from tests.api.helpers import FakeManager
+from tests.api.helpers import CONFIG, FakeManager
 from tests.api.test_reads import ApiCase
 
 TOKEN = "s3cret-token"
@@ -47,6 +47,15 @@ class TestControl(ApiCase):
             "/api/v1/experiment/params", "PUT", {"searchSpace": {"x": {"_type": "nope"}}}, expect=400
         )
         assert "x" in bad["error"]
+
+    def test_a_new_parameter_where_its_value_could_run_is_refused(self) -> None:
+        self.store.set_meta(config={**CONFIG, "trialCommand": "python3 t.py `echo {y}` {x}"})
+        space = {"y": {"_type": "choice", "_value": ["$(touch pwned)"]}}
+        error = self.call("/api/v1/experiment/params", "PUT", {"searchSpace": space}, expect=400)["error"]
+        assert "placeholder {y} stands inside backticks" in error
+        assert self.fake.calls == []
+        self.call("/api/v1/experiment/params", "PUT", {"searchSpace": {"x": space["y"]}})
+        assert self.fake.calls == [("update", {"searchSpace": {"x": space["y"]}})]
 
     def test_bad_updates_are_400_and_change_nothing(self) -> None:
         for body in [

@@ -46,6 +46,8 @@ class ApiCase(tornado.testing.AsyncHTTPTestCase):
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         if method in ("PUT", "POST") and data is None:
             data = b""
+        if method != "GET":  # as the CLI and the page send every change
+            headers = {"Content-Type": "application/json", **(headers or {})}
         response = self.fetch(
             path, method=method, body=data, headers=headers, raise_error=False, allow_nonstandard_methods=True
         )

@@ -62,7 +62,12 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
         with urllib.request.urlopen(url + "/api/v1/profile", timeout=10) as response:
             profile = json.loads(response.read())
         assert profile["id"] == "apitest1" and profile["readonly"] is True and profile["trialTotal"] == 5
-        request = urllib.request.Request(url + "/api/v1/experiment/stop", method="PUT", data=b"")
+        request = urllib.request.Request(
+            url + "/api/v1/experiment/stop",
+            method="PUT",
+            data=b"",
+            headers={"Content-Type": "application/json"},  # as the CLI sends every change
+        )
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=10)
         assert caught.value.code == 409

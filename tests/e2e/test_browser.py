@@ -204,6 +204,12 @@ def test_live_page_sort_open_and_kill(experiment: str, page: Any) -> None:
 
 def test_controls_change_the_running_experiment(experiment: str, page: Any) -> None:
     url = experiment
+    page.goto(url + "?token=t0k3n&x=1#top")  # the token is kept for the tab, out of the address bar
+    page.wait_for_selector("body[data-ready='1']", timeout=10000)
+    assert "token" not in page.url and page.url.startswith(url.rstrip("/") + "/?x=1#")
+    assert page.evaluate("sessionStorage.getItem('autolab-token')") == "t0k3n"
+    page.go_back()  # nor in the history
+    assert "t0k3n" not in page.url
     page.goto(url)
     page.wait_for_selector("body[data-ready='1']", timeout=10000)
     page.fill("#params-form input[name=maxTrialNumber]", "3")

@@ -149,6 +149,27 @@ def test_values_with_spaces_and_quotes_stay_one_argument(tmp_path: Path) -> None
     assert json.loads(result.stdout) == [value, "2"]
 
 
+HOSTILE = ["$(touch pwned)", "`touch pwned`", "'; touch pwned; '", '"; touch pwned; "', "a\\", "\n;*\n", "-x"]
+
+
+@pytest.mark.parametrize("around", ["{v}", "'{v}'", '"{v}"', "--x={v}", "'a {v} b'", '"a{v}b"'])
+def test_hostile_values_in_any_quoting_run_nothing_and_arrive_exactly(tmp_path: Path, around: str) -> None:
+    script(tmp_path, "import sys, json\nprint(json.dumps(sys.argv[1:]))\n")
+    params = {f"v{i}": value for i, value in enumerate(HOSTILE)}
+    template = "python s.py " + " ".join(around.replace("v", name) for name in params)
+    result = run(tmp_path, template, params, pattern=None)
+    assert result.returncode == 0, result.stderr
+    prefix, _, suffix = around.strip("'\"").partition("{v}")
+    assert json.loads(result.stdout) == [prefix + value + suffix for value in HOSTILE]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_placeholder_where_no_value_is_literal_is_refused(tmp_path: Path) -> None:
+    result = run(tmp_path, "python s.py `echo {v}`", {"v": "$(touch pwned)"}, pattern=None)
+    assert result.returncode == 2 and "placeholder {v} stands inside backticks" in result.stderr
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_nested_values_fill_their_names(tmp_path: Path) -> None:
     result = run(
         tmp_path, "echo {lr} {batch-size}", {"lr+batch-size": {"lr": 0.5, "batch-size": 512}}, pattern=None

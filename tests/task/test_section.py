@@ -226,6 +226,14 @@ def test_nni_types_and_named_nested(tmp_path: Path) -> None:
             r"task\.yml: searchSpaceFile: not used with task:",
         ),
         ("task: {search_args: []}\n", r"task\.yml: task\.template: is required"),
+        (
+            task_of("t `echo {a}`", "[{type: Categorical, name: a, value: [1]}]"),
+            r"task\.yml: task\.template: placeholder \{a\} stands inside backticks",
+        ),
+        (
+            task_of('t "${X:-{a}}"', "[{type: Categorical, name: a, value: [1]}]"),
+            r"task\.yml: task\.template: placeholder \{a\} stands inside \$\{\.\.\.\}",
+        ),
         ("task: [1]\n", r"task\.yml: task: must be a mapping"),
     ],
 )

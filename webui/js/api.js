@@ -4,15 +4,23 @@
 window.AL = window.AL || {};
 
 (function (AL) {
+  // a token in the address (?token=...) is kept for this tab, then taken out of the address bar
+  // (and the history), so it is not shown, bookmarked or shared with the link
   const params = new URLSearchParams(location.search);
-  if (params.get("token")) sessionStorage.setItem("autolab-token", params.get("token"));
+  if (params.has("token")) {
+    if (params.get("token")) sessionStorage.setItem("autolab-token", params.get("token"));
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(history.state, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  }
 
   AL.token = () => sessionStorage.getItem("autolab-token") || "";
   AL.setToken = (t) => sessionStorage.setItem("autolab-token", t);
 
   AL.request = async function (method, path, body) {
+    // every change is sent as JSON: the server takes changes only so (a cross-site form cannot)
     const headers = {};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (body !== undefined || method !== "GET") headers["Content-Type"] = "application/json";
     if (method !== "GET" && AL.token()) headers["Authorization"] = "Bearer " + AL.token();
     const res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
     let data = null;
