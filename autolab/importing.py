@@ -35,8 +35,6 @@ def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any
             default_value(r["value"])
         except MetricError as exc:
             raise BadImport(f"item {i}: value: {exc}") from None
-        except OverflowError:  # an integer like 1 followed by 400 zeros
-            raise BadImport(f"item {i}: value: a number beyond the float range") from None
         unknown = sorted(set(r["parameter"]) - known) if known else []
         if unknown:
             raise BadImport(f"item {i}: parameter {unknown[0]!r} is not in the search space")

@@ -30,7 +30,7 @@ class TestNo500(ApiCase):
     def test_import_of_a_number_beyond_float_range_is_400(self) -> None:
         body = b'[{"parameter": {"x": 0.3, "k": 1}, "value": 1' + b"0" * 400 + b"}]"
         error = self.call("/api/v1/trials/import", "POST", body, expect=400)["error"]
-        assert error == "item 0: value: a number beyond the float range"
+        assert error == "item 0: value: metric is beyond the range of a float"
         assert self.fake.calls == []
 
     def test_a_very_long_search_is_400(self) -> None:
