@@ -20,6 +20,7 @@ from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import build_assessor, build_service, build_tuner, free_port, run, wait_started
 from ..progress import Progress
+from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
 from ..store import Store
@@ -89,7 +90,10 @@ def cmd_create(args: argparse.Namespace) -> int:
         build_assessor(config)
     except AssessorError as exc:
         raise UserError(f"{config.source}: assessor: {exc}") from None
-    build_service(config)
+    try:
+        build_service(config)
+    except ServiceError as exc:  # no GPU for trialGpuNumber, no sbatch: about this config file
+        raise UserError(f"{config.source}: {exc}") from None
     exp_id = experiments.new_id()
     directory = config.experiment_working_directory / exp_id
     try:
@@ -113,7 +117,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             raise UserError(f"cannot create experiment {exp_id} in {directory}: {exc.strerror}") from None
         raise
     for warning in config.warnings:
-        print(f"autolab: warning: {warning}", file=sys.stderr)
+        print(f"autolab: warning: {args.config}: {warning}", file=sys.stderr)
     return _start(ExperimentRef(exp_id, name, directory, time.time()), args, "created")
 
 

@@ -3,8 +3,9 @@
 Keys match case- and underscore-insensitively, as in NNI (trialCommand = trial_command). Every
 mistake raises ConfigError with one line "<file>: <key>: <problem>". Relative paths resolve
 against the config file's folder. Where NNI demands a value we pick a default: no tuner means the
-builtin "Random", no trainingService means local. If both searchSpace and searchSpaceFile are given,
-searchSpace is used and the file is kept as a record (that is what to_dict writes: the space as run).
+builtin "Random", no trainingService means local. searchSpace and searchSpaceFile: one of them (NNI
+refuses both). A custom tuner gets its space unchecked (NNI checks only for builtin tuners), so a
+tuner with its own `_type`s runs. Keys NNI has that mean nothing here are accepted with one warning.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+
+import json5
 
 from ..searchspace import SearchSpace, SearchSpaceError, load, parse
 from . import v1
@@ -69,7 +72,7 @@ def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
     for key, (_, derive) in handlers.items():
         if derive is not None:
             core = _fill_derived(core, derive(extras[key], core, ctx))
-    config = _experiment(Section(ctx, core, "", TOP_KEYS), ctx)
+    config = _experiment(Section(ctx, core, "", (*TOP_KEYS, *NNI_ONLY_KEYS)), ctx)
     for key, value in extras.items():
         config.extra[normalize_key(key)] = handlers[key][0](value, config)
     return config
@@ -101,7 +104,38 @@ def _fill_derived(core: dict[str, Any], derived: dict[str, Any]) -> dict[str, An
     return out
 
 
+# NNI v2 keys about where NNI runs things, which mean nothing here (checked in _nni_only)
+NNI_ONLY_KEYS = ("experimentType", "tunerGpuIndices", "sharedStorage")
+# NNI's training-service copies of top-level keys ("shortcuts"): the service's own value wins
+SERVICE_SHORTCUTS = ("trialCommand", "trialCodeDirectory", "trialGpuNumber", "nniManagerIp")
+
+
+def _nni_only(top: Section, ctx: Context) -> None:
+    kind_ = top.get("experimentType")
+    if kind_ is not None:
+        if not isinstance(kind_, str) or kind_.strip().lower() not in ("hpo", "nas"):
+            raise top.error(
+                "experimentType", f"must be hpo (NNI's only other value is nas), got {kind(kind_)}"
+            )
+        if kind_.strip().lower() == "nas":
+            raise top.error(
+                "experimentType",
+                "nas configs (NNI's NasExperimentConfig) are not supported; "
+                "autolab runs hpo experiments (for NAS see autolab.nas)",
+            )
+    if top.get("tunerGpuIndices") is not None:
+        ctx.warn(
+            f"{ctx.names['tunerGpuIndices']}: ignored (the tuner runs inside the autolab manager, on the CPU)"
+        )
+    if top.get("sharedStorage") is not None:
+        ctx.warn(
+            f"{ctx.names['sharedStorage']}: ignored (trials run where the experiment's files are: "
+            "this machine, or a slurm cluster's shared file system)"
+        )
+
+
 def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
+    _nni_only(top, ctx)
     if top.flag("useAnnotation", False):
         raise top.error(
             "useAnnotation",
@@ -112,13 +146,17 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
     if top.get("tuner") is not None and top.get("advisor") is not None:
         raise top.error("advisor", "give a tuner or an advisor, not both")
     which = "advisor" if top.get("advisor") is not None else "tuner"
+    service, shortcuts = _training_service(top, ctx)
     tuner = _algorithm(top, which, "autolab.tuners") or AlgorithmConfig(DEFAULT_TUNER, None, None, {})
     space, space_file = _search_space(top, tuner)
     log_level = (top.text("logLevel") or "info").lower()
     if log_level not in LOG_LEVELS:
         raise top.error("logLevel", f"must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
-    service = _training_service(top, ctx)
-    gpus = top.integer("trialGpuNumber", 0, minimum=0) or 0
+    gpus = shortcuts.integer("trialGpuNumber", None, minimum=0)
+    gpus = top.integer("trialGpuNumber", 0, minimum=0) if gpus is None else gpus
+    gpus = gpus or 0
+    command = shortcuts.text("trialCommand") or top.text("trialCommand", required=True) or ""
+    code_directory = shortcuts.path_value("trialCodeDirectory") or top.path_value("trialCodeDirectory")
     if service.gpu_indices is not None and gpus > len(service.gpu_indices):
         raise top.error(
             "trialGpuNumber", f"{gpus} GPUs per trial, but gpuIndices lists {len(service.gpu_indices)}"
@@ -128,8 +166,8 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         experiment_name=top.text("experimentName"),
         search_space=space,
         search_space_file=space_file,
-        trial_command=top.text("trialCommand", required=True) or "",
-        trial_code_directory=top.path_value("trialCodeDirectory") or ctx.base,
+        trial_command=command,
+        trial_code_directory=code_directory or ctx.base,
         trial_concurrency=top.integer("trialConcurrency", 1, minimum=1, maximum=MAX_CONCURRENCY) or 1,
         trial_gpu_number=gpus,
         max_experiment_duration=top.duration("maxExperimentDuration"),
@@ -160,48 +198,72 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
             raise sec.error("className", f"must be module.Class, got {class_name!r}")
         code_directory = code_directory or top.ctx.base
     else:
-        builtin: dict[str, str] = importlib.import_module(registry).BUILTIN
+        known = importlib.import_module(registry)
+        builtin: dict[str, str] = known.BUILTIN
         if normalize_key(name or "") not in builtin:
-            raise sec.error(
-                "name",
-                f"unknown builtin {name!r}{suggest(name or '', builtin)}; "
-                f"builtin: {', '.join(sorted(builtin))}",
-            )
+            raise sec.error("name", _unknown_builtin(name or "", builtin, getattr(known, "INSTEAD", {})))
         if code_directory is not None:
             top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")
             code_directory = None
     return AlgorithmConfig(name, class_name, code_directory, sec.mapping("classArgs"))
 
 
+class UncheckedSpace(SearchSpace):
+    """A custom tuner's space as NNI hands it over: not checked (its `_type`s are the tuner's own,
+    e.g. `factor` or `perm`), so no parameters autolab could sample or show; the tuner reads .raw."""
+
+    def __init__(self, space: dict[str, Any], source: str = "search space") -> None:
+        self.raw, self.source, self.dims, self.by_key = space, source, [], {}
+
+
+def _space(value: Any, source: str, tuner: AlgorithmConfig) -> SearchSpace:
+    """value parsed; for a custom tuner, a space autolab cannot parse passes through unchecked."""
+    try:
+        return parse(value, source=source)
+    except SearchSpaceError:
+        if tuner.class_name is not None and isinstance(value, dict):
+            return UncheckedSpace(value, source)
+        raise
+
+
+def _unknown_builtin(name: str, builtin: dict[str, str], instead: dict[str, str]) -> str:
+    key = normalize_key(name)
+    if key in instead:
+        use = f"; use {instead[key]} instead" if instead[key] else ""
+        return f"{name} is an NNI builtin autolab does not have{use} (builtin: {', '.join(sorted(builtin))})"
+    return f"unknown builtin {name!r}{suggest(name, builtin)}; builtin: {', '.join(sorted(builtin))}"
+
+
 def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Path | None]:
     """The search space, parsed here once (a section's derived_keys may hand one already parsed)."""
     ctx = top.ctx
     inline, path = top.get("searchSpace"), top.path_value("searchSpaceFile")
+    if inline is not None and path is not None:  # which was meant? (they may differ)
+        raise top.error(
+            "searchSpace",
+            f"give searchSpace or {ctx.names.get('searchSpaceFile', 'searchSpaceFile')}, not both",
+        )
     if inline is not None:
         try:
             space = (
                 inline
                 if isinstance(inline, SearchSpace)
-                else parse(inline, source=f"{ctx.shown}: {ctx.names['searchSpace']}")
+                else _space(inline, f"{ctx.shown}: {ctx.names['searchSpace']}", tuner)
             )
         except SearchSpaceError as exc:
             raise ConfigError(str(exc)) from None
-        if path is not None:  # a record of where it came from (to_dict writes both)
-            try:
-                same = load(str(path)) == space
-            except SearchSpaceError:
-                same = False
-            if not same:
-                ctx.warn(
-                    f"searchSpace and searchSpaceFile ({path}) differ or the file cannot be read; "
-                    "using searchSpace"
-                )
-        return space, path
+        return space, None
     if path is not None:
         if not path.is_file():
             raise top.error("searchSpaceFile", f"{path} is not a file")
         try:
-            return load(str(path)), path
+            if tuner.class_name is None:
+                return load(str(path)), path
+            try:
+                raw = json5.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+                return load(str(path)), path  # the same read: its one-line error
+            return _space(raw, str(path), tuner), path
         except SearchSpaceError as exc:
             raise top.error("searchSpaceFile", str(exc)) from None
     if tuner.class_name is not None:
@@ -215,36 +277,60 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Pa
 _SLURM_TIME = re.compile(r"^(?:\d+-\d+(?::\d+){0,2}|\d+(?::\d+){0,2}|unlimited|infinite)$", re.IGNORECASE)
 
 
-def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
+def _training_service(top: Section, ctx: Context) -> tuple[TrainingServiceConfig, Section]:
+    """The service, and a Section of NNI's shortcut keys given in it (trialCommand...; may be empty).
+    The platform is checked first: a pai or remote config fails on its platform, not on its keys."""
     raw = top.get("trainingService")
     if raw is None:
-        return TrainingServiceConfig("local")
+        return TrainingServiceConfig("local"), Section(ctx, {}, "trainingService", ())
     if isinstance(raw, list):
         if len(raw) != 1:
             raise top.error(
                 "trainingService",
-                f"a list of {len(raw)} training services (NNI's hybrid mode) is not supported; give one",
+                f"platform hybrid (a list of {len(raw)} training services) is not supported "
+                f"(supported: {', '.join(PLATFORMS)}); give one",
             )
         raw = raw[0]
+    if isinstance(raw, dict):
+        written = [k for k in raw if isinstance(k, str) and normalize_key(k) == "platform"]
+        value = raw[written[0]] if len(written) == 1 else None
+        if isinstance(value, str) and value.strip().lower() not in PLATFORMS:
+            ctx.names.setdefault(
+                "trainingService.platform", f"{ctx.names.get('trainingService')}.{written[0]}"
+            )
+            raise ctx.error(
+                "trainingService.platform",
+                f"platform {value} is not supported (supported: {', '.join(PLATFORMS)})",
+            )
     all_keys = dict.fromkeys(k for keys in SERVICE_KEYS.values() for k in keys)
-    sec = Section(ctx, raw, "trainingService", all_keys)
+    sec = Section(ctx, raw, "trainingService", (*all_keys, *SERVICE_SHORTCUTS, "reuseMode"))
     platform = (sec.text("platform", required=True) or "").strip().lower()
     if platform not in PLATFORMS:
         raise sec.error(
-            "platform", f"platform {sec.get('platform')} is not supported ({', '.join(PLATFORMS)})"
+            "platform", f"platform {sec.get('platform')} is not supported (supported: {', '.join(PLATFORMS)})"
         )
     for name in sec.values:
-        if name not in SERVICE_KEYS[platform]:
+        if name not in (*SERVICE_KEYS[platform], *SERVICE_SHORTCUTS, "reuseMode"):
             raise sec.error(
                 name, f"not a key of platform {platform} (its keys: {', '.join(SERVICE_KEYS[platform])})"
             )
+    if sec.flag("reuseMode", False):
+        ctx.warn(
+            f"{ctx.names['trainingService.reuseMode']}: ignored (NNI reuses remote environments between "
+            f"trials; {platform} trials start as their own processes{' or jobs' if platform == 'slurm' else ''})"
+        )
+    shortcuts = {k: v for k, v in sec.values.items() if k in SERVICE_SHORTCUTS}
+    sec.text("nniManagerIp")  # accepted, as at the top level
+    shortcut_section = Section(ctx, {}, "trainingService", SERVICE_SHORTCUTS)
+    shortcut_section.values = shortcuts
     if platform == "local":
-        return TrainingServiceConfig(
+        service = TrainingServiceConfig(
             "local",
             use_active_gpu=sec.flag("useActiveGpu", False),
             max_trial_number_per_gpu=sec.integer("maxTrialNumberPerGpu", 1, minimum=1) or 1,
             gpu_indices=_gpu_indices(sec),
         )
+        return service, shortcut_section
     time = sec.get("time")
     if isinstance(time, int) and not isinstance(time, bool):
         time = str(time)  # slurm reads a bare number as minutes
@@ -255,7 +341,7 @@ def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
     args = sec.get("sbatchArgs") or []
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise sec.error("sbatchArgs", f"must be a list of strings, got {kind(args)}")
-    return TrainingServiceConfig(
+    service = TrainingServiceConfig(
         "slurm",
         partition=sec.text("partition"),
         gres=sec.text("gres"),
@@ -263,6 +349,7 @@ def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
         sbatch_args=list(args),
         poll_interval=sec.duration("pollInterval", 5.0) or 5.0,
     )
+    return service, shortcut_section
 
 
 def _gpu_indices(sec: Section) -> list[int] | None:

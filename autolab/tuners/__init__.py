@@ -18,10 +18,25 @@ BUILTIN: dict[str, str] = {
     "evolution": "evolution:EvolutionTuner",
     "gp": "gp:GPTuner",
     "anneal": "anneal:AnnealTuner",
+    # NNI's other names for the same tuners
+    "gptuner": "gp:GPTuner",
+    "batch": "batch:BatchTuner",
+}
+# NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
+INSTEAD: dict[str, str] = {
+    "hyperband": "Random with the Medianstop assessor (it stops poor trials early, as Hyperband does)",
+    "bohb": "TPE with the Medianstop assessor (model-based search plus early stopping)",
+    "pbttuner": "Evolution (a population mutated from the best)",
+    "smac": "TPE or GP (also model-based)",
+    "metistuner": "GP (Metis also models the metric with a Gaussian process)",
+    "dngotuner": "GP (also Bayesian optimisation)",
+    "regularizedevolutiontuner": "Evolution",
+    "ppotuner": "Evolution or TPE",
+    "networkmorphism": "",
 }
 REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError)
 
-__all__ = ["BUILTIN", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
+__all__ = ["BUILTIN", "INSTEAD", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
 
 
 def tuner_class(name: str | None, class_name: str | None = None, code_directory: str | None = None) -> type:
