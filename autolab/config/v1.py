@@ -81,13 +81,14 @@ ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform
 def _check_platform(raw: dict[Any, Any], ctx: Context) -> None:
     """Before any key is looked at: a config for a platform autolab does not have fails on that."""
     supported = f"(supported: {', '.join(PLATFORMS)})"
-    for key, value in raw.items():
-        if not isinstance(key, str):
-            continue
-        if normalize_key(key) == "trainingserviceplatform":
-            if isinstance(value, str) and value.strip().lower() not in PLATFORMS:
+    keys = [k for k in raw if isinstance(k, str)]
+    for key in keys:  # the platform named, before the sections that go with it
+        value = raw[key]
+        if normalize_key(key) == "trainingserviceplatform" and isinstance(value, str):
+            if value.strip().lower() not in PLATFORMS:
                 raise ConfigError(f"{ctx.shown}: {key}: platform {value} is not supported {supported}")
-        elif normalize_key(key) in OTHER_PLATFORMS:
+    for key in keys:
+        if normalize_key(key) in OTHER_PLATFORMS:
             platform = OTHER_PLATFORMS[normalize_key(key)]
             raise ConfigError(
                 f"{ctx.shown}: {key}: a key of platform {platform}, which is not supported {supported}"
