@@ -19,7 +19,7 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import build_assessor, build_service, build_tuner, free_port, run, wait_started
-from ..progress import Progress
+from ..progress import Progress, ran_out
 from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
@@ -220,9 +220,12 @@ def _print_summary(ref: ExperimentRef) -> None:
     print(f"Experiment {ref.id} {info['status']} after {format_duration(info['elapsed'])}: {counts}")
     if info.get("error"):
         print(f"Error: {info['error']}")
+    if info.get("noMoreTrials"):
+        print(ran_out(info))
     best = info["best"]
     if best:
         print(f"Best: trial {best['trialJobId']} value {best['value']:.6g} parameters {best['parameter']}")
+    print(f"Look further: autolab top {ref.id}    autolab view {ref.id}    autolab trial ls {ref.id}")
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

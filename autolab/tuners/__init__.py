@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..registry import Registry
@@ -35,6 +36,7 @@ INSTEAD: dict[str, str] = {
     "networkmorphism": "",
 }
 REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError)
+log = logging.getLogger("autolab.manager")  # the manager builds it: a line of manager.log
 
 __all__ = ["BUILTIN", "INSTEAD", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
 
@@ -60,6 +62,9 @@ def create_tuner(
                 f"tuner className {class_name!r} is neither an autolab Tuner nor an NNI-style tuner "
                 "(generate_parameters, receive_trial_result, update_search_space)"
             )
-        return NniTunerAdapter(space, cls, args)
+        adapter = NniTunerAdapter(space, cls, args)
+        log.info("tuner: %s (an NNI-style class) with classArgs %s", class_name, args)
+        return adapter
     tuner: Tuner = REGISTRY.build(cls, name or class_name, args, space)
+    log.info("tuner: %s (%s.%s) with classArgs %s", name or class_name, cls.__module__, cls.__name__, args)
     return tuner
