@@ -3,9 +3,8 @@
 Keys match case- and underscore-insensitively, as in NNI (trialCommand = trial_command). Every
 mistake raises ConfigError with one line "<file>: <key>: <problem>". Relative paths resolve
 against the config file's folder. Where NNI demands a value we pick a default: no tuner means the
-builtin "Random", no trainingService means local. searchSpace and searchSpaceFile: one of them (NNI
-refuses both). A custom tuner gets its space unchecked (NNI checks only for builtin tuners), so a
-tuner with its own `_type`s runs. Keys NNI has that mean nothing here are accepted with one warning.
+builtin "Random", no trainingService means local. searchSpace and searchSpaceFile: one of them, not
+both (which was meant?). NNI's keys and habits autolab meets halfway are in compat.py.
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ from typing import Any
 
 import json5
 
-from ..searchspace import SearchSpace, SearchSpaceError, load, parse
+from ..searchspace import SearchSpace, SearchSpaceError, load
 from . import v1
+from .compat import NNI_ONLY_KEYS, SERVICE_SHORTCUTS, check_nni_only, space_for, unknown_builtin
 from .model import (
     ALGORITHM_KEYS,
     DEFAULT_TUNER,
@@ -41,29 +41,31 @@ from .reader import (
     kind,
     normalize_key,
     read_config_file,
-    suggest,
 )
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read config.yml (YAML) or a .json/.json5 file and validate it; raises ConfigError."""
     raw, source, shown = read_config_file(path)
-    return _build(raw, source, shown)
+    return _build(raw, source, shown, stored=False)
 
 
 def config_from_dict(raw: dict[str, Any], source: str | Path) -> ExperimentConfig:
-    """Validate an already parsed config (v1 or v2, detected); source names the file it came from."""
+    """Validate an already parsed config (v1 or v2, detected); source names the file it came from.
+    Meant for stored configs: one written before searchSpace and searchSpaceFile were exclusive has
+    both, and reads as the space as run (the inline one)."""
     shown = str(source)
-    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown)
+    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown, stored=True)
 
 
-def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
+def _build(raw: Any, source: Path, shown: str, stored: bool) -> ExperimentConfig:
     if not isinstance(raw, dict):
         problem = (
             "is empty" if raw is None else f"must be a mapping of keys to values, got {type(raw).__name__}"
         )
         raise ConfigError(f"{shown}: the config {problem}")
     ctx = Context(source, shown)
+    ctx.stored = stored
     extras = {k: v for k, v in raw.items() if isinstance(k, str) and normalize_key(k) in EXTRA_SECTIONS}
     core = {k: v for k, v in raw.items() if k not in extras}
     handlers = {key: _extra_section(ctx, key) for key in extras}  # a missing feature is the first error
@@ -104,38 +106,8 @@ def _fill_derived(core: dict[str, Any], derived: dict[str, Any]) -> dict[str, An
     return out
 
 
-# NNI v2 keys about where NNI runs things, which mean nothing here (checked in _nni_only)
-NNI_ONLY_KEYS = ("experimentType", "tunerGpuIndices", "sharedStorage")
-# NNI's training-service copies of top-level keys ("shortcuts"): the service's own value wins
-SERVICE_SHORTCUTS = ("trialCommand", "trialCodeDirectory", "trialGpuNumber", "nniManagerIp")
-
-
-def _nni_only(top: Section, ctx: Context) -> None:
-    kind_ = top.get("experimentType")
-    if kind_ is not None:
-        if not isinstance(kind_, str) or kind_.strip().lower() not in ("hpo", "nas"):
-            raise top.error(
-                "experimentType", f"must be hpo (NNI's only other value is nas), got {kind(kind_)}"
-            )
-        if kind_.strip().lower() == "nas":
-            raise top.error(
-                "experimentType",
-                "nas configs (NNI's NasExperimentConfig) are not supported; "
-                "autolab runs hpo experiments (for NAS see autolab.nas)",
-            )
-    if top.get("tunerGpuIndices") is not None:
-        ctx.warn(
-            f"{ctx.names['tunerGpuIndices']}: ignored (the tuner runs inside the autolab manager, on the CPU)"
-        )
-    if top.get("sharedStorage") is not None:
-        ctx.warn(
-            f"{ctx.names['sharedStorage']}: ignored (trials run where the experiment's files are: "
-            "this machine, or a slurm cluster's shared file system)"
-        )
-
-
 def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
-    _nni_only(top, ctx)
+    check_nni_only(top, ctx)
     if top.flag("useAnnotation", False):
         raise top.error(
             "useAnnotation",
@@ -201,44 +173,18 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
         known = importlib.import_module(registry)
         builtin: dict[str, str] = known.BUILTIN
         if normalize_key(name or "") not in builtin:
-            raise sec.error("name", _unknown_builtin(name or "", builtin, getattr(known, "INSTEAD", {})))
+            raise sec.error("name", unknown_builtin(name or "", builtin, getattr(known, "INSTEAD", {})))
         if code_directory is not None:
             top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")
             code_directory = None
     return AlgorithmConfig(name, class_name, code_directory, sec.mapping("classArgs"))
 
 
-class UncheckedSpace(SearchSpace):
-    """A custom tuner's space as NNI hands it over: not checked (its `_type`s are the tuner's own,
-    e.g. `factor` or `perm`), so no parameters autolab could sample or show; the tuner reads .raw."""
-
-    def __init__(self, space: dict[str, Any], source: str = "search space") -> None:
-        self.raw, self.source, self.dims, self.by_key = space, source, [], {}
-
-
-def _space(value: Any, source: str, tuner: AlgorithmConfig) -> SearchSpace:
-    """value parsed; for a custom tuner, a space autolab cannot parse passes through unchecked."""
-    try:
-        return parse(value, source=source)
-    except SearchSpaceError:
-        if tuner.class_name is not None and isinstance(value, dict):
-            return UncheckedSpace(value, source)
-        raise
-
-
-def _unknown_builtin(name: str, builtin: dict[str, str], instead: dict[str, str]) -> str:
-    key = normalize_key(name)
-    if key in instead:
-        use = f"; use {instead[key]} instead" if instead[key] else ""
-        return f"{name} is an NNI builtin autolab does not have{use} (builtin: {', '.join(sorted(builtin))})"
-    return f"unknown builtin {name!r}{suggest(name, builtin)}; builtin: {', '.join(sorted(builtin))}"
-
-
 def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Path | None]:
     """The search space, parsed here once (a section's derived_keys may hand one already parsed)."""
     ctx = top.ctx
     inline, path = top.get("searchSpace"), top.path_value("searchSpaceFile")
-    if inline is not None and path is not None:  # which was meant? (they may differ)
+    if inline is not None and path is not None and not ctx.stored:  # which was meant? (they may differ)
         raise top.error(
             "searchSpace",
             f"give searchSpace or {ctx.names.get('searchSpaceFile', 'searchSpaceFile')}, not both",
@@ -248,11 +194,11 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Pa
             space = (
                 inline
                 if isinstance(inline, SearchSpace)
-                else _space(inline, f"{ctx.shown}: {ctx.names['searchSpace']}", tuner)
+                else space_for(inline, f"{ctx.shown}: {ctx.names['searchSpace']}", tuner)
             )
         except SearchSpaceError as exc:
             raise ConfigError(str(exc)) from None
-        return space, None
+        return space, path
     if path is not None:
         if not path.is_file():
             raise top.error("searchSpaceFile", f"{path} is not a file")
@@ -263,7 +209,7 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Pa
                 raw = json5.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, ValueError, RecursionError):
                 return load(str(path)), path  # the same read: its one-line error
-            return _space(raw, str(path), tuner), path
+            return space_for(raw, str(path), tuner), path
         except SearchSpaceError as exc:
             raise top.error("searchSpaceFile", str(exc)) from None
     if tuner.class_name is not None:
@@ -321,8 +267,7 @@ def _training_service(top: Section, ctx: Context) -> tuple[TrainingServiceConfig
         )
     shortcuts = {k: v for k, v in sec.values.items() if k in SERVICE_SHORTCUTS}
     sec.text("nniManagerIp")  # accepted, as at the top level
-    shortcut_section = Section(ctx, {}, "trainingService", SERVICE_SHORTCUTS)
-    shortcut_section.values = shortcuts
+    shortcut_section = Section(ctx, shortcuts, "trainingService", SERVICE_SHORTCUTS)
     if platform == "local":
         service = TrainingServiceConfig(
             "local",

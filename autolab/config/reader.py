@@ -206,6 +206,7 @@ class Context:
         self.shown = shown
         self.names: dict[str, str] = {}  # canonical key path ("tuner.name") -> as written
         self.warnings: list[str] = []
+        self.stored = False  # an experiment's stored config (config_from_dict), not a user's file
 
     def error(self, path: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.shown}: {self.names.get(path, path)}: {problem}")

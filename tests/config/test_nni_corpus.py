@@ -299,3 +299,15 @@ def test_unrelated_names_get_no_did_you_mean(tmp_path: Path) -> None:
         ).value
     )
     assert "did you mean" not in message
+
+
+def test_a_stored_config_with_both_space_keys_still_reads(tmp_path: Path) -> None:
+    # experiments created before the keys were exclusive stored both: resume must read them
+    stored = {
+        "searchSpace": SPACE,
+        "searchSpaceFile": str(tmp_path / "gone.json"),
+        "trialCommand": "python3 t.py",
+        "trialCodeDirectory": str(tmp_path),
+    }
+    config = config_from_dict(stored, tmp_path / "config.yml")
+    assert config.search_space.raw == SPACE and "searchSpaceFile" not in config.to_dict()
