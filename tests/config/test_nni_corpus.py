@@ -4,6 +4,7 @@ or one honest line where autolab does not have the feature (never "unknown key" 
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -153,12 +154,16 @@ def test_v2_hybrid_as_a_list_of_services(tmp_path: Path) -> None:
     assert SUPPORTED in message
 
 
-def test_custom_tuner_with_its_own_types_gets_the_space_unchecked(tmp_path: Path) -> None:
+def test_custom_tuner_with_its_own_types_gets_the_space_unchecked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the registry adds the codeDirectory
+    request.addfinalizer(lambda: sys.modules.pop("corpus_factor_tuner", None))  # and imports it
     space = {
         "feature": {"_type": "factor", "_value": [[1, 2, 3], [4, 5]]},
         "order": {"_type": "perm", "_value": [0, 1, 2]},
     }
-    (tmp_path / "my_tuner.py").write_text(
+    (tmp_path / "corpus_factor_tuner.py").write_text(
         textwrap.dedent(
             """\
             class FactorTuner:
@@ -173,7 +178,9 @@ def test_custom_tuner_with_its_own_types_gets_the_space_unchecked(tmp_path: Path
             """
         )
     )
-    text = V2_LOCAL.replace("  name: TPE\n", "  codeDirectory: .\n  className: my_tuner.FactorTuner\n")
+    text = V2_LOCAL.replace(
+        "  name: TPE\n", "  codeDirectory: .\n  className: corpus_factor_tuner.FactorTuner\n"
+    )
     config = load_config(write(tmp_path, text, space))
     assert config.search_space.raw == space and config.warnings == []
     # the stored config reads back (resume), and the user's tuner sees the space as written
@@ -181,13 +188,14 @@ def test_custom_tuner_with_its_own_types_gets_the_space_unchecked(tmp_path: Path
     assert again == config
     from autolab.history import History
 
-    tuner = create_tuner(config.search_space, None, {}, "my_tuner.FactorTuner", str(tmp_path))
+    tuner = create_tuner(config.search_space, None, {}, "corpus_factor_tuner.FactorTuner", str(tmp_path))
     assert tuner.suggest(History([])) == {"order": [2, 1, 0]}
 
 
 def test_v1_custom_tuner_with_class_file_name_and_factor_type(tmp_path: Path) -> None:
     text = V1_LOCAL.replace(
-        "  builtinTunerName: TPE\n", "  codeDir: .\n  classFileName: my_tuner.py\n  className: FactorTuner\n"
+        "  builtinTunerName: TPE\n",
+        "  codeDir: .\n  classFileName: corpus_factor_tuner.py\n  className: FactorTuner\n",
     )
     space = {"x": {"_type": "factor", "_value": [2, 3]}}
     assert load_config(write(tmp_path, text, space)).search_space.raw == space
