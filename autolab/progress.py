@@ -69,7 +69,5 @@ def ran_out(info: dict[str, Any]) -> str:
     done = sum(counts.values())
     limit = info.get("maxTrialNumber")
     of = f" of maxTrialNumber {limit}" if limit is not None else ""
-    return (
-        f"Ended early: the tuner ran out of points after {done} trial(s){of} ({info['noMoreTrials']}); "
-        "NNI would repeat points up to maxTrialNumber, autolab does not"
-    )
+    # not "NNI would repeat": only its builtin tuners do, a custom one may end the same way
+    return f"Ended early: the tuner ran out of points after {done} trial(s){of} ({info['noMoreTrials']})"

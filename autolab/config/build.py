@@ -172,7 +172,7 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
     else:
         known = importlib.import_module(registry)
         builtin: dict[str, str] = known.BUILTIN
-        if normalize_key(name or "") not in builtin:
+        if normalize_key(name or "") not in (*builtin, *getattr(known, "ALIASES", {})):
             raise sec.error("name", unknown_builtin(name or "", builtin, getattr(known, "INSTEAD", {})))
         if code_directory is not None:
             top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")

@@ -19,10 +19,10 @@ BUILTIN: dict[str, str] = {
     "evolution": "evolution:EvolutionTuner",
     "gp": "gp:GPTuner",
     "anneal": "anneal:AnnealTuner",
-    # NNI's other names for the same tuners
-    "gptuner": "gp:GPTuner",
-    "batch": "batch:BatchTuner",
 }
+# NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
+# for BatchTuner
+ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner"}
 # NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
 INSTEAD: dict[str, str] = {
     "hyperband": "Random with the Medianstop assessor (it stops poor trials early, as Hyperband does)",
@@ -35,10 +35,19 @@ INSTEAD: dict[str, str] = {
     "ppotuner": "Evolution or TPE",
     "networkmorphism": "",
 }
-REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError)
+REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError, ALIASES)
 log = logging.getLogger("autolab.manager")  # the manager builds it: a line of manager.log
 
-__all__ = ["BUILTIN", "INSTEAD", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
+__all__ = [
+    "ALIASES",
+    "BUILTIN",
+    "INSTEAD",
+    "NoMoreTrials",
+    "Tuner",
+    "TunerError",
+    "create_tuner",
+    "tuner_class",
+]
 
 
 def tuner_class(name: str | None, class_name: str | None = None, code_directory: str | None = None) -> type:

@@ -239,7 +239,7 @@ def test_nni_builtins_autolab_lacks_say_what_exists_and_what_to_use(
 ) -> None:
     message = refused(write(tmp_path, V2_LOCAL.replace("name: TPE", f"name: {name}")))
     assert message.startswith(f"tuner.name: {name} is an NNI builtin autolab does not have")
-    assert "builtin: anneal, batch, batchtuner, evolution, gp, gptuner, gridsearch, random, tpe" in message
+    assert "builtin: anneal, batchtuner, evolution, gp, gridsearch, random, tpe" in message
     assert (instead in message) if instead else "instead" not in message
 
 
