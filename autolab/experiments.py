@@ -32,8 +32,14 @@ def new_id(length: int = 8) -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
 
 
+# No vowels (nor y), no digits read as vowels (0 1 3 4): an id cannot spell a word. Lower case only,
+# so two ids never name the same folder on a case-insensitive file system. 26**5 = 11.9 million
+# ids; the callers draw again on a collision.
+TRIAL_ID_ALPHABET = "bcdfghjklmnpqrstvwxz256789"
+
+
 def new_trial_id() -> str:
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(5))
+    return "".join(secrets.choice(TRIAL_ID_ALPHABET) for _ in range(5))
 
 
 @dataclass

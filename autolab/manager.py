@@ -81,7 +81,7 @@ class Manager:
     def start(self) -> None:
         """Adopt or settle the trials an earlier manager left (resume.py), then mark RUNNING."""
         resume.settle_left_trials(self)
-        self.store.set_meta(status=ExperimentStatus.RUNNING, error=None)
+        self.store.set_meta(status=ExperimentStatus.RUNNING, error=None, no_more_trials=None)
 
     # -- the loop ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -168,6 +168,7 @@ class Manager:
                 params = self.tuner.suggest(self.history)
             except NoMoreTrials as exc:
                 log.info("tuner has no more trials: %s", exc)
+                self.store.set_meta(no_more_trials=str(exc))  # why it ends early: CLI, status, page
                 return self._end_creation()
             except Exception as exc:  # a tuner bug must not lose what is recorded
                 log.exception("tuner failed")

@@ -1,9 +1,10 @@
-"""The live progress line of a --foreground run: trials done / max, best so far, elapsed."""
+"""The live progress line of a --foreground run: trials done / max, best so far, elapsed; the web
+UI's address once it serves; why an experiment ended before maxTrialNumber."""
 
 from __future__ import annotations
 
 import time
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from .statuses import TrialStatus
 from .timefmt import format_duration
@@ -19,8 +20,15 @@ class Progress:
         self.interval = interval
         self.last = 0.0
         self.last_text = ""
+        self.url_shown = False
 
     def __call__(self, manager: Manager) -> None:
+        if not self.url_shown:  # the first turn comes once the web UI serves
+            url = manager.store.get_meta("url")
+            if url:
+                self.out.write(f"Web UI: {url}\n")
+                self.out.flush()
+            self.url_shown = True
         now = time.time()
         if now - self.last < self.interval and not manager.finished:
             return
@@ -53,3 +61,13 @@ class Progress:
         if self.tty and self.last_text:
             self.out.write("\n")
             self.out.flush()
+
+
+def ran_out(info: dict[str, Any]) -> str:
+    """The line saying the tuner ran out of points, from views.profile()'s noMoreTrials."""
+    counts = info.get("trialCounts") or {}
+    done = sum(counts.values())
+    limit = info.get("maxTrialNumber")
+    of = f" of maxTrialNumber {limit}" if limit is not None else ""
+    # not "NNI would repeat": only its builtin tuners do, a custom one may end the same way
+    return f"Ended early: the tuner ran out of points after {done} trial(s){of} ({info['noMoreTrials']})"

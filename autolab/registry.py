@@ -16,11 +16,20 @@ from .errors import AutolabError
 class Registry:
     """The builtin classes of one kind (tuner, assessor), each "module:Class" in `package`."""
 
-    def __init__(self, what: str, package: str, builtin: dict[str, str], error: type[AutolabError]) -> None:
+    def __init__(
+        self,
+        what: str,
+        package: str,
+        builtin: dict[str, str],
+        error: type[AutolabError],
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        """aliases: other (normalized) names of builtins, e.g. NNI's "gptuner" for "gp"."""
         self.what = what
         self.package = package
         self.builtin = builtin
         self.error = error
+        self.aliases = aliases or {}
 
     def find(
         self, name: str | None, class_name: str | None = None, code_directory: str | None = None
@@ -32,6 +41,7 @@ class Registry:
         if not name:
             raise self.error(f"{self.what} needs a name or a className")
         key = name.lower().replace("_", "")
+        key = self.aliases.get(key, key)
         if key not in self.builtin:
             raise self.error(f"unknown {self.what} {name!r} (builtin: {', '.join(sorted(self.builtin))})")
         module, cls = self.builtin[key].split(":")

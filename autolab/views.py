@@ -42,6 +42,7 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
         "name": meta.get("name") or "",
         "status": experiment_status(ref, store),
         "error": meta.get("error"),
+        "noMoreTrials": meta.get("no_more_trials"),  # the tuner ran out of points: why
         "directory": str(ref.directory),
         "url": meta.get("url") if manager_alive(ref.directory) else None,
         "created": meta.get("created"),

@@ -203,7 +203,9 @@ def test_gpu_number_without_gpus_fails_at_once(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setenv("AUTOLAB_GPUS", "")
     directory = make_experiment(tmp_path, "pass\n", trialGpuNumber=1)
-    with pytest.raises(ServiceError, match="trialGpuNumber is 1 but this machine has no GPU"):
+    with pytest.raises(
+        ServiceError, match=r"trialGpuNumber: 1 GPU\(s\) per trial, but this machine has no GPU"
+    ):
         build_manager(directory)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..registry import Registry
@@ -14,6 +15,7 @@ BUILTIN: dict[str, str] = {
     "curvefitting": "curvefitting:CurvefittingAssessor",
 }
 REGISTRY = Registry("assessor", __name__, BUILTIN, AssessorError)
+log = logging.getLogger("autolab.manager")  # the manager builds it: a line of manager.log
 
 __all__ = ["BUILTIN", "Assessor", "AssessorError", "assessor_class", "create_assessor"]
 
@@ -35,10 +37,13 @@ def create_assessor(
     cls = assessor_class(name, class_name, code_directory)
     args = dict(class_args or {})
     if is_nni_style(cls):
-        return NniAssessorAdapter(cls, args)
+        adapter = NniAssessorAdapter(cls, args)
+        log.info("assessor: %s (an NNI-style class) with classArgs %s", class_name, args)
+        return adapter
     if not (isinstance(cls, type) and issubclass(cls, Assessor)):
         raise AssessorError(
             f"assessor {class_name}: neither an autolab Assessor nor an NNI-style one (assess_trial)"
         )
     assessor: Assessor = REGISTRY.build(cls, name or class_name, args)
+    log.info("assessor: %s (%s.%s) with classArgs %s", name or class_name, cls.__module__, cls.__name__, args)
     return assessor

@@ -25,6 +25,7 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..importing import BadImport, importable
 from ..launcher import build_tuner
+from ..progress import ran_out
 from ..protocol import default_value, process_alive
 from ..searchspace import SearchSpace, load
 from ..services.orphans import kill_orphan
@@ -186,6 +187,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(
             f"  best:    trial {best['trialJobId']} value {best['value']:.6g} {json.dumps(best['parameter'])}"
         )
+    if info.get("noMoreTrials"):
+        print(f"  ended:   {ran_out(info).removeprefix('Ended early: ')}")
     if info["url"]:
         print(f"  web UI:  {info['url']}")
     if info["error"]:

@@ -19,7 +19,8 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import build_assessor, build_service, build_tuner, free_port, run, wait_started
-from ..progress import Progress
+from ..progress import Progress, ran_out
+from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
 from ..store import Store
@@ -89,7 +90,10 @@ def cmd_create(args: argparse.Namespace) -> int:
         build_assessor(config)
     except AssessorError as exc:
         raise UserError(f"{config.source}: assessor: {exc}") from None
-    build_service(config)
+    try:
+        build_service(config)
+    except ServiceError as exc:  # no GPU for trialGpuNumber, no sbatch: about this config file
+        raise UserError(f"{config.source}: {exc}") from None
     exp_id = experiments.new_id()
     directory = config.experiment_working_directory / exp_id
     try:
@@ -113,7 +117,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             raise UserError(f"cannot create experiment {exp_id} in {directory}: {exc.strerror}") from None
         raise
     for warning in config.warnings:
-        print(f"autolab: warning: {warning}", file=sys.stderr)
+        print(f"autolab: warning: {args.config}: {warning}", file=sys.stderr)
     return _start(ExperimentRef(exp_id, name, directory, time.time()), args, "created")
 
 
@@ -216,9 +220,12 @@ def _print_summary(ref: ExperimentRef) -> None:
     print(f"Experiment {ref.id} {info['status']} after {format_duration(info['elapsed'])}: {counts}")
     if info.get("error"):
         print(f"Error: {info['error']}")
+    if info.get("noMoreTrials"):
+        print(ran_out(info))
     best = info["best"]
     if best:
         print(f"Best: trial {best['trialJobId']} value {best['value']:.6g} parameters {best['parameter']}")
+    print(f"Look further: autolab top {ref.id}    autolab view {ref.id}    autolab trial ls {ref.id}")
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

@@ -3,8 +3,8 @@
 Keys match case- and underscore-insensitively, as in NNI (trialCommand = trial_command). Every
 mistake raises ConfigError with one line "<file>: <key>: <problem>". Relative paths resolve
 against the config file's folder. Where NNI demands a value we pick a default: no tuner means the
-builtin "Random", no trainingService means local. If both searchSpace and searchSpaceFile are given,
-searchSpace is used and the file is kept as a record (that is what to_dict writes: the space as run).
+builtin "Random", no trainingService means local. searchSpace and searchSpaceFile: one of them, not
+both (which was meant?). NNI's keys and habits autolab meets halfway are in compat.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import json5
+
 from ..commands import unsafe_placeholders
-from ..searchspace import SearchSpace, SearchSpaceError, load, parse
+from ..searchspace import SearchSpace, SearchSpaceError, load
 from . import v1
+from .compat import NNI_ONLY_KEYS, SERVICE_SHORTCUTS, check_nni_only, space_for, unknown_builtin
 from .model import (
     ALGORITHM_KEYS,
     DEFAULT_TUNER,
@@ -39,29 +42,31 @@ from .reader import (
     kind,
     normalize_key,
     read_config_file,
-    suggest,
 )
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read config.yml (YAML) or a .json/.json5 file and validate it; raises ConfigError."""
     raw, source, shown = read_config_file(path)
-    return _build(raw, source, shown)
+    return _build(raw, source, shown, stored=False)
 
 
 def config_from_dict(raw: dict[str, Any], source: str | Path) -> ExperimentConfig:
-    """Validate an already parsed config (v1 or v2, detected); source names the file it came from."""
+    """Validate an already parsed config (v1 or v2, detected); source names the file it came from.
+    Meant for stored configs: one written before searchSpace and searchSpaceFile were exclusive has
+    both, and reads as the space as run (the inline one)."""
     shown = str(source)
-    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown)
+    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown, stored=True)
 
 
-def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
+def _build(raw: Any, source: Path, shown: str, stored: bool) -> ExperimentConfig:
     if not isinstance(raw, dict):
         problem = (
             "is empty" if raw is None else f"must be a mapping of keys to values, got {type(raw).__name__}"
         )
         raise ConfigError(f"{shown}: the config {problem}")
     ctx = Context(source, shown)
+    ctx.stored = stored
     extras = {k: v for k, v in raw.items() if isinstance(k, str) and normalize_key(k) in EXTRA_SECTIONS}
     core = {k: v for k, v in raw.items() if k not in extras}
     handlers = {key: _extra_section(ctx, key) for key in extras}  # a missing feature is the first error
@@ -70,7 +75,7 @@ def _build(raw: Any, source: Path, shown: str) -> ExperimentConfig:
     for key, (_, derive) in handlers.items():
         if derive is not None:
             core = _fill_derived(core, derive(extras[key], core, ctx))
-    config = _experiment(Section(ctx, core, "", TOP_KEYS), ctx)
+    config = _experiment(Section(ctx, core, "", (*TOP_KEYS, *NNI_ONLY_KEYS)), ctx)
     for key, value in extras.items():
         config.extra[normalize_key(key)] = handlers[key][0](value, config)
     return config
@@ -103,6 +108,7 @@ def _fill_derived(core: dict[str, Any], derived: dict[str, Any]) -> dict[str, An
 
 
 def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
+    check_nni_only(top, ctx)
     if top.flag("useAnnotation", False):
         raise top.error(
             "useAnnotation",
@@ -113,13 +119,17 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
     if top.get("tuner") is not None and top.get("advisor") is not None:
         raise top.error("advisor", "give a tuner or an advisor, not both")
     which = "advisor" if top.get("advisor") is not None else "tuner"
+    service, shortcuts = _training_service(top, ctx)
     tuner = _algorithm(top, which, "autolab.tuners") or AlgorithmConfig(DEFAULT_TUNER, None, None, {})
     space, space_file = _search_space(top, tuner)
     log_level = (top.text("logLevel") or "info").lower()
     if log_level not in LOG_LEVELS:
         raise top.error("logLevel", f"must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
-    service = _training_service(top, ctx)
-    gpus = top.integer("trialGpuNumber", 0, minimum=0) or 0
+    gpus = shortcuts.integer("trialGpuNumber", None, minimum=0)
+    gpus = top.integer("trialGpuNumber", 0, minimum=0) if gpus is None else gpus
+    gpus = gpus or 0
+    command = shortcuts.text("trialCommand") or top.text("trialCommand", required=True) or ""
+    code_directory = shortcuts.path_value("trialCodeDirectory") or top.path_value("trialCodeDirectory")
     if service.gpu_indices is not None and gpus > len(service.gpu_indices):
         raise top.error(
             "trialGpuNumber", f"{gpus} GPUs per trial, but gpuIndices lists {len(service.gpu_indices)}"
@@ -129,8 +139,8 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         experiment_name=_experiment_name(top),
         search_space=space,
         search_space_file=space_file,
-        trial_command=_trial_command(top, space),
-        trial_code_directory=top.path_value("trialCodeDirectory") or ctx.base,
+        trial_command=_checked_command(top, command, space),
+        trial_code_directory=code_directory or ctx.base,
         trial_concurrency=top.integer("trialConcurrency", 1, minimum=1, maximum=MAX_CONCURRENCY) or 1,
         trial_gpu_number=gpus,
         max_experiment_duration=top.duration("maxExperimentDuration"),
@@ -148,9 +158,8 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
     )
 
 
-def _trial_command(top: Section, space: SearchSpace) -> str:
+def _checked_command(top: Section, command: str, space: SearchSpace) -> str:
     """The trialCommand, refused when a parameter's placeholder stands where its value could run."""
-    command = top.text("trialCommand", required=True) or ""
     why = unsafe_placeholders(command, set(space.raw or {}))
     if why:
         raise top.error("trialCommand", why)
@@ -171,13 +180,10 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
             raise sec.error("className", f"must be module.Class, got {class_name!r}")
         code_directory = code_directory or top.ctx.base
     else:
-        builtin: dict[str, str] = importlib.import_module(registry).BUILTIN
-        if normalize_key(name or "") not in builtin:
-            raise sec.error(
-                "name",
-                f"unknown builtin {name!r}{suggest(name or '', builtin)}; "
-                f"builtin: {', '.join(sorted(builtin))}",
-            )
+        known = importlib.import_module(registry)
+        builtin: dict[str, str] = known.BUILTIN
+        if normalize_key(name or "") not in (*builtin, *getattr(known, "ALIASES", {})):
+            raise sec.error("name", unknown_builtin(name or "", builtin, getattr(known, "INSTEAD", {})))
         if code_directory is not None:
             top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")
             code_directory = None
@@ -188,31 +194,32 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Pa
     """The search space, parsed here once (a section's derived_keys may hand one already parsed)."""
     ctx = top.ctx
     inline, path = top.get("searchSpace"), top.path_value("searchSpaceFile")
+    if inline is not None and path is not None and not ctx.stored:  # which was meant? (they may differ)
+        raise top.error(
+            "searchSpace",
+            f"give searchSpace or {ctx.names.get('searchSpaceFile', 'searchSpaceFile')}, not both",
+        )
     if inline is not None:
         try:
             space = (
                 inline
                 if isinstance(inline, SearchSpace)
-                else parse(inline, source=f"{ctx.shown}: {ctx.names['searchSpace']}")
+                else space_for(inline, f"{ctx.shown}: {ctx.names['searchSpace']}", tuner)
             )
         except SearchSpaceError as exc:
             raise ConfigError(str(exc)) from None
-        if path is not None:  # a record of where it came from (to_dict writes both)
-            try:
-                same = load(str(path)) == space
-            except SearchSpaceError:
-                same = False
-            if not same:
-                ctx.warn(
-                    f"searchSpace and searchSpaceFile ({path}) differ or the file cannot be read; "
-                    "using searchSpace"
-                )
         return space, path
     if path is not None:
         if not path.is_file():
             raise top.error("searchSpaceFile", f"{path} is not a file")
         try:
-            return load(str(path)), path
+            if tuner.class_name is None:
+                return load(str(path)), path
+            try:
+                raw = json5.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+                return load(str(path)), path  # the same read: its one-line error
+            return space_for(raw, str(path), tuner), path
         except SearchSpaceError as exc:
             raise top.error("searchSpaceFile", str(exc)) from None
     if tuner.class_name is not None:
@@ -226,36 +233,59 @@ def _search_space(top: Section, tuner: AlgorithmConfig) -> tuple[SearchSpace, Pa
 _SLURM_TIME = re.compile(r"^(?:\d+-\d+(?::\d+){0,2}|\d+(?::\d+){0,2}|unlimited|infinite)$", re.IGNORECASE)
 
 
-def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
+def _training_service(top: Section, ctx: Context) -> tuple[TrainingServiceConfig, Section]:
+    """The service, and a Section of NNI's shortcut keys given in it (trialCommand...; may be empty).
+    The platform is checked first: a pai or remote config fails on its platform, not on its keys."""
     raw = top.get("trainingService")
     if raw is None:
-        return TrainingServiceConfig("local")
+        return TrainingServiceConfig("local"), Section(ctx, {}, "trainingService", ())
     if isinstance(raw, list):
         if len(raw) != 1:
             raise top.error(
                 "trainingService",
-                f"a list of {len(raw)} training services (NNI's hybrid mode) is not supported; give one",
+                f"platform hybrid (a list of {len(raw)} training services) is not supported "
+                f"(supported: {', '.join(PLATFORMS)}); give one",
             )
         raw = raw[0]
+    if isinstance(raw, dict):
+        written = [k for k in raw if isinstance(k, str) and normalize_key(k) == "platform"]
+        value = raw[written[0]] if len(written) == 1 else None
+        if isinstance(value, str) and value.strip().lower() not in PLATFORMS:
+            ctx.names.setdefault(
+                "trainingService.platform", f"{ctx.names.get('trainingService')}.{written[0]}"
+            )
+            raise ctx.error(
+                "trainingService.platform",
+                f"platform {value} is not supported (supported: {', '.join(PLATFORMS)})",
+            )
     all_keys = dict.fromkeys(k for keys in SERVICE_KEYS.values() for k in keys)
-    sec = Section(ctx, raw, "trainingService", all_keys)
+    sec = Section(ctx, raw, "trainingService", (*all_keys, *SERVICE_SHORTCUTS, "reuseMode"))
     platform = (sec.text("platform", required=True) or "").strip().lower()
     if platform not in PLATFORMS:
         raise sec.error(
-            "platform", f"platform {sec.get('platform')} is not supported ({', '.join(PLATFORMS)})"
+            "platform", f"platform {sec.get('platform')} is not supported (supported: {', '.join(PLATFORMS)})"
         )
     for name in sec.values:
-        if name not in SERVICE_KEYS[platform]:
+        if name not in (*SERVICE_KEYS[platform], *SERVICE_SHORTCUTS, "reuseMode"):
             raise sec.error(
                 name, f"not a key of platform {platform} (its keys: {', '.join(SERVICE_KEYS[platform])})"
             )
+    if sec.flag("reuseMode", False):
+        ctx.warn(
+            f"{ctx.names['trainingService.reuseMode']}: ignored (NNI reuses remote environments between "
+            f"trials; {platform} trials start as their own processes{' or jobs' if platform == 'slurm' else ''})"
+        )
+    shortcuts = {k: v for k, v in sec.values.items() if k in SERVICE_SHORTCUTS}
+    sec.text("nniManagerIp")  # accepted, as at the top level
+    shortcut_section = Section(ctx, shortcuts, "trainingService", SERVICE_SHORTCUTS)
     if platform == "local":
-        return TrainingServiceConfig(
+        service = TrainingServiceConfig(
             "local",
             use_active_gpu=sec.flag("useActiveGpu", False),
             max_trial_number_per_gpu=sec.integer("maxTrialNumberPerGpu", 1, minimum=1) or 1,
             gpu_indices=_gpu_indices(sec),
         )
+        return service, shortcut_section
     time = sec.get("time")
     if isinstance(time, int) and not isinstance(time, bool):
         time = str(time)  # slurm reads a bare number as minutes
@@ -266,7 +296,7 @@ def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
     args = sec.get("sbatchArgs") or []
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise sec.error("sbatchArgs", f"must be a list of strings, got {kind(args)}")
-    return TrainingServiceConfig(
+    service = TrainingServiceConfig(
         "slurm",
         partition=sec.text("partition"),
         gres=sec.text("gres"),
@@ -274,6 +304,7 @@ def _training_service(top: Section, ctx: Context) -> TrainingServiceConfig:
         sbatch_args=list(args),
         poll_interval=sec.duration("pollInterval", 5.0) or 5.0,
     )
+    return service, shortcut_section
 
 
 def _gpu_indices(sec: Section) -> list[int] | None:

@@ -106,7 +106,9 @@ class ExperimentConfig:
     source: Path  # the config file (absolute)
     experiment_name: str | None
     search_space: SearchSpace  # parsed once, here: the tuner gets this object
-    search_space_file: Path | None
+    # where the space was read from; not written by to_dict (the space as run is, inline: a config
+    # with both keys is refused, as NNI does), so not part of what a config is
+    search_space_file: Path | None = field(compare=False)
     trial_command: str
     trial_code_directory: Path
     trial_concurrency: int
@@ -130,8 +132,6 @@ class ExperimentConfig:
         if self.experiment_name is not None:
             out["experimentName"] = self.experiment_name
         out["searchSpace"] = self.search_space.raw
-        if self.search_space_file is not None:
-            out["searchSpaceFile"] = str(self.search_space_file)
         out.update(
             trialCommand=self.trial_command,
             trialCodeDirectory=str(self.trial_code_directory),

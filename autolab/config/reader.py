@@ -8,7 +8,6 @@ canonical key names, matched case- and underscore-insensitively as NNI does.
 from __future__ import annotations
 
 import difflib
-import logging
 import os
 import re
 from collections.abc import Iterable
@@ -19,8 +18,6 @@ import json5
 import yaml
 
 from ..errors import AutolabError
-
-log = logging.getLogger("autolab.config")
 
 
 class ConfigError(AutolabError, ValueError):
@@ -87,13 +84,31 @@ def read_config_file(path: str | Path) -> tuple[Any, Path, str]:
             raw = yaml.load(text, Loader=_YamlLoader)  # a SafeLoader
         except yaml.YAMLError as exc:
             raise ConfigError(f"{shown}: {_yaml_problem(exc)}") from None
+        except _TooBig as exc:
+            raise ConfigError(f"{shown}: {exc}") from None
         except RecursionError:
             raise ConfigError(f"{shown}: not valid YAML: {TOO_DEEP}") from None
     return raw, source, shown
 
 
+# A config with a search space has hundreds of values; a "billion laughs" of nested aliases
+# (&a [*b, *b, ...]) expands to billions, and whatever walks it (parse, copy, dump) eats the memory.
+MAX_YAML_VALUES = 1_000_000
+
+
+class _TooBig(Exception):
+    """The YAML's aliases expand past MAX_YAML_VALUES (or refer to themselves)."""
+
+
 class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and keeps 1:30:00 a string (not YAML 1.1 base 60)."""
+    """SafeLoader that refuses duplicate keys, aliases that expand past MAX_YAML_VALUES values,
+    and keeps 1:30:00 a string (not YAML 1.1 base 60)."""
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            _expanded_size(node)
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.flatten_mapping(node)
@@ -112,6 +127,39 @@ class _YamlLoader(yaml.SafeLoader):
         if ":" in str(text):
             return str(text)
         return self.construct_yaml_int(node) if node.tag.endswith(":int") else self.construct_yaml_float(node)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is expanded; _TooBig past the bound.
+    A node reached through several aliases is counted each time, but measured once (memo)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    too_big = _TooBig(
+        f"its YAML aliases (*name) expand past {MAX_YAML_VALUES:,} values; write the values out"
+    )
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:  # &a [*a]: an alias inside itself never ends
+            raise _TooBig("a YAML alias (*name) refers to the node that contains it")
+        open_nodes.add(id(node))
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children: list[yaml.Node] = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > MAX_YAML_VALUES:
+                raise too_big
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    return size(root)
 
 
 # YAML 1.1 reads 1e-5 (no dot) as a string; search spaces and classArgs are full of such numbers
@@ -136,10 +184,16 @@ def kind(value: Any) -> str:
     return "nothing" if value is None else f"{type(value).__name__} {value!r}"
 
 
+# How alike a key must be to a known one to be suggested (difflib's ratio). At 0.6 unrelated names
+# got suggested (paiConfig -> localConfig 0.70, MetisTuner -> batchtuner 0.60); typos score higher
+# (trialConcurency 0.97, tunner 0.91, trialCodeDir 0.80, gpuIndex -> gpuIndices 0.78).
+SUGGEST_CUTOFF = 0.75
+
+
 def suggest(key: str, known: Iterable[str]) -> str:
     """ " (did you mean X?)" for the closest known key, matched as NNI matches keys; else ""."""
     by_norm = {normalize_key(k): k for k in known}
-    close = difflib.get_close_matches(normalize_key(key), list(by_norm), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(normalize_key(key), list(by_norm), n=1, cutoff=SUGGEST_CUTOFF)
     return f" (did you mean {by_norm[close[0]]}?)" if close else ""
 
 
@@ -152,13 +206,15 @@ class Context:
         self.shown = shown
         self.names: dict[str, str] = {}  # canonical key path ("tuner.name") -> as written
         self.warnings: list[str] = []
+        self.stored = False  # an experiment's stored config (config_from_dict), not a user's file
 
     def error(self, path: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.shown}: {self.names.get(path, path)}: {problem}")
 
     def warn(self, message: str) -> None:
+        """Kept in config.warnings, which whoever reads the config shows (the CLI prints them):
+        not logged as well, or a terminal shows each twice."""
         self.warnings.append(message)
-        log.warning("%s: %s", self.shown, message)
 
 
 class Section:

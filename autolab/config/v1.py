@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import TOP_KEYS
+from .model import PLATFORMS, TOP_KEYS
 from .reader import ConfigError, Context, normalize_key, suggest
 
 # keys only a v1 config has (any of them at the top level makes the file v1)
@@ -27,8 +27,28 @@ V1_ONLY = {
         "trial",
         "localConfig",
         "logDir",
+        "multiPhase",
     )
 }
+# v1 sections of the platforms autolab does not have -> the platform they are for
+OTHER_PLATFORMS = {
+    normalize_key(k): platform
+    for k, platform in (
+        ("machineList", "remote"),
+        ("remoteConfig", "remote"),
+        ("paiConfig", "pai"),
+        ("paiYarnConfig", "paiYarn"),
+        ("kubeflowConfig", "kubeflow"),
+        ("frameworkcontrollerConfig", "frameworkcontroller"),
+        ("amlConfig", "aml"),
+        ("adlConfig", "adl"),
+        ("dltsConfig", "dlts"),
+        ("dlcConfig", "dlc"),
+        ("hybridConfig", "hybrid"),
+        ("sharedStorage", "remote"),
+    )
+}
+V1_ONLY |= set(OTHER_PLATFORMS) - {"sharedstorage"}  # sharedStorage is a v2 key too
 IGNORED = ("authorName", "description", "multiThread", "versionCheck", "logCollection")
 # v1 top-level key -> v2 key (same value)
 RENAMED = {
@@ -55,7 +75,24 @@ SECTIONS = {  # v1 section -> (v2 prefix, {v1 key: v2 key})
     ),
 }
 ALGORITHMS = {"tuner": "builtinTunerName", "assessor": "builtinAssessorName", "advisor": "builtinAdvisorName"}
-ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform")
+ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform", "multiPhase")
+
+
+def _check_platform(raw: dict[Any, Any], ctx: Context) -> None:
+    """Before any key is looked at: a config for a platform autolab does not have fails on that."""
+    supported = f"(supported: {', '.join(PLATFORMS)})"
+    keys = [k for k in raw if isinstance(k, str)]
+    for key in keys:  # the platform named, before the sections that go with it
+        value = raw[key]
+        if normalize_key(key) == "trainingserviceplatform" and isinstance(value, str):
+            if value.strip().lower() not in PLATFORMS:
+                raise ConfigError(f"{ctx.shown}: {key}: platform {value} is not supported {supported}")
+    for key in keys:
+        if normalize_key(key) in OTHER_PLATFORMS:
+            platform = OTHER_PLATFORMS[normalize_key(key)]
+            raise ConfigError(
+                f"{ctx.shown}: {key}: a key of platform {platform}, which is not supported {supported}"
+            )
 
 
 def is_v1(raw: dict[Any, Any]) -> bool:
@@ -72,6 +109,7 @@ def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
             "trainingService.platform": "trainingServicePlatform",
         }
     )
+    _check_platform(raw, ctx)
     known = {normalize_key(k): k for k in ALL_KEYS}
     out: dict[str, Any] = {}
     service: dict[str, Any] = {}
@@ -86,6 +124,14 @@ def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
         seen[name] = key
         if name in IGNORED:
             ctx.warn(f"{key}: ignored (a v1 key autolab does not use)")
+        elif name == "multiPhase":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{ctx.shown}: {key}: must be true or false, got {value!r}")
+            if value:  # false is what autolab does anyway
+                ctx.warn(
+                    f"{key}: ignored (each trial gets one parameter set: "
+                    "get_next_parameter called again returns the same one)"
+                )
         elif name in RENAMED:
             out[RENAMED[name]] = value
             ctx.names[RENAMED[name]] = key

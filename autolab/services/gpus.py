@@ -82,7 +82,8 @@ class GpuSlots:
         found = detect_gpus() if gpus is None else gpus
         if not found:
             raise ServiceError(
-                f"trialGpuNumber is {gpu_number} but this machine has no GPU (nvidia-smi found none)"
+                f"trialGpuNumber: {gpu_number} GPU(s) per trial, but this machine has no GPU "
+                "(nvidia-smi found none)"
             )
         by_index = {g.index: g for g in found}
         if gpu_indices is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..registry import Registry
@@ -19,9 +20,34 @@ BUILTIN: dict[str, str] = {
     "gp": "gp:GPTuner",
     "anneal": "anneal:AnnealTuner",
 }
-REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError)
+# NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
+# for BatchTuner
+ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner"}
+# NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
+INSTEAD: dict[str, str] = {
+    "hyperband": "Random with the Medianstop assessor (it stops poor trials early, as Hyperband does)",
+    "bohb": "TPE with the Medianstop assessor (model-based search plus early stopping)",
+    "pbttuner": "Evolution (a population mutated from the best)",
+    "smac": "TPE or GP (also model-based)",
+    "metistuner": "GP (Metis also models the metric with a Gaussian process)",
+    "dngotuner": "GP (also Bayesian optimisation)",
+    "regularizedevolutiontuner": "Evolution",
+    "ppotuner": "Evolution or TPE",
+    "networkmorphism": "",
+}
+REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError, ALIASES)
+log = logging.getLogger("autolab.manager")  # the manager builds it: a line of manager.log
 
-__all__ = ["BUILTIN", "NoMoreTrials", "Tuner", "TunerError", "create_tuner", "tuner_class"]
+__all__ = [
+    "ALIASES",
+    "BUILTIN",
+    "INSTEAD",
+    "NoMoreTrials",
+    "Tuner",
+    "TunerError",
+    "create_tuner",
+    "tuner_class",
+]
 
 
 def tuner_class(name: str | None, class_name: str | None = None, code_directory: str | None = None) -> type:
@@ -45,6 +71,9 @@ def create_tuner(
                 f"tuner className {class_name!r} is neither an autolab Tuner nor an NNI-style tuner "
                 "(generate_parameters, receive_trial_result, update_search_space)"
             )
-        return NniTunerAdapter(space, cls, args)
+        adapter = NniTunerAdapter(space, cls, args)
+        log.info("tuner: %s (an NNI-style class) with classArgs %s", class_name, args)
+        return adapter
     tuner: Tuner = REGISTRY.build(cls, name or class_name, args, space)
+    log.info("tuner: %s (%s.%s) with classArgs %s", name or class_name, cls.__module__, cls.__name__, args)
     return tuner

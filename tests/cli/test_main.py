@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +27,76 @@ def test_a_multi_line_user_error_prints_as_one_line(
     assert cli.main([]) == 2
     err = capsys.readouterr().err
     assert err == "autolab: error: config.yml: tuner: a library said: first line second line\n"
+
+
+def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOLAB_", "NNI_"))}
+    env["AUTOLAB_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "autolab.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+FINITE = """\
+authorName: someone
+trialConcurrency: 1
+maxTrialNum: 10
+searchSpacePath: space.json
+tuner:
+  builtinTunerName: GridSearch
+assessor:
+  builtinAssessorName: Medianstop
+  classArgs: {start_step: 2}
+trial:
+  command: python3 -c "import autolab; autolab.report_final_result(1)"
+  codeDir: .
+"""
+
+
+def test_foreground_prints_the_url_why_it_ended_early_and_where_to_look(tmp_path: Path) -> None:
+    (tmp_path / "space.json").write_text('{"x": {"_type": "choice", "_value": [1, 2, 3]}}')
+    config = tmp_path / "config.yml"
+    config.write_text(FINITE)
+    result = run_cli(tmp_path / "home", "create", "--config", str(config), "--foreground", "--port", "0")
+    assert result.returncode == 0, result.stderr
+    exp_id = result.stdout.split()[1]
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("Web UI: http://127.0.0.1:")  # before the first progress line
+    assert (
+        "Ended early: the tuner ran out of points after 3 trial(s) of maxTrialNumber 10 "
+        "(grid search has tried every combination)" in result.stdout
+    )
+    assert (
+        lines[-1]
+        == f"Look further: autolab top {exp_id}    autolab view {exp_id}    autolab trial ls {exp_id}"
+    )
+    # a v1 warning: once, naming the file (it was printed twice: the log and the CLI)
+    assert result.stderr.count("authorName") == 1
+    assert f"autolab: warning: {config}: authorName: ignored" in result.stderr
+    status = run_cli(tmp_path / "home", "experiment", "status", exp_id)
+    assert "  ended:   the tuner ran out of points after 3 trial(s) of maxTrialNumber 10" in status.stdout
+    as_json = json.loads(run_cli(tmp_path / "home", "experiment", "status", exp_id, "--json").stdout)
+    assert as_json["noMoreTrials"] == "grid search has tried every combination"
+    log = (tmp_path / "home" / exp_id / "manager.log").read_text()
+    assert "tuner: GridSearch (autolab.tuners.grid.GridSearchTuner) with classArgs {}" in log
+    assert (
+        "assessor: Medianstop (autolab.assessors.medianstop.MedianstopAssessor) with classArgs {'start_step': 2}"
+        in log
+    )
+
+
+def test_no_gpu_names_the_file_and_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTOLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AUTOLAB_GPUS", "")  # this machine has no GPU
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "searchSpace: {x: {_type: choice, _value: [1]}}\ntrialCommand: 'true'\ntrialGpuNumber: 1\n"
+    )
+    assert cli.main(["create", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"autolab: error: {config}: trialGpuNumber: 1 GPU(s) per trial, but this machine has no GPU "
+        "(nvidia-smi found none)\n"
+    )
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir())

@@ -12,6 +12,20 @@
     document.title = "autolab " + p.id + " · " + p.status;
   };
 
+  // An experiment that ended before maxTrialNumber because the tuner ran out of points says so
+  // under the trial count (NNI would go on repeating points; autolab stops: docs/nni-configs.md).
+  function renderRanOut(p) {
+    let note = $("ov-trials-note");
+    if (!note) {
+      note = document.createElement("div");
+      note.id = "ov-trials-note";
+      note.className = "muted";
+      $("ov-trials-bar").parentNode.after(note);
+    }
+    note.textContent = p.noMoreTrials ? "ended early: the tuner ran out of points (" + p.noMoreTrials + ")" : "";
+    note.hidden = !p.noMoreTrials;
+  }
+
   AL.renderOverview = function () {
     const p = AL.state.profile;
     const limit = p.maxExperimentDuration;
@@ -20,6 +34,7 @@
     const total = p.trialTotal, max = p.maxTrialNumber;
     $("ov-trials").textContent = total + (max ? " / " + max : "");
     $("ov-trials-bar").style.width = max ? Math.min(100, (100 * total) / max) + "%" : "0";
+    renderRanOut(p);
     const best = p.best;
     $("ov-best").textContent = best ? AL.num(best.value) : "–";
     $("ov-best-id").textContent = best ? "trial " + best.trialJobId + " (" + p.optimizeMode + ")" : p.optimizeMode;
