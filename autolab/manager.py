@@ -189,10 +189,26 @@ class Manager:
         return trial
 
     def _start_trial(self, trial: Trial) -> None:
-        self.service.start(self.launch(trial))
+        try:
+            self.service.start(self.launch(trial))
+        except OSError as exc:
+            if lifecycle.disk_full(exc):  # not the trial's fault: it starts once there is space
+                self.unstarted.insert(0, trial)
+                raise
+            return self._not_started(trial, exc)
+        except Exception as exc:
+            return self._not_started(trial, exc)
+        self.trials.in_service.add(trial.trial_id)
         handle = self.service.handle(trial.trial_id)
         if handle:
             self.store.update_trial(trial.trial_id, handle=handle)
+
+    def _not_started(self, trial: Trial, exc: Exception) -> None:
+        """A trial the service could not start ends FAILED, saying why: it never stays active
+        without a process (nothing would ever end it, and a stop would wait for it forever)."""
+        log.error("trial %s could not start: %s: %s", trial.trial_id, type(exc).__name__, exc)
+        why = f"could not start: {type(exc).__name__}: {exc}"
+        self.finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why))
 
     def _notify(self, method: str, trial: Trial) -> None:
         for listener in self.listeners:
@@ -216,8 +232,9 @@ class Manager:
             return False
         self.kill_reason.setdefault(trial_id, reason)
         log.info("killing trial %s (%s)", trial_id, reason.value)
-        if trial in self.unstarted:  # no process yet: it just ends
-            self.unstarted.remove(trial)
+        if trial_id not in self.trials.in_service:  # no process (yet): it just ends
+            if trial in self.unstarted:
+                self.unstarted.remove(trial)
             self.finish(
                 trial, Event(trial_id, EventKind.EXITED, None, "cancelled before it started", killed=True)
             )
