@@ -10,6 +10,7 @@ import pytest
 
 from autolab.launcher import build_manager
 from autolab.services.base import Launch
+from autolab.store import Store
 from tests.helpers_experiment import make_experiment, trial_rows
 
 pytestmark = pytest.mark.e2e
@@ -83,3 +84,51 @@ def test_a_full_disk_at_a_trial_start_leaves_it_to_start_later(
     finally:
         manager.close()
         manager.store.close()
+
+
+def test_a_full_disk_stops_the_manager_and_leaves_the_running_trial_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC is simulated (a monkeypatched write: mounting a small tmpfs needs privileges a test
+    run may not have). The real loop (launcher.run) meets it while recording the 2nd trial."""
+    import os
+    import signal
+
+    from autolab import launcher, protocol
+    from autolab.protocol import process_alive, read_pid_file
+
+    directory = make_experiment(tmp_path, "time.sleep(60)\n", maxTrialNumber=2, trialConcurrency=2)
+    real = protocol.write_parameters
+    calls: list[Path] = []
+
+    def first_only(trial_dir: Path, parameters: dict[str, object]) -> None:
+        calls.append(trial_dir)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(trial_dir, parameters)
+
+    monkeypatch.setattr(protocol, "write_parameters", first_only)
+    pid_file = None
+    try:
+        code = launcher.run(directory, port=0, foreground=True)
+        assert code == 1
+        (row,) = trial_rows(directory)
+        assert row.status in ("WAITING", "RUNNING")  # not cancelled: it runs on
+        pid_file = directory / "trials" / row.id / "trial.pid"
+        deadline = time.time() + 30
+        while read_pid_file(pid_file) is None:
+            assert time.time() < deadline, "the trial never started"
+            time.sleep(0.05)
+        pid = read_pid_file(pid_file)
+        assert pid is not None and process_alive(pid[0], 0.0)
+        with Store(directory, readonly=True) as store:
+            error = store.get_meta("error")
+        assert "the disk is full" in error and str(calls[1] / "parameter.json") in error
+        assert "autolab resume" in error
+    finally:
+        recorded = read_pid_file(pid_file) if pid_file is not None else None
+        if recorded is not None:
+            try:
+                os.killpg(recorded[0], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
