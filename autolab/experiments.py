@@ -131,11 +131,12 @@ def mark_lock(fd: int, holder: str) -> None:
 
 @contextmanager
 def held(directory: Path, exp_id: str, holder: str) -> Iterator[None]:
-    """`with held(...):` the experiment's lock (see lock()); a directory this user cannot write is
-    another user's, read-only to them: nothing to guard, so no lock is taken there."""
+    """`with held(...):` the experiment's lock (see lock()), for a reader (`view`): a directory
+    where no lock file can be made (another user's, a read-only mount) cannot be written by a
+    manager started from here either, so there is nothing to guard and no lock is taken."""
     try:
         fd: int | None = lock(directory, exp_id, holder)
-    except PermissionError:
+    except OSError:
         fd = None
     try:
         yield

@@ -312,6 +312,12 @@ def _stop_without_manager(ref: ExperimentRef) -> None:
             while manager.active and time.time() < deadline:
                 manager.step()
                 time.sleep(0.05)
+            if manager.active:  # said, not hidden: they may still run
+                left_running = ", ".join(sorted(manager.active))
+                print(
+                    f"autolab: warning: trial(s) {left_running} did not end within {STOP_TIMEOUT:g} s",
+                    file=sys.stderr,
+                )
         finally:
             manager.close()
             manager.store.close()
