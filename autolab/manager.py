@@ -100,7 +100,9 @@ class Manager:
                 else:
                     self.read_metrics(trial)
                     self.finish(trial, event)
-            except Exception:
+            except Exception as exc:
+                if lifecycle.disk_full(exc):  # nothing more can be recorded: the loop stops (resume
+                    raise  # settles these trials from their exit status)
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         for trial in list(self.active.values()):

@@ -132,3 +132,31 @@ def test_a_full_disk_stops_the_manager_and_leaves_the_running_trial_running(
                 os.killpg(recorded[0], signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_a_full_disk_while_recording_a_trials_end_stops_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial's end that cannot be stored is not swallowed as that trial's fault: the loop turn
+    fails (and the manager stops, launcher.run), so the store never says DONE over a RUNNING row."""
+    from autolab.store import StoreError
+
+    directory = make_experiment(tmp_path, "autolab.report_final_result(1)\n", maxTrialNumber=1)
+    manager = build_manager(directory)
+    try:
+        manager.start()
+        manager.step()
+        real = manager.store.update_trial
+
+        def full(trial_id: str, **fields: object) -> None:
+            if "end_time" in fields:
+                raise StoreError(f"{directory / 'autolab.db'}: cannot write: database or disk is full")
+            real(trial_id, **fields)
+
+        monkeypatch.setattr(manager.store, "update_trial", full)
+        with pytest.raises(StoreError, match="disk is full"):
+            step_until(manager, lambda: manager.finished, timeout=30)
+        assert manager.loop_failed(StoreError("x: database or disk is full")) is True
+    finally:
+        manager.close()
+        manager.store.close()
