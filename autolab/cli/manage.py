@@ -152,10 +152,7 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     try:
         return _start_locked(ref, args, verb, lock_fd)
     finally:
-        try:
-            os.close(lock_fd)  # the manager holds it now (or has closed it in the foreground)
-        except OSError:
-            pass
+        os.close(lock_fd)  # the manager holds its own copy (inherited, or a dup in the foreground)
 
 
 def _start_locked(ref: ExperimentRef, args: argparse.Namespace, verb: str, lock_fd: int) -> int:
