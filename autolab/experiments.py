@@ -6,9 +6,12 @@ experiment's own state is in its directory's store; the registry only maps ids t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +21,15 @@ from .store import DB_FILE, Store, StoreError, registry
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 MANAGER_PID_FILE = "manager.pid"  # written by the launcher: the one record of the running manager
+LOCK_FILE = "manager.lock"  # flock'ed by whoever runs or serves the experiment; says who and pid
 
 
 class ExperimentNotFound(AutolabError, LookupError):
     """No experiment matches the id given (or none exists at all)."""
+
+
+class ExperimentBusy(AutolabError):
+    """Another process (a manager, `autolab view`, a starting `resume`) holds the experiment's lock."""
 
 
 def home() -> Path:
@@ -100,3 +108,44 @@ def manager_pid(directory: Path) -> int | None:
 
 def manager_alive(directory: Path) -> bool:
     return manager_pid(directory) is not None
+
+
+def lock(directory: Path, exp_id: str, holder: str) -> int:
+    """Take the experiment's lock: one manager (or read-only view, or settling `stop`) per
+    experiment. An flock, so the OS releases it when its holder dies, however it dies. Returns the
+    lock's file descriptor: held while any process keeps it open (a manager started in the
+    background inherits it). ExperimentBusy, naming the holder and its pid, when it is taken."""
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held_by = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+        os.close(fd)
+        raise ExperimentBusy(f"experiment {exp_id} is in use by {held_by}") from None
+    except BaseException:
+        os.close(fd)
+        raise
+    mark_lock(fd, holder)
+    return fd
+
+
+def mark_lock(fd: int, holder: str) -> None:
+    """Say in the lock file who holds it now (e.g. the manager a `resume` handed it to)."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{holder} (pid {os.getpid()})\n".encode(), 0)
+
+
+@contextmanager
+def held(directory: Path, exp_id: str, holder: str) -> Iterator[None]:
+    """`with held(...):` the experiment's lock (see lock()), for a reader (`view`): a directory
+    where no lock file can be made (another user's, a read-only mount) cannot be written by a
+    manager started from here either, so there is nothing to guard and no lock is taken."""
+    try:
+        fd: int | None = lock(directory, exp_id, holder)
+    except OSError:
+        fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)

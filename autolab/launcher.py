@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import signal
-import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,8 +23,8 @@ from .api.auth import is_loopback, prepare_token
 from .assessors import create_assessor
 from .assessors.base import Assessor
 from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
-from .experiments import MANAGER_PID_FILE, manager_pid
-from .hostaddr import socket_family, url_host
+from .experiments import MANAGER_PID_FILE, ExperimentBusy, lock, manager_pid, mark_lock
+from .hostaddr import url_host
 from .manager import Manager
 from .services.base import TrainingService
 from .services.local import LocalService
@@ -36,6 +36,10 @@ from .tuners.base import Tuner
 
 log = logging.getLogger("autolab.launcher")
 STEP_SECONDS = 0.02
+# once the experiment has ended (DONE) nothing happens but API calls (served at once, loop or not):
+# the loop turns this rarely, to notice an update() or a stop, and the manager idles
+IDLE_SECONDS = 0.5
+DEFAULT_PORT = 8080  # the web UI's port when none is given (taken: any free port)
 
 
 def build_tuner(config: ExperimentConfig) -> Tuner:
@@ -89,12 +93,6 @@ def build_manager(directory: Path) -> Manager:
     return manager
 
 
-def free_port(host: str) -> int:
-    with socket.socket(socket_family(host)) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def setup_logging(directory: Path, foreground: bool, debug: bool) -> None:
     root = logging.getLogger("autolab")
     root.setLevel(logging.DEBUG if debug else logging.INFO)
@@ -112,8 +110,24 @@ def run(
     foreground: bool = False,
     debug: bool = False,
     progress: Any = None,
+    lock_fd: int | None = None,
 ) -> int:
-    """Run the experiment until it ends (foreground) or is stopped (background). Returns an exit code."""
+    """Run the experiment until it ends (foreground) or is stopped (background). Returns an exit code.
+    port None: DEFAULT_PORT, or any free port when it is taken; 0: any free port. lock_fd: the
+    experiment's lock, taken by the CLI (else taken here; ExperimentBusy when another holds it)."""
+
+    if lock_fd is None:
+        lock_fd = lock(directory, directory.name, "its manager")
+    else:
+        mark_lock(lock_fd, "its manager")
+    os.set_inheritable(lock_fd, False)  # trials must not hold the lock after the manager dies
+    try:
+        return _run(directory, port, host, foreground, debug, progress)
+    finally:
+        os.close(lock_fd)
+
+
+def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: bool, progress: Any) -> int:
     import tornado.ioloop  # not at the top: the CLI imports this module (build_*, wait_started)
 
     setup_logging(directory, foreground, debug)
@@ -148,12 +162,9 @@ def run(
             except Exception as exc:
                 log.exception("manager loop failed")
                 failures[0] += 1
-                manager.error = f"{type(exc).__name__}: {exc}"
-                try:
-                    manager.store.set_meta(error=manager.error)
-                except StoreError:  # e.g. the disk is full: the log has it
-                    pass
-                manager.request_stop()
+                if manager.loop_failed(exc):
+                    loop.stop()
+                    return
                 if failures[0] >= 100:  # failing on every turn: give up rather than spin
                     manager.abort()
                     loop.stop()
@@ -162,6 +173,9 @@ def run(
                 progress(manager)
             if manager.finished and (foreground or manager.stopping):
                 loop.stop()
+
+            # read at each scheduling: an ended experiment's loop idles, a resumed one turns fast
+            callback.callback_time = loop_interval(manager) * 1000
 
         callback = tornado.ioloop.PeriodicCallback(tick, STEP_SECONDS * 1000)
         callback.start()
@@ -184,8 +198,17 @@ def run(
             pass
 
 
+def loop_interval(manager: Manager) -> float:
+    """Seconds between loop turns: STEP_SECONDS while trials can start or end, IDLE_SECONDS once
+    the experiment has ended and nothing can happen but an API call."""
+    return IDLE_SECONDS if manager.finished and not manager.active else STEP_SECONDS
+
+
 def _serve(manager: Manager, port: int | None, host: str) -> str | None:
     # not at the top: the CLI imports this module, and tornado loads only in the manager process
+    import tornado.httpserver
+    import tornado.netutil
+
     from .server import make_app
 
     # beyond loopback, changes need the token (written to <experiment>/token for the CLI)
@@ -197,8 +220,17 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
         token=token,
         loopback_only=is_loopback(host),
     )
-    chosen = free_port(host) if not port else port
-    app.listen(chosen, address=host)
+    # the port is bound here, not chosen earlier and bound later: two managers starting at once
+    # never both pick the same one
+    try:
+        sockets = tornado.netutil.bind_sockets(DEFAULT_PORT if port is None else port, address=host)
+    except OSError:
+        if port is not None:
+            raise
+        sockets = tornado.netutil.bind_sockets(0, address=host)  # the default port is taken
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    chosen = sockets[0].getsockname()[1]
     url = f"http://{url_host(host)}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
     if token:
@@ -212,8 +244,11 @@ def _serve(manager: Manager, port: int | None, host: str) -> str | None:
     return url
 
 
-def wait_started(directory: Path, pid: int, timeout: float = 60.0) -> str | None:
-    """Wait until a detached manager is up; returns None when up, else the reason it is not."""
+def wait_started(
+    directory: Path, proc: subprocess.Popen[bytes], out_from: int = 0, timeout: float = 60.0
+) -> str | None:
+    """Wait until a detached manager is up; returns None when up, else the reason it is not (an
+    exit is noticed at once, quoting its last lines; out_from: manager.out's size before it started)."""
     store = Store(directory, readonly=True)
     deadline = time.time() + timeout
     try:
@@ -222,17 +257,38 @@ def wait_started(directory: Path, pid: int, timeout: float = 60.0) -> str | None
             if (
                 meta.get("status") == ExperimentStatus.RUNNING
                 and meta.get("url")
-                and manager_pid(directory) == pid
+                and manager_pid(directory) == proc.pid
             ):
                 return None
+            code = proc.poll()  # reaps it: an exited manager is never taken for a running one
+            if code is not None:
+                return f"the manager exited at start (exit code {code}){log_tail(directory, out_from)}"
             if meta.get("status") in (ExperimentStatus.ERROR,):
                 return str(meta.get("error"))
-            if not psutil.pid_exists(pid):
-                return f"the manager exited at start; see {directory / 'manager.log'}"
             time.sleep(0.02)
         return f"the manager did not start within {timeout:g} s; see {directory / 'manager.log'}"
     finally:
         store.close()
+
+
+def log_tail(directory: Path, out_from: int = 0, lines: int = 5) -> str:
+    """The last lines the manager wrote, quoted for an error message: what this start added to
+    manager.out (from out_from: e.g. a traceback before logging began), else manager.log's end."""
+    try:
+        with open(directory / "manager.out", "rb") as fh:
+            fh.seek(out_from)
+            out = fh.read().decode("utf-8", "replace").strip()
+    except OSError:
+        out = ""
+    name = "manager.out"
+    if not out:
+        name = "manager.log"
+        try:
+            out = (directory / name).read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return ""
+    tail = "\n".join("    " + line for line in out.splitlines()[-lines:])
+    return f"; the end of {directory / name}:\n{tail}" if tail else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,9 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--lock-fd", type=int, default=None, help="the experiment's lock, taken by the CLI")
     args = parser.parse_args(argv)
     os.chdir(args.directory)
-    return run(args.directory.resolve(), args.port, args.host, foreground=False, debug=args.debug)
+    directory = args.directory.resolve()
+    try:
+        return run(directory, args.port, args.host, debug=args.debug, lock_fd=args.lock_fd)
+    except ExperimentBusy as exc:
+        print(f"autolab: {exc}", file=sys.stderr, flush=True)
+        return 2
 
 
 # re-exported for the CLI's summary line

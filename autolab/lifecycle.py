@@ -16,6 +16,7 @@ ERROR), ENDS says what a running phase becomes once no trial is active. The move
 
 from __future__ import annotations
 
+import errno
 import time
 from enum import Enum
 
@@ -100,3 +101,10 @@ def trial_outcome(
             return TrialStatus.NO_RESULT, message or "exited 0 without reporting a final result"
         return TrialStatus.SUCCEEDED, message
     return TrialStatus.FAILED, message or f"exit code {event.exit_code}"
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether a failed write failed for want of space (a file's write, or the store's)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(exc)  # SQLite's words, kept in the StoreError's message

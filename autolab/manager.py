@@ -22,7 +22,7 @@ from .history import Trial
 from .lifecycle import Phase, RunClock, trial_outcome
 from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
-from .store import Store
+from .store import Store, StoreError
 from .trials import Trials
 from .tuners.base import NoMoreTrials, Tuner
 
@@ -100,7 +100,9 @@ class Manager:
                 else:
                     self.read_metrics(trial)
                     self.finish(trial, event)
-            except Exception:
+            except Exception as exc:
+                if lifecycle.disk_full(exc):  # nothing more can be recorded: the loop stops (resume
+                    raise  # settles these trials from their exit status)
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         for trial in list(self.active.values()):
@@ -190,10 +192,26 @@ class Manager:
         return trial
 
     def _start_trial(self, trial: Trial) -> None:
-        self.service.start(self.launch(trial))
+        try:
+            self.service.start(self.launch(trial))
+        except OSError as exc:
+            if lifecycle.disk_full(exc):  # not the trial's fault: it starts once there is space
+                self.unstarted.insert(0, trial)
+                raise
+            return self._not_started(trial, exc)
+        except Exception as exc:
+            return self._not_started(trial, exc)
+        self.trials.in_service.add(trial.trial_id)
         handle = self.service.handle(trial.trial_id)
         if handle:
             self.store.update_trial(trial.trial_id, handle=handle)
+
+    def _not_started(self, trial: Trial, exc: Exception) -> None:
+        """A trial the service could not start ends FAILED, saying why: it never stays active
+        without a process (nothing would ever end it, and a stop would wait for it forever)."""
+        log.error("trial %s could not start: %s: %s", trial.trial_id, type(exc).__name__, exc)
+        why = f"could not start: {type(exc).__name__}: {exc}"
+        self.finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why))
 
     def _notify(self, method: str, trial: Trial) -> None:
         for listener in self.listeners:
@@ -217,8 +235,9 @@ class Manager:
             return False
         self.kill_reason.setdefault(trial_id, reason)
         log.info("killing trial %s (%s)", trial_id, reason.value)
-        if trial in self.unstarted:  # no process yet: it just ends
-            self.unstarted.remove(trial)
+        if trial_id not in self.trials.in_service:  # no process (yet): it just ends
+            if trial in self.unstarted:
+                self.unstarted.remove(trial)
             self.finish(
                 trial, Event(trial_id, EventKind.EXITED, None, "cancelled before it started", killed=True)
             )
@@ -256,6 +275,27 @@ class Manager:
         self._cancel_unstarted("the experiment was stopped before it started")
         for trial in list(self.active.values()):
             self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
+
+    def loop_failed(self, exc: Exception) -> bool:
+        """A loop turn raised: record why, and stop the experiment. A full disk is not the trials'
+        fault and nothing more can be recorded: the manager leaves the loop at once (True) and its
+        running trials run on (a stop would cancel them and lose their results); `autolab resume`
+        adopts them once there is space. The error names the file."""
+        self.error = f"{type(exc).__name__}: {exc}"
+        if lifecycle.disk_full(exc):
+            self.error = (
+                f"the disk is full ({exc}); the manager stopped, leaving {len(self.active)} running "
+                "trial(s) running: free some space, then `autolab resume` adopts them"
+            )
+        log.error("%s", self.error)
+        try:
+            self.store.set_meta(error=self.error)
+        except StoreError:  # e.g. the disk is full: the log has it
+            pass
+        if lifecycle.disk_full(exc):
+            return True
+        self.request_stop()
+        return False
 
     def abort(self) -> None:
         """End as ERROR now, trials or not (the loop fails on every turn)."""

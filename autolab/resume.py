@@ -1,9 +1,10 @@
 """Resume: what becomes of the trials an earlier manager left WAITING or RUNNING.
 
 Each is adopted when the training service still finds it running; otherwise it is settled from
-what its directory says: an exit status ends it as it ended, no trace at all means its process
-never started (it starts now, as itself), and anything else means it was lost (FAILED, and re-run
-once as a new trial).
+what its directory says: an exit status ends it as it ended (its unread results read first), no
+trace at all means its process never started (it starts now, as itself, its parameter.json
+re-created from the store if missing), and anything else means it was lost (FAILED, and re-run
+once as a new trial). `autolab stop` after a crash settles the same way, then cancels what runs.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("autolab.manager")
 
 
-def settle_left_trials(manager: Manager) -> None:
-    """Adopt or settle every trial the manager found active in the store."""
+def settle_left_trials(manager: Manager, rerun: bool = True) -> None:
+    """Adopt or settle every trial the manager found active in the store. rerun=False (for
+    `autolab stop`): a lost trial is only FAILED, with no re-run recorded."""
     for trial in list(manager.active.values()):
         row = manager.store.trial_row(trial.trial_id)
         handle = row.handle if row else {}
@@ -40,14 +42,31 @@ def settle_left_trials(manager: Manager) -> None:
             event = Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down")
             manager.finish(trial, event)
         elif not handle and not left_traces(trial, manager.trial_dir(trial.trial_id)):
-            log.info("trial %s never started; starting it now", trial.trial_id)
-            manager.unstarted.append(trial)
+            _unstarted(manager, trial)
         else:
-            _lost(manager, trial)
+            _lost(manager, trial, rerun)
+
+
+def _unstarted(manager: Manager, trial: Trial) -> None:
+    """A trial whose process never started starts now, as itself, with its parameters: its
+    directory or parameter.json may be missing (a crash or a full disk right after recording it),
+    and is re-created from the store; a trial whose directory cannot be re-created FAILS, saying why."""
+    directory = manager.trial_dir(trial.trial_id)
+    if not (directory / protocol.PARAMETER_FILE).is_file():
+        try:
+            manager.trials.write_parameters(directory, trial.parameters)
+        except OSError as exc:
+            why = f"never started, and its parameter file could not be re-created: {exc}"
+            manager.finish(trial, Event(trial.trial_id, EventKind.EXITED, None, why))
+            return
+        log.info("trial %s: re-created its missing %s", trial.trial_id, protocol.PARAMETER_FILE)
+    log.info("trial %s never started; starting it now", trial.trial_id)
+    manager.unstarted.append(trial)
 
 
 def _adopt(manager: Manager, trial: Trial, handle: dict[str, object]) -> None:
     log.info("adopted trial %s (still running)", trial.trial_id)
+    manager.trials.in_service.add(trial.trial_id)
     fresh = manager.service.handle(trial.trial_id)
     # a job still queued on a cluster stays WAITING (its STARTED event comes later)
     if trial.status == TrialStatus.WAITING and fresh.get("started", True):
@@ -61,9 +80,12 @@ def _adopt(manager: Manager, trial: Trial, handle: dict[str, object]) -> None:
     manager.read_metrics(trial)
 
 
-def _lost(manager: Manager, trial: Trial) -> None:
+def _lost(manager: Manager, trial: Trial, rerun: bool) -> None:
     """FAILED (no exit status), and re-run as a new trial, once: a crash that came between
     recording the re-run and finishing the lost trial must not make a second one."""
+    if not rerun:
+        message = "lost while the manager was down (no exit status)"
+        return manager.finish(trial, Event(trial.trial_id, EventKind.LOST, None, message))
     earlier = [t for t in manager.history.trials if t.source == f"rerun:{trial.trial_id}"]
     replacement = earlier[0].trial_id if earlier else manager.trials.new_id()
     message = f"lost while the manager was down (no exit status); re-run as trial {replacement}"

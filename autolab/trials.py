@@ -6,6 +6,7 @@ killed trial was killed. Every change is written to the store first; resume rebu
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ class Trials:
         # trials WAITING or RUNNING: the loop touches only these
         self.active: dict[str, Trial] = {t.trial_id: t for t in self.history.trials if t.running}
         self.unstarted: list[Trial] = []  # recorded trials waiting for a free slot (resume, re-runs)
+        # active trials the service was given (started or adopted): only these can end by an event;
+        # any other active trial has no process, and a stop ends it at once
+        self.in_service: set[str] = set()
         self.kill_reason: dict[str, TrialStatus] = {}
         self.metrics = MetricReader(store)
 
@@ -45,17 +49,33 @@ class Trials:
         return sum(1 for t in self.history.trials if t.source == "tuner")
 
     def record(self, params: dict[str, Any], source: str, trial_id: str | None = None) -> Trial:
-        """A new WAITING trial: its row, its directory with parameter.json, and its mirror."""
+        """A new WAITING trial: its directory with parameter.json first, then its row and mirror,
+        so a crash or a full disk never leaves a recorded trial without its parameters. A failed
+        write is an OSError naming the file, and nothing is recorded."""
         trial_id = trial_id or self.new_id()
-        seq = self.store.add_trial(trial_id, params, source)
+        directory = self.trial_dir(trial_id)
+        self.write_parameters(directory, params)
+        try:
+            seq = self.store.add_trial(trial_id, params, source)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)  # no row: the directory would be nobody's
+            raise
         trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial
         self.active[trial_id] = trial
-        directory = self.trial_dir(trial_id)
-        directory.mkdir(parents=True, exist_ok=True)
-        protocol.write_parameters(directory, params)
         return trial
+
+    @staticmethod
+    def write_parameters(directory: Path, params: dict[str, Any]) -> None:
+        """The trial's directory and parameter.json; an OSError naming the file when it fails
+        (a write that fails for a full disk names no file by itself)."""
+        path = directory / protocol.PARAMETER_FILE
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            protocol.write_parameters(directory, params)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(exc.filename or path)) from exc
 
     def read_metrics(self, trial: Trial) -> bool:
         """Store the trial's new metric lines and mirror them; True if an intermediate result came.
@@ -77,6 +97,7 @@ class Trials:
     def ended(self, trial: Trial) -> None:
         """Forget an ended trial in the loop's working set (its row and mirror keep its end)."""
         self.active.pop(trial.trial_id, None)
+        self.in_service.discard(trial.trial_id)
         self.metrics.forget(trial.trial_id)
 
     def add_imported(self, records: list[dict[str, Any]]) -> int:

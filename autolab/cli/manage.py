@@ -12,13 +12,21 @@ import sys
 import time
 from typing import Any
 
-from .. import experiments
+from .. import experiments, resume
 from ..assessors.base import AssessorError
 from ..config import load_config, save_config
 from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
-from ..launcher import build_assessor, build_service, build_tuner, free_port, run, wait_started
+from ..launcher import (
+    DEFAULT_PORT,
+    build_assessor,
+    build_manager,
+    build_service,
+    build_tuner,
+    run,
+    wait_started,
+)
 from ..progress import Progress, ran_out
 from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
@@ -29,7 +37,6 @@ from ..timefmt import format_duration
 from ..tuners.base import TunerError
 from ..views import experiment_status, profile
 
-DEFAULT_PORT = 8080
 STOP_TIMEOUT = 60.0
 
 
@@ -129,15 +136,31 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return _start(ref, args, "resumed")
 
 
+def _lock(ref: ExperimentRef, holder: str) -> int:
+    """The experiment's lock (one manager per experiment), or a one-line error naming its holder."""
+    try:
+        return experiments.lock(ref.directory, ref.id, holder)
+    except experiments.ExperimentBusy as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"experiment {ref.id}: cannot lock {ref.directory}: {exc.strerror}") from None
+
+
 def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     if not os.access(ref.directory, os.W_OK):
         raise UserError(
             f"experiment {ref.id}: its directory {ref.directory} is not writable; the manager needs to write there"
         )
+    # taken before anything changes, and handed to the manager: of two resumes at once, one starts
+    lock_fd = _lock(ref, f"autolab {'create' if verb == 'created' else 'resume'}")
+    try:
+        return _start_locked(ref, args, verb, lock_fd)
+    finally:
+        os.close(lock_fd)  # the manager holds its own copy (inherited, or a dup in the foreground)
 
-    port = args.port  # checked by check_server_args
-    if port is None:
-        port = DEFAULT_PORT if _port_free(args.host, DEFAULT_PORT) else free_port(args.host)
+
+def _start_locked(ref: ExperimentRef, args: argparse.Namespace, verb: str, lock_fd: int) -> int:
+    port = args.port  # checked by check_server_args; None: the manager binds DEFAULT_PORT or a free one
     # a fresh start: an error recorded by an earlier run must not read as this run's
     with Store(ref.directory) as store:
         if store.get_meta("status") in ENDED:
@@ -145,23 +168,26 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
     if args.foreground:
         print(f"Experiment {ref.id} {verb}; directory {ref.directory}")
         progress = Progress(sys.stdout)
-        code = run(ref.directory, port, args.host, foreground=True, debug=args.debug, progress=progress)
+        code = run(
+            ref.directory,
+            port,
+            args.host,
+            foreground=True,
+            debug=args.debug,
+            progress=progress,
+            lock_fd=os.dup(lock_fd),
+        )
         progress.close()
         _print_summary(ref)
         return code
-    cmd = [
-        sys.executable,
-        "-m",
-        "autolab.launcher",
-        str(ref.directory),
-        "--port",
-        str(port),
-        "--host",
-        args.host,
-    ]
+    cmd = [sys.executable, "-m", "autolab.launcher", str(ref.directory), "--host", args.host]
+    cmd += ["--lock-fd", str(lock_fd)]
+    if port is not None:
+        cmd += ["--port", str(port)]
     if args.debug:
         cmd.append("--debug")
     with open(ref.directory / "manager.out", "ab") as out:
+        out_from = out.tell()
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -169,9 +195,10 @@ def _start(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            pass_fds=(lock_fd,),
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-    problem = wait_started(ref.directory, proc.pid)
+    problem = wait_started(ref.directory, proc, out_from)
     if problem is not None:
         raise UserError(f"experiment {ref.id} did not start: {problem}")
     with Store(ref.directory, readonly=True) as store:
@@ -245,20 +272,11 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def stop_experiment(ref: ExperimentRef) -> None:
     pid = experiments.manager_pid(ref.directory)
     if pid is None:
-        with Store(ref.directory) as store:
-            status = experiment_status(ref, store)
-            # the manager died (or failed) and may have left trials running: cancel them, whatever
-            # status it recorded last
-            left = store.trial_rows(ACTIVE)
-            if left or store.get_meta("status") == ExperimentStatus.RUNNING:
-                _cancel_orphans(store)
-                if store.get_meta("status") == ExperimentStatus.RUNNING:
-                    store.set_meta(status=ExperimentStatus.STOPPED)
-                print(
-                    f"Experiment {ref.id} stopped (its manager was not running; {len(left)} trial(s) cancelled)."
-                )
-            else:
-                print(f"Experiment {ref.id} is not running ({status}).")
+        lock_fd = _lock(ref, "autolab stop")  # no manager may start while its trials are settled
+        try:
+            _stop_without_manager(ref)
+        finally:
+            os.close(lock_fd)
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.time() + STOP_TIMEOUT
@@ -269,6 +287,54 @@ def stop_experiment(ref: ExperimentRef) -> None:
             f"experiment {ref.id}: the manager (pid {pid}) did not stop within {STOP_TIMEOUT:g} s"
         )
     print(f"Experiment {ref.id} stopped.")
+
+
+def _stop_without_manager(ref: ExperimentRef) -> None:
+    """The manager died (or failed) and may have left trials: settle each from its directory as
+    resume does (ended: its results read, its status as it ended; still running, found by its
+    handle or pid file: cancelled; never started: cancelled; lost: FAILED), whatever status it
+    recorded last."""
+    with Store(ref.directory) as store:
+        status = experiment_status(ref, store)
+        before = store.get_meta("status")
+        left = store.trial_rows(ACTIVE)
+        if not left and before != ExperimentStatus.RUNNING:
+            print(f"Experiment {ref.id} is not running ({status}).")
+            return
+        elapsed = store.get_meta("elapsed", 0.0)
+    try:
+        manager = build_manager(ref.directory)
+    except Exception as exc:  # e.g. its tuner's code is gone: cancel what the handles name
+        print(f"autolab: warning: cannot settle trials from their directories ({exc})", file=sys.stderr)
+        with Store(ref.directory) as store:
+            _cancel_orphans(store)
+    else:
+        try:
+            resume.settle_left_trials(manager, rerun=False)
+            manager.request_stop()
+            deadline = time.time() + STOP_TIMEOUT
+            while manager.active and time.time() < deadline:
+                manager.step()
+                time.sleep(0.05)
+            if manager.active:  # said, not hidden: they may still run
+                left_running = ", ".join(sorted(manager.active))
+                print(
+                    f"autolab: warning: trial(s) {left_running} did not end within {STOP_TIMEOUT:g} s",
+                    file=sys.stderr,
+                )
+        finally:
+            manager.close()
+            manager.store.close()
+    with Store(ref.directory) as store:
+        # the time since the crash is not running time; an ended experiment keeps its status
+        after = before if before in ENDED else ExperimentStatus.STOPPED
+        store.set_meta(status=after, elapsed=elapsed)
+        gone = {r.id: r.status for r in store.trial_rows() if r.id in {row.id for row in left}}
+    counts: dict[str, int] = {}
+    for trial_status in gone.values():
+        counts[trial_status] = counts.get(trial_status, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
+    print(f"Experiment {ref.id} stopped (its manager was not running; trials left: {summary}).")
 
 
 def _cancel_orphans(store: Store) -> None:

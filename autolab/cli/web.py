@@ -72,7 +72,8 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: expected 0 to 65535")
     port = DEFAULT_PORT if args.port is None else args.port
-    with experiments.open_store(ref) as store:
+    # the lock: one process serves an experiment (no manager starts under a read-only view)
+    with experiments.open_store(ref) as store, experiments.held(ref.directory, ref.id, "autolab view"):
         # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
         app = make_app(
             manager=None, store=store, directory=ref.directory, loopback_only=is_loopback(args.host)

@@ -211,3 +211,134 @@ def test_trial_never_started_is_started_on_resume(tmp_path: Path) -> None:
     rows = store.trial_rows()
     store.close()
     assert [(r.id, r.status, r.value) for r in rows] == [("ghost", "SUCCEEDED", 0.5)]
+
+
+SETTLE_TRIAL = """
+if os.environ["NNI_TRIAL_SEQ_ID"] == "0":  # ends, with its result, once told to (the manager is dead)
+    while not os.path.exists(os.path.join(os.environ["GO_DIR"], "go")):
+        time.sleep(0.05)
+    autolab.report_final_result(p["x"])
+else:  # runs until stopped
+    time.sleep(300)
+"""
+
+
+def test_stop_after_a_crash_settles_ended_trials_and_kills_unrecorded_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manager died: one trial then ended with its result unread, the other runs on and its
+    handle was never stored. `autolab stop` reads the first's result (SUCCEEDED, as resume would)
+    and finds the second through its pid file, as resume does, and ends it."""
+    code = tmp_path / "code"
+    command = write_trial(code, SETTLE_TRIAL)
+    config = tmp_path / "config.yml"
+    config.write_text(f"""searchSpace: {{x: {{_type: uniform, _value: [0, 1]}}}}
+trialCommand: {command}
+trialCodeDirectory: code
+trialConcurrency: 2
+maxTrialNumber: 2
+tuner: {{name: Random}}
+""")
+    monkeypatch.setenv("GO_DIR", str(tmp_path))  # the trials inherit it through the CLI and the manager
+    pids: list[int] = []
+    try:
+        created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+        assert created.returncode == 0, created.stderr
+        directory = tmp_path / created.stdout.split()[1]
+        store = Store(directory, readonly=True)
+        try:
+            wait_for("2 running trials", lambda: store.count_by_status().get("RUNNING") == 2)
+            rows = {r.seq: r for r in store.trial_rows()}
+        finally:
+            store.close()
+        trial_dirs = {seq: directory / "trials" / r.id for seq, r in rows.items()}
+        for trial_dir in trial_dirs.values():
+            wait_for("its pid file", lambda d=trial_dir: (d / "trial.pid").exists())
+            pids.append(int((trial_dir / "trial.pid").read_text().split()[0]))
+        kill_manager(directory)
+        with Store(directory) as writable:  # as if it died before storing the 2nd one's handle
+            writable.update_trial(rows[1].id, handle=None)
+        (tmp_path / "go").touch()
+        wait_for("the 1st trial's end", lambda: (trial_dirs[0] / "exit_status").exists())
+
+        stopped = autolab(tmp_path, "stop", directory.name, timeout=120)
+        assert stopped.returncode == 0, stopped.stderr
+        with Store(directory, readonly=True) as store:
+            after = {r.seq: r for r in store.trial_rows()}
+            assert store.get_meta("status") == "STOPPED"
+        assert after[0].status == "SUCCEEDED" and after[0].value == rows[0].parameters["x"]
+        assert after[1].status == "USER_CANCELED"
+        assert not psutil.pid_exists(pids[1]) or psutil.Process(pids[1]).status() == psutil.STATUS_ZOMBIE
+        assert "1 SUCCEEDED, 1 USER_CANCELED" in stopped.stdout, stopped.stdout
+    finally:
+        for pid in pids:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+FILL_TRIAL = """
+if os.environ["NNI_TRIAL_SEQ_ID"] == "0":  # fills the disk, then runs on
+    with open(os.path.join(os.environ["NNI_OUTPUT_DIR"], "filler"), "wb") as fh:
+        try:
+            while True:
+                fh.write(b"x" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    time.sleep(300)
+autolab.report_final_result(p["x"])
+"""
+
+
+def test_a_full_disk_stops_the_manager_and_the_running_trial_runs_on(tmp_path: Path) -> None:
+    """A real full disk: the experiment directory on a 4 MB tmpfs that a trial fills. The manager
+    stops without cancelling that trial; once space is freed, resume adopts it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    pid_file: Path | None = None
+    try:
+        command = write_trial(tmp_path / "code", FILL_TRIAL)
+        config = tmp_path / "config.yml"
+        config.write_text(f"""searchSpace: {{x: {{_type: uniform, _value: [0, 1]}}}}
+trialCommand: {command}
+trialCodeDirectory: code
+trialConcurrency: 2
+maxTrialNumber: 1000
+experimentWorkingDirectory: {disk}
+tuner: {{name: Random}}
+""")
+        created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+        assert created.returncode == 0, created.stderr
+        directory = disk / created.stdout.split()[1]
+        with Store(directory, readonly=True) as store:
+            first = wait_for("the 1st trial", lambda: store.trial_rows()[:1])[0]
+        pid_file = directory / "trials" / first.id / "trial.pid"
+        wait_for("the manager to stop on the full disk", lambda: not (directory / "manager.pid").exists())
+        pid = int(pid_file.read_text().split()[0])
+        assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        (directory / "trials" / first.id / "filler").unlink()  # space is back
+        with Store(directory, readonly=True) as store:
+            assert store.trial_row(first.id).status in ("WAITING", "RUNNING")  # not cancelled
+        resumed = autolab(tmp_path, "resume", directory.name, "--port", "0")
+        assert resumed.returncode == 0, resumed.stderr
+        with Store(directory, readonly=True) as store:
+            wait_for("the 1st trial adopted", lambda: store.trial_row(first.id).status == "RUNNING")
+        assert "adopted trial " + first.id in (directory / "manager.log").read_text()
+        assert autolab(tmp_path, "stop", directory.name).returncode == 0
+    finally:
+        if pid_file is not None and pid_file.exists():
+            try:
+                os.killpg(int(pid_file.read_text().split()[0]), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, ValueError):
+                pass
+        for proc in psutil.process_iter(["cmdline"]):  # the manager, whatever state it is in
+            if any(str(disk) in arg for arg in proc.info["cmdline"] or []):
+                proc.kill()
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
