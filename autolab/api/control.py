@@ -30,7 +30,8 @@ class ParamsHandler(BaseHandler):
         if unknown:
             return self.fail(400, f"cannot update {sorted(unknown)}; updatable: {sorted(UPDATABLE)}")
         try:
-            changes = {key: validate_update(key, value) for key, value in body.items()}
+            tuner = self.manager.config.tuner
+            changes = {key: validate_update(key, value, tuner) for key, value in body.items()}
         except ConfigError as exc:
             return self.fail(400, str(exc))
         space = changes.get("searchSpace")

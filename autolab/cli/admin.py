@@ -20,14 +20,22 @@ import json5
 
 from .. import experiments
 from ..client import call
-from ..config import CONFIG_FILE, ConfigError, apply_update, config_from_dict, save_config, validate_update
+from ..config import (
+    CONFIG_FILE,
+    AlgorithmConfig,
+    ConfigError,
+    apply_update,
+    config_from_dict,
+    save_config,
+    validate_update,
+)
 from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..importing import BadImport, importable
 from ..launcher import build_tuner
 from ..progress import ran_out
 from ..protocol import default_value, process_alive
-from ..searchspace import SearchSpace, load
+from ..searchspace import SearchSpace, read_file
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ExperimentStatus, TrialStatus
 from ..timefmt import format_duration
@@ -87,18 +95,23 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
 
 
 # -- update ---------------------------------------------------------------------------------------
-def parse_update_value(key: str, args: argparse.Namespace) -> int | float | SearchSpace:
+def parse_update_value(
+    key: str, args: argparse.Namespace, tuner: AlgorithmConfig
+) -> int | float | SearchSpace:
     """The new value for key from --value / --filename, checked; UserError naming the flag."""
     if key == "searchSpace":
-        return load(args.filename)  # SearchSpaceError names the file
-
+        raw = read_file(args.filename)  # SearchSpaceError names the file
+        try:
+            return validate_update(key, raw, tuner)
+        except ConfigError as exc:
+            raise UserError(f"{args.filename}: {exc}") from None
     text = str(args.value).strip()
     try:  # the text of an integer is one here (the REST API takes JSON numbers only)
         value: int | str = int(text)
     except ValueError:
         value = text
     try:
-        return validate_update(key, value)
+        return validate_update(key, value, tuner)
     except ConfigError as exc:
         raise UserError(f"--value {args.value}: {exc}") from None
 
@@ -106,7 +119,10 @@ def parse_update_value(key: str, args: argparse.Namespace) -> int | float | Sear
 def cmd_update(args: argparse.Namespace) -> int:
     key = args.update_key
     ref = experiments.find(args.id)
-    value = parse_update_value(key, args)
+    with experiments.open_store(ref) as store:
+        stored = store.get_meta("config") or {}
+    tuner = config_from_dict(stored, ref.directory / CONFIG_FILE).tuner
+    value = parse_update_value(key, args, tuner)
     shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"
     if experiments.manager_alive(ref.directory):
         call(ref, "PUT", "/api/v1/experiment/params", {key: getattr(value, "raw", value)})

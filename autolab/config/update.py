@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..searchspace import SearchSpace, SearchSpaceError, parse
-from .model import ExperimentConfig
+from ..searchspace import SearchSpace, SearchSpaceError
+from .compat import space_for
+from .model import AlgorithmConfig, ExperimentConfig
 from .reader import MAX_CONCURRENCY, ConfigError, parse_duration
 
 if TYPE_CHECKING:
@@ -31,8 +32,9 @@ UPDATABLE = {
 }
 
 
-def validate_update(key: str, value: Any) -> int | float | SearchSpace:
-    """The typed value of one change; ConfigError with a one-line message naming the key."""
+def validate_update(key: str, value: Any, tuner: AlgorithmConfig | None = None) -> int | float | SearchSpace:
+    """The typed value of one change; ConfigError with a one-line message naming the key. tuner:
+    the experiment's, so that a custom tuner's space passes unchecked, as it does at create."""
     if key in ("trialConcurrency", "maxTrialNumber"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{key} must be an integer >= 1, got {value!r}")
@@ -50,7 +52,7 @@ def validate_update(key: str, value: Any) -> int | float | SearchSpace:
         if not isinstance(value, dict):
             raise ConfigError("searchSpace must be a JSON object")
         try:
-            return parse(value, source="searchSpace")
+            return space_for(value, "searchSpace", tuner or AlgorithmConfig(None, None, None, {}))
         except SearchSpaceError as exc:
             raise ConfigError(str(exc)) from None
     raise ConfigError(f"cannot update {key!r}; updatable: {', '.join(UPDATABLE)}")

@@ -293,6 +293,11 @@ def parse(space: dict[str, Any], source: str = "search space") -> SearchSpace:
 
 def load(path: str) -> SearchSpace:
     """Read a search_space.json (json5: comments and trailing commas allowed) and validate it."""
+    return SearchSpace(read_file(path), source=str(path))
+
+
+def read_file(path: str) -> Any:
+    """A search_space.json as written (json5), not validated; SearchSpaceError naming the file."""
     try:
         with open(path, encoding="utf-8") as fh:
             raw = json5.load(fh)
@@ -302,7 +307,7 @@ def load(path: str) -> SearchSpace:
         raise SearchSpaceError(f"{path}: not valid JSON: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise SearchSpaceError(f"{path}: not valid JSON: lists or objects nested too deeply") from None
-    return SearchSpace(raw, source=str(path))
+    return raw
 
 
 def _is_spec(value: Any) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from autolab.config import AlgorithmConfig
 from autolab.protocol import FINAL, PERIODICAL, Metric
 from autolab.statuses import TrialStatus
 from autolab.store import Store
@@ -80,6 +82,7 @@ class FakeManager:
         self.finished = False
         self.error: str | None = None
         self.running = {"ccccc", "eeeee"}
+        self.config = SimpleNamespace(tuner=AlgorithmConfig("TPE", None, None, {}))
 
     def elapsed(self) -> float:
         return 42.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import tornado.web
 
+from autolab.config import AlgorithmConfig
 from autolab.statuses import TrialStatus
 from tests.api.helpers import CONFIG, FakeManager
 from tests.api.test_reads import ApiCase
@@ -47,6 +49,13 @@ class TestControl(ApiCase):
             "/api/v1/experiment/params", "PUT", {"searchSpace": {"x": {"_type": "nope"}}}, expect=400
         )
         assert "x" in bad["error"]
+
+    def test_a_custom_tuners_search_space_passes_unchecked(self) -> None:
+        space = {"feature": {"_type": "factor", "_value": [[1, 2], [3]]}}
+        self.call("/api/v1/experiment/params", "PUT", {"searchSpace": space}, expect=400)  # TPE checks
+        self.fake.config.tuner = AlgorithmConfig(None, "my_tuner.FactorTuner", Path("."), {})
+        self.call("/api/v1/experiment/params", "PUT", {"searchSpace": space})
+        assert self.fake.calls == [("update", {"searchSpace": space})]
 
     def test_a_new_parameter_where_its_value_could_run_is_refused(self) -> None:
         self.store.set_meta(config={**CONFIG, "trialCommand": "python3 t.py `echo {y}` {x}"})

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 import yaml
 
-from autolab.config import ConfigError, apply_update, config_from_dict, save_config, validate_update
+from autolab.config import (
+    AlgorithmConfig,
+    ConfigError,
+    apply_update,
+    config_from_dict,
+    save_config,
+    validate_update,
+)
 from autolab.searchspace import SearchSpace
 from autolab.store import Store
 
@@ -105,3 +112,18 @@ def test_create_parses_the_search_space_once(
     tuner = build_tuner(config)
     assert len(parsed) == 1 and parsed[0] == {"lr": {"_type": "uniform", "_value": [0, 1]}}
     assert tuner.space is config.search_space
+
+
+FACTOR_SPACE = {"feature": {"_type": "factor", "_value": [[1, 2, 3], [4, 5]]}}
+
+
+def test_a_custom_tuners_space_passes_unchecked_as_at_create() -> None:
+    """NNI hands a custom tuner its space as written (its own `_type`s): an update does the same,
+    and a builtin tuner's update is still checked."""
+    custom = AlgorithmConfig(None, "my_tuner.FactorTuner", Path("."), {})
+    out = validate_update("searchSpace", FACTOR_SPACE, custom)
+    assert isinstance(out, SearchSpace) and out.raw == FACTOR_SPACE
+    with pytest.raises(ConfigError, match="factor"):
+        validate_update("searchSpace", FACTOR_SPACE, AlgorithmConfig("TPE", None, None, {}))
+    with pytest.raises(ConfigError, match="factor"):
+        validate_update("searchSpace", FACTOR_SPACE)
