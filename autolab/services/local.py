@@ -288,6 +288,11 @@ class LocalService(TrainingService):
         for run in self.running.values():
             for fh in run.files:
                 fh.close()
+        # what ended trials left is not left running (nor as zombies) when the manager goes
+        leftovers = [proc for proc, _ in self._leftovers]
+        tree.signal_all(leftovers, signal.SIGKILL)
+        psutil.wait_procs(leftovers, timeout=1.0)  # reaps those that are our children
+        self._leftovers = []
 
 
 def _launch(launch: Launch, argv: list[str], env: dict[str, str]) -> _Launched:
