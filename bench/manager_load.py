@@ -105,12 +105,14 @@ def run(tree: Path, command: str, concurrency: int, trials: int, tmp: Path) -> d
         watcher.join()
     wall = time.perf_counter() - start
     times = trial_times(root / "work")
-    if len(times) != trials:
-        dirs = sorted((root / "work").glob("*/trials/*"))
-        lacking = {
-            str(d): sorted(f.name for f in d.iterdir()) for d in dirs if not (d / "exit_status").exists()
-        }
-        raise AssertionError(f"{len(times)} of {trials} trials ran; {len(dirs)} dirs; lacking: {lacking}")
+    missing = [d for d in sorted((root / "work").glob("*/trials/*")) if not (d / "exit_status").exists()]
+    for trial_dir in missing:  # a trial that never ran: say what its manager said of it
+        log = [
+            line
+            for line in (trial_dir.parents[1] / "manager.log").read_text().splitlines()
+            if trial_dir.name in line
+        ]
+        print(f"{trial_dir.name} did not run: {os.listdir(trial_dir)} {log}", file=sys.stderr)
     first, last = min(s for s, _ in times), max(e for _, e in times)
     busy = sum(e - s for s, e in times) / (concurrency * (last - first))
     lat = sorted(latencies) or [float("nan")]
@@ -120,6 +122,7 @@ def run(tree: Path, command: str, concurrency: int, trials: int, tmp: Path) -> d
         "p50_ms": 1000 * lat[len(lat) // 2],
         "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))],
         "wall": wall,
+        "not_run": len(missing),
     }
 
 
