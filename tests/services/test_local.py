@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -123,3 +126,30 @@ def test_gpus_of_our_own_adopted_trials_stay_usable() -> None:
     assert slots.acquire() is None
     slots.release([0])
     assert slots.acquire() == [0, 1]
+
+
+def test_trials_start_off_the_callers_thread_and_started_carries_the_handle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fork/exec on the manager's event loop held it (and the REST API) for every trial start."""
+    spawned_on: list[threading.Thread] = []
+
+    class Spy(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            spawned_on.append(threading.current_thread())
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Spy)
+    service = LocalService(concurrency=1)
+    try:
+        service.start(launch(tmp_path, "t5", held(tmp_path / "t5")))
+        started = wait_until(
+            lambda: [e for e in service.poll() if e.kind == EventKind.STARTED], 30, "the STARTED event"
+        )
+        assert spawned_on and spawned_on[0] is not threading.current_thread()
+        assert started[0].handle == service.handle("t5") and started[0].handle["pid"] > 0
+        release(tmp_path / "t5")
+        assert wait_exit(service, "t5").exit_code == 0
+    finally:
+        release(tmp_path / "t5")
+        service.close()
