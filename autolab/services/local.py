@@ -251,6 +251,8 @@ class LocalService(TrainingService):
     @staticmethod
     def _signal(run: _Running, sig: int) -> None:
         """Signal the trial's process group and every descendant, also those in other sessions."""
+        if run.pid <= 0:  # not started yet: killpg(0) would signal the manager's own group
+            return
         if sig == signal.SIGTERM:  # descendants recorded now: they re-parent once their parent dies
             run.tree = tree.descendants(run.pid)
         try:
@@ -261,7 +263,7 @@ class LocalService(TrainingService):
 
     def handle(self, trial_id: str) -> dict[str, Any]:
         run = self.running.get(trial_id)
-        if run is None:  # could not start, or already ended
+        if run is None or run.launching:  # could not start, already ended, or not started yet
             return {}
         return {"pid": run.pid, "create_time": run.create_time, "gpus": run.gpus, "started": run.started}
 

@@ -86,7 +86,7 @@ def cleanup(tmp_path: Path) -> Iterator[list[int]]:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        for pgid in groups:
+        for pgid in (pgid for pgid in groups if pgid > 0):  # killpg(0) is pytest's own group
             try:
                 os.killpg(pgid, signal.SIGKILL)
             except OSError:
@@ -144,9 +144,11 @@ def test_the_manager_ends_every_descendant(tmp_path: Path, kind: str, end: str, 
         nonlocal spawned
         if spawned or not any((tmp_path / "exp" / "trials").rglob("spawned")):
             return
+        if not all(manager.service.handle(t).get("pid") for t in manager.active):
+            return  # its STARTED event (and pid) comes on a later turn
         spawned = True
         for trial in manager.active.values():
-            cleanup.append(int(manager.service.handle(trial.trial_id)["pid"]))
+            cleanup.append(int(manager.service.handle(trial.trial_id).get("pid", 0)))
         if end == "stop":
             manager.request_stop()
         elif end == "early_stop":
