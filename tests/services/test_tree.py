@@ -43,6 +43,8 @@ if first == 0:
         os.execvp("sleep", ["sleep", "300"])
     os._exit(0)
 os.waitpid(first, 0)
+while not (folder / "child").exists():  # the grandchild writes it on its own time
+    time.sleep(0.01)
 """
 
 TRIAL = """
