@@ -286,6 +286,7 @@ class LocalService(TrainingService):
         if self._launcher is not None:  # the launches asked for still happen: those trials run on
             self._to_launch.put(None)
             self._launcher.join()
+            self._launcher = None  # a start() after close() (an update of a DONE experiment) starts another
             self._take_launched(self._pending)
         for run in self.running.values():
             for fh in run.files:
