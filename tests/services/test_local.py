@@ -12,9 +12,11 @@ from typing import Any
 import psutil
 import pytest
 
+from autolab.launcher import build_manager
 from autolab.services.base import Event, EventKind, Launch, ServiceError
 from autolab.services.gpus import Gpu, GpuSlots
 from autolab.services.local import LocalService
+from tests.helpers_experiment import make_experiment, trial_rows
 
 from .waiting import held, release, wait_ready, wait_until
 
@@ -153,3 +155,21 @@ def test_trials_start_off_the_callers_thread_and_started_carries_the_handle(
     finally:
         release(tmp_path / "t5")
         service.close()
+
+
+def test_the_manager_stores_the_handle_that_started_brings(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, "time.sleep(60)\n", maxTrialNumber=1, trialConcurrency=1)
+    manager = build_manager(directory)
+    manager.start()
+    try:
+
+        def stored_pid() -> int:
+            manager.step()
+            return int(trial_rows(directory)[0].handle.get("pid", 0)) if trial_rows(directory) else 0
+
+        pid = wait_until(stored_pid, 30, "the trial's handle in the store")
+        assert pid == manager.service.handle(trial_rows(directory)[0].id)["pid"]
+    finally:
+        manager.request_stop()
+        wait_until(lambda: manager.step() or manager.finished, 30, "the manager to stop")
+        manager.close()
