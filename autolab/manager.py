@@ -94,8 +94,10 @@ class Manager:
                 if event.kind == EventKind.STARTED:
                     trial.status = TrialStatus.RUNNING
                     trial.start_time = time.time()
+                    # a service that starts trials off the loop has their handle only now
+                    handle = {"handle": event.handle} if event.handle else {}
                     self.store.update_trial(
-                        trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time
+                        trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, **handle
                     )
                 else:
                     self.read_metrics(trial)

@@ -43,6 +43,7 @@ class Event:
     message: str = ""
     killed: bool = False  # ended because kill() was called
     timed_out: bool = False  # ended because max_duration passed
+    handle: dict[str, Any] = field(default_factory=dict)  # STARTED: what handle() returns, if known
 
 
 class TrainingService(ABC):

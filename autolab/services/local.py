@@ -1,10 +1,19 @@
-"""Local training service: trials are processes on this machine, each in its own process group."""
+"""Local training service: trials are processes on this machine, each in its own process group.
+
+Trials start on a launcher thread: fork/exec of a big manager process takes milliseconds, and on
+the event loop it kept slots idle and the REST API waiting. start() returns at once; the STARTED
+event, with the trial's handle, comes from poll() once the process runs. What a trial leaves
+behind (setsid, double fork, a child still running after it exited) is ended too: see tree.py.
+"""
 
 from __future__ import annotations
 
+import collections
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +22,12 @@ from typing import Any
 import psutil
 
 from .. import protocol
+from . import tree
 from .base import Event, EventKind, Launch, TrainingService
 from .gpus import Gpu, GpuSlots
 
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+SWEEP_EVERY = 1.0  # seconds between looks for strays to reap when no trial ended meanwhile
 
 # The trial runs under a small shell that records its exit status in the trial directory, so the
 # status is known even when the manager was down when it ended. The user's command is passed as
@@ -42,6 +53,19 @@ class _Running:
     killed: bool = False
     timed_out: bool = False
     files: list[Any] = field(default_factory=list)
+    launching: bool = False  # handed to the launcher thread, not running yet
+    tree: list[psutil.Process] = field(default_factory=list)  # its descendants when it was killed
+
+
+@dataclass
+class _Launched:
+    """What the launcher thread hands back to poll()."""
+
+    trial_id: str
+    proc: subprocess.Popen[bytes] | None
+    create_time: float
+    files: list[Any]
+    error: str = ""
 
 
 class LocalService(TrainingService):
@@ -64,6 +88,17 @@ class LocalService(TrainingService):
         self.running: dict[str, _Running] = {}
         self.shell = protocol.trial_shell()
         self._pending: list[Event] = []
+        self.subreaper = tree.become_subreaper()
+        self._to_launch: queue.SimpleQueue[tuple[Launch, list[str], dict[str, str]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._launched: collections.deque[_Launched] = collections.deque()  # appends are thread-safe
+        self._launcher: threading.Thread | None = None
+        # processes a trial left behind, SIGTERMed, with the time to SIGKILL them if still there
+        self._leftovers: list[tuple[psutil.Process, float]] = []
+        self._ended_dirs: set[str] = set()  # trials ended since the last sweep (their strays end)
+        self._adopted_dirs: set[str] = set()  # ...of which adopted ones: their strays went to init
+        self._last_sweep = 0.0
 
     def free_slots(self) -> int:
         return max(0, min(self.concurrency - len(self.running), self.slots.free_trials()))
@@ -74,12 +109,10 @@ class LocalService(TrainingService):
             raise RuntimeError("start() called with no free GPU slot")
         env = dict(os.environ)
         env.update(launch.env)
+        env[tree.MARK] = str(launch.trial_dir)  # how its escaped descendants are found (tree.py)
         if self.slots.gpu_number > 0:
             env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpus)
         trial_dir = launch.trial_dir
-        stdout = open(trial_dir / protocol.STDOUT_FILE, "ab")
-        stderr = open(trial_dir / protocol.STDERR_FILE, "ab")
-        exit_file = trial_dir / protocol.EXIT_FILE
         argv = [
             "/bin/sh",
             "-c",
@@ -88,41 +121,47 @@ class LocalService(TrainingService):
             self.shell,
             launch.command,
             str(launch.code_dir),
-            str(exit_file),
+            str(trial_dir / protocol.EXIT_FILE),
             str(trial_dir / protocol.PID_FILE),
         ]
-        (trial_dir / protocol.COMMAND_FILE).write_text(
-            f"#!/bin/sh\n# run in {launch.code_dir}\n{launch.command}\n", encoding="utf-8"
-        )
-        try:
-            proc = subprocess.Popen(
-                argv,
-                env=env,
-                stdout=stdout,
-                stderr=stderr,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                close_fds=True,
+        self.running[launch.trial_id] = _Running(launch, gpus, time.time(), launching=True)
+        if self._launcher is None:
+            self._launcher = threading.Thread(target=self._launch_loop, name="autolab-launcher", daemon=True)
+            self._launcher.start()
+        self._to_launch.put((launch, argv, env))
+
+    def _launch_loop(self) -> None:
+        while (item := self._to_launch.get()) is not None:
+            self._launched.append(_launch(*item))
+
+    def _take_launched(self, events: list[Event]) -> None:
+        while self._launched:
+            done = self._launched.popleft()
+            run = self.running[done.trial_id]
+            run.launching = False
+            if done.proc is None:
+                del self.running[done.trial_id]
+                self.slots.release(run.gpus)
+                events.append(Event(done.trial_id, EventKind.EXITED, None, done.error))
+                continue
+            run.proc, run.pid, run.create_time, run.files = (
+                done.proc,
+                done.proc.pid,
+                done.create_time,
+                done.files,
             )
-        except OSError as exc:
-            stdout.close()
-            stderr.close()
-            self.slots.release(gpus)
-            self._pending.append(Event(launch.trial_id, EventKind.EXITED, None, f"cannot start: {exc}"))
-            return
-        try:
-            create_time = psutil.Process(proc.pid).create_time()
-        except psutil.Error:
-            create_time = 0.0
-        self.running[launch.trial_id] = _Running(
-            launch, gpus, time.time(), proc, proc.pid, create_time, files=[stdout, stderr]
-        )
-        self._pending.append(Event(launch.trial_id, EventKind.STARTED))
+            run.started = time.time()
+            events.append(Event(done.trial_id, EventKind.STARTED, handle=self.handle(done.trial_id)))
+            if run.killed:  # kill() came while it was being launched
+                self._signal(run, signal.SIGTERM)
 
     def poll(self) -> list[Event]:
         events, self._pending = self._pending, []
+        self._take_launched(events)
         now = time.time()
         for trial_id, run in list(self.running.items()):
+            if run.launching:
+                continue
             code = self._exit_code(run)
             if code is not None:
                 # after SIGTERM the wrapper ends at once; the trial's own processes get the grace
@@ -142,7 +181,31 @@ class LocalService(TrainingService):
                 run.kill_sent = now
             elif run.kill_sent is not None and now - run.kill_sent > self.kill_grace:
                 self._signal(run, signal.SIGKILL)
+        self._sweep(now)
         return events
+
+    def _sweep(self, now: float) -> None:
+        """End what ended trials left behind and reap what re-parented to the manager."""
+        if not (self._ended_dirs or self._leftovers or now - self._last_sweep > SWEEP_EVERY):
+            return
+        self._last_sweep = now
+        ended, self._ended_dirs = self._ended_dirs, set()
+        found: list[psutil.Process] = []
+        if self.subreaper:
+            wrappers = {run.pid for run in self.running.values() if run.proc is not None}
+            running_dirs = {str(run.launch.trial_dir) for run in self.running.values()}
+            found += [proc for _, proc in tree.strays(wrappers, running_dirs)]
+        slow = ended if not self.subreaper else self._adopted_dirs & ended
+        if slow:
+            found += tree.marked(slow)
+        self._adopted_dirs -= ended
+        known = {proc.pid for proc, _ in self._leftovers}
+        new = [proc for proc in found if proc.pid not in known]
+        tree.signal_all(new, signal.SIGTERM)
+        self._leftovers += [(proc, now + self.kill_grace) for proc in new]
+        due = [proc for proc, deadline in self._leftovers if deadline <= now]
+        tree.signal_all(due, signal.SIGKILL)
+        self._leftovers = [(p, d) for p, d in self._leftovers if d > now and p.is_running()]
 
     def _exit_code(self, run: _Running) -> int | None:
         """The exit code when the trial's process ended, else None."""
@@ -165,6 +228,10 @@ class LocalService(TrainingService):
             fh.close()
         if run.kill_sent is not None or run.killed:
             self._signal(run, signal.SIGKILL)  # children that ignored SIGTERM
+        # whatever is left of it (in its group or escaped) is ended by the next sweep
+        self._ended_dirs.add(str(run.launch.trial_dir))
+        if run.proc is None:
+            self._adopted_dirs.add(str(run.launch.trial_dir))
         message = ""
         if run.timed_out:
             message = f"killed after maxTrialDuration ({run.launch.max_duration:g} s)"
@@ -178,18 +245,25 @@ class LocalService(TrainingService):
             return
         run.killed = True
         run.kill_sent = time.time()
-        self._signal(run, signal.SIGTERM)
+        if not run.launching:
+            self._signal(run, signal.SIGTERM)
 
     @staticmethod
     def _signal(run: _Running, sig: int) -> None:
+        """Signal the trial's process group and every descendant, also those in other sessions."""
+        if run.pid <= 0:  # not started yet: killpg(0) would signal the manager's own group
+            return
+        if sig == signal.SIGTERM:  # descendants recorded now: they re-parent once their parent dies
+            run.tree = tree.descendants(run.pid)
         try:
             os.killpg(run.pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
+        tree.signal_all(run.tree, sig)
 
     def handle(self, trial_id: str) -> dict[str, Any]:
         run = self.running.get(trial_id)
-        if run is None:  # could not start, or already ended
+        if run is None or run.launching:  # could not start, already ended, or not started yet
             return {}
         return {"pid": run.pid, "create_time": run.create_time, "gpus": run.gpus, "started": run.started}
 
@@ -209,9 +283,48 @@ class LocalService(TrainingService):
         return True
 
     def close(self) -> None:
+        if self._launcher is not None:  # the launches asked for still happen: those trials run on
+            self._to_launch.put(None)
+            self._launcher.join()
+            self._launcher = None  # a start() after close() (an update of a DONE experiment) starts another
+            self._take_launched(self._pending)
         for run in self.running.values():
             for fh in run.files:
                 fh.close()
+        # what ended trials left is not left running (nor as zombies) when the manager goes
+        leftovers = [proc for proc, _ in self._leftovers]
+        tree.signal_all(leftovers, signal.SIGKILL)
+        psutil.wait_procs(leftovers, timeout=1.0)  # reaps those that are our children
+        self._leftovers = []
+
+
+def _launch(launch: Launch, argv: list[str], env: dict[str, str]) -> _Launched:
+    """Start the trial's wrapper (on the launcher thread: nothing here touches the service)."""
+    trial_dir = launch.trial_dir
+    files: list[Any] = []
+    try:
+        (trial_dir / protocol.COMMAND_FILE).write_text(
+            f"#!/bin/sh\n# run in {launch.code_dir}\n{launch.command}\n", encoding="utf-8"
+        )
+        files = [open(trial_dir / protocol.STDOUT_FILE, "ab"), open(trial_dir / protocol.STDERR_FILE, "ab")]
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=files[0],
+            stderr=files[1],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as exc:
+        for fh in files:
+            fh.close()
+        return _Launched(launch.trial_id, None, 0.0, [], f"cannot start: {exc}")
+    try:
+        create_time = psutil.Process(proc.pid).create_time()
+    except psutil.Error:
+        create_time = 0.0
+    return _Launched(launch.trial_id, proc, create_time, files)
 
 
 def _wrapper_process(trial_dir: Path) -> tuple[int, float, list[int]]:

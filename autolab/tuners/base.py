@@ -75,8 +75,18 @@ class Tuner(ABC):
             return None
 
     def seen(self, history: History) -> set[str]:
-        """Canonical forms of every parameter set already tried or running (to avoid repeats)."""
-        return {canonical(t.parameters) for t in history.trials}
+        """Canonical forms of every parameter set already tried or running (to avoid repeats).
+
+        Kept between calls and extended by the trials added since (the history only grows): built
+        afresh on every suggest, it cost O(n) per trial and held a busy manager's loop. Read only.
+        """
+        known: tuple[History, int, set[str]] | None = getattr(self, "_seen", None)
+        if known is None or known[0] is not history or known[1] > len(history.trials):
+            known = (history, 0, set())
+        forms = known[2]
+        forms.update(canonical(t.parameters) for t in history.trials[known[1] :])
+        self._seen = (history, len(history.trials), forms)
+        return forms
 
 
 MAX_REDRAWS = 200

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
+from autolab.launcher import build_manager
 from autolab.services.base import Event, EventKind, Launch, ServiceError
 from autolab.services.gpus import Gpu, GpuSlots
 from autolab.services.local import LocalService
+from tests.helpers_experiment import make_experiment, trial_rows
 
 from .waiting import held, release, wait_ready, wait_until
 
@@ -123,3 +128,48 @@ def test_gpus_of_our_own_adopted_trials_stay_usable() -> None:
     assert slots.acquire() is None
     slots.release([0])
     assert slots.acquire() == [0, 1]
+
+
+def test_trials_start_off_the_callers_thread_and_started_carries_the_handle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fork/exec on the manager's event loop held it (and the REST API) for every trial start."""
+    spawned_on: list[threading.Thread] = []
+
+    class Spy(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            spawned_on.append(threading.current_thread())
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Spy)
+    service = LocalService(concurrency=1)
+    try:
+        service.start(launch(tmp_path, "t5", held(tmp_path / "t5")))
+        started = wait_until(
+            lambda: [e for e in service.poll() if e.kind == EventKind.STARTED], 30, "the STARTED event"
+        )
+        assert spawned_on and spawned_on[0] is not threading.current_thread()
+        assert started[0].handle == service.handle("t5") and started[0].handle["pid"] > 0
+        release(tmp_path / "t5")
+        assert wait_exit(service, "t5").exit_code == 0
+    finally:
+        release(tmp_path / "t5")
+        service.close()
+
+
+def test_the_manager_stores_the_handle_that_started_brings(tmp_path: Path) -> None:
+    directory = make_experiment(tmp_path, "time.sleep(60)\n", maxTrialNumber=1, trialConcurrency=1)
+    manager = build_manager(directory)
+    manager.start()
+    try:
+
+        def stored_pid() -> int:
+            manager.step()
+            return int(trial_rows(directory)[0].handle.get("pid", 0)) if trial_rows(directory) else 0
+
+        pid = wait_until(stored_pid, 30, "the trial's handle in the store")
+        assert pid == manager.service.handle(trial_rows(directory)[0].id)["pid"]
+    finally:
+        manager.request_stop()
+        wait_until(lambda: manager.step() or manager.finished, 30, "the manager to stop")
+        manager.close()
