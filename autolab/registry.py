@@ -10,6 +10,7 @@ import importlib
 import sys
 from typing import Any
 
+from ._nni_shim import SHIM_PATH
 from .errors import AutolabError
 
 
@@ -53,6 +54,10 @@ class Registry:
             raise self.error(f"{self.what} className {class_name!r} must be module.Class")
         if code_directory and code_directory not in sys.path:
             sys.path.insert(0, code_directory)
+        # a custom algorithm file written for NNI (`from nni.tuner import Tuner`) imports as it is:
+        # autolab's `nni` module comes last on the path, so a real NNI installed here still wins
+        if SHIM_PATH not in sys.path:
+            sys.path.append(SHIM_PATH)
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:

@@ -48,3 +48,27 @@ def test_user_class_from_code_directory(tmp_path: Path) -> None:
     finally:
         sys.modules.pop("registry_widget_mod", None)
         sys.path.remove(str(tmp_path))
+
+
+def test_a_custom_tuner_file_written_for_nni_imports_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`from nni.tuner import Tuner` in a user's tuner file works without NNI installed: the
+    registry puts autolab's `nni` module last on the path (a real NNI would come first)."""
+    (tmp_path / "nni_style_tuner.py").write_text(
+        "from nni.tuner import Tuner\n"
+        "from nni.utils import OptimizeMode, extract_scalar_reward\n\n"
+        "class MyTuner(Tuner):\n"
+        "    def __init__(self, optimize_mode='maximize'):\n"
+        "        self.mode = OptimizeMode(optimize_mode)\n"
+        "    def update_search_space(self, space):\n        self.space = space\n"
+        "    def generate_parameters(self, parameter_id, **kwargs):\n        return {'x': 1}\n"
+        "    def receive_trial_result(self, parameter_id, parameters, value, **kwargs):\n"
+        "        extract_scalar_reward(value)\n"
+    )
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if "_nni_shim" not in p])
+    for name in [m for m in sys.modules if m == "nni" or m.startswith("nni.")] + ["nni_style_tuner"]:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    cls = REGISTRY.find(None, "nni_style_tuner.MyTuner", str(tmp_path))
+    assert cls.__mro__[1].__module__ == "autolab.tuner"
+    assert REGISTRY.build(cls, "MyTuner", {"optimize_mode": "minimize"}).mode.value == "minimize"
