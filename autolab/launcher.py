@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from . import protocol
+from . import lifecycle, protocol
 from .api.auth import is_loopback, prepare_token
 from .assessors import create_assessor
 from .assessors.base import Assessor
@@ -162,7 +162,7 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
             except Exception as exc:
                 log.exception("manager loop failed")
                 failures[0] += 1
-                if manager.loop_failed(exc):
+                if lifecycle.loop_failed(manager, exc):
                     loop.stop()
                     return
                 if failures[0] >= 100:  # failing on every turn: give up rather than spin

@@ -17,12 +17,20 @@ ERROR), ENDS says what a running phase becomes once no trial is active. The move
 from __future__ import annotations
 
 import errno
+import logging
 import time
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .history import Trial
 from .services.base import Event
 from .statuses import ExperimentStatus, TrialStatus
+from .store import StoreError
+
+if TYPE_CHECKING:
+    from .manager import Manager
+
+log = logging.getLogger("autolab.manager")
 
 
 class Phase(Enum):
@@ -108,3 +116,25 @@ def disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT)
     return "disk is full" in str(exc)  # SQLite's words, kept in the StoreError's message
+
+
+def loop_failed(manager: Manager, exc: Exception) -> bool:
+    """A loop turn raised: record why, and stop the experiment. A full disk is not the trials'
+    fault and nothing more can be recorded: the manager leaves the loop at once (True) and its
+    running trials run on (a stop would cancel them and lose their results); `autolab resume`
+    adopts them once there is space. The error names the file."""
+    manager.error = f"{type(exc).__name__}: {exc}"
+    if disk_full(exc):
+        manager.error = (
+            f"the disk is full ({exc}); the manager stopped, leaving {len(manager.active)} running "
+            "trial(s) running: free some space, then `autolab resume` adopts them"
+        )
+    log.error("%s", manager.error)
+    try:
+        manager.store.set_meta(error=manager.error)
+    except StoreError:  # e.g. the disk is full: the log has it
+        pass
+    if disk_full(exc):
+        return True
+    manager.request_stop()
+    return False

@@ -22,7 +22,7 @@ from .history import Trial
 from .lifecycle import Phase, RunClock, trial_outcome
 from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
-from .store import Store, StoreError
+from .store import Store
 from .trials import Trials
 from .tuners.base import NoMoreTrials, Tuner
 
@@ -92,13 +92,7 @@ class Manager:
                 continue
             try:
                 if event.kind == EventKind.STARTED:
-                    trial.status = TrialStatus.RUNNING
-                    trial.start_time = time.time()
-                    # a service that starts trials off the loop has their handle only now
-                    handle = {"handle": event.handle} if event.handle else {}
-                    self.store.update_trial(
-                        trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, **handle
-                    )
+                    self.trials.started(trial, event.handle)
                 else:
                     self.read_metrics(trial)
                     self.finish(trial, event)
@@ -277,27 +271,6 @@ class Manager:
         self._cancel_unstarted("the experiment was stopped before it started")
         for trial in list(self.active.values()):
             self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
-
-    def loop_failed(self, exc: Exception) -> bool:
-        """A loop turn raised: record why, and stop the experiment. A full disk is not the trials'
-        fault and nothing more can be recorded: the manager leaves the loop at once (True) and its
-        running trials run on (a stop would cancel them and lose their results); `autolab resume`
-        adopts them once there is space. The error names the file."""
-        self.error = f"{type(exc).__name__}: {exc}"
-        if lifecycle.disk_full(exc):
-            self.error = (
-                f"the disk is full ({exc}); the manager stopped, leaving {len(self.active)} running "
-                "trial(s) running: free some space, then `autolab resume` adopts them"
-            )
-        log.error("%s", self.error)
-        try:
-            self.store.set_meta(error=self.error)
-        except StoreError:  # e.g. the disk is full: the log has it
-            pass
-        if lifecycle.disk_full(exc):
-            return True
-        self.request_stop()
-        return False
 
     def abort(self) -> None:
         """End as ERROR now, trials or not (the loop fails on every turn)."""

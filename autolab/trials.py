@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,16 @@ class Trials:
             protocol.write_parameters(directory, params)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror or str(exc), str(exc.filename or path)) from exc
+
+    def started(self, trial: Trial, handle: dict[str, Any] | None) -> None:
+        """The service says the trial's process runs (with its handle, from a service that starts
+        trials off the loop and only now has it)."""
+        trial.status = TrialStatus.RUNNING
+        trial.start_time = time.time()
+        extra = {"handle": handle} if handle else {}
+        self.store.update_trial(
+            trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, **extra
+        )
 
     def read_metrics(self, trial: Trial) -> bool:
         """Store the trial's new metric lines and mirror them; True if an intermediate result came.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from autolab import lifecycle
 from autolab.launcher import build_manager
 from autolab.services.base import Launch
 from autolab.store import Store
@@ -156,7 +157,7 @@ def test_a_full_disk_while_recording_a_trials_end_stops_the_loop(
         monkeypatch.setattr(manager.store, "update_trial", full)
         with pytest.raises(StoreError, match="disk is full"):
             step_until(manager, lambda: manager.finished, timeout=30)
-        assert manager.loop_failed(StoreError("x: database or disk is full")) is True
+        assert lifecycle.loop_failed(manager, StoreError("x: database or disk is full")) is True
     finally:
         manager.close()
         manager.store.close()
