@@ -10,6 +10,7 @@ import fcntl
 import os
 import secrets
 import string
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,7 +120,7 @@ def lock(directory: Path, exp_id: str, holder: str) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        held_by = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+        held_by = _holder(fd)
         os.close(fd)
         raise ExperimentBusy(f"experiment {exp_id} is in use by {held_by}") from None
     except BaseException:
@@ -130,9 +131,22 @@ def lock(directory: Path, exp_id: str, holder: str) -> int:
 
 
 def mark_lock(fd: int, holder: str) -> None:
-    """Say in the lock file who holds it now (e.g. the manager a `resume` handed it to)."""
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{holder} (pid {os.getpid()})\n".encode(), 0)
+    """Say in the lock file who holds it now (e.g. the manager a `resume` handed it to). Written
+    before the old text is cut, so a reader never finds the file empty."""
+    text = f"{holder} (pid {os.getpid()})\n".encode()
+    os.pwrite(fd, text, 0)
+    os.ftruncate(fd, len(text))
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, as its holder wrote it; a holder that has just taken it writes its name
+    a moment later, so an empty file is read again for up to a second."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        if text or time.monotonic() > deadline:
+            return text or "another process"
+        time.sleep(0.01)
 
 
 @contextmanager
