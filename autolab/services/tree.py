@@ -119,9 +119,11 @@ def strays(skip: set[int], running_dirs: set[str]) -> list[tuple[str | None, psu
 
 def _unexeced(proc: psutil.Process) -> bool:
     """Whether proc is a wrapper the launcher thread is starting: between fork and exec it is a copy
-    of this process (its environment has no marker yet)."""
+    of this process (its environment has no marker yet), and in the middle of exec its command
+    line and environment read empty for an instant (it was once taken for a stray and killed)."""
     try:
-        return bool(proc.cmdline() == psutil.Process().cmdline())
+        command = proc.cmdline()
+        return not command or command == psutil.Process().cmdline()
     except psutil.Error:
         return True  # it changed meanwhile: the next sweep looks again
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from autolab.services import tree
 from autolab.services.base import EventKind, Launch
 from autolab.services.local import LocalService
 from autolab.statuses import TrialStatus
@@ -161,3 +163,17 @@ def test_the_manager_ends_every_descendant(tmp_path: Path, kind: str, end: str, 
     (child,) = child_pids(tmp_path / "exp")
     # run_manager closed the manager: nothing of the trial may be left, not even a zombie
     wait_until(lambda: gone(child), 10, f"the {kind} child {child} to be ended and reaped")
+
+
+def test_a_process_caught_in_the_middle_of_exec_is_not_a_stray(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a wrapper execs, its command line and environment read empty: without its marker it
+    looked like a stray of an ended trial and got SIGTERM (seen once in bench/manager_load.py)."""
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        proc = psutil.Process(child.pid)
+        assert not tree._unexeced(proc)  # an exec'd process without a marker is a stray
+        monkeypatch.setattr(proc, "cmdline", lambda: [])  # as it reads in the middle of exec
+        assert tree._unexeced(proc)
+    finally:
+        child.kill()
+        child.wait()
