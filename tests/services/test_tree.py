@@ -171,6 +171,8 @@ def test_a_process_caught_in_the_middle_of_exec_is_not_a_stray(monkeypatch: pyte
     child = subprocess.Popen(["sleep", "30"])
     try:
         proc = psutil.Process(child.pid)
+        # Popen returns once exec has begun, not ended: wait until its command line is sleep's
+        wait_until(lambda: proc.cmdline() == ["sleep", "30"], 30, "sleep's exec to end")
         assert not tree._unexeced(proc)  # an exec'd process without a marker is a stray
         monkeypatch.setattr(proc, "cmdline", lambda: [])  # as it reads in the middle of exec
         assert tree._unexeced(proc)
