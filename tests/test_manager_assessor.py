@@ -71,16 +71,23 @@ def test_assessor_error_does_not_kill_the_experiment(
     code = tmp_path / "code"
     code.mkdir()
     (code / "bad_assessor.py").write_text(
+        "import pathlib\n"
         "from autolab.assessors.base import Assessor\n"
         "class Broken(Assessor):\n"
         "    def should_stop(self, trial, history):\n"
+        "        pathlib.Path(__file__).with_name('assessed').touch()\n"
         "        raise RuntimeError('assessor bug')\n"
     )
+    # the trial ends only once the assessor was asked: results read only at its exit are never
+    # assessed, and a fast trial could otherwise end before the loop saw them
     directory = make_experiment(
         tmp_path,
-        """
+        f"""
         for i in range(3):
             autolab.report_intermediate_result(i)
+        deadline = time.time() + 60
+        while not os.path.exists({str(code / "assessed")!r}) and time.time() < deadline:
+            time.sleep(0.01)
         autolab.report_final_result(3)
     """,
         maxTrialNumber=2,
