@@ -204,7 +204,7 @@ def loop_interval(manager: Manager) -> float:
     return IDLE_SECONDS if manager.finished and not manager.active else STEP_SECONDS
 
 
-def _serve(manager: Manager, port: int | None, host: str) -> str | None:
+def _serve(manager: Manager, port: int | None, host: str) -> str:
     # not at the top: the CLI imports this module, and tornado loads only in the manager process
     import tornado.httpserver
     import tornado.netutil
