@@ -27,6 +27,8 @@ from .trials import Trials
 from .tuners.base import NoMoreTrials, Tuner
 
 log = logging.getLogger("autolab.manager")
+METRICS_EVERY_TURN_UP_TO = 32
+METRIC_LOOKS_PER_SECOND = 2000
 MAX_STARTS_PER_TURN = 32  # however many slots are free, the loop turns on (stop requests, results)
 
 
@@ -59,6 +61,7 @@ class Manager:
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
+        self._next_metrics_look = 0.0  # monotonic time of the next look at >32 trials' results
         self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
 
     @property
@@ -101,10 +104,11 @@ class Manager:
                     raise  # settles these trials from their exit status)
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
-        for trial in list(self.active.values()):
-            judge = self.read_metrics(trial) and trial.trial_id not in self.kill_reason
-            if judge and self.assessing.on_results(trial, self.history):
-                self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
+        if self._metrics_due():
+            for trial in list(self.active.values()):
+                judge = self.read_metrics(trial) and trial.trial_id not in self.kill_reason
+                if judge and self.assessing.on_results(trial, self.history):
+                    self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
         for trial_id in self.assessing.collect(self.active, self.history):
             self.kill_trial(trial_id, TrialStatus.EARLY_STOPPED)
         if self.clock.save_due():
@@ -128,6 +132,20 @@ class Manager:
                 self._create_trials(MAX_STARTS_PER_TURN - started)
         if not self.active and self.phase in lifecycle.ENDS:
             self._set_phase(lifecycle.ENDS[self.phase])
+
+    def _metrics_due(self) -> bool:
+        """Whether this turn looks for new results (one stat() per active trial). Up to
+        METRICS_EVERY_TURN_UP_TO active trials, every turn; beyond, at most about
+        METRIC_LOOKS_PER_SECOND looks a second, so a look at 128 trials does not cost every turn
+        (a trial's results at its exit are read then, whatever this says)."""
+        active = len(self.active)
+        if active <= METRICS_EVERY_TURN_UP_TO:
+            return True
+        now = time.monotonic()
+        if now < self._next_metrics_look:
+            return False
+        self._next_metrics_look = now + active / METRIC_LOOKS_PER_SECOND
+        return True
 
     def _end_creation(self) -> None:
         if self.phase is Phase.CREATING:

@@ -111,8 +111,12 @@ def strays(skip: set[int], running_dirs: set[str]) -> list[tuple[str | None, psu
             proc = psutil.Process(pid)
         except psutil.Error:
             continue
+        # the command line is read before the environment: a wrapper that finishes its exec
+        # between the two reads showed the launcher's (unmarked) environment and then its own
+        # command line, and was ended as a stray (about once in 800 starts at concurrency 128)
+        unexeced = _unexeced(proc)
         mark = _mark(proc)
-        if mark not in running_dirs and not (mark is None and _unexeced(proc)):
+        if mark not in running_dirs and not (mark is None and unexeced):
             found.append((mark, proc))
     return found
 

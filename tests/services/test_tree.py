@@ -179,3 +179,35 @@ def test_a_process_caught_in_the_middle_of_exec_is_not_a_stray(monkeypatch: pyte
     finally:
         child.kill()
         child.wait()
+
+
+class _Execing:
+    """A process the first read of which sees it before exec (the launcher's copy: its command
+    line, no marker) and every later read after (the wrapper: its own command line, its marker)."""
+
+    def __init__(self, mark: str) -> None:
+        self.pid = 4242
+        self.mark = mark
+        self.execed = False
+
+    def _read(self) -> bool:
+        before, self.execed = self.execed, True
+        return before
+
+    def cmdline(self) -> list[str]:
+        return ["/bin/sh", "-c", "wrapper"] if self._read() else psutil.Process().cmdline()
+
+    def environ(self) -> dict[str, str]:
+        return {tree.MARK: self.mark} if self._read() else {}
+
+
+def test_a_wrapper_that_ends_its_exec_between_two_reads_is_not_a_stray(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in bench/manager_load.py at concurrency 128: a starting trial SIGTERMed as a stray."""
+    proc = _Execing("/exp/trials/abcde")
+    real = psutil.Process
+    monkeypatch.setattr(tree, "_child_pids", lambda: iter([proc.pid]))
+    monkeypatch.setattr(tree, "_stat", lambda pid: ("S", pid))  # its own session, not a zombie
+    monkeypatch.setattr(tree.psutil, "Process", lambda *pid: proc if pid else real())
+    assert tree.strays(set(), {"/exp/trials/abcde"}) == []
