@@ -352,3 +352,50 @@ def test_a_stop_once_done_ends_the_manager_and_keeps_done(tmp_path: Path) -> Non
     store = Store(directory, readonly=True)
     assert store.get_meta("status") == "DONE"
     store.close()
+
+
+def test_beyond_32_running_trials_results_are_looked_at_at_a_bounded_rate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At concurrency 128 a stat() of every trial's metrics file on every 20 ms turn was a tenth of
+    the manager's time: beyond METRICS_EVERY_TURN_UP_TO trials the loop looks about
+    METRIC_LOOKS_PER_SECOND times a second in all, and a result written meanwhile still arrives."""
+    from autolab import manager as manager_module
+    from autolab import protocol
+    from autolab.launcher import build_manager
+
+    running = manager_module.METRICS_EVERY_TURN_UP_TO + 8
+    # a look at every trial once a second: two turns in a row cannot both be due, even on a slow machine
+    monkeypatch.setattr(manager_module, "METRIC_LOOKS_PER_SECOND", running)
+    directory = make_experiment(
+        tmp_path, "", trialCommand="sleep 60", maxTrialNumber=running, trialConcurrency=running
+    )
+    manager = build_manager(directory)
+    manager.start()
+    looks: list[str] = []
+    read = manager.read_metrics
+    manager.read_metrics = lambda trial: looks.append(trial.trial_id) or read(trial)  # type: ignore[method-assign]
+    try:
+        deadline = time.time() + 60
+        while len(manager.trials.in_service) < running or len(manager.active) < running:
+            assert time.time() < deadline, "the trials did not all start"
+            manager.step()
+            time.sleep(0.01)
+        time.sleep(1.0)  # the next look is due
+        looks.clear()
+        manager.step()
+        manager.step()  # at once: not due again
+        assert sorted(looks) == sorted(manager.active)
+        trial = next(iter(manager.active.values()))
+        with open(manager.trial_dir(trial.trial_id) / protocol.METRICS_FILE, "a") as fh:
+            fh.write(protocol.metric_line(protocol.PERIODICAL, 0.25))
+        while trial.intermediate != [0.25]:
+            assert time.time() < deadline, "the intermediate result was never read"
+            manager.step()
+            time.sleep(0.01)
+    finally:
+        manager.request_stop()
+        while not manager.finished:
+            manager.step()
+            time.sleep(0.01)
+        manager.close()
