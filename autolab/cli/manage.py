@@ -133,6 +133,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
     if experiments.manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
+    with experiments.open_store(ref) as store:
+        if store.get_meta("study"):  # its trials are Python calls: no manager can run them
+            raise UserError(
+                f"experiment {ref.id} is an in-process study; continue it from Python with "
+                f"autolab.create_study(name={ref.name or ref.id!r})"
+            )
     return _start(ref, args, "resumed")
 
 

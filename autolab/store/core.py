@@ -33,7 +33,11 @@ class StoreError(AutolabError, RuntimeError):
 class Store(Reads):
     """Typed access to one experiment's database; `with Store(directory) as store:` closes it."""
 
-    def __init__(self, directory: str | Path, create: bool = False, readonly: bool = False) -> None:
+    def __init__(
+        self, directory: str | Path, create: bool = False, readonly: bool = False, threads: bool = False
+    ) -> None:
+        """threads: the connection may be used from other threads (the caller serializes its use:
+        an in-process study with n_jobs > 1)."""
         self.directory = Path(directory)
         self.path = self.directory / DB_FILE
         if not create and not self.path.exists():
@@ -42,7 +46,9 @@ class Store(Reads):
             if readonly:
                 self.conn = self._open_readonly()
             else:
-                self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                self.conn = sqlite3.connect(
+                    self.path, timeout=30, isolation_level=None, check_same_thread=not threads
+                )
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self.conn.execute("PRAGMA busy_timeout=30000")
