@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -217,4 +218,49 @@ def test_the_cli_shows_a_study(autolab_home: Path, subprocess_env: dict[str, str
     reopened = create_study(name="cli-study")
     kept = [t for t in reopened.trials if t.trial_id == left.trial_id][0]
     assert kept.state is TrialStatus.FAILED and "ended before telling" in kept.message
+    reopened.close()
+
+
+@pytest.mark.slow
+def test_a_running_study_shows_running_and_autolab_stop_ends_it(
+    autolab_home: Path, subprocess_env: dict[str, str]
+) -> None:
+    script = (
+        "import time, autolab\n"
+        "study = autolab.create_study({'x': {'_type': 'uniform', '_value': [0, 1]}}, name='long')\n"
+        "study.optimize(lambda t: time.sleep(0.05) or t.params['x'], n_trials=100000)\n"
+        "print('ENDED', len(study.trials), flush=True)\n"
+    )
+    env = {**subprocess_env, "AUTOLAB_HOME": str(autolab_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        listed = ""
+        while time.monotonic() < deadline and "RUNNING" not in listed:
+            listed = subprocess.run(
+                [sys.executable, "-m", "autolab.cli", "experiment", "list"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout
+        assert "long" in listed and "RUNNING" in listed
+        stopped = subprocess.run(
+            [sys.executable, "-m", "autolab.cli", "stop"], env=env, capture_output=True, text=True, timeout=90
+        )
+        assert stopped.returncode == 0, stopped.stderr
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    told = int(out.split()[-1])
+    reopened = load_study("long")
+    assert len(reopened.trials) == told > 0
+    assert all(t.state is TrialStatus.SUCCEEDED for t in reopened.trials)  # none left half-done
+    with Store(Path(str(reopened.directory)), readonly=True) as store:
+        assert store.get_meta("status") == "STOPPED"
     reopened.close()
