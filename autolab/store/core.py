@@ -154,13 +154,15 @@ class Store(Reads):
         parameters: dict[str, Any],
         source: str = "tuner",
         status: TrialStatus = TrialStatus.WAITING,
+        start_time: float | None = None,
     ) -> int:
         """Insert a new trial; returns its sequence number (0, 1, 2...)."""
         with self.transaction() as c:
             seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
             c.execute(
-                "INSERT INTO trials(id, seq, parameters, status, source, updated) VALUES(?, ?, ?, ?, ?, ?)",
-                (trial_id, seq, json.dumps(parameters), status.value, source, time.time()),
+                "INSERT INTO trials(id, seq, parameters, status, source, start_time, updated) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (trial_id, seq, json.dumps(parameters), status.value, source, start_time, time.time()),
             )
         return int(seq)
 
@@ -210,15 +212,16 @@ class Store(Reads):
         cols = ", ".join(f"{k}=?" for k in fields)
         c.execute(f"UPDATE trials SET {cols} WHERE id=?", (*fields.values(), trial_id))
 
-    def record_metrics(self, trial_id: str, metrics: Iterable[Metric], new_offset: int) -> None:
+    def record_metrics(self, trial_id: str, metrics: Iterable[Metric], new_offset: int, **also: Any) -> None:
         """Store metrics read from a trial's metrics.jsonl and the file offset read to, atomically.
         Intermediate results are numbered 0, 1, 2... in the order stored. A trial has one FINAL
-        row: a later final replaces it and sets the trial's value (NNI's rule: the last one wins)."""
+        row: a later final replaces it and sets the trial's value (NNI's rule: the last one wins).
+        also: more of the trial's fields set in the same transaction (its status and end)."""
         now = time.time()
         with self.transaction() as c:
             row = c.execute("SELECT n_intermediate FROM trials WHERE id=?", (trial_id,)).fetchone()
             n_inter = int(row["n_intermediate"]) if row else 0
-            fields: dict[str, Any] = {"metrics_offset": new_offset}
+            fields: dict[str, Any] = {"metrics_offset": new_offset, **also}
             for metric in metrics:
                 raw = json.dumps(metric.value, allow_nan=False)
                 if metric.final:
