@@ -24,12 +24,13 @@ __version__ = "0.1.0"
 
 # the in-process study (autolab.create_study, autolab.optimize) loads its tuners on first use only,
 # so that a trial's `import autolab` stays light
-_LAZY = {"create_study": "study", "load_study": "study", "optimize": "study", "TrialPruned": "study"}
+_LAZY = ("create_study", "load_study", "optimize", "TrialPruned", "StudyTrial")
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name == "study" or name in _LAZY:
+        study = importlib.import_module(".study", __name__)
+        return study if name == "study" else getattr(study, name)
     raise AttributeError(f"module 'autolab' has no attribute {name!r}")
 
 
