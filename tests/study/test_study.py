@@ -264,3 +264,16 @@ def test_a_running_study_shows_running_and_autolab_stop_ends_it(
     with Store(Path(str(reopened.directory)), readonly=True) as store:
         assert store.get_meta("status") == "STOPPED"
     reopened.close()
+
+
+def test_a_space_file_and_a_new_space(tmp_path: Path) -> None:
+    path = tmp_path / "space.json"
+    path.write_text('// NNI space, JSON5\n{"k": {"_type": "choice", "_value": [1, 2]}}\n')
+    study = create_study(str(path), tuner="GridSearch")
+    study.optimize(lambda t: t.params["k"], n_trials=10)
+    assert sorted(t.params["k"] for t in study.trials) == [1, 2]  # the grid ran out: optimize ended
+    study.update_search_space({"k": {"_type": "choice", "_value": [3]}})
+    study.optimize(lambda t: t.params["k"], n_trials=10)
+    assert sorted(t.params["k"] for t in study.trials) == [1, 2, 3]
+    with pytest.raises(UserError, match="is not a file"):
+        create_study(str(tmp_path / "missing.json"))
