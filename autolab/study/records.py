@@ -79,34 +79,82 @@ class MemoryRecords:
 
 
 class StoreRecords(MemoryRecords):
-    """Trials in an experiment's store: every change written first, then mirrored."""
+    """Trials in an experiment's store, mirrored in the History.
+
+    Inside optimize (`defer`), a trial's row is written when it reports, when it ends (its row and
+    result in one transaction: half the writes of a row written at ask and updated at tell, which
+    is what a fast objective costs), or by flush() once it has run FLUSH_AFTER seconds, so a long
+    trial shows RUNNING. Outside optimize (ask/tell by hand) the row is written at ask."""
+
+    FLUSH_AFTER = 0.5
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.directory = store.directory
         super().__init__(store.history())
         self.messages = {r.id: r.message for r in store.trial_rows() if r.message}
+        self.defer = False
+        self.pending: dict[str, Trial] = {}  # asked, no row yet (defer)
 
     def add(self, params: dict[str, Any], source: str = "tuner") -> Trial:
-        trial_id = self.new_id()
-        now = time.time()
-        seq = self.store.add_trial(trial_id, params, source, TrialStatus.RUNNING, start_time=now)
-        trial = Trial(trial_id, seq, params, TrialStatus.RUNNING, start_time=now, source=source)
-        self.history.trials.append(trial)
-        self.by_id[trial_id] = trial
+        trials = self.history.trials
+        trial = Trial(
+            self.new_id(),
+            trials[-1].sequence + 1 if trials else 0,
+            params,
+            TrialStatus.RUNNING,
+            start_time=time.time(),
+            source=source,
+        )
+        if self.defer:
+            self.pending[trial.trial_id] = trial
+        else:
+            self._write(trial)
+        trials.append(trial)
+        self.by_id[trial.trial_id] = trial
         return trial
 
+    def _write(self, trial: Trial) -> None:
+        self.store.add_trial(
+            trial.trial_id, trial.parameters, trial.source, trial.status, trial.start_time, trial.sequence
+        )
+
+    def flush(self, older_than: float = 0.0) -> None:
+        """Write the rows of pending trials started at least older_than seconds ago."""
+        now = time.time()
+        for trial in list(self.pending.values()):
+            if now - (trial.start_time or now) >= older_than:
+                self._write(self.pending.pop(trial.trial_id))
+
     def set_parameters(self, trial: Trial) -> None:
-        self.store.update_trial(trial.trial_id, parameters=trial.parameters)
+        if trial.trial_id not in self.pending:
+            self.store.update_trial(trial.trial_id, parameters=trial.parameters)
 
     def report(self, trial: Trial, metric: Metric) -> None:
+        if trial.trial_id in self.pending:
+            self._write(self.pending.pop(trial.trial_id))
         self.store.record_metrics(trial.trial_id, [metric], 0)
         super().report(trial, metric)
 
     def finish(self, trial: Trial, status: TrialStatus, metric: Metric | None, message: str) -> None:
         end = time.time()  # the result and the end in one transaction
         metrics = [] if metric is None else [metric]
-        self.store.record_metrics(trial.trial_id, metrics, 0, status=status, end_time=end, message=message)
+        if self.pending.pop(trial.trial_id, None) is not None:
+            self.store.add_trial(
+                trial.trial_id,
+                trial.parameters,
+                trial.source,
+                status,
+                trial.start_time,
+                trial.sequence,
+                metrics,
+                end_time=end,
+                message=message,
+            )
+        else:
+            self.store.record_metrics(
+                trial.trial_id, metrics, 0, status=status, end_time=end, message=message
+            )
         super().finish(trial, status, metric, message)
         trial.end_time = end
 
@@ -114,6 +162,7 @@ class StoreRecords(MemoryRecords):
         self.store.set_meta(**values)
 
     def close(self) -> None:
+        self.flush()  # asked and never told: a reopened study marks them FAILED
         self.store.close()
 
 

@@ -30,6 +30,7 @@ class Budget:
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.stop = threading.Event()
         self.signalled = False  # stopped by SIGTERM (`autolab stop`): the study ends STOPPED
+        self.ended = threading.Event()  # optimize has returned
         self.lock = threading.Lock()
 
     def take(self) -> bool:
@@ -123,14 +124,24 @@ def _as_manager(study: Study, budget: Budget) -> Iterator[None]:
     pid_file = directory / experiments.MANAGER_PID_FILE
     restore = _on_sigterm(budget)
     started = time.monotonic()
-    before = float(study.records.store.get_meta("elapsed", 0.0))  # type: ignore[attr-defined]
+    records: Any = study.records
+    before = float(records.store.get_meta("elapsed", 0.0))
     status = ExperimentStatus.STOPPED
+    flusher = threading.Thread(target=_flush, args=(study, budget), daemon=True)
     try:
         protocol.write_pid_file(pid_file, me.pid, me.create_time())
-        study.records.set_meta(status=ExperimentStatus.RUNNING, error=None)
+        records.set_meta(status=ExperimentStatus.RUNNING, error=None)
+        records.defer = True
+        flusher.start()
         yield
         status = ExperimentStatus.STOPPED if budget.signalled else ExperimentStatus.DONE
     finally:
+        budget.ended.set()
+        if flusher.is_alive():
+            flusher.join()
+        with study.lock:
+            records.defer = False
+            records.flush()
         elapsed = before + time.monotonic() - started
         study.records.set_meta(status=status, elapsed=elapsed, end_time=time.time())
         restore()
@@ -139,6 +150,14 @@ def _as_manager(study: Study, budget: Budget) -> Iterator[None]:
         except OSError:
             pass
         os.close(fd)
+
+
+def _flush(study: Study, budget: Budget) -> None:
+    """Write the rows of trials running longer than FLUSH_AFTER, so that they show RUNNING."""
+    records: Any = study.records
+    while not budget.ended.wait(records.FLUSH_AFTER / 2):
+        with study.lock:
+            records.flush(records.FLUSH_AFTER)
 
 
 def _on_sigterm(budget: Budget) -> Callable[[], None]:
