@@ -277,3 +277,24 @@ def test_a_space_file_and_a_new_space(tmp_path: Path) -> None:
     assert sorted(t.params["k"] for t in study.trials) == [1, 2, 3]
     with pytest.raises(UserError, match="is not a file"):
         create_study(str(tmp_path / "missing.json"))
+
+
+def test_a_long_trial_shows_running_in_the_store(autolab_home: Path) -> None:
+    study = create_study(SPACE, tuner="Random", name="long-trial")
+    seen: list[str] = []
+
+    def objective(trial: autolab.study.StudyTrial) -> float:
+        # the row of a trial still running is written within a second (a fast one's only at its end)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not seen:
+            with Store(Path(str(study.directory)), readonly=True) as store:
+                row = store.trial_row(trial.trial_id)
+            if row is not None:
+                seen.append(row.status.value)
+            time.sleep(0.05)
+        return 1.0
+
+    study.optimize(objective, n_trials=1)
+    assert seen == ["RUNNING"]
+    assert [t.state for t in study.trials] == [TrialStatus.SUCCEEDED]
+    study.close()
