@@ -62,6 +62,7 @@ def run_optimize(
         raise UserError(f"optimize: n_jobs must be an integer >= 1 (or -1: one per CPU), got {n_jobs!r}")
     jobs = os.cpu_count() or 1 if n_jobs == -1 else n_jobs
     budget = Budget(n_trials, timeout)
+    study.stop_requested = False
     with _as_manager(study, budget):
         if jobs == 1:
             _worker(study, func, budget, callbacks)
@@ -97,13 +98,15 @@ def _guarded(
 
 
 def _worker(study: Study, func: Any, budget: Budget, callbacks: list[Any]) -> None:
-    while budget.take():
-        frozen = study.run_one(func)
-        if frozen is None:  # the tuner has no more points
+    while not study.stop_requested and budget.take():
+        ended = study.run_one(func)
+        if ended is None:  # the tuner has no more points
             budget.stop.set()
             return
-        for callback in callbacks:
-            callback(study, frozen)
+        if callbacks:
+            frozen = study.frozen(ended)
+            for callback in callbacks:
+                callback(study, frozen)
 
 
 @contextmanager

@@ -57,6 +57,7 @@ class Study:
         self.lock = threading.RLock()
         self.queue: list[dict[str, Any]] = []  # enqueued parameters, asked before the tuner
         self.running: dict[str, StudyTrial] = {}
+        self.stop_requested = False  # stop(): optimize starts no more trials
         self.rng = random.Random(seed)  # a define-by-run value not yet in the tuner's space
 
     @property
@@ -107,6 +108,16 @@ class Study:
     ) -> FrozenTrial:
         """End a trial: a value (number or NNI's dict with 'default') makes it SUCCEEDED; state
         'fail' / 'pruned' (or a TrialStatus) ends it so; no value and no state is a FAILED trial."""
+        ended = self._end(trial, value, state, message)
+        return FrozenTrial.of(ended, self.records.message(ended))
+
+    def frozen(self, trial: Trial) -> FrozenTrial:
+        return FrozenTrial.of(trial, self.records.message(trial))
+
+    def _end(
+        self, trial: StudyTrial | int, value: Any, state: str | TrialStatus | None, message: str
+    ) -> Trial:
+        """tell() without the FrozenTrial (optimize builds one only for its callbacks)."""
         with self.lock:
             running = self._running(trial)
             status = self._state(state, value)
@@ -122,7 +133,7 @@ class Study:
             self.running.pop(running.trial_id, None)
             if self.assessor is not None:
                 self._assessor_call(self.assessor.trial_ended, running.trial_id)
-            return FrozenTrial.of(running.trial, message)
+            return running.trial
 
     def _running(self, trial: StudyTrial | int) -> StudyTrial:
         if isinstance(trial, int) and not isinstance(trial, bool):
@@ -271,8 +282,12 @@ class Study:
 
         run_optimize(self, func, n_trials, timeout, n_jobs, callbacks or [])
 
-    def run_one(self, func: Callable[[StudyTrial], Any]) -> FrozenTrial | None:
-        """Ask, run func, tell; None when the tuner has no more trials."""
+    def stop(self) -> None:
+        """End optimize after the trials in progress (from a callback or an objective, as Optuna's)."""
+        self.stop_requested = True
+
+    def run_one(self, func: Callable[[StudyTrial], Any]) -> Trial | None:
+        """Ask, run func, tell; the ended trial, or None when the tuner has no more trials."""
         try:
             trial = self.ask()
         except NoMoreTrials as exc:
@@ -282,18 +297,17 @@ class Study:
             value = func(trial)
         except TrialPruned as exc:
             steps = len(trial.trial.intermediate)
-            return self.tell(
-                trial, state=TrialStatus.EARLY_STOPPED, message=str(exc) or f"pruned after {steps} reports"
-            )
+            why = str(exc) or f"pruned after {steps} reports"
+            return self._end(trial, None, TrialStatus.EARLY_STOPPED, why)
         except Exception as exc:
             log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
-            return self.tell(trial, state=TrialStatus.FAILED, message=f"{type(exc).__name__}: {exc}")
+            return self._end(trial, None, TrialStatus.FAILED, f"{type(exc).__name__}: {exc}")
         except BaseException:  # Ctrl-C, SystemExit: the trial is cancelled, the caller stops
-            self.tell(trial, state=TrialStatus.USER_CANCELED, message="interrupted")
+            self._end(trial, None, TrialStatus.USER_CANCELED, "interrupted")
             raise
         if value is None:
-            return self.tell(trial, state=TrialStatus.FAILED, message="the objective returned None")
-        return self.tell(trial, value)
+            return self._end(trial, None, TrialStatus.FAILED, "the objective returned None")
+        return self._end(trial, value, None, "")
 
     def close(self) -> None:
         """Close the study's store (a persisted study can be reopened by name)."""

@@ -298,3 +298,19 @@ def test_a_long_trial_shows_running_in_the_store(autolab_home: Path) -> None:
     assert seen == ["RUNNING"]
     assert [t.state for t in study.trials] == [TrialStatus.SUCCEEDED]
     study.close()
+
+
+def test_callbacks_see_each_trial_and_may_stop_the_study() -> None:
+    seen: list[tuple[int, str]] = []
+
+    def callback(study: autolab.study.Study, trial: autolab.study.FrozenTrial) -> None:
+        seen.append((trial.number, trial.state.value))
+        if len(seen) == 5:
+            study.stop()
+
+    study = create_study(SPACE, tuner="Random")
+    study.optimize(quadratic, n_trials=100, callbacks=[callback])
+    assert seen == [(n, "SUCCEEDED") for n in range(5)]
+    assert len(study.trials) == 5
+    study.optimize(quadratic, n_trials=2)  # a new optimize starts again
+    assert len(study.trials) == 7
