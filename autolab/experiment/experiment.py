@@ -47,7 +47,8 @@ class Experiment:
 
     def __init__(self, config_or_platform: ExperimentConfig | str | os.PathLike[str] | None = None) -> None:
         self._ref: ExperimentRef | None = None
-        self._viewer: subprocess.Popen[bytes] | None = None
+        self._viewer: subprocess.Popen[bytes] | None = None  # the `autolab view` view() started
+        self._view_url: str | None = None
         if isinstance(config_or_platform, ExperimentConfig):
             self.config = config_or_platform
         elif config_or_platform is None:
@@ -66,6 +67,8 @@ class Experiment:
     def url(self) -> str | None:
         """The web UI of the running manager (None when it does not run)."""
         ref = self._need()
+        if self._viewer is not None:
+            return self._view_url
         if not experiments.manager_alive(ref.directory):
             return None
         with Store(ref.directory, readonly=True) as store:
@@ -203,7 +206,7 @@ class Experiment:
             _, err = proc.communicate(timeout=30)
             raise UserError(err.decode().strip().removeprefix("autolab: ") or "autolab view failed")
         print(line.strip(), flush=True)
-        experiment._viewer = proc
+        experiment._viewer, experiment._view_url = proc, line.split()[-1]
         if non_blocking:
             return experiment
         try:

@@ -3,12 +3,14 @@ one-line errors, the queries, live updates, resume, and Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -227,3 +229,17 @@ def test_ctrl_c_stops_run_cleanly(code: Path, autolab_home: Path, subprocess_env
     assert out.splitlines()[-1] == "RESULT None STOPPED"
     with Store(experiments.all_experiments()[0].directory, readonly=True) as store:
         assert {r.status for r in store.trial_rows()} == {TrialStatus.USER_CANCELED}
+
+
+def test_view_serves_an_ended_experiment(code: Path, autolab_home: Path) -> None:
+    experiment = configured(code, max_trial_number=2)
+    assert experiment.run(0) is True
+    viewer = Experiment.view(str(experiment.id), port=0, non_blocking=True)
+    try:
+        url = viewer.url
+        assert url and url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{url}/api/v1/profile", timeout=30) as answer:
+            assert json.loads(answer.read())["trialTotal"] == 2
+    finally:
+        viewer.stop()
+    assert viewer.url is None
