@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -243,3 +244,29 @@ def test_view_serves_an_ended_experiment(code: Path, autolab_home: Path) -> None
     finally:
         viewer.stop()
     assert viewer.url is None
+
+
+def test_run_from_a_thread_follows_a_detached_manager(code: Path, autolab_home: Path) -> None:
+    experiment = configured(code, max_trial_number=3)
+    outcome: list[bool | None] = []
+    thread = threading.Thread(target=lambda: outcome.append(experiment.run(0)))
+    thread.start()
+    thread.join(120)
+    assert outcome == [True]
+    assert experiment.get_job_statistics() == [{"trialJobStatus": "SUCCEEDED", "trialJobNumber": 3}]
+    assert not experiments.manager_alive(Path(experiments.find(experiment.id).directory))
+
+
+def test_updates_to_an_ended_experiment_are_kept_for_its_resume(code: Path, autolab_home: Path) -> None:
+    experiment = configured(code, max_trial_number=1)
+    assert experiment.run(0) is True
+    experiment.update_search_space({"x": {"_type": "choice", "_value": [0.25]}})
+    experiment.update_max_experiment_duration("2h")
+    with pytest.raises(UserError, match="maxExperimentDuration"):
+        experiment.update_max_experiment_duration("soon")
+    stored = experiment.get_experiment_profile()["config"]
+    assert stored["searchSpace"] == {"x": {"_type": "choice", "_value": [0.25]}}
+    assert stored["maxExperimentDuration"] == 7200
+    experiment.update_max_trial_number(2)
+    resumed = Experiment.resume(str(experiment.id), port=0)
+    assert [j.hyperParameters[0].parameters for j in resumed.list_trial_jobs()][-1] == {"x": 0.25}
