@@ -156,6 +156,11 @@ class ExperimentConfig(_ConfigObject):
             return TrainingServiceConfig(**value)
         return value
 
+    @property
+    def shown(self) -> str:
+        """How errors name this config: its file as given, else "experiment config"."""
+        return SHOWN if self._source is None else str(self._source[1])
+
     def validate(self) -> TypedConfig:
         """The typed config the manager runs (ConfigError: the CLI's one-line message)."""
         raw = self.to_dict()

@@ -115,6 +115,9 @@ class Experiment:
             typed = self.config.validate()
         except ConfigError as exc:
             raise UserError(str(exc)) from None
+        if not typed.trial_code_directory.is_dir():  # named as the user wrote it (create would say the path)
+            where = typed.trial_code_directory
+            raise UserError(f"{self.config.shown}: trial_code_directory: {where} is not a directory")
         ref = create_experiment(typed)
         for warning in typed.warnings:
             print(f"autolab: warning: {typed.source.name}: {warning}", file=sys.stderr)

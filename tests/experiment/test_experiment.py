@@ -162,6 +162,11 @@ def test_a_bad_tuner_and_platform(code: Path, autolab_home: Path) -> None:
         experiment.start(0)
     with pytest.raises(UserError, match="platform pai is not supported"):
         Experiment("pai").run(0)
+    missing = configured(code, trial_code_directory=code / "nowhere")
+    with pytest.raises(
+        UserError, match=r"^experiment config: trial_code_directory: .*nowhere is not a directory$"
+    ):
+        missing.run(0)
     with pytest.raises(UserError, match="has not been started"):
         Experiment("local").get_status()
 
