@@ -314,3 +314,17 @@ def test_callbacks_see_each_trial_and_may_stop_the_study() -> None:
     assert len(study.trials) == 5
     study.optimize(quadratic, n_trials=2)  # a new optimize starts again
     assert len(study.trials) == 7
+
+
+def test_import_autolab_loads_the_study_only_when_asked(subprocess_env: dict[str, str]) -> None:
+    code = (
+        "import sys, autolab\n"
+        "print('autolab.study' in sys.modules)\n"
+        "autolab.create_study\n"
+        "print('autolab.study' in sys.modules, 'numpy' in sys.modules, 'tornado' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=subprocess_env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True", "False", "False"]
