@@ -154,25 +154,29 @@ class Store(Reads):
         parameters: dict[str, Any],
         source: str = "tuner",
         status: TrialStatus = TrialStatus.WAITING,
-        start_time: float | None = None,
         seq: int | None = None,
-        metrics: Iterable[Metric] = (),
+        final: Metric | None = None,
         **also: Any,
     ) -> int:
         """Insert a new trial; returns its sequence number (0, 1, 2...: the next one unless seq is
-        given). metrics and also: its results and more of its fields in the same transaction (an
-        in-process trial recorded once it has ended)."""
+        given). final and also: its final result and more of its fields (start_time, end_time,
+        message...) in the same transaction: an in-process trial recorded once it has ended."""
         with self.transaction() as c:
             if seq is None:
                 seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
             c.execute(
-                "INSERT INTO trials(id, seq, parameters, status, source, start_time, updated) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?)",
-                (trial_id, seq, json.dumps(parameters), status.value, source, start_time, time.time()),
+                "INSERT INTO trials(id, seq, parameters, status, source, updated) VALUES(?, ?, ?, ?, ?, ?)",
+                (trial_id, seq, json.dumps(parameters), status.value, source, time.time()),
             )
-            metrics = list(metrics)
-            if metrics or also:
-                self._record(c, trial_id, metrics, also)
+            if final is not None:
+                raw = json.dumps(final.value, allow_nan=False)
+                c.execute(
+                    "INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    (trial_id, final.kind, 0, final.number, raw, final.time, time.time()),
+                )
+                also.update(value=final.number, raw_value=raw)
+            if also:
+                self._update(c, trial_id, also)
         return int(seq)
 
     def add_imported(self, records: list[dict[str, Any]], new_id: Any, default_of: Any) -> int:
@@ -226,30 +230,25 @@ class Store(Reads):
         Intermediate results are numbered 0, 1, 2... in the order stored. A trial has one FINAL
         row: a later final replaces it and sets the trial's value (NNI's rule: the last one wins).
         also: more of the trial's fields set in the same transaction (its status and end)."""
-        with self.transaction() as c:
-            self._record(c, trial_id, metrics, {"metrics_offset": new_offset, **also})
-
-    def _record(
-        self, c: sqlite3.Connection, trial_id: str, metrics: Iterable[Metric], fields: dict[str, Any]
-    ) -> None:
         now = time.time()
-        row = c.execute("SELECT n_intermediate FROM trials WHERE id=?", (trial_id,)).fetchone()
-        n_inter = int(row["n_intermediate"]) if row else 0
-        fields = dict(fields)
-        for metric in metrics:
-            raw = json.dumps(metric.value, allow_nan=False)
-            if metric.final:
-                seq = 0
-                fields.update(value=metric.number, raw_value=raw)
-                # deleted and inserted, not updated: the new row takes a new version, so the
-                # API's ?after= readers see the change
-                c.execute("DELETE FROM metrics WHERE trial_id=? AND type=?", (trial_id, metric.kind))
-            else:
-                seq = n_inter
-                n_inter += 1
-                fields.update(n_intermediate=n_inter, last_intermediate=metric.number)
-            c.execute(
-                "INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                (trial_id, metric.kind, seq, metric.number, raw, metric.time, now),
-            )
-        self._update(c, trial_id, fields)
+        with self.transaction() as c:
+            row = c.execute("SELECT n_intermediate FROM trials WHERE id=?", (trial_id,)).fetchone()
+            n_inter = int(row["n_intermediate"]) if row else 0
+            fields: dict[str, Any] = {"metrics_offset": new_offset, **also}
+            for metric in metrics:
+                raw = json.dumps(metric.value, allow_nan=False)
+                if metric.final:
+                    seq = 0
+                    fields.update(value=metric.number, raw_value=raw)
+                    # deleted and inserted, not updated: the new row takes a new version, so the
+                    # API's ?after= readers see the change
+                    c.execute("DELETE FROM metrics WHERE trial_id=? AND type=?", (trial_id, metric.kind))
+                else:
+                    seq = n_inter
+                    n_inter += 1
+                    fields.update(n_intermediate=n_inter, last_intermediate=metric.number)
+                c.execute(
+                    "INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    (trial_id, metric.kind, seq, metric.number, raw, metric.time, now),
+                )
+            self._update(c, trial_id, fields)

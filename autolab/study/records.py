@@ -116,7 +116,12 @@ class StoreRecords(MemoryRecords):
 
     def _write(self, trial: Trial) -> None:
         self.store.add_trial(
-            trial.trial_id, trial.parameters, trial.source, trial.status, trial.start_time, trial.sequence
+            trial.trial_id,
+            trial.parameters,
+            trial.source,
+            trial.status,
+            trial.sequence,
+            start_time=trial.start_time,
         )
 
     def flush(self, older_than: float = 0.0) -> None:
@@ -140,14 +145,14 @@ class StoreRecords(MemoryRecords):
         end = time.time()  # the result and the end in one transaction
         metrics = [] if metric is None else [metric]
         if self.pending.pop(trial.trial_id, None) is not None:
-            self.store.add_trial(
+            self.store.add_trial(  # no intermediate results: a report writes the row first
                 trial.trial_id,
                 trial.parameters,
                 trial.source,
                 status,
-                trial.start_time,
                 trial.sequence,
-                metrics,
+                metric,
+                start_time=trial.start_time,
                 end_time=end,
                 message=message,
             )

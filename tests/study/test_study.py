@@ -172,6 +172,9 @@ def test_a_named_study_is_an_experiment_and_continues(autolab_home: Path, tmp_pa
         assert meta["name"] == "search-1" and meta["status"] == "DONE" and meta["study"] is True
         rows = store.trial_rows()
         assert len(rows) == 12
+        final = store.metric_rows(rows[0].id)  # the row and its result, written in one transaction
+        assert [(m.type, m.value) for m in final] == [("FINAL", rows[0].value)]
+        assert rows[0].start_time is not None and rows[0].end_time is not None
         assert (
             rows[-1].status is TrialStatus.FAILED
             and rows[-1].message == "ZeroDivisionError: division by zero"
