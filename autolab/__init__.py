@@ -4,6 +4,8 @@ The top level holds only the trial SDK, so that `import autolab` (or `import aut
 cheap in every trial: no numpy, no torch, no tornado here.
 """
 
+import importlib
+
 from . import utils
 from .trial import (
     get_current_parameter,
@@ -19,6 +21,18 @@ from .tuner import NoMoreTrialError
 from .utils import ClassArgsValidator
 
 __version__ = "0.1.0"
+
+# the in-process study (autolab.create_study, autolab.optimize) loads its tuners on first use only,
+# so that a trial's `import autolab` stays light
+_LAZY = ("create_study", "load_study", "optimize", "TrialPruned", "StudyTrial")
+
+
+def __getattr__(name: str) -> object:
+    if name == "study" or name in _LAZY:
+        study = importlib.import_module(".study", __name__)
+        return study if name == "study" else getattr(study, name)
+    raise AttributeError(f"module 'autolab' has no attribute {name!r}")
+
 
 __all__ = [
     "ClassArgsValidator",

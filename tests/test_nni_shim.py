@@ -90,7 +90,7 @@ print(nni.__version__, sorted(m for m in ("numpy", "tornado", "psutil", "sqlite3
         ("import nni.compression.pytorch.pruning", "nni.compression", "model compression"),
         ("from nni import nas", "nni.nas", "autolab.nas"),
         ("from nni.retiarii import model_wrapper", "nni.retiarii", "autolab.nas"),
-        ("from nni.experiment import Experiment", "nni.experiment", "autolab create"),
+        ("from nni.mutable import Categorical", "nni.mutable", "search space in the config"),
         ("import nni.runtime.env_vars", "nni.runtime", "trial API"),
         ("nni.trace(dict)", "nni.trace", "trial API"),
     ],

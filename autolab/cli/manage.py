@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import experiments, resume
 from ..assessors.base import AssessorError
-from ..config import load_config, save_config
+from ..config import ExperimentConfig, load_config, save_config
 from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
@@ -81,12 +81,21 @@ def _server_args(p: argparse.ArgumentParser) -> None:
 def cmd_create(args: argparse.Namespace) -> int:
     check_server_args(args)
     config = load_config(args.config)
+    if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
+        apply_copy_flags(config, args.copy_code, args.symlinks)
+    ref = create_experiment(config)
+    for warning in config.warnings:
+        print(f"autolab: warning: {args.config}: {warning}", file=sys.stderr)
+    return _start(ref, args, "created")
+
+
+def create_experiment(config: ExperimentConfig) -> ExperimentRef:
+    """A new experiment's directory, store and registry entry from a validated config (the CLI's
+    create and the Python API's Experiment.start); its manager is not started."""
     if not config.trial_code_directory.is_dir():
         raise UserError(
             f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
         )
-    if getattr(args, "copy_code", False) or getattr(args, "symlinks", False):
-        apply_copy_flags(config, args.copy_code, args.symlinks)
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.
     try:
@@ -123,9 +132,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         if isinstance(exc, OSError):
             raise UserError(f"cannot create experiment {exp_id} in {directory}: {exc.strerror}") from None
         raise
-    for warning in config.warnings:
-        print(f"autolab: warning: {args.config}: {warning}", file=sys.stderr)
-    return _start(ExperimentRef(exp_id, name, directory, time.time()), args, "created")
+    return ExperimentRef(exp_id, name, directory, time.time())
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -133,6 +140,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
     if experiments.manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is running; stop it first (autolab stop {ref.id})")
+    with experiments.open_store(ref) as store:
+        if store.get_meta("study"):  # its trials are Python calls: no manager can run them
+            raise UserError(
+                f"experiment {ref.id} is an in-process study; continue it from Python with "
+                f"autolab.create_study(name={ref.name or ref.id!r})"
+            )
     return _start(ref, args, "resumed")
 
 

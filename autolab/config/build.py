@@ -51,12 +51,13 @@ def load_config(path: str | Path) -> ExperimentConfig:
     return _build(raw, source, shown, stored=False)
 
 
-def config_from_dict(raw: dict[str, Any], source: str | Path) -> ExperimentConfig:
+def config_from_dict(raw: dict[str, Any], source: str | Path, stored: bool = True) -> ExperimentConfig:
     """Validate an already parsed config (v1 or v2, detected); source names the file it came from.
-    Meant for stored configs: one written before searchSpace and searchSpaceFile were exclusive has
-    both, and reads as the space as run (the inline one)."""
+    A stored config written before searchSpace and searchSpaceFile were exclusive has both, and
+    reads as the space as run (the inline one); stored=False (a user's config, e.g. the Python
+    API's) refuses both, as load_config does."""
     shown = str(source)
-    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown, stored=True)
+    return _build(raw, Path(os.path.abspath(os.path.expanduser(shown))), shown, stored=stored)
 
 
 def _build(raw: Any, source: Path, shown: str, stored: bool) -> ExperimentConfig:

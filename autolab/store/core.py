@@ -33,7 +33,11 @@ class StoreError(AutolabError, RuntimeError):
 class Store(Reads):
     """Typed access to one experiment's database; `with Store(directory) as store:` closes it."""
 
-    def __init__(self, directory: str | Path, create: bool = False, readonly: bool = False) -> None:
+    def __init__(
+        self, directory: str | Path, create: bool = False, readonly: bool = False, threads: bool = False
+    ) -> None:
+        """threads: the connection may be used from other threads (the caller serializes its use:
+        an in-process study with n_jobs > 1)."""
         self.directory = Path(directory)
         self.path = self.directory / DB_FILE
         if not create and not self.path.exists():
@@ -42,7 +46,9 @@ class Store(Reads):
             if readonly:
                 self.conn = self._open_readonly()
             else:
-                self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                self.conn = sqlite3.connect(
+                    self.path, timeout=30, isolation_level=None, check_same_thread=not threads
+                )
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self.conn.execute("PRAGMA busy_timeout=30000")
@@ -148,14 +154,29 @@ class Store(Reads):
         parameters: dict[str, Any],
         source: str = "tuner",
         status: TrialStatus = TrialStatus.WAITING,
+        seq: int | None = None,
+        final: Metric | None = None,
+        **also: Any,
     ) -> int:
-        """Insert a new trial; returns its sequence number (0, 1, 2...)."""
+        """Insert a new trial; returns its sequence number (0, 1, 2...: the next one unless seq is
+        given). final and also: its final result and more of its fields (start_time, end_time,
+        message...) in the same transaction: an in-process trial recorded once it has ended."""
         with self.transaction() as c:
-            seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
+            if seq is None:
+                seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
             c.execute(
                 "INSERT INTO trials(id, seq, parameters, status, source, updated) VALUES(?, ?, ?, ?, ?, ?)",
                 (trial_id, seq, json.dumps(parameters), status.value, source, time.time()),
             )
+            if final is not None:
+                raw = json.dumps(final.value, allow_nan=False)
+                c.execute(
+                    "INSERT INTO metrics(trial_id, type, seq, value, raw, time, recorded) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    (trial_id, final.kind, 0, final.number, raw, final.time, time.time()),
+                )
+                also.update(value=final.number, raw_value=raw)
+            if also:
+                self._update(c, trial_id, also)
         return int(seq)
 
     def add_imported(self, records: list[dict[str, Any]], new_id: Any, default_of: Any) -> int:
@@ -204,15 +225,16 @@ class Store(Reads):
         cols = ", ".join(f"{k}=?" for k in fields)
         c.execute(f"UPDATE trials SET {cols} WHERE id=?", (*fields.values(), trial_id))
 
-    def record_metrics(self, trial_id: str, metrics: Iterable[Metric], new_offset: int) -> None:
+    def record_metrics(self, trial_id: str, metrics: Iterable[Metric], new_offset: int, **also: Any) -> None:
         """Store metrics read from a trial's metrics.jsonl and the file offset read to, atomically.
         Intermediate results are numbered 0, 1, 2... in the order stored. A trial has one FINAL
-        row: a later final replaces it and sets the trial's value (NNI's rule: the last one wins)."""
+        row: a later final replaces it and sets the trial's value (NNI's rule: the last one wins).
+        also: more of the trial's fields set in the same transaction (its status and end)."""
         now = time.time()
         with self.transaction() as c:
             row = c.execute("SELECT n_intermediate FROM trials WHERE id=?", (trial_id,)).fetchone()
             n_inter = int(row["n_intermediate"]) if row else 0
-            fields: dict[str, Any] = {"metrics_offset": new_offset}
+            fields: dict[str, Any] = {"metrics_offset": new_offset, **also}
             for metric in metrics:
                 raw = json.dumps(metric.value, allow_nan=False)
                 if metric.final:

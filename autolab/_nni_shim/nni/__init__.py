@@ -1,8 +1,9 @@
 """autolab's stand-in for NNI's `nni` package: NNI's trial API, served by autolab's SDK.
 
 On a trial's PYTHONPATH unless the config says `nniModule: false`; in a Python environment after
-`autolab nni install`. `nni.trial`, `nni.utils`, `nni.tuner` and `nni.assessor` are here; any other
-part of NNI (nni.nas, nni.compression, nni.experiment, ...) raises an ImportError that names it.
+`autolab nni install`. `nni.trial`, `nni.utils`, `nni.tuner`, `nni.assessor` and `nni.experiment`
+(NNI's Python experiment API, from autolab.experiment) are here; any other part of NNI (nni.nas,
+nni.compression, ...) raises an ImportError that names it.
 """
 
 import os
@@ -52,14 +53,16 @@ __all__ = [
     "utils",
 ]
 
-PROVIDED = "the trial API (nni.get_next_parameter, nni.report_*_result, nni.trial, nni.utils, nni.tuner, nni.assessor)"
+PROVIDED = (
+    "the trial API (nni.get_next_parameter, nni.report_*_result, nni.trial, nni.utils, nni.tuner, "
+    "nni.assessor) and nni.experiment"
+)
 # NNI's parts autolab has no counterpart of, with what to use instead
 MISSING = {
     "nas": "NNI's neural architecture search: autolab's one-shot NAS is autolab.nas",
     "retiarii": "NNI's Retiarii NAS: autolab's one-shot NAS is autolab.nas",
     "compression": "NNI's model compression (pruning, quantization, distillation)",
     "algorithms": "NNI's algorithm implementations: name a builtin tuner or assessor in the config",
-    "experiment": "NNI's Python experiment API: run `autolab create --config config.yml`",
     "mutable": "NNI 3's mutable search spaces: give the search space in the config",
     "feature_engineering": "NNI's feature engineering",
     "tools": "NNI's command-line tools: use the `autolab` command",

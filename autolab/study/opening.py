@@ -1,0 +1,110 @@
+"""A persisted study is an experiment: its directory, store and registry entry, found again by name.
+
+Its store's meta is an experiment's (id, name, status, created, elapsed, config) plus `study: true`,
+so every reader of experiments shows it; the config holds the search space, the tuner (with the
+direction as its optimize_mode) and the assessor, which a reopened study continues with.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import experiments
+from ..config import default_working_directory, resolve_path
+from ..errors import UserError
+from ..experiments import ExperimentRef
+from ..statuses import ExperimentStatus
+from ..store import Store
+
+IN_MEMORY = ("memory", ":memory:")
+#: what a study's stored config shows where an experiment's trial command would be
+STUDY_COMMAND = "(in-process study: trials run in the Python process that calls optimize)"
+
+
+def working_directory(storage: str | os.PathLike[str] | None) -> Path:
+    """Where persisted studies live: the directory given, else AUTOLAB_HOME (as experiments)."""
+    if storage is None:
+        return default_working_directory()
+    text = os.fspath(storage)
+    if "://" in text:
+        raise UserError(
+            f"storage={text!r}: give a directory to keep studies in (each study is an experiment "
+            "with its own SQLite store), 'memory', or None (AUTOLAB_HOME)"
+        )
+    return resolve_path(text, Path.cwd())
+
+
+def find(name: str) -> ExperimentRef | None:
+    """The latest study of this name, else an experiment whose id is name (load_study(id)), else None."""
+    named = [r for r in experiments.all_experiments() if r.name == name and _is_study(r)]
+    if named:
+        return named[-1]
+    by_id = [r for r in experiments.all_experiments() if r.id == name and _is_study(r)]
+    return by_id[0] if by_id else None
+
+
+def _is_study(ref: ExperimentRef) -> bool:
+    try:
+        with Store(ref.directory, readonly=True) as store:
+            return bool(store.get_meta("study"))
+    except Exception:  # an unreadable experiment is not the study sought
+        return False
+
+
+def create(name: str | None, where: Path, config: dict[str, Any]) -> tuple[ExperimentRef, Store]:
+    """A new study's directory, store and registry entry (all or nothing)."""
+    exp_id = experiments.new_id()
+    directory = where / exp_id
+    try:
+        directory.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(f"storage: cannot create {directory}: {exc.strerror}") from None
+    try:
+        store = Store(directory, create=True, threads=True)
+        store.set_meta(
+            id=exp_id,
+            name=name or "",
+            status=ExperimentStatus.INITIALIZED,
+            created=time.time(),
+            elapsed=0.0,
+            study=True,
+            config=config,
+        )
+        experiments.register(exp_id, name or "", directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return ExperimentRef(exp_id, name or "", directory, time.time()), store
+
+
+def open_store(ref: ExperimentRef) -> Store:
+    return Store(ref.directory, threads=True)
+
+
+def study_config(
+    name: str | None,
+    space: dict[str, Any],
+    tuner: dict[str, Any],
+    assessor: dict[str, Any] | None,
+    where: Path | None,
+) -> dict[str, Any]:
+    """The config a study keeps (NNI's v2 keys, as an experiment's stored config)."""
+    config: dict[str, Any] = {"experimentName": name} if name else {}
+    config.update(
+        searchSpace=space,
+        trialCommand=STUDY_COMMAND,
+        trialCodeDirectory=str(Path.cwd()),
+        trialConcurrency=1,
+        trialGpuNumber=0,
+        tuner=tuner,
+    )
+    if where is not None:
+        config["experimentWorkingDirectory"] = str(where)
+    if assessor is not None:
+        config["assessor"] = assessor
+    config.update(trainingService={"platform": "local"}, logLevel="info", debug=False)
+    return config
