@@ -1,5 +1,5 @@
 """Model compression on PyTorch (install the `nas` extra): structured channel pruning that makes the
-model physically smaller, conv + BN fusion, and knowledge distillation.
+model physically smaller, conv + BN fusion, and knowledge distillation (docs/compress.md).
 
     from autolab import compress
     small = compress.prune(model, torch.randn(1, 3, 224, 224), ratio=0.5, metric="l1")
@@ -13,6 +13,9 @@ model physically smaller, conv + BN fusion, and knowledge distillation.
 
 from .api import prune
 from .arch import apply_architecture, architecture, load_pruned, save_pruned
+from .distill import Distiller, DistillOutput, Feature
+from .distill_losses import Paraphraser, Translator, connector, factor_loss, kd_loss, mimic_loss
+from .fuse import fusable_pairs, fuse_conv_bn
 from .graph import ChannelGraph, Group, build_graph
 from .metrics import METRICS, group_importance
 from .plan import Plan
@@ -21,6 +24,17 @@ from .surgery import apply_plan, mask_plan
 from .trace import CompressError
 
 __all__ = [
+    "DistillOutput",
+    "Distiller",
+    "Feature",
+    "Paraphraser",
+    "Translator",
+    "connector",
+    "factor_loss",
+    "fusable_pairs",
+    "fuse_conv_bn",
+    "kd_loss",
+    "mimic_loss",
     "METRICS",
     "ChannelGraph",
     "CompressError",
