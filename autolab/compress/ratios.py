@@ -80,18 +80,30 @@ def flops_plan(
     flops_fraction: float,
     mode: str = "uniform",
     max_layer_ratio: float = 0.9,
+    layer_ratios: Mapping[str, float] | None = None,
 ) -> Plan:
-    """The smallest uniform (or global) ratio whose plan keeps at most flops_fraction of the FLOPs,
-    found by bisection on the plan's FLOPs count."""
+    """The smallest ratio whose plan keeps at most flops_fraction of the FLOPs, found by bisection on
+    the plan's FLOPs count. mode "uniform" / "global" as their plans; "layer": layer_ratios (by group
+    leader) are relative, each group loses min(max_layer_ratio, s x its ratio) for the smallest s
+    that meets the target (how a searched set of per-layer ratios is compared at equal FLOPs)."""
     if not isinstance(flops_fraction, int | float) or not 0.0 < float(flops_fraction) <= 1.0:
         raise CompressError(f"flops target must be a fraction in (0, 1], got {flops_fraction!r}")
-    if mode not in ("uniform", "global"):
-        raise CompressError(f"mode must be 'uniform' or 'global', got {mode!r}")
+    if mode not in ("uniform", "global", "layer"):
+        raise CompressError(f"mode must be 'uniform', 'global' or 'layer', got {mode!r}")
+    if (mode == "layer") != (layer_ratios is not None):
+        raise CompressError("layer_ratios go with mode 'layer', and only with it")
+    cap = _check_ratio(max_layer_ratio, "max_layer_ratio")
+    weights = {k: _check_ratio(v, f"ratio of '{k}'") for k, v in (layer_ratios or {}).items()}
+    smallest = min((w for w in weights.values() if w > 0), default=0.0)
 
     def plan_at(r: float) -> Plan:
         if mode == "uniform":
             return uniform_plan(graph, scores, r)
-        return global_plan(graph, scores, r, max_layer_ratio)
+        if mode == "global":
+            return global_plan(graph, scores, r, max_layer_ratio)
+        # r in [0, 0.99] stretched so that at r = 0.99 every group given a ratio is at the cap
+        scale = r / 0.99 * cap / smallest if smallest else 0.0
+        return layer_plan(graph, scores, {k: min(cap, w * scale) for k, w in weights.items()})
 
     full = Plan(graph, {}).flops()
     target = flops_fraction * full

@@ -72,7 +72,7 @@ def _shrink(module: Any, name: str, out_keep: np.ndarray | None, in_keep: np.nda
         elif isinstance(module, _CONV):
             weight = _conv_weight(module, name, out_keep, in_keep)
             in_per_group = weight.shape[1]
-            depthwise = module.groups == module.in_channels and in_per_group == 1
+            depthwise = module.groups > 1 and module.groups == module.in_channels and in_per_group == 1
             module.out_channels = weight.shape[0]
             module.in_channels = weight.shape[0] if depthwise else in_per_group * module.groups
             module.groups = weight.shape[0] if depthwise else module.groups

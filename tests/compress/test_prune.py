@@ -121,3 +121,11 @@ def test_untraceable_model_is_one_line_naming_the_module() -> None:
         compress.prune(Untraceable(), torch.randn(1, 4), ratio=0.5)
     message = str(err.value)
     assert "\n" not in message and "module 'body' (Gate)" in message
+
+
+def test_one_channel_input_is_not_mistaken_for_depthwise() -> None:
+    # regression: Conv2d(1, 16) has groups == in_channels == 1, and was shrunk as a depthwise conv
+    torch.manual_seed(0)
+    model = randomize_norms(ResNetLike(cin=1))
+    small = compress.prune(model, torch.randn(2, 1, 8, 8), ratio=0.5)
+    assert small.stem[0].in_channels == 1 and small.stem[0].groups == 1 and small.stem[0].out_channels == 8
