@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,9 @@ def datasets(seed: int = 0) -> tuple[TensorDataset, TensorDataset, TensorDataset
     x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
     x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=0.25, random_state=seed, stratify=y)
-    x_tr, x_val, y_tr, y_val = train_test_split(x_rest, y_rest, test_size=0.2, random_state=seed, stratify=y_rest)
+    x_tr, x_val, y_tr, y_val = train_test_split(
+        x_rest, y_rest, test_size=0.2, random_state=seed, stratify=y_rest
+    )
 
     def make(a: np.ndarray, b: np.ndarray) -> TensorDataset:
         return TensorDataset(torch.from_numpy(a), torch.from_numpy(b.astype(np.int64)))
@@ -105,5 +108,7 @@ def teacher(epochs: int = 20, path: Path = HERE / "teacher.pt") -> nn.Module:
         return model.eval()
     train_set, _, _ = datasets()
     train(model, train_set, epochs)
-    torch.save(model.state_dict(), path)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")  # trials that train it at once never read half a file
+    torch.save(model.state_dict(), partial)
+    os.replace(partial, path)
     return model.eval()

@@ -41,7 +41,9 @@ def pruned_student(flops: float, ratios: dict[str, float] | None, metric: str = 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--flops", type=float, default=0.5, help="fraction of the teacher's FLOPs to keep")
     parser.add_argument("--epochs", type=int, default=5, help="finetuning epochs")
     parser.add_argument("--ratios", help="per-layer ratios: JSON object or file (scaled to the FLOPs target)")
