@@ -45,9 +45,6 @@ class ChannelGraph:
     groups: list[Group]
     uf: UnionFind
 
-    def roots(self, ids: np.ndarray) -> np.ndarray:
-        return self.uf.roots(ids)
-
     def group(self, name: str) -> Group:
         for g in self.groups:
             if g.leader == name:
@@ -75,14 +72,17 @@ def build_graph(model: nn.Module, example_inputs: torch.Tensor | Sequence[Any]) 
 
 
 def _groups(layers: dict[str, LayerInfo], uf: UnionFind) -> list[Group]:
+    for layer in layers.values():  # roots once: every later question about a channel reads these
+        layer.out_roots = None if layer.out_ids is None else uf.roots(layer.out_ids)
+        layer.in_roots = None if layer.in_ids is None else uf.roots(layer.in_ids)
     # clusters (roots) made by one producer belong to one group
     owner: dict[int, int] = {}
     link = UnionFind()
     order: list[tuple[str, np.ndarray]] = []
     for layer in layers.values():
-        if layer.kind == "bn" or layer.out_ids is None:
+        if layer.kind == "bn" or layer.out_roots is None:
             continue
-        roots = uf.roots(layer.out_ids)
+        roots = layer.out_roots
         order.append((layer.name, roots))
         for r in roots.tolist():
             if r not in owner:
@@ -93,17 +93,37 @@ def _groups(layers: dict[str, LayerInfo], uf: UnionFind) -> list[Group]:
     members: dict[int, list[tuple[str, np.ndarray]]] = {}
     for name, roots in order:
         members.setdefault(link.find(owner[int(roots[0])]), []).append((name, roots))
-    groups: list[Group] = []
-    for parts in members.values():
-        group = _group(len(groups), parts, layers, uf)
+    candidates = [_candidate(i, parts, layers) for i, parts in enumerate(members.values())]
+    n_ids = len(uf.parent)
+    group_of, pos_of = np.full(n_ids, -1, dtype=np.int64), np.full(n_ids, -1, dtype=np.int64)
+    for group in candidates:
         if group is not None:
-            groups.append(group)
+            group_of[group.clusters] = group.index
+            pos_of[group.clusters] = np.arange(group.size)
+    producers = {name for parts in members.values() for name, _ in parts}
+    for layer in layers.values():
+        sides: list[tuple[np.ndarray | None, str]] = [(layer.out_roots, "out"), (layer.in_roots, "in")]
+        for roots, role in sides:
+            if roots is None:
+                continue
+            hits = group_of[roots]
+            for g in np.unique(hits[hits >= 0]).tolist():
+                group = candidates[g]
+                if group is None:
+                    continue
+                if role == "in":
+                    group.consumers.append(layer.name)
+                elif not _add_member(
+                    group, layer, np.where(hits == g, pos_of[roots], -1), layer.name in producers
+                ):
+                    candidates[g] = None
+    groups = [g for g in candidates if g is not None]
+    for i, group in enumerate(groups):
+        group.index = i
     return groups
 
 
-def _group(
-    index: int, parts: list[tuple[str, np.ndarray]], layers: dict[str, LayerInfo], uf: UnionFind
-) -> Group | None:
+def _candidate(index: int, parts: list[tuple[str, np.ndarray]], layers: dict[str, LayerInfo]) -> Group | None:
     clusters: list[int] = []
     seen: set[int] = set()
     for _, roots in parts:
@@ -113,31 +133,19 @@ def _group(
                 clusters.append(r)
     if FROZEN in seen or any(layers[name].frozen for name, _ in parts):
         return None
-    pos = {r: k for k, r in enumerate(clusters)}
-    group = Group(index, parts[0][0], np.array(clusters, dtype=np.int64))
-    for layer in layers.values():
-        for ids, role in ((layer.out_ids, "out"), (layer.in_ids, "in")):
-            if ids is None:
-                continue
-            roots = uf.roots(ids)
-            hit = np.array([pos.get(int(r), -1) for r in roots])
-            if (hit < 0).all():
-                continue
-            if role == "in":
-                group.consumers.append(layer.name)
-                continue
-            if layer.frozen:
-                return None
-            mapping = np.full(len(clusters), -1, dtype=np.int64)
-            for j, k in enumerate(hit.tolist()):
-                if k >= 0:
-                    mapping[k] = j
-            group.channels[layer.name] = mapping
-            is_producer = any(name == layer.name for name, _ in parts)
-            (group.producers if is_producer and layer.groups == 1 else group.followers).append(layer.name)
-            if layer.groups > 1 and not _set_blocks(group, layer, hit):
-                return None
-    return group
+    return Group(index, parts[0][0], np.array(clusters, dtype=np.int64))
+
+
+def _add_member(group: Group, layer: LayerInfo, hit: np.ndarray, is_producer: bool) -> bool:
+    """Record a layer whose output channels are (partly) this group's; False: the group cannot prune."""
+    if layer.frozen:
+        return False
+    mapping = np.full(group.size, -1, dtype=np.int64)
+    where = np.flatnonzero(hit >= 0)
+    mapping[hit[where]] = where
+    group.channels[layer.name] = mapping
+    (group.producers if is_producer and layer.groups == 1 else group.followers).append(layer.name)
+    return layer.groups == 1 or _set_blocks(group, layer, hit)
 
 
 def _set_blocks(group: Group, layer: LayerInfo, hit: np.ndarray) -> bool:

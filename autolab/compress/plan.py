@@ -27,16 +27,13 @@ class Plan:
 
     def layer_keep(self) -> dict[str, tuple[np.ndarray | None, np.ndarray | None]]:
         """name -> (kept output channels, kept input channels), None where that side is whole."""
-        pruned = self.pruned_roots()
+        pruned = np.fromiter(self.pruned_roots(), dtype=np.int64)
         result = {}
         for name, layer in self.graph.layers.items():
             sides: list[np.ndarray | None] = []
-            for ids in (layer.out_ids, layer.in_ids):
-                if ids is None:
-                    sides.append(None)
-                    continue
-                alive = np.array([r not in pruned for r in self.graph.roots(ids).tolist()], dtype=bool)
-                sides.append(None if alive.all() else np.flatnonzero(alive))
+            for roots in (layer.out_roots, layer.in_roots):
+                alive = None if roots is None else ~np.isin(roots, pruned)
+                sides.append(None if alive is None or alive.all() else np.flatnonzero(alive))
             result[name] = (sides[0], sides[1])
         return result
 

@@ -109,6 +109,8 @@ class LayerInfo:
     groups: int = 1
     macs_per_channel: int = 0  # multiply-adds per (output channel x input channel per group)
     frozen: bool = False
+    out_roots: np.ndarray | None = None  # the ids' union-find roots, once the graph is complete
+    in_roots: np.ndarray | None = None
 
 
 @dataclass
