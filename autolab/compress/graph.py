@@ -102,11 +102,10 @@ def _groups(layers: dict[str, LayerInfo], uf: UnionFind) -> list[Group]:
             pos_of[group.clusters] = np.arange(group.size)
     producers = {name for parts in members.values() for name, _ in parts}
     for layer in layers.values():
-        sides: list[tuple[np.ndarray | None, str]] = [(layer.out_roots, "out"), (layer.in_roots, "in")]
-        for roots, role in sides:
-            if roots is None:
+        for side, role in ((layer.out_roots, "out"), (layer.in_roots, "in")):
+            if side is None:
                 continue
-            hits = group_of[roots]
+            hits = group_of[side]
             for g in np.unique(hits[hits >= 0]).tolist():
                 group = candidates[g]
                 if group is None:
@@ -114,7 +113,7 @@ def _groups(layers: dict[str, LayerInfo], uf: UnionFind) -> list[Group]:
                 if role == "in":
                     group.consumers.append(layer.name)
                 elif not _add_member(
-                    group, layer, np.where(hits == g, pos_of[roots], -1), layer.name in producers
+                    group, layer, np.where(hits == g, pos_of[side], -1), layer.name in producers
                 ):
                     candidates[g] = None
     groups = [g for g in candidates if g is not None]
