@@ -311,6 +311,9 @@ def _function_rule(
         return None
     if not _flat_ids(_map((node.args, node.kwargs), ids)):  # made from no tracked tensor
         return prop.frozen_like(out)
+    for arg_node, arg in zip(node.args, args, strict=False):
+        if arg is out and isinstance(arg_node, fx.Node):  # handed its input back (stochastic depth in eval)
+            return ids[arg_node]
     if target in (_PASS_METHODS if is_method else _PASS_FUNCS):
         return _pass(prop, node, out, ids)
     if target in (_BINARY_METHODS if is_method else _BINARY_FUNCS):

@@ -57,6 +57,17 @@ class SE(nn.Module):
         return x * torch.sigmoid(self.fc2(F.relu(self.fc1(self.pool(x)))))
 
 
+def drop_path(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Stochastic depth, a leaf of the trace as torchvision's is; in eval it hands its input back."""
+    if not training or p == 0.0:
+        return x
+    keep = torch.rand(x.shape[0], 1, 1, 1) >= p
+    return x * keep / (1 - p)
+
+
+torch.fx.wrap("drop_path")
+
+
 class InvertedResidual(nn.Module):
     def __init__(self, cin: int, cout: int, expand: int, stride: int, se: bool) -> None:
         super().__init__()
@@ -69,7 +80,7 @@ class InvertedResidual(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.project(self.se(self.dw(self.expand(x))))
-        return x + y if self.residual else y
+        return x + drop_path(y, 0.2, self.training) if self.residual else y
 
 
 class MobileNetLike(nn.Module):

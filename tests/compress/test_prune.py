@@ -44,6 +44,8 @@ def test_groups_follow_residuals_concats_and_depthwise() -> None:
     mobile = compress.build_graph(_model("mobilenet"), torch.randn(1, 3, 32, 32))
     expand = mobile.group("blocks.1.expand.0")
     assert "blocks.1.dw.0" in expand.followers and "blocks.1.se.fc2" in expand.producers
+    # regression: a wrapped function that hands its input back (stochastic depth) froze the residual
+    assert mobile.group("stem.0").producers == ["stem.0", "blocks.0.project.0"]
     dense = compress.build_graph(_model("dense"), torch.randn(1, 3, 32, 32))
     assert dense.group("layers.0.2").followers == ["layers.1.0", "layers.2.0", "norm"]
     grouped = compress.build_graph(_model("grouped"), torch.randn(1, 3, 32, 32))
