@@ -65,7 +65,7 @@ def test_distiller_total_is_the_weighted_sum() -> None:
         want = (
             0.7 * compress.kd_loss(s_logits, t_logits, 3.0) + 0.3 * F.cross_entropy(s_logits, y) + 2.0 * mimic
         )
-    assert float(out.loss) == pytest.approx(float(want), rel=1e-5)
+    assert float(out.loss.detach()) == pytest.approx(float(want), rel=1e-5)
     assert set(out.parts) == {"kd", "task", "feature:layers.2"}
     d.train()
     d(x, y).loss.backward()
