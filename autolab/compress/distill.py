@@ -170,7 +170,7 @@ class Distiller(nn.Module):
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                total += float(loss)
+                total += float(loss.detach())
             self._captured.clear()
             history.append(total / max(1, len(batches)))
         self.paraphrasers.eval()

@@ -25,6 +25,7 @@ def apply_plan(plan: Plan, verify: bool = True) -> nn.Module:
             _shrink(model.get_submodule(name), name, out_keep, in_keep)
     if verify:
         _verify(plan, model)
+        model.train(plan.graph.model.training)  # checked in eval mode; handed back as the original was
     return model
 
 

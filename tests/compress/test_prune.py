@@ -131,3 +131,9 @@ def test_one_channel_input_is_not_mistaken_for_depthwise() -> None:
     model = randomize_norms(ResNetLike(cin=1))
     small = compress.prune(model, torch.randn(2, 1, 8, 8), ratio=0.5)
     assert small.stem[0].in_channels == 1 and small.stem[0].groups == 1 and small.stem[0].out_channels == 8
+
+
+def test_pruned_copy_keeps_the_originals_mode() -> None:
+    model = ResNetLike().train()
+    small = compress.prune(model, torch.randn(2, 3, 32, 32), ratio=0.3)
+    assert small.training and model.training and all(m.training for m in small.modules())
