@@ -30,19 +30,23 @@ def apply_plan(plan: Plan, verify: bool = True) -> nn.Module:
 
 
 def mask_plan(plan: Plan) -> nn.Module:
-    """A copy of the model, same size, whose pruned channels are zeroed where they are made: the
-    weights (and biases) of producers and depthwise convs, the scale and shift of norms."""
+    """A copy of the model, same size, with the pruned channels switched off where they are made
+    (the weights and biases of producers and depthwise convs, the scale and shift of norms) and where
+    they are read (the consumers' input weights, so that a channel that is not zero after its last
+    op, e.g. sigmoid(0) = 0.5, still counts for nothing): the reference a pruned model must equal."""
     model = copy.deepcopy(plan.graph.model)
     with torch.no_grad():
-        for name, (out_keep, _) in plan.layer_keep().items():
-            if out_keep is None:
-                continue
+        for name, (out_keep, in_keep) in plan.layer_keep().items():
             module: Any = model.get_submodule(name)
-            dead = np.setdiff1d(np.arange(module.weight.shape[0]), out_keep)
-            index = torch.from_numpy(dead)
-            for param in (module.weight, module.bias):
-                if param is not None:
-                    param[index] = 0
+            if out_keep is not None:
+                dead = torch.from_numpy(np.setdiff1d(np.arange(module.weight.shape[0]), out_keep))
+                for param in (module.weight, module.bias):
+                    if param is not None:
+                        param[dead] = 0
+            if in_keep is not None and getattr(module, "groups", 1) == 1 and module.weight.dim() >= 2:
+                module.weight[
+                    :, torch.from_numpy(np.setdiff1d(np.arange(module.weight.shape[1]), in_keep))
+                ] = 0
     return model
 
 

@@ -137,3 +137,20 @@ def test_pruned_copy_keeps_the_originals_mode() -> None:
     model = ResNetLike().train()
     small = compress.prune(model, torch.randn(2, 3, 32, 32), ratio=0.3)
     assert small.training and model.training and all(m.training for m in small.modules())
+
+
+class SigmoidBetween(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = torch.nn.Conv2d(3, 8, 3), torch.nn.Conv2d(8, 4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(torch.sigmoid(self.a(x)))
+
+
+def test_a_channel_that_is_not_zero_after_its_op_still_prunes() -> None:
+    # regression: sigmoid(0) = 0.5 reached the consumer of a masked channel, so a correct pruned
+    # model was refused as "not the masked original"
+    torch.manual_seed(0)
+    small = compress.prune(SigmoidBetween(), torch.randn(1, 3, 8, 8), ratio=0.5)
+    assert small.a.out_channels == small.b.in_channels == 4
