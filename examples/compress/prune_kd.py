@@ -20,12 +20,21 @@ from autolab.nas.cost import count_flops, count_params
 
 
 def read_ratios(value: str) -> dict[str, float]:
-    """A JSON object {group leader: ratio}, inline or in a file; autolab's exported best parameters work."""
+    """{group leader: ratio} as JSON, inline or in a file; or the file `autolab experiment export`
+    writes (its best trial's parameters are taken)."""
     text = Path(value).read_text() if Path(value).is_file() else value
     try:
         ratios = json.loads(text)
     except json.JSONDecodeError as e:
         sys.exit(f"--ratios {value}: not JSON ({e})")
+    if isinstance(ratios, list) and all(isinstance(t, dict) and "parameter" in t for t in ratios):
+        done = [t for t in ratios if t.get("value") is not None]
+        if not done:
+            sys.exit(f"--ratios {value}: no trial of that export has a result")
+        ratios = max(
+            done, key=lambda t: t["value"]["default"] if isinstance(t["value"], dict) else t["value"]
+        )
+        ratios = ratios["parameter"]
     if not isinstance(ratios, dict) or not all(isinstance(v, int | float) for v in ratios.values()):
         sys.exit(f"--ratios {value}: want an object of group leader -> ratio")
     return {str(k): float(v) for k, v in ratios.items()}
@@ -74,4 +83,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except compress.CompressError as e:
+        sys.exit(f"error: {e}")

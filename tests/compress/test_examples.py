@@ -55,3 +55,10 @@ def test_prune_kd_reads_ratios_inline_or_from_a_file(example, tmp_path: Path) ->
     assert prune_kd.read_ratios(str(tmp_path / "best.json")) == {"layer1.0.conv1": 0.25}
     with pytest.raises(SystemExit, match="--ratios \\[1\\]: want an object"):
         prune_kd.read_ratios("[1]")
+    export = [
+        {"parameter": {"stem.0": 0.1}, "value": {"default": 0.9}, "trialJobId": "a"},
+        {"parameter": {"stem.0": 0.2}, "value": {"default": 0.95}, "trialJobId": "b"},
+        {"parameter": {"stem.0": 0.3}, "value": None, "trialJobId": "c"},
+    ]
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    assert prune_kd.read_ratios(str(tmp_path / "export.json")) == {"stem.0": 0.2}
