@@ -1,0 +1,124 @@
+"""How many channels each group loses: uniform, global (ranked across groups, with a per-group
+cap), given per layer, or searched for a FLOPs target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .graph import ChannelGraph, Group
+from .plan import Plan
+from .trace import CompressError
+
+
+def _check_ratio(ratio: float, what: str) -> float:
+    if not isinstance(ratio, int | float) or not 0.0 <= float(ratio) < 1.0:
+        raise CompressError(f"{what} must be a number in [0, 1), got {ratio!r}")
+    return float(ratio)
+
+
+def _keep(group: Group, scores: np.ndarray, n_keep: int) -> np.ndarray:
+    """The n_keep best channels (at least one; a grouped conv's groups each keep as many)."""
+    if group.blocks is None:
+        n_keep = max(1, min(group.size, n_keep))
+        return np.sort(np.argsort(-scores, kind="stable")[:n_keep])
+    n_blocks = group.n_blocks
+    per_block = max(1, n_keep // n_blocks)
+    kept = []
+    for b in range(n_blocks):
+        members = np.flatnonzero(group.blocks == b)
+        kept.append(members[np.argsort(-scores[members], kind="stable")[:per_block]])
+    return np.sort(np.concatenate(kept))
+
+
+def layer_plan(graph: ChannelGraph, scores: Mapping[int, np.ndarray], ratios: Mapping[str, float]) -> Plan:
+    """Each group named by its leader (`graph.leaders()`) loses its given fraction; others none."""
+    leaders = set(graph.leaders())
+    for name in ratios:
+        if name not in leaders:
+            shown = ", ".join(sorted(leaders)[:8]) + (" ..." if len(leaders) > 8 else "")
+            raise CompressError(f"ratio given for '{name}', which leads no prunable group; groups: {shown}")
+    keep = {}
+    for g in graph.groups:
+        if g.leader in ratios:
+            ratio = _check_ratio(ratios[g.leader], f"ratio of '{g.leader}'")
+            keep[g.index] = _keep(g, scores[g.index], round(g.size * (1.0 - ratio)))
+    return Plan(graph, keep)
+
+
+def uniform_plan(graph: ChannelGraph, scores: Mapping[int, np.ndarray], ratio: float) -> Plan:
+    """Every group loses the same fraction of its channels."""
+    ratio = _check_ratio(ratio, "ratio")
+    return layer_plan(graph, scores, {g.leader: ratio for g in graph.groups})
+
+
+def global_plan(
+    graph: ChannelGraph, scores: Mapping[int, np.ndarray], ratio: float, max_layer_ratio: float = 0.9
+) -> Plan:
+    """The lowest-scoring `ratio` of all prunable channels go, wherever they are, but no group loses
+    more than max_layer_ratio of its channels (the per-layer floor)."""
+    ratio = _check_ratio(ratio, "ratio")
+    cap = _check_ratio(max_layer_ratio, "max_layer_ratio")
+    entries = [(float(s), g.index) for g in graph.groups for s in scores[g.index]]
+    budget = int(round(ratio * len(entries)))
+    if not budget:
+        return Plan(graph, {})
+    threshold = sorted(s for s, _ in entries)[budget - 1]
+    keep = {}
+    for g in graph.groups:
+        below = int((scores[g.index] <= threshold).sum())
+        n_prune = min(below, int(np.floor(cap * g.size)))
+        if n_prune:
+            keep[g.index] = _keep(g, scores[g.index], g.size - n_prune)
+    return Plan(graph, keep)
+
+
+def flops_plan(
+    graph: ChannelGraph,
+    scores: Mapping[int, np.ndarray],
+    flops_fraction: float,
+    mode: str = "uniform",
+    max_layer_ratio: float = 0.9,
+    layer_ratios: Mapping[str, float] | None = None,
+) -> Plan:
+    """The smallest ratio whose plan keeps at most flops_fraction of the FLOPs, found by bisection on
+    the plan's FLOPs count. mode "uniform" / "global" as their plans; "layer": layer_ratios (by group
+    leader) are relative, each group loses min(max_layer_ratio, s x its ratio) for the smallest s
+    that meets the target (how a searched set of per-layer ratios is compared at equal FLOPs)."""
+    if not isinstance(flops_fraction, int | float) or not 0.0 < float(flops_fraction) <= 1.0:
+        raise CompressError(f"flops target must be a fraction in (0, 1], got {flops_fraction!r}")
+    if mode not in ("uniform", "global", "layer"):
+        raise CompressError(f"mode must be 'uniform', 'global' or 'layer', got {mode!r}")
+    if (mode == "layer") != (layer_ratios is not None):
+        raise CompressError("layer_ratios go with mode 'layer', and only with it")
+    cap = _check_ratio(max_layer_ratio, "max_layer_ratio")
+    weights = {k: _check_ratio(v, f"ratio of '{k}'") for k, v in (layer_ratios or {}).items()}
+    smallest = min((w for w in weights.values() if w > 0), default=0.0)
+
+    def plan_at(r: float) -> Plan:
+        if mode == "uniform":
+            return uniform_plan(graph, scores, r)
+        if mode == "global":
+            return global_plan(graph, scores, r, max_layer_ratio)
+        # r in [0, 0.99] stretched so that at r = 0.99 every group given a ratio is at the cap
+        scale = r / 0.99 * cap / smallest if smallest else 0.0
+        return layer_plan(graph, scores, {k: min(cap, w * scale) for k, w in weights.items()})
+
+    full = Plan(graph, {}).flops()
+    target = flops_fraction * full
+    lo, hi = 0.0, 0.99
+    best = plan_at(hi)
+    if best.flops() > target:
+        raise CompressError(
+            f"no {mode} ratio reaches {flops_fraction:.0%} of the FLOPs "
+            f"(the most pruning keeps {best.flops() / full:.0%}; the rest is in unprunable layers)"
+        )
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        plan = plan_at(mid)
+        if plan.flops() <= target:
+            hi, best = mid, plan
+        else:
+            lo = mid
+    return best
