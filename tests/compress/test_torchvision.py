@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 
 torch = pytest.importorskip("torch")
-try:
-    from torchvision import models
-except Exception as e:  # not installed, or a build that does not match this torch
-    pytest.skip(f"torchvision unusable here: {type(e).__name__}: {e}", allow_module_level=True)
 
 from autolab import compress  # noqa: E402
 from autolab.nas.cost import count_flops, count_params  # noqa: E402
+
+from .torchvision_models import torchvision_or_skip  # noqa: E402
 
 MODELS = [
     "resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large", "densenet121", "shufflenet_v2_x1_0",
@@ -25,7 +23,7 @@ MODELS = [
 def test_torchvision_model_pruned_half(name: str) -> None:
     torch.manual_seed(0)
     extra = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
-    model = getattr(models, name)(weights=None, **extra).eval()
+    model = getattr(torchvision_or_skip().models, name)(weights=None, **extra).eval()
     x = torch.randn(1, 3, 64, 64)
     graph = compress.build_graph(model, x)
     plan = compress.uniform_plan(graph, compress.group_importance(graph, "l1"), 0.5)
