@@ -6,6 +6,7 @@ cheap in every trial: no numpy, no torch, no tornado here.
 
 from . import utils
 from .trial import (
+    get_budget,
     get_current_parameter,
     get_experiment_id,
     get_next_parameter,
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ClassArgsValidator",
     "NoMoreTrialError",
+    "get_budget",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",

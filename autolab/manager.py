@@ -24,7 +24,7 @@ from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
 from .store import Store
 from .trials import Trials
-from .tuners.base import NoMoreTrials, Tuner
+from .tuners.base import NoMoreTrials, NotYet, Tuner
 
 log = logging.getLogger("autolab.manager")
 MAX_STARTS_PER_TURN = 32  # however many slots are free, the loop turns on (stop requests, results)
@@ -164,6 +164,8 @@ class Manager:
                 return self._end_creation()
             try:
                 params = self.tuner.suggest(self.history)
+            except NotYet:
+                return  # asked again next turn
             except NoMoreTrials as exc:
                 log.info("tuner has no more trials: %s", exc)
                 self.store.set_meta(no_more_trials=str(exc))  # why it ends early: CLI, status, page
@@ -173,13 +175,19 @@ class Manager:
                 self.error = f"tuner failed: {type(exc).__name__}: {exc}"
                 self.store.set_meta(error=self.error)
                 return self._end_creation()
-            self.add_trial(params)
+            self.add_trial(params, fidelity=getattr(params, "fidelity", None))
 
     def add_trial(
-        self, params: dict[str, Any], source: str = "tuner", trial_id: str | None = None, start: bool = True
+        self,
+        params: dict[str, Any],
+        source: str = "tuner",
+        trial_id: str | None = None,
+        start: bool = True,
+        fidelity: dict[str, Any] | None = None,
     ) -> Trial:
-        """Record a new trial and write its parameters; start it now, or when a slot frees."""
-        trial = self.trials.record(params, source, trial_id)
+        """Record a new trial and write its parameters; start it now, or when a slot frees.
+        fidelity: a multi-fidelity tuner's budget, bracket, rung and config (autolab.fidelity)."""
+        trial = self.trials.record(params, source, trial_id, fidelity)
         self._notify("trial_created", trial)
         if start:
             self._start_trial(trial)

@@ -49,19 +49,28 @@ class Trials:
         """Trials toward maxTrialNumber: not re-runs (they replace a lost trial), nor imported ones."""
         return sum(1 for t in self.history.trials if t.source == "tuner")
 
-    def record(self, params: dict[str, Any], source: str, trial_id: str | None = None) -> Trial:
+    def record(
+        self,
+        params: dict[str, Any],
+        source: str,
+        trial_id: str | None = None,
+        fidelity: dict[str, Any] | None = None,
+    ) -> Trial:
         """A new WAITING trial: its directory with parameter.json first, then its row and mirror,
         so a crash or a full disk never leaves a recorded trial without its parameters. A failed
         write is an OSError naming the file, and nothing is recorded."""
         trial_id = trial_id or self.new_id()
+        params = dict(params)  # plain (a tuner's Suggestion carries its fidelity beside)
+        if fidelity is not None and fidelity.get("config") is None:
+            fidelity = {**fidelity, "config": trial_id}  # a new configuration is named by its first trial
         directory = self.trial_dir(trial_id)
         self.write_parameters(directory, params)
         try:
-            seq = self.store.add_trial(trial_id, params, source)
+            seq = self.store.add_trial(trial_id, params, source, fidelity=fidelity)
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)  # no row: the directory would be nobody's
             raise
-        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
+        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source, fidelity=fidelity)
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial
         self.active[trial_id] = trial

@@ -148,13 +148,16 @@ class Store(Reads):
         parameters: dict[str, Any],
         source: str = "tuner",
         status: TrialStatus = TrialStatus.WAITING,
+        fidelity: dict[str, Any] | None = None,
     ) -> int:
         """Insert a new trial; returns its sequence number (0, 1, 2...)."""
+        stored_fidelity = None if fidelity is None else json.dumps(fidelity)
         with self.transaction() as c:
             seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
             c.execute(
-                "INSERT INTO trials(id, seq, parameters, status, source, updated) VALUES(?, ?, ?, ?, ?, ?)",
-                (trial_id, seq, json.dumps(parameters), status.value, source, time.time()),
+                "INSERT INTO trials(id, seq, parameters, status, source, updated, fidelity) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (trial_id, seq, json.dumps(parameters), status.value, source, time.time(), stored_fidelity),
             )
         return int(seq)
 

@@ -194,6 +194,7 @@ def to_trial(row: TrialRow, intermediate: list[float]) -> Trial:
         start_time=row.start_time,
         end_time=row.end_time,
         source=row.source,
+        fidelity=row.fidelity,
     )
 
 
