@@ -1,0 +1,80 @@
+"""kill -9 of the manager in the middle of a Hyperband bracket, twice, then resume: the same bracket
+goes on from the store, with no budget lost and none run twice."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from autolab.store import Store, TrialRow
+from tests.e2e.test_crash_resume import autolab, kill_manager, wait_for
+from tests.helpers_experiment import write_trial
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TRIAL = """
+budget = autolab.get_budget()
+for epoch in range(budget):
+    time.sleep(0.15)
+    autolab.report_intermediate_result(p["x"] * (epoch + 1) / budget)
+autolab.report_final_result(p["x"])
+"""
+
+
+def rows_of(directory: Path) -> list[TrialRow]:
+    with Store(directory, readonly=True) as store:
+        return store.trial_rows()
+
+
+def test_sigkill_mid_bracket_and_resume_runs_each_rung_once(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    command = write_trial(code, TRIAL)
+    config = tmp_path / "config.yml"
+    config.write_text(f"""searchSpace: {{x: {{_type: uniform, _value: [0, 1]}}}}
+trialCommand: {command}
+trialCodeDirectory: code
+trialConcurrency: 3
+maxTrialNumber: 13
+advisor: {{name: Hyperband, classArgs: {{R: 9, eta: 3, exec_mode: serial, optimize_mode: maximize}}}}
+""")
+    created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+    assert created.returncode == 0, created.stderr
+    exp_id = created.stdout.split()[1]
+    directory = tmp_path / exp_id
+
+    # 1st crash: in the first rung; 2nd: once the promotions started
+    wait_for("rung 0 under way", lambda: len(rows_of(directory)) >= 5)
+    kill_manager(directory)
+    resumed = autolab(tmp_path, "resume", exp_id, "--port", "0")
+    assert resumed.returncode == 0, resumed.stderr
+    wait_for("a promotion", lambda: any(r.fidelity and r.fidelity["rung"] >= 1 for r in rows_of(directory)))
+    kill_manager(directory)
+    final = autolab(tmp_path, "resume", exp_id, "--foreground", "--port", "0")
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert "DONE" in final.stdout
+
+    rows = rows_of(directory)
+    assert [r.status for r in rows] == ["SUCCEEDED"] * 13
+    assert {r.source for r in rows} == {"tuner"}  # nothing lost, nothing re-run
+    fids = [r.fidelity or {} for r in rows]
+    assert Counter((f["bracket"], f["rung"], f["budget"]) for f in fids) == {
+        (0, 0, 1): 9,
+        (0, 1, 3): 3,
+        (0, 2, 9): 1,
+    }
+    assert sum(f["budget"] for f in fids) == 27  # the bracket's budget, spent once
+    assert len({(f["rung"], f["config"]) for f in fids}) == 13  # no configuration twice at a rung
+    first = sorted(
+        (r for r in rows if r.fidelity and r.fidelity["rung"] == 0), key=lambda r: -r.parameters["x"]
+    )
+    promoted = {f["config"] for f in fids if f["rung"] == 1}
+    assert promoted == {r.id for r in first[:3]}
+    assert [f["config"] for f in fids if f["rung"] == 2] == [first[0].id]
+    for row in rows:  # every trial ran its whole budget, once
+        lines = (directory / "trials" / row.id / "metrics.jsonl").read_text().splitlines()
+        assert (
+            sum(json.loads(line)["type"] == "PERIODICAL" for line in lines) == row.parameters["TRIAL_BUDGET"]
+        )
