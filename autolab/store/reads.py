@@ -54,7 +54,8 @@ _SUMMARY_SQL = (
     + _json_sql("parameters")
     + ", CASE WHEN raw_value LIKE '{{%' THEN "
     + _json_sql("raw_value")
-    + " END, source)) FROM (SELECT * FROM trials {where} ORDER BY seq))"
+    + " END, source, CASE WHEN fidelity IS NOT NULL THEN json(fidelity) END)) "
+    + "FROM (SELECT * FROM trials {where} ORDER BY seq))"
 )
 
 
