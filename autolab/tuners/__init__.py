@@ -20,13 +20,13 @@ BUILTIN: dict[str, str] = {
     "gp": "gp:GPTuner",
     "anneal": "anneal:AnnealTuner",
     "hyperband": "hyperband:HyperbandTuner",
+    "bohb": "bohb:BohbTuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner
 ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner"}
 # NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
 INSTEAD: dict[str, str] = {
-    "bohb": "TPE with the Medianstop assessor (model-based search plus early stopping)",
     "pbttuner": "Evolution (a population mutated from the best)",
     "smac": "TPE or GP (also model-based)",
     "metistuner": "GP (Metis also models the metric with a Gaussian process)",

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..fidelity import BUDGET_KEY, Suggestion, fidelity, without_budget
 from ..history import History, Trial
-from ..searchspace import SearchSpace
+from ..searchspace import SearchSpace, SearchSpaceError
 from .base import NoMoreTrials, NotYet, Tuner, TunerError, canonical, random_unseen
 
 EPSILON = 1e-6  # NNI's, so that log_3(81) is 4, not 3.9999
@@ -116,13 +116,21 @@ class HyperbandTuner(Tuner):
         return out
 
     def ranked(self, configs: dict[str, Config]) -> list[str]:
-        """Config ids with a result, best first (ties: the earlier configuration)."""
+        """Config ids with a result, best first (ties: the earlier configuration); a configuration
+        the search space no longer has (it was updated) is not promoted."""
         scored = [
             (self.loss(v), c.trials[0].sequence, cid)
             for cid, c in configs.items()
-            if (v := c.result()) is not None
+            if (v := c.result()) is not None and self.fits(c.parameters)
         ]
         return [cid for *_, cid in sorted(scored)]
+
+    def fits(self, params: dict[str, Any]) -> bool:
+        try:
+            self.space.to_flat(params)
+        except SearchSpaceError:
+            return False
+        return True
 
     # -- suggesting ---------------------------------------------------------------------------
     def suggest(self, history: History) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""kill -9 of the manager in the middle of a Hyperband bracket, twice, then resume: the same bracket
+"""kill -9 of the manager in the middle of a Hyperband (and a BOHB) bracket, twice, then resume: the same bracket
 goes on from the store, with no budget lost and none run twice."""
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ def rows_of(directory: Path) -> list[TrialRow]:
         return store.trial_rows()
 
 
-def test_sigkill_mid_bracket_and_resume_runs_each_rung_once(tmp_path: Path) -> None:
+ADVISORS = {
+    "Hyperband": "{R: 9, eta: 3, exec_mode: serial, optimize_mode: maximize}",
+    "BOHB": "{min_budget: 1, max_budget: 9, eta: 3, exec_mode: serial, seed: 4}",
+}
+
+
+@pytest.mark.parametrize("advisor", sorted(ADVISORS))
+def test_sigkill_mid_bracket_and_resume_runs_each_rung_once(tmp_path: Path, advisor: str) -> None:
     code = tmp_path / "code"
     command = write_trial(code, TRIAL)
     config = tmp_path / "config.yml"
@@ -38,7 +45,7 @@ trialCommand: {command}
 trialCodeDirectory: code
 trialConcurrency: 3
 maxTrialNumber: 13
-advisor: {{name: Hyperband, classArgs: {{R: 9, eta: 3, exec_mode: serial, optimize_mode: maximize}}}}
+advisor: {{name: {advisor}, classArgs: {ADVISORS[advisor]}}}
 """)
     created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
     assert created.returncode == 0, created.stderr

@@ -32,7 +32,7 @@ EXHAUSTING_TUNERS = {"gridsearch", "batchtuner"}
 # Multi-fidelity tuners: their parameters carry NNI's TRIAL_BUDGET besides the space's keys, and a
 # fidelity (bracket, rung, config) the manager stores with the trial; a promoted configuration
 # repeats its parameters at a larger budget.
-BUDGET_TUNERS = {"hyperband"}
+BUDGET_TUNERS = {"hyperband", "bohb"}
 
 # One parameter of each _type.
 TYPE_SPECS: dict[str, dict[str, Any]] = {
