@@ -69,7 +69,7 @@ class HyperbandTuner(Tuner):
         self,
         space: SearchSpace,
         optimize_mode: str = "maximize",
-        R: int = 60,  # noqa: N803 (NNI's classArg name)
+        R: float = 60,  # noqa: N803 (NNI's classArg name)
         eta: int = 3,
         exec_mode: str = "parallelism",
         seed: int | None = None,
