@@ -18,8 +18,9 @@ BUDGET_KEY = "TRIAL_BUDGET"
 FIELDS = ("budget", "bracket", "rung", "config")
 
 
-def fidelity(budget: float, bracket: int | None, rung: int, config: str | None) -> dict[str, Any]:
-    """A fidelity record (plain JSON): config None means "the trial's own id" (a new configuration)."""
+def fidelity(budget: float | None, bracket: int | None, rung: int, config: str | None) -> dict[str, Any]:
+    """A fidelity record (plain JSON): config None means "the trial's own id" (a new configuration).
+    PBT stores its generation as the rung and its member as the config, with no budget or bracket."""
     return {"budget": budget, "bracket": bracket, "rung": rung, "config": config}
 
 

@@ -21,13 +21,13 @@ BUILTIN: dict[str, str] = {
     "anneal": "anneal:AnnealTuner",
     "hyperband": "hyperband:HyperbandTuner",
     "bohb": "bohb:BohbTuner",
+    "pbttuner": "pbt:PbtTuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner
-ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner"}
+ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner", "pbt": "pbttuner"}
 # NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
 INSTEAD: dict[str, str] = {
-    "pbttuner": "Evolution (a population mutated from the best)",
     "smac": "TPE or GP (also model-based)",
     "metistuner": "GP (Metis also models the metric with a Gaussian process)",
     "dngotuner": "GP (also Bayesian optimisation)",

@@ -110,7 +110,13 @@ class BohbTuner(HyperbandTuner):
         by_budget: dict[float, list[tuple[float, np.ndarray]]] = {}
         for trial in history.trials:
             fid, value = trial.fidelity, trial.last_value
-            if not fid or trial.running or value is None or not math.isfinite(value):
+            if (
+                not fid
+                or fid.get("bracket") is None
+                or trial.running
+                or value is None
+                or not math.isfinite(value)
+            ):
                 continue
             try:
                 row = self.encoder.encode_flat(self.space.to_flat(without_budget(trial.parameters)))

@@ -225,7 +225,6 @@ def test_v1_gp_tuner_alias(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name, instead",
     [
-        ("PBTTuner", "use Evolution"),
         ("SMAC", "use TPE or GP"),
         ("MetisTuner", "use GP"),
         ("PPOTuner", "use Evolution or TPE"),

@@ -85,3 +85,49 @@ advisor: {{name: {advisor}, classArgs: {ADVISORS[advisor]}}}
         assert (
             sum(json.loads(line)["type"] == "PERIODICAL" for line in lines) == row.parameters["TRIAL_BUDGET"]
         )
+
+
+# NNI's PBT trial shape: load the member's checkpoint, train a step, save it, report
+PBT_TRIAL = """
+import json
+load = os.path.join(p["load_checkpoint_dir"], "model.json")
+state = json.load(open(load)) if os.path.exists(load) else {"steps": 0, "score": 0.0}
+time.sleep(0.3)
+state = {"steps": state["steps"] + 1, "score": state["score"] + p["lr"]}
+os.makedirs(p["save_checkpoint_dir"], exist_ok=True)
+json.dump(state, open(os.path.join(p["save_checkpoint_dir"], "model.json"), "w"))
+autolab.report_final_result(state["score"])
+"""
+
+
+def test_pbt_sigkill_mid_generation_and_resume_keeps_the_lineage(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    command = write_trial(code, PBT_TRIAL)
+    config = tmp_path / "config.yml"
+    checkpoints = tmp_path / "ckpt"
+    config.write_text(f"""searchSpace: {{lr: {{_type: uniform, _value: [0, 1]}}}}
+trialCommand: {command}
+trialCodeDirectory: code
+trialConcurrency: 3
+maxTrialNumber: 12
+tuner: {{name: PBTTuner, classArgs: {{population_size: 4, all_checkpoint_dir: {checkpoints}, seed: 1}}}}
+""")
+    created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+    assert created.returncode == 0, created.stderr
+    exp_id = created.stdout.split()[1]
+    directory = tmp_path / exp_id
+    wait_for("generation 1", lambda: any(r.fidelity and r.fidelity["rung"] == 1 for r in rows_of(directory)))
+    kill_manager(directory)
+    final = autolab(tmp_path, "resume", exp_id, "--foreground", "--port", "0")
+    assert final.returncode == 0, final.stdout + final.stderr
+
+    rows = rows_of(directory)
+    assert [r.status for r in rows] == ["SUCCEEDED"] * 12 and {r.source for r in rows} == {"tuner"}
+    fids = [(r.fidelity or {})["rung"] for r in rows]
+    assert Counter(fids) == {0: 4, 1: 4, 2: 4}
+    for row in rows:  # every step trained on top of the checkpoint it was given: one step per generation
+        saved = json.loads((Path(row.parameters["save_checkpoint_dir"]) / "model.json").read_text())
+        assert saved["steps"] == (row.fidelity or {})["rung"] + 1
+        assert row.parameters["save_checkpoint_dir"] == str(
+            checkpoints / (row.fidelity or {})["config"] / str(saved["steps"] - 1)
+        )

@@ -33,6 +33,9 @@ EXHAUSTING_TUNERS = {"gridsearch", "batchtuner"}
 # fidelity (bracket, rung, config) the manager stores with the trial; a promoted configuration
 # repeats its parameters at a larger budget.
 BUDGET_TUNERS = {"hyperband", "bohb"}
+# Tuners whose parameters carry NNI's PBT checkpoint directories besides the space's keys (a member
+# that goes on repeats its parameters with the next generation's directories).
+CHECKPOINT_TUNERS = {"pbttuner"}
 
 # One parameter of each _type.
 TYPE_SPECS: dict[str, dict[str, Any]] = {
@@ -125,6 +128,11 @@ def assert_in_space(name: str, space: SearchSpace, params: Any) -> None:
         assert isinstance(budget, (int, float)) and budget > 0, params
         assert params.fidelity["budget"] == budget, params.fidelity  # type: ignore[attr-defined]
         params = without_budget(params)
+    if name in CHECKPOINT_TUNERS:
+        assert isinstance(params["load_checkpoint_dir"], str) and isinstance(
+            params["save_checkpoint_dir"], str
+        )
+        params = {k: v for k, v in params.items() if k not in ("load_checkpoint_dir", "save_checkpoint_dir")}
     if name in PARAMETER_SET_TUNERS:
         (spec,) = space.raw.values()
         assert params in spec["_value"]
