@@ -1,0 +1,104 @@
+"""How busy multi-fidelity methods keep parallel workers, on a simulated clock.
+
+The digits-MLP learning-curve table of bench/mf_digits.py; one epoch takes one tick on any worker.
+At every tick each busy worker trains its trial one epoch (the assessor, if any, judges the new
+result), finished or stopped trials free their worker, and each free worker asks the tuner for a
+trial (a tuner that says NotYet leaves the worker idle for that tick). Busy = worker-ticks spent
+training / (workers x ticks), until the cumulative cost reaches --max-cost full evaluations.
+
+    python bench/mf_workers.py --workers 8 --seeds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from mf_digits import EPOCHS, SPACE, key, load_table  # noqa: E402
+
+from autolab.assessors import create_assessor  # noqa: E402
+from autolab.fidelity import BUDGET_KEY, without_budget  # noqa: E402
+from autolab.history import History, Trial, TrialStatus  # noqa: E402
+from autolab.searchspace import SearchSpace  # noqa: E402
+from autolab.tuners import NoMoreTrials, create_tuner  # noqa: E402
+from autolab.tuners.base import NotYet  # noqa: E402
+
+ASHA = {"grace_period": 1, "eta": 3, "max_t": EPOCHS}
+METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {
+    "Hyperband, exec_mode serial": ("Hyperband", {"R": EPOCHS, "eta": 3, "exec_mode": "serial"}, None),
+    "Hyperband, exec_mode parallelism": ("Hyperband", {"R": EPOCHS, "eta": 3}, None),
+    "BOHB (parallelism)": ("BOHB", {"min_budget": 1, "max_budget": EPOCHS, "eta": 3}, None),
+    "Random + ASHA (stopping)": ("Random", {}, ASHA),
+    "TPE + ASHA (stopping)": ("TPE", {}, ASHA),
+}
+
+
+def simulate(method: str, seed: int, workers: int, table: dict[str, list[float]], max_cost: float) -> float:
+    name, args, asha = METHODS[method]
+    tuner = create_tuner(SearchSpace(SPACE), name, {"optimize_mode": "maximize", "seed": seed, **args})
+    assessor = create_assessor("ASHA", asha) if asha is not None else None
+    history = History()
+    running: list[tuple[Trial, list[float], int]] = []  # trial, its curve, its budget
+    busy_ticks = ticks = 0
+    cost, exhausted = 0.0, False
+    while cost < max_cost and not (exhausted and not running):
+        while len(running) < workers and not exhausted:
+            try:
+                params = tuner.suggest(history)
+            except NotYet:
+                break
+            except NoMoreTrials:
+                exhausted = True
+                break
+            trial_id = f"T{len(history)}"
+            fid = getattr(params, "fidelity", None)
+            fid = None if fid is None else {**fid, "config": fid["config"] or trial_id}
+            trial = Trial(trial_id, len(history), dict(params), TrialStatus.RUNNING, fidelity=fid)
+            history.trials.append(trial)
+            running.append((trial, table[key(without_budget(params))], int(params.get(BUDGET_KEY, EPOCHS))))
+        if not running:
+            break
+        ticks += 1
+        busy_ticks += len(running)
+        still = []
+        for trial, curve, budget in running:
+            trial.intermediate.append(curve[len(trial.intermediate)])
+            cost += 1 / EPOCHS
+            if assessor is not None and assessor.should_stop(trial, history):
+                trial.status = TrialStatus.EARLY_STOPPED
+            elif len(trial.intermediate) == budget:
+                trial.status, trial.value = TrialStatus.SUCCEEDED, curve[budget - 1]
+            else:
+                still.append((trial, curve, budget))
+        running = still
+    return busy_ticks / (workers * ticks) if ticks else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--max-cost", type=float, default=100)
+    args = parser.parse_args()
+    table = load_table()
+    print(
+        f"{args.workers} workers, simulated clock, until {args.max_cost:g} full evaluations; seeds 0-{args.seeds - 1}\n"
+    )
+    print("| method | busy (median) | busy (worst seed) |")
+    print("|---|---|---|")
+    for method in METHODS:
+        busy = [simulate(method, s, args.workers, table, args.max_cost) for s in range(args.seeds)]
+        print(f"| {method} | {statistics.median(busy):.1%} | {min(busy):.1%} |")
+
+
+if __name__ == "__main__":
+    main()
