@@ -22,6 +22,7 @@ BUILTIN: dict[str, str] = {
     "hyperband": "hyperband:HyperbandTuner",
     "bohb": "bohb:BohbTuner",
     "pbttuner": "pbt:PbtTuner",
+    "asha": "asha:AshaTuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner

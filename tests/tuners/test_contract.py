@@ -21,6 +21,7 @@ from autolab.history import History, Trial
 from autolab.searchspace import TYPES, SearchSpace, SearchSpaceError
 from autolab.statuses import TrialStatus
 from autolab.tuners import BUILTIN, NoMoreTrials, Tuner, TunerError, create_tuner, tuner_class
+from autolab.tuners.base import NotYet
 
 NAMES = sorted(BUILTIN)
 
@@ -32,10 +33,10 @@ EXHAUSTING_TUNERS = {"gridsearch", "batchtuner"}
 # Multi-fidelity tuners: their parameters carry NNI's TRIAL_BUDGET besides the space's keys, and a
 # fidelity (bracket, rung, config) the manager stores with the trial; a promoted configuration
 # repeats its parameters at a larger budget.
-BUDGET_TUNERS = {"hyperband", "bohb"}
+BUDGET_TUNERS = {"hyperband", "bohb", "asha"}
 # Tuners whose parameters carry NNI's PBT checkpoint directories besides the space's keys (a member
 # that goes on repeats its parameters with the next generation's directories).
-CHECKPOINT_TUNERS = {"pbttuner"}
+CHECKPOINT_TUNERS = {"pbttuner", "asha"}
 
 # One parameter of each _type.
 TYPE_SPECS: dict[str, dict[str, Any]] = {
@@ -324,7 +325,7 @@ def test_finite_space_no_duplicates_until_exhausted(name: str, finish: bool) -> 
     else:
         try:
             assert_in_space(name, space, tuner.suggest(history))
-        except NoMoreTrials:
+        except (NoMoreTrials, NotYet):  # NotYet: every point runs, the tuner waits for a result
             pass
 
 
