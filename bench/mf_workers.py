@@ -39,6 +39,7 @@ METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {
     "BOHB (parallelism)": ("BOHB", {"min_budget": 1, "max_budget": EPOCHS, "eta": 3}, None),
     "Random + ASHA (stopping)": ("Random", {}, ASHA),
     "TPE + ASHA (stopping)": ("TPE", {}, ASHA),
+    "ASHA (promotion, from checkpoints)": ("ASHA", ASHA, None),
 }
 
 
@@ -47,7 +48,8 @@ def simulate(method: str, seed: int, workers: int, table: dict[str, list[float]]
     tuner = create_tuner(SearchSpace(SPACE), name, {"optimize_mode": "maximize", "seed": seed, **args})
     assessor = create_assessor("ASHA", asha) if asha is not None else None
     history = History()
-    running: list[tuple[Trial, list[float], int]] = []  # trial, its curve, its budget
+    running: list[tuple[Trial, list[float], int, int]] = []  # trial, its curve, budget, first epoch
+    trained: dict[str, int] = {}  # config -> epochs in its checkpoint (ASHA's promotion mode)
     busy_ticks = ticks = 0
     cost, exhausted = 0.0, False
     while cost < max_cost and not (exhausted and not running):
@@ -64,21 +66,25 @@ def simulate(method: str, seed: int, workers: int, table: dict[str, list[float]]
             fid = None if fid is None else {**fid, "config": fid["config"] or trial_id}
             trial = Trial(trial_id, len(history), dict(params), TrialStatus.RUNNING, fidelity=fid)
             history.trials.append(trial)
-            running.append((trial, table[key(without_budget(params))], int(params.get(BUDGET_KEY, EPOCHS))))
+            start = trained.get(fid["config"], 0) if fid and params.get("load_checkpoint_dir") else 0
+            curve = table[key(without_budget(params))]
+            running.append((trial, curve, int(params.get(BUDGET_KEY, EPOCHS)), start))
         if not running:
             break
         ticks += 1
         busy_ticks += len(running)
         still = []
-        for trial, curve, budget in running:
-            trial.intermediate.append(curve[len(trial.intermediate)])
+        for trial, curve, budget, start in running:
+            trial.intermediate.append(curve[start + len(trial.intermediate)])
             cost += 1 / EPOCHS
+            if trial.fidelity is not None:
+                trained[trial.fidelity["config"]] = start + len(trial.intermediate)
             if assessor is not None and assessor.should_stop(trial, history):
                 trial.status = TrialStatus.EARLY_STOPPED
-            elif len(trial.intermediate) == budget:
+            elif start + len(trial.intermediate) == budget:
                 trial.status, trial.value = TrialStatus.SUCCEEDED, curve[budget - 1]
             else:
-                still.append((trial, curve, budget))
+                still.append((trial, curve, budget, start))
         running = still
     return busy_ticks / (workers * ticks) if ticks else 0.0
 
