@@ -42,8 +42,13 @@ def run(
         if state["cost"] >= max_cost:
             study.stop()
 
+    # a fixed study name: the HyperbandPruner picks a trial's bracket from a hash of it, so a
+    # random name (the default) made the runs differ from one invocation to the next
     study = optuna.create_study(
-        direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner
+        study_name=f"mf-digits-{seed}",
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=pruner,
     )
     study.optimize(objective, callbacks=[budget], n_trials=100000)
     return trace
