@@ -78,7 +78,8 @@ def build_table() -> dict[str, list[float]]:
     for values in itertools.product(*GRID.values()):
         params = dict(zip(GRID, values, strict=True))
         table[key(params)] = [round(a, 6) for a in cache.curve(params, seed=0)[0]]
-    TABLE.write_text(json.dumps(table, indent=0, sort_keys=True))
+    lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(table.items())]
+    TABLE.write_text("{\n" + ",\n".join(lines) + "\n}\n")  # one configuration a line
     return table
 
 
