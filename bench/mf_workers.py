@@ -46,8 +46,9 @@ METHODS: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {
 
 def simulate(
     method: str, seed: int, workers: int, table: dict[str, list[float]], max_cost: float
-) -> tuple[float, bool]:
-    """(busy fraction, whether the tuner ran out of the grid's points before max_cost)."""
+) -> tuple[float, float, bool]:
+    """(busy fraction, busy fraction until every grid point had started, whether the tuner ran out
+    of the grid's points before max_cost)."""
     name, args, asha = METHODS[method]
     tuner = create_tuner(SearchSpace(SPACE), name, {"optimize_mode": "maximize", "seed": seed, **args})
     assessor = create_assessor("ASHA", asha) if asha is not None else None
@@ -55,6 +56,8 @@ def simulate(
     running: list[tuple[Trial, list[float], int, int]] = []  # trial, its curve, budget, first epoch
     trained: dict[str, int] = {}  # config -> epochs in its checkpoint (ASHA's promotion mode)
     busy_ticks = ticks = 0
+    started: set[str] = set()
+    before_all: float | None = None  # busy fraction when the last grid point started
     cost, exhausted = 0.0, False
     # the clock stops when the tuner runs out of points: the drain after that is the finite grid's
     while cost < max_cost and not exhausted:
@@ -73,6 +76,9 @@ def simulate(
             history.trials.append(trial)
             start = trained.get(fid["config"], 0) if fid and params.get("load_checkpoint_dir") else 0
             curve = table[key(without_budget(params))]
+            started.add(key(without_budget(params)))
+            if before_all is None and len(started) == len(table) and ticks:
+                before_all = busy_ticks / (workers * ticks)
             running.append((trial, curve, int(params.get(BUDGET_KEY, EPOCHS)), start))
         if not running:
             break
@@ -91,7 +97,8 @@ def simulate(
             else:
                 still.append((trial, curve, budget, start))
         running = still
-    return (busy_ticks / (workers * ticks) if ticks else 0.0), exhausted
+    busy = busy_ticks / (workers * ticks) if ticks else 0.0
+    return busy, busy if before_all is None else before_all, exhausted
 
 
 def main() -> None:
@@ -104,13 +111,19 @@ def main() -> None:
     print(
         f"{args.workers} workers, simulated clock, until {args.max_cost:g} full evaluations; seeds 0-{args.seeds - 1}\n"
     )
-    print("| method | busy (median) | busy (worst seed) | seeds that ran out of the grid first |")
-    print("|---|---|---|---|")
+    print(
+        "| method | busy (median) | busy (worst seed) | busy until every grid point had started (median)"
+        " | seeds that ran out of the grid first |"
+    )
+    print("|---|---|---|---|---|")
     for method in METHODS:
         runs = [simulate(method, s, args.workers, table, args.max_cost) for s in range(args.seeds)]
-        busy = [b for b, _ in runs]
-        out = sum(e for _, e in runs)
-        print(f"| {method} | {statistics.median(busy):.1%} | {min(busy):.1%} | {out} of {len(runs)} |")
+        busy = [b for b, _, _ in runs]
+        before = statistics.median(b for _, b, _ in runs)
+        out = sum(e for _, _, e in runs)
+        print(
+            f"| {method} | {statistics.median(busy):.1%} | {min(busy):.1%} | {before:.1%} | {out} of {len(runs)} |"
+        )
 
 
 if __name__ == "__main__":
