@@ -60,6 +60,7 @@ class Manager:
         # methods (e.g. the job tree of task configs); their errors are logged, never fatal
         self.listeners: list[Any] = []
         self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
+        self.not_yet_at: int | None = None  # trials ended when the tuner last said NotYet
 
     @property
     def status(self) -> str:
@@ -157,6 +158,8 @@ class Manager:
 
     def _create_trials(self, limit: int) -> None:
         max_trials = self.config.max_trial_number
+        if self.not_yet_at == self.trials.ended_count:
+            return  # the tuner waits for a trial to end (NotYet): asking every turn would only cost
         for _ in range(limit):
             if self.service.free_slots() <= 0:
                 return
@@ -165,7 +168,8 @@ class Manager:
             try:
                 params = self.tuner.suggest(self.history)
             except NotYet:
-                return  # asked again next turn
+                self.not_yet_at = self.trials.ended_count  # asked again once a trial has ended
+                return
             except NoMoreTrials as exc:
                 log.info("tuner has no more trials: %s", exc)
                 self.store.set_meta(no_more_trials=str(exc))  # why it ends early: CLI, status, page
@@ -289,6 +293,7 @@ class Manager:
         maxExperimentDuration, searchSpace) while running; kept in the store and config.yml."""
         if "searchSpace" in changes:
             self.tuner.update_search_space(changes["searchSpace"])
+        self.not_yet_at = None  # more trials or a new space: ask the tuner again
         if "trialConcurrency" in changes:
             self.service.set_concurrency(changes["trialConcurrency"])
         for key, value in changes.items():
@@ -301,6 +306,7 @@ class Manager:
 
     def import_trials(self, records: list[dict[str, Any]]) -> int:
         """Add finished trials (NNI's export shape) for the tuner to learn from."""
+        self.not_yet_at = None
         return self.trials.add_imported(records)
 
     def _set_phase(self, phase: Phase) -> None:

@@ -35,6 +35,7 @@ class Trials:
         self.in_service: set[str] = set()
         self.kill_reason: dict[str, TrialStatus] = {}
         self.metrics = MetricReader(store)
+        self.ended_count = 0  # trials ended by this manager (a tuner that said NotYet waits for one)
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.directory / "trials" / trial_id
@@ -118,6 +119,7 @@ class Trials:
         """Forget an ended trial in the loop's working set (its row and mirror keep its end)."""
         self.active.pop(trial.trial_id, None)
         self.in_service.discard(trial.trial_id)
+        self.ended_count += 1
         self.metrics.forget(trial.trial_id)
 
     def add_imported(self, records: list[dict[str, Any]]) -> int:
