@@ -8,6 +8,7 @@ import importlib
 
 from . import utils
 from .trial import (
+    get_budget,
     get_current_parameter,
     get_experiment_id,
     get_next_parameter,
@@ -37,6 +38,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ClassArgsValidator",
     "NoMoreTrialError",
+    "get_budget",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",

@@ -29,6 +29,8 @@ class Trial:
     end_time: float | None = None
     # where it came from: "tuner", "import", "resume-rerun", ...
     source: str = "tuner"
+    # a multi-fidelity trial's budget, bracket, rung and config (autolab.fidelity); None for others
+    fidelity: dict[str, Any] | None = None
 
     @property
     def running(self) -> bool:

@@ -24,7 +24,7 @@ from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
 from .store import Store
 from .trials import Trials
-from .tuners.base import NoMoreTrials, Tuner
+from .tuners.base import NoMoreTrials, NotYet, Tuner
 
 log = logging.getLogger("autolab.manager")
 METRICS_EVERY_TURN_UP_TO = 32
@@ -63,6 +63,7 @@ class Manager:
         self.listeners: list[Any] = []
         self._next_metrics_look = 0.0  # monotonic time of the next look at >32 trials' results
         self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
+        self.not_yet_at: int | None = None  # trials ended when the tuner last said NotYet
 
     @property
     def status(self) -> str:
@@ -175,6 +176,8 @@ class Manager:
 
     def _create_trials(self, limit: int) -> None:
         max_trials = self.config.max_trial_number
+        if self.not_yet_at == self.trials.ended_count:
+            return  # the tuner waits for a trial to end (NotYet): asking every turn would only cost
         for _ in range(limit):
             if self.service.free_slots() <= 0:
                 return
@@ -182,6 +185,9 @@ class Manager:
                 return self._end_creation()
             try:
                 params = self.tuner.suggest(self.history)
+            except NotYet:
+                self.not_yet_at = self.trials.ended_count  # asked again once a trial has ended
+                return
             except NoMoreTrials as exc:
                 log.info("tuner has no more trials: %s", exc)
                 self.store.set_meta(no_more_trials=str(exc))  # why it ends early: CLI, status, page
@@ -191,13 +197,19 @@ class Manager:
                 self.error = f"tuner failed: {type(exc).__name__}: {exc}"
                 self.store.set_meta(error=self.error)
                 return self._end_creation()
-            self.add_trial(params)
+            self.add_trial(params, fidelity=getattr(params, "fidelity", None))
 
     def add_trial(
-        self, params: dict[str, Any], source: str = "tuner", trial_id: str | None = None, start: bool = True
+        self,
+        params: dict[str, Any],
+        source: str = "tuner",
+        trial_id: str | None = None,
+        start: bool = True,
+        fidelity: dict[str, Any] | None = None,
     ) -> Trial:
-        """Record a new trial and write its parameters; start it now, or when a slot frees."""
-        trial = self.trials.record(params, source, trial_id)
+        """Record a new trial and write its parameters; start it now, or when a slot frees.
+        fidelity: a multi-fidelity tuner's budget, bracket, rung and config (autolab.fidelity)."""
+        trial = self.trials.record(params, source, trial_id, fidelity)
         self._notify("trial_created", trial)
         if start:
             self._start_trial(trial)
@@ -299,6 +311,7 @@ class Manager:
         maxExperimentDuration, searchSpace) while running; kept in the store and config.yml."""
         if "searchSpace" in changes:
             self.tuner.update_search_space(changes["searchSpace"])
+        self.not_yet_at = None  # more trials or a new space: ask the tuner again
         if "trialConcurrency" in changes:
             self.service.set_concurrency(changes["trialConcurrency"])
         for key, value in changes.items():
@@ -311,6 +324,7 @@ class Manager:
 
     def import_trials(self, records: list[dict[str, Any]]) -> int:
         """Add finished trials (NNI's export shape) for the tuner to learn from."""
+        self.not_yet_at = None
         return self.trials.add_imported(records)
 
     def _set_phase(self, phase: Phase) -> None:

@@ -92,7 +92,9 @@ def _lost(manager: Manager, trial: Trial, rerun: bool) -> None:
     manager.finish(trial, Event(trial.trial_id, EventKind.LOST, None, message))
     if not earlier:
         source = f"rerun:{trial.trial_id}"
-        manager.add_trial(dict(trial.parameters), source=source, trial_id=replacement, start=False)
+        manager.add_trial(
+            dict(trial.parameters), source=source, trial_id=replacement, start=False, fidelity=trial.fidelity
+        )
 
 
 def left_traces(trial: Trial, directory: Path) -> bool:

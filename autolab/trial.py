@@ -12,8 +12,10 @@ import sys
 from typing import Any
 
 from . import protocol
+from .fidelity import BUDGET_KEY
 
 __all__ = [
+    "get_budget",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",
@@ -55,6 +57,13 @@ def get_current_parameter(tag: str | None = None) -> Any:
     """The parameters already fetched (or one of them by name), as NNI's function of that name."""
     params = get_next_parameter()
     return params if tag is None else params[tag]
+
+
+def get_budget() -> float | None:
+    """The budget a multi-fidelity tuner (Hyperband, BOHB) gave this trial: NNI's `TRIAL_BUDGET`
+    parameter (epochs, batches, seconds: what the trial makes of it); None when it has none."""
+    budget = get_next_parameter().get(BUDGET_KEY)
+    return budget if isinstance(budget, (int, float)) and not isinstance(budget, bool) else None
 
 
 def _append(kind: str, metric: Any, label: str) -> None:

@@ -39,6 +39,7 @@ class Trials:
         # rebuilt (at concurrency 128 rebuilding them was a tenth of the manager's time)
         self._dirs: dict[str, Path] = {}
         self._counted = sum(1 for t in self.history.trials if t.source == "tuner")
+        self.ended_count = 0  # trials ended by this manager (a tuner that said NotYet waits for one)
 
     def trial_dir(self, trial_id: str) -> Path:
         directory = self._dirs.get(trial_id)
@@ -56,19 +57,28 @@ class Trials:
         """Trials toward maxTrialNumber: not re-runs (they replace a lost trial), nor imported ones."""
         return self._counted
 
-    def record(self, params: dict[str, Any], source: str, trial_id: str | None = None) -> Trial:
+    def record(
+        self,
+        params: dict[str, Any],
+        source: str,
+        trial_id: str | None = None,
+        fidelity: dict[str, Any] | None = None,
+    ) -> Trial:
         """A new WAITING trial: its directory with parameter.json first, then its row and mirror,
         so a crash or a full disk never leaves a recorded trial without its parameters. A failed
         write is an OSError naming the file, and nothing is recorded."""
         trial_id = trial_id or self.new_id()
+        params = dict(params)  # plain (a tuner's Suggestion carries its fidelity beside)
+        if fidelity is not None and fidelity.get("config") is None:
+            fidelity = {**fidelity, "config": trial_id}  # a new configuration is named by its first trial
         directory = self.trial_dir(trial_id)
         self.write_parameters(directory, params)
         try:
-            seq = self.store.add_trial(trial_id, params, source)
+            seq = self.store.add_trial(trial_id, params, source, fidelity=fidelity)
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)  # no row: the directory would be nobody's
             raise
-        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source)
+        trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source, fidelity=fidelity)
         self._counted += source == "tuner"
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial
@@ -117,6 +127,7 @@ class Trials:
         """Forget an ended trial in the loop's working set (its row and mirror keep its end)."""
         self.active.pop(trial.trial_id, None)
         self.in_service.discard(trial.trial_id)
+        self.ended_count += 1
         self.metrics.forget(trial.trial_id)
         self._dirs.pop(trial.trial_id, None)
 

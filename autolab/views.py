@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from .experiments import ExperimentRef, manager_alive
+from .fidelity import FIELDS as FIDELITY_FIELDS
 from .statuses import ExperimentStatus
 from .store import Store
 
@@ -72,6 +73,8 @@ def export_rows(store: Store, intermediate: bool = False) -> list[dict[str, Any]
             "endTime": r.end_time,
             "message": r.message,
         }
+        if r.fidelity:  # a multi-fidelity trial (Hyperband, BOHB): where it ran in the schedule
+            item.update({k: r.fidelity.get(k) for k in FIDELITY_FIELDS})
         if intermediate:
             item["intermediate"] = [m.data for m in inter.get(r.id, [])]
         rows.append(item)
@@ -102,6 +105,7 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
                     flat[f"metric.{k}"] = v
         else:
             flat["value"] = value
+        flat.update({k: row[k] for k in FIDELITY_FIELDS if k in row})
         _flatten("", row["parameter"], flat)
         if "intermediate" in row:
             flat["intermediate"] = json.dumps(row["intermediate"])

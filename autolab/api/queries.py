@@ -25,6 +25,7 @@ SUMMARY_COLUMNS = [
     "parameter",
     "metrics",
     "source",
+    "fidelity",  # a multi-fidelity trial's {budget, bracket, rung, config}; null for others
 ]
 
 
@@ -44,6 +45,7 @@ def trial_item(row: TrialRow, now: float) -> dict[str, Any]:
         "message": row.message,
         "source": row.source,
         "exitCode": row.exit_code,
+        "fidelity": row.fidelity,  # budget, bracket, rung, config (Hyperband, BOHB); null for others
     }
 
 

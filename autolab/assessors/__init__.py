@@ -13,6 +13,7 @@ from .nni_adapter import NniAssessorAdapter, is_nni_style
 BUILTIN: dict[str, str] = {
     "medianstop": "medianstop:MedianstopAssessor",
     "curvefitting": "curvefitting:CurvefittingAssessor",
+    "asha": "asha:AshaAssessor",
 }
 REGISTRY = Registry("assessor", __name__, BUILTIN, AssessorError)
 log = logging.getLogger("autolab.manager")  # the manager builds it: a line of manager.log

@@ -119,22 +119,30 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
     if not rows:
         print(f"Experiment {ref.id} has no trials yet.")
         return 0
+    multi = any("budget" in r for r in rows)  # multi-fidelity trials: their budget, bracket, rung
     out = []
     for r in rows:
         duration = (r["endTime"] or 0) - r["startTime"] if r["startTime"] and r["endTime"] else None
         value = "-" if r["value"] is None else f"{_number(r['value']):.6g}"
+        fid = [fidelity_cell(r.get(k)) for k in ("budget", "bracket", "rung")] if multi else []
         out.append(
             [
                 r["trialJobId"],
                 r["sequence"],
                 r["status"],
                 value,
+                *fid,
                 format_duration(duration),
                 json.dumps(r["parameter"]),
             ]
         )
-    print(table(["TRIAL", "SEQ", "STATUS", "VALUE", "DURATION", "PARAMETERS"], out))
+    fid_headers = ["BUDGET", "BRACKET", "RUNG"] if multi else []
+    print(table(["TRIAL", "SEQ", "STATUS", "VALUE", *fid_headers, "DURATION", "PARAMETERS"], out))
     return 0
+
+
+def fidelity_cell(value: Any) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 def _number(value: Any) -> float:

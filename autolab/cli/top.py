@@ -18,6 +18,7 @@ from ..statuses import ACTIVE, ExperimentStatus
 from ..timefmt import format_duration
 from ..views import experiment_status, optimize_mode
 from .common import table
+from .query import fidelity_cell
 
 DEFAULT_K = 10
 _SIGNED_K = re.compile(r"^[+-]\d+$")
@@ -104,8 +105,10 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
     which = "worst" if worst else "best"
     if not scored:
         return head + "\nNo trial has a result yet.", status
+    shown = scored[:k]
+    multi = any(r.fidelity for r in shown)  # multi-fidelity trials: their budget, bracket, rung
     table_rows = []
-    for rank, r in enumerate(scored[:k], 1):
+    for rank, r in enumerate(shown, 1):
         values = inter.get(r.id, [])
         best_i = (max(values) if maximize else min(values)) if values else None
         duration = r.end_time - r.start_time if r.start_time and r.end_time else None
@@ -116,6 +119,11 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
                 r.seq,
                 r.status.value,
                 f"{r.value:.6g}",
+                *(
+                    [fidelity_cell((r.fidelity or {}).get(f)) for f in ("budget", "bracket", "rung")]
+                    if multi
+                    else []
+                ),
                 len(values),
                 _num(values[-1] if values else None),
                 _num(best_i),
@@ -129,6 +137,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
         "SEQ",
         "STATUS",
         "VALUE",
+        *(["BUDGET", "BRACKET", "RUNG"] if multi else []),
         "N_INTER",
         "LAST_INTER",
         "BEST_INTER",

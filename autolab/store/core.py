@@ -156,17 +156,21 @@ class Store(Reads):
         status: TrialStatus = TrialStatus.WAITING,
         seq: int | None = None,
         final: Metric | None = None,
+        fidelity: dict[str, Any] | None = None,
         **also: Any,
     ) -> int:
         """Insert a new trial; returns its sequence number (0, 1, 2...: the next one unless seq is
         given). final and also: its final result and more of its fields (start_time, end_time,
-        message...) in the same transaction: an in-process trial recorded once it has ended."""
+        message...) in the same transaction: an in-process trial recorded once it has ended.
+        fidelity: a multi-fidelity trial's budget, bracket, rung and config."""
+        stored_fidelity = None if fidelity is None else json.dumps(fidelity)
         with self.transaction() as c:
             if seq is None:
                 seq = c.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM trials").fetchone()[0]
             c.execute(
-                "INSERT INTO trials(id, seq, parameters, status, source, updated) VALUES(?, ?, ?, ?, ?, ?)",
-                (trial_id, seq, json.dumps(parameters), status.value, source, time.time()),
+                "INSERT INTO trials(id, seq, parameters, status, source, updated, fidelity) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (trial_id, seq, json.dumps(parameters), status.value, source, time.time(), stored_fidelity),
             )
             if final is not None:
                 raw = json.dumps(final.value, allow_nan=False)

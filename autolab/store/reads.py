@@ -54,7 +54,8 @@ _SUMMARY_SQL = (
     + _json_sql("parameters")
     + ", CASE WHEN raw_value LIKE '{{%' THEN "
     + _json_sql("raw_value")
-    + " END, source)) FROM (SELECT * FROM trials {where} ORDER BY seq))"
+    + " END, source, CASE WHEN fidelity IS NOT NULL THEN json(fidelity) END)) "
+    + "FROM (SELECT * FROM trials {where} ORDER BY seq))"
 )
 
 
@@ -194,6 +195,7 @@ def to_trial(row: TrialRow, intermediate: list[float]) -> Trial:
         start_time=row.start_time,
         end_time=row.end_time,
         source=row.source,
+        fidelity=row.fidelity,
     )
 
 

@@ -36,6 +36,8 @@ class TrialRow:
     last_intermediate: float | None
     updated: float
     version: int
+    # a multi-fidelity trial's budget, bracket, rung, config (autolab.fidelity); None for others
+    fidelity: dict[str, Any] | None = None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> TrialRow:
@@ -57,6 +59,7 @@ class TrialRow:
             last_intermediate=r["last_intermediate"],
             updated=r["updated"],
             version=r["version"],
+            fidelity=_loads(r["fidelity"]),
         )
 
     def duration(self, now: float) -> float | None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 
-# PRAGMA user_version: 0 = before versions (stores made before the schema was numbered), 2 = versions
-SCHEMA_VERSION = 2
+# PRAGMA user_version: 0 = before versions (stores made before the schema was numbered), 2 = versions,
+# 3 = trials.fidelity (a multi-fidelity trial's budget, bracket, rung and configuration: JSON)
+SCHEMA_VERSION = 3
 
 TRIAL_COLUMNS = (
     "id, seq, parameters, status, value, raw_value, start_time, end_time, exit_code, message, "
-    "handle, source, metrics_offset, n_intermediate, last_intermediate, updated"
+    "handle, source, metrics_offset, n_intermediate, last_intermediate, updated, fidelity"
 )
+# what the read-only views of an older store give for columns it lacks
+OLD_TRIAL_COLUMNS = TRIAL_COLUMNS.replace(", fidelity", ", NULL AS fidelity")
 METRIC_COLUMNS = "trial_id, type, seq, value, raw, time, recorded"
 
 TABLES = (
@@ -39,7 +42,8 @@ TABLES = (
     n_intermediate INTEGER NOT NULL DEFAULT 0,
     last_intermediate REAL,
     updated REAL NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0
+    version INTEGER NOT NULL DEFAULT 0,
+    fidelity TEXT
 )""",
     """CREATE TABLE IF NOT EXISTS metrics (
     trial_id TEXT NOT NULL,
@@ -82,7 +86,7 @@ END""",
 # an old store that cannot be migrated (opened read-only in a read-only directory) is read through
 # these: every row at version 0, which is right for a store nothing writes
 OLD_STORE_VIEWS = (
-    f"CREATE TEMP VIEW trials AS SELECT {TRIAL_COLUMNS}, 0 AS version FROM main.trials",
+    f"CREATE TEMP VIEW trials AS SELECT {OLD_TRIAL_COLUMNS}, 0 AS version FROM main.trials",
     f"CREATE TEMP VIEW metrics AS SELECT {METRIC_COLUMNS}, 0 AS version FROM main.metrics",
     "CREATE TEMP VIEW clock AS SELECT 0 AS version",
 )
@@ -103,7 +107,10 @@ def create_or_migrate(conn: sqlite3.Connection) -> None:
         if schema_version(conn) < SCHEMA_VERSION:  # another process may have migrated meanwhile
             for statement in TABLES:
                 conn.execute(statement)
-            _add_versions(conn)
+            if schema_version(conn) < 2:
+                _add_versions(conn)
+            if "fidelity" not in {r[1] for r in conn.execute("PRAGMA table_info(trials)")}:
+                conn.execute("ALTER TABLE trials ADD COLUMN fidelity TEXT")
             for statement in INDEXES_AND_TRIGGERS:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -19,15 +19,16 @@ BUILTIN: dict[str, str] = {
     "evolution": "evolution:EvolutionTuner",
     "gp": "gp:GPTuner",
     "anneal": "anneal:AnnealTuner",
+    "hyperband": "hyperband:HyperbandTuner",
+    "bohb": "bohb:BohbTuner",
+    "pbttuner": "pbt:PbtTuner",
+    "asha": "asha:AshaTuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner
-ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner"}
+ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner", "pbt": "pbttuner"}
 # NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
 INSTEAD: dict[str, str] = {
-    "hyperband": "Random with the Medianstop assessor (it stops poor trials early, as Hyperband does)",
-    "bohb": "TPE with the Medianstop assessor (model-based search plus early stopping)",
-    "pbttuner": "Evolution (a population mutated from the best)",
     "smac": "TPE or GP (also model-based)",
     "metistuner": "GP (Metis also models the metric with a Gaussian process)",
     "dngotuner": "GP (also Bayesian optimisation)",

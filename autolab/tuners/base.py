@@ -22,6 +22,11 @@ class NoMoreTrials(Exception):
     """The tuner has nothing left to suggest (e.g. the grid is exhausted)."""
 
 
+class NotYet(Exception):  # noqa: N818 (NNI-style name, like NoMoreTrials)
+    """Nothing to suggest until running trials end (e.g. Hyperband's serial mode waits for its
+    bracket): the manager asks again on a later turn, and creation goes on."""
+
+
 class TunerError(AutolabError, ValueError):
     """Bad classArgs or a search space the tuner cannot handle; the message names the key."""
 

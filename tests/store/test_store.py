@@ -172,3 +172,24 @@ def test_store_is_a_context_manager(tmp_path: Path) -> None:
         store.set_meta(a=1)
     with pytest.raises(sqlite3.ProgrammingError):  # closed on leaving the block
         store.get_meta("a")
+
+
+def test_a_version_2_store_gains_the_fidelity_column_keeping_its_versions(tmp_path: Path) -> None:
+    with Store(tmp_path, create=True) as store:
+        store.add_trial("a", {"x": 1})
+        store.add_trial(
+            "b", {"x": 2, "TRIAL_BUDGET": 3}, fidelity={"budget": 3, "bracket": 0, "rung": 1, "config": "a"}
+        )
+    conn = sqlite3.connect(tmp_path / DB_FILE)  # as version 2 wrote it: no fidelity column
+    conn.execute(
+        "UPDATE trials SET updated = 1"
+    )  # (versions 3, 4 by the trigger) a renumbering would reorder them
+    conn.execute("ALTER TABLE trials DROP COLUMN fidelity")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with Store(tmp_path) as store:
+        assert [(r.id, r.version, r.fidelity) for r in store.trial_rows()] == [("a", 3, None), ("b", 4, None)]
+        store.add_trial("c", {}, fidelity={"budget": 9, "bracket": 0, "rung": 2, "config": "a"})
+        assert store.trial_row("c").fidelity == {"budget": 9, "bracket": 0, "rung": 2, "config": "a"}  # type: ignore[union-attr]
+        assert store.history().trials[2].fidelity == {"budget": 9, "bracket": 0, "rung": 2, "config": "a"}

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
+from autolab.fidelity import BUDGET_KEY, without_budget
 from autolab.history import History, Trial
 from autolab.searchspace import TYPES, SearchSpace, SearchSpaceError
 from autolab.statuses import TrialStatus
 from autolab.tuners import BUILTIN, NoMoreTrials, Tuner, TunerError, create_tuner, tuner_class
+from autolab.tuners.base import NotYet
 
 NAMES = sorted(BUILTIN)
 
@@ -28,6 +30,13 @@ NAMES = sorted(BUILTIN)
 PARAMETER_SET_TUNERS = {"batchtuner"}
 # Tuners that must raise NoMoreTrials once a finite space is exhausted (others may repeat a point).
 EXHAUSTING_TUNERS = {"gridsearch", "batchtuner"}
+# Multi-fidelity tuners: their parameters carry NNI's TRIAL_BUDGET besides the space's keys, and a
+# fidelity (bracket, rung, config) the manager stores with the trial; a promoted configuration
+# repeats its parameters at a larger budget.
+BUDGET_TUNERS = {"hyperband", "bohb", "asha"}
+# Tuners whose parameters carry NNI's PBT checkpoint directories besides the space's keys (a member
+# that goes on repeats its parameters with the next generation's directories).
+CHECKPOINT_TUNERS = {"pbttuner", "asha"}
 
 # One parameter of each _type.
 TYPE_SPECS: dict[str, dict[str, Any]] = {
@@ -115,6 +124,16 @@ def assert_in_space(name: str, space: SearchSpace, params: Any) -> None:
     """params is a plain-JSON, NNI-shaped point of the space, every value of the right type and range."""
     assert isinstance(params, dict)
     assert json.loads(json.dumps(params)) == params, f"not plain JSON: {params!r}"
+    if name in BUDGET_TUNERS:
+        budget = params[BUDGET_KEY]
+        assert isinstance(budget, (int, float)) and budget > 0, params
+        assert params.fidelity["budget"] == budget, params.fidelity  # type: ignore[attr-defined]
+        params = without_budget(params)
+    if name in CHECKPOINT_TUNERS:
+        assert isinstance(params["load_checkpoint_dir"], str) and isinstance(
+            params["save_checkpoint_dir"], str
+        )
+        params = {k: v for k, v in params.items() if k not in ("load_checkpoint_dir", "save_checkpoint_dir")}
     if name in PARAMETER_SET_TUNERS:
         (spec,) = space.raw.values()
         assert params in spec["_value"]
@@ -169,12 +188,22 @@ def trial(
     return Trial(
         f"T{i:03d}",
         i,
-        copy.deepcopy(params),
+        copy.deepcopy(dict(params)),
         status=status,
         value=value,
         raw_value=value,
         intermediate=list(intermediate or []),
+        fidelity=stored_fidelity(params, f"T{i:03d}"),
     )
+
+
+def stored_fidelity(params: dict[str, Any], trial_id: str) -> dict[str, Any] | None:
+    """What the manager stores of a multi-fidelity suggestion (a new configuration is named by its
+    first trial)."""
+    fid = getattr(params, "fidelity", None)
+    if fid is None:
+        return None
+    return {**fid, "config": fid["config"] if fid["config"] is not None else trial_id}
 
 
 def rounds(tuner: Tuner, history: History, n: int, finish: bool = True) -> Iterator[dict[str, Any]]:
@@ -296,7 +325,7 @@ def test_finite_space_no_duplicates_until_exhausted(name: str, finish: bool) -> 
     else:
         try:
             assert_in_space(name, space, tuner.suggest(history))
-        except NoMoreTrials:
+        except (NoMoreTrials, NotYet):  # NotYet: every point runs, the tuner waits for a result
             pass
 
 

@@ -1,0 +1,122 @@
+"""ASHA in promotion mode (asynchronous successive halving, Li et al. 2020), as a tuner.
+
+Rung k has the budget grace_period * eta^k (the last one max_t). Whenever a slot is free: going
+down from the highest rung, the first configuration that is among the best 1/eta of the results
+recorded at its rung and not yet promoted is continued at the next rung; if there is none, a new
+random configuration starts at rung 0. Nothing waits for a rung to fill, so every slot stays busy.
+
+A promoted configuration continues from its own checkpoint: each configuration has a directory
+`<all_checkpoint_dir>/<config>`, and a trial gets NNI's PBT-style parameters `load_checkpoint_dir`
+(`<config dir>/<previous rung>`, empty at rung 0) and `save_checkpoint_dir` (`<config dir>/<rung>`)
+with `TRIAL_BUDGET`, the total budget to reach (epochs, say): a trial loads what the previous rung
+saved and trains on up to TRIAL_BUDGET. A trial that ends its rung simply ends (it is not kept
+running as a paused process); its next rung is a new trial of the same configuration, shown with
+its budget, rung and config in `trial ls`.
+
+classArgs: optimize_mode, grace_period (1), eta (3), max_t (81), all_checkpoint_dir
+(NNI_CHECKPOINT_DIRECTORY, else `checkpoint/` in the experiment's directory), seed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from typing import Any
+
+from ..fidelity import BUDGET_KEY, Suggestion, fidelity
+from ..history import History, Trial
+from ..searchspace import SearchSpace, SearchSpaceError
+from .base import NoMoreTrials, NotYet, Tuner, TunerError, canonical, random_unseen
+
+LOAD, SAVE = "load_checkpoint_dir", "save_checkpoint_dir"
+
+
+def _integer(key: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise TunerError(f"ASHA classArgs.{key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+class AshaTuner(Tuner):
+    def __init__(
+        self,
+        space: SearchSpace,
+        optimize_mode: str = "maximize",
+        grace_period: int = 1,
+        eta: int = 3,
+        max_t: int = 81,
+        all_checkpoint_dir: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(space, optimize_mode, seed)
+        self.grace_period = _integer("grace_period", grace_period, 1)
+        self.eta = _integer("eta", eta, 2)
+        self.max_t = _integer("max_t", max_t, self.grace_period)
+        self.top = math.floor(math.log(self.max_t / self.grace_period, self.eta) + 1e-6)
+        directory = all_checkpoint_dir or os.environ.get("NNI_CHECKPOINT_DIRECTORY") or "checkpoint"
+        if not isinstance(directory, str):
+            raise TunerError(f"ASHA classArgs.all_checkpoint_dir must be a path, got {directory!r}")
+        self.all_checkpoint_dir = os.path.abspath(os.path.expanduser(directory))
+
+    def budget(self, rung: int) -> int:
+        return self.max_t if rung >= self.top else self.grace_period * self.eta**rung
+
+    def rungs(self, history: History) -> dict[int, dict[str, list[Trial]]]:
+        """rung -> config -> its trials there."""
+        out: dict[int, dict[str, list[Trial]]] = {}
+        for trial in history.trials:
+            fid = trial.fidelity
+            if fid and fid.get("bracket") is None and fid.get("budget") is not None and fid.get("config"):
+                out.setdefault(int(fid["rung"]), {}).setdefault(str(fid["config"]), []).append(trial)
+        return out
+
+    def suggest(self, history: History) -> dict[str, Any]:
+        rungs = self.rungs(history)
+        for rung in range(self.top - 1, -1, -1):
+            here, above = rungs.get(rung, {}), rungs.get(rung + 1, {})
+            scored = sorted(
+                (self.loss(v), trials[0].sequence, config)
+                for config, trials in here.items()
+                if (v := _result(trials)) is not None and self._fits(trials[-1].parameters)
+            )
+            for *_, config in scored[: len(scored) // self.eta]:
+                if config not in above:
+                    return self._trial(_space_part(here[config][-1].parameters), rung + 1, config)
+        rng = self.rng if self.seed is None else random.Random(f"{self.seed}:{len(history)}")
+        seen = {canonical(_space_part(t[-1].parameters)) for t in rungs.get(0, {}).values()}
+        try:
+            params = random_unseen(self.space, rng, seen)
+        except NoMoreTrials:
+            if history.running():
+                raise NotYet("every configuration runs or waits for its rung") from None
+            raise
+        return self._trial(params, 0, f"c{len(rungs.get(0, {}))}")  # configs c0, c1, ... in order
+
+    def _trial(self, params: dict[str, Any], rung: int, config: str) -> Suggestion:
+        budget = self.budget(rung)
+        home = os.path.join(self.all_checkpoint_dir, config)
+        extra = {BUDGET_KEY: budget, LOAD: "" if rung == 0 else os.path.join(home, str(rung - 1))}
+        extra[SAVE] = os.path.join(home, str(rung))
+        return Suggestion({**params, **extra}, fidelity(budget, None, rung, config))
+
+    def _fits(self, params: dict[str, Any]) -> bool:
+        try:
+            self.space.to_flat(_space_part(params))
+        except SearchSpaceError:
+            return False
+        return True
+
+
+def _result(trials: list[Trial]) -> float | None:
+    """The configuration's result at a rung once its trials there have ended: the latest one."""
+    if any(t.running for t in trials):
+        return None
+    for trial in reversed(trials):
+        if trial.last_value is not None:
+            return trial.last_value
+    return None
+
+
+def _space_part(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in (LOAD, SAVE, BUDGET_KEY)}

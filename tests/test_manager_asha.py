@@ -1,0 +1,75 @@
+"""ASHA's stopping mode through the manager, with an ordinary tuner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers_experiment import make_experiment, run_manager, trial_rows
+
+pytestmark = pytest.mark.e2e
+
+# each trial is worse than every earlier one, at every step
+TRIAL = """
+seq = autolab.get_sequence_id()
+for step in range(9):
+    autolab.report_intermediate_result((step + 1) / (seq + 1))
+    time.sleep(0.1)
+autolab.report_final_result(9 / (seq + 1))
+"""
+
+
+def test_asha_stops_trials_behind_at_their_first_rung(tmp_path: Path) -> None:
+    directory = make_experiment(
+        tmp_path,
+        TRIAL,
+        assessor={"name": "ASHA", "classArgs": {"grace_period": 1, "eta": 3}},
+        trialConcurrency=1,
+        maxTrialNumber=4,
+    )
+    run_manager(directory, timeout=120)
+    rows = trial_rows(directory)
+    assert [r.status for r in rows] == ["SUCCEEDED"] + ["EARLY_STOPPED"] * 3
+    assert rows[0].n_intermediate == 9
+    assert all(r.n_intermediate < 9 for r in rows[1:])
+
+
+# promotion mode: train on from the previous rung's checkpoint up to TRIAL_BUDGET epochs
+PROMOTION_TRIAL = """
+import json
+state = {"epochs": 0}
+if p["load_checkpoint_dir"]:
+    state = json.load(open(os.path.join(p["load_checkpoint_dir"], "state.json")))
+while state["epochs"] < p["TRIAL_BUDGET"]:
+    state["epochs"] += 1
+    autolab.report_intermediate_result(p["x"] * state["epochs"])
+os.makedirs(p["save_checkpoint_dir"], exist_ok=True)
+json.dump(state, open(os.path.join(p["save_checkpoint_dir"], "state.json"), "w"))
+autolab.report_final_result(p["x"] * state["epochs"])
+"""
+
+
+def test_asha_promotion_continues_each_configuration_from_its_checkpoint(tmp_path: Path) -> None:
+    checkpoints = tmp_path / "ckpt"
+    directory = make_experiment(
+        tmp_path,
+        PROMOTION_TRIAL,
+        searchSpace={"x": {"_type": "uniform", "_value": [0, 1]}},
+        tuner={"name": "ASHA", "classArgs": {"max_t": 9, "all_checkpoint_dir": str(checkpoints), "seed": 2}},
+        trialConcurrency=2,
+        maxTrialNumber=14,
+    )
+    run_manager(directory, timeout=120)
+    rows = trial_rows(directory)
+    assert [r.status for r in rows] == ["SUCCEEDED"] * 14
+    promoted = [r for r in rows if r.fidelity and r.fidelity["rung"] > 0]
+    assert promoted, "nothing was promoted"
+    budgets = {0: 1, 1: 3, 2: 9}
+    for row in rows:
+        fid = row.fidelity or {}
+        rung = fid["rung"]
+        assert row.parameters["TRIAL_BUDGET"] == budgets[rung]
+        # trained only the epochs its rung adds to the checkpoint it loaded
+        assert row.n_intermediate == budgets[rung] - (budgets[rung - 1] if rung else 0)
+        assert row.parameters["save_checkpoint_dir"] == str(checkpoints / fid["config"] / str(rung))
