@@ -80,6 +80,7 @@ class DartsTrainer:
         self.groups = choice_groups(model)
         if not self.groups:
             raise NasError("DartsTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
+        _check_relaxable(model, self.groups)
         gen = torch.Generator().manual_seed(seed)
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         self.alphas: dict[str, nn.Parameter] = {}
@@ -130,7 +131,10 @@ class DartsTrainer:
                 alpha.grad = g
         else:
             loss_t, _ = self._forward_loss(xv, yv)
-            loss_t.backward(inputs=list(self.alphas.values()))
+            first = torch.autograd.grad(loss_t, list(self.alphas.values()), allow_unused=True)
+            self._no_gradient_path(first)
+            for alpha, g in zip(self.alphas.values(), first, strict=True):
+                alpha.grad = g
             loss_v = float(loss_t.detach())
         self.arch_optimizer.step()
         return loss_v
@@ -147,6 +151,15 @@ class DartsTrainer:
         finally:
             self._set_alpha_grad(True)
         return float(loss.detach()), self.metric(logits.detach().float(), y)
+
+    def _no_gradient_path(self, grads: Sequence[torch.Tensor | None]) -> None:
+        # A choice the loss does not depend on would otherwise be moved by weight decay alone.
+        missing = [label for label, g in zip(self.alphas, grads, strict=True) if g is None]
+        if missing:
+            raise NasError(
+                f"DartsTrainer: choice(s) {missing} do not reach the loss (no gradient path); "
+                "is every choice used in forward?"
+            )
 
     # -- second order --------------------------------------------------------------------------
     def _loss_at(self, weights: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -180,9 +193,8 @@ class DartsTrainer:
         loss_v = self._loss_at(w_virtual, xv, yv)
         names = list(w_virtual)
         grads = torch.autograd.grad(loss_v, alphas + [w_virtual[n] for n in names], allow_unused=True)
-        d_alpha = [
-            torch.zeros_like(a) if g is None else g for a, g in zip(alphas, grads[: len(alphas)], strict=True)
-        ]
+        self._no_gradient_path(grads[: len(alphas)])
+        d_alpha = list(grads[: len(alphas)])
         d_w = {
             n: (torch.zeros_like(w_virtual[n]) if g is None else g)
             for n, g in zip(names, grads[len(alphas) :], strict=True)
@@ -194,7 +206,8 @@ class DartsTrainer:
         for sign in (1.0, -1.0):
             shifted = {n: params[n] + sign * eps * d_w[n] for n in names}
             g = torch.autograd.grad(self._loss_at(shifted, xt, yt), alphas, allow_unused=True)
-            hessian.append([torch.zeros_like(a) if x is None else x for a, x in zip(alphas, g, strict=True)])
+            self._no_gradient_path(g)
+            hessian.append(list(g))
         result = [
             da - lr * (hp - hm) / (2 * eps)
             for da, hp, hm in zip(d_alpha, hessian[0], hessian[1], strict=True)
@@ -244,3 +257,21 @@ class DartsTrainer:
                 weights = self.alphas[label].detach()
                 arch[label] = group.choices[max(allowed, key=lambda i: float(weights[i]))]
         return arch
+
+
+def _check_relaxable(model: nn.Module, groups: dict[str, Any]) -> None:
+    """Refuse a ValueChoice that no layer mixes under DARTS (one only read through `.current`, or
+    only sizing a layer's input): its alpha would never get a gradient, and its export would be the
+    argmax of the initial noise."""
+    relaxed: set[int] = set()
+    for module in model.modules():
+        relaxed_choices = getattr(module, "relaxed_choices", None)
+        if callable(relaxed_choices):
+            relaxed.update(id(c) for c in relaxed_choices())
+    for label, group in groups.items():
+        if group.kind == "value" and not any(id(m) in relaxed for m in group.members):
+            raise NasError(
+                f"DartsTrainer: ValueChoice {label!r} has no continuous relaxation (it is read through "
+                "`.current` or only sizes a layer's input); DARTS cannot learn it. Pass it as an output "
+                "size or kernel size of a mutable layer, or search it with SposTrainer"
+            )

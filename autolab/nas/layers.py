@@ -4,6 +4,8 @@ A supernet layer allocates its largest size. Single-path (a sampled value): the 
 the first `width` channels, the centre `k x k` of the kernel, and the input channels follow the
 tensor that comes in. DARTS (arch weights set): the layer runs at full size and mixes the options
 with softmax weights, as channel masks for widths and centred kernel masks for kernel sizes.
+MutableBatchNorm2d applies its width's mask after normalising (the conv's mask before it would be
+divided out); `relaxed_choices()` names the choices a layer mixes, which DARTS checks.
 
 With no ValueChoice among the arguments (always the case inside fixed_arch, where ValueChoice(...)
 is the plain value) the constructors return the plain torch layer: no supernet left in the model.
@@ -108,6 +110,10 @@ class MutableConv2d(nn.Module):
         self.weight = ref.weight
         self.bias = ref.bias
 
+    def relaxed_choices(self) -> list[ValueChoice]:
+        """The choices this layer mixes under DARTS (the input size follows the incoming tensor)."""
+        return [v for v in (self.out_channels, self.kernel_size) if isinstance(v, ValueChoice)]
+
     def _kernel(self) -> tuple[torch.Tensor, int]:
         kmax = _max(self.kernel_size)
         k = self.kernel_size
@@ -169,6 +175,9 @@ class MutableLinear(nn.Module):
         self.weight = ref.weight
         self.bias = ref.bias
 
+    def relaxed_choices(self) -> list[ValueChoice]:
+        return [self.out_features] if isinstance(self.out_features, ValueChoice) else []
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mask = width_mask(self.out_features, self.weight.shape[0])
         out_f = self.weight.shape[0] if mask is not None else _value(self.out_features)
@@ -201,7 +210,17 @@ class MutableBatchNorm2d(nn.BatchNorm2d):
         super().__init__(_max(num_features), eps=eps, momentum=momentum, affine=affine)
         self.features_choice = num_features
 
+    def relaxed_choices(self) -> list[ValueChoice]:
+        return [self.features_choice] if isinstance(self.features_choice, ValueChoice) else []
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self._normalise(x)
+        # DARTS: the width mask goes after the normalisation. A mask applied only before it (by the
+        # conv feeding this norm) is divided back out, which leaves the width almost no gradient.
+        mask = width_mask(self.features_choice, x.shape[1])
+        return y if mask is None else y * mask.view(1, -1, 1, 1).to(y.dtype)
+
+    def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         c = x.shape[1]
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
