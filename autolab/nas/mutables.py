@@ -15,6 +15,8 @@ chosen candidate module, InputChoice a `ChosenInputs`, ValueChoice the plain val
 from __future__ import annotations
 
 import itertools
+import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,11 +31,34 @@ class NasError(ValueError):
 
 
 _auto_counters: dict[str, int] = {}
+_auto_root: list[weakref.ref[nn.Module] | None] = [None]
 _fixed_stack: list[dict[str, Any]] = []
 
 
+def _root_under_construction() -> nn.Module | None:
+    """The outermost model whose __init__ is on the call stack (choices themselves excluded)."""
+    root = None
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "__init__":
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, nn.Module) and not isinstance(owner, Mutable):
+                root = owner
+        frame = frame.f_back
+    return root
+
+
 def auto_label(kind: str) -> str:
-    """The next automatic label for a choice without one: `layerchoice_1`, `valuechoice_3`..."""
+    """The next automatic label for a choice without one: `layerchoice_1`, `valuechoice_3`...
+
+    Numbered per model: a new outermost model under construction restarts the count, so building
+    a model twice (or inside fixed_arch) gives the same labels. Choices built outside any model
+    keep counting."""
+    root = _root_under_construction()
+    previous = _auto_root[0]() if _auto_root[0] is not None else None
+    if root is not None and root is not previous:
+        _auto_counters.clear()
+        _auto_root[0] = weakref.ref(root)
     _auto_counters[kind] = _auto_counters.get(kind, 0) + 1
     return f"{kind}_{_auto_counters[kind]}"
 
@@ -41,6 +66,7 @@ def auto_label(kind: str) -> str:
 def reset_auto_labels() -> None:
     """Restart automatic labels (fixed_arch does this, so a rebuilt model gets the same labels)."""
     _auto_counters.clear()
+    _auto_root[0] = None
 
 
 def current_fixed() -> dict[str, Any] | None:
