@@ -18,6 +18,7 @@ import itertools
 import sys
 import weakref
 from collections.abc import Mapping, Sequence
+from types import FrameType
 from typing import Any
 
 import torch
@@ -38,7 +39,7 @@ _fixed_stack: list[dict[str, Any]] = []
 def _root_under_construction() -> nn.Module | None:
     """The outermost model whose __init__ is on the call stack (choices themselves excluded)."""
     root = None
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_name == "__init__":
             owner = frame.f_locals.get("self")
