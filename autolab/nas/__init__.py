@@ -24,6 +24,7 @@ from .fixed import apply_fixed_architecture, export, fixed_arch, has_choices, lo
 from .layers import MutableBatchNorm2d, MutableConv2d, MutableLinear
 from .mutables import ChosenInputs, InputChoice, LayerChoice, Mutable, NasError, ValueChoice
 from .space import (
+    canonical,
     choice_groups,
     random_arch,
     set_arch,
@@ -51,6 +52,7 @@ __all__ = [
     "apply_fixed_architecture",
     "arch_cost",
     "arch_from_parameters",
+    "canonical",
     "choice_groups",
     "count_flops",
     "count_params",

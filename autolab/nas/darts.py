@@ -9,7 +9,11 @@ First order: the alpha step takes the gradient of the validation loss at the cur
 Second order (unrolled=True): the gradient of L_val(w', alpha) with w' = w - xi * (the optimizer's
 step on L_train), xi the weight learning rate; the Hessian-vector product in it is the paper's
 central finite difference. Export: argmax of each alpha (optionally never an excluded option such
-as "none"); InputChoice keeps the top n_chosen.
+as "none"). An InputChoice that declares its `edges` (the LayerChoice on each input, as in a DARTS
+cell) has no alpha of its own under the default edge_rule="strongest_op": the node sums all its
+edges and export keeps the n_chosen inputs whose strongest non-excluded operation weighs most, the
+paper's rule (and NNI 3's). edge_rule="input_alpha" gives such InputChoices their own alpha, as
+every other InputChoice has (export keeps its top n_chosen).
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class DartsTrainer:
         arch_betas: tuple[float, float] = (0.5, 0.999),
         unrolled: bool = False,
         export_exclude: Sequence[Any] = (),
+        edge_rule: str = "strongest_op",
         grad_clip: float | None = 5.0,
         warmup_epochs: int = 0,
         lr_scheduler: Any = None,
@@ -81,6 +86,9 @@ class DartsTrainer:
         if not self.groups:
             raise NasError("DartsTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
         _check_relaxable(model, self.groups)
+        if edge_rule not in EDGE_RULES:
+            raise NasError(f"DartsTrainer edge_rule must be one of {EDGE_RULES}, got {edge_rule!r}")
+        self.edge_inputs = _edge_inputs(self.groups) if edge_rule == "strongest_op" else {}
         gen = torch.Generator().manual_seed(seed)
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         self.alphas: dict[str, nn.Parameter] = {}
@@ -91,6 +99,11 @@ class DartsTrainer:
                         f"DartsTrainer: InputChoice {label!r} uses reduction 'concat', which has no "
                         "continuous relaxation (use 'sum' or 'mean')"
                     )
+            for member in group.members:
+                if isinstance(member, InputChoice):
+                    member.mix_all = label in self.edge_inputs
+            if label in self.edge_inputs:
+                continue
             alpha = nn.Parameter(1e-3 * torch.randn(group.arch_size, generator=gen).to(self.device, dtype))
             self.alphas[label] = alpha
             for member in group.members:
@@ -247,16 +260,51 @@ class DartsTrainer:
         """softmax(alpha) for every label: how strongly DARTS prefers each option."""
         return {label: torch.softmax(a.detach(), -1).cpu().tolist() for label, a in self.alphas.items()}
 
+    def _strength(self, label: str) -> float:
+        """An edge's strength: its strongest operation's softmax weight, "none" (export_exclude) aside."""
+        group = self.groups[label]
+        probs = torch.softmax(self.alphas[label].detach(), -1)
+        allowed = [i for i, c in enumerate(group.choices) if c not in self.export_exclude] or list(
+            range(len(group.choices))
+        )
+        return max(float(probs[i]) for i in allowed)
+
     def export(self) -> dict[str, Any]:
-        """argmax of every alpha (LayerChoice options in export_exclude, e.g. "none", never win);
-        InputChoice: the n_chosen inputs with the largest weights."""
+        """argmax of every alpha (LayerChoice options in export_exclude, e.g. "none", never win).
+        InputChoice: the n_chosen inputs whose edges have the strongest operations (the paper's
+        rule, for an InputChoice declaring its `edges`), else those with the largest own weights."""
         arch = export_model(self.model)
         for label, group in self.groups.items():
             allowed = [i for i, c in enumerate(group.choices) if c not in self.export_exclude]
             if group.kind == "layer" and self.export_exclude and allowed:
                 weights = self.alphas[label].detach()
                 arch[label] = group.choices[max(allowed, key=lambda i: float(weights[i]))]
+        for label, edges in self.edge_inputs.items():
+            strengths = [self._strength(edge) for edge in edges]
+            ranked = sorted(range(len(edges)), key=lambda i: -strengths[i])
+            arch[label] = sorted(ranked[: self.groups[label].n_chosen])
         return arch
+
+
+EDGE_RULES = ("strongest_op", "input_alpha")
+
+
+def _edge_inputs(groups: dict[str, Any]) -> dict[str, list[str]]:
+    """InputChoice label -> the LayerChoice label on each input, for InputChoices that declare
+    their edges (checked: every edge a LayerChoice of the model)."""
+    found: dict[str, list[str]] = {}
+    for label, group in groups.items():
+        edges = getattr(group.members[0], "edges", None) if group.kind == "input" else None
+        if edges is None:
+            continue
+        for edge in edges:
+            if edge is None or edge not in groups or groups[edge].kind != "layer":
+                raise NasError(
+                    f"DartsTrainer: InputChoice {label!r} names edge {edge!r}, which is not a LayerChoice "
+                    "label of the model (the paper's edge rule needs an operation on every input)"
+                )
+        found[label] = list(edges)
+    return found
 
 
 def _check_relaxable(model: nn.Module, groups: dict[str, Any]) -> None:

@@ -24,6 +24,10 @@ def _key(arch: Arch) -> str:
     return json.dumps(arch, sort_keys=True)
 
 
+def _same(arch: Arch) -> Arch:
+    return arch
+
+
 @dataclass
 class EvolutionResult:
     best_arch: Arch
@@ -42,11 +46,16 @@ def evolution_search(
     num_crossover: int | None = None,
     mutation_prob: float = 0.1,
     constraint: Callable[[Arch], bool] | None = None,
+    canonical: Callable[[Arch], Arch] | None = None,
     seed: int = 0,
     max_tries: int = 1000,
     log: Callable[[int, float], None] | None = None,
 ) -> EvolutionResult:
-    """Maximise score(arch) over the space {label: options}; see the module doc."""
+    """Maximise score(arch) over the space {label: options}; see the module doc.
+
+    canonical maps an architecture to the representative of the network it builds (choices that do
+    not matter set to a fixed option, `nas.canonical`): each network is then scored once."""
+    same = canonical or _same
     if population_size < 1 or generations < 1 or parents < 1:
         raise NasError("evolution: population_size, generations and parents must be >= 1")
     if not 0.0 <= mutation_prob <= 1.0:
@@ -75,7 +84,7 @@ def evolution_search(
         for _ in range(max_tries):
             if count <= 0:
                 return
-            arch = make()
+            arch = same(make())
             if _key(arch) not in keys and admissible(arch):
                 batch.append(arch)
                 keys.add(_key(arch))

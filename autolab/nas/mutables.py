@@ -227,6 +227,7 @@ class InputChoice(Mutable):
         n_chosen: int = 1,
         reduction: str = "sum",
         label: str | None = None,
+        edges: Sequence[str | None] | None = None,
     ) -> Any:
         fixed = current_fixed()
         if fixed is None or n_candidates is None:
@@ -237,14 +238,28 @@ class InputChoice(Mutable):
         return ChosenInputs(chosen, reduction)
 
     def __init__(
-        self, n_candidates: int, n_chosen: int = 1, reduction: str = "sum", label: str | None = None
+        self,
+        n_candidates: int,
+        n_chosen: int = 1,
+        reduction: str = "sum",
+        label: str | None = None,
+        edges: Sequence[str | None] | None = None,
     ) -> None:
         super().__init__()
         _check_input_args(n_candidates, n_chosen, reduction)
         self.label = _check_label(label, "inputchoice")
+        if edges is not None and len(edges) != n_candidates:
+            raise NasError(
+                f"InputChoice {self.label!r}: edges names {len(edges)} LayerChoices for {n_candidates} inputs"
+            )
         self.n_candidates = n_candidates
         self.n_chosen = n_chosen
         self.reduction = reduction
+        # The labels of the LayerChoices on each input's edge (a DARTS cell): DARTS then picks the
+        # inputs by their strongest operation, as the paper does, and an unchosen edge's
+        # operation does not count as a decision (see effective.py).
+        self.edges = None if edges is None else list(edges)
+        self.mix_all = False  # DARTS with the paper's edge rule: every input, unweighted
         self.sampled = list(range(n_chosen))
 
     def choices(self) -> list[Any]:
@@ -258,6 +273,8 @@ class InputChoice(Mutable):
             raise NasError(
                 f"InputChoice {self.label!r} expects {self.n_candidates} inputs, got {len(inputs)}"
             )
+        if self.mix_all:
+            return reduce_inputs(list(inputs), "sum" if self.reduction == "sum" else "mean")
         weights = self.arch_weights
         if weights is None:
             return reduce_inputs([inputs[i] for i in self.sampled], self.reduction)

@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 from .cost import arch_cost
 from .evolution import EvolutionResult, evolution_search
 from .mutables import NasError
-from .space import choice_groups, random_arch, set_arch, validate_arch
+from .space import canonical, choice_groups, random_arch, set_arch, validate_arch
 from .training import (
     Loss,
     Metric,
@@ -186,6 +186,7 @@ class SposTrainer:
             parents=parents,
             mutation_prob=mutation_prob,
             constraint=constraint,
+            canonical=lambda arch: canonical(self.groups, arch),
             seed=self.seed,
             log=log,
         )

@@ -190,3 +190,32 @@ def test_export_can_exclude_an_option(tiny_net: TinyNet, data: TensorDataset) ->
         trainer.alphas["op"].copy_(torch.tensor([0.0, 5.0]))
     assert nas.export(tiny_net)["op"] == "pool"
     assert nas.export(trainer)["op"] == "conv"
+
+
+def test_paper_edge_rule_keeps_the_inputs_with_the_strongest_operations(data: TensorDataset) -> None:
+    from .test_effective import Cell
+
+    cell = Cell()
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)  # the cell has no weights
+    trainer = nas.DartsTrainer(
+        cell, F.cross_entropy, opt, data, num_epochs=1, export_exclude=["none"], device="cpu"
+    )
+    assert set(trainer.alphas) == {"e0", "e1", "e2"}  # the node has no input weights of its own
+    with torch.no_grad():
+        trainer.alphas["e0"].copy_(torch.tensor([5.0, 0.0, 0.0]))  # mostly "none": weak, 0.0066
+        trainer.alphas["e1"].copy_(torch.tensor([0.0, 1.0, 0.0]))  # "a" at 0.576
+        trainer.alphas["e2"].copy_(torch.tensor([0.0, 0.5, 0.4]))  # "a" at 0.383
+    xs = [torch.full((1,), v) for v in (1.0, 10.0, 100.0)]
+    # during search the node sums every edge's mixture: 1*(w_a + 2 w_b) for each input
+    expected = sum(
+        float(x) * float(p[1] + 2 * p[2])
+        for x, p in zip(xs, (torch.softmax(a.detach(), -1) for a in trainer.alphas.values()), strict=True)
+    )
+    assert float(cell(xs)) == pytest.approx(expected)
+    arch = nas.export(trainer)
+    assert arch == {"in": [1, 2], "e0": "a", "e1": "a", "e2": "a"}
+    # the other rule: the InputChoice gets an alpha of its own, and export follows it
+    other = nas.DartsTrainer(
+        Cell(), F.cross_entropy, opt, data, num_epochs=1, edge_rule="input_alpha", device="cpu"
+    )
+    assert set(other.alphas) == {"in", "e0", "e1", "e2"}

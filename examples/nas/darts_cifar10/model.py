@@ -1,7 +1,10 @@
 """The DARTS CIFAR-10 search network: 8 cells (reduction cells at 1/3 and 2/3), 16 initial
 channels, 4 nodes a cell, 8 operations an edge; all normal cells share one set of decisions and
-all reduction cells another (labels `normal_*` / `reduce_*`). In `nas.fixed_arch(arch)` each node
-builds only its 2 chosen edges. search.py exports with "none" excluded, as the paper does.
+all reduction cells another (labels `normal_*` / `reduce_*`). Each node's InputChoice names the
+LayerChoice on each of its edges, so DARTS uses the paper's rule: during search a node sums all its
+edges; export keeps the 2 edges whose strongest operation other than "none" weighs most (search.py
+excludes "none"), each with that operation. In `nas.fixed_arch(arch)` each node builds only its 2
+chosen edges.
 """
 
 from __future__ import annotations
@@ -84,7 +87,9 @@ class Node(nn.Module):
     def __init__(self, kind: str, index: int, c: int, reduction: bool) -> None:
         super().__init__()
         n_in = index + 2
-        self.inputs = nas.InputChoice(n_in, 2, label=f"{kind}_n{index}_inputs")
+        self.inputs = nas.InputChoice(
+            n_in, 2, label=f"{kind}_n{index}_inputs", edges=[f"{kind}_n{index}_e{i}" for i in range(n_in)]
+        )
         chosen = self.inputs.chosen if isinstance(self.inputs, nas.ChosenInputs) else range(n_in)
         self.edges = nn.ModuleDict(
             {
