@@ -110,6 +110,14 @@ class MutableConv2d(nn.Module):
         self.weight = ref.weight
         self.bias = ref.bias
 
+    def running_kernel_size(self) -> int:
+        """The kernel size the layer runs at now (the largest under DARTS, which masks it)."""
+        k = self.kernel_size
+        return _max(k) if isinstance(k, ValueChoice) and k.arch_weights is not None else _value(k)
+
+    def running_groups(self, in_channels: int) -> int:
+        return 1
+
     def relaxed_choices(self) -> list[ValueChoice]:
         """The choices this layer mixes under DARTS (the input size follows the incoming tensor)."""
         return [v for v in (self.out_channels, self.kernel_size) if isinstance(v, ValueChoice)]

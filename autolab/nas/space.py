@@ -59,25 +59,19 @@ def _edge_conditions(model: nn.Module) -> dict[str, tuple[str, int]]:
     return found
 
 
-def iter_choices_in_context(model: nn.Module) -> list[tuple[Choice, Context]]:
-    """Every choice with its context (see effective.py), in module order."""
-    found: list[tuple[Choice, Context]] = []
+def module_contexts(model: nn.Module) -> list[tuple[nn.Module, Context]]:
+    """Every module with its context (see effective.py): when it is part of the network."""
+    found: list[tuple[nn.Module, Context]] = []
     seen: set[int] = set()
     edges = _edge_conditions(model)
 
-    def add(item: Choice, context: Context) -> None:
-        if id(item) not in seen:
-            seen.add(id(item))
-            found.append((item, context))
-
     def walk(module: nn.Module, context: Context) -> None:
+        if id(module) in seen:
+            return
+        seen.add(id(module))
         if isinstance(module, LayerChoice) and module.label in edges:
             context = context + (("input", *edges[module.label]),)
-        if isinstance(module, Mutable):
-            add(module, context)
-        for value in vars(module).values():
-            if isinstance(value, ValueChoice):
-                add(value, context)
+        found.append((module, context))
         if isinstance(module, LayerChoice):
             for name, candidate in zip(module.names, module.candidates, strict=True):
                 walk(candidate, context + (("layer", module.label, name),))
@@ -86,6 +80,20 @@ def iter_choices_in_context(model: nn.Module) -> list[tuple[Choice, Context]]:
                 walk(child, context)
 
     walk(model, ())
+    return found
+
+
+def iter_choices_in_context(model: nn.Module) -> list[tuple[Choice, Context]]:
+    """Every choice with its context (see effective.py), in module order."""
+    found: list[tuple[Choice, Context]] = []
+    seen: set[int] = set()
+    for module, context in module_contexts(model):
+        items: list[Choice] = [module] if isinstance(module, Mutable) else []
+        items += [v for v in vars(module).values() if isinstance(v, ValueChoice)]
+        for item in items:
+            if id(item) not in seen:
+                seen.add(id(item))
+                found.append((item, context))
     return found
 
 
