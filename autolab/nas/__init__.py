@@ -21,8 +21,9 @@ from .cost import arch_cost, count_flops, count_params
 from .darts import DartsTrainer
 from .evolution import EvolutionResult, evolution_search
 from .fixed import apply_fixed_architecture, export, fixed_arch, has_choices, load_arch, save_arch
-from .layers import MutableBatchNorm2d, MutableConv2d, MutableLinear
-from .mutables import ChosenInputs, InputChoice, LayerChoice, Mutable, NasError, ValueChoice
+from .layers import MutableBatchNorm2d, MutableConv2d, MutableLayerNorm, MutableLinear
+from .mutables import ChosenInputs, InputChoice, LayerChoice, Mutable, NasError
+from .repeat import Repeat
 from .space import (
     canonical,
     choice_groups,
@@ -35,18 +36,22 @@ from .space import (
 )
 from .spos import SposTrainer, recalibrate_bn
 from .supernet_trial import arch_from_parameters, evaluate_on_supernet
+from .values import DerivedValueChoice, ValueChoice
 
 __all__ = [
     "ChosenInputs",
     "DartsTrainer",
+    "DerivedValueChoice",
     "EvolutionResult",
     "InputChoice",
     "LayerChoice",
     "Mutable",
     "MutableBatchNorm2d",
     "MutableConv2d",
+    "MutableLayerNorm",
     "MutableLinear",
     "NasError",
+    "Repeat",
     "SposTrainer",
     "ValueChoice",
     "apply_fixed_architecture",

@@ -23,16 +23,17 @@ from torch import nn
 
 from .cost import count_flops, layer_flops
 from .effective import holds
-from .layers import MutableBatchNorm2d, MutableConv2d, MutableLinear
-from .mutables import InputChoice, NasError, ValueChoice
+from .layers import MutableBatchNorm2d, MutableConv2d, MutableLayerNorm, MutableLinear
+from .mutables import InputChoice, NasError
 from .space import ChoiceGroup, choice_groups, module_contexts, set_arch
+from .values import ValueChoice
 
 Arch = dict[str, Any]
 Term = Callable[[Arch], float]
 
 
 def _size(v: Any, arch: Arch) -> int:
-    return int(arch[v.label]) if isinstance(v, ValueChoice) else int(v)
+    return int(v.value_of(arch[v.label])) if isinstance(v, ValueChoice) else int(v)
 
 
 def _param_term(module: nn.Module) -> Term | None:
@@ -43,7 +44,7 @@ def _param_term(module: nn.Module) -> Term | None:
             cout, cin, k = (
                 _size(v, arch) for v in (module.out_channels, module.in_channels, module.kernel_size)
             )
-            return cout * (cin // module.running_groups(cin)) * k * k + (cout if bias else 0)
+            return cout * (cin // _size(module.groups, arch)) * k * k + (cout if bias else 0)
 
         return conv
     if isinstance(module, MutableLinear):
@@ -53,6 +54,8 @@ def _param_term(module: nn.Module) -> Term | None:
         )
     if isinstance(module, MutableBatchNorm2d):
         return lambda arch: 2 * _size(module.features_choice, arch) if module.affine else 0
+    if isinstance(module, MutableLayerNorm):
+        return lambda arch: 2 * _size(module.features_choice, arch) if module.elementwise_affine else 0
     own = sum(p.numel() for p in module.parameters(recurse=False))
     return (lambda arch: own) if own else None
 
@@ -65,7 +68,7 @@ def _flops_term(module: nn.Module, inputs: tuple[Any, ...], output: torch.Tensor
             cout, cin, k = (
                 _size(v, arch) for v in (module.out_channels, module.in_channels, module.kernel_size)
             )
-            return positions * cout * (cin // module.running_groups(cin)) * k * k
+            return positions * cout * (cin // _size(module.groups, arch)) * k * k
 
         return conv
     if isinstance(module, MutableLinear):
@@ -75,6 +78,10 @@ def _flops_term(module: nn.Module, inputs: tuple[Any, ...], output: torch.Tensor
         positions = output.numel() // output.shape[1]
         factor = 2 if module.affine else 1
         return lambda arch: positions * _size(module.features_choice, arch) * factor
+    if isinstance(module, MutableLayerNorm):
+        rows = output.numel() // output.shape[-1]
+        factor = 2 if module.elementwise_affine else 1
+        return lambda arch: rows * _size(module.features_choice, arch) * factor
     flops = layer_flops(module, inputs, output)
     return (lambda arch: flops) if flops else None
 

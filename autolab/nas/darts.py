@@ -94,10 +94,10 @@ class DartsTrainer:
         self.alphas: dict[str, nn.Parameter] = {}
         for label, group in self.groups.items():
             for member in group.members:
-                if isinstance(member, InputChoice) and member.reduction == "concat":
+                if isinstance(member, InputChoice) and member.reduction in ("concat", "none"):
                     raise NasError(
-                        f"DartsTrainer: InputChoice {label!r} uses reduction 'concat', which has no "
-                        "continuous relaxation (use 'sum' or 'mean')"
+                        f"DartsTrainer: InputChoice {label!r} uses reduction {member.reduction!r}, which has "
+                        "no continuous relaxation (use 'sum' or 'mean')"
                     )
             for member in group.members:
                 if isinstance(member, InputChoice):
@@ -282,7 +282,7 @@ class DartsTrainer:
         for label, edges in self.edge_inputs.items():
             strengths = [self._strength(edge) for edge in edges]
             ranked = sorted(range(len(edges)), key=lambda i: -strengths[i])
-            arch[label] = sorted(ranked[: self.groups[label].n_chosen])
+            arch[label] = sorted(ranked[: self.groups[label].n_chosen or 1])
         return arch
 
 

@@ -5,7 +5,8 @@ matter are the same network.
 
 Every choice carries a context: the conditions, from the outside in, under which it is in the
 network: ("layer", label, name) holds when arch[label] == name; ("input", label, i) when i is in
-arch[label]. A label is active when the context of any of its members holds.
+arch[label]; ("depth", label, j) when arch[label] > j (block j of a Repeat). A label is active
+when the context of any of its members holds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def holds(context: Context, arch: Mapping[str, Any]) -> bool:
         if kind == "layer" and decision != value:
             return False
         if kind == "input" and value not in decision:
+            return False
+        if kind == "depth" and decision <= value:
             return False
     return True
 

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
-REDUCTIONS = ("sum", "mean", "concat")
+REDUCTIONS = ("sum", "mean", "concat", "none")
 
 
 class NasError(ValueError):
@@ -185,7 +185,10 @@ class LayerChoice(Mutable):
         return out
 
 
-def reduce_inputs(tensors: list[torch.Tensor], reduction: str) -> torch.Tensor:
+def reduce_inputs(tensors: list[torch.Tensor], reduction: str) -> Any:
+    """Sum, mean or concatenate (along channels) the chosen inputs; "none" returns their list."""
+    if reduction == "none":
+        return list(tensors)
     if reduction == "concat":
         return torch.cat(tensors, dim=1)
     total = tensors[0]
@@ -202,18 +205,25 @@ class ChosenInputs(nn.Module):
         self.chosen = list(chosen)
         self.reduction = reduction
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def forward(self, inputs: Sequence[torch.Tensor]) -> Any:
         return reduce_inputs([inputs[i] for i in self.chosen], self.reduction)
 
     def extra_repr(self) -> str:
         return f"chosen={self.chosen}, reduction={self.reduction!r}"
 
 
-def _check_input_args(n_candidates: int, n_chosen: int, reduction: str) -> None:
+def input_options(n_candidates: int, n_chosen: int | None) -> list[list[int]]:
+    """The decisions of an InputChoice: every n_chosen-subset, or (n_chosen=None, NNI's "any
+    number") every non-empty subset, smallest first."""
+    sizes = range(1, n_candidates + 1) if n_chosen is None else [n_chosen]
+    return [list(c) for k in sizes for c in itertools.combinations(range(n_candidates), k)]
+
+
+def _check_input_args(n_candidates: int, n_chosen: int | None, reduction: str) -> None:
     if not isinstance(n_candidates, int) or n_candidates < 1:
         raise NasError(f"InputChoice n_candidates must be a positive int, got {n_candidates!r}")
-    if not isinstance(n_chosen, int) or not 1 <= n_chosen <= n_candidates:
-        raise NasError(f"InputChoice n_chosen must be an int in 1..{n_candidates}, got {n_chosen!r}")
+    if n_chosen is not None and (not isinstance(n_chosen, int) or not 1 <= n_chosen <= n_candidates):
+        raise NasError(f"InputChoice n_chosen must be an int in 1..{n_candidates} or None, got {n_chosen!r}")
     if reduction not in REDUCTIONS:
         raise NasError(f"InputChoice reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
@@ -224,7 +234,7 @@ class InputChoice(Mutable):
     def __new__(
         cls,
         n_candidates: int | None = None,
-        n_chosen: int = 1,
+        n_chosen: int | None = 1,
         reduction: str = "sum",
         label: str | None = None,
         edges: Sequence[str | None] | None = None,
@@ -233,14 +243,15 @@ class InputChoice(Mutable):
         if fixed is None or n_candidates is None:
             return super().__new__(cls)
         _check_input_args(n_candidates, n_chosen, reduction)
-        options = [list(c) for c in itertools.combinations(range(n_candidates), n_chosen)]
-        chosen = fixed_decision(fixed, _check_label(label, "inputchoice"), options)
+        chosen = fixed_decision(
+            fixed, _check_label(label, "inputchoice"), input_options(n_candidates, n_chosen)
+        )
         return ChosenInputs(chosen, reduction)
 
     def __init__(
         self,
         n_candidates: int,
-        n_chosen: int = 1,
+        n_chosen: int | None = 1,
         reduction: str = "sum",
         label: str | None = None,
         edges: Sequence[str | None] | None = None,
@@ -248,6 +259,10 @@ class InputChoice(Mutable):
         super().__init__()
         _check_input_args(n_candidates, n_chosen, reduction)
         self.label = _check_label(label, "inputchoice")
+        if edges is not None and n_chosen is None:
+            raise NasError(
+                f"InputChoice {self.label!r}: edges need a fixed n_chosen (the paper keeps the top k)"
+            )
         if edges is not None and len(edges) != n_candidates:
             raise NasError(
                 f"InputChoice {self.label!r}: edges names {len(edges)} LayerChoices for {n_candidates} inputs"
@@ -260,15 +275,15 @@ class InputChoice(Mutable):
         # operation does not count as a decision (see effective.py).
         self.edges = None if edges is None else list(edges)
         self.mix_all = False  # DARTS with the paper's edge rule: every input, unweighted
-        self.sampled = list(range(n_chosen))
+        self.sampled = list(range(n_chosen or 1))
 
     def choices(self) -> list[Any]:
-        return [list(c) for c in itertools.combinations(range(self.n_candidates), self.n_chosen)]
+        return input_options(self.n_candidates, self.n_chosen)
 
     def arch_size(self) -> int:
         return self.n_candidates
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def forward(self, inputs: Sequence[torch.Tensor]) -> Any:
         if len(inputs) != self.n_candidates:
             raise NasError(
                 f"InputChoice {self.label!r} expects {self.n_candidates} inputs, got {len(inputs)}"
@@ -284,69 +299,3 @@ class InputChoice(Mutable):
 
     def extra_repr(self) -> str:
         return f"label={self.label!r}, n_candidates={self.n_candidates}, n_chosen={self.n_chosen}"
-
-
-class ValueChoice:
-    """Choose one of several values (a width, a kernel size...).
-
-    Pass it to the mutable layers (MutableConv2d, MutableLinear, MutableBatchNorm2d), or keep it as
-    an attribute of your module and read `.current` in forward. Inside fixed_arch, ValueChoice(...)
-    returns the chosen value itself, so the same model code builds plain layers.
-    """
-
-    def __new__(cls, values: Sequence[Any] | None = None, label: str | None = None) -> Any:
-        fixed = current_fixed()
-        if fixed is None or values is None:
-            return super().__new__(cls)
-        return fixed_decision(fixed, _check_label(label, "valuechoice"), _check_values(values))
-
-    def __init__(self, values: Sequence[Any], label: str | None = None) -> None:
-        self.values = _check_values(values)
-        self.label = _check_label(label, "valuechoice")
-        self.sampled: Any = self.values[0]
-        self.arch_weights: torch.Tensor | None = None
-
-    def choices(self) -> list[Any]:
-        return list(self.values)
-
-    def arch_size(self) -> int:
-        return len(self.values)
-
-    def set_arch_weights(self, weights: torch.Tensor | None) -> None:
-        self.arch_weights = weights
-
-    @property
-    def current(self) -> Any:
-        """The sampled value (under DARTS: the value with the largest weight)."""
-        if self.arch_weights is not None:
-            return self.values[int(torch.argmax(self.arch_weights))]
-        return self.sampled
-
-    @property
-    def max(self) -> Any:
-        return max(self.values)
-
-    def probs(self) -> torch.Tensor | None:
-        return None if self.arch_weights is None else torch.softmax(self.arch_weights, dim=-1)
-
-    def __repr__(self) -> str:
-        return f"ValueChoice({self.values!r}, label={self.label!r})"
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> ValueChoice:
-        # Layers that share one ValueChoice must keep sharing it in a copy.
-        new = object.__new__(ValueChoice)
-        memo[id(self)] = new
-        new.values, new.label, new.sampled = list(self.values), self.label, self.sampled
-        new.arch_weights = self.arch_weights
-        return new
-
-
-def _check_values(values: Sequence[Any]) -> list[Any]:
-    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
-        raise NasError(f"ValueChoice values must be a non-empty list, got {values!r}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-            raise NasError(f"ValueChoice values must be numbers or strings, got {v!r}")
-    if len(set(values)) != len(values):
-        raise NasError(f"ValueChoice values repeat: {list(values)!r}")
-    return list(values)

@@ -15,7 +15,9 @@ from typing import Any
 from torch import nn
 
 from .effective import Context, canonical_arch, effective_size, is_active
-from .mutables import InputChoice, LayerChoice, Mutable, NasError, ValueChoice
+from .mutables import InputChoice, LayerChoice, Mutable, NasError
+from .repeat import Repeat
+from .values import ValueChoice
 
 Choice = Mutable | ValueChoice
 
@@ -28,7 +30,7 @@ class ChoiceGroup:
     kind: str  # "layer", "input" or "value"
     choices: list[Any]
     arch_size: int
-    n_chosen: int = 1
+    n_chosen: int | None = 1
     members: list[Choice] = field(default_factory=list)
     contexts: list[Context] = field(default_factory=list)  # one a member: when it is in the network
 
@@ -40,6 +42,8 @@ def _kind(choice: Choice) -> str:
         return "input"
     if isinstance(choice, ValueChoice):
         return "value"
+    if isinstance(choice, Repeat):
+        return "repeat"
     return type(choice).__name__
 
 
@@ -75,6 +79,9 @@ def module_contexts(model: nn.Module) -> list[tuple[nn.Module, Context]]:
         if isinstance(module, LayerChoice):
             for name, candidate in zip(module.names, module.candidates, strict=True):
                 walk(candidate, context + (("layer", module.label, name),))
+        elif isinstance(module, Repeat):
+            for j, block in enumerate(module.blocks):
+                walk(block, context + (("depth", module.label, j),) if j >= module.depths[0] else context)
         else:
             for child in module.children():
                 walk(child, context)
@@ -89,7 +96,7 @@ def iter_choices_in_context(model: nn.Module) -> list[tuple[Choice, Context]]:
     seen: set[int] = set()
     for module, context in module_contexts(model):
         items: list[Choice] = [module] if isinstance(module, Mutable) else []
-        items += [v for v in vars(module).values() if isinstance(v, ValueChoice)]
+        items += [v.root for v in vars(module).values() if isinstance(v, ValueChoice)]
         for item in items:
             if id(item) not in seen:
                 seen.add(id(item))
