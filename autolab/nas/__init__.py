@@ -21,6 +21,7 @@ from .cost import arch_cost, count_flops, count_params
 from .darts import DartsTrainer
 from .evolution import EvolutionResult, evolution_search
 from .fixed import apply_fixed_architecture, export, fixed_arch, has_choices, load_arch, save_arch
+from .gumbel import GumbelDartsTrainer
 from .layers import MutableBatchNorm2d, MutableConv2d, MutableLayerNorm, MutableLinear
 from .mutables import ChosenInputs, InputChoice, LayerChoice, Mutable, NasError
 from .repeat import Repeat
@@ -43,6 +44,7 @@ __all__ = [
     "DartsTrainer",
     "DerivedValueChoice",
     "EvolutionResult",
+    "GumbelDartsTrainer",
     "InputChoice",
     "LayerChoice",
     "Mutable",

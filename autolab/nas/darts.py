@@ -138,6 +138,7 @@ class DartsTrainer:
     def arch_step(self, xt: torch.Tensor, yt: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor) -> float:
         """One update of the architecture weights; returns the validation loss."""
         self.arch_optimizer.zero_grad(set_to_none=True)
+        self.relax()
         if self.unrolled:
             loss_v, grads = self.unrolled_gradient(xt, yt, xv, yv)
             for alpha, g in zip(self.alphas.values(), grads, strict=True):
@@ -154,6 +155,7 @@ class DartsTrainer:
 
     def weight_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         self._set_alpha_grad(False)
+        self.relax()
         try:
             self.optimizer.zero_grad(set_to_none=True)
             loss, logits = self._forward_loss(x, y)
@@ -164,6 +166,13 @@ class DartsTrainer:
         finally:
             self._set_alpha_grad(True)
         return float(loss.detach()), self.metric(logits.detach().float(), y)
+
+    def relax(self) -> None:
+        """Before each forward: give the choices their relaxed weights (DARTS: alpha itself;
+        subclasses such as GumbelDARTS draw noise here)."""
+
+    def on_epoch_start(self, epoch: int) -> None:
+        """Before each epoch (subclasses anneal a temperature here)."""
 
     def _no_gradient_path(self, grads: Sequence[torch.Tensor | None]) -> None:
         # A choice the loss does not depend on would otherwise be moved by weight decay alone.
@@ -231,6 +240,7 @@ class DartsTrainer:
     def fit(self) -> DartsTrainer:
         val_batches = forever(self.val_loader)
         for epoch in range(self.num_epochs):
+            self.on_epoch_start(epoch)
             start = time.perf_counter()
             self.model.train()
             sums = {"train_loss": 0.0, "train_metric": 0.0, "val_loss": 0.0}
