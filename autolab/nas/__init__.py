@@ -24,6 +24,7 @@ from .fixed import apply_fixed_architecture, export, fixed_arch, has_choices, lo
 from .gumbel import GumbelDartsTrainer
 from .layers import MutableBatchNorm2d, MutableConv2d, MutableLayerNorm, MutableLinear
 from .mutables import ChosenInputs, InputChoice, LayerChoice, Mutable, NasError
+from .proxyless import ProxylessTrainer
 from .repeat import Repeat
 from .space import (
     canonical,
@@ -53,6 +54,7 @@ __all__ = [
     "MutableLayerNorm",
     "MutableLinear",
     "NasError",
+    "ProxylessTrainer",
     "Repeat",
     "SposTrainer",
     "ValueChoice",

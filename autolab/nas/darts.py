@@ -145,6 +145,7 @@ class DartsTrainer:
                 alpha.grad = g
         else:
             loss_t, _ = self._forward_loss(xv, yv)
+            loss_t = loss_t + self.arch_penalty()
             first = torch.autograd.grad(loss_t, list(self.alphas.values()), allow_unused=True)
             self._no_gradient_path(first)
             for alpha, g in zip(self.alphas.values(), first, strict=True):
@@ -173,6 +174,10 @@ class DartsTrainer:
 
     def on_epoch_start(self, epoch: int) -> None:
         """Before each epoch (subclasses anneal a temperature here)."""
+
+    def arch_penalty(self) -> torch.Tensor | float:
+        """Added to the validation loss of the (first-order) architecture step: a cost term."""
+        return 0.0
 
     def _no_gradient_path(self, grads: Sequence[torch.Tensor | None]) -> None:
         # A choice the loss does not depend on would otherwise be moved by weight decay alone.

@@ -166,6 +166,7 @@ class LayerChoice(Mutable):
         self.names, modules = _candidate_list(candidates)
         self.candidates = nn.ModuleList(modules)
         self.sampled = self.names[0]
+        self.binary_gate = False  # ProxylessNAS: run the sampled candidate, gate gradients for all
 
     def choices(self) -> list[Any]:
         return list(self.names)
@@ -173,11 +174,29 @@ class LayerChoice(Mutable):
     def chosen_module(self) -> nn.Module:
         return self.candidates[self.names.index(self.sampled)]
 
+    def _binary_forward(self, probs: torch.Tensor, args: Any, kwargs: Any) -> Any:
+        """ProxylessNAS: the output is the sampled candidate's alone (only it trains), and the
+        gradient of the gate probabilities is <dL/dy, o_j> for every candidate j (BinaryConnect),
+        the others run without autograd."""
+        chosen = self.names.index(self.sampled)
+        out = self.candidates[chosen](*args, **kwargs)
+        if not probs.requires_grad:
+            return out
+        gates = probs - probs.detach()  # zero in value, d/dp in gradient
+        total = out + gates[chosen] * out.detach()
+        with torch.no_grad():
+            others = [(j, m(*args, **kwargs)) for j, m in enumerate(self.candidates) if j != chosen]
+        for j, other in others:
+            total = total + gates[j] * other
+        return total
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         weights = self.arch_weights
         if weights is None:
             return self.chosen_module()(*args, **kwargs)
         probs = torch.softmax(weights, dim=-1)
+        if self.binary_gate:
+            return self._binary_forward(probs, args, kwargs)
         out = None
         for i, module in enumerate(self.candidates):
             term = probs[i] * module(*args, **kwargs)
