@@ -19,6 +19,7 @@ Write a supernet with choices, search it, export the architecture, retrain the p
 
 from .cost import arch_cost, count_flops, count_params
 from .darts import DartsTrainer
+from .enas import EnasTrainer
 from .evolution import EvolutionResult, evolution_search
 from .fixed import apply_fixed_architecture, export, fixed_arch, has_choices, load_arch, save_arch
 from .gumbel import GumbelDartsTrainer
@@ -44,6 +45,7 @@ __all__ = [
     "ChosenInputs",
     "DartsTrainer",
     "DerivedValueChoice",
+    "EnasTrainer",
     "EvolutionResult",
     "GumbelDartsTrainer",
     "InputChoice",
