@@ -11,7 +11,8 @@ Write a supernet with choices, search it, export the architecture, retrain the p
             self.bn = nas.MutableBatchNorm2d(width)
             self.op = nas.LayerChoice({"relu": nn.ReLU(), "gelu": nn.GELU()}, label="act")
             ...
-    trainer = nas.DartsTrainer(Net(), loss, optimizer, data, num_epochs=10).fit()   # or SposTrainer
+    trainer = nas.DartsTrainer(Net(), loss, optimizer, data, num_epochs=10).fit()
+    # or GumbelDartsTrainer, ProxylessTrainer, EnasTrainer, SposTrainer (+ search())
     arch = nas.export(trainer)               # {"width": 32, "kernel": 3, "act": "relu"}
     with nas.fixed_arch(arch):
         model = Net()                        # plain nn.Conv2d / nn.BatchNorm2d / nn.ReLU inside
