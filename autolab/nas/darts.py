@@ -9,7 +9,11 @@ First order: the alpha step takes the gradient of the validation loss at the cur
 Second order (unrolled=True): the gradient of L_val(w', alpha) with w' = w - xi * (the optimizer's
 step on L_train), xi the weight learning rate; the Hessian-vector product in it is the paper's
 central finite difference. Export: argmax of each alpha (optionally never an excluded option such
-as "none"); InputChoice keeps the top n_chosen.
+as "none"). An InputChoice that declares its `edges` (the LayerChoice on each input, as in a DARTS
+cell) has no alpha of its own under the default edge_rule="strongest_op": the node sums all its
+edges and export keeps the n_chosen inputs whose strongest non-excluded operation weighs most, the
+paper's rule (and NNI 3's). edge_rule="input_alpha" gives such InputChoices their own alpha, as
+every other InputChoice has (export keeps its top n_chosen).
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class DartsTrainer:
         arch_betas: tuple[float, float] = (0.5, 0.999),
         unrolled: bool = False,
         export_exclude: Sequence[Any] = (),
+        edge_rule: str = "strongest_op",
         grad_clip: float | None = 5.0,
         warmup_epochs: int = 0,
         lr_scheduler: Any = None,
@@ -80,16 +85,25 @@ class DartsTrainer:
         self.groups = choice_groups(model)
         if not self.groups:
             raise NasError("DartsTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
+        _check_relaxable(model, self.groups)
+        if edge_rule not in EDGE_RULES:
+            raise NasError(f"DartsTrainer edge_rule must be one of {EDGE_RULES}, got {edge_rule!r}")
+        self.edge_inputs = _edge_inputs(self.groups) if edge_rule == "strongest_op" else {}
         gen = torch.Generator().manual_seed(seed)
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         self.alphas: dict[str, nn.Parameter] = {}
         for label, group in self.groups.items():
             for member in group.members:
-                if isinstance(member, InputChoice) and member.reduction == "concat":
+                if isinstance(member, InputChoice) and member.reduction in ("concat", "none"):
                     raise NasError(
-                        f"DartsTrainer: InputChoice {label!r} uses reduction 'concat', which has no "
-                        "continuous relaxation (use 'sum' or 'mean')"
+                        f"DartsTrainer: InputChoice {label!r} uses reduction {member.reduction!r}, which has "
+                        "no continuous relaxation (use 'sum' or 'mean')"
                     )
+            for member in group.members:
+                if isinstance(member, InputChoice):
+                    member.mix_all = label in self.edge_inputs
+            if label in self.edge_inputs:
+                continue
             alpha = nn.Parameter(1e-3 * torch.randn(group.arch_size, generator=gen).to(self.device, dtype))
             self.alphas[label] = alpha
             for member in group.members:
@@ -124,19 +138,25 @@ class DartsTrainer:
     def arch_step(self, xt: torch.Tensor, yt: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor) -> float:
         """One update of the architecture weights; returns the validation loss."""
         self.arch_optimizer.zero_grad(set_to_none=True)
+        self.relax()
         if self.unrolled:
             loss_v, grads = self.unrolled_gradient(xt, yt, xv, yv)
             for alpha, g in zip(self.alphas.values(), grads, strict=True):
                 alpha.grad = g
         else:
             loss_t, _ = self._forward_loss(xv, yv)
-            loss_t.backward(inputs=list(self.alphas.values()))
+            loss_t = loss_t + self.arch_penalty()
+            first = torch.autograd.grad(loss_t, list(self.alphas.values()), allow_unused=True)
+            self._no_gradient_path(first)
+            for alpha, g in zip(self.alphas.values(), first, strict=True):
+                alpha.grad = g
             loss_v = float(loss_t.detach())
         self.arch_optimizer.step()
         return loss_v
 
     def weight_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         self._set_alpha_grad(False)
+        self.relax()
         try:
             self.optimizer.zero_grad(set_to_none=True)
             loss, logits = self._forward_loss(x, y)
@@ -147,6 +167,26 @@ class DartsTrainer:
         finally:
             self._set_alpha_grad(True)
         return float(loss.detach()), self.metric(logits.detach().float(), y)
+
+    def relax(self) -> None:
+        """Before each forward: give the choices their relaxed weights (DARTS: alpha itself;
+        subclasses such as GumbelDARTS draw noise here)."""
+
+    def on_epoch_start(self, epoch: int) -> None:
+        """Before each epoch (subclasses anneal a temperature here)."""
+
+    def arch_penalty(self) -> torch.Tensor | float:
+        """Added to the validation loss of the (first-order) architecture step: a cost term."""
+        return 0.0
+
+    def _no_gradient_path(self, grads: Sequence[torch.Tensor | None]) -> None:
+        # A choice the loss does not depend on would otherwise be moved by weight decay alone.
+        missing = [label for label, g in zip(self.alphas, grads, strict=True) if g is None]
+        if missing:
+            raise NasError(
+                f"DartsTrainer: choice(s) {missing} do not reach the loss (no gradient path); "
+                "is every choice used in forward?"
+            )
 
     # -- second order --------------------------------------------------------------------------
     def _loss_at(self, weights: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -180,9 +220,8 @@ class DartsTrainer:
         loss_v = self._loss_at(w_virtual, xv, yv)
         names = list(w_virtual)
         grads = torch.autograd.grad(loss_v, alphas + [w_virtual[n] for n in names], allow_unused=True)
-        d_alpha = [
-            torch.zeros_like(a) if g is None else g for a, g in zip(alphas, grads[: len(alphas)], strict=True)
-        ]
+        self._no_gradient_path(grads[: len(alphas)])
+        d_alpha = list(grads[: len(alphas)])
         d_w = {
             n: (torch.zeros_like(w_virtual[n]) if g is None else g)
             for n, g in zip(names, grads[len(alphas) :], strict=True)
@@ -194,7 +233,8 @@ class DartsTrainer:
         for sign in (1.0, -1.0):
             shifted = {n: params[n] + sign * eps * d_w[n] for n in names}
             g = torch.autograd.grad(self._loss_at(shifted, xt, yt), alphas, allow_unused=True)
-            hessian.append([torch.zeros_like(a) if x is None else x for a, x in zip(alphas, g, strict=True)])
+            self._no_gradient_path(g)
+            hessian.append(list(g))
         result = [
             da - lr * (hp - hm) / (2 * eps)
             for da, hp, hm in zip(d_alpha, hessian[0], hessian[1], strict=True)
@@ -205,6 +245,7 @@ class DartsTrainer:
     def fit(self) -> DartsTrainer:
         val_batches = forever(self.val_loader)
         for epoch in range(self.num_epochs):
+            self.on_epoch_start(epoch)
             start = time.perf_counter()
             self.model.train()
             sums = {"train_loss": 0.0, "train_metric": 0.0, "val_loss": 0.0}
@@ -234,13 +275,66 @@ class DartsTrainer:
         """softmax(alpha) for every label: how strongly DARTS prefers each option."""
         return {label: torch.softmax(a.detach(), -1).cpu().tolist() for label, a in self.alphas.items()}
 
+    def _strength(self, label: str) -> float:
+        """An edge's strength: its strongest operation's softmax weight, "none" (export_exclude) aside."""
+        group = self.groups[label]
+        probs = torch.softmax(self.alphas[label].detach(), -1)
+        allowed = [i for i, c in enumerate(group.choices) if c not in self.export_exclude] or list(
+            range(len(group.choices))
+        )
+        return max(float(probs[i]) for i in allowed)
+
     def export(self) -> dict[str, Any]:
-        """argmax of every alpha (LayerChoice options in export_exclude, e.g. "none", never win);
-        InputChoice: the n_chosen inputs with the largest weights."""
+        """argmax of every alpha (LayerChoice options in export_exclude, e.g. "none", never win).
+        InputChoice: the n_chosen inputs whose edges have the strongest operations (the paper's
+        rule, for an InputChoice declaring its `edges`), else those with the largest own weights."""
         arch = export_model(self.model)
         for label, group in self.groups.items():
             allowed = [i for i, c in enumerate(group.choices) if c not in self.export_exclude]
             if group.kind == "layer" and self.export_exclude and allowed:
                 weights = self.alphas[label].detach()
                 arch[label] = group.choices[max(allowed, key=lambda i: float(weights[i]))]
+        for label, edges in self.edge_inputs.items():
+            strengths = [self._strength(edge) for edge in edges]
+            ranked = sorted(range(len(edges)), key=lambda i: -strengths[i])
+            arch[label] = sorted(ranked[: self.groups[label].n_chosen or 1])
         return arch
+
+
+EDGE_RULES = ("strongest_op", "input_alpha")
+
+
+def _edge_inputs(groups: dict[str, Any]) -> dict[str, list[str]]:
+    """InputChoice label -> the LayerChoice label on each input, for InputChoices that declare
+    their edges (checked: every edge a LayerChoice of the model)."""
+    found: dict[str, list[str]] = {}
+    for label, group in groups.items():
+        edges = getattr(group.members[0], "edges", None) if group.kind == "input" else None
+        if edges is None:
+            continue
+        for edge in edges:
+            if edge is None or edge not in groups or groups[edge].kind != "layer":
+                raise NasError(
+                    f"DartsTrainer: InputChoice {label!r} names edge {edge!r}, which is not a LayerChoice "
+                    "label of the model (the paper's edge rule needs an operation on every input)"
+                )
+        found[label] = list(edges)
+    return found
+
+
+def _check_relaxable(model: nn.Module, groups: dict[str, Any]) -> None:
+    """Refuse a ValueChoice that no layer mixes under DARTS (one only read through `.current`, or
+    only sizing a layer's input): its alpha would never get a gradient, and its export would be the
+    argmax of the initial noise."""
+    relaxed: set[int] = set()
+    for module in model.modules():
+        relaxed_choices = getattr(module, "relaxed_choices", None)
+        if callable(relaxed_choices):
+            relaxed.update(id(c) for c in relaxed_choices())
+    for label, group in groups.items():
+        if group.kind == "value" and not any(id(m) in relaxed for m in group.members):
+            raise NasError(
+                f"DartsTrainer: ValueChoice {label!r} has no continuous relaxation (it is read through "
+                "`.current` or only sizes a layer's input); DARTS cannot learn it. Pass it as an output "
+                "size or kernel size of a mutable layer, or search it with SposTrainer"
+            )

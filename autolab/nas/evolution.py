@@ -1,10 +1,10 @@
 """Evolution over architectures (as in SPOS, Guo et al., 2020): keep the best, mutate and cross them.
 
-Generation 0 is random. Each next generation: the `parents` best architectures seen so far give
-`num_mutation` children (each decision redrawn with probability `mutation_prob`) and
-`num_crossover` children (each decision from one of two parents), then random ones fill up. A
-constraint (a parameter or FLOPs limit) rejects candidates before they are scored; every
-architecture is scored once.
+Generation 0 is random (or drawn by a sampler, e.g. inside a FLOPs range). Each next generation:
+the `parents` best architectures seen so far give `num_mutation` children (each decision redrawn
+with probability `mutation_prob`) and `num_crossover` children (each decision from one of two
+parents), then random ones fill up. A constraint (a parameter or FLOPs limit) rejects candidates
+before they are scored; every architecture (every network, given `canonical`) is scored once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ Arch = dict[str, Any]
 
 def _key(arch: Arch) -> str:
     return json.dumps(arch, sort_keys=True)
+
+
+def _same(arch: Arch) -> Arch:
+    return arch
 
 
 @dataclass
@@ -42,11 +46,19 @@ def evolution_search(
     num_crossover: int | None = None,
     mutation_prob: float = 0.1,
     constraint: Callable[[Arch], bool] | None = None,
+    canonical: Callable[[Arch], Arch] | None = None,
+    sample: Callable[[random.Random], Arch] | None = None,
     seed: int = 0,
     max_tries: int = 1000,
     log: Callable[[int, float], None] | None = None,
 ) -> EvolutionResult:
-    """Maximise score(arch) over the space {label: options}; see the module doc."""
+    """Maximise score(arch) over the space {label: options}; see the module doc.
+
+    canonical maps an architecture to the representative of the network it builds (choices that do
+    not matter set to a fixed option, `nas.canonical`): each network is then scored once. sample
+    draws the random architectures (e.g. inside a FLOPs range, `budget.RangeSampler`); uniform
+    over the options by default."""
+    same = canonical or _same
     if population_size < 1 or generations < 1 or parents < 1:
         raise NasError("evolution: population_size, generations and parents must be >= 1")
     if not 0.0 <= mutation_prob <= 1.0:
@@ -68,6 +80,8 @@ def evolution_search(
         return True
 
     def random_one() -> Arch:
+        if sample is not None:
+            return sample(rng)
         return {label: rng.choice(options) for label, options in space.items()}
 
     def fill(batch: list[Arch], make: Callable[[], Arch], count: int) -> None:
@@ -75,7 +89,7 @@ def evolution_search(
         for _ in range(max_tries):
             if count <= 0:
                 return
-            arch = make()
+            arch = same(make())
             if _key(arch) not in keys and admissible(arch):
                 batch.append(arch)
                 keys.add(_key(arch))

@@ -24,12 +24,12 @@ from .mutables import (
     LayerChoice,
     Mutable,
     NasError,
-    ValueChoice,
     pop_fixed,
     push_fixed,
     reset_auto_labels,
 )
 from .space import choice_groups, validate_arch
+from .values import ValueChoice
 
 
 def load_arch(arch: dict[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
@@ -83,7 +83,8 @@ def _convert(module: nn.Module, arch: dict[str, Any]) -> nn.Module:
             setattr(module, name, new)
     for value in vars(module).values():
         if isinstance(value, ValueChoice):
-            value.sampled, value.arch_weights = arch[value.label], None
+            value.root.sampled = arch[value.label]
+            value.root.set_arch_weights(None)
     return module
 
 
@@ -97,13 +98,17 @@ def apply_fixed_architecture(model: nn.Module, arch: dict[str, Any] | str | os.P
     return _convert(model, checked)
 
 
-def _decision(member: Any, group_kind: str, n_chosen: int) -> Any:
+def _decision(member: Any, group_kind: str, n_chosen: int | None) -> Any:
     weights = member.arch_weights
     if weights is None:
         return member.sampled
     choices = member.choices()
     if group_kind == "input":
-        top = torch.topk(weights.detach(), n_chosen).indices.tolist()
+        probs = torch.softmax(weights.detach(), -1)
+        if n_chosen is None:  # any number: every input weighing at least a uniform share
+            keep = [i for i, p in enumerate(probs.tolist()) if p >= 1.0 / len(probs)]
+            return keep or [int(torch.argmax(probs))]
+        top = torch.topk(probs, n_chosen).indices.tolist()
         return sorted(int(i) for i in top)
     return choices[int(torch.argmax(weights.detach()))]
 

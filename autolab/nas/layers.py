@@ -1,9 +1,12 @@
-"""Layers whose sizes may be ValueChoices: MutableConv2d, MutableLinear, MutableBatchNorm2d.
+"""Layers whose sizes may be ValueChoices: MutableConv2d, MutableLinear, MutableBatchNorm2d,
+MutableLayerNorm.
 
 A supernet layer allocates its largest size. Single-path (a sampled value): the weight is sliced,
 the first `width` channels, the centre `k x k` of the kernel, and the input channels follow the
 tensor that comes in. DARTS (arch weights set): the layer runs at full size and mixes the options
 with softmax weights, as channel masks for widths and centred kernel masks for kernel sizes.
+MutableBatchNorm2d applies its width's mask after normalising (the conv's mask before it would be
+divided out); `relaxed_choices()` names the choices a layer mixes, which DARTS checks.
 
 With no ValueChoice among the arguments (always the case inside fixed_arch, where ValueChoice(...)
 is the plain value) the constructors return the plain torch layer: no supernet left in the model.
@@ -17,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .mutables import NasError, ValueChoice
+from .mutables import NasError
+from .values import ValueChoice
 
 IntOrChoice = int | ValueChoice
 
@@ -28,8 +32,12 @@ def _max(v: IntOrChoice) -> int:
 
 def _value(v: IntOrChoice, arch: dict[str, Any] | None = None) -> int:
     if isinstance(v, ValueChoice):
-        return int(arch[v.label]) if arch is not None else int(v.sampled)
+        return int(v.value_of(arch[v.label])) if arch is not None else int(v.sampled)
     return int(v)
+
+
+def _roots(*values: Any) -> list[ValueChoice]:
+    return [v.root for v in values if isinstance(v, ValueChoice)]
 
 
 def _check_ints(name: str, v: Any) -> None:
@@ -60,22 +68,32 @@ def _plain_conv(
     kernel_size: int,
     stride: int = 1,
     padding: int | None = None,
+    dilation: int = 1,
+    groups: int = 1,
     bias: bool = True,
 ) -> nn.Conv2d:
-    return nn.Conv2d(
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride,
-        kernel_size // 2 if padding is None else padding,
-        bias=bias,
-    )
+    pad = dilation * (kernel_size // 2) if padding is None else padding
+    return nn.Conv2d(in_channels, out_channels, kernel_size, stride, pad, dilation, groups, bias)
+
+
+def _in_per_group(in_channels: IntOrChoice, groups: IntOrChoice) -> int:
+    """The largest in_channels / groups the weight must hold."""
+    if (
+        isinstance(in_channels, ValueChoice)
+        and isinstance(groups, ValueChoice)
+        and in_channels.label == groups.label
+    ):
+        return max(in_channels.value_of(d) // groups.value_of(d) for d in in_channels.root.values)
+    low = min(groups.values) if isinstance(groups, ValueChoice) else int(groups)
+    return max(1, _max(in_channels) // low)
 
 
 class MutableConv2d(nn.Module):
-    """nn.Conv2d whose in/out channels and (odd) kernel size may be ValueChoices.
+    """nn.Conv2d whose in/out channels, (odd) kernel size and groups may be ValueChoices (or
+    arithmetic on them: `width * 4`); dilation is a number.
 
-    padding defaults to kernel_size // 2 ("same" for stride 1), whatever kernel is chosen.
+    padding defaults to dilation * (kernel_size // 2) ("same" for stride 1), whatever kernel is
+    chosen. A depthwise conv is `MutableConv2d(width, width, 3, groups=width)`.
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -91,6 +109,8 @@ class MutableConv2d(nn.Module):
         kernel_size: IntOrChoice,
         stride: int = 1,
         padding: int | None = None,
+        dilation: int = 1,
+        groups: IntOrChoice = 1,
         bias: bool = True,
     ) -> None:
         super().__init__()
@@ -98,15 +118,34 @@ class MutableConv2d(nn.Module):
             ("in_channels", in_channels),
             ("out_channels", out_channels),
             ("kernel_size", kernel_size),
+            ("groups", groups),
+            ("dilation", dilation),
         ):
             _check_ints(name, v)
+        if isinstance(dilation, ValueChoice):
+            raise NasError("MutableConv2d dilation must be a number (search it with a LayerChoice)")
         if isinstance(kernel_size, ValueChoice) and any(k % 2 == 0 for k in kernel_size.values):
             raise NasError(f"MutableConv2d kernel sizes must be odd, got {kernel_size.values}")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
-        self.stride, self.padding = stride, padding
-        ref = nn.Conv2d(_max(in_channels), _max(out_channels), _max(kernel_size), bias=bias)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        ref = nn.Conv2d(_in_per_group(in_channels, groups), _max(out_channels), _max(kernel_size), bias=bias)
         self.weight = ref.weight
         self.bias = ref.bias
+
+    def running_kernel_size(self) -> int:
+        """The kernel size the layer runs at now (the largest under DARTS, which masks it)."""
+        k = self.kernel_size
+        return _max(k) if isinstance(k, ValueChoice) and k.arch_weights is not None else _value(k)
+
+    def running_groups(self, in_channels: int) -> int:
+        """The groups the layer runs with now (under DARTS a groups choice runs at its largest,
+        which for a depthwise conv is the full width it runs at)."""
+        g = self.groups
+        return _max(g) if isinstance(g, ValueChoice) and g.arch_weights is not None else _value(g)
+
+    def relaxed_choices(self) -> list[ValueChoice]:
+        """The choices this layer mixes under DARTS (the input size follows the incoming tensor)."""
+        return _roots(self.out_channels, self.kernel_size)
 
     def _kernel(self) -> tuple[torch.Tensor, int]:
         kmax = _max(self.kernel_size)
@@ -128,25 +167,23 @@ class MutableConv2d(nn.Module):
         weight, k = self._kernel()
         mask = width_mask(self.out_channels, weight.shape[0])
         out_c = weight.shape[0] if mask is not None else _value(self.out_channels)
-        weight = weight[:out_c, : x.shape[1]]
+        groups = self.running_groups(x.shape[1])
+        weight = weight[:out_c, : x.shape[1] // groups]
         bias = None if self.bias is None else self.bias[:out_c]
-        pad = k // 2 if self.padding is None else self.padding
-        y = F.conv2d(x, weight, bias, self.stride, pad)
+        pad = self.dilation * (k // 2) if self.padding is None else self.padding
+        y = F.conv2d(x, weight, bias, self.stride, pad, self.dilation, groups)
         return y if mask is None else y * mask.view(1, -1, 1, 1).to(y.dtype)
 
     def to_fixed(self, arch: dict[str, Any]) -> nn.Conv2d:
-        cin, cout, k = (_value(v, arch) for v in (self.in_channels, self.out_channels, self.kernel_size))
-        conv = nn.Conv2d(
-            cin,
-            cout,
-            k,
-            self.stride,
-            k // 2 if self.padding is None else self.padding,
-            bias=self.bias is not None,
+        cin, cout, k, g = (
+            _value(v, arch) for v in (self.in_channels, self.out_channels, self.kernel_size, self.groups)
+        )
+        conv = _plain_conv(
+            cin, cout, k, self.stride, self.padding, self.dilation, g, bias=self.bias is not None
         ).to(self.weight.device)
         lo = (_max(self.kernel_size) - k) // 2
         with torch.no_grad():
-            conv.weight.copy_(self.weight[:cout, :cin, lo : lo + k, lo : lo + k])
+            conv.weight.copy_(self.weight[:cout, : cin // g, lo : lo + k, lo : lo + k])
             if self.bias is not None and conv.bias is not None:
                 conv.bias.copy_(self.bias[:cout])
         return conv
@@ -168,6 +205,9 @@ class MutableLinear(nn.Module):
         ref = nn.Linear(_max(in_features), _max(out_features), bias=bias)
         self.weight = ref.weight
         self.bias = ref.bias
+
+    def relaxed_choices(self) -> list[ValueChoice]:
+        return _roots(self.out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mask = width_mask(self.out_features, self.weight.shape[0])
@@ -201,7 +241,17 @@ class MutableBatchNorm2d(nn.BatchNorm2d):
         super().__init__(_max(num_features), eps=eps, momentum=momentum, affine=affine)
         self.features_choice = num_features
 
+    def relaxed_choices(self) -> list[ValueChoice]:
+        return _roots(self.features_choice)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self._normalise(x)
+        # DARTS: the width mask goes after the normalisation. A mask applied only before it (by the
+        # conv feeding this norm) is divided back out, which leaves the width almost no gradient.
+        mask = width_mask(self.features_choice, x.shape[1])
+        return y if mask is None else y * mask.view(1, -1, 1, 1).to(y.dtype)
+
+    def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         c = x.shape[1]
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
@@ -238,3 +288,43 @@ class MutableBatchNorm2d(nn.BatchNorm2d):
                 bn.running_mean.copy_(self.running_mean[:c])
                 bn.running_var.copy_(self.running_var[:c])
         return bn
+
+
+class MutableLayerNorm(nn.LayerNorm):
+    """nn.LayerNorm over the last dimension, whose size may be a ValueChoice (the first C features
+    of its largest size, C from the input tensor; under DARTS the width mask follows the norm)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if not (args or kwargs) or any_choice(*args, *kwargs.values()):
+            return super().__new__(cls)
+        return nn.LayerNorm(*args, **kwargs)
+
+    def __init__(
+        self, normalized_shape: IntOrChoice, eps: float = 1e-5, elementwise_affine: bool = True
+    ) -> None:
+        _check_ints("normalized_shape", normalized_shape)
+        super().__init__(_max(normalized_shape), eps=eps, elementwise_affine=elementwise_affine)
+        self.features_choice = normalized_shape
+
+    def relaxed_choices(self) -> list[ValueChoice]:
+        return _roots(self.features_choice)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = x.shape[-1]
+        weight = None if self.weight is None else self.weight[:c]
+        bias = None if self.bias is None else self.bias[:c]
+        y = F.layer_norm(x, (c,), weight, bias, self.eps)
+        mask = width_mask(self.features_choice, c)
+        return y if mask is None else y * mask.to(y.dtype)
+
+    def to_fixed(self, arch: dict[str, Any]) -> nn.LayerNorm:
+        c = _value(self.features_choice, arch)
+        norm = nn.LayerNorm(c, eps=self.eps, elementwise_affine=self.elementwise_affine).to(
+            self.weight.device
+        )
+        with torch.no_grad():
+            if self.weight is not None:
+                norm.weight.copy_(self.weight[:c])
+            if self.bias is not None and norm.bias is not None:
+                norm.bias.copy_(self.bias[:c])
+        return norm

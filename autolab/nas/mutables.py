@@ -15,13 +15,16 @@ chosen candidate module, InputChoice a `ChosenInputs`, ValueChoice the plain val
 from __future__ import annotations
 
 import itertools
+import sys
+import weakref
 from collections.abc import Mapping, Sequence
+from types import FrameType
 from typing import Any
 
 import torch
 from torch import nn
 
-REDUCTIONS = ("sum", "mean", "concat")
+REDUCTIONS = ("sum", "mean", "concat", "none")
 
 
 class NasError(ValueError):
@@ -29,11 +32,34 @@ class NasError(ValueError):
 
 
 _auto_counters: dict[str, int] = {}
+_auto_root: list[weakref.ref[nn.Module] | None] = [None]
 _fixed_stack: list[dict[str, Any]] = []
 
 
+def _root_under_construction() -> nn.Module | None:
+    """The outermost model whose __init__ is on the call stack (choices themselves excluded)."""
+    root = None
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "__init__":
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, nn.Module) and not isinstance(owner, Mutable):
+                root = owner
+        frame = frame.f_back
+    return root
+
+
 def auto_label(kind: str) -> str:
-    """The next automatic label for a choice without one: `layerchoice_1`, `valuechoice_3`..."""
+    """The next automatic label for a choice without one: `layerchoice_1`, `valuechoice_3`...
+
+    Numbered per model: a new outermost model under construction restarts the count, so building
+    a model twice (or inside fixed_arch) gives the same labels. Choices built outside any model
+    keep counting."""
+    root = _root_under_construction()
+    previous = _auto_root[0]() if _auto_root[0] is not None else None
+    if root is not None and root is not previous:
+        _auto_counters.clear()
+        _auto_root[0] = weakref.ref(root)
     _auto_counters[kind] = _auto_counters.get(kind, 0) + 1
     return f"{kind}_{_auto_counters[kind]}"
 
@@ -41,6 +67,7 @@ def auto_label(kind: str) -> str:
 def reset_auto_labels() -> None:
     """Restart automatic labels (fixed_arch does this, so a rebuilt model gets the same labels)."""
     _auto_counters.clear()
+    _auto_root[0] = None
 
 
 def current_fixed() -> dict[str, Any] | None:
@@ -139,6 +166,7 @@ class LayerChoice(Mutable):
         self.names, modules = _candidate_list(candidates)
         self.candidates = nn.ModuleList(modules)
         self.sampled = self.names[0]
+        self.binary_gate = False  # ProxylessNAS: run the sampled candidate, gate gradients for all
 
     def choices(self) -> list[Any]:
         return list(self.names)
@@ -146,11 +174,29 @@ class LayerChoice(Mutable):
     def chosen_module(self) -> nn.Module:
         return self.candidates[self.names.index(self.sampled)]
 
+    def _binary_forward(self, probs: torch.Tensor, args: Any, kwargs: Any) -> Any:
+        """ProxylessNAS: the output is the sampled candidate's alone (only it trains), and the
+        gradient of the gate probabilities is <dL/dy, o_j> for every candidate j (BinaryConnect),
+        the others run without autograd."""
+        chosen = self.names.index(self.sampled)
+        out = self.candidates[chosen](*args, **kwargs)
+        if not probs.requires_grad:
+            return out
+        gates = probs - probs.detach()  # zero in value, d/dp in gradient
+        total = out + gates[chosen] * out.detach()
+        with torch.no_grad():
+            others = [(j, m(*args, **kwargs)) for j, m in enumerate(self.candidates) if j != chosen]
+        for j, other in others:
+            total = total + gates[j] * other
+        return total
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         weights = self.arch_weights
         if weights is None:
             return self.chosen_module()(*args, **kwargs)
         probs = torch.softmax(weights, dim=-1)
+        if self.binary_gate:
+            return self._binary_forward(probs, args, kwargs)
         out = None
         for i, module in enumerate(self.candidates):
             term = probs[i] * module(*args, **kwargs)
@@ -158,7 +204,10 @@ class LayerChoice(Mutable):
         return out
 
 
-def reduce_inputs(tensors: list[torch.Tensor], reduction: str) -> torch.Tensor:
+def reduce_inputs(tensors: list[torch.Tensor], reduction: str) -> Any:
+    """Sum, mean or concatenate (along channels) the chosen inputs; "none" returns their list."""
+    if reduction == "none":
+        return list(tensors)
     if reduction == "concat":
         return torch.cat(tensors, dim=1)
     total = tensors[0]
@@ -175,18 +224,25 @@ class ChosenInputs(nn.Module):
         self.chosen = list(chosen)
         self.reduction = reduction
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def forward(self, inputs: Sequence[torch.Tensor]) -> Any:
         return reduce_inputs([inputs[i] for i in self.chosen], self.reduction)
 
     def extra_repr(self) -> str:
         return f"chosen={self.chosen}, reduction={self.reduction!r}"
 
 
-def _check_input_args(n_candidates: int, n_chosen: int, reduction: str) -> None:
+def input_options(n_candidates: int, n_chosen: int | None) -> list[list[int]]:
+    """The decisions of an InputChoice: every n_chosen-subset, or (n_chosen=None, NNI's "any
+    number") every non-empty subset, smallest first."""
+    sizes = range(1, n_candidates + 1) if n_chosen is None else [n_chosen]
+    return [list(c) for k in sizes for c in itertools.combinations(range(n_candidates), k)]
+
+
+def _check_input_args(n_candidates: int, n_chosen: int | None, reduction: str) -> None:
     if not isinstance(n_candidates, int) or n_candidates < 1:
         raise NasError(f"InputChoice n_candidates must be a positive int, got {n_candidates!r}")
-    if not isinstance(n_chosen, int) or not 1 <= n_chosen <= n_candidates:
-        raise NasError(f"InputChoice n_chosen must be an int in 1..{n_candidates}, got {n_chosen!r}")
+    if n_chosen is not None and (not isinstance(n_chosen, int) or not 1 <= n_chosen <= n_candidates):
+        raise NasError(f"InputChoice n_chosen must be an int in 1..{n_candidates} or None, got {n_chosen!r}")
     if reduction not in REDUCTIONS:
         raise NasError(f"InputChoice reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
@@ -197,40 +253,62 @@ class InputChoice(Mutable):
     def __new__(
         cls,
         n_candidates: int | None = None,
-        n_chosen: int = 1,
+        n_chosen: int | None = 1,
         reduction: str = "sum",
         label: str | None = None,
+        edges: Sequence[str | None] | None = None,
     ) -> Any:
         fixed = current_fixed()
         if fixed is None or n_candidates is None:
             return super().__new__(cls)
         _check_input_args(n_candidates, n_chosen, reduction)
-        options = [list(c) for c in itertools.combinations(range(n_candidates), n_chosen)]
-        chosen = fixed_decision(fixed, _check_label(label, "inputchoice"), options)
+        chosen = fixed_decision(
+            fixed, _check_label(label, "inputchoice"), input_options(n_candidates, n_chosen)
+        )
         return ChosenInputs(chosen, reduction)
 
     def __init__(
-        self, n_candidates: int, n_chosen: int = 1, reduction: str = "sum", label: str | None = None
+        self,
+        n_candidates: int,
+        n_chosen: int | None = 1,
+        reduction: str = "sum",
+        label: str | None = None,
+        edges: Sequence[str | None] | None = None,
     ) -> None:
         super().__init__()
         _check_input_args(n_candidates, n_chosen, reduction)
         self.label = _check_label(label, "inputchoice")
+        if edges is not None and n_chosen is None:
+            raise NasError(
+                f"InputChoice {self.label!r}: edges need a fixed n_chosen (the paper keeps the top k)"
+            )
+        if edges is not None and len(edges) != n_candidates:
+            raise NasError(
+                f"InputChoice {self.label!r}: edges names {len(edges)} LayerChoices for {n_candidates} inputs"
+            )
         self.n_candidates = n_candidates
         self.n_chosen = n_chosen
         self.reduction = reduction
-        self.sampled = list(range(n_chosen))
+        # The labels of the LayerChoices on each input's edge (a DARTS cell): DARTS then picks the
+        # inputs by their strongest operation, as the paper does, and an unchosen edge's
+        # operation does not count as a decision (see effective.py).
+        self.edges = None if edges is None else list(edges)
+        self.mix_all = False  # DARTS with the paper's edge rule: every input, unweighted
+        self.sampled = list(range(n_chosen or 1))
 
     def choices(self) -> list[Any]:
-        return [list(c) for c in itertools.combinations(range(self.n_candidates), self.n_chosen)]
+        return input_options(self.n_candidates, self.n_chosen)
 
     def arch_size(self) -> int:
         return self.n_candidates
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def forward(self, inputs: Sequence[torch.Tensor]) -> Any:
         if len(inputs) != self.n_candidates:
             raise NasError(
                 f"InputChoice {self.label!r} expects {self.n_candidates} inputs, got {len(inputs)}"
             )
+        if self.mix_all:
+            return reduce_inputs(list(inputs), "sum" if self.reduction == "sum" else "mean")
         weights = self.arch_weights
         if weights is None:
             return reduce_inputs([inputs[i] for i in self.sampled], self.reduction)
@@ -240,69 +318,3 @@ class InputChoice(Mutable):
 
     def extra_repr(self) -> str:
         return f"label={self.label!r}, n_candidates={self.n_candidates}, n_chosen={self.n_chosen}"
-
-
-class ValueChoice:
-    """Choose one of several values (a width, a kernel size...).
-
-    Pass it to the mutable layers (MutableConv2d, MutableLinear, MutableBatchNorm2d), or keep it as
-    an attribute of your module and read `.current` in forward. Inside fixed_arch, ValueChoice(...)
-    returns the chosen value itself, so the same model code builds plain layers.
-    """
-
-    def __new__(cls, values: Sequence[Any] | None = None, label: str | None = None) -> Any:
-        fixed = current_fixed()
-        if fixed is None or values is None:
-            return super().__new__(cls)
-        return fixed_decision(fixed, _check_label(label, "valuechoice"), _check_values(values))
-
-    def __init__(self, values: Sequence[Any], label: str | None = None) -> None:
-        self.values = _check_values(values)
-        self.label = _check_label(label, "valuechoice")
-        self.sampled: Any = self.values[0]
-        self.arch_weights: torch.Tensor | None = None
-
-    def choices(self) -> list[Any]:
-        return list(self.values)
-
-    def arch_size(self) -> int:
-        return len(self.values)
-
-    def set_arch_weights(self, weights: torch.Tensor | None) -> None:
-        self.arch_weights = weights
-
-    @property
-    def current(self) -> Any:
-        """The sampled value (under DARTS: the value with the largest weight)."""
-        if self.arch_weights is not None:
-            return self.values[int(torch.argmax(self.arch_weights))]
-        return self.sampled
-
-    @property
-    def max(self) -> Any:
-        return max(self.values)
-
-    def probs(self) -> torch.Tensor | None:
-        return None if self.arch_weights is None else torch.softmax(self.arch_weights, dim=-1)
-
-    def __repr__(self) -> str:
-        return f"ValueChoice({self.values!r}, label={self.label!r})"
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> ValueChoice:
-        # Layers that share one ValueChoice must keep sharing it in a copy.
-        new = object.__new__(ValueChoice)
-        memo[id(self)] = new
-        new.values, new.label, new.sampled = list(self.values), self.label, self.sampled
-        new.arch_weights = self.arch_weights
-        return new
-
-
-def _check_values(values: Sequence[Any]) -> list[Any]:
-    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
-        raise NasError(f"ValueChoice values must be a non-empty list, got {values!r}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-            raise NasError(f"ValueChoice values must be numbers or strings, got {v!r}")
-    if len(set(values)) != len(values):
-        raise NasError(f"ValueChoice values repeat: {list(values)!r}")
-    return list(values)

@@ -4,7 +4,7 @@
 `search()` runs evolution over architectures; each candidate is scored on the validation data with
 the supernet's weights after its BatchNorm statistics are recalibrated on training batches (shared
 running statistics belong to no single path). An optional parameter or FLOPs limit filters
-candidates.
+candidates; the random ones are drawn inside a parameter or FLOPs range directly.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from .cost import arch_cost
+from .budget import RangeSampler, SpaceCost
 from .evolution import EvolutionResult, evolution_search
 from .mutables import NasError
-from .space import choice_groups, random_arch, set_arch, validate_arch
+from .space import canonical, choice_groups, random_arch, set_arch, validate_arch
 from .training import (
     Loss,
     Metric,
@@ -156,26 +156,36 @@ class SposTrainer:
         generations: int = 10,
         parents: int = 10,
         mutation_prob: float = 0.1,
+        min_params: int | None = None,
         max_params: int | None = None,
+        min_flops: int | None = None,
         max_flops: int | None = None,
         example_input: torch.Tensor | None = None,
         log: Callable[[int, float], None] | None = None,
     ) -> dict[str, Any]:
         """Evolution search on the trained supernet; returns (and keeps) the best architecture.
 
-        max_params / max_flops bound the fixed architecture's size (FLOPs need an example input,
-        e.g. one image with its batch dimension)."""
-        if max_flops is not None and example_input is None:
-            raise NasError("SposTrainer.search: max_flops needs example_input (one input batch)")
-        constraint = None
-        if max_params is not None or max_flops is not None:
-            probe = None if max_flops is None or example_input is None else example_input.to(self.device)
+        min/max_params and min/max_flops bound the architecture's size (FLOPs need an example input,
+        e.g. one image with its batch dimension). Random architectures are then drawn inside the
+        range directly (budget.RangeSampler), and every candidate is checked against it."""
+        params_range, flops_range = (min_params, max_params), (min_flops, max_flops)
+        if flops_range != (None, None) and example_input is None:
+            raise NasError("SposTrainer.search: min_flops / max_flops need example_input (one input batch)")
+        constraint = sample = None
+        if params_range != (None, None) or flops_range != (None, None):
+            probe = (
+                None
+                if flops_range == (None, None) or example_input is None
+                else example_input.to(self.device)
+            )
+            cost = SpaceCost(self.model, probe)
+            if flops_range != (None, None):
+                sample = RangeSampler(self.groups, cost.flops_estimate, *flops_range, what="FLOPs")
+            else:
+                sample = RangeSampler(self.groups, cost.params, *params_range, what="parameters")
 
             def constraint(arch: dict[str, Any]) -> bool:
-                cost = arch_cost(self.model, arch, probe)
-                return (max_params is None or cost["params"] <= max_params) and (
-                    max_flops is None or cost["flops"] <= max_flops
-                )
+                return cost.within(arch, params_range, flops_range)
 
         space = {label: g.choices for label, g in self.groups.items()}
         self.result = evolution_search(
@@ -186,6 +196,8 @@ class SposTrainer:
             parents=parents,
             mutation_prob=mutation_prob,
             constraint=constraint,
+            canonical=lambda arch: canonical(self.groups, arch),
+            sample=sample,
             seed=self.seed,
             log=log,
         )

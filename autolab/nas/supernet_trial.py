@@ -16,18 +16,19 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from .space import choice_groups, random_arch, set_arch, validate_arch
+from .space import choice_groups, flatten_parameters, random_arch, set_arch, validate_arch
 from .spos import recalibrate_bn
 from .training import Metric, accuracy, evaluate, forever, loader, resolve_device
 
 
 def arch_from_parameters(model: nn.Module, params: dict[str, Any], seed: int | None = None) -> dict[str, Any]:
-    """The architecture in a trial's parameters (other keys are ignored). Run standalone, with no
-    parameters at all, a random architecture."""
+    """The architecture in a trial's parameters (other keys are ignored; nested choices as
+    `to_search_space` writes them are flattened). Run standalone, with no parameters at all, a
+    random architecture."""
     groups = choice_groups(model)
     if not params:
         return random_arch(groups, random.Random(seed))
-    return validate_arch(groups, params, ignore_extra=True)
+    return validate_arch(groups, flatten_parameters(groups, params), ignore_extra=True)
 
 
 def evaluate_on_supernet(

@@ -102,3 +102,29 @@ def test_sliced_batchnorm_updates_only_its_channels() -> None:
     assert bn.running_mean is not None
     assert float(bn.running_mean[:2].min()) > 0.3
     assert torch.equal(bn.running_mean[2:], torch.zeros(2))
+
+
+class AutoLabelled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nas.LayerChoice([nn.Identity(), LambdaDouble()])
+        self.b = nas.LayerChoice([nn.Identity(), LambdaDouble()])
+        self.scale = nas.ValueChoice([1, 2])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(self.a(x))
+
+
+def test_automatic_labels_are_stable_per_model() -> None:
+    AutoLabelled()
+    second = AutoLabelled()
+    assert [second.a.label, second.b.label, second.scale.label] == [
+        "layerchoice_1",
+        "layerchoice_2",
+        "valuechoice_1",
+    ]
+    arch = nas.export(second)
+    with nas.fixed_arch({**arch, "layerchoice_2": 1}):
+        fixed = AutoLabelled()
+    assert not nas.has_choices(fixed)
+    assert torch.equal(fixed(torch.ones(1)), torch.full((1,), 2.0))

@@ -54,9 +54,9 @@ def test_search_respects_a_parameter_limit(tiny_net: TinyNet, data: TensorDatase
 def test_search_respects_a_flops_limit(tiny_net: TinyNet, data: TensorDataset) -> None:
     trainer = _trainer(tiny_net, data).fit()
     probe = torch.zeros(1, 1, 6, 6)
-    trainer.search(population_size=3, generations=2, max_flops=400, example_input=probe)
+    trainer.search(population_size=3, generations=2, max_flops=6000, example_input=probe)
     assert trainer.result is not None
-    assert all(nas.arch_cost(tiny_net, a, probe)["flops"] <= 400 for a, _ in trainer.result.history)
+    assert all(nas.arch_cost(tiny_net, a, probe)["flops"] <= 6000 for a, _ in trainer.result.history)
     with pytest.raises(nas.NasError, match="example_input"):
         trainer.search(max_flops=10)
 

@@ -2,11 +2,13 @@
 
     python examples/nas/darts_cifar10/search.py --data ~/data/cifar10 --epochs 50
     python examples/nas/darts_cifar10/search.py --data DIR --unrolled       # second order
-    python examples/nas/darts_cifar10/search.py --data DIR --limit 2000 --epochs 1 --retrain-epochs 1  # smoke
+    python examples/nas/darts_cifar10/search.py --data DIR --limit 2000 --epochs 1 --retrain-epochs 1 \
+        --retrain-layers 8 --retrain-channels 16   # smoke
 
 Search: the 8-cell, 16-channel network on half of the training set, architecture on the other
-half (batch 64, as the paper). Then the exported cell is retrained (same network shape, fixed) and
-the test accuracy printed. On a GPU, autocast bfloat16 is used unless --no-amp.
+half (batch 64, as the paper). Then the exported cell is retrained as the paper evaluates it
+(retrain.py: 20 cells, 36 channels, auxiliary head, drop-path, cutout, 600 epochs; every number a
+--retrain-* flag) and the test accuracy printed. On a GPU, autocast bfloat16 is used unless --no-amp.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from torch.nn import functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from model import SearchNetwork  # noqa: E402
+from retrain import add_recipe_flags, recipe_from, retrain  # noqa: E402
 
 from autolab import nas  # noqa: E402
 from autolab.nas.data import cifar10_datasets  # noqa: E402
-from autolab.nas.training import evaluate, loader, train_model  # noqa: E402
+from autolab.nas.training import evaluate, loader  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +38,6 @@ def main() -> None:
     )
     parser.add_argument("--data", required=True, help="folder holding cifar-10-batches-py")
     parser.add_argument("--epochs", type=int, default=50)
-    parser.add_argument("--retrain-epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--channels", type=int, default=16)
     parser.add_argument("--layers", type=int, default=8)
@@ -45,6 +47,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default="darts_cifar10_arch.json")
+    add_recipe_flags(parser, "retrain-")
     args = parser.parse_args()
     try:
         train, test = cifar10_datasets(args.data, args.limit)
@@ -78,11 +81,8 @@ def main() -> None:
     arch = nas.export(trainer)
     print(f"search: {time.perf_counter() - start:.0f}s\n{json.dumps(arch, indent=1)}")
     nas.save_arch(arch, args.output)
-    with nas.fixed_arch(arch):
-        final = SearchNetwork(args.channels, args.layers)
-    train_model(
-        final, train, epochs=args.retrain_epochs, batch_size=96, lr=0.025, amp=not args.no_amp, seed=args.seed
-    )
+    recipe = recipe_from(args, "retrain-")
+    final = retrain(arch, train, recipe, amp=not args.no_amp, seed=args.seed, workers=args.workers)
     print(f"test accuracy: {evaluate(final, loader(test, 256, shuffle=False), amp=not args.no_amp):.4f}")
 
 

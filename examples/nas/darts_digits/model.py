@@ -1,9 +1,11 @@
 """A small DARTS cell space for 8x8 digits.
 
 Each cell has 3 nodes; node j sums 2 (node 1: 1) of the earlier states (InputChoice), each
-reached through one operation chosen per edge (LayerChoice). The two cells share their decisions
-(the labels are the same), as DARTS's normal cells do. Built inside `nas.fixed_arch(arch)`, a cell
-creates only the edges its nodes chose: the retrained model carries no unused operation.
+reached through one operation chosen per edge (LayerChoice). The InputChoice names its edges'
+LayerChoices, so DARTS keeps the inputs whose strongest operation weighs most (the paper's rule).
+The two cells share their decisions (the labels are the same), as DARTS's normal cells do. Built
+inside `nas.fixed_arch(arch)`, a cell creates only the edges its nodes chose: the retrained model
+carries no unused operation.
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ class Node(nn.Module):
     def __init__(self, index: int, c: int) -> None:
         super().__init__()
         n_in = index  # the cell input and the earlier nodes
-        self.inputs = nas.InputChoice(n_in, min(2, n_in), label=f"node{index}_inputs")
+        self.inputs = nas.InputChoice(
+            n_in,
+            min(2, n_in),
+            label=f"node{index}_inputs",
+            edges=[f"node{index}_edge{i}" for i in range(n_in)],
+        )
         chosen = self.inputs.chosen if isinstance(self.inputs, nas.ChosenInputs) else range(n_in)
         self.edges = nn.ModuleDict(
             {str(i): nas.LayerChoice(operations(c), label=f"node{index}_edge{i}") for i in chosen}

@@ -2,13 +2,18 @@
 
     python examples/nas/spos_cifar10/search.py --data ~/data/cifar10 --epochs 60
     python examples/nas/spos_cifar10/search.py --data DIR --limit 2000 --epochs 1 --retrain-epochs 1  # smoke
-    python examples/nas/spos_cifar10/search.py --data DIR --max-flops 40000000   # a FLOPs budget
+    python examples/nas/spos_cifar10/search.py --data DIR --min-flops 30000000 --max-flops 60000000
 
 The supernet: 3 stages (32x32, 16x16, 8x8), each with a width choice and 3 residual blocks, each
 block a LayerChoice of conv 3x3, conv 5x5, a conv with a kernel choice (3/5) or skip. Supernet
 training samples one path a batch; evolution scores paths on 5000 held-out training images after
 BatchNorm recalibration; the best is retrained from scratch. bfloat16 autocast on GPU unless
 --no-amp.
+
+FLOPs (multiply-adds of one 32x32 image) span about 10M to 984M in this space, the median random
+architecture about 300M. A range given by --min-flops / --max-flops (or --min-params /
+--max-params) is sampled directly, so any range inside the span works, however rare it is among
+uniform random architectures.
 """
 
 from __future__ import annotations
@@ -87,7 +92,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--population", type=int, default=50)
     parser.add_argument("--generations", type=int, default=20)
+    parser.add_argument("--min-flops", type=int, default=None)
     parser.add_argument("--max-flops", type=int, default=None)
+    parser.add_argument("--min-params", type=int, default=None)
+    parser.add_argument("--max-params", type=int, default=None)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N images (quick runs)")
     parser.add_argument("--no-amp", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
@@ -126,14 +134,20 @@ def main() -> None:
     )
     trainer.fit()
     probe = torch.zeros(1, 3, 32, 32)
-    arch = trainer.search(
-        population_size=args.population,
-        generations=args.generations,
-        parents=max(2, args.population // 5),
-        max_flops=args.max_flops,
-        example_input=probe,
-        log=lambda g, best: print(f"generation {g}: best {best:.4f}", flush=True),
-    )
+    try:
+        arch = trainer.search(
+            population_size=args.population,
+            generations=args.generations,
+            parents=max(2, args.population // 5),
+            min_flops=args.min_flops,
+            max_flops=args.max_flops,
+            min_params=args.min_params,
+            max_params=args.max_params,
+            example_input=probe,
+            log=lambda g, best: print(f"generation {g}: best {best:.4f}", flush=True),
+        )
+    except nas.NasError as exc:
+        sys.exit(f"search: {exc}")
     print(json.dumps({**arch, **nas.arch_cost(model, arch, probe.to(trainer.device))}, indent=1))
     nas.save_arch(arch, args.output)
     with nas.fixed_arch(arch):

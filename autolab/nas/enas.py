@@ -1,0 +1,201 @@
+"""ENAS (Pham et al., 2018): an RL controller samples architectures; all of them share weights.
+
+The controller is an LSTM that takes one decision per label, in label order: each step's input is
+the embedding of the previous decision, its logits `tanh_constant * tanh(head(h) / temperature)`
+(the paper's sharpening). Every epoch alternates two phases:
+1. the shared weights train on the training data, one controller-sampled architecture a batch;
+2. the controller trains by REINFORCE for `controller_steps` steps: a sampled architecture's
+   reward is its metric on one validation batch plus `entropy_weight` x the policy's entropy;
+   the baseline is an exponential moving average of rewards, and the loss -log p(arch) x
+   (reward - baseline).
+The shared network scores a path in training mode without gradients: BatchNorm uses the batch's
+statistics, since its running statistics belong to no single path. Export: the controller's most
+likely decision at every step (greedy decoding).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from .mutables import NasError
+from .space import ChoiceGroup, choice_groups, set_arch
+from .training import (
+    Loss,
+    Metric,
+    accuracy,
+    autocast,
+    forever,
+    loader,
+    resolve_device,
+    seed_everything,
+    to_device,
+)
+
+Arch = dict[str, Any]
+
+
+class Controller(nn.Module):
+    """The LSTM policy over a space's labels (see module doc)."""
+
+    def __init__(
+        self, sizes: list[int], hidden: int = 64, temperature: float = 5.0, tanh_constant: float = 2.5
+    ) -> None:
+        super().__init__()
+        self.sizes, self.temperature, self.tanh_constant = sizes, temperature, tanh_constant
+        self.start = nn.Parameter(torch.zeros(1, hidden))
+        self.lstm = nn.LSTMCell(hidden, hidden)
+        self.heads = nn.ModuleList(nn.Linear(hidden, n) for n in sizes)
+        self.embeddings = nn.ModuleList(nn.Embedding(n, hidden) for n in sizes)
+
+    def logits(self, h: torch.Tensor, step: int) -> torch.Tensor:
+        return self.tanh_constant * torch.tanh(self.heads[step](h) / self.temperature)
+
+    def sample(
+        self, generator: torch.Generator | None = None, greedy: bool = False
+    ) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+        """(decision indices, log-probability of them, entropy of the policy along the way)."""
+        x = self.start
+        state: tuple[torch.Tensor, torch.Tensor] | None = None
+        indices: list[int] = []
+        log_prob = torch.zeros((), device=x.device)
+        entropy = torch.zeros((), device=x.device)
+        for step in range(len(self.sizes)):
+            state = self.lstm(x, state)
+            log_p = torch.log_softmax(self.logits(state[0], step), -1)[0]
+            if greedy:
+                index = int(torch.argmax(log_p))
+            else:
+                index = int(torch.multinomial(log_p.detach().exp().cpu(), 1, generator=generator))
+            indices.append(index)
+            log_prob = log_prob + log_p[index]
+            entropy = entropy - (log_p.exp() * log_p).sum()
+            x = self.embeddings[step](torch.tensor([index], device=x.device))
+        return indices, log_prob, entropy
+
+
+class EnasTrainer:
+    """Search a model's choices with ENAS. `fit()`, then `export()`."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: Loss,
+        optimizer: torch.optim.Optimizer,
+        train_dataset: Dataset[Any],
+        val_dataset: Dataset[Any],
+        *,
+        num_epochs: int,
+        batch_size: int = 64,
+        metric: Metric = accuracy,
+        controller_steps: int = 50,
+        controller_lr: float = 3.5e-4,
+        entropy_weight: float = 1e-4,
+        baseline_decay: float = 0.999,
+        controller_hidden: int = 64,
+        grad_clip: float | None = 5.0,
+        device: str | torch.device | None = None,
+        amp: bool = True,
+        seed: int = 0,
+        workers: int = 0,
+        log: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        if num_epochs < 1:
+            raise NasError(f"EnasTrainer num_epochs must be >= 1, got {num_epochs}")
+        seed_everything(seed)
+        self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
+        self.device = resolve_device(device)
+        self.model.to(self.device)
+        self.groups: dict[str, ChoiceGroup] = choice_groups(model)
+        if not self.groups:
+            raise NasError("EnasTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
+        self.labels = list(self.groups)
+        self.controller = Controller([len(g.choices) for g in self.groups.values()], controller_hidden).to(
+            self.device
+        )
+        self.controller_optimizer = torch.optim.Adam(self.controller.parameters(), lr=controller_lr)
+        self.num_epochs, self.controller_steps, self.grad_clip = num_epochs, controller_steps, grad_clip
+        self.entropy_weight, self.baseline_decay, self.baseline = entropy_weight, baseline_decay, 0.0
+        self.amp, self.log = amp, log
+        self.generator = torch.Generator().manual_seed(seed + 17)
+        self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
+        self.val_batches = forever(
+            loader(val_dataset, batch_size, shuffle=True, seed=seed + 1, workers=workers)
+        )
+        self.history: list[dict[str, Any]] = []
+
+    def to_arch(self, indices: list[int]) -> Arch:
+        return {label: self.groups[label].choices[i] for label, i in zip(self.labels, indices, strict=True)}
+
+    def sample_arch(self) -> Arch:
+        with torch.no_grad():
+            indices, _, _ = self.controller.sample(self.generator)
+        return self.to_arch(indices)
+
+    def controller_step(self, reward_of: Callable[[Arch], float]) -> tuple[float, float]:
+        """One REINFORCE update; returns (reward, loss)."""
+        self.controller.train()
+        indices, log_prob, entropy = self.controller.sample(self.generator)
+        reward = float(reward_of(self.to_arch(indices))) + self.entropy_weight * float(entropy.detach())
+        self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * reward
+        loss = -log_prob * (reward - self.baseline)
+        self.controller_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.controller_optimizer.step()
+        return reward, float(loss.detach())
+
+    def _reward(self, arch: Arch) -> float:
+        set_arch(self.model, arch, self.groups)
+        x, y = to_device(next(self.val_batches), self.device)
+        self.model.train()  # batch statistics (see module doc)
+        with torch.no_grad(), autocast(self.device, self.amp):
+            logits = self.model(x)
+        return self.metric(logits.float(), y)
+
+    def _train_weights(self) -> tuple[float, float, int]:
+        self.model.train()
+        total_loss, total_metric, steps = 0.0, 0.0, 0
+        for batch in self.train_loader:
+            x, y = to_device(batch, self.device)
+            set_arch(self.model, self.sample_arch(), self.groups)
+            self.optimizer.zero_grad(set_to_none=True)
+            with autocast(self.device, self.amp):
+                logits = self.model(x)
+            loss = self.loss(logits.float(), y)
+            loss.backward()
+            if self.grad_clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+            self.optimizer.step()
+            total_loss += float(loss.detach())
+            total_metric += self.metric(logits.detach().float(), y)
+            steps += 1
+        return total_loss, total_metric, steps
+
+    def fit(self) -> EnasTrainer:
+        for epoch in range(self.num_epochs):
+            start = time.perf_counter()
+            total_loss, total_metric, steps = self._train_weights()
+            rewards = [self.controller_step(self._reward)[0] for _ in range(self.controller_steps)]
+            entry = {
+                "epoch": epoch + 1,
+                "train_loss": total_loss / max(steps, 1),
+                "train_metric": total_metric / max(steps, 1),
+                "reward": sum(rewards) / max(len(rewards), 1),
+                "seconds": time.perf_counter() - start,
+            }
+            self.history.append(entry)
+            if self.log is not None:
+                self.log(entry)
+        return self
+
+    def export(self) -> Arch:
+        """The controller's most likely architecture (greedy decoding)."""
+        self.controller.eval()
+        with torch.no_grad():
+            indices, _, _ = self.controller.sample(greedy=True)
+        return self.to_arch(indices)
