@@ -74,7 +74,8 @@ def run_tp(model, x, ratio: float):  # noqa: ANN001, ANN201
 def measure(fn, model, x, ratio: float) -> dict:  # noqa: ANN001
     import torch
 
-    from autolab.nas.cost import count_flops, count_params
+    from autolab.compress import count_macs as count_flops
+from autolab.nas.cost import count_params
 
     start = time.perf_counter()
     try:

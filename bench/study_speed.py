@@ -124,7 +124,9 @@ maxTrialNumber: 20
 tuner: {{name: Random}}
 trainingService: {{platform: local}}
 """
-EXPERIMENT_RUN = "from autolab.experiment import Experiment\nassert Experiment('config.yml').run(port=0) is True\n"
+EXPERIMENT_RUN = (
+    "from autolab.experiment import Experiment\nassert Experiment('config.yml').run(port=0) is True\n"
+)
 
 
 def run_experiment(python: str, how: str) -> float:
@@ -136,14 +138,26 @@ def run_experiment(python: str, how: str) -> float:
         if how == "Experiment.run":
             command = [python, "-c", EXPERIMENT_RUN]
         else:
-            command = [python, "-m", "autolab.cli", "create", "-c", "config.yml", "--foreground", "--port", "0"]
+            command = [
+                python,
+                "-m",
+                "autolab.cli",
+                "create",
+                "-c",
+                "config.yml",
+                "--foreground",
+                "--port",
+                "0",
+            ]
         start = time.perf_counter()
         subprocess.run(command, cwd=work, env=env, capture_output=True, check=True)
         return time.perf_counter() - start
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--python", default=sys.executable, help="a Python with autolab and optuna")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a fifth of the trials (a smoke run)")
@@ -162,7 +176,11 @@ def main() -> int:
                 value = n / took if part == "random" else took / n * 1000
                 units[name] = "trials/s" if part == "random" else "ms/trial"
                 results.setdefault(name, []).append(value)
-                print(json.dumps({"round": round_no, "peer": name, "trials": n, "seconds": took, units[name]: value}))
+                print(
+                    json.dumps(
+                        {"round": round_no, "peer": name, "trials": n, "seconds": took, units[name]: value}
+                    )
+                )
         if "experiment" in parts:
             for how in ("Experiment.run", "autolab create --foreground"):
                 took = run_experiment(args.python, how)

@@ -17,6 +17,7 @@ from .distill import Distiller, DistillOutput, Feature
 from .distill_losses import Paraphraser, Translator, connector, factor_loss, kd_loss, mimic_loss
 from .fuse import fusable_pairs, fuse_conv_bn
 from .graph import ChannelGraph, Group, build_graph
+from .macs import count_macs
 from .metrics import METRICS, group_importance
 from .plan import Plan
 from .ratios import flops_plan, global_plan, layer_plan, uniform_plan
@@ -30,6 +31,7 @@ __all__ = [
     "Paraphraser",
     "Translator",
     "connector",
+    "count_macs",
     "factor_loss",
     "fusable_pairs",
     "fuse_conv_bn",

@@ -38,7 +38,7 @@ class Plan:
         return result
 
     def flops(self) -> int:
-        """Multiply-adds of the convs and linears after pruning, for the example input (as count_flops)."""
+        """Multiply-adds of the convs and linears after pruning, for the example input (as count_macs)."""
         total = 0
         for name, (out_keep, in_keep) in self.layer_keep().items():
             layer = self.graph.layers[name]

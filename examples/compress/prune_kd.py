@@ -16,7 +16,8 @@ from pathlib import Path
 import digits
 
 from autolab import compress
-from autolab.nas.cost import count_flops, count_params
+from autolab.compress import count_macs as count_flops
+from autolab.nas.cost import count_params
 
 
 def read_ratios(value: str) -> dict[str, float]:

@@ -10,7 +10,7 @@ import digits
 
 import autolab
 from autolab import compress
-from autolab.nas.cost import count_flops
+from autolab.compress import count_macs as count_flops
 
 
 def run(ratios: dict[str, float], flops: float, epochs: int, kd: bool, seed: int = 0) -> dict:

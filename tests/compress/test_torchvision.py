@@ -8,7 +8,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from autolab import compress  # noqa: E402
-from autolab.nas.cost import count_flops, count_params  # noqa: E402
+from autolab.compress import count_macs as count_flops  # noqa: E402
+from autolab.nas.cost import count_params  # noqa: E402
 
 from .torchvision_models import torchvision_or_skip  # noqa: E402
 
