@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 from .experiments import ExperimentRef, manager_alive
+from .fronts import annotate_export
+from .objectives import from_config
 from .statuses import ExperimentStatus
 from .store import Store
 
@@ -75,6 +77,9 @@ def export_rows(store: Store, intermediate: bool = False) -> list[dict[str, Any]
         if intermediate:
             item["intermediate"] = [m.data for m in inter.get(r.id, [])]
         rows.append(item)
+    objectives = from_config(store.get_meta("config"))
+    if objectives is not None:  # several objectives: each row says them, its feasibility, the front
+        annotate_export(objectives, store.history(), rows)
     return rows
 
 
@@ -102,6 +107,10 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
                     flat[f"metric.{k}"] = v
         else:
             flat["value"] = value
+        for k, v in (row.get("objectives") or {}).items():
+            flat[f"objective.{k}"] = v
+        if "pareto" in row:
+            flat["feasible"], flat["pareto"] = row["feasible"], row["pareto"]
         _flatten("", row["parameter"], flat)
         if "intermediate" in row:
             flat["intermediate"] = json.dumps(row["intermediate"])
