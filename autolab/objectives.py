@@ -7,7 +7,8 @@ The tuner's classArgs say what to optimise:
 
 Objective `name` is the reported dict's key `name`; the FIRST objective, when the dict has no key of
 its name, is the `default` number (so a trial reporting `{"default": acc, "latency_ms": ...}` needs no
-change). A constraint bounds a key of the dict (`min` and/or `max`); a trial that breaks one is
+change). A constraint bounds a key of the dict (`min` and/or `max`; the first objective's name reads
+as it does for the objective); a trial that breaks one is
 infeasible, and, as in Optuna's constrained samplers, every feasible trial ranks before every
 infeasible one, infeasible ones by how far they are outside their bounds (summed).
 
@@ -63,16 +64,20 @@ class Objectives:
         """The objectives' values in a reported result (a number stands for `default`); None
         when one is missing or not a finite number."""
         out = []
-        for i, name in enumerate(self.names):
-            if isinstance(raw, Mapping):
-                value = raw.get(name, raw.get("default") if i == 0 else None)
-            else:
-                value = raw if i == 0 or name == "default" else None
-            number = _finite(value)
+        for name in self.names:
+            number = _finite(self.lookup(raw, name))
             if number is None:
                 return None
             out.append(number)
         return out
+
+    def lookup(self, raw: Any, key: str) -> Any:
+        """A key of a reported result: the dict's key; the first objective's name, when the dict
+        lacks it, and `default` are the `default` number (a plain number is that number)."""
+        stands_for_default = key in ("default", self.names[0])
+        if isinstance(raw, Mapping):
+            return raw[key] if key in raw else raw.get("default") if stands_for_default else None
+        return raw if stands_for_default else None
 
     def losses(self, raw: Any) -> list[float] | None:
         """values() turned to minimisation (maximised objectives negated)."""
@@ -86,7 +91,7 @@ class Objectives:
         is missing (nothing says it is feasible)."""
         total = 0.0
         for key, low, high in self.constraints:
-            value = _finite(raw.get(key) if isinstance(raw, Mapping) else raw if key == "default" else None)
+            value = _finite(self.lookup(raw, key))
             if value is None:
                 return math.inf
             if low is not None and value < low:

@@ -85,3 +85,11 @@ def test_hypervolume_history_grows_with_the_front() -> None:
     maxi = Objectives.parse({"a": "maximize", "b": "minimize"})
     ref, hist = hypervolume_history(maxi, [trial(0, {"default": 0, "a": 2, "b": 1})], reference=[0, 3])
     assert ref == [0, 3] and hist == [(0, 4.0)]
+
+
+def test_a_constraint_on_the_first_objective_reads_default() -> None:
+    """Regression: `constraints: {accuracy: {min: 0.8}}` with accuracy reported as `default` was
+    read as missing, so every trial was infeasible."""
+    obj = Objectives.parse({"accuracy": "maximize", "params": "minimize"}, {"accuracy": {"min": 0.8}})
+    assert obj.violation({"default": 0.9, "params": 10}) == 0
+    assert obj.violation({"default": 0.7, "params": 10}) == pytest.approx(0.1)
