@@ -87,3 +87,27 @@ def test_a_named_study_reopens_with_its_objectives(tmp_path: Path, monkeypatch: 
         assert len(again.trials) == 15
     with pytest.raises(UserError, match="has objectives"):
         autolab.create_study(SPACE, directions=["minimize", "minimize"], name="mo")
+
+
+def test_an_assessor_stops_on_the_first_objective() -> None:
+    """Medianstop gets the first direction and the intermediate numbers (the first objective)."""
+    study = autolab.create_study(
+        SPACE, directions=["maximize", "minimize"], assessor="Medianstop", storage="memory", seed=0
+    )
+    assert study.assessor is not None
+    assert study.config["assessor"]["classArgs"]["optimize_mode"] == "maximize"
+
+    def curve(trial: autolab.study.StudyTrial) -> list[float]:
+        level = trial.params["x"]
+        for step in range(4):
+            trial.report(level * (step + 1))
+            if trial.should_prune():
+                raise autolab.TrialPruned()
+        return [level, 1 - level]
+
+    study.optimize(curve, n_trials=20)
+    states = {t.state for t in study.trials}
+    assert TrialStatus.SUCCEEDED in states and TrialStatus.EARLY_STOPPED in states
+    pruned = [t for t in study.trials if t.state == TrialStatus.EARLY_STOPPED]
+    best_done = max(t.values[0] for t in study.trials if t.state == TrialStatus.SUCCEEDED)  # type: ignore[index]
+    assert all(t.params["x"] < best_done for t in pruned)  # low first objective was stopped
