@@ -88,7 +88,11 @@ def main() -> None:
     ap.add_argument("--peer-python", default="/tmp/mo-venv/bin/python")
     ap.add_argument("--gp", action="store_true", help="also Optuna's GPSampler")
     ap.add_argument("--out", default=os.path.join(HERE, "mo_results.json"))
+    ap.add_argument("--table", metavar="JSON", help="only print the table of an earlier run's results")
     args = ap.parse_args()
+    if args.table:
+        with open(args.table) as f:
+            return print_table(json.load(f))
     peers = dict(PEERS, **({"Optuna GP": "gp"} if args.gp else {}))
     if not os.path.exists(args.peer_python):
         print(f"{args.peer_python} missing: Optuna's columns skipped", file=sys.stderr)
@@ -123,14 +127,15 @@ def main() -> None:
 
 def print_table(results: dict[str, Any]) -> None:
     cols = list(next(iter(next(iter(results["hv"].values())).values())))
-    print("| problem | evals | " + " | ".join(cols) + " |")
-    print("|---|---|" + "---|" * len(cols))
+    print("| problem | evals | seeds | " + " | ".join(cols) + " |")
+    print("|---|---|---|" + "---|" * len(cols))
     for name, by_n in results["hv"].items():
         for n, by_col in by_n.items():
             med = {c: statistics.median(v) for c, v in by_col.items()}
+            seeds = min(len(v) for v in by_col.values())
             top = max(med.values())
             cells = [f"**{m:.4f}**" if m == top else f"{m:.4f}" for m in med.values()]
-            print(f"| {name} | {n} | " + " | ".join(cells) + " |")
+            print(f"| {name} | {n} | {seeds} | " + " | ".join(cells) + " |")
     print("\nseconds per run (median):")
     for name, by_col in results["seconds"].items():
         print(f"  {name}: " + ", ".join(f"{c} {statistics.median(v):.1f}" for c, v in by_col.items()))
