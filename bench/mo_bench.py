@@ -120,8 +120,8 @@ def main() -> None:
                 file=sys.stderr,
                 flush=True,
             )
-    with open(args.out, "w") as f:
-        json.dump(results, f, indent=1)
+            with open(args.out, "w") as f:  # after every seed: a run stopped early keeps what it did
+                json.dump(results, f, indent=1)
     print_table(results)
 
 
