@@ -30,7 +30,7 @@ def route(name: str | None, class_args: dict[str, Any]) -> tuple[str | None, dic
         parse_objectives(name, class_args.get("objectives"), class_args.get("constraints"), mode)
         return name, {k: v for k, v in class_args.items() if k not in ("objectives", "constraints")}
     raise TunerError(
-        f"tuner {name} optimises one objective and cannot take classArgs objectives/constraints "
+        f"{name} optimises one objective and cannot take classArgs objectives/constraints "
         "(several objectives: TPE, Evolution (NSGA-II), Random or GridSearch)"
     )
 
