@@ -188,10 +188,12 @@ def hypervolume_history(
     )
     history: list[tuple[int, float]] = []
     front: list[list[float]] = []  # the front so far keeps each step's volume cheap
+    volume = 0.0
     for t, loss in rows:
-        if _adds(front, loss):
+        if _adds(front, loss):  # the volume changes only with the front
             front = [p for p in front if not _dominated_or_equal(p, loss)] + [loss]
-        history.append((t.sequence, hypervolume(front, ref)))
+            volume = hypervolume(front, ref)
+        history.append((t.sequence, volume))
     return [s * r for s, r in zip(signs, ref, strict=True)], history
 
 

@@ -10,6 +10,7 @@ volume, fine for the 2-4 objectives a tuning run has).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -121,6 +122,8 @@ def _volume(points: list[tuple[float, ...]], ref: tuple[float, ...]) -> float:
         return ref[0] - min(p[0] for p in points)
     if len(ref) == 2:
         return _volume_2d(points, ref)
+    if len(ref) == 3:
+        return _volume_3d(points, ref)
     # slices along the last objective: between consecutive values, the points at or below the
     # slice's floor dominate a (d-1)-dimensional volume
     pts = sorted(points, key=lambda p: p[-1])
@@ -136,6 +139,33 @@ def _volume(points: list[tuple[float, ...]], ref: tuple[float, ...]) -> float:
 def _front_of(points: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
     """The non-dominated ones (the volume is theirs alone; fewer points, faster slices)."""
     return [points[i] for i in pareto_front(points)]
+
+
+def _volume_3d(points: list[tuple[float, ...]], ref: tuple[float, ...]) -> float:
+    """Slices along z, the (x, y) staircase of the points below each slice kept incrementally:
+    O(n^2) instead of a fresh 2-D front per slice."""
+    pts = sorted(points, key=lambda p: p[2])
+    xs: list[float] = []  # the staircase: x ascending, y descending, no point dominating another
+    ys: list[float] = []
+    total = 0.0
+    for k, p in enumerate(pts):
+        x, y = p[0], p[1]
+        i = bisect.bisect_right(xs, x)
+        if not (i > 0 and ys[i - 1] <= y):  # not dominated by a point with x' <= x
+            j = i
+            while j < len(xs) and ys[j] >= y:  # the points it dominates follow it
+                j += 1
+            if i > 0 and xs[i - 1] == x:  # same x, lower y: it replaces that step
+                i -= 1
+            xs[i:j], ys[i:j] = [x], [y]
+        top = pts[k + 1][2] if k + 1 < len(pts) else ref[2]
+        if top > p[2]:
+            area, upper = 0.0, ref[1]
+            for sx, sy in zip(xs, ys, strict=True):
+                area += (ref[0] - sx) * (upper - sy)
+                upper = sy
+            total += (top - p[2]) * area
+    return total
 
 
 def _volume_2d(points: list[tuple[float, ...]], ref: tuple[float, ...]) -> float:

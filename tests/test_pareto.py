@@ -92,3 +92,21 @@ def test_hypervolume_4d_and_contributions() -> None:
 
 def test_nadir_reference() -> None:
     assert nadir_reference([(0, 5), (10, 5)]) == pytest.approx([11.0, 5.1])
+
+
+def _slices_3d(points: list[tuple[float, float, float]], ref: tuple[float, float, float]) -> float:
+    """The plain definition: slices along z, each a fresh 2-D hypervolume."""
+    zs = sorted({p[2] for p in points})
+    total = 0.0
+    for k, z in enumerate(zs):
+        top = zs[k + 1] if k + 1 < len(zs) else ref[2]
+        total += (top - z) * hypervolume([p[:2] for p in points if p[2] <= z], ref[:2])
+    return total
+
+
+def test_hypervolume_3d_matches_plain_slicing() -> None:
+    rng = random.Random(7)
+    for n in (1, 5, 40, 150):
+        points = [(rng.random(), rng.random(), rng.random()) for _ in range(n)]
+        points += [points[0], (points[0][0], points[0][1] / 2, points[0][2])]  # a duplicate, a same-x step
+        assert hypervolume(points, (1.1, 1.2, 1.3)) == pytest.approx(_slices_3d(points, (1.1, 1.2, 1.3)))
