@@ -10,6 +10,8 @@ from typing import Any
 
 from .experiments import ExperimentRef, manager_alive
 from .fidelity import FIELDS as FIDELITY_FIELDS
+from .fronts import annotate_export
+from .objectives import from_config
 from .statuses import ExperimentStatus
 from .store import Store
 
@@ -78,6 +80,9 @@ def export_rows(store: Store, intermediate: bool = False) -> list[dict[str, Any]
         if intermediate:
             item["intermediate"] = [m.data for m in inter.get(r.id, [])]
         rows.append(item)
+    objectives = from_config(store.get_meta("config"))
+    if objectives is not None:  # several objectives: each row says them, its feasibility, the front
+        annotate_export(objectives, store.history(), rows)
     return rows
 
 
@@ -106,6 +111,10 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
         else:
             flat["value"] = value
         flat.update({k: row[k] for k in FIDELITY_FIELDS if k in row})
+        for k, v in (row.get("objectives") or {}).items():
+            flat[f"objective.{k}"] = v
+        if "pareto" in row:
+            flat["feasible"], flat["pareto"] = row["feasible"], row["pareto"]
         _flatten("", row["parameter"], flat)
         if "intermediate" in row:
             flat["intermediate"] = json.dumps(row["intermediate"])

@@ -14,11 +14,13 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
+from ..objectives import from_config
 from ..statuses import ACTIVE, ExperimentStatus
 from ..timefmt import format_duration
 from ..views import experiment_status, optimize_mode
 from .common import table
 from .query import fidelity_cell
+from .top_front import render_front
 
 DEFAULT_K = 10
 _SIGNED_K = re.compile(r"^[+-]\d+$")
@@ -89,9 +91,12 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
         meta = store.meta()
         rows = store.trial_rows()
         inter = store.intermediate_values()
+        objectives = from_config(meta.get("config"))
+        history = store.history() if objectives is not None else None
     config = meta.get("config") or {}
     scored = [r for r in rows if r.value is not None]
     scored.sort(key=lambda r: r.value or 0.0, reverse=maximize != worst)
+    mode = "maximize" if maximize else "minimize"
     running = sum(1 for r in rows if r.status in ACTIVE)
     done = len(rows) - running
     limit = config.get("maxTrialNumber")
@@ -100,8 +105,10 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
         f"Experiment {ref.id} {status} | trials {done}/{limit if limit is not None else '-'} done, "
         f"{running} running | {format_duration(meta.get('elapsed', 0.0))}"
         + (f" / {format_duration(budget)}" if budget else "")
-        + f" | {'maximize' if maximize else 'minimize'}"
+        + f" | {mode}"
     )
+    if objectives is not None and history is not None:  # several objectives: the front
+        return _fit_text(render_front(head.replace(f" | {mode}", ""), objectives, history, k, worst)), status
     which = "worst" if worst else "best"
     if not scored:
         return head + "\nNo trial has a result yet.", status
@@ -155,7 +162,10 @@ def _num(value: float | None) -> str:
 
 def _fit(headers: list[str], rows: list[list[Any]]) -> str:
     """The table, its last column (parameters) cut to the terminal width when on a terminal."""
-    text = table(headers, rows)
+    return _fit_text(table(headers, rows))
+
+
+def _fit_text(text: str) -> str:
     if not sys.stdout.isatty():
         return text
     width = shutil.get_terminal_size((200, 24)).columns

@@ -22,11 +22,13 @@ from ..assessors import create_assessor
 from ..assessors.base import AssessorError
 from ..config import ConfigError, validate_update
 from ..errors import UserError
+from ..objectives import from_config
 from ..searchspace import SearchSpace, SearchSpaceError, load
 from ..statuses import ACTIVE, TrialStatus
 from ..tuners import create_tuner
 from ..tuners.base import TunerError
 from . import opening
+from .multi import objectives_of
 from .records import MemoryRecords, StoreRecords
 from .study import Study
 from .trial import FrozenTrial, StudyTrial, TrialPruned
@@ -50,13 +52,25 @@ def create_study(
     assessor_args: dict[str, Any] | None = None,
     seed: int | None = None,
     load_if_exists: bool = True,
+    directions: list[str] | dict[str, str] | None = None,
+    constraints: dict[str, dict[str, float]] | None = None,
 ) -> Study:
     """A study over an NNI search space (a dict, or a JSON/YAML file; None: define-by-run only).
     tuner and assessor: any builtin name autolab has (Random, TPE, GP, Anneal, Evolution,
     GridSearch...; Medianstop, Curvefitting) with their NNI classArgs; direction 'minimize'
     (default, as Optuna) or 'maximize'. name (or study_name): kept in an experiment, reopened by
-    that name and continued. storage: 'memory', or the directory studies are kept in."""
+    that name and continued. storage: 'memory', or the directory studies are kept in.
+    directions (instead of direction): several objectives, a list or {name: direction} (multi.py);
+    constraints: {metric key: {min, max}} (feasible trials first, as Optuna's constrained samplers)."""
     name = name or study_name
+    if directions is not None or constraints is not None:
+        if directions is not None and direction is not None:
+            raise UserError("give direction (one objective) or directions (several), not both")
+        extra: dict[str, Any] = {} if constraints is None else {"constraints": constraints}
+        if directions is not None:
+            extra["objectives"] = objectives_of(directions)
+            direction = next(iter(extra["objectives"].values()))
+        tuner_args = {**(tuner_args or {}), **extra}
     if direction is not None and direction not in DIRECTIONS:
         raise UserError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     in_memory = storage is not None and os.fspath(storage) in opening.IN_MEMORY
@@ -141,6 +155,7 @@ def _build(
     t_args = {**(tuner_args or {}), "optimize_mode": direction}
     if seed is not None:
         t_args.setdefault("seed", seed)
+    objectives = from_config({"tuner": {"classArgs": t_args}})
     try:
         built_tuner = create_tuner(parsed, tuner_name, t_args)
     except TunerError as exc:
@@ -156,7 +171,7 @@ def _build(
         a_config = {"name": assessor, "classArgs": a_args}
     tuner_config = {"name": tuner_name, "classArgs": t_args}
     config = opening.study_config(name, parsed.raw, tuner_config, a_config, where)
-    return Study(records, built_tuner, built_assessor, direction, config, exp_id, name, seed)
+    return Study(records, built_tuner, built_assessor, direction, config, exp_id, name, seed, objectives)
 
 
 def _reopen(
@@ -177,9 +192,14 @@ def _reopen(
         config = store.get_meta("config") or {}
         kept_tuner = config.get("tuner") or {}
         kept_direction = (kept_tuner.get("classArgs") or {}).get("optimize_mode", "minimize")
+        kept_args = {k: v for k, v in (kept_tuner.get("classArgs") or {}).items() if k != "optimize_mode"}
+        told = (tuner_args or {}).get("objectives")
+        if told is not None and told != kept_args.get("objectives"):
+            raise UserError(
+                f"study {ref.name or ref.id} has objectives {kept_args.get('objectives')}; got {told}"
+            )
         if direction is not None and direction != kept_direction:
             raise UserError(f"study {ref.name or ref.id} is '{kept_direction}'; got direction={direction!r}")
-        kept_args = {k: v for k, v in (kept_tuner.get("classArgs") or {}).items() if k != "optimize_mode"}
         kept_assessor = config.get("assessor") or {}
         study = _build(
             None,

@@ -17,10 +17,12 @@ from ..assessors.base import Assessor
 from ..config import ConfigError, validate_update
 from ..errors import UserError
 from ..history import Trial
+from ..objectives import Objectives, best_trials
 from ..protocol import MetricError
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
 from ..tuners.base import NoMoreTrials, Tuner
+from .multi import told_value
 from .records import MemoryRecords, final_metric, intermediate_metric
 from .trial import FrozenTrial, StudyTrial, TrialPruned
 
@@ -46,8 +48,10 @@ class Study:
         exp_id: str | None = None,
         name: str | None = None,
         seed: int | None = None,
+        objectives: Objectives | None = None,
     ) -> None:
         self.records = records
+        self.objectives = objectives  # several objectives (directions=): see multi.py
         self.tuner = tuner
         self.assessor = assessor
         self.direction = direction
@@ -109,10 +113,10 @@ class Study:
         """End a trial: a value (number or NNI's dict with 'default') makes it SUCCEEDED; state
         'fail' / 'pruned' (or a TrialStatus) ends it so; no value and no state is a FAILED trial."""
         ended = self._end(trial, value, state, message)
-        return FrozenTrial.of(ended, self.records.message(ended))
+        return FrozenTrial.of(ended, self.records.message(ended), self.objectives)
 
     def frozen(self, trial: Trial) -> FrozenTrial:
-        return FrozenTrial.of(trial, self.records.message(trial))
+        return FrozenTrial.of(trial, self.records.message(trial), self.objectives)
 
     def _end(
         self, trial: StudyTrial | int, value: Any, state: str | TrialStatus | None, message: str
@@ -124,8 +128,10 @@ class Study:
             metric = None
             if value is not None and status is TrialStatus.SUCCEEDED:
                 try:
-                    metric = final_metric(value)
-                except MetricError as exc:
+                    metric = final_metric(
+                        value if self.objectives is None else told_value(self.objectives, value)
+                    )
+                except (MetricError, UserError) as exc:
                     status, message = TrialStatus.FAILED, f"the objective returned {value!r}: {exc}"
             elif status is TrialStatus.SUCCEEDED:
                 status, message = TrialStatus.FAILED, message or "no value was told"
@@ -227,12 +233,14 @@ class Study:
         wanted = None if states is None else {self._state(s, None) for s in states}
         with self.lock:
             return [
-                FrozenTrial.of(t, self.records.message(t))
+                FrozenTrial.of(t, self.records.message(t), self.objectives)
                 for t in self.history.trials
                 if wanted is None or t.status in wanted
             ]
 
     def _best(self) -> Trial:
+        if self.objectives is not None:
+            raise RuntimeError("a study of several objectives has no single best trial: use best_trials")
         done = self.history.completed()
         if not done:
             raise ValueError("no trial of this study has completed yet")
@@ -245,6 +253,23 @@ class Study:
         with self.lock:
             best = self._best()
             return FrozenTrial.of(best, self.records.message(best))
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto set: SUCCEEDED trials no other feasible one beats in every objective
+        (one objective: the trials with the best value), in trial order."""
+        with self.lock:
+            if self.objectives is None:
+                done = self.history.completed()
+                best = self._best().value if done else None
+                front = [t for t in done if t.value == best]
+            else:
+                front = best_trials(self.objectives, self.history.trials)
+            return [FrozenTrial.of(t, self.records.message(t), self.objectives) for t in front]
+
+    @property
+    def directions(self) -> list[str]:
+        return [self.direction] if self.objectives is None else list(self.objectives.directions)
 
     @property
     def best_value(self) -> float:

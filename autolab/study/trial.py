@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 from ..history import Trial
+from ..objectives import Objectives
 from ..statuses import TrialStatus
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class FrozenTrial:
     message: str = ""
     source: str = "tuner"
     user_attrs: dict[str, Any] = field(default_factory=dict)
+    objective_values: list[float] | None = None  # a study of several objectives: each one's value
 
     @property
     def duration(self) -> float | None:
@@ -47,10 +49,13 @@ class FrozenTrial:
 
     @property
     def values(self) -> list[float] | None:
+        if self.objective_values is not None:
+            return self.objective_values
         return None if self.value is None else [self.value]
 
     @classmethod
-    def of(cls, trial: Trial, message: str = "") -> FrozenTrial:
+    def of(cls, trial: Trial, message: str = "", objectives: Objectives | None = None) -> FrozenTrial:
+        told = None if objectives is None or trial.raw_value is None else objectives.values(trial.raw_value)
         return cls(
             number=trial.sequence,
             trial_id=trial.trial_id,
@@ -63,6 +68,7 @@ class FrozenTrial:
             datetime_complete=_when(trial.end_time),
             message=message,
             source=trial.source,
+            objective_values=told,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from ..registry import Registry
 from ..searchspace import SearchSpace
 from .base import NoMoreTrials, Tuner, TunerError
+from .multi import route
 from .nni_adapter import NniTunerAdapter, is_nni_style
 
 # lower-case name -> "module:Class" (relative to autolab.tuners)
@@ -23,6 +24,8 @@ BUILTIN: dict[str, str] = {
     "bohb": "bohb:BohbTuner",
     "pbttuner": "pbt:PbtTuner",
     "asha": "asha:AshaTuner",
+    "motpe": "motpe:MotpeTuner",
+    "nsga2": "nsga2:Nsga2Tuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner
@@ -64,8 +67,10 @@ def create_tuner(
     code_directory: str | None = None,
 ) -> Tuner:
     """Build a tuner from NNI's config keys; bad classArgs raise TunerError naming the key."""
-    cls = tuner_class(name, class_name, code_directory)
     args = dict(class_args or {})
+    if not class_name:  # several objectives: TPE -> MOTPE, Evolution -> NSGA-II (tuners/multi.py)
+        name, args = route(name, args)
+    cls = tuner_class(name, class_name, code_directory)
     if class_name and not (isinstance(cls, type) and issubclass(cls, Tuner)):
         if not is_nni_style(cls):
             raise TunerError(

@@ -104,6 +104,8 @@ def groups_of(space: SearchSpace) -> list[Group]:
 
 
 class TpeTuner(Tuner):
+    rank_decay = RANK_DECAY  # a subclass may flatten l's weights (MOTPE with 3+ objectives)
+
     def __init__(
         self,
         space: SearchSpace,
@@ -206,7 +208,7 @@ class TpeTuner(Tuner):
 
         position = np.empty(len(obs.loss), dtype=int)
         position[order] = np.arange(len(order))
-        low_weights = np.exp(-position[below] / max(RANK_DECAY, RANK_DECAY_SHARE * len(below)))
+        low_weights = np.exp(-position[below] / max(self.rank_decay, RANK_DECAY_SHARE * len(below)))
         low_weights *= len(below) / low_weights.sum()  # l's total weight against its prior stays
         low = fit(below, rank_weights=low_weights)
         pending = running[active[running]]
