@@ -63,9 +63,10 @@ root="$1"; shift
 while [ $# -ge 5 ]; do
   id=$1; pid=$2; d="$root/trials/$1"; shift 2
   [ "$pid" = 0 ] && pid=$(cat "$d/trial.pid" 2>/dev/null || echo 0)
-  code=$(cat "$d/exit_status" 2>/dev/null || echo -)
   alive=0
-  if [ "$pid" != 0 ] && kill -0 -- "-$pid" 2>/dev/null; then alive=1; fi
+  if [ "$pid" != 0 ] && kill -s 0 -- "-$pid" 2>/dev/null; then alive=1; fi
+  # read after the look at the group: a wrapper writes its status before its group is gone
+  code=$(cat "$d/exit_status" 2>/dev/null || echo -)
   echo "T $id $alive ${code:--} $pid"
   for f in @FILES@; do
     have=$1; shift
