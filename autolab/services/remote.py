@@ -157,11 +157,13 @@ class RemoteService(TrainingService):
                     return result
                 log.info("code copied to %s (%d bytes compressed)", machine.name, len(data))
                 machine.synced = True
-        parameters = (launch.trial_dir / protocol.PARAMETER_FILE).read_bytes()
+        try:
+            parameters, given = (launch.trial_dir / protocol.PARAMETER_FILE).read_bytes(), "1"
+        except FileNotFoundError:  # a trial with no parameters (the manager always writes them)
+            parameters, given = b"", "0"
         exports = self._exports(machine, launch, gpus)
-        return machine.ssh.run(
-            START, [machine.directory, launch.trial_id, launch.command, exports], parameters
-        )
+        args = [machine.directory, launch.trial_id, launch.command, exports, given]
+        return machine.ssh.run(START, args, parameters)
 
     def _exports(self, machine: Machine, launch: Launch, gpus: list[int]) -> str:
         """sh code exporting the trial's variables, paths rewritten to the machine's."""

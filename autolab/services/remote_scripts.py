@@ -38,13 +38,15 @@ cd "$1" || exit 3
 rm -rf code sdk @MARK@.tmp && tar -xzf - && touch @MARK@
 """.replace("@MARK@", SYNC_MARK)
 
-# $1 experiment folder, $2 trial id, $3 the command, $4 the variables to export (sh code);
-# stdin: parameter.json. Starts the trial's wrapper in a session (process group) of its own and
+# $1 experiment folder, $2 trial id, $3 the command, $4 the variables to export (sh code), $5 1
+# when stdin is the trial's parameter.json. Starts the trial's wrapper in a session (process group) of its own and
 # prints its pid once it runs.
 START = """
 d="$1/trials/$2"
 mkdir -p "$d" || exit 3
-cat > "$d/parameter.json.tmp" && mv "$d/parameter.json.tmp" "$d/parameter.json" || exit 3
+if [ "$5" = 1 ]; then
+  cat > "$d/parameter.json.tmp" && mv "$d/parameter.json.tmp" "$d/parameter.json" || exit 3
+fi
 printf '#!/bin/sh\\n# run in %s\\n%s\\n' "$1/code" "$3" > "$d/command.sh"
 eval "$4"
 shell=$(command -v bash || echo /bin/sh)
