@@ -322,7 +322,7 @@ class RemoteService(TrainingService):
             problem = f"trialGpuNumber is {self.gpu_number}, but no machine of machineList has such GPUs"
         if problem:
             self._fatal_raised = True
-            details = "; ".join(f"{m.name}: {m.error}" for m in self.machines)
+            details = "; ".join(f"{m.name}: {m.error or m.unusable}" for m in self.machines)
             raise ServiceError(f"platform remote: {problem} ({details})")
 
     # -- ending --------------------------------------------------------------------------------

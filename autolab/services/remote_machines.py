@@ -28,7 +28,8 @@ class Machine:
     probe: Probe | None = None  # None until first reached
     synced: bool = False  # code/ and sdk/ are there
     slots: GpuSlots | None = None  # None: trials use no GPU here
-    usable: bool = True  # False: it cannot take trials (no GPU while trials need one)
+    usable: bool = True  # False: it cannot take trials (no GPU while trials need one)...
+    unusable: str = ""  # ...and why
     trials: set[str] = field(default_factory=set)  # trial ids that run here
     busy: bool = False  # a probe or status look is in flight
     next_look: float = 0.0  # monotonic time of the next status look
@@ -88,8 +89,8 @@ class Machine:
             )
         except ServiceError as exc:
             self.usable = False
-            self.error = "no GPU found (no nvidia-smi, or it lists none)" if not gpus else str(exc)
-            log.warning("machine %s takes no trials: %s", self.name, self.error)
+            self.unusable = "no GPU found (no nvidia-smi, or it lists none)" if not gpus else str(exc)
+            log.warning("machine %s takes no trials: %s", self.name, self.unusable)
             return
         self.slots.take(own)
 

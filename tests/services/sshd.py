@@ -142,6 +142,7 @@ def make_machine(
     *,
     authorized: Path | None = None,
     password: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> SshMachine:
     folder.mkdir(parents=True, exist_ok=True)
     root = folder / "remote-root"
@@ -163,7 +164,7 @@ def make_machine(
         f"PasswordAuthentication {'yes' if password else 'no'}",
         "KbdInteractiveAuthentication no",
         f"AuthorizedKeysFile {authorized or '/nonexistent'}",
-        f"SetEnv AUTOLAB_REMOTE_DIR={root}",
+        " ".join(["SetEnv", f"AUTOLAB_REMOTE_DIR={root}", *(f"{k}={v}" for k, v in (env or {}).items())]),
         "MaxStartups 100:30:200",
         "LogLevel ERROR",
     ]
