@@ -375,3 +375,39 @@ def test_trials_needing_gpus_on_machines_without_fail_at_once(
     ):
         events_until(service, lambda _: False, timeout=60)
     service.close()
+
+
+def test_commands_to_one_machine_never_use_more_channels_than_the_limit(
+    tmp_path: Path, two_machines: list[SshMachine]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ssh = remote_ssh.Ssh(two_machines[0].config(), tmp_path / "state", channels=2)
+    log = two_machines[0].root / "overlap"
+    script = 'echo "+ $(date +%s.%N)" >> "$1"; sleep 0.3; echo "- $(date +%s.%N)" >> "$1"'
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: ssh.run(script, [str(log)]), range(8)))
+    ssh.close()
+    assert [r.returncode for r in results] == [0] * 8
+    marks = sorted(
+        (float(t), 1 if sign == "+" else -1)
+        for sign, t in (line.split() for line in log.read_text().splitlines())
+    )
+    running = [sum(step for _, step in marks[: i + 1]) for i in range(len(marks))]
+    assert max(running) == 2
+
+
+def test_an_unreachable_machine_is_retried_with_growing_delays(tmp_path: Path) -> None:
+    from autolab.config.remote import RemoteMachineConfig
+    from autolab.services.remote_machines import BACKOFF_MAX, Machine
+
+    config = RemoteMachineConfig("127.0.0.1", 1)
+    machine = Machine(config, remote_ssh.Ssh(config, tmp_path))
+    delays = []
+    for _ in range(8):
+        machine.failed(100.0, "Connection refused")
+        delays.append(machine.next_look - 100.0)
+    assert delays == [1, 2, 4, 8, 16, BACKOFF_MAX, BACKOFF_MAX, BACKOFF_MAX]
+    assert machine.down_since == 100.0 and not machine.permanent_failure()
+    machine.reached()
+    assert machine.down_since is None and machine.failures == 0
