@@ -18,6 +18,7 @@ import logging
 import os
 import queue
 import shlex
+import shutil
 import signal
 import threading
 import time
@@ -88,9 +89,8 @@ class RemoteService(TrainingService):
         self.trials: dict[str, _Trial] = {}
         self._pending: list[Event] = []
         self._done: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._pool = ThreadPoolExecutor(
-            max_workers=(channels + 1) * len(machines), thread_name_prefix="remote"
-        )
+        self._workers = (channels + 1) * len(machines)  # every machine's channels, and its look
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="remote")
         self._bundles: dict[Path, bytes] = {}
         self._bundle_lock = threading.Lock()
         self._fatal_raised = False
@@ -98,6 +98,11 @@ class RemoteService(TrainingService):
     @classmethod
     def from_config(cls, config: ExperimentConfig, experiment_dir: Path | None) -> RemoteService:
         ts = config.training_service
+        if shutil.which("ssh") is None:
+            raise ServiceError(
+                "trainingService.platform remote: 'ssh' (the OpenSSH client) is not on PATH; install it "
+                "on the machine that runs the manager"
+            )
         directory = experiment_dir or config.experiment_working_directory / "(new)"
         return cls(
             ts.machine_list,
@@ -373,7 +378,7 @@ class RemoteService(TrainingService):
         one keeps the trial (it ends FAILED if the machine stays down)."""
         named = [m for m in self.machines if m.name == handle.get("machine")]
         for machine in named or self.machines:  # no handle stored: look on every machine
-            if machine.probe is None:
+            if machine.probe is None and machine.down_since is None:  # asked once per resume
                 self._probed(machine, machine.ssh.run(PROBE, [self.experiment_id], timeout=60))
             if machine.probe is None:
                 if named:
@@ -410,7 +415,7 @@ class RemoteService(TrainingService):
         for machine in self.machines:
             machine.ssh.close()
         # a start() after close() (an update of a DONE experiment) gets a fresh pool
-        self._pool = ThreadPoolExecutor(max_workers=self._pool._max_workers, thread_name_prefix="remote")
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="remote")
 
 
 def _pid(out: bytes) -> int:

@@ -86,7 +86,7 @@ class Ssh:
             "ServerAliveCountMax": str(ALIVE_COUNT),
             # first contact records the host key (in autolab's file); a changed key is refused
             "StrictHostKeyChecking": "accept-new",
-            "UserKnownHostsFile": f"{known} ~/.ssh/known_hosts",
+            "UserKnownHostsFile": f'"{known}" ~/.ssh/known_hosts',  # quoted: the path may hold spaces
             "BatchMode": "no" if (m.password or m.ssh_passphrase) else "yes",
             "LogLevel": "ERROR",
         }

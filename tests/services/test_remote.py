@@ -73,7 +73,7 @@ def remote(tmp_path: Path, machines: list[SshMachine], concurrency: int = 4, **k
     options: dict[str, Any] = dict(poll_interval=0.1, kill_grace=1.0, down_timeout=2.0, alive_interval=1)
     options.update(kwargs)
     configs = [m.config() for m in machines]
-    return RemoteService(configs, concurrency, "exp", tmp_path / "state", **options)
+    return RemoteService(configs, concurrency, "exp", tmp_path / "ssh state", **options)  # a space: quoted
 
 
 def reached(service: RemoteService) -> None:
