@@ -204,3 +204,27 @@ def test_manager_killed_and_resumed_adopts_remote_trials_and_loses_nothing(
         lines = (directory / "trials" / row.id / "metrics.jsonl").read_text().splitlines()
         steps = [json.loads(line)["value"] for line in lines if json.loads(line)["type"] == "PERIODICAL"]
         assert row.n_intermediate == 6 and [s["step"] for s in steps] == list(range(6)), row.id
+
+
+@pytest.mark.e2e
+def test_stop_after_the_manager_died_ends_the_remote_trials(
+    tmp_path: Path, two_machines: list[SshMachine]
+) -> None:
+    config = v2_config(tmp_path, two_machines, trials=2)
+    (tmp_path / "code" / "mnist.py").write_text(TRIAL.replace('p.get("pause", 0.1)', "600"))
+    created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+    assert created.returncode == 0, created.stderr
+    exp_id = created.stdout.split()[1]
+    pids = wait_until(
+        lambda: _ready([m.root / exp_id / "trials" for m in two_machines]), 120, "trials to run"
+    )
+    directory = tmp_path / exp_id
+    wait_until(lambda: len([r for r in rows(directory) if r.handle]) == 2, 60, "the handles stored")
+    manager = int((directory / "manager.pid").read_text().split()[0])
+    os.kill(manager, signal.SIGKILL)
+    wait_until(lambda: not _alive(manager), 30, "the manager to die")
+    stopped = autolab(tmp_path, "stop", exp_id)
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert {r.status for r in rows(directory)} == {"USER_CANCELED"}
+    for pid in pids:
+        wait_until(lambda pid=pid: not _alive(pid), 30, f"remote trial {pid} to end")
