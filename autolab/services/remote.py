@@ -15,16 +15,13 @@ the reason, and when it answers again what they left running is killed and it ta
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import shlex
 import shutil
 import signal
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +31,8 @@ from .base import Event, EventKind, Launch, ServiceError, TrainingService
 from .remote_machines import Machine, pick
 from .remote_scripts import KILL, MIRRORED, PROBE, START, STATUS, SYNC, parse_probe, parse_status
 from .remote_ssh import DEFAULT_CHANNELS, Result, Ssh
-from .remote_sync import bundle, sdk_pythonpath
+from .remote_sync import bundle
+from .remote_trial import RemoteTrial, end_message, exports, local_size, parse_pid, write_exit
 
 if TYPE_CHECKING:
     from ..config.model import ExperimentConfig
@@ -44,20 +42,6 @@ log = logging.getLogger("autolab.services.remote")
 POLL_INTERVAL = 1.0  # seconds between two looks at a machine's trials
 DOWN_TIMEOUT = 60.0  # seconds a machine may stay unreachable before its trials are FAILED
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
-
-
-@dataclass
-class _Trial:
-    launch: Launch
-    machine: Machine
-    gpus: list[int]
-    launching: bool = True  # its start command has not answered yet
-    pid: int = 0  # the wrapper's pid on the machine (its process group)
-    started: float = 0.0  # wall-clock start
-    killed: bool = False
-    timed_out: bool = False
-    term_sent: float | None = None  # monotonic time SIGTERM was sent
-    kill_sent: bool = False  # SIGKILL sent
 
 
 class RemoteService(TrainingService):
@@ -86,7 +70,7 @@ class RemoteService(TrainingService):
         self.down_timeout = down_timeout
         self.kill_grace = kill_grace
         self.machines = [Machine(m, Ssh(m, state_dir, channels, alive_interval)) for m in machines]
-        self.trials: dict[str, _Trial] = {}
+        self.trials: dict[str, RemoteTrial] = {}
         self._pending: list[Event] = []
         self._done: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._workers = (channels + 1) * len(machines)  # every machine's channels, and its look
@@ -144,7 +128,7 @@ class RemoteService(TrainingService):
         gpus = machine.slots.acquire() if machine.slots is not None else []
         if gpus is None:
             raise RuntimeError("start() called with no free GPU slot")
-        self.trials[launch.trial_id] = _Trial(launch, machine, gpus)
+        self.trials[launch.trial_id] = RemoteTrial(launch, machine, gpus)
         machine.trials.add(launch.trial_id)
         self._submit(
             lambda: self._start_on(machine, launch, gpus), lambda r: self._started(launch.trial_id, r)
@@ -166,30 +150,16 @@ class RemoteService(TrainingService):
             parameters, given = (launch.trial_dir / protocol.PARAMETER_FILE).read_bytes(), "1"
         except FileNotFoundError:  # a trial with no parameters (the manager always writes them)
             parameters, given = b"", "0"
-        exports = self._exports(machine, launch, gpus)
-        args = [machine.directory, launch.trial_id, launch.command, exports, given]
+        variables = exports(machine, launch, gpus, self.gpu_number, self.nni_module)
+        args = [machine.directory, launch.trial_id, launch.command, variables, given]
         return machine.ssh.run(START, args, parameters)
-
-    def _exports(self, machine: Machine, launch: Launch, gpus: list[int]) -> str:
-        """sh code exporting the trial's variables, paths rewritten to the machine's."""
-        remote_dir = f"{machine.directory}/trials/{launch.trial_id}"
-        env = {k: (remote_dir if v == str(launch.trial_dir) else v) for k, v in launch.env.items()}
-        env.pop("PYTHONPATH", None)  # the manager's paths: the machine gets its copy of the SDK
-        lines = [f"export {k}={shlex.quote(v)}" for k, v in env.items()]
-        sdk = sdk_pythonpath(machine.directory, self.nni_module and "PYTHONPATH" in launch.env)
-        lines.append(f'export PYTHONPATH="${{PYTHONPATH:+$PYTHONPATH:}}"{shlex.quote(sdk)}')
-        if self.gpu_number > 0:
-            lines.append(f"export CUDA_VISIBLE_DEVICES={','.join(str(i) for i in gpus)}")
-        if machine.config.python_path:
-            lines.append(f'export PATH={shlex.quote(machine.config.python_path)}:"$PATH"')
-        return "\n".join(lines)
 
     def _started(self, trial_id: str, result: Result) -> None:
         trial = self.trials.get(trial_id)
         if trial is None:
             return
         machine = trial.machine
-        pid = _pid(result.stdout) if result.returncode == 0 else 0
+        pid = parse_pid(result.stdout) if result.returncode == 0 else 0
         if pid:
             machine.reached()
             trial.launching, trial.pid, trial.started = False, pid, time.time()
@@ -255,7 +225,7 @@ class RemoteService(TrainingService):
             if trial.launching:
                 continue
             args += [trial_id, str(trial.pid)]
-            args += [str(_size(trial.launch.trial_dir / name)) for name in MIRRORED]
+            args += [str(local_size(trial.launch.trial_dir / name)) for name in MIRRORED]
         self._submit(lambda: machine.ssh.run(STATUS, args, timeout=120), lambda r: self._looked(machine, r))
 
     def _looked(self, machine: Machine, result: Result) -> None:
@@ -284,14 +254,14 @@ class RemoteService(TrainingService):
                     continue  # its processes get the grace period to save their work
                 if state.alive:
                     self._signal(trial, "KILL", force=True)  # what it left behind
-                _write_exit(trial.launch.trial_dir, state.exit_code)
-                self._end(trial_id, state.exit_code, _message(trial, state.exit_code))
+                write_exit(trial.launch.trial_dir, state.exit_code)
+                self._end(trial_id, state.exit_code, end_message(trial, state.exit_code))
             elif not state.alive:  # its wrapper was killed: by us, or by a signal from elsewhere
                 sig = signal.SIGKILL if trial.kill_sent or trial.term_sent is None else signal.SIGTERM
-                _write_exit(trial.launch.trial_dir, -sig)
-                self._end(trial_id, -sig, _message(trial, -sig))
+                write_exit(trial.launch.trial_dir, -sig)
+                self._end(trial_id, -sig, end_message(trial, -sig))
 
-    def _timers(self, trial: _Trial, now: float) -> None:
+    def _timers(self, trial: RemoteTrial, now: float) -> None:
         if trial.launching:
             return
         limit = trial.launch.max_duration
@@ -348,7 +318,7 @@ class RemoteService(TrainingService):
         if not trial.launching:
             self._signal(trial, "TERM")
 
-    def _signal(self, trial: _Trial, sig: str, force: bool = False) -> None:
+    def _signal(self, trial: RemoteTrial, sig: str, force: bool = False) -> None:
         now = time.monotonic()
         if sig == "TERM":
             trial.term_sent = now
@@ -385,7 +355,7 @@ class RemoteService(TrainingService):
                     return self._take(launch, machine, handle)
                 continue
             args = [machine.directory, launch.trial_id, str(int(handle.get("pid") or 0))]
-            args += [str(_size(launch.trial_dir / name)) for name in MIRRORED]
+            args += [str(local_size(launch.trial_dir / name)) for name in MIRRORED]
             result = machine.ssh.run(STATUS, args, timeout=120)
             states = parse_status(result.stdout) if result.returncode == 0 else None
             if states is None:
@@ -402,7 +372,7 @@ class RemoteService(TrainingService):
         if machine.slots is not None:
             machine.slots.take(gpus)
         started = float(handle.get("started") or time.time())
-        self.trials[launch.trial_id] = _Trial(
+        self.trials[launch.trial_id] = RemoteTrial(
             launch, machine, gpus, False, int(handle.get("pid") or 0), started
         )
         machine.trials.add(launch.trial_id)
@@ -416,32 +386,3 @@ class RemoteService(TrainingService):
             machine.ssh.close()
         # a start() after close() (an update of a DONE experiment) gets a fresh pool
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="remote")
-
-
-def _pid(out: bytes) -> int:
-    for line in out.decode("utf-8", "replace").splitlines():
-        if line.startswith("PID ") and line[4:].strip().isdigit():
-            return int(line[4:].strip())
-    return 0
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _write_exit(trial_dir: Path, code: int) -> None:
-    """The exit status in the local trial directory too: a manager killed now settles it on resume."""
-    tmp = trial_dir / (protocol.EXIT_FILE + ".tmp")
-    tmp.write_text(f"{code}\n", encoding="utf-8")
-    os.replace(tmp, trial_dir / protocol.EXIT_FILE)
-
-
-def _message(trial: _Trial, code: int) -> str:
-    if trial.timed_out and trial.launch.max_duration is not None:
-        return f"killed after maxTrialDuration ({trial.launch.max_duration:g} s)"
-    if code < 0:
-        return f"killed by signal {-code}"
-    return ""

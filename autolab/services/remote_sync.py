@@ -32,8 +32,8 @@ def code_files(code_dir: Path) -> list[str]:
         rel = Path(folder).relative_to(code_dir).as_posix()
         prefix = "" if rel == "." else rel + "/"
         dirs[:] = sorted(d for d in dirs if not spec.match_file(prefix + d + "/"))
-        out += [prefix + f for f in sorted(files) if not spec.match_file(prefix + f)]
-    return out
+        out += [prefix + f for f in files if not spec.match_file(prefix + f)]
+    return sorted(out)
 
 
 def bundle(code_dir: Path) -> bytes:

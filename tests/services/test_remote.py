@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,89 +11,15 @@ import pytest
 
 from autolab import protocol
 from autolab.services import remote_ssh
-from autolab.services.base import Event, EventKind, Launch, ServiceError
-from autolab.services.remote import RemoteService
+from autolab.services.base import Event
 from autolab.services.remote_scripts import SYNC
 
-from .sshd import SshMachine, keygen, make_machine
+from .remote_helpers import ended, launch, reached, remote, started, trial_dir_on, where
+from .sshd import SshMachine
 from .test_contract import events_until, exited
 from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
-
-# one trial script for every test; what it does comes from its parameters
-TRIAL = textwrap.dedent(
-    """
-    import os, pathlib, subprocess, sys, time
-    import autolab
-    p = autolab.get_next_parameter()
-    here = pathlib.Path(os.environ["AUTOLAB_TRIAL_DIR"])
-    for i in range(p.get("steps", 0)):
-        autolab.report_intermediate_result(p["x"] * i)
-    if p.get("child"):
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-        (here / "child").write_text(str(child.pid))
-    (here / "ready.tmp").write_text(str(os.getpid()))
-    os.replace(here / "ready.tmp", here / "ready")
-    end = time.time() + 120
-    while p.get("held") and not (here / "release").exists() and time.time() < end:
-        time.sleep(0.05)
-    time.sleep(p.get("sleep", 0))
-    print("ran in", here, "gpus", os.environ.get("CUDA_VISIBLE_DEVICES"))
-    autolab.report_final_result(p["x"])
-    sys.exit(p.get("exit", 0))
-    """
-)
-
-
-@pytest.fixture
-def code_dir(tmp_path: Path) -> Path:
-    code = tmp_path / "code"
-    (code / "data").mkdir(parents=True)
-    (code / "trial.py").write_text(TRIAL)
-    (code / "data" / "big.csv").write_text("1,2\n")
-    (code / "skip.bin").write_bytes(b"\0")
-    (code / "keep.bin").write_bytes(b"\1")
-    (code / ".nniignore").write_text("data/\n*.bin\n!keep.bin\n")
-    return code
-
-
-def launch(tmp_path: Path, trial_id: str, code_dir: Path, **params: Any) -> Launch:
-    trial_dir = tmp_path / "exp" / "trials" / trial_id
-    trial_dir.mkdir(parents=True, exist_ok=True)
-    max_duration = params.pop("max_duration", None)
-    protocol.write_parameters(trial_dir, {"x": 1.5, **params})
-    env = protocol.trial_env("exp", trial_id, 0, trial_dir)
-    return Launch(trial_id, 0, trial_dir, "python3 trial.py", code_dir, env, max_duration=max_duration)
-
-
-def remote(tmp_path: Path, machines: list[SshMachine], concurrency: int = 4, **kwargs: Any) -> RemoteService:
-    options: dict[str, Any] = dict(poll_interval=0.1, kill_grace=1.0, down_timeout=2.0, alive_interval=1)
-    options.update(kwargs)
-    configs = [m.config() for m in machines]
-    return RemoteService(configs, concurrency, "exp", tmp_path / "ssh state", **options)  # a space: quoted
-
-
-def reached(service: RemoteService) -> None:
-    """Poll until every machine answered once (until then trials go to those that did)."""
-    seen = events_until(service, lambda _: all(m.up for m in service.machines), timeout=60)
-    assert seen == []
-
-
-def trial_dir_on(machine: SshMachine, trial_id: str) -> Path:
-    return machine.root / "exp" / "trials" / trial_id
-
-
-def where(events: list[Event]) -> dict[str, str]:
-    return {e.trial_id: e.handle["machine"] for e in events if e.kind == EventKind.STARTED}
-
-
-def ended(events: list[Event]) -> dict[str, Event]:
-    return {e.trial_id: e for e in events if e.kind == EventKind.EXITED}
-
-
-def started(*ids: str) -> Callable[[list[Event]], bool]:
-    return lambda events: {e.trial_id for e in events if e.kind == EventKind.STARTED} >= set(ids)
 
 
 def test_code_copied_once_per_machine_trials_run_results_read_back(
@@ -245,40 +169,6 @@ def test_a_new_service_adopts_running_trials_and_loses_no_result(
         assert [json.loads(line)["type"] for line in lines] == ["PERIODICAL"] * 3 + ["FINAL"]
 
 
-def test_password_auth_and_a_key_with_a_passphrase(
-    tmp_path: Path,
-    code_dir: Path,
-    password_machine: SshMachine,
-    two_machines: list[SshMachine],
-) -> None:
-    key = keygen(tmp_path / "locked_key", passphrase="open sesame")
-    authorized = Path(str(two_machines[0].folder.parent / "authorized_keys"))
-    authorized.write_text(authorized.read_text() + (tmp_path / "locked_key.pub").read_text())
-    locked = two_machines[0].config(ssh_key_file=key, ssh_passphrase="open sesame")
-    service = RemoteService(
-        [password_machine.config(), locked], 4, "exp", tmp_path / "state", poll_interval=0.1
-    )
-    reached(service)
-    service.start(launch(tmp_path, "pw", code_dir))
-    service.start(launch(tmp_path, "pp", code_dir))
-    events = events_until(service, exited("pw", "pp"))
-    service.close()
-    assert {e.exit_code for e in ended(events).values()} == {0}
-    assert set(where(events).values()) == {password_machine.config().name, locked.name}
-
-
-def test_a_wrong_password_stops_the_experiment_with_the_reason(
-    tmp_path: Path,
-    password_machine: SshMachine,
-) -> None:
-    service = RemoteService(
-        [password_machine.config(password="wrong")], 1, "exp", tmp_path / "s", poll_interval=0.1
-    )
-    with pytest.raises(Exception, match="no machine of machineList can be reached.*Permission denied"):
-        events_until(service, lambda _: False, timeout=60)
-    service.close()
-
-
 @pytest.mark.parametrize("concurrency", [8, 16])
 def test_many_trials_at_once_without_channel_failures(
     tmp_path: Path,
@@ -313,101 +203,3 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
-
-
-FAKE_SMI = """#!/bin/sh
-case "$*" in
-  *query-gpu*) printf '0, 00000000:01:00.0\\n1, 00000000:02:00.0\\n2, 00000000:03:00.0\\n' ;;
-  *query-compute-apps*) printf '00000000:03:00.0\\n' ;;
-esac
-"""
-
-
-@pytest.fixture
-def gpu_machines(machines_dir: Path, two_machines: list[SshMachine]) -> Iterator[list[SshMachine]]:
-    """A machine whose nvidia-smi lists GPUs 0, 1, 2 (2 busy with another user's process), and
-    one without nvidia-smi."""
-    bin_dir = machines_dir / "fake-bin"
-    bin_dir.mkdir()
-    (bin_dir / "nvidia-smi").write_text(FAKE_SMI)
-    (bin_dir / "nvidia-smi").chmod(0o755)
-    me, authorized = two_machines[0].user, machines_dir / "authorized_keys"
-    gpu = make_machine(
-        machines_dir / "gpu", "127.0.0.4", me, authorized=authorized, env={"PATH": f"{bin_dir}:/usr/bin:/bin"}
-    )
-    gpu.key = two_machines[0].key
-    gpu.start()
-    try:
-        yield [gpu, two_machines[1]]
-    finally:
-        gpu.stop()
-        gpu.kill_trials()
-
-
-def test_gpus_found_over_ssh_schedule_trials_and_a_machine_without_takes_none(
-    tmp_path: Path, code_dir: Path, gpu_machines: list[SshMachine]
-) -> None:
-    service = remote(tmp_path, gpu_machines, concurrency=8, gpu_number=1)
-    reached(service)
-    assert service.free_slots() == 2  # GPUs 0 and 1: 2 is another user's, the second machine has none
-    assert not service.machines[1].usable and "no GPU" in service.machines[1].unusable
-    for trial_id in ("g0", "g1"):
-        service.start(launch(tmp_path, trial_id, code_dir, held=True))
-    assert service.free_slots() == 0
-    events = events_until(service, started("g0", "g1"))
-    assert set(where(events).values()) == {gpu_machines[0].config().name}
-    for trial_id in ("g0", "g1"):
-        (trial_dir_on(gpu_machines[0], trial_id) / "release").write_text("go")
-    events_until(service, exited("g0", "g1"))
-    service.close()
-    seen = sorted(
-        (tmp_path / "exp" / "trials" / t / protocol.STDOUT_FILE).read_text().split()[-1] for t in ("g0", "g1")
-    )
-    assert seen == ["0", "1"]  # CUDA_VISIBLE_DEVICES, one GPU each
-
-
-def test_trials_needing_gpus_on_machines_without_fail_at_once(
-    tmp_path: Path, two_machines: list[SshMachine]
-) -> None:
-    service = remote(tmp_path, two_machines, gpu_number=1)
-    with pytest.raises(
-        ServiceError, match="trialGpuNumber is 1, but no machine of machineList has such GPUs"
-    ):
-        events_until(service, lambda _: False, timeout=60)
-    service.close()
-
-
-def test_commands_to_one_machine_never_use_more_channels_than_the_limit(
-    tmp_path: Path, two_machines: list[SshMachine]
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    ssh = remote_ssh.Ssh(two_machines[0].config(), tmp_path / "state", channels=2)
-    log = two_machines[0].root / "overlap"
-    script = 'echo "+ $(date +%s.%N)" >> "$1"; sleep 0.3; echo "- $(date +%s.%N)" >> "$1"'
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _: ssh.run(script, [str(log)]), range(8)))
-    ssh.close()
-    assert [r.returncode for r in results] == [0] * 8
-    marks = sorted(
-        (float(t), 1 if sign == "+" else -1)
-        for sign, t in (line.split() for line in log.read_text().splitlines())
-    )
-    running = [sum(step for _, step in marks[: i + 1]) for i in range(len(marks))]
-    assert max(running) == 2
-
-
-def test_an_unreachable_machine_is_retried_with_growing_delays(tmp_path: Path) -> None:
-    from autolab.config.remote import RemoteMachineConfig
-    from autolab.services.remote_machines import BACKOFF_MAX, Machine
-
-    config = RemoteMachineConfig("127.0.0.1", 1)
-    machine = Machine(config, remote_ssh.Ssh(config, tmp_path))
-    delays = []
-    for _ in range(8):
-        machine.failed(100.0, "Connection refused")
-        delays.append(machine.next_look - 100.0)
-    assert delays == [1, 2, 4, 8, 16, BACKOFF_MAX, BACKOFF_MAX, BACKOFF_MAX]
-    assert machine.down_since == 100.0 and not machine.permanent_failure()
-    machine.reached()
-    assert machine.down_since is None and machine.failures == 0
