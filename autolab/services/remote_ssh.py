@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from ..config.remote import RemoteMachineConfig
 
@@ -71,6 +74,7 @@ class Ssh:
         self.channels = threading.BoundedSemaphore(channels)
         self._master_lock = threading.Lock()
         self._master_ok = False
+        self.master_pid = 0
         # unix socket paths are limited to ~104 bytes: a short name in a private folder of /tmp
         key = f"{machine.name}:{state_dir}:{os.getpid()}"
         self._socket_dir = Path(tempfile.gettempdir()) / f"autolab-ssh-{os.getuid()}"
@@ -155,14 +159,41 @@ class Ssh:
     def connect(self, timeout: float = CONNECT_TIMEOUT * 3) -> Result:
         """Start the master connection unless one is known to be up."""
         with self._master_lock:
-            if self._master_ok and self.control_path.exists():
+            if self._master_ok and self._master_alive():
                 return Result(0, b"", "")
             self._stop_master()
             result = self._start_master(timeout)
             self._master_ok = result.returncode == 0
             if self._master_ok:
+                self.master_pid = self._ask_master_pid()
                 return Result(0, b"", "")
             return Result(SSH_FAILED, b"", result.stderr)
+
+    def _ask_master_pid(self) -> int:
+        """The master's pid (ssh -O check says it), so that a dead master is noticed for free: its
+        socket file outlives a master that was killed, and commands would then each open a full
+        connection of their own instead of starting a new master."""
+        check = subprocess.run(
+            ["ssh", "-o", f"ControlPath={self.control_path}", "-O", "check", self.machine.host],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        found = re.search(r"pid=(\d+)", check.stderr + check.stdout)
+        return int(found.group(1)) if found else 0
+
+    def _master_alive(self) -> bool:
+        if not self.control_path.exists():
+            return False
+        if not self.master_pid:
+            return True  # unknown: trust the socket
+        try:  # a zombie is dead too (a daemonized master is nobody's child to reap)
+            return bool(psutil.Process(self.master_pid).status() != psutil.STATUS_ZOMBIE)
+        except psutil.NoSuchProcess:
+            return False
+        except psutil.Error:
+            return True
 
     def run(self, script: str, args: list[str] = [], stdin: bytes = b"", timeout: float = 60) -> Result:  # noqa: B006
         """Run `sh -c script` with args on the machine, over the master connection."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
 import pytest
 
 from autolab.services import remote_ssh
@@ -13,6 +14,7 @@ from autolab.services.remote import RemoteService
 from .remote_helpers import ended, launch, reached, where
 from .sshd import SshMachine, keygen
 from .test_contract import events_until, exited
+from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +87,18 @@ def test_an_unreachable_machine_is_retried_with_growing_delays(tmp_path: Path) -
     assert machine.down_since == 100.0 and not machine.permanent_failure()
     machine.reached()
     assert machine.down_since is None and machine.failures == 0
+
+
+def test_a_killed_master_connection_is_started_again(tmp_path: Path, two_machines: list[SshMachine]) -> None:
+    ssh = remote_ssh.Ssh(two_machines[0].config(), tmp_path / "state")
+    assert ssh.run("echo one").stdout == b"one\n"
+    first = ssh.master_pid
+    assert first and psutil.Process(first).name() == "ssh"
+    psutil.Process(first).kill()  # its socket file stays behind
+    wait_until(
+        lambda: not psutil.pid_exists(first) or psutil.Process(first).status() == "zombie", 10, "death"
+    )
+    assert ssh.run("echo two").stdout == b"two\n"
+    assert ssh.master_pid not in (0, first)
+    ssh.close()
+    assert not psutil.pid_exists(ssh.master_pid) or psutil.Process(ssh.master_pid).status() == "zombie"
