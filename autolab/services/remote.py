@@ -42,6 +42,7 @@ log = logging.getLogger("autolab.services.remote")
 POLL_INTERVAL = 1.0  # seconds between two looks at a machine's trials
 DOWN_TIMEOUT = 60.0  # seconds a machine may stay unreachable before its trials are FAILED
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+FIRST_CONTACT = 20.0  # seconds the first trials wait for every machine to answer once
 
 
 class RemoteService(TrainingService):
@@ -78,6 +79,7 @@ class RemoteService(TrainingService):
         self._bundles: dict[Path, bytes] = {}
         self._bundle_lock = threading.Lock()
         self._fatal_raised = False
+        self._created, self._first_round = time.monotonic(), False
 
     @classmethod
     def from_config(cls, config: ExperimentConfig, experiment_dir: Path | None) -> RemoteService:
@@ -118,8 +120,20 @@ class RemoteService(TrainingService):
 
     # -- starting ------------------------------------------------------------------------------
     def free_slots(self) -> int:
+        if not self._first_round_done():
+            return 0
         room = sum(m.free() for m in self.machines)
         return max(0, min(self.concurrency - len(self.trials), room))
+
+    def _first_round_done(self) -> bool:
+        """Every machine answered or failed once (or FIRST_CONTACT passed): the first trials spread
+        over the machines instead of all going to the one that answered first."""
+        if self._first_round:
+            return True
+        self._first_round = time.monotonic() - self._created > FIRST_CONTACT or all(
+            m.probe is not None or m.failures for m in self.machines
+        )
+        return self._first_round
 
     def start(self, launch: Launch) -> None:
         machine = pick(self.machines)

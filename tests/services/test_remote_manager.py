@@ -228,3 +228,41 @@ def test_stop_after_the_manager_died_ends_the_remote_trials(
     assert {r.status for r in rows(directory)} == {"USER_CANCELED"}
     for pid in pids:
         wait_until(lambda pid=pid: not _alive(pid), 30, f"remote trial {pid} to end")
+
+
+def test_a_machine_down_fails_its_trials_in_the_store_with_the_reason(
+    tmp_path: Path, two_machines: list[SshMachine]
+) -> None:
+    directory = experiment(tmp_path, v2_config(tmp_path, two_machines, trials=2))
+    slow = TRIAL.replace('p.get("steps", 3)', "1000").replace('p.get("pause", 0.1)', "0.5")
+    (tmp_path / "code" / "mnist.py").write_text(slow)
+    manager = build_manager(directory)
+    manager.service.down_timeout = 2.0  # type: ignore[attr-defined]
+    manager.start()
+    down = two_machines[0]
+
+    def step_until(done: object) -> object:
+        manager.step()
+        return done() if callable(done) else done
+
+    wait_until(
+        lambda: step_until(lambda: len(list(down.root.glob("exp1/trials/*/ready"))) == 1), 60, "a trial there"
+    )
+    wait_until(
+        lambda: step_until(lambda: len(list(tmp_path.glob("exp1/trials/*/metrics.jsonl"))) == 2),
+        60,
+        "results",
+    )
+    down.stop()
+    wait_until(
+        lambda: step_until(lambda: any(r.status == "FAILED" for r in rows(directory))), 60, "a FAILED trial"
+    )
+    failed = [r for r in rows(directory) if r.status == "FAILED"]
+    assert len(failed) == 1 and failed[0].handle["machine"] == down.config().name
+    assert f"machine {down.config().name} unreachable" in failed[0].message
+    assert failed[0].n_intermediate >= 1  # what it reported before the machine went down is kept
+    running = [r for r in rows(directory) if r.status == "RUNNING"]
+    assert len(running) == 1 and running[0].handle["machine"] == two_machines[1].config().name
+    manager.request_stop()
+    wait_until(lambda: step_until(lambda: manager.finished), 60, "the stop")
+    manager.close()
