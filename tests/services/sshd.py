@@ -36,7 +36,22 @@ def sshd_missing() -> str:
         return f"{SSHD} not installed (Debian's openssh-server; .ci/run installs it)"
     if shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
         return "the OpenSSH client (ssh, ssh-keygen) is not installed"
+    me = pwd.getpwuid(os.getuid()).pw_name
+    if _locked(me):
+        return f"the account {me} is locked (its password field starts with '!'): sshd refuses it, even with a key"
     return ""
+
+
+def _locked(user: str) -> bool:
+    """Whether sshd (without PAM) refuses the account: a password field starting with '!'."""
+    try:
+        for line in Path("/etc/shadow").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name == user:
+                return rest.startswith("!")
+    except OSError:  # not root: cannot tell, and a non-root sshd checks nothing of the kind
+        pass
+    return False
 
 
 def free_port(host: str) -> int:
