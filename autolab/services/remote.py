@@ -263,6 +263,9 @@ class RemoteService(TrainingService):
                     with open(trial.launch.trial_dir / name, "ab") as fh:
                         fh.write(data)
             trial.pid = state.pid or trial.pid
+            if not state.complete:
+                machine.next_look = now  # more output than one look carries: read on at once
+                continue
             if state.exit_code is not None:
                 if state.alive and trial.term_sent is not None and now - trial.term_sent <= self.kill_grace:
                     continue  # its processes get the grace period to save their work

@@ -17,6 +17,7 @@ from .local import WRAPPER
 
 SYNC_MARK = ".autolab-synced"  # in the experiment folder once code/ and sdk/ are complete
 MIRRORED = (protocol.METRICS_FILE, protocol.STDOUT_FILE, protocol.STDERR_FILE)
+LOOK_CAP = 4 << 20  # bytes of one file per look: a trial printing gigabytes is read over several looks
 
 # $1 experiment id. Prints the experiment folder, whether its code is there, and the GPUs.
 PROBE = """
@@ -59,7 +60,8 @@ echo "PID $(cat "$d/trial.pid" 2>/dev/null || echo $!)"
 """.replace("@WRAPPER@", WRAPPER.replace("'", "'\\''"))
 
 # $1 experiment folder, then per trial: id, pid (0 unknown) and the bytes of each MIRRORED file
-# the manager has. Per trial: "T id alive exit" then "F name n" and n new bytes per file.
+# the manager has. Per trial: "T id alive exit pid" then, per file, "F name n left" and n new bytes
+# (left: how many more there are, beyond this look's cap).
 STATUS = """
 root="$1"; shift
 while [ $# -ge 5 ]; do
@@ -74,12 +76,13 @@ while [ $# -ge 5 ]; do
     have=$1; shift
     size=$(wc -c < "$d/$f" 2>/dev/null || echo 0)
     n=$((size - have)); [ $n -lt 0 ] && n=0
-    echo "F $f $n"
+    left=0; [ $n -gt @CAP@ ] && left=$((n - @CAP@)) && n=@CAP@
+    echo "F $f $n $left"
     [ $n -gt 0 ] && tail -c +$((have + 1)) "$d/$f" | head -c $n
   done
 done
 echo END
-""".replace("@FILES@", " ".join(MIRRORED))
+""".replace("@FILES@", " ".join(MIRRORED)).replace("@CAP@", str(LOOK_CAP))
 
 # $1 experiment folder, $2 signal name, $3 1 to signal even a trial that recorded its exit status
 # (its leftovers, seen alive a moment ago), then trial ids: signals each one's process group. A
@@ -129,10 +132,11 @@ class TrialState:
     exit_code: int | None
     pid: int
     new_bytes: dict[str, bytes]
+    complete: bool = True  # every byte of its files is read (False: more than LOOK_CAP was new)
 
 
 _HEADER = re.compile(rb"T (\S+) ([01]) (-?\d+|-) (\d+)\n")
-_FILE = re.compile(rb"F (\S+) (\d+)\n")
+_FILE = re.compile(rb"F (\S+) (\d+) (\d+)\n")
 
 
 def parse_status(out: bytes) -> dict[str, TrialState] | None:
@@ -157,5 +161,6 @@ def parse_status(out: bytes) -> dict[str, TrialState] | None:
             if len(data) != n:
                 return None
             state.new_bytes[line.group(1).decode()] = data
+            state.complete = state.complete and line.group(3) == b"0"
             pos = line.end() + n
         states[header.group(1).decode()] = state

@@ -179,7 +179,11 @@ def make_machine(
         f"PasswordAuthentication {'yes' if password else 'no'}",
         "KbdInteractiveAuthentication no",
         f"AuthorizedKeysFile {authorized or '/nonexistent'}",
-        " ".join(["SetEnv", f"AUTOLAB_REMOTE_DIR={root}", *(f"{k}={v}" for k, v in (env or {}).items())]),
+        # SHLVL=1: bash then does not source ~/.bashrc as it does for ssh commands, so the tests do
+        # not depend on the dotfiles of the user running them (a pyenv init there can hang)
+        " ".join(
+            ["SetEnv", f"AUTOLAB_REMOTE_DIR={root}", "SHLVL=1", *(f"{k}={v}" for k, v in (env or {}).items())]
+        ),
         "MaxStartups 100:30:200",
         "LogLevel ERROR",
     ]

@@ -12,7 +12,7 @@ import pytest
 from autolab import protocol
 from autolab.services import remote_ssh
 from autolab.services.base import Event
-from autolab.services.remote_scripts import SYNC
+from autolab.services.remote_scripts import LOOK_CAP, SYNC
 
 from .remote_helpers import ended, launch, reached, remote, started, trial_dir_on, where
 from .sshd import SshMachine
@@ -203,3 +203,20 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def test_output_larger_than_one_look_is_all_read_before_the_trial_ends(
+    tmp_path: Path, code_dir: Path, two_machines: list[SshMachine]
+) -> None:
+    service = remote(tmp_path, two_machines[:1])
+    reached(service)
+    size = (LOOK_CAP * 5) // 2  # three looks' worth
+    service.start(launch(tmp_path, "big", code_dir, spew=size))
+    events = events_until(service, exited("big"))
+    service.close()
+    assert ended(events)["big"].exit_code == 0
+    local = tmp_path / "exp" / "trials" / "big"
+    remote_copy = trial_dir_on(two_machines[0], "big")
+    assert (local / protocol.STDOUT_FILE).read_bytes() == (remote_copy / protocol.STDOUT_FILE).read_bytes()
+    assert (local / protocol.STDOUT_FILE).stat().st_size > size
+    assert json.loads((local / protocol.METRICS_FILE).read_text())["type"] == "FINAL"

@@ -35,10 +35,10 @@ def test_bundle_holds_the_code_and_the_trial_sdk(tmp_path: Path) -> None:
 
 def status(*trials: tuple[str, str, list[bytes]]) -> bytes:
     out = b""
-    for header, _, files in trials:
+    for header, left, files in trials:
         out += header.encode() + b"\n"
         for name, data in zip(MIRRORED, files, strict=True):
-            out += f"F {name} {len(data)}\n".encode() + data
+            out += f"F {name} {len(data)} {left or 0}\n".encode() + data
     return out + b"END\n"
 
 
@@ -52,6 +52,9 @@ def test_status_answer_is_read_byte_exact_and_a_cut_one_is_refused() -> None:
     assert states["a"].alive and states["a"].exit_code is None and states["a"].pid == 42
     assert states["a"].new_bytes == {"metrics.jsonl": line, "stdout": b"out\nwith F x 3\n", "stderr": b""}
     assert not states["b"].alive and states["b"].exit_code == 3 and states["b"].new_bytes["stderr"] == b"err"
+    assert states["a"].complete and states["b"].complete
+    more = parse_status(status(("T c 0 0 44", "7", [b"x", b"", b""])))
+    assert more is not None and not more["c"].complete  # 7 more bytes each: not ended until read
     assert parse_status(out[:-4]) is None  # no END: the connection broke mid-answer
     assert parse_status(out[:30]) is None
 
