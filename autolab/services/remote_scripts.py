@@ -17,6 +17,8 @@ from .local import WRAPPER
 
 SYNC_MARK = ".autolab-synced"  # in the experiment folder once code/ and sdk/ are complete
 MIRRORED = (protocol.METRICS_FILE, protocol.STDOUT_FILE, protocol.STDERR_FILE)
+# what a login shell prints (a chatty ~/.bashrc) comes before this line and is skipped
+STATUS_BEGIN = b"AUTOLAB-STATUS-BEGIN"
 LOOK_CAP = 4 << 20  # bytes of one file per look: a trial printing gigabytes is read over several looks
 
 # $1 experiment id. Prints the experiment folder, whether its code is there, and the GPUs.
@@ -62,13 +64,23 @@ echo "PID $(cat "$d/trial.pid" 2>/dev/null || echo $!)"
 # $1 experiment folder, then per trial: id, pid (0 unknown) and the bytes of each MIRRORED file
 # the manager has. Per trial: "T id alive exit pid" then, per file, "F name n left" and n new bytes
 # (left: how many more there are, beyond this look's cap).
-STATUS = """
+STATUS = (
+    """
+echo @BEGIN@
 root="$1"; shift
+# process groups with a live member: a zombie is not one (an init that does not reap, as in many
+# containers, would keep an ended trial's group "alive" for kill -0); kill -0 only without ps
+live=""
+if groups=$(ps -e -o pgid= -o stat= 2>/dev/null); then
+  live=" $(printf '%s\n' "$groups" | awk '$2 !~ /^Z/ {printf "%s ", $1}')"
+fi
 while [ $# -ge 5 ]; do
   id=$1; pid=$2; d="$root/trials/$1"; shift 2
   [ "$pid" = 0 ] && pid=$(cat "$d/trial.pid" 2>/dev/null || echo 0)
   alive=0
-  if [ "$pid" != 0 ] && kill -s 0 -- "-$pid" 2>/dev/null; then alive=1; fi
+  if [ "$pid" = 0 ]; then :
+  elif [ -n "$live" ]; then case "$live" in *" $pid "*) alive=1 ;; esac
+  elif kill -s 0 -- "-$pid" 2>/dev/null; then alive=1; fi
   # read after the look at the group: a wrapper writes its status before its group is gone
   code=$(cat "$d/exit_status" 2>/dev/null || echo -)
   echo "T $id $alive ${code:--} $pid"
@@ -82,7 +94,10 @@ while [ $# -ge 5 ]; do
   done
 done
 echo END
-""".replace("@FILES@", " ".join(MIRRORED)).replace("@CAP@", str(LOOK_CAP))
+""".replace("@FILES@", " ".join(MIRRORED))
+    .replace("@BEGIN@", STATUS_BEGIN.decode())
+    .replace("@CAP@", str(LOOK_CAP))
+)
 
 # $1 experiment folder, $2 signal name, $3 1 to signal even a trial that recorded its exit status
 # (its leftovers, seen alive a moment ago), then trial ids: signals each one's process group. A
@@ -142,7 +157,10 @@ _FILE = re.compile(rb"F (\S+) (\d+) (\d+)\n")
 def parse_status(out: bytes) -> dict[str, TrialState] | None:
     """The STATUS script's answer; None when it is cut short (then nothing of it is used)."""
     states: dict[str, TrialState] = {}
-    pos = 0
+    begin = out.find(STATUS_BEGIN + b"\n")
+    if begin < 0:
+        return None
+    pos = begin + len(STATUS_BEGIN) + 1
     while True:
         if out.startswith(b"END\n", pos):
             return states

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from .test_contract import events_until, exited
 from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def test_code_copied_once_per_machine_trials_run_results_read_back(
@@ -220,3 +223,32 @@ def test_output_larger_than_one_look_is_all_read_before_the_trial_ends(
     assert (local / protocol.STDOUT_FILE).read_bytes() == (remote_copy / protocol.STDOUT_FILE).read_bytes()
     assert (local / protocol.STDOUT_FILE).stat().st_size > size
     assert json.loads((local / protocol.METRICS_FILE).read_text())["type"] == "FINAL"
+
+
+def test_a_killed_trial_left_as_a_zombie_still_ends(
+    tmp_path: Path, code_dir: Path, two_machines: list[SshMachine]
+) -> None:
+    """A machine whose init does not reap (many containers) keeps a killed trial's wrapper as a
+    zombie: its process group must not count as alive. Here the test process is that init: it
+    becomes the subreaper of the trials (its sshd's descendants) and reaps nothing until the end."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        pytest.skip("cannot become a subreaper here")
+    try:
+        service = remote(tmp_path, two_machines[:1])
+        reached(service)
+        service.start(launch(tmp_path, "z", code_dir, held=True))
+        events_until(service, started("z"))
+        wait_until(lambda: _read(trial_dir_on(two_machines[0], "z") / "ready"), 60, "ready")
+        service.kill("z")
+        end = ended(events_until(service, exited("z")))["z"]
+        service.close()
+        assert end.killed and end.exit_code == -15
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+        while True:  # reap what re-parented to us
+            try:
+                if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                    break
+            except ChildProcessError:
+                break

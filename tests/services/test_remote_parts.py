@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autolab.config import ConfigError, load_config
-from autolab.services.remote_scripts import MIRRORED, parse_probe, parse_status
+from autolab.services.remote_scripts import MIRRORED, STATUS_BEGIN, parse_probe, parse_status
 from autolab.services.remote_sync import bundle, code_files
 
 
@@ -34,7 +34,7 @@ def test_bundle_holds_the_code_and_the_trial_sdk(tmp_path: Path) -> None:
 
 
 def status(*trials: tuple[str, str, list[bytes]]) -> bytes:
-    out = b""
+    out = b"Welcome! (a chatty ~/.bashrc)\nT x 1 - 1\n" + STATUS_BEGIN + b"\n"
     for header, left, files in trials:
         out += header.encode() + b"\n"
         for name, data in zip(MIRRORED, files, strict=True):
@@ -57,6 +57,7 @@ def test_status_answer_is_read_byte_exact_and_a_cut_one_is_refused() -> None:
     assert more is not None and not more["c"].complete  # 7 more bytes each: not ended until read
     assert parse_status(out[:-4]) is None  # no END: the connection broke mid-answer
     assert parse_status(out[:30]) is None
+    assert "x" not in states  # nothing before the begin line is read as a trial
 
 
 def test_probe_answer_lists_gpus_and_the_busy_ones() -> None:
