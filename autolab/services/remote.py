@@ -1,15 +1,12 @@
 """Remote training service (NNI's `remote` platform): trials run on machines reached over SSH.
 
-Each trial runs on its machine in a process group of its own, in a trial directory like the local
-one (remote_scripts.py); nothing on the machine talks back to the manager. The manager looks at
-each machine at most once per poll interval, with one SSH command that returns every trial's state
-and the new bytes of its metrics.jsonl, stdout and stderr, which are appended to the local trial
-directory: the manager's metric reader, resume and the CLI then work as with the local service.
-
-Every SSH command runs on a worker thread (a machine that hangs never blocks the manager's loop);
-its outcome is applied in poll(), on the manager's thread. A machine that does not answer is
-retried with backoff; once it has been unreachable for `down_timeout` its trials end FAILED with
-the reason, and when it answers again what they left running is killed and it takes trials again.
+Each trial runs in a process group of its own in a trial directory like the local one
+(remote_scripts.py). Once per poll interval per machine, one SSH command returns every trial's
+state and the new bytes of its metrics.jsonl, stdout and stderr, appended to the local trial
+directory: the metric reader, resume and the CLI work as with the local service, and nothing on a
+machine talks back to the manager. SSH commands run on worker threads; their outcomes are applied
+in poll(). A machine unreachable for `down_timeout` has its trials FAILED with the reason; when it
+answers again, what they left running is killed and it takes trials again.
 """
 
 from __future__ import annotations
