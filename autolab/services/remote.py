@@ -123,8 +123,7 @@ class RemoteService(TrainingService):
         return max(0, min(self.concurrency - len(self.trials), room))
 
     def _first_round_done(self) -> bool:
-        """Every machine answered or failed once (or FIRST_CONTACT passed): the first trials spread
-        over the machines instead of all going to the one that answered first."""
+        """Every machine answered or failed once (or FIRST_CONTACT passed): the first trials spread."""
         if self._first_round:
             return True
         self._first_round = time.monotonic() - self._created > FIRST_CONTACT or all(
@@ -334,10 +333,9 @@ class RemoteService(TrainingService):
 
     def _signal(self, trial: RemoteTrial, sig: str, force: bool = False) -> None:
         now = time.monotonic()
-        if sig == "TERM":
-            trial.term_sent = now
-        else:
-            trial.kill_sent = True
+        trial.term_sent, trial.kill_sent = (
+            (now, trial.kill_sent) if sig == "TERM" else (trial.term_sent, True)
+        )
         machine = trial.machine
         args = [machine.directory, sig, "1" if force else "0", trial.launch.trial_id]
         self._submit(lambda: machine.ssh.run(KILL, args, timeout=60), lambda r: None)
