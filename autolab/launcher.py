@@ -28,6 +28,7 @@ from .hostaddr import url_host
 from .manager import Manager
 from .services.base import TrainingService
 from .services.local import LocalService
+from .services.remote import RemoteService
 from .services.slurm import SlurmService
 from .statuses import ACTIVE, ExperimentStatus, TrialStatus
 from .store import Store, StoreError
@@ -56,10 +57,14 @@ def build_assessor(config: ExperimentConfig) -> Assessor | None:
     return create_assessor(spec.name, spec.class_args, spec.class_name, code_directory)
 
 
-def build_service(config: ExperimentConfig, own_gpus: set[int] | None = None) -> TrainingService:
+def build_service(
+    config: ExperimentConfig, own_gpus: set[int] | None = None, directory: Path | None = None
+) -> TrainingService:
     ts = config.training_service
     if ts.platform == "slurm":
         return SlurmService.from_config(config)
+    if ts.platform == "remote":
+        return RemoteService.from_config(config, directory)
     return LocalService(
         concurrency=config.trial_concurrency,
         gpu_number=config.trial_gpu_number,
@@ -80,7 +85,7 @@ def build_manager(directory: Path) -> Manager:
     manager = Manager(
         directory,
         store,
-        build_service(config, own_gpus),
+        build_service(config, own_gpus, directory),
         build_tuner(config),
         build_assessor(config),
         config,

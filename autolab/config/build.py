@@ -43,6 +43,7 @@ from .reader import (
     normalize_key,
     read_config_file,
 )
+from .remote import machine_list
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -287,6 +288,8 @@ def _training_service(top: Section, ctx: Context) -> tuple[TrainingServiceConfig
             gpu_indices=_gpu_indices(sec),
         )
         return service, shortcut_section
+    if platform == "remote":
+        return TrainingServiceConfig("remote", machine_list=machine_list(sec, _gpu_indices)), shortcut_section
     time = sec.get("time")
     if isinstance(time, int) and not isinstance(time, bool):
         time = str(time)  # slurm reads a bare number as minutes

@@ -13,9 +13,10 @@ from typing import Any
 
 from ..searchspace import SearchSpace
 from .reader import resolve_path
+from .remote import RemoteMachineConfig
 
 LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
-PLATFORMS = ("local", "slurm")
+PLATFORMS = ("local", "slurm", "remote")
 DEFAULT_TUNER = "Random"
 TOP_KEYS = (
     "experimentName",
@@ -43,6 +44,7 @@ ALGORITHM_KEYS = ("name", "className", "codeDirectory", "classArgs")
 SERVICE_KEYS = {
     "local": ("platform", "useActiveGpu", "maxTrialNumberPerGpu", "gpuIndices"),
     "slurm": ("platform", "partition", "gres", "time", "sbatchArgs", "pollInterval"),
+    "remote": ("platform", "machineList"),
 }
 # Top-level sections owned by other features: normalized key -> "module:function". The function is
 # called as function(value, config) once the rest is built, raises ConfigError on a bad value, and
@@ -76,7 +78,7 @@ class AlgorithmConfig:
 
 @dataclass
 class TrainingServiceConfig:
-    platform: str  # "local" | "slurm"
+    platform: str  # "local" | "slurm" | "remote"
     use_active_gpu: bool = False  # NNI's default for local
     max_trial_number_per_gpu: int = 1
     gpu_indices: list[int] | None = None
@@ -86,6 +88,7 @@ class TrainingServiceConfig:
     time: str | None = None  # as slurm takes it, e.g. "HH:MM:SS"
     sbatch_args: list[str] = field(default_factory=list)
     poll_interval: float = 5.0
+    machine_list: tuple[RemoteMachineConfig, ...] = ()  # remote
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"platform": self.platform}
@@ -94,6 +97,8 @@ class TrainingServiceConfig:
             if self.gpu_indices is not None:
                 out["gpuIndices"] = list(self.gpu_indices)
             return out
+        if self.platform == "remote":
+            return {**out, "machineList": [m.to_dict() for m in self.machine_list]}
         for key, value in (("partition", self.partition), ("gres", self.gres), ("time", self.time)):
             if value is not None:
                 out[key] = value

@@ -10,6 +10,7 @@ from typing import Any
 
 from .model import PLATFORMS, TOP_KEYS
 from .reader import ConfigError, Context, normalize_key, suggest
+from .remote import remote_v1
 
 # keys only a v1 config has (any of them at the top level makes the file v1)
 V1_ONLY = {
@@ -28,14 +29,14 @@ V1_ONLY = {
         "localConfig",
         "logDir",
         "multiPhase",
+        "machineList",
+        "remoteConfig",
     )
 }
 # v1 sections of the platforms autolab does not have -> the platform they are for
 OTHER_PLATFORMS = {
     normalize_key(k): platform
     for k, platform in (
-        ("machineList", "remote"),
-        ("remoteConfig", "remote"),
         ("paiConfig", "pai"),
         ("paiYarnConfig", "paiYarn"),
         ("kubeflowConfig", "kubeflow"),
@@ -75,7 +76,8 @@ SECTIONS = {  # v1 section -> (v2 prefix, {v1 key: v2 key})
     ),
 }
 ALGORITHMS = {"tuner": "builtinTunerName", "assessor": "builtinAssessorName", "advisor": "builtinAdvisorName"}
-ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform", "multiPhase")
+REMOTE_KEYS = ("machineList", "remoteConfig")
+ALL_KEYS = (*IGNORED, *RENAMED, *SECTIONS, *ALGORITHMS, "trainingServicePlatform", "multiPhase", *REMOTE_KEYS)
 
 
 def _check_platform(raw: dict[Any, Any], ctx: Context) -> None:
@@ -107,6 +109,7 @@ def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
             "searchSpaceFile": "searchSpacePath",
             "trainingService": "trainingServicePlatform",
             "trainingService.platform": "trainingServicePlatform",
+            "trainingService.machineList": "machineList",
         }
     )
     _check_platform(raw, ctx)
@@ -138,6 +141,8 @@ def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
         elif name == "trainingServicePlatform":
             service["platform"] = value
             ctx.names["trainingService.platform"] = key
+        elif name in REMOTE_KEYS:
+            service.update(remote_v1(ctx, name, key, value))
         elif name in SECTIONS:
             prefix, keys = SECTIONS[name]
             (service if prefix else out).update(_section(ctx, value, key, prefix, keys))

@@ -367,13 +367,13 @@ BAD = [
     ("trial_command: again", "trial_command", "given twice (also as trialCommand)"),
     (
         "trainingService: {platform: remote}",
-        "trainingService.platform",
-        "platform remote is not supported (supported: local, slurm)",
+        "trainingService.machineList",
+        "must be a non-empty list of machines",
     ),
     (
         "trainingService: {platform: kubeflow}",
         "trainingService.platform",
-        "not supported (supported: local, slurm)",
+        "not supported (supported: local, slurm, remote)",
     ),
     ("trainingService: {useActiveGpu: true}", "trainingService.platform", "is required"),
     ("trainingService: local", "trainingService", "must be a mapping"),

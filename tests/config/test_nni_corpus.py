@@ -17,7 +17,7 @@ SPACE = {
     "lr": {"_type": "loguniform", "_value": [0.0001, 0.1]},
     "bs": {"_type": "choice", "_value": [16, 32]},
 }
-SUPPORTED = "(supported: local, slurm)"
+SUPPORTED = "(supported: local, slurm, remote)"
 
 
 @pytest.fixture(autouse=True)
@@ -69,20 +69,45 @@ def test_v1_multi_phase_true_is_one_warning_false_is_silent(tmp_path: Path) -> N
     assert not [w for w in off.warnings if "multiPhase" in w] and off.tuner.name == "TPE"
 
 
-def test_v1_remote_with_machine_list_fails_on_its_platform(tmp_path: Path) -> None:
+def test_v1_remote_with_machine_list_reads_as_v2(tmp_path: Path) -> None:
     text = V1_LOCAL.replace("Platform: local", "Platform: remote") + textwrap.dedent(
         """\
+        remoteConfig:
+          reuse: false
         machineList:
           - ip: 10.1.1.1
             username: bob
             passwd: bob123
             port: 22
+          - ip: 10.1.1.2
+            username: ann
+            gpuIndices: "0,1"
+            maxTrialNumPerGpu: 2
+            useActiveGpu: true
+            pythonPath: /opt/py/bin
         """
     )
-    assert (
-        refused(write(tmp_path, text))
-        == f"trainingServicePlatform: platform remote is not supported {SUPPORTED}"
+    service = load_config(write(tmp_path, text)).training_service
+    assert service.platform == "remote"
+    assert [m.to_dict() for m in service.machine_list] == [
+        {"host": "10.1.1.1", "port": 22, "user": "bob", "password": "bob123"}
+        | {"useActiveGpu": False, "maxTrialNumberPerGpu": 1},
+        {"host": "10.1.1.2", "port": 22, "user": "ann", "pythonPath": "/opt/py/bin"}
+        | {"useActiveGpu": True, "maxTrialNumberPerGpu": 2, "gpuIndices": [0, 1]},
+    ]
+
+
+def test_v1_machine_list_errors_name_the_v1_keys(tmp_path: Path) -> None:
+    base = V1_LOCAL.replace("Platform: local", "Platform: remote")
+    path = write(tmp_path, base + "machineList:\n  - ip: h\n    pasword: x\n")
+    with pytest.raises(
+        ConfigError, match=r"machineList\[0\]\.pasword: unknown key \(did you mean passwd\?\)"
+    ):
+        load_config(path)
+    assert refused(write(tmp_path, base + "machineList:\n  - ip: h\n    port: 0\n")).startswith(
+        "machineList[0].port: must be an integer >= 1"
     )
+    assert refused(write(tmp_path, base)).startswith("machineList: must be a non-empty list of machines")
 
 
 def test_v1_pai_with_pai_config_and_pai_trial_keys_fails_on_its_platform(tmp_path: Path) -> None:
@@ -122,7 +147,6 @@ tuner:
 """
 
 OTHER_PLATFORMS = {
-    "remote": "  machineList:\n    - host: 10.1.1.1\n      user: bob\n      password: bob\n",
     "openpai": "  host: https://pai\n  username: u\n  token: t\n  trialCpuNumber: 1\n  trialMemorySize: 8GB\n",
     "pai": "  host: https://pai\n  username: u\n",
     "paiYarn": "  host: https://pai\n",

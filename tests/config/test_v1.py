@@ -261,8 +261,8 @@ def test_errors_name_the_v1_key(tmp_path: Path, lines: str, key: str, problem: s
     [
         (
             "trainingServicePlatform: remote\nsearchSpacePath: search_space.json\ntrial: {command: run}\n",
-            "trainingServicePlatform",
-            "platform remote is not supported (supported: local, slurm)",
+            "machineList",
+            "must be a non-empty list of machines",
         ),
         (
             "trainingServicePlatform: local\nsearchSpacePath: nope.json\ntrial: {command: run}\n",

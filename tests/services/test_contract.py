@@ -1,7 +1,7 @@
-"""The TrainingService contract: every service (local, Slurm) must pass these.
+"""The TrainingService contract: every service (local, Slurm, remote) must pass these.
 
 Slurm runs against the fake commands in slurm_fake.py (jobs really run); the real cluster is
-tested in tests/e2e/slurm.
+tested in tests/e2e/slurm. Remote runs on two real sshd machines on loopback (sshd.py).
 """
 
 from __future__ import annotations
@@ -16,18 +16,30 @@ import pytest
 from autolab import protocol
 from autolab.services.base import Event, EventKind, Launch, TrainingService
 from autolab.services.local import LocalService
+from autolab.services.remote import RemoteService
 from autolab.services.slurm import SlurmService
 
 from .slurm_fake import installed
 from .waiting import held, release, wait_ready, wait_until
 
 
-@pytest.fixture(params=["local", "slurm"])
+@pytest.fixture(params=["local", "slurm", "remote"])
 def make_service(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[[int], TrainingService]]:
     if request.param == "local":
         yield lambda n: LocalService(concurrency=n, kill_grace=1.0)
+        return
+    if request.param == "remote":
+        machines = request.getfixturevalue("two_machines")
+
+        def remote(n: int) -> TrainingService:
+            configs = [m.config() for m in machines]
+            service = RemoteService(configs, n, "exp", tmp_path / "ssh", poll_interval=0.1, kill_grace=1.0)
+            wait_until(lambda: service.poll() == [] and all(m.up for m in service.machines), 60, "machines")
+            return service
+
+        yield remote
         return
     for _ in installed(tmp_path / "slurm", monkeypatch):
         yield lambda n: SlurmService(n, poll_interval=0.1, exit_grace=0.5)

@@ -1,0 +1,143 @@
+"""platform remote: NNI's machineList (v2 keys), read into RemoteMachineConfig."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .reader import ConfigError, Context, Section, kind, normalize_key, suggest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+MACHINE_KEYS = (
+    "host",
+    "port",
+    "user",
+    "password",
+    "sshKeyFile",
+    "sshPassphrase",
+    "useActiveGpu",
+    "maxTrialNumberPerGpu",
+    "gpuIndices",
+    "pythonPath",
+)
+# v1 machineList item keys -> v2 (the others are spelled the same in both)
+V1_MACHINE_KEYS = {
+    "ip": "host",
+    "port": "port",
+    "username": "user",
+    "passwd": "password",
+    "sshKeyPath": "sshKeyFile",
+    "passphrase": "sshPassphrase",
+    "useActiveGpu": "useActiveGpu",
+    "maxTrialNumPerGpu": "maxTrialNumberPerGpu",
+    "gpuIndices": "gpuIndices",
+    "pythonPath": "pythonPath",
+}
+
+
+@dataclass(frozen=True)
+class RemoteMachineConfig:
+    host: str
+    port: int = 22
+    user: str | None = None  # None: whatever ssh picks (ssh_config, then the local user name)
+    password: str | None = None
+    ssh_key_file: Path | None = None
+    ssh_passphrase: str | None = None
+    use_active_gpu: bool = False
+    max_trial_number_per_gpu: int = 1
+    gpu_indices: tuple[int, ...] | None = None
+    python_path: str | None = None  # put at the front of the trial's PATH, as NNI does
+
+    @property
+    def name(self) -> str:
+        """How logs, messages and trial handles name the machine."""
+        return f"{self.user + '@' if self.user else ''}{self.host}:{self.port}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"host": self.host, "port": self.port}
+        for key, value in (
+            ("user", self.user),
+            ("password", self.password),
+            ("sshKeyFile", str(self.ssh_key_file) if self.ssh_key_file else None),
+            ("sshPassphrase", self.ssh_passphrase),
+            ("pythonPath", self.python_path),
+        ):
+            if value is not None:
+                out[key] = value
+        out.update(useActiveGpu=self.use_active_gpu, maxTrialNumberPerGpu=self.max_trial_number_per_gpu)
+        if self.gpu_indices is not None:
+            out["gpuIndices"] = list(self.gpu_indices)
+        return out
+
+
+def machine_list(
+    sec: Section, gpu_indices: Callable[[Section], list[int] | None]
+) -> tuple[RemoteMachineConfig, ...]:
+    """trainingService.machineList: one or more machines, each with a host and a distinct address."""
+    raw = sec.get("machineList")
+    if not isinstance(raw, list) or not raw:
+        raise sec.error("machineList", f"must be a non-empty list of machines, got {kind(raw)}")
+    machines: list[RemoteMachineConfig] = []
+    for i, item in enumerate(raw):
+        path = f"{sec.path}.machineList[{i}]"
+        sec.ctx.names.setdefault(path, f"{sec.ctx.names.get(sec.full('machineList'), 'machineList')}[{i}]")
+        m = Section(sec.ctx, item, path, MACHINE_KEYS)
+        host = (m.text("host", required=True) or "").strip()
+        key_file = m.path_value("sshKeyFile")
+        password = m.text("password")
+        if key_file is not None and not key_file.is_file() and not sec.ctx.stored:
+            raise m.error("sshKeyFile", f"no such file: {key_file}")
+        machine = RemoteMachineConfig(
+            host=host,
+            port=m.integer("port", 22, minimum=1, maximum=65535) or 22,
+            user=m.text("user", required="user" in m.values),
+            password=password,
+            ssh_key_file=key_file,
+            ssh_passphrase=m.text("sshPassphrase"),
+            use_active_gpu=m.flag("useActiveGpu", False),
+            max_trial_number_per_gpu=m.integer("maxTrialNumberPerGpu", 1, minimum=1) or 1,
+            gpu_indices=_tuple(gpu_indices(m)),
+            python_path=m.text("pythonPath", required="pythonPath" in m.values),
+        )
+        if any(other.name == machine.name for other in machines):
+            raise sec.ctx.error(path, f"machine {machine.name} is listed twice")
+        machines.append(machine)
+    return tuple(machines)
+
+
+def _tuple(values: list[int] | None) -> tuple[int, ...] | None:
+    return tuple(values) if values is not None else None
+
+
+def remote_v1(ctx: Context, name: str, written: str, value: Any) -> dict[str, Any]:
+    """v1's machineList (items with ip, username, passwd, sshKeyPath...) or remoteConfig, as v2 keys."""
+    if name == "remoteConfig":
+        section = Section(ctx, value, "", ("reuse",), hint=f" in {written}")
+        reuse = section.get("reuse")
+        ctx.names["trainingService.reuseMode"] = f"{written}.reuse"
+        return {} if reuse is None else {"reuseMode": reuse}
+    ctx.names["trainingService.machineList"] = written
+    if not isinstance(value, list):
+        return {"machineList": value}  # refused with its name by machine_list()
+    known = {normalize_key(k): k for k in V1_MACHINE_KEYS}
+    items: list[Any] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            items.append(item)
+            continue
+        out: dict[str, Any] = {}
+        for key, inner in item.items():
+            v1_name = known.get(normalize_key(key)) if isinstance(key, str) else None
+            if v1_name is None:
+                raise ConfigError(
+                    f"{ctx.shown}: {written}[{i}].{key}: unknown key{suggest(str(key), V1_MACHINE_KEYS)}"
+                )
+            out[V1_MACHINE_KEYS[v1_name]] = inner
+            ctx.names[f"trainingService.machineList[{i}].{V1_MACHINE_KEYS[v1_name]}"] = (
+                f"{written}[{i}].{key}"
+            )
+        items.append(out)
+    return {"machineList": items}
