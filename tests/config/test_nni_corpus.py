@@ -228,10 +228,8 @@ def test_v1_gp_tuner_alias(tmp_path: Path) -> None:
         ("Hyperband", "use Random with the Medianstop assessor"),
         ("BOHB", "use TPE with the Medianstop assessor"),
         ("PBTTuner", "use Evolution"),
-        ("SMAC", "use TPE or GP"),
-        ("MetisTuner", "use GP"),
-        ("PPOTuner", "use Evolution or TPE"),
-        ("NetworkMorphism", None),
+        ("PPOTuner", "use autolab.nas (one-shot NAS"),
+        ("NetworkMorphism", "use autolab.nas (one-shot NAS"),
     ],
 )
 def test_nni_builtins_autolab_lacks_say_what_exists_and_what_to_use(
@@ -239,7 +237,10 @@ def test_nni_builtins_autolab_lacks_say_what_exists_and_what_to_use(
 ) -> None:
     message = refused(write(tmp_path, V2_LOCAL.replace("name: TPE", f"name: {name}")))
     assert message.startswith(f"tuner.name: {name} is an NNI builtin autolab does not have")
-    assert "builtin: anneal, batchtuner, evolution, gp, gridsearch, random, tpe" in message
+    assert (
+        "builtin: anneal, batchtuner, dngotuner, evolution, gp, gridsearch, metistuner, random, smac, tpe"
+        in message
+    )
     assert (instead in message) if instead else "instead" not in message
 
 
