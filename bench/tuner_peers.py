@@ -7,7 +7,10 @@ repository's bench is self-contained; bench/tuners.py runs it in each peer's ven
 Runs hyperopt TPE, Optuna TPE and NNI 3.0 TPE/Evolution/Random on Branin, Hartmann-6 and a mixed
 space, sequentially (one suggestion, one result). Each peer in its own venv (pip install optuna
 hyperopt / pip install nni).
-Usage: python peer_tuners.py PEER FUNC N SEEDS   (PEER in hyperopt|optuna|nni-tpe|nni-evo|nni-random)
+Usage: python peer_tuners.py PEER FUNC N SEEDS [PARALLEL]
+  PEER in hyperopt|optuna|optuna-gp|optuna-cmaes|nni-tpe|nni-evo|nni-random; FUNC also any of the
+  rugged suite (tuner_rugged.py); PARALLEL (Optuna only): that many trials always running (ask
+  ahead, tell the oldest; TPE with constant_liar), as bench/tuner_problems.run_autolab does.
 """
 
 import math, sys, time, json
@@ -74,6 +77,11 @@ FUNCS = {
     "hartmann6": (hartmann6, H6_SPACE, H6_MIN),
     "mixed": (mixed, MX_SPACE, MX_MIN),
 }
+# the rugged suite (bench/tuner_rugged.py, beside this file): noisy ones are seen with noise and
+# scored noise-free at the trial seen as best
+from tuner_rugged import RUGGED, noisy
+
+FUNCS.update({k: (f, space, fmin_) for k, (f, space, fmin_, _) in RUGGED.items()})
 
 
 def run_nni(name, f, space, n, seed):
@@ -141,6 +149,49 @@ def run_hyperopt(f, space, n, seed):
     return min(trials.losses()), lat
 
 
+def optuna_params(tr, space):
+    p = {}
+    for k, d in space.items():
+        t, v = d["_type"], d["_value"]
+        if t == "uniform":
+            p[k] = tr.suggest_float(k, v[0], v[1])
+        elif t == "loguniform":
+            p[k] = tr.suggest_float(k, v[0], v[1], log=True)
+        elif t == "choice":
+            p[k] = tr.suggest_categorical(k, v)
+        elif t == "randint":
+            p[k] = tr.suggest_int(k, v[0], v[1] - 1)
+    return p
+
+
+def run_optuna_any(sampler, f, seen, space, n, seed, parallel):
+    """Optuna's TPE / GPSampler / CMA-ES with `parallel` trials always running; best = the
+    noise-free value of the trial seen as best."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    make = {
+        "optuna": lambda: optuna.samplers.TPESampler(seed=seed, constant_liar=parallel > 1),
+        "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
+        "optuna-cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed),
+    }[sampler]
+    st = optuna.create_study(sampler=make())
+    lat, pending, asked, best_seen, best = [], [], 0, float("inf"), float("inf")
+    while asked < n or pending:
+        while len(pending) < parallel and asked < n:
+            s = time.perf_counter()
+            tr = st.ask()
+            pending.append((tr, optuna_params(tr, space)))
+            lat.append(time.perf_counter() - s)
+            asked += 1
+        tr, p = pending.pop(0)
+        v = seen(p)
+        st.tell(tr, v)
+        if v < best_seen:
+            best_seen, best = v, f(p)
+    return best, lat
+
+
 def run_optuna(f, space, n, seed):
     import optuna
 
@@ -166,12 +217,36 @@ def run_optuna(f, space, n, seed):
     return st.best_value, lat
 
 
+def run_seen(peer, f, seen, space, n, seed):
+    """hyperopt / NNI on a noisy function: they see `seen`; the best is f at the trial seen as best."""
+    log = []
+
+    def observed(p):
+        v = seen(p)
+        log.append((v, f(p)))
+        return v
+
+    if peer.startswith("nni"):
+        _, lat = run_nni(peer, observed, space, n, seed)
+    else:
+        _, lat = run_hyperopt(observed, space, n, seed)
+    return min(log)[1], lat
+
+
 if __name__ == "__main__":
     peer, fname, n, seeds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    parallel = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     f, space, fmin_ = FUNCS[fname]
     regrets, lats = [], []
     for seed in range(seeds):
-        if peer.startswith("nni"):
+        if fname in RUGGED or parallel > 1 or peer in ("optuna-gp", "optuna-cmaes"):
+            if fname in RUGGED and not peer.startswith("optuna"):  # hyperopt / NNI see the noise too
+                seen = noisy(fname, seed)
+                b, lat = run_seen(peer, f, seen, space, n, seed)
+            else:
+                seen = noisy(fname, seed) if fname in RUGGED else f
+                b, lat = run_optuna_any(peer, f, seen, space, n, seed, parallel)
+        elif peer.startswith("nni"):
             b, lat = run_nni(peer, f, space, n, seed)
         elif peer == "hyperopt":
             b, lat = run_hyperopt(f, space, n, seed)
@@ -187,6 +262,7 @@ if __name__ == "__main__":
                 "func": fname,
                 "n": n,
                 "seeds": seeds,
+                "parallel": parallel,
                 "median_regret": float(np.median(regrets)),
                 "mean_regret": float(np.mean(regrets)),
                 "lat_last_ms": 1000 * float(np.median(lat_last)),

@@ -32,15 +32,19 @@ def main() -> None:
             + " |"
         )
     print()
-    print("| function | TPE sequential | TPE 8 parallel | ratio | GP sequential | GP 8 parallel | ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    names = {t: f"autolab {t}" for t in ("tpe", "smac", "gp")}
+    par_cols: list[str] = []
+    for par in res["parallel"].values():
+        par_cols += [c for c in par if c not in par_cols]
+    print("| function | " + " | ".join(f"{names.get(c, c)} seq / 8 running (ratio)" for c in par_cols) + " |")
+    print("|---|" + "---:|" * len(par_cols))
     for func, par in res["parallel"].items():
         cells = []
-        for t in ("tpe", "gp"):
-            seq = quality[func].get(f"autolab {t}", {}).get("median_regret")
-            p = par.get(t, {}).get("median_regret")
-            ratio = f"{p / seq:.2f}x" if seq and p is not None else "—"
-            cells += [fmt(seq), fmt(p), ratio]
+        for c in par_cols:
+            seq = quality[func].get(names.get(c, c), {}).get("median_regret")
+            p = par.get(c, {}).get("median_regret")
+            ratio = f" ({p / seq:.2f}x)" if seq and p is not None else ""
+            cells.append(f"{fmt(seq)} / {fmt(p)}{ratio}" if p is not None else "—")
         print(f"| {func} | " + " | ".join(cells) + " |")
     print()
     print(

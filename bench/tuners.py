@@ -12,7 +12,9 @@ median of 20 suggestions given a history of 1000 finished trials (and with 7 mor
 Peers run in their own venvs through bench/tuner_peers.py (the anchor script):
     python -m venv /tmp/venv-optuna && /tmp/venv-optuna/bin/pip install optuna numpy
     python -m venv /tmp/venv-nni && /tmp/venv-nni/bin/pip install nni
-hyperopt runs in the main environment. A missing venv skips that column.
+hyperopt runs in the main environment. A missing venv skips that column. Optuna's GPSampler needs
+torch in its venv (`pip install torch==2.13.0` first, a CPU build) and CMA-ES the `cmaes` package;
+OPTUNA_PYTHON names another venv's python. The rugged suite is in tuner_rugged.py.
 """
 
 from __future__ import annotations
@@ -33,23 +35,29 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 from tuner_problems import FUNCS, latency_history, run_autolab  # noqa: E402
+from tuner_rugged import RUGGED  # noqa: E402
 
-OURS = ["tpe", "gp", "evolution", "anneal", "random"]
+OURS = ["tpe", "smac", "gp", "evolution", "anneal", "random"]
+OPTUNA = os.environ.get("OPTUNA_PYTHON", "/tmp/venv-optuna/bin/python")
 PEERS = {  # column -> (python, peer name)
-    "Optuna TPE": ("/tmp/venv-optuna/bin/python", "optuna"),
+    "Optuna TPE": (OPTUNA, "optuna"),
+    "Optuna GPSampler": (OPTUNA, "optuna-gp"),
+    "Optuna CMA-ES": (OPTUNA, "optuna-cmaes"),
     "NNI TPE": ("/tmp/venv-nni/bin/python", "nni-tpe"),
     "hyperopt TPE": (sys.executable, "hyperopt"),
     "NNI Evolution": ("/tmp/venv-nni/bin/python", "nni-evo"),
     "NNI Random": ("/tmp/venv-nni/bin/python", "nni-random"),
 }
-PEER_FUNCS = ("branin", "hartmann6", "mixed")
+PEER_FUNCS = ("branin", "hartmann6", "mixed", *RUGGED)
+CONTINUOUS_ONLY = {"optuna-gp", "optuna-cmaes"}  # left out on mixed (CMA-ES cannot take a choice)
+PARALLEL_PEERS = {"Optuna TPE": "optuna", "Optuna GPSampler": "optuna-gp"}  # ask/tell with 8 running
 
 
-def peer(python: str, name: str, func: str, n: int, seeds: int) -> dict[str, Any] | None:
-    if not os.path.exists(python):
+def peer(python: str, name: str, func: str, n: int, seeds: int, parallel: int = 1) -> dict[str, Any] | None:
+    if not os.path.exists(python) or (name in CONTINUOUS_ONLY and func == "mixed"):
         return None
     out = subprocess.run(
-        [python, os.path.join(HERE, "tuner_peers.py"), name, func, str(n), str(seeds)],
+        [python, os.path.join(HERE, "tuner_peers.py"), name, func, str(n), str(seeds), str(parallel)],
         capture_output=True,
         text=True,
         check=True,
@@ -75,10 +83,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--evals", type=int, default=100)
-    ap.add_argument("--funcs", nargs="+", default=["branin", "hartmann6", "mixed", "nested"])
+    ap.add_argument("--funcs", nargs="+", default=["branin", "hartmann6", "mixed", "nested", *RUGGED])
     ap.add_argument("--tuners", nargs="+", default=OURS)
     ap.add_argument("--latency-n", type=int, default=1000)
     ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--peers", nargs="+", default=list(PEERS), help="peer columns to run")
+    ap.add_argument("--peer-seeds", type=int, default=None, help="seeds for the peers (default: --seeds)")
     ap.add_argument("--out", default=os.path.join(HERE, "tuner_results.json"))
     a = ap.parse_args()
     res: dict[str, Any] = {"args": vars(a), "quality": {}, "parallel": {}, "latency": {}}
@@ -100,21 +110,30 @@ def main() -> None:
             )
         if func in PEER_FUNCS and not a.skip_peers:
             for col, (python, name) in PEERS.items():
-                r = peer(python, name, func, a.evals, a.seeds)
+                if col not in a.peers:
+                    continue
+                r = peer(python, name, func, a.evals, a.peer_seeds or a.seeds)
                 if r is not None:
                     row[col] = r
                     print(f"{func} {col}: {r['median_regret']:.5f}", flush=True)
         res["quality"][func] = row
         save()
     for func in a.funcs:
-        for t in ("tpe", "gp"):
+        for t in ("tpe", "smac", "gp"):
             if t in a.tuners and not (func == "nested" and t == "gp"):
                 res["parallel"].setdefault(func, {})[t] = ours(t, func, a.evals, a.seeds, parallel=8)
                 print(f"{func} parallel-8 {t}: {res['parallel'][func][t]['median_regret']:.5f}", flush=True)
+        if func in PEER_FUNCS and not a.skip_peers:
+            for col, name in PARALLEL_PEERS.items():
+                if col in a.peers:
+                    r = peer(PEERS[col][0], name, func, a.evals, a.peer_seeds or a.seeds, parallel=8)
+                    if r is not None:
+                        res["parallel"].setdefault(func, {})[col] = r
+                        print(f"{func} parallel-8 {col}: {r['median_regret']:.5f}", flush=True)
         save()
     if a.latency_n:
         n = a.latency_n
-        for t in ("tpe", "gp", "evolution", "anneal"):
+        for t in ("tpe", "smac", "gp", "evolution", "anneal"):
             if t not in a.tuners:
                 continue
             med, cpu = latency_history(t, "hartmann6", n)
@@ -133,7 +152,7 @@ def main() -> None:
             save()
         if not a.skip_peers:
             for col, (python, name) in PEERS.items():
-                if "Random" in col or "Evolution" in col:
+                if col not in ("Optuna TPE", "NNI TPE", "hyperopt TPE"):  # GPSampler: minutes per run
                     continue
                 r = peer(python, name, "hartmann6", n, 1)
                 if r is not None:

@@ -186,6 +186,9 @@ def _algorithm(top: Section, key: str, registry: str) -> AlgorithmConfig | None:
         builtin: dict[str, str] = known.BUILTIN
         if normalize_key(name or "") not in (*builtin, *getattr(known, "ALIASES", {})):
             raise sec.error("name", unknown_builtin(name or "", builtin, getattr(known, "INSTEAD", {})))
+        stand_in = getattr(known, "STAND_INS", {}).get(normalize_key(name or ""))
+        if stand_in:  # an NNI builtin run by the closest autolab one: never silently
+            top.ctx.warn(f"{key}.name: {stand_in}")
         if code_directory is not None:
             top.ctx.warn(f"{key}.codeDirectory: ignored (it is for className; {name} is a builtin)")
             code_directory = None

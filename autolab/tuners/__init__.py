@@ -26,18 +26,28 @@ BUILTIN: dict[str, str] = {
     "asha": "asha:AshaTuner",
     "motpe": "motpe:MotpeTuner",
     "nsga2": "nsga2:Nsga2Tuner",
+    "smac": "smac:SmacTuner",
+    "metistuner": "stand_in:MetisTuner",
+    "dngotuner": "stand_in:DNGOTuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner
 ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner", "pbt": "pbttuner"}
 # NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
+NAS = "autolab.nas (one-shot NAS on PyTorch: DARTS, SPOS; NNI 1.x's NAS tuners are not run as HPO tuners)"
 INSTEAD: dict[str, str] = {
-    "smac": "TPE or GP (also model-based)",
-    "metistuner": "GP (Metis also models the metric with a Gaussian process)",
-    "dngotuner": "GP (also Bayesian optimisation)",
     "regularizedevolutiontuner": "Evolution",
-    "ppotuner": "Evolution or TPE",
-    "networkmorphism": "",
+    "ppotuner": NAS,
+    "networkmorphism": NAS,
+}
+# NNI builtins run by the closest autolab tuner: the warning a config naming one gets (stand_in.py)
+STAND_INS: dict[str, str] = {
+    "metistuner": "MetisTuner runs as autolab's GP tuner (Metis is also Gaussian-process Bayesian "
+    "optimisation; its re-sampling of outliers is not done); classArgs no_resampling, no_candidates, "
+    "selection_num_starting_points and exploration_probability are ignored",
+    "dngotuner": "DNGOTuner runs as autolab's GP tuner (DNGO is Bayesian optimisation with a neural "
+    "network in place of the Gaussian process); classArgs sample_size sets GP's random candidates, "
+    "trials_per_update and num_epochs_per_training are ignored",
 }
 REGISTRY = Registry("tuner", __name__, BUILTIN, TunerError, ALIASES)
 log = logging.getLogger("autolab.manager")  # the manager builds it: a line of manager.log
@@ -46,6 +56,7 @@ __all__ = [
     "ALIASES",
     "BUILTIN",
     "INSTEAD",
+    "STAND_INS",
     "NoMoreTrials",
     "Tuner",
     "TunerError",

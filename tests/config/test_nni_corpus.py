@@ -249,10 +249,8 @@ def test_v1_gp_tuner_alias(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name, instead",
     [
-        ("SMAC", "use TPE or GP"),
-        ("MetisTuner", "use GP"),
-        ("PPOTuner", "use Evolution or TPE"),
-        ("NetworkMorphism", None),
+        ("PPOTuner", "use autolab.nas (one-shot NAS"),
+        ("NetworkMorphism", "use autolab.nas (one-shot NAS"),
     ],
 )
 def test_nni_builtins_autolab_lacks_say_what_exists_and_what_to_use(

@@ -10,7 +10,7 @@ import pytest
 from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
 from autolab.statuses import TrialStatus
-from autolab.tuners.believer import Believer
+from autolab.tuners.believer import Believer, compression
 from autolab.tuners.observations import Encoder, as_losses
 from autolab.tuners.unitcube import UnitCube
 
@@ -152,3 +152,38 @@ def test_every_type_nested_and_maximize_through_tpe() -> None:
     assert len(beliefs) == 7  # the first of the eight saw nothing running
     assert all(b is not None and np.all(np.isfinite(b)) and len(b) == k + 1 for k, b in enumerate(beliefs))
     assert len({str(t.parameters) for t in history.trials}) == 20
+
+
+def test_a_long_tail_of_bad_losses_does_not_blur_the_good_region() -> None:
+    """Rosenbrock: losses span 0 to 1e5, and the running trials in the valley differ by a few
+    units. The process fits log(loss - min + (median - min)) then, so it still ranks those trials
+    (on raw losses it believed a trial of loss 1.3 better than the one at the optimum, 0)."""
+    space = SearchSpace({f"x{i}": {"_type": "uniform", "_value": [-5, 10]} for i in range(2)})
+
+    def rosen(p: dict) -> float:
+        return 100 * (p["x1"] - p["x0"] ** 2) ** 2 + (1 - p["x0"]) ** 2
+
+    rng = np.random.default_rng(0)
+    points = [{"x0": float(a), "x1": float(b)} for a, b in rng.uniform(-5, 10, (60, 2))]
+    points += [
+        {"x0": float(a), "x1": float(a * a + d)}
+        for a, d in zip(rng.uniform(-2, 3, 20), rng.normal(0, 0.5, 20), strict=True)
+    ]
+    done = [Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, rosen(p)) for i, p in enumerate(points)]
+    valley = [(1.0, 0.0), (0.5, 0.5), (2.0, -1.0), (-1.0, 2.0), (1.5, 0.1), (0.0, 1.0)]
+    running = [
+        Trial(f"r{i}", 200 + i, {"x0": a, "x1": a * a + d}, TrialStatus.RUNNING)
+        for i, (a, d) in enumerate(valley)
+    ]
+    believed = Believer(UnitCube(space))(observe(space, done + running))
+    truth = [rosen(t.parameters) for t in running]
+    assert believed is not None
+    assert int(np.argmin(believed)) == int(np.argmin(truth)) == 0
+    assert np.corrcoef(np.argsort(np.argsort(believed)), np.argsort(np.argsort(truth)))[0, 1] > 0.9
+
+
+def test_losses_without_a_long_tail_are_fitted_as_they_are() -> None:
+    assert compression(np.array([-3.2, -2.0, -1.5, -0.4, 0.0]))[1] is None  # Hartmann-like
+    assert compression(np.array([1.0, 1.0, 1.0])) == (1.0, None)
+    lo, shift = compression(np.array([0.5, 2.0, 3.0, 4.0, 9e4]))
+    assert lo == 0.5 and shift == 2.5
