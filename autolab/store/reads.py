@@ -86,10 +86,15 @@ class Reads:
         return {r["status"]: r["n"] for r in rows}
 
     def best_trial(self, maximize: bool) -> TrialRow | None:
-        """The succeeded trial with the best value."""
+        """The succeeded trial with the best value. Among multi-fidelity trials only those at the
+        largest budget any succeeded trial ran with count: a 1-epoch result is not comparable to a
+        27-epoch one (and is often better, on a loss that keeps falling only for good configs)."""
         order = "DESC" if maximize else "ASC"
+        done = "status='SUCCEEDED' AND value IS NOT NULL"
+        budget = "json_extract(fidelity, '$.budget')"
         row = self.conn.execute(
-            f"{_TRIAL_SELECT} WHERE status='SUCCEEDED' AND value IS NOT NULL ORDER BY value {order} LIMIT 1"
+            f"{_TRIAL_SELECT} WHERE {done} AND ({budget} IS NULL OR {budget} = "
+            f"(SELECT MAX({budget}) FROM trials WHERE {done})) ORDER BY value {order} LIMIT 1"
         ).fetchone()
         return None if row is None else TrialRow.from_sql(row)
 

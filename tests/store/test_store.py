@@ -193,3 +193,19 @@ def test_a_version_2_store_gains_the_fidelity_column_keeping_its_versions(tmp_pa
         store.add_trial("c", {}, fidelity={"budget": 9, "bracket": 0, "rung": 2, "config": "a"})
         assert store.trial_row("c").fidelity == {"budget": 9, "bracket": 0, "rung": 2, "config": "a"}  # type: ignore[union-attr]
         assert store.history().trials[2].fidelity == {"budget": 9, "bracket": 0, "rung": 2, "config": "a"}
+
+
+def test_the_best_trial_of_a_multi_fidelity_experiment_ran_at_the_largest_budget(tmp_path: Path) -> None:
+    """A Hyperband experiment's 1-epoch results were ranked with its 27-epoch ones: the CLI's
+    "Best:" and the profile showed a cheap, incomparable result as the experiment's best."""
+    store = Store(tmp_path, create=True)
+    runs = [("cheap", 1, 0.99), ("full", 27, 0.95), ("full2", 27, 0.90), ("plain", None, 0.5)]
+    for trial_id, budget, value in runs:
+        fidelity = None if budget is None else {"budget": budget, "bracket": 0, "rung": 0, "config": trial_id}
+        store.add_trial(trial_id, {"x": 1}, fidelity=fidelity)
+        store.record_metrics(trial_id, [Metric.of(FINAL, value, 1.0)], 10)
+        store.update_trial(trial_id, status=TrialStatus.SUCCEEDED)
+    best = store.best_trial(maximize=True)
+    assert best is not None and best.id == "full"  # not "cheap" (budget 1); "plain" has no budget
+    assert store.best_trial(maximize=False).id == "plain"  # type: ignore[union-attr]
+    store.close()
