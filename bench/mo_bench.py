@@ -89,6 +89,7 @@ def main() -> None:
     ap.add_argument("--gp", action="store_true", help="also Optuna's GPSampler")
     ap.add_argument("--out", default=os.path.join(HERE, "mo_results.json"))
     ap.add_argument("--table", metavar="JSON", help="only print the table of an earlier run's results")
+    ap.add_argument("--only", nargs="+", metavar="COLUMN", help='run only these columns (e.g. "Optuna GP")')
     args = ap.parse_args()
     if args.table:
         with open(args.table) as f:
@@ -100,11 +101,13 @@ def main() -> None:
     table = problems(args.zdt_dims, args.dtlz_dims)
     most = max(args.evals)
     results: dict[str, Any] = {"args": vars(args), "hv": {}, "seconds": {}}
+    ours = {c: t for c, t in OURS.items() if not args.only or c in args.only}
+    peers = {c: t for c, t in peers.items() if not args.only or c in args.only}
     for name in args.problems:
         problem = table[name]
         ref = problem[3]
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            runs = {col: run_autolab(t, problem, most, seed) for col, t in OURS.items()}
+            runs = {col: run_autolab(t, problem, most, seed) for col, t in ours.items()}
             for col, sampler in peers.items():
                 runs[col] = run_peer(
                     args.peer_python, sampler, name, most, seed, (args.zdt_dims, args.dtlz_dims)
