@@ -72,22 +72,35 @@ class EvolutionTuner(Tuner):
         for i in change:
             dim = dims[i]
             if dim.is_choice:
-                if len(dim.choices) > 1:
-                    other = int(rng.integers(len(dim.choices) - 1))
-                    row[i] = other + (other >= row[i])
+                row[i] = other_choice(row[i], len(dim.choices), rng)
             else:
                 row[i] = float(
                     np.clip(row[i] + rng.normal(0.0, STEP * (dim.high - dim.low)), dim.low, dim.high)
                 )
-        # a branch chosen just now has no values yet: random ones
-        fresh = self.encoder.encode_flat(self.space.sample_flat(py_rng(rng)))
-        flat: dict[str, Any] = {}
-        for i, dim in enumerate(dims):
-            if not self.space.is_active(dim, flat):
-                continue
-            value = row[i] if not np.isnan(row[i]) else fresh[i]
-            if np.isnan(value):  # its parent choice differs in the random draw: sample it alone
-                flat[dim.key] = dim.sample(py_rng(rng))
-                continue
-            flat[dim.key] = int(value) if dim.is_choice else dim.from_internal(float(value))
-        return flat
+        return decode_child(self.space, self.encoder, row, rng)
+
+
+def other_choice(current: float, options: int, rng: np.random.Generator) -> float:
+    """Another option of a choice than the current one (the current one when it has no other)."""
+    if options < 2:
+        return current
+    other = int(rng.integers(options - 1))
+    return float(other + (other >= current))
+
+
+def decode_child(
+    space: SearchSpace, encoder: Encoder, row: np.ndarray, rng: np.random.Generator
+) -> dict[str, Any]:
+    """A mutated row as flat parameters: the active ones, where a branch chosen just now (no values
+    in the row yet) gets random ones."""
+    fresh = encoder.encode_flat(space.sample_flat(py_rng(rng)))
+    flat: dict[str, Any] = {}
+    for i, dim in enumerate(space.dims):
+        if not space.is_active(dim, flat):
+            continue
+        value = row[i] if not np.isnan(row[i]) else fresh[i]
+        if np.isnan(value):  # its parent choice differs in the random draw: sample it alone
+            flat[dim.key] = dim.sample(py_rng(rng))
+            continue
+        flat[dim.key] = int(value) if dim.is_choice else dim.from_internal(float(value))
+    return flat

@@ -24,10 +24,11 @@ import numpy as np
 from ..history import History
 from ..searchspace import SearchSpace
 from .base import Tuner, TunerError, canonical
+from .evolution import decode_child, other_choice
 from .moranks import rank_values, ranked_history
 from .multi import parse_objectives
 from .observations import RUNNING, Encoder, as_losses
-from .sampling import call_rng, py_rng, random_unseen
+from .sampling import call_rng, random_unseen
 
 MAX_TRIES = 50
 
@@ -121,23 +122,10 @@ class Nsga2Tuner(Tuner):
                 continue
             dim = dims[i]
             if dim.is_choice:
-                if len(dim.choices) > 1:
-                    other = int(rng.integers(len(dim.choices) - 1))
-                    row[i] = other + (other >= row[i])
+                row[i] = other_choice(row[i], len(dim.choices), rng)
             else:
                 row[i] = _polynomial(row[i], dim.low, dim.high, self.eta_m, rng)
-        # a branch chosen just now has no values yet: random ones
-        fresh = self.encoder.encode_flat(self.space.sample_flat(py_rng(rng)))
-        flat: dict[str, Any] = {}
-        for i, dim in enumerate(dims):
-            if not self.space.is_active(dim, flat):
-                continue
-            value = row[i] if not np.isnan(row[i]) else fresh[i]
-            if np.isnan(value):  # its parent choice differs in the random draw: sample it alone
-                flat[dim.key] = dim.sample(py_rng(rng))
-                continue
-            flat[dim.key] = int(value) if dim.is_choice else dim.from_internal(float(value))
-        return flat
+        return decode_child(self.space, self.encoder, row, rng)
 
 
 def _polynomial(x: float, low: float, high: float, eta: float, rng: np.random.Generator) -> float:
