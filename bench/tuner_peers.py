@@ -201,17 +201,7 @@ def run_optuna(f, space, n, seed):
     for i in range(n):
         s = time.perf_counter()
         tr = st.ask()
-        p = {}
-        for k, d in space.items():
-            t, v = d["_type"], d["_value"]
-            if t == "uniform":
-                p[k] = tr.suggest_float(k, v[0], v[1])
-            elif t == "loguniform":
-                p[k] = tr.suggest_float(k, v[0], v[1], log=True)
-            elif t == "choice":
-                p[k] = tr.suggest_categorical(k, v)
-            elif t == "randint":
-                p[k] = tr.suggest_int(k, v[0], v[1] - 1)
+        p = optuna_params(tr, space)
         lat.append(time.perf_counter() - s)
         st.tell(tr, f(p))
     return st.best_value, lat
