@@ -124,19 +124,26 @@ def cmd_update(args: argparse.Namespace) -> int:
     tuner = config_from_dict(stored, ref.directory / CONFIG_FILE).tuner
     value = parse_update_value(key, args, tuner)
     shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"
+    if update_experiment(ref, key, value):
+        print(f"Experiment {ref.id}: {shown} (applied now).")
+    else:
+        print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
+    return 0
+
+
+def update_experiment(ref: ExperimentRef, key: str, value: Any) -> bool:
+    """Apply a checked update (validate_update's value): to the running manager (True), else to the
+    stored config, used when the experiment is resumed (False)."""
     if experiments.manager_alive(ref.directory):
         call(ref, "PUT", "/api/v1/experiment/params", {key: getattr(value, "raw", value)})
-        print(f"Experiment {ref.id}: {shown} (applied now).")
-        return 0
-
+        return True
     with experiments.open_store(ref, readonly=False) as store:
         config = config_from_dict(store.get_meta("config") or {}, ref.directory / CONFIG_FILE)
         apply_update(config, key, value)
         if key == "searchSpace":
             build_tuner(config)  # the tuner must accept it (TunerError names the parameter)
         save_config(store, ref.directory, config)
-    print(f"Experiment {ref.id}: {shown} (the experiment is not running; used when it is resumed).")
-    return 0
+    return False
 
 
 def _show_value(key: str, value: int | float | SearchSpace) -> str:

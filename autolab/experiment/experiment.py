@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import experiments
+from ..cli.admin import update_experiment
 from ..cli.manage import _start, check_server_args, create_experiment, stop_experiment
-from ..client import call
-from ..config import CONFIG_FILE, ConfigError, apply_update, config_from_dict, save_config, validate_update
+from ..config import ConfigError, validate_update
 from ..errors import UserError
 from ..experiments import ExperimentRef
-from ..launcher import build_tuner
 from ..statuses import ENDED, ExperimentStatus
 from ..store import Store
 from ..views import experiment_status, profile
@@ -306,15 +305,7 @@ class Experiment:
             checked = validate_update(key, value)
         except ConfigError as exc:
             raise UserError(str(exc)) from None
-        if experiments.manager_alive(ref.directory):
-            call(ref, "PUT", "/api/v1/experiment/params", {key: getattr(checked, "raw", checked)})
-        else:  # kept for when it is resumed, as `autolab update` does
-            with experiments.open_store(ref, readonly=False) as store:
-                config = config_from_dict(store.get_meta("config") or {}, ref.directory / CONFIG_FILE)
-                apply_update(config, key, checked)
-                if key == "searchSpace":
-                    build_tuner(config)  # the tuner must accept it (TunerError names the parameter)
-                save_config(store, ref.directory, config)
+        update_experiment(ref, key, checked)  # live, or kept for when it is resumed (`autolab update`)
         setattr(self.config, key, value)
 
 
