@@ -20,6 +20,7 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from ..cost import count_flops, count_params
 from .blocks import BLOCKS, DynamicConvBN, DynamicStage, activation
 from .ops import DynamicLinear
 from .space import BigNASError, BigNASSpace, Settings
@@ -156,6 +157,21 @@ class BigNASSupernet(Net):
         finally:
             self.set_active(previous)
         return net.train(self.training)
+
+    def cost(self, settings: Any = None, example_input: torch.Tensor | None = None) -> dict[str, int]:
+        """{"params": ..., "flops": ...} of a subnet (default: the active one): the parameters of its
+        static model, and the multiply-adds of one forward pass of example_input (autolab.nas.cost's
+        rules) counted on the supernet at that setting; flops only with an example input."""
+        previous = self.active_settings
+        if settings is not None:
+            self.set_active(settings)
+        try:
+            cost = {"params": count_params(self.extract())}
+            if example_input is not None:
+                cost["flops"] = count_flops(self, example_input)
+        finally:
+            self.set_active(previous)
+        return cost
 
 
 def build_supernet(
