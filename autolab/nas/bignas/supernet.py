@@ -10,6 +10,9 @@
 Layout: stage 0 is the stem (conv-BN-act with the space's out_channel[0] and kernel_size[0]);
 stages 1.. are `DynamicStage`s of blocks (`blocks.BLOCKS`); then global average pooling, dropout
 and a linear classifier. The stride of each stage is the first block's (`strides`, one per stage).
+`zero_last_gamma` (BigNAS's initialisation, on by default) zeroes the last BN scale of every block
+that adds its input, so each residual block starts as the identity: a deep and a shallow subnet
+start out alike, which the paper found to keep the sandwich training stable.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class BigNASSupernet(Net):
         act: str | None = None,
         dropout: float = 0.0,
         bn_stats: str = "shared",
+        zero_last_gamma: bool = True,
     ) -> None:
         if block not in BLOCKS:
             raise BigNASError(f"block {block!r} is not one of {', '.join(BLOCKS)}")
@@ -96,6 +100,7 @@ class BigNASSupernet(Net):
             "act": act,
             "dropout": dropout,
             "bn_stats": bn_stats,
+            "zero_last_gamma": zero_last_gamma,
         }
         dims = space.dims
         widths = [[int(w) for w in o] for o in dims["out_channel"].options]
@@ -125,6 +130,10 @@ class BigNASSupernet(Net):
             ]
             stages.append(DynamicStage(blocks))
         super().__init__(stem, stages, DynamicLinear(widths[-1][-1], num_classes), dropout)
+        if zero_last_gamma:
+            for stage in self.dynamic_stages():
+                for blk in stage.blocks:
+                    blk.zero_last_gamma()  # type: ignore[operator]
         self.active_settings: Settings = {}
         self.set_active(space.max())
 
@@ -181,7 +190,8 @@ def build_supernet(
     block: str = "inverted_residual",
     **kwargs: Any,
 ) -> BigNASSupernet:
-    """A supernet over the space; kwargs: strides, act, dropout, bn_stats ("shared" | "per_width")."""
+    """A supernet over the space; kwargs: strides, act, dropout, bn_stats ("shared" | "per_width"),
+    zero_last_gamma."""
     if not isinstance(space, BigNASSpace):
         space = BigNASSpace.from_dict(space)
     return BigNASSupernet(space, num_classes, in_channels, block, **kwargs)

@@ -154,6 +154,11 @@ def test_ordered_stage_wise_never_narrows() -> None:
     draws = [space.random(rng)["out_channel"] for _ in range(200)]
     assert all(a <= b <= c for a, b, c in draws)
     assert len({tuple(d) for d in draws}) > 10
+    walk = [s["out_channel"] for s in space.traverse()]
+    # 4 options per stage: 20 non-decreasing triples (of 64); kernel_size 2 x 2 x 2, depth 1 x 3 x 2,
+    # expand_ratio 1 x 2 x 2
+    assert space.traverse_size() == len(walk) == 20 * 8 * 6 * 4
+    assert all(a <= b <= c for a, b, c in walk) and len({tuple(w) for w in walk}) == 20
 
 
 def test_traverse_walks_the_grid_from_min_to_max() -> None:

@@ -164,3 +164,18 @@ def test_per_width_batch_norm_keeps_statistics_per_width() -> None:
     for s in (space.min(), space.max()):
         net.set_active(s)
         assert torch.allclose(net(x), net.extract(s).eval()(x), atol=1e-5)
+
+
+def test_residual_blocks_start_as_the_identity() -> None:
+    torch.manual_seed(0)
+    space = BigNASSpace.from_dict(TINY)
+    net = build_supernet(space, num_classes=3, in_channels=1).eval()
+    block = net.stages[0].blocks[1]  # adds its input
+    x = torch.randn(2, 24, 8, 8)
+    block.set_active(24, 24, 5, 6)
+    assert torch.equal(block(x), x)
+    assert net.stages[0].blocks[0].project.bn.weight.abs().sum() > 0  # no skip: not zeroed
+    plain = build_supernet(space, num_classes=3, in_channels=1, zero_last_gamma=False)
+    assert plain.stages[0].blocks[1].project.bn.weight.abs().sum() > 0
+    basic = build_supernet(space, num_classes=3, in_channels=1, block="basic")
+    assert all(b.conv2.bn.weight.abs().sum() == 0 for s in basic.stages for b in s.blocks)
