@@ -3,8 +3,8 @@
 Each is the torch layer it extends (same parameter names, so initialisers and optimisers see a
 plain Conv2d / BatchNorm2d / Linear) with an *active* size set by `set_active(...)`; the active
 size is the first channels of the weight and, for kernels, its centre crop. `extract()` returns
-the plain torch layer of the active size with its own copy of the sliced weights: the same
-outputs, no slicing left.
+the plain torch layer of the active size with its own copy of the sliced weights (on the same
+device, of the same dtype): the same outputs, no slicing left.
 """
 
 from __future__ import annotations
@@ -103,6 +103,8 @@ class DynamicConv2d(nn.Conv2d):
             self.dilation[0],
             self.active_groups_for(self.active_in),
             self.bias is not None,
+            device=self.weight.device,
+            dtype=self.weight.dtype,
         )
         with torch.no_grad():
             conv.weight.copy_(self.active_weight())
@@ -175,7 +177,7 @@ class DynamicBatchNorm2d(nn.BatchNorm2d):
 
     def extract(self) -> nn.BatchNorm2d:
         w = self.active_width
-        bn = nn.BatchNorm2d(w, self.eps, self.momentum)
+        bn = nn.BatchNorm2d(w, self.eps, self.momentum, device=self.weight.device, dtype=self.weight.dtype)
         mean, var, tracked = self._stats()
         with torch.no_grad():
             bn.weight.copy_(self.weight[:w])
@@ -208,7 +210,13 @@ class DynamicLinear(nn.Linear):
         return F.linear(x, self.weight[: self.active_out, : self.active_in], bias)
 
     def extract(self) -> nn.Linear:
-        linear = nn.Linear(self.active_in, self.active_out, self.bias is not None)
+        linear = nn.Linear(
+            self.active_in,
+            self.active_out,
+            self.bias is not None,
+            device=self.weight.device,
+            dtype=self.weight.dtype,
+        )
         with torch.no_grad():
             linear.weight.copy_(self.weight[: self.active_out, : self.active_in])
             if self.bias is not None and linear.bias is not None:

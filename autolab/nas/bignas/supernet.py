@@ -72,6 +72,11 @@ class BigNASSupernet(Net):
         bn_stats: str = "shared",
         zero_last_gamma: bool = True,
     ) -> None:
+        for name, value in (("num_classes", num_classes), ("in_channels", in_channels)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise BigNASError(f"{name} must be a positive integer, got {value!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise BigNASError(f"dropout must be in [0, 1), got {dropout!r}")
         if block not in BLOCKS:
             raise BigNASError(f"block {block!r} is not one of {', '.join(BLOCKS)}")
         if bn_stats not in ("shared", "per_width"):

@@ -138,9 +138,12 @@ def test_bad_files_and_builds_are_one_line_errors(tmp_path: Path) -> None:
         ({"strides": [1, 2]}, "strides: expected 3 values of 1 or 2"),
         ({"act": "tanh"}, "activation 'tanh' is not one of"),
         ({"bn_stats": "sync"}, "bn_stats 'sync'"),
+        ({"num_classes": 0}, "num_classes must be a positive integer, got 0"),
+        ({"in_channels": 1.5}, "in_channels must be a positive integer, got 1.5"),
+        ({"dropout": 1.0}, "dropout must be in \\[0, 1\\), got 1.0"),
     ]:
         with pytest.raises(BigNASError, match=message):
-            build_supernet(space, 3, 1, **kwargs)
+            build_supernet(space, **{"num_classes": 3, "in_channels": 1, **kwargs})
     with pytest.raises(BigNASError, match="stage 0 is the stem, its depth must be 1"):
         build_supernet({**TINY, "depth": {"space": {"min": 1, "max": 2}}}, 3)
     with pytest.raises(BigNASError, match="expand_ratio: stage 1 has \\[0\\]"):
@@ -179,3 +182,16 @@ def test_residual_blocks_start_as_the_identity() -> None:
     assert plain.stages[0].blocks[1].project.bn.weight.abs().sum() > 0
     basic = build_supernet(space, num_classes=3, in_channels=1, block="basic")
     assert all(b.conv2.bn.weight.abs().sum() == 0 for s in basic.stages for b in s.blocks)
+
+
+def test_extraction_keeps_the_dtype_and_device() -> None:
+    torch.manual_seed(0)
+    space = BigNASSpace.from_dict(TINY)
+    net = build_supernet(space, num_classes=3, in_channels=1).double().eval()
+    sub = net.extract(space.min()).eval()
+    assert {p.dtype for p in sub.parameters()} == {torch.float64}
+    assert {b.dtype for b in sub.buffers() if b.is_floating_point()} == {torch.float64}
+    assert {p.device for p in sub.parameters()} == {next(net.parameters()).device}
+    x = torch.randn(2, 1, 8, 8, dtype=torch.float64)
+    net.set_active(space.min())
+    assert torch.allclose(sub(x), net(x))
