@@ -7,9 +7,10 @@ optimizer takes ONE step. With in-place distillation (`distill=True`, the defaul
 subnet must be "max": it learns from the labels, and its detached soft predictions (at
 `temperature`) are the targets of every other subnet. `mimic` names modules (e.g. "stages.2")
 whose outputs the other subnets also match, by mean squared error, on the first channels of the max
-subnet's (detached) output. Validation (the `val_settings` subnets, BN calibrated on training
-batches first: the shared running statistics belong to no single subnet) runs after every epoch,
-and before the first with `valid_before_train=True`.
+subnet's (detached) output (a named block past a subnet's depth is skipped for it). Validation
+(the `val_settings` subnets, BN calibrated on training batches first: the shared running
+statistics belong to no single subnet) runs after every epoch, and before the first with
+`valid_before_train=True`.
 """
 
 from __future__ import annotations
@@ -168,6 +169,8 @@ class SandwichTrainer:
     def _mimic_loss(self, teacher: dict[str, torch.Tensor]) -> torch.Tensor | float:
         total: torch.Tensor | float = 0.0
         for name in self.mimic:
+            if name not in self.features:
+                continue  # a block past this subnet's depth: nothing to match
             student = self.features[name].float()
             total = total + F.mse_loss(student, teacher[name][:, : student.shape[1]])
         return self.mimic_weight * total

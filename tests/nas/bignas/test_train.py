@@ -157,6 +157,21 @@ def test_mimic_adds_the_feature_distance_to_the_other_subnets() -> None:
     assert out["losses"][1] == pytest.approx(float(expected.detach()), rel=1e-5)
 
 
+def test_mimic_skips_a_block_the_subnet_does_not_run() -> None:
+    space, net, opt, x, y = _setup()
+    trainer = SandwichTrainer(
+        net,
+        F.cross_entropy,
+        opt,
+        TensorDataset(x, y),
+        num_epochs=1,
+        sandwich=["max", "min"],
+        mimic=["stages.0.blocks.2", "stages.1"],
+    )
+    out = trainer.train_step(x, y)  # min runs one block of stage 0: only stages.1 is matched
+    assert opt.steps == 1 and len(out["losses"]) == 2
+
+
 def test_bad_trainer_arguments_are_one_line_errors() -> None:
     space, net, opt, x, y = _setup()
     data = TensorDataset(x, y)
