@@ -146,12 +146,16 @@ class DynamicBatchNorm2d(nn.BatchNorm2d):
         self.active_width = width
 
     def reset_running_stats(self) -> None:
-        super().reset_running_stats()
-        for w in getattr(self, "widths", []):
-            if w != self.num_features:
-                getattr(self, f"running_mean_{w}").zero_()
-                getattr(self, f"running_var_{w}").fill_(1)
-                getattr(self, f"num_batches_tracked_{w}").zero_()
+        """Shared statistics: all of them. Per width: only the active width's, so that calibrating
+        one subnet (`train.calibrate_bn`) keeps the other widths' statistics."""
+        width = getattr(self, "active_width", self.num_features)  # nn.BatchNorm2d's __init__ calls this
+        if not getattr(self, "widths", None) or width == self.num_features:
+            super().reset_running_stats()
+            return
+        mean, var, tracked = self._stats()
+        mean.zero_()
+        var.fill_(1)
+        tracked.zero_()
 
     def _stats(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         w = self.active_width

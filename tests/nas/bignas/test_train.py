@@ -249,3 +249,18 @@ def test_calibrated_statistics_equal_a_static_models_after_the_same_batches(bn_s
         assert torch.allclose(a.running_var, b.running_var, atol=1e-5)
     x = torch.randn(4, 1, 8, 8)
     assert torch.allclose(net(x), static.eval()(x), atol=1e-5)
+
+
+def test_calibrating_one_width_keeps_the_other_widths_statistics() -> None:
+    torch.manual_seed(0)
+    space = BigNASSpace.from_dict(TINY)
+    net = build_supernet(space, num_classes=4, in_channels=1, bn_stats="per_width")
+    batches = [(torch.randn(8, 1, 8, 8), torch.zeros(8)) for _ in range(2)]
+    net.set_active(space.min())
+    calibrate_bn(net, batches)
+    small = net.stem.bn.running_mean_8.clone()
+    assert small.abs().sum() > 0
+    net.set_active(space.max())
+    calibrate_bn(net, [(x * 3 + 1, y) for x, y in batches])
+    assert torch.equal(net.stem.bn.running_mean_8, small)
+    assert not torch.allclose(net.stem.bn.running_mean[:8], small)
