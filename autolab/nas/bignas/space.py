@@ -168,6 +168,8 @@ def _options(where: str, spec: dict[str, Any], stages: Stages, integer: bool) ->
         low, high, stride = (
             _number(f"{where}.{k}[{i}]", cols[k][i], integer) for k in ("min", "max", "stride")
         )
+        if stride <= 0:
+            raise BigNASError(f"{where}.stride[{i}]: must be > 0, got {cols['stride'][i]!r}")
         out.append(_grid(f"{where} stage {i}", low, high, stride))
     return out
 

@@ -91,6 +91,10 @@ def test_the_issue_example_parses_per_stage(tmp_path: Path) -> None:
             },
             "out_channel.sample_strategy: block_wise is not possible for out_channel",
         ),
+        (
+            {**TINY, "expand_ratio": {"space": {"min": 0, "max": [0, 6, 6], "stride": 0}}},
+            "expand_ratio.space.stride[0]: must be > 0, got 0",
+        ),
         ({**TINY, "expand_ratio": [0, 6, -1]}, "expand_ratio[2]: expected a number >= 0, got -1"),
     ],
 )
