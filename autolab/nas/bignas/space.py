@@ -339,7 +339,11 @@ class BigNASSpace:
             label = f"{dim.name}.{i}" if block is None else f"{dim.name}.{i}.{block}"
             if label not in arch:
                 raise BigNASError(f"architecture: missing {label!r}")
-            return arch[label]
+            value = arch[label]
+            if dim.name == "depth" and (isinstance(value, bool) or value not in dim.options[i]):
+                # checked here: the depth sets how many block labels are read
+                raise BigNASError(f"architecture: {label}: {value!r} is not one of {list(dim.options[i])}")
+            return value
 
         return self.normalize(self._build(pick))
 

@@ -216,3 +216,11 @@ def test_flat_architectures_round_trip_and_are_canonical() -> None:
     s = space.min()
     arch = space.to_arch(s)
     assert space.to_arch(space.from_arch({**arch, "kernel_size.1.2": 5})) == arch
+    for bad, message in [
+        ({**arch, "depth.1": "3"}, "architecture: depth.1: '3' is not one of [1, 2, 3]"),
+        ({**arch, "kernel_size.1.0": 4}, "settings.kernel_size[1]: 4 is not one of stage 1's options [3, 5]"),
+        ({k: v for k, v in arch.items() if k != "out_channel.2"}, "architecture: missing 'out_channel.2'"),
+    ]:
+        with pytest.raises(BigNASError) as info:
+            space.from_arch(bad)
+        assert message in str(info.value)
