@@ -150,10 +150,11 @@ def test_bad_files_and_builds_are_one_line_errors(tmp_path: Path) -> None:
         build_supernet({**TINY, "expand_ratio": [0, 0, 6]}, 3)
 
 
-def test_per_width_batch_norm_keeps_statistics_per_width() -> None:
+@pytest.mark.parametrize("block, raw", CASES)
+def test_per_width_batch_norm_keeps_statistics_per_width(block: str, raw: dict) -> None:  # type: ignore[type-arg]
     torch.manual_seed(0)
-    space = BigNASSpace.from_dict(TINY)
-    net = build_supernet(space, num_classes=3, in_channels=1, bn_stats="per_width")
+    space = BigNASSpace.from_dict(raw)
+    net = build_supernet(space, num_classes=3, in_channels=1, block=block, bn_stats="per_width")
     x = torch.randn(4, 1, 8, 8)
     net.train()
     net.set_active(space.min())
@@ -164,7 +165,8 @@ def test_per_width_batch_norm_keeps_statistics_per_width() -> None:
     net(x)
     assert int(stem_bn.num_batches_tracked) == 1
     net.eval()
-    for s in (space.min(), space.max()):
+    rng = random.Random(4)
+    for s in (space.min(), space.max(), *(space.random(rng) for _ in range(4))):
         net.set_active(s)
         assert torch.allclose(net(x), net.extract(s).eval()(x), atol=1e-5)
 
