@@ -41,11 +41,13 @@
     }
     return out;
   };
+  // a trial's parameters so, computed once (a changed trial comes back from the poll as a new object)
+  AL.trialParams = (t) => t._params || (t._params = AL.paramsOf(t.parameter));
   let keysAt = -1, keys = [];
   AL.paramKeys = function () {
     if (keysAt !== AL.state.version) {
       const seen = new Set();
-      for (const t of AL.state.trials.values()) for (const k of Object.keys(AL.paramsOf(t.parameter))) seen.add(k);
+      for (const t of AL.state.trials.values()) for (const k of Object.keys(AL.trialParams(t))) seen.add(k);
       keys = [...seen];
       keysAt = AL.state.version;
     }

@@ -87,4 +87,10 @@
       pending = false;
     }
   };
+  // once the page has drawn, ask for the importance in the background: the server's first answer
+  // loads scikit-learn (seconds) and fits; then the Analysis tab finds it cached
+  window.addEventListener("load", () => setTimeout(function prefetch() {
+    if (!AL.state.profile) return setTimeout(prefetch, 1000);
+    if ([...AL.state.trials.values()].some((t) => t.status === "SUCCEEDED")) AL.request("GET", "api/v1/importance").catch(() => {});
+  }, 1500));
 })(window.AL);

@@ -43,18 +43,17 @@
             axisTick: {customValues: at}, axisLabel: {customValues: at, formatter: (v) => cats[Math.round(v)] ?? ""}};
   }
 
-  function points(key, obj) {
-    const shown = AL.topTrials(AL.finishedTrials(), obj.value, obj.maximize);
+  function points(key, obj, shown) {
     const out = [];
     for (const t of shown) {
-      const v = AL.paramsOf(t.parameter)[key], y = obj.value(t);
+      const v = AL.trialParams(t)[key], y = obj.value(t);
       if (v !== undefined && y !== null) out.push({x: v, y, t});
     }
     return out;
   }
 
-  function drawSlice(key, obj) {
-    const pts = points(key, obj);
+  function drawSlice(key, obj, shown) {
+    const pts = points(key, obj, shown);
     const ax = axisKind(key, pts.map((p) => p.x));
     const xs = ax.kind === "category" ? pts.map((p) => ax.cats.indexOf(String(p.x))) : pts.map((p) => p.x);
     const seqs = pts.map((p) => p.t.sequence);
@@ -74,7 +73,7 @@
     }, true);
   }
 
-  function renderSlices(obj) {
+  function renderSlices(obj, shown) {
     const keys = AL.paramKeys();
     const holder = $("slices");
     if (slicesKeys !== keys.join("\n")) {
@@ -82,7 +81,7 @@
       slicesKeys = keys.join("\n");
       holder.innerHTML = keys.map((k) => `<div id="slice-${AL.esc(k)}" class="chart slice"></div>`).join("");
     }
-    for (const k of keys) drawSlice(k, obj);
+    for (const k of keys) drawSlice(k, obj, shown);
   }
 
   // an axis of the contour: positions (log10 for log parameters, option index for categories),
@@ -122,14 +121,13 @@
     ys.value = keys.includes(keep[1]) ? keep[1] : pick[1] || pick[0] || "";
   }
 
-  function renderContour(obj) {
+  function renderContour(obj, shown) {
     fillContourSelects();
     const kx = $("contour-x").value, ky = $("contour-y").value;
     if (!kx || !ky) return;
-    const shown = AL.topTrials(AL.finishedTrials(), obj.value, obj.maximize);
     const pts = [];
     for (const t of shown) {
-      const f = AL.paramsOf(t.parameter), y = obj.value(t);
+      const f = AL.trialParams(t), y = obj.value(t);
       if (f[kx] !== undefined && f[ky] !== undefined && y !== null) pts.push([f[kx], f[ky], y, t.id]);
     }
     // about two trials a cell on average: a mean over one trial is no surface
@@ -176,8 +174,9 @@
     const importance = AL.renderImportance();
     if (force || key !== drawnKey) {
       drawnKey = key;
-      renderSlices(obj);
-      renderContour(obj);
+      const shown = AL.topTrials(AL.finishedTrials(), obj.value, obj.maximize);
+      renderSlices(obj, shown);
+      renderContour(obj, shown);
     }
     await importance;
   };
