@@ -31,7 +31,7 @@ from .searchspace import SearchSpace, SearchSpaceError
 MIN_TRIALS = 5
 MAX_TRIALS = 2000
 HOLDOUT_FROM = 40
-N_TREES = 64
+N_TREES = 32
 REPEATS = 4
 SEED = 0
 METHOD = (
@@ -41,14 +41,22 @@ METHOD = (
 )
 
 
-def encode(space: SearchSpace, trials: Iterable[tuple[Mapping[str, Any], float]]) -> tuple[Any, Any, int]:
-    """(x, y, skipped): one row per trial whose parameters fit the space (NaN where inactive)."""
+def encode(
+    space: SearchSpace, trials: Sequence[tuple[Mapping[str, Any], float]], order: Iterable[int], limit: int
+) -> tuple[Any, Any, int]:
+    """(x, y, skipped): rows of the trials taken in `order` whose parameters fit the space (NaN where
+    inactive), at most `limit` of them; skipped: those tried that did not fit."""
     import numpy as np  # not at the top: `import autolab` stays light
 
     dims = space.dims
     index = {d.key: i for i, d in enumerate(dims)}
-    rows, values, skipped = [], [], 0
-    for params, value in trials:
+    rows: list[list[float]] = []
+    values: list[float] = []
+    skipped = 0
+    for k in order:
+        if len(rows) >= limit:
+            break
+        params, value = trials[k]
         try:
             flat = space.to_flat(dict(params))
         except (SearchSpaceError, TypeError, ValueError):
@@ -83,11 +91,14 @@ def importance(space: SearchSpace, trials: Sequence[tuple[Mapping[str, Any], flo
     import numpy as np  # not at the top: `import autolab` stays light
     from sklearn.ensemble import RandomForestRegressor  # not at the top: slow to import, API-only
 
-    x, y, skipped = encode(space, trials)
+    rng = np.random.default_rng(SEED)
+    # a seeded random subsample above MAX_TRIALS, drawn before encoding (encoding costs too)
+    order = range(len(trials)) if len(trials) <= MAX_TRIALS else rng.permutation(len(trials))
+    x, y, skipped = encode(space, trials, order, MAX_TRIALS)
     answer: dict[str, Any] = {
         "method": METHOD,
         "trials": len(trials),
-        "skipped": skipped,
+        "skipped": skipped,  # of the trials tried (all, or until MAX_TRIALS fitted)
         "used": 0,
         "evaluatedOn": None,
         "r2": None,
@@ -96,10 +107,6 @@ def importance(space: SearchSpace, trials: Sequence[tuple[Mapping[str, Any], flo
     if len(y) < MIN_TRIALS or not space.dims:
         answer["message"] = f"needs at least {MIN_TRIALS} finished trials with a result; has {len(y)}"
         return answer
-    rng = np.random.default_rng(SEED)
-    if len(y) > MAX_TRIALS:
-        keep = rng.choice(len(y), MAX_TRIALS, replace=False)
-        x, y = x[keep], y[keep]
     answer["used"] = len(y)
     order = rng.permutation(len(y))
     if len(y) >= HOLDOUT_FROM:

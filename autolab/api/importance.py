@@ -18,6 +18,7 @@ import tornado.ioloop
 from ..objectives import from_config
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
+from ..store import TrialRow
 from .base import BadRequest, BaseHandler
 
 CACHE_SIZE = 16
@@ -34,12 +35,17 @@ def objective_names(config: dict[str, Any]) -> tuple[list[str], list[str]]:
     return ["default"], [str(mode)]
 
 
-def objective_value(config: dict[str, Any], name: str, value: float | None, raw: Any) -> float | None:
+def objective_values(
+    config: dict[str, Any], name: str, rows: list[TrialRow]
+) -> list[tuple[dict[str, Any], float]]:
+    """(parameters, the objective's number) of each row that has a finite one."""
     objectives = from_config(config)
-    number = value if objectives is None else objectives.lookup(raw, name)
-    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-        return None
-    return float(number)
+    out = []
+    for r in rows:
+        number = r.value if objectives is None else objectives.lookup(r.raw_value, name)
+        if isinstance(number, (int, float)) and not isinstance(number, bool) and math.isfinite(number):
+            out.append((r.parameters, float(number)))
+    return out
 
 
 class ImportanceHandler(BaseHandler):
@@ -59,12 +65,7 @@ class ImportanceHandler(BaseHandler):
             answer = _cache.get(key)
         cached = answer is not None
         if answer is None:
-            rows = self.store.trial_rows([TrialStatus.SUCCEEDED.value])
-            pairs = [
-                (r.parameters, v)
-                for r in rows
-                if (v := objective_value(config, objective, r.value, r.raw_value)) is not None
-            ]
+            pairs = objective_values(config, objective, self.store.trial_rows([TrialStatus.SUCCEEDED.value]))
             answer = await tornado.ioloop.IOLoop.current().run_in_executor(None, _compute, space, pairs)
             with _lock:
                 _cache[key] = answer

@@ -182,9 +182,10 @@ class Reads:
         return [MetricRow.from_sql(r) for r in self.conn.execute(sql, args)]
 
     # -- what algorithms see ------------------------------------------------------------------
-    def history(self) -> History:
-        """Every trial with its parameters, final and intermediate results (one pass over each table)."""
-        inter = self.intermediate_values()
+    def history(self, intermediate: bool = True) -> History:
+        """Every trial with its parameters, final and intermediate results (one pass over each table);
+        intermediate=False leaves the metrics table unread (Pareto fronts need final results only)."""
+        inter = self.intermediate_values() if intermediate else {}
         return History([to_trial(r, inter.get(r.id, [])) for r in self.trial_rows()])
 
 

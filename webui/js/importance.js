@@ -4,7 +4,7 @@
 "use strict";
 (function (AL) {
   const $ = (id) => document.getElementById(id);
-  const WHY = "Permutation importance of a random forest (scikit-learn, 64 trees) fitted on the succeeded trials: " +
+  const WHY = "Permutation importance of a random forest (scikit-learn, 32 trees) fitted on the succeeded trials: " +
     "how much worse the forest predicts the metric on held-out trials when one parameter's values are shuffled, " +
     "as a share of the total. Chosen over the forest's own (impurity) importance, which favours parameters with " +
     "many distinct values, and over fANOVA, which costs far more at 10,000 trials. A choice is shuffled with the " +
