@@ -18,7 +18,6 @@ import tornado.ioloop
 from ..objectives import from_config
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
-from ..store import TrialRow
 from .base import BadRequest, BaseHandler
 
 CACHE_SIZE = 16
@@ -36,15 +35,15 @@ def objective_names(config: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def objective_values(
-    config: dict[str, Any], name: str, rows: list[TrialRow]
+    config: dict[str, Any], name: str, rows: list[tuple[dict[str, Any], float | None, Any]]
 ) -> list[tuple[dict[str, Any], float]]:
-    """(parameters, the objective's number) of each row that has a finite one."""
+    """(parameters, the objective's number) of each (parameters, value, raw) row that has a finite one."""
     objectives = from_config(config)
     out = []
-    for r in rows:
-        number = r.value if objectives is None else objectives.lookup(r.raw_value, name)
+    for params, value, raw in rows:
+        number = value if objectives is None else objectives.lookup(raw, name)
         if isinstance(number, (int, float)) and not isinstance(number, bool) and math.isfinite(number):
-            out.append((r.parameters, float(number)))
+            out.append((params, float(number)))
     return out
 
 
@@ -65,7 +64,8 @@ class ImportanceHandler(BaseHandler):
             answer = _cache.get(key)
         cached = answer is not None
         if answer is None:
-            pairs = objective_values(config, objective, self.store.trial_rows([TrialStatus.SUCCEEDED.value]))
+            rows = self.store.final_results(TrialStatus.SUCCEEDED.value)
+            pairs = objective_values(config, objective, rows)
             answer = await tornado.ioloop.IOLoop.current().run_in_executor(None, _compute, space, pairs)
             with _lock:
                 _cache[key] = answer
