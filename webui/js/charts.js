@@ -70,7 +70,9 @@
   // a metric axis: log when asked and every value is positive (ECharts' log axis takes no 0 or less)
   AL.metricAxis = function (values, extra) {
     const log = AL.chartOpts.log && values.length > 0 && values.every((v) => v > 0);
-    return {type: log ? "log" : "value", scale: true, name: "metric" + (AL.chartOpts.log && !log ? " (log needs values > 0)" : ""), ...(extra || {})};
+    // a log axis ends at the data, not at the enclosing powers of ten (0.9 to 0.95 would be 0.1 to 1)
+    const ends = log ? {min: (r) => r.min, max: (r) => r.max, axisLabel: {formatter: (v) => AL.num(v, 3)}} : {};
+    return {type: log ? "log" : "value", scale: true, ...ends, name: "metric" + (AL.chartOpts.log && !log ? " (log needs values > 0)" : ""), ...(extra || {})};
   };
 
   // the "show top k% / log scale" bar; every bar on the page shows the same settings
@@ -158,8 +160,8 @@
   }
 
   function drawParallel(done) {
-    const keys = AL.state.paramKeys;
-    const flat = done.map((t) => AL.flatParams(t.parameter));
+    const keys = AL.paramKeys();
+    const flat = done.map(AL.trialParams);
     const dims = keys.map((k, i) => {
       const vals = flat.map((f) => f[k]).filter((v) => v !== undefined);
       const categorical = vals.some((v) => typeof v !== "number") || spaceType(k) === "choice";

@@ -50,7 +50,7 @@
     const notes = [];
     if (answer.message) notes.push(answer.message);
     else {
-      notes.push(`fitted on ${answer.used === answer.trials ? answer.used : answer.used + " of " + answer.trials + " (random subsample)"} trials, ` +
+      notes.push(`fitted on ${answer.used === answer.trials ? answer.used : "a random " + answer.used + " of " + answer.trials} trials, ` +
         `evaluated on ${answer.evaluatedOn}; the forest explains R² = ${AL.num(answer.r2, 2)} of the metric`);
       if (answer.r2 !== null && answer.r2 < 0.2) notes.push("low R²: the figures say little");
     }

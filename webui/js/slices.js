@@ -56,6 +56,11 @@
     const pts = points(key, obj, shown);
     const ax = axisKind(key, pts.map((p) => p.x));
     const xs = ax.kind === "category" ? pts.map((p) => ax.cats.indexOf(String(p.x))) : pts.map((p) => p.x);
+    // options, and whole numbers over a short range, are spread a little sideways so that
+    // thousands of trials at one value show as a band, not a line
+    const spec = AL.paramSpec(key) || {};
+    const few = spec._type === "randint" && spec._value[1] - spec._value[0] <= 32;
+    const jitter = ax.kind === "category" ? 0.5 : few ? 0.4 : 0;
     const seqs = pts.map((p) => p.t.sequence);
     const many = pts.length > 2000;
     AL.chart("slice-" + key).setOption({
@@ -69,7 +74,7 @@
       yAxis: AL.metricAxis(pts.map((p) => p.y), {name: "", axisLine: {onZero: false}}),
       visualMap: {show: false, type: "continuous", dimension: 2, min: Math.min(...seqs, 0), max: Math.max(...seqs, 1), inRange: {color: ["#c6dbef", "#08306b"]}},
       series: [{type: "scatter", symbolSize: many ? 3 : 6, large: many, itemStyle: {opacity: many ? 0.5 : 0.85},
-                data: pts.map((p, i) => [xs[i] + (ax.kind === "category" ? (((p.t.sequence * 0.6180339) % 1) - 0.5) * 0.5 : 0), p.y, p.t.sequence])}],
+                data: pts.map((p, i) => [xs[i] + (((p.t.sequence * 0.6180339) % 1) - 0.5) * jitter, p.y, p.t.sequence])}],
     }, true);
   }
 
