@@ -7,9 +7,10 @@ Why permutation importance of a forest (not fANOVA, not the forest's impurity im
   values (every continuous one) over a 3-option choice;
 - scikit-learn's forest is the well-kept model; fANOVA needs its own tree walk over the whole space
   (Optuna keeps ~500 lines for it) and costs far more at 10,000 trials;
-- nested parameters fit it directly: a parameter inactive in a trial is NaN (scikit-learn's trees
-  route missing values), a choice is permuted together with the parameters nested under it (the
-  importance of the branch), and a nested parameter only among the trials where it is active.
+- nested parameters fit it directly: a parameter inactive in a trial takes a value below its range
+  (as SMAC's forest does, tuners/forest.py), so a tree splits active from inactive on it; a choice
+  is permuted together with the parameters nested under it (the importance of the branch), and a
+  nested parameter only among the trials where it is active.
 
 Rows: numeric parameters in their sampling coordinates (log for log types, so a loguniform
 learning rate is split as the tuner samples it), a choice as its option index; the metric as
@@ -72,6 +73,15 @@ def encode(
     return x, np.array(values, dtype=float), skipped
 
 
+def inactive_below(space: SearchSpace, x: Any) -> Any:
+    """x with each NaN (inactive) replaced by a value below its dim's range: scikit-learn's forests
+    before 1.4 refuse NaN."""
+    import numpy as np  # not at the top: `import autolab` stays light
+
+    below = np.array([-1.0 if d.is_choice else d.low - max(1.0, d.high - d.low) for d in space.dims])
+    return np.where(np.isnan(x), below, x)
+
+
 def groups(space: SearchSpace) -> list[list[int]]:
     """Per dim, the columns permuted together: the dim and every dim nested under it."""
     dims = space.dims
@@ -116,10 +126,12 @@ def importance(space: SearchSpace, trials: Sequence[tuple[Mapping[str, Any], flo
     else:
         train = test = order
         answer["evaluatedOn"] = f"training trials (fewer than {HOLDOUT_FROM})"
+    known = ~np.isnan(x)
+    x = inactive_below(space, x)
     forest = RandomForestRegressor(
         n_estimators=N_TREES, min_samples_leaf=2, max_features=1.0, random_state=SEED, n_jobs=1
     ).fit(x[train], y[train])
-    xt, yt = x[test], y[test]
+    xt, yt, known_t = x[test], y[test], known[test]
     base = float(np.mean((forest.predict(xt) - yt) ** 2))
     spread = float(np.var(yt))
     answer["r2"] = None if spread == 0 else 1.0 - base / spread
@@ -127,8 +139,7 @@ def importance(space: SearchSpace, trials: Sequence[tuple[Mapping[str, Any], flo
     copies, owners = [], []
     for i, group in enumerate(groups(space)):
         cols = np.array(group)
-        active = ~np.isnan(xt[:, i])
-        rows = np.flatnonzero(active)
+        rows = np.flatnonzero(known_t[:, i])
         if len(rows) < 2:
             continue
         for _ in range(REPEATS):
