@@ -220,7 +220,11 @@
     await drawIntermediate();
   };
 
-  AL.resizeCharts = () => Object.values(charts).forEach((c) => c.resize());
+  // only the charts on screen whose box changed: a resize redraws, and at 10,000 trials that costs
+  AL.resizeCharts = () => Object.values(charts).forEach((c) => {
+    const el = c.getDom();
+    if (el.offsetParent !== null && (el.clientWidth !== c.getWidth() || el.clientHeight !== c.getHeight())) c.resize();
+  });
   window.addEventListener("resize", AL.resizeCharts);
   document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-filterbar]").forEach(AL.filterBar));
 })(window.AL);

@@ -72,8 +72,9 @@
         ? categoryAxis(ax.cats)
         : {type: ax.kind, scale: true},
       yAxis: AL.metricAxis(pts.map((p) => p.y), {name: "", axisLine: {onZero: false}}),
-      visualMap: {show: false, type: "continuous", dimension: 2, min: Math.min(...seqs, 0), max: Math.max(...seqs, 1), inRange: {color: ["#c6dbef", "#08306b"]}},
-      series: [{type: "scatter", symbolSize: many ? 3 : 6, large: many, itemStyle: {opacity: many ? 0.5 : 0.85},
+      // colour by trial number up to 2,000 points (large mode draws one colour: no visualMap to compute)
+      visualMap: many ? [] : {show: false, type: "continuous", dimension: 2, min: Math.min(...seqs, 0), max: Math.max(...seqs, 1), inRange: {color: ["#c6dbef", "#08306b"]}},
+      series: [{type: "scatter", symbolSize: many ? 3 : 6, large: many, itemStyle: {opacity: many ? 0.5 : 0.85, color: "#2f6fc0"},
                 data: pts.map((p, i) => [xs[i] + (((p.t.sequence * 0.6180339) % 1) - 0.5) * jitter, p.y, p.t.sequence])}],
     }, true);
   }
