@@ -113,3 +113,8 @@ class TestImportanceApi(ApiCase):
     def test_unknown_objective_is_a_400(self) -> None:
         got = self.call("/api/v1/importance?objective=speed", expect=400)
         assert "objective" in got["error"] and "accuracy, latency" in got["error"]
+
+    def test_a_foreign_host_is_refused(self) -> None:
+        # the loopback Host check holds for the new read, as for every other (DNS rebinding)
+        got = self.call("/api/v1/importance", headers={"Host": "attacker.example:8080"}, expect=403)
+        assert "localhost" in got["error"]
