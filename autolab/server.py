@@ -13,7 +13,7 @@ from typing import Any
 
 import tornado.web
 
-from .api import control, pareto, reads
+from .api import control, importance, pareto, reads
 from .api.base import BadRequest, BaseHandler, foreign_host
 from .api.control import check_import
 from .api.log import RequestLog, cap_tornado_warnings
@@ -84,6 +84,7 @@ def routes(store: Store, manager: Any, directory: Path, token: str | None = None
         (r"/api/v1/export", reads.ExportHandler, args),
         (r"/api/v1/pareto", pareto.ParetoHandler, args),
         (r"/api/v1/pareto/hypervolume", pareto.HypervolumeHandler, args),
+        (r"/api/v1/importance", importance.ImportanceHandler, args),
         (r"/api/v1/experiment/stop", control.StopHandler, args),
         (r"/api/v1/experiment/params", control.ParamsHandler, args),
         (r"/api/v1/trials", reads.TrialsHandler, args),

@@ -21,7 +21,7 @@ class _Objectives(BaseHandler):
 
 class ParetoHandler(_Objectives):
     def get(self) -> None:
-        self.send(front(self.objectives(), self.store.history()))
+        self.send(front(self.objectives(), self.store.history(intermediate=False)))
 
 
 class HypervolumeHandler(_Objectives):

@@ -3,6 +3,7 @@ history, and what the CLI and the REST API show (search, sort and paging, the pa
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -80,6 +81,14 @@ class Reads:
                 f"{_TRIAL_SELECT} WHERE status IN ({marks}) ORDER BY seq", wanted
             ).fetchall()
         return [TrialRow.from_sql(r) for r in rows]
+
+    def final_results(self, status: str) -> list[tuple[dict[str, Any], float | None, Any]]:
+        """(parameters, value, reported final result) of the trials in one status, in sequence
+        order: the parameter importance's input, without decoding the columns it does not need."""
+        rows = self.conn.execute(
+            "SELECT parameters, value, raw_value FROM trials WHERE status=? ORDER BY seq", (status,)
+        )
+        return [(json.loads(p), v, json.loads(r) if r else None) for p, v, r in rows]
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, COUNT(*) AS n FROM trials GROUP BY status")
@@ -182,9 +191,10 @@ class Reads:
         return [MetricRow.from_sql(r) for r in self.conn.execute(sql, args)]
 
     # -- what algorithms see ------------------------------------------------------------------
-    def history(self) -> History:
-        """Every trial with its parameters, final and intermediate results (one pass over each table)."""
-        inter = self.intermediate_values()
+    def history(self, intermediate: bool = True) -> History:
+        """Every trial with its parameters, final and intermediate results (one pass over each table);
+        intermediate=False leaves the metrics table unread (Pareto fronts need final results only)."""
+        inter = self.intermediate_values() if intermediate else {}
         return History([to_trial(r, inter.get(r.id, [])) for r in self.trial_rows()])
 
 

@@ -60,7 +60,7 @@
     const html = [];
     for (const t of list.slice(view.page * PAGE, view.page * PAGE + PAGE)) {
       const id = AL.esc(t.id);
-      let r = `<tr data-id="${id}" class="clickable"><td><input type="checkbox" class="pick" ${AL.state.selected.has(t.id) ? "checked" : ""} title="plot intermediate results"></td>` +
+      let r = `<tr data-id="${id}" class="clickable"><td><input type="checkbox" class="pick" ${AL.state.selected.has(t.id) ? "checked" : ""} title="plot intermediate results; compare"></td>` +
         `<td class="mono">${id}</td><td>${t.sequence}</td><td><span class="badge st-${t.status.toLowerCase()}">${t.status}</span></td>` +
         `<td class="params">${AL.esc(AL.paramText(t.parameter))}</td><td class="n">${AL.num(t.value)}</td>`;
       for (const k of AL.state.metricKeys) r += `<td class="n">${AL.esc(AL.num(t.metrics ? t.metrics[k] : null))}</td>`;
@@ -102,6 +102,7 @@
       if (ev.target.classList.contains("pick")) {
         if (ev.target.checked) AL.state.selected.add(tr.dataset.id); else AL.state.selected.delete(tr.dataset.id);
         AL.chartsDirty = true;
+        AL.updateCompareButton();
         return;
       }
       AL.openDetail(tr.dataset.id);

@@ -1,0 +1,120 @@
+"""/api/v1/importance and autolab.importance: the parameter that drives the metric comes first, for
+log-scaled, choice and nested parameters, per objective; cached per result count; bad input is a 400."""
+
+from __future__ import annotations
+
+import math
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+
+from autolab import importance as imp
+from autolab.searchspace import SearchSpace
+from autolab.server import make_app
+from autolab.statuses import TrialStatus
+from autolab.store import Store
+from tests.api.helpers import CONFIG, add
+from tests.api.test_reads import ApiCase
+
+SPACE = {
+    "lr": {"_type": "loguniform", "_value": [1e-5, 1e-1]},
+    "noise": {"_type": "uniform", "_value": [0, 1]},
+    "opt": {
+        "_type": "choice",
+        "_value": ["sgd", {"_name": "adam", "beta": {"_type": "uniform", "_value": [0.5, 0.99]}}],
+    },
+}
+MO_CONFIG = {
+    **CONFIG,
+    "searchSpace": SPACE,
+    "tuner": {"name": "TPE", "classArgs": {"objectives": {"accuracy": "maximize", "latency": "minimize"}}},
+}
+
+
+def sample(rng: random.Random) -> dict[str, Any]:
+    opt: Any = {"_name": "adam", "beta": rng.uniform(0.5, 0.99)} if rng.random() < 0.5 else "sgd"
+    return {"lr": 10 ** rng.uniform(-5, -1), "noise": rng.uniform(0, 1), "opt": opt}
+
+
+def accuracy(p: dict[str, Any]) -> float:
+    return -((math.log10(p["lr"]) + 3) ** 2)  # only lr matters, on a log scale
+
+
+def latency(p: dict[str, Any]) -> float:
+    # only the optimizer branch and adam's beta matter
+    return 10.0 + (20 * p["opt"]["beta"] if isinstance(p["opt"], dict) else 0.0)
+
+
+def test_the_driving_parameter_comes_first() -> None:
+    rng = random.Random(1)
+    trials = [(p, accuracy(p)) for p in (sample(rng) for _ in range(300))]
+    got = imp.importance(SearchSpace(SPACE), trials)
+    assert [r["parameter"] for r in got["importances"]][0] == "lr"
+    assert got["importances"][0]["importance"] > 0.9
+    assert math.isclose(sum(r["importance"] for r in got["importances"]), 1.0)
+    assert got["used"] == 300 and got["evaluatedOn"] == "held-out trials" and got["r2"] > 0.9
+    assert {r["parameter"]: r["nested"] for r in got["importances"]}["opt/adam/beta"] is True
+
+
+def test_nested_parameter_and_its_branch() -> None:
+    rng = random.Random(2)
+    trials = [(p, latency(p)) for p in (sample(rng) for _ in range(300))]
+    got = {r["parameter"]: r["importance"] for r in imp.importance(SearchSpace(SPACE), trials)["importances"]}
+    assert got["opt"] + got["opt/adam/beta"] > 0.9
+    assert got["lr"] < 0.05 and got["noise"] < 0.05
+
+
+def test_subsample_few_trials_and_foreign_parameters() -> None:
+    rng = random.Random(3)
+    many = [(p, accuracy(p)) for p in (sample(rng) for _ in range(imp.MAX_TRIALS + 50))]
+    assert imp.importance(SearchSpace(SPACE), many)["used"] == imp.MAX_TRIALS
+    few = many[:4] + [({"lr": 5.0, "noise": 0.1, "opt": "sgd"}, 1.0)]  # lr outside the space
+    got = imp.importance(SearchSpace(SPACE), few)
+    assert got["importances"] == [] and got["skipped"] == 1 and "at least 5" in got["message"]
+
+
+class TestImportanceApi(ApiCase):
+    def get_app(self) -> tornado.web.Application:
+        self._tmp = tempfile.TemporaryDirectory()
+        self.directory = Path(self._tmp.name) / "exp"
+        (self.directory / "trials").mkdir(parents=True)
+        self.store = Store(self.directory, create=True)
+        self.store.set_meta(id="imp1", name="imp", config=MO_CONFIG, status="DONE", created=time.time())
+        rng = random.Random(4)
+        for i in range(60):
+            p = sample(rng)
+            add(
+                self.store, f"t{i}", p, TrialStatus.SUCCEEDED, {"default": accuracy(p), "latency": latency(p)}
+            )
+        add(self.store, "failed", sample(rng), TrialStatus.FAILED, None)
+        return make_app(None, self.store, self.directory)
+
+    def test_per_objective_and_cached_per_result_count(self) -> None:
+        got = self.call("/api/v1/importance")
+        assert got["objective"] == "accuracy" and got["objectives"] == ["accuracy", "latency"]
+        assert got["direction"] == "maximize" and got["trials"] == 60 and got["cached"] is False
+        assert got["importances"][0]["parameter"] == "lr"
+        again = self.call("/api/v1/importance")
+        assert again["cached"] is True and again["importances"] == got["importances"]
+        latency_answer = self.call("/api/v1/importance?objective=latency")
+        assert latency_answer["direction"] == "minimize" and latency_answer["cached"] is False
+        top = {r["parameter"]: r["importance"] for r in latency_answer["importances"]}
+        assert top["opt"] + top["opt/adam/beta"] > 0.8
+        # a new result: computed again, over one more trial
+        p = sample(random.Random(9))
+        add(self.store, "t99", p, TrialStatus.SUCCEEDED, {"default": accuracy(p), "latency": latency(p)})
+        fresh = self.call("/api/v1/importance")
+        assert fresh["cached"] is False and fresh["trials"] == 61
+
+    def test_unknown_objective_is_a_400(self) -> None:
+        got = self.call("/api/v1/importance?objective=speed", expect=400)
+        assert "objective" in got["error"] and "accuracy, latency" in got["error"]
+
+    def test_a_foreign_host_is_refused(self) -> None:
+        # the loopback Host check holds for the new read, as for every other (DNS rebinding)
+        got = self.call("/api/v1/importance", headers={"Host": "attacker.example:8080"}, expect=403)
+        assert "localhost" in got["error"]
