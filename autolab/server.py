@@ -13,7 +13,7 @@ from typing import Any
 
 import tornado.web
 
-from .api import control, pareto, reads
+from .api import actions, control, pareto, reads
 from .api.base import BadRequest, BaseHandler, foreign_host
 from .api.control import check_import
 from .api.log import RequestLog, cap_tornado_warnings
@@ -89,6 +89,8 @@ def routes(store: Store, manager: Any, directory: Path, token: str | None = None
         (r"/api/v1/trials", reads.TrialsHandler, args),
         (r"/api/v1/trials/import", control.ImportHandler, args),
         (rf"/api/v1/trials/{trial}/log", reads.TrialLogHandler, args),
+        (rf"/api/v1/trials/{trial}/rerun", actions.RerunHandler, args),
+        (rf"/api/v1/trials/{trial}/retry", actions.RetryHandler, args),
         (rf"/api/v1/trials/{trial}", TrialHandler, args),
         (r"/api/.*", NotFoundHandler, args),
     ]
