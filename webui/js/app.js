@@ -2,24 +2,31 @@
 "use strict";
 (function (AL) {
   const POLL_MS = 1000;
-  let tab = location.hash.replace("#", "") || "overview";
+  // #name, or #name=argument (a view's link, such as #compare=id1,id2)
+  let tab = location.hash.replace("#", "").split("=")[0] || "overview";
+  AL.views = AL.views || {};  // tab name -> render(force) of views defined in their own files
   let busy = false, failures = 0;
 
   function show(name) {
-    tab = ["overview", "trials", "charts"].includes(name) ? name : "overview";
+    const tabs = [...document.querySelectorAll("#tabs button")].map((b) => b.dataset.tab);
+    tab = tabs.includes(name) ? name : "overview";
     for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.tab === tab);
     for (const s of document.querySelectorAll("section.tab")) s.classList.toggle("active", s.id === "tab-" + tab);
-    if (history.replaceState) history.replaceState(null, "", "#" + tab);
+    if (history.replaceState && location.hash.split("=")[0] !== "#" + tab) history.replaceState(null, "", "#" + tab);
     render(true);
-    if (tab === "charts") AL.resizeCharts();
+    if (tab !== "overview") AL.resizeCharts();
   }
+  AL.show = show;
+  AL.rerender = () => render(true);
 
   function render(all) {
     if (!AL.state.profile) return;
     AL.renderHeader();
+    if (AL.showParetoTab) AL.showParetoTab();
     if (tab === "overview") AL.renderOverview();
     if (tab === "trials" && all !== "profile") AL.renderTable();
     if (tab === "charts") AL.renderCharts(all === true);
+    if (AL.views[tab]) AL.views[tab](all === true);
   }
 
   AL.refresh = async function () {
