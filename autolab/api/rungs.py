@@ -1,14 +1,14 @@
-"""GET /api/v1/rungs: the rung view of a multi-fidelity experiment (autolab.rungs), cached per store
-version (the page asks on every change it sees; at 10,000 trials reading them costs)."""
+"""GET /api/v1/rungs: the rung view of a multi-fidelity experiment (autolab.rungs), computed once per
+store version and kept as its JSON text (the page asks whenever trials change; at 10,000 trials
+building it costs about half a second, sending the kept text a few milliseconds)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..rungs import rung_view
 from .base import BaseHandler
+from .queries import to_json
 
-_cache: dict[str, tuple[int, dict[str, Any]]] = {}  # store path -> (version, answer)
+_cache: dict[str, tuple[int, str]] = {}  # store path -> (version, answer as JSON)
 
 
 class RungsHandler(BaseHandler):
@@ -17,5 +17,8 @@ class RungsHandler(BaseHandler):
         version = self.store.version()
         cached = _cache.get(key)
         if cached is None or cached[0] != version:
-            cached = _cache[key] = (version, rung_view(self.store.trial_rows()))
-        self.send({**cached[1], "version": version})
+            view = {**rung_view(self.store.fidelity_rows()), "version": version}
+            cached = _cache[key] = (version, to_json(view))
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(cached[1])

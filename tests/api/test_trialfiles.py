@@ -101,10 +101,11 @@ def test_rung_view_marks_promoted_stopped_top_and_running(tmp_path: Path) -> Non
         trial("f", 1, 0, 3.0, "f", TrialStatus.RUNNING, None)
         trial("g", 2, 0, 1.0, "g", TrialStatus.SUCCEEDED, 0.4)
         add(store, "plain", {"x": 1}, TrialStatus.SUCCEEDED, 0.3)
-        view = rung_view(store.trial_rows())
+        view = rung_view(store.fidelity_rows())
     assert view["multiFidelity"] is True and view["maxBudget"] == 3.0
+    assert view["columns"] == ["id", "config", "status", "value", "outcome"]
     outcomes = {
-        (b["bracket"], r["rung"], r["budget"]): {t["id"]: t["outcome"] for t in r["trials"]}
+        (b["bracket"], r["rung"], r["budget"]): {t[0]: t[4] for t in r["trials"]}
         for b in view["brackets"]
         for r in b["rungs"]
     }

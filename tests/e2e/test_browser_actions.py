@@ -124,7 +124,7 @@ def test_rerun_with_an_edited_parameter_retry_and_log_tail(experiment: str, page
     assert [f"line {i} x=0.123" in text for i in range(40)] == [True] * 40 and text.count("line 0 ") == 1
     mine = [u for u in logs if f"/trials/{new_id}/log/stdout" in u]
     assert any("offset=" in u for u in mine) and sum("offset=" not in u for u in mine) == 1, mine
-    shot(page, "trial-detail")
+    shot(page, "trial-log")
     new = wait(
         "the re-run's end", lambda: trials(url)[new_id]["status"] == "SUCCEEDED" and trials(url)[new_id]
     )

@@ -6,7 +6,8 @@
   const $ = (id) => document.getElementById(id);
   const PER_RUNG = 300;  // chips drawn per rung (the best first); the counts say how many there are
   const ORDER = {promoted: 0, top: 1, running: 2, pending: 3, stopped: 4, failed: 5};
-  let drawnAt = -1, seenAt = -1, loading = false;
+  const EVERY_MS = 3000;  // while trials change, asked at most this often (the server rebuilds it per change)
+  let drawnAt = -1, seenAt = -1, loading = false, askedAt = 0;
 
   // the tab shows once a trial has a fidelity (looked for when the trials change)
   const header = AL.renderHeader;
@@ -17,7 +18,8 @@
     for (const t of AL.state.trials.values()) if (t.fidelity) { $("rungs-tab").hidden = false; break; }
   };
 
-  function chips(trials) {
+  function chips(rows) {
+    const trials = rows.map(([id, config, status, value, outcome]) => ({id, config, status, value, outcome}));
     const sign = AL.maximize() ? -1 : 1;
     const byValue = (a, b) => a.value === null ? (b.value === null ? 0 : 1) : b.value === null ? -1 : (a.value - b.value) * sign;
     const list = [...trials].sort((a, b) => (ORDER[a.outcome] ?? 9) - (ORDER[b.outcome] ?? 9) || byValue(a, b));
@@ -48,8 +50,9 @@
 
   AL.views = AL.views || {};
   AL.views.rungs = async function (force) {
-    if (loading || (!force && drawnAt === AL.state.version)) return;
+    if (loading || (!force && (drawnAt === AL.state.version || Date.now() - askedAt < EVERY_MS))) return;
     loading = true;
+    askedAt = Date.now();
     const version = AL.state.version;
     try {
       draw(await AL.request("GET", "api/v1/rungs"));
