@@ -109,6 +109,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     $("d-rerun-btn").addEventListener("click", () => { if (trial) openForm(); });
+    $("d-rerun").addEventListener("input", () => say("", true));  // an old complaint goes with an edit
     $("d-rerun").addEventListener("submit", (ev) => {
       ev.preventDefault();
       let body;
