@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from autolab.reruns import BadRerun, check_retryable, edited_parameters, origin, parse_set
@@ -83,3 +86,24 @@ def test_origin_reads_a_source() -> None:
     assert origin("customized:abc") == ("customized", "abc")
     assert origin("retry:abc") == ("retry", "abc")
     assert origin("tuner") == ("tuner", None)
+
+
+def test_the_cli_needs_a_running_experiment_and_a_known_trial(autolab_home: Path, capsys: Any) -> None:
+    from autolab import experiments
+    from autolab.cli import main
+    from tests.api.helpers import fill
+
+    fill(autolab_home / "e1").close()
+    experiments.register("apitest1", "api", autolab_home / "e1")
+    assert main(["trial", "retry", "apitest1", "ddddd"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "autolab: error: experiment apitest1 is not running (resume it with: autolab resume apitest1)\n"
+    )
+    assert main(["trial", "rerun", "apitest1", "zzz", "--set", "x=0.1"]) == 2
+    assert "trial 'zzz' not found" in capsys.readouterr().err
+    assert main(["trial", "rerun", "apitest1", "aaaaa", "--set", "x"]) == 2
+    assert capsys.readouterr().err == "autolab: error: --set 'x': expected name=value\n"
+    assert main(["trial", "rerun", "apitest1", "aaaaa", "--params", "[1]"]) == 2
+    assert "--params: expected a JSON object" in capsys.readouterr().err
