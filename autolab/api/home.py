@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from typing import Any
@@ -24,7 +25,12 @@ def summary(ref: ExperimentRef) -> dict[str, Any]:
     try:
         with experiments.open_store(ref) as store:
             info = profile(ref, store)
-    except (ExperimentNotFound, OSError, ValueError) as exc:  # a corrupt store is listed, deletable
+    except (
+        ExperimentNotFound,
+        OSError,
+        ValueError,
+        sqlite3.Error,
+    ) as exc:  # a corrupt store is listed, deletable
         return {
             "id": ref.id,
             "name": ref.name,

@@ -146,3 +146,13 @@ def test_the_experiments_api_is_documented() -> None:
         if r.matcher.regex.pattern.startswith("/api/v1/") and ".*" not in r.matcher.regex.pattern
     }
     assert served == documented
+
+
+class TestHomeCorrupt(HomeCase):
+    def test_a_corrupt_store_is_listed_unreadable(self) -> None:
+        (self.home / "apitest2" / "autolab.db").write_bytes(b"not a database" * 100)
+        for name in ("autolab.db-wal", "autolab.db-shm"):
+            (self.home / "apitest2" / name).unlink(missing_ok=True)
+        by_id = {e["id"]: e for e in self.call("/api/v1/experiments")["experiments"]}
+        assert by_id["apitest2"]["status"] == "UNREADABLE" and "autolab.db" in by_id["apitest2"]["error"]
+        assert by_id["apitest1"]["status"] == "DONE"
