@@ -4,12 +4,13 @@ separate process, as a user runs them: the new trial runs with the edited parame
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autolab.statuses import TrialStatus
 from tests.e2e.test_cli_e2e import ok
-from tests.e2e.test_crash_resume import autolab, wait_for
+from tests.e2e.test_crash_resume import autolab, kill_manager, wait_for
 from tests.helpers_experiment import trial_rows, write_trial
 
 pytestmark = pytest.mark.e2e
@@ -66,4 +67,49 @@ tuner: {{name: Random, classArgs: {{seed: 5}}}}
     )[0]
     assert retry.status == TrialStatus.SUCCEEDED and retry.source == f"retry:{failed_id}"
     assert retry.value == pytest.approx(2.5 + first.parameters["k"])
+    ok(autolab(tmp_path, "stop", exp_id))
+
+
+# the first trial holds the one slot long enough for a re-run to queue behind it
+SLOW = """
+time.sleep(6.0 if autolab.get_sequence_id() == 0 else 0.2)
+autolab.report_final_result(p["x"] * 10 + p["k"])
+"""
+
+
+@pytest.mark.slow
+def test_a_queued_rerun_survives_a_kill_of_the_manager(tmp_path: Path) -> None:
+    """kill -9 of the manager while a re-run waits for a slot: resume runs it, once, as itself."""
+    code = tmp_path / "code"
+    command = write_trial(code, SLOW)
+    config = tmp_path / "config.yml"
+    config.write_text(f"""searchSpace: {{x: {{_type: uniform, _value: [0, 1]}}, k: {{_type: choice, _value: [1]}}}}
+trialCommand: {command}
+trialCodeDirectory: code
+trialConcurrency: 1
+maxTrialNumber: 1
+tuner: {{name: Random, classArgs: {{seed: 5}}}}
+""")
+    exp_id = ok(autolab(tmp_path, "create", "--config", str(config), "--port", "0")).split()[1]
+    directory = tmp_path / exp_id
+    (first,) = wait_for(
+        "the first trial running", lambda: [r for r in trial_rows(directory) if r.status == "RUNNING"]
+    )
+    new_id = ok(autolab(tmp_path, "trial", "rerun", exp_id, first.id, "--set", "x=0.5")).split()[1]
+    queued = {r.id: r for r in trial_rows(directory)}[new_id]
+    assert queued.status == TrialStatus.WAITING  # the one slot is taken
+    kill_manager(directory)
+    ok(autolab(tmp_path, "resume", exp_id, "--port", "0"))
+
+    def ended() -> list[Any] | None:
+        rows = trial_rows(directory)
+        return rows if all(r.status.finished for r in rows) else None
+
+    rows = wait_for("every trial ended", ended)
+    by_id = {r.id: r for r in rows}
+    assert len(rows) == 2 or all(
+        r.source.startswith("rerun:") for r in rows if r.id not in (first.id, new_id)
+    )
+    assert by_id[new_id].status == TrialStatus.SUCCEEDED and by_id[new_id].value == pytest.approx(6.0)
+    assert by_id[new_id].source == f"customized:{first.id}"
     ok(autolab(tmp_path, "stop", exp_id))
