@@ -20,6 +20,7 @@ from .config import ExperimentConfig, apply_update, save_config
 from .failfast import FailFast
 from .history import Trial
 from .lifecycle import Phase, RunClock, trial_outcome
+from .reruns import BadRerun
 from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
 from .store import Store
@@ -326,6 +327,23 @@ class Manager:
         """Add finished trials (NNI's export shape) for the tuner to learn from."""
         self.not_yet_at = None
         return self.trials.add_imported(records)
+
+    def add_user_trial(
+        self, params: dict[str, Any], source: str, fidelity: dict[str, Any] | None = None
+    ) -> Trial:
+        """Queue a trial the user asked for (reruns.py: a customized trial or a retry): recorded
+        now (a crash before it starts leaves it WAITING, and resume starts it), started when a
+        slot frees, before the tuner's next ones. It does not count toward maxTrialNumber, and
+        the tuner sees its result in the history as it sees its own. A DONE experiment runs
+        again until it has ended. BadRerun when the experiment is ending."""
+        if self.stopping:
+            raise BadRerun("the experiment is stopping: resume it to run more trials")
+        if self.phase is Phase.EXPIRED:
+            raise BadRerun("maxExperimentDuration is reached: raise it (autolab update duration) first")
+        trial = self.add_trial(params, source=source, start=False, fidelity=fidelity)
+        if self.phase is Phase.DONE:
+            self._set_phase(Phase.DRAINING)
+        return trial
 
     def _set_phase(self, phase: Phase) -> None:
         before, self.phase = self.status, phase

@@ -13,7 +13,7 @@ from typing import Any
 
 import tornado.web
 
-from .api import control, importance, pareto, reads
+from .api import actions, control, importance, pareto, reads, rungs, trialfiles
 from .api.base import BadRequest, BaseHandler, foreign_host
 from .api.control import check_import
 from .api.log import RequestLog, cap_tornado_warnings
@@ -83,6 +83,7 @@ def routes(store: Store, manager: Any, directory: Path, token: str | None = None
         (r"/api/v1/metrics", reads.MetricsHandler, args),
         (r"/api/v1/export", reads.ExportHandler, args),
         (r"/api/v1/pareto", pareto.ParetoHandler, args),
+        (r"/api/v1/rungs", rungs.RungsHandler, args),
         (r"/api/v1/pareto/hypervolume", pareto.HypervolumeHandler, args),
         (r"/api/v1/importance", importance.ImportanceHandler, args),
         (r"/api/v1/experiment/stop", control.StopHandler, args),
@@ -90,6 +91,10 @@ def routes(store: Store, manager: Any, directory: Path, token: str | None = None
         (r"/api/v1/trials", reads.TrialsHandler, args),
         (r"/api/v1/trials/import", control.ImportHandler, args),
         (rf"/api/v1/trials/{trial}/log", reads.TrialLogHandler, args),
+        (rf"/api/v1/trials/{trial}/log/([a-z]+)", trialfiles.TrialStreamHandler, args),
+        (rf"/api/v1/trials/{trial}/zip", trialfiles.TrialZipHandler, args),
+        (rf"/api/v1/trials/{trial}/rerun", actions.RerunHandler, args),
+        (rf"/api/v1/trials/{trial}/retry", actions.RetryHandler, args),
         (rf"/api/v1/trials/{trial}", TrialHandler, args),
         (r"/api/.*", NotFoundHandler, args),
     ]

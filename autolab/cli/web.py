@@ -11,6 +11,7 @@ from .. import experiments
 from ..api.auth import is_loopback
 from ..errors import UserError
 from ..hostaddr import bare_host, check_host, url_host
+from .home import serve_all
 
 DEFAULT_PORT = 8080
 
@@ -18,6 +19,9 @@ DEFAULT_PORT = 8080
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("view", help="serve a stopped experiment's web UI (read-only) until Ctrl-C or SIGTERM")
     p.add_argument("id", nargs="?", help="experiment id (default: the latest)")
+    p.add_argument(
+        "--all", action="store_true", help="the experiments page: every experiment, stop/resume/delete"
+    )
     p.add_argument(
         "--port", "-p", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0: any free port)"
     )
@@ -64,6 +68,8 @@ def cmd_view(args: argparse.Namespace) -> int:
 
     from ..server import make_app
 
+    if args.all:
+        return serve_all(args, DEFAULT_PORT)
     check_host(args.host)
     ref = experiments.find(args.id)
     url = running_url(ref)

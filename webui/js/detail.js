@@ -26,12 +26,9 @@
     const key = t ? [t.status, t.intermediateCount, t.value, stream].join("|") : "";
     if (key === lastKey && t && !AL.running(t)) return;  // finished and drawn: nothing new
     lastKey = key;
-    let d, log;
+    let d;
     try {
-      [d, log] = await Promise.all([
-        AL.request("GET", "api/v1/trials/" + encodeURIComponent(id)),
-        AL.request("GET", "api/v1/trials/" + encodeURIComponent(id) + "/log?tail=20000"),
-      ]);
+      d = await AL.request("GET", "api/v1/trials/" + encodeURIComponent(id));
     } catch (e) { $("d-msg").textContent = e.message; $("d-msg").className = "msg bad"; return; }
     if (current !== id) return;
     $("d-id").textContent = d.trialJobId;
@@ -43,8 +40,9 @@
       ["Final result", d.finalMetric === null ? "" : JSON.stringify(d.finalMetric)],
       ["Intermediate results", d.intermediate.length], ["Started", d.startTime ? new Date(d.startTime * 1000).toLocaleString() : ""],
       ["Duration", AL.duration(d.duration)], ["Exit code", d.exitCode ?? ""], ["Message", d.message], ["Directory", d.directory],
+      ...AL.trialOrigin(d),
     ];
-    $("d-info").innerHTML = rows.map(([k, v]) => `<tr><th>${k}</th><td>${AL.esc(v)}</td></tr>`).join("");
+    $("d-info").innerHTML = rows.map(([k, v]) => `<tr><th>${k}</th><td>${v && v.html !== undefined ? v.html : AL.esc(v)}</td></tr>`).join("");
     if (typeof echarts !== "undefined") {
       chartObj = chartObj || echarts.init($("d-chart"));
       chartObj.setOption({
@@ -56,10 +54,8 @@
         series: [{type: "line", data: d.intermediate.map((m, i) => [i + 1, m.value])}],
       }, true);
     }
-    const s = log[stream];
-    $("d-logpath").textContent = s.path;
-    $("d-log").textContent = (s.truncated ? "…(last " + s.text.length + " of " + s.size + " bytes)\n" : "") + (s.text || (s.exists ? "(empty)" : "(no file yet)"));
-    $("d-log").scrollTop = $("d-log").scrollHeight;
+    AL.detailActions(d);
+    await AL.tailLog(id, stream);
   };
 
   AL.initDetail = function () {

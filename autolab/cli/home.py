@@ -1,0 +1,54 @@
+"""`autolab view --all`: serve the experiments page (autolab.homeserver) until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+from .. import experiments
+from ..api.auth import is_loopback, prepare_token
+from ..errors import UserError
+from ..hostaddr import check_host, url_host
+
+
+def serve_all(args: argparse.Namespace, default_port: int) -> int:
+    # tornado loads for this command only: every other command starts light
+    import tornado.httpserver
+    import tornado.ioloop
+    import tornado.netutil
+
+    from ..homeserver import make_home_app
+
+    if args.id is not None:
+        raise UserError("--all serves every experiment: give no experiment id")
+    check_host(args.host)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: expected 0 to 65535")
+    port = default_port if args.port is None else args.port
+    home = experiments.home()
+    home.mkdir(parents=True, exist_ok=True)
+    # beyond loopback, stop / resume / delete need the token (written to AUTOLAB_HOME/token)
+    token = prepare_token(home, args.host)
+    app = make_home_app(args.host, token, loopback_only=is_loopback(args.host))
+    try:
+        sockets = tornado.netutil.bind_sockets(port, address=args.host)
+    except OSError as exc:
+        if args.port is not None:
+            raise UserError(f"--port {port}: cannot listen on {args.host}: {exc.strerror}") from None
+        sockets = tornado.netutil.bind_sockets(0, address=args.host)  # the default port is taken
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    url = f"http://{url_host(args.host)}:{sockets[0].getsockname()[1]}"
+    print(f"Experiments in {home}: {url}", flush=True)
+    if token:
+        print(f"Token:     {token}  (open {url}/?token={token} to stop, resume or delete from the page)")
+    print("Press Ctrl-C to stop serving.", flush=True)
+    loop = tornado.ioloop.IOLoop.current()
+    loop.asyncio_loop.add_signal_handler(signal.SIGTERM, loop.stop)  # type: ignore[attr-defined]
+    try:
+        loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
