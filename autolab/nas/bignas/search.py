@@ -5,8 +5,8 @@ The evolution is SPOS's (`nas.evolution.evolution_search`) over the space's inde
 drawn inside the range, later ones mutate and cross the best subnets so far, and any candidate
 outside the range is rejected before it is scored. Each subnet is scored once, straight from the
 supernet after BN calibration (`evaluate_subnet`). The best is the most accurate subnet in the
-range; the front is every scored subnet that no other beats on both accuracy and FLOPs, with its
-latency measured at the end.
+range (the cheaper of equals); the front is every scored subnet that no other beats on both
+accuracy and FLOPs, with its latency measured at the end.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def search(
     except NasError as exc:
         raise NasError(f"search in FLOPs {list(flops_range)}: {exc}") from None
     history = list(scored.values())
-    best = max(history, key=lambda r: r["accuracy"])
+    best = max(history, key=lambda r: (r["accuracy"], -r["flops"]))  # a tie goes to the cheaper
     front = front_of(history)
     if latency_runs > 0:
         for record in front:
