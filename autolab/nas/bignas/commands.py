@@ -119,23 +119,13 @@ def load_settings(text: str, supernet: Any) -> Settings:
     if isinstance(value, dict) and isinstance(value.get("settings"), dict):
         value = value["settings"]  # a record
     try:
-        supernet.set_active(value)
-        supernet.extract(value)
-    except (NasError, KeyError, IndexError, TypeError, ValueError) as exc:
-        raise NasError(f"--settings: not a subnet of this supernet ({type(exc).__name__}: {exc})") from None
-    return value
+        return supernet.space.normalize(value)
+    except NasError as exc:
+        raise NasError(f"--settings: not a subnet of this supernet ({exc})") from None
 
 
 def open_supernet(path: str, device: torch.device) -> Any:
-    if not os.path.isfile(path):
-        raise NasError(f"{path}: no such file")
-    try:
-        supernet = load_supernet(path)
-    except NasError:
-        raise
-    except Exception as exc:  # torch.load raises many kinds for a file that is not a checkpoint
-        raise NasError(f"{path}: not a BigNAS supernet file ({type(exc).__name__})") from None
-    return supernet.to(device).eval()
+    return load_supernet(path).to(device).eval()
 
 
 def _example(args: argparse.Namespace, val: Dataset[Any] | None) -> torch.Tensor:

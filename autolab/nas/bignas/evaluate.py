@@ -26,11 +26,12 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..cost import count_flops, count_params
 from ..mutables import NasError
+from ..spos import recalibrate_bn
 from ..training import Metric, accuracy, evaluate, forever, resolve_device, train_model
-from .train import calibrate_bn
+from .supernet import BigNASSupernet
 
 Settings = dict[str, Any]
-Supernet = Any  # TODO-merge: core's supernet class
+Supernet = BigNASSupernet
 Record = dict[str, Any]  # {"settings", "flops", "params", and "accuracy", "latency_ms" when measured}
 
 
@@ -49,6 +50,7 @@ def example_input_of(data: DataLoader[Any] | Dataset[Any]) -> torch.Tensor:
 
 def subnet_cost(supernet: Supernet, settings: Settings, example_input: torch.Tensor) -> Record:
     """{"settings", "flops", "params"} of one subnet, counted on its extracted static model."""
+    settings = supernet.space.normalize(settings)
     model = supernet.extract(settings)
     device = next(supernet.parameters()).device
     return {
@@ -99,10 +101,9 @@ def evaluate_subnet(
         raise NasError(f"evaluate_subnet: calib_batches must be >= 1, got {calib_batches}")
     device = next(supernet.parameters()).device
     example = example_input if example_input is not None else example_input_of(val_loader)
-    supernet.set_active(settings)
-    calibrate_bn(supernet, calibration_batches(calib_loader, calib_batches, device))
+    settings = supernet.set_active(settings)
+    recalibrate_bn(supernet, calibration_batches(calib_loader, calib_batches, device), calib_batches, device)
     record = subnet_cost(supernet, settings, example)
-    supernet.set_active(settings)  # extract may leave another setting active
     record["accuracy"] = evaluate(supernet, val_loader, metric, device, amp)
     if latency_runs > 0:
         record["latency_ms"] = measure_latency(supernet.extract(settings), example, latency_runs)

@@ -1,7 +1,7 @@
 """Evolutionary search for subnets inside a FLOPs range, and the Pareto front of accuracy vs FLOPs.
 
 The evolution is SPOS's (`nas.evolution.evolution_search`) over the space's independent decisions
-(`space.decisions()`: one per stage or per block, as the sample_strategy says): generation 0 is
+(`space.arch_choices()`: one per stage or per block, as the sample_strategy says): generation 0 is
 drawn inside the range, later ones mutate and cross the best subnets so far, and any candidate
 outside the range is rejected before it is scored. Each subnet is scored once, straight from the
 supernet after BN calibration (`evaluate_subnet`). The best is the most accurate subnet in the
@@ -74,11 +74,11 @@ def search(
     check_reachable(cost, flops_range)
     scored: dict[str, Record] = {}
 
-    def in_range(decisions: dict[str, Any]) -> bool:
-        return inside(cost(space.settings_of(decisions))["flops"], flops_range)
+    def in_range(arch: dict[str, Any]) -> bool:
+        return inside(cost(space.from_arch(arch))["flops"], flops_range)
 
-    def score(decisions: dict[str, Any]) -> float:
-        settings = space.settings_of(decisions)
+    def score(arch: dict[str, Any]) -> float:
+        settings = space.from_arch(arch)
         record = evaluate_subnet(
             supernet,
             settings,
@@ -93,23 +93,23 @@ def search(
 
     def sample(rng: random.Random, tries: int = 200) -> dict[str, Any]:
         """A random subnet in the range, by rejection (space.random honours sample_strategy)."""
-        decisions = space.decisions_of(space.random(rng))
+        arch = space.to_arch(space.random(rng))
         for _ in range(tries - 1):
-            if in_range(decisions):
+            if in_range(arch):
                 break
-            decisions = space.decisions_of(space.random(rng))
-        return decisions
+            arch = space.to_arch(space.random(rng))
+        return arch
 
     try:
         evolution_search(
-            space.decisions(),
+            space.arch_choices(),
             score,
             population_size=population_size,
             generations=generations,
             parents=parents,
             mutation_prob=mutation_prob,
             constraint=in_range,
-            canonical=lambda d: space.decisions_of(space.settings_of(d)),
+            canonical=lambda arch: space.to_arch(space.from_arch(arch)),
             sample=sample,
             seed=seed,
             log=log,

@@ -12,22 +12,18 @@ from autolab.nas.bignas.space import BigNASSpace
 from autolab.nas.bignas.supernet import build_supernet
 from autolab.nas.training import forever
 
+# stage 0 is the stem; 8x8 inputs, strides 1, 1, 2
 SPACE = {
-    "out_channel": {
-        "space": {"min": [4, 8], "max": [8, 16], "stride": [4, 4]},
-        "sample_strategy": "stage_wise",
-    },
-    "kernel_size": {"space": {"min": [3, 3], "max": [5, 3], "stride": 2}, "sample_strategy": "stage_wise"},
-    "depth": {
-        "space": {"min": [1, 1], "max": [2, 2], "stride": [1, 1]},
-        "sample_strategy": "stage_wise_depth",
-    },
+    "out_channel": {"space": {"min": [8, 8, 8], "max": [8, 16, 24], "stride": 8}},
+    "kernel_size": {"space": {"min": 3, "max": [3, 5, 3], "stride": 2}, "sample_strategy": "block_wise"},
+    "depth": {"space": {"min": [1, 1, 1], "max": [1, 2, 2], "stride": 1}},
+    "expand_ratio": {"space": {"min": [1, 2, 2], "max": [1, 4, 4], "stride": 2}},
 }
 
 
 def small_supernet(seed: int = 0) -> Any:
     torch.manual_seed(seed)
-    return build_supernet(BigNASSpace.from_dict(SPACE), num_classes=3, in_channels=1)
+    return build_supernet(BigNASSpace.from_dict(SPACE), num_classes=3, in_channels=1, strides=[1, 1, 2])
 
 
 def make_data(n: int = 96, seed: int = 0) -> TensorDataset:

@@ -95,10 +95,10 @@ def test_sample_flops_without_data(saved: tuple[Path, str], tmp_path: Path) -> N
 
 def test_user_mistakes_are_one_line_errors(saved: tuple[Path, str], tmp_path: Path, capsys) -> None:
     supernet, data = saved
-    assert "no such file" in fail(["evaluate", str(tmp_path / "nope.pt"), "--data", data], capsys)
+    assert "no such supernet file" in fail(["evaluate", str(tmp_path / "nope.pt"), "--data", data], capsys)
     junk = tmp_path / "junk.pt"
     junk.write_text("hello")
-    assert "not a BigNAS supernet file" in fail(["evaluate", str(junk), "--data", data], capsys)
+    assert "not a supernet file" in fail(["evaluate", str(junk), "--data", data], capsys)
     assert "low is above high" in fail(
         ["search", str(supernet), "--data", data, "--flops-range", "6M:2M"], capsys
     )
@@ -133,4 +133,4 @@ def test_module_entry_point_exits_1_with_one_line(tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"bignas sample-flops: {tmp_path / 'x.pt'}: no such file"
+    assert proc.stderr.strip() == f"bignas sample-flops: {tmp_path / 'x.pt'}: no such supernet file"
