@@ -7,7 +7,8 @@ work (activations, additions and concatenations are not counted, as in fvcore an
 - norms (batch, instance, group, layer): one per input element, two with an affine transform;
 - pooling: output elements x kernel elements (max and average); adaptive pooling: input elements.
 The mutable layers count at the size they run at, so a supernet in single-path mode counts the
-sampled path exactly; `arch_cost` counts a fixed architecture.
+sampled path exactly; `arch_cost` counts a fixed architecture. A layer with an `active_flops(x,
+output)` method counts itself (BigNAS's dynamic conv, at its active size).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def layer_flops(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> int:
     x = inputs[0] if inputs else None
     if not isinstance(output, torch.Tensor) or not isinstance(x, torch.Tensor):
         return 0
+    own = getattr(module, "active_flops", None)
+    if own is not None:
+        return int(own(x, output))
     if isinstance(module, nn.modules.conv._ConvNd):
         in_per_group = module.in_channels // module.groups
         return int(output.numel()) * in_per_group * _kernel_elements(module.kernel_size, x.dim() - 2)

@@ -9,6 +9,7 @@ from .blocks import DynamicConvBN, DynamicStage, hidden_channels
 from .ops import DynamicBatchNorm2d, DynamicConv2d, DynamicLinear
 from .space import BigNASError, BigNASSpace, Settings
 from .supernet import BigNASSupernet, Net, build_subnet, build_supernet, load_supernet, save_supernet
+from .train import SandwichTrainer, calibrate_bn, soft_cross_entropy
 
 __all__ = [
     "BigNASError",
@@ -20,10 +21,13 @@ __all__ = [
     "DynamicLinear",
     "DynamicStage",
     "Net",
+    "SandwichTrainer",
     "Settings",
     "build_subnet",
     "build_supernet",
+    "calibrate_bn",
     "hidden_channels",
     "load_supernet",
     "save_supernet",
+    "soft_cross_entropy",
 ]

@@ -171,6 +171,10 @@ class DynamicInvertedResidual(InvertedResidual):
         self.depthwise.set_active(hidden, hidden, kernel_size)
         self.project.set_active(hidden, out_channels)
 
+    def zero_last_gamma(self) -> None:
+        if self.skip:
+            nn.init.zeros_(self.project.bn.weight)
+
     def extract(self) -> InvertedResidual:
         return InvertedResidual(
             _extract(self.expand),
@@ -212,6 +216,9 @@ class DynamicBasicBlock(BasicBlock):
             self.shortcut.set_active(in_channels, out_channels)
         elif in_channels != out_channels:
             raise BigNASError(f"BasicBlock: a skip block needs in == out, got {in_channels}, {out_channels}")
+
+    def zero_last_gamma(self) -> None:
+        nn.init.zeros_(self.conv2.bn.weight)
 
     def extract(self) -> BasicBlock:
         return BasicBlock(
@@ -257,6 +264,9 @@ class DynamicBottleneck(Bottleneck):
             self.shortcut.set_active(in_channels, out_channels)
         elif in_channels != out_channels:
             raise BigNASError(f"Bottleneck: a skip block needs in == out, got {in_channels}, {out_channels}")
+
+    def zero_last_gamma(self) -> None:
+        nn.init.zeros_(self.conv3.bn.weight)
 
     def extract(self) -> Bottleneck:
         return Bottleneck(

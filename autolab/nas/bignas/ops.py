@@ -3,8 +3,8 @@
 Each is the torch layer it extends (same parameter names, so initialisers and optimisers see a
 plain Conv2d / BatchNorm2d / Linear) with an *active* size set by `set_active(...)`; the active
 size is the first channels of the weight and, for kernels, its centre crop. `extract()` returns
-the plain torch layer of the active size with its own copy of the sliced weights: the same
-outputs, no slicing left.
+the plain torch layer of the active size with its own copy of the sliced weights (on the same
+device, of the same dtype): the same outputs, no slicing left.
 """
 
 from __future__ import annotations
@@ -103,6 +103,8 @@ class DynamicConv2d(nn.Conv2d):
             self.dilation[0],
             self.active_groups_for(self.active_in),
             self.bias is not None,
+            device=self.weight.device,
+            dtype=self.weight.dtype,
         )
         with torch.no_grad():
             conv.weight.copy_(self.active_weight())
@@ -144,12 +146,16 @@ class DynamicBatchNorm2d(nn.BatchNorm2d):
         self.active_width = width
 
     def reset_running_stats(self) -> None:
-        super().reset_running_stats()
-        for w in getattr(self, "widths", []):
-            if w != self.num_features:
-                getattr(self, f"running_mean_{w}").zero_()
-                getattr(self, f"running_var_{w}").fill_(1)
-                getattr(self, f"num_batches_tracked_{w}").zero_()
+        """Shared statistics: all of them. Per width: only the active width's, so that calibrating
+        one subnet (`train.calibrate_bn`) keeps the other widths' statistics."""
+        width = getattr(self, "active_width", self.num_features)  # nn.BatchNorm2d's __init__ calls this
+        if not getattr(self, "widths", None) or width == self.num_features:
+            super().reset_running_stats()
+            return
+        mean, var, tracked = self._stats()
+        mean.zero_()
+        var.fill_(1)
+        tracked.zero_()
 
     def _stats(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         w = self.active_width
@@ -175,7 +181,7 @@ class DynamicBatchNorm2d(nn.BatchNorm2d):
 
     def extract(self) -> nn.BatchNorm2d:
         w = self.active_width
-        bn = nn.BatchNorm2d(w, self.eps, self.momentum)
+        bn = nn.BatchNorm2d(w, self.eps, self.momentum, device=self.weight.device, dtype=self.weight.dtype)
         mean, var, tracked = self._stats()
         with torch.no_grad():
             bn.weight.copy_(self.weight[:w])
@@ -208,7 +214,13 @@ class DynamicLinear(nn.Linear):
         return F.linear(x, self.weight[: self.active_out, : self.active_in], bias)
 
     def extract(self) -> nn.Linear:
-        linear = nn.Linear(self.active_in, self.active_out, self.bias is not None)
+        linear = nn.Linear(
+            self.active_in,
+            self.active_out,
+            self.bias is not None,
+            device=self.weight.device,
+            dtype=self.weight.dtype,
+        )
         with torch.no_grad():
             linear.weight.copy_(self.weight[: self.active_out, : self.active_in])
             if self.bias is not None and linear.bias is not None:

@@ -14,10 +14,11 @@ lists a stage's options explicitly instead. Stage 0 is the stem (one conv) in th
 required; kernel_size defaults to 3 and expand_ratio to 1 in every stage.
 
 sample_strategy (how `random()` draws): `stage_wise` (one value per stage, shared by its blocks;
-the default), `ordered_stage_wise` (the same, each stage's value >= the previous stage's),
-`stage_wise_depth` (one value per stage: depth's default) and `block_wise` (kernel_size and
-expand_ratio only: one value per running block). out_channel is always one value per stage (the
-blocks of a stage add their inputs to their outputs) and depth is per stage by nature.
+the default), `ordered_stage_wise` (the same, each stage's value >= the previous stage's, or the
+stage's largest when none is), `stage_wise_depth` (one value per stage: depth's default) and
+`block_wise` (kernel_size and expand_ratio only: one value per running block). out_channel is
+always one value per stage (the blocks of a stage add their inputs to their outputs) and depth is
+per stage by nature.
 
 Settings (plain JSON data: save, hash, compare and pass them as they are), S stages, d = depth:
 
@@ -167,6 +168,8 @@ def _options(where: str, spec: dict[str, Any], stages: Stages, integer: bool) ->
         low, high, stride = (
             _number(f"{where}.{k}[{i}]", cols[k][i], integer) for k in ("min", "max", "stride")
         )
+        if stride <= 0:
+            raise BigNASError(f"{where}.stride[{i}]: must be > 0, got {cols['stride'][i]!r}")
         out.append(_grid(f"{where} stage {i}", low, high, stride))
     return out
 
@@ -250,15 +253,31 @@ class BigNASSpace:
         return self._build(pick)
 
     def traverse(self) -> Iterator[Settings]:
-        """Every setting whose blocks share their stage's values, from min upward (lazily: the grid
-        may be large). With block_wise keys the blocks of a stage still move together here."""
+        """Every setting whose blocks share their stage's values (ordered_stage_wise keys never
+        narrowing), from min upward, lazily: the grid may be large. With block_wise keys the
+        blocks of a stage still move together here."""
         axes = [(key, i) for key in KEYS for i in range(self.stages)]
+        ordered = [k for k in KEYS if self.dims[k].strategy == "ordered_stage_wise"]
         for combo in itertools.product(*(self.dims[key].options[i] for key, i in axes)):
             chosen = dict(zip(axes, combo, strict=True))
+            if any(chosen[(k, i - 1)] > chosen[(k, i)] for k in ordered for i in range(1, self.stages)):
+                continue
             yield self._build(lambda dim, i, b, chosen=chosen: chosen[(dim.name, i)])
 
     def traverse_size(self) -> int:
-        return math.prod(len(self.dims[k].options[i]) for k in KEYS for i in range(self.stages))
+        """How many settings traverse() yields (counted, not walked)."""
+        total = 1
+        for key in KEYS:
+            options = self.dims[key].options
+            if self.dims[key].strategy != "ordered_stage_wise":
+                total *= math.prod(len(o) for o in options)
+                continue
+            # non-decreasing sequences: ways[v] = how many end at value v after each stage
+            ways = {v: 1 for v in options[0]}
+            for stage in options[1:]:
+                ways = {v: sum(n for u, n in ways.items() if u <= v) for v in stage}
+            total *= sum(ways.values())
+        return total
 
     def normalize(self, settings: Any) -> Settings:
         """Settings checked against the space, in the exact shape of the module doc."""
@@ -320,7 +339,11 @@ class BigNASSpace:
             label = f"{dim.name}.{i}" if block is None else f"{dim.name}.{i}.{block}"
             if label not in arch:
                 raise BigNASError(f"architecture: missing {label!r}")
-            return arch[label]
+            value = arch[label]
+            if dim.name == "depth" and (isinstance(value, bool) or value not in dim.options[i]):
+                # checked here: the depth sets how many block labels are read
+                raise BigNASError(f"architecture: {label}: {value!r} is not one of {list(dim.options[i])}")
+            return value
 
         return self.normalize(self._build(pick))
 

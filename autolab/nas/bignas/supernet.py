@@ -10,6 +10,9 @@
 Layout: stage 0 is the stem (conv-BN-act with the space's out_channel[0] and kernel_size[0]);
 stages 1.. are `DynamicStage`s of blocks (`blocks.BLOCKS`); then global average pooling, dropout
 and a linear classifier. The stride of each stage is the first block's (`strides`, one per stage).
+`zero_last_gamma` (BigNAS's initialisation, on by default) zeroes the last BN scale of every block
+that adds its input, so each residual block starts as the identity: a deep and a shallow subnet
+start out alike, which the paper found to keep the sandwich training stable.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from ..cost import count_flops, count_params
 from .blocks import BLOCKS, DynamicConvBN, DynamicStage, activation
 from .ops import DynamicLinear
 from .space import BigNASError, BigNASSpace, Settings
@@ -66,7 +70,13 @@ class BigNASSupernet(Net):
         act: str | None = None,
         dropout: float = 0.0,
         bn_stats: str = "shared",
+        zero_last_gamma: bool = True,
     ) -> None:
+        for name, value in (("num_classes", num_classes), ("in_channels", in_channels)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise BigNASError(f"{name} must be a positive integer, got {value!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise BigNASError(f"dropout must be in [0, 1), got {dropout!r}")
         if block not in BLOCKS:
             raise BigNASError(f"block {block!r} is not one of {', '.join(BLOCKS)}")
         if bn_stats not in ("shared", "per_width"):
@@ -95,6 +105,7 @@ class BigNASSupernet(Net):
             "act": act,
             "dropout": dropout,
             "bn_stats": bn_stats,
+            "zero_last_gamma": zero_last_gamma,
         }
         dims = space.dims
         widths = [[int(w) for w in o] for o in dims["out_channel"].options]
@@ -124,6 +135,10 @@ class BigNASSupernet(Net):
             ]
             stages.append(DynamicStage(blocks))
         super().__init__(stem, stages, DynamicLinear(widths[-1][-1], num_classes), dropout)
+        if zero_last_gamma:
+            for stage in self.dynamic_stages():
+                for blk in stage.blocks:
+                    blk.zero_last_gamma()  # type: ignore[operator]
         self.active_settings: Settings = {}
         self.set_active(space.max())
 
@@ -157,6 +172,21 @@ class BigNASSupernet(Net):
             self.set_active(previous)
         return net.train(self.training)
 
+    def cost(self, settings: Any = None, example_input: torch.Tensor | None = None) -> dict[str, int]:
+        """{"params": ..., "flops": ...} of a subnet (default: the active one): the parameters of its
+        static model, and the multiply-adds of one forward pass of example_input (autolab.nas.cost's
+        rules) counted on the supernet at that setting; flops only with an example input."""
+        previous = self.active_settings
+        if settings is not None:
+            self.set_active(settings)
+        try:
+            cost = {"params": count_params(self.extract())}
+            if example_input is not None:
+                cost["flops"] = count_flops(self, example_input)
+        finally:
+            self.set_active(previous)
+        return cost
+
 
 def build_supernet(
     space: BigNASSpace | dict[str, Any],
@@ -165,7 +195,8 @@ def build_supernet(
     block: str = "inverted_residual",
     **kwargs: Any,
 ) -> BigNASSupernet:
-    """A supernet over the space; kwargs: strides, act, dropout, bn_stats ("shared" | "per_width")."""
+    """A supernet over the space; kwargs: strides, act, dropout, bn_stats ("shared" | "per_width"),
+    zero_last_gamma."""
     if not isinstance(space, BigNASSpace):
         space = BigNASSpace.from_dict(space)
     return BigNASSupernet(space, num_classes, in_channels, block, **kwargs)

@@ -91,6 +91,10 @@ def test_the_issue_example_parses_per_stage(tmp_path: Path) -> None:
             },
             "out_channel.sample_strategy: block_wise is not possible for out_channel",
         ),
+        (
+            {**TINY, "expand_ratio": {"space": {"min": 0, "max": [0, 6, 6], "stride": 0}}},
+            "expand_ratio.space.stride[0]: must be > 0, got 0",
+        ),
         ({**TINY, "expand_ratio": [0, 6, -1]}, "expand_ratio[2]: expected a number >= 0, got -1"),
     ],
 )
@@ -154,6 +158,11 @@ def test_ordered_stage_wise_never_narrows() -> None:
     draws = [space.random(rng)["out_channel"] for _ in range(200)]
     assert all(a <= b <= c for a, b, c in draws)
     assert len({tuple(d) for d in draws}) > 10
+    walk = [s["out_channel"] for s in space.traverse()]
+    # 4 options per stage: 20 non-decreasing triples (of 64); kernel_size 2 x 2 x 2, depth 1 x 3 x 2,
+    # expand_ratio 1 x 2 x 2
+    assert space.traverse_size() == len(walk) == 20 * 8 * 6 * 4
+    assert all(a <= b <= c for a, b, c in walk) and len({tuple(w) for w in walk}) == 20
 
 
 def test_traverse_walks_the_grid_from_min_to_max() -> None:
@@ -207,3 +216,11 @@ def test_flat_architectures_round_trip_and_are_canonical() -> None:
     s = space.min()
     arch = space.to_arch(s)
     assert space.to_arch(space.from_arch({**arch, "kernel_size.1.2": 5})) == arch
+    for bad, message in [
+        ({**arch, "depth.1": "3"}, "architecture: depth.1: '3' is not one of [1, 2, 3]"),
+        ({**arch, "kernel_size.1.0": 4}, "settings.kernel_size[1]: 4 is not one of stage 1's options [3, 5]"),
+        ({k: v for k, v in arch.items() if k != "out_channel.2"}, "architecture: missing 'out_channel.2'"),
+    ]:
+        with pytest.raises(BigNASError) as info:
+            space.from_arch(bad)
+        assert message in str(info.value)

@@ -138,19 +138,23 @@ def test_bad_files_and_builds_are_one_line_errors(tmp_path: Path) -> None:
         ({"strides": [1, 2]}, "strides: expected 3 values of 1 or 2"),
         ({"act": "tanh"}, "activation 'tanh' is not one of"),
         ({"bn_stats": "sync"}, "bn_stats 'sync'"),
+        ({"num_classes": 0}, "num_classes must be a positive integer, got 0"),
+        ({"in_channels": 1.5}, "in_channels must be a positive integer, got 1.5"),
+        ({"dropout": 1.0}, "dropout must be in \\[0, 1\\), got 1.0"),
     ]:
         with pytest.raises(BigNASError, match=message):
-            build_supernet(space, 3, 1, **kwargs)
+            build_supernet(space, **{"num_classes": 3, "in_channels": 1, **kwargs})
     with pytest.raises(BigNASError, match="stage 0 is the stem, its depth must be 1"):
         build_supernet({**TINY, "depth": {"space": {"min": 1, "max": 2}}}, 3)
     with pytest.raises(BigNASError, match="expand_ratio: stage 1 has \\[0\\]"):
         build_supernet({**TINY, "expand_ratio": [0, 0, 6]}, 3)
 
 
-def test_per_width_batch_norm_keeps_statistics_per_width() -> None:
+@pytest.mark.parametrize("block, raw", CASES)
+def test_per_width_batch_norm_keeps_statistics_per_width(block: str, raw: dict) -> None:  # type: ignore[type-arg]
     torch.manual_seed(0)
-    space = BigNASSpace.from_dict(TINY)
-    net = build_supernet(space, num_classes=3, in_channels=1, bn_stats="per_width")
+    space = BigNASSpace.from_dict(raw)
+    net = build_supernet(space, num_classes=3, in_channels=1, block=block, bn_stats="per_width")
     x = torch.randn(4, 1, 8, 8)
     net.train()
     net.set_active(space.min())
@@ -161,6 +165,35 @@ def test_per_width_batch_norm_keeps_statistics_per_width() -> None:
     net(x)
     assert int(stem_bn.num_batches_tracked) == 1
     net.eval()
-    for s in (space.min(), space.max()):
+    rng = random.Random(4)
+    for s in (space.min(), space.max(), *(space.random(rng) for _ in range(4))):
         net.set_active(s)
         assert torch.allclose(net(x), net.extract(s).eval()(x), atol=1e-5)
+
+
+def test_residual_blocks_start_as_the_identity() -> None:
+    torch.manual_seed(0)
+    space = BigNASSpace.from_dict(TINY)
+    net = build_supernet(space, num_classes=3, in_channels=1).eval()
+    block = net.stages[0].blocks[1]  # adds its input
+    x = torch.randn(2, 24, 8, 8)
+    block.set_active(24, 24, 5, 6)
+    assert torch.equal(block(x), x)
+    assert net.stages[0].blocks[0].project.bn.weight.abs().sum() > 0  # no skip: not zeroed
+    plain = build_supernet(space, num_classes=3, in_channels=1, zero_last_gamma=False)
+    assert plain.stages[0].blocks[1].project.bn.weight.abs().sum() > 0
+    basic = build_supernet(space, num_classes=3, in_channels=1, block="basic")
+    assert all(b.conv2.bn.weight.abs().sum() == 0 for s in basic.stages for b in s.blocks)
+
+
+def test_extraction_keeps_the_dtype_and_device() -> None:
+    torch.manual_seed(0)
+    space = BigNASSpace.from_dict(TINY)
+    net = build_supernet(space, num_classes=3, in_channels=1).double().eval()
+    sub = net.extract(space.min()).eval()
+    assert {p.dtype for p in sub.parameters()} == {torch.float64}
+    assert {b.dtype for b in sub.buffers() if b.is_floating_point()} == {torch.float64}
+    assert {p.device for p in sub.parameters()} == {next(net.parameters()).device}
+    x = torch.randn(2, 1, 8, 8, dtype=torch.float64)
+    net.set_active(space.min())
+    assert torch.allclose(sub(x), net(x))
