@@ -26,9 +26,9 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..cost import count_flops, count_params
 from ..mutables import NasError
-from ..spos import recalibrate_bn
 from ..training import Metric, accuracy, evaluate, forever, resolve_device, train_model
 from .supernet import BigNASSupernet
+from .train import calibrate_bn
 
 Settings = dict[str, Any]
 Supernet = BigNASSupernet
@@ -102,7 +102,7 @@ def evaluate_subnet(
     device = next(supernet.parameters()).device
     example = example_input if example_input is not None else example_input_of(val_loader)
     settings = supernet.set_active(settings)
-    recalibrate_bn(supernet, calibration_batches(calib_loader, calib_batches, device), calib_batches, device)
+    calibrate_bn(supernet, calibration_batches(calib_loader, calib_batches, device), calib_batches, device)
     record = subnet_cost(supernet, settings, example)
     record["accuracy"] = evaluate(supernet, val_loader, metric, device, amp)
     if latency_runs > 0:

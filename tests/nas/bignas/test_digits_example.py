@@ -1,0 +1,72 @@
+"""The digits example end to end (a short run), then a command on the supernet it saved."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+
+ROOT = Path(__file__).resolve().parents[3]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_digits_example_trains_searches_and_exports(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = [
+        "--epochs",
+        "3",
+        "--population",
+        "4",
+        "--generations",
+        "2",
+        "--finetune-epochs",
+        "1",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples/nas/bignas_digits/search.py"), *argv],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("supernet.pt", "subnet.pt"):
+        assert (out / name).stat().st_size > 0
+    for name in ("flops.png", "search.png"):
+        assert (out / name).read_bytes()[:8] == PNG
+    result = json.loads((out / "search.json").read_text())
+    high = result["flops_range"][1]
+    assert all(r["flops"] <= high for r in result["history"]) and result["best"] in result["front"]
+    straight = re.search(r"best subnet test accuracy: ([0-9.]+) straight", proc.stdout)
+    assert straight is not None and float(straight.group(1)) > 0.5, proc.stdout  # 10 classes: chance 0.1
+    evaluated = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autolab.nas.bignas",
+            "evaluate",
+            str(out / "supernet.pt"),
+            "--data",
+            "digits",
+            "--settings",
+            str(out / "search.json"),
+            "--calib-batches",
+            "3",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f"{result['best']['flops'] / 1e6:.3f} MFLOPs" in evaluated.stdout
