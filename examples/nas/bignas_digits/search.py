@@ -78,6 +78,7 @@ def main() -> None:
     )
     parser.add_argument("--epochs", type=int, default=15, help="supernet epochs")
     parser.add_argument("--flops-range", default=None, help="LOW:HIGH (default: the lower half of the span)")
+    parser.add_argument("--samples", type=int, default=200, help="random subnets in the FLOPs histogram")
     parser.add_argument("--population", type=int, default=10)
     parser.add_argument("--generations", type=int, default=4)
     parser.add_argument("--finetune-epochs", type=int, default=3)
@@ -109,10 +110,12 @@ def main() -> None:
             f"{r['flops']:,} FLOPs, {r['params']:,} params, {r['latency_ms']:.2f} ms"
         )
     sampled = sample_flops(
-        supernet, 200, example_input=x, seed=args.seed, plot=os.path.join(args.out, "flops.png")
+        supernet, args.samples, example_input=x, seed=args.seed, plot=os.path.join(args.out, "flops.png")
     )
     flops = sorted(r["flops"] for r in sampled)
-    print(f"200 random subnets: {flops[0]:,} to {flops[-1]:,} FLOPs (histogram in {args.out}/flops.png)")
+    print(
+        f"{len(sampled)} random subnets: {flops[0]:,} to {flops[-1]:,} FLOPs (histogram in {args.out}/flops.png)"
+    )
     if flops_range == (None, None):
         low, high = (
             subnet_cost(supernet, s, x)["flops"] for s in (supernet.space.min(), supernet.space.max())

@@ -18,20 +18,22 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # ~30 s on an idle 2-core CPU; 5.5 min measured with 7 people sharing it
 def test_digits_example_trains_searches_and_exports(tmp_path: Path) -> None:
     out = tmp_path / "out"
     argv = [
         "--epochs",
-        "3",
+        "2",
+        "--samples",
+        "30",
         "--population",
         "4",
         "--generations",
         "2",
         "--finetune-epochs",
         "1",
-        "--out",
-        str(out),
     ]
+    argv += ["--out", str(out)]
     proc = subprocess.run(
         [sys.executable, str(ROOT / "examples/nas/bignas_digits/search.py"), *argv],
         capture_output=True,
@@ -47,7 +49,7 @@ def test_digits_example_trains_searches_and_exports(tmp_path: Path) -> None:
     high = result["flops_range"][1]
     assert all(r["flops"] <= high for r in result["history"]) and result["best"] in result["front"]
     straight = re.search(r"best subnet test accuracy: ([0-9.]+) straight", proc.stdout)
-    assert straight is not None and float(straight.group(1)) > 0.5, proc.stdout  # 10 classes: chance 0.1
+    assert straight is not None and float(straight.group(1)) > 0.4, proc.stdout  # 10 classes: chance 0.1
     evaluated = subprocess.run(
         [
             sys.executable,
