@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--flops-range", default=None, help="LOW:HIGH (default: the lower half of the span)")
+    parser.add_argument("--samples", type=int, default=500, help="random subnets in the FLOPs histogram")
     parser.add_argument("--population", type=int, default=50)
     parser.add_argument("--generations", type=int, default=20)
     parser.add_argument("--finetune-epochs", type=int, default=10)
@@ -109,10 +110,12 @@ def main() -> None:
     valid = loader(val, 256, False, workers=args.workers)
     x = torch.zeros(1, 3, 32, 32, device=device)
     sampled = sample_flops(
-        supernet, 500, example_input=x, seed=args.seed, plot=os.path.join(args.out, "flops.png")
+        supernet, args.samples, example_input=x, seed=args.seed, plot=os.path.join(args.out, "flops.png")
     )
     flops = sorted(r["flops"] for r in sampled)
-    print(f"500 random subnets: {flops[0]:,} to {flops[-1]:,} FLOPs (histogram in {args.out}/flops.png)")
+    print(
+        f"{len(sampled)} random subnets: {flops[0]:,} to {flops[-1]:,} FLOPs (histogram in {args.out}/flops.png)"
+    )
     if flops_range == (None, None):
         flops_range = (None, (flops[0] + flops[-1]) / 2)
     try:
