@@ -72,12 +72,12 @@ def _split_val(
 def load_data(spec: str) -> tuple[Dataset[Any], Dataset[Any]]:
     """(train, val) datasets named by --data (see the module doc)."""
     if spec == "digits":
-        from ..data import digits_datasets  # scikit-learn only for this data set
+        from ..data import digits_datasets  # scikit-learn and numpy only when data is read
 
         train, val, _ = digits_datasets(seed=0)
         return train, val
     if spec.startswith("cifar10:"):
-        from ..data import cifar10_datasets
+        from ..data import cifar10_datasets  # scikit-learn and numpy only when data is read
 
         train, _ = cifar10_datasets(spec.split(":", 1)[1])
         return _split_val(train)  # the test batch stays out of the search

@@ -12,10 +12,10 @@ Range = tuple[float | None, float | None]
 
 
 def _figure() -> Any:
-    import matplotlib
+    import matplotlib  # here, not at the top: only a plot needs it (see the module doc)
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot as plt  # likewise
 
     return plt
 

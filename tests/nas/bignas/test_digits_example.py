@@ -72,3 +72,29 @@ def test_digits_example_trains_searches_and_exports(tmp_path: Path) -> None:
     )
     assert evaluated.returncode == 0, evaluated.stderr
     assert f"{result['best']['flops'] / 1e6:.3f} MFLOPs" in evaluated.stdout
+
+
+def test_cifar10_example_space_and_generated_data() -> None:
+    """The CIFAR example's space builds at 3x32x32 and its generated data has CIFAR's shapes (the
+    full run is for a GPU)."""
+    import importlib.util
+
+    import torch
+
+    from autolab.nas.bignas import BigNASSpace, build_supernet
+
+    path = ROOT / "examples/nas/bignas_cifar10/search.py"
+    spec = importlib.util.spec_from_file_location("bignas_cifar10_search", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    train, test = example.generated(64)
+    assert train.tensors[0].shape == (64, 3, 32, 32) and test.tensors[0].shape == (256, 3, 32, 32)
+    assert set(train.tensors[1].tolist()) <= set(range(10))
+    supernet = build_supernet(
+        BigNASSpace.from_yaml(path.parent / "space.yml"), 10, 3, strides=[1, 2, 2]
+    ).eval()
+    for settings in (supernet.space.max(), supernet.space.min()):
+        supernet.set_active(settings)
+        with torch.no_grad():
+            assert supernet(train.tensors[0][:2]).shape == (2, 10)
