@@ -288,7 +288,14 @@ def parser() -> argparse.ArgumentParser:
     def sampled(p: argparse.ArgumentParser) -> None:
         p.add_argument("-n", type=int, default=100, help="how many subnets")
         p.add_argument("--flops-range", help="LOW:HIGH, e.g. 2M:6M")
-        p.add_argument("--mode", choices=MODES, default="random", help="subnet_sample_mode")
+        p.add_argument(
+            "--mode",
+            "--subnet-sample-mode",
+            dest="mode",
+            choices=MODES,
+            default="random",
+            help="subnet_sample_mode",
+        )
         p.add_argument("--plot", help="PNG to draw")
         p.add_argument("--output", help="JSON to write (default: stdout)")
 
