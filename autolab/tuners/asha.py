@@ -9,9 +9,9 @@ A promoted configuration continues from its own checkpoint: each configuration h
 `<all_checkpoint_dir>/<config>`, and a trial gets NNI's PBT-style parameters `load_checkpoint_dir`
 (`<config dir>/<previous rung>`, empty at rung 0) and `save_checkpoint_dir` (`<config dir>/<rung>`)
 with `TRIAL_BUDGET`, the total budget to reach (epochs, say): a trial loads what the previous rung
-saved and trains on up to TRIAL_BUDGET. A trial that ends its rung simply ends (it is not kept
-running as a paused process); its next rung is a new trial of the same configuration, shown with
-its budget, rung and config in `trial ls`.
+saved and trains on up to TRIAL_BUDGET. A trial that ends a rung below the top one ends PAUSED
+(no process is kept); its next rung is a new trial of the same configuration, shown with its budget,
+rung and config in `trial ls`, and the paused trial becomes SUCCEEDED when that one is recorded.
 
 classArgs: optimize_mode, grace_period (1), eta (3), max_t (81), all_checkpoint_dir
 (NNI_CHECKPOINT_DIRECTORY, else `checkpoint/` in the experiment's directory), seed.
@@ -70,6 +70,10 @@ class AshaTuner(Tuner):
             if fid and fid.get("bracket") is None and fid.get("budget") is not None and fid.get("config"):
                 out.setdefault(int(fid["rung"]), {}).setdefault(str(fid["config"]), []).append(trial)
         return out
+
+    def pauses(self, trial: Trial) -> bool:
+        fid = trial.fidelity or {}
+        return fid.get("budget") is not None and fid.get("bracket") is None and int(fid["rung"]) < self.top
 
     def suggest(self, history: History) -> dict[str, Any]:
         rungs = self.rungs(history)
