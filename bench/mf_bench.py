@@ -122,37 +122,50 @@ def peer_command(python: str, peer: str, names: list[str], seeds: list[int], max
     return [*cmd, "--problems", *names]
 
 
-def load(paths: list[str]) -> dict[str, dict[str, list[Trace]]]:
-    """Runs written as JSON lines ({problem, method, seed, trace}) by --out or bench/mf_peers.py."""
-    traces: dict[str, dict[str, dict[int, Trace]]] = {}
+Runs = dict[str, dict[str, list[tuple[Trace, float]]]]  # problem -> method -> [(trace, its max cost)]
+
+
+def load(paths: list[str]) -> Runs:
+    """Runs written as JSON lines ({problem, method, seed, max_cost, trace}) by --out or
+    bench/mf_peers.py; of a seed run twice, the run to the larger cost."""
+    found: dict[str, dict[str, dict[int, tuple[Trace, float]]]] = {}
     for path in paths:
         for line in Path(path).read_text().splitlines():
             run = json.loads(line)
-            traces.setdefault(run["problem"], {}).setdefault(run["method"], {})[run["seed"]] = run["trace"]
-    return {p: {m: [runs[s] for s in sorted(runs)] for m, runs in ms.items()} for p, ms in traces.items()}
+            seeds = found.setdefault(run["problem"], {}).setdefault(run["method"], {})
+            old = seeds.get(run["seed"])
+            if old is None or old[1] < run["max_cost"]:
+                seeds[run["seed"]] = (run["trace"], run["max_cost"])
+    return {p: {m: [runs[s] for s in sorted(runs)] for m, runs in ms.items()} for p, ms in found.items()}
 
 
-def table(problem: Problem, runs: dict[str, list[Trace]]) -> list[str]:
-    """Markdown rows: median regret at each checkpoint (a run with nothing at full budget yet counts
-    as worse than any that has one), the best median in bold."""
-    cells: dict[str, list[float]] = {}
+def table(problem: Problem, runs: dict[str, list[tuple[Trace, float]]]) -> list[str]:
+    """Markdown rows: median regret at each checkpoint over the runs that went that far (a run with
+    nothing at full budget yet counts as worse than any that has one), the best median in bold, and
+    how many seeds each median is over."""
+    cells: dict[str, list[float | None]] = {}
+    counts: dict[str, list[int]] = {}
     for method, traces in runs.items():
-        row = []
+        cells[method], counts[method] = [], []
         for c in CHECKPOINTS:
-            regrets = [regret_at(problem, t, c) for t in traces]
-            row.append(statistics.median(float("inf") if x is None else x for x in regrets))
-        cells[method] = row
-    best = [min(row[i] for row in cells.values()) for i in range(len(CHECKPOINTS))]
+            regrets = [regret_at(problem, t, c) for t, cost in traces if cost >= c]
+            counts[method].append(len(regrets))
+            inf = float("inf")
+            cells[method].append(
+                statistics.median(inf if x is None else x for x in regrets) if regrets else None
+            )
+    best = [
+        min((r[i] for r in cells.values() if r[i] is not None), default=None) for i in range(len(CHECKPOINTS))
+    ]
     scale = 100 if problem.mode == "maximize" else 1  # accuracy points for the digits table
-    out = ["| method | " + " | ".join(f"cost {c}" for c in CHECKPOINTS) + " | trials (median) |"]
+    out = ["| method | " + " | ".join(f"cost {c}" for c in CHECKPOINTS) + " | seeds |"]
     out.append("|---|" + "---|" * (len(CHECKPOINTS) + 1))
     for method, row in cells.items():
-        shown = [
-            ("-" if v == float("inf") else f"{v * scale:.3f}") if v != b else f"**{v * scale:.3f}**"
-            for v, b in zip(row, best, strict=True)
-        ]
-        trials = statistics.median(len(t) for t in runs[method])
-        out.append(f"| {method} | " + " | ".join(shown) + f" | {trials:g} |")
+        shown = []
+        for v, b in zip(row, best, strict=True):
+            text = "n/a" if v is None else "none yet" if v == float("inf") else f"{v * scale:.3f}"
+            shown.append(f"**{text}**" if v is not None and v == b else text)
+        out.append(f"| {method} | " + " | ".join(shown) + f" | {'/'.join(map(str, counts[method]))} |")
     return out
 
 
@@ -197,8 +210,7 @@ def main() -> None:
     every = problems()
     for name in (n for n in args.problems if n in traces):
         unit = "accuracy points" if every[name].mode == "maximize" else "function value"
-        n = statistics.median(len(runs) for runs in traces[name].values())
-        print(f"\n{name}: median regret ({unit}) over {n:g} seeds at cumulative cost\n")
+        print(f"\n{name}: median regret ({unit}) at cumulative cost (seeds: runs at 10/30/100)\n")
         print("\n".join(table(every[name], traces[name])))
 
 

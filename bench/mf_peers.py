@@ -147,7 +147,16 @@ def main() -> None:
             for method, make in made.items():
                 trace = run(every[name], make, seed, args.max_cost)
                 print(
-                    json.dumps({"problem": name, "method": method, "seed": seed, "trace": trace}), flush=True
+                    json.dumps(
+                        {
+                            "problem": name,
+                            "method": method,
+                            "seed": seed,
+                            "max_cost": args.max_cost,
+                            "trace": trace,
+                        }
+                    ),
+                    flush=True,
                 )
 
 
