@@ -15,7 +15,7 @@ from .services.base import Event
 from .statuses import TrialStatus
 
 FAIL_FAST = 5
-WORKED = (TrialStatus.SUCCEEDED, TrialStatus.NO_RESULT, TrialStatus.EARLY_STOPPED)
+WORKED = (TrialStatus.SUCCEEDED, TrialStatus.PAUSED, TrialStatus.NO_RESULT, TrialStatus.EARLY_STOPPED)
 
 
 class FailFast:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .statuses import TrialStatus
+from .statuses import COMPLETED, TrialStatus
 
 
 @dataclass
@@ -51,7 +51,7 @@ class History:
     trials: list[Trial] = field(default_factory=list)
 
     def completed(self) -> list[Trial]:
-        return [t for t in self.trials if t.status == TrialStatus.SUCCEEDED and t.value is not None]
+        return [t for t in self.trials if t.status in COMPLETED and t.value is not None]
 
     def running(self) -> list[Trial]:
         return [t for t in self.trials if t.running]

@@ -276,6 +276,9 @@ class Manager:
         """Record how the trial ended, tell the listeners, and stop early if its command cannot work."""
         code = event.exit_code
         status, message = trial_outcome(trial, event, self.kill_reason.pop(trial.trial_id, None))
+        pauses = getattr(self.tuner, "pauses", None)  # a duck-typed tuner without it never pauses
+        if status == TrialStatus.SUCCEEDED and pauses is not None and pauses(trial):
+            status = TrialStatus.PAUSED  # it waits to be continued at the next rung (ASHA)
         trial.status = status
         trial.end_time = time.time()
         self.trials.ended(trial)

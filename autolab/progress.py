@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import IO, TYPE_CHECKING, Any
 
-from .statuses import TrialStatus
+from .statuses import COMPLETED
 from .timefmt import format_duration
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class Progress:
             return
         self.last = now
         done = [t for t in manager.history.trials if not t.running]
-        values = [t.value for t in done if t.value is not None and t.status == TrialStatus.SUCCEEDED]
+        values = [t.value for t in done if t.value is not None and t.status in COMPLETED]
         maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
         best = (max(values) if maximize else min(values)) if values else None
         limit = manager.config.max_trial_number

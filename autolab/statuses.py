@@ -21,6 +21,9 @@ class TrialStatus(_Status):
     USER_CANCELED = "USER_CANCELED"
     # exited 0 but never reported a final result: visibly not a success
     NO_RESULT = "NO_RESULT"
+    # ended a rung with a result and waits to be continued from its checkpoint (ASHA's promotion
+    # mode); SUCCEEDED once its configuration is promoted to the next rung
+    PAUSED = "PAUSED"
 
     @property
     def finished(self) -> bool:
@@ -29,6 +32,8 @@ class TrialStatus(_Status):
 
 # the trial statuses of a trial that has not ended (queued or running)
 ACTIVE = (TrialStatus.WAITING, TrialStatus.RUNNING)
+# the trial statuses whose final result stands (a paused trial's is its rung's result)
+COMPLETED = (TrialStatus.SUCCEEDED, TrialStatus.PAUSED)
 
 
 class ExperimentStatus(_Status):

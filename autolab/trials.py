@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ class Trials:
         # paths and the count toward maxTrialNumber are asked for on every loop turn: kept, not
         # rebuilt (at concurrency 128 rebuilding them was a tenth of the manager's time)
         self._dirs: dict[str, Path] = {}
+        # a manager killed between recording a promotion and ending its paused trial: end it now
+        self.unpause(t for t in self.history.trials if _continued(t, self.history.trials))
         self._counted = sum(1 for t in self.history.trials if t.source == "tuner")
         self.ended_count = 0  # trials ended by this manager (a tuner that said NotYet waits for one)
 
@@ -80,10 +83,19 @@ class Trials:
             raise
         trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source, fidelity=fidelity)
         self._counted += source == "tuner"
+        if fidelity is not None and fidelity.get("rung"):  # a promotion: its paused trial goes on
+            self.unpause(t for t in self.history.trials if _continued(t, [trial]))
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial
         self.active[trial_id] = trial
         return trial
+
+    def unpause(self, trials: Iterable[Trial]) -> None:
+        """Paused trials whose configuration went on to the next rung: SUCCEEDED (their result
+        stands; the configuration's next trial continues from their checkpoint)."""
+        for trial in list(trials):
+            trial.status = TrialStatus.SUCCEEDED
+            self.store.update_trial(trial.trial_id, status=TrialStatus.SUCCEEDED)
 
     @staticmethod
     def write_parameters(directory: Path, params: dict[str, Any]) -> None:
@@ -140,3 +152,16 @@ class Trials:
             self.history.trials.append(trial)
             self.by_id[trial.trial_id] = trial
         return added
+
+
+def _continued(trial: Trial, others: Iterable[Trial]) -> bool:
+    """Whether a PAUSED trial's configuration has a trial at the next rung (of the same bracket)
+    among others."""
+    fid = trial.fidelity
+    if trial.status != TrialStatus.PAUSED or not fid:
+        return False
+    after = (fid.get("bracket"), fid.get("config"), int(fid["rung"]) + 1)
+    return any(
+        o.fidelity and (o.fidelity.get("bracket"), o.fidelity.get("config"), o.fidelity.get("rung")) == after
+        for o in others
+    )

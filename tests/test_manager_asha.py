@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from autolab.store import Store, TrialRow
 from tests.helpers_experiment import make_experiment, run_manager, trial_rows
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +63,7 @@ def test_asha_promotion_continues_each_configuration_from_its_checkpoint(tmp_pat
     )
     run_manager(directory, timeout=120)
     rows = trial_rows(directory)
-    assert [r.status for r in rows] == ["SUCCEEDED"] * 14
+    _assert_paused_until_promoted(rows, top=2)
     promoted = [r for r in rows if r.fidelity and r.fidelity["rung"] > 0]
     assert promoted, "nothing was promoted"
     budgets = {0: 1, 1: 3, 2: 9}
@@ -73,3 +74,46 @@ def test_asha_promotion_continues_each_configuration_from_its_checkpoint(tmp_pat
         # trained only the epochs its rung adds to the checkpoint it loaded
         assert row.n_intermediate == budgets[rung] - (budgets[rung - 1] if rung else 0)
         assert row.parameters["save_checkpoint_dir"] == str(checkpoints / fid["config"] / str(rung))
+
+
+def _assert_paused_until_promoted(rows: list[TrialRow], top: int) -> None:
+    """A trial below the top rung is PAUSED until its configuration has a trial at the next rung,
+    then SUCCEEDED; top-rung trials are SUCCEEDED."""
+    went_on = {
+        (r.fidelity["config"], r.fidelity["rung"] - 1) for r in rows if r.fidelity and r.fidelity["rung"]
+    }
+    for row in rows:
+        fid = row.fidelity or {}
+        continued = (fid["config"], fid["rung"]) in went_on
+        expected = "SUCCEEDED" if fid["rung"] == top or continued else "PAUSED"
+        assert row.status == expected, (row.id, fid, row.status)
+
+
+def test_paused_trials_go_on_after_resume(tmp_path: Path) -> None:
+    directory = make_experiment(
+        tmp_path,
+        PROMOTION_TRIAL,
+        searchSpace={"x": {"_type": "uniform", "_value": [0, 1]}},
+        tuner={
+            "name": "ASHA",
+            "classArgs": {"max_t": 9, "all_checkpoint_dir": str(tmp_path / "c"), "seed": 5},
+        },
+        trialConcurrency=1,
+        maxTrialNumber=3,
+    )
+    run_manager(directory, timeout=120)
+    first = trial_rows(directory)
+    # three rung-0 trials, sequentially: the best third (one) goes on only at the fourth suggestion
+    assert [r.status for r in first] == ["PAUSED"] * 3
+    with Store(directory, readonly=True) as store:
+        assert store.best_trial(maximize=True).id == max(first, key=lambda r: r.value).id
+    with Store(directory) as store:  # a larger maxTrialNumber, as `autolab update` would set it
+        store.set_meta(config={**store.get_meta("config"), "maxTrialNumber": 9})
+    run_manager(directory, timeout=120)
+    rows = trial_rows(directory)
+    assert len(rows) == 9
+    _assert_paused_until_promoted(rows, top=2)
+    best_paused = max(first, key=lambda r: r.value)
+    assert {r.id: r.status for r in rows}[best_paused.id] == "SUCCEEDED"
+    config = best_paused.fidelity["config"]
+    assert any(r.fidelity["config"] == config and r.fidelity["rung"] == 1 for r in rows)

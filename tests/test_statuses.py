@@ -17,6 +17,7 @@ def test_trial_statuses_are_the_stored_strings() -> None:
         "EARLY_STOPPED",
         "USER_CANCELED",
         "NO_RESULT",
+        "PAUSED",
     ]
     assert TrialStatus("EARLY_STOPPED") is TrialStatus.EARLY_STOPPED
     assert history.TrialStatus is TrialStatus

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
-from ..statuses import ExperimentStatus, TrialStatus
+from ..statuses import COMPLETED, ExperimentStatus
 from ..timefmt import format_duration, format_time
 from ..views import experiment_status, export_csv, export_rows, optimize_mode, profile
 from .common import table
@@ -110,7 +110,7 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
         rows = export_rows(store)
         maximize = optimize_mode(store) == "maximize"
     if args.head is not None or args.tail is not None:
-        scored = [r for r in rows if r["status"] == TrialStatus.SUCCEEDED and r["value"] is not None]
+        scored = [r for r in rows if r["status"] in COMPLETED and r["value"] is not None]
         scored.sort(key=lambda r: _number(r["value"]), reverse=maximize)
         rows = scored[: args.head] if args.head is not None else scored[::-1][: args.tail]
     if args.json:

@@ -96,11 +96,11 @@ class Reads:
         return {r["status"]: r["n"] for r in rows}
 
     def best_trial(self, maximize: bool) -> TrialRow | None:
-        """The succeeded trial with the best value. Among multi-fidelity trials only those at the
+        """The succeeded (or paused) trial with the best value. Among multi-fidelity trials only those at the
         largest budget any succeeded trial ran with count: a 1-epoch result is not comparable to a
         27-epoch one (and is often better, on a loss that keeps falling only for good configs)."""
         order = "DESC" if maximize else "ASC"
-        done = "status='SUCCEEDED' AND value IS NOT NULL"
+        done = "status IN ('SUCCEEDED', 'PAUSED') AND value IS NOT NULL"  # statuses.COMPLETED
         budget = "json_extract(fidelity, '$.budget')"
         row = self.conn.execute(
             f"{_TRIAL_SELECT} WHERE {done} AND ({budget} IS NULL OR {budget} = "

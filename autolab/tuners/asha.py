@@ -9,9 +9,9 @@ A promoted configuration continues from its own checkpoint: each configuration h
 `<all_checkpoint_dir>/<config>`, and a trial gets NNI's PBT-style parameters `load_checkpoint_dir`
 (`<config dir>/<previous rung>`, empty at rung 0) and `save_checkpoint_dir` (`<config dir>/<rung>`)
 with `TRIAL_BUDGET`, the total budget to reach (epochs, say): a trial loads what the previous rung
-saved and trains on up to TRIAL_BUDGET. A trial that ends its rung simply ends (it is not kept
-running as a paused process); its next rung is a new trial of the same configuration, shown with
-its budget, rung and config in `trial ls`.
+saved and trains on up to TRIAL_BUDGET. A trial that ends a rung below the top one ends PAUSED
+(no process is kept); its next rung is a new trial of the same configuration, shown with its budget,
+rung and config in `trial ls`, and the paused trial becomes SUCCEEDED when that one is recorded.
 
 classArgs: optimize_mode, grace_period (1), eta (3), max_t (81), all_checkpoint_dir
 (NNI_CHECKPOINT_DIRECTORY, else `checkpoint/` in the experiment's directory), seed.
@@ -58,6 +58,13 @@ class AshaTuner(Tuner):
         if not isinstance(directory, str):
             raise TunerError(f"ASHA classArgs.all_checkpoint_dir must be a path, got {directory!r}")
         self.all_checkpoint_dir = os.path.abspath(os.path.expanduser(directory))
+        # config -> (canonical form, whether the current space has it): asked for every config
+        # on every suggestion, they made a suggestion O(n) space checks (75 ms at 3,000 trials)
+        self._known: dict[str, tuple[str, bool]] = {}
+
+    def update_search_space(self, space: SearchSpace) -> None:
+        super().update_search_space(space)
+        self._known = {}  # whether a configuration fits depends on the space
 
     def budget(self, rung: int) -> int:
         return self.max_t if rung >= self.top else self.grace_period * self.eta**rung
@@ -71,20 +78,26 @@ class AshaTuner(Tuner):
                 out.setdefault(int(fid["rung"]), {}).setdefault(str(fid["config"]), []).append(trial)
         return out
 
+    def pauses(self, trial: Trial) -> bool:
+        fid = trial.fidelity or {}
+        return fid.get("budget") is not None and fid.get("bracket") is None and int(fid["rung"]) < self.top
+
     def suggest(self, history: History) -> dict[str, Any]:
+        if getattr(self, "_known_for", None) is not history:  # another history: other configs
+            self._known, self._known_for = {}, history
         rungs = self.rungs(history)
         for rung in range(self.top - 1, -1, -1):
             here, above = rungs.get(rung, {}), rungs.get(rung + 1, {})
             scored = sorted(
                 (self.loss(v), trials[0].sequence, config)
                 for config, trials in here.items()
-                if (v := _result(trials)) is not None and self._fits(trials[-1].parameters)
+                if (v := _result(trials)) is not None and self._config(config, trials)[1]
             )
             for *_, config in scored[: len(scored) // self.eta]:
                 if config not in above:
                     return self._trial(_space_part(here[config][-1].parameters), rung + 1, config)
         rng = self.rng if self.seed is None else random.Random(f"{self.seed}:{len(history)}")
-        seen = {canonical(_space_part(t[-1].parameters)) for t in rungs.get(0, {}).values()}
+        seen = {self._config(config, t)[0] for config, t in rungs.get(0, {}).items()}
         try:
             params = random_unseen(self.space, rng, seen)
         except NoMoreTrials:
@@ -100,12 +113,18 @@ class AshaTuner(Tuner):
         extra[SAVE] = os.path.join(home, str(rung))
         return Suggestion({**params, **extra}, fidelity(budget, None, rung, config))
 
-    def _fits(self, params: dict[str, Any]) -> bool:
-        try:
-            self.space.to_flat(_space_part(params))
-        except SearchSpaceError:
-            return False
-        return True
+    def _config(self, config: str, trials: list[Trial]) -> tuple[str, bool]:
+        """The configuration's canonical form and whether the current space has it."""
+        known = self._known.get(config)
+        if known is None:
+            params = _space_part(trials[-1].parameters)
+            try:
+                self.space.to_flat(params)
+                fits = True
+            except SearchSpaceError:
+                fits = False
+            known = self._known[config] = (canonical(params), fits)
+        return known
 
 
 def _result(trials: list[Trial]) -> float | None:

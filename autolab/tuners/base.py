@@ -67,6 +67,12 @@ class Tuner(ABC):
     def suggest(self, history: History) -> dict[str, Any]:
         """NNI-shaped parameters for the next trial; raise NoMoreTrials when done."""
 
+    def pauses(self, trial: Trial) -> bool:
+        """Whether a trial that ended with its result waits to be continued from its checkpoint
+        (it ends PAUSED, and SUCCEEDED once a trial of its configuration goes on): ASHA's
+        promotion mode says so below its top rung."""
+        return False
+
     # -- helpers for subclasses --------------------------------------------------------------
     def loss(self, value: float) -> float:
         """The value as a loss: lower is better, whatever optimize_mode says."""

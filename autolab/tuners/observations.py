@@ -50,6 +50,7 @@ class Observations:
 
 _CODE = {
     TrialStatus.SUCCEEDED: COMPLETED,
+    TrialStatus.PAUSED: COMPLETED,
     TrialStatus.EARLY_STOPPED: STOPPED,
     TrialStatus.FAILED: FAILED,
     TrialStatus.NO_RESULT: FAILED,

@@ -73,3 +73,16 @@ def test_a_fresh_tuner_continues(tmp_path: Path) -> None:
 def test_bad_class_args_name_the_key(tmp_path: Path, args: dict[str, Any], key: str) -> None:
     with pytest.raises(TunerError, match=key):
         make(tmp_path, **args)
+
+
+def test_a_configuration_the_updated_space_lacks_is_not_promoted(tmp_path: Path) -> None:
+    """The tuner keeps each configuration's fit between suggestions: an update must reset it."""
+    tuner, history = make(tmp_path), History()
+    for _ in range(3):
+        params = tuner.suggest(history)
+        add(history, params, params["x"])
+    best = max(history.trials, key=lambda t: t.parameters["x"])
+    assert tuner.suggest(history).fidelity["config"] == best.fidelity["config"]  # type: ignore[attr-defined]
+    low = sorted(t.parameters["x"] for t in history.trials)[0]
+    tuner.update_search_space(SearchSpace({"x": {"_type": "uniform", "_value": [0, low]}}))
+    assert tuner.suggest(history).fidelity["rung"] == 0  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 "use strict";
 (function (AL) {
   const $ = (id) => document.getElementById(id);
-  const ORDER = ["RUNNING", "WAITING", "SUCCEEDED", "FAILED", "EARLY_STOPPED", "USER_CANCELED", "NO_RESULT"];
+  const ORDER = ["RUNNING", "WAITING", "SUCCEEDED", "FAILED", "EARLY_STOPPED", "USER_CANCELED", "NO_RESULT", "PAUSED"];
 
   AL.renderHeader = function () {
     const p = AL.state.profile;

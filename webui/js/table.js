@@ -77,7 +77,7 @@
 
   AL.initTable = function () {
     const sel = $("status-filter");
-    for (const s of ["RUNNING", "WAITING", "SUCCEEDED", "FAILED", "EARLY_STOPPED", "USER_CANCELED", "NO_RESULT"]) {
+    for (const s of ["RUNNING", "WAITING", "SUCCEEDED", "FAILED", "EARLY_STOPPED", "USER_CANCELED", "NO_RESULT", "PAUSED"]) {
       sel.insertAdjacentHTML("beforeend", `<option>${s}</option>`);
     }
     sel.addEventListener("change", () => { view.status = sel.value; view.page = 0; AL.renderTable(); });
