@@ -39,7 +39,7 @@ from autolab.searchspace import SearchSpace  # noqa: E402
 from autolab.statuses import TrialStatus  # noqa: E402
 from autolab.tuners import create_tuner  # noqa: E402
 
-OURS = {"autolab MOTPE": "TPE", "autolab NSGA-II": "Evolution", "random": "Random"}
+OURS = {"autolab MOTPE": "TPE", "autolab NSGA-II": "Evolution", "autolab MOGP": "GP", "random": "Random"}
 PEERS = {"Optuna TPE": "tpe", "Optuna NSGA-II": "nsga2"}
 
 
