@@ -37,6 +37,8 @@ def boxes(front: np.ndarray, ref: np.ndarray, rng: np.random.Generator) -> tuple
         front = front[rng.permutation(len(front))[: int(MAX_BOXES ** (1 / (m - 1))) - 1]]
     if len(front) == 0:
         return np.full((1, m), -np.inf), ref[None, :].copy()
+    if m == 1:  # one objective (with constraints): below the best, EHVI is EI
+        return np.full((1, 1), -np.inf), front.min(axis=0, keepdims=True)
     # cut points per grid objective: -inf, then the front's values (cells [c_i, c_i+1), last to ref)
     cuts = [np.concatenate([[-np.inf], np.unique(front[:, d])]) for d in range(m - 1)]
     tops = [np.concatenate([c[1:], [ref[d]]]) for d, c in enumerate(cuts)]

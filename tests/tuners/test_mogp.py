@@ -93,3 +93,23 @@ def test_acquisition_is_scored_at_the_rounded_integer() -> None:
     snapped = tuner._snap(u)
     assert tuner.cube.to_params(snapped[0]) == tuner.cube.to_params(u[0])
     assert snapped[0, col] != u[0, col] and snapped[0, 0] == u[0, 0]
+
+
+def test_without_a_feasible_trial_it_seeks_feasibility() -> None:
+    """Every trial so far breaks b <= 0.3 (all have x > 0.5, b grows with x): MOGP maximises the
+    probability of feasibility alone and goes to small x."""
+    rng = np.random.default_rng(2)
+    trials = []
+    for i in range(12):
+        p = {"x": float(0.5 + 0.5 * rng.random()), "y": float(rng.random()), "depth": int(rng.integers(1, 9))}
+        raw = {"default": p["y"], "b": p["x"]}
+        trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, value=p["y"], raw_value=raw))
+    tuner = create_tuner(SearchSpace(SPACE), "GP", {**ARGS, "constraints": {"b": {"max": 0.3}}})
+    assert tuner.suggest(History(trials))["x"] < 0.5
+
+
+def test_one_objective_with_a_constraint() -> None:
+    history = history_of(14)
+    args = {"objectives": {"a": "minimize"}, "constraints": {"b": {"max": 1.0}}, "seed": 0}
+    params = create_tuner(SearchSpace(SPACE), "GP", args).suggest(history)
+    assert set(params) == {"x", "y", "depth"}
