@@ -83,15 +83,25 @@ def log_h(z: np.ndarray) -> np.ndarray:
 
 
 def log_ehvi(mu: np.ndarray, sd: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """log EHVI of N Gaussian predictions (mu, sd: (N, m)) over the boxes (lower, upper: (B, m))."""
-    sd = np.maximum(sd, 1e-12)[:, None, :]
-    mu = mu[:, None, :]
-    b = (upper[None] - mu) / sd  # (N, B, m)
-    lb = log_h(b)
-    a = (lower[None] - mu) / sd
+    """log EHVI of N Gaussian predictions (mu, sd: (N, m)) over the boxes (lower, upper: (B, m)).
+    A box's side in one objective repeats across many boxes (a grid's rows and columns), so each
+    objective's distinct sides are computed once and gathered: (N, B) work, not (N, B, m) special
+    functions."""
+    total = np.zeros((len(mu), len(lower)))
+    for d in range(lower.shape[1]):
+        sides, which = np.unique(np.column_stack([lower[:, d], upper[:, d]]), axis=0, return_inverse=True)
+        total += _log_side(mu[:, d : d + 1], sd[:, d : d + 1], sides[:, 0], sides[:, 1])[:, which.ravel()]
+    return logsumexp(total, axis=1)
+
+
+def _log_side(mu: np.ndarray, sd: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """log E[(u - max(y, l))+] for y ~ N(mu, sd): (N, 1) predictions against (S,) sides."""
+    sd = np.maximum(sd, 1e-12)
+    lb = log_h((upper[None] - mu) / sd)
+    open_below = ~np.isfinite(lower)
+    a = (np.where(open_below, 0.0, lower)[None] - mu) / sd
+    la = np.where(open_below[None], -np.inf, log_h(a))
     with np.errstate(divide="ignore", invalid="ignore"):
-        la = np.where(np.isfinite(a), log_h(np.where(np.isfinite(a), a, 0.0)), -np.inf)
         # log(h(b) - h(a)) = log h(b) + log(1 - exp(log h(a) - log h(b)))
         term = lb + np.log(-np.expm1(np.minimum(la - lb, 0.0)))
-    term = np.where(np.isnan(term), -np.inf, term) + np.log(sd)
-    return logsumexp(term.sum(axis=2), axis=1)
+    return np.where(np.isnan(term), -np.inf, term) + np.log(sd)
