@@ -1,5 +1,5 @@
-"""Multi-objective benchmark: autolab's MOTPE and NSGA-II against Optuna 5's NSGAIISampler and
-TPESampler (multi-objective) and random search, side by side in one run.
+"""Multi-objective benchmark: autolab's MOTPE, NSGA-II and MOGP against Optuna 5's NSGAIISampler,
+TPESampler (multi-objective) and GPSampler (--gp) and random search, side by side in one run.
 
 Quality: the hypervolume of the first N evaluations (sequential: one suggestion, one result) with
 a fixed reference point per problem, median over seeds, on ZDT1, ZDT2, DTLZ2 (3 objectives) and a
@@ -11,7 +11,8 @@ when it has it).
     OMP_NUM_THREADS=1 nice -n 10 python3 bench/mo_bench.py --seeds 10 --evals 100 300
 
 Optuna runs through bench/mo_peers.py in --peer-python (its columns are skipped when that is
-missing); --gp adds Optuna's GPSampler (slow: minutes a run).
+missing); --gp adds Optuna's GPSampler (slow: minutes a run; it needs torch in that venv).
+--only runs chosen columns; --table merges earlier runs' JSON files into one table.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from autolab.searchspace import SearchSpace  # noqa: E402
 from autolab.statuses import TrialStatus  # noqa: E402
 from autolab.tuners import create_tuner  # noqa: E402
 
-OURS = {"autolab MOTPE": "TPE", "autolab NSGA-II": "Evolution", "random": "Random"}
+OURS = {"autolab MOTPE": "TPE", "autolab NSGA-II": "Evolution", "autolab MOGP": "GP", "random": "Random"}
 PEERS = {"Optuna TPE": "tpe", "Optuna NSGA-II": "nsga2"}
 
 
@@ -88,12 +89,17 @@ def main() -> None:
     ap.add_argument("--peer-python", default="/tmp/mo-venv/bin/python")
     ap.add_argument("--gp", action="store_true", help="also Optuna's GPSampler")
     ap.add_argument("--out", default=os.path.join(HERE, "mo_results.json"))
-    ap.add_argument("--table", metavar="JSON", help="only print the table of an earlier run's results")
+    ap.add_argument(
+        "--table",
+        nargs="+",
+        metavar="JSON",
+        help="only print the table of earlier runs' results (several files: merged by seed, a later "
+        "file's seed of a column replacing an earlier one's)",
+    )
     ap.add_argument("--only", nargs="+", metavar="COLUMN", help='run only these columns (e.g. "Optuna GP")')
     args = ap.parse_args()
     if args.table:
-        with open(args.table) as f:
-            return print_table(json.load(f))
+        return print_table(merged(args.table))
     peers = dict(PEERS, **({"Optuna GP": "gp"} if args.gp else {}))
     if not os.path.exists(args.peer_python):
         print(f"{args.peer_python} missing: Optuna's columns skipped", file=sys.stderr)
@@ -128,17 +134,51 @@ def main() -> None:
     print_table(results)
 
 
+def merged(paths: list[str]) -> dict[str, Any]:
+    """Several runs' results as one: per problem, evaluations and column, seed -> value (the
+    seeds of a run are --first-seed onwards, in order)."""
+    by_seed: dict[str, Any] = {"hv": {}, "seconds": {}}
+    for path in paths:
+        with open(path) as f:
+            run = json.load(f)
+        first = run["args"].get("first_seed", 0)
+        for name, by_n in run["hv"].items():
+            for n, by_col in by_n.items():
+                for col, values in by_col.items():
+                    slot = by_seed["hv"].setdefault(name, {}).setdefault(n, {}).setdefault(col, {})
+                    slot.update({first + k: v for k, v in enumerate(values)})
+        for name, by_col in run["seconds"].items():
+            for col, values in by_col.items():
+                slot = by_seed["seconds"].setdefault(name, {}).setdefault(col, {})
+                slot.update({first + k: v for k, v in enumerate(values)})
+    return {
+        "hv": {
+            name: {n: {c: list(v.values()) for c, v in by_col.items()} for n, by_col in by_n.items()}
+            for name, by_n in by_seed["hv"].items()
+        },
+        "seconds": {
+            name: {c: list(v.values()) for c, v in by_col.items()}
+            for name, by_col in by_seed["seconds"].items()
+        },
+    }
+
+
 def print_table(results: dict[str, Any]) -> None:
-    cols = list(next(iter(next(iter(results["hv"].values())).values())))
+    order = [*OURS, *PEERS, "Optuna GP"]
+    found = {c for by_n in results["hv"].values() for by_col in by_n.values() for c in by_col}
+    cols = [c for c in order if c in found] + sorted(found - set(order))
     print("| problem | evals | seeds | " + " | ".join(cols) + " |")
     print("|---|---|---|" + "---|" * len(cols))
     for name, by_n in results["hv"].items():
         for n, by_col in by_n.items():
             med = {c: statistics.median(v) for c, v in by_col.items()}
-            seeds = min(len(v) for v in by_col.values())
+            seeds = sorted({len(v) for v in by_col.values()})
             top = max(med.values())
-            cells = [f"**{m:.4f}**" if m == top else f"{m:.4f}" for m in med.values()]
-            print(f"| {name} | {n} | {seeds} | " + " | ".join(cells) + " |")
+            cells = [
+                "—" if c not in med else f"**{med[c]:.4f}**" if med[c] == top else f"{med[c]:.4f}"
+                for c in cols
+            ]
+            print(f"| {name} | {n} | {'/'.join(map(str, seeds))} | " + " | ".join(cells) + " |")
     print("\nseconds per run (median):")
     for name, by_col in results["seconds"].items():
         print(f"  {name}: " + ", ".join(f"{c} {statistics.median(v):.1f}" for c, v in by_col.items()))

@@ -26,6 +26,7 @@ BUILTIN: dict[str, str] = {
     "asha": "asha:AshaTuner",
     "motpe": "motpe:MotpeTuner",
     "nsga2": "nsga2:Nsga2Tuner",
+    "mogp": "mogp:MoGpTuner",
     "smac": "smac:SmacTuner",
     "metistuner": "stand_in:MetisTuner",
     "dngotuner": "stand_in:DNGOTuner",

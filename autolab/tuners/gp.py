@@ -144,8 +144,9 @@ class GPTuner(Tuner):
             return norm.cdf(z)
         return (best - mu - self.xi) * norm.cdf(z) + sd * norm.pdf(z)
 
-    def _maximise(self, gp: Any, best: float, near: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Candidate points, best acquisition first."""
+    def _maximise(self, gp: Any, best: Any, near: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Candidate points, best acquisition first (`gp`, `best`: what _acquisition takes; MOGP's
+        are its models and the front's boxes)."""
         pool = [self.cube.random(rng, self.warm_up)]
         for scale in (0.05, 0.15):  # around the best trials
             pool.append(

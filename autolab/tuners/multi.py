@@ -1,7 +1,7 @@
 """Which tuner a config with `objectives` / `constraints` in its classArgs gets.
 
-TPE becomes MOTPE and Evolution becomes NSGA-II (the same names users already write); Random,
-GridSearch and BatchTuner do not look at results, so they run as they are (the spec is still
+TPE becomes MOTPE, Evolution becomes NSGA-II and GP becomes MOGP (log-EHVI): the same names users
+already write. Random, GridSearch and BatchTuner do not look at results, so they run as they are (the spec is still
 checked); every other builtin optimises one number and refuses with a one-line error.
 """
 
@@ -13,7 +13,15 @@ from ..objectives import ObjectiveError, Objectives
 from .base import TunerError
 
 #: a builtin's normalized name -> the multi-objective builtin that stands for it
-MULTI_OBJECTIVE = {"tpe": "motpe", "evolution": "nsga2", "motpe": "motpe", "nsga2": "nsga2"}
+MULTI_OBJECTIVE = {
+    "tpe": "motpe",
+    "evolution": "nsga2",
+    "gp": "mogp",
+    "gptuner": "mogp",
+    "motpe": "motpe",
+    "nsga2": "nsga2",
+    "mogp": "mogp",
+}
 #: builtins that never read results: objectives change nothing for them
 RESULT_BLIND = {"random", "gridsearch", "batchtuner", "batch"}
 
@@ -31,7 +39,7 @@ def route(name: str | None, class_args: dict[str, Any]) -> tuple[str | None, dic
         return name, {k: v for k, v in class_args.items() if k not in ("objectives", "constraints")}
     raise TunerError(
         f"{name} optimises one objective and cannot take classArgs objectives/constraints "
-        "(several objectives: TPE, Evolution (NSGA-II), Random or GridSearch)"
+        "(several objectives: TPE, Evolution (NSGA-II), GP, Random or GridSearch)"
     )
 
 

@@ -111,3 +111,21 @@ def test_an_assessor_stops_on_the_first_objective() -> None:
     pruned = [t for t in study.trials if t.state == TrialStatus.EARLY_STOPPED]
     best_done = max(t.values[0] for t in study.trials if t.state == TrialStatus.SUCCEEDED)  # type: ignore[index]
     assert all(t.params["x"] < best_done for t in pruned)  # low first objective was stopped
+
+
+def test_gp_study_runs_mogp_with_constraints_and_reopens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tuner="GP" with directions is MOGP; an experiment reopened continues from its store."""
+    monkeypatch.setenv("AUTOLAB_HOME", str(tmp_path))
+    kwargs = {"tuner": "GP", "seed": 0, "constraints": {"value_1": {"max": 0.8}}}
+    with autolab.create_study(SPACE, directions=["maximize", "minimize"], name="gp", **kwargs) as study:
+        assert type(study.tuner).__name__ == "MoGpTuner"
+        study.optimize(objective, n_trials=14)
+    with autolab.load_study("gp") as again:
+        assert type(again.tuner).__name__ == "MoGpTuner"
+        again.optimize(objective, n_trials=4)
+        trials = again.trials
+    assert len(trials) == 18 and all(t.state == TrialStatus.SUCCEEDED for t in trials)
+    front = again.best_trials
+    assert front and all(t.values[1] <= 0.8 for t in front)  # type: ignore[index]
