@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import erfcx
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
@@ -36,6 +37,11 @@ MAX_FIT = 200
 MAX_HYPER = 60
 LOCAL_ROUNDS = (0.1, 0.03, 0.01)
 LOCAL_POINTS = 150
+# The kernel's hyperparameters as Optuna's GPSampler fits them: a noise variance too, and the
+# posterior mode under its priors (gaussian.fit's `noise`, `prior`), rather than the bare likelihood
+# maximum, which on rugged surfaces switched columns off (length scale 100) or chased ripples
+# (bench/README.md, "Tuners v2 (issue 24), second round").
+MAP_FIT = True
 
 
 class GPTuner(Tuner):
@@ -122,7 +128,16 @@ class GPTuner(Tuner):
             order = np.argsort(y, kind="stable")
             rest = rng.choice(order[MAX_HYPER // 2 :], size=MAX_HYPER - MAX_HYPER // 2, replace=False)
             sub = np.concatenate([order[: MAX_HYPER // 2], rest])
-        return gaussian.fit(x, y, sub, nu=self.nu, alpha=self.alpha, random_state=int(rng.integers(2**31)))
+        return gaussian.fit(
+            x,
+            y,
+            sub,
+            nu=self.nu,
+            alpha=self.alpha,
+            random_state=int(rng.integers(2**31)),
+            noise=MAP_FIT,
+            prior=MAP_FIT,
+        )
 
     def _believe(
         self, gp: Any, x: np.ndarray, y: np.ndarray, pending: np.ndarray
@@ -132,7 +147,10 @@ class GPTuner(Tuner):
         collapses and the next suggestion goes elsewhere, while its mean barely moves."""
         believed = gp.predict(pending)
         both = np.vstack([x, pending])
-        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), self.alpha), both, believed
+        # the finished trials keep the noise the fit found (gp.alpha); a believed value is taken as
+        # exact, so the uncertainty at a running trial collapses and the batch spreads
+        alpha = np.concatenate([np.broadcast_to(gp.alpha, len(x)), np.full(len(pending), self.alpha)])
+        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), alpha), both, believed
 
     def _acquisition(self, gp: Any, u: np.ndarray, best: float) -> np.ndarray:
         mu, sd = gp.predict(u, return_std=True)
@@ -142,7 +160,7 @@ class GPTuner(Tuner):
         z = (best - mu - self.xi) / sd
         if self.utility == "poi":
             return norm.cdf(z)
-        return (best - mu - self.xi) * norm.cdf(z) + sd * norm.pdf(z)
+        return np.log(sd) + log_h(z)  # log EI: far from the best, EI itself underflows to 0 everywhere
 
     def _maximise(self, gp: Any, best: float, near: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Candidate points, best acquisition first."""
@@ -168,3 +186,17 @@ class GPTuner(Tuner):
             top, top_score = both[order], s[order]
         rest = np.argsort(-score)[:20]
         return np.vstack([top, u[rest]])
+
+
+def log_h(z: np.ndarray) -> np.ndarray:
+    """log(z Phi(z) + phi(z)), EI / sd, accurate where EI underflows: for z < -5 through
+    phi(z) (1 + z sqrt(pi / 2) erfcx(-z / sqrt 2)), the bracket being about 1 / z^2 there."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    near = z >= -5
+    zn = z[near]
+    out[near] = np.log(np.maximum(zn * norm.cdf(zn) + norm.pdf(zn), 1e-300))
+    zf = z[~near]
+    bracket = 1 + zf * np.sqrt(np.pi / 2) * erfcx(-zf / np.sqrt(2))
+    out[~near] = norm.logpdf(zf) + np.log(np.maximum(bracket, 1e-300))
+    return out
