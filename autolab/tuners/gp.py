@@ -37,11 +37,6 @@ MAX_FIT = 200
 MAX_HYPER = 60
 LOCAL_ROUNDS = (0.1, 0.03, 0.01)
 LOCAL_POINTS = 150
-# The kernel's hyperparameters as Optuna's GPSampler fits them: a noise variance too, and the
-# posterior mode under its priors (gaussian.fit's `noise`, `prior`), rather than the bare likelihood
-# maximum, which on rugged surfaces switched columns off (length scale 100) or chased ripples
-# (bench/README.md, "Tuners v2 (issue 24), second round").
-MAP_FIT = True
 
 
 class GPTuner(Tuner):
@@ -135,8 +130,7 @@ class GPTuner(Tuner):
             nu=self.nu,
             alpha=self.alpha,
             random_state=int(rng.integers(2**31)),
-            noise=MAP_FIT,
-            prior=MAP_FIT,
+            prior=True,  # a prior on the length scales, as Optuna's GPSampler (gaussian.LENGTH_PRIOR)
         )
 
     def _believe(
@@ -147,10 +141,7 @@ class GPTuner(Tuner):
         collapses and the next suggestion goes elsewhere, while its mean barely moves."""
         believed = gp.predict(pending)
         both = np.vstack([x, pending])
-        # the finished trials keep the noise the fit found (gp.alpha); a believed value is taken as
-        # exact, so the uncertainty at a running trial collapses and the batch spreads
-        alpha = np.concatenate([np.broadcast_to(gp.alpha, len(x)), np.full(len(pending), self.alpha)])
-        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), alpha), both, believed
+        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), self.alpha), both, believed
 
     def _acquisition(self, gp: Any, u: np.ndarray, best: float) -> np.ndarray:
         mu, sd = gp.predict(u, return_std=True)

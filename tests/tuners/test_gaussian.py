@@ -1,4 +1,4 @@
-"""gaussian.fit with a fitted noise variance, and the GP tuner's log expected improvement."""
+"""gaussian.fit with a prior on the length scales, and the GP tuner's log expected improvement."""
 
 from __future__ import annotations
 
@@ -7,39 +7,6 @@ from scipy.stats import norm
 
 from autolab.tuners import gaussian
 from autolab.tuners.gp import log_h
-
-
-def _noisy_bowl(seed: int, sd: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.random((60, 2))
-    trend = np.sum((x - 0.3) ** 2, axis=1)
-    return x, trend, trend + rng.normal(0, sd, len(x))
-
-
-def test_noise_is_fitted_and_kept_out_of_the_predicted_sd() -> None:
-    x, trend, y = _noisy_bowl(0, 0.05)
-    gp = gaussian.fit(x, y, np.arange(len(y)), noise=True)
-    # the fitted noise (normalised units: y's variance is 1) is in alpha, the kernel has no white term
-    noise_var = gp.alpha - 1e-6
-    assert 0.05 < noise_var * np.var(y) / 0.05**2 < 5
-    assert "WhiteKernel" not in repr(gp.kernel_)
-    mu, sd = gp.predict(x, return_std=True)
-    # the trend, not the noise, is what the mean follows: closer to the trend than the data are
-    assert np.sqrt(np.mean((mu - trend) ** 2)) < 0.6 * np.sqrt(np.mean((y - trend) ** 2))
-    assert np.median(sd) < 0.05  # the latent function's sd at the trials, not noise + function
-
-
-def test_without_noise_the_fit_interpolates() -> None:
-    x, _, y = _noisy_bowl(1, 0.05)
-    gp = gaussian.fit(x, y, np.arange(len(y)))
-    assert gp.alpha == 1e-6
-    assert np.max(np.abs(gp.predict(x) - y)) < 1e-3
-
-
-def test_subset_fit_with_noise_conditions_on_every_row() -> None:
-    x, _, y = _noisy_bowl(2, 0.05)
-    gp = gaussian.fit(x, y, np.arange(20), noise=True)
-    assert len(gp.X_train_) == len(y) and gp.alpha > 1e-6
 
 
 def test_log_h_is_log_of_ei_over_sd_and_finite_where_ei_underflows() -> None:
@@ -70,7 +37,9 @@ def test_the_prior_keeps_every_column_of_a_rugged_function_in_the_model() -> Non
     y = _levy(u)
     bare = gaussian.fit(u, y, np.arange(90)).kernel_.k2.length_scale
     assert np.max(bare) > 50
-    mode = gaussian.fit(u, y, np.arange(90), noise=True, prior=True)
+    mode = gaussian.fit(u, y, np.arange(90), prior=True)
     scales = mode.kernel_.k2.length_scale
-    assert np.all((scales > 0.1) & (scales < 3)), scales
-    assert 1e-6 < mode.alpha < 0.1  # a little noise: the ripples, not the trend
+    assert np.all((scales > 0.05) & (scales < 5)), scales
+    # the posterior on every row when the hyperparameters came from a subset
+    sub = gaussian.fit(u, y, np.arange(30), prior=True)
+    assert len(sub.X_train_) == 90 and np.all(sub.kernel_.k2.length_scale < 5)
