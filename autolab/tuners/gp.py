@@ -1,10 +1,11 @@
 """Bayesian optimisation with scikit-learn's GaussianProcessRegressor (NNI's GP tuner classArgs).
 
 The space is mapped to the unit cube (numeric parameters in their sampling coordinates, choices
-one-hot); a Matern kernel with one length scale per column is fitted to the losses. The next point
-maximises the acquisition (ei, ucb or poi): `selection_num_warm_up` random points plus points near
-the best trials, the best `selection_num_starting_points` of them refined by shrinking local
-searches. Running trials join the posterior at the loss the model predicts for them (Kriging
+one-hot); a Matern kernel with one length scale per column is fitted to the losses, its
+hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py).
+The next point maximises the acquisition (ei, ranked as log EI; ucb or poi): `selection_num_warm_up`
+random points plus points near the best trials, the best `selection_num_starting_points` of them
+refined by shrinking local searches. Running trials join the posterior at the loss the model predicts for them (Kriging
 believer; the kernel is fitted on real results only), so parallel suggestions differ without
 distorting the model (bench/README.md: with 8 running, within 1.1x of the sequential regret).
 With more than MAX_FIT finished trials the fit uses the best half and the newest half of that many,
