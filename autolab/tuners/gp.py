@@ -2,7 +2,8 @@
 
 The space is mapped to the unit cube (numeric parameters in their sampling coordinates, choices
 one-hot); a Matern kernel with one length scale per column is fitted to the losses, its
-hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py).
+hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py);
+losses with a long tail of bad values are fitted on a log scale (believer.compression).
 The next point maximises the acquisition (ei, ranked as log EI; ucb or poi): `selection_num_warm_up`
 random points plus points near the best trials, the best `selection_num_starting_points` of them
 refined by shrinking local searches. Running trials join the posterior at the loss the model predicts for them (Kriging
@@ -30,6 +31,7 @@ from ..history import History
 from ..searchspace import SearchSpace
 from . import gaussian
 from .base import Tuner, TunerError, canonical
+from .believer import compression
 from .observations import RUNNING, Encoder, as_losses, best_and_newest
 from .sampling import call_rng, random_unseen
 from .unitcube import UnitCube
@@ -99,6 +101,11 @@ class GPTuner(Tuner):
         fit = best_and_newest(done, obs.loss, MAX_FIT)
         x = self.cube.encode(obs.x[fit])
         y = obs.loss[fit]
+        lo, shift = compression(obs.loss[done])
+        if (
+            shift is not None
+        ):  # a long tail of bad losses (Rosenbrock): fitted on a log scale, as TPE's believer
+            y = np.log(y - lo + shift)
         pending = np.flatnonzero(obs.kind == RUNNING)
 
         # small matrices: one BLAS thread is fastest, and many threads beside busy trials are
