@@ -1,10 +1,12 @@
 """Bayesian optimisation with scikit-learn's GaussianProcessRegressor (NNI's GP tuner classArgs).
 
 The space is mapped to the unit cube (numeric parameters in their sampling coordinates, choices
-one-hot); a Matern kernel with one length scale per column is fitted to the losses. The next point
-maximises the acquisition (ei, ucb or poi): `selection_num_warm_up` random points plus points near
-the best trials, the best `selection_num_starting_points` of them refined by shrinking local
-searches. Running trials join the posterior at the loss the model predicts for them (Kriging
+one-hot); a Matern kernel with one length scale per column is fitted to the losses, its
+hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py);
+losses with a long tail of bad values are fitted on a log scale (believer.compression).
+The next point maximises the acquisition (ei, ranked as log EI; ucb or poi): `selection_num_warm_up`
+random points plus points near the best trials, the best `selection_num_starting_points` of them
+refined by shrinking local searches. Running trials join the posterior at the loss the model predicts for them (Kriging
 believer; the kernel is fitted on real results only), so parallel suggestions differ without
 distorting the model (bench/README.md: with 8 running, within 1.1x of the sequential regret).
 With more than MAX_FIT finished trials the fit uses the best half and the newest half of that many,
@@ -21,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import erfcx
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
@@ -28,6 +31,7 @@ from ..history import History
 from ..searchspace import SearchSpace
 from . import gaussian
 from .base import Tuner, TunerError, canonical
+from .believer import compression
 from .observations import RUNNING, Encoder, as_losses, best_and_newest
 from .sampling import call_rng, random_unseen
 from .unitcube import UnitCube
@@ -97,6 +101,11 @@ class GPTuner(Tuner):
         fit = best_and_newest(done, obs.loss, MAX_FIT)
         x = self.cube.encode(obs.x[fit])
         y = obs.loss[fit]
+        lo, shift = compression(obs.loss[done])
+        if (
+            shift is not None
+        ):  # a long tail of bad losses (Rosenbrock): fitted on a log scale, as TPE's believer
+            y = np.log(y - lo + shift)
         pending = np.flatnonzero(obs.kind == RUNNING)
 
         # small matrices: one BLAS thread is fastest, and many threads beside busy trials are
@@ -122,7 +131,15 @@ class GPTuner(Tuner):
             order = np.argsort(y, kind="stable")
             rest = rng.choice(order[MAX_HYPER // 2 :], size=MAX_HYPER - MAX_HYPER // 2, replace=False)
             sub = np.concatenate([order[: MAX_HYPER // 2], rest])
-        return gaussian.fit(x, y, sub, nu=self.nu, alpha=self.alpha, random_state=int(rng.integers(2**31)))
+        return gaussian.fit(
+            x,
+            y,
+            sub,
+            nu=self.nu,
+            alpha=self.alpha,
+            random_state=int(rng.integers(2**31)),
+            prior=True,  # a prior on the length scales, as Optuna's GPSampler (gaussian.LENGTH_PRIOR)
+        )
 
     def _believe(
         self, gp: Any, x: np.ndarray, y: np.ndarray, pending: np.ndarray
@@ -142,7 +159,7 @@ class GPTuner(Tuner):
         z = (best - mu - self.xi) / sd
         if self.utility == "poi":
             return norm.cdf(z)
-        return (best - mu - self.xi) * norm.cdf(z) + sd * norm.pdf(z)
+        return np.log(sd) + log_h(z)  # log EI: far from the best, EI itself underflows to 0 everywhere
 
     def _maximise(self, gp: Any, best: Any, near: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Candidate points, best acquisition first (`gp`, `best`: what _acquisition takes; MOGP's
@@ -169,3 +186,17 @@ class GPTuner(Tuner):
             top, top_score = both[order], s[order]
         rest = np.argsort(-score)[:20]
         return np.vstack([top, u[rest]])
+
+
+def log_h(z: np.ndarray) -> np.ndarray:
+    """log(z Phi(z) + phi(z)), EI / sd, accurate where EI underflows: for z < -5 through
+    phi(z) (1 + z sqrt(pi / 2) erfcx(-z / sqrt 2)), the bracket being about 1 / z^2 there."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    near = z >= -5
+    zn = z[near]
+    out[near] = np.log(np.maximum(zn * norm.cdf(zn) + norm.pdf(zn), 1e-300))
+    zf = z[~near]
+    bracket = 1 + zf * np.sqrt(np.pi / 2) * erfcx(-zf / np.sqrt(2))
+    out[~near] = norm.logpdf(zf) + np.log(np.maximum(bracket, 1e-300))
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from autolab.history import History, Trial
@@ -109,3 +110,27 @@ def test_nested_space_is_refused() -> None:
     raw = {"m": {"_type": "choice", "_value": [{"_name": "a", "u": {"_type": "uniform", "_value": [0, 1]}}]}}
     with pytest.raises(TunerError, match="nested"):
         GPTuner(SearchSpace(raw))
+
+
+def test_a_long_tail_of_bad_losses_is_fitted_on_a_log_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rosenbrock-like losses (most near 0, a few of 1e5): the process sees log(loss - min + shift),
+    so the good region's differences are not lost beside the tail; plain losses are fitted as they are."""
+    from autolab.tuners import gaussian
+
+    seen: list = []
+    real_fit = gaussian.fit
+    monkeypatch.setattr(
+        gaussian, "fit", lambda x, y, *a, **k: seen.append(y.copy()) or real_fit(x, y, *a, **k)
+    )
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    for tail, logged in ((1e5, True), (2.0, False)):
+        history = History()
+        values = [tail if i % 4 == 0 else 1.0 + i / 11 for i in range(12)]
+        for i, value in enumerate(values):
+            history.trials.append(Trial(f"t{i}", i, {"x": i / 11}, TrialStatus.SUCCEEDED, value))
+        GPTuner(space, optimize_mode="minimize", seed=0).suggest(history)
+        y = np.sort(seen[-1])
+        if logged:
+            assert float(y.max()) < 15 and np.all(np.diff(y) >= 0)
+        else:
+            assert np.allclose(y, np.sort(values))
