@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import erfcx
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
@@ -32,6 +31,7 @@ from ..searchspace import SearchSpace
 from . import gaussian
 from .base import Tuner, TunerError, canonical
 from .believer import compression
+from .ehvi import log_h
 from .observations import RUNNING, Encoder, as_losses, best_and_newest
 from .sampling import call_rng, random_unseen
 from .unitcube import UnitCube
@@ -43,6 +43,8 @@ LOCAL_POINTS = 150
 
 
 class GPTuner(Tuner):
+    # a prior on the length scales, as Optuna's GPSampler has one (gaussian.LENGTH_PRIOR)
+    length_prior = True
     supports_nested = False
 
     def __init__(
@@ -138,7 +140,7 @@ class GPTuner(Tuner):
             nu=self.nu,
             alpha=self.alpha,
             random_state=int(rng.integers(2**31)),
-            prior=True,  # a prior on the length scales, as Optuna's GPSampler (gaussian.LENGTH_PRIOR)
+            prior=self.length_prior,
         )
 
     def _believe(
@@ -186,17 +188,3 @@ class GPTuner(Tuner):
             top, top_score = both[order], s[order]
         rest = np.argsort(-score)[:20]
         return np.vstack([top, u[rest]])
-
-
-def log_h(z: np.ndarray) -> np.ndarray:
-    """log(z Phi(z) + phi(z)), EI / sd, accurate where EI underflows: for z < -5 through
-    phi(z) (1 + z sqrt(pi / 2) erfcx(-z / sqrt 2)), the bracket being about 1 / z^2 there."""
-    z = np.asarray(z, dtype=float)
-    out = np.empty_like(z)
-    near = z >= -5
-    zn = z[near]
-    out[near] = np.log(np.maximum(zn * norm.cdf(zn) + norm.pdf(zn), 1e-300))
-    zf = z[~near]
-    bracket = 1 + zf * np.sqrt(np.pi / 2) * erfcx(-zf / np.sqrt(2))
-    out[~near] = norm.logpdf(zf) + np.log(np.maximum(bracket, 1e-300))
-    return out
