@@ -4,8 +4,10 @@ trials' stored fidelity (autolab.fidelity), so it needs no tuner; plain Python f
 
 A trial's outcome at its rung: "running" (not ended), "failed" (ended without a result), "promoted"
 (its configuration runs at the next rung of its bracket), "stopped" (the next rung was filled
-without it), "top" (it ran at the largest budget), "pending" (its rung is not judged yet). PBT
-trials (a generation as the rung, no bracket) are grouped by generation with their status.
+without it), "top" (it ran at the largest budget), "paused" (ASHA's promotion mode: it waits at
+this rung to be continued), "pending" (its rung is not judged yet). ASHA's promotion mode has one
+bracket (None) with budgets; PBT trials (a generation as the rung, no bracket and no budget) are
+grouped by generation with their status.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def outcome(status: TrialStatus, value: float | None, promoted: bool, judged: bo
         return "running"
     if promoted:
         return "promoted"
+    if status is TrialStatus.PAUSED:
+        return "paused"
     if status not in (TrialStatus.SUCCEEDED, TrialStatus.EARLY_STOPPED) or value is None:
         return "failed"
     if top:
@@ -53,7 +57,7 @@ def rung_view(rows: list[Row]) -> dict[str, Any]:
             budget = rungs[rung][0][4].get("budget")
             top = max_budget is not None and isinstance(budget, (int, float)) and budget >= max_budget
             for trial_id, _seq, status, value, fid in rungs[rung]:
-                if bracket is None:  # PBT: generations, no promotion
+                if fid.get("budget") is None:  # PBT: generations, no promotion
                     result = "running" if status in ACTIVE else status.value.lower()
                 else:
                     result = outcome(status, value, str(fid.get("config")) in above, bool(above), top)

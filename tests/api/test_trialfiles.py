@@ -116,3 +116,19 @@ def test_rung_view_marks_promoted_stopped_top_and_running(tmp_path: Path) -> Non
         (2, 0, 1.0): {"g": "pending"},
     }
     assert view["brackets"][0]["rungs"][0]["counts"] == {"promoted": 1, "stopped": 1, "failed": 1}
+
+
+def test_rung_view_of_asha_promotion_mode_shows_paused_and_promoted(tmp_path: Path) -> None:
+    """ASHA's promotion mode has no bracket but budgets: its rungs promote, and a trial waiting at
+    its rung is PAUSED (not "failed", not a PBT generation)."""
+    with Store(tmp_path, create=True) as store:
+        for tid, rung, budget, config, status, value in [
+            ("a", 0, 1.0, "a", TrialStatus.SUCCEEDED, 0.9),
+            ("b", 0, 1.0, "b", TrialStatus.PAUSED, 0.2),
+            ("c", 1, 3.0, "a", TrialStatus.RUNNING, None),
+        ]:
+            store.add_trial(tid, {"x": 0}, fidelity=fidelity(budget, None, rung, config))
+            store.update_trial(tid, status=status, value=value)
+        view = rung_view(store.fidelity_rows())
+    outcomes = {r["rung"]: {t[0]: t[4] for t in r["trials"]} for b in view["brackets"] for r in b["rungs"]}
+    assert outcomes == {0: {"a": "promoted", "b": "paused"}, 1: {"c": "running"}}

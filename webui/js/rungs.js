@@ -1,11 +1,12 @@
-// Rungs tab (multi-fidelity experiments: Hyperband, BOHB, PBT): for each bracket, each rung's budget
+// Rungs tab (multi-fidelity experiments: Hyperband, BOHB, ASHA promotion, PBT): for each bracket, each rung's budget
 // and its trials, coloured by what happened to them there (GET /api/v1/rungs): promoted to the next
-// rung, stopped at this budget, ran at the largest budget (top), not judged yet, running, failed.
+// rung, stopped at this budget, ran at the largest budget (top), waiting to be continued (paused: ASHA's
+// promotion mode), not judged yet, running, failed.
 "use strict";
 (function (AL) {
   const $ = (id) => document.getElementById(id);
   const PER_RUNG = 300;  // chips drawn per rung (the best first); the counts say how many there are
-  const ORDER = {promoted: 0, top: 1, running: 2, pending: 3, stopped: 4, failed: 5};
+  const ORDER = {promoted: 0, top: 1, running: 2, paused: 3, pending: 4, stopped: 5, failed: 6};
   const EVERY_MS = 3000;  // while trials change, asked at most this often (the server rebuilds it per change)
   let drawnAt = -1, seenAt = -1, loading = false, askedAt = 0;
 
