@@ -46,6 +46,8 @@ class WebUIHandler(tornado.web.StaticFileHandler):
             raise BadRequest(refused, 403)
         if any("\0" in arg for arg in self.path_args):  # no file name holds one (os refuses it)
             raise BadRequest(f"no such file: {self.request.path} (a file name has no NUL byte)", 404)
+        if not self.path_args or self.path_args[0] in ("", "index.html"):
+            importance.warm_up()  # someone opened the page: its Importance chart is asked for next
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]

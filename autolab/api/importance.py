@@ -23,6 +23,22 @@ from .base import BadRequest, BaseHandler
 CACHE_SIZE = 16
 _cache: OrderedDict[tuple[str, str, int, str], dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
+_warming = threading.Event()
+
+
+def warm_up() -> None:
+    """Start loading scikit-learn's forests in a background thread, once per process. The page calls
+    for the importance a moment after it loads; without this, that first answer waits for the
+    import (1-4 s here), which is longer than the fit itself (bench/README.md, issue 22)."""
+    with _lock:
+        if _warming.is_set():
+            return
+        _warming.set()
+    threading.Thread(target=_import_forest, name="autolab-importance-warm-up", daemon=True).start()
+
+
+def _import_forest() -> None:
+    import sklearn.ensemble  # noqa: F401  (only to have it loaded: autolab/importance.py uses it)
 
 
 def objective_names(config: dict[str, Any]) -> tuple[list[str], list[str]]:

@@ -118,3 +118,21 @@ class TestImportanceApi(ApiCase):
         # the loopback Host check holds for the new read, as for every other (DNS rebinding)
         got = self.call("/api/v1/importance", headers={"Host": "attacker.example:8080"}, expect=403)
         assert "localhost" in got["error"]
+
+    def test_opening_the_page_starts_loading_the_forest_and_an_api_read_does_not(self) -> None:
+        import threading
+
+        from autolab.api import importance as api_importance
+
+        api_importance._warming.clear()
+        self.call("/api/v1/summary")
+        assert not api_importance._warming.is_set()
+        page = self.fetch("/")
+        assert page.code == 200 and b"<script" in page.body
+        assert api_importance._warming.is_set()
+        for thread in threading.enumerate():
+            if thread.name == "autolab-importance-warm-up":
+                thread.join(timeout=60)
+        import sys
+
+        assert "sklearn.ensemble" in sys.modules
