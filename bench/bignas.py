@@ -317,6 +317,8 @@ def table(results: list[dict[str, Any]], times: dict[str, Any]) -> str:
             f"{s['searched_test']:.4f} ({s['searched_flops']:,}) | "
             f"{s['random_median_test']:.4f} ({s['random_best_test']:.4f}) |"
         )
+    if not times:
+        return "\n".join(lines)
     lines += [
         "",
         "| data set | sandwich step: CPU ms (wall) | plain max model step: CPU ms (wall) | ratio: CPU (wall) |",
