@@ -2,6 +2,7 @@
 
     nice -n 10 python bench/bignas.py                            # the sizes in bench/README.md
     python bench/bignas.py --epochs 30 --seeds 0 1 2 --datasets digits shapes
+    python bench/bignas.py --table bench/bignas_*.json     # tables and medians of several runs
 
 Per data set (sklearn digits, 1x8x8, 10 classes; `shapes`, generated here: 1x16x16 noisy bars,
 squares, crosses and diagonals at random places and sizes, 6 classes) and seed:
@@ -65,8 +66,13 @@ SHAPES = {
 }  # C, H, W, classes, strides
 
 
-def shapes_datasets(n: int = 1500, seed: int = 0) -> tuple[TensorDataset, TensorDataset, TensorDataset]:
-    """(train, val, test) = 60/20/20% of n noisy 16x16 images of 6 shape classes."""
+def shapes_datasets(
+    n_train: int = 900, n_val: int = 1500, n_test: int = 1500, seed: int = 0
+) -> tuple[TensorDataset, TensorDataset, TensorDataset]:
+    """(train, val, test): noisy 16x16 images of 6 shape classes. Validation and test are larger than
+    the training set so that one image is 0.07 points: subnets a point apart are told apart, and the
+    search is not just picking validation noise."""
+    n = n_train + n_val + n_test
     rng = np.random.default_rng(seed)
     x = rng.normal(0.0, 0.35, size=(n, 1, 16, 16)).astype(np.float32)
     y = rng.integers(0, 6, size=n)
@@ -94,7 +100,7 @@ def shapes_datasets(n: int = 1500, seed: int = 0) -> tuple[TensorDataset, Tensor
                 img[r + k, q + k] += 1.5
     data = [
         TensorDataset(torch.from_numpy(x[a:b]), torch.from_numpy(y[a:b].astype(np.int64)))
-        for a, b in ((0, int(0.6 * n)), (int(0.6 * n), int(0.8 * n)), (int(0.8 * n), n))
+        for a, b in ((0, n_train), (n_train, n_train + n_val), (n_train + n_val, n))
     ]
     return data[0], data[1], data[2]
 
@@ -311,6 +317,8 @@ def table(results: list[dict[str, Any]], times: dict[str, Any]) -> str:
             f"{s['searched_test']:.4f} ({s['searched_flops']:,}) | "
             f"{s['random_median_test']:.4f} ({s['random_best_test']:.4f}) |"
         )
+    if not times:
+        return "\n".join(lines)
     lines += [
         "",
         "| data set | sandwich step: CPU ms (wall) | plain max model step: CPU ms (wall) | ratio: CPU (wall) |",
@@ -324,6 +332,42 @@ def table(results: list[dict[str, Any]], times: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def medians(results: list[dict[str, Any]]) -> str:
+    """Per data set: the median over seeds of each subnet's accuracies and gaps, and how often the
+    searched subnet beat the random median."""
+    lines = [
+        "| data set | seeds | subnet | supernet, distill | supernet, no distill | alone | gap (distill) "
+        "| gap (no distill) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    names = sorted({r["dataset"] for r in results}, key=list(SHAPES).index)
+    med = statistics.median
+    for name in names:
+        runs = [r for r in results if r["dataset"] == name]
+        for label in runs[0]["subnets"]:
+            s = [r["subnets"][label] for r in runs]
+            lines.append(
+                f"| {name} | {len(runs)} | {label} | {med(x['distill'] for x in s):.4f} | "
+                f"{med(x['no_distill'] for x in s):.4f} | {med(x['scratch'] for x in s):.4f} | "
+                f"{med(100 * (x['distill'] - x['scratch']) for x in s):+.2f} | "
+                f"{med(100 * (x['no_distill'] - x['scratch']) for x in s):+.2f} |"
+            )
+    lines += [
+        "",
+        "| data set | seeds | searched: median test acc | random median: median over seeds | "
+        "searched > random median |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        runs = [r["search"] for r in results if r["dataset"] == name]
+        wins = sum(s["searched_test"] > s["random_median_test"] for s in runs)
+        lines.append(
+            f"| {name} | {len(runs)} | {med(s['searched_test'] for s in runs):.4f} | "
+            f"{med(s['random_median_test'] for s in runs):.4f} | {wins} of {len(runs)} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -332,10 +376,23 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--datasets", nargs="+", default=["digits", "shapes"], choices=list(SHAPES))
     parser.add_argument("--output", default=os.path.join(HERE, "bignas_results.json"))
+    parser.add_argument("--no-step-times", action="store_true", help="skip the step-time measurement")
+    parser.add_argument(
+        "--table",
+        nargs="+",
+        metavar="JSON",
+        help="print the tables of these result files (e.g. one per seed)",
+    )
     args = parser.parse_args()
+    if args.table:
+        loaded = [json.load(open(path)) for path in args.table]
+        results = [r for d in loaded for r in d["results"]]
+        print(table(results, {k: v for d in loaded for k, v in d["step_times"].items()}))
+        print("\nMedians over seeds:\n\n" + medians(results))
+        return
     torch.set_num_threads(1)  # the bench machine is shared: one thread is steadier
     start = time.perf_counter()
-    times = {name: step_times(name) for name in args.datasets}
+    times = {} if args.no_step_times else {name: step_times(name) for name in args.datasets}
     print(f"step times: {times}", flush=True)
     results = [run(name, args.epochs, seed) for name in args.datasets for seed in args.seeds]
     meta = {
@@ -345,10 +402,12 @@ def main() -> None:
         "cpu": platform.processor() or platform.machine(),
         "load_average": os.getloadavg(),
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time(),
     }
     with open(args.output, "w") as fh:
         json.dump({"meta": meta, "step_times": times, "results": results}, fh, indent=1)
     print(table(results, times))
+    print("\nMedians over seeds:\n\n" + medians(results))
     print(f"\n{meta}")
 
 

@@ -11,6 +11,12 @@ subnet's (detached) output (a named block past a subnet's depth is skipped for i
 (the `val_settings` subnets, BN calibrated on training batches first: the shared running
 statistics belong to no single subnet) runs after every epoch, and before the first with
 `valid_before_train=True`.
+
+Regularisation acts on the largest subnet only, as in BigNAS (the smaller ones, taught by its soft
+labels, are underfitting rather than overfitting): dropout (every `nn.Dropout` of the supernet)
+is on while a "max" entry of the sandwich runs and off for the others; weight decay is the
+optimizer's, applied once per step to the summed gradient, i.e. once to the max subnet's weights
+(which are all the weights), never once per subnet.
 """
 
 from __future__ import annotations
@@ -139,6 +145,7 @@ class SandwichTrainer:
                 raise BigNASError(
                     f"SandwichTrainer mimic: the supernet has no module {name!r} (e.g. 'stages.1')"
                 )
+        self.dropouts = [m for m in supernet.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
         self.features: dict[str, torch.Tensor] = {}
         self.mimic = list(mimic)
         for name in self.mimic:
@@ -185,8 +192,10 @@ class SandwichTrainer:
         teacher_logits: torch.Tensor | None = None
         teacher_features: dict[str, torch.Tensor] = {}
         metric = 0.0
-        for i, s in enumerate(settings):
+        for i, (kind, s) in enumerate(zip(self.sandwich, settings, strict=True)):
             self.model.set_active(s)
+            for m in self.dropouts:
+                m.train(kind == "max")  # regularise the largest subnet only
             self.features.clear()
             with autocast(self.device, self.amp):
                 logits = self.model(x)

@@ -84,8 +84,12 @@ def main() -> None:
     parser.add_argument("--finetune-epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bignas_digits_out", help="folder for the supernet, plots and JSON")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
-    torch.set_num_threads(min(torch.get_num_threads(), 4))
+    # one thread by default: these 8x8 convolutions are too small to share out, and on a busy machine
+    # extra threads spin waiting for each other (the CI-sized run: 72 s of CPU with 2 threads under
+    # load, 20 s with 1)
+    torch.set_num_threads(max(1, args.threads))
     try:
         flops_range = parse_range(args.flops_range)
     except NasError as exc:

@@ -264,3 +264,19 @@ def test_calibrating_one_width_keeps_the_other_widths_statistics() -> None:
     calibrate_bn(net, [(x * 3 + 1, y) for x, y in batches])
     assert torch.equal(net.stem.bn.running_mean_8, small)
     assert not torch.allclose(net.stem.bn.running_mean[:8], small)
+
+
+def test_dropout_acts_on_the_max_subnet_only() -> None:
+    """BigNAS regularises only the largest child: dropout is on for "max", off for the others."""
+    torch.manual_seed(0)
+    net = build_supernet(
+        BigNASSpace.from_dict(TINY), num_classes=4, in_channels=1, strides=[1, 2, 1], dropout=0.5
+    )
+    seen: list[bool] = []
+    net.dropout.register_forward_hook(lambda m, i, o: seen.append(m.training))
+    x, y = torch.randn(8, 1, 8, 8), torch.randint(0, 4, (8,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    trainer = SandwichTrainer(net, F.cross_entropy, opt, TensorDataset(x, y), num_epochs=1, device="cpu")
+    trainer.train_step(x, y)
+    assert seen == [True, False, False, False]
+    assert net.training  # the rest of the model still trains (batch statistics)
