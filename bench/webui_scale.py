@@ -292,10 +292,8 @@ def analysis_browser(url: str, repeat: int, n_trials: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def importance_after_page(directory: Path) -> float:
-    """A fresh server as a user meets it: the page is opened (which starts loading scikit-learn in
-    the background), and 1.5 s later (the page's own delay, webui/js/importance.js) the importance
-    is asked for; the time of that request."""
+def start_server(directory: Path) -> tuple[subprocess.Popen[str], str]:
+    """This script's `--serve` in a child process on a free loopback port, once it is serving."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -304,9 +302,16 @@ def importance_after_page(directory: Path) -> float:
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def importance_after_page(directory: Path) -> float:
+    """A fresh server as a user meets it: the page is opened (which starts loading scikit-learn in
+    the background), and 1.5 s later (the page's own delay, webui/js/importance.js) the importance
+    is asked for; the time of that request."""
+    proc, base = start_server(directory)
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
-        base = f"http://127.0.0.1:{port}"
         timed_get(base + "/")
         time.sleep(1.5)
         return timed_get(base + "/api/v1/importance")[0]
@@ -348,17 +353,8 @@ def main() -> int:
         print(
             f"filled {args.trials} trials x {args.steps} intermediate results in {time.perf_counter() - t0:.1f} s"
         )
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(directory), "--port", str(port)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        proc, base = start_server(directory)
         try:
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
-            base = f"http://127.0.0.1:{port}"
             results: list[tuple[str, str, float, int, str]] = []
             mid = args.trials // 2
             for label, path, target in [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from typing import Any
 
 from .. import experiments
 from ..api.auth import is_loopback, prepare_token
@@ -14,7 +15,6 @@ from ..hostaddr import check_host, url_host
 def serve_all(args: argparse.Namespace, default_port: int) -> int:
     # tornado loads for this command only: every other command starts light
     import tornado.httpserver
-    import tornado.ioloop
     import tornado.netutil
 
     from ..homeserver import make_home_app
@@ -42,8 +42,17 @@ def serve_all(args: argparse.Namespace, default_port: int) -> int:
     print(f"Experiments in {home}: {url}", flush=True)
     if token:
         print(f"Token:     {token}  (open {url}/?token={token} to stop, resume or delete from the page)")
+    return serve_until_stopped(server)
+
+
+def serve_until_stopped(server: Any) -> int:
+    """Run the IOLoop until Ctrl-C or SIGTERM, then stop `server` (a tornado HTTPServer)."""
+    import tornado.ioloop  # not at the top: the CLI starts light
+
     print("Press Ctrl-C to stop serving.", flush=True)
     loop = tornado.ioloop.IOLoop.current()
+    # SIGTERM (kill, a service manager) stops it as Ctrl-C does; Ctrl-C alone is not enough: a
+    # background job of a non-interactive shell starts with SIGINT ignored
     loop.asyncio_loop.add_signal_handler(signal.SIGTERM, loop.stop)  # type: ignore[attr-defined]
     try:
         loop.start()

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import signal
 from typing import Any
 
 from .. import experiments
 from ..api.auth import is_loopback
 from ..errors import UserError
 from ..hostaddr import bare_host, check_host, url_host
-from .home import serve_all
+from .home import serve_all, serve_until_stopped
 
 DEFAULT_PORT = 8080
 
@@ -63,7 +62,6 @@ def cmd_url(args: argparse.Namespace) -> int:
 def cmd_view(args: argparse.Namespace) -> int:
     # tornado (and the server built on it) load for this command only: every other command starts light
     import tornado.httpserver
-    import tornado.ioloop
     import tornado.netutil
 
     from ..server import make_app
@@ -94,15 +92,4 @@ def cmd_view(args: argparse.Namespace) -> int:
         server.add_sockets(sockets)
         bound = sockets[0].getsockname()[1]
         print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
-        print("Press Ctrl-C to stop serving.", flush=True)
-        loop = tornado.ioloop.IOLoop.current()
-        # SIGTERM (kill, a service manager) stops it as Ctrl-C does; Ctrl-C alone is not enough: a
-        # background job of a non-interactive shell starts with SIGINT ignored
-        loop.asyncio_loop.add_signal_handler(signal.SIGTERM, loop.stop)  # type: ignore[attr-defined]
-        try:
-            loop.start()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()
-    return 0
+        return serve_until_stopped(server)
