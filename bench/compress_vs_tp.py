@@ -75,7 +75,7 @@ def measure(fn, model, x, ratio: float) -> dict:  # noqa: ANN001
     import torch
 
     from autolab.compress import count_macs as count_flops
-from autolab.nas.cost import count_params
+    from autolab.nas.cost import count_params
 
     start = time.perf_counter()
     try:
