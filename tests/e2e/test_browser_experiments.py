@@ -122,3 +122,6 @@ def test_list_stop_resume_and_view(home: tuple[str, str, str, Path], page: Any) 
     page.wait_for_selector("body[data-ready='1']", timeout=10000)
     assert page.url == f"{url}/e/{short}/#overview" or page.url.startswith(f"{url}/e/{short}/")
     assert "short" in page.inner_text("#exp-name") and page.inner_text("#exp-status") == "DONE"
+    page.click("#brand")  # the way back to the experiments list
+    page.wait_for_selector(f"#experiments tr[data-id='{short}']", timeout=10000)
+    assert page.url.rstrip("/") == url

@@ -10,6 +10,11 @@
     AL.badge($("exp-status"), p.status);
     $("exp-elapsed").textContent = AL.duration(p.elapsed) + (p.maxExperimentDuration ? " / " + AL.duration(p.maxExperimentDuration) : "");
     document.title = "autolab " + p.id + " · " + p.status;
+    // served by `autolab view --all` under /e/<id>/: the brand leads back to the experiments list
+    if (location.pathname.startsWith("/e/")) {
+      $("brand").href = "/";
+      $("brand").title = "every experiment";
+    }
   };
 
   // An experiment that ended before maxTrialNumber because the tuner ran out of points says so
