@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .history import History, Trial
-from .objectives import Objectives, best_trials, hypervolume_history, scored
+from .objectives import Objectives, best_trials, hypervolume_history, pareto_set, scored
 
 
 def trial_objectives(objectives: Objectives, raw: Any) -> dict[str, float] | None:
@@ -22,7 +22,7 @@ def front(objectives: Objectives, history: History) -> dict[str, Any]:
     """The Pareto set (feasible, non-dominated; sorted by the first objective, best first) and
     the counts behind it."""
     rows = scored(objectives, history.trials)
-    members = best_trials(objectives, history.trials)
+    members = pareto_set(rows)
     first_sign = -1.0 if objectives.directions[0] == "maximize" else 1.0
     members.sort(key=lambda t: (first_sign * (objectives.values(_result(t)) or [0.0])[0], t.sequence))
     return {

@@ -163,7 +163,12 @@ def scored(objectives: Objectives, trials: list[Trial]) -> list[tuple[Trial, lis
 
 def best_trials(objectives: Objectives, trials: list[Trial]) -> list[Trial]:
     """The Pareto set: the non-dominated feasible trials (when no trial is feasible: none)."""
-    feasible = [(t, loss) for t, loss, v in scored(objectives, trials) if v == 0]
+    return pareto_set(scored(objectives, trials))
+
+
+def pareto_set(rows: list[tuple[Trial, list[float], float]]) -> list[Trial]:
+    """best_trials of rows already scored (scored()), for callers that need the rows too."""
+    feasible = [(t, loss) for t, loss, v in rows if v == 0]
     fronts = nondominated_sort([loss for _, loss in feasible])
     return [feasible[i][0] for i in fronts[0]] if fronts else []
 
