@@ -147,6 +147,17 @@ def from_config(config: Mapping[str, Any] | None) -> Objectives | None:
         return None
 
 
+def optimize_mode(config: Mapping[str, Any] | None) -> str:
+    """Which way the `default` value is better in a stored config: the first objective's direction
+    when classArgs name objectives (the `default` number stands for the first objective), else
+    classArgs' optimize_mode (NNI's default, maximize)."""
+    args = ((config or {}).get("tuner") or {}).get("classArgs") or {}
+    objectives = from_config(config)
+    if objectives is not None:
+        return objectives.directions[0]
+    return str(args.get("optimize_mode", "maximize")) if isinstance(args, Mapping) else "maximize"
+
+
 # -- what results show ------------------------------------------------------------------------
 def scored(objectives: Objectives, trials: list[Trial]) -> list[tuple[Trial, list[float], float]]:
     """Succeeded trials with every objective: (trial, losses, constraint violation)."""

@@ -12,6 +12,7 @@ from .experiments import ExperimentRef, manager_alive
 from .fidelity import FIELDS as FIDELITY_FIELDS
 from .fronts import annotate_export
 from .objectives import from_config
+from .objectives import optimize_mode as config_mode
 from .statuses import ExperimentStatus
 from .store import Store
 
@@ -32,8 +33,7 @@ def best_trial(store: Store) -> dict[str, Any] | None:
 
 
 def optimize_mode(store: Store) -> str:
-    tuner = (store.get_meta("config") or {}).get("tuner") or {}
-    return str((tuner.get("classArgs") or {}).get("optimize_mode", "maximize"))
+    return config_mode(store.get_meta("config"))
 
 
 def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from autolab.history import Trial
-from autolab.objectives import ObjectiveError, Objectives, best_trials, from_config, hypervolume_history
+from autolab.objectives import (
+    ObjectiveError,
+    Objectives,
+    best_trials,
+    from_config,
+    hypervolume_history,
+    optimize_mode,
+)
 from autolab.statuses import TrialStatus
+from autolab.store import Store
+from autolab.views import best_trial
 
 OBJ = Objectives.parse({"accuracy": "maximize", "latency_ms": "minimize"}, {"latency_ms": {"max": 20}})
 
@@ -93,3 +103,26 @@ def test_a_constraint_on_the_first_objective_reads_default() -> None:
     obj = Objectives.parse({"accuracy": "maximize", "params": "minimize"}, {"accuracy": {"min": 0.8}})
     assert obj.violation({"default": 0.9, "params": 10}) == 0
     assert obj.violation({"default": 0.7, "params": 10}) == pytest.approx(0.1)
+
+
+def test_optimize_mode_is_the_first_objectives_direction(tmp_path: Path) -> None:
+    """The profile's `best` (and `top`, the export's head/tail) rank the `default` value, which
+    stands for the first objective: its direction decides, not classArgs' optimize_mode."""
+
+    def config(args: dict[str, object]) -> dict[str, object]:
+        return {"tuner": {"name": "TPE", "classArgs": args}}
+
+    assert optimize_mode(config({"objectives": {"loss": "minimize", "size": "minimize"}})) == "minimize"
+    assert optimize_mode(config({"objectives": {"acc": "maximize", "ms": "minimize"}})) == "maximize"
+    assert optimize_mode(config({"objectives": ["loss", "ms"], "optimize_mode": "minimize"})) == "minimize"
+    assert optimize_mode(config({"optimize_mode": "minimize"})) == "minimize"
+    assert optimize_mode(config({})) == optimize_mode(None) == "maximize"
+    with Store(tmp_path, create=True) as store:
+        store.set_meta(config=config({"objectives": {"loss": "minimize", "size": "minimize"}}))
+        for tid, loss in (("a", 0.1), ("b", 0.5)):
+            store.add_trial(tid, {"x": loss})
+            store.update_trial(
+                tid, status=TrialStatus.SUCCEEDED, value=loss, raw_value={"default": loss, "size": 3}
+            )
+        best = best_trial(store)
+        assert best is not None and best["trialJobId"] == "a"

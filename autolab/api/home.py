@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import experiments
 from ..experiments import ExperimentNotFound, ExperimentRef
+from ..objectives import optimize_mode
 from ..views import profile
 from .base import BadRequest, BaseHandler
 
@@ -41,7 +42,7 @@ def summary(ref: ExperimentRef) -> dict[str, Any]:
     config = info.pop("config") or {}
     algorithm = config.get("tuner") or config.get("advisor") or {}
     info["tuner"] = algorithm.get("name") or algorithm.get("className")
-    info["optimizeMode"] = str((algorithm.get("classArgs") or {}).get("optimize_mode", "maximize"))
+    info["optimizeMode"] = optimize_mode(config)
     return info
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import tornado.ioloop
 
-from ..objectives import from_config
+from ..objectives import from_config, optimize_mode
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
 from .base import BadRequest, BaseHandler
@@ -46,8 +46,7 @@ def objective_names(config: dict[str, Any]) -> tuple[list[str], list[str]]:
     objectives = from_config(config)
     if objectives is not None:
         return list(objectives.names), list(objectives.directions)
-    mode = ((config.get("tuner") or {}).get("classArgs") or {}).get("optimize_mode", "maximize")
-    return ["default"], [str(mode)]
+    return ["default"], [optimize_mode(config)]
 
 
 def objective_values(

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import protocol
 from ..experiments import ExperimentRef
+from ..objectives import optimize_mode
 from ..statuses import ExperimentStatus
 from ..store import SORT_KEYS
 from ..views import export_csv, export_rows, profile
@@ -40,9 +41,7 @@ def live_profile(handler: BaseHandler) -> dict[str, Any]:
         info["error"] = manager.error or info.get("error")
         info["url"] = meta.get("url")
     config = info.get("config") or {}
-    info["optimizeMode"] = str(
-        ((config.get("tuner") or {}).get("classArgs") or {}).get("optimize_mode", "maximize")
-    )
+    info["optimizeMode"] = optimize_mode(config)
     return info
 
 
