@@ -7,7 +7,7 @@ of 6 operations, so every method, ProxylessNAS included, applies):
     calibrate  random architectures trained on train, scored on VALIDATION: their spread and the
                per-architecture std over seeds (used to fix the task before any method runs)
     search     each method x each search seed: its architecture and search wall time (JSON)
-    evaluate   the random architectures and each method's architecture (search seed 0) retrained
+    evaluate   the random architectures and each method's architectures (of --search-seeds) retrained
                from scratch on train+val with --seeds seeds, scored on the held-out test set;
                the found mean against the random median and a one-sided permutation p-value of
                "found mean > random mean" (found scores against all random scores)
@@ -232,24 +232,36 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     train, val, test = make_task(args)
     both = ConcatDataset([train, val])
     with open(args.searched, encoding="utf-8") as fh:
-        searches = [r for r in json.load(fh)["searches"] if r["seed"] == 0]
-    randoms = random_archs(args, both, test)
+        wanted = {int(seed) for seed in args.search_seeds.split(",")}
+        searches = [r for r in json.load(fh)["searches"] if r["seed"] in wanted]
+    if args.reuse_random:  # the same draw and seeds give the same scores: retrain only the methods
+        with open(args.reuse_random, encoding="utf-8") as fh:
+            saved = json.load(fh)
+        keys = ("random", "seeds", "retrain_epochs", "width", "canvas", "patch", "noise", "train_copies")
+        if any(saved["args"][k] != getattr(args, k) for k in keys + ("eval_copies",)):
+            raise SystemExit(
+                f"--reuse-random {args.reuse_random}: made with other settings ({saved['args']})"
+            )
+        randoms = saved["random"]
+    else:
+        randoms = random_archs(args, both, test)
     random_scores = [s for r in randoms for s in r["scores"]]
     median = statistics.median(statistics.mean(r["scores"]) for r in randoms)
     rows = []
     for r in searches:
         scores = [retrain(r["arch"], s, args, both, test) for s in range(args.seeds)]
         rows.append({**r, "scores": scores, "p": permutation_p(scores, random_scores)})
-        print(f"{r['method']}: {statistics.mean(scores):.4f} {scores} p={rows[-1]['p']:.4f}", flush=True)
-    print(
-        "\n| method | search wall time | found: mean test acc (seeds) | random median | p (found > random) |"
-    )
-    print("|---|---|---|---|---|")
+        print(
+            f"{r['method']} {r['seed']}: {statistics.mean(scores):.4f} {scores} p={rows[-1]['p']:.4f}",
+            flush=True,
+        )
+    print("\n| method | search seed | search time | found: mean test acc (seeds) | random median | p |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
         scores = ", ".join(f"{s:.3f}" for s in r["scores"])
         print(
-            f"| {r['method']} | {r['search_s']:.0f} s | {statistics.mean(r['scores']):.4f} ({scores}) | "
-            f"{median:.4f} | {r['p']:.4f} |"
+            f"| {r['method']} | {r['seed']} | {r['search_s']:.0f} s | {statistics.mean(r['scores']):.4f} "
+            f"({scores}) | {median:.4f} | {r['p']:.4f} |"
         )
     return {"random": randoms, "methods": rows}
 
@@ -262,6 +274,9 @@ def main() -> None:
     parser.add_argument("--methods", default=METHODS)
     parser.add_argument("--search-seeds", default="0,1")
     parser.add_argument("--searched", help="evaluate: the JSON that `search --output` wrote")
+    parser.add_argument(
+        "--reuse-random", help="evaluate: take the random architectures' scores from this JSON"
+    )
     parser.add_argument("--search-epochs", type=int, default=8)
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
