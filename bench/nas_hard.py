@@ -1,25 +1,30 @@
-"""NAS methods on a harder proxy task: sklearn digits with noise, shifts and occlusion (made here,
-no download), where random architectures spread by several points.
+"""NAS methods on a harder proxy task made here (no download): sklearn digits placed at a random
+spot of a larger canvas, a random patch blanked, Gaussian noise on top.
 
-Every method searches the same space (5 blocks, each a LayerChoice of 6 operations, so every
-method, ProxylessNAS included, applies); its architecture and `--random` random architectures from
-the space are retrained from scratch with `--seeds` seeds each and scored on the held-out test set.
-Reported: the found architecture's mean test accuracy, the random architectures' median (of their
-seed means), a one-sided permutation p-value of "found mean > random mean" (found scores against
-all random scores, 20,000 permutations), and the search wall time.
+Three steps, each a subcommand; every method searches the same space (5 blocks, each a LayerChoice
+of 6 operations, so every method, ProxylessNAS included, applies):
 
-    nice -n 10 python bench/nas_hard.py                       # the issue's size: 20 random x 3 seeds
-    nice -n 10 python bench/nas_hard.py --random 8 --seeds 2 --methods darts1,spos
+    calibrate  random architectures trained on train, scored on VALIDATION: their spread and the
+               per-architecture std over seeds (used to fix the task before any method runs)
+    search     each method x each search seed: its architecture and search wall time (JSON)
+    evaluate   the random architectures and each method's architectures (of --search-seeds) retrained
+               from scratch on train+val with --seeds seeds, scored on the held-out test set;
+               the found mean against the random median and a one-sided permutation p-value of
+               "found mean > random mean" (found scores against all random scores)
+
+    nice -n 10 python bench/nas_hard.py calibrate --random 8 --seeds 2
+    nice -n 10 python bench/nas_hard.py search --search-seeds 0,1 --output search.json
+    nice -n 10 python bench/nas_hard.py evaluate --searched search.json   # 20 random x 3 seeds
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,38 +33,55 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import TensorDataset
+from torch.utils.data import ConcatDataset, TensorDataset
 
 from autolab import nas
 from autolab.nas.training import evaluate, loader, train_model
 
 OPS = ["conv3x3", "conv5x5", "dil_conv3x3", "sep_conv3x3", "max_pool", "skip"]
-WIDTH, BLOCKS, CANVAS = 16, 5, 12
+BLOCKS = 5
+METHODS = "darts1,darts2,gumbel,enas,proxyless,spos"
+# DARTS's architecture step: Adam lr 3e-4 over 50 epochs x 391 steps (CIFAR-10 half, batch 64).
+PAPER_ARCH_LR, PAPER_ARCH_STEPS = 3e-4, 50 * 391
 
 
-def hard_digits(seed: int = 0) -> tuple[TensorDataset, TensorDataset, TensorDataset]:
-    """Each 8x8 digit at a random place on a 12x12 canvas, a random 4x4 patch blanked, Gaussian
-    noise (sigma 0.35) on top; split 60/15/25 into train / val / test, stratified."""
-    x, y = load_digits(return_X_y=True)
-    rng = np.random.default_rng(seed)
-    images = np.zeros((len(x), 1, CANVAS, CANVAS), dtype=np.float32)
-    for i, digit in enumerate(x.reshape(-1, 8, 8) / 16.0):
-        dy, dx = rng.integers(0, CANVAS - 8 + 1, size=2)
+def render(x: np.ndarray, copies: int, canvas: int, patch: int, noise: float, rng: Any) -> np.ndarray:
+    """`copies` corrupted renderings of each 8x8 digit: random placement on the canvas, a random
+    patch x patch square blanked, Gaussian noise of std `noise`."""
+    digits = np.repeat(x.reshape(-1, 8, 8) / 16.0, copies, axis=0)
+    images = np.zeros((len(digits), 1, canvas, canvas), dtype=np.float32)
+    for i, digit in enumerate(digits):
+        dy, dx = rng.integers(0, canvas - 8 + 1, size=2)
         images[i, 0, dy : dy + 8, dx : dx + 8] = digit
-        oy, ox = rng.integers(0, CANVAS - 4 + 1, size=2)
-        images[i, 0, oy : oy + 4, ox : ox + 4] = 0.0
-    images += rng.normal(0.0, 0.35, images.shape).astype(np.float32)
-    x_rest, x_test, y_rest, y_test = train_test_split(
-        images, y, test_size=0.25, random_state=seed, stratify=y
-    )
+        if patch:
+            oy, ox = rng.integers(0, canvas - patch + 1, size=2)
+            images[i, 0, oy : oy + patch, ox : ox + patch] = 0.0
+    images += rng.normal(0.0, noise, images.shape).astype(np.float32)
+    return images
+
+
+def make_task(args: argparse.Namespace, seed: int = 0) -> tuple[TensorDataset, TensorDataset, TensorDataset]:
+    """Digits split 60/15/25 (stratified) into train / val / test before rendering, so no digit
+    appears in two splits; train is rendered --train-copies times (more data, less seed noise), val
+    and test --eval-copies times (less evaluation noise)."""
+    x, y = load_digits(return_X_y=True)
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=0.25, random_state=seed, stratify=y)
     x_train, x_val, y_train, y_val = train_test_split(
         x_rest, y_rest, test_size=0.2, random_state=seed, stratify=y_rest
     )
+    rng = np.random.default_rng(seed)
 
-    def make(a: np.ndarray, b: np.ndarray) -> TensorDataset:
-        return TensorDataset(torch.from_numpy(a), torch.from_numpy(b.astype(np.int64)))
+    def make(a: np.ndarray, b: np.ndarray, copies: int) -> TensorDataset:
+        images = render(a, copies, args.canvas, args.patch, args.noise, rng)
+        return TensorDataset(
+            torch.from_numpy(images), torch.from_numpy(np.repeat(b, copies).astype(np.int64))
+        )
 
-    return make(x_train, y_train), make(x_val, y_val), make(x_test, y_test)
+    return (
+        make(x_train, y_train, args.train_copies),
+        make(x_val, y_val, args.eval_copies),
+        make(x_test, y_test, args.eval_copies),
+    )
 
 
 def op(name: str, c: int) -> nn.Module:
@@ -85,14 +107,14 @@ class Space(nn.Module):
     """stem conv; 5 blocks, each a choice of operation (no residual: a weak op costs accuracy);
     2x2 max-pool after block 2; global average pool; linear."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, WIDTH, 3, padding=1), nn.BatchNorm2d(WIDTH), nn.ReLU())
+        self.stem = nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU())
         self.blocks = nn.ModuleList(
-            nas.LayerChoice({name: op(name, WIDTH) for name in OPS}, label=f"block{i + 1}")
+            nas.LayerChoice({name: op(name, width) for name in OPS}, label=f"block{i + 1}")
             for i in range(BLOCKS)
         )
-        self.head = nn.Linear(WIDTH, 10)
+        self.head = nn.Linear(width, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)
@@ -103,43 +125,46 @@ class Space(nn.Module):
         return self.head(x.mean(dim=(2, 3)))
 
 
-def search(method: str, epochs: int, train: TensorDataset, val: TensorDataset) -> dict[str, Any]:
-    torch.manual_seed(0)
-    model = Space()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=3e-4)
-    common: dict[str, Any] = {"num_epochs": epochs, "batch_size": 64, "device": "cpu", "seed": 0}
+def search(method: str, args: argparse.Namespace, seed: int, data: tuple[Any, Any, Any]) -> dict[str, Any]:
+    """One search; the weights' optimizer is DARTS's (SGD 0.025, momentum 0.9, wd 3e-4) for all."""
+    train, val, _ = data
+    torch.manual_seed(seed)
+    model = Space(args.width)
+    opt = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
+    common: dict[str, Any] = {
+        "num_epochs": args.search_epochs,
+        "batch_size": 64,
+        "device": "cpu",
+        "seed": seed,
+    }
     if method in ("darts1", "darts2", "gumbel", "proxyless"):
-        kwargs = {**common, "arch_lr": 3e-3, "val_dataset": val}
+        # The paper's total Adam travel of alpha over our (far fewer) steps; betas and decay as DARTS.
+        steps = args.search_epochs * math.ceil(len(train) / 64)
+        kwargs = {**common, "arch_lr": PAPER_ARCH_LR * PAPER_ARCH_STEPS / steps, "val_dataset": val}
         if method == "darts2":
             kwargs["unrolled"] = True
-        cls: Callable[..., Any] = {
+        if method == "proxyless":
+            kwargs["example_input"] = torch.zeros(1, 1, args.canvas, args.canvas)
+        cls = {
             "darts1": nas.DartsTrainer,
             "darts2": nas.DartsTrainer,
             "gumbel": nas.GumbelDartsTrainer,
             "proxyless": nas.ProxylessTrainer,
         }[method]
-        if method == "proxyless":
-            kwargs.update(cost_penalty=0.0, example_input=torch.zeros(1, 1, CANVAS, CANVAS))
-        trainer = cls(model, F.cross_entropy, opt, train, **kwargs).fit()
-        return nas.export(trainer)
-    if method == "enas":
-        trainer = nas.EnasTrainer(
-            model, F.cross_entropy, opt, train, val, controller_steps=30, controller_lr=5e-3, **common
-        ).fit()
-        return nas.export(trainer)
-    if method == "spos":
-        trainer = nas.SposTrainer(
-            model, F.cross_entropy, opt, train, val, recalibrate_batches=5, **common
-        ).fit()
-        return trainer.search(population_size=16, generations=4, parents=4)
+        return nas.export(cls(model, F.cross_entropy, opt, train, **kwargs).fit())
+    if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
+        return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common).fit())
+    if method == "spos":  # autolab's evolution defaults: population 20, 10 generations, 10 parents
+        trainer = nas.SposTrainer(model, F.cross_entropy, opt, train, val, **common).fit()
+        return trainer.search()
     raise SystemExit(f"unknown method {method!r}")
 
 
-def retrain(arch: dict[str, Any], seed: int, epochs: int, train: TensorDataset, test: TensorDataset) -> float:
+def retrain(arch: dict[str, Any], seed: int, args: argparse.Namespace, train: Any, test: Any) -> float:
     torch.manual_seed(seed)
     with nas.fixed_arch(arch):
-        model = Space()
-    train_model(model, train, epochs=epochs, batch_size=64, lr=0.05, device="cpu", seed=seed)
+        model = Space(args.width)
+    train_model(model, train, epochs=args.retrain_epochs, batch_size=64, lr=0.05, device="cpu", seed=seed)
     return evaluate(model, loader(test, 512, shuffle=False), device=torch.device("cpu"))
 
 
@@ -156,64 +181,124 @@ def permutation_p(found: list[float], others: list[float], n: int = 20000, seed:
     return (hits + 1) / (n + 1)
 
 
+def random_archs(args: argparse.Namespace, train: Any, score_on: Any) -> list[dict[str, Any]]:
+    """--random architectures (fixed draw, seed 12345) x --seeds retrains; prints the spread of
+    their seed means and the per-architecture std over seeds (the noise a method must beat)."""
+    rng, space, seeds = random.Random(12345), Space(args.width), range(args.seeds)
+    rows = []
+    for i in range(args.random):
+        arch = nas.random_arch(space, rng)
+        scores = [retrain(arch, s, args, train, score_on) for s in seeds]
+        rows.append({"arch": arch, "scores": scores})
+        print(
+            f"random {i + 1}: mean {statistics.mean(scores):.4f} {[round(s, 4) for s in scores]}", flush=True
+        )
+    means = sorted(statistics.mean(r["scores"]) for r in rows)
+    stds = [statistics.stdev(r["scores"]) for r in rows] if args.seeds > 1 else [0.0]
+    q1, _, q3 = statistics.quantiles(means, n=4)
+    print(
+        f"random archs' seed means: median {statistics.median(means):.4f}, min {means[0]:.4f}, "
+        f"max {means[-1]:.4f}, IQR {q1:.4f}-{q3:.4f}, std {statistics.stdev(means):.4f}; "
+        f"per-arch std over seeds: mean {statistics.mean(stds):.4f}, max {max(stds):.4f}",
+        flush=True,
+    )
+    return rows
+
+
+def cmd_calibrate(args: argparse.Namespace) -> dict[str, Any]:
+    train, val, _ = make_task(args)
+    return {"random": random_archs(args, train, val)}
+
+
+def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
+    data = make_task(args)
+    rows = []
+    for method in args.methods.split(","):
+        for seed in [int(s) for s in args.search_seeds.split(",")]:
+            t0 = time.perf_counter()
+            arch = search(method, args, seed, data)
+            seconds = time.perf_counter() - t0
+            rows.append({"method": method, "seed": seed, "search_s": seconds, "arch": arch})
+            print(f"{method} seed {seed}: {seconds:.0f}s {arch}", flush=True)
+    for method in args.methods.split(","):
+        archs = [r["arch"] for r in rows if r["method"] == method]
+        same = sum(a == b for a, b in zip(archs, archs[1:], strict=False))
+        agree = [sum(a[k] == archs[0][k] for a in archs[1:]) for k in archs[0]]
+        print(f"{method}: {len(archs)} search seeds, identical pairs {same}, block agreement {agree}")
+    return {"searches": rows}
+
+
+def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    train, val, test = make_task(args)
+    both = ConcatDataset([train, val])
+    with open(args.searched, encoding="utf-8") as fh:
+        wanted = {int(seed) for seed in args.search_seeds.split(",")}
+        searches = [r for r in json.load(fh)["searches"] if r["seed"] in wanted]
+    if args.reuse_random:  # the same draw and seeds give the same scores: retrain only the methods
+        with open(args.reuse_random, encoding="utf-8") as fh:
+            saved = json.load(fh)
+        keys = ("random", "seeds", "retrain_epochs", "width", "canvas", "patch", "noise", "train_copies")
+        if any(saved["args"][k] != getattr(args, k) for k in keys + ("eval_copies",)):
+            raise SystemExit(
+                f"--reuse-random {args.reuse_random}: made with other settings ({saved['args']})"
+            )
+        randoms = saved["random"]
+    else:
+        randoms = random_archs(args, both, test)
+    random_scores = [s for r in randoms for s in r["scores"]]
+    median = statistics.median(statistics.mean(r["scores"]) for r in randoms)
+    rows = []
+    for r in searches:
+        scores = [retrain(r["arch"], s, args, both, test) for s in range(args.seeds)]
+        rows.append({**r, "scores": scores, "p": permutation_p(scores, random_scores)})
+        print(
+            f"{r['method']} {r['seed']}: {statistics.mean(scores):.4f} {scores} p={rows[-1]['p']:.4f}",
+            flush=True,
+        )
+    print("\n| method | search seed | search time | found: mean test acc (seeds) | random median | p |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        scores = ", ".join(f"{s:.3f}" for s in r["scores"])
+        print(
+            f"| {r['method']} | {r['seed']} | {r['search_s']:.0f} s | {statistics.mean(r['scores']):.4f} "
+            f"({scores}) | {median:.4f} | {r['p']:.4f} |"
+        )
+    return {"random": randoms, "methods": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--methods", default="darts1,darts2,gumbel,enas,proxyless,spos")
-    parser.add_argument("--search-epochs", type=int, default=10)
+    parser.add_argument("command", choices=["calibrate", "search", "evaluate"])
+    parser.add_argument("--methods", default=METHODS)
+    parser.add_argument("--search-seeds", default="0,1")
+    parser.add_argument("--searched", help="evaluate: the JSON that `search --output` wrote")
+    parser.add_argument(
+        "--reuse-random", help="evaluate: take the random architectures' scores from this JSON"
+    )
+    parser.add_argument("--search-epochs", type=int, default=8)
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--width", type=int, default=16, help="channels of every block")
+    parser.add_argument("--canvas", type=int, default=12)
+    parser.add_argument("--patch", type=int, default=3, help="side of the blanked square (0: none)")
+    parser.add_argument("--noise", type=float, default=0.2)
+    parser.add_argument("--train-copies", type=int, default=3, help="renderings of each train digit")
+    parser.add_argument("--eval-copies", type=int, default=4, help="renderings of each val/test digit")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--output", default=None, help="write the results as JSON here")
     args = parser.parse_args()
+    if args.command == "evaluate" and not args.searched:
+        parser.error("evaluate needs --searched (the JSON of a `search` run)")
     torch.set_num_threads(args.threads)
-    train, val, test = hard_digits()
-    both = torch.utils.data.ConcatDataset([train, val])
-    seeds = list(range(args.seeds))
-    rng = random.Random(12345)
-    space = Space()
     start = time.perf_counter()
-    randoms = []
-    for i in range(args.random):
-        arch = nas.random_arch(space, rng)
-        scores = [retrain(arch, s, args.retrain_epochs, both, test) for s in seeds]
-        randoms.append((arch, scores))
-        print(f"random {i + 1}: mean {statistics.mean(scores):.4f} {scores}", flush=True)
-    random_scores = [s for _, scores in randoms for s in scores]
-    random_means = [statistics.mean(scores) for _, scores in randoms]
-    rows = []
-    for method in args.methods.split(","):
-        t0 = time.perf_counter()
-        arch = search(method, args.search_epochs, train, val)
-        seconds = time.perf_counter() - t0
-        scores = [retrain(arch, s, args.retrain_epochs, both, test) for s in seeds]
-        p = permutation_p(scores, random_scores)
-        rows.append({"method": method, "search_s": seconds, "scores": scores, "p": p, "arch": arch})
-        print(
-            f"{method}: search {seconds:.0f}s, mean {statistics.mean(scores):.4f} {scores} p={p:.4f} {arch}",
-            flush=True,
-        )
-    print(
-        f"\n{args.random} random archs x {args.seeds} seeds, retrain {args.retrain_epochs} epochs, "
-        f"search {args.search_epochs} epochs, {args.threads} thread(s); total {time.perf_counter() - start:.0f}s"
-    )
-    print(
-        f"random: median of means {statistics.median(random_means):.4f}, "
-        f"min {min(random_means):.4f}, max {max(random_means):.4f}\n"
-    )
-    print("| method | search wall time | found: mean test acc (seeds) | random median | p (found > random) |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        scores = ", ".join(f"{s:.3f}" for s in r["scores"])
-        print(
-            f"| {r['method']} | {r['search_s']:.0f} s | {statistics.mean(r['scores']):.4f} ({scores}) | "
-            f"{statistics.median(random_means):.4f} | {r['p']:.4f} |"
-        )
+    result = {"calibrate": cmd_calibrate, "search": cmd_search, "evaluate": cmd_evaluate}[args.command](args)
+    print(f"total {time.perf_counter() - start:.0f}s; {vars(args)}")
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
-            json.dump({"random": randoms, "methods": rows, "args": vars(args)}, fh, indent=1)
+            json.dump({**result, "args": vars(args)}, fh, indent=1)
 
 
 if __name__ == "__main__":
