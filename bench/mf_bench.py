@@ -113,6 +113,7 @@ def _run(job: tuple[str, str, int, float]) -> dict[str, Any]:
         "problem": name,
         "method": method,
         "seed": seed,
+        "max_cost": max_cost,
         "trace": simulate(problems()[name], method, seed, max_cost),
     }
 
