@@ -40,6 +40,8 @@ from autolab.searchspace import SearchSpace  # noqa: E402
 from autolab.tuners import NoMoreTrials, create_tuner  # noqa: E402
 
 CHECKPOINTS = (10, 30, 100)
+#: more TPE + ASHA (min_correlation c) rows, one per c (--min-correlation; set before the pool forks)
+EXTRA_CORRELATIONS: list[float] = []
 Trace = list[tuple[float, float | None]]
 
 
@@ -57,6 +59,14 @@ def methods(r: int) -> dict[str, tuple[str, dict[str, Any], dict[str, Any] | Non
         # ASHA stops only at rungs whose results rank the completed trials' finals (Spearman >=
         # 0.5, measured after 5 completed trials): see autolab/assessors/asha.py
         "autolab TPE + ASHA (stopping, min_correlation 0.5)": ("TPE", {}, {**asha, "min_correlation": 0.5}),
+        **{
+            f"autolab TPE + ASHA (stopping, min_correlation {c:g})": (
+                "TPE",
+                {},
+                {**asha, "min_correlation": c},
+            )
+            for c in EXTRA_CORRELATIONS
+        },
     }
 
 
@@ -181,7 +191,8 @@ def main() -> None:
     )
     parser.add_argument("--max-cost", type=float, default=100)
     parser.add_argument("--problems", nargs="*", default=list(problems()))
-    parser.add_argument("--methods", nargs="*", default=list(methods(1)))
+    parser.add_argument("--methods", nargs="*", default=None, help="default: every method")
+    parser.add_argument("--min-correlation", nargs="*", type=float, default=[], help="more TPE + ASHA rows")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--optuna-python", default="/tmp/mf-venv/bin/python")
     parser.add_argument("--syne-python", default="/tmp/mf2-syne/bin/python")
@@ -191,6 +202,10 @@ def main() -> None:
     )
     parser.add_argument("--load", nargs="*", default=None, help="only print the tables of these runs files")
     args = parser.parse_args()
+    EXTRA_CORRELATIONS.extend(args.min_correlation)
+    extra = [f"autolab TPE + ASHA (stopping, min_correlation {c:g})" for c in EXTRA_CORRELATIONS]
+    # no --methods: every method; --methods with names: those, and the --min-correlation rows
+    args.methods = list(methods(1)) if args.methods is None else list(dict.fromkeys([*args.methods, *extra]))
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.load is None:
         # seed by seed, so that a run cut short has every method at its first seeds
