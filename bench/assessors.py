@@ -164,6 +164,9 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--tuners", nargs="+", default=["random", "tpe"])
+    parser.add_argument(
+        "--kinds", nargs="+", default=["none", "medianstop", "nni-medianstop", "curvefitting"]
+    )
     parser.add_argument("--start-step", type=int, default=0, help="Medianstop start_step")
     parser.add_argument("--cf-start-step", type=int, default=6, help="Curvefitting start_step")
     parser.add_argument("--threshold", type=float, default=0.95, help="Curvefitting threshold")
@@ -176,8 +179,8 @@ def main() -> None:
             print_table(json.load(f))
         return
 
-    kinds = ["none", "medianstop", "nni-medianstop", "curvefitting"]
-    if not os.path.exists(args.nni_python):
+    kinds = list(args.kinds)
+    if "nni-medianstop" in kinds and not os.path.exists(args.nni_python):
         print(f"# {args.nni_python} not found: NNI column skipped")
         kinds.remove("nni-medianstop")
     tuners = [t for t in args.tuners if t.lower() in BUILTIN]

@@ -40,6 +40,8 @@ from autolab.searchspace import SearchSpace  # noqa: E402
 from autolab.tuners import NoMoreTrials, create_tuner  # noqa: E402
 
 CHECKPOINTS = (10, 30, 100)
+#: more TPE + ASHA (min_correlation c) rows, one per c (--min-correlation; set before the pool forks)
+EXTRA_CORRELATIONS: list[float] = []
 Trace = list[tuple[float, float | None]]
 
 
@@ -54,6 +56,17 @@ def methods(r: int) -> dict[str, tuple[str, dict[str, Any], dict[str, Any] | Non
         "autolab TPE + ASHA (stopping)": ("TPE", {}, asha),
         "autolab random + ASHA (stopping)": ("Random", {}, asha),
         "autolab ASHA (promotion)": ("ASHA", asha, None),
+        # ASHA stops only at rungs whose results rank the completed trials' finals (Spearman >=
+        # 0.5, measured after 5 completed trials): see autolab/assessors/asha.py
+        "autolab TPE + ASHA (stopping, min_correlation 0.5)": ("TPE", {}, {**asha, "min_correlation": 0.5}),
+        **{
+            f"autolab TPE + ASHA (stopping, min_correlation {c:g})": (
+                "TPE",
+                {},
+                {**asha, "min_correlation": c},
+            )
+            for c in EXTRA_CORRELATIONS
+        },
     }
 
 
@@ -113,6 +126,7 @@ def _run(job: tuple[str, str, int, float]) -> dict[str, Any]:
         "problem": name,
         "method": method,
         "seed": seed,
+        "max_cost": max_cost,
         "trace": simulate(problems()[name], method, seed, max_cost),
     }
 
@@ -172,9 +186,13 @@ def table(problem: Problem, runs: dict[str, list[tuple[Trace, float]]]) -> list[
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="run seeds first-seed ... first-seed + seeds - 1"
+    )
     parser.add_argument("--max-cost", type=float, default=100)
     parser.add_argument("--problems", nargs="*", default=list(problems()))
-    parser.add_argument("--methods", nargs="*", default=list(methods(1)))
+    parser.add_argument("--methods", nargs="*", default=None, help="default: every method")
+    parser.add_argument("--min-correlation", nargs="*", type=float, default=[], help="more TPE + ASHA rows")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--optuna-python", default="/tmp/mf-venv/bin/python")
     parser.add_argument("--syne-python", default="/tmp/mf2-syne/bin/python")
@@ -184,7 +202,11 @@ def main() -> None:
     )
     parser.add_argument("--load", nargs="*", default=None, help="only print the tables of these runs files")
     args = parser.parse_args()
-    seeds = list(range(args.seeds))
+    EXTRA_CORRELATIONS.extend(args.min_correlation)
+    extra = [f"autolab TPE + ASHA (stopping, min_correlation {c:g})" for c in EXTRA_CORRELATIONS]
+    # no --methods: every method; --methods with names: those, and the --min-correlation rows
+    args.methods = list(methods(1)) if args.methods is None else list(dict.fromkeys([*args.methods, *extra]))
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.load is None:
         # seed by seed, so that a run cut short has every method at its first seeds
         jobs = [(p, m, s, args.max_cost) for s in seeds for p in args.problems for m in args.methods]

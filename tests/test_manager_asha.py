@@ -36,6 +36,27 @@ def test_asha_stops_trials_behind_at_their_first_rung(tmp_path: Path) -> None:
     assert all(r.n_intermediate < 9 for r in rows[1:])
 
 
+# as TRIAL; from the fourth trial on, slow steps (a stopped trial is killed long before its end)
+SLOW_LATER_TRIAL = TRIAL.replace("time.sleep(0.1)", "time.sleep(0.1 if seq < 3 else 1.0)")
+
+
+def test_asha_with_min_correlation_stops_once_completed_trials_show_its_rungs_inform(tmp_path: Path) -> None:
+    # the first min_pairs (3) trials run to the end; their step-1 results rank their finals exactly
+    # (Spearman 1), so from then on rung 1 stops the trials behind there
+    directory = make_experiment(
+        tmp_path,
+        SLOW_LATER_TRIAL,
+        assessor={"name": "ASHA", "classArgs": {"eta": 3, "min_correlation": 0.5, "min_pairs": 3}},
+        trialConcurrency=1,
+        maxTrialNumber=5,
+    )
+    run_manager(directory, timeout=120)
+    rows = trial_rows(directory)
+    assert [r.status for r in rows] == ["SUCCEEDED"] * 3 + ["EARLY_STOPPED"] * 2
+    assert [r.n_intermediate for r in rows[:3]] == [9, 9, 9]
+    assert all(r.n_intermediate < 9 for r in rows[3:])
+
+
 # promotion mode: train on from the previous rung's checkpoint up to TRIAL_BUDGET epochs
 PROMOTION_TRIAL = """
 import json

@@ -2,7 +2,7 @@
 
 Sampling starts from the prior and concentrates, over time, around one of the best trials seen
 (hyperopt.anneal). Each call rebuilds hyperopt's Trials from the history (finished trials only;
-EARLY_STOPPED with their last intermediate value, FAILED as the worst value seen), so resume needs
+EARLY_STOPPED ranked after every completed one, FAILED as the worst value seen: observations.py), so resume needs
 nothing else. Running trials are not in hyperopt's view; a point already tried or running is
 re-drawn with another seed. Needs hyperopt>=0.2.7.
 """

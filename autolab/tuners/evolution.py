@@ -6,8 +6,8 @@ each active parameter with probability 1/d (at least one): a numeric one moves b
 of a tenth of its range (sampling coordinates, so log types move in log space), a choice takes
 another option (a newly chosen nested branch gets random values). Until the first population is
 complete, points are random. Running trials are not parents; no point is suggested twice while
-unexplored ones remain. EARLY_STOPPED trials count with their last intermediate value, FAILED ones
-as the worst value seen.
+unexplored ones remain. EARLY_STOPPED trials rank after every completed one, FAILED ones
+as the worst value seen (observations.py).
 """
 
 from __future__ import annotations

@@ -5,10 +5,17 @@ coordinates (log for log types), choice dims as the option index, NaN where the 
 (nested choice). Every trial also gets a loss (lower is better) and a kind:
 
 - completed: SUCCEEDED with a final value;
-- stopped: EARLY_STOPPED, with its last intermediate value as the loss (as NNI does);
+- stopped: EARLY_STOPPED (pruned by an assessor), ranked after every completed trial (below);
 - failed: FAILED / NO_RESULT / EARLY_STOPPED without any value: the worst loss seen (so a model
   learns to avoid regions that crash);
 - running: WAITING / RUNNING, loss NaN (a tuner decides what to lie about them).
+
+A stopped trial's last intermediate value is a result at a smaller budget (one step, under ASHA's
+first rung), not a final one, and with hundreds of them a model learns the low fidelity instead of
+the objective: NNI's tuners took it as the trial's result, and TPE + ASHA (stopping) did worse
+than random search + ASHA on every MFHartmann problem (bench/README.md). `as_losses` ranks stopped
+trials as Optuna's TPE ranks pruned ones: after every completed trial, the one that reached more
+steps first, then by its last value (the one rule every model-based tuner here reads).
 
 USER_CANCELED trials and trials whose parameters do not fit the current space are left out.
 Encoding is cached per trial id (a pure cache, checked against the parameters, so the arrays are
@@ -38,6 +45,7 @@ class Observations:
     x: np.ndarray  # (n, n_dims) float, NaN where inactive
     loss: np.ndarray  # (n,) float, NaN for running trials
     kind: np.ndarray  # (n,) int: COMPLETED / STOPPED / FAILED / RUNNING
+    steps: np.ndarray | None = None  # (n,) int: intermediate results reported (None: not known)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -117,6 +125,7 @@ class Encoder:
         number = np.array([e[1] for e in entries], dtype=int)
         kind = np.array([_CODE[t.status] for t in trials], dtype=int)
         loss = np.array([math.nan if t.value is None else t.value for t in trials], dtype=float)
+        steps = np.array([len(t.intermediate) for t in trials], dtype=int)
         kind[(kind == COMPLETED) & np.isnan(loss)] = FAILED
         loss[kind == RUNNING] = math.nan
         for i in np.flatnonzero(kind == STOPPED):
@@ -126,17 +135,45 @@ class Encoder:
                 kind[i] = FAILED
         keep = (number >= 0) & (kind >= 0)
         x = self._matrix[number[keep]] if keep.any() else np.empty((0, len(self.dims)))
-        return Observations(x, loss[keep], kind[keep]), seen
+        return Observations(x, loss[keep], kind[keep], steps[keep]), seen
 
 
 def as_losses(obs: Observations, maximize: bool) -> Observations:
-    """Turn values into losses (lower is better); failed rows get the worst loss seen."""
+    """Turn values into losses (lower is better): stopped rows rank after every completed one
+    (see the module's docstring), failed rows get the worst loss seen."""
     loss = -obs.loss if maximize else obs.loss.copy()
+    stopped = (obs.kind == STOPPED) & np.isfinite(loss)
+    if stopped.any():
+        loss[stopped] = _after_completed(
+            loss, (obs.kind == COMPLETED) & np.isfinite(loss), stopped, obs.steps
+        )
     valued = obs.kind != RUNNING
     good = valued & np.isfinite(loss)
     worst = float(loss[good].max()) if good.any() else 0.0
     loss[valued & ~good] = worst
-    return Observations(obs.x, loss, obs.kind)
+    return Observations(obs.x, loss, obs.kind, obs.steps)
+
+
+#: stopped trials' losses fill a band above the worst completed one, this share of the completed
+#: losses' range wide: TPE reads only their order; the regression models (GP, SMAC) see them as a
+#: little worse than the worst completed trial, not as results of their own
+STOPPED_BAND = 0.1
+
+
+def _after_completed(
+    loss: np.ndarray, completed: np.ndarray, stopped: np.ndarray, steps: np.ndarray | None
+) -> np.ndarray:
+    """Losses for the stopped rows, in the order (most steps first, then the lower last loss),
+    all above every completed row's loss."""
+    last = loss[stopped]
+    reached = np.zeros(len(last)) if steps is None else steps[stopped]
+    rank = np.empty(len(last))
+    rank[np.lexsort((last, -reached))] = np.arange(1, len(last) + 1)
+    if not completed.any():  # nothing to rank after: the order alone, as losses in (0, 1]
+        return rank / len(last)
+    top = float(loss[completed].max())
+    span = top - float(loss[completed].min()) or abs(top) or 1.0
+    return top + STOPPED_BAND * span * rank / len(last)
 
 
 def best_and_newest(rows: np.ndarray, loss: np.ndarray, cap: int) -> np.ndarray:

@@ -87,8 +87,49 @@ def test_nan_results_are_the_worst() -> None:
         ({"eta": 2, "reduction_factor": 2}, "reduction_factor"),
         ({"max_t": 0}, "max_t"),
         ({"optimize_mode": "up"}, "optimize_mode"),
+        ({"min_correlation": 2}, "min_correlation"),
+        ({"min_correlation": "high"}, "min_correlation"),
+        ({"min_pairs": 2}, "min_pairs"),
     ],
 )
 def test_bad_class_args_name_the_key(args: dict[str, Any], key: str) -> None:
     with pytest.raises(AssessorError, match=key):
         create_assessor("ASHA", args)
+
+
+def _finished(n: int, correlated: bool) -> list:
+    """n completed trials of 4 results: at step 1 ranked as their finals (or reversed)."""
+    return [
+        completed(f"f{i}", [(i if correlated else -i) / 10, 0.0, 0.0, 0.0], value=i / 10) for i in range(n)
+    ]
+
+
+def test_min_correlation_stops_only_at_rungs_that_rank_the_final_results() -> None:
+    # a trial worst at rung 1 (one result): plain ASHA stops it whatever the finals say
+    for correlated in (True, False):
+        history = history_of(*_finished(6, correlated))
+        assert judge(make(), "t", [-5.0, 0.0], history) == 1
+    # rung 1 reverses the finals' order (Spearman -1): with min_correlation it stops nobody there
+    history = history_of(*_finished(6, correlated=False))
+    assessor = make(min_correlation=0.3)
+    assert assessor.informs(history, 1) is False
+    assert judge(assessor, "t", [-5.0, 0.0], history) is None
+    # the same rung ranking the finals as they end (Spearman 1) stops as plain ASHA
+    history = history_of(*_finished(6, correlated=True))
+    assert make(min_correlation=0.3).informs(history, 1) is True
+    assert judge(make(min_correlation=0.3), "t", [-5.0, 0.0], history) == 1
+
+
+def test_min_correlation_stops_nobody_until_min_pairs_completed_trials() -> None:
+    history = history_of(*_finished(4, correlated=True))
+    assert make(min_correlation=0.3).informs(history, 1) is False  # 4 pairs < min_pairs 5
+    assert judge(make(min_correlation=0.3), "t", [-5.0, 0.0], history) is None
+    assert judge(make(), "u", [-5.0, 0.0], history) == 1  # plain ASHA stops it
+    assert make(min_correlation=0.3, min_pairs=4).informs(history, 1) is True
+    # a stopped or running trial is no pair: only completed trials have a final result
+    history.trials.append(running("r", [9.0, 0.0, 0.0, 0.0]))
+    assert make(min_correlation=0.3).informs(history, 1) is False
+    # a fresh assessor (resume) given the same history decides alike: nothing but the history counts
+    history.trials.append(completed("f4", [0.4, 0.0, 0.0, 0.0], value=0.4))
+    assert make(min_correlation=0.3).informs(history, 1) is True
+    assert judge(make(min_correlation=0.3), "v", [-5.0, 0.0], history) == 1

@@ -11,13 +11,17 @@ from autolab.statuses import TrialStatus
 
 from .helpers import completed, history_of, running
 
-MINIMAL_ARGS = {"curvefitting": {"epoch_num": 10, "start_step": 3}}
+MINIMAL_ARGS = {
+    "curvefitting": {"epoch_num": 10, "start_step": 3},
+    "asha:min_correlation": {"min_correlation": 0.3},
+}
 
 
-@pytest.fixture(params=sorted(BUILTIN))
+@pytest.fixture(params=[*sorted(BUILTIN), "asha:min_correlation"])  # name[:variant]
 def make(request):
     def build(**extra) -> Assessor:
-        return create_assessor(request.param, {**MINIMAL_ARGS.get(request.param, {}), **extra})
+        name = request.param.split(":")[0]
+        return create_assessor(name, {**MINIMAL_ARGS.get(request.param, {}), **extra})
 
     return build
 
@@ -36,7 +40,7 @@ def test_answers_a_plain_bool_and_changes_nothing(make) -> None:
 # Assessors that compare a trial with every trial that reached the same step, stopped ones too
 # (ASHA, as Optuna's SuccessiveHalvingPruner): they need no completed trial to judge; alone at
 # their step, they go on (tests/assessors/test_asha.py).
-RUNG_ASSESSORS = {"asha"}
+RUNG_ASSESSORS = {"asha", "asha:min_correlation"}
 
 
 def test_goes_on_without_completed_trials(make, request) -> None:
@@ -48,7 +52,9 @@ def test_goes_on_without_completed_trials(make, request) -> None:
     assert make().should_stop(running("me", weak), history_of(stopped, running("me", weak))) is False
 
 
-def test_stops_a_hopeless_trial_and_mirrors_for_minimize(make) -> None:
+def test_stops_a_hopeless_trial_and_mirrors_for_minimize(make, request) -> None:
+    if request.node.callspec.params["make"] == "asha:min_correlation":
+        pytest.skip("stops nobody until min_pairs completed trials measured its rungs (test_asha.py)")
     good = [0.5 + 0.04 * s for s in range(10)]
     weak = [0.01 + 0.001 * s for s in range(5)]
     trial = running("me", weak)

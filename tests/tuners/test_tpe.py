@@ -118,9 +118,49 @@ def test_early_stopped_and_failed_trials_are_encoded() -> None:
     assert list(raw.kind) == [COMPLETED, STOPPED, FAILED, RUNNING, FAILED]
     assert raw.loss[1] == 0.9 and len(seen) == 6
     obs = as_losses(raw, maximize=True)
-    # maximizing: loss = -value; failed rows take the worst loss seen
-    assert obs.loss[0] == -0.5 and obs.loss[1] == -0.9
-    assert obs.loss[2] == -0.5 and obs.loss[4] == -0.5 and math.isnan(obs.loss[3])
+    # maximizing: loss = -value; the stopped row ranks after the completed one although its last
+    # value is better; failed rows take the worst loss seen (the stopped one's)
+    assert obs.loss[0] == -0.5 and obs.loss[1] > -0.5
+    assert obs.loss[2] == obs.loss[1] and obs.loss[4] == obs.loss[1] and math.isnan(obs.loss[3])
+
+
+def test_stopped_trials_rank_after_completed_ones_by_steps_reached() -> None:
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    history = History(
+        [
+            Trial("a", 0, {"x": 0.1}, TrialStatus.SUCCEEDED, 5.0, intermediate=[9.0, 5.0]),
+            Trial("b", 1, {"x": 0.2}, TrialStatus.EARLY_STOPPED, intermediate=[0.1]),
+            Trial("c", 2, {"x": 0.3}, TrialStatus.EARLY_STOPPED, intermediate=[3.0, 4.0, 7.0]),
+            Trial("d", 3, {"x": 0.4}, TrialStatus.SUCCEEDED, 6.0),
+            Trial("e", 4, {"x": 0.5}, TrialStatus.EARLY_STOPPED, intermediate=[2.0, 6.5, 6.0]),
+            Trial("f", 5, {"x": 0.6}, TrialStatus.EARLY_STOPPED, intermediate=[0.2]),
+        ]
+    )
+    obs = as_losses(Encoder(space).observe(history)[0], maximize=False)
+    # completed by value; then stopped: 3 steps (6.0 before 7.0), then 1 step (0.1 before 0.2)
+    assert list(np.argsort(obs.loss, kind="stable")) == [0, 3, 4, 2, 1, 5]
+    assert obs.loss[3] == 6.0 and obs.loss[1] > obs.loss[2] > obs.loss[4] > 6.0
+    # no completed trial: the same order
+    alone = History([t for t in history.trials if t.status == TrialStatus.EARLY_STOPPED])
+    obs = as_losses(Encoder(space).observe(alone)[0], maximize=True)  # maximising: higher first
+    assert list(np.argsort(obs.loss, kind="stable")) == [1, 2, 3, 0]  # b c e f: c, e, then f (0.2), b
+
+
+def test_stopped_trials_do_not_teach_tpe_their_low_fidelity_values() -> None:
+    # two completed trials near x = 0.8; 198 one-step values, better than any final one (a biased
+    # low fidelity), best near x = 0.2: TPE follows the completed trials, although they are fewer
+    # than l's size (the best stopped trials stay out of l: they were ahead at a small budget only)
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    rng = np.random.default_rng(0)
+    trials = [
+        Trial(f"c{i}", i, {"x": x}, TrialStatus.SUCCEEDED, abs(x - 0.8)) for i, x in enumerate((0.78, 0.82))
+    ]
+    for i in range(2, 200):
+        x = float(rng.uniform())
+        trials.append(Trial(f"t{i}", i, {"x": x}, TrialStatus.EARLY_STOPPED, intermediate=[abs(x - 0.2) - 1]))
+    history = History(trials)
+    got = [TpeTuner(space, optimize_mode="minimize", seed=s).suggest(history)["x"] for s in range(10)]
+    assert sum(x > 0.5 for x in got) >= 8, got
 
 
 def test_all_failed_history_still_suggests() -> None:
