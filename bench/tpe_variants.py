@@ -9,7 +9,8 @@ base (the code as it is); x1b (liar kernels of l's width, believer on); ts / tsi
 independent posterior sample per running trial instead of the believer's mean); P<flags> with
 flags joined by '+': exl (a running trial believed into l keeps its rank but adds no kernel to l),
 nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ranks there), cv (exl
-unless the believer's leave-one-out Spearman >= 0.9). TUNER: any autolab tuner (variant base).
+unless the believer's leave-one-out Spearman >= 0.9); Seps / Sstep: SMAC's log scale with eps
+1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 # ruff: noqa  (a measuring script: monkeypatches kept close to the code they replace)
 import json, os, sys, time
@@ -157,6 +158,24 @@ if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     if "cv" in FLAGS:
         bel.Believer._fit = cv_fit
     tpe.TpeTuner._candidates = cand
+elif variant in ("Seps", "Sstep"):  # SMAC: log scale with eps 1e-6 x range / local-search steps 0.2 or 0.05
+    import autolab.tuners.smac as smac
+
+    if variant == "Seps":
+        def _log_scale(loss):
+            spread = float(loss.max() - loss.min())
+            eps = 1e-6 * spread if spread > 0 else 1.0
+            return np.log(loss - loss.min() + eps) if math.isfinite(spread) else loss
+
+        smac._log_scale = _log_scale
+    else:
+        _neighbours = smac.SmacTuner._neighbours
+
+        def neighbours(self, rows, rng):
+            smac.STEP_SD = 0.2 if rng.random() < 0.5 else 0.05
+            return _neighbours(self, rows, rng)
+
+        smac.SmacTuner._neighbours = neighbours
 elif variant == "base":
     pass
 elif variant == "x1b":
