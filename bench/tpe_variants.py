@@ -12,6 +12,7 @@ nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ran
 unless the believer's leave-one-out Spearman >= 0.9); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
+
 # ruff: noqa  (a measuring script: monkeypatches kept close to the code they replace)
 import json, os, sys, time
 import numpy as np
@@ -28,6 +29,7 @@ tuner = sys.argv[6] if len(sys.argv) > 6 else "tpe"
 OUT = sys.argv[7] if len(sys.argv) > 7 else "/tmp/tpe_variants.jsonl"
 RNG = [np.random.default_rng(0)]
 
+
 def thompson_call(self, obs, scale=1.0):
     done = np.flatnonzero(obs.kind != RUNNING)
     running = np.flatnonzero(obs.kind == RUNNING)
@@ -40,7 +42,10 @@ def thompson_call(self, obs, scale=1.0):
     try:
         key = x.tobytes() + y.tobytes()
         if self._last is None or self._last[0] != key:
-            self._last = (key, self._fit(x, y, np.searchsorted(fit, bel.best_and_newest(fit, obs.loss, bel.MAX_HYPER))))
+            self._last = (
+                key,
+                self._fit(x, y, np.searchsorted(fit, bel.best_and_newest(fit, obs.loss, bel.MAX_HYPER))),
+            )
         mean, cov = self._last[1].predict(self.cube.encode(obs.x[running]), return_cov=True)
         if VAR_MODE == "indep":
             believed = mean + scale * np.sqrt(np.maximum(np.diag(cov), 0)) * RNG[0].standard_normal(len(mean))
@@ -53,8 +58,10 @@ def thompson_call(self, obs, scale=1.0):
         believed = np.exp(believed) + lo - shift
     return believed if np.all(np.isfinite(believed)) else None
 
+
 VAR_MODE = "joint"
 import math
+
 
 def conf_call(self, obs):
     self._mean = self._std = None
@@ -69,7 +76,10 @@ def conf_call(self, obs):
     try:
         key = x.tobytes() + y.tobytes()
         if self._last is None or self._last[0] != key:
-            self._last = (key, self._fit(x, y, np.searchsorted(fit, bel.best_and_newest(fit, obs.loss, bel.MAX_HYPER))))
+            self._last = (
+                key,
+                self._fit(x, y, np.searchsorted(fit, bel.best_and_newest(fit, obs.loss, bel.MAX_HYPER))),
+            )
         mean, std = self._last[1].predict(self.cube.encode(obs.x[running]), return_std=True)
     except (np.linalg.LinAlgError, ValueError):
         return None
@@ -78,15 +88,20 @@ def conf_call(self, obs):
     believed = back(mean)
     return believed if np.all(np.isfinite(believed)) else None
 
+
 def upper_k(self, k):
     if self._mean is None:
         return None
     return self._back(self._mean + k * self._std)
 
+
 bel.Believer.upper_k = upper_k
 CV_MIN = 0.9
 from scipy.stats import spearmanr
+
 _orig_fit = bel.Believer._fit
+
+
 def cv_fit(self, x, y, hyper):
     gp = _orig_fit(self, x, y, hyper)
     try:
@@ -97,8 +112,12 @@ def cv_fit(self, x, y, hyper):
     except Exception:
         self.loo = 0.0
     return gp
+
+
 from autolab.tuners.parzen import Parzen
+
 FLAGS = set()
+
 
 def cand(self, group, obs, running, rng):
     active = ~np.isnan(obs.x[:, group.first])
@@ -109,9 +128,20 @@ def cand(self, group, obs, running, rng):
     n_below = min(max(1, math.ceil(self.args["gamma"] * len(rows))), tpe.MAX_BELOW, len(rows) - 1)
     below, above = np.sort(order[:n_below]), np.sort(order[n_below:])
     pw = float(self.args["prior_weight"])
+
     def fit(part, extra=None, rank_weights=None):
-        part, weights = tpe._thin(part, self._weights(len(part)) * (1.0 if rank_weights is None else rank_weights))
-        return Parzen(obs.x[part][:, group.numeric], obs.x[part][:, group.choice], weights, group.bounds, pw, extra=extra)
+        part, weights = tpe._thin(
+            part, self._weights(len(part)) * (1.0 if rank_weights is None else rank_weights)
+        )
+        return Parzen(
+            obs.x[part][:, group.numeric],
+            obs.x[part][:, group.choice],
+            weights,
+            group.bounds,
+            pw,
+            extra=extra,
+        )
+
     position = np.empty(len(obs.loss), dtype=int)
     position[order] = np.arange(len(order))
     low_weights = np.exp(-position[below] / max(self.rank_decay, tpe.RANK_DECAY_SHARE * len(below)))
@@ -139,7 +169,10 @@ def cand(self, group, obs, running, rng):
     if "nl" in FLAGS:
         pending = pending[~np.isin(pending, below)]
     if len(pending):
-        width = np.minimum(low.obs_sigma * max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric)), group.bounds.high - group.bounds.low)
+        width = np.minimum(
+            low.obs_sigma * max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric)),
+            group.bounds.high - group.bounds.low,
+        )
         extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], width)
         high = fit(above, extra)
     else:
@@ -148,6 +181,7 @@ def cand(self, group, obs, running, rng):
     score = low.log_pdf(xn, xc) - high.log_pdf(xn, xc)
     best_first = np.argsort(-score, kind="stable")
     return xn[best_first], xc[best_first]
+
 
 if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     FLAGS = set(variant[1:].split("+"))
@@ -162,6 +196,7 @@ elif variant in ("Seps", "Sstep"):  # SMAC: log scale with eps 1e-6 x range / lo
     import autolab.tuners.smac as smac
 
     if variant == "Seps":
+
         def _log_scale(loss):
             spread = float(loss.max() - loss.min())
             eps = 1e-6 * spread if spread > 0 else 1.0
@@ -192,6 +227,9 @@ with open(OUT, "a") as out:
     for s in range(s0, s1):
         RNG[0] = np.random.default_rng(1000 + s)
         best, _ = run_autolab(tuner, func, 100, s, par)
-        out.write(json.dumps({"v": variant, "t": tuner, "f": func, "p": par, "s": s, "r": best - FUNCS[func][1]}) + "\n")
+        out.write(
+            json.dumps({"v": variant, "t": tuner, "f": func, "p": par, "s": s, "r": best - FUNCS[func][1]})
+            + "\n"
+        )
         out.flush()
 print(variant, func, par, s0, s1, "done", round(time.time() - t0), "s", file=sys.stderr)
