@@ -72,10 +72,44 @@ MX_SPACE = {
 }
 MX_MIN = 0.05
 
+
+# nested choice (bench/tuner_problems.py's): a model with its own parameters per branch; the peers
+# that take it (Optuna, define-by-run) suggest a branch's parameters only when it is chosen
+def nested(p):
+    m = p["model"]
+    if m["_name"] == "svm":
+        return 0.3 + 0.05 * (math.log10(m["C"]) - 1) ** 2 + 0.2 * (math.log10(m["gamma"]) + 3) ** 2 / 9
+    if m["_name"] == "forest":
+        return 0.1 + 0.002 * (m["depth"] - 12) ** 2 + 0.5 * (m["max_features"] - 0.35) ** 2
+    return 0.2 + 0.1 * (math.log10(p["lr"]) + 3) ** 2
+
+
+NS_SPACE = {
+    "lr": {"_type": "loguniform", "_value": [1e-5, 1]},
+    "model": {
+        "_type": "choice",
+        "_value": [
+            {
+                "_name": "svm",
+                "C": {"_type": "loguniform", "_value": [1e-2, 1e3]},
+                "gamma": {"_type": "loguniform", "_value": [1e-6, 1]},
+            },
+            {
+                "_name": "forest",
+                "depth": {"_type": "randint", "_value": [2, 30]},
+                "max_features": {"_type": "uniform", "_value": [0.05, 1.0]},
+            },
+            {"_name": "linear"},
+        ],
+    },
+}
+NS_MIN = 0.1
+
 FUNCS = {
     "branin": (branin, BR_SPACE, BR_MIN),
     "hartmann6": (hartmann6, H6_SPACE, H6_MIN),
     "mixed": (mixed, MX_SPACE, MX_MIN),
+    "nested": (nested, NS_SPACE, NS_MIN),
 }
 # the rugged suite (bench/tuner_rugged.py, beside this file): noisy ones are seen with noise and
 # scored noise-free at the trial seen as best
@@ -149,18 +183,25 @@ def run_hyperopt(f, space, n, seed):
     return min(trials.losses()), lat
 
 
-def optuna_params(tr, space):
+def optuna_params(tr, space, prefix=""):
+    """Define-by-run: a nested choice (a list of dicts with _name) suggests its branch by name,
+    then that branch's own parameters, named 'key.branch.param' in the study."""
     p = {}
     for k, d in space.items():
-        t, v = d["_type"], d["_value"]
-        if t == "uniform":
-            p[k] = tr.suggest_float(k, v[0], v[1])
+        t, v, name = d["_type"], d["_value"], prefix + k
+        if t == "choice" and isinstance(v[0], dict):
+            chosen = tr.suggest_categorical(name, [b["_name"] for b in v])
+            branch = next(b for b in v if b["_name"] == chosen)
+            sub = {bk: bd for bk, bd in branch.items() if bk != "_name"}
+            p[k] = {"_name": chosen, **optuna_params(tr, sub, f"{name}.{chosen}.")}
+        elif t == "uniform":
+            p[k] = tr.suggest_float(name, v[0], v[1])
         elif t == "loguniform":
-            p[k] = tr.suggest_float(k, v[0], v[1], log=True)
+            p[k] = tr.suggest_float(name, v[0], v[1], log=True)
         elif t == "choice":
-            p[k] = tr.suggest_categorical(k, v)
+            p[k] = tr.suggest_categorical(name, v)
         elif t == "randint":
-            p[k] = tr.suggest_int(k, v[0], v[1] - 1)
+            p[k] = tr.suggest_int(name, v[0], v[1] - 1)
     return p
 
 
@@ -255,6 +296,7 @@ if __name__ == "__main__":
                 "parallel": parallel,
                 "median_regret": float(np.median(regrets)),
                 "mean_regret": float(np.mean(regrets)),
+                "regrets": regrets,
                 "lat_last_ms": 1000 * float(np.median(lat_last)),
                 "lat_mean_ms": 1000 * float(np.mean([np.mean(l) for l in lats])),
             }

@@ -2,7 +2,7 @@
 
 Quality: median simple regret (best found minus the known optimum) after N sequential evaluations
 over S seeds, on Branin, Hartmann-6, the mixed space (the peer anchor script's functions) and a
-nested-choice space of ours (autolab only: the peers' runner has no nested spaces). Parallel:
+nested-choice space of ours (autolab and Optuna's TPE, define-by-run). Parallel:
 autolab TPE/GP with 8 trials always running. Latency: the time of the 1000th suggestion of a
 1000-evaluation run on Hartmann-6 (what the peers' runner reports), and for autolab also the
 median of 20 suggestions given a history of 1000 finished trials (and with 7 more running).
@@ -48,13 +48,18 @@ PEERS = {  # column -> (python, peer name)
     "NNI Evolution": ("/tmp/venv-nni/bin/python", "nni-evo"),
     "NNI Random": ("/tmp/venv-nni/bin/python", "nni-random"),
 }
-PEER_FUNCS = ("branin", "hartmann6", "mixed", *RUGGED)
+PEER_FUNCS = ("branin", "hartmann6", "mixed", "nested", *RUGGED)
 CONTINUOUS_ONLY = {"optuna-gp", "optuna-cmaes"}  # left out on mixed (CMA-ES cannot take a choice)
+NESTED_PEERS = {"optuna"}  # the peers' runner builds nested choices for Optuna (define-by-run) only
 PARALLEL_PEERS = {"Optuna TPE": "optuna", "Optuna GPSampler": "optuna-gp"}  # ask/tell with 8 running
 
 
 def peer(python: str, name: str, func: str, n: int, seeds: int, parallel: int = 1) -> dict[str, Any] | None:
-    if not os.path.exists(python) or (name in CONTINUOUS_ONLY and func == "mixed"):
+    if (
+        not os.path.exists(python)
+        or (name in CONTINUOUS_ONLY and func == "mixed")
+        or (func == "nested" and name not in NESTED_PEERS)
+    ):
         return None
     out = subprocess.run(
         [python, os.path.join(HERE, "tuner_peers.py"), name, func, str(n), str(seeds), str(parallel)],

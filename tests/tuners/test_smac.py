@@ -17,7 +17,7 @@ from autolab.statuses import TrialStatus
 from autolab.tuners import TunerError, create_tuner
 from autolab.tuners.forest import Features, Forest
 from autolab.tuners.observations import Encoder
-from autolab.tuners.smac import SmacTuner
+from autolab.tuners.smac import SmacTuner, _log_scale
 from tests.helpers_experiment import make_experiment, run_manager, trial_rows
 
 MIXED = {
@@ -88,6 +88,14 @@ def test_forest_spread_is_small_where_it_has_data_and_large_between_clusters() -
     assert abs(mean[0]) < 0.5 and abs(mean[1] - 10) < 0.5
     assert var[0] < 0.01 and var[1] < 0.01  # inside each cluster the leaves agree
     assert var[2] >= 0.0
+
+
+def test_log_scale_resolves_losses_close_to_the_best() -> None:
+    """Regrets far below a thousandth of the losses' range stay apart for the forest (the final
+    refinement on a smooth space depends on it), and the order of the losses is kept."""
+    scaled = _log_scale(np.array([5.0, 5.0 + 1e-4, 5.0 + 1e-3, 6.0, 15.0]))  # range 10
+    assert np.all(np.diff(scaled) > 0) and np.all(np.isfinite(scaled))
+    assert scaled[1] - scaled[0] > 2.0 and scaled[2] - scaled[1] > 2.0
 
 
 def test_beats_random_search_on_a_mixed_space() -> None:
