@@ -9,7 +9,8 @@ base (the code as it is); x1b (liar kernels of l's width, believer on); ts / tsi
 independent posterior sample per running trial instead of the believer's mean); P<flags> with
 flags joined by '+': exl (a running trial believed into l keeps its rank but adds no kernel to l),
 nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ranks there), cv (exl
-unless the believer's leave-one-out Spearman >= 0.9); Seps / Sstep: SMAC's log scale with eps
+unless the believer's leave-one-out Spearman >= 0.9), alt (with exl: exl on every other suggestion, by
+the parity of the finished trials' count: half the batch each way); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 
@@ -160,7 +161,8 @@ def cand(self, group, obs, running, rng):
         keep = ~np.isin(below, running)
         if keep.any():
             below, low_weights = below[~np.isin(below, running)], low_weights[keep]
-    if "exl" in FLAGS:  # pending believed into l: dropped from l (they still took their rank)
+    hedge_off = "alt" in FLAGS and int(np.sum(obs.kind != RUNNING)) % 2 == 1
+    if "exl" in FLAGS and not hedge_off:  # pending believed into l: dropped from l (they still took their rank)
         keep = ~np.isin(below, running)
         if keep.any():
             below, low_weights = below[keep], low_weights[keep]
