@@ -60,6 +60,11 @@ class Objectives:
     def __len__(self) -> int:
         return len(self.names)
 
+    @property
+    def several(self) -> bool:
+        """False for one `default` objective without constraints: a single-objective tuner's case."""
+        return len(self.names) > 1 or bool(self.constraints) or self.names != ("default",)
+
     def values(self, raw: Any) -> list[float] | None:
         """The objectives' values in a reported result (a number stands for `default`); None
         when one is missing or not a finite number."""

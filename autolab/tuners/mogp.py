@@ -36,6 +36,7 @@ from ..statuses import TrialStatus
 from . import ehvi
 from .base import canonical
 from .gp import GPTuner
+from .moranks import ranked_history
 from .multi import parse_objectives
 from .observations import COMPLETED, RUNNING, best_and_newest, internal
 from .sampling import call_rng, random_unseen
@@ -105,18 +106,15 @@ class MoGpTuner(GPTuner):
             selection_num_starting_points=selection_num_starting_points,
         )
 
-    @property
-    def several(self) -> bool:
-        """False for one `default` objective without constraints: the GP tuner."""
-        obj = self.objectives
-        return len(obj) > 1 or bool(obj.constraints) or obj.names != ("default",)
-
     def suggest(self, history: History) -> dict[str, Any]:
-        if not self.several:
+        if not self.objectives.several:  # the GP tuner
             return super().suggest(history)
         rng = call_rng(self.seed, self.rng, history, "mogp")
         ids, losses, violation, bounded = self._results(history.trials)
-        obs, seen = self.encoder.observe(_numbered(history, ids))
+        # each trial with every objective SUCCEEDED at its position among them (the encoder's rows map
+        # back to the results), others FAILED, running ones as they are
+        positions = {tid: float(i) for tid, i in ids.items()}
+        obs, seen = self.encoder.observe(ranked_history(history, positions, maximize=False))
         done = np.flatnonzero(obs.kind == COMPLETED)
         if len(done) < self.cold_start_num:
             return random_unseen(self.space, rng, seen)
@@ -242,22 +240,6 @@ class MoGpTuner(GPTuner):
             better[numeric] = res.x
             out.append(better)
         return np.vstack([*out, cand])
-
-
-def _numbered(history: History, ids: dict[str, int]) -> History:
-    """The history with each trial that has every objective SUCCEEDED at its position among them
-    (so the encoder's rows map back to the results), others FAILED, running ones as they are."""
-    out = []
-    for t in history.trials:
-        position = ids.get(t.trial_id)
-        if position is not None:
-            value: float | None = float(position)
-            status = TrialStatus.SUCCEEDED
-        else:
-            value = None
-            status = t.status if t.running or t.status == TrialStatus.USER_CANCELED else TrialStatus.FAILED
-        out.append(Trial(t.trial_id, t.sequence, t.parameters, status, value=value, raw_value=value))
-    return History(out)
 
 
 def _stepped(dim: Any) -> bool:

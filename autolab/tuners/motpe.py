@@ -76,14 +76,14 @@ class MotpeTuner(TpeTuner):
         self.multivariate = multivariate
         if len(self.objectives) >= FLAT_FROM:
             self.rank_decay = math.inf
-        if self.several and isinstance(tpe_args, dict | None):
+        if self.objectives.several and isinstance(tpe_args, dict | None):
             tpe_args = {"gamma": MO_GAMMA, **(tpe_args or {})}
         super().__init__(space, optimize_mode, seed, tpe_args, parallel_optimize, constant_liar_type)
 
     def update_search_space(self, space: SearchSpace) -> None:
         super().update_search_space(space)
         joint = self.multivariate if isinstance(self.multivariate, bool) else len(space.dims) <= JOINT_UP_TO
-        if self.several and not joint:  # one kernel per parameter (see the docstring)
+        if self.objectives.several and not joint:  # one kernel per parameter (see the docstring)
             self.groups = [
                 DimGroup(space, g.key, i) for g in self.groups for i in sorted(g.numeric + g.choice)
             ]
@@ -93,14 +93,8 @@ class MotpeTuner(TpeTuner):
             return super()._active(group.scope, row)
         return super()._active(group, row)
 
-    @property
-    def several(self) -> bool:
-        """False for one `default` objective without constraints: plain TPE."""
-        obj = self.objectives
-        return len(obj) > 1 or bool(obj.constraints) or obj.names != ("default",)
-
     def suggest(self, history: History) -> dict[str, Any]:
-        if not self.several:
+        if not self.objectives.several:  # plain TPE
             return super().suggest(history)
         ranks = rank_values(self.objectives, history.trials, "hypervolume")
         return super().suggest(ranked_history(history, ranks, self.optimize_mode == "maximize"))

@@ -64,13 +64,6 @@ RANK_DECAY_SHARE = 0.15
 # (seeds 0-9), 0.102 vs 0.106 (0-99, within noise), 0.076 -> 0.072 (100-199); 0 (x1) lost on
 # Hartmann-6 (0.203). Branin and the nested space (<= 4 numeric dims per group) are unchanged.
 LIAR_WIDTH_PER_DIM = 0.25
-# Early-stopped trials rank after every completed one (observations.py, as Optuna's TPE ranks
-# pruned trials), and l takes completed trials only, whenever there are any: a stopped trial that
-# reached more steps than others was ahead at a small budget, which under a poor low fidelity says
-# little, so they all go to g (where they mark regions the assessor rejected). Measured with ASHA
-# (stopping), seeds 0-9, median regret at cost 10 / 30 (bench/README.md, third round): letting the
-# furthest-reached stopped trials into l, as Optuna does while fewer than |l| trials completed, gave
-# MFHartmann-3 bad 2.023 / 0.916, -6 good 2.887 / 1.637; completed only, 0.866 / 0.245, 2.337 / 0.504.
 MIN_STEP_SIGMA = 1.0  # in steps of an integer / q parameter
 MAX_COMPONENTS = 200
 RECENT = 50
@@ -194,8 +187,16 @@ class TpeTuner(Tuner):
             return None
         order = rows[np.argsort(obs.loss[rows], kind="stable")]
         n_below = min(max(1, math.ceil(self.args["gamma"] * len(rows))), MAX_BELOW, len(rows) - 1)
+        # Early-stopped trials rank after every completed one (observations.py, as Optuna's TPE
+        # ranks pruned trials), and l takes completed trials only, whenever there are any: a stopped
+        # trial that reached more steps than others was ahead at a small budget, which under a poor
+        # low fidelity says little, so they all go to g (where they mark regions the assessor
+        # rejected). Measured with ASHA (stopping), seeds 0-9, median regret at cost 10 / 30
+        # (bench/README.md, third round): letting the furthest-reached stopped trials into l, as
+        # Optuna does while fewer than |l| trials completed, gave MFHartmann-3 bad 2.023 / 0.916,
+        # -6 good 2.887 / 1.637; completed only, 0.866 / 0.245, 2.337 / 0.504.
         done = int(np.count_nonzero(obs.kind[rows] == COMPLETED))
-        if done:  # l holds completed trials only (see the note above MIN_STEP_SIGMA)
+        if done:
             n_below = min(n_below, done)
         below, above = np.sort(order[:n_below]), np.sort(order[n_below:])
         pw = float(self.args["prior_weight"])
