@@ -14,9 +14,6 @@ from ..hostaddr import check_host, url_host
 
 def serve_all(args: argparse.Namespace, default_port: int) -> int:
     # tornado loads for this command only: every other command starts light
-    import tornado.httpserver
-    import tornado.netutil
-
     from ..homeserver import make_home_app
 
     if args.id is not None:
@@ -24,25 +21,36 @@ def serve_all(args: argparse.Namespace, default_port: int) -> int:
     check_host(args.host)
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: expected 0 to 65535")
-    port = default_port if args.port is None else args.port
     home = experiments.home()
     home.mkdir(parents=True, exist_ok=True)
     # beyond loopback, stop / resume / delete need the token (written to AUTOLAB_HOME/token)
     token = prepare_token(home, args.host)
     app = make_home_app(args.host, token, loopback_only=is_loopback(args.host))
-    try:
-        sockets = tornado.netutil.bind_sockets(port, address=args.host)
-    except OSError as exc:
-        if args.port is not None:
-            raise UserError(f"--port {port}: cannot listen on {args.host}: {exc.strerror}") from None
-        sockets = tornado.netutil.bind_sockets(0, address=args.host)  # the default port is taken
-    server = tornado.httpserver.HTTPServer(app)
-    server.add_sockets(sockets)
-    url = f"http://{url_host(args.host)}:{sockets[0].getsockname()[1]}"
+    server, bound = listen(app, args.host, args.port, default_port)
+    url = f"http://{url_host(args.host)}:{bound}"
     print(f"Experiments in {home}: {url}", flush=True)
     if token:
         print(f"Token:     {token}  (open {url}/?token={token} to stop, resume or delete from the page)")
     return serve_until_stopped(server)
+
+
+def listen(app: Any, host: str, port: int | None, default_port: int) -> tuple[Any, int]:
+    """An HTTPServer for `app` (a tornado Application) on host:port, and the port it got; with no
+    --port given, any free port when default_port is taken. A --port that cannot be bound is a
+    UserError naming it."""
+    # not at the top: the CLI starts light
+    import tornado.httpserver
+    import tornado.netutil
+
+    try:
+        sockets = tornado.netutil.bind_sockets(default_port if port is None else port, address=host)
+    except OSError as exc:
+        if port is not None:
+            raise UserError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
+        sockets = tornado.netutil.bind_sockets(0, address=host)  # the default port is taken
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    return server, int(sockets[0].getsockname()[1])
 
 
 def serve_until_stopped(server: Any) -> int:

@@ -10,7 +10,7 @@ from .. import experiments
 from ..api.auth import is_loopback
 from ..errors import UserError
 from ..hostaddr import bare_host, check_host, url_host
-from .home import serve_all, serve_until_stopped
+from .home import listen, serve_all, serve_until_stopped
 
 DEFAULT_PORT = 8080
 
@@ -61,9 +61,6 @@ def cmd_url(args: argparse.Namespace) -> int:
 
 def cmd_view(args: argparse.Namespace) -> int:
     # tornado (and the server built on it) load for this command only: every other command starts light
-    import tornado.httpserver
-    import tornado.netutil
-
     from ..server import make_app
 
     if args.all:
@@ -75,21 +72,12 @@ def cmd_view(args: argparse.Namespace) -> int:
         raise UserError(f"experiment {ref.id} is running; its web UI is at {url}")
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: expected 0 to 65535")
-    port = DEFAULT_PORT if args.port is None else args.port
     # the lock: one process serves an experiment (no manager starts under a read-only view)
     with experiments.open_store(ref) as store, experiments.held(ref.directory, ref.id, "autolab view"):
         # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
         app = make_app(
             manager=None, store=store, directory=ref.directory, loopback_only=is_loopback(args.host)
         )
-        try:
-            sockets = tornado.netutil.bind_sockets(port, address=args.host)
-        except OSError as exc:
-            if args.port is not None:
-                raise UserError(f"--port {port}: cannot listen on {args.host}: {exc.strerror}") from None
-            sockets = tornado.netutil.bind_sockets(0, address=args.host)  # the default port is taken
-        server = tornado.httpserver.HTTPServer(app)
-        server.add_sockets(sockets)
-        bound = sockets[0].getsockname()[1]
+        server, bound = listen(app, args.host, args.port, DEFAULT_PORT)
         print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
         return serve_until_stopped(server)
