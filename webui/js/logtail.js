@@ -5,8 +5,22 @@
   const $ = (id) => document.getElementById(id);
   const FIRST = 65536, KEEP = 262144;
   let at = null;  // {key, next, text, size, start}
+  let last = Promise.resolve(), queued = null;  // one read at a time, so a second never starts from scratch
 
-  AL.tailLog = async function (id, stream) {
+  // Reads run one after another: a poll that comes while the first read (limit=64 KiB) is out would
+  // otherwise also see no position and fetch the first 64 KiB again. A call made while one is
+  // already waiting its turn joins that one.
+  AL.tailLog = function (id, stream) {
+    const key = id + "/" + stream;
+    if (queued && queued.key === key) return queued.done;
+    const mine = {key};
+    const run = () => { if (queued === mine) queued = null; return read(id, stream); };
+    mine.done = last = last.then(run, run);
+    queued = mine;
+    return mine.done;
+  };
+
+  async function read(id, stream) {
     const key = id + "/" + stream;
     const fresh = !at || at.key !== key;
     const base = "api/v1/trials/" + encodeURIComponent(id) + "/log/" + stream;
@@ -30,7 +44,7 @@
     pre.textContent = cut + (at.text || (r.exists ? "(empty)" : "(no file yet)"));
     pre.dataset.next = at.next;
     if (follow) pre.scrollTop = pre.scrollHeight;
-  };
+  }
 
   AL.resetLogTail = () => { at = null; };
 })(window.AL);
