@@ -4,17 +4,22 @@ The controller is an LSTM that takes one decision per label, in label order: eac
 the embedding of the previous decision, its logits `tanh_constant * tanh(head(h) / temperature)`
 (the paper's sharpening). Every epoch alternates two phases:
 1. the shared weights train on the training data, one controller-sampled architecture a batch;
-2. the controller trains by REINFORCE for `controller_steps` steps: a sampled architecture's
-   reward is its metric on one validation batch plus `entropy_weight` x the policy's entropy;
-   the baseline is an exponential moving average of rewards, and the loss -log p(arch) x
-   (reward - baseline).
+2. the controller trains by REINFORCE for `controller_steps` optimizer steps, each the average over
+   `controller_aggregate` sampled architectures (20 as in the reference code's
+   `controller_num_aggregate` and NNI's `ctrl_steps_aggregate`): a sample's reward is its metric on
+   one validation batch plus `entropy_weight` x the policy's entropy; the baseline is an
+   exponential moving average of rewards, updated after every sample, and a sample's loss
+   -log p(arch) x (reward - baseline).
 The shared network scores a path in training mode without gradients: BatchNorm uses the batch's
-statistics, since its running statistics belong to no single path. Export: the controller's most
-likely decision at every step (greedy decoding).
+statistics, since its running statistics belong to no single path. Export (the paper's derivation):
+`derive_samples` architectures sampled from the trained controller, each scored with the shared
+weights on the same `derive_batches` validation batches, the best kept; `derive_samples=0`
+exports the controller's most likely decision at every step (greedy decoding) instead.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -94,10 +99,13 @@ class EnasTrainer:
         batch_size: int = 64,
         metric: Metric = accuracy,
         controller_steps: int = 50,
+        controller_aggregate: int = 20,
         controller_lr: float = 3.5e-4,
         entropy_weight: float = 1e-4,
         baseline_decay: float = 0.999,
         controller_hidden: int = 64,
+        derive_samples: int = 10,
+        derive_batches: int = 1,
         grad_clip: float | None = 5.0,
         device: str | torch.device | None = None,
         amp: bool = True,
@@ -107,6 +115,13 @@ class EnasTrainer:
     ) -> None:
         if num_epochs < 1:
             raise NasError(f"EnasTrainer num_epochs must be >= 1, got {num_epochs}")
+        for name, value, least in (
+            ("controller_aggregate", controller_aggregate, 1),
+            ("derive_samples", derive_samples, 0),
+            ("derive_batches", derive_batches, 1),
+        ):
+            if value < least:
+                raise NasError(f"EnasTrainer {name} must be >= {least}, got {value}")
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
@@ -122,11 +137,15 @@ class EnasTrainer:
         self.num_epochs, self.controller_steps, self.grad_clip = num_epochs, controller_steps, grad_clip
         self.entropy_weight, self.baseline_decay, self.baseline = entropy_weight, baseline_decay, 0.0
         self.amp, self.log = amp, log
+        self.controller_aggregate = controller_aggregate
+        self.derive_samples, self.derive_batches = derive_samples, derive_batches
+        self.derived: Arch | None = None
         self.generator = torch.Generator().manual_seed(seed + 17)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
         self.val_batches = forever(
             loader(val_dataset, batch_size, shuffle=True, seed=seed + 1, workers=workers)
         )
+        self.derive_loader = loader(val_dataset, batch_size, shuffle=True, seed=seed + 2, workers=workers)
         self.history: list[dict[str, Any]] = []
 
     def to_arch(self, indices: list[int]) -> Arch:
@@ -138,24 +157,35 @@ class EnasTrainer:
         return self.to_arch(indices)
 
     def controller_step(self, reward_of: Callable[[Arch], float]) -> tuple[float, float]:
-        """One REINFORCE update; returns (reward, loss)."""
+        """One REINFORCE update over `controller_aggregate` samples; returns (mean reward, loss)."""
         self.controller.train()
-        indices, log_prob, entropy = self.controller.sample(self.generator)
-        reward = float(reward_of(self.to_arch(indices))) + self.entropy_weight * float(entropy.detach())
-        self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * reward
-        loss = -log_prob * (reward - self.baseline)
         self.controller_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        rewards, total = [], 0.0
+        for _ in range(self.controller_aggregate):
+            indices, log_prob, entropy = self.controller.sample(self.generator)
+            reward = float(reward_of(self.to_arch(indices))) + self.entropy_weight * float(entropy.detach())
+            self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * reward
+            loss = -log_prob * (reward - self.baseline) / self.controller_aggregate
+            loss.backward()  # the gradients of the samples add up to their average
+            rewards.append(reward)
+            total += float(loss.detach())
         self.controller_optimizer.step()
-        return reward, float(loss.detach())
+        return sum(rewards) / len(rewards), total
 
     def _reward(self, arch: Arch) -> float:
+        return self._score(arch, [next(self.val_batches)])
+
+    def _score(self, arch: Arch, batches: list[Any]) -> float:
+        """The metric of `arch` on the shared weights over `batches`, weighted by batch size."""
         set_arch(self.model, arch, self.groups)
-        x, y = to_device(next(self.val_batches), self.device)
         self.model.train()  # batch statistics (see module doc)
+        total, count = 0.0, 0
         with torch.no_grad(), autocast(self.device, self.amp):
-            logits = self.model(x)
-        return self.metric(logits.float(), y)
+            for batch in batches:
+                x, y = to_device(batch, self.device)
+                total += self.metric(self.model(x).float(), y) * len(y)
+                count += len(y)
+        return total / max(count, 1)
 
     def _train_weights(self) -> tuple[float, float, int]:
         self.model.train()
@@ -177,6 +207,7 @@ class EnasTrainer:
         return total_loss, total_metric, steps
 
     def fit(self) -> EnasTrainer:
+        self.derived = None
         for epoch in range(self.num_epochs):
             start = time.perf_counter()
             total_loss, total_metric, steps = self._train_weights()
@@ -193,9 +224,26 @@ class EnasTrainer:
                 self.log(entry)
         return self
 
-    def export(self) -> Arch:
-        """The controller's most likely architecture (greedy decoding)."""
+    def derive(self) -> list[tuple[Arch, float]]:
+        """The paper's derivation: `derive_samples` controller samples, each with its shared-weight
+        metric on the same `derive_batches` validation batches, best first (ties: sampled first)."""
         self.controller.eval()
-        with torch.no_grad():
-            indices, _, _ = self.controller.sample(greedy=True)
-        return self.to_arch(indices)
+        batches = list(itertools.islice(forever(self.derive_loader), self.derive_batches))
+        scored: list[tuple[Arch, float]] = []
+        for _ in range(self.derive_samples):
+            arch = self.sample_arch()
+            scored.append((arch, self._score(arch, batches)))
+        return sorted(scored, key=lambda pair: -pair[1])
+
+    def export(self) -> Arch:
+        """The best of `derive_samples` sampled architectures (see derive), computed once; with
+        `derive_samples=0`, the controller's most likely architecture (greedy decoding)."""
+        if self.derived is None:
+            if self.derive_samples:
+                self.derived = self.derive()[0][0]
+            else:
+                self.controller.eval()
+                with torch.no_grad():
+                    indices, _, _ = self.controller.sample(greedy=True)
+                self.derived = self.to_arch(indices)
+        return dict(self.derived)

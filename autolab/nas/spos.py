@@ -1,6 +1,11 @@
 """SPOS (Guo et al., 2020): train a supernet one uniformly sampled path at a time, then search.
 
-`fit()` trains: each batch samples every decision uniformly and updates only that path's weights.
+`fit()` trains: with `sampling="uniform"` (the paper's), each batch samples every decision uniformly
+and updates only that path's weights; with `sampling="fair"` (FairNAS's strict fairness, Chu et al.,
+2021), each batch runs as many paths as the largest decision has options, every decision taking
+each of its options once (a fresh random permutation per decision and batch), their gradients
+summed into one optimizer step, so every option of every decision is trained on every batch (the
+cost of a step grows by that factor).
 `search()` runs evolution over architectures; each candidate is scored on the validation data with
 the supernet's weights after its BatchNorm statistics are recalibrated on training batches (shared
 running statistics belong to no single path). An optional parameter or FLOPs limit filters
@@ -90,9 +95,13 @@ class SposTrainer:
         workers: int = 0,
         recalibrate_batches: int = 20,
         eval_batches: int | None = None,
+        sampling: str = "uniform",
         log: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        if sampling not in ("uniform", "fair"):
+            raise NasError(f"SposTrainer sampling must be 'uniform' or 'fair', got {sampling!r}")
         seed_everything(seed)
+        self.sampling = sampling
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
         self.model.to(self.device)
@@ -116,18 +125,19 @@ class SposTrainer:
             total_loss, total_metric, steps = 0.0, 0.0, 0
             for batch in self.train_loader:
                 x, y = to_device(batch, self.device)
-                set_arch(self.model, random_arch(self.groups, self.rng), self.groups)
                 self.optimizer.zero_grad(set_to_none=True)
-                with autocast(self.device, self.amp):
-                    logits = self.model(x)
-                loss = self.loss(logits.float(), y)
-                loss.backward()
+                for arch in self.paths():
+                    set_arch(self.model, arch, self.groups)
+                    with autocast(self.device, self.amp):
+                        logits = self.model(x)
+                    loss = self.loss(logits.float(), y)
+                    loss.backward()  # fair: the paths' gradients add up (FairNAS)
+                    total_loss += float(loss.detach())
+                    total_metric += self.metric(logits.detach().float(), y)
+                    steps += 1
                 if self.grad_clip:
                     nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
                 self.optimizer.step()
-                total_loss += float(loss.detach())
-                total_metric += self.metric(logits.detach().float(), y)
-                steps += 1
             if self.lr_scheduler is not None:
                 self.lr_scheduler.step()
             entry = {
@@ -140,6 +150,20 @@ class SposTrainer:
             if self.log is not None:
                 self.log(entry)
         return self
+
+    def paths(self) -> list[dict[str, Any]]:
+        """The architectures one training step runs: one uniform draw, or (fair) for every decision a
+        random permutation of its options, repeated when it has fewer options than the largest."""
+        if self.sampling == "uniform":
+            return [random_arch(self.groups, self.rng)]
+        m = max(len(g.choices) for g in self.groups.values())
+        orders: dict[str, list[Any]] = {}
+        for label, group in self.groups.items():
+            order: list[Any] = []
+            while len(order) < m:
+                order += self.rng.sample(group.choices, len(group.choices))
+            orders[label] = order[:m]
+        return [{label: order[i] for label, order in orders.items()} for i in range(m)]
 
     def evaluate(self, arch: dict[str, Any], recalibrate_batches: int | None = None) -> float:
         """The architecture's validation metric on the supernet weights, after BN recalibration."""

@@ -40,7 +40,9 @@ def _trainer(net: nn.Module, data: TensorDataset, **kwargs: object) -> nas.EnasT
 
 
 def test_reinforce_step_by_hand(tiny_net: TinyNet, data: TensorDataset) -> None:
-    trainer = _trainer(tiny_net, data, entropy_weight=0.0, baseline_decay=0.5, controller_lr=0.1)
+    trainer = _trainer(
+        tiny_net, data, entropy_weight=0.0, baseline_decay=0.5, controller_lr=0.1, controller_aggregate=1
+    )
     trainer.baseline = 0.2
     ctrl = trainer.controller
     before = {n: p.detach().clone() for n, p in ctrl.named_parameters()}
@@ -60,9 +62,41 @@ def test_reinforce_step_by_hand(tiny_net: TinyNet, data: TensorDataset) -> None:
             p.copy_(saved[n])
 
 
+def test_reinforce_averages_over_the_aggregated_samples(tiny_net: TinyNet, data: TensorDataset) -> None:
+    """Three samples, one optimizer step: the gradient is the mean of -log p_i (r_i - b_i), with the
+    baseline updated after every sample (the reference code's controller_num_aggregate)."""
+    trainer = _trainer(
+        tiny_net, data, entropy_weight=0.0, baseline_decay=0.5, controller_lr=0.1, controller_aggregate=3
+    )
+    trainer.baseline = 0.2
+    ctrl = trainer.controller
+    by_hand = Controller([len(g.choices) for g in trainer.groups.values()], hidden=64)
+    by_hand.load_state_dict(ctrl.state_dict())  # the parameters before the step
+    replay = torch.Generator()
+    replay.set_state(trainer.generator.get_state())
+    reward_of = {"conv": 1.0, "pool": 0.25}  # depends on the architecture: the advantages differ
+    mean_reward, loss = trainer.controller_step(lambda arch: reward_of[arch["op"]])
+    baseline, rewards, total = 0.2, [], torch.zeros(())
+    for _ in range(3):
+        indices, log_prob, _ = by_hand.sample(replay)
+        reward = reward_of[trainer.to_arch(indices)["op"]]
+        baseline = 0.5 * baseline + 0.5 * reward
+        rewards.append(reward)
+        total = total - log_prob * (reward - baseline) / 3
+    total.backward()
+    assert len(set(rewards)) == 2  # both kinds of sample occur, so the average is a real one
+    assert mean_reward == pytest.approx(sum(rewards) / 3) and trainer.baseline == pytest.approx(baseline)
+    assert loss == pytest.approx(float(total.detach()), rel=1e-5)
+    for (name, p), q in zip(ctrl.named_parameters(), by_hand.parameters(), strict=True):
+        if q.grad is None:
+            assert p.grad is None or not p.grad.any(), name
+        else:
+            assert torch.allclose(p.grad, q.grad, atol=1e-7), name
+
+
 def test_controller_learns_a_rewarded_architecture(tiny_net: TinyNet, data: TensorDataset) -> None:
     torch.manual_seed(0)
-    trainer = _trainer(tiny_net, data, controller_lr=0.01, baseline_decay=0.9)
+    trainer = _trainer(tiny_net, data, controller_lr=0.01, baseline_decay=0.9, controller_aggregate=1)
     target = {"width": 8, "kernel": 1, "op": "pool", "skip": [1]}
     for _ in range(300):
         trainer.controller_step(lambda arch: sum(arch[k] == v for k, v in target.items()) / 4)
@@ -74,3 +108,41 @@ def test_enas_search_runs_and_exports(tiny_net: TinyNet, data: TensorDataset) ->
     assert len(trainer.history) == 1 and 0.0 <= trainer.history[0]["reward"] <= 1.0 + 1e-3
     arch = nas.export(trainer)
     assert nas.validate_arch(tiny_net, arch) == arch
+
+
+def test_export_keeps_the_best_of_several_sampled_architectures(
+    tiny_net: TinyNet, data: TensorDataset
+) -> None:
+    """The paper's derivation: derive_samples controller samples, all scored on the same validation
+    batch, the best kept, not the greedy decode."""
+    trainer = _trainer(tiny_net, data, derive_samples=6, derive_batches=1)
+    greedy = trainer.to_arch(trainer.controller.sample(greedy=True)[0])
+    replay = torch.Generator()
+    replay.set_state(trainer.generator.get_state())
+    with torch.no_grad():
+        samples = [trainer.to_arch(trainer.controller.sample(replay)[0]) for _ in range(6)]
+    best = next(arch for arch in samples if arch != greedy)  # scored 1, every other sample 0
+    seen: list[torch.Tensor] = []
+
+    def score(arch: dict[str, object], batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+        assert len(batches) == 1
+        seen.append(batches[0][0])
+        return 1.0 if arch == best else 0.0
+
+    trainer._score = score  # type: ignore[method-assign]
+    assert nas.export(trainer) == best != greedy
+    assert len(seen) == 6 and all(torch.equal(x, seen[0]) for x in seen)  # the same batch for all
+    assert nas.export(trainer) == best and len(seen) == 6  # derived once
+
+
+def test_export_with_no_samples_is_the_greedy_decode(tiny_net: TinyNet, data: TensorDataset) -> None:
+    trainer = _trainer(tiny_net, data, derive_samples=0)
+    assert nas.export(trainer) == trainer.to_arch(trainer.controller.sample(greedy=True)[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"controller_aggregate": 0}, {"derive_samples": -1}, {"derive_batches": 0}]
+)
+def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, int]) -> None:
+    with pytest.raises(nas.NasError, match=next(iter(kwargs))):
+        _trainer(tiny_net, data, **kwargs)

@@ -9,6 +9,7 @@ from torch.nn import functional as F  # noqa: E402
 from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
+from autolab.nas.space import set_arch  # noqa: E402
 
 from .supernets import TinyNet, make_data  # noqa: E402
 
@@ -93,3 +94,58 @@ def test_recalibration_of_a_sliced_batchnorm_follows_the_sampled_width(
     assert tiny_net.bn.running_mean is not None
     assert torch.equal(tiny_net.bn.running_mean[4:], torch.zeros(4))  # reset, and only 4 channels measured
     assert float(tiny_net.bn.running_mean[:4].abs().sum()) > 0
+
+
+class _Uneven(nn.Module):
+    """Two decisions of 3 and 2 options; every option has its own weights."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nas.LayerChoice({f"a{i}": nn.Linear(4, 4) for i in range(3)}, label="a")
+        self.b = nas.LayerChoice({f"b{i}": nn.Linear(4, 3) for i in range(2)}, label="b")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(torch.relu(self.a(x)))
+
+
+def test_fair_sampling_trains_every_option_on_every_step() -> None:
+    """FairNAS: one step runs 3 paths (the largest decision's options), each option of `a` once and
+    each of `b` at least once, and applies the sum of the paths' gradients (checked against a copy)."""
+    import copy
+    import random
+
+    torch.manual_seed(0)
+    net = _Uneven()
+    x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+    data = TensorDataset(x, y)
+    reference = copy.deepcopy(net)
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    trainer = nas.SposTrainer(
+        net, F.cross_entropy, opt, data, data, num_epochs=1, batch_size=16, device="cpu",
+        grad_clip=None, sampling="fair",
+    )  # fmt: skip
+    replay = random.Random()
+    replay.setstate(trainer.rng.getstate())
+    trainer.fit()  # one batch: one optimizer step
+    trainer.rng = replay
+    paths = trainer.paths()
+    assert len(paths) == 3 and sorted(p["a"] for p in paths) == ["a0", "a1", "a2"]
+    assert {p["b"] for p in paths} == {"b0", "b1"}
+    for path in paths:  # by hand: the gradients of the three paths, summed
+        set_arch(reference, path)
+        F.cross_entropy(reference(x), y).backward()
+    for (name, p), q in zip(net.named_parameters(), reference.parameters(), strict=True):
+        assert q.grad is not None and q.grad.abs().sum() > 0, name  # every option was trained
+        assert torch.allclose(p, q.detach() - q.grad, atol=1e-6), name
+    assert trainer.history[0]["train_loss"] > 0
+
+
+def test_uniform_sampling_runs_one_path_a_step() -> None:
+    trainer = _trainer(TinyNet(), make_data())
+    paths = trainer.paths()
+    assert len(paths) == 1 and nas.validate_arch(trainer.model, paths[0]) == paths[0]
+
+
+def test_unknown_sampling_is_refused() -> None:
+    with pytest.raises(nas.NasError, match="sampling"):
+        _trainer(TinyNet(), make_data(), sampling="fairest")
