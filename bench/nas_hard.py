@@ -155,7 +155,9 @@ def search(method: str, args: argparse.Namespace, seed: int, data: tuple[Any, An
     if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
         return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common).fit())
     if method == "spos":  # autolab's evolution defaults: population 20, 10 generations, 10 parents
-        trainer = nas.SposTrainer(model, F.cross_entropy, opt, train, val, **common).fit()
+        trainer = nas.SposTrainer(
+            model, F.cross_entropy, opt, train, val, sampling=args.spos_sampling, **common
+        ).fit()
         return trainer.search()
     raise SystemExit(f"unknown method {method!r}")
 
@@ -278,6 +280,9 @@ def main() -> None:
         "--reuse-random", help="evaluate: take the random architectures' scores from this JSON"
     )
     parser.add_argument("--search-epochs", type=int, default=8)
+    parser.add_argument(
+        "--spos-sampling", default="uniform", choices=["uniform", "fair"], help="SposTrainer(sampling=...)"
+    )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)
