@@ -125,8 +125,11 @@ class Space(nn.Module):
         return self.head(x.mean(dim=(2, 3)))
 
 
-def search(method: str, args: argparse.Namespace, seed: int, data: tuple[Any, Any, Any]) -> dict[str, Any]:
-    """One search; the weights' optimizer is DARTS's (SGD 0.025, momentum 0.9, wd 3e-4) for all."""
+def search(
+    method: str, args: argparse.Namespace, seed: int, data: tuple[Any, Any, Any], history: list[Any]
+) -> dict[str, Any]:
+    """One search; the weights' optimizer is DARTS's (SGD 0.025, momentum 0.9, wd 3e-4) for all.
+    The trainer's per-epoch log (losses; ENAS's shared-weight reward) is appended to `history`."""
     train, val, _ = data
     torch.manual_seed(seed)
     model = Space(args.width)
@@ -136,6 +139,7 @@ def search(method: str, args: argparse.Namespace, seed: int, data: tuple[Any, An
         "batch_size": 64,
         "device": "cpu",
         "seed": seed,
+        "log": history.append,
     }
     if method in ("darts1", "darts2", "gumbel", "proxyless"):
         # The paper's total Adam travel of alpha over our (far fewer) steps; betas and decay as DARTS.
@@ -217,10 +221,12 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for method in args.methods.split(","):
         for seed in [int(s) for s in args.search_seeds.split(",")]:
-            t0 = time.perf_counter()
-            arch = search(method, args, seed, data)
+            t0, history = time.perf_counter(), []
+            arch = search(method, args, seed, data, history)
             seconds = time.perf_counter() - t0
-            rows.append({"method": method, "seed": seed, "search_s": seconds, "arch": arch})
+            rows.append(
+                {"method": method, "seed": seed, "search_s": seconds, "arch": arch, "history": history}
+            )
             print(f"{method} seed {seed}: {seconds:.0f}s {arch}", flush=True)
     for method in args.methods.split(","):
         archs = [r["arch"] for r in rows if r["method"] == method]
