@@ -19,6 +19,8 @@ Read per run, with the trials in the order they ended:
   accuracy plain TPE (the same seed) ended with; "-" when it never did.
 
     nice -n 10 python3 bench/mf_e2e.py --seeds 3 [--methods TPE Hyperband] [--json /tmp/e2e.json]
+    python3 bench/mf_e2e.py --methods "TPE + ASHA stopping" --tpe /tmp/e2e.json --json /tmp/more.json
+    python3 bench/mf_e2e.py --load /tmp/e2e.json /tmp/more.json      # the table of both
 """
 
 from __future__ import annotations
@@ -115,7 +117,12 @@ METHODS: dict[str, tuple[str, int]] = {
     "TPE + ASHA stopping": (
         "tuner: {name: TPE, classArgs: {optimize_mode: maximize, seed: {seed}}}\n"
         f"assessor: {{name: ASHA, classArgs: {ASHA_ARGS}}}",
-        60,
+        90,
+    ),
+    "TPE + ASHA stopping, min_correlation 0.5": (
+        "tuner: {name: TPE, classArgs: {optimize_mode: maximize, seed: {seed}}}\n"
+        f"assessor: {{name: ASHA, classArgs: {ASHA_ARGS[:-1]}, min_correlation: 0.5}}}}",
+        50,
     ),
     "ASHA promotion": (
         f"tuner: {{name: ASHA, classArgs: {{optimize_mode: maximize, grace_period: 1, eta: 3, max_t: {EPOCHS},"
@@ -196,19 +203,25 @@ def _mid(ordered: list[Any]) -> Any:
     return None if low is None or high is None else (low + high) / 2
 
 
+def show(epochs: float | None) -> str:
+    return "-" if epochs is None else f"{epochs:g}"
+
+
 def table(results: dict[str, list[dict[str, Any]]]) -> str:
     out = [
         "| method | epochs trained | trials | best val @ budget | its test | epochs to TPE's best"
-        " | seeds reaching it | wall s |",
+        " (median; per seed) | seeds reaching it | wall s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for method, runs in results.items():
+        if not runs:
+            continue
         reached = sum(r["to_target"] is not None for r in runs)
         cells = [median([r[k] for r in runs]) for k in ("epochs", "trials", "best_val", "best_test")]
         to_target = median([r["to_target"] for r in runs])
         out.append(
             f"| {method} | {cells[0]:g} | {cells[1]:g} | {100 * cells[2]:.2f}% | {100 * cells[3]:.2f}% | "
-            f"{'-' if to_target is None else f'{to_target:g}'} | {reached}/{len(runs)} | "
+            f"{show(to_target)}; {', '.join(show(r['to_target']) for r in runs)} | {reached}/{len(runs)} | "
             f"{median([r['wall'] for r in runs]):.0f} |"
         )
     return "\n".join(out)
@@ -223,14 +236,23 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--json", type=Path, help="write every run's figures here (after each run)")
     parser.add_argument("--keep", type=Path, help="keep the experiments (configs, stores, exports) here")
+    parser.add_argument("--tpe", type=Path, help="plain TPE's runs from an earlier --json, not run again")
+    parser.add_argument("--load", type=Path, nargs="+", help="only print the table of earlier --json files")
     args = parser.parse_args()
+    if args.load:  # a method in a later file replaces the earlier file's runs
+        print(table({m: runs for f in args.load for m, runs in json.loads(f.read_text()).items()}))
+        return
+    earlier = {r["seed"]: r for r in json.loads(args.tpe.read_text())["TPE"]} if args.tpe else {}
     methods = ["TPE", *[m for m in args.methods if m != "TPE"]]  # TPE first: its best is the target
     results: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
     with tempfile.TemporaryDirectory(prefix="mf-e2e-") as tmp:
         where = args.keep or Path(tmp)
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            target = None
+            target = earlier[seed]["best_val"] if seed in earlier else None
             for method in methods:
+                if method == "TPE" and seed in earlier:
+                    results[method].append(earlier[seed])
+                    continue
                 start = time.perf_counter()
                 rows = run(method, seed, where / f"{seed}-{method.replace(' ', '_')}")
                 figures = {**read(rows, target), "wall": time.perf_counter() - start, "seed": seed}
