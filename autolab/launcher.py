@@ -43,10 +43,18 @@ IDLE_SECONDS = 0.5
 DEFAULT_PORT = 8080  # the web UI's port when none is given (taken: any free port)
 
 
-def build_tuner(config: ExperimentConfig) -> Tuner:
+def build_tuner(config: ExperimentConfig, directory: Path | None = None) -> Tuner:
+    """The config's tuner; with the experiment's directory, checkpoints default to a folder there."""
     tuner = config.tuner
     code_directory = str(tuner.code_directory) if tuner.code_directory is not None else None
-    return create_tuner(config.search_space, tuner.name, tuner.class_args, tuner.class_name, code_directory)
+    return create_tuner(
+        config.search_space,
+        tuner.name,
+        tuner.class_args,
+        tuner.class_name,
+        code_directory,
+        None if directory is None else str(directory),
+    )
 
 
 def build_assessor(config: ExperimentConfig) -> Assessor | None:
@@ -86,7 +94,7 @@ def build_manager(directory: Path) -> Manager:
         directory,
         store,
         build_service(config, own_gpus, directory),
-        build_tuner(config),
+        build_tuner(config, directory.resolve()),
         build_assessor(config),
         config,
         meta["id"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+import os
 from typing import Any
 
 from ..registry import Registry
@@ -11,6 +13,7 @@ from .base import NoMoreTrials, Tuner, TunerError
 from .multi import route
 from .nni_adapter import NniTunerAdapter, is_nni_style
 
+CHECKPOINTS = "all_checkpoint_dir"  # PBT's and ASHA's classArg (NNI's name)
 # lower-case name -> "module:Class" (relative to autolab.tuners)
 BUILTIN: dict[str, str] = {
     "random": "random_tuner:RandomTuner",
@@ -77,12 +80,24 @@ def create_tuner(
     class_args: dict[str, Any] | None = None,
     class_name: str | None = None,
     code_directory: str | None = None,
+    experiment_directory: str | None = None,
 ) -> Tuner:
-    """Build a tuner from NNI's config keys; bad classArgs raise TunerError naming the key."""
+    """Build a tuner from NNI's config keys; bad classArgs raise TunerError naming the key.
+
+    With experiment_directory, a checkpointing tuner's (PBT, ASHA) all_checkpoint_dir defaults to
+    `<experiment_directory>/checkpoint` (after NNI_CHECKPOINT_DIRECTORY), and a relative one is taken
+    from there: the same wherever the manager runs (a detached one runs in that directory; one in
+    the foreground or under the Python API runs in the user's)."""
     args = dict(class_args or {})
     if not class_name:  # several objectives: TPE -> MOTPE, Evolution -> NSGA-II (tuners/multi.py)
         name, args = route(name, args)
     cls = tuner_class(name, class_name, code_directory)
+    if experiment_directory is not None and _takes_checkpoints(cls):
+        given = args.get(CHECKPOINTS) or (
+            None if os.environ.get("NNI_CHECKPOINT_DIRECTORY") else "checkpoint"
+        )
+        if isinstance(given, str):
+            args[CHECKPOINTS] = os.path.join(experiment_directory, os.path.expanduser(given))
     if class_name and not (isinstance(cls, type) and issubclass(cls, Tuner)):
         if not is_nni_style(cls):
             raise TunerError(
@@ -95,3 +110,10 @@ def create_tuner(
     tuner: Tuner = REGISTRY.build(cls, name or class_name, args, space)
     log.info("tuner: %s (%s.%s) with classArgs %s", name or class_name, cls.__module__, cls.__name__, args)
     return tuner
+
+
+def _takes_checkpoints(cls: Any) -> bool:
+    try:
+        return CHECKPOINTS in inspect.signature(cls).parameters
+    except (TypeError, ValueError):  # a class without an inspectable signature takes nothing of ours
+        return False
