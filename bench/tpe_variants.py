@@ -10,7 +10,12 @@ independent posterior sample per running trial instead of the believer's mean); 
 flags joined by '+': exl (a running trial believed into l keeps its rank but adds no kernel to l),
 nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ranks there), cv (exl
 unless the believer's leave-one-out Spearman >= 0.9), alt (with exl: exl on every other suggestion, by
-the parity of the finished trials' count: half the batch each way); Seps / Sstep: SMAC's log scale with eps
+the parity of the finished trials' count: half the batch each way); W<name>[:<param>] (fourth round: the
+liar kernels' width from l's measured spread; everything else as committed): Wdiag (as committed, logging
+l's and the best quarter's spread per call to /tmp/h24par/diag.jsonl), Wspread:s0 (factor max(1, 0.25 d x
+min(1, s0 / l's rank-weighted std in the unit box))), Wtop:s0 (the same on the best quarter's std),
+Wnn:c (width at most c x the median nearest-neighbour distance among l's points), Wearly:n0 (l's own
+width, x1, while fewer than n0 trials have finished; as committed after); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 
@@ -117,6 +122,16 @@ def cv_fit(self, x, y, hyper):
 
 from autolab.tuners.parzen import Parzen
 
+
+def committed_width(self, low, group, obs, below, low_weights, pending, rows):
+    return np.minimum(
+        low.obs_sigma * max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric)),
+        group.bounds.high - group.bounds.low,
+    )
+
+
+LIAR_WIDTH = [committed_width]
+
 FLAGS = set()
 
 
@@ -171,10 +186,7 @@ def cand(self, group, obs, running, rng):
     if "nl" in FLAGS:
         pending = pending[~np.isin(pending, below)]
     if len(pending):
-        width = np.minimum(
-            low.obs_sigma * max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric)),
-            group.bounds.high - group.bounds.low,
-        )
+        width = LIAR_WIDTH[0](self, low, group, obs, below, low_weights, pending, rows)
         extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], width)
         high = fit(above, extra)
     else:
@@ -185,6 +197,107 @@ def cand(self, group, obs, running, rng):
     return xn[best_first], xc[best_first]
 
 
+CUR = [func, -1]
+
+
+def _unit(group, x):
+    return (x - group.bounds.low) / (group.bounds.high - group.bounds.low)
+
+
+def _nn(u):
+    """Median nearest-neighbour distance among the rows of u, per dim (divided by sqrt(d))."""
+    if len(u) < 2:
+        return np.nan
+    d2 = ((u[:, None, :] - u[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    return float(np.median(np.sqrt(d2.min(1)))) / np.sqrt(u.shape[1])
+
+
+def diag_width():
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        w = committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        box = group.bounds.high - group.bounds.low
+        ub = _unit(group, obs.x[below][:, group.numeric])
+        order = rows[np.argsort(obs.loss[rows], kind="stable")]
+        top = order[: max(4, len(rows) // 4)]
+        ut = _unit(group, obs.x[top][:, group.numeric])
+        rec = {
+            **{"f": CUR[0], "s": CUR[1], "n": len(rows), "nl": len(below), "best": float(obs.loss[order[0]])},
+            **{"npl": int(np.isin(below, pending).sum()), "obs": float(np.mean(low.obs_sigma / box))},
+            **{"std_l": _std_l(group, obs, below, low_weights), "nn_l": _nn(ub)},
+            **{"std_t": float(ut.std(0).mean()), "nn_t": _nn(ut)},
+        }
+        with open("/tmp/h24par/diag.jsonl", "a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+        return w
+
+    return width
+
+
+def _std_l(group, obs, below, low_weights):
+    """l's rank-weighted spread: the per-dim weighted std of its points in the unit box, averaged."""
+    ub = _unit(group, obs.x[below][:, group.numeric])
+    mean = np.average(ub, 0, low_weights)
+    return float(np.sqrt(np.maximum(np.average((ub - mean) ** 2, 0, low_weights), 0)).mean())
+
+
+def spread_width(s0=0.06):
+    """liar factor max(1, 0.25 d x min(1, s0 / l's spread)): as committed while l is concentrated
+    (spread <= s0 of the box), down to l's own width as l spreads across basins."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        d = len(group.numeric)
+        if not d:
+            return low.obs_sigma
+        sl = _std_l(group, obs, below, low_weights)
+        f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * d * min(1.0, s0 / max(sl, 1e-12)))
+        return np.minimum(low.obs_sigma * f, group.bounds.high - group.bounds.low)
+
+    return width
+
+
+def top_width(s0=0.08):
+    """as spread_width, the spread measured on the best quarter of the trials (at least 4), not l."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        d = len(group.numeric)
+        if not d:
+            return low.obs_sigma
+        order = rows[np.argsort(obs.loss[rows], kind="stable")]
+        top = order[: max(4, len(rows) // 4)]
+        st = float(_unit(group, obs.x[top][:, group.numeric]).std(0).mean())
+        f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * d * min(1.0, s0 / max(st, 1e-12)))
+        return np.minimum(low.obs_sigma * f, group.bounds.high - group.bounds.low)
+
+    return width
+
+
+def early_width(n0=40.0):
+    """l's own width (x1) while fewer than n0 trials have finished, as committed after."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
+            return low.obs_sigma
+        return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
+def nn_width(c=2.0):
+    """liar width min(committed, c x the median nearest-neighbour distance among l's points)."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        w = committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        if len(below) < 2 or not len(group.numeric):
+            return w
+        box = group.bounds.high - group.bounds.low
+        return np.minimum(w, c * _nn(_unit(group, obs.x[below][:, group.numeric])) * box)
+
+    return width
+
+
+WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width}
+
 if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     FLAGS = set(variant[1:].split("+"))
     if "x1" in FLAGS:
@@ -193,6 +306,10 @@ if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
         bel.Believer.__call__ = conf_call
     if "cv" in FLAGS:
         bel.Believer._fit = cv_fit
+    tpe.TpeTuner._candidates = cand
+elif variant.startswith("W"):  # liar width variants (fourth round): W<name>[:<param>]
+    name, _, param = variant[1:].partition(":")
+    LIAR_WIDTH[0] = WIDTHS[name](float(param)) if param else WIDTHS[name]()
     tpe.TpeTuner._candidates = cand
 elif variant in ("Seps", "Sstep"):  # SMAC: log scale with eps 1e-6 x range / local-search steps 0.2 or 0.05
     import autolab.tuners.smac as smac
@@ -228,6 +345,7 @@ t0 = time.time()
 with open(OUT, "a") as out:
     for s in range(s0, s1):
         RNG[0] = np.random.default_rng(1000 + s)
+        CUR[1] = s
         best, _ = run_autolab(tuner, func, 100, s, par)
         out.write(
             json.dumps({"v": variant, "t": tuner, "f": func, "p": par, "s": s, "r": best - FUNCS[func][1]})
