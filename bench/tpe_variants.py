@@ -10,12 +10,13 @@ independent posterior sample per running trial instead of the believer's mean); 
 flags joined by '+': exl (a running trial believed into l keeps its rank but adds no kernel to l),
 nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ranks there), cv (exl
 unless the believer's leave-one-out Spearman >= 0.9), alt (with exl: exl on every other suggestion, by
-the parity of the finished trials' count: half the batch each way); W<name>[:<param>] (fourth round: the
+the parity of the finished trials' count: half the batch each way); W<name>[:<params>] (comma-separated; fourth round: the
 liar kernels' width from l's measured spread; everything else as committed): Wdiag (as committed, logging
 l's and the best quarter's spread per call to /tmp/h24par/diag.jsonl), Wspread:s0 (factor max(1, 0.25 d x
 min(1, s0 / l's rank-weighted std in the unit box))), Wtop:s0 (the same on the best quarter's std),
 Wnn:c (width at most c x the median nearest-neighbour distance among l's points), Wearly:n0 (l's own
-width, x1, while fewer than n0 trials have finished; as committed after); Seps / Sstep: SMAC's log scale with eps
+width, x1, while fewer than n0 trials have finished; as committed after), Wlate:n0 (the reverse), Wlatetop:s0[,n0] (as
+committed before n0 (40) finished trials, Wtop:s0 after); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 
@@ -283,6 +284,30 @@ def early_width(n0=40.0):
     return width
 
 
+def late_width(n0=40.0):
+    """as committed while fewer than n0 trials have finished, l's own width (x1) after."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) >= n0:
+            return low.obs_sigma
+        return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
+def late_top_width(s0=0.04, n0=40):
+    """as committed while fewer than n0 trials have finished; after, top_width(s0): l's own width
+    (x1) once the best quarter is spread across basins, as committed while it is concentrated."""
+    top = top_width(s0)
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        return top(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
 def nn_width(c=2.0):
     """liar width min(committed, c x the median nearest-neighbour distance among l's points)."""
 
@@ -296,7 +321,7 @@ def nn_width(c=2.0):
     return width
 
 
-WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width}
+WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width, "late": late_width, "latetop": late_top_width}
 
 if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     FLAGS = set(variant[1:].split("+"))
@@ -309,7 +334,7 @@ if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     tpe.TpeTuner._candidates = cand
 elif variant.startswith("W"):  # liar width variants (fourth round): W<name>[:<param>]
     name, _, param = variant[1:].partition(":")
-    LIAR_WIDTH[0] = WIDTHS[name](float(param)) if param else WIDTHS[name]()
+    LIAR_WIDTH[0] = WIDTHS[name](*[float(v) for v in param.split(",")]) if param else WIDTHS[name]()
     tpe.TpeTuner._candidates = cand
 elif variant in ("Seps", "Sstep"):  # SMAC: log scale with eps 1e-6 x range / local-search steps 0.2 or 0.05
     import autolab.tuners.smac as smac
