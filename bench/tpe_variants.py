@@ -16,7 +16,8 @@ l's and the best quarter's spread per call to /tmp/h24par/diag.jsonl), Wspread:s
 min(1, s0 / l's rank-weighted std in the unit box))), Wtop:s0 (the same on the best quarter's std),
 Wnn:c (width at most c x the median nearest-neighbour distance among l's points), Wearly:n0 (l's own
 width, x1, while fewer than n0 trials have finished; as committed after), Wlate:n0 (the reverse), Wlatetop:s0[,n0] (as
-committed before n0 (40) finished trials, Wtop:s0 after); Seps / Sstep: SMAC's log scale with eps
+committed before n0 (40) finished trials, Wtop:s0 after), Wls:l0 (x 1.5 scaled down by the believer's
+median length scale / l0, at least x 1; Wls:0 logs the length scales); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 
@@ -308,6 +309,27 @@ def late_top_width(s0=0.04, n0=40):
     return width
 
 
+def ls_width(l0=0.0):
+    """x1.5 scaled by the believer's median fitted length scale (unit cube) / l0, at least x1:
+    a rugged surface (short length scales) gets l's own width. l0 = 0: as committed, logging the
+    length scales to /tmp/h24par/ls.jsonl."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        last = self.believe._last
+        if last is None or not len(group.numeric):
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        ls = float(np.median(np.atleast_1d(last[1].kernel_.k2.length_scale)))
+        if l0 <= 0:
+            n = len(rows) - int(np.isin(rows, pending).sum())
+            with open("/tmp/h24par/ls.jsonl", "a") as fh:
+                fh.write(json.dumps({"f": CUR[0], "s": CUR[1], "n": n, "ls": ls}) + "\n")
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric) * min(1.0, ls / l0))
+        return np.minimum(low.obs_sigma * f, group.bounds.high - group.bounds.low)
+
+    return width
+
+
 def nn_width(c=2.0):
     """liar width min(committed, c x the median nearest-neighbour distance among l's points)."""
 
@@ -321,7 +343,7 @@ def nn_width(c=2.0):
     return width
 
 
-WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width, "late": late_width, "latetop": late_top_width}
+WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width, "late": late_width, "latetop": late_top_width, "ls": ls_width}
 
 if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     FLAGS = set(variant[1:].split("+"))
