@@ -12,7 +12,7 @@ nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ran
 unless the believer's leave-one-out Spearman >= 0.9), alt (with exl: exl on every other suggestion, by
 the parity of the finished trials' count: half the batch each way); W<name>[:<params>] (comma-separated; fourth round: the
 liar kernels' width from l's measured spread; everything else as committed): Wdiag (as committed, logging
-l's and the best quarter's spread per call to /tmp/h24par/diag.jsonl), Wspread:s0 (factor max(1, 0.25 d x
+l's and the best quarter's spread per call to /tmp/tpe_variants_diag.jsonl), Wspread:s0 (factor max(1, 0.25 d x
 min(1, s0 / l's rank-weighted std in the unit box))), Wtop:s0 (the same on the best quarter's std),
 Wnn:c (width at most c x the median nearest-neighbour distance among l's points), Wearly:n0 (l's own
 width, x1, while fewer than n0 trials have finished; as committed after), Wlate:n0 (the reverse), Wlatetop:s0[,n0] (as
@@ -229,7 +229,7 @@ def diag_width():
             **{"std_l": _std_l(group, obs, below, low_weights), "nn_l": _nn(ub)},
             **{"std_t": float(ut.std(0).mean()), "nn_t": _nn(ut)},
         }
-        with open("/tmp/h24par/diag.jsonl", "a") as fh:
+        with open("/tmp/tpe_variants_diag.jsonl", "a") as fh:
             fh.write(json.dumps(rec) + "\n")
         return w
 
@@ -312,7 +312,7 @@ def late_top_width(s0=0.04, n0=40):
 def ls_width(l0=0.0):
     """x1.5 scaled by the believer's median fitted length scale (unit cube) / l0, at least x1:
     a rugged surface (short length scales) gets l's own width. l0 = 0: as committed, logging the
-    length scales to /tmp/h24par/ls.jsonl."""
+    length scales to /tmp/tpe_variants_ls.jsonl."""
 
     def width(self, low, group, obs, below, low_weights, pending, rows):
         last = self.believe._last
@@ -321,7 +321,7 @@ def ls_width(l0=0.0):
         ls = float(np.median(np.atleast_1d(last[1].kernel_.k2.length_scale)))
         if l0 <= 0:
             n = len(rows) - int(np.isin(rows, pending).sum())
-            with open("/tmp/h24par/ls.jsonl", "a") as fh:
+            with open("/tmp/tpe_variants_ls.jsonl", "a") as fh:
                 fh.write(json.dumps({"f": CUR[0], "s": CUR[1], "n": n, "ls": ls}) + "\n")
             return committed_width(self, low, group, obs, below, low_weights, pending, rows)
         f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric) * min(1.0, ls / l0))
