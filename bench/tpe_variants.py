@@ -17,7 +17,8 @@ min(1, s0 / l's rank-weighted std in the unit box))), Wtop:s0 (the same on the b
 Wnn:c (width at most c x the median nearest-neighbour distance among l's points), Wearly:n0 (l's own
 width, x1, while fewer than n0 trials have finished; as committed after), Wlate:n0 (the reverse), Wlatetop:s0[,n0] (as
 committed before n0 (40) finished trials, Wtop:s0 after), Wls:l0 (x 1.5 scaled down by the believer's
-median length scale / l0, at least x 1; Wls:0 logs the length scales); Seps / Sstep: SMAC's log scale with eps
+median length scale / l0, at least x 1; Wls:0 logs the length scales), Wlatels:l0[,n0] (as committed before n0 (60)
+finished trials, Wls:l0 after); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 
@@ -330,6 +331,18 @@ def ls_width(l0=0.0):
     return width
 
 
+def late_ls_width(l0=1.0, n0=60):
+    """as committed while fewer than n0 trials have finished; after, ls_width(l0)."""
+    by_ls = ls_width(l0)
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        return by_ls(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
 def nn_width(c=2.0):
     """liar width min(committed, c x the median nearest-neighbour distance among l's points)."""
 
@@ -343,7 +356,7 @@ def nn_width(c=2.0):
     return width
 
 
-WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width, "late": late_width, "latetop": late_top_width, "ls": ls_width}
+WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width, "late": late_width, "latetop": late_top_width, "ls": ls_width, "latels": late_ls_width}
 
 if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     FLAGS = set(variant[1:].split("+"))
