@@ -10,7 +10,15 @@ independent posterior sample per running trial instead of the believer's mean); 
 flags joined by '+': exl (a running trial believed into l keeps its rank but adds no kernel to l),
 nl (no liar kernel for those), x1, conf (kept in l only if mean + 1 sd still ranks there), cv (exl
 unless the believer's leave-one-out Spearman >= 0.9), alt (with exl: exl on every other suggestion, by
-the parity of the finished trials' count: half the batch each way); Seps / Sstep: SMAC's log scale with eps
+the parity of the finished trials' count: half the batch each way); W<name>[:<params>] (comma-separated; fourth round: the
+liar kernels' width from l's measured spread; everything else as committed): Wdiag (as committed, logging
+l's and the best quarter's spread per call to /tmp/tpe_variants_diag.jsonl), Wspread:s0 (factor max(1, 0.25 d x
+min(1, s0 / l's rank-weighted std in the unit box))), Wtop:s0 (the same on the best quarter's std),
+Wnn:c (width at most c x the median nearest-neighbour distance among l's points), Wearly:n0 (l's own
+width, x1, while fewer than n0 trials have finished; as committed after), Wlate:n0 (the reverse), Wlatetop:s0[,n0] (as
+committed before n0 (40) finished trials, Wtop:s0 after), Wls:l0 (x 1.5 scaled down by the believer's
+median length scale / l0, at least x 1; Wls:0 logs the length scales), Wlatels:l0[,n0] (as committed before n0 (60)
+finished trials, Wls:l0 after); Seps / Sstep: SMAC's log scale with eps
 1e-6 x the range (1e-3 now) / each local-search round's steps 0.2 or 0.05 of a range. TUNER: any autolab tuner (variant base).
 """
 
@@ -117,6 +125,16 @@ def cv_fit(self, x, y, hyper):
 
 from autolab.tuners.parzen import Parzen
 
+
+def committed_width(self, low, group, obs, below, low_weights, pending, rows):
+    return np.minimum(
+        low.obs_sigma * max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric)),
+        group.bounds.high - group.bounds.low,
+    )
+
+
+LIAR_WIDTH = [committed_width]
+
 FLAGS = set()
 
 
@@ -171,10 +189,7 @@ def cand(self, group, obs, running, rng):
     if "nl" in FLAGS:
         pending = pending[~np.isin(pending, below)]
     if len(pending):
-        width = np.minimum(
-            low.obs_sigma * max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric)),
-            group.bounds.high - group.bounds.low,
-        )
+        width = LIAR_WIDTH[0](self, low, group, obs, below, low_weights, pending, rows)
         extra = (obs.x[pending][:, group.numeric], obs.x[pending][:, group.choice], width)
         high = fit(above, extra)
     else:
@@ -185,6 +200,164 @@ def cand(self, group, obs, running, rng):
     return xn[best_first], xc[best_first]
 
 
+CUR = [func, -1]
+
+
+def _unit(group, x):
+    return (x - group.bounds.low) / (group.bounds.high - group.bounds.low)
+
+
+def _nn(u):
+    """Median nearest-neighbour distance among the rows of u, per dim (divided by sqrt(d))."""
+    if len(u) < 2:
+        return np.nan
+    d2 = ((u[:, None, :] - u[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    return float(np.median(np.sqrt(d2.min(1)))) / np.sqrt(u.shape[1])
+
+
+def diag_width():
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        w = committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        box = group.bounds.high - group.bounds.low
+        ub = _unit(group, obs.x[below][:, group.numeric])
+        order = rows[np.argsort(obs.loss[rows], kind="stable")]
+        top = order[: max(4, len(rows) // 4)]
+        ut = _unit(group, obs.x[top][:, group.numeric])
+        rec = {
+            **{"f": CUR[0], "s": CUR[1], "n": len(rows), "nl": len(below), "best": float(obs.loss[order[0]])},
+            **{"npl": int(np.isin(below, pending).sum()), "obs": float(np.mean(low.obs_sigma / box))},
+            **{"std_l": _std_l(group, obs, below, low_weights), "nn_l": _nn(ub)},
+            **{"std_t": float(ut.std(0).mean()), "nn_t": _nn(ut)},
+        }
+        with open("/tmp/tpe_variants_diag.jsonl", "a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+        return w
+
+    return width
+
+
+def _std_l(group, obs, below, low_weights):
+    """l's rank-weighted spread: the per-dim weighted std of its points in the unit box, averaged."""
+    ub = _unit(group, obs.x[below][:, group.numeric])
+    mean = np.average(ub, 0, low_weights)
+    return float(np.sqrt(np.maximum(np.average((ub - mean) ** 2, 0, low_weights), 0)).mean())
+
+
+def spread_width(s0=0.06):
+    """liar factor max(1, 0.25 d x min(1, s0 / l's spread)): as committed while l is concentrated
+    (spread <= s0 of the box), down to l's own width as l spreads across basins."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        d = len(group.numeric)
+        if not d:
+            return low.obs_sigma
+        sl = _std_l(group, obs, below, low_weights)
+        f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * d * min(1.0, s0 / max(sl, 1e-12)))
+        return np.minimum(low.obs_sigma * f, group.bounds.high - group.bounds.low)
+
+    return width
+
+
+def top_width(s0=0.08):
+    """as spread_width, the spread measured on the best quarter of the trials (at least 4), not l."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        d = len(group.numeric)
+        if not d:
+            return low.obs_sigma
+        order = rows[np.argsort(obs.loss[rows], kind="stable")]
+        top = order[: max(4, len(rows) // 4)]
+        st = float(_unit(group, obs.x[top][:, group.numeric]).std(0).mean())
+        f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * d * min(1.0, s0 / max(st, 1e-12)))
+        return np.minimum(low.obs_sigma * f, group.bounds.high - group.bounds.low)
+
+    return width
+
+
+def early_width(n0=40.0):
+    """l's own width (x1) while fewer than n0 trials have finished, as committed after."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
+            return low.obs_sigma
+        return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
+def late_width(n0=40.0):
+    """as committed while fewer than n0 trials have finished, l's own width (x1) after."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) >= n0:
+            return low.obs_sigma
+        return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
+def late_top_width(s0=0.04, n0=40):
+    """as committed while fewer than n0 trials have finished; after, top_width(s0): l's own width
+    (x1) once the best quarter is spread across basins, as committed while it is concentrated."""
+    top = top_width(s0)
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        return top(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
+def ls_width(l0=0.0):
+    """x1.5 scaled by the believer's median fitted length scale (unit cube) / l0, at least x1:
+    a rugged surface (short length scales) gets l's own width. l0 = 0: as committed, logging the
+    length scales to /tmp/tpe_variants_ls.jsonl."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        last = self.believe._last
+        if last is None or not len(group.numeric):
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        ls = float(np.median(np.atleast_1d(last[1].kernel_.k2.length_scale)))
+        if l0 <= 0:
+            n = len(rows) - int(np.isin(rows, pending).sum())
+            with open("/tmp/tpe_variants_ls.jsonl", "a") as fh:
+                fh.write(json.dumps({"f": CUR[0], "s": CUR[1], "n": n, "ls": ls}) + "\n")
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        f = max(1.0, tpe.LIAR_WIDTH_PER_DIM * len(group.numeric) * min(1.0, ls / l0))
+        return np.minimum(low.obs_sigma * f, group.bounds.high - group.bounds.low)
+
+    return width
+
+
+def late_ls_width(l0=1.0, n0=60):
+    """as committed while fewer than n0 trials have finished; after, ls_width(l0)."""
+    by_ls = ls_width(l0)
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
+            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        return by_ls(self, low, group, obs, below, low_weights, pending, rows)
+
+    return width
+
+
+def nn_width(c=2.0):
+    """liar width min(committed, c x the median nearest-neighbour distance among l's points)."""
+
+    def width(self, low, group, obs, below, low_weights, pending, rows):
+        w = committed_width(self, low, group, obs, below, low_weights, pending, rows)
+        if len(below) < 2 or not len(group.numeric):
+            return w
+        box = group.bounds.high - group.bounds.low
+        return np.minimum(w, c * _nn(_unit(group, obs.x[below][:, group.numeric])) * box)
+
+    return width
+
+
+WIDTHS = {"diag": diag_width, "spread": spread_width, "top": top_width, "nn": nn_width, "early": early_width, "late": late_width, "latetop": late_top_width, "ls": ls_width, "latels": late_ls_width}
+
 if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
     FLAGS = set(variant[1:].split("+"))
     if "x1" in FLAGS:
@@ -193,6 +366,10 @@ if variant.startswith("P"):  # P<flags joined by +>, e.g. Px1+nl
         bel.Believer.__call__ = conf_call
     if "cv" in FLAGS:
         bel.Believer._fit = cv_fit
+    tpe.TpeTuner._candidates = cand
+elif variant.startswith("W"):  # liar width variants (fourth round): W<name>[:<param>]
+    name, _, param = variant[1:].partition(":")
+    LIAR_WIDTH[0] = WIDTHS[name](*[float(v) for v in param.split(",")]) if param else WIDTHS[name]()
     tpe.TpeTuner._candidates = cand
 elif variant in ("Seps", "Sstep"):  # SMAC: log scale with eps 1e-6 x range / local-search steps 0.2 or 0.05
     import autolab.tuners.smac as smac
@@ -228,6 +405,7 @@ t0 = time.time()
 with open(OUT, "a") as out:
     for s in range(s0, s1):
         RNG[0] = np.random.default_rng(1000 + s)
+        CUR[1] = s
         best, _ = run_autolab(tuner, func, 100, s, par)
         out.write(
             json.dumps({"v": variant, "t": tuner, "f": func, "p": par, "s": s, "r": best - FUNCS[func][1]})
