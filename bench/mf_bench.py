@@ -153,6 +153,25 @@ def load(paths: list[str]) -> Runs:
     return {p: {m: [runs[s] for s in sorted(runs)] for m, runs in ms.items()} for p, ms in found.items()}
 
 
+def save(paths: list[str], out: str) -> None:
+    """Write the runs the tables read (per problem, method and seed, the run to the largest cost) as
+    JSON lines, each trace cut to its first and last points and those where the best changes:
+    regret_at reads the same from it, so `--load out` prints the same tables."""
+    kept: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            run = json.loads(line)
+            key = (run["problem"], run["method"], run["seed"])
+            if key not in kept or kept[key]["max_cost"] < run["max_cost"]:
+                kept[key] = run
+    order = {name: i for i, name in enumerate([*problems(), *methods(1)])}  # autolab's rows first
+    with open(out, "w") as f:
+        for key in sorted(kept, key=lambda k: (order.get(k[0], 99), order.get(k[1], 99), k[1], k[2])):
+            t = kept[key]["trace"]
+            cut = [p for i, p in enumerate(t) if i in (0, len(t) - 1) or p[1] != t[i - 1][1]]
+            f.write(json.dumps({**kept[key], "trace": cut}) + "\n")
+
+
 def table(problem: Problem, runs: dict[str, list[tuple[Trace, float]]]) -> list[str]:
     """Markdown rows: median regret at each checkpoint over the runs that went that far (a run with
     nothing at full budget yet counts as worse than any that has one), the best median in bold, and
@@ -183,6 +202,26 @@ def table(problem: Problem, runs: dict[str, list[tuple[Trace, float]]]) -> list[
     return out
 
 
+def reach(problem: Problem, runs: dict[str, list[tuple[Trace, float]]], ref: str) -> dict[str, str]:
+    """method -> the least whole cost at which its median regret (over its runs to cost 100, the
+    same seeds at every cost) is at most ref's median regret at cost 100, with the seed counts."""
+
+    def median_at(traces: list[Trace], c: float) -> float:
+        regrets = [regret_at(problem, t, c) for t in traces]
+        return statistics.median(float("inf") if x is None else x for x in regrets)
+
+    ref_runs = [t for t, cost in runs.get(ref, []) if cost >= 100]
+    if not ref_runs:
+        return {}
+    target, out = median_at(ref_runs, 100), {}
+    for method, traces in runs.items():
+        full = [t for t, cost in traces if cost >= 100]
+        if full:
+            hit = next((c for c in range(1, 101) if median_at(full, c) <= target), None)
+            out[method] = f"{hit if hit else '> 100'} ({len(full)} seeds; {ref}: {len(ref_runs)})"
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=20)
@@ -201,6 +240,12 @@ def main() -> None:
         "--out", default="/tmp/mf_bench_runs.jsonl", help="each run appended here, as it ends"
     )
     parser.add_argument("--load", nargs="*", default=None, help="only print the tables of these runs files")
+    parser.add_argument(
+        "--save", default=None, help="with --load: the runs it read, merged and cut, to this file"
+    )
+    parser.add_argument(
+        "--reach", default=None, help="also print the cost at which each row reaches this row's regret at 100"
+    )
     args = parser.parse_args()
     EXTRA_CORRELATIONS.extend(args.min_correlation)
     extra = [f"autolab TPE + ASHA (stopping, min_correlation {c:g})" for c in EXTRA_CORRELATIONS]
@@ -228,12 +273,18 @@ def main() -> None:
         args.out,
         *(f"{args.out}.{p}" for p in ("optuna", "syne") if os.path.exists(f"{args.out}.{p}")),
     ]
+    if args.save:
+        save(paths, args.save)
     traces = load(paths)
     every = problems()
     for name in (n for n in args.problems if n in traces):
         unit = "accuracy points" if every[name].mode == "maximize" else "function value"
         print(f"\n{name}: median regret ({unit}) at cumulative cost (seeds: runs at 10/30/100)\n")
         print("\n".join(table(every[name], traces[name])))
+        if args.reach:
+            print(f"\ncost at which each row's median reaches {args.reach}'s median regret at cost 100:")
+            for method, hit in reach(every[name], traces[name], args.reach).items():
+                print(f"- {method}: {hit}")
 
 
 if __name__ == "__main__":

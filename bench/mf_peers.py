@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--max-cost", type=float, default=100)
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--problems", nargs="*", default=None)
+    parser.add_argument("--methods", nargs="*", default=None, help="default: every method of the peer")
     args = parser.parse_args()
     every = problems()
     if args.peer == "optuna":
@@ -142,6 +143,11 @@ def main() -> None:
         logging.getLogger("syne_tune").setLevel(logging.ERROR)
         warnings.simplefilter("ignore", FutureWarning)  # pandas, once per KDE fit
         made, run = syne_methods(), run_syne
+    if args.methods is not None:
+        unknown = sorted(set(args.methods) - set(made))
+        if unknown:
+            parser.error(f"unknown --methods {unknown}; this peer has {sorted(made)}")
+        made = {m: made[m] for m in args.methods}
     for seed in args.seeds:  # seed by seed, each run a JSON line as it ends (mf_bench.py --load)
         for name in args.problems or every:
             for method, make in made.items():
