@@ -1,7 +1,7 @@
 """Sequential tuner table, one seed per JSON line (issue 24: the 100-seed sequential table).
 
     python bench/tuner_seq100.py run TUNER FUNC SEED0 SEED1 OUT    # seeds [SEED0, SEED1)
-    python bench/tuner_seq100.py table OUT [OUT ...]                # medians, seeds, wins per pair
+    python bench/tuner_seq100.py table OUT [OUT ...]                # a markdown table: medians, wins
 
 TUNER: an autolab tuner name (tpe, smac, gp: runs in this Python, through
 tuner_problems.run_autolab, parallel 1) or a peer of tuner_peers.py (optuna = Optuna's TPE,
@@ -21,6 +21,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
+from scipy.stats import binomtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
@@ -34,6 +35,10 @@ NAMES = {
     "optuna-cmaes": "Optuna CMA-ES",
     "optuna-gp": "Optuna GPSampler",
 }
+ORDER = (
+    "rastrigin6 rastrigin6-noisy levy6 griewank8 ackley5 michalewicz5 michalewicz5-noisy schwefel4 rosenbrock4"
+    " branin hartmann6 mixed nested"
+).split()
 
 
 def regret(tuner: str, func: str, seed: int) -> float:
@@ -79,27 +84,40 @@ def run(tuner: str, func: str, s0: int, s1: int, out: str) -> None:
 
 
 def table(paths: list[str]) -> None:
-    """Per function: median regret and seed count per tuner; the best autolab tuner against the
-    best peer on their common seeds (median on those seeds, and seeds each wins)."""
+    """A markdown table: per function, each tuner's median regret (seeds in brackets where fewer
+    than 100; bold: the lowest), then the best autolab tuner against the best peer (by median) on
+    their common seeds: seeds each wins and the two-sided sign test's p."""
     cells = load(paths)
-    for func in dict.fromkeys(f for f, _ in cells):
-        row = {t: r for (f, t), r in cells.items() if f == func}
-        text = ", ".join(
-            f"{NAMES.get(t, t)} {np.median(list(r.values())):.4g} ({len(r)})" for t, r in row.items()
-        )
-        print(f"{func}: {text}")
+    funcs = [f for f in ORDER if any(f == g for g, _ in cells)]
+    names = {t: name for t, name in NAMES.items() if any(t == u for _, u in cells)}
+    print(
+        "| function | "
+        + " | ".join(names.values())
+        + " | best autolab vs best peer: seeds won, sign test p |"
+    )
+    print("|---|" + "---:|" * len(names) + "---|")
+    for func in funcs:
+        row = {t: list(cells[func, t].values()) for t in names if (func, t) in cells}
+        med = {t: float(np.median(r)) for t, r in row.items()}
+        text = []
+        for t in names:
+            if t not in row:
+                text.append("")
+                continue
+            cell = f"{med[t]:.3g}" + ("" if len(row[t]) == 100 else f" ({len(row[t])})")
+            text.append(f"**{cell}**" if med[t] == min(med.values()) else cell)
         ours = [t for t in row if t not in PEERS]
         peers = [t for t in row if t in PEERS]
-        if not ours or not peers:
-            continue
-        a = min(ours, key=lambda t: np.median(list(row[t].values())))
-        b = min(peers, key=lambda t: np.median(list(row[t].values())))
-        common = sorted(set(row[a]) & set(row[b]))
-        ra, rb = np.array([row[a][s] for s in common]), np.array([row[b][s] for s in common])
-        print(
-            f"  {NAMES[a]} vs {NAMES[b]} on {len(common)} common seeds: median {np.median(ra):.4g} vs "
-            f"{np.median(rb):.4g}; wins {int(np.sum(ra < rb))} / {int(np.sum(rb < ra))} (ties {int(np.sum(ra == rb))})"
-        )
+        duel = ""
+        if ours and peers:
+            a, b = min(ours, key=med.__getitem__), min(peers, key=med.__getitem__)
+            common = sorted(set(cells[func, a]) & set(cells[func, b]))
+            ra = np.array([cells[func, a][s] for s in common])
+            rb = np.array([cells[func, b][s] for s in common])
+            wa, wb = int(np.sum(ra < rb)), int(np.sum(rb < ra))
+            p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
+            duel = f"{NAMES[a]} {wa} / {NAMES[b]} {wb} of {len(common)}, p {p:.2g}"
+        print(f"| {func} | " + " | ".join(text) + f" | {duel} |")
 
 
 if __name__ == "__main__":
