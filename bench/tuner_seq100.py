@@ -1,0 +1,127 @@
+"""Sequential tuner table, one seed per JSON line (issue 24: the 100-seed sequential table).
+
+    python bench/tuner_seq100.py run TUNER FUNC SEED0 SEED1 OUT    # seeds [SEED0, SEED1)
+    python bench/tuner_seq100.py table OUT [OUT ...]                # a markdown table: medians, wins
+
+TUNER: an autolab tuner name (tpe, smac, gp: runs in this Python, through
+tuner_problems.run_autolab, parallel 1) or a peer of tuner_peers.py (optuna = Optuna's TPE,
+optuna-cmaes, optuna-gp: run this script with a Python that has optuna, and cmaes for CMA-ES).
+Each finished seed appends {"t", "f", "s", "r", "sec"} (tuner, function, seed, regret at 100
+evaluations, wall seconds) to OUT and flushes, so a run stopped at any point keeps what it did;
+seeds already in OUT for that tuner and function are skipped. With STOP_AT=<unix time> in the
+environment, no seed starts after that time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+from scipy.stats import binomtest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), HERE]
+N_EVALS = 100
+PEERS = ("optuna", "optuna-cmaes", "optuna-gp")
+NAMES = {
+    "tpe": "autolab TPE",
+    "smac": "autolab SMAC",
+    "gp": "autolab GP",
+    "optuna": "Optuna TPE",
+    "optuna-cmaes": "Optuna CMA-ES",
+    "optuna-gp": "Optuna GPSampler",
+}
+ORDER = (
+    "rastrigin6 rastrigin6-noisy levy6 griewank8 ackley5 michalewicz5 michalewicz5-noisy schwefel4 rosenbrock4"
+    " branin hartmann6 mixed nested"
+).split()
+
+
+def regret(tuner: str, func: str, seed: int) -> float:
+    if tuner not in PEERS:
+        from tuner_problems import FUNCS, run_autolab  # autolab's Python only
+
+        return run_autolab(tuner, func, N_EVALS, seed, 1)[0] - FUNCS[func][1]
+    import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
+
+    f, space, minimum = tp.FUNCS[func]
+    if func in tp.RUGGED or tuner != "optuna":  # the same dispatch as tuner_peers.py's main
+        seen = tp.noisy(func, seed) if func in tp.RUGGED else f
+        best = tp.run_optuna_any(tuner, f, seen, space, N_EVALS, seed, 1)[0]
+    else:
+        best = tp.run_optuna(f, space, N_EVALS, seed)[0]
+    return best - minimum
+
+
+def load(paths: list[str]) -> dict[tuple[str, str], dict[int, float]]:
+    cells: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for path in paths:
+        if os.path.exists(path):
+            with open(path) as fh:
+                for line in fh:
+                    row = json.loads(line)
+                    cells[row["f"], row["t"]][row["s"]] = row["r"]
+    return cells
+
+
+def run(tuner: str, func: str, s0: int, s1: int, out: str) -> None:
+    done = load([out]).get((func, tuner), {})
+    stop_at = float(os.environ.get("STOP_AT", "inf"))
+    for seed in range(s0, s1):
+        if seed in done:
+            continue
+        if time.time() > stop_at:
+            return
+        start = time.perf_counter()
+        r = float(regret(tuner, func, seed))
+        row = {"t": tuner, "f": func, "s": seed, "r": r, "sec": round(time.perf_counter() - start, 2)}
+        with open(out, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+def table(paths: list[str]) -> None:
+    """A markdown table: per function, each tuner's median regret (seeds in brackets where fewer
+    than 100; bold: the lowest), then the best autolab tuner against the best peer (by median) on
+    their common seeds: seeds each wins and the two-sided sign test's p."""
+    cells = load(paths)
+    funcs = [f for f in ORDER if any(f == g for g, _ in cells)]
+    names = {t: name for t, name in NAMES.items() if any(t == u for _, u in cells)}
+    print(
+        "| function | "
+        + " | ".join(names.values())
+        + " | best autolab vs best peer: seeds won, sign test p |"
+    )
+    print("|---|" + "---:|" * len(names) + "---|")
+    for func in funcs:
+        row = {t: list(cells[func, t].values()) for t in names if (func, t) in cells}
+        med = {t: float(np.median(r)) for t, r in row.items()}
+        text = []
+        for t in names:
+            if t not in row:
+                text.append("")
+                continue
+            cell = f"{med[t]:.3g}" + ("" if len(row[t]) == 100 else f" ({len(row[t])})")
+            text.append(f"**{cell}**" if med[t] == min(med.values()) else cell)
+        ours = [t for t in row if t not in PEERS]
+        peers = [t for t in row if t in PEERS]
+        duel = ""
+        if ours and peers:
+            a, b = min(ours, key=med.__getitem__), min(peers, key=med.__getitem__)
+            common = sorted(set(cells[func, a]) & set(cells[func, b]))
+            ra = np.array([cells[func, a][s] for s in common])
+            rb = np.array([cells[func, b][s] for s in common])
+            wa, wb = int(np.sum(ra < rb)), int(np.sum(rb < ra))
+            p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
+            duel = f"{NAMES[a]} {wa} / {NAMES[b]} {wb} of {len(common)}, p {p:.2g}"
+        print(f"| {func} | " + " | ".join(text) + f" | {duel} |")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+    else:
+        table(sys.argv[2:])
