@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 from typing import Any
 
 from ..registry import Registry
 from ..searchspace import SearchSpace
-from .base import NoMoreTrials, Tuner, TunerError
+from .base import NoMoreTrials, Tuner, TunerError, checkpoint_directory
 from .multi import route
 from .nni_adapter import NniTunerAdapter, is_nni_style
 
@@ -93,11 +92,9 @@ def create_tuner(
         name, args = route(name, args)
     cls = tuner_class(name, class_name, code_directory)
     if experiment_directory is not None and _takes_checkpoints(cls):
-        given = args.get(CHECKPOINTS) or (
-            None if os.environ.get("NNI_CHECKPOINT_DIRECTORY") else "checkpoint"
-        )
-        if isinstance(given, str):
-            args[CHECKPOINTS] = os.path.join(experiment_directory, os.path.expanduser(given))
+        given = args.get(CHECKPOINTS)
+        if given is None or isinstance(given, str):  # anything else: the tuner names the bad value
+            args[CHECKPOINTS] = checkpoint_directory(name or str(class_name), given, experiment_directory)
     if class_name and not (isinstance(cls, type) and issubclass(cls, Tuner)):
         if not is_nni_style(cls):
             raise TunerError(

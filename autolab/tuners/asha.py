@@ -27,7 +27,7 @@ from typing import Any
 from ..fidelity import BUDGET_KEY, Suggestion, fidelity
 from ..history import History, Trial
 from ..searchspace import SearchSpace, SearchSpaceError
-from .base import NoMoreTrials, NotYet, Tuner, TunerError, canonical, random_unseen
+from .base import NoMoreTrials, NotYet, Tuner, TunerError, canonical, checkpoint_directory, random_unseen
 
 LOAD, SAVE = "load_checkpoint_dir", "save_checkpoint_dir"
 
@@ -54,10 +54,7 @@ class AshaTuner(Tuner):
         self.eta = _integer("eta", eta, 2)
         self.max_t = _integer("max_t", max_t, self.grace_period)
         self.top = math.floor(math.log(self.max_t / self.grace_period, self.eta) + 1e-6)
-        directory = all_checkpoint_dir or os.environ.get("NNI_CHECKPOINT_DIRECTORY") or "checkpoint"
-        if not isinstance(directory, str):
-            raise TunerError(f"ASHA classArgs.all_checkpoint_dir must be a path, got {directory!r}")
-        self.all_checkpoint_dir = os.path.abspath(os.path.expanduser(directory))
+        self.all_checkpoint_dir = checkpoint_directory("ASHA", all_checkpoint_dir)
         # config -> (canonical form, whether the current space has it): asked for every config
         # on every suggestion, they made a suggestion O(n) space checks (75 ms at 3,000 trials)
         self._known: dict[str, tuple[str, bool]] = {}

@@ -9,6 +9,7 @@ Running trials are in the history, so parallel suggestions can avoid each other.
 from __future__ import annotations
 
 import json
+import os
 import random
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
@@ -128,3 +129,13 @@ def random_unseen(space: SearchSpace, rng: random.Random, seen: set[str]) -> dic
 
 def canonical(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
+
+
+def checkpoint_directory(owner: str, given: Any, base: str | None = None) -> str:
+    """A checkpointing tuner's (PBT, ASHA) absolute all_checkpoint_dir: the classArg, else
+    NNI_CHECKPOINT_DIRECTORY, else `checkpoint`; a relative one is taken from `base` (the
+    experiment's directory, which create_tuner passes) or else the working directory."""
+    directory = given or os.environ.get("NNI_CHECKPOINT_DIRECTORY") or "checkpoint"
+    if not isinstance(directory, str):
+        raise TunerError(f"{owner} classArgs.all_checkpoint_dir must be a path, got {directory!r}")
+    return os.path.abspath(os.path.join(base or "", os.path.expanduser(directory)))

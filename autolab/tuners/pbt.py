@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from ..fidelity import Suggestion, fidelity
 from ..history import History, Trial
 from ..searchspace import Dim, SearchSpace, SearchSpaceError
-from .base import NoMoreTrials, NotYet, Tuner, TunerError, canonical, random_unseen
+from .base import NoMoreTrials, NotYet, Tuner, TunerError, canonical, checkpoint_directory, random_unseen
 
 LOAD, SAVE = "load_checkpoint_dir", "save_checkpoint_dir"
 
@@ -70,10 +70,7 @@ class PbtTuner(Tuner):
             self.multipliers = tuple(float(f) for f in factors)
         elif factor is not None or factors is not None:
             self.step = _fraction("factor", factor if factor is not None else factors)
-        directory = all_checkpoint_dir or os.environ.get("NNI_CHECKPOINT_DIRECTORY") or "checkpoint"
-        if not isinstance(directory, str):
-            raise TunerError(f"PBTTuner classArgs.all_checkpoint_dir must be a path, got {directory!r}")
-        self.all_checkpoint_dir = os.path.abspath(os.path.expanduser(directory))
+        self.all_checkpoint_dir = checkpoint_directory("PBTTuner", all_checkpoint_dir)
 
     # -- the population read back -------------------------------------------------------------
     def generations(self, history: History) -> dict[int, dict[int, list[Trial]]]:
