@@ -30,12 +30,13 @@ BUILTIN: dict[str, str] = {
     "nsga2": "nsga2:Nsga2Tuner",
     "mogp": "mogp:MoGpTuner",
     "smac": "smac:SmacTuner",
+    "cmaes": "cma:CmaEsTuner",
     "metistuner": "stand_in:MetisTuner",
     "dngotuner": "stand_in:DNGOTuner",
 }
 # NNI's other names for builtins (normalized): GPTuner is NNI's name for GP, Batch its current one
 # for BatchTuner
-ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner", "pbt": "pbttuner"}
+ALIASES: dict[str, str] = {"gptuner": "gp", "batch": "batchtuner", "pbt": "pbttuner", "cma-es": "cmaes"}
 # NNI builtins autolab does not have -> the builtin closest in purpose ("" where none is)
 NAS = "autolab.nas (one-shot NAS on PyTorch: DARTS, SPOS; NNI 1.x's NAS tuners are not run as HPO tuners)"
 INSTEAD: dict[str, str] = {
