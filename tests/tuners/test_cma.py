@@ -15,8 +15,8 @@ from autolab.history import History, Trial
 from autolab.searchspace import SearchSpace
 from autolab.statuses import TrialStatus
 from autolab.tuners import TunerError, create_tuner, tuner_class
-from autolab.tuners.cma import CmaEsTuner, generation_values
-from autolab.tuners.observations import COMPLETED, FAILED, STOPPED
+from autolab.tuners.cma import CmaEsTuner, generation_values, quadratic_pick
+from autolab.tuners.observations import COMPLETED, FAILED, STOPPED, Observations
 
 OPTIMUM = (1.5, -2.0, 0.5, 3.0)
 BOX = {f"x{i}": {"_type": "uniform", "_value": [-5, 5]} for i in range(4)}
@@ -188,8 +188,11 @@ def test_only_choices_is_all_independent_and_numeric_space_is_silent(
         ({"popsize": 8.5}, "popsize"),
         ({"n_startup_trials": -1}, "n_startup_trials"),
         ({"lr_adapt": "yes"}, "lr_adapt"),
+        ({"mirrored": 1}, "mirrored"),
         ({"start": "middle"}, "start"),
         ({"independent_sampler": "smac"}, "independent_sampler"),
+        ({"prescreen": 0}, "prescreen"),
+        ({"prescreen": "10"}, "prescreen"),
         ({"sigma": 0.2}, "sigma"),
     ],
 )
@@ -199,7 +202,39 @@ def test_bad_class_args_are_one_line_errors_naming_the_key(args: dict[str, Any],
     assert "\n" not in str(err.value)
 
 
-def test_lr_adapt_and_best_start_run() -> None:
-    """The variants the bench tried stay in the box and still converge on the sphere."""
+def test_variants_converge() -> None:
+    """The variants the bench tried still converge on the sphere (plain CMA-ES too)."""
+    assert run("CMAES", 150, 0, {"prescreen": 1, "mirrored": False}) < 0.2
+    assert run("CMAES", 150, 0, {"mirrored": False}) < 0.2
     assert run("CMAES", 150, 0, {"lr_adapt": True}) < 0.2
     assert run("CMAES", 150, 0, {"n_startup_trials": 10, "start": "best"}) < 0.2
+
+
+def test_quadratic_pick_takes_the_candidate_the_model_predicts_lowest() -> None:
+    """Full, diagonal and linear least-squares models: each ranks candidates of a function of its
+    own form exactly; too few trials: the first candidate (plain CMA-ES)."""
+    rng = np.random.default_rng(0)
+    pool = rng.random((12, 3))
+    target = np.array([0.2, 0.7, 0.4])
+    for n, f in (
+        (40, lambda u: ((u - target) ** 2).sum(1) + (u[:, 0] - target[0]) * (u[:, 1] - target[1])),
+        (16, lambda u: ((u - target) ** 2).sum(1)),
+        (9, lambda u: u @ np.array([1.0, -2.0, 0.5])),
+    ):
+        x = rng.random((n, 3))
+        obs = Observations(x, f(x), np.full(n, COMPLETED))
+        assert quadratic_pick(pool, x, obs, float) == int(np.argmin(f(pool)))
+    obs = Observations(x[:7], f(x[:7]), np.full(7, COMPLETED))
+    assert quadratic_pick(pool, x[:7], obs, float) == 0
+
+
+def test_mirrored_pairs_reflect_through_the_mean() -> None:
+    """The first generation's mean is the box's centre: every second member is the one before it
+    reflected through the centre; without mirroring it is not."""
+    for mirrored in (True, False):
+        tuner = CmaEsTuner(SearchSpace(BOX), seed=2, n_startup_trials=0, popsize=4, mirrored=mirrored)
+        history = History()
+        points = drive(tuner, history, 4, 4, sphere)
+        for a, b in ((points[0], points[1]), (points[2], points[3])):
+            reflected = all(math.isclose(a[k], -b[k], abs_tol=1e-9) for k in BOX)
+            assert reflected is mirrored
