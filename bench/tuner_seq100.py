@@ -3,8 +3,9 @@
     python bench/tuner_seq100.py run TUNER FUNC SEED0 SEED1 OUT    # seeds [SEED0, SEED1)
     python bench/tuner_seq100.py table OUT [OUT ...]                # a markdown table: medians, wins
 
-TUNER: an autolab tuner name (tpe, smac, gp: runs in this Python, through
-tuner_problems.run_autolab, parallel 1) or a peer of tuner_peers.py (optuna = Optuna's TPE,
+TUNER: an autolab tuner name (tpe, smac, gp, cmaes: runs in this Python, through
+tuner_problems.run_autolab, parallel 1), a variant of VARIANTS (autolab's CMA-ES with other
+classArgs: the fifth round's attempts) or a peer of tuner_peers.py (optuna = Optuna's TPE,
 optuna-cmaes, optuna-gp: run this script with a Python that has optuna, and cmaes for CMA-ES).
 Each finished seed appends {"t", "f", "s", "r", "sec"} (tuner, function, seed, regret at 100
 evaluations, wall seconds) to OUT and flushes, so a run stopped at any point keeps what it did;
@@ -31,9 +32,27 @@ NAMES = {
     "tpe": "autolab TPE",
     "smac": "autolab SMAC",
     "gp": "autolab GP",
+    "cmaes": "autolab CMA-ES",
     "optuna": "Optuna TPE",
     "optuna-cmaes": "Optuna CMA-ES",
     "optuna-gp": "Optuna GPSampler",
+}
+# the fifth round's CMA-ES attempts (seeds 100-199): name -> classArgs of autolab's CMAES tuner
+VARIANTS: dict[str, dict[str, object]] = {
+    "cmaes-plain": {"prescreen": 1, "mirrored": False},
+    "cmaes-lra": {"prescreen": 1, "mirrored": False, "lr_adapt": True},
+    "cmaes-pop2x": {"prescreen": 1, "mirrored": False, "popsize": "2x"},
+    "cmaes-sigma03": {"prescreen": 1, "mirrored": False, "sigma0": 0.3},
+    "cmaes-sigma01": {"prescreen": 1, "mirrored": False, "sigma0": 0.1},
+    "cmaes-best10": {"prescreen": 1, "mirrored": False, "n_startup_trials": 10, "start": "best"},
+    "cmaes-start0": {"prescreen": 1, "mirrored": False, "n_startup_trials": 0},
+    "cmaes-mirror": {"prescreen": 1, "mirrored": True},
+    "cmaes-pre3": {"mirrored": False, "prescreen": 3},
+    "cmaes-pre5": {"mirrored": False, "prescreen": 5},
+    "cmaes-pre10": {"mirrored": False, "prescreen": 10},
+    "cmaes-pre20": {"mirrored": False, "prescreen": 20},
+    "cmaes-pre10-pop2x": {"mirrored": False, "prescreen": 10, "popsize": "2x"},
+    "cmaes-pre10-mirror": {"prescreen": 10, "mirrored": True},
 }
 ORDER = (
     "rastrigin6 rastrigin6-noisy levy6 griewank8 ackley5 michalewicz5 michalewicz5-noisy schwefel4 rosenbrock4"
@@ -43,9 +62,13 @@ ORDER = (
 
 def regret(tuner: str, func: str, seed: int) -> float:
     if tuner not in PEERS:
-        from tuner_problems import FUNCS, run_autolab  # autolab's Python only
+        from tuner_problems import FUNCS, SPACES, run_autolab  # autolab's Python only
 
-        return run_autolab(tuner, func, N_EVALS, seed, 1)[0] - FUNCS[func][1]
+        args = dict(VARIANTS.get(tuner, {}))
+        if args.get("popsize") == "2x":  # twice CMA-ES's default 4 + 3 ln d
+            args["popsize"] = 2 * (4 + int(3 * np.log(len(SPACES[func]))))
+        name = "cmaes" if tuner in VARIANTS else tuner
+        return run_autolab(name, func, N_EVALS, seed, 1, args)[0] - FUNCS[func][1]
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
 
     f, space, minimum = tp.FUNCS[func]
@@ -89,7 +112,8 @@ def table(paths: list[str]) -> None:
     their common seeds: seeds each wins and the two-sided sign test's p."""
     cells = load(paths)
     funcs = [f for f in ORDER if any(f == g for g, _ in cells)]
-    names = {t: name for t, name in NAMES.items() if any(t == u for _, u in cells)}
+    every = {**NAMES, **{v: f"autolab {v}" for v in VARIANTS}}
+    names = {t: name for t, name in every.items() if any(t == u for _, u in cells)}
     print(
         "| function | "
         + " | ".join(names.values())
@@ -116,7 +140,7 @@ def table(paths: list[str]) -> None:
             rb = np.array([cells[func, b][s] for s in common])
             wa, wb = int(np.sum(ra < rb)), int(np.sum(rb < ra))
             p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
-            duel = f"{NAMES[a]} {wa} / {NAMES[b]} {wb} of {len(common)}, p {p:.2g}"
+            duel = f"{every[a]} {wa} / {every[b]} {wb} of {len(common)}, p {p:.2g}"
         print(f"| {func} | " + " | ".join(text) + f" | {duel} |")
 
 
