@@ -82,9 +82,12 @@ def test_resume_continues_exactly_as_an_uninterrupted_run(running: int) -> None:
     expected = drive(CmaEsTuner(space, **args), whole, 60, running, sphere)
     part = History()
     first = drive(CmaEsTuner(space, **args), part, 25, running, sphere)
-    resumed = drive(CmaEsTuner(space, **args), part, 35, running, sphere)
+    fresh = CmaEsTuner(space, **args)
+    resumed = drive(fresh, part, 35, running, sphere)
     assert first + resumed == expected
     assert len({str(p) for p in expected}) == 60
+    # the replay told the stored generations (not a tuner that ignores its history)
+    assert fresh._replay is not None and fresh._replay.optimizer.generation >= 10
 
 
 def test_generations_are_told_only_when_complete() -> None:
