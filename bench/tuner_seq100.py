@@ -53,6 +53,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "cmaes-pre20": {"mirrored": False, "prescreen": 20},
     "cmaes-pre10-pop2x": {"mirrored": False, "prescreen": 10, "popsize": "2x"},
     "cmaes-pre10-mirror": {"prescreen": 10, "mirrored": True},
+    "cmaes-pre5-mirror": {"prescreen": 5, "mirrored": True},
+    "cmaes-pre20-mirror": {"prescreen": 20, "mirrored": True},
 }
 ORDER = (
     "rastrigin6 rastrigin6-noisy levy6 griewank8 ackley5 michalewicz5 michalewicz5-noisy schwefel4 rosenbrock4"
