@@ -53,12 +53,13 @@ def regret(tuner: str, func: str, seed: int) -> float:
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
 
     f, space, minimum = tp.FUNCS[func]
+    seen_by_peer = tp.noisy(func, seed) if func in tp.RUGGED else f
     if tuner == "smac3":  # the SMAC3 venv (tuner_smac3.py)
         from tuner_smac3 import run_smac3
 
-        return run_smac3(f, tp.noisy(func, seed) if func in tp.RUGGED else f, space, N_EVALS, seed) - minimum
+        return run_smac3(f, seen_by_peer, space, N_EVALS, seed) - minimum
     if tuner in ("hyperopt", "nni-tpe"):  # they see the noise, scored noise-free (tuner_peers.run_seen)
-        return tp.run_seen(tuner, f, tp.noisy(func, seed) if func in tp.RUGGED else f, space, N_EVALS, seed)[0] - minimum
+        return tp.run_seen(tuner, f, seen_by_peer, space, N_EVALS, seed)[0] - minimum
     if func in tp.RUGGED or tuner != "optuna":  # the same dispatch as tuner_peers.py's main
         seen = tp.noisy(func, seed) if func in tp.RUGGED else f
         best = tp.run_optuna_any(tuner, f, seen, space, N_EVALS, seed, 1)[0]
