@@ -150,24 +150,42 @@ def run_nni(name, f, space, n, seed):
 def run_hyperopt(f, space, n, seed):
     from hyperopt import hp, tpe, Trials, fmin, STATUS_OK
 
-    hs = {}
-    for k, d in space.items():
-        t, v = d["_type"], d["_value"]
-        if t == "uniform":
-            hs[k] = hp.uniform(k, v[0], v[1])
-        elif t == "loguniform":
-            hs[k] = hp.loguniform(k, math.log(v[0]), math.log(v[1]))
-        elif t == "choice":
-            hs[k] = hp.choice(k, v)
-        elif t == "randint":
-            hs[k] = hp.randint(k, v[0], v[1])
+    def convert(spec, prefix=""):  # a nested choice: hp.choice over branch dicts, named as Optuna's
+        hs = {}
+        for k, d in spec.items():
+            t, v, name = d["_type"], d["_value"], prefix + k
+            if t == "uniform":
+                hs[k] = hp.uniform(name, v[0], v[1])
+            elif t == "loguniform":
+                hs[k] = hp.loguniform(name, math.log(v[0]), math.log(v[1]))
+            elif t == "choice" and isinstance(v[0], dict):
+                branches = [(b["_name"], {bk: bd for bk, bd in b.items() if bk != "_name"}) for b in v]
+                hs[k] = hp.choice(name, [{"_name": b, **convert(sub, f"{name}.{b}.")} for b, sub in branches])
+            elif t == "choice":
+                hs[k] = hp.choice(name, v)
+            elif t == "randint":
+                hs[k] = hp.randint(name, v[0], v[1])
+        return hs
+
+    def ints(p, spec):  # hyperopt's randint gives numpy ints
+        out = {}
+        for k, x in p.items():
+            d = spec[k]
+            if d["_type"] == "choice" and isinstance(d["_value"][0], dict):
+                sub = next(b for b in d["_value"] if b["_name"] == x["_name"])
+                out[k] = {"_name": x["_name"], **ints({a: y for a, y in x.items() if a != "_name"}, sub)}
+            else:
+                out[k] = int(x) if d["_type"] == "randint" else x
+        return out
+
+    hs = convert(space)
     trials = Trials()
     lat = []
     last = [time.perf_counter()]
 
     def obj(p):
         lat.append(time.perf_counter() - last[0])
-        v = f({k: (int(x) if space[k]["_type"] == "randint" else x) for k, x in p.items()})
+        v = f(ints(p, space))
         last[0] = time.perf_counter()
         return {"loss": v, "status": STATUS_OK}
 

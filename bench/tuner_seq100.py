@@ -6,7 +6,8 @@
 TUNER: an autolab tuner name (tpe, smac, gp, cmaes: runs in this Python, through
 tuner_problems.run_autolab, parallel 1), a variant of VARIANTS (autolab's CMA-ES with other
 classArgs: the fifth round's attempts) or a peer of tuner_peers.py (optuna = Optuna's TPE,
-optuna-cmaes, optuna-gp: run this script with a Python that has optuna, and cmaes for CMA-ES).
+optuna-cmaes, optuna-gp: run this script with a Python that has optuna, and cmaes for CMA-ES;
+hyperopt, nni-tpe: a Python with hyperopt / nni 3.0; smac3: one with smac, see tuner_smac3.py).
 Each finished seed appends {"t", "f", "s", "r", "sec"} (tuner, function, seed, regret at 100
 evaluations, wall seconds) to OUT and flushes, so a run stopped at any point keeps what it did;
 seeds already in OUT for that tuner and function are skipped. With STOP_AT=<unix time> in the
@@ -27,7 +28,7 @@ from scipy.stats import binomtest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
 N_EVALS = 100
-PEERS = ("optuna", "optuna-cmaes", "optuna-gp")
+PEERS = ("optuna", "optuna-cmaes", "optuna-gp", "hyperopt", "nni-tpe", "smac3")
 NAMES = {
     "tpe": "autolab TPE",
     "smac": "autolab SMAC",
@@ -36,6 +37,9 @@ NAMES = {
     "optuna": "Optuna TPE",
     "optuna-cmaes": "Optuna CMA-ES",
     "optuna-gp": "Optuna GPSampler",
+    "hyperopt": "hyperopt TPE",
+    "nni-tpe": "NNI 3.0 TPE",
+    "smac3": "SMAC3",
 }
 # the fifth round's CMA-ES attempts (seeds 100-199): name -> classArgs of autolab's CMAES tuner
 VARIANTS: dict[str, dict[str, object]] = {
@@ -74,6 +78,13 @@ def regret(tuner: str, func: str, seed: int) -> float:
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
 
     f, space, minimum = tp.FUNCS[func]
+    seen_by_peer = tp.noisy(func, seed) if func in tp.RUGGED else f
+    if tuner == "smac3":  # the SMAC3 venv (tuner_smac3.py)
+        from tuner_smac3 import run_smac3
+
+        return run_smac3(f, seen_by_peer, space, N_EVALS, seed) - minimum
+    if tuner in ("hyperopt", "nni-tpe"):  # they see the noise, scored noise-free (tuner_peers.run_seen)
+        return tp.run_seen(tuner, f, seen_by_peer, space, N_EVALS, seed)[0] - minimum
     if func in tp.RUGGED or tuner != "optuna":  # the same dispatch as tuner_peers.py's main
         seen = tp.noisy(func, seed) if func in tp.RUGGED else f
         best = tp.run_optuna_any(tuner, f, seen, space, N_EVALS, seed, 1)[0]
