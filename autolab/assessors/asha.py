@@ -32,8 +32,9 @@ correlation_confidence c, the rung's one-sided lower confidence bound at level c
 Spearman's standard error, `lower_bound`) must reach min_correlation. Measured with TPE, seeds 0-19
 (bench/README.md, fifth round): without it, on MFHartmann-3 bad rung 9 (Spearman 0.17 with the
 final value on random points) was on in 59% of the decisions and stopped a median of 18.5 trials a
-seed by cost 30; with c = 0.8 and min_pairs 4 it was on in 23% and stopped none, and the median
-regret went 0.280 -> 0.074 at cost 30 and 0.083 -> 0.017 at cost 100.
+seed by cost 30; with c = 0.8 it was on in 19% and stopped none, and the median regret went
+0.280 -> 0.112 at cost 30 (0.218 -> 0.118 on seeds 20-39) and 0.083 -> 0.017 at cost 100. The
+price is at cost 10, where fewer rungs are on yet (MFHartmann-6 good 1.729 -> 2.065).
 The correlation is read from the history on every decision: no state, and a
 resumed experiment decides alike.
 
