@@ -25,9 +25,10 @@ the stopping rule; where no rung informs, the tuner is searching at full budget)
 (bench/README.md, third round, seeds 0-9, cost 30): starting as plain ASHA instead (rungs stop
 until measured), the survivors of rungs chosen by chance measured the correlation, and
 MFHartmann-6 good / bad gave 0.778 / 1.188 (min_correlation 0.4) against 0.395 / 0.473 here (0.5).
-**A bound, not the estimate** (`correlation_confidence`, off by default). On 5-10 pairs a
-Spearman correlation of 0.5 or more happens by chance often, and a rung switched on by chance
-stops most trials, so few complete and the estimate stays where chance put it. With
+
+**A bound, not the estimate** (`correlation_confidence`, off by default). On 5 pairs of unrelated
+values a Spearman correlation of 0.5 or more comes by chance 22% of the time, and a rung switched
+on by chance stops most trials, so few complete and the estimate stays where chance put it. With
 correlation_confidence c, the rung's one-sided lower confidence bound at level c (Fisher's z with
 Spearman's standard error, `lower_bound`) must reach min_correlation. Measured with TPE, seeds 0-19
 (bench/README.md, fifth round): without it, on MFHartmann-3 bad rung 9 (Spearman 0.17 with the
@@ -35,8 +36,9 @@ final value on random points) was on in 59% of the decisions and stopped a media
 seed by cost 30; with c = 0.8 it was on in 19% and stopped none, and the median regret went
 0.280 -> 0.112 at cost 30 (0.218 -> 0.118 on seeds 20-39) and 0.083 -> 0.017 at cost 100. The
 price is at cost 10, where fewer rungs are on yet (MFHartmann-6 good 1.729 -> 2.065).
-The correlation is read from the history on every decision: no state, and a
-resumed experiment decides alike.
+
+The correlation is read from the history on every decision: no state, and a resumed experiment
+decides alike.
 
 The rungs a trial has passed are cached (a trial is judged once per rung); a fresh assessor (on
 resume) judges a trial's rungs again at its next result, against the results stored by then.
