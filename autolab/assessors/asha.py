@@ -47,6 +47,7 @@ resume) judges a trial's rungs again at its next result, against the results sto
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any, ClassVar
 
 from ..history import History, Trial
@@ -170,8 +171,6 @@ def lower_bound(rho: float, n: int, confidence: float) -> float:
     1957); -1 with 3 pairs or fewer, which bound nothing."""
     if n <= 3:
         return -1.0
-    from statistics import NormalDist
-
     z = math.atanh(min(max(rho, -0.999999), 0.999999))
     return math.tanh(z - NormalDist().inv_cdf(confidence) * math.sqrt(1.06 / (n - 3)))
 
