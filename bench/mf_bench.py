@@ -42,6 +42,8 @@ from autolab.tuners import NoMoreTrials, create_tuner  # noqa: E402
 CHECKPOINTS = (10, 30, 100)
 #: more TPE + ASHA (min_correlation c) rows, one per c (--min-correlation; set before the pool forks)
 EXTRA_CORRELATIONS: list[float] = []
+#: more TPE + ASHA (min_correlation 0.5) rows with more ASHA classArgs, one per dict (--asha-args)
+EXTRA_ASHA: list[dict[str, Any]] = []
 Trace = list[tuple[float, float | None]]
 
 
@@ -67,7 +69,13 @@ def methods(r: int) -> dict[str, tuple[str, dict[str, Any], dict[str, Any] | Non
             )
             for c in EXTRA_CORRELATIONS
         },
+        **{extra_name(a): ("TPE", {}, {**asha, "min_correlation": 0.5, **a}) for a in EXTRA_ASHA},
     }
+
+
+def extra_name(args: dict[str, Any]) -> str:
+    more = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in args.items())
+    return f"autolab TPE + ASHA (stopping, min_correlation 0.5, {more})"
 
 
 def simulate(problem: Problem, method: str, seed: int, max_cost: float) -> Trace:
@@ -232,6 +240,9 @@ def main() -> None:
     parser.add_argument("--problems", nargs="*", default=list(problems()))
     parser.add_argument("--methods", nargs="*", default=None, help="default: every method")
     parser.add_argument("--min-correlation", nargs="*", type=float, default=[], help="more TPE + ASHA rows")
+    parser.add_argument(
+        "--asha-args", nargs="*", type=json.loads, default=[], help="more TPE + ASHA rows: JSON classArgs"
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--optuna-python", default="/tmp/mf-venv/bin/python")
     parser.add_argument("--syne-python", default="/tmp/mf2-syne/bin/python")
@@ -248,7 +259,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     EXTRA_CORRELATIONS.extend(args.min_correlation)
+    EXTRA_ASHA.extend(args.asha_args)
     extra = [f"autolab TPE + ASHA (stopping, min_correlation {c:g})" for c in EXTRA_CORRELATIONS]
+    extra += [extra_name(a) for a in EXTRA_ASHA]
     # no --methods: every method; --methods with names: those, and the --min-correlation rows
     args.methods = list(methods(1)) if args.methods is None else list(dict.fromkeys([*args.methods, *extra]))
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))

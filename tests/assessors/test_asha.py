@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from autolab.assessors import AssessorError, create_assessor
-from autolab.assessors.asha import AshaAssessor
+from autolab.assessors.asha import AshaAssessor, lower_bound, rank_correlation
 from autolab.history import History
 from autolab.statuses import TrialStatus
 
@@ -90,6 +90,9 @@ def test_nan_results_are_the_worst() -> None:
         ({"min_correlation": 2}, "min_correlation"),
         ({"min_correlation": "high"}, "min_correlation"),
         ({"min_pairs": 2}, "min_pairs"),
+        ({"correlation_confidence": 1}, "correlation_confidence"),
+        ({"correlation_confidence": "high"}, "correlation_confidence"),
+        ({"correlation_confidence": True}, "correlation_confidence"),
     ],
 )
 def test_bad_class_args_name_the_key(args: dict[str, Any], key: str) -> None:
@@ -133,3 +136,32 @@ def test_min_correlation_stops_nobody_until_min_pairs_completed_trials() -> None
     history.trials.append(completed("f4", [0.4, 0.0, 0.0, 0.0], value=0.4))
     assert make(min_correlation=0.3).informs(history, 1) is True
     assert judge(make(min_correlation=0.3), "v", [-5.0, 0.0], history) == 1
+
+
+def _ranked(rungs: list[float]) -> History:
+    """Completed trials whose finals are 0, 0.1, 0.2 ... and whose results at step 1 are `rungs`."""
+    return history_of(*(completed(f"f{i}", [r, 0.0, 0.0, 0.0], value=i / 10) for i, r in enumerate(rungs)))
+
+
+def test_correlation_confidence_needs_the_bound_not_the_estimate_to_reach_min_correlation() -> None:
+    # 5 pairs at Spearman 0.7: the estimate clears 0.5, its 80% lower bound (0.25) does not
+    few = [2.0, 0.0, 1.0, 3.0, 4.0]
+    assert rank_correlation([(r, i / 10) for i, r in enumerate(few)]) == pytest.approx(0.7)
+    assert make(min_correlation=0.5).informs(_ranked(few), 1) is True
+    assert judge(make(min_correlation=0.5), "t", [-5.0, 0.0], _ranked(few)) == 1
+    cautious = make(min_correlation=0.5, correlation_confidence=0.8)
+    assert cautious.informs(_ranked(few), 1) is False
+    assert judge(cautious, "t", [-5.0, 0.0], _ranked(few)) is None  # nobody stops on 5 pairs
+    # 30 pairs at about the same correlation (0.69): the bound (0.59) clears 0.5, the rung stops
+    many = [float(i + 8 * ((i * 7) % 4)) for i in range(30)]
+    assert make(min_correlation=0.5, correlation_confidence=0.8).informs(_ranked(many), 1) is True
+    assert judge(make(min_correlation=0.5, correlation_confidence=0.8), "t", [-5.0, 0.0], _ranked(many)) == 1
+
+
+def test_lower_bound_is_fishers_z_with_spearmans_standard_error() -> None:
+    # tanh(atanh(0.5) - 0.8416 sqrt(1.06 / 9)), worked by hand
+    assert lower_bound(0.5, 12, 0.8) == pytest.approx(0.2548, abs=1e-4)
+    assert lower_bound(0.5, 12, 0.9) < lower_bound(0.5, 12, 0.8) < 0.5  # more confidence, lower bound
+    assert lower_bound(0.5, 12, 0.8) < lower_bound(0.5, 100, 0.8) < lower_bound(0.5, 10_000, 0.8) < 0.5
+    assert lower_bound(1.0, 3, 0.8) == -1.0  # 3 pairs bound nothing
+    assert lower_bound(1.0, 5, 0.8) > 0.9

@@ -14,10 +14,12 @@ from .helpers import completed, history_of, running
 MINIMAL_ARGS = {
     "curvefitting": {"epoch_num": 10, "start_step": 3},
     "asha:min_correlation": {"min_correlation": 0.3},
+    "asha:correlation_confidence": {"min_correlation": 0.3, "correlation_confidence": 0.8},
 }
+GATED = ("asha:min_correlation", "asha:correlation_confidence")  # ASHA with rungs switched on by measure
 
 
-@pytest.fixture(params=[*sorted(BUILTIN), "asha:min_correlation"])  # name[:variant]
+@pytest.fixture(params=[*sorted(BUILTIN), *GATED])  # name[:variant]
 def make(request):
     def build(**extra) -> Assessor:
         name = request.param.split(":")[0]
@@ -40,7 +42,7 @@ def test_answers_a_plain_bool_and_changes_nothing(make) -> None:
 # Assessors that compare a trial with every trial that reached the same step, stopped ones too
 # (ASHA, as Optuna's SuccessiveHalvingPruner): they need no completed trial to judge; alone at
 # their step, they go on (tests/assessors/test_asha.py).
-RUNG_ASSESSORS = {"asha", "asha:min_correlation"}
+RUNG_ASSESSORS = {"asha", *GATED}
 
 
 def test_goes_on_without_completed_trials(make, request) -> None:
@@ -53,7 +55,7 @@ def test_goes_on_without_completed_trials(make, request) -> None:
 
 
 def test_stops_a_hopeless_trial_and_mirrors_for_minimize(make, request) -> None:
-    if request.node.callspec.params["make"] == "asha:min_correlation":
+    if request.node.callspec.params["make"] in GATED:
         pytest.skip("stops nobody until min_pairs completed trials measured its rungs (test_asha.py)")
     good = [0.5 + 0.04 * s for s in range(10)]
     weak = [0.01 + 0.001 * s for s in range(5)]
