@@ -157,7 +157,8 @@ def search(
         }[method]
         return nas.export(cls(model, F.cross_entropy, opt, train, **kwargs).fit())
     if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
-        return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common).fit())
+        steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
+        return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common, **steps).fit())
     if method == "spos":  # autolab's evolution defaults: population 20, 10 generations, 10 parents
         trainer = nas.SposTrainer(
             model, F.cross_entropy, opt, train, val, sampling=args.spos_sampling, **common
@@ -288,6 +289,13 @@ def main() -> None:
     parser.add_argument("--search-epochs", type=int, default=8)
     parser.add_argument(
         "--spos-sampling", default="uniform", choices=["uniform", "fair"], help="SposTrainer(sampling=...)"
+    )
+    parser.add_argument(
+        "--enas-steps-per-batch",
+        type=float,
+        default=None,
+        help="EnasTrainer(controller_steps_per_batch=...); the reference's ratio is 50/390 = 0.128 "
+        "(default: 50 controller steps an epoch)",
     )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
