@@ -159,11 +159,23 @@ def search(
     if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
         steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
         return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common, **steps).fit())
-    if method == "spos":  # autolab's evolution defaults: population 20, 10 generations, 10 parents
+    if method == "spos":  # evolution: population / generations from the flags, 10 parents, half mutation
+        schedule = None  # and half crossover children (autolab's defaults; the SPOS paper's 50 / 20)
+        if args.spos_lr_schedule == "linear":  # SPOS's paper: the supernet's lr decays linearly to 0
+            epochs = args.search_epochs
+            schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0 - epoch / epochs)
         trainer = nas.SposTrainer(
-            model, F.cross_entropy, opt, train, val, sampling=args.spos_sampling, **common
+            model,
+            F.cross_entropy,
+            opt,
+            train,
+            val,
+            sampling=args.spos_sampling,
+            recalibrate_batches=args.spos_recalibrate_batches,
+            lr_scheduler=schedule,
+            **common,
         ).fit()
-        return trainer.search()
+        return trainer.search(population_size=args.spos_population, generations=args.spos_generations)
     raise SystemExit(f"unknown method {method!r}")
 
 
@@ -290,6 +302,10 @@ def main() -> None:
     parser.add_argument(
         "--spos-sampling", default="uniform", choices=["uniform", "fair"], help="SposTrainer(sampling=...)"
     )
+    parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
+    parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")
+    parser.add_argument("--spos-recalibrate-batches", type=int, default=20, help="BN recalibration batches")
+    parser.add_argument("--spos-lr-schedule", default="constant", choices=["constant", "linear"])
     parser.add_argument(
         "--enas-steps-per-batch",
         type=float,
