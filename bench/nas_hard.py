@@ -142,9 +142,11 @@ def search(
         "log": history.append,
     }
     if method in ("darts1", "darts2", "gumbel", "proxyless"):
-        # The paper's total Adam travel of alpha over our (far fewer) steps; betas and decay as DARTS.
-        steps = args.search_epochs * math.ceil(len(train) / 64)
+        # The paper's total Adam travel of alpha over our (far fewer) alpha steps (none in the
+        # --darts-warmup-epochs); betas and decay as DARTS.
+        steps = (args.search_epochs - args.darts_warmup_epochs) * math.ceil(len(train) / 64)
         kwargs = {**common, "arch_lr": PAPER_ARCH_LR * PAPER_ARCH_STEPS / steps, "val_dataset": val}
+        kwargs["warmup_epochs"] = args.darts_warmup_epochs
         if method == "darts2":
             kwargs["unrolled"] = True
         if method == "proxyless":
@@ -301,6 +303,12 @@ def main() -> None:
     parser.add_argument("--search-epochs", type=int, default=8)
     parser.add_argument(
         "--spos-sampling", default="uniform", choices=["uniform", "fair"], help="SposTrainer(sampling=...)"
+    )
+    parser.add_argument(
+        "--darts-warmup-epochs",
+        type=int,
+        default=0,
+        help="DARTS / GumbelDARTS / ProxylessNAS: epochs of weight training before the first alpha step",
     )
     parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
     parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")
