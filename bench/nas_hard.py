@@ -142,9 +142,11 @@ def search(
         "log": history.append,
     }
     if method in ("darts1", "darts2", "gumbel", "proxyless"):
-        # The paper's total Adam travel of alpha over our (far fewer) steps; betas and decay as DARTS.
-        steps = args.search_epochs * math.ceil(len(train) / 64)
+        # The paper's total Adam travel of alpha over our (far fewer) alpha steps (none in the
+        # --darts-warmup-epochs); betas and decay as DARTS.
+        steps = (args.search_epochs - args.darts_warmup_epochs) * math.ceil(len(train) / 64)
         kwargs = {**common, "arch_lr": PAPER_ARCH_LR * PAPER_ARCH_STEPS / steps, "val_dataset": val}
+        kwargs["warmup_epochs"] = args.darts_warmup_epochs
         if method == "darts2":
             kwargs["unrolled"] = True
         if method == "proxyless":
@@ -157,12 +159,25 @@ def search(
         }[method]
         return nas.export(cls(model, F.cross_entropy, opt, train, **kwargs).fit())
     if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
-        return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common).fit())
-    if method == "spos":  # autolab's evolution defaults: population 20, 10 generations, 10 parents
+        steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
+        return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common, **steps).fit())
+    if method == "spos":  # evolution: population / generations from the flags, 10 parents, half mutation
+        schedule = None  # and half crossover children (autolab's defaults; the SPOS paper's 50 / 20)
+        if args.spos_lr_schedule == "linear":  # SPOS's paper: the supernet's lr decays linearly to 0
+            epochs = args.search_epochs
+            schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0 - epoch / epochs)
         trainer = nas.SposTrainer(
-            model, F.cross_entropy, opt, train, val, sampling=args.spos_sampling, **common
+            model,
+            F.cross_entropy,
+            opt,
+            train,
+            val,
+            sampling=args.spos_sampling,
+            recalibrate_batches=args.spos_recalibrate_batches,
+            lr_scheduler=schedule,
+            **common,
         ).fit()
-        return trainer.search()
+        return trainer.search(population_size=args.spos_population, generations=args.spos_generations)
     raise SystemExit(f"unknown method {method!r}")
 
 
@@ -288,6 +303,23 @@ def main() -> None:
     parser.add_argument("--search-epochs", type=int, default=8)
     parser.add_argument(
         "--spos-sampling", default="uniform", choices=["uniform", "fair"], help="SposTrainer(sampling=...)"
+    )
+    parser.add_argument(
+        "--darts-warmup-epochs",
+        type=int,
+        default=0,
+        help="DARTS / GumbelDARTS / ProxylessNAS: epochs of weight training before the first alpha step",
+    )
+    parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
+    parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")
+    parser.add_argument("--spos-recalibrate-batches", type=int, default=20, help="BN recalibration batches")
+    parser.add_argument("--spos-lr-schedule", default="constant", choices=["constant", "linear"])
+    parser.add_argument(
+        "--enas-steps-per-batch",
+        type=float,
+        default=None,
+        help="EnasTrainer(controller_steps_per_batch=...); the reference's ratio is 50/390 = 0.128 "
+        "(default: 50 controller steps an epoch)",
     )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)

@@ -14,6 +14,8 @@ cell) has no alpha of its own under the default edge_rule="strongest_op": the no
 edges and export keeps the n_chosen inputs whose strongest non-excluded operation weighs most, the
 paper's rule (and NNI 3's). edge_rule="input_alpha" gives such InputChoices their own alpha, as
 every other InputChoice has (export keeps its top n_chosen).
+`warmup_epochs`: the first epochs train the weights only, alphas untouched (PC-DARTS's 15 of 50,
+ProxylessNAS's warm-up), so that the alphas are not set by operations that have not learned yet.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ class DartsTrainer:
     ) -> None:
         if num_epochs < 1:
             raise NasError(f"DartsTrainer num_epochs must be >= 1, got {num_epochs}")
+        if not 0 <= warmup_epochs < num_epochs:  # at num_epochs the alphas would never train
+            raise NasError(
+                f"DartsTrainer warmup_epochs must be >= 0 and below num_epochs ({num_epochs}), got {warmup_epochs}"
+            )
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)

@@ -4,9 +4,13 @@ The controller is an LSTM that takes one decision per label, in label order: eac
 the embedding of the previous decision, its logits `tanh_constant * tanh(head(h) / temperature)`
 (the paper's sharpening). Every epoch alternates two phases:
 1. the shared weights train on the training data, one controller-sampled architecture a batch;
-2. the controller trains by REINFORCE for `controller_steps` optimizer steps, each the average over
-   `controller_aggregate` sampled architectures (20 as in the reference code's
-   `controller_num_aggregate` and NNI's `ctrl_steps_aggregate`): a sample's reward is its metric on
+2. the controller trains by REINFORCE for `controller_steps` optimizer steps (50 by default), each the
+   average over `controller_aggregate` sampled architectures (20 as in the reference code's
+   `controller_num_aggregate` and NNI's `ctrl_steps_aggregate`). The reference pairs its 50 steps
+   with a CIFAR-10 epoch of ~390 weight batches; on a small data set a fixed 50 over-weights the
+   controller, so `controller_steps_per_batch` (instead of `controller_steps`) sets an epoch's steps
+   to round(controller_steps_per_batch x that epoch's weight batches), at least 1: the reference's
+   ratio is 50 / 390. A sample's reward is its metric on
    one validation batch plus `entropy_weight` x the policy's entropy; the baseline is an
    exponential moving average of rewards, updated after every sample, and a sample's loss
    -log p(arch) x (reward - baseline).
@@ -98,7 +102,8 @@ class EnasTrainer:
         num_epochs: int,
         batch_size: int = 64,
         metric: Metric = accuracy,
-        controller_steps: int = 50,
+        controller_steps: int | None = None,
+        controller_steps_per_batch: float | None = None,
         controller_aggregate: int = 20,
         controller_lr: float = 3.5e-4,
         entropy_weight: float = 1e-4,
@@ -122,6 +127,14 @@ class EnasTrainer:
         ):
             if value < least:
                 raise NasError(f"EnasTrainer {name} must be >= {least}, got {value}")
+        if controller_steps is not None and controller_steps_per_batch is not None:
+            raise NasError("EnasTrainer: give controller_steps or controller_steps_per_batch, not both")
+        if controller_steps is not None and controller_steps < 0:
+            raise NasError(f"EnasTrainer controller_steps must be >= 0, got {controller_steps}")
+        if controller_steps_per_batch is not None and not controller_steps_per_batch > 0:
+            raise NasError(
+                f"EnasTrainer controller_steps_per_batch must be > 0, got {controller_steps_per_batch}"
+            )
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
@@ -134,7 +147,10 @@ class EnasTrainer:
             self.device
         )
         self.controller_optimizer = torch.optim.Adam(self.controller.parameters(), lr=controller_lr)
-        self.num_epochs, self.controller_steps, self.grad_clip = num_epochs, controller_steps, grad_clip
+        self.num_epochs, self.grad_clip = num_epochs, grad_clip
+        if controller_steps is None and controller_steps_per_batch is None:
+            controller_steps = 50  # the reference's, per epoch
+        self.controller_steps, self.controller_steps_per_batch = controller_steps, controller_steps_per_batch
         self.entropy_weight, self.baseline_decay, self.baseline = entropy_weight, baseline_decay, 0.0
         self.amp, self.log = amp, log
         self.controller_aggregate = controller_aggregate
@@ -206,17 +222,26 @@ class EnasTrainer:
             steps += 1
         return total_loss, total_metric, steps
 
+    def steps_for(self, weight_batches: int) -> int:
+        """The controller's optimizer steps after an epoch of `weight_batches` weight batches."""
+        if self.controller_steps is not None:
+            return self.controller_steps
+        assert self.controller_steps_per_batch is not None
+        return max(1, round(self.controller_steps_per_batch * weight_batches))
+
     def fit(self) -> EnasTrainer:
         self.derived = None
         for epoch in range(self.num_epochs):
             start = time.perf_counter()
             total_loss, total_metric, steps = self._train_weights()
-            rewards = [self.controller_step(self._reward)[0] for _ in range(self.controller_steps)]
+            controller_steps = self.steps_for(steps)
+            rewards = [self.controller_step(self._reward)[0] for _ in range(controller_steps)]
             entry = {
                 "epoch": epoch + 1,
                 "train_loss": total_loss / max(steps, 1),
                 "train_metric": total_metric / max(steps, 1),
                 "reward": sum(rewards) / max(len(rewards), 1),
+                "controller_steps": controller_steps,
                 "seconds": time.perf_counter() - start,
             }
             self.history.append(entry)

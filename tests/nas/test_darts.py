@@ -47,6 +47,41 @@ def test_darts_trains_every_kind_of_choice(tiny_net: TinyNet, data: TensorDatase
     assert arch["op"] == ["conv", "pool"][max(range(2), key=lambda i: probs["op"][i])]
 
 
+def test_warmup_epochs_train_the_weights_only(tiny_net: TinyNet, data: TensorDataset) -> None:
+    """warmup_epochs=1 of 2: epoch 1 takes no alpha step (alphas bit-identical, weights moved),
+    epoch 2 takes one per training batch."""
+    trainer = _trainer(tiny_net, data, warmup_epochs=1)
+    start = {k: a.detach().clone() for k, a in trainer.alphas.items()}
+    weights = copy.deepcopy(tiny_net.state_dict())
+    calls: list[int] = []
+    arch_step = trainer.arch_step
+
+    def counted(*args: torch.Tensor) -> float:
+        calls.append(len(trainer.history))  # the epoch it is called in (0-based)
+        return arch_step(*args)
+
+    after_warmup: dict[str, torch.Tensor] = {}
+
+    def log(entry: dict[str, object]) -> None:
+        if entry["epoch"] == 1:
+            after_warmup.update({k: a.detach().clone() for k, a in trainer.alphas.items()})
+            assert any(not torch.equal(v, weights[k]) for k, v in tiny_net.state_dict().items())
+
+    trainer.arch_step = counted  # type: ignore[method-assign]
+    trainer.log = log
+    trainer.fit()
+    assert all(torch.equal(after_warmup[k], start[k]) for k in start)
+    assert calls == [1] * len(trainer.train_loader)
+    assert trainer.history[0]["val_loss"] == 0.0 and trainer.history[1]["val_loss"] > 0.0
+    assert any(not torch.equal(a, start[k]) for k, a in trainer.alphas.items())
+
+
+@pytest.mark.parametrize("warmup", [-1, 2])
+def test_warmup_epochs_out_of_range_are_refused(tiny_net: TinyNet, data: TensorDataset, warmup: int) -> None:
+    with pytest.raises(nas.NasError, match="warmup_epochs"):
+        _trainer(tiny_net, data, warmup_epochs=warmup)
+
+
 class Unused(nn.Module):
     def __init__(self) -> None:
         super().__init__()

@@ -141,7 +141,51 @@ def test_export_with_no_samples_is_the_greedy_decode(tiny_net: TinyNet, data: Te
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"controller_aggregate": 0}, {"derive_samples": -1}, {"derive_batches": 0}]
+    ("per_batch", "expected"),
+    [(0.5, 3), (50 / 390, 1), (0.05, 1), (1.25, 8)],  # x 6 batches: 3, round(0.77), round(0.3) -> 1, 7.5 -> 8
+)
+def test_controller_steps_follow_the_weight_batches(
+    tiny_net: TinyNet, data: TensorDataset, per_batch: float, expected: int
+) -> None:
+    """96 examples in batches of 16 are 6 weight batches an epoch; the controller then takes
+    round(per_batch x 6) steps (at least 1) of `controller_aggregate` rewards each, every epoch."""
+    opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05, momentum=0.9)
+    trainer = nas.EnasTrainer(
+        tiny_net,
+        F.cross_entropy,
+        opt,
+        data,
+        data,
+        num_epochs=2,
+        batch_size=16,
+        device="cpu",
+        controller_steps_per_batch=per_batch,
+        controller_aggregate=2,
+        derive_samples=0,
+    )
+    rewards = []
+    trainer._reward = lambda arch: rewards.append(arch) or 0.5  # type: ignore[method-assign]
+    trainer.fit()
+    assert [entry["controller_steps"] for entry in trainer.history] == [expected, expected]
+    assert len(rewards) == 2 * expected * 2  # epochs x steps x aggregate
+    assert trainer.steps_for(390) == max(1, round(per_batch * 390))
+
+
+def test_controller_steps_default_is_fifty_per_epoch(tiny_net: TinyNet, data: TensorDataset) -> None:
+    trainer = _trainer(tiny_net, data)
+    assert trainer.steps_for(6) == trainer.steps_for(390) == 50
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"controller_aggregate": 0},
+        {"derive_samples": -1},
+        {"derive_batches": 0},
+        {"controller_steps": -1},
+        {"controller_steps_per_batch": 0.0},
+        {"controller_steps": 5, "controller_steps_per_batch": 0.1},
+    ],
 )
 def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, int]) -> None:
     with pytest.raises(nas.NasError, match=next(iter(kwargs))):
