@@ -103,7 +103,7 @@ def rows(directory: Path) -> list:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_nni_configs_run_unchanged_on_the_machines(
-    tmp_path: Path, two_machines: list[SshMachine], version: str
+    tmp_path: Path, two_machines: list[SshMachine], version: str, autolab_home: Path
 ) -> None:
     config = (v1_config if version == "v1" else v2_config)(tmp_path, two_machines)
     directory = experiment(tmp_path, config)
@@ -115,6 +115,13 @@ def test_nni_configs_run_unchanged_on_the_machines(
     for row in trials:
         assert row.value == pytest.approx(row.parameters["x"]) and row.n_intermediate == 3
     assert {r.handle["machine"] for r in trials} == {m.config().name for m in two_machines}
+    # the machines' host keys went to this test's own home, never to the user's ~/autolab-experiments
+    known = autolab_home / ".remote" / "known_hosts"
+    for m in two_machines:  # ssh hashes the names it records: ssh-keygen -F finds them
+        found = subprocess.run(
+            ["ssh-keygen", "-F", f"[{m.host}]:{m.port}", "-f", str(known)], capture_output=True
+        )
+        assert found.returncode == 0, f"{m.host}:{m.port} not in {known}"
 
 
 def test_stop_ends_the_remote_trials(tmp_path: Path, two_machines: list[SshMachine]) -> None:
