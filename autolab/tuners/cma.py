@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from cmaes import CMA
 from threadpoolctl import threadpool_limits
 
 from ..history import History
@@ -120,10 +121,6 @@ class CmaEsTuner(Tuner):
         ):
             if value not in allowed:
                 raise TunerError(f"CMAES {key} must be one of {', '.join(allowed)}, got {value!r}")
-        try:
-            import cmaes  # noqa: F401  (a clear error when the dependency is missing)
-        except ImportError:
-            raise TunerError("CMAES needs the cmaes package: pip install cmaes") from None
         self.sigma0 = float(sigma0) if sigma0 is not None else 1.0 / 6.0
         self.popsize = popsize
         self.n_startup = n_startup_trials
@@ -167,21 +164,21 @@ class CmaEsTuner(Tuner):
         if not self.modelled or len(obs) < self.n_startup:
             return self._independent(history, rng, seen)
         cube = (obs.x[:, self.modelled] - self.low) / self.width
-        optimizer = self._optimizer(cube, obs)
+        loss = -obs.loss if self.optimize_mode == "maximize" else obs.loss
+        optimizer = self._optimizer(cube, obs, loss)
         optimizer.reseed_rng(int(rng.integers(2**31)))
         others = len(self.modelled) < len(self.space.dims)
         flat = self.space.to_flat(self._independent(history, rng, seen)) if others else {}
         state = self._replay
         member = len(cube) - self.n_startup - state.told if state is not None else 0
-        mirror = []
-        if self.mirrored and state is not None and member % state.popsize % 2 == 1:
-            mirror = [2 * optimizer.mean - cube[-1]]  # the previous member reflected through the mean
+        mirror = self.mirrored and state is not None and member % state.popsize % 2 == 1
         for attempt in range(MAX_ASKS):
-            if attempt == 0 and mirror:
-                u = np.clip(mirror[0], 0.0, 1.0)
+            if attempt == 0 and mirror:  # the previous member reflected through the mean
+                u = np.clip(2 * optimizer.mean - cube[-1], 0.0, 1.0)
             elif attempt == 0 and self.prescreen > 1:  # surrogate pre-selection (module docstring)
                 pool = np.array([optimizer.ask() for _ in range(self.prescreen)])
-                u = np.clip(pool[quadratic_pick(pool, cube, obs, self.loss)], 0.0, 1.0)
+                done = (obs.kind == COMPLETED) & np.isfinite(loss)
+                u = np.clip(pool[quadratic_pick(pool, cube, loss, done)], 0.0, 1.0)
             else:
                 u = np.clip(optimizer.ask(), 0.0, 1.0)
             for j, i in enumerate(self.modelled):
@@ -198,8 +195,7 @@ class CmaEsTuner(Tuner):
         return random_unseen(self.space, rng, seen)
 
     # -- the optimizer, replayed from the history --------------------------------------------------
-    def _optimizer(self, cube: np.ndarray, obs: Observations) -> Any:
-        loss = np.array([self.loss(v) for v in obs.loss])
+    def _optimizer(self, cube: np.ndarray, obs: Observations, loss: np.ndarray) -> Any:
         mean0 = self._mean0(cube[: self.n_startup], loss[: self.n_startup], obs.kind[: self.n_startup])
         members = slice(self.n_startup, None)
         x, kind, steps = cube[members], obs.kind[members], obs.steps
@@ -235,8 +231,6 @@ class CmaEsTuner(Tuner):
         return np.array_equal(np.concatenate([np.zeros(0), *told]), state.values)
 
     def _fresh(self, mean0: np.ndarray, popsize: int | None) -> Any:
-        from cmaes import CMA  # the tuner's module is imported only when CMAES is named
-
         bounds = np.tile([0.0, 1.0], (len(self.modelled), 1))
         return CMA(
             mean=mean0,
@@ -272,10 +266,11 @@ def generation_values(loss: np.ndarray, kind: np.ndarray, steps: np.ndarray) -> 
     return values
 
 
-def quadratic_pick(pool: np.ndarray, cube: np.ndarray, obs: Observations, loss: Any) -> int:
-    """The candidate a least-squares quadratic model of the completed trials' losses predicts
-    lowest (full quadratic with enough trials, else diagonal, else linear; 0 with too few)."""
-    done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
+def quadratic_pick(pool: np.ndarray, cube: np.ndarray, loss: np.ndarray, done: np.ndarray) -> int:
+    """The candidate a least-squares quadratic model of the losses of the rows `done` (a mask:
+    the completed trials) predicts lowest (full quadratic with enough trials, else diagonal, else
+    linear; 0 with too few)."""
+    done = np.flatnonzero(done)
     n, d = len(done), cube.shape[1]
     full = 1 + d + d * (d + 1) // 2
     if n >= 2 * full:
@@ -286,8 +281,7 @@ def quadratic_pick(pool: np.ndarray, cube: np.ndarray, obs: Observations, loss: 
         kind = "linear"
     else:
         return 0
-    y = np.array([loss(v) for v in obs.loss[done]])
-    coef, *_ = np.linalg.lstsq(features(cube[done], kind), y, rcond=None)
+    coef, *_ = np.linalg.lstsq(features(cube[done], kind), loss[done], rcond=None)
     return int(np.argmin(features(pool, kind) @ coef))
 
 

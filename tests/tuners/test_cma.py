@@ -16,7 +16,7 @@ from autolab.searchspace import SearchSpace
 from autolab.statuses import TrialStatus
 from autolab.tuners import TunerError, create_tuner, tuner_class
 from autolab.tuners.cma import CmaEsTuner, generation_values, quadratic_pick
-from autolab.tuners.observations import COMPLETED, FAILED, STOPPED, Observations
+from autolab.tuners.observations import COMPLETED, FAILED, STOPPED
 
 OPTIMUM = (1.5, -2.0, 0.5, 3.0)
 BOX = {f"x{i}": {"_type": "uniform", "_value": [-5, 5]} for i in range(4)}
@@ -225,10 +225,8 @@ def test_quadratic_pick_takes_the_candidate_the_model_predicts_lowest() -> None:
         (9, lambda u: u @ np.array([1.0, -2.0, 0.5])),
     ):
         x = rng.random((n, 3))
-        obs = Observations(x, f(x), np.full(n, COMPLETED))
-        assert quadratic_pick(pool, x, obs, float) == int(np.argmin(f(pool)))
-    obs = Observations(x[:7], f(x[:7]), np.full(7, COMPLETED))
-    assert quadratic_pick(pool, x[:7], obs, float) == 0
+        assert quadratic_pick(pool, x, f(x), np.full(n, True)) == int(np.argmin(f(pool)))
+    assert quadratic_pick(pool, x[:7], f(x[:7]), np.full(7, True)) == 0
 
 
 def test_mirrored_pairs_reflect_through_the_mean() -> None:
