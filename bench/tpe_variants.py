@@ -297,17 +297,21 @@ def late_width(n0=40.0):
     return width
 
 
-def late_top_width(s0=0.04, n0=40):
-    """as committed while fewer than n0 trials have finished; after, top_width(s0): l's own width
-    (x1) once the best quarter is spread across basins, as committed while it is concentrated."""
-    top = top_width(s0)
+def after(n0, inner):
+    """as committed while fewer than n0 trials have finished; after, the liar width `inner`."""
 
     def width(self, low, group, obs, below, low_weights, pending, rows):
         if len(rows) - int(np.isin(rows, pending).sum()) < n0:
             return committed_width(self, low, group, obs, below, low_weights, pending, rows)
-        return top(self, low, group, obs, below, low_weights, pending, rows)
+        return inner(self, low, group, obs, below, low_weights, pending, rows)
 
     return width
+
+
+def late_top_width(s0=0.04, n0=40):
+    """top_width(s0) from n0 finished trials on: l's own width (x1) once the best quarter is
+    spread across basins, as committed while it is concentrated."""
+    return after(n0, top_width(s0))
 
 
 def ls_width(l0=0.0):
@@ -332,15 +336,8 @@ def ls_width(l0=0.0):
 
 
 def late_ls_width(l0=1.0, n0=60):
-    """as committed while fewer than n0 trials have finished; after, ls_width(l0)."""
-    by_ls = ls_width(l0)
-
-    def width(self, low, group, obs, below, low_weights, pending, rows):
-        if len(rows) - int(np.isin(rows, pending).sum()) < n0:
-            return committed_width(self, low, group, obs, below, low_weights, pending, rows)
-        return by_ls(self, low, group, obs, below, low_weights, pending, rows)
-
-    return width
+    """ls_width(l0) from n0 finished trials on."""
+    return after(n0, ls_width(l0))
 
 
 def nn_width(c=2.0):
