@@ -104,6 +104,10 @@ class AshaAssessor(Assessor):
                 "ASHA classArgs.correlation_confidence must be a number in (0, 1), "
                 f"got {correlation_confidence!r}"
             )
+        if correlation_confidence is not None and min_correlation is None:  # it would do nothing
+            raise AssessorError(
+                "ASHA classArgs.correlation_confidence bounds the min_correlation check: set min_correlation too"
+            )
         self.correlation_confidence = correlation_confidence
         self._passed: dict[str, int] = {}  # trial id -> how many rungs it has passed
 

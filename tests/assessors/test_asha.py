@@ -93,6 +93,7 @@ def test_nan_results_are_the_worst() -> None:
         ({"correlation_confidence": 1}, "correlation_confidence"),
         ({"correlation_confidence": "high"}, "correlation_confidence"),
         ({"correlation_confidence": True}, "correlation_confidence"),
+        ({"correlation_confidence": 0.8}, "set min_correlation"),
     ],
 )
 def test_bad_class_args_name_the_key(args: dict[str, Any], key: str) -> None:
