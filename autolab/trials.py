@@ -14,6 +14,7 @@ from typing import Any
 
 from . import protocol
 from .experiments import new_trial_id
+from .fidelity import continued, of_trial
 from .history import History, Trial
 from .metric_reader import MetricReader
 from .statuses import TrialStatus
@@ -40,7 +41,7 @@ class Trials:
         # rebuilt (at concurrency 128 rebuilding them was a tenth of the manager's time)
         self._dirs: dict[str, Path] = {}
         # a manager killed between recording a promotion and ending its paused trial: end it now
-        self.unpause(t for t in self.history.trials if _continued(t, self.history.trials))
+        self.unpause(t for t in self.history.trials if continued(t, self.history.trials))
         self._counted = sum(1 for t in self.history.trials if t.source == "tuner")
         self.ended_count = 0  # trials ended by this manager (a tuner that said NotYet waits for one)
 
@@ -72,8 +73,7 @@ class Trials:
         write is an OSError naming the file, and nothing is recorded."""
         trial_id = trial_id or self.new_id()
         params = dict(params)  # plain (a tuner's Suggestion carries its fidelity beside)
-        if fidelity is not None and fidelity.get("config") is None:
-            fidelity = {**fidelity, "config": trial_id}  # a new configuration is named by its first trial
+        fidelity = of_trial(fidelity, trial_id)
         directory = self.trial_dir(trial_id)
         self.write_parameters(directory, params)
         try:
@@ -84,7 +84,7 @@ class Trials:
         trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source, fidelity=fidelity)
         self._counted += source == "tuner"
         if fidelity is not None and fidelity.get("rung"):  # a promotion: its paused trial goes on
-            self.unpause(t for t in self.history.trials if _continued(t, [trial]))
+            self.unpause(t for t in self.history.trials if continued(t, [trial]))
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial
         self.active[trial_id] = trial
@@ -152,16 +152,3 @@ class Trials:
             self.history.trials.append(trial)
             self.by_id[trial.trial_id] = trial
         return added
-
-
-def _continued(trial: Trial, others: Iterable[Trial]) -> bool:
-    """Whether a PAUSED trial's configuration has a trial at the next rung (of the same bracket)
-    among others."""
-    fid = trial.fidelity
-    if trial.status != TrialStatus.PAUSED or not fid:
-        return False
-    after = (fid.get("bracket"), fid.get("config"), int(fid["rung"]) + 1)
-    return any(
-        o.fidelity and (o.fidelity.get("bracket"), o.fidelity.get("config"), o.fidelity.get("rung")) == after
-        for o in others
-    )

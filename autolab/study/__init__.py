@@ -83,10 +83,10 @@ def create_study(
         if not load_if_exists:
             raise UserError(f"a study named {name!r} exists (experiment {ref.id}); load_if_exists=False")
         return _reopen(ref, space, tuner, direction, tuner_args, assessor, assessor_args, seed)
-    study = _build(
-        None, None, name, where, space, tuner, direction, tuner_args, assessor, assessor_args, seed
-    )
-    created, store = opening.create(name, where, study.config)
+    exp_id = experiments.new_id()
+    args = (space, tuner, direction, tuner_args, assessor, assessor_args, seed)
+    study = _build(None, None, name, where, *args, experiment_directory=where / exp_id)
+    created, store = opening.create(name, where, study.config, exp_id)
     study.records, study.id = StoreRecords(store), created.id
     return study
 
@@ -148,7 +148,10 @@ def _build(
     assessor: str | None,
     assessor_args: dict[str, Any] | None,
     seed: int | None,
+    experiment_directory: Path | None = None,
 ) -> Study:
+    """experiment_directory: a persisted study's, where a checkpointing tuner (ASHA, PBT) keeps its
+    checkpoints unless its classArgs say otherwise (as an experiment's manager does)."""
     direction = direction or "minimize"
     parsed = _parse_space(space)
     tuner_name = tuner or DEFAULT_TUNER
@@ -157,7 +160,8 @@ def _build(
         t_args.setdefault("seed", seed)
     objectives = from_config({"tuner": {"classArgs": t_args}})
     try:
-        built_tuner = create_tuner(parsed, tuner_name, t_args)
+        home = None if experiment_directory is None else str(experiment_directory)
+        built_tuner = create_tuner(parsed, tuner_name, t_args, experiment_directory=home)
     except TunerError as exc:
         raise UserError(f"tuner {tuner_name}: {exc}") from None
     built_assessor = None
@@ -213,6 +217,7 @@ def _reopen(
             assessor or kept_assessor.get("name"),
             assessor_args if assessor_args is not None else _without_mode(kept_assessor.get("classArgs")),
             seed,
+            experiment_directory=ref.directory,
         )
         _settle_left(store)
         study.records = StoreRecords(store)

@@ -55,9 +55,8 @@ def _is_study(ref: ExperimentRef) -> bool:
         return False
 
 
-def create(name: str | None, where: Path, config: dict[str, Any]) -> tuple[ExperimentRef, Store]:
-    """A new study's directory, store and registry entry (all or nothing)."""
-    exp_id = experiments.new_id()
+def create(name: str | None, where: Path, config: dict[str, Any], exp_id: str) -> tuple[ExperimentRef, Store]:
+    """A new study's directory (where/exp_id), store and registry entry (all or nothing)."""
     directory = where / exp_id
     try:
         directory.mkdir(parents=True)

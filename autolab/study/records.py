@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..experiments import TRIAL_ID_ALPHABET
+from ..fidelity import continued, of_trial
 from ..history import History, Trial
 from ..protocol import FINAL, PERIODICAL, Metric
 from ..statuses import TrialStatus
@@ -40,19 +41,36 @@ class MemoryRecords:
             trial_id = "".join(_IDS.choices(TRIAL_ID_ALPHABET, k=5))
         return trial_id
 
-    def add(self, params: dict[str, Any], source: str = "tuner") -> Trial:
-        """A new RUNNING trial (an in-process trial starts when it is asked for)."""
+    def add(
+        self, params: dict[str, Any], source: str = "tuner", fidelity: dict[str, Any] | None = None
+    ) -> Trial:
+        """A new RUNNING trial (an in-process trial starts when it is asked for). fidelity: a
+        multi-fidelity tuner's budget, bracket, rung and config, kept as the manager keeps it."""
+        trials = self.history.trials
+        trial_id = self.new_id()
         trial = Trial(
-            self.new_id(),
-            len(self.history.trials),
-            params,
+            trial_id,
+            trials[-1].sequence + 1 if trials else 0,
+            dict(params),  # plain (a tuner's Suggestion carries its fidelity beside)
             TrialStatus.RUNNING,
             start_time=time.time(),
             source=source,
+            fidelity=of_trial(fidelity, trial_id),
         )
-        self.history.trials.append(trial)
+        if trial.fidelity is not None and trial.fidelity.get("rung"):  # a promotion: its paused trial goes on
+            self.unpause([t for t in trials if continued(t, [trial])])
+        self._added(trial)
+        trials.append(trial)
         self.by_id[trial.trial_id] = trial
         return trial
+
+    def _added(self, trial: Trial) -> None:
+        """Where a new trial is written (nowhere in memory)."""
+
+    def unpause(self, trials: list[Trial]) -> None:
+        """Paused trials whose configuration went on to the next rung: SUCCEEDED (as the manager's)."""
+        for trial in trials:
+            trial.status = TrialStatus.SUCCEEDED
 
     def set_parameters(self, trial: Trial) -> None:
         """The trial's parameters grew (define-by-run): nothing to write in memory."""
@@ -96,23 +114,16 @@ class StoreRecords(MemoryRecords):
         self.defer = False
         self.pending: dict[str, Trial] = {}  # asked, no row yet (defer)
 
-    def add(self, params: dict[str, Any], source: str = "tuner") -> Trial:
-        trials = self.history.trials
-        trial = Trial(
-            self.new_id(),
-            trials[-1].sequence + 1 if trials else 0,
-            params,
-            TrialStatus.RUNNING,
-            start_time=time.time(),
-            source=source,
-        )
+    def _added(self, trial: Trial) -> None:
         if self.defer:
             self.pending[trial.trial_id] = trial
         else:
             self._write(trial)
-        trials.append(trial)
-        self.by_id[trial.trial_id] = trial
-        return trial
+
+    def unpause(self, trials: list[Trial]) -> None:
+        for trial in trials:  # a paused trial has ended, so its row is written
+            self.store.update_trial(trial.trial_id, status=TrialStatus.SUCCEEDED)
+        super().unpause(trials)
 
     def _write(self, trial: Trial) -> None:
         self.store.add_trial(
@@ -121,6 +132,7 @@ class StoreRecords(MemoryRecords):
             trial.source,
             trial.status,
             trial.sequence,
+            fidelity=trial.fidelity,
             start_time=trial.start_time,
         )
 
@@ -152,6 +164,7 @@ class StoreRecords(MemoryRecords):
                 status,
                 trial.sequence,
                 metric,
+                fidelity=trial.fidelity,
                 start_time=trial.start_time,
                 end_time=end,
                 message=message,

@@ -21,7 +21,7 @@ from ..objectives import Objectives, best_trials
 from ..protocol import MetricError
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
-from ..tuners.base import NoMoreTrials, Tuner
+from ..tuners.base import NoMoreTrials, NotYet, Tuner
 from .multi import told_value
 from .records import MemoryRecords, final_metric, intermediate_metric
 from .trial import FrozenTrial, StudyTrial, TrialPruned
@@ -59,6 +59,7 @@ class Study:
         self.id = exp_id
         self.study_name = name
         self.lock = threading.RLock()
+        self.ended = threading.Condition(self.lock)  # a trial was told: a waiting tuner may go on
         self.queue: list[dict[str, Any]] = []  # enqueued parameters, asked before the tuner
         self.running: dict[str, StudyTrial] = {}
         self.stop_requested = False  # stop(): optimize starts no more trials
@@ -93,13 +94,14 @@ class Study:
 
     def ask(self) -> StudyTrial:
         """A new running trial: enqueued parameters first, else the tuner's suggestion.
-        NoMoreTrials when the tuner has none left (a finished grid)."""
+        NoMoreTrials when the tuner has none left (a finished grid); NotYet when it has none until
+        a running trial is told (serial Hyperband between rungs)."""
         with self.lock:
             if self.queue:
                 params, source = self.queue.pop(0), "enqueued"
             else:
                 params, source = self.tuner.suggest(self.history), "tuner"
-            trial = StudyTrial(self, self.records.add(params, source))
+            trial = StudyTrial(self, self.records.add(params, source, getattr(params, "fidelity", None)))
             self.running[trial.trial_id] = trial
             return trial
 
@@ -135,8 +137,14 @@ class Study:
                     status, message = TrialStatus.FAILED, f"the objective returned {value!r}: {exc}"
             elif status is TrialStatus.SUCCEEDED:
                 status, message = TrialStatus.FAILED, message or "no value was told"
+            pauses = getattr(self.tuner, "pauses", None)  # a duck-typed tuner without it never pauses
+            if status is TrialStatus.SUCCEEDED and pauses is not None and pauses(running.trial):
+                status = (
+                    TrialStatus.PAUSED
+                )  # it waits to be continued at the next rung (ASHA), as the manager's
             self.records.finish(running.trial, status, metric, message)
             self.running.pop(running.trial_id, None)
+            self.ended.notify_all()
             if self.assessor is not None:
                 self._assessor_call(self.assessor.trial_ended, running.trial_id)
             return running.trial
@@ -314,7 +322,7 @@ class Study:
     def run_one(self, func: Callable[[StudyTrial], Any]) -> Trial | None:
         """Ask, run func, tell; the ended trial, or None when the tuner has no more trials."""
         try:
-            trial = self.ask()
+            trial = self._ask_when_ready()
         except NoMoreTrials as exc:
             log.info("the tuner has no more trials: %s", exc)
             return None
@@ -333,6 +341,18 @@ class Study:
         if value is None:
             return self._end(trial, None, TrialStatus.FAILED, "the objective returned None")
         return self._end(trial, value, None, "")
+
+    def _ask_when_ready(self) -> StudyTrial:
+        """ask(); while the tuner has nothing until a running trial ends (NotYet), wait for one to
+        end (optimize with n_jobs > 1). NoMoreTrials when it waits and nothing runs."""
+        with self.lock:
+            while True:
+                try:
+                    return self.ask()
+                except NotYet as exc:
+                    if not self.running:
+                        raise NoMoreTrials(f"the tuner waits and no trial is running: {exc}") from None
+                    self.ended.wait()
 
     def close(self) -> None:
         """Close the study's store (a persisted study can be reopened by name)."""

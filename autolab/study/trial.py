@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
+from ..fidelity import BUDGET_KEY
 from ..history import Trial
 from ..objectives import Objectives
 from ..statuses import TrialStatus
@@ -97,6 +98,13 @@ class StudyTrial:
     @property
     def params(self) -> dict[str, Any]:
         return self.trial.parameters
+
+    @property
+    def budget(self) -> float | None:
+        """The budget a multi-fidelity tuner (Hyperband, BOHB, ASHA) gave this trial (NNI's
+        `TRIAL_BUDGET` parameter, as autolab.get_budget() in a trial script); None without one."""
+        budget = self.trial.parameters.get(BUDGET_KEY)
+        return budget if isinstance(budget, (int, float)) and not isinstance(budget, bool) else None
 
     def __repr__(self) -> str:
         return f"StudyTrial(number={self.number}, id={self.trial_id!r}, params={self.params!r})"
