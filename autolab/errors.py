@@ -15,3 +15,10 @@ class AutolabError(Exception):
 
 class UserError(AutolabError):
     """A mistake in what the user asked (bad argument, wrong state); message names the culprit."""
+
+
+def named(what: str, error: Exception) -> str:
+    """An algorithm's error with `what` (e.g. "tuner TPE") in front, once: the registry's errors
+    begin with it already, a tuner's own check does not."""
+    text = str(error)
+    return text if text.lower().startswith(what.lower().split()[0] + " ") else f"{what}: {text}"

@@ -7,6 +7,7 @@ imported from its codeDirectory.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from typing import Any
 
@@ -69,8 +70,28 @@ class Registry:
         return getattr(module, cls)
 
     def build(self, cls: type, label: str | None, class_args: dict[str, Any], *positional: Any) -> Any:
-        """cls(*positional, **class_args); an argument cls does not take is the user's error."""
+        """cls(*positional, **class_args); an argument cls does not take is the user's error, named
+        with the classArgs cls does take."""
+        taken = _keywords(cls, len(positional))
+        unknown = sorted(set(class_args) - set(taken)) if taken is not None else []
+        if unknown:
+            raise self.error(
+                f"{self.what} {label}: unknown classArgs {unknown} ({label} takes: {', '.join(taken or [])})"
+            )
         try:
             return cls(*positional, **class_args)
         except TypeError as exc:
             raise self.error(f"{self.what} {label}: bad classArgs {sorted(class_args)}: {exc}") from None
+
+
+def _keywords(cls: type, positional: int) -> list[str] | None:
+    """The keyword arguments cls(...) takes after `positional` positional ones; None when it takes
+    any (**kwargs) or its signature cannot be read (then calling it is the check)."""
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    named = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [p.name for p in named[positional:]]

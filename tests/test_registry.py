@@ -37,8 +37,10 @@ def test_user_class_from_code_directory(tmp_path: Path) -> None:
     try:
         cls = REGISTRY.find("ignored when a className is given", "registry_widget_mod.W", str(tmp_path))
         assert REGISTRY.build(cls, "W", {"size": 3}).size == 3
-        with pytest.raises(WidgetError, match=r"widget W: bad classArgs \['colour'\]"):
-            REGISTRY.build(cls, "W", {"colour": 1})
+        with pytest.raises(
+            WidgetError, match=r"^widget W: unknown classArgs \['colour'\] \(W takes: size\)$"
+        ):
+            REGISTRY.build(cls, "W", {"colour": 1, "size": 2})
         with pytest.raises(WidgetError, match="has no 'Missing'"):
             REGISTRY.find(None, "registry_widget_mod.Missing", str(tmp_path))
         with pytest.raises(WidgetError, match="cannot import 'no_such_module_xyz'"):

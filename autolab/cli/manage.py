@@ -15,7 +15,7 @@ from typing import Any
 from .. import experiments, resume
 from ..assessors.base import AssessorError
 from ..config import ExperimentConfig, load_config, save_config
-from ..errors import UserError
+from ..errors import UserError, named
 from ..experiments import ExperimentRef
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import (
@@ -101,11 +101,11 @@ def create_experiment(config: ExperimentConfig) -> ExperimentRef:
     try:
         build_tuner(config)
     except TunerError as exc:
-        raise UserError(f"{config.source}: tuner: {exc}") from None
+        raise UserError(f"{config.source}: {named('tuner', exc)}") from None
     try:
         build_assessor(config)
     except AssessorError as exc:
-        raise UserError(f"{config.source}: assessor: {exc}") from None
+        raise UserError(f"{config.source}: {named('assessor', exc)}") from None
     try:
         build_service(config)
     except ServiceError as exc:  # no GPU for trialGpuNumber, no sbatch: about this config file

@@ -21,7 +21,7 @@ from .. import experiments
 from ..assessors import create_assessor
 from ..assessors.base import AssessorError
 from ..config import ConfigError, validate_update
-from ..errors import UserError
+from ..errors import UserError, named
 from ..objectives import from_config
 from ..searchspace import SearchSpace, SearchSpaceError, load
 from ..statuses import ACTIVE, TrialStatus
@@ -163,7 +163,7 @@ def _build(
         home = None if experiment_directory is None else str(experiment_directory)
         built_tuner = create_tuner(parsed, tuner_name, t_args, experiment_directory=home)
     except TunerError as exc:
-        raise UserError(f"tuner {tuner_name}: {exc}") from None
+        raise UserError(named(f"tuner {tuner_name}", exc)) from None
     built_assessor = None
     a_config = None
     if assessor is not None:
@@ -171,7 +171,7 @@ def _build(
         try:
             built_assessor = create_assessor(assessor, a_args)
         except AssessorError as exc:
-            raise UserError(f"assessor {assessor}: {exc}") from None
+            raise UserError(named(f"assessor {assessor}", exc)) from None
         a_config = {"name": assessor, "classArgs": a_args}
     tuner_config = {"name": tuner_name, "classArgs": t_args}
     config = opening.study_config(name, parsed.raw, tuner_config, a_config, where)

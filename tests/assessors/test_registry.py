@@ -56,5 +56,7 @@ def test_custom_class_from_code_directory(tmp_path: Path) -> None:
         create_assessor(None, {}, "my_assessor_mod.Missing", str(tmp_path))
     with pytest.raises(AssessorError, match="cannot import"):
         create_assessor(None, {}, "no_such_module_xyz.Cls", str(tmp_path))
-    with pytest.raises(AssessorError, match="bad classArgs"):
+    with pytest.raises(
+        AssessorError, match=r"unknown classArgs \[.colour.\] \(my_assessor_mod.Always takes: answer\)"
+    ):
         create_assessor(None, {"colour": 1}, "my_assessor_mod.Always", str(tmp_path))
