@@ -19,12 +19,13 @@ ProxylessNAS's warm-up), so that the alphas are not set by operations that have 
 
 Early stopping against collapse (DARTS+, Liang et al. 2019; off by default; darts_stop.py), checked at
 the end of each epoch after the warm-up: `early_stop_ops` (e.g. ("skip",), or every parameter-free
-option) stops the search once the derived architecture (what `export()` returns; in a cell, only the
-kept edges) chooses one of them in at least `early_stop_count` places (the paper: 2 skip connections in
-the normal cell); `early_stop_stable_epochs=k` stops it once the ranking of every alpha's options (the
-`early_stop_ops` left out, the paper's "learnable operations") has not changed for k epochs (the paper:
-10). The architecture exported is the one at the stop; `stopped` says which criterion fired, at which
-epoch (None: it ran all num_epochs).
+option) stops the search once the derived architecture (what `export()` returns; in a cell only the kept
+edges; over every LayerChoice of the model, where the paper counts the normal cell only) chooses one of
+them in at least `early_stop_count` places (the paper: 2 skip connections in the normal cell);
+`early_stop_stable_epochs=k` stops it once the ranking of every alpha's options (the `early_stop_ops`
+left out, the paper's "learnable operations") has not changed for k epochs (the paper: 10). The
+architecture exported is the one at the stop; `stopped` says which criterion fired, at which epoch
+(None: it ran all num_epochs).
 """
 
 from __future__ import annotations

@@ -1,12 +1,5 @@
-"""DARTS+ early stopping (Liang et al., 2019) for DartsTrainer: end the search before it collapses
-onto parameter-free operations. Checked at the end of each epoch after the warm-up.
-
-- count: once the derived architecture (what export() returns; in a DARTS cell only the kept edges)
-  chooses an `ops` option in at least `count` places (the paper: 2 skip connections in the normal
-  cell);
-- stable_epochs=k: once the ranking of every alpha's options, the `ops` left out (the paper's
-  "learnable operations"), has not changed for k epochs (the paper: 10).
-"""
+"""DARTS+ early stopping (Liang et al., 2019) for DartsTrainer: end the search before it collapses onto
+parameter-free operations. The two criteria are described in darts.py's module doc."""
 
 from __future__ import annotations
 
