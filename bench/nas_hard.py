@@ -153,6 +153,7 @@ def search(
             kwargs["early_stop_ops"] = args.darts_early_stop_ops.split(",")
             kwargs["early_stop_count"] = args.darts_early_stop_count
         kwargs["early_stop_stable_epochs"] = args.darts_early_stop_stable_epochs
+        kwargs["auxiliary_skip"] = args.darts_auxiliary_skip  # DARTS-
         if method == "darts2":
             kwargs["unrolled"] = True
         if method == "proxyless":
@@ -342,6 +343,11 @@ def main() -> None:
         type=int,
         default=None,
         help="stop when the alphas' ranking is stable",
+    )
+    parser.add_argument(
+        "--darts-auxiliary-skip",
+        action="store_true",
+        help="DARTS family, DARTS-: a skip around every block, its weight decayed from 1 to 0 over the search",
     )
     parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
     parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")

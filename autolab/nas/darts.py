@@ -26,6 +26,10 @@ them in at least `early_stop_count` places (the paper: 2 skip connections in the
 left out, the paper's "learnable operations") has not changed for k epochs (the paper: 10). The
 architecture exported is the one at the stop; `stopped` says which criterion fired, at which epoch
 (None: it ran all num_epochs).
+`auxiliary_skip=True` (DARTS-, Chu et al. 2021; darts_aux.py): during the search every LayerChoice whose
+output keeps its input's shape gets out = mixture + beta * input, beta decayed linearly from 1 (first
+step) to 0 (last step of num_epochs), so that a skip option no longer wins by standing in for a residual;
+the export is the plain argmax.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from torch import nn
 from torch.func import functional_call
 from torch.utils.data import Dataset, random_split
 
+from .darts_aux import AuxiliarySkip
 from .darts_stop import EarlyStop
 from .fixed import export as export_model
 from .mutables import InputChoice, NasError
@@ -82,6 +87,7 @@ class DartsTrainer:
         early_stop_ops: Sequence[Any] = (),
         early_stop_count: int = 2,
         early_stop_stable_epochs: int | None = None,
+        auxiliary_skip: bool = False,
         lr_scheduler: Any = None,
         device: str | torch.device | None = None,
         amp: bool = True,
@@ -111,6 +117,9 @@ class DartsTrainer:
         self.edge_inputs = _edge_inputs(self.groups) if edge_rule == "strongest_op" else {}
         self.early_stop = EarlyStop(self.groups, early_stop_ops, early_stop_count, early_stop_stable_epochs)
         self.stopped: dict[str, Any] | None = None
+        if not isinstance(auxiliary_skip, bool):
+            raise NasError(f"DartsTrainer auxiliary_skip must be True or False, got {auxiliary_skip!r}")
+        self.auxiliary_skip = auxiliary_skip
         gen = torch.Generator().manual_seed(seed)
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         self.alphas: dict[str, nn.Parameter] = {}
@@ -265,7 +274,18 @@ class DartsTrainer:
 
     # -- the loop ------------------------------------------------------------------------------
     def fit(self) -> DartsTrainer:
+        aux = None
+        if self.auxiliary_skip:
+            aux = AuxiliarySkip([m for g in self.groups.values() if g.kind == "layer" for m in g.members])
+        try:
+            return self._fit(aux)
+        finally:
+            if aux is not None:  # the exported / retrained model has no auxiliary skip
+                aux.remove()
+
+    def _fit(self, aux: AuxiliarySkip | None) -> DartsTrainer:
         val_batches = forever(self.val_loader)
+        total = self.num_epochs * len(self.train_loader)
         for epoch in range(self.num_epochs):
             self.on_epoch_start(epoch)
             start = time.perf_counter()
@@ -274,10 +294,14 @@ class DartsTrainer:
             steps = 0
             for batch in self.train_loader:
                 xt, yt = to_device(batch, self.device)
+                if aux is not None:
+                    aux.set_progress(epoch * len(self.train_loader) + steps, total)
                 if epoch >= self.warmup_epochs:
                     xv, yv = to_device(next(val_batches), self.device)
                     sums["val_loss"] += self.arch_step(xt, yt, xv, yv)
                 loss, metric = self.weight_step(xt, yt)
+                if aux is not None and steps == 0 and epoch == 0:
+                    aux.check_applied()
                 sums["train_loss"] += loss
                 sums["train_metric"] += metric
                 steps += 1
