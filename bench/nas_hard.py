@@ -144,9 +144,16 @@ def search(
     if method in ("darts1", "darts2", "gumbel", "proxyless"):
         # The paper's total Adam travel of alpha over our (far fewer) alpha steps (none in the
         # --darts-warmup-epochs); betas and decay as DARTS.
-        steps = (args.search_epochs - args.darts_warmup_epochs) * math.ceil(len(train) / 64)
+        # --darts-arch-lr-epochs: under early stopping --search-epochs is a cap, not the search's length.
+        epochs = args.darts_arch_lr_epochs or args.search_epochs - args.darts_warmup_epochs
+        steps = epochs * math.ceil(len(train) / 64)
         kwargs = {**common, "arch_lr": PAPER_ARCH_LR * PAPER_ARCH_STEPS / steps, "val_dataset": val}
         kwargs["warmup_epochs"] = args.darts_warmup_epochs
+        if args.darts_early_stop_ops:  # DARTS+: stop at this many parameter-free ops / a stable ranking
+            kwargs["early_stop_ops"] = args.darts_early_stop_ops.split(",")
+            kwargs["early_stop_count"] = args.darts_early_stop_count
+        kwargs["early_stop_stable_epochs"] = args.darts_early_stop_stable_epochs
+        kwargs["auxiliary_skip"] = args.darts_auxiliary_skip  # DARTS-
         if method == "darts2":
             kwargs["unrolled"] = True
         if method == "proxyless":
@@ -157,7 +164,10 @@ def search(
             "gumbel": nas.GumbelDartsTrainer,
             "proxyless": nas.ProxylessTrainer,
         }[method]
-        return nas.export(cls(model, F.cross_entropy, opt, train, **kwargs).fit())
+        trainer = cls(model, F.cross_entropy, opt, train, **kwargs).fit()
+        if trainer.stopped:
+            history.append({"stopped": trainer.stopped})
+        return nas.export(trainer)
     if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
         steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
         return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common, **steps).fit())
@@ -242,7 +252,11 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
             rows.append(
                 {"method": method, "seed": seed, "search_s": seconds, "arch": arch, "history": history}
             )
-            print(f"{method} seed {seed}: {seconds:.0f}s {arch}", flush=True)
+            stop = next((h["stopped"] for h in history if "stopped" in h), None)
+            print(
+                f"{method} seed {seed}: {seconds:.0f}s {arch}" + (f" stopped {stop}" if stop else ""),
+                flush=True,
+            )
     for method in args.methods.split(","):
         archs = [r["arch"] for r in rows if r["method"] == method]
         same = sum(a == b for a, b in zip(archs, archs[1:], strict=False))
@@ -309,6 +323,31 @@ def main() -> None:
         type=int,
         default=0,
         help="DARTS / GumbelDARTS / ProxylessNAS: epochs of weight training before the first alpha step",
+    )
+    parser.add_argument(
+        "--darts-arch-lr-epochs",
+        type=int,
+        default=None,
+        help="DARTS family: spread the paper's alpha travel over this many epochs (default: the search's "
+        "alpha epochs, --search-epochs minus the warm-up)",
+    )
+    parser.add_argument(
+        "--darts-early-stop-ops",
+        default="",
+        help="DARTS family, DARTS+ early stopping: these options, comma-separated (e.g. skip,max_pool), "
+        "counted in the derived architecture at each epoch's end",
+    )
+    parser.add_argument("--darts-early-stop-count", type=int, default=2, help="stop at this many of them")
+    parser.add_argument(
+        "--darts-early-stop-stable-epochs",
+        type=int,
+        default=None,
+        help="stop when the alphas' ranking is stable",
+    )
+    parser.add_argument(
+        "--darts-auxiliary-skip",
+        action="store_true",
+        help="DARTS family, DARTS-: a skip around every block, its weight decayed from 1 to 0 over the search",
     )
     parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
     parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")

@@ -16,6 +16,20 @@ paper's rule (and NNI 3's). edge_rule="input_alpha" gives such InputChoices thei
 every other InputChoice has (export keeps its top n_chosen).
 `warmup_epochs`: the first epochs train the weights only, alphas untouched (PC-DARTS's 15 of 50,
 ProxylessNAS's warm-up), so that the alphas are not set by operations that have not learned yet.
+
+Early stopping against collapse (DARTS+, Liang et al. 2019; off by default; darts_stop.py), checked at
+the end of each epoch after the warm-up: `early_stop_ops` (e.g. ("skip",), or every parameter-free
+option) stops the search once the derived architecture (what `export()` returns; in a cell only the kept
+edges; over every LayerChoice of the model, where the paper counts the normal cell only) chooses one of
+them in at least `early_stop_count` places (the paper: 2 skip connections in the normal cell);
+`early_stop_stable_epochs=k` stops it once the ranking of every alpha's options (the `early_stop_ops`
+left out, the paper's "learnable operations") has not changed for k epochs (the paper: 10). The
+architecture exported is the one at the stop; `stopped` says which criterion fired, at which epoch
+(None: it ran all num_epochs).
+`auxiliary_skip=True` (DARTS-, Chu et al. 2021; darts_aux.py): during the search every LayerChoice whose
+output keeps its input's shape gets out = mixture + beta * input, beta decayed linearly from 1 (first
+step) to 0 (last step of num_epochs), so that a skip option no longer wins by standing in for a residual;
+the export is the plain argmax.
 """
 
 from __future__ import annotations
@@ -29,6 +43,8 @@ from torch import nn
 from torch.func import functional_call
 from torch.utils.data import Dataset, random_split
 
+from .darts_aux import AuxiliarySkip
+from .darts_stop import EarlyStop
 from .fixed import export as export_model
 from .mutables import InputChoice, NasError
 from .space import choice_groups
@@ -68,6 +84,10 @@ class DartsTrainer:
         edge_rule: str = "strongest_op",
         grad_clip: float | None = 5.0,
         warmup_epochs: int = 0,
+        early_stop_ops: Sequence[Any] = (),
+        early_stop_count: int = 2,
+        early_stop_stable_epochs: int | None = None,
+        auxiliary_skip: bool = False,
         lr_scheduler: Any = None,
         device: str | torch.device | None = None,
         amp: bool = True,
@@ -95,6 +115,11 @@ class DartsTrainer:
         if edge_rule not in EDGE_RULES:
             raise NasError(f"DartsTrainer edge_rule must be one of {EDGE_RULES}, got {edge_rule!r}")
         self.edge_inputs = _edge_inputs(self.groups) if edge_rule == "strongest_op" else {}
+        self.early_stop = EarlyStop(self.groups, early_stop_ops, early_stop_count, early_stop_stable_epochs)
+        self.stopped: dict[str, Any] | None = None
+        if not isinstance(auxiliary_skip, bool):
+            raise NasError(f"DartsTrainer auxiliary_skip must be True or False, got {auxiliary_skip!r}")
+        self.auxiliary_skip = auxiliary_skip
         gen = torch.Generator().manual_seed(seed)
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
         self.alphas: dict[str, nn.Parameter] = {}
@@ -249,7 +274,18 @@ class DartsTrainer:
 
     # -- the loop ------------------------------------------------------------------------------
     def fit(self) -> DartsTrainer:
+        aux = None
+        if self.auxiliary_skip:
+            aux = AuxiliarySkip([m for g in self.groups.values() if g.kind == "layer" for m in g.members])
+        try:
+            return self._fit(aux)
+        finally:
+            if aux is not None:  # the exported / retrained model has no auxiliary skip
+                aux.remove()
+
+    def _fit(self, aux: AuxiliarySkip | None) -> DartsTrainer:
         val_batches = forever(self.val_loader)
+        total = self.num_epochs * len(self.train_loader)
         for epoch in range(self.num_epochs):
             self.on_epoch_start(epoch)
             start = time.perf_counter()
@@ -258,10 +294,14 @@ class DartsTrainer:
             steps = 0
             for batch in self.train_loader:
                 xt, yt = to_device(batch, self.device)
+                if aux is not None:
+                    aux.set_progress(epoch * len(self.train_loader) + steps, total)
                 if epoch >= self.warmup_epochs:
                     xv, yv = to_device(next(val_batches), self.device)
                     sums["val_loss"] += self.arch_step(xt, yt, xv, yv)
                 loss, metric = self.weight_step(xt, yt)
+                if aux is not None and steps == 0 and epoch == 0:
+                    aux.check_applied()
                 sums["train_loss"] += loss
                 sums["train_metric"] += metric
                 steps += 1
@@ -272,10 +312,18 @@ class DartsTrainer:
                 **{k: v / max(steps, 1) for k, v in sums.items()},
                 "seconds": time.perf_counter() - start,
             }
+            if epoch >= self.warmup_epochs:
+                self.stopped = self.early_stop.check(self, epoch, entry)
             self.history.append(entry)
             if self.log is not None:
                 self.log(entry)
+            if self.stopped is not None:
+                break
         return self
+
+    def early_stop_hits(self) -> int:
+        """How many choices of the derived architecture are an `early_stop_ops` option."""
+        return self.early_stop.hits(self.export(), self.edge_inputs)
 
     def arch_probs(self) -> dict[str, list[float]]:
         """softmax(alpha) for every label: how strongly DARTS prefers each option."""

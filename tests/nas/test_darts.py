@@ -249,8 +249,142 @@ def test_paper_edge_rule_keeps_the_inputs_with_the_strongest_operations(data: Te
     assert float(cell(xs).detach()) == pytest.approx(expected)
     arch = nas.export(trainer)
     assert arch == {"in": [1, 2], "e0": "a", "e1": "a", "e2": "a"}
+    early = nas.DartsTrainer(
+        cell,
+        F.cross_entropy,
+        opt,
+        data,
+        num_epochs=1,
+        export_exclude=["none"],
+        early_stop_ops=["a"],
+        device="cpu",
+    )
+    with torch.no_grad():
+        for label, alpha in early.alphas.items():
+            alpha.copy_(trainer.alphas[label])
+    assert early.early_stop_hits() == 2  # e0 exports "a" too, but its edge is dropped
     # the other rule: the InputChoice gets an alpha of its own, and export follows it
     other = nas.DartsTrainer(
         Cell(), F.cross_entropy, opt, data, num_epochs=1, edge_rule="input_alpha", device="cpu"
     )
     assert set(other.alphas) == {"in", "e0", "e1", "e2"}
+
+
+class Chain(nn.Module):
+    """Three blocks, each a conv or one of two parameter-free ops (as bench/nas_hard.py's space)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            nas.LayerChoice(
+                {"conv": nn.Conv2d(4, 4, 3, padding=1), "pool": nn.MaxPool2d(3, 1, 1), "skip": nn.Identity()},
+                label=f"b{i}",
+            )
+            for i in range(3)
+        )
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x.mean(dim=(2, 3)))
+
+
+def _scripted(trainer: nas.DartsTrainer, plan: list[dict[str, list[float]]]) -> None:
+    """The alpha step sets the alphas to plan[epoch] (labels not named keep theirs): a constructed
+    search trajectory."""
+
+    def step(*args: torch.Tensor) -> float:
+        with torch.no_grad():
+            for label, values in plan[len(trainer.history)].items():
+                trainer.alphas[label].copy_(torch.tensor(values))
+        return 0.0
+
+    trainer.arch_step = step  # type: ignore[method-assign]
+
+
+def _chain_trainer(data: TensorDataset, epochs: int, **kwargs: object) -> nas.DartsTrainer:
+    torch.manual_seed(0)
+    net = Chain()
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    return nas.DartsTrainer(
+        net, F.cross_entropy, opt, data, num_epochs=epochs, batch_size=16, device="cpu", **kwargs
+    )  # type: ignore[arg-type]
+
+
+CONV, POOL, SKIP = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]
+# epoch by epoch, the parameter-free choices of the derived architecture: 0, 1, 2, 3, 3
+COLLAPSE = [
+    {"b0": CONV, "b1": CONV, "b2": CONV},
+    {"b0": POOL},
+    {"b2": SKIP},
+    {"b1": SKIP},
+    {},
+]
+
+
+@pytest.mark.parametrize(("count", "stop_epoch"), [(2, 3), (3, 4)])
+def test_early_stop_fires_when_the_parameter_free_count_reaches_the_threshold(
+    data: TensorDataset, count: int, stop_epoch: int
+) -> None:
+    trainer = _chain_trainer(data, 5, early_stop_ops=["pool", "skip"], early_stop_count=count)
+    _scripted(trainer, COLLAPSE)
+    trainer.fit()
+    assert [h["early_stop_count"] for h in trainer.history] == [0, 1, 2, 3][:stop_epoch]
+    assert trainer.stopped == {"epoch": stop_epoch, "criterion": "early_stop_count"}
+    at_stop = {"b0": "pool", "b1": "conv" if stop_epoch == 3 else "skip", "b2": "skip"}
+    assert nas.export(trainer) == at_stop  # the architecture at the stop, not a later one
+
+
+def test_early_stop_is_off_by_default_and_waits_for_the_warmup(data: TensorDataset) -> None:
+    trainer = _chain_trainer(data, 5)
+    _scripted(trainer, COLLAPSE)
+    trainer.fit()
+    assert len(trainer.history) == 5 and trainer.stopped is None
+    assert nas.export(trainer) == {"b0": "pool", "b1": "skip", "b2": "skip"}
+    # alphas whose initial argmax already has 2 parameter-free ops: the warm-up epoch does not stop
+    warm = _chain_trainer(data, 3, warmup_epochs=1, early_stop_ops=["pool", "skip"])
+    with torch.no_grad():
+        for label, values in {"b0": SKIP, "b1": SKIP, "b2": CONV}.items():
+            warm.alphas[label].copy_(torch.tensor(values))
+    _scripted(warm, [{}, {"b0": CONV}, {"b0": CONV, "b1": CONV}])
+    warm.fit()
+    assert "early_stop_count" not in warm.history[0] and [
+        h["early_stop_count"] for h in warm.history[1:]
+    ] == [1, 0]
+    assert warm.stopped is None
+
+
+def test_early_stop_on_a_stable_ranking_leaves_the_early_stop_ops_out(data: TensorDataset) -> None:
+    """Options ordered conv, pool, skip. Epoch 3 moves only skip (to the top), epochs 4-5 nothing."""
+    vectors = [[3.0, 2.0, 1.0], [2.0, 3.0, 1.0], [2.0, 3.0, 4.0], [2.0, 3.0, 5.0], [2.0, 3.0, 6.0], [0.0] * 3]
+    plan = [{f"b{i}": v for i in range(3)} for v in vectors]
+    # 4 of 3 blocks never fires the count criterion: only the ranking's is under test
+    skip_out = _chain_trainer(
+        data, 6, early_stop_ops=["skip"], early_stop_count=4, early_stop_stable_epochs=2
+    )
+    _scripted(skip_out, plan)
+    skip_out.fit()
+    assert skip_out.stopped == {"epoch": 4, "criterion": "early_stop_stable_epochs"}
+    every_op = _chain_trainer(data, 6, early_stop_stable_epochs=2)
+    _scripted(every_op, plan)
+    every_op.fit()
+    assert every_op.stopped == {"epoch": 5, "criterion": "early_stop_stable_epochs"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"early_stop_ops": ["skip_connect"]}, "early_stop_ops: \\['skip_connect'\\]"),
+        ({"early_stop_ops": ["skip"], "early_stop_count": 0}, "early_stop_count"),
+        ({"early_stop_stable_epochs": 0}, "early_stop_stable_epochs"),
+        ({"early_stop_stable_epochs": 1.5}, "early_stop_stable_epochs"),
+    ],
+)
+def test_bad_early_stop_settings_are_refused_by_name(
+    data: TensorDataset, kwargs: dict[str, object], named: str
+) -> None:
+    with pytest.raises(nas.NasError, match=named):
+        _chain_trainer(data, 2, **kwargs)
