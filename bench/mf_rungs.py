@@ -39,7 +39,7 @@ class Watched:
         self.history: History | None = None
         original = inner.informs
 
-        def informs(history: History, level: int) -> bool | None:
+        def informs(history: History, level: int) -> bool:
             hit = original(history, level)
             (self.on if hit else self.off)[level] += 1
             return hit

@@ -72,7 +72,6 @@ class AshaAssessor(Assessor):
         min_correlation: float | None = None,
         min_pairs: int = 5,
         correlation_confidence: float | None = None,
-        unmeasured_cut: float | None = None,
     ) -> None:
         super().__init__(optimize_mode)
         if eta is not None and reduction_factor is not None:
@@ -110,19 +109,6 @@ class AshaAssessor(Assessor):
                 "ASHA classArgs.correlation_confidence bounds the min_correlation check: set min_correlation too"
             )
         self.correlation_confidence = correlation_confidence
-        if unmeasured_cut is not None and (
-            isinstance(unmeasured_cut, bool)
-            or not isinstance(unmeasured_cut, (int, float))
-            or not 0 < unmeasured_cut < 1
-        ):
-            raise AssessorError(
-                f"ASHA classArgs.unmeasured_cut must be a number in (0, 1), got {unmeasured_cut!r}"
-            )
-        if unmeasured_cut is not None and min_correlation is None:  # every rung is unmeasured then
-            raise AssessorError(
-                "ASHA classArgs.unmeasured_cut applies before min_correlation is measured: set it"
-            )
-        self.unmeasured_cut = unmeasured_cut
         self._passed: dict[str, int] = {}  # trial id -> how many rungs it has passed
 
     def rung_level(self, k: int) -> int:
@@ -146,13 +132,8 @@ class AshaAssessor(Assessor):
         return False
 
     def _goes_on(self, trial: Trial, history: History, level: int) -> bool:
-        cut = None
-        if self.min_correlation is not None:
-            informs = self.informs(history, level)
-            if informs is None and self.unmeasured_cut is not None:
-                cut = self.unmeasured_cut
-            elif not informs:
-                return True
+        if self.min_correlation is not None and not self.informs(history, level):
+            return True
         mine = self._loss(trial.intermediate[level - 1])
         others = [
             self._loss(t.intermediate[level - 1])
@@ -160,16 +141,12 @@ class AshaAssessor(Assessor):
             if t.trial_id != trial.trial_id and len(t.intermediate) >= level
         ]
         ranked = sorted([*others, mine])
-        if cut is not None:  # only the worst `cut` share stops (none while they are fewer than 1 / cut)
-            worst = math.floor(len(ranked) * cut + 1e-9)
-            return worst == 0 or mine <= ranked[len(ranked) - worst - 1]
         keep = max(math.floor(len(ranked) / self.eta), 1)  # the best 1/eta, at least the best one
         return mine <= ranked[keep - 1]
 
-    def informs(self, history: History, level: int) -> bool | None:
+    def informs(self, history: History, level: int) -> bool:
         """Whether the results at `level` rank the completed trials' final results well enough to
-        stop on (min_correlation); None (not measured yet) until min_pairs completed trials have
-        reported there."""
+        stop on (min_correlation); not until min_pairs completed trials have reported there."""
         pairs = [
             (t.intermediate[level - 1], t.value)
             for t in history.trials
@@ -177,7 +154,7 @@ class AshaAssessor(Assessor):
         ]
         pairs = [(a, b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
         if len(pairs) < self.min_pairs:
-            return None
+            return False
         rho = rank_correlation(pairs)
         if self.correlation_confidence is not None:
             rho = lower_bound(rho, len(pairs), self.correlation_confidence)

@@ -126,13 +126,13 @@ def test_min_correlation_stops_only_at_rungs_that_rank_the_final_results() -> No
 
 def test_min_correlation_stops_nobody_until_min_pairs_completed_trials() -> None:
     history = history_of(*_finished(4, correlated=True))
-    assert make(min_correlation=0.3).informs(history, 1) is None  # 4 pairs < min_pairs 5: not measured yet
+    assert make(min_correlation=0.3).informs(history, 1) is False  # 4 pairs < min_pairs 5
     assert judge(make(min_correlation=0.3), "t", [-5.0, 0.0], history) is None
     assert judge(make(), "u", [-5.0, 0.0], history) == 1  # plain ASHA stops it
     assert make(min_correlation=0.3, min_pairs=4).informs(history, 1) is True
     # a stopped or running trial is no pair: only completed trials have a final result
     history.trials.append(running("r", [9.0, 0.0, 0.0, 0.0]))
-    assert make(min_correlation=0.3).informs(history, 1) is None
+    assert make(min_correlation=0.3).informs(history, 1) is False
     # a fresh assessor (resume) given the same history decides alike: nothing but the history counts
     history.trials.append(completed("f4", [0.4, 0.0, 0.0, 0.0], value=0.4))
     assert make(min_correlation=0.3).informs(history, 1) is True
@@ -166,27 +166,3 @@ def test_lower_bound_is_fishers_z_with_spearmans_standard_error() -> None:
     assert lower_bound(0.5, 12, 0.8) < lower_bound(0.5, 100, 0.8) < lower_bound(0.5, 10_000, 0.8) < 0.5
     assert lower_bound(1.0, 3, 0.8) == -1.0  # 3 pairs bound nothing
     assert lower_bound(1.0, 5, 0.8) > 0.9
-
-
-def test_unmeasured_cut_stops_only_the_worst_share_until_the_rung_is_measured() -> None:
-    history = history_of(*_finished(4, correlated=True))  # 4 pairs < min_pairs 5: rung 1 unmeasured
-    for i, v in enumerate([0.9, 0.8, 0.7]):
-        history.trials.append(running(f"r{i}", [v]))
-    cut = make(min_correlation=0.5, unmeasured_cut=0.5)
-    # 8 results at rung 1 with this one: the worst 4 stop; plain ASHA would keep the best 2 only
-    assert judge(cut, "mid", [0.65, 0.0], history) is None
-    assert judge(make(), "mid2", [0.65, 0.0], history) == 1
-    assert judge(cut, "low", [-1.0, 0.0], history) == 1
-    # without the cut the unmeasured rung stops nobody; once measured it decides as before
-    assert judge(make(min_correlation=0.5), "low2", [-1.0, 0.0], history) is None
-    history.trials.append(completed("f4", [0.4, 0.0, 0.0, 0.0], value=0.4))
-    assert cut.informs(history, 1) is True
-    assert judge(cut, "mid3", [0.6, 0.0], history) == 1  # sixth of 13: not in the best third (4)
-
-
-@pytest.mark.parametrize("value", [0, 1, "half", True])
-def test_bad_unmeasured_cut_names_the_key(value: Any) -> None:
-    with pytest.raises(AssessorError, match="unmeasured_cut"):
-        create_assessor("ASHA", {"min_correlation": 0.5, "unmeasured_cut": value})
-    with pytest.raises(AssessorError, match="unmeasured_cut"):
-        create_assessor("ASHA", {"unmeasured_cut": 0.5})
