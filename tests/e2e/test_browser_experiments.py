@@ -115,7 +115,10 @@ def test_list_stop_resume_and_view(home: tuple[str, str, str, Path], page: Any) 
         timeout=30000,
     )
     assert manager_alive(directory / long)
-    assert "resumed" in page.inner_text("#exp-msg")
+    # the list's poll can show RUNNING before the resume request has answered ("resume X…" until then)
+    page.wait_for_function(
+        "document.querySelector('#exp-msg').textContent.includes('resumed')", timeout=30000
+    )
 
     # a stopped experiment's link: its page, read-only, served by this server
     page.click(f"#experiments tr[data-id='{short}'] a")
