@@ -21,6 +21,7 @@ from ..searchspace import SearchSpace
 N_TREES = 10
 MIN_LEAF = 3
 MAX_FEATURES = 5 / 6
+# switches of the sixth round's attempts (bench/README.md), SMAC3's choices, not adopted:
 SPLITTER = "best"  # SMAC3 2.x: "random" (a random threshold per feature, the best of those)
 VARIANCE = "total"  # "total": law of total variance over the leaves; "trees": spread of the trees' means
 
