@@ -41,6 +41,14 @@ NAMES = {
     "nni-tpe": "NNI 3.0 TPE",
     "smac3": "SMAC3",
 }
+# SMAC3 2.4.1's forest (HyperparameterOptimizationFacade.get_model): random split thresholds, every
+# feature at a split, leaves of one sample, the variance over the trees' means
+SMAC3_FOREST = {
+    "forest.SPLITTER": "random",
+    "forest.MAX_FEATURES": 1.0,
+    "forest.MIN_LEAF": 1,
+    "forest.VARIANCE": "trees",
+}
 # the fifth round's CMA-ES attempts (seeds 100-199): name -> classArgs of autolab's CMAES tuner
 VARIANTS: dict[str, dict[str, object]] = {
     "cmaes-plain": {"prescreen": 1, "mirrored": False},
@@ -59,6 +67,24 @@ VARIANTS: dict[str, dict[str, object]] = {
     "cmaes-pre10-mirror": {"prescreen": 10, "mirrored": True},
     "cmaes-pre5-mirror": {"prescreen": 5, "mirrored": True},
     "cmaes-pre20-mirror": {"prescreen": 20, "mirrored": True},
+    # the sixth round's SMAC attempts (seeds 100-199): classArgs of autolab's SMAC; "_set" sets
+    # module constants of autolab.tuners.smac / .forest (internals that are not classArgs)
+    "smac-rand25": {"n_initial": 25},
+    "smac-sobol10": {"initial_design": "sobol", "n_initial": 10},
+    "smac-sobol25": {"initial_design": "sobol", "n_initial": 25},
+    "smac-logp5": {"_set": {"smac.LOG_SHIFT": "p5"}},
+    "smac-logp5-eilog": {"_set": {"smac.LOG_SHIFT": "p5", "smac.EI_LOG": True}},
+    "smac-forest3": {"_set": SMAC3_FOREST},
+    "smac-random10k": {"_set": {"smac.N_RANDOM": 10000}},
+    # SMAC3's ConfigSelector retrain_after; the switch was removed after (run at ab983e9)
+    "smac-refit8": {"_set": {"smac.REFIT_EVERY": 8}},
+    "smac-step005": {"_set": {"smac.STEP_SD": 0.05}},  # SMAC3's local search starts at 0.05
+    "smac-step04": {"_set": {"smac.STEP_SD": 0.4}},  # and widens up to 0.4
+    "smac-smac3all": {
+        "initial_design": "sobol",
+        "n_initial": 25,
+        "_set": {**SMAC3_FOREST, "smac.LOG_SHIFT": "p5", "smac.EI_LOG": True, "smac.N_RANDOM": 10000},
+    },
 }
 ORDER = (
     "rastrigin6 rastrigin6-noisy levy6 griewank8 ackley5 michalewicz5 michalewicz5-noisy schwefel4 rosenbrock4"
@@ -73,7 +99,15 @@ def regret(tuner: str, func: str, seed: int) -> float:
         args = dict(VARIANTS.get(tuner, {}))
         if args.get("popsize") == "2x":  # twice CMA-ES's default 4 + 3 ln d
             args["popsize"] = 2 * (4 + int(3 * np.log(len(SPACES[func]))))
-        name = "cmaes" if tuner in VARIANTS else tuner
+        if "_set" in args:  # one variant per process: the constants stay set
+            import importlib
+
+            for key, value in args.pop("_set").items():
+                module = importlib.import_module(f"autolab.tuners.{key.split('.')[0]}")
+                if not hasattr(module, key.split(".")[1]):  # a switch removed after its round
+                    sys.exit(f"{tuner}: autolab.tuners.{key} is not in this autolab (see bench/README.md)")
+                setattr(module, key.split(".")[1], value)
+        name = tuner.split("-")[0] if tuner in VARIANTS else tuner
         return run_autolab(name, func, N_EVALS, seed, 1, args)[0] - FUNCS[func][1]
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
 

@@ -130,6 +130,55 @@ def test_config_dedup_must_be_a_bool(value: object) -> None:
         create_tuner(SearchSpace(MIXED), "SMAC", {"config_dedup": value})
 
 
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        ({"initial_design": "lhs"}, "initial_design"),
+        ({"initial_design": None}, "initial_design"),
+        ({"n_initial": 0}, "n_initial"),
+        ({"n_initial": 2.5}, "n_initial"),
+        ({"n_initial": True}, "n_initial"),
+    ],
+)
+def test_bad_initial_design_args_name_the_key(args: dict[str, Any], key: str) -> None:
+    with pytest.raises(TunerError, match=key) as err:
+        create_tuner(SearchSpace(MIXED), "SMAC", args)
+    assert "\n" not in str(err.value)
+
+
+def test_sobol_initial_design_is_the_scrambled_sobol_sequence() -> None:
+    from scipy.stats import qmc
+
+    space = {f"x{i}": {"_type": "uniform", "_value": [-500, 500]} for i in range(4)}
+    tuner = create_tuner(SearchSpace(space), "SMAC", {"initial_design": "sobol", "n_initial": 12, "seed": 3})
+    history = run(tuner, lambda p: sum(v * v for v in p.values()), 12)
+    points = np.array([[t.parameters[f"x{i}"] for i in range(4)] for t in history.trials])
+    expected = -500 + 1000 * qmc.Sobol(4, scramble=True, seed=3).random_base2(4)[:12]
+    np.testing.assert_allclose(points, expected)
+    # space-filling: every one of the 16 orthants of [-500, 500]^4 but at most four is visited
+    assert len({tuple(row > 0) for row in points}) >= 12
+
+
+def test_sobol_design_covers_choices_and_nested_branches() -> None:
+    tuner = create_tuner(SearchSpace(NESTED), "SMAC", {"initial_design": "sobol", "n_initial": 8, "seed": 0})
+    history = run(tuner, nested, 8)
+    assert {t.parameters["model"]["_name"] for t in history.trials} == {"svm", "forest", "linear"}
+    assert len({json.dumps(t.parameters, sort_keys=True) for t in history.trials}) == 8
+
+
+def test_sobol_design_resumes_where_it_stopped() -> None:
+    """A tuner rebuilt on a stored history (a resumed experiment) suggests what the first would have."""
+    args = {"initial_design": "sobol", "n_initial": 15, "seed": 5, "optimize_mode": "minimize"}
+    first = create_tuner(SearchSpace(MIXED), "SMAC", args)
+    history = run(first, mixed, 9)
+    expected = [first.suggest(history)]
+    resumed = create_tuner(SearchSpace(MIXED), "SMAC", args)
+    assert [resumed.suggest(history)] == expected
+    run(resumed, mixed, 12, history)
+    again = create_tuner(SearchSpace(MIXED), "SMAC", args)
+    assert [t.parameters for t in run(again, mixed, 21).trials] == [t.parameters for t in history.trials]
+
+
 V1_CONFIG = """\
 authorName: default
 experimentName: example_mnist_smac
