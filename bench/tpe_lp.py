@@ -3,6 +3,7 @@
     install("lp")       local penalisation of the pending points (Gonzalez et al. 2016, "Batch
                         Bayesian optimization via local penalization") in place of the liar's kernels
     install("lp+liar")  the same on top of the committed liar kernels
+    install("lpmed")    "lp" with L the median gradient norm instead of the largest (wider balls)
 
 Local penalisation: each candidate's score log l(x) - log g(x) gets sum_j log phi_j(x) over the
 pending points x_j, phi_j(x) = P(x lies outside the ball that x_j rules out) = 0.5 erfc(-z),
@@ -27,19 +28,19 @@ from autolab.tuners.believer import compression
 from autolab.tuners.observations import COMPLETED, RUNNING
 from autolab.tuners.parzen import Parzen
 
-MODE = {"liar": True, "lp": False}
+MODE: dict[str, object] = {"liar": True, "lp": False, "lstat": np.max}
 COMMITTED = tpe.TpeTuner._candidates
 LOG_FLOOR = math.log(1e-12)
 
 
 def _lipschitz(gp, u: np.ndarray) -> float:
-    """Largest norm of the GP mean's gradient at the rows of u (forward differences)."""
+    """Largest (MODE["lstat"]) norm of the GP mean's gradient at the rows of u (forward differences)."""
     h = 1e-4
     n, d = u.shape
     pts = np.vstack([u] + [u + h * np.eye(d)[k] for k in range(d)])
     m = gp.predict(pts).reshape(d + 1, n)
     grad = (m[1:] - m[0]) / h
-    return max(float(np.sqrt((grad**2).sum(axis=0)).max()), 1e-7)
+    return max(float(MODE["lstat"](np.sqrt((grad**2).sum(axis=0)))), 1e-7)
 
 
 def _penalty(self, group, obs, running, pending, xn):
@@ -123,7 +124,7 @@ def _candidates(self, group, obs, running, rng):
 
 def install(name: str) -> None:
     """Patch the attempt `name` into TPE; "base" puts the committed code back."""
-    if name not in ("base", "lp", "lp+liar"):
-        raise SystemExit(f"unknown variant {name!r} (lp, lp+liar)")
-    MODE.update(lp=True, liar=name == "lp+liar")
+    if name not in ("base", "lp", "lp+liar", "lpmed"):
+        raise SystemExit(f"unknown variant {name!r} (lp, lp+liar, lpmed)")
+    MODE.update(lp=True, liar=name == "lp+liar", lstat=np.median if name == "lpmed" else np.max)
     tpe.TpeTuner._candidates = COMMITTED if name == "base" else _candidates

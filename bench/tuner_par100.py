@@ -13,7 +13,7 @@ finished seed appends {"t", "f", "s", "p", "r", "sec"} (tuner, function, seed, t
 regret at 100 evaluations, wall seconds) and flushes; seeds already in OUT for that tuner, function
 and PARALLEL (default 8) are skipped. TUNER: tpe (autolab's TPE through
 tuner_problems.run_autolab, the loop every earlier round used), tpe-VARIANT (an attempt of
-tpe_lp.py patched in: tpe-lp, tpe-lp+liar) or optuna (Optuna's TPE with
+tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed) or optuna (Optuna's TPE with
 constant_liar through tuner_peers.run_optuna_any; run with a Python that has optuna).
 
 import: appends the per-seed 8-running TPE regrets of Hartmann-6 and mixed stored in
