@@ -131,26 +131,26 @@ def table(seq_path: str, paths: list[str]) -> None:
 
 
 def attempts(paths: list[str]) -> None:
-    """Per function: each tuner's 8-running median on the seeds every tuner there has, and the seeds
-    it beats / loses to the committed TPE ("tpe") with the sign test; Levy-6 also its basin share
-    (runs ending below 1.5, the global basin)."""
+    """Per function, each attempt against the committed TPE ("tpe") with 8 running, on the seeds
+    both have: medians, the seeds it beats / loses to it with the sign test, and sequential TPE's
+    median on those seeds where the file has it (PARALLEL 1); Levy-6 also the basin share (runs
+    ending below 1.5, the global basin)."""
     cells = load(paths)
     for func in ORDER:
-        tuners = [t for f, t, p in cells if f == func and p == 8 and t != "optuna"]
-        if len(tuners) < 2 or "tpe" not in tuners:
-            continue
-        common = sorted(set.intersection(*(set(cells[func, t, 8]) for t in tuners)))
-        base = np.array([cells[func, "tpe", 8][s] for s in common])
-        for t in sorted(tuners, key=lambda t: t != "tpe"):
+        base, seq = cells.get((func, "tpe", 8), {}), cells.get((func, "tpe", 1), {})
+        for t in sorted({t for f, t, p in cells if f == func and p == 8 and t not in ("tpe", "optuna")}):
+            common = sorted(set(cells[func, t, 8]) & set(base))
             r = np.array([cells[func, t, 8][s] for s in common])
-            wa, wb = int(np.sum(r < base)), int(np.sum(base < r))
+            b = np.array([base[s] for s in common])
+            wa, wb = int(np.sum(r < b)), int(np.sum(b < r))
             p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
-            basin = f", basin {np.mean(r < 1.5):.0%}" if func == "levy6" else ""
+            basin = f" (basin {np.mean(r < 1.5):.0%} / {np.mean(b < 1.5):.0%})" if func == "levy6" else ""
+            s1 = [seq[s] for s in common if s in seq]
+            sq = f"; sequential {np.median(s1):.3g}" if len(s1) == len(common) else ""
             print(
-                f"{func} {t}: seeds {common[0]}-{common[-1]} ({len(common)}), median {np.median(r):.3g}{basin}",
-                end="",
+                f"{func} {t} vs tpe, seeds {common[0]}-{common[-1]} ({len(common)}): {np.median(r):.3g} vs"
+                f" {np.median(b):.3g}{basin}{sq}; better / worse on {wa} / {wb}, p {p:.2g}"
             )
-            print(f"; better / worse than tpe on {wa} / {wb}, p {p:.2g}" if t != "tpe" else "")
 
 
 if __name__ == "__main__":
