@@ -21,9 +21,6 @@ from ..searchspace import SearchSpace
 N_TREES = 10
 MIN_LEAF = 3
 MAX_FEATURES = 5 / 6
-# switches of the sixth round's attempts (bench/README.md), SMAC3's choices, not adopted:
-SPLITTER = "best"  # SMAC3 2.x: "random" (a random threshold per feature, the best of those)
-VARIANCE = "total"  # "total": law of total variance over the leaves; "trees": spread of the trees' means
 
 
 class Features:
@@ -67,13 +64,12 @@ class Forest:
 
     def __init__(self, x: np.ndarray, y: np.ndarray, seed: int) -> None:
         # not at the top: autolab.tuners loads its builtins lazily, and scikit-learn is slow to import
-        from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
+        from sklearn.ensemble import RandomForestRegressor
 
-        kind = RandomForestRegressor if SPLITTER == "best" else ExtraTreesRegressor
-        self.model: Any = kind(
+        self.model: Any = RandomForestRegressor(
             n_estimators=N_TREES,
             max_features=MAX_FEATURES,
-            min_samples_split=max(2 * MIN_LEAF, 2),
+            min_samples_split=2 * MIN_LEAF,
             min_samples_leaf=MIN_LEAF if len(y) >= 2 * MIN_LEAF else 1,
             bootstrap=True,
             random_state=seed,
@@ -89,6 +85,6 @@ class Forest:
             leaf = tree.apply(x32)
             mean = tree.value[leaf, 0, 0]
             first += mean
-            second += (tree.impurity[leaf] if VARIANCE == "total" else 0.0) + mean * mean
+            second += tree.impurity[leaf] + mean * mean
         mu = first / N_TREES
         return mu, np.maximum(second / N_TREES - mu * mu, 0.0)

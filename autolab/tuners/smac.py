@@ -46,9 +46,6 @@ N_NUMERIC_NEIGHBOURS = 4
 MAX_STEPS = 20
 MAX_FIT = 400
 LOG_EPS = 1e-6  # the log scale's shift, as a share of the losses' range (see _log_scale)
-# switches of the sixth round's attempts on Schwefel-4 (bench/README.md), SMAC3's choices, not adopted:
-LOG_SHIFT = "range"  # "range": LOG_EPS x the range; "p5": the 5th percentile's gap to the best (SMAC3)
-EI_LOG = False  # True: SMAC3's EI(log=True), the improvement of exp(y) under a log-normal
 
 
 class SmacTuner(Tuner):
@@ -122,8 +119,6 @@ class SmacTuner(Tuner):
         mu, var = forest.predict(self.features(rows))
         sd = np.sqrt(np.maximum(var, 1e-12))
         z = (best - mu) / sd
-        if EI_LOG:
-            return np.exp(best) * norm.cdf(z) - np.exp(0.5 * var + mu) * norm.cdf(z - sd)
         return (best - mu) * norm.cdf(z) + sd * norm.pdf(z)
 
     # -- maximising the acquisition -----------------------------------------------------------
@@ -227,6 +222,4 @@ def _log_scale(loss: np.ndarray) -> np.ndarray:
     -> 5.7e-07; bench/README.md)."""
     spread = float(loss.max() - loss.min())
     eps = LOG_EPS * spread if spread > 0 else 1.0
-    if LOG_SHIFT == "p5" and spread > 0:
-        eps = float(np.percentile(loss, 5) - loss.min()) + 1e-10
     return np.log(loss - loss.min() + eps) if math.isfinite(spread) else loss
