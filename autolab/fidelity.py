@@ -55,6 +55,14 @@ def continued(trial: Any, others: Iterable[Any]) -> bool:
     )
 
 
+def promoted_from(trial: Any, trials: Iterable[Any]) -> list[Any]:
+    """The PAUSED trials that a new trial continues (it runs their configuration at the next rung):
+    they become SUCCEEDED, their result standing."""
+    if not (trial.fidelity and trial.fidelity.get("rung")):
+        return []
+    return [t for t in trials if continued(t, [trial])]
+
+
 def without_budget(parameters: dict[str, Any]) -> dict[str, Any]:
     """The parameters as the search space knows them (NNI's budget key removed)."""
     return {k: v for k, v in parameters.items() if k != BUDGET_KEY}

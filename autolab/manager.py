@@ -25,7 +25,7 @@ from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
 from .store import Store
 from .trials import Trials
-from .tuners.base import NoMoreTrials, NotYet, Tuner
+from .tuners.base import NoMoreTrials, NotYet, Tuner, ended_status
 
 log = logging.getLogger("autolab.manager")
 METRICS_EVERY_TURN_UP_TO = 32
@@ -276,9 +276,7 @@ class Manager:
         """Record how the trial ended, tell the listeners, and stop early if its command cannot work."""
         code = event.exit_code
         status, message = trial_outcome(trial, event, self.kill_reason.pop(trial.trial_id, None))
-        pauses = getattr(self.tuner, "pauses", None)  # a duck-typed tuner without it never pauses
-        if status == TrialStatus.SUCCEEDED and pauses is not None and pauses(trial):
-            status = TrialStatus.PAUSED  # it waits to be continued at the next rung (ASHA)
+        status = ended_status(self.tuner, trial, status)  # PAUSED: ASHA continues it at its next rung
         trial.status = status
         trial.end_time = time.time()
         self.trials.ended(trial)

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import protocol
 from .experiments import new_trial_id
-from .fidelity import continued, of_trial
+from .fidelity import continued, of_trial, promoted_from
 from .history import History, Trial
 from .metric_reader import MetricReader
 from .statuses import TrialStatus
@@ -83,8 +83,7 @@ class Trials:
             raise
         trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source, fidelity=fidelity)
         self._counted += source == "tuner"
-        if fidelity is not None and fidelity.get("rung"):  # a promotion: its paused trial goes on
-            self.unpause(t for t in self.history.trials if continued(t, [trial]))
+        self.unpause(promoted_from(trial, self.history.trials))
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial
         self.active[trial_id] = trial

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..experiments import TRIAL_ID_ALPHABET
-from ..fidelity import continued, of_trial
+from ..fidelity import of_trial, promoted_from
 from ..history import History, Trial
 from ..protocol import FINAL, PERIODICAL, Metric
 from ..statuses import TrialStatus
@@ -57,8 +57,7 @@ class MemoryRecords:
             source=source,
             fidelity=of_trial(fidelity, trial_id),
         )
-        if trial.fidelity is not None and trial.fidelity.get("rung"):  # a promotion: its paused trial goes on
-            self.unpause([t for t in trials if continued(t, [trial])])
+        self.unpause(promoted_from(trial, trials))
         self._added(trial)
         trials.append(trial)
         self.by_id[trial.trial_id] = trial

@@ -21,7 +21,7 @@ from ..objectives import Objectives, best_trials
 from ..protocol import MetricError
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
-from ..tuners.base import NoMoreTrials, NotYet, Tuner
+from ..tuners.base import NoMoreTrials, NotYet, Tuner, ended_status
 from .multi import told_value
 from .records import MemoryRecords, final_metric, intermediate_metric
 from .trial import FrozenTrial, StudyTrial, TrialPruned
@@ -137,11 +137,7 @@ class Study:
                     status, message = TrialStatus.FAILED, f"the objective returned {value!r}: {exc}"
             elif status is TrialStatus.SUCCEEDED:
                 status, message = TrialStatus.FAILED, message or "no value was told"
-            pauses = getattr(self.tuner, "pauses", None)  # a duck-typed tuner without it never pauses
-            if status is TrialStatus.SUCCEEDED and pauses is not None and pauses(running.trial):
-                status = (
-                    TrialStatus.PAUSED
-                )  # it waits to be continued at the next rung (ASHA), as the manager's
+            status = ended_status(self.tuner, running.trial, status)  # PAUSED: ASHA continues it later
             self.records.finish(running.trial, status, metric, message)
             self.running.pop(running.trial_id, None)
             self.ended.notify_all()

@@ -17,10 +17,20 @@ from typing import Any, ClassVar
 from ..errors import AutolabError
 from ..history import History, Trial
 from ..searchspace import TYPES, SearchSpace, SearchSpaceError
+from ..statuses import TrialStatus
 
 
 class NoMoreTrials(Exception):
     """The tuner has nothing left to suggest (e.g. the grid is exhausted)."""
+
+
+def ended_status(tuner: Any, trial: Trial, status: TrialStatus) -> TrialStatus:
+    """A trial's status as it ends: a SUCCEEDED one the tuner will continue at its next rung
+    (ASHA's promotion mode) is PAUSED. The manager and an in-process study both end trials so."""
+    pauses = getattr(tuner, "pauses", None)  # a duck-typed tuner without it never pauses
+    if status == TrialStatus.SUCCEEDED and pauses is not None and pauses(trial):
+        return TrialStatus.PAUSED
+    return status
 
 
 class NotYet(Exception):  # noqa: N818 (NNI-style name, like NoMoreTrials)
