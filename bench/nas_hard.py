@@ -128,12 +128,13 @@ class Space(nn.Module):
 def search(
     method: str, args: argparse.Namespace, seed: int, data: tuple[Any, Any, Any], history: list[Any]
 ) -> dict[str, Any]:
-    """One search; the weights' optimizer is DARTS's (SGD 0.025, momentum 0.9, wd 3e-4) for all.
+    """One search; the weights' optimizer is DARTS's (SGD 0.025, momentum 0.9, wd 3e-4) for all
+    (--weight-decay: R-DARTS's L2 remedy raises the wd, 3x / 9x / 27x ... the default).
     The trainer's per-epoch log (losses; ENAS's shared-weight reward) is appended to `history`."""
     train, val, _ = data
     torch.manual_seed(seed)
     model = Space(args.width)
-    opt = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
+    opt = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9, weight_decay=args.weight_decay)
     common: dict[str, Any] = {
         "num_epochs": args.search_epochs,
         "batch_size": 64,
@@ -349,6 +350,13 @@ def main() -> None:
         action="store_true",
         help="DARTS family, DARTS-: a skip around every block, its weight decayed from 1 to 0 over the search",
     )
+    parser.add_argument(
+        "--weight-decay",
+        type=float,
+        default=3e-4,
+        help="search: the weights' SGD weight decay, every method (DARTS's 3e-4; R-DARTS's L2 remedy: "
+        "3x / 9x, 9e-4 / 2.7e-3)",
+    )
     parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
     parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")
     parser.add_argument("--spos-recalibrate-batches", type=int, default=20, help="BN recalibration batches")
@@ -372,6 +380,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--output", default=None, help="write the results as JSON here")
     args = parser.parse_args()
+    if args.weight_decay < 0:
+        parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
     if args.command == "evaluate" and not args.searched:
         parser.error("evaluate needs --searched (the JSON of a `search` run)")
     torch.set_num_threads(args.threads)
