@@ -1,0 +1,105 @@
+"""The multi-fidelity bench's seventh-round peers (DEHB, NNI's Hyperband and BOHB advisors) against
+B2 (autolab TPE + ASHA, min_correlation 0.5, correlation_confidence 0.8), autolab's best row and
+the best earlier peer, cell by cell (problem x cost 10/30/100), read from the stored runs:
+
+    python3 bench/mf_peers7_table.py bench/mf_runs.jsonl bench/mf_peer_rows7.jsonl
+
+A cell's median is over the runs that went that far (mf_bench.table's rule: a run with nothing at
+the full budget yet counts as worse than any that has one). "won-lost" compares a new peer with B2
+seed by seed on their common seeds (lower regret wins, equal regrets are ties and left out); p is
+the two-sided sign test's.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mf_bench import CHECKPOINTS, regret_at  # noqa: E402
+from mf_problems import problems  # noqa: E402
+from scipy.stats import binomtest  # noqa: E402
+
+B2 = "autolab TPE + ASHA (stopping, min_correlation 0.5, correlation_confidence 0.8)"
+NEW = ("DEHB", "NNI")
+OLD_PEERS = ("Optuna", "Syne Tune")
+
+
+def regrets(problem, runs, c) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    """seed -> regret at cost c (inf: nothing at the full budget yet), runs that went that far."""
+    out = {}
+    for seed, (trace, cost) in runs.items():
+        if cost >= c:
+            r = regret_at(problem, trace, c)
+            out[seed] = float("inf") if r is None else r
+    return out
+
+
+SHORT = (
+    (B2, "B2"),
+    ("autolab TPE + ASHA (stopping, min_correlation 0.5, correlation_confidence ", "TPE + ASHA (mc 0.5, cc "),
+    ("autolab ", ""),
+    ("Syne Tune 0.16.0 ", "Syne "),
+    ("Optuna 5.0.0 ", "Optuna "),
+)
+
+
+def short(method: str) -> str:
+    for long, brief in SHORT:
+        method = method.replace(long, brief)
+    return method
+
+
+def best(
+    med: dict[str, float], cell: dict[str, dict[int, float]], prefixes: tuple[str, ...], scale: int
+) -> str:
+    """The lowest median among rows whose name starts with one of prefixes, over 20 seeds or more."""
+    rows = [m for m in med if m.startswith(prefixes) and len(cell[m]) >= 20]
+    if not rows:
+        return "n/a"
+    m = min(rows, key=lambda k: med[k])
+    return f"{med[m] * scale:.3f} ({short(m)}, {len(cell[m])})"
+
+
+def main() -> None:
+    # problem -> method -> seed -> (trace, max cost); of a seed run twice, the run to the larger cost
+    by_seed: dict[str, dict[str, dict[int, tuple[list, float]]]] = {}
+    for path in sys.argv[1:]:
+        for line in Path(path).read_text().splitlines():
+            run = json.loads(line)
+            seeds = by_seed.setdefault(run["problem"], {}).setdefault(run["method"], {})
+            old = seeds.get(run["seed"])
+            if old is None or old[1] < run["max_cost"]:
+                seeds[run["seed"]] = (run["trace"], run["max_cost"])
+    every = problems()
+    for name, methods in by_seed.items():
+        problem = every[name]
+        scale = 100 if problem.mode == "maximize" else 1
+        print(f"\n**{name}** (median regret{', accuracy points' if scale == 100 else ''}; n: seeds)\n")
+        print(
+            "| cost | B2 | autolab's best row | best earlier peer | new peer | median (n) | won-lost vs B2 | p |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for c in CHECKPOINTS:
+            cell = {m: regrets(problem, runs, c) for m, runs in methods.items()}
+            med = {m: statistics.median(v.values()) for m, v in cell.items() if v}
+
+            b2 = f"{med[B2] * scale:.3f} ({len(cell[B2])})" if B2 in med else "n/a"
+            auto, old = best(med, cell, ("autolab",), scale), best(med, cell, OLD_PEERS, scale)
+            for m in sorted(x for x in med if x.startswith(NEW)):
+                common = sorted(set(cell[m]) & set(cell.get(B2, {})))
+                won = sum(cell[m][s] < cell[B2][s] for s in common)
+                lost = sum(cell[m][s] > cell[B2][s] for s in common)
+                p = binomtest(won, won + lost).pvalue if won + lost else 1.0
+                value = "none yet" if med[m] == float("inf") else f"{med[m] * scale:.3f}"
+                print(
+                    f"| {c} | {b2} | {auto} | {old} | {short(m)} | {value} ({len(cell[m])}) | {won}-{lost} | {p:.2g} |"
+                )
+
+
+if __name__ == "__main__":
+    main()
