@@ -65,6 +65,12 @@ def best(
     return f"{med[m] * scale:.3f} ({short(m)}, {len(cell[m])})"
 
 
+def cells(problem, methods, c):  # type: ignore[no-untyped-def]
+    """(seed -> regret, median) per method at cost c, over the runs that went that far."""
+    cell = {m: regrets(problem, runs, c) for m, runs in methods.items()}
+    return cell, {m: statistics.median(v.values()) for m, v in cell.items() if v}
+
+
 def main() -> None:
     # problem -> method -> seed -> (trace, max cost); of a seed run twice, the run to the larger cost
     by_seed: dict[str, dict[str, dict[int, tuple[list, float]]]] = {}
@@ -75,30 +81,41 @@ def main() -> None:
             old = seeds.get(run["seed"])
             if old is None or old[1] < run["max_cost"]:
                 seeds[run["seed"]] = (run["trace"], run["max_cost"])
+    # a new peer's seeds: those it has on every problem (a run cut short leaves a partial seed)
+    new = {m for ms in by_seed.values() for m in ms if m.startswith(NEW)}
+    for m in sorted(new):
+        common = set.intersection(*(set(ms.get(m, {})) for ms in by_seed.values()))
+        print(f"{m}: seeds {sorted(common)}")
+        for ms in by_seed.values():
+            ms[m] = {s: run for s, run in ms.get(m, {}).items() if s in common}
     every = problems()
     for name, methods in by_seed.items():
         problem = every[name]
         scale = 100 if problem.mode == "maximize" else 1
-        print(f"\n**{name}** (median regret{', accuracy points' if scale == 100 else ''}; n: seeds)\n")
-        print(
-            "| cost | B2 | autolab's best row | best earlier peer | new peer | median (n) | won-lost vs B2 | p |"
-        )
-        print("|---|---|---|---|---|---|---|---|")
-        for c in CHECKPOINTS:
-            cell = {m: regrets(problem, runs, c) for m, runs in methods.items()}
-            med = {m: statistics.median(v.values()) for m, v in cell.items() if v}
-
-            b2 = f"{med[B2] * scale:.3f} ({len(cell[B2])})" if B2 in med else "n/a"
-            auto, old = best(med, cell, ("autolab",), scale), best(med, cell, OLD_PEERS, scale)
-            for m in sorted(x for x in med if x.startswith(NEW)):
-                common = sorted(set(cell[m]) & set(cell.get(B2, {})))
+        unit = "accuracy points" if scale == 100 else "function value"
+        print(f"\n**{name}**: median regret ({unit}); new peers: median, seeds won-lost vs B2, sign test p\n")
+        print("| row | " + " | ".join(f"cost {c}" for c in CHECKPOINTS) + " |")
+        print("|---|" + "---|" * len(CHECKPOINTS))
+        table = [cells(problem, methods, c) for c in CHECKPOINTS]
+        print("| B2 | " + " | ".join(f"{med[B2] * scale:.3f}" for _, med in table) + " |")
+        for label, prefixes in (("autolab's best row", ("autolab",)), ("best earlier peer", OLD_PEERS)):
+            print(
+                f"| {label} | " + " | ".join(best(med, cell, prefixes, scale) for cell, med in table) + " |"
+            )
+        for m in sorted(new):
+            shown = []
+            for cell, med in table:
+                if m not in med:
+                    shown.append("n/a")
+                    continue
+                common = sorted(set(cell[m]) & set(cell[B2]))
                 won = sum(cell[m][s] < cell[B2][s] for s in common)
                 lost = sum(cell[m][s] > cell[B2][s] for s in common)
                 p = binomtest(won, won + lost).pvalue if won + lost else 1.0
                 value = "none yet" if med[m] == float("inf") else f"{med[m] * scale:.3f}"
-                print(
-                    f"| {c} | {b2} | {auto} | {old} | {short(m)} | {value} ({len(cell[m])}) | {won}-{lost} | {p:.2g} |"
-                )
+                shown.append(f"{value}, {won}-{lost}, p {p:.2g}")
+            n = len(next(iter(table))[0].get(m, {}))
+            print(f"| {short(m)} ({n} seeds) | " + " | ".join(shown) + " |")
 
 
 if __name__ == "__main__":
