@@ -7,7 +7,8 @@ the best earlier peer, cell by cell (problem x cost 10/30/100), read from the st
 A cell's median is over the runs that went that far (mf_bench.table's rule: a run with nothing at
 the full budget yet counts as worse than any that has one). "won-lost" compares a new peer with B2
 seed by seed on their common seeds (lower regret wins, equal regrets are ties and left out); p is
-the two-sided sign test's.
+the two-sided sign test's. Where a new peer has fewer seeds than B2, B2's median on those seeds
+follows its median in parentheses.
 """
 
 from __future__ import annotations
@@ -113,7 +114,10 @@ def main() -> None:
                 lost = sum(cell[m][s] > cell[B2][s] for s in common)
                 p = binomtest(won, won + lost).pvalue if won + lost else 1.0
                 value = "none yet" if med[m] == float("inf") else f"{med[m] * scale:.3f}"
-                shown.append(f"{value}, {won}-{lost}, p {p:.2g}")
+                here = ""  # B2's median on the new peer's seeds, where those are fewer than B2's
+                if len(common) < len(cell[B2]):
+                    here = f" (B2 {statistics.median(cell[B2][s] for s in common) * scale:.3f})"
+                shown.append(f"{value}{here}, {won}-{lost}, p {p:.2g}")
             n = len(next(iter(table))[0].get(m, {}))
             print(f"| {short(m)} ({n} seeds) | " + " | ".join(shown) + " |")
 
