@@ -72,6 +72,8 @@ class AshaAssessor(Assessor):
         min_correlation: float | None = None,
         min_pairs: int = 5,
         correlation_confidence: float | None = None,
+        correlation_chain: Any = None,
+        correlation_grade: bool = False,
     ) -> None:
         super().__init__(optimize_mode)
         if eta is not None and reduction_factor is not None:
@@ -109,6 +111,13 @@ class AshaAssessor(Assessor):
                 "ASHA classArgs.correlation_confidence bounds the min_correlation check: set min_correlation too"
             )
         self.correlation_confidence = correlation_confidence
+        if correlation_chain not in (None, False, "links", "delta", "either"):
+            raise AssessorError(
+                "ASHA classArgs.correlation_chain must be one of links, delta, either, "
+                f"got {correlation_chain!r}"
+            )
+        self.correlation_chain = correlation_chain or None
+        self.correlation_grade = bool(correlation_grade)
         self._passed: dict[str, int] = {}  # trial id -> how many rungs it has passed
 
     def rung_level(self, k: int) -> int:
@@ -132,8 +141,16 @@ class AshaAssessor(Assessor):
         return False
 
     def _goes_on(self, trial: Trial, history: History, level: int) -> bool:
-        if self.min_correlation is not None and not self.informs(history, level):
-            return True
+        keep_share = 1 / self.eta
+        if self.min_correlation is not None:
+            measured = self.measure(history, level)
+            if self.correlation_grade and self.min_correlation > 0:
+                strength = min(max(measured / self.min_correlation, 0.0), 1.0)
+                if strength <= 0:
+                    return True
+                keep_share = 1 - (1 - 1 / self.eta) * strength
+            elif measured < self.min_correlation:
+                return True
         mine = self._loss(trial.intermediate[level - 1])
         others = [
             self._loss(t.intermediate[level - 1])
@@ -141,12 +158,22 @@ class AshaAssessor(Assessor):
             if t.trial_id != trial.trial_id and len(t.intermediate) >= level
         ]
         ranked = sorted([*others, mine])
-        keep = max(math.floor(len(ranked) / self.eta), 1)  # the best 1/eta, at least the best one
+        keep = max(math.floor(len(ranked) * keep_share + 1e-9), 1)  # the best 1/eta, at least the best one
         return mine <= ranked[keep - 1]
 
     def informs(self, history: History, level: int) -> bool:
         """Whether the results at `level` rank the completed trials' final results well enough to
         stop on (min_correlation); not until min_pairs completed trials have reported there."""
+        return self.measure(history, level) >= float(self.min_correlation or 0.0)
+
+    def measure(self, history: History, level: int) -> float:
+        """The rung's measured correlation with the final results (its bound with
+        correlation_confidence); -1 until measured."""
+        chained = -1.0
+        if self.correlation_chain is not None:
+            chained = self.chained(history, level)
+            if self.correlation_chain != "either":
+                return chained
         pairs = [
             (t.intermediate[level - 1], t.value)
             for t in history.trials
@@ -154,11 +181,57 @@ class AshaAssessor(Assessor):
         ]
         pairs = [(a, b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
         if len(pairs) < self.min_pairs:
-            return False
+            return chained
         rho = rank_correlation(pairs)
         if self.correlation_confidence is not None:
             rho = lower_bound(rho, len(pairs), self.correlation_confidence)
-        return rho >= float(self.min_correlation or 0.0)
+        return max(rho, chained)
+
+    def chain_levels(self, level: int) -> list[int]:
+        """`level` and the rung levels above it (below max_t)."""
+        levels, k = [level], 0
+        while self.rung_level(k) <= level:
+            k += 1
+        while self.max_t is not None and self.rung_level(k) < self.max_t:
+            levels.append(self.rung_level(k))
+            k += 1
+        return levels
+
+    def chained(self, history: History, level: int) -> float:
+        """The rung's correlation with the final results as a chain: adjacent rungs' correlations
+        (over every trial that reported at both, stopped and running ones too) times the top
+        rung's with the final results (completed trials); -1 while a link has < min_pairs."""
+        levels = self.chain_levels(level)
+        links: list[tuple[float, int]] = []
+        for a, b in zip(levels, levels[1:], strict=False):
+            pairs = [
+                (t.intermediate[a - 1], t.intermediate[b - 1])
+                for t in history.trials
+                if len(t.intermediate) >= b
+            ]
+            links.append(self._link(pairs))
+        top = levels[-1]
+        final = [
+            (t.intermediate[top - 1], t.value)
+            for t in history.trials
+            if t.status in COMPLETED and t.value is not None and len(t.intermediate) > top
+        ]
+        links.append(self._link(final))
+        if any(n < self.min_pairs for _, n in links):
+            return -1.0
+        c = self.correlation_confidence
+        if c is None or self.correlation_chain == "either":
+            rhos = [rho if c is None else lower_bound(rho, n, c) for rho, n in links]
+            return math.prod(rhos) if all(r > 0 for r in rhos) else min(rhos)
+        if self.correlation_chain == "links":
+            rhos = [lower_bound(rho, n, c) for rho, n in links]
+            return math.prod(rhos) if all(r > 0 for r in rhos) else min(rhos)
+        return chain_bound(links, c)
+
+    @staticmethod
+    def _link(pairs: list[tuple[float, float]]) -> tuple[float, int]:
+        pairs = [(a, b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
+        return (rank_correlation(pairs) if len(pairs) >= 3 else 0.0), len(pairs)
 
     def _loss(self, value: float) -> float:
         if math.isnan(value):
@@ -177,6 +250,16 @@ def lower_bound(rho: float, n: int, confidence: float) -> float:
         return -1.0
     z = math.atanh(min(max(rho, -0.999999), 0.999999))
     return math.tanh(z - NormalDist().inv_cdf(confidence) * math.sqrt(1.06 / (n - 3)))
+
+
+def chain_bound(links: list[tuple[float, int]], confidence: float) -> float:
+    """A lower confidence bound of the product of correlations (rho, n): the delta method on its
+    log, each link's variance (1 - rho^2)^2 * 1.06 / (n - 3)."""
+    if any(rho <= 0 or n <= 3 for rho, n in links):
+        return min(-1.0 if n <= 3 else rho for rho, n in links)
+    rhos = [min(rho, 0.999999) for rho, _ in links]
+    var = sum((1 - r * r) ** 2 * 1.06 / (n - 3) / (r * r) for r, (_, n) in zip(rhos, links, strict=True))
+    return math.prod(rhos) * math.exp(-NormalDist().inv_cdf(confidence) * math.sqrt(var))
 
 
 def rank_correlation(pairs: list[tuple[float, float]]) -> float:
