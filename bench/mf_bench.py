@@ -69,12 +69,24 @@ def methods(r: int) -> dict[str, tuple[str, dict[str, Any], dict[str, Any] | Non
             )
             for c in EXTRA_CORRELATIONS
         },
-        **{extra_name(a): ("TPE", {}, {**asha, "min_correlation": 0.5, **a}) for a in EXTRA_ASHA},
+        **{
+            extra_name(a): (
+                "TPE",
+                {"tpe_args": a["tpe_args"]} if "tpe_args" in a else {},  # a "tpe_args" key goes to TPE
+                {**asha, "min_correlation": 0.5, **{k: v for k, v in a.items() if k != "tpe_args"}},
+            )
+            for a in EXTRA_ASHA
+        },
     }
 
 
 def extra_name(args: dict[str, Any]) -> str:
-    more = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in args.items())
+    def shown(k: str, v: Any) -> str:
+        if isinstance(v, dict):  # tpe_args
+            return ", ".join(f"TPE {a} {b}" for a, b in v.items())
+        return f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+
+    more = ", ".join(shown(k, v) for k, v in args.items())
     return f"autolab TPE + ASHA (stopping, min_correlation 0.5, {more})"
 
 
@@ -241,7 +253,11 @@ def main() -> None:
     parser.add_argument("--methods", nargs="*", default=None, help="default: every method")
     parser.add_argument("--min-correlation", nargs="*", type=float, default=[], help="more TPE + ASHA rows")
     parser.add_argument(
-        "--asha-args", nargs="*", type=json.loads, default=[], help="more TPE + ASHA rows: JSON classArgs"
+        "--asha-args",
+        nargs="*",
+        type=json.loads,
+        default=[],
+        help='more TPE + ASHA rows: JSON classArgs (a "tpe_args" key: TPE\'s tpe_args)',
     )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--optuna-python", default="/tmp/mf-venv/bin/python")

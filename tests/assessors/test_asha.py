@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from autolab.assessors import AssessorError, create_assessor
-from autolab.assessors.asha import AshaAssessor, lower_bound, rank_correlation
+from autolab.assessors.asha import AshaAssessor, chain_bound, lower_bound, rank_correlation
 from autolab.history import History
 from autolab.statuses import TrialStatus
 
@@ -166,3 +166,52 @@ def test_lower_bound_is_fishers_z_with_spearmans_standard_error() -> None:
     assert lower_bound(0.5, 12, 0.8) < lower_bound(0.5, 100, 0.8) < lower_bound(0.5, 10_000, 0.8) < 0.5
     assert lower_bound(1.0, 3, 0.8) == -1.0  # 3 pairs bound nothing
     assert lower_bound(1.0, 5, 0.8) > 0.9
+
+
+def test_chain_bound_is_the_delta_method_on_the_products_log() -> None:
+    # 0.9 * 0.8 exp(-0.8416 sqrt(0.19^2 1.06 / 9 / 0.81 + 0.36^2 1.06 / 6 / 0.64)), worked by hand
+    assert chain_bound([(0.9, 12), (0.8, 9)], 0.8) == pytest.approx(0.6072, abs=1e-3)
+    assert chain_bound([(0.9, 12), (0.8, 9)], 0.9) < chain_bound([(0.9, 12), (0.8, 9)], 0.8) < 0.72
+    assert chain_bound([(0.9, 12), (0.8, 90)], 0.8) > chain_bound([(0.9, 12), (0.8, 9)], 0.8)
+    assert chain_bound([(0.9, 12), (-0.2, 30)], 0.8) == -0.2  # a link at or below 0 bounds the chain
+    assert chain_bound([(0.9, 12), (1.0, 3)], 0.8) == -1.0  # 3 pairs bound nothing
+
+
+def _rung1_against_rung3(stopped_reversed: int) -> History:
+    """6 completed trials of 10 results whose results at rungs 1 and 3 rank their finals, and
+    trials stopped at rung 3 (3 results) whose rung-1 results reverse their rung-3 order."""
+    done = [completed(f"f{i}", [i / 10, 0.0, *[i / 10] * 8], value=i / 10) for i in range(6)]
+    stopped = []
+    for i in range(stopped_reversed):
+        trial = running(f"s{i}", [-i / 10, 0.0, i / 10])
+        trial.status = TrialStatus.EARLY_STOPPED
+        stopped.append(trial)
+    return history_of(*done, *stopped)
+
+
+def test_correlation_chain_reads_the_stopped_trials_between_rungs() -> None:
+    chain = {"min_correlation": 0.5, "correlation_confidence": 0.8, "max_t": 10}  # rungs 1, 3, 9
+    history = _rung1_against_rung3(stopped_reversed=0)
+    assert make(**chain).informs(history, 1) is True  # completed trials only: rung 1 ranks them
+    assert make(**chain, correlation_chain=True).informs(history, 1) is True  # every link agrees
+    assert judge(make(**chain, correlation_chain=True), "t", [-5.0, 0.0], history) == 1
+    # 20 trials stopped at rung 3 whose rung-1 order is the reverse of their rung-3 order: the
+    # completed trials alone still switch rung 1 on; the chain's link 1 -> 3 (-0.5) switches it off
+    history = _rung1_against_rung3(stopped_reversed=20)
+    assert make(**chain).informs(history, 1) is True
+    assert judge(make(**chain), "t", [-5.0, 0.0], history) == 1
+    assert make(**chain, correlation_chain=True).chained(history, 1) < 0
+    assert judge(make(**chain, correlation_chain=True), "t", [-5.0, 0.0], history) is None
+    # rung 3's own chain (3 -> 9 -> final) is untouched by the stopped trials: it stays on
+    assert make(**chain, correlation_chain=True).informs(history, 3) is True
+    # each link needs min_pairs pairs: 4 completed trials switch nothing on
+    assert make(**chain, correlation_chain=True).chained(history_of(*history.trials[:4]), 3) == -1.0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"min_correlation": 0.5, "correlation_chain": "yes"}, {"correlation_chain": True}],
+)
+def test_bad_correlation_chain_names_the_key(args: dict[str, Any]) -> None:
+    with pytest.raises(AssessorError, match="correlation_chain"):
+        create_assessor("ASHA", args)

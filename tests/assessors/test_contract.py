@@ -15,8 +15,18 @@ MINIMAL_ARGS = {
     "curvefitting": {"epoch_num": 10, "start_step": 3},
     "asha:min_correlation": {"min_correlation": 0.3},
     "asha:correlation_confidence": {"min_correlation": 0.3, "correlation_confidence": 0.8},
+    "asha:correlation_chain": {
+        "min_correlation": 0.3,
+        "correlation_confidence": 0.8,
+        "correlation_chain": True,
+        "max_t": 9,
+    },
 }
-GATED = ("asha:min_correlation", "asha:correlation_confidence")  # ASHA with rungs switched on by measure
+GATED = (
+    "asha:min_correlation",
+    "asha:correlation_confidence",
+    "asha:correlation_chain",
+)  # ASHA with rungs switched on by measure
 
 
 @pytest.fixture(params=[*sorted(BUILTIN), *GATED])  # name[:variant]
