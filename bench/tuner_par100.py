@@ -13,7 +13,7 @@ finished seed appends {"t", "f", "s", "p", "r", "sec"} (tuner, function, seed, t
 regret at 100 evaluations, wall seconds) and flushes; seeds already in OUT for that tuner, function
 and PARALLEL (default 8) are skipped. TUNER: tpe (autolab's TPE through
 tuner_problems.run_autolab, the loop every earlier round used), tpe-VARIANT (an attempt of
-tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed) or optuna (Optuna's TPE with
+tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed; or of tpe_slots.py, seventh round) or optuna (Optuna's TPE with
 constant_liar through tuner_peers.run_optuna_any; run with a Python that has optuna).
 
 import: appends the per-seed 8-running TPE regrets of Hartmann-6 and mixed stored in
@@ -47,10 +47,14 @@ ORDER = (
 
 def regret(tuner: str, func: str, seed: int, parallel: int) -> float:
     if tuner.startswith("tpe"):
-        import tpe_lp  # this round's attempts, patched in ("tpe": the committed code)
+        import tpe_lp  # the sixth round's attempts, patched in ("tpe": the committed code)
+        import tpe_slots  # the seventh round's
         from tuner_problems import FUNCS, run_autolab  # autolab's Python only
 
-        tpe_lp.install("base" if tuner == "tpe" else tuner.removeprefix("tpe-"))
+        name = "base" if tuner == "tpe" else tuner.removeprefix("tpe-")
+        first, then = (tpe_slots, tpe_lp) if name in ("lp", "lp+liar", "lpmed") else (tpe_lp, tpe_slots)
+        first.install("base")
+        then.install(name)
 
         return run_autolab("tpe", func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
