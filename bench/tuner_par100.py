@@ -3,7 +3,7 @@
     python bench/tuner_par100.py run TUNER FUNCS SEED0 SEED1 OUT [PARALLEL]   # seeds [SEED0, SEED1)
     python bench/tuner_par100.py import OUT                                  # stored per-seed figures
     python bench/tuner_par100.py table SEQ OUT [OUT ...]
-    python bench/tuner_par100.py attempts OUT [OUT ...]                      # this round's attempts
+    python bench/tuner_par100.py attempts OUT [OUT ...]                      # attempts (SEEDS=a-b: only those)
 
 run: TUNER and FUNCS are comma-separated lists (FUNCS "all": the 100-seed sequential table's
 functions); the loop is seed-major (every function and tuner gets seed s before any gets s + 1), so
@@ -140,10 +140,13 @@ def attempts(paths: list[str]) -> None:
     median on those seeds where the file has it (PARALLEL 1); Levy-6 also the basin share (runs
     ending below 1.5, the global basin)."""
     cells = load(paths)
+    lo, hi = (int(v) for v in os.environ.get("SEEDS", "0-100000").split("-"))  # SEEDS=a-b: only those
     for func in ORDER:
         base, seq = cells.get((func, "tpe", 8), {}), cells.get((func, "tpe", 1), {})
         for t in sorted({t for f, t, p in cells if f == func and p == 8 and t not in ("tpe", "optuna")}):
-            common = sorted(set(cells[func, t, 8]) & set(base))
+            common = sorted(s for s in set(cells[func, t, 8]) & set(base) if lo <= s <= hi)
+            if not common:
+                continue
             r = np.array([cells[func, t, 8][s] for s in common])
             b = np.array([base[s] for s in common])
             wa, wb = int(np.sum(r < b)), int(np.sum(b < r))
