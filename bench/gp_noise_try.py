@@ -1,0 +1,85 @@
+"""Issue 24, seventh round (the lead): autolab's GP with a learned noise term, an attempt on Griewank-8.
+
+    python bench/gp_noise_try.py VARIANT FUNC SEED0 SEED1 OUT    # one JSON line per seed
+
+VARIANT: default (the GP as shipped), noise (a WhiteKernel, noise level fitted in [1e-6, 0.1] of the
+normalised losses, beside the Matern kernel, as Optuna's GPSampler fits a noise variance), noise-hi
+(bound 0.5), starts20 (selection_num_starting_points 20). The patch lives here; autolab is unchanged.
+"""
+
+import json
+import os
+import sys
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), HERE]
+import numpy as np  # noqa: E402
+import tuner_problems as tp  # noqa: E402
+
+from autolab.tuners import gaussian  # noqa: E402
+from autolab.tuners import gp as gpmod  # noqa: E402
+
+
+def fit_noise(
+    x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, lo=1e-6, hi=1e-1
+):
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+        np.full(x.shape[1], length_scale), (1e-2, 1e2), nu=nu
+    ) + WhiteKernel(1e-3, (lo, hi))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = GaussianProcessRegressor(
+            kernel,
+            alpha=alpha,
+            normalize_y=True,
+            random_state=random_state,
+            optimizer=_opt(x.shape[1]) if prior else "fmin_l_bfgs_b",
+        )
+        g.fit(x[hyper], y[hyper])
+    return gaussian.posterior(g.kernel_, x, y, alpha) if len(hyper) < len(y) else g
+
+
+def _opt(n):
+    from scipy.optimize import minimize
+
+    lengths = slice(1, 1 + n)
+    P = gaussian.LENGTH_PRIOR
+
+    def objective(theta, obj):
+        v, gr = obj(theta, eval_gradient=True)
+        gr = np.array(gr, float)
+        sq = np.exp(2 * theta[lengths])
+        gr[lengths] += 2 * P * (sq - 1 / sq)
+        return float(v) + P * float(np.sum(sq + 1 / sq)), gr
+
+    def optimizer(obj, th0, bounds):
+        r = minimize(objective, th0, args=(obj,), jac=True, method="L-BFGS-B", bounds=bounds)
+        return r.x, float(r.fun)
+
+    return optimizer
+
+
+VARIANTS = {
+    "default": ({}, None),
+    "noise": ({}, dict(lo=1e-6, hi=1e-1)),
+    "noise-hi": ({}, dict(lo=1e-6, hi=0.5)),
+    "starts20": ({"selection_num_starting_points": 20}, None),
+}
+variant, func, s0, s1, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+args, noise = VARIANTS[variant]
+if noise is not None:
+    gpmod.gaussian.fit = lambda *a, **k: fit_noise(*a, **k, **noise)
+for s in range(s0, s1):
+    t = time.time()
+    best, _ = tp.run_autolab("gp", func, 100, s, 1, args)
+    reg = best - tp.FUNCS[func][1]
+    with open(out, "a") as f:
+        f.write(
+            json.dumps({"t": variant, "f": func, "s": s, "r": float(reg), "sec": round(time.time() - t, 2)})
+            + "\n"
+        )
