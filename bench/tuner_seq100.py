@@ -80,6 +80,11 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-refit8": {"_set": {"smac.REFIT_EVERY": 8}},
     "smac-step005": {"_set": {"smac.STEP_SD": 0.05}},  # SMAC3's local search starts at 0.05
     "smac-step04": {"_set": {"smac.STEP_SD": 0.4}},  # and widens up to 0.4
+    # the seventh round's: SMAC3's local search as such (adaptive sd, first improvement, plateau
+    # walks), its start points (trials of lowest predicted loss) and its incumbent (lowest prediction)
+    "smac-ls3": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted"}},
+    "smac-ls3-eta": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "smac.ETA": "predicted"}},
+    "smac-eta": {"_set": {"smac.ETA": "predicted"}},
     "smac-smac3all": {
         "initial_design": "sobol",
         "n_initial": 25,
