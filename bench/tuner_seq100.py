@@ -85,6 +85,15 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-ls3": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted"}},
     "smac-ls3-eta": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "smac.ETA": "predicted"}},
     "smac-eta": {"_set": {"smac.ETA": "predicted"}},
+    "smac-ls3-lme": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "forest.LEAF": "logmeanexp"}},
+    "smac-ls3-all": {
+        "_set": {
+            "smac.LOCAL_SEARCH": "smac3",
+            "smac.STARTS": "predicted",
+            "smac.ETA": "predicted",
+            "forest.LEAF": "logmeanexp",
+        }
+    },
     "smac-smac3all": {
         "initial_design": "sobol",
         "n_initial": 25,
