@@ -85,6 +85,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-ls3": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted"}},
     "smac-ls3-eta": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "smac.ETA": "predicted"}},
     "smac-eta": {"_set": {"smac.ETA": "predicted"}},
+    "smac-ls3-refit8": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "smac.REFIT_EVERY": 8}},
     "smac-ls3-lme": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "forest.LEAF": "logmeanexp"}},
     "smac-ls3-all": {
         "_set": {

@@ -58,6 +58,7 @@ N_NEIGHBOURS = 8  # SMAC3: neighbours per numeric dim in one neighbourhood
 PLATEAU_STEPS = 10  # SMAC3: a local search ends after this many neighbourhoods without improvement
 UPSCALE_AFTER, DOWNSCALE_EVERY = 3, 3  # sd doubled after 3 improvements in a row, halved every 3 plateaus
 MAX_OBTAIN = 64
+REFIT_EVERY = 1  # SMAC3's retrain_after (8): the model of the trials up to the last refit point ranks
 
 
 class SmacTuner(Tuner):
@@ -104,6 +105,13 @@ class SmacTuner(Tuner):
                     return params
         if len(done) < self.n_initial or rng.random() < RANDOM_SHARE:
             return random_unseen(self.space, rng, seen)
+        if REFIT_EVERY > 1:  # the list ranked at the last refit point; its seen rows are skipped
+            base = History(history.trials[: len(history) - (len(history) - self.n_initial) % REFIT_EVERY])
+            raw_base, _ = self.encoder.observe(base)
+            obs_base = as_losses(raw_base, self.optimize_mode == "maximize")
+            done_base = np.flatnonzero(obs_base.kind != RUNNING)
+            if len(done_base) >= self.n_initial:
+                obs, done, rng = obs_base, done_base, call_rng(self.seed, self.rng, base, "smac-fit")
         with threadpool_limits(limits=1, user_api="blas"):
             forest, best = self._fit(obs, done, rng)
             rows = self._candidates(forest, best, obs, done, rng)
