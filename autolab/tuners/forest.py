@@ -21,7 +21,6 @@ from ..searchspace import SearchSpace
 N_TREES = 10
 MIN_LEAF = 3
 MAX_FEATURES = 5 / 6
-LEAF = "mean"  # the seventh round's attempt: "logmeanexp", SMAC3's leaf value on log-scaled losses
 
 
 class Features:
@@ -75,34 +74,16 @@ class Forest:
             bootstrap=True,
             random_state=seed,
         ).fit(x, y)
-        self.leaf_means = [est.tree_.value[:, 0, 0] for est in self.model.estimators_]
-        if LEAF == "logmeanexp":
-            self.leaf_means = [self._log_mean_exp(est, x, y) for est in self.model.estimators_]
-
-    @staticmethod
-    def _log_mean_exp(est: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """log(mean(exp(y))) of the tree's bootstrap samples in each leaf (SMAC3's log_y leaves)."""
-        from sklearn.ensemble._forest import _generate_sample_indices
-
-        idx = _generate_sample_indices(est.random_state, len(y), len(y), None)
-        leaf = est.tree_.apply(np.ascontiguousarray(x[idx], dtype=np.float32))
-        top = float(y.max())
-        sums = np.bincount(leaf, weights=np.exp(y[idx] - top), minlength=est.tree_.node_count)
-        counts = np.bincount(leaf, minlength=est.tree_.node_count)
-        out = est.tree_.value[:, 0, 0].copy()
-        has = counts > 0
-        out[has] = np.log(sums[has] / counts[has]) + top
-        return out
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance (m,) each."""
         x32 = np.ascontiguousarray(x, dtype=np.float32)
         first = np.zeros(len(x))
         second = np.zeros(len(x))
-        for est, means in zip(self.model.estimators_, self.leaf_means, strict=True):
+        for est in self.model.estimators_:
             tree = est.tree_
             leaf = tree.apply(x32)
-            mean = means[leaf]
+            mean = tree.value[leaf, 0, 0]
             first += mean
             second += tree.impurity[leaf] + mean * mean
         mu = first / N_TREES

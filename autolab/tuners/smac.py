@@ -49,16 +49,6 @@ N_NUMERIC_NEIGHBOURS = 4
 MAX_STEPS = 20
 MAX_FIT = 400
 LOG_EPS = 1e-6  # the log scale's shift, as a share of the losses' range (see _log_scale)
-# the seventh round's attempts (bench/README.md): SMAC3's local search as such, and its incumbent
-LOCAL_SEARCH = "best"  # "best": best improvement, fixed STEP_SD; "smac3": SMAC3 2.4's (_adaptive_search)
-STARTS = "observed"  # local searches start from the trials with the lowest "observed" / "predicted" loss
-ETA = "observed"  # EI's incumbent: the lowest "observed" loss, or the lowest "predicted" at a trial
-SD_INIT, SD_MIN, SD_MAX = 0.05, 0.005, 0.4  # SMAC3's neighbourhood sd (share of a dim's range)
-N_NEIGHBOURS = 8  # SMAC3: neighbours per numeric dim in one neighbourhood
-PLATEAU_STEPS = 10  # SMAC3: a local search ends after this many neighbourhoods without improvement
-UPSCALE_AFTER, DOWNSCALE_EVERY = 3, 3  # sd doubled after 3 improvements in a row, halved every 3 plateaus
-MAX_OBTAIN = 64
-REFIT_EVERY = 1  # SMAC3's retrain_after (8): the model of the trials up to the last refit point ranks
 
 
 class SmacTuner(Tuner):
@@ -105,13 +95,6 @@ class SmacTuner(Tuner):
                     return params
         if len(done) < self.n_initial or rng.random() < RANDOM_SHARE:
             return random_unseen(self.space, rng, seen)
-        if REFIT_EVERY > 1:  # the list ranked at the last refit point; its seen rows are skipped
-            base = History(history.trials[: len(history) - (len(history) - self.n_initial) % REFIT_EVERY])
-            raw_base, _ = self.encoder.observe(base)
-            obs_base = as_losses(raw_base, self.optimize_mode == "maximize")
-            done_base = np.flatnonzero(obs_base.kind != RUNNING)
-            if len(done_base) >= self.n_initial:
-                obs, done, rng = obs_base, done_base, call_rng(self.seed, self.rng, base, "smac-fit")
         with threadpool_limits(limits=1, user_api="blas"):
             forest, best = self._fit(obs, done, rng)
             rows = self._candidates(forest, best, obs, done, rng)
@@ -135,8 +118,6 @@ class SmacTuner(Tuner):
             xr = self.features(obs.x[running])
             believed, _ = forest.predict(xr)
             forest = Forest(np.vstack([x, xr]), np.concatenate([y, believed]), seed)
-        if ETA == "predicted":
-            return forest, float(forest.predict(x)[0].min())
         return forest, float(y.min())
 
     def _ei(self, forest: Forest, best: float, rows: np.ndarray) -> np.ndarray:
@@ -235,103 +216,15 @@ class SmacTuner(Tuner):
                     moving[row] = True
         return rows, score
 
-    def _neighbourhood(self, row: np.ndarray, sd: float, rng: np.random.Generator) -> np.ndarray:
-        """SMAC3's one-exchange neighbourhood of one row, in random order: N_NEIGHBOURS per active
-        numeric dim, N(x, sd x range) truncated to the range (redrawn outside it); every other
-        option of an active choice."""
-        act = self.features.active(row[None, :])[0]
-        out = []
-        for i in np.flatnonzero(act):
-            if self.is_choice[i]:
-                values = (row[i] + np.arange(1, int(self.high[i]) + 1)) % (self.high[i] + 1)
-            else:
-                span = self.high[i] - self.low[i]
-                values = np.empty(0)
-                while len(values) < N_NEIGHBOURS:
-                    draw = rng.normal(row[i], sd * span, 5 * N_NEIGHBOURS)
-                    values = np.concatenate([values, draw[(draw >= self.low[i]) & (draw <= self.high[i])]])
-                values = values[:N_NEIGHBOURS]
-            moved = np.repeat(row[None, :], len(values), axis=0)
-            moved[:, i] = values
-            out.append(moved)
-        if not out:
-            return np.empty((0, len(row)))
-        rows = np.vstack(out)
-        return rows[rng.permutation(len(rows))]
-
-    def _adaptive_search(
-        self, forest: Forest, best: float, starts: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """SMAC3 2.4's local search, every start at once: first improvement over a neighbourhood
-        read in batches (2, doubling to 64 while nothing improves); an exhausted neighbourhood
-        without improvement is a plateau step (to the first neighbour of equal score, if any),
-        and the search ends after PLATEAU_STEPS of them; the sd starts at SD_INIT, doubles (to
-        SD_MAX) after UPSCALE_AFTER improvements in a row while no plateau step was taken, and
-        halves (to SD_MIN) every DOWNSCALE_EVERY plateau steps."""
-        n = len(starts)
-        rows, score = starts.copy(), self._ei(forest, best, starts)
-        sd = np.full(n, SD_INIT)
-        plateaus = np.zeros(n, dtype=int)
-        streak = np.zeros(n, dtype=int)
-        obtain = np.full(n, 2)
-        hood = [self._neighbourhood(rows[k], sd[k], rng) for k in range(n)]
-        read = np.zeros(n, dtype=int)
-        equal: list[np.ndarray | None] = [None] * n
-        active = np.array([len(h) > 0 for h in hood])
-        for _ in range(1000):
-            idx = np.flatnonzero(active)
-            if not len(idx):
-                break
-            batches = [hood[k][read[k] : read[k] + obtain[k]] for k in idx]
-            s = self._ei(forest, best, np.vstack(batches))
-            at = 0
-            for k, batch in zip(idx, batches, strict=True):
-                got = s[at : at + len(batch)]
-                at += len(batch)
-                read[k] += len(batch)
-                up = np.flatnonzero(got > score[k])
-                improved = bool(len(up))
-                if improved:
-                    rows[k], score[k] = batch[up[0]], got[up[0]]
-                    equal[k] = None
-                else:
-                    same = np.flatnonzero(got == score[k])
-                    if len(same) and equal[k] is None:
-                        equal[k] = batch[same[0]]
-                obtain[k] = 2 if improved else min(2 * obtain[k], MAX_OBTAIN)
-                if not improved and read[k] < len(hood[k]):
-                    continue  # the neighbourhood goes on
-                streak[k] = streak[k] + 1 if improved else 0
-                if streak[k] >= UPSCALE_AFTER and plateaus[k] == 0:
-                    sd[k], streak[k] = min(2 * sd[k], SD_MAX), 0
-                if not improved:
-                    if equal[k] is not None:
-                        rows[k], equal[k] = equal[k], None
-                    plateaus[k] += 1
-                    if plateaus[k] % DOWNSCALE_EVERY == 0:
-                        sd[k] = max(sd[k] / 2, SD_MIN)
-                    if plateaus[k] >= PLATEAU_STEPS:
-                        active[k] = False
-                        continue
-                hood[k], read[k] = self._neighbourhood(rows[k], sd[k], rng), 0
-        return rows, score
-
     def _candidates(
         self, forest: Forest, best: float, obs: Observations, done: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
         """Candidate rows, best expected improvement first."""
         rand = self._random_rows(rng, N_RANDOM)
         rand_score = self._ei(forest, best, rand)
-        if STARTS == "predicted":
-            predicted = forest.predict(self.features(obs.x[done]))[0]
-            top_trials = done[np.argsort(predicted, kind="stable")[:N_STARTS]]
-        else:
-            top_trials = done[np.argsort(obs.loss[done], kind="stable")[:N_STARTS]]
+        top_trials = done[np.argsort(obs.loss[done], kind="stable")[:N_STARTS]]
         starts = np.vstack([self._fill(obs.x[top_trials], rng), rand[np.argsort(-rand_score)[:N_STARTS]]])
-        if LOCAL_SEARCH == "smac3":
-            local, local_score = self._adaptive_search(forest, best, starts, rng)
-        else:
-            local, local_score = self._local_search(forest, best, starts, rng)
+        local, local_score = self._local_search(forest, best, starts, rng)
         rows = np.vstack([local, rand])
         score = np.concatenate([local_score, rand_score])
         return rows[np.argsort(-score, kind="stable")[: 4 * N_STARTS]]
