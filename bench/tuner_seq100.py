@@ -80,6 +80,24 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-refit8": {"_set": {"smac.REFIT_EVERY": 8}},
     "smac-step005": {"_set": {"smac.STEP_SD": 0.05}},  # SMAC3's local search starts at 0.05
     "smac-step04": {"_set": {"smac.STEP_SD": 0.4}},  # and widens up to 0.4
+    # the seventh round's: SMAC3's local search as such (adaptive sd, first improvement, plateau
+    # walks), its start points (trials of lowest predicted loss), its incumbent (lowest prediction),
+    # leaf values, retrain_after; the switches were removed after (run at 0090da3, bench/README.md)
+    "smac-ls3": {"_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted"}},
+    "smac-ls3-eta": {
+        "_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "smac.ETA": "predicted"}
+    },
+    "smac-ls3-refit8": {
+        "_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "smac.REFIT_EVERY": 8}
+    },
+    "smac-ls3-sobol25": {
+        "initial_design": "sobol",
+        "n_initial": 25,
+        "_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted"},
+    },
+    "smac-ls3-lme": {
+        "_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "forest.LEAF": "logmeanexp"}
+    },
     "smac-smac3all": {
         "initial_design": "sobol",
         "n_initial": 25,

@@ -17,11 +17,14 @@ classArgs (NNI's): optimize_mode, config_dedup (NNI: whether a configuration may
 twice; autolab's tuners never repeat one while the space has others left, so both values run the
 same), plus seed; autolab's own: initial_design (random, the default, or sobol: SMAC3's
 initial design, a scrambled Sobol sequence seeded by the tuner's seed, point i for the i-th trial,
-so a resumed experiment continues it) and n_initial (suggestions before the forest, default 10).
+so a resumed experiment continues it; with no seed, the first trial is a uniform random point and
+its parameters seed the scramble of the rest, so the seed is in the store and a rebuilt tuner
+continues the same design) and n_initial (suggestions before the forest, default 10).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
@@ -68,8 +71,6 @@ class SmacTuner(Tuner):
         self.initial_design = initial_design
         self.n_initial = n_initial
         super().__init__(space, optimize_mode=optimize_mode, seed=seed)
-        # the scrambling of the Sobol design: fixed per tuner, so every call reads the same sequence
-        self.sobol_seed = abs(seed) if seed is not None else self.rng.getrandbits(32)
 
     def update_search_space(self, space: SearchSpace) -> None:
         super().update_search_space(space)
@@ -85,9 +86,13 @@ class SmacTuner(Tuner):
         obs = as_losses(raw, self.optimize_mode == "maximize")
         done = np.flatnonzero(obs.kind != RUNNING)
         if self.initial_design == "sobol" and len(history) < self.n_initial:
-            params = self.space.to_parameters(self.encoder.decode(self._sobol_row(len(history))))
-            if canonical(params) not in seen:
-                return params
+            sobol_seed = self._sobol_seed(history)
+            if sobol_seed is not None:
+                params = self.space.to_parameters(
+                    self.encoder.decode(self._sobol_row(len(history), sobol_seed))
+                )
+                if canonical(params) not in seen:
+                    return params
         if len(done) < self.n_initial or rng.random() < RANDOM_SHARE:
             return random_unseen(self.space, rng, seen)
         with threadpool_limits(limits=1, user_api="blas"):
@@ -122,13 +127,24 @@ class SmacTuner(Tuner):
         return (best - mu) * norm.cdf(z) + sd * norm.pdf(z)
 
     # -- maximising the acquisition -----------------------------------------------------------
-    def _sobol_row(self, i: int) -> np.ndarray:
-        """Point i of the tuner's scrambled Sobol sequence (SMAC3's initial design), as a row."""
+    def _sobol_seed(self, history: History) -> int | None:
+        """The Sobol design's scramble: the tuner's seed; with none, drawn from the first trial's
+        parameters (a uniform random point, as a scrambled design's first is), which the store keeps,
+        so a tuner rebuilt on a resumed experiment reads the same seed. None: no first trial yet."""
+        if self.seed is not None:
+            return abs(self.seed)
+        if not len(history):
+            return None
+        digest = hashlib.sha256(canonical(history.trials[0].parameters).encode()).digest()
+        return int.from_bytes(digest[:4], "little")
+
+    def _sobol_row(self, i: int, sobol_seed: int) -> np.ndarray:
+        """Point i of the scrambled Sobol sequence (SMAC3's initial design), as a row."""
         # not at the top: scipy.stats.qmc is only needed for the first n_initial suggestions
         from scipy.stats import qmc
 
         m = max(int(np.ceil(np.log2(i + 1))), 0)
-        u = qmc.Sobol(len(self.low), scramble=True, seed=self.sobol_seed).random_base2(m)[i]
+        u = qmc.Sobol(len(self.low), scramble=True, seed=sobol_seed).random_base2(m)[i]
         return self._rows_from_unit(u[None, :])[0]
 
     def _random_rows(self, rng: np.random.Generator, m: int) -> np.ndarray:

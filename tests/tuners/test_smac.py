@@ -179,6 +179,27 @@ def test_sobol_design_resumes_where_it_stopped() -> None:
     assert [t.parameters for t in run(again, mixed, 21).trials] == [t.parameters for t in history.trials]
 
 
+def test_unseeded_sobol_design_continues_on_a_rebuilt_tuner() -> None:
+    """With no seed, the scramble comes from the stored first trial: a tuner rebuilt on the history
+    (autolab resume) continues the same design, point for point, instead of a new scramble."""
+    from scipy.stats import qmc
+
+    space = {f"x{i}": {"_type": "uniform", "_value": [-500, 500]} for i in range(4)}
+    args = {"initial_design": "sobol", "n_initial": 8, "optimize_mode": "minimize"}
+    first = create_tuner(SearchSpace(space), "SMAC", args)
+    history = run(first, lambda p: sum(v * v for v in p.values()), 4)
+    expected = first.suggest(history)
+    for _ in range(3):  # a fresh unseeded tuner each time, as each resume builds one
+        assert create_tuner(SearchSpace(space), "SMAC", args).suggest(history) == expected
+    history = run(create_tuner(SearchSpace(space), "SMAC", args), lambda p: 0.0, 4, history)
+    points = np.array([[t.parameters[f"x{i}"] for i in range(4)] for t in history.trials])
+    seed = SmacTuner(SearchSpace(space))._sobol_seed(history)
+    sobol = -500 + 1000 * qmc.Sobol(4, scramble=True, seed=seed).random_base2(3)
+    np.testing.assert_allclose(points[1:], sobol[1:])  # trial 0: the random point that seeds it
+    other = run(create_tuner(SearchSpace(space), "SMAC", args), lambda p: 0.0, 2)
+    assert other.trials[1].parameters != history.trials[1].parameters  # unseeded runs still differ
+
+
 V1_CONFIG = """\
 authorName: default
 experimentName: example_mnist_smac
