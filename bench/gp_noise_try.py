@@ -4,7 +4,8 @@
 
 VARIANT: default (the GP as shipped), noise (a WhiteKernel, noise level fitted in [1e-6, 0.1] of the
 normalised losses, beside the Matern kernel, as Optuna's GPSampler fits a noise variance), noise-hi
-(bound 0.5), starts20 (selection_num_starting_points 20). The patch lives here; autolab is unchanged.
+(bound 0.5), starts20 (selection_num_starting_points 20), lbfgs (L-BFGS-B on the acquisition from the
+GP's 5 best candidates, as GPSampler maximises it). The patches live here; autolab is unchanged.
 """
 
 import json
@@ -69,11 +70,42 @@ VARIANTS = {
     "noise": ({}, dict(lo=1e-6, hi=1e-1)),
     "noise-hi": ({}, dict(lo=1e-6, hi=0.5)),
     "starts20": ({"selection_num_starting_points": 20}, None),
+    "lbfgs": ({}, None),  # + L-BFGS-B on the acquisition from the best candidates (GPSampler's optimiser)
 }
+
+
+def lbfgs_maximise(orig):
+    """The GP's candidates, then L-BFGS-B (finite-difference gradient, box [0, 1]) on minus the
+    acquisition from the best LBFGS_STARTS of them; the refined points go first, best first."""
+    from scipy.optimize import minimize
+
+    def maximise(self, gp, best, near, rng):
+        cand = orig(self, gp, best, near, rng)
+        starts = cand[:LBFGS_STARTS]
+        out, score = [], []
+        for u0 in starts:
+            res = minimize(
+                lambda u: -float(self._acquisition(gp, u[None, :], best)[0]),
+                u0,
+                method="L-BFGS-B",
+                bounds=[(0.0, 1.0)] * len(u0),
+                options={"maxiter": 50},
+            )
+            out.append(self.cube.project(res.x[None, :])[0])
+            score.append(-res.fun)
+        order = np.argsort(-np.array(score))
+        return np.vstack([np.array(out)[order], cand])
+
+    return maximise
+
+
+LBFGS_STARTS = 5
 variant, func, s0, s1, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 args, noise = VARIANTS[variant]
 if noise is not None:
     gpmod.gaussian.fit = lambda *a, **k: fit_noise(*a, **k, **noise)
+if variant == "lbfgs":
+    gpmod.GPTuner._maximise = lbfgs_maximise(gpmod.GPTuner._maximise)
 for s in range(s0, s1):
     t = time.time()
     best, _ = tp.run_autolab("gp", func, 100, s, 1, args)
