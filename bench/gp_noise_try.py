@@ -39,30 +39,10 @@ def fit_noise(
             alpha=alpha,
             normalize_y=True,
             random_state=random_state,
-            optimizer=_opt(x.shape[1]) if prior else "fmin_l_bfgs_b",
+            optimizer=gaussian._map_optimizer(x.shape[1]) if prior else "fmin_l_bfgs_b",
         )
         g.fit(x[hyper], y[hyper])
     return gaussian.posterior(g.kernel_, x, y, alpha) if len(hyper) < len(y) else g
-
-
-def _opt(n):
-    from scipy.optimize import minimize
-
-    lengths = slice(1, 1 + n)
-    P = gaussian.LENGTH_PRIOR
-
-    def objective(theta, obj):
-        v, gr = obj(theta, eval_gradient=True)
-        gr = np.array(gr, float)
-        sq = np.exp(2 * theta[lengths])
-        gr[lengths] += 2 * P * (sq - 1 / sq)
-        return float(v) + P * float(np.sum(sq + 1 / sq)), gr
-
-    def optimizer(obj, th0, bounds):
-        r = minimize(objective, th0, args=(obj,), jac=True, method="L-BFGS-B", bounds=bounds)
-        return r.x, float(r.fun)
-
-    return optimizer
 
 
 VARIANTS = {

@@ -171,12 +171,7 @@ class AshaAssessor(Assessor):
         stop on (min_correlation); not until min_pairs completed trials have reported there."""
         if self.correlation_chain:
             return self.chained(history, level) >= float(self.min_correlation or 0.0)
-        pairs = [
-            (t.intermediate[level - 1], t.value)
-            for t in history.trials
-            if t.status in COMPLETED and t.value is not None and len(t.intermediate) > level
-        ]
-        pairs = [(a, b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
+        pairs = _finite(_with_finals(history, level))
         if len(pairs) < self.min_pairs:
             return False
         rho = rank_correlation(pairs)
@@ -212,15 +207,7 @@ class AshaAssessor(Assessor):
             for a, b in zip(levels, levels[1:], strict=False)
         ]
         top = levels[-1]
-        links.append(
-            _link(
-                [
-                    (t.intermediate[top - 1], t.value)
-                    for t in history.trials
-                    if t.status in COMPLETED and t.value is not None and len(t.intermediate) > top
-                ]
-            )
-        )
+        links.append(_link(_with_finals(history, top)))
         if any(n < self.min_pairs for _, n in links):
             return -1.0
         if self.correlation_confidence is not None:
@@ -247,9 +234,22 @@ def lower_bound(rho: float, n: int, confidence: float) -> float:
     return math.tanh(z - NormalDist().inv_cdf(confidence) * math.sqrt(1.06 / (n - 3)))
 
 
+def _with_finals(history: History, level: int) -> list[tuple[float, float]]:
+    """(result at `level`, final result) of every completed trial that went past `level`."""
+    return [
+        (t.intermediate[level - 1], t.value)
+        for t in history.trials
+        if t.status in COMPLETED and t.value is not None and len(t.intermediate) > level
+    ]
+
+
+def _finite(pairs: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return [(a, b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
+
+
 def _link(pairs: list[tuple[float, float]]) -> tuple[float, int]:
     """A chain link: (Spearman's correlation, the number of pairs), non-finite pairs left out."""
-    pairs = [(a, b) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
+    pairs = _finite(pairs)
     return (rank_correlation(pairs) if len(pairs) >= 3 else 0.0), len(pairs)
 
 
