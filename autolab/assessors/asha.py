@@ -87,6 +87,7 @@ class AshaAssessor(Assessor):
         correlation_chain: bool = False,
         presumed_rungs: int = 0,
         presumption: str = "measured",
+        presumed_trials: int | None = None,
     ) -> None:
         super().__init__(optimize_mode)
         if eta is not None and reduction_factor is not None:
@@ -142,6 +143,10 @@ class AshaAssessor(Assessor):
                 f"ASHA classArgs.presumption must be measured or disproved, got {presumption!r}"
             )
         self.presumption = presumption
+        # EXPERIMENT: the presumption holds only while the history has at most this many trials
+        self.presumed_trials = (
+            None if presumed_trials is None else int_arg("ASHA", "presumed_trials", presumed_trials, 1)
+        )
         self._passed: dict[str, int] = {}  # trial id -> how many rungs it has passed
 
     def rung_level(self, k: int) -> int:
@@ -180,7 +185,8 @@ class AshaAssessor(Assessor):
     def informs(self, history: History, level: int) -> bool:
         """Whether the results at `level` rank the completed trials' final results well enough to
         stop on (min_correlation); not until min_pairs completed trials have reported there."""
-        if self.presumed_rungs and level in self.presumed_levels():
+        early = self.presumed_trials is None or len(history.trials) <= self.presumed_trials
+        if self.presumed_rungs and early and level in self.presumed_levels():
             upper = self.upper(history, level)
             if upper is None:  # not measured yet: presumed informative
                 return True
