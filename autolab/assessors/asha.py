@@ -85,9 +85,6 @@ class AshaAssessor(Assessor):
         min_pairs: int = 5,
         correlation_confidence: float | None = None,
         correlation_chain: bool = False,
-        presumed_rungs: int = 0,
-        presumption: str = "measured",
-        presumed_trials: int | None = None,
     ) -> None:
         super().__init__(optimize_mode)
         if eta is not None and reduction_factor is not None:
@@ -134,19 +131,6 @@ class AshaAssessor(Assessor):
                 "ASHA classArgs.correlation_chain measures for min_correlation: set min_correlation too"
             )
         self.correlation_chain = correlation_chain
-        # EXPERIMENT (issue 16, eighth round): the top presumed_rungs rungs below max_t stop trials
-        # until measured ("measured") or until their upper bound falls below min_correlation
-        # ("disproved")
-        self.presumed_rungs = int_arg("ASHA", "presumed_rungs", presumed_rungs, 0)
-        if presumption not in ("measured", "disproved"):
-            raise AssessorError(
-                f"ASHA classArgs.presumption must be measured or disproved, got {presumption!r}"
-            )
-        self.presumption = presumption
-        # EXPERIMENT: the presumption holds only while the history has at most this many trials
-        self.presumed_trials = (
-            None if presumed_trials is None else int_arg("ASHA", "presumed_trials", presumed_trials, 1)
-        )
         self._passed: dict[str, int] = {}  # trial id -> how many rungs it has passed
 
     def rung_level(self, k: int) -> int:
@@ -185,13 +169,6 @@ class AshaAssessor(Assessor):
     def informs(self, history: History, level: int) -> bool:
         """Whether the results at `level` rank the completed trials' final results well enough to
         stop on (min_correlation); not until min_pairs completed trials have reported there."""
-        early = self.presumed_trials is None or len(history.trials) <= self.presumed_trials
-        if self.presumed_rungs and early and level in self.presumed_levels():
-            upper = self.upper(history, level)
-            if upper is None:  # not measured yet: presumed informative
-                return True
-            if self.presumption == "disproved":
-                return upper >= float(self.min_correlation or 0.0)
         if self.correlation_chain:
             return self.chained(history, level) >= float(self.min_correlation or 0.0)
         pairs = _finite(_with_finals(history, level))
@@ -201,44 +178,6 @@ class AshaAssessor(Assessor):
         if self.correlation_confidence is not None:
             rho = lower_bound(rho, len(pairs), self.correlation_confidence)
         return rho >= float(self.min_correlation or 0.0)
-
-    def presumed_levels(self) -> list[int]:
-        """EXPERIMENT: the top presumed_rungs rung levels below max_t."""
-        levels, k = [], 0
-        while self.max_t is not None and self.rung_level(k) < self.max_t:
-            levels.append(self.rung_level(k))
-            k += 1
-        return levels[-self.presumed_rungs :]
-
-    def upper(self, history: History, level: int) -> float | None:
-        """EXPERIMENT: the rung's correlation with the finals, its upper bound with
-        correlation_confidence; None while not measured (fewer than min_pairs pairs)."""
-        if self.correlation_chain:
-            levels = self.chain_levels(level)
-            links = [
-                _link(
-                    [
-                        (t.intermediate[a - 1], t.intermediate[b - 1])
-                        for t in history.trials
-                        if len(t.intermediate) >= b
-                    ]
-                )
-                for a, b in zip(levels, levels[1:], strict=False)
-            ]
-            links.append(_link(_with_finals(history, levels[-1])))
-            if any(n < self.min_pairs for _, n in links):
-                return None
-            if self.correlation_confidence is not None:
-                return chain_bound(links, 1 - self.correlation_confidence)
-            rhos = [rho for rho, _ in links]
-            return math.prod(rhos) if all(r > 0 for r in rhos) else min(rhos)
-        pairs = _finite(_with_finals(history, level))
-        if len(pairs) < self.min_pairs:
-            return None
-        rho = rank_correlation(pairs)
-        if self.correlation_confidence is not None:
-            rho = lower_bound(rho, len(pairs), 1 - self.correlation_confidence)
-        return rho
 
     def chain_levels(self, level: int) -> list[int]:
         """`level` and the rung levels above it, below max_t (none without max_t)."""
