@@ -101,6 +101,7 @@ def run(problem: Problem, method: str, seed: int, max_cost: float) -> dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--max-cost", type=float, default=30)
     parser.add_argument("--method", default="autolab TPE + ASHA (stopping, min_correlation 0.5)")
     parser.add_argument("--asha-args", type=json.loads, default=None, help="mf_bench.py's --asha-args row")
@@ -112,10 +113,11 @@ def main() -> None:
     every = problems()
     for name in args.problems:
         problem = every[name]
-        runs = [run(problem, args.method, s, args.max_cost) for s in range(args.seeds)]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        runs = [run(problem, args.method, s, args.max_cost) for s in seeds]
         total = sum(sum(r["spent"].values()) for r in runs)
         levels = sorted({lv for r in runs for lv in [*r["spent"], *r["on"], *r["off"]]})
-        print(f"\n{name}, {args.method}, seeds 0-{args.seeds - 1}, cost {args.max_cost:g}")
+        print(f"\n{name}, {args.method}, seeds {seeds[0]}-{seeds[-1]}, cost {args.max_cost:g}")
         print(
             "| ended at | trials (median a seed) | share of cost | rung on (decisions) "
             "| Spearman, completed trials | random points |"
