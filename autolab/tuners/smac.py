@@ -46,6 +46,9 @@ N_RANDOM = 2000  # random candidates scored each suggestion
 N_STARTS = 10  # local searches start from this many best trials and this many best random points
 STEP_SD = 0.2  # SMAC's neighbourhood: a numeric dim moved by N(0, 0.2 x its range)
 N_NUMERIC_NEIGHBOURS = 4
+WIDE_NEIGHBOURS = 0  # experiment (issue 24, eighth round): per numeric dim, neighbours redrawn uniformly
+RANDOM_KIND = "uniform"  # experiment: "exchange" draws half the interleaved points as the best trial
+# with one numeric dim redrawn uniformly
 MAX_STEPS = 20
 MAX_FIT = 400
 LOG_EPS = 1e-6  # the log scale's shift, as a share of the losses' range (see _log_scale)
@@ -93,7 +96,16 @@ class SmacTuner(Tuner):
                 )
                 if canonical(params) not in seen:
                     return params
-        if len(done) < self.n_initial or rng.random() < RANDOM_SHARE:
+        if len(done) < self.n_initial:
+            return random_unseen(self.space, rng, seen)
+        if rng.random() < RANDOM_SHARE:
+            if RANDOM_KIND == "exchange" and rng.random() < 0.5 and (~self.is_choice).any():
+                best_row = self._fill(obs.x[done[np.argmin(obs.loss[done])]][None, :], rng)[0]
+                i = int(rng.choice(np.flatnonzero(~self.is_choice)))
+                best_row[i] = self.low[i] + rng.random() * (self.high[i] - self.low[i])
+                params = self.space.to_parameters(self.encoder.decode(best_row))
+                if canonical(params) not in seen:
+                    return params
             return random_unseen(self.space, rng, seen)
         with threadpool_limits(limits=1, user_api="blas"):
             forest, best = self._fit(obs, done, rng)
@@ -188,6 +200,12 @@ class SmacTuner(Tuner):
                 )
                 out.append(moved)
                 origin.append(rep)
+                if WIDE_NEIGHBOURS:
+                    rep = np.repeat(on, WIDE_NEIGHBOURS)
+                    moved = rows[rep].copy()
+                    moved[:, i] = self.low[i] + rng.random(len(rep)) * span[i]
+                    out.append(moved)
+                    origin.append(rep)
         if not out:
             return np.empty((0, rows.shape[1])), np.empty(0, dtype=int)
         return np.vstack(out), np.concatenate(origin)
