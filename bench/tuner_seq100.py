@@ -117,6 +117,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-wide2": {"_set": {"smac.WIDE_NEIGHBOURS": 2}},
     "smac-wide4": {"_set": {"smac.WIDE_NEIGHBOURS": 4}},
     "smac-exch": {"_set": {"smac.RANDOM_KIND": "exchange"}},
+    "smac-wide8": {"_set": {"smac.WIDE_NEIGHBOURS": 8}},
+    "smac-wide4-exch": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.RANDOM_KIND": "exchange"}},
     "smac-smac3all": {
         "initial_design": "sobol",
         "n_initial": 25,
