@@ -49,6 +49,7 @@ N_NUMERIC_NEIGHBOURS = 4
 WIDE_NEIGHBOURS = 0  # experiment (issue 24, eighth round): per numeric dim, neighbours redrawn uniformly
 RANDOM_KIND = "uniform"  # experiment: "exchange" draws half the interleaved points as the best trial
 # with one numeric dim redrawn uniformly
+WIDE_LINE = 0  # experiment: candidates the best trial with one numeric dim redrawn uniformly, k a dim
 MAX_STEPS = 20
 MAX_FIT = 400
 LOG_EPS = 1e-6  # the log scale's shift, as a share of the losses' range (see _log_scale)
@@ -245,6 +246,14 @@ class SmacTuner(Tuner):
         local, local_score = self._local_search(forest, best, starts, rng)
         rows = np.vstack([local, rand])
         score = np.concatenate([local_score, rand_score])
+        numeric = np.flatnonzero(~self.is_choice)
+        if WIDE_LINE and len(numeric):
+            line = np.repeat(self._fill(obs.x[top_trials[:1]], rng), WIDE_LINE * len(numeric), axis=0)
+            dim = np.repeat(numeric, WIDE_LINE)
+            line[np.arange(len(line)), dim] = self.low[dim] + rng.random(len(line)) * (self.high - self.low)[dim]
+            line = line[self.features.active(line)[np.arange(len(line)), dim]]
+            rows = np.vstack([rows, line])
+            score = np.concatenate([score, self._ei(forest, best, line)])
         return rows[np.argsort(-score, kind="stable")[: 4 * N_STARTS]]
 
 
