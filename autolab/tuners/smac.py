@@ -49,6 +49,7 @@ N_NUMERIC_NEIGHBOURS = 4
 WIDE_NEIGHBOURS = 0  # experiment (issue 24, eighth round): per numeric dim, neighbours redrawn uniformly
 RANDOM_KIND = "uniform"  # experiment: "exchange" draws half the interleaved points as the best trial
 # with one numeric dim redrawn uniformly
+WIDE_FROM = "all"  # experiment: "trials" gives the wide neighbours only to searches started at a trial
 WIDE_LINE = 0  # experiment: candidates the best trial with one numeric dim redrawn uniformly, k a dim
 MAX_STEPS = 20
 MAX_FIT = 400
@@ -177,7 +178,9 @@ class SmacTuner(Tuner):
         filled[gaps] = self._random_rows(rng, len(rows))[gaps]
         return filled
 
-    def _neighbours(self, rows: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _neighbours(
+        self, rows: np.ndarray, rng: np.random.Generator, wide: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """One-exchange neighbours of each row (only active dims are changed); and the row each
         neighbour came from."""
         act = self.features.active(rows)
@@ -202,7 +205,7 @@ class SmacTuner(Tuner):
                 out.append(moved)
                 origin.append(rep)
                 if WIDE_NEIGHBOURS:
-                    rep = np.repeat(on, WIDE_NEIGHBOURS)
+                    rep = np.repeat(on[wide[on]] if wide is not None else on, WIDE_NEIGHBOURS)
                     moved = rows[rep].copy()
                     moved[:, i] = self.low[i] + rng.random(len(rep)) * span[i]
                     out.append(moved)
@@ -212,7 +215,12 @@ class SmacTuner(Tuner):
         return np.vstack(out), np.concatenate(origin)
 
     def _local_search(
-        self, forest: Forest, best: float, starts: np.ndarray, rng: np.random.Generator
+        self,
+        forest: Forest,
+        best: float,
+        starts: np.ndarray,
+        rng: np.random.Generator,
+        n_wide: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Hill-climb every start at once: each moves to its best neighbour while that improves."""
         rows, score = starts.copy(), self._ei(forest, best, starts)
@@ -221,7 +229,7 @@ class SmacTuner(Tuner):
             idx = np.flatnonzero(moving)
             if not len(idx):
                 break
-            cand, origin = self._neighbours(rows[idx], rng)
+            cand, origin = self._neighbours(rows[idx], rng, None if n_wide is None else idx < n_wide)
             if not len(cand):
                 break
             s = self._ei(forest, best, cand)
@@ -243,7 +251,8 @@ class SmacTuner(Tuner):
         rand_score = self._ei(forest, best, rand)
         top_trials = done[np.argsort(obs.loss[done], kind="stable")[:N_STARTS]]
         starts = np.vstack([self._fill(obs.x[top_trials], rng), rand[np.argsort(-rand_score)[:N_STARTS]]])
-        local, local_score = self._local_search(forest, best, starts, rng)
+        n_wide = len(top_trials) if WIDE_FROM == "trials" else None
+        local, local_score = self._local_search(forest, best, starts, rng, n_wide)
         rows = np.vstack([local, rand])
         score = np.concatenate([local_score, rand_score])
         numeric = np.flatnonzero(~self.is_choice)
