@@ -119,6 +119,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-exch": {"_set": {"smac.RANDOM_KIND": "exchange"}},
     "smac-wide8": {"_set": {"smac.WIDE_NEIGHBOURS": 8}},
     "smac-line25": {"_set": {"smac.WIDE_LINE": 25}},
+    "smac-exch-all": {"_set": {"smac.EXCHANGE_CHOICES": True}},  # after the exchange was adopted
     "smac-wide1": {"_set": {"smac.WIDE_NEIGHBOURS": 1}},
     "smac-wide4-trials": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.WIDE_FROM": "trials"}},
     "smac-wide4-exch": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.RANDOM_KIND": "exchange"}},
