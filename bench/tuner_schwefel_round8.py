@@ -31,7 +31,8 @@ def main(func: str, base: str, s0: int, s1: int, paths: list[str]) -> None:
                     cells[row["t"]][row["s"]] = row["r"]
                     secs[row["t"]].append(row["sec"])
     ref = cells.get(base, {})
-    print("| tuner | seeds | n | median | mean | base, same seeds | lower / higher | p | below 100 / 200 / 300 | s a run |")
+    print("| tuner | seeds | n | median | mean | base, same seeds | lower / higher | p ", end="")
+    print("| below 100 / 200 / 300 | s a run |")
     print("|---|---|---:|---:|---:|---:|---|---:|---|---:|")
     order = sorted(cells, key=lambda t: (t != base, float(np.median(list(cells[t].values())))))
     for tuner in order:
