@@ -50,7 +50,6 @@ RANDOM_SHARE = 0.2  # SMAC3's random interleaving probability for hyperparameter
 # 37 of 50 seeds) and Michalewicz-5 1.63 -> 1.24 (39 of 50); Schwefel-4 over 100-199, 361 -> 307
 # (57 of 100); bench/README.md, issue 24's eighth round
 EXCHANGE_SHARE = 0.5
-EXCHANGE_CHOICES = False  # experiment: the redrawn dim may be a choice
 N_RANDOM = 2000  # random candidates scored each suggestion
 N_STARTS = 10  # local searches start from this many best trials and this many best random points
 STEP_SD = 0.2  # SMAC's neighbourhood: a numeric dim moved by N(0, 0.2 x its range)
@@ -123,11 +122,8 @@ class SmacTuner(Tuner):
         """The best finished trial with one numeric dim (inactive ones filled at random first)
         redrawn uniformly over its range."""
         row = self._fill(obs.x[done[np.argmin(obs.loss[done])]][None, :], rng)[0]
-        i = int(rng.choice(np.arange(len(row)) if EXCHANGE_CHOICES else np.flatnonzero(~self.is_choice)))
-        if self.is_choice[i]:
-            row[i] = np.floor(rng.random() * (self.high[i] + 1))
-        else:
-            row[i] = self.low[i] + rng.random() * (self.high[i] - self.low[i])
+        i = int(rng.choice(np.flatnonzero(~self.is_choice)))
+        row[i] = self.low[i] + rng.random() * (self.high[i] - self.low[i])
         return self.space.to_parameters(self.encoder.decode(row))
 
     # -- the model --------------------------------------------------------------------------
