@@ -98,6 +98,29 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-ls3-lme": {
         "_set": {"smac.LOCAL_SEARCH": "smac3", "smac.STARTS": "predicted", "forest.LEAF": "logmeanexp"}
     },
+    # the eighth round's Schwefel-4 screen (seeds 100-149): shipped classArgs the table never ran
+    "evolution-p16": {"population_size": 16},
+    "evolution-p64": {"population_size": 64},
+    "tpe-g25": {"tpe_args": {"gamma": 0.25}},
+    "tpe-cand200": {"tpe_args": {"n_ei_candidates": 200}},
+    "tpe-start20": {"tpe_args": {"n_startup_jobs": 20}},
+    "cmaes-best10-sigma03": {"n_startup_trials": 10, "start": "best", "sigma0": 0.3},
+    "smac-init5": {"n_initial": 5},
+    "smac-init20": {"n_initial": 20},
+    "smac-sobol20": {"initial_design": "sobol", "n_initial": 20},
+    # the eighth round's SMAC attempts: wide one-exchange neighbours (a numeric dim redrawn uniformly
+    # over its range, k a dim, beside the 4 normal steps) and random interleaving that redraws one
+    # dim of the best trial half the time (adopted as the default after); switches of
+    # autolab.tuners.smac, removed after the round (run at 2f86f25; bench/README.md)
+    "smac-wide2": {"_set": {"smac.WIDE_NEIGHBOURS": 2}},
+    "smac-wide4": {"_set": {"smac.WIDE_NEIGHBOURS": 4}},
+    "smac-exch": {"_set": {"smac.RANDOM_KIND": "exchange"}},
+    "smac-wide8": {"_set": {"smac.WIDE_NEIGHBOURS": 8}},
+    "smac-line25": {"_set": {"smac.WIDE_LINE": 25}},
+    # the exchange with a choice redrawn too (switch removed after; run at c6e4825)
+    "smac-exch-all": {"_set": {"smac.EXCHANGE_CHOICES": True}},
+    "smac-wide4-trials": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.WIDE_FROM": "trials"}},
+    "smac-wide4-exch": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.RANDOM_KIND": "exchange"}},
     "smac-smac3all": {
         "initial_design": "sobol",
         "n_initial": 25,
