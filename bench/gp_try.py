@@ -131,7 +131,9 @@ def make_maximise(roulette: bool, lsl: bool):
             for i in idx:  # each start refined on its own
                 top, ts = u[i : i + 1], score[i : i + 1]
                 for scale in gpmod.LOCAL_ROUNDS:
-                    local = self.cube.project(top + rng.normal(0, 1, (per, self.cube.n_columns)) * scale * step)
+                    local = self.cube.project(
+                        top + rng.normal(0, 1, (per, self.cube.n_columns)) * scale * step
+                    )
                     s = self._acquisition(gp, local, best)
                     if s.max() > ts[0]:
                         top, ts = local[np.argmax(s)][None, :], s[np.argmax(s)][None]
@@ -144,7 +146,8 @@ def make_maximise(roulette: bool, lsl: bool):
             per = LOCAL_POINTS // len(top) + 1
             for scale in gpmod.LOCAL_ROUNDS:
                 local = self.cube.project(
-                    np.repeat(top, per, axis=0) + rng.normal(0, 1, (per * len(top), self.cube.n_columns)) * scale * step
+                    np.repeat(top, per, axis=0)
+                    + rng.normal(0, 1, (per * len(top), self.cube.n_columns)) * scale * step
                 )
                 both = np.vstack([top, local])
                 s = np.concatenate([top_score, self._acquisition(gp, local, best)])
@@ -189,6 +192,12 @@ if __name__ == "__main__":
             break
         t = time.perf_counter()
         best, _ = tp.run_autolab("gp", func, 100, s, 1, args)
-        row = {"t": variant, "f": func, "s": s, "r": float(best - tp.FUNCS[func][1]), "sec": round(time.perf_counter() - t, 2)}
+        row = {
+            "t": variant,
+            "f": func,
+            "s": s,
+            "r": float(best - tp.FUNCS[func][1]),
+            "sec": round(time.perf_counter() - t, 2),
+        }
         with open(out, "a") as fh:
             fh.write(json.dumps(row) + "\n")

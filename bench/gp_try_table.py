@@ -19,7 +19,9 @@ with open(sys.argv[1]) as fh:
         rows[r["f"], r["t"]][r["s"]] = r["r"]
         secs[r["f"], r["t"]].append(r["sec"])
 funcs = sys.argv[2:] or sorted({f for f, _ in rows})
-print("| function | variant | seeds | median | GP as shipped, same seeds | wins / losses | p | s a run (shipped) |")
+print(
+    "| function | variant | seeds | median | GP as shipped, same seeds | wins / losses | p | s a run (shipped) |"
+)
 print("|---|---|---|---:|---:|---|---:|---:|")
 for f in funcs:
     base = rows.get((f, "gp"), {})
@@ -29,7 +31,9 @@ for f in funcs:
         common = sorted(set(cell) & set(base))
         seeds = f"{min(cell)}-{max(cell)} ({len(cell)})"
         if t == "gp" or not common:
-            print(f"| {f} | {t} | {seeds} | {np.median(list(cell.values())):.4g} | | | | {np.median(secs[f, t]):.1f} |")
+            print(
+                f"| {f} | {t} | {seeds} | {np.median(list(cell.values())):.4g} | | | | {np.median(secs[f, t]):.1f} |"
+            )
             continue
         a = np.array([cell[s] for s in common])
         b = np.array([base[s] for s in common])
