@@ -5,9 +5,7 @@ hyperparameters are fitted by marginal likelihood on a subset of the rows (the c
 which keeps the cost flat with long histories); the posterior then uses every row.
 
 With `prior=True` the hyperparameters are a posterior mode instead of the likelihood maximum, with
-a prior on each length scale as Optuna's GPSampler has one (see LENGTH_PRIOR). With `noise=True` a
-noise variance is fitted beside the kernel, under GPSampler's prior on it (NOISE_PRIOR), and the
-returned posterior is that of the noise-free function (the noise as its `alpha`, not in its sd).
+a prior on each length scale as Optuna's GPSampler has one (see LENGTH_PRIOR).
 """
 
 from __future__ import annotations
@@ -25,15 +23,6 @@ import numpy as np
 # (bench/README.md, issue 24 second round): Levy-6 1.33 -> 0.44; it costs Rastrigin-6 (31.4 -> 42.9),
 # whose ripples want length scales the prior calls unlikely.
 LENGTH_PRIOR = 0.1
-# Gamma(concentration, rate) on the noise variance of the normalised losses, at least MIN_NOISE: the
-# prior of Optuna GPSampler (optuna/_gp/prior.py), whose mode is 0.0033. Interpolating every loss
-# (a fixed alpha of 1e-6) made the GP's mean chase the ripples of rugged functions; the fitted
-# nugget (~0.001-0.006 of the losses' variance there) smooths them. Measured, GP sequential,
-# selection seeds 100-119 (bench/README.md, issue 24 eighth round), with the GP tuner's search
-# started at length scales and noise 1: Levy-6 median 1.87 -> 0.77 (better on 18 of 20 seeds),
-# Griewank-8 0.949 -> 0.870 (14 of 20).
-NOISE_PRIOR = (1.1, 30.0)
-MIN_NOISE = 1e-6
 
 
 def fit(
@@ -46,19 +35,15 @@ def fit(
     length_scale: float = 0.5,
     random_state: int = 0,
     prior: bool = False,
-    noise: bool = False,
 ) -> Any:
     """A fitted GaussianProcessRegressor: hyperparameters from the rows `hyper`, posterior on all;
-    `prior`: the hyperparameters' posterior mode under LENGTH_PRIOR (else the likelihood maximum);
-    `noise`: a noise variance fitted under NOISE_PRIOR, the posterior's `alpha` (plus `alpha`)."""
+    `prior`: the hyperparameters' posterior mode under LENGTH_PRIOR (else the likelihood maximum)."""
     # not at the top: TPE imports this module, and `autolab create` with TPE should not wait ~0.5 s
     # for scikit-learn before a single trial has finished (it loads on the first fit)
     from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 
     kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(x.shape[1], length_scale), (1e-2, 1e2), nu=nu)
-    if noise:
-        kernel = kernel + WhiteKernel(1.0, (MIN_NOISE, 1e2))  # GPSampler's start, as length 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gp = GaussianProcessRegressor(
@@ -66,17 +51,14 @@ def fit(
             alpha=alpha,
             normalize_y=True,
             random_state=random_state,
-            optimizer=_map_optimizer(x.shape[1], prior, noise) if prior or noise else "fmin_l_bfgs_b",
+            optimizer=_map_optimizer(x.shape[1]) if prior else "fmin_l_bfgs_b",
         )
         gp.fit(x[hyper], y[hyper])
-    if noise:  # the noise-free function's posterior: the fitted noise as alpha, not in the sd
-        return posterior(gp.kernel_.k1, x, y, alpha + float(gp.kernel_.k2.noise_level))
     return posterior(gp.kernel_, x, y, alpha) if len(hyper) < len(y) else gp
 
 
-def posterior(kernel: Any, x: np.ndarray, y: np.ndarray, alpha: float | np.ndarray = 1e-6) -> Any:
-    """The posterior on (x, y) with a kernel already fitted (no hyperparameter search); `alpha`:
-    the variance added to the diagonal, one for all rows or one per row."""
+def posterior(kernel: Any, x: np.ndarray, y: np.ndarray, alpha: float = 1e-6) -> Any:
+    """The posterior on (x, y) with a kernel already fitted (no hyperparameter search)."""
     from sklearn.gaussian_process import GaussianProcessRegressor  # as in fit(): loaded on first use
 
     gp = GaussianProcessRegressor(kernel, alpha=alpha, normalize_y=True, optimizer=None)
@@ -85,28 +67,19 @@ def posterior(kernel: Any, x: np.ndarray, y: np.ndarray, alpha: float | np.ndarr
         return gp.fit(x, y)
 
 
-def _map_optimizer(
-    n_lengths: int, lengths_prior: bool = True, noise: bool = False
-) -> Callable[..., tuple[np.ndarray, float]]:
-    """scikit-learn's optimizer hook, minimising -(log marginal likelihood + log priors) over the
-    log hyperparameters theta = [log constant, log length scales..., (log noise)]: LENGTH_PRIOR on
-    the length scales (`lengths_prior`), NOISE_PRIOR on the noise (`noise`, the last entry)."""
+def _map_optimizer(n_lengths: int) -> Callable[..., tuple[np.ndarray, float]]:
+    """scikit-learn's optimizer hook, minimising -(log marginal likelihood + log prior) over the
+    log hyperparameters theta = [log constant, log length scales...]."""
     from scipy.optimize import minimize  # loaded with scikit-learn, on the first fit (see fit())
 
     lengths = slice(1, 1 + n_lengths)
 
     def objective(theta: np.ndarray, obj_func: Callable[..., Any]) -> tuple[float, np.ndarray]:
         value, grad = obj_func(theta, eval_gradient=True)  # -lml and its gradient
-        value, grad = float(value), np.array(grad, dtype=float)
-        if lengths_prior:
-            sq = np.exp(2 * theta[lengths])
-            value += LENGTH_PRIOR * float(np.sum(sq + 1 / sq))
-            grad[lengths] += 2 * LENGTH_PRIOR * (sq - 1 / sq)
-        if noise:  # Gamma(a, b) on v = e^t: log p = (a - 1) t - b v + const
-            a, b = NOISE_PRIOR
-            value -= (a - 1) * float(theta[-1]) - b * float(np.exp(theta[-1]))
-            grad[-1] -= (a - 1) - b * np.exp(theta[-1])
-        return value, grad
+        grad = np.array(grad, dtype=float)
+        sq = np.exp(2 * theta[lengths])
+        grad[lengths] += 2 * LENGTH_PRIOR * (sq - 1 / sq)
+        return float(value) + LENGTH_PRIOR * float(np.sum(sq + 1 / sq)), grad
 
     def optimizer(obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray) -> Any:
         res = minimize(objective, initial_theta, args=(obj_func,), jac=True, method="L-BFGS-B", bounds=bounds)

@@ -1,9 +1,8 @@
 """Bayesian optimisation with scikit-learn's GaussianProcessRegressor (NNI's GP tuner classArgs).
 
 The space is mapped to the unit cube (numeric parameters in their sampling coordinates, choices
-one-hot); a Matern kernel with one length scale per column and a noise variance are fitted to the
-losses, the hyperparameters a posterior mode under Optuna GPSampler's priors on the length scales
-and on the noise (gaussian.py; the acquisition sees the noise-free function's posterior);
+one-hot); a Matern kernel with one length scale per column is fitted to the losses, its
+hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py);
 losses with a long tail of bad values are fitted on a log scale (believer.compression).
 The next point maximises the acquisition (ei, ranked as log EI; ucb or poi): `selection_num_warm_up`
 random points plus points near the best trials, the best `selection_num_starting_points` of them
@@ -46,11 +45,6 @@ LOCAL_POINTS = 150
 class GPTuner(Tuner):
     # a prior on the length scales, as Optuna's GPSampler has one (gaussian.LENGTH_PRIOR)
     length_prior = True
-    # a fitted noise variance under GPSampler's prior on it (gaussian.NOISE_PRIOR), beside alpha
-    noise_prior = True
-    # where the hyperparameter search starts: length scales (and noise variance) 1, GPSampler's
-    # start; with the fitted noise, better than 0.5 on Griewank-8 and Levy-6 (bench/README.md)
-    start_length = 1.0
     supports_nested = False
 
     def __init__(
@@ -145,10 +139,8 @@ class GPTuner(Tuner):
             sub,
             nu=self.nu,
             alpha=self.alpha,
-            length_scale=self.start_length,
             random_state=int(rng.integers(2**31)),
             prior=self.length_prior,
-            noise=self.noise_prior,
         )
 
     def _believe(
@@ -159,11 +151,7 @@ class GPTuner(Tuner):
         collapses and the next suggestion goes elsewhere, while its mean barely moves."""
         believed = gp.predict(pending)
         both = np.vstack([x, pending])
-        # the finished trials keep the fit's alpha (self.alpha plus the fitted noise variance); the
-        # believed values are exact (self.alpha), or the sd would not collapse at a running trial
-        # and the next suggestion could land on it (tests: test_running_trials_spread_the_batch)
-        alpha = np.concatenate([np.broadcast_to(gp.alpha, len(y)), np.full(len(pending), self.alpha)])
-        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), alpha), both, believed
+        return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), self.alpha), both, believed
 
     def _acquisition(self, gp: Any, u: np.ndarray, best: float) -> np.ndarray:
         mu, sd = gp.predict(u, return_std=True)

@@ -79,9 +79,6 @@ class MoGpTuner(GPTuner):
     # columns as nearly flat and the polish pushed them to the cube's faces, far from the optimum
     # (hypervolume below random search's; bench/README.md, "MOGP on DTLZ2 (issue 23)")
     length_prior = False
-    # the GP tuner's fitted noise and start (issue 24) were not measured on MOGP's fronts
-    noise_prior = False
-    start_length = 0.5
 
     def __init__(
         self,

@@ -43,24 +43,3 @@ def test_the_prior_keeps_every_column_of_a_rugged_function_in_the_model() -> Non
     # the posterior on every row when the hyperparameters came from a subset
     sub = gaussian.fit(u, y, np.arange(30), prior=True)
     assert len(sub.X_train_) == 90 and np.all(sub.kernel_.k2.length_scale < 5)
-
-
-def test_a_fitted_noise_level_follows_the_noise_and_stays_out_of_the_sd() -> None:
-    """With noise=True the noise variance is fitted (under GPSampler's prior): near its floor on a
-    smooth noise-free function, near the truth with real noise; the posterior is that of the
-    noise-free function (the noise is its alpha: the sd at a trial is far below the noise's)."""
-    rng = np.random.default_rng(1)
-    u = rng.random((60, 2))
-    smooth = np.sin(3 * u[:, 0]) + u[:, 1] ** 2
-    clean = gaussian.fit(u, smooth, np.arange(60), prior=True, noise=True)
-    assert clean.alpha < 1e-3
-    noisy_y = smooth + rng.normal(0, 0.3, 60)  # variance 0.09 of about 0.5 (normalised: ~0.15)
-    fitted = gaussian.fit(u, noisy_y, np.arange(60), prior=True, noise=True)
-    assert 0.05 < fitted.alpha < 0.4, fitted.alpha
-    assert not hasattr(fitted.kernel_, "k2") or not hasattr(fitted.kernel_.k2, "noise_level")
-    _, sd = fitted.predict(u[:5], return_std=True)
-    assert np.all(sd < 0.5 * 0.3)  # the noise-free function's sd (loss units), not the noise's
-    # without noise=True the losses are interpolated: the posterior passes through each one
-    bare = gaussian.fit(u, noisy_y, np.arange(60), prior=True)
-    assert bare.alpha == 1e-6
-    assert np.max(np.abs(bare.predict(u) - noisy_y)) < 1e-2 < np.max(np.abs(fitted.predict(u) - noisy_y))

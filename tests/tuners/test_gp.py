@@ -134,20 +134,3 @@ def test_a_long_tail_of_bad_losses_is_fitted_on_a_log_scale(monkeypatch: pytest.
             assert float(y.max()) < 15 and np.all(np.diff(y) >= 0)
         else:
             assert np.allclose(y, np.sort(values))
-
-
-def test_a_noise_variance_is_fitted_and_mogp_keeps_its_interpolating_fit() -> None:
-    """The GP fits a noise variance (gaussian.NOISE_PRIOR): on noisy losses its posterior's alpha is
-    well above the classArg alpha and it no longer passes through every loss; MOGP's fit (not
-    measured with it) still interpolates."""
-    from autolab.tuners.mogp import MoGpTuner
-
-    rng = np.random.default_rng(0)
-    x = rng.random((40, 1))
-    y = (x[:, 0] - 0.3) ** 2 + rng.normal(0, 0.05, 40)
-    gp = GPTuner(SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}}), seed=0)._fit(x, y, rng)
-    assert gp.alpha > 100 * 1e-6
-    assert np.max(np.abs(gp.predict(x) - y)) > 0.03
-    mo = MoGpTuner(SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}}), seed=0, objectives=["a", "b"])
-    bare = mo._fit(x, y, rng)
-    assert bare.alpha == 1e-6 and np.max(np.abs(bare.predict(x) - y)) < 1e-2
