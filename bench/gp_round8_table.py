@@ -1,12 +1,13 @@
-"""The eighth round's table seeds: autolab's GP with the fitted noise (rows of tuner_seq100.py `gp`
-at the adopting commit, bench/tuner_gp_round8_table.jsonl) against Optuna's GPSampler and the GP
-before it (the seventh round's stored rows), on the seeds all three have.
+"""The eighth round's table seeds: a variant of bench/gp_try.py (rows in
+bench/tuner_gp_round8_table.jsonl) against Optuna's GPSampler and the GP as shipped (the seventh
+round's stored rows), on the seeds all three have.
 
-    python bench/gp_round8_table.py
+    python bench/gp_round8_table.py [VARIANT]    # default init1
 """
 
 import json
 import os
+import sys
 from collections import defaultdict
 
 import numpy as np
@@ -37,15 +38,15 @@ def duel(a: dict, b: dict, seeds: list) -> str:
     return f"{w} / {lo}, p {p:.2g}"
 
 
-new, new_sec = rows("tuner_gp_round8_table.jsonl", "gp")
+new, new_sec = rows("tuner_gp_round8_table.jsonl", sys.argv[1] if len(sys.argv) > 1 else "init1")
 sampler, sampler_sec = rows("tuner_gp_gpsampler.jsonl", "optuna-gp")
 old: dict = defaultdict(dict)
 for path in ("tuner_seq100.jsonl", "tuner_seq100_peers.jsonl", "tuner_gp_gpsampler.jsonl"):
     for f, cell in rows(path, "gp")[0].items():
         old[f].update(cell)
 print(
-    "| function | seeds | GP, fitted noise | GP before | Optuna GPSampler | new GP / GPSampler wins, p"
-    " | new GP / GP before wins, p | s a run: new GP, GPSampler (stored) |"
+    "| function | seeds | GP variant | GP as shipped | Optuna GPSampler | variant / GPSampler wins, p"
+    " | variant / shipped wins, p | s a run: variant, GPSampler (stored) |"
 )
 print("|---|---|---:|---:|---:|---|---|---|")
 for f in FUNCS:
