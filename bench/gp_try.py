@@ -3,7 +3,8 @@ GPSampler, each a bench-side patch of autolab's GP (autolab itself unchanged).
 
     python bench/gp_try.py VARIANT FUNC SEED0 SEED1 OUT    # one JSON line per seed, like tuner_seq100.py
 
-VARIANT: names joined by "+" (e.g. `noise+kscale`), or `gp` (the GP as shipped):
+VARIANT: names joined by "+" (e.g. `noise+kscale`), or `gp` (the GP as shipped at 47bcd97, before
+this round adopted `init1`: length scales start at 0.5):
 - noise:   a fitted noise variance with GPSampler's prior on it (Gamma(1.1, rate 30) on the noise
            variance of the standardised losses, at least 1e-6), as a WhiteKernel beside the Matern
            kernel; the acquisition uses the posterior of f (the noise left out of its sd), as
