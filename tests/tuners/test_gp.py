@@ -134,3 +134,23 @@ def test_a_long_tail_of_bad_losses_is_fitted_on_a_log_scale(monkeypatch: pytest.
             assert float(y.max()) < 15 and np.all(np.diff(y) >= 0)
         else:
             assert np.allclose(y, np.sort(values))
+
+
+def test_the_length_scales_search_starts_at_one_and_mogp_keeps_half(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hyperparameter search starts at length scales 1 (GPSampler's start, issue 24); MOGP,
+    not measured with it, keeps 0.5."""
+    from autolab.tuners import gaussian
+    from autolab.tuners.mogp import MoGpTuner
+
+    starts: list = []
+    real_fit = gaussian.fit
+    monkeypatch.setattr(
+        gaussian, "fit", lambda *a, **k: starts.append(k["length_scale"]) or real_fit(*a, **k)
+    )
+    space = SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}})
+    rng = np.random.default_rng(0)
+    x = rng.random((30, 1))
+    y = np.sin(12 * x[:, 0]) + x[:, 0]
+    GPTuner(space, seed=0)._fit(x, y, rng)
+    MoGpTuner(space, seed=0, objectives=["a", "b"])._fit(x, y, rng)
+    assert starts == [1.0, 0.5]

@@ -1,0 +1,64 @@
+"""The eighth round's table seeds: a variant of bench/gp_try.py (rows in
+bench/tuner_gp_round8_table.jsonl) against Optuna's GPSampler and the GP as shipped (the seventh
+round's stored rows), on the seeds all three have.
+
+    python bench/gp_round8_table.py [VARIANT]    # default init1
+"""
+
+import json
+import os
+import sys
+from collections import defaultdict
+
+import numpy as np
+from scipy.stats import binomtest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FUNCS = (
+    "griewank8 levy6 rastrigin6-noisy rastrigin6 schwefel4 ackley5 michalewicz5 michalewicz5-noisy".split()
+)
+
+
+def rows(path: str, tuner: str) -> dict:
+    out: dict = defaultdict(dict)
+    secs: dict = defaultdict(list)
+    with open(os.path.join(HERE, path)) as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["t"] == tuner and r["s"] < 20:
+                out[r["f"]][r["s"]] = r["r"]
+                secs[r["f"]].append(r["sec"])
+    return out, secs
+
+
+def duel(a: dict, b: dict, seeds: list) -> str:
+    w = sum(a[s] < b[s] for s in seeds)
+    lo = sum(a[s] > b[s] for s in seeds)
+    p = binomtest(w, w + lo).pvalue if w + lo else 1.0
+    return f"{w} / {lo}, p {p:.2g}"
+
+
+new, new_sec = rows("tuner_gp_round8_table.jsonl", sys.argv[1] if len(sys.argv) > 1 else "init1")
+sampler, sampler_sec = rows("tuner_gp_gpsampler.jsonl", "optuna-gp")
+old: dict = defaultdict(dict)
+for path in ("tuner_seq100.jsonl", "tuner_seq100_peers.jsonl", "tuner_gp_gpsampler.jsonl"):
+    for f, cell in rows(path, "gp")[0].items():
+        old[f].update(cell)
+print(
+    "| function | seeds | GP variant | GP as shipped | Optuna GPSampler | variant / GPSampler wins, p"
+    " | variant / shipped wins, p | s a run: variant, GPSampler (stored) |"
+)
+print("|---|---|---:|---:|---:|---|---|---|")
+for f in FUNCS:
+    seeds = sorted(set(new[f]) & set(sampler[f]) & set(old[f]))
+    if not seeds:
+        continue
+    med = [np.median([d[f][s] for s in seeds]) for d in (new, old, sampler)]
+    best = min(med)
+    cells = [f"**{m:.4g}**" if m == best else f"{m:.4g}" for m in med]
+    print(
+        f"| {f} | {min(seeds)}-{max(seeds)} ({len(seeds)}) | "
+        + " | ".join(cells)
+        + f" | {duel(new[f], sampler[f], seeds)} | {duel(new[f], old[f], seeds)}"
+        + f" | {np.median(new_sec[f]):.1f}, {np.median(sampler_sec[f]):.1f} |"
+    )

@@ -1,0 +1,205 @@
+"""Issue 24 item 4, eighth round: the remaining differences between autolab's GP and Optuna's
+GPSampler, each a bench-side patch of autolab's GP (autolab itself unchanged).
+
+    python bench/gp_try.py VARIANT FUNC SEED0 SEED1 OUT    # one JSON line per seed, like tuner_seq100.py
+
+VARIANT: names joined by "+" (e.g. `noise+kscale`), or `gp` (the GP as shipped at 47bcd97, before
+this round adopted `init1`: length scales start at 0.5):
+- noise:   a fitted noise variance with GPSampler's prior on it (Gamma(1.1, rate 30) on the noise
+           variance of the standardised losses, at least 1e-6), as a WhiteKernel beside the Matern
+           kernel; the acquisition uses the posterior of f (the noise left out of its sd), as
+           GPSampler's log EI does (the seventh round's `noise` had no prior, a bound of 0.1, and
+           the noise inside the sd).
+- kscale:  GPSampler's prior on the kernel scale (Gamma(2, rate 1) on the constant factor).
+- init1:   the hyperparameter search starts where GPSampler's does without a cache: length scales
+           1, kernel scale 1 (and noise 1 with `noise`); the shipped GP starts at length 0.5.
+- hyperall: the kernel's hyperparameters fitted on every trial (GPSampler), not on at most
+           MAX_HYPER = 60 (the best 30 and 30 random ones).
+- roulette: GPSampler's start points for the acquisition's local search: the best candidate and
+           the others drawn with probability proportional to exp(log EI - max), each start
+           refined on its own (the shipped GP keeps the 5 best of all starts' points together).
+- lsl:     the local search's steps in units of each column's length scale (GPSampler's L-BFGS-B
+           runs in x / length scale); the shipped GP steps 0.1, 0.03, 0.01 in cube units.
+- starts10: 10 local-search starts (GPSampler's n_local_search) instead of 5.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), HERE]
+import numpy as np  # noqa: E402
+import tuner_problems as tp  # noqa: E402
+
+from autolab.tuners import gaussian  # noqa: E402
+from autolab.tuners import gp as gpmod  # noqa: E402
+
+NOISE_PRIOR = (1.1, 30.0)  # GPSampler: Gamma(concentration 1.1, rate 30) on the noise variance
+SCALE_PRIOR = (2.0, 1.0)  # and Gamma(2, 1) on the kernel scale
+MIN_NOISE = 1e-6
+
+
+def optimizer(n_lengths: int, kscale: bool, noise: bool):
+    """scikit-learn's optimizer hook: -(log marginal likelihood + log priors) over log theta =
+    [log scale, log lengths..., (log noise)]; the length-scale prior is gaussian.LENGTH_PRIOR's."""
+    from scipy.optimize import minimize
+
+    lengths = slice(1, 1 + n_lengths)
+
+    def objective(theta, obj_func):
+        value, grad = obj_func(theta, eval_gradient=True)
+        value, grad = float(value), np.array(grad, dtype=float)
+        sq = np.exp(2 * theta[lengths])
+        value += gaussian.LENGTH_PRIOR * float(np.sum(sq + 1 / sq))
+        grad[lengths] += 2 * gaussian.LENGTH_PRIOR * (sq - 1 / sq)
+        # a Gamma(a, b) prior on v = exp(t): log p = (a - 1) t - b e^t (+ const)
+        for on, i, (a, b) in ((kscale, 0, SCALE_PRIOR), (noise, 1 + n_lengths, NOISE_PRIOR)):
+            if on:
+                value -= (a - 1) * theta[i] - b * np.exp(theta[i])
+                grad[i] -= (a - 1) - b * np.exp(theta[i])
+        return value, grad
+
+    def run(obj_func, initial_theta, bounds):
+        res = minimize(objective, initial_theta, args=(obj_func,), jac=True, method="L-BFGS-B", bounds=bounds)
+        return res.x, float(res.fun)
+
+    return run
+
+
+def make_fit(kscale: bool, noise: bool, init1: bool):
+    def fit(x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, **_):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+        ls = 1.0 if init1 else length_scale
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(x.shape[1], ls), (1e-2, 1e2), nu=nu)
+        if noise:
+            kernel = kernel + WhiteKernel(1.0 if init1 else 1e-2, (MIN_NOISE, 1e2))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = GaussianProcessRegressor(
+                kernel,
+                alpha=alpha,
+                normalize_y=True,
+                random_state=random_state,
+                optimizer=optimizer(x.shape[1], kscale, noise),
+            )
+            g.fit(x[hyper], y[hyper])
+        if noise:  # the posterior of f: the fitted noise as alpha, the sd without it
+            return gaussian.posterior(g.kernel_.k1, x, y, alpha + float(g.kernel_.k2.noise_level))
+        return gaussian.posterior(g.kernel_, x, y, alpha) if len(hyper) < len(y) else g
+
+    return fit
+
+
+def _lengths(gp) -> np.ndarray:
+    k = gp.kernel_
+    while not hasattr(k, "length_scale"):
+        k = k.k2
+    return np.asarray(k.length_scale, dtype=float)
+
+
+def make_maximise(roulette: bool, lsl: bool):
+    """The shipped _maximise's pool (random + near the best trials), then its shrinking local
+    rounds, with GPSampler's start selection (`roulette`) and/or steps in length-scale units (`lsl`)."""
+
+    def maximise(self, gp, best, near, rng):
+        pool = [self.cube.random(rng, self.warm_up)]
+        for scale in (0.05, 0.15):
+            pool.append(
+                self.cube.project(
+                    np.repeat(near, 50, axis=0) + rng.normal(0, scale, (50 * len(near), self.cube.n_columns))
+                )
+            )
+        u = np.vstack(pool)
+        score = self._acquisition(gp, u, best)
+        step = np.minimum(_lengths(gp), 1.0) if lsl else np.ones(self.cube.n_columns)
+        if roulette:
+            i0 = int(np.argmax(score))
+            p = np.exp(score - score[i0])
+            p[i0] = 0.0
+            k = min(self.starts - 1, int(np.count_nonzero(p > 0)))
+            idx = [i0]
+            if k > 0:
+                idx += list(rng.choice(len(u), size=k, replace=False, p=p / p.sum()))
+            tops = []
+            per = LOCAL_POINTS // self.starts + 1
+            for i in idx:  # each start refined on its own
+                top, ts = u[i : i + 1], score[i : i + 1]
+                for scale in gpmod.LOCAL_ROUNDS:
+                    local = self.cube.project(
+                        top + rng.normal(0, 1, (per, self.cube.n_columns)) * scale * step
+                    )
+                    s = self._acquisition(gp, local, best)
+                    if s.max() > ts[0]:
+                        top, ts = local[np.argmax(s)][None, :], s[np.argmax(s)][None]
+                tops.append((float(ts[0]), top[0]))
+            tops.sort(key=lambda t: -t[0])
+            top = np.array([t[1] for t in tops])
+        else:
+            top = u[np.argsort(-score)[: self.starts]]
+            top_score = np.sort(score)[::-1][: self.starts]
+            per = LOCAL_POINTS // len(top) + 1
+            for scale in gpmod.LOCAL_ROUNDS:
+                local = self.cube.project(
+                    np.repeat(top, per, axis=0)
+                    + rng.normal(0, 1, (per * len(top), self.cube.n_columns)) * scale * step
+                )
+                both = np.vstack([top, local])
+                s = np.concatenate([top_score, self._acquisition(gp, local, best)])
+                order = np.argsort(-s)[: self.starts]
+                top, top_score = both[order], s[order]
+        return np.vstack([top, u[np.argsort(-score)[:20]]])
+
+    return maximise
+
+
+LOCAL_POINTS = gpmod.LOCAL_POINTS
+
+
+def apply(variant: str) -> dict:
+    parts = set() if variant == "gp" else set(variant.split("+"))
+    # `gp`: the GP as shipped before this round (47bcd97), also once the fitted noise is adopted
+    gpmod.GPTuner.noise_prior = False
+    gpmod.GPTuner.start_length = 0.5  # and its start before this round (init1 sets 1)
+    known = {"noise", "kscale", "init1", "hyperall", "roulette", "lsl", "starts10"}
+    if parts - known:
+        sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
+    if parts & {"noise", "kscale", "init1"}:
+        gpmod.gaussian.fit = make_fit("kscale" in parts, "noise" in parts, "init1" in parts)
+    if "hyperall" in parts:
+        gpmod.MAX_HYPER = 10**6
+    if parts & {"roulette", "lsl"}:
+        gpmod.GPTuner._maximise = make_maximise("roulette" in parts, "lsl" in parts)
+    return {"selection_num_starting_points": 10} if "starts10" in parts else {}
+
+
+if __name__ == "__main__":
+    variant, func, s0, s1, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    args = apply(variant)
+    done = set()
+    if os.path.exists(out):
+        with open(out) as fh:
+            done = {r["s"] for r in map(json.loads, fh) if r["t"] == variant and r["f"] == func}
+    stop_at = float(os.environ.get("STOP_AT", "inf"))
+    for s in range(s0, s1):
+        if s in done:
+            continue
+        if time.time() > stop_at:
+            break
+        t = time.perf_counter()
+        best, _ = tp.run_autolab("gp", func, 100, s, 1, args)
+        row = {
+            "t": variant,
+            "f": func,
+            "s": s,
+            "r": float(best - tp.FUNCS[func][1]),
+            "sec": round(time.perf_counter() - t, 2),
+        }
+        with open(out, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
