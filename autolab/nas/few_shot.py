@@ -52,7 +52,8 @@ def clone_supernet(
             )
         settings = {k: v for k, v in group.items() if k != "params"}
         groups.append({**settings, "params": [params[names[id(p)]] for p in group["params"]]})
-    clone_opt = type(optimizer)(groups)  # every group carries all of its hyperparameters
+    # every group carries all of its hyperparameters; subclasses take (params, ...) unlike the base
+    clone_opt = type(optimizer)(groups)  # type: ignore[call-arg]
     clone_opt.load_state_dict(copy.deepcopy(optimizer.state_dict()))  # own buffers, not shared ones
     return clone, clone_opt
 
