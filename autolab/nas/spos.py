@@ -148,7 +148,8 @@ class SposTrainer:
         """Few-shot NAS: one copy of the trained supernet (weights and optimizer state) per option of
         the split choice, each trained few_shot_epochs epochs with the choice fixed to its option at
         the optimizer's current lr (the scheduler is not stepped); self.model stays the one-shot one."""
-        assert self.split is not None
+        if self.split is None:
+            raise NasError("SposTrainer.split_supernet: set few_shot_epochs > 0 (the sub-supernets' epochs)")
         self.subs = []
         for value in self.groups[self.split].choices:
             sub = SubSupernet(self.split, value, *clone_supernet(self.model, self.optimizer))

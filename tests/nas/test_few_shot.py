@@ -100,6 +100,8 @@ def test_without_few_shot_nothing_is_split() -> None:
     trainer = _trainer().fit()
     assert trainer.subs == [] and trainer.split is None
     assert trainer.supernet_for({"b": "b0", "a": "a2"})[0] is trainer.model
+    with pytest.raises(nas.NasError, match="few_shot_epochs > 0"):
+        trainer.split_supernet()
 
 
 def test_the_one_shot_phase_is_the_same_with_or_without_the_split() -> None:
