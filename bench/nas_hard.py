@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from torch.utils.data import ConcatDataset, TensorDataset
 
 from autolab import nas
-from autolab.nas.training import evaluate, loader, train_model
+from autolab.nas.training import evaluate, forever, loader, train_model
 
 OPS = ["conv3x3", "conv5x5", "dil_conv3x3", "sep_conv3x3", "max_pool", "skip"]
 BLOCKS = 5
@@ -186,10 +186,48 @@ def search(
             sampling=args.spos_sampling,
             recalibrate_batches=args.spos_recalibrate_batches,
             lr_scheduler=schedule,
+            few_shot_epochs=args.spos_few_shot_epochs,
+            few_shot_split=args.spos_few_shot_split,
             **common,
         ).fit()
-        return trainer.search(population_size=args.spos_population, generations=args.spos_generations)
+        found = trainer.search(population_size=args.spos_population, generations=args.spos_generations)
+        if args.spos_rank_random:  # after the search, so the search is the same with or without it
+            history.append({"rank": rank_random(trainer, args.spos_rank_random)})
+        return found
     raise SystemExit(f"unknown method {method!r}")
+
+
+def rank_random(trainer: nas.SposTrainer, path: str) -> list[dict[str, Any]]:
+    """The random architectures of an `evaluate` JSON scored by the trainer (with a few-shot split: on
+    their sub-supernet) and on the one-shot supernet itself, next to their standalone test means;
+    prints Kendall tau of each score with the standalone mean."""
+    from scipy.stats import kendalltau
+
+    with open(path, encoding="utf-8") as fh:
+        randoms = json.load(fh)["random"]
+    rows = []
+    for r in randoms:
+        row = {
+            "arch": r["arch"],
+            "standalone": statistics.mean(r["scores"]),
+            "score": trainer.evaluate(r["arch"]),
+        }
+        if trainer.subs:
+            nas.set_arch(trainer.model, r["arch"])
+            nas.recalibrate_bn(trainer.model, forever(trainer.calib_loader), 20)
+            row["one_shot"] = evaluate(trainer.model, trainer.val_loader, device=torch.device("cpu"))
+        rows.append(row)
+    stand = [r["standalone"] for r in rows]
+    for key in ("score", "one_shot") if trainer.subs else ("score",):
+        free = [sum(v in ("max_pool", "skip") for v in r["arch"].values()) for r in rows]
+        tau, tau_free = (
+            kendalltau(stand, [r[key] for r in rows])[0],
+            kendalltau(free, [r[key] for r in rows])[0],
+        )
+        print(
+            f"rank of the {len(rows)} random archs, {key}: Kendall tau {tau:.3f}, tau(#pool/skip) {tau_free:.3f}"
+        )
+    return rows
 
 
 def retrain(arch: dict[str, Any], seed: int, args: argparse.Namespace, train: Any, test: Any) -> float:
@@ -360,6 +398,18 @@ def main() -> None:
     parser.add_argument("--spos-population", type=int, default=20, help="evolution (the paper: 50)")
     parser.add_argument("--spos-generations", type=int, default=10, help="evolution (the paper: 20)")
     parser.add_argument("--spos-recalibrate-batches", type=int, default=20, help="BN recalibration batches")
+    parser.add_argument(
+        "--spos-few-shot-epochs",
+        type=int,
+        default=0,
+        help="SposTrainer(few_shot_epochs=...): few-shot NAS, epochs of each sub-supernet (0: no split)",
+    )
+    parser.add_argument("--spos-few-shot-split", default=None, help="SposTrainer(few_shot_split=...)")
+    parser.add_argument(
+        "--spos-rank-random",
+        default=None,
+        help="search: after SPOS's search, score the random architectures of this evaluate JSON (tau)",
+    )
     parser.add_argument("--spos-lr-schedule", default="constant", choices=["constant", "linear"])
     parser.add_argument(
         "--enas-steps-per-batch",

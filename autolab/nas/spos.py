@@ -10,6 +10,10 @@ cost of a step grows by that factor).
 the supernet's weights after its BatchNorm statistics are recalibrated on training batches (shared
 running statistics belong to no single path). An optional parameter or FLOPs limit filters
 candidates; the random ones are drawn inside a parameter or FLOPs range directly.
+With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
+trained supernet on one choice (`few_shot_split`, default the choice with the most options) into one
+sub-supernet per option, each a copy trained `few_shot_epochs` more epochs with that choice fixed,
+and every candidate is scored on the sub-supernet of its option.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from torch.utils.data import Dataset
 
 from .budget import RangeSampler, SpaceCost
 from .evolution import EvolutionResult, evolution_search
+from .few_shot import SubSupernet, clone_supernet, route, split_label
 from .mutables import NasError
 from .space import canonical, choice_groups, random_arch, set_arch, validate_arch
 from .training import (
@@ -96,10 +101,18 @@ class SposTrainer:
         recalibrate_batches: int = 20,
         eval_batches: int | None = None,
         sampling: str = "uniform",
+        few_shot_epochs: int = 0,
+        few_shot_split: str | None = None,
         log: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if sampling not in ("uniform", "fair"):
             raise NasError(f"SposTrainer sampling must be 'uniform' or 'fair', got {sampling!r}")
+        if not isinstance(few_shot_epochs, int) or few_shot_epochs < 0:
+            raise NasError(f"SposTrainer few_shot_epochs must be an integer >= 0, got {few_shot_epochs!r}")
+        if few_shot_split is not None and few_shot_epochs == 0:
+            raise NasError(
+                f"SposTrainer few_shot_split={few_shot_split!r} needs few_shot_epochs > 0 (0: no split)"
+            )
         seed_everything(seed)
         self.sampling = sampling
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
@@ -111,6 +124,9 @@ class SposTrainer:
         self.groups = choice_groups(model)
         if not self.groups:
             raise NasError("SposTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
+        self.few_shot_epochs = few_shot_epochs
+        self.split = split_label(self.groups, few_shot_split) if few_shot_epochs else None
+        self.subs: list[SubSupernet] = []  # filled by fit() when few_shot_epochs > 0
         self.rng = random.Random(seed)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
         self.calib_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed + 7, workers=workers)
@@ -119,37 +135,64 @@ class SposTrainer:
         self.result: EvolutionResult | None = None
 
     def fit(self) -> SposTrainer:
-        for epoch in range(self.num_epochs):
-            start = time.perf_counter()
-            self.model.train()
-            total_loss, total_metric, steps = 0.0, 0.0, 0
-            for batch in self.train_loader:
-                x, y = to_device(batch, self.device)
-                self.optimizer.zero_grad(set_to_none=True)
-                for arch in self.paths():
-                    set_arch(self.model, arch, self.groups)
-                    with autocast(self.device, self.amp):
-                        logits = self.model(x)
-                    loss = self.loss(logits.float(), y)
-                    loss.backward()  # fair: the paths' gradients add up (FairNAS)
-                    total_loss += float(loss.detach())
-                    total_metric += self.metric(logits.detach().float(), y)
-                    steps += 1
-                if self.grad_clip:
-                    nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
-                self.optimizer.step()
+        """Train the supernet num_epochs epochs; with few_shot_epochs, then split it (`split_supernet`)."""
+        for _ in range(self.num_epochs):
+            self._epoch(self.model, self.optimizer, self.groups, {})
             if self.lr_scheduler is not None:
                 self.lr_scheduler.step()
-            entry = {
-                "epoch": epoch + 1,
-                "train_loss": total_loss / max(steps, 1),
-                "train_metric": total_metric / max(steps, 1),
-                "seconds": time.perf_counter() - start,
-            }
-            self.history.append(entry)
-            if self.log is not None:
-                self.log(entry)
+        if self.few_shot_epochs:
+            self.split_supernet()
         return self
+
+    def split_supernet(self) -> list[SubSupernet]:
+        """Few-shot NAS: one copy of the trained supernet (weights and optimizer state) per option of
+        the split choice, each trained few_shot_epochs epochs with the choice fixed to its option at
+        the optimizer's current lr (the scheduler is not stepped); self.model stays the one-shot one."""
+        if self.split is None:
+            raise NasError("SposTrainer.split_supernet: set few_shot_epochs > 0 (the sub-supernets' epochs)")
+        self.subs = []
+        for value in self.groups[self.split].choices:
+            sub = SubSupernet(self.split, value, *clone_supernet(self.model, self.optimizer))
+            for _ in range(self.few_shot_epochs):
+                self._epoch(sub.model, sub.optimizer, sub.groups, sub.fixed())
+            self.subs.append(sub)
+        return self.subs
+
+    def _epoch(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        groups: dict[str, Any],
+        fixed: dict[str, Any],
+    ) -> None:
+        start = time.perf_counter()
+        model.train()
+        total_loss, total_metric, steps = 0.0, 0.0, 0
+        for batch in self.train_loader:
+            x, y = to_device(batch, self.device)
+            optimizer.zero_grad(set_to_none=True)
+            for arch in self.paths():
+                set_arch(model, {**arch, **fixed}, groups)
+                with autocast(self.device, self.amp):
+                    logits = model(x)
+                loss = self.loss(logits.float(), y)
+                loss.backward()  # fair: the paths' gradients add up (FairNAS)
+                total_loss += float(loss.detach())
+                total_metric += self.metric(logits.detach().float(), y)
+                steps += 1
+            if self.grad_clip:
+                nn.utils.clip_grad_norm_(model.parameters(), self.grad_clip)
+            optimizer.step()
+        entry = {
+            "epoch": len(self.history) + 1,
+            "train_loss": total_loss / max(steps, 1),
+            "train_metric": total_metric / max(steps, 1),
+            "seconds": time.perf_counter() - start,
+            **({"fixed": fixed} if fixed else {}),
+        }
+        self.history.append(entry)
+        if self.log is not None:
+            self.log(entry)
 
     def paths(self) -> list[dict[str, Any]]:
         """The architectures one training step runs: one uniform draw, or (fair) for every decision a
@@ -166,12 +209,22 @@ class SposTrainer:
         return [{label: order[i] for label, order in orders.items()} for i in range(m)]
 
     def evaluate(self, arch: dict[str, Any], recalibrate_batches: int | None = None) -> float:
-        """The architecture's validation metric on the supernet weights, after BN recalibration."""
+        """The architecture's validation metric on the supernet weights (after a few-shot split, its
+        sub-supernet's), after BN recalibration."""
         arch = validate_arch(self.groups, arch)
-        set_arch(self.model, arch, self.groups)
+        model, groups = self.supernet_for(arch)
+        set_arch(model, arch, groups)
         n = self.recalibrate_batches if recalibrate_batches is None else recalibrate_batches
-        recalibrate_bn(self.model, forever(self.calib_loader), n, self.device)
-        return evaluate(self.model, self.val_loader, self.metric, self.device, self.amp, self.eval_batches)
+        recalibrate_bn(model, forever(self.calib_loader), n, self.device)
+        return evaluate(model, self.val_loader, self.metric, self.device, self.amp, self.eval_batches)
+
+    def supernet_for(self, arch: dict[str, Any]) -> tuple[nn.Module, dict[str, Any]]:
+        """The model (and its choice groups) that scores the architecture: the supernet, or after a
+        few-shot split the sub-supernet of the architecture's option at the split choice."""
+        if not self.subs:
+            return self.model, self.groups
+        sub = route(self.subs, arch)
+        return sub.model, sub.groups
 
     def search(
         self,
