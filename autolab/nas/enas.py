@@ -245,16 +245,11 @@ class EnasTrainer:
 
     def _train_weights(self, sub: SubSupernet | None = None) -> tuple[float, float, int]:
         """One epoch of the shared weights (of `sub`, with its option forced in every sample)."""
-        model, optimizer, groups = (
-            (self.model, self.optimizer, self.groups)
-            if sub is None
-            else (sub.model, sub.optimizer, sub.groups)
-        )
-        forced = (
-            None
-            if sub is None
-            else {self.labels.index(sub.label): self.groups[sub.label].choices.index(sub.value)}
-        )
+        forced: dict[int, int] | None = None
+        model, optimizer, groups = self.model, self.optimizer, self.groups
+        if sub is not None:
+            model, optimizer, groups = sub.model, sub.optimizer, sub.groups
+            forced = {self.labels.index(sub.label): self.groups[sub.label].choices.index(sub.value)}
         model.train()
         total_loss, total_metric, steps = 0.0, 0.0, 0
         for batch in self.train_loader:
