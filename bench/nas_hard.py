@@ -171,7 +171,20 @@ def search(
         return nas.export(trainer)
     if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
         steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
-        return nas.export(nas.EnasTrainer(model, F.cross_entropy, opt, train, val, **common, **steps).fit())
+        trainer = nas.EnasTrainer(
+            model,
+            F.cross_entropy,
+            opt,
+            train,
+            val,
+            controller_aggregate=args.enas_aggregate,
+            derive_samples=args.enas_derive_samples,
+            few_shot_epochs=args.enas_few_shot_epochs,
+            few_shot_split=args.enas_few_shot_split,
+            **common,
+            **steps,
+        ).fit()
+        return nas.export(trainer)
     if method == "spos":  # evolution: population / generations from the flags, 10 parents, half mutation
         schedule = None  # and half crossover children (autolab's defaults; the SPOS paper's 50 / 20)
         if args.spos_lr_schedule == "linear":  # SPOS's paper: the supernet's lr decays linearly to 0
@@ -418,6 +431,25 @@ def main() -> None:
         help="EnasTrainer(controller_steps_per_batch=...); the reference's ratio is 50/390 = 0.128 "
         "(default: 50 controller steps an epoch)",
     )
+    parser.add_argument(
+        "--enas-aggregate",
+        type=int,
+        default=20,
+        help="EnasTrainer(controller_aggregate=...): samples per controller step (the third round ran 1)",
+    )
+    parser.add_argument(
+        "--enas-derive-samples",
+        type=int,
+        default=10,
+        help="EnasTrainer(derive_samples=...): 0 is the greedy decode (the third round's export)",
+    )
+    parser.add_argument(
+        "--enas-few-shot-epochs",
+        type=int,
+        default=0,
+        help="EnasTrainer(few_shot_epochs=...): few-shot NAS, epochs of each sub-supernet (0: no split)",
+    )
+    parser.add_argument("--enas-few-shot-split", default=None, help="EnasTrainer(few_shot_split=...)")
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)

@@ -19,6 +19,13 @@ statistics, since its running statistics belong to no single path. Export (the p
 `derive_samples` architectures sampled from the trained controller, each scored with the shared
 weights on the same `derive_batches` validation batches, the best kept; `derive_samples=0`
 exports the controller's most likely decision at every step (greedy decoding) instead.
+
+With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
+shared weights on one choice (`few_shot_split`, default the choice with the most options) into one
+sub-supernet per option: a copy of the weights and their optimizer state, trained `few_shot_epochs`
+more epochs on architectures the (now fixed) controller samples with that choice forced to the
+option, i.e. on the paths the derivation will draw. The derivation then scores each sampled
+architecture on the sub-supernet of its option (it needs `derive_samples >= 1`).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from .few_shot import SubSupernet, clone_supernet, route, split_label
 from .mutables import NasError
 from .space import ChoiceGroup, choice_groups, set_arch
 from .training import (
@@ -66,9 +74,13 @@ class Controller(nn.Module):
         return self.tanh_constant * torch.tanh(self.heads[step](h) / self.temperature)
 
     def sample(
-        self, generator: torch.Generator | None = None, greedy: bool = False
+        self,
+        generator: torch.Generator | None = None,
+        greedy: bool = False,
+        forced: dict[int, int] | None = None,
     ) -> tuple[list[int], torch.Tensor, torch.Tensor]:
-        """(decision indices, log-probability of them, entropy of the policy along the way)."""
+        """(decision indices, log-probability of them, entropy of the policy along the way); a step in
+        `forced` takes the given index, and the later steps are sampled given it."""
         x = self.start
         state: tuple[torch.Tensor, torch.Tensor] | None = None
         indices: list[int] = []
@@ -77,7 +89,9 @@ class Controller(nn.Module):
         for step in range(len(self.sizes)):
             state = self.lstm(x, state)
             log_p = torch.log_softmax(self.logits(state[0], step), -1)[0]
-            if greedy:
+            if forced is not None and step in forced:
+                index = forced[step]
+            elif greedy:
                 index = int(torch.argmax(log_p))
             else:
                 index = int(torch.multinomial(log_p.detach().exp().cpu(), 1, generator=generator))
@@ -112,6 +126,8 @@ class EnasTrainer:
         derive_samples: int = 10,
         derive_batches: int = 1,
         grad_clip: float | None = 5.0,
+        few_shot_epochs: int = 0,
+        few_shot_split: str | None = None,
         device: str | torch.device | None = None,
         amp: bool = True,
         seed: int = 0,
@@ -135,6 +151,17 @@ class EnasTrainer:
             raise NasError(
                 f"EnasTrainer controller_steps_per_batch must be > 0, got {controller_steps_per_batch}"
             )
+        if not isinstance(few_shot_epochs, int) or few_shot_epochs < 0:
+            raise NasError(f"EnasTrainer few_shot_epochs must be an integer >= 0, got {few_shot_epochs!r}")
+        if few_shot_split is not None and few_shot_epochs == 0:
+            raise NasError(
+                f"EnasTrainer few_shot_split={few_shot_split!r} needs few_shot_epochs > 0 (0: no split)"
+            )
+        if few_shot_epochs and derive_samples == 0:
+            raise NasError(
+                f"EnasTrainer few_shot_epochs={few_shot_epochs} needs derive_samples >= 1 (the greedy "
+                "decode scores no architecture on the sub-supernets)"
+            )
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
@@ -143,6 +170,9 @@ class EnasTrainer:
         if not self.groups:
             raise NasError("EnasTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
         self.labels = list(self.groups)
+        self.few_shot_epochs = few_shot_epochs
+        self.split = split_label(self.groups, few_shot_split, "EnasTrainer") if few_shot_epochs else None
+        self.subs: list[SubSupernet] = []  # filled by fit() when few_shot_epochs > 0
         self.controller = Controller([len(g.choices) for g in self.groups.values()], controller_hidden).to(
             self.device
         )
@@ -167,9 +197,9 @@ class EnasTrainer:
     def to_arch(self, indices: list[int]) -> Arch:
         return {label: self.groups[label].choices[i] for label, i in zip(self.labels, indices, strict=True)}
 
-    def sample_arch(self) -> Arch:
+    def sample_arch(self, forced: dict[int, int] | None = None) -> Arch:
         with torch.no_grad():
-            indices, _, _ = self.controller.sample(self.generator)
+            indices, _, _ = self.controller.sample(self.generator, forced=forced)
         return self.to_arch(indices)
 
     def controller_step(self, reward_of: Callable[[Arch], float]) -> tuple[float, float]:
@@ -192,31 +222,47 @@ class EnasTrainer:
         return self._score(arch, [next(self.val_batches)])
 
     def _score(self, arch: Arch, batches: list[Any]) -> float:
-        """The metric of `arch` on the shared weights over `batches`, weighted by batch size."""
-        set_arch(self.model, arch, self.groups)
-        self.model.train()  # batch statistics (see module doc)
+        """The metric of `arch` on the shared weights (after a few-shot split: its sub-supernet's) over
+        `batches`, weighted by batch size."""
+        model, groups = self.supernet_for(arch)
+        set_arch(model, arch, groups)
+        model.train()  # batch statistics (see module doc)
         total, count = 0.0, 0
         with torch.no_grad(), autocast(self.device, self.amp):
             for batch in batches:
                 x, y = to_device(batch, self.device)
-                total += self.metric(self.model(x).float(), y) * len(y)
+                total += self.metric(model(x).float(), y) * len(y)
                 count += len(y)
         return total / max(count, 1)
 
-    def _train_weights(self) -> tuple[float, float, int]:
-        self.model.train()
+    def supernet_for(self, arch: Arch) -> tuple[nn.Module, dict[str, ChoiceGroup]]:
+        """The shared weights that score `arch`: the supernet, or after a few-shot split the
+        sub-supernet of the architecture's option at the split choice."""
+        if not self.subs:
+            return self.model, self.groups
+        sub = route(self.subs, arch)
+        return sub.model, sub.groups
+
+    def _train_weights(self, sub: SubSupernet | None = None) -> tuple[float, float, int]:
+        """One epoch of the shared weights (of `sub`, with its option forced in every sample)."""
+        forced: dict[int, int] | None = None
+        model, optimizer, groups = self.model, self.optimizer, self.groups
+        if sub is not None:
+            model, optimizer, groups = sub.model, sub.optimizer, sub.groups
+            forced = {self.labels.index(sub.label): self.groups[sub.label].choices.index(sub.value)}
+        model.train()
         total_loss, total_metric, steps = 0.0, 0.0, 0
         for batch in self.train_loader:
             x, y = to_device(batch, self.device)
-            set_arch(self.model, self.sample_arch(), self.groups)
-            self.optimizer.zero_grad(set_to_none=True)
+            set_arch(model, self.sample_arch(forced), groups)
+            optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, self.amp):
-                logits = self.model(x)
+                logits = model(x)
             loss = self.loss(logits.float(), y)
             loss.backward()
             if self.grad_clip:
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
-            self.optimizer.step()
+                nn.utils.clip_grad_norm_(model.parameters(), self.grad_clip)
+            optimizer.step()
             total_loss += float(loss.detach())
             total_metric += self.metric(logits.detach().float(), y)
             steps += 1
@@ -230,7 +276,8 @@ class EnasTrainer:
         return max(1, round(self.controller_steps_per_batch * weight_batches))
 
     def fit(self) -> EnasTrainer:
-        self.derived = None
+        """num_epochs of shared weights + controller; with few_shot_epochs, then `split_supernet`."""
+        self.derived, self.subs = None, []
         for epoch in range(self.num_epochs):
             start = time.perf_counter()
             total_loss, total_metric, steps = self._train_weights()
@@ -247,11 +294,39 @@ class EnasTrainer:
             self.history.append(entry)
             if self.log is not None:
                 self.log(entry)
+        if self.few_shot_epochs:
+            self.split_supernet()
         return self
+
+    def split_supernet(self) -> list[SubSupernet]:
+        """Few-shot NAS: one copy of the shared weights (and optimizer state) per option of the split
+        choice, each trained few_shot_epochs epochs on controller samples with the choice forced to
+        its option; the controller is not trained further, self.model stays the one-shot one."""
+        if self.split is None:
+            raise NasError("EnasTrainer.split_supernet: set few_shot_epochs > 0 (the sub-supernets' epochs)")
+        self.derived, self.subs = None, []
+        for value in self.groups[self.split].choices:
+            sub = SubSupernet(self.split, value, *clone_supernet(self.model, self.optimizer, "EnasTrainer"))
+            for _ in range(self.few_shot_epochs):
+                start = time.perf_counter()
+                total_loss, total_metric, steps = self._train_weights(sub)
+                entry = {
+                    "epoch": len(self.history) + 1,
+                    "train_loss": total_loss / max(steps, 1),
+                    "train_metric": total_metric / max(steps, 1),
+                    "fixed": sub.fixed(),
+                    "seconds": time.perf_counter() - start,
+                }
+                self.history.append(entry)
+                if self.log is not None:
+                    self.log(entry)
+            self.subs.append(sub)
+        return self.subs
 
     def derive(self) -> list[tuple[Arch, float]]:
         """The paper's derivation: `derive_samples` controller samples, each with its shared-weight
-        metric on the same `derive_batches` validation batches, best first (ties: sampled first)."""
+        metric (after a few-shot split: on its option's sub-supernet) on the same `derive_batches`
+        validation batches, best first (ties: sampled first)."""
         self.controller.eval()
         batches = list(itertools.islice(forever(self.derive_loader), self.derive_batches))
         scored: list[tuple[Arch, float]] = []

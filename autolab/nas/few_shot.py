@@ -4,9 +4,9 @@ One shared supernet makes every option of a choice train the same downstream wei
 rank some paths above what they are worth alone. Few-shot NAS splits the trained supernet on one
 choice into one sub-supernet per option of that choice: each starts from the supernet's weights
 (and its optimizer's state), trains further with that choice fixed to its option, and scores the
-architectures that take that option. `SposTrainer(few_shot_epochs=..., few_shot_split=...)` uses
-these helpers; the split choice's options must be comparable with `==` (any LayerChoice,
-ValueChoice or InputChoice option is).
+architectures that take that option. `SposTrainer(few_shot_epochs=..., few_shot_split=...)` and
+`EnasTrainer(few_shot_epochs=..., few_shot_split=...)` use these helpers; the split choice's options
+must be comparable with `==` (any LayerChoice, ValueChoice or InputChoice option is).
 """
 
 from __future__ import annotations
@@ -21,21 +21,22 @@ from .mutables import NasError
 from .space import ChoiceGroup, choice_groups
 
 
-def split_label(groups: dict[str, ChoiceGroup], split: str | None) -> str:
+def split_label(groups: dict[str, ChoiceGroup], split: str | None, owner: str) -> str:
     """The choice to split on: `split` when given (it must be a label of the space), else the choice
-    with the most options (the first of them, in the model's order, on a tie)."""
+    with the most options (the first of them, in the model's order, on a tie). `owner` names the
+    trainer in errors."""
     if split is None:
         return max(groups, key=lambda label: len(groups[label].choices))
     if split not in groups:
         raise NasError(
-            f"SposTrainer few_shot_split {split!r} is not a choice of the model (its choices: "
+            f"{owner} few_shot_split {split!r} is not a choice of the model (its choices: "
             f"{', '.join(groups)})"
         )
     return split
 
 
 def clone_supernet(
-    model: nn.Module, optimizer: torch.optim.Optimizer
+    model: nn.Module, optimizer: torch.optim.Optimizer, owner: str
 ) -> tuple[nn.Module, torch.optim.Optimizer]:
     """A deep copy of the model and an optimizer of the same class over the copy's parameters, with
     the original's hyperparameters and state (momentum buffers, Adam moments, step counts)."""
@@ -47,7 +48,7 @@ def clone_supernet(
         missing = [p for p in group["params"] if id(p) not in names]
         if missing:
             raise NasError(
-                "SposTrainer few-shot: the optimizer holds parameters that are not the model's; "
+                f"{owner} few-shot: the optimizer holds parameters that are not the model's; "
                 "build it over model.parameters()"
             )
         settings = {k: v for k, v in group.items() if k != "params"}

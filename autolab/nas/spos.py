@@ -125,7 +125,7 @@ class SposTrainer:
         if not self.groups:
             raise NasError("SposTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
         self.few_shot_epochs = few_shot_epochs
-        self.split = split_label(self.groups, few_shot_split) if few_shot_epochs else None
+        self.split = split_label(self.groups, few_shot_split, "SposTrainer") if few_shot_epochs else None
         self.subs: list[SubSupernet] = []  # filled by fit() when few_shot_epochs > 0
         self.rng = random.Random(seed)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
@@ -152,7 +152,7 @@ class SposTrainer:
             raise NasError("SposTrainer.split_supernet: set few_shot_epochs > 0 (the sub-supernets' epochs)")
         self.subs = []
         for value in self.groups[self.split].choices:
-            sub = SubSupernet(self.split, value, *clone_supernet(self.model, self.optimizer))
+            sub = SubSupernet(self.split, value, *clone_supernet(self.model, self.optimizer, "SposTrainer"))
             for _ in range(self.few_shot_epochs):
                 self._epoch(sub.model, sub.optimizer, sub.groups, sub.fixed())
             self.subs.append(sub)

@@ -190,3 +190,122 @@ def test_controller_steps_default_is_fifty_per_epoch(tiny_net: TinyNet, data: Te
 def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, int]) -> None:
     with pytest.raises(nas.NasError, match=next(iter(kwargs))):
         _trainer(tiny_net, data, **kwargs)
+
+
+class _SplitNet(nn.Module):
+    """`b` (2 options) before `a` (3 options), every option with its own weights, no BatchNorm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = nas.LayerChoice({f"b{i}": nn.Linear(4, 4) for i in range(2)}, label="b")
+        self.a = nas.LayerChoice({f"a{i}": nn.Linear(4, 3) for i in range(3)}, label="a")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a(torch.relu(self.b(x)))
+
+
+def _split_data() -> TensorDataset:
+    gen = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 3, (48,), generator=gen)
+    return TensorDataset(torch.randn(48, 4, generator=gen) + y.view(-1, 1).float(), y)
+
+
+def _few_shot(batch_size: int = 16, **kwargs: object) -> nas.EnasTrainer:
+    torch.manual_seed(0)
+    net = _SplitNet()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    data = _split_data()
+    return nas.EnasTrainer(
+        net, F.cross_entropy, opt, data, data, num_epochs=2, batch_size=batch_size, device="cpu",
+        **{"controller_steps": 2, "controller_aggregate": 2, "derive_samples": 4, **kwargs},
+    )  # type: ignore[arg-type]  # fmt: skip
+
+
+def _params(module: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_a_forced_decision_conditions_the_later_ones() -> None:
+    torch.manual_seed(0)
+    ctrl = Controller([3, 2], hidden=4)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(10):
+        indices, log_prob, _ = ctrl.sample(gen, forced={0: 2})
+        assert indices[0] == 2
+        h1, c1 = ctrl.lstm(ctrl.start)  # by hand: the second decision follows the embedding of 2
+        p1 = torch.softmax(2.5 * torch.tanh(ctrl.heads[0](h1) / 5.0), -1)[0]
+        h2, _ = ctrl.lstm(ctrl.embeddings[0](torch.tensor([2])), (h1, c1))
+        p2 = torch.softmax(2.5 * torch.tanh(ctrl.heads[1](h2) / 5.0), -1)[0]
+        assert torch.allclose(log_prob, torch.log(p1[2]) + torch.log(p2[indices[1]]))
+
+
+def test_few_shot_enas_trains_each_sub_supernet_on_its_forced_option() -> None:
+    plain, trainer = _few_shot(), _few_shot(few_shot_epochs=2)
+    plain.fit()
+    seen: list[dict[str, object]] = []
+    sample = trainer.sample_arch
+    trainer.sample_arch = lambda forced=None: seen.append(sample(forced)) or seen[-1]  # type: ignore[method-assign,func-returns-value]
+    trainer.fit()
+    assert trainer.split == "a" and [s.value for s in trainer.subs] == ["a0", "a1", "a2"]
+    assert [h.get("fixed") for h in trainer.history] == [None] * 2 + [
+        {"a": v} for v in ("a0", "a1", "a2") for _ in "12"
+    ]
+    # the one-shot phase is the plain run's; the controller is not trained by the split
+    assert _same(_params(trainer.model), _params(plain.model))
+    assert _same(_params(trainer.controller), _params(plain.controller))
+    # 2 one-shot epochs + 3 options x 2 epochs, 3 batches each; the split's samples take their option
+    assert len(seen) == 2 * 3 + 3 * 2 * 3
+    assert [arch["a"] for arch in seen[6:]] == ["a0"] * 6 + ["a1"] * 6 + ["a2"] * 6
+    for sub in trainer.subs:  # of `a`, only the forced option moved away from the one-shot weights
+        for i, name in enumerate(("a0", "a1", "a2")):
+            moved = not _same(_params(sub.model.a.candidates[i]), _params(trainer.model.a.candidates[i]))
+            assert moved == (name == sub.value), (sub.value, name)
+
+
+def test_few_shot_derivation_scores_each_sample_on_its_sub_supernet() -> None:
+    trainer = _few_shot(batch_size=48, few_shot_epochs=1).fit()  # one batch: the whole data set
+    for sub in trainer.subs:
+        assert trainer.supernet_for({"b": "b0", "a": sub.value})[0] is sub.model
+    head = trainer.subs[1].model.a.candidates[1]  # blank a1's sub-supernet: its logits all 0 -> class 0
+    nn.init.zeros_(head.weight)
+    nn.init.zeros_(head.bias)
+    x, y = _split_data().tensors
+    scored = trainer.derive()
+    assert len(scored) == 4 and any(arch["a"] == "a1" for arch, _ in scored)
+    for arch, score in scored:
+        sub = trainer.subs[["a0", "a1", "a2"].index(arch["a"])]
+        nas.set_arch(sub.model, arch)
+        expected = float((sub.model(x).argmax(1) == y).float().mean())
+        assert score == pytest.approx(expected)
+        if arch["a"] == "a1":
+            assert score == pytest.approx(float((y == 0).float().mean()))
+    assert nas.export(trainer) == scored[0][0]
+
+
+def test_without_few_shot_enas_is_not_split() -> None:
+    trainer = _few_shot().fit()
+    assert trainer.subs == [] and trainer.split is None
+    assert trainer.supernet_for({"b": "b0", "a": "a2"})[0] is trainer.model
+    with pytest.raises(nas.NasError, match="few_shot_epochs > 0"):
+        trainer.split_supernet()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"few_shot_epochs": -1}, "EnasTrainer few_shot_epochs must be an integer >= 0, got -1"),
+        ({"few_shot_split": "a"}, "EnasTrainer few_shot_split='a' needs few_shot_epochs > 0"),
+        (
+            {"few_shot_epochs": 1, "few_shot_split": "z"},
+            "EnasTrainer few_shot_split 'z' is not a choice.*b, a",
+        ),
+        ({"few_shot_epochs": 1, "derive_samples": 0}, "few_shot_epochs=1 needs derive_samples >= 1"),
+    ],
+)
+def test_bad_few_shot_settings_are_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(nas.NasError, match=message):
+        _few_shot(**kwargs)

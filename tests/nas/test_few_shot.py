@@ -56,8 +56,8 @@ def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
 
 def test_default_split_is_the_choice_with_most_options() -> None:
     groups = choice_groups(_Net())
-    assert split_label(groups, None) == "a"  # 3 options, though `b` comes first
-    assert split_label(groups, "b") == "b"
+    assert split_label(groups, None, "SposTrainer") == "a"  # 3 options, though `b` comes first
+    assert split_label(groups, "b", "SposTrainer") == "b"
 
 
 def test_each_sub_supernet_trains_with_its_option_fixed() -> None:
@@ -126,7 +126,7 @@ def test_the_clone_has_the_optimizer_state_but_its_own_buffers() -> None:
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
     net(torch.randn(4, 3)).sum().backward()
     opt.step()
-    clone, clone_opt = clone_supernet(net, opt)
+    clone, clone_opt = clone_supernet(net, opt, "SposTrainer")
     assert clone_opt.param_groups[0]["params"][0] is clone.weight
     assert clone_opt.param_groups[0]["momentum"] == 0.9 and clone_opt.param_groups[0]["weight_decay"] == 1e-3
     buffer = opt.state[net.weight]["momentum_buffer"].clone()
@@ -137,4 +137,4 @@ def test_the_clone_has_the_optimizer_state_but_its_own_buffers() -> None:
     assert _same(_weights(net), before) and torch.equal(opt.state[net.weight]["momentum_buffer"], buffer)
     assert not _same(_weights(clone), before)
     with pytest.raises(nas.NasError, match="not the model's"):
-        clone_supernet(nn.Linear(3, 2), opt)
+        clone_supernet(nn.Linear(3, 2), opt, "SposTrainer")
