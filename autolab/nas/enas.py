@@ -39,7 +39,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from .few_shot import SubSupernet, clone_supernet, route, split_label
+from .few_shot import SubSupernet, clone_supernet, scoring_model, split_choice
 from .mutables import NasError
 from .space import ChoiceGroup, choice_groups, set_arch
 from .training import (
@@ -151,17 +151,6 @@ class EnasTrainer:
             raise NasError(
                 f"EnasTrainer controller_steps_per_batch must be > 0, got {controller_steps_per_batch}"
             )
-        if not isinstance(few_shot_epochs, int) or few_shot_epochs < 0:
-            raise NasError(f"EnasTrainer few_shot_epochs must be an integer >= 0, got {few_shot_epochs!r}")
-        if few_shot_split is not None and few_shot_epochs == 0:
-            raise NasError(
-                f"EnasTrainer few_shot_split={few_shot_split!r} needs few_shot_epochs > 0 (0: no split)"
-            )
-        if few_shot_epochs and derive_samples == 0:
-            raise NasError(
-                f"EnasTrainer few_shot_epochs={few_shot_epochs} needs derive_samples >= 1 (the greedy "
-                "decode scores no architecture on the sub-supernets)"
-            )
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
@@ -171,7 +160,12 @@ class EnasTrainer:
             raise NasError("EnasTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
         self.labels = list(self.groups)
         self.few_shot_epochs = few_shot_epochs
-        self.split = split_label(self.groups, few_shot_split, "EnasTrainer") if few_shot_epochs else None
+        self.split = split_choice(self.groups, few_shot_epochs, few_shot_split, "EnasTrainer")
+        if self.split is not None and derive_samples == 0:
+            raise NasError(
+                f"EnasTrainer few_shot_epochs={few_shot_epochs} needs derive_samples >= 1 (the greedy "
+                "decode scores no architecture on the sub-supernets)"
+            )
         self.subs: list[SubSupernet] = []  # filled by fit() when few_shot_epochs > 0
         self.controller = Controller([len(g.choices) for g in self.groups.values()], controller_hidden).to(
             self.device
@@ -238,10 +232,7 @@ class EnasTrainer:
     def supernet_for(self, arch: Arch) -> tuple[nn.Module, dict[str, ChoiceGroup]]:
         """The shared weights that score `arch`: the supernet, or after a few-shot split the
         sub-supernet of the architecture's option at the split choice."""
-        if not self.subs:
-            return self.model, self.groups
-        sub = route(self.subs, arch)
-        return sub.model, sub.groups
+        return scoring_model(self.model, self.groups, self.subs, arch)
 
     def _train_weights(self, sub: SubSupernet | None = None) -> tuple[float, float, int]:
         """One epoch of the shared weights (of `sub`, with its option forced in every sample)."""
@@ -291,12 +282,15 @@ class EnasTrainer:
                 "controller_steps": controller_steps,
                 "seconds": time.perf_counter() - start,
             }
-            self.history.append(entry)
-            if self.log is not None:
-                self.log(entry)
+            self._record(entry)
         if self.few_shot_epochs:
             self.split_supernet()
         return self
+
+    def _record(self, entry: dict[str, Any]) -> None:
+        self.history.append(entry)
+        if self.log is not None:
+            self.log(entry)
 
     def split_supernet(self) -> list[SubSupernet]:
         """Few-shot NAS: one copy of the shared weights (and optimizer state) per option of the split
@@ -317,9 +311,7 @@ class EnasTrainer:
                     "fixed": sub.fixed(),
                     "seconds": time.perf_counter() - start,
                 }
-                self.history.append(entry)
-                if self.log is not None:
-                    self.log(entry)
+                self._record(entry)
             self.subs.append(sub)
         return self.subs
 

@@ -21,6 +21,18 @@ from .mutables import NasError
 from .space import ChoiceGroup, choice_groups
 
 
+def split_choice(groups: dict[str, ChoiceGroup], epochs: int, split: str | None, owner: str) -> str | None:
+    """The trainer's few-shot settings checked: None when `epochs` is 0 (no split), else the label to
+    split on (`split_label`). `owner` names the trainer in errors."""
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise NasError(f"{owner} few_shot_epochs must be an integer >= 0, got {epochs!r}")
+    if epochs == 0:
+        if split is not None:
+            raise NasError(f"{owner} few_shot_split={split!r} needs few_shot_epochs > 0 (0: no split)")
+        return None
+    return split_label(groups, split, owner)
+
+
 def split_label(groups: dict[str, ChoiceGroup], split: str | None, owner: str) -> str:
     """The choice to split on: `split` when given (it must be a label of the space), else the choice
     with the most options (the first of them, in the model's order, on a tie). `owner` names the
@@ -77,3 +89,14 @@ def route(subs: list[SubSupernet], arch: dict[str, Any]) -> SubSupernet:
         if sub.value == arch[label]:
             return sub
     raise NasError(f"few-shot: no sub-supernet for {label}={arch[label]!r}")
+
+
+def scoring_model(
+    model: nn.Module, groups: dict[str, ChoiceGroup], subs: list[SubSupernet], arch: dict[str, Any]
+) -> tuple[nn.Module, dict[str, ChoiceGroup]]:
+    """The model (and its choice groups) that scores `arch`: the one-shot supernet, or after a split
+    the sub-supernet of the architecture's option at the split choice."""
+    if not subs:
+        return model, groups
+    sub = route(subs, arch)
+    return sub.model, sub.groups

@@ -29,7 +29,7 @@ from torch.utils.data import Dataset
 
 from .budget import RangeSampler, SpaceCost
 from .evolution import EvolutionResult, evolution_search
-from .few_shot import SubSupernet, clone_supernet, route, split_label
+from .few_shot import SubSupernet, clone_supernet, scoring_model, split_choice
 from .mutables import NasError
 from .space import canonical, choice_groups, random_arch, set_arch, validate_arch
 from .training import (
@@ -107,12 +107,6 @@ class SposTrainer:
     ) -> None:
         if sampling not in ("uniform", "fair"):
             raise NasError(f"SposTrainer sampling must be 'uniform' or 'fair', got {sampling!r}")
-        if not isinstance(few_shot_epochs, int) or few_shot_epochs < 0:
-            raise NasError(f"SposTrainer few_shot_epochs must be an integer >= 0, got {few_shot_epochs!r}")
-        if few_shot_split is not None and few_shot_epochs == 0:
-            raise NasError(
-                f"SposTrainer few_shot_split={few_shot_split!r} needs few_shot_epochs > 0 (0: no split)"
-            )
         seed_everything(seed)
         self.sampling = sampling
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
@@ -125,7 +119,7 @@ class SposTrainer:
         if not self.groups:
             raise NasError("SposTrainer: the model has no LayerChoice, InputChoice or ValueChoice")
         self.few_shot_epochs = few_shot_epochs
-        self.split = split_label(self.groups, few_shot_split, "SposTrainer") if few_shot_epochs else None
+        self.split = split_choice(self.groups, few_shot_epochs, few_shot_split, "SposTrainer")
         self.subs: list[SubSupernet] = []  # filled by fit() when few_shot_epochs > 0
         self.rng = random.Random(seed)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
@@ -221,10 +215,7 @@ class SposTrainer:
     def supernet_for(self, arch: dict[str, Any]) -> tuple[nn.Module, dict[str, Any]]:
         """The model (and its choice groups) that scores the architecture: the supernet, or after a
         few-shot split the sub-supernet of the architecture's option at the split choice."""
-        if not self.subs:
-            return self.model, self.groups
-        sub = route(self.subs, arch)
-        return sub.model, sub.groups
+        return scoring_model(self.model, self.groups, self.subs, arch)
 
     def search(
         self,

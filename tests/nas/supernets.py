@@ -39,3 +39,31 @@ def make_data(n: int = 96, seed: int = 0, n_classes: int = 3) -> TensorDataset:
     y = torch.randint(0, n_classes, (n,), generator=gen)
     x = torch.randn(n, 1, 6, 6, generator=gen) * 0.5 + y.view(-1, 1, 1, 1).float()
     return TensorDataset(x, y)
+
+
+class SplitNet(nn.Module):
+    """For few-shot splits: `b` (2 options) before `a` (3 options), every option with its own
+    weights, no BatchNorm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = nas.LayerChoice({f"b{i}": nn.Linear(4, 4) for i in range(2)}, label="b")
+        self.a = nas.LayerChoice({f"a{i}": nn.Linear(4, 3) for i in range(3)}, label="a")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a(torch.relu(self.b(x)))
+
+
+def split_data(seed: int = 0) -> TensorDataset:
+    """48 rows of 4 features for SplitNet, 3 classes apart by their mean."""
+    gen = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (48,), generator=gen)
+    return TensorDataset(torch.randn(48, 4, generator=gen) + y.view(-1, 1).float(), y)
+
+
+def param_copies(module: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a, b, strict=True))

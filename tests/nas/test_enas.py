@@ -13,7 +13,7 @@ from torch.utils.data import TensorDataset  # noqa: E402
 from autolab import nas  # noqa: E402
 from autolab.nas.enas import Controller  # noqa: E402
 
-from .supernets import TinyNet  # noqa: E402
+from .supernets import SplitNet, TinyNet, param_copies, same_tensors, split_data  # noqa: E402
 
 
 def test_controller_log_prob_and_entropy_by_hand() -> None:
@@ -192,41 +192,15 @@ def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs
         _trainer(tiny_net, data, **kwargs)
 
 
-class _SplitNet(nn.Module):
-    """`b` (2 options) before `a` (3 options), every option with its own weights, no BatchNorm."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.b = nas.LayerChoice({f"b{i}": nn.Linear(4, 4) for i in range(2)}, label="b")
-        self.a = nas.LayerChoice({f"a{i}": nn.Linear(4, 3) for i in range(3)}, label="a")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.a(torch.relu(self.b(x)))
-
-
-def _split_data() -> TensorDataset:
-    gen = torch.Generator().manual_seed(0)
-    y = torch.randint(0, 3, (48,), generator=gen)
-    return TensorDataset(torch.randn(48, 4, generator=gen) + y.view(-1, 1).float(), y)
-
-
 def _few_shot(batch_size: int = 16, **kwargs: object) -> nas.EnasTrainer:
     torch.manual_seed(0)
-    net = _SplitNet()
+    net = SplitNet()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
-    data = _split_data()
+    data = split_data()
     return nas.EnasTrainer(
         net, F.cross_entropy, opt, data, data, num_epochs=2, batch_size=batch_size, device="cpu",
         **{"controller_steps": 2, "controller_aggregate": 2, "derive_samples": 4, **kwargs},
     )  # type: ignore[arg-type]  # fmt: skip
-
-
-def _params(module: nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in module.parameters()]
-
-
-def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
-    return all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_a_forced_decision_conditions_the_later_ones() -> None:
@@ -255,14 +229,16 @@ def test_few_shot_enas_trains_each_sub_supernet_on_its_forced_option() -> None:
         {"a": v} for v in ("a0", "a1", "a2") for _ in "12"
     ]
     # the one-shot phase is the plain run's; the controller is not trained by the split
-    assert _same(_params(trainer.model), _params(plain.model))
-    assert _same(_params(trainer.controller), _params(plain.controller))
+    assert same_tensors(param_copies(trainer.model), param_copies(plain.model))
+    assert same_tensors(param_copies(trainer.controller), param_copies(plain.controller))
     # 2 one-shot epochs + 3 options x 2 epochs, 3 batches each; the split's samples take their option
     assert len(seen) == 2 * 3 + 3 * 2 * 3
     assert [arch["a"] for arch in seen[6:]] == ["a0"] * 6 + ["a1"] * 6 + ["a2"] * 6
     for sub in trainer.subs:  # of `a`, only the forced option moved away from the one-shot weights
         for i, name in enumerate(("a0", "a1", "a2")):
-            moved = not _same(_params(sub.model.a.candidates[i]), _params(trainer.model.a.candidates[i]))
+            moved = not same_tensors(
+                param_copies(sub.model.a.candidates[i]), param_copies(trainer.model.a.candidates[i])
+            )
             assert moved == (name == sub.value), (sub.value, name)
 
 
@@ -273,7 +249,7 @@ def test_few_shot_derivation_scores_each_sample_on_its_sub_supernet() -> None:
     head = trainer.subs[1].model.a.candidates[1]  # blank a1's sub-supernet: its logits all 0 -> class 0
     nn.init.zeros_(head.weight)
     nn.init.zeros_(head.bias)
-    x, y = _split_data().tensors
+    x, y = split_data().tensors
     scored = trainer.derive()
     assert len(scored) == 4 and any(arch["a"] == "a1" for arch, _ in scored)
     for arch, score in scored:

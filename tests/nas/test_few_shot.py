@@ -6,56 +6,31 @@ torch = pytest.importorskip("torch")
 
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
-from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
 from autolab.nas.few_shot import clone_supernet, split_label  # noqa: E402
 from autolab.nas.space import choice_groups  # noqa: E402
 
-
-class _Net(nn.Module):
-    """`b` (2 options) before `a` (3 options), every option with its own weights."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.b = nas.LayerChoice({f"b{i}": nn.Linear(4, 4) for i in range(2)}, label="b")
-        self.a = nas.LayerChoice({f"a{i}": nn.Linear(4, 3) for i in range(3)}, label="a")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.a(torch.relu(self.b(x)))
-
-
-def _data(seed: int) -> TensorDataset:
-    gen = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, 3, (48,), generator=gen)
-    return TensorDataset(torch.randn(48, 4, generator=gen) + y.view(-1, 1).float(), y)
+from .supernets import SplitNet, param_copies, same_tensors, split_data  # noqa: E402
 
 
 def _trainer(**kwargs: object) -> nas.SposTrainer:
     torch.manual_seed(0)
-    net = _Net()
+    net = SplitNet()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     return nas.SposTrainer(
-        net, F.cross_entropy, opt, _data(0), _data(1), num_epochs=2, batch_size=16, device="cpu",
+        net, F.cross_entropy, opt, split_data(0), split_data(1), num_epochs=2, batch_size=16, device="cpu",
         recalibrate_batches=0, **kwargs,
     )  # type: ignore[arg-type]  # fmt: skip
 
 
-def _weights(module: nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in module.parameters()]
-
-
 def _option(net: nn.Module, choice: str, name: str) -> list[torch.Tensor]:
     layer = getattr(net, choice)
-    return _weights(layer.candidates[layer.names.index(name)])
-
-
-def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
-    return all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    return param_copies(layer.candidates[layer.names.index(name)])
 
 
 def test_default_split_is_the_choice_with_most_options() -> None:
-    groups = choice_groups(_Net())
+    groups = choice_groups(SplitNet())
     assert split_label(groups, None, "SposTrainer") == "a"  # 3 options, though `b` comes first
     assert split_label(groups, "b", "SposTrainer") == "b"
 
@@ -67,14 +42,14 @@ def test_each_sub_supernet_trains_with_its_option_fixed() -> None:
     assert fixed == [{"a": "a0"}] * 2 + [{"a": "a1"}] * 2 + [{"a": "a2"}] * 2
     assert sum("fixed" not in h for h in trainer.history) == 2  # the one-shot epochs
     one_shot = trainer.model  # the trained supernet itself is kept, not trained further
-    assert isinstance(one_shot, _Net)
+    assert isinstance(one_shot, SplitNet)
     for sub in trainer.subs:
-        assert isinstance(sub.model, _Net) and sub.model is not one_shot
+        assert isinstance(sub.model, SplitNet) and sub.model is not one_shot
         for name in ("a0", "a1", "a2"):  # only the fixed option of `a` moved away from the supernet
-            moved = not _same(_option(sub.model, "a", name), _option(one_shot, "a", name))
+            moved = not same_tensors(_option(sub.model, "a", name), _option(one_shot, "a", name))
             assert moved == (name == sub.value), (sub.value, name)
         for name in ("b0", "b1"):  # `b` is still sampled, both options trained
-            assert not _same(_option(sub.model, "b", name), _option(one_shot, "b", name))
+            assert not same_tensors(_option(sub.model, "b", name), _option(one_shot, "b", name))
 
 
 def test_the_scorer_routes_an_architecture_to_its_sub_supernet() -> None:
@@ -82,7 +57,7 @@ def test_the_scorer_routes_an_architecture_to_its_sub_supernet() -> None:
     for sub in trainer.subs:
         model, groups = trainer.supernet_for({"b": "b1", "a": sub.value})
         assert model is sub.model and groups is sub.groups
-    val = _data(1)
+    val = split_data(1)
     share_of_class_0 = float((val.tensors[1] == 0).float().mean())
     before = {v: trainer.evaluate({"b": "b0", "a": v}) for v in ("a0", "a1", "a2")}
     layer = trainer.subs[1].model.a
@@ -106,7 +81,7 @@ def test_without_few_shot_nothing_is_split() -> None:
 
 def test_the_one_shot_phase_is_the_same_with_or_without_the_split() -> None:
     plain, split = _trainer().fit(), _trainer(few_shot_epochs=1).fit()
-    assert _same(_weights(plain.model), _weights(split.model))
+    assert same_tensors(param_copies(plain.model), param_copies(split.model))
     assert plain.history == [
         {**h, "seconds": plain.history[i]["seconds"]} for i, h in enumerate(split.history[:2])
     ]
@@ -131,10 +106,12 @@ def test_the_clone_has_the_optimizer_state_but_its_own_buffers() -> None:
     assert clone_opt.param_groups[0]["momentum"] == 0.9 and clone_opt.param_groups[0]["weight_decay"] == 1e-3
     buffer = opt.state[net.weight]["momentum_buffer"].clone()
     assert torch.equal(clone_opt.state[clone.weight]["momentum_buffer"], buffer)
-    before = _weights(net)
+    before = param_copies(net)
     clone(torch.randn(4, 3)).sum().backward()
     clone_opt.step()
-    assert _same(_weights(net), before) and torch.equal(opt.state[net.weight]["momentum_buffer"], buffer)
-    assert not _same(_weights(clone), before)
+    assert same_tensors(param_copies(net), before) and torch.equal(
+        opt.state[net.weight]["momentum_buffer"], buffer
+    )
+    assert not same_tensors(param_copies(clone), before)
     with pytest.raises(nas.NasError, match="not the model's"):
         clone_supernet(nn.Linear(3, 2), opt, "SposTrainer")
