@@ -11,7 +11,9 @@ a run stopped by
 STOP_AT=<unix time> leaves every function at the same number of seeds, give or take one. Each
 finished seed appends {"t", "f", "s", "p", "r", "sec"} (tuner, function, seed, trials running,
 regret at 100 evaluations, wall seconds) and flushes; seeds already in OUT for that tuner, function
-and PARALLEL (default 8) are skipped. TUNER: tpe (autolab's TPE through
+and PARALLEL (default 8) are skipped. TUNER: smac, gp (autolab's, through
+tuner_problems.run_autolab; TUNER@1: sequential, TUNER@P: P running; the GP skips nested), tpe
+(autolab's TPE through
 tuner_problems.run_autolab, the loop every earlier round used), tpe-VARIANT (an attempt of
 tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed; or of tpe_slots.py, seventh round) or optuna (Optuna's TPE with
 constant_liar through tuner_peers.run_optuna_any; run with a Python that has optuna).
@@ -22,7 +24,9 @@ seeds 0-2 reproduce to the last digit) with "src" naming the file.
 
 table: per function, sequential autolab TPE (SEQ: tuner_seq100.jsonl, on the seeds the parallel
 run has) against 8 running: medians, ratio, seeds each side wins, two-sided sign test, and the
-Optuna constant_liar column where present.
+Optuna constant_liar column where present; then the same for autolab SMAC and GP (ninth round:
+sequential rows from STORED_SEQ and OUT's TUNER@1 rows), with TPE's and Optuna's 8-running medians
+on the same seeds beside them.
 """
 
 from __future__ import annotations
@@ -82,7 +86,10 @@ def load(paths: list[str]) -> dict[tuple[str, str, int], dict[int, float]]:
 # sequential rows of the code as now shipped stored by earlier rounds, under the name they ran as:
 # SMAC with the exchange interleaving (eighth round, table seeds 0-99 of five functions) and the GP
 # with the length scales' search starting at 1 (eighth round, seeds 0-19 of the rugged suite)
-STORED_SEQ = {"smac": ("tuner_schwefel_round8_table.jsonl", "smac-exch"), "gp": ("tuner_gp_round8_table.jsonl", "init1")}
+STORED_SEQ = {
+    "smac": ("tuner_schwefel_round8_table.jsonl", "smac-exch"),
+    "gp": ("tuner_gp_round8_table.jsonl", "init1"),
+}
 
 
 def stored_seq() -> dict[tuple[str, str, int], dict[int, float]]:
@@ -160,6 +167,54 @@ def table(seq_path: str, paths: list[str]) -> None:
         )
 
 
+def _pair(seq: dict[int, float], par: dict[int, float], seeds: list[int]) -> tuple[float, float, str]:
+    """Medians of sequential and 8 running on `seeds`, and 'ratio, within 1.5x, wins, p' cells."""
+    a = np.array([seq[s] for s in seeds])
+    b = np.array([par[s] for s in seeds])
+    ma, mb = float(np.median(a)), float(np.median(b))
+    wa, wb = int(np.sum(a < b)), int(np.sum(b < a))
+    p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
+    ok = "yes" if mb <= 1.5 * ma else "**no**"
+    return ma, mb, f"{mb / ma:.2f}x | {ok} | {wa} / {wb}, p {p:.2g}"
+
+
+def table_smac_gp(paths: list[str]) -> None:
+    """Autolab SMAC and GP, sequential against 8 running, on the seeds where every cell of the row
+    has a result (nested: SMAC only, the GP does not take nested choice); beside them TPE's and
+    Optuna's (constant_liar) 8-running medians on those seeds (Optuna: the seeds it has)."""
+    cells = load(paths)
+    seq = stored_seq()
+    for key, rows in cells.items():
+        if key[2] == 1 and key[1] in ("smac", "gp"):
+            seq[key].update(rows)
+    print(
+        "| function | seeds | SMAC seq | SMAC 8 running | ratio | within 1.5x | seeds won seq / 8, p"
+        " | GP seq | GP 8 running | ratio | within 1.5x | seeds won seq / 8, p"
+        " | TPE 8 running | Optuna TPE 8 running (constant_liar) |"
+    )
+    print("|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|---:|")
+    for func in ORDER:
+        tuners = ("smac",) if func == "nested" else ("smac", "gp")
+        sets = [set(seq.get((func, t, 1), {})) & set(cells.get((func, t, 8), {})) for t in tuners]
+        common = sorted(set.intersection(*sets))
+        if not common:
+            continue
+        row = [func, str(len(common))]
+        for t in ("smac", "gp"):
+            if t in tuners:
+                ma, mb, rest = _pair(seq[func, t, 1], cells[func, t, 8], common)
+                row += [f"{ma:.3g}", f"{mb:.3g}", rest]
+            else:
+                row += ["", "", " |  | "]
+        tpe = cells.get((func, "tpe", 8), {})
+        tn = [tpe[s] for s in common if s in tpe]
+        row.append(f"{np.median(tn):.3g}" + ("" if len(tn) == len(common) else f" ({len(tn)})") if tn else "")
+        opt = cells.get((func, "optuna", 8), {})
+        on = [opt[s] for s in common if s in opt]
+        row.append(f"{np.median(on):.3g}" + ("" if len(on) == len(common) else f" ({len(on)})") if on else "")
+        print("| " + " | ".join(row) + " |")
+
+
 def attempts(paths: list[str]) -> None:
     """Per function, each attempt against the committed TPE ("tpe") with 8 running, on the seeds
     both have: medians, the seeds it beats / loses to it with the sign test, and sequential TPE's
@@ -197,3 +252,5 @@ if __name__ == "__main__":
         attempts(sys.argv[2:])
     else:
         table(sys.argv[2], sys.argv[3:])
+        print()
+        table_smac_gp(sys.argv[3:])
