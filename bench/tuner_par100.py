@@ -50,10 +50,13 @@ ORDER = (
 
 
 def regret(tuner: str, func: str, seed: int, parallel: int) -> float:
-    if tuner in ("smac", "gp"):
+    if tuner.split("-")[0] in ("smac", "gp"):
+        import smac_gp_par  # the ninth round's attempts ("smac", "gp": the committed code)
         from tuner_problems import FUNCS, run_autolab
 
-        return run_autolab(tuner, func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
+        name, _, variant = tuner.partition("-")
+        smac_gp_par.install(name, variant or "base")
+        return run_autolab(name, func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
     if tuner.startswith("tpe"):
         import tpe_lp  # the sixth round's attempts, patched in ("tpe": the committed code)
         import tpe_slots  # the seventh round's
@@ -112,7 +115,7 @@ def run(tuners: list[str], funcs: list[str], s0: int, s1: int, out: str, paralle
             for spec in tuners:
                 tuner, _, p = spec.partition("@")
                 par = int(p) if p else parallel
-                if tuner == "gp" and func == "nested":  # the GP does not support nested choice
+                if tuner.startswith("gp") and func == "nested":  # the GP does not support nested choice
                     continue
                 if seed in cells[func, tuner, par] or (par == 1 and seed in have[func, tuner, 1]):
                     continue
