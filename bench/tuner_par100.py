@@ -219,15 +219,18 @@ def table_smac_gp(paths: list[str]) -> None:
 
 
 def attempts(paths: list[str]) -> None:
-    """Per function, each attempt against the committed TPE ("tpe") with 8 running, on the seeds
-    both have: medians, the seeds it beats / loses to it with the sign test, and sequential TPE's
-    median on those seeds where the file has it (PARALLEL 1); Levy-6 also the basin share (runs
-    ending below 1.5, the global basin)."""
+    """Per function, each attempt against its committed tuner ("tpe", "smac" or "gp": the name
+    before the first '-') with 8 running, on the seeds both have: medians, the seeds it beats /
+    loses to it with the sign test, and the committed tuner's sequential median on those seeds where
+    the file has it (PARALLEL 1); Levy-6 also the basin share (runs ending below 1.5, the global
+    basin)."""
     cells = load(paths)
     lo, hi = (int(v) for v in os.environ.get("SEEDS", "0-100000").split("-"))  # SEEDS=a-b: only those
+    bases = ("tpe", "smac", "gp", "optuna")
     for func in ORDER:
-        base, seq = cells.get((func, "tpe", 8), {}), cells.get((func, "tpe", 1), {})
-        for t in sorted({t for f, t, p in cells if f == func and p == 8 and t not in ("tpe", "optuna")}):
+        for t in sorted({t for f, t, p in cells if f == func and p == 8 and t not in bases}):
+            name = t.split("-")[0]
+            base, seq = cells.get((func, name, 8), {}), cells.get((func, name, 1), {})
             common = sorted(s for s in set(cells[func, t, 8]) & set(base) if lo <= s <= hi)
             if not common:
                 continue
@@ -239,7 +242,7 @@ def attempts(paths: list[str]) -> None:
             s1 = [seq[s] for s in common if s in seq]
             sq = f"; sequential {np.median(s1):.3g}" if len(s1) == len(common) else ""
             print(
-                f"{func} {t} vs tpe, seeds {common[0]}-{common[-1]} ({len(common)}): {np.median(r):.3g} vs"
+                f"{func} {t} vs {name}, seeds {common[0]}-{common[-1]} ({len(common)}): {np.median(r):.3g} vs"
                 f" {np.median(b):.3g}{basin}{sq}; better / worse on {wa} / {wb}, p {p:.2g}"
             )
 
