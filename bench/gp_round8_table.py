@@ -2,7 +2,10 @@
 bench/tuner_gp_round8_table.jsonl) against Optuna's GPSampler and the GP as shipped (the seventh
 round's stored rows), on the seeds all three have.
 
-    python bench/gp_round8_table.py [VARIANT]    # default init1
+    python bench/gp_round8_table.py [VARIANT [FILE [BEFORE_FILE:BEFORE_TUNER]]]    # default init1
+
+Ninth round: `gp_round8_table.py gp tuner_gp_round9_table.jsonl tuner_gp_round8_table.jsonl:init1`
+(the GP as now shipped against GPSampler and the eighth round's GP); seeds 0-19.
 """
 
 import json
@@ -38,11 +41,15 @@ def duel(a: dict, b: dict, seeds: list) -> str:
     return f"{w} / {lo}, p {p:.2g}"
 
 
-new, new_sec = rows("tuner_gp_round8_table.jsonl", sys.argv[1] if len(sys.argv) > 1 else "init1")
+args = sys.argv[1:]
+new, new_sec = rows(args[1] if len(args) > 1 else "tuner_gp_round8_table.jsonl", args[0] if args else "init1")
 sampler, sampler_sec = rows("tuner_gp_gpsampler.jsonl", "optuna-gp")
 old: dict = defaultdict(dict)
-for path in ("tuner_seq100.jsonl", "tuner_seq100_peers.jsonl", "tuner_gp_gpsampler.jsonl"):
-    for f, cell in rows(path, "gp")[0].items():
+before = [a.split(":") for a in args[2:3]] or [
+    (path, "gp") for path in ("tuner_seq100.jsonl", "tuner_seq100_peers.jsonl", "tuner_gp_gpsampler.jsonl")
+]
+for path, tuner in before:
+    for f, cell in rows(path, tuner)[0].items():
         old[f].update(cell)
 print(
     "| function | seeds | GP variant | GP as shipped | Optuna GPSampler | variant / GPSampler wins, p"

@@ -35,6 +35,8 @@ Ninth round (the GP as shipped is now `init1`; compare every variant with `init1
            fit), the noiseless one (alpha only) on the others: the noisy model's wider search
            (the threshold, the best observed loss, lies below its posterior) alternating with the
            noiseless model's refinement near the best trials.
+- early50: with `noise`: the noisy model while fewer than 50 trials have finished, the noiseless
+           one after (search wide first, refine later).
 - kernonly: with `noise`: the kernel's hyperparameters fitted with the noise variance (lengths
            that follow the trend, not the ripples), the posterior without it (interpolating, the
            best observed loss its minimum at the best trial).
@@ -114,13 +116,14 @@ def make_fit(
     rate: float = NOISE_PRIOR[1],
     alt: bool = False,
     kernonly: bool = False,
+    early: bool = False,
 ):
-    if (loo or alt) and not noise:
-        sys.exit("loo and alt need noise")
-    base = make_fit(kscale, False, init1) if loo or alt else None
+    if (loo or alt or early) and not noise:
+        sys.exit("loo, alt and early50 need noise")
+    base = make_fit(kscale, False, init1) if loo or alt or early else None
 
     def fit(x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, **_):
-        if alt and len(y) % 2 == 0:
+        if (alt and len(y) % 2 == 0) or (early and len(y) >= 50):
             return base(x, y, hyper, nu=nu, alpha=alpha, length_scale=length_scale, random_state=random_state)
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
@@ -258,12 +261,9 @@ def apply(variant: str) -> dict:
     parts = set() if variant == "gp" else set(variant.split("+"))
     # `gp`: the GP as shipped before this round (47bcd97), also once the fitted noise is adopted
     gpmod.GPTuner.noise_prior = False
-    gpmod.GPTuner.alternate_noise = (
-        False  # the ninth round's adopted `alt`, off: variants patch the GP before it
-    )
     gpmod.GPTuner.start_length = 0.5  # and its start before this round (init1 sets 1)
     known = {"noise", "kscale", "init1", "hyperall", "roulette", "lsl", "starts10"}
-    known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly"}  # ninth round
+    known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly", "early50"}  # ninth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if parts & {"noise", "kscale", "init1"}:
@@ -275,6 +275,7 @@ def apply(variant: str) -> dict:
             300.0 if "rate300" in parts else NOISE_PRIOR[1],
             "alt" in parts,
             "kernonly" in parts,
+            "early50" in parts,
         )
     if "hyperall" in parts:
         gpmod.MAX_HYPER = 10**6
