@@ -2,7 +2,12 @@
 bench/tuner_gp_round8_table.jsonl) against Optuna's GPSampler and the GP as shipped (the seventh
 round's stored rows), on the seeds all three have.
 
-    python bench/gp_round8_table.py [VARIANT]    # default init1
+    python bench/gp_round8_table.py [VARIANT [FILE [BEFORE_FILE:BEFORE_TUNER]]]    # default init1
+
+Ninth round: `gp_round8_table.py gp tuner_gp_round9_table.jsonl tuner_gp_round8_table.jsonl:init1`
+(the GP as now shipped against GPSampler and the eighth round's GP); seeds 0-19.
+SEEDS=40 (environment): seeds 0-39; FILE and BEFORE_FILE may be comma-separated lists of files, and
+GPSampler's rows are read from tuner_gp_gpsampler.jsonl and FILE too.
 """
 
 import json
@@ -19,15 +24,19 @@ FUNCS = (
 )
 
 
-def rows(path: str, tuner: str) -> dict:
+SEEDS = int(os.environ.get("SEEDS", "20"))
+
+
+def rows(paths: str, tuner: str) -> dict:
     out: dict = defaultdict(dict)
     secs: dict = defaultdict(list)
-    with open(os.path.join(HERE, path)) as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r["t"] == tuner and r["s"] < 20:
-                out[r["f"]][r["s"]] = r["r"]
-                secs[r["f"]].append(r["sec"])
+    for path in paths.split(","):
+        with open(os.path.join(HERE, path)) as fh:
+            for line in fh:
+                r = json.loads(line)
+                if r["t"] == tuner and r["s"] < SEEDS:
+                    out[r["f"]][r["s"]] = r["r"]
+                    secs[r["f"]].append(r["sec"])
     return out, secs
 
 
@@ -38,11 +47,18 @@ def duel(a: dict, b: dict, seeds: list) -> str:
     return f"{w} / {lo}, p {p:.2g}"
 
 
-new, new_sec = rows("tuner_gp_round8_table.jsonl", sys.argv[1] if len(sys.argv) > 1 else "init1")
-sampler, sampler_sec = rows("tuner_gp_gpsampler.jsonl", "optuna-gp")
+args = sys.argv[1:]
+new_files = args[1] if len(args) > 1 else "tuner_gp_round8_table.jsonl"
+new, new_sec = rows(new_files, args[0] if args else "init1")
+sampler, sampler_sec = rows(
+    ",".join(dict.fromkeys(["tuner_gp_gpsampler.jsonl", *new_files.split(",")])), "optuna-gp"
+)
 old: dict = defaultdict(dict)
-for path in ("tuner_seq100.jsonl", "tuner_seq100_peers.jsonl", "tuner_gp_gpsampler.jsonl"):
-    for f, cell in rows(path, "gp")[0].items():
+before = [a.split(":") for a in args[2:3]] or [
+    (path, "gp") for path in ("tuner_seq100.jsonl", "tuner_seq100_peers.jsonl", "tuner_gp_gpsampler.jsonl")
+]
+for path, tuner in before:
+    for f, cell in rows(path, tuner)[0].items():
         old[f].update(cell)
 print(
     "| function | seeds | GP variant | GP as shipped | Optuna GPSampler | variant / GPSampler wins, p"
@@ -50,15 +66,17 @@ print(
 )
 print("|---|---|---:|---:|---:|---|---|---|")
 for f in FUNCS:
-    seeds = sorted(set(new[f]) & set(sampler[f]) & set(old[f]))
+    seeds = sorted(set(new[f]) & set(sampler[f]))
     if not seeds:
         continue
-    med = [np.median([d[f][s] for s in seeds]) for d in (new, old, sampler)]
+    both = [s for s in seeds if s in old[f]]  # the before rows may cover fewer seeds ("-": none)
+    med = [np.median([new[f][s] for s in seeds]), np.median([old[f][s] for s in both]) if both else np.inf]
+    med.insert(2, np.median([sampler[f][s] for s in seeds]))
     best = min(med)
-    cells = [f"**{m:.4g}**" if m == best else f"{m:.4g}" for m in med]
+    cells = [f"**{m:.4g}**" if m == best else f"{m:.4g}" if np.isfinite(m) else "-" for m in med]
     print(
         f"| {f} | {min(seeds)}-{max(seeds)} ({len(seeds)}) | "
         + " | ".join(cells)
-        + f" | {duel(new[f], sampler[f], seeds)} | {duel(new[f], old[f], seeds)}"
+        + f" | {duel(new[f], sampler[f], seeds)} | {duel(new[f], old[f], both) if both else '-'}"
         + f" | {np.median(new_sec[f]):.1f}, {np.median(sampler_sec[f]):.1f} |"
     )

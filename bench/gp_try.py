@@ -21,6 +21,26 @@ this round adopted `init1`: length scales start at 0.5):
 - lsl:     the local search's steps in units of each column's length scale (GPSampler's L-BFGS-B
            runs in x / length scale); the shipped GP steps 0.1, 0.03, 0.01 in cube units.
 - starts10: 10 local-search starts (GPSampler's n_local_search) instead of 5.
+
+Ninth round (the GP as shipped is now `init1`; compare every variant with `init1` in it):
+- plugin:  the acquisition's threshold is the lowest posterior mean at the trials (a "plug-in"
+           best) instead of the lowest observed loss; with `noise` the fitted nugget then smooths
+           the ripples without pushing EI away from the best trials (GPSampler's threshold is the
+           best observed value, which a noisy posterior sits above).
+- loo:     with `noise`: fit both the noiseless (alpha only) and the noisy model and keep the one
+           with the higher leave-one-out log predictive density on the trials (closed form from
+           the posterior's Cholesky factor), i.e. the nugget chosen per history.
+- rate300: the noise prior's rate 300 instead of GPSampler's 30 (a nugget ten times smaller a priori).
+- alt:     with `noise`: the noisy model on every other suggestion (an odd number of rows in the
+           fit), the noiseless one (alpha only) on the others: the noisy model's wider search
+           (the threshold, the best observed loss, lies below its posterior) alternating with the
+           noiseless model's refinement near the best trials.
+- early50: with `noise`: the noisy model while fewer than 50 trials have finished, the noiseless
+           one after (search wide first, refine later).
+- kernonly: with `noise`: the kernel's hyperparameters fitted with the noise variance (lengths
+           that follow the trend, not the ripples), the posterior without it (interpolating, the
+           best observed loss its minimum at the best trial).
+- sobol:   the acquisition's 2000 random candidates are 2048 scrambled Sobol points (GPSampler's).
 """
 
 from __future__ import annotations
@@ -44,7 +64,10 @@ SCALE_PRIOR = (2.0, 1.0)  # and Gamma(2, 1) on the kernel scale
 MIN_NOISE = 1e-6
 
 
-def optimizer(n_lengths: int, kscale: bool, noise: bool):
+STATS: list = []  # loo: whether the noisy model was kept, per fit
+
+
+def optimizer(n_lengths: int, kscale: bool, noise: bool, rate: float = NOISE_PRIOR[1]):
     """scikit-learn's optimizer hook: -(log marginal likelihood + log priors) over log theta =
     [log scale, log lengths..., (log noise)]; the length-scale prior is gaussian.LENGTH_PRIOR's."""
     from scipy.optimize import minimize
@@ -58,7 +81,7 @@ def optimizer(n_lengths: int, kscale: bool, noise: bool):
         value += gaussian.LENGTH_PRIOR * float(np.sum(sq + 1 / sq))
         grad[lengths] += 2 * gaussian.LENGTH_PRIOR * (sq - 1 / sq)
         # a Gamma(a, b) prior on v = exp(t): log p = (a - 1) t - b e^t (+ const)
-        for on, i, (a, b) in ((kscale, 0, SCALE_PRIOR), (noise, 1 + n_lengths, NOISE_PRIOR)):
+        for on, i, (a, b) in ((kscale, 0, SCALE_PRIOR), (noise, 1 + n_lengths, (NOISE_PRIOR[0], rate))):
             if on:
                 value -= (a - 1) * theta[i] - b * np.exp(theta[i])
                 grad[i] -= (a - 1) - b * np.exp(theta[i])
@@ -71,8 +94,37 @@ def optimizer(n_lengths: int, kscale: bool, noise: bool):
     return run
 
 
-def make_fit(kscale: bool, noise: bool, init1: bool):
+def loo_logpdf(g) -> float:
+    """Leave-one-out log predictive density of a fitted GaussianProcessRegressor's training rows
+    (normalised units): mean residual alpha_i / Kinv_ii, variance 1 / Kinv_ii (Rasmussen &
+    Williams, eq. 5.12)."""
+    from scipy.linalg import cho_solve
+
+    kinv = cho_solve((g.L_, True), np.eye(len(g.L_)))
+    d = np.maximum(np.diag(kinv), 1e-300)
+    a = np.asarray(g.alpha_).ravel()
+    var = 1.0 / d
+    r = a / d
+    return float(np.sum(-0.5 * np.log(2 * np.pi * var) - 0.5 * r * r / var))
+
+
+def make_fit(
+    kscale: bool,
+    noise: bool,
+    init1: bool,
+    loo: bool = False,
+    rate: float = NOISE_PRIOR[1],
+    alt: bool = False,
+    kernonly: bool = False,
+    early: bool = False,
+):
+    if (loo or alt or early) and not noise:
+        sys.exit("loo, alt and early50 need noise")
+    base = make_fit(kscale, False, init1) if loo or alt or early else None
+
     def fit(x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, **_):
+        if (alt and len(y) % 2 == 0) or (early and len(y) >= 50):
+            return base(x, y, hyper, nu=nu, alpha=alpha, length_scale=length_scale, random_state=random_state)
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -87,11 +139,20 @@ def make_fit(kscale: bool, noise: bool, init1: bool):
                 alpha=alpha,
                 normalize_y=True,
                 random_state=random_state,
-                optimizer=optimizer(x.shape[1], kscale, noise),
+                optimizer=optimizer(x.shape[1], kscale, noise, rate),
             )
             g.fit(x[hyper], y[hyper])
         if noise:  # the posterior of f: the fitted noise as alpha, the sd without it
-            return gaussian.posterior(g.kernel_.k1, x, y, alpha + float(g.kernel_.k2.noise_level))
+            post = gaussian.posterior(
+                g.kernel_.k1, x, y, alpha + (0.0 if kernonly else float(g.kernel_.k2.noise_level))
+            )
+            if loo:
+                plain = base(
+                    x, y, hyper, nu=nu, alpha=alpha, length_scale=length_scale, random_state=random_state
+                )
+                STATS.append(loo_logpdf(post) > loo_logpdf(plain))
+                return post if STATS[-1] else plain
+            return post
         return gaussian.posterior(g.kernel_, x, y, alpha) if len(hyper) < len(y) else g
 
     return fit
@@ -162,20 +223,68 @@ def make_maximise(roulette: bool, lsl: bool):
 LOCAL_POINTS = gpmod.LOCAL_POINTS
 
 
+def make_plugin(maximise):
+    """The threshold: the lowest posterior mean at the trials the posterior holds."""
+
+    def wrapped(self, gp, best, near, rng):
+        return maximise(self, gp, float(np.min(gp.predict(gp.X_train_))), near, rng)
+
+    return wrapped
+
+
+def make_sobol(maximise):
+    """cube.random's first call in a suggestion's maximise (the warm-up pool) draws scrambled Sobol points."""
+    from scipy.stats import qmc
+
+    def wrapped(self, gp, best, near, rng):
+        cube = self.cube
+        plain = type(cube).random
+
+        def sobol(c, r, m):
+            if m != self.warm_up:
+                return plain(c, r, m)
+            # GPSampler's 2048: a power of 2 keeps the Sobol points balanced
+            return qmc.Sobol(c.n_columns, scramble=True, seed=int(r.integers(2**31))).random_base2(
+                (m - 1).bit_length()
+            )
+
+        cube.random = sobol.__get__(cube)
+        try:
+            return maximise(self, gp, best, near, rng)
+        finally:
+            del cube.random
+
+    return wrapped
+
+
 def apply(variant: str) -> dict:
     parts = set() if variant == "gp" else set(variant.split("+"))
     # `gp`: the GP as shipped before this round (47bcd97), also once the fitted noise is adopted
     gpmod.GPTuner.noise_prior = False
     gpmod.GPTuner.start_length = 0.5  # and its start before this round (init1 sets 1)
     known = {"noise", "kscale", "init1", "hyperall", "roulette", "lsl", "starts10"}
+    known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly", "early50"}  # ninth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if parts & {"noise", "kscale", "init1"}:
-        gpmod.gaussian.fit = make_fit("kscale" in parts, "noise" in parts, "init1" in parts)
+        gpmod.gaussian.fit = make_fit(
+            "kscale" in parts,
+            "noise" in parts,
+            "init1" in parts,
+            "loo" in parts,
+            300.0 if "rate300" in parts else NOISE_PRIOR[1],
+            "alt" in parts,
+            "kernonly" in parts,
+            "early50" in parts,
+        )
     if "hyperall" in parts:
         gpmod.MAX_HYPER = 10**6
     if parts & {"roulette", "lsl"}:
         gpmod.GPTuner._maximise = make_maximise("roulette" in parts, "lsl" in parts)
+    if "sobol" in parts:
+        gpmod.GPTuner._maximise = make_sobol(gpmod.GPTuner._maximise)
+    if "plugin" in parts:
+        gpmod.GPTuner._maximise = make_plugin(gpmod.GPTuner._maximise)
     return {"selection_num_starting_points": 10} if "starts10" in parts else {}
 
 
@@ -201,5 +310,8 @@ if __name__ == "__main__":
             "r": float(best - tp.FUNCS[func][1]),
             "sec": round(time.perf_counter() - t, 2),
         }
+        if STATS:  # loo: share of fits that kept the noisy model
+            row["noisy_kept"] = round(sum(STATS) / len(STATS), 3)
+            STATS.clear()
         with open(out, "a") as fh:
             fh.write(json.dumps(row) + "\n")
