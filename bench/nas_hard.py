@@ -169,22 +169,8 @@ def search(
         if trainer.stopped:
             history.append({"stopped": trainer.stopped})
         return nas.export(trainer)
-    if method == "enas":  # NNI's / the paper's controller settings (autolab's defaults)
-        steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
-        trainer = nas.EnasTrainer(
-            model,
-            F.cross_entropy,
-            opt,
-            train,
-            val,
-            controller_aggregate=args.enas_aggregate,
-            derive_samples=args.enas_derive_samples,
-            few_shot_epochs=args.enas_few_shot_epochs,
-            few_shot_split=args.enas_few_shot_split,
-            **common,
-            **steps,
-        ).fit()
-        return nas.export(trainer)
+    if method == "enas":
+        return nas.export(enas_trainer(args, model, opt, train, val, common).fit())
     if method == "spos":  # evolution: population / generations from the flags, 10 parents, half mutation
         schedule = None  # and half crossover children (autolab's defaults; the SPOS paper's 50 / 20)
         if args.spos_lr_schedule == "linear":  # SPOS's paper: the supernet's lr decays linearly to 0
@@ -208,6 +194,29 @@ def search(
             history.append({"rank": rank_random(trainer, args.spos_rank_random)})
         return found
     raise SystemExit(f"unknown method {method!r}")
+
+
+def enas_trainer(
+    args: argparse.Namespace, model: nn.Module, opt: Any, train: Any, val: Any, common: dict[str, Any]
+) -> nas.EnasTrainer:
+    """ENAS with NNI's / the paper's controller settings (autolab's defaults) unless the flags say
+    otherwise (also built by nas_enas_derive.py, which saves the fitted state and derives from it)."""
+    steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
+    batches = None if args.enas_derive_batches == "all" else int(args.enas_derive_batches)
+    return nas.EnasTrainer(
+        model,
+        F.cross_entropy,
+        opt,
+        train,
+        val,
+        controller_aggregate=args.enas_aggregate,
+        derive_samples=args.enas_derive_samples,
+        derive_batches=batches,
+        few_shot_epochs=args.enas_few_shot_epochs,
+        few_shot_split=args.enas_few_shot_split,
+        **common,
+        **steps,
+    )
 
 
 def rank_random(trainer: nas.SposTrainer, path: str) -> list[dict[str, Any]]:
@@ -336,9 +345,12 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
         randoms = random_archs(args, both, test)
     random_scores = [s for r in randoms for s in r["scores"]]
     median = statistics.median(statistics.mean(r["scores"]) for r in randoms)
-    rows = []
+    rows, retrained = [], {}  # the same architecture and seeds retrain to the same scores
     for r in searches:
-        scores = [retrain(r["arch"], s, args, both, test) for s in range(args.seeds)]
+        key = json.dumps(r["arch"], sort_keys=True)
+        if key not in retrained:
+            retrained[key] = [retrain(r["arch"], s, args, both, test) for s in range(args.seeds)]
+        scores = retrained[key]
         rows.append({**r, "scores": scores, "p": permutation_p(scores, random_scores)})
         print(
             f"{r['method']} {r['seed']}: {statistics.mean(scores):.4f} {scores} p={rows[-1]['p']:.4f}",
@@ -355,7 +367,7 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     return {"random": randoms, "methods": rows}
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -444,6 +456,12 @@ def main() -> None:
         help="EnasTrainer(derive_samples=...): 0 is the greedy decode (the third round's export)",
     )
     parser.add_argument(
+        "--enas-derive-batches",
+        default="1",
+        help="EnasTrainer(derive_batches=...): validation batches each derived sample is scored on, or "
+        "'all' (None: the whole validation split)",
+    )
+    parser.add_argument(
         "--enas-few-shot-epochs",
         type=int,
         default=0,
@@ -461,9 +479,20 @@ def main() -> None:
     parser.add_argument("--eval-copies", type=int, default=4, help="renderings of each val/test digit")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--output", default=None, help="write the results as JSON here")
+    return parser
+
+
+def main() -> None:
+    parser = build_parser()
     args = parser.parse_args()
     if args.weight_decay < 0:
         parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
+    if args.enas_derive_batches != "all" and not (
+        args.enas_derive_batches.isdigit() and int(args.enas_derive_batches) >= 1
+    ):
+        parser.error(
+            f"--enas-derive-batches must be an integer >= 1 or 'all', got {args.enas_derive_batches!r}"
+        )
     if args.command == "evaluate" and not args.searched:
         parser.error("evaluate needs --searched (the JSON of a `search` run)")
     torch.set_num_threads(args.threads)

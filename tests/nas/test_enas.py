@@ -13,7 +13,7 @@ from torch.utils.data import TensorDataset  # noqa: E402
 from autolab import nas  # noqa: E402
 from autolab.nas.enas import Controller  # noqa: E402
 
-from .supernets import SplitNet, TinyNet, param_copies, same_tensors, split_data  # noqa: E402
+from .supernets import SplitNet, TinyNet, make_data, param_copies, same_tensors, split_data  # noqa: E402
 
 
 def test_controller_log_prob_and_entropy_by_hand() -> None:
@@ -140,6 +140,63 @@ def test_export_with_no_samples_is_the_greedy_decode(tiny_net: TinyNet, data: Te
     assert nas.export(trainer) == trainer.to_arch(trainer.controller.sample(greedy=True)[0])
 
 
+def _rows(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> list[tuple[float, ...]]:
+    return sorted(map(tuple, torch.cat([x for x, _ in batches]).flatten(1).tolist()))
+
+
+def test_derive_batches_none_scores_every_sample_on_the_whole_split(
+    tiny_net: TinyNet, data: TensorDataset
+) -> None:
+    """derive_batches=None: each sample is scored on every validation example once (40 examples in
+    batches of 16: 16, 16, 8), the same batches in the same order for every sample; the best is kept."""
+    val = make_data(40, seed=1)
+    opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05)
+    trainer = nas.EnasTrainer(
+        tiny_net, F.cross_entropy, opt, data, val, num_epochs=1, batch_size=16, device="cpu",
+        derive_samples=6, derive_batches=None,
+    )  # fmt: skip
+    replay = torch.Generator()
+    replay.set_state(trainer.generator.get_state())
+    with torch.no_grad():
+        samples = [trainer.to_arch(trainer.controller.sample(replay)[0]) for _ in range(6)]
+    best = samples[3]  # scored 1, the others by their position below it
+    seen: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
+
+    def score(arch: dict[str, object], batches: object) -> float:
+        seen.append(list(batches))  # type: ignore[call-overload]
+        return 1.0 if arch == best else len(seen) / 10
+
+    trainer._score = score  # type: ignore[method-assign]
+    assert nas.export(trainer) == best
+    assert len(seen) == 6 and [len(y) for _, y in seen[0]] == [16, 16, 8]
+    assert _rows(seen[0]) == sorted(map(tuple, val.tensors[0].flatten(1).tolist()))  # all of it, once
+    for batches in seen[1:]:
+        assert all(torch.equal(x, x0) for (x, _), (x0, _) in zip(batches, seen[0], strict=True))
+
+
+def test_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
+    tiny_net: TinyNet, data: TensorDataset
+) -> None:
+    """One batch holds the whole split (40 < 64): the score is the accuracy of the path in training
+    mode (BatchNorm on the batch's statistics) over all 40 examples, the same on every call."""
+    val = make_data(40, seed=1)
+    opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05)
+    trainer = nas.EnasTrainer(
+        tiny_net, F.cross_entropy, opt, data, val, num_epochs=1, batch_size=64, device="cpu",
+        derive_batches=None,
+    )  # fmt: skip
+    trainer.controller_steps = 0
+    trainer.fit()  # the weights move: the accuracy is not the initial one
+    arch = {"width": 8, "kernel": 3, "op": "conv", "skip": [1]}
+    score = trainer.evaluate(arch)
+    nas.set_arch(tiny_net, arch)
+    tiny_net.train()
+    with torch.no_grad():
+        by_hand = float((tiny_net(val.tensors[0]).argmax(-1) == val.tensors[1]).float().mean())
+    assert score == pytest.approx(by_hand) and trainer.evaluate(arch) == score
+    assert round(score * 40) == pytest.approx(score * 40)  # a count of the 40 examples
+
+
 @pytest.mark.parametrize(
     ("per_batch", "expected"),
     [(0.5, 3), (50 / 390, 1), (0.05, 1), (1.25, 8)],  # x 6 batches: 3, round(0.77), round(0.3) -> 1, 7.5 -> 8
@@ -182,6 +239,8 @@ def test_controller_steps_default_is_fifty_per_epoch(tiny_net: TinyNet, data: Te
         {"controller_aggregate": 0},
         {"derive_samples": -1},
         {"derive_batches": 0},
+        {"derive_batches": -2},
+        {"derive_batches": True},
         {"controller_steps": -1},
         {"controller_steps_per_batch": 0.0},
         {"controller_steps": 5, "controller_steps_per_batch": 0.1},
