@@ -3,9 +3,9 @@ stored runs: candidate rows against C4S5 on common seeds, cell by cell (median, 
 lower - higher than C4S5 and the two-sided sign test's p), and with --peers the lowest peer median
 (18 seeds or more, as mf_compare8.py).
 
-    python3 bench/mf_table9.py --seeds 20-119 --costs 10 --rows S3 S4 K B5f B5r3 RB RB5 RW
-    python3 bench/mf_table9.py --seeds 20-59 --costs 10 30 100 --rows RB RW
-    python3 bench/mf_table9.py --seeds 0-19 --costs 10 30 100 --rows RB RW --peers
+    python3 bench/mf_table9.py --seeds 20-119 --costs 10 --rows S3 S4 K B5 B5f B5r3 RB RB5
+    python3 bench/mf_table9.py --seeds 20-59 --costs 10 30 100 --rows RB RB5 RA
+    python3 bench/mf_table9.py --seeds 0-19 --costs 10 30 100 --rows RB RA --peers
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ ROWS = {
     "RB": f"{BASE}, rung_value best, TPE n_startup_jobs 5)",
     "RB5": f"{BASE}, presumed_rungs 2, presumed_trials 5, rung_value best, TPE n_startup_jobs 5)",
     "RW": f"{BASE}, rung_value_window True, TPE n_startup_jobs 5)",
+    "RA": f"{BASE}, rung_value auto, TPE n_startup_jobs 5)",
 }
 SHORT = {
     "MFHartmann-3 good": "H3 good",
@@ -110,7 +111,7 @@ def main() -> None:
                     if len(v) >= 18:
                         meds[m] = statistics.median(v.values())
             best = min(meds, key=meds.__getitem__) if meds else None
-            line.append(f"{meds[best]:.3f} {best.split(' (')[0] if best else ''}" if best else "")
+            line.append(f"{meds[best]:.3f} {best}" if best else "")
         print("| best peer | " + " | ".join(line) + " |")
 
 
