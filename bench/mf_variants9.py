@@ -22,7 +22,9 @@ mf_bench.py builds this assessor instead of autolab's when a row's --asha-args h
   trial; a NaN result keeps the best before it), "window" (the best since the rung below: rung
   27 reads steps 10-27), "auto" (at each decision, the one of "last" and "best" whose chain
   bound is the higher; the rung is on if that bound reaches min_correlation, and the cut reads
-  the same one). `rung_value_window: true` is "window" (the screen's spelling).
+  the same one). `rung_value_window: true` is "window" (the screen's spelling). autolab's own
+  ASHA (autolab/assessors/asha.py) has "last", "best" and "auto" since this round, reproducing
+  these rows trial for trial; this copy keeps the screen's rows runnable as they were run.
 """
 
 from __future__ import annotations
