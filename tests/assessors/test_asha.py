@@ -215,3 +215,68 @@ def test_correlation_chain_reads_the_stopped_trials_between_rungs() -> None:
 def test_bad_correlation_chain_names_the_key(args: dict[str, Any]) -> None:
     with pytest.raises(AssessorError, match="correlation_chain"):
         create_assessor("ASHA", args)
+
+
+def test_rung_value_best_compares_the_best_results_so_far() -> None:
+    # rungs at 3 and 9 results; a fell back to 0.2 at step 3 after 0.9 at step 2
+    history = history_of(completed("a", [0.1, 0.9, 0.2, 0.2]))
+    assert judge(make(grace_period=3), "t", [0.1, 0.1, 0.5, 0.5], history) is None  # 0.5 > a's 0.2
+    history = history_of(completed("a", [0.1, 0.9, 0.2, 0.2]))
+    assert judge(make(grace_period=3, rung_value="best"), "t", [0.1, 0.1, 0.5, 0.5], history) == 3  # < 0.9
+    # minimizing, the best so far is the lowest
+    history = history_of(completed("a", [0.9, 0.1, 0.8, 0.8]))
+    assert judge(make(grace_period=3, optimize_mode="minimize"), "t", [0.9, 0.9, 0.5], history) is None
+    history = history_of(completed("a", [0.9, 0.1, 0.8, 0.8]))
+    assessor = make(grace_period=3, optimize_mode="minimize", rung_value="best")
+    assert judge(assessor, "t", [0.9, 0.9, 0.5], history) == 3
+
+
+def test_rung_value_best_is_what_the_gate_measures() -> None:
+    # at step 3 the last results reverse the finals' order, the best so far (step 1) ranks them
+    history = history_of(*(completed(f"f{i}", [i / 10, 0.0, -i / 10, 0.0], value=i / 10) for i in range(8)))
+    gate = {"min_correlation": 0.5, "correlation_confidence": 0.8}
+    assert make(**gate).informs(history, 3) is False
+    assert make(**gate, rung_value="best").informs(history, 3) is True
+    chained = {**gate, "correlation_chain": True, "max_t": 4, "min_pairs": 4}  # rungs 1, 3
+    assert make(**chained).informs(history, 3) is False
+    assert make(**chained, rung_value="best").informs(history, 3) is True
+
+
+def test_rung_value_best_skips_nan_and_follows_new_results() -> None:
+    assessor, trial = make(rung_value="best"), running("t", [float("nan"), 0.5, float("nan"), 0.2])
+    assert assessor.results(trial)[1:] == [0.5, 0.5, 0.5]
+    trial.intermediate.append(0.7)  # cached, and extended as results arrive
+    assert assessor.results(trial)[1:] == [0.5, 0.5, 0.5, 0.7]
+    assert make().results(trial) is trial.intermediate  # "last": the results themselves
+
+
+def _peaked(n: int) -> History:
+    """n completed trials of 4 results, maximizing: step 1 reverses the finals' order (an early
+    peak, 1 - i / 10), step 3 ranks them as they end (i / 10 - 1), so the best so far at step 3 is
+    the peak and the last result is what ranks."""
+    return history_of(
+        *(completed(f"f{i}", [1 - i / 10, 0.0, i / 10 - 1, 0.0], value=i / 10) for i in range(n))
+    )
+
+
+def test_rung_value_auto_reads_whichever_ranks_the_finals() -> None:
+    gate = {"min_correlation": 0.5, "correlation_confidence": 0.8}
+    # the best so far ranks the finals, the last results reverse them: auto reads the best
+    reversed_last = history_of(
+        *(completed(f"f{i}", [i / 10, 0.0, -i / 10, 0.0], value=i / 10) for i in range(8))
+    )
+    assert make(**gate, rung_value="auto").reading(reversed_last, 3) == "best"
+    # the other way round: auto reads the last results, and its cut does too
+    assert make(**gate, rung_value="best").informs(_peaked(8), 3) is False
+    auto = make(**gate, rung_value="auto")
+    assert auto.reading(_peaked(8), 3) == "last"
+    assert judge(auto, "t", [5.0, 0.0, -0.95, 0.0], _peaked(8)) == 3  # its last -0.95: bottom third
+    assert judge(make(**gate, rung_value="best"), "t", [5.0, 0.0, -0.95, 0.0], _peaked(8)) is None
+    # neither measure reaches min_correlation: nobody stops
+    assert make(**gate, rung_value="auto").reading(_peaked(8), 1) is None
+
+
+@pytest.mark.parametrize("args", [{"rung_value": "max"}, {"rung_value": "auto"}, {"rung_value": None}])
+def test_bad_rung_value_names_the_key(args: dict[str, Any]) -> None:
+    with pytest.raises(AssessorError, match="rung_value"):
+        create_assessor("ASHA", args)

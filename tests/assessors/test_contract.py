@@ -21,11 +21,13 @@ MINIMAL_ARGS = {
         "correlation_chain": True,
         "max_t": 9,
     },
+    "asha:rung_value": {"min_correlation": 0.3, "correlation_chain": True, "max_t": 9, "rung_value": "auto"},
 }
 GATED = (
     "asha:min_correlation",
     "asha:correlation_confidence",
     "asha:correlation_chain",
+    "asha:rung_value",
 )  # ASHA with rungs switched on by measure
 
 
