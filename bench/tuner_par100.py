@@ -54,7 +54,13 @@ def regret(tuner: str, func: str, seed: int, parallel: int) -> float:
         from tuner_problems import FUNCS, run_autolab  # autolab's Python only
 
         name = "base" if tuner == "tpe" else tuner.removeprefix("tpe-")
-        owner = tpe_lp if name in ("lp", "lp+liar", "lpmed") else tpe_jump if name.startswith("jump") else tpe_slots
+        owner = (
+            tpe_lp
+            if name in ("lp", "lp+liar", "lpmed")
+            else tpe_jump
+            if name.startswith("jump")
+            else tpe_slots
+        )
         for module in (tpe_lp, tpe_slots, tpe_jump):
             module.install("base")
         owner.install(name)
