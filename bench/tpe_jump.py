@@ -17,6 +17,8 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
          finished trials only: l's marginal, the liar and the believer left out)
       lg the dim's value of TPE's best-ranked candidate (l/g on the finished trials)
 :all  also jump when nothing is running (sequential TPE); without it, only while trials run.
+:stallK  jump only while the best finished trial is not among the newest K finished trials (the
+      run has stalled: no new best in the last K results); from the history alone.
 A jump whose point was already suggested, or before n_startup_jobs results, falls back to the
 committed suggestion; a suggestion that does not jump is the committed one exactly (same generator).
 """
@@ -32,7 +34,7 @@ from autolab.tuners.observations import COMPLETED, RUNNING, as_losses
 from autolab.tuners.sampling import call_rng
 
 COMMITTED_SUGGEST = tpe.TpeTuner.suggest
-STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8}
+STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8, "stall": 0}
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
 
@@ -55,6 +57,9 @@ def _suggest(self, history):
         return COMMITTED_SUGGEST(self, history)
     done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
     if not len(done):
+        return COMMITTED_SUGGEST(self, history)
+    stall = int(STATE["stall"])
+    if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
         return COMMITTED_SUGGEST(self, history)
     row = obs.x[done[np.argmin(obs.loss[done])]].copy()
     dims = [(g, j) for g in self.groups for j, i in enumerate(g.numeric) if not np.isnan(row[i])]
@@ -86,7 +91,9 @@ def install(name: str) -> None:
     parts = name.split(":")
     if parts[0] != "jump" or len(parts) not in (3, 4) or parts[1][:1] not in ("s", "p"):
         raise SystemExit(f"unknown variant {name!r}")
-    if parts[2] not in ("u", "l", "lg") or (len(parts) == 4 and parts[3] != "all"):
+    last = parts[3] if len(parts) == 4 else ""
+    if parts[2] not in ("u", "l", "lg") or last not in ("", "all") and not last.startswith("stall"):
         raise SystemExit(f"unknown variant {name!r}")
-    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=len(parts) == 4)
+    stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
+    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=last == "all", stall=stall)
     tpe.TpeTuner.suggest = _suggest
