@@ -15,7 +15,8 @@ and PARALLEL (default 8) are skipped. TUNER: smac, gp (autolab's, through
 tuner_problems.run_autolab; TUNER@1: sequential, TUNER@P: P running; the GP skips nested), tpe
 (autolab's TPE through
 tuner_problems.run_autolab, the loop every earlier round used), tpe-VARIANT (an attempt of
-tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed; or of tpe_slots.py, seventh round) or optuna (Optuna's TPE with
+tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed; or of tpe_slots.py, seventh round; or of
+tpe_jump.py, ninth round: tpe-jump:...) or optuna (Optuna's TPE with
 constant_liar through tuner_peers.run_optuna_any; run with a Python that has optuna).
 
 import: appends the per-seed 8-running TPE regrets of Hartmann-6 and mixed stored in
@@ -58,14 +59,22 @@ def regret(tuner: str, func: str, seed: int, parallel: int) -> float:
         smac_gp_par.install(name, variant or "base")
         return run_autolab(name, func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
     if tuner.startswith("tpe"):
+        import tpe_jump  # the ninth round's
         import tpe_lp  # the sixth round's attempts, patched in ("tpe": the committed code)
         import tpe_slots  # the seventh round's
         from tuner_problems import FUNCS, run_autolab  # autolab's Python only
 
         name = "base" if tuner == "tpe" else tuner.removeprefix("tpe-")
-        first, then = (tpe_slots, tpe_lp) if name in ("lp", "lp+liar", "lpmed") else (tpe_lp, tpe_slots)
-        first.install("base")
-        then.install(name)
+        owner = (
+            tpe_lp
+            if name in ("lp", "lp+liar", "lpmed")
+            else tpe_jump
+            if name.startswith("jump")
+            else tpe_slots
+        )
+        for module in (tpe_lp, tpe_slots, tpe_jump):
+            module.install("base")
+        owner.install(name)
 
         return run_autolab("tpe", func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab
@@ -232,9 +241,15 @@ def attempts(paths: list[str]) -> None:
             name = t.split("-")[0]
             base, seq = cells.get((func, name, 8), {}), cells.get((func, name, 1), {})
             common = sorted(s for s in set(cells[func, t, 8]) & set(base) if lo <= s <= hi)
+
+    par = int(os.environ.get("PAR", "8"))  # PAR=1: the attempts run sequentially, against sequential TPE
+    for func in ORDER:
+        base, seq = cells.get((func, "tpe", par), {}), cells.get((func, "tpe", 1), {})
+        for t in sorted({t for f, t, p in cells if f == func and p == par and t not in ("tpe", "optuna")}):
+            common = sorted(s for s in set(cells[func, t, par]) & set(base) if lo <= s <= hi)
             if not common:
                 continue
-            r = np.array([cells[func, t, 8][s] for s in common])
+            r = np.array([cells[func, t, par][s] for s in common])
             b = np.array([base[s] for s in common])
             wa, wb = int(np.sum(r < b)), int(np.sum(b < r))
             p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0

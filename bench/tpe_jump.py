@@ -1,0 +1,102 @@
+"""Ninth-round parallel-TPE attempts (issue 24): a coordinate jump of the best trial in the batch.
+
+Patched into autolab's TPE for bench/tuner_par100.py (the committed code is untouched). Some
+suggestions made while trials are running are not TPE's: they are the best finished trial with
+ONE numeric dim (picked at random among its active numeric dims) redrawn, as autolab SMAC's
+exchange interleaving (smac.py, EXCHANGE_SHARE) does with half its random interleaving. Levy-6's
+wrong basins are per coordinate, so a batch member that moves one coordinate of the incumbent far
+is a move a lagged batch lacks.
+
+    install("jump:sM:DRAW[:all]")   suggestion i (i = len(history)) jumps when i % 8 < M
+                                    (with 8 always running: M fixed workers of the eight)
+    install("jump:pP:DRAW[:all]")   each suggestion jumps with probability P (its own generator,
+                                    from seed and len(history): the history alone decides it)
+
+DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMAC's exchange
+      l  a draw from TPE's l on that dim (a random candidate of the committed _candidates on the
+         finished trials only: l's marginal, the liar and the believer left out)
+      lg the dim's value of TPE's best-ranked candidate (l/g on the finished trials)
+:all  also jump when nothing is running (sequential TPE); without it, only while trials run.
+:stallK  jump only while the best finished trial is not among the newest K finished trials (the
+      run has stalled: no new best in the last K results); from the history alone.
+A jump whose point was already suggested, or before n_startup_jobs results, falls back to the
+committed suggestion; a suggestion that does not jump is the committed one exactly (same generator).
+
+`jump:s2:u` became TPE's default at 6eaa620 (tpe.JUMP_SLOTS); these attempts were measured on the
+code before it (5955feb): on later code they jump on top of the shipped jumps.
+"""
+
+# ruff: noqa  (a measuring script)
+from __future__ import annotations
+
+import numpy as np
+
+import autolab.tuners.tpe as tpe
+from autolab.tuners.base import canonical
+from autolab.tuners.observations import COMPLETED, RUNNING, as_losses
+from autolab.tuners.sampling import call_rng
+
+COMMITTED_SUGGEST = tpe.TpeTuner.suggest
+STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8, "stall": 0}
+LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
+
+
+def _fires(self, history, rng, n_running: int) -> bool:
+    if n_running == 0 and not STATE["all"]:
+        return False
+    if STATE["mode"] == "s":
+        return len(history) % int(STATE["k"]) < int(STATE["arg"])
+    return bool(rng.random() < float(STATE["arg"]))
+
+
+def _suggest(self, history):
+    raw, seen = self.encoder.observe(history)
+    obs = as_losses(raw, self.optimize_mode == "maximize")
+    if int(obs.valued.sum()) < max(1, self.args["n_startup_jobs"]):
+        return COMMITTED_SUGGEST(self, history)
+    rng = call_rng(self.seed, self.rng, history, "jump")
+    running = np.flatnonzero(obs.kind == RUNNING)
+    if not _fires(self, history, rng, len(running)):
+        return COMMITTED_SUGGEST(self, history)
+    done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
+    if not len(done):
+        return COMMITTED_SUGGEST(self, history)
+    stall = int(STATE["stall"])
+    if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
+        return COMMITTED_SUGGEST(self, history)
+    row = obs.x[done[np.argmin(obs.loss[done])]].copy()
+    dims = [(g, j) for g in self.groups for j, i in enumerate(g.numeric) if not np.isnan(row[i])]
+    if not dims:
+        return COMMITTED_SUGGEST(self, history)
+    group, j = dims[int(rng.integers(len(dims)))]
+    i = group.numeric[j]
+    draw = STATE["draw"]
+    if draw == "u":
+        row[i] = group.bounds.low[j] + rng.random() * (group.bounds.high[j] - group.bounds.low[j])
+    else:  # from TPE's l on the finished trials (running ones stay RUNNING: not in l or g)
+        ranked = self._candidates(group, obs, running[:0], rng)
+        if ranked is None:
+            return COMMITTED_SUGGEST(self, history)
+        xn = ranked[0]
+        row[i] = xn[0 if draw == "lg" else int(rng.integers(len(xn))), j]
+    params = self.space.to_parameters(self.encoder.decode(row))
+    if canonical(params) in seen:
+        return COMMITTED_SUGGEST(self, history)
+    LOG.append((len(history), 1))
+    return params
+
+
+def install(name: str) -> None:
+    """Patch the attempt `name` into TPE; "base" puts the committed code back."""
+    tpe.TpeTuner.suggest = COMMITTED_SUGGEST
+    if name == "base":
+        return
+    parts = name.split(":")
+    if parts[0] != "jump" or len(parts) not in (3, 4) or parts[1][:1] not in ("s", "p"):
+        raise SystemExit(f"unknown variant {name!r}")
+    last = parts[3] if len(parts) == 4 else ""
+    if parts[2] not in ("u", "l", "lg") or last not in ("", "all") and not last.startswith("stall"):
+        raise SystemExit(f"unknown variant {name!r}")
+    stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
+    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=last == "all", stall=stall)
+    tpe.TpeTuner.suggest = _suggest
