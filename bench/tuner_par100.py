@@ -236,16 +236,11 @@ def attempts(paths: list[str]) -> None:
     cells = load(paths)
     lo, hi = (int(v) for v in os.environ.get("SEEDS", "0-100000").split("-"))  # SEEDS=a-b: only those
     bases = ("tpe", "smac", "gp", "optuna")
+    par = int(os.environ.get("PAR", "8"))  # PAR=1: the attempts run sequentially, against sequential runs
     for func in ORDER:
-        for t in sorted({t for f, t, p in cells if f == func and p == 8 and t not in bases}):
+        for t in sorted({t for f, t, p in cells if f == func and p == par and t not in bases}):
             name = t.split("-")[0]
-            base, seq = cells.get((func, name, 8), {}), cells.get((func, name, 1), {})
-            common = sorted(s for s in set(cells[func, t, 8]) & set(base) if lo <= s <= hi)
-
-    par = int(os.environ.get("PAR", "8"))  # PAR=1: the attempts run sequentially, against sequential TPE
-    for func in ORDER:
-        base, seq = cells.get((func, "tpe", par), {}), cells.get((func, "tpe", 1), {})
-        for t in sorted({t for f, t, p in cells if f == func and p == par and t not in ("tpe", "optuna")}):
+            base, seq = cells.get((func, name, par), {}), cells.get((func, name, 1), {})
             common = sorted(s for s in set(cells[func, t, par]) & set(base) if lo <= s <= hi)
             if not common:
                 continue
