@@ -140,7 +140,6 @@ class CmaEsTuner(Tuner):
         self.other: TpeTuner | None = None
         if others and self.independent == "tpe":
             self.other = TpeTuner(space, optimize_mode=self.optimize_mode, seed=self.seed)
-            self.other.jump_slots = 0  # TPE's coordinate jumps were not measured under CMA-ES
         if others:
             log.warning(
                 "tuner: CMA-ES models numeric top-level parameters only; %s sampled independently by %s: %s",

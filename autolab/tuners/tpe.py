@@ -12,9 +12,6 @@ from l and the one with the highest l(x)/g(x) is suggested. Differences from NNI
   the finished trials predicts each running trial's loss) ranks them into l or g as if they had
   finished, and the constant liar (default "worst": a pending point's kernel, wider than l's,
   joins g) keeps the next suggestions off the points being evaluated but not off their region.
-- While trials are running, 2 of every 8 suggestions (by the history's length, JUMP_SLOTS) are
-  the best finished trial with one numeric parameter redrawn uniformly: a batch made from lagged
-  results commits to one basin, and this gives it moves along single coordinates.
 - EARLY_STOPPED trials rank after every completed one, by the steps they reached (as Optuna's
   TPE ranks pruned trials; NNI's takes their last intermediate value); FAILED trials count as the
   worst value seen (observations.py).
@@ -67,19 +64,6 @@ RANK_DECAY_SHARE = 0.15
 # (seeds 0-9), 0.102 vs 0.106 (0-99, within noise), 0.076 -> 0.072 (100-199); 0 (x1) lost on
 # Hartmann-6 (0.203). Branin and the nested space (<= 4 numeric dims per group) are unchanged.
 LIAR_WIDTH_PER_DIM = 0.25
-# With trials running, JUMP_SLOTS of every JUMP_CYCLE suggestions (by the history's length: with 8
-# always running, fixed workers of the eight) are not drawn from l: they are the best finished
-# trial with ONE numeric parameter redrawn uniformly over its range (as SMAC's exchange
-# interleaving). A batch suggested from results several trials old commits to one basin; on
-# functions whose wrong basins are per coordinate (Levy-6) this is the move it lacks. Sequential
-# suggestions never jump. Measured with 8 running, 100 evaluations, median regret (bench/README.md,
-# issue 24, ninth round): Levy-6 5.02 -> 3.09 on seeds 100-139 (better on 28 of 40), 3.78 -> 2.57
-# on seeds 0-99 (64 of 100; sequential 1.65); seeds 100-134: Rastrigin-6 38.9 -> 31.5 and
-# Michalewicz-5 1.74 -> 1.38 (25 and 26 of 35), Hartmann-6 (0.106 -> 0.111 on seeds 0-99),
-# Griewank-8, Ackley-5, Rosenbrock-4, Branin level by seeds. 4 of 8 helped Levy-6 more and lost
-# Ackley-5 and Hartmann-6.
-JUMP_SLOTS = 2
-JUMP_CYCLE = 8
 MIN_STEP_SIGMA = 1.0  # in steps of an integer / q parameter
 MAX_COMPONENTS = 200
 RECENT = 50
@@ -122,8 +106,6 @@ def groups_of(space: SearchSpace) -> list[Group]:
 
 class TpeTuner(Tuner):
     rank_decay = RANK_DECAY  # a subclass may flatten l's weights (MOTPE with 3+ objectives)
-    # 0: no coordinate jumps (MOTPE with several objectives, CMA-ES's TPE for its choices)
-    jump_slots = JUMP_SLOTS
 
     def __init__(
         self,
@@ -159,10 +141,6 @@ class TpeTuner(Tuner):
         if int(obs.valued.sum()) < max(1, self.args["n_startup_jobs"]):
             return random_unseen(self.space, rng, seen)
         running = np.flatnonzero(obs.kind == RUNNING)
-        if len(running) and len(history) % JUMP_CYCLE < self.jump_slots:
-            jump = self._jump(obs, seen, call_rng(self.seed, self.rng, history, "jump"))
-            if jump is not None:
-                return jump
         if len(running) and self.args["kriging_believer"]:
             believed = self.believe(obs)
             if believed is not None:  # running trials rank among the finished at their belief
@@ -189,22 +167,6 @@ class TpeTuner(Tuner):
             if canonical(params) not in seen:
                 return params
         return random_unseen(self.space, rng, seen)
-
-    def _jump(self, obs: Observations, seen: set[str], rng: np.random.Generator) -> dict[str, Any] | None:
-        """The best finished trial with one of its numeric parameters (picked at random) redrawn
-        uniformly over its range (log parameters on the log scale); None if that point was seen."""
-        done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
-        if not len(done):
-            return None
-        row = obs.x[done[np.argmin(obs.loss[done])]].copy()
-        dims = [(g, j) for g in self.groups for j, i in enumerate(g.numeric) if not np.isnan(row[i])]
-        if not dims:
-            return None
-        group, j = dims[int(rng.integers(len(dims)))]
-        low, high = group.bounds.low[j], group.bounds.high[j]
-        row[group.numeric[j]] = low + rng.random() * (high - low)
-        params = self.space.to_parameters(self.encoder.decode(row))
-        return None if canonical(params) in seen else params
 
     # -- the model ------------------------------------------------------------------------
     def _active(self, group: Group, row: np.ndarray) -> bool:

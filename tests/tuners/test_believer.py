@@ -136,7 +136,6 @@ def test_every_type_nested_and_maximize_through_tpe() -> None:
         }
     )
     tuner = TpeTuner(space, optimize_mode="maximize", seed=0)
-    tuner.jump_slots = 0  # no coordinate jumps: every suggestion with trials running asks the believer
     beliefs: list[np.ndarray | None] = []
     original = tuner.believe.__call__
     tuner.believe = lambda obs: beliefs.append(original(obs)) or beliefs[-1]  # type: ignore[assignment,method-assign]

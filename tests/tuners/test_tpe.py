@@ -260,37 +260,3 @@ def test_believer_ranks_running_trials_and_can_be_switched_off(monkeypatch: pyte
     TpeTuner(space, optimize_mode="minimize", seed=3, tpe_args={"kriging_believer": False}).suggest(history)
     kinds, loss = seen.pop()
     assert list(kinds) == [RUNNING] and np.isnan(loss[20])
-
-
-def test_with_trials_running_some_suggestions_jump_one_parameter_of_the_best() -> None:
-    """While trials run, JUMP_SLOTS of every JUMP_CYCLE suggestions (by the history's length) are
-    the best finished trial with exactly one numeric parameter moved; sequential ones never are."""
-    from autolab.tuners import tpe as tpe_module
-
-    space = SearchSpace({f"x{i}": {"_type": "uniform", "_value": [-10, 10]} for i in range(6)})
-
-    def sphere(p: dict[str, Any]) -> float:
-        return sum(v**2 for v in p.values())
-
-    history = History()
-    seq = TpeTuner(space, optimize_mode="minimize", seed=5)
-    for i in range(12):
-        p = seq.suggest(history)
-        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, sphere(p)))
-    jumps = {True: 0, False: 0}
-    for running in (0, 7):
-        for extra in range(16):  # 16 history lengths: two full cycles of 8
-            h = History()
-            h.trials = list(history.trials)
-            for k in range(extra):  # more finished trials, random, worse than the best
-                p = {f"x{i}": 9.0 - 0.01 * k - 0.001 * i for i in range(6)}
-                h.trials.append(Trial(f"f{k}", len(h.trials), p, TrialStatus.SUCCEEDED, sphere(p)))
-            for k in range(running):
-                p = {f"x{i}": -9.0 + 0.01 * k + 0.001 * i for i in range(6)}
-                h.trials.append(Trial(f"r{k}", len(h.trials), p, TrialStatus.RUNNING))
-            best = min((t for t in h.trials if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
-            p = TpeTuner(space, optimize_mode="minimize", seed=5).suggest(h)
-            moved = [k for k in p if p[k] != best.parameters[k]]
-            jumps[running > 0] += len(moved) == 1
-    assert jumps[False] == 0
-    assert tpe_module.JUMP_SLOTS > 0 and jumps[True] == 2 * tpe_module.JUMP_SLOTS, jumps
