@@ -6,6 +6,10 @@ lower - higher than C4S5 and the two-sided sign test's p), and with --peers the 
     python3 bench/mf_table9.py --seeds 20-119 --costs 10 --rows S3 S4 K B5 B5f B5r3 RB RB5
     python3 bench/mf_table9.py --seeds 20-59 --costs 10 30 100 --rows RB RB5 RA
     python3 bench/mf_table9.py --seeds 0-19 --costs 10 30 100 --rows RB RA --peers
+    python3 bench/mf_table9.py --seeds 20-59 --costs 10 30 100 --rows RA5 RB5 --ref RA   # tenth round
+
+--ref: the reference row (C4S5 by default). Tenth round: RA5 (RA + B5) and the runs of
+bench/mf_runs10.jsonl.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from mf_compare8 import C4S5, PEERS  # noqa: E402
 from mf_problems import problems  # noqa: E402
 from scipy.stats import binomtest  # noqa: E402
 
-FILES = ["mf_runs.jsonl", "mf_holdout_runs.jsonl", "mf_peer_rows7.jsonl", "mf_runs8.jsonl", "mf_runs9.jsonl"]
+FILES = [
+    "mf_runs.jsonl",
+    "mf_holdout_runs.jsonl",
+    "mf_peer_rows7.jsonl",
+    "mf_runs8.jsonl",
+    "mf_runs9.jsonl",
+    "mf_runs10.jsonl",
+]
 BASE = C4S5.removesuffix(", TPE n_startup_jobs 5)")
 ROWS = {
     "C4S5": C4S5,
@@ -39,6 +50,7 @@ ROWS = {
     "RB5": f"{BASE}, presumed_rungs 2, presumed_trials 5, rung_value best, TPE n_startup_jobs 5)",
     "RW": f"{BASE}, rung_value_window True, TPE n_startup_jobs 5)",
     "RA": f"{BASE}, rung_value auto, TPE n_startup_jobs 5)",
+    "RA5": f"{BASE}, presumed_rungs 2, presumed_trials 5, rung_value auto, TPE n_startup_jobs 5)",
 }
 SHORT = {
     "MFHartmann-3 good": "H3 good",
@@ -55,12 +67,16 @@ def main() -> None:
     parser.add_argument("--costs", nargs="+", type=int, default=[10])
     parser.add_argument("--rows", nargs="+", default=list(ROWS))
     parser.add_argument("--peers", action="store_true")
+    parser.add_argument("--ref", default="C4S5", choices=list(ROWS), help="the reference row")
     parser.add_argument("--files", nargs="*", default=[str(HERE / f) for f in FILES])
     args = parser.parse_args()
     lo, hi = map(int, args.seeds.split("-"))
     every = problems()
     runs: dict[tuple[str, str], dict[int, tuple[list, float]]] = {}
+    reference = ROWS[args.ref]
     for path in args.files:
+        if not Path(path).exists():
+            continue
         for line in Path(path).read_text().splitlines():
             run = json.loads(line)
             if lo <= run["seed"] <= hi:
@@ -82,13 +98,13 @@ def main() -> None:
     print("|---|" + "---|" * len(cells))
     ref_line = []
     for p, c in cells:
-        ref = at(p, C4S5, c)
+        ref = at(p, reference, c)
         ref_line.append(f"{statistics.median(ref.values()):.3f} (n {len(ref)})" if ref else "")
-    print("| C4S5 | " + " | ".join(ref_line) + " |")
+    print(f"| {args.ref} | " + " | ".join(ref_line) + " |")
     for row in args.rows:
         line = []
         for p, c in cells:
-            ref, mine = at(p, C4S5, c), at(p, ROWS[row], c)
+            ref, mine = at(p, reference, c), at(p, ROWS[row], c)
             common = sorted(set(ref) & set(mine))
             if not common:
                 line.append("")
@@ -98,7 +114,7 @@ def main() -> None:
             pv = binomtest(won, won + lost).pvalue if won + lost else 1.0
             text = f"{statistics.median(mine[s] for s in common):.3f} ({won}-{lost}, p {pv:.2f})"
             if len(common) != len(ref):
-                text += f" n {len(common)}, C4S5 {statistics.median(ref[s] for s in common):.3f}"
+                text += f" n {len(common)}, {args.ref} {statistics.median(ref[s] for s in common):.3f}"
             line.append(text)
         print(f"| {row} | " + " | ".join(line) + " |")
     if args.peers:

@@ -24,7 +24,11 @@ mf_bench.py builds this assessor instead of autolab's when a row's --asha-args h
   bound is the higher; the rung is on if that bound reaches min_correlation, and the cut reads
   the same one). `rung_value_window: true` is "window" (the screen's spelling). autolab's own
   ASHA (autolab/assessors/asha.py) has "last", "best" and "auto" since this round, reproducing
-  these rows trial for trial; this copy keeps the screen's rows runnable as they were run.
+  these rows trial for trial. Since the tenth round this class reads "last" and "best" and
+  measures them through autolab's own `AshaAssessor.results` and `.measure` (only "window" is
+  computed here); the cut and the gate's choice between them stay here, for the presumed rungs.
+  With "auto" a presumed rung that is not measured yet reads "best" (every earlier decision saw
+  both readings unmeasured, -1 each, and auto's tie goes to "best"): RA5 (rung_value auto + B5).
 """
 
 from __future__ import annotations
@@ -83,26 +87,15 @@ class Asha9(AshaAssessor):
         assert rung_value in ("last", "best", "window", "auto"), rung_value
         self.rung_value = rung_value
         self.reading = "best" if rung_value == "auto" else rung_value  # what the cut reads now
-        self._best: dict[str, list[float]] = {}  # trial id -> its best result so far at each step
 
     # -- what a rung reads ----------------------------------------------------------------
     def read(self, trial: Any, how: str | None = None) -> Any:
+        """What a rung reads of a trial: "window" here, "last" and "best" by autolab's own
+        `AshaAssessor.results` (the same cache, `self._best`)."""
         how = how or self.reading
-        if how == "last":
-            return trial.intermediate
         if how == "window":
             return _Windowed(self, trial.intermediate)
-        results = trial.intermediate
-        best = self._best.get(trial.trial_id)
-        if best is None or len(best) > len(results):
-            best = self._best[trial.trial_id] = []
-        better = max if self.optimize_mode == "maximize" else min
-        for value in results[len(best) :]:
-            before = best[-1] if best else math.nan
-            best.append(
-                value if math.isnan(before) else before if math.isnan(value) else better(before, value)
-            )
-        return best
+        return self.results(trial, how)
 
     def _goes_on(self, trial: Any, history: Any, level: int) -> bool:
         if self.min_correlation is not None and not self.informs(history, level):
@@ -117,8 +110,13 @@ class Asha9(AshaAssessor):
         keep = max(math.floor(len(ranked) / self.eta), 1)
         return mine <= ranked[keep - 1]
 
-    def measure(self, history: Any, level: int, how: str) -> float:
-        """The gate's figure for the rung read as `how` (the chain's bound, or the direct one)."""
+    def measure(self, history: Any, level: int, how: str = "last") -> float:
+        """The gate's figure for the rung read as `how` (the chain's bound, or the direct one):
+        autolab's `AshaAssessor.measure` for "last" and "best", -1 where it gives None (fewer
+        than min_pairs completed trials); "window" computed here, as autolab has no such reading."""
+        if how != "window":
+            figure = super().measure(history, level, how)
+            return -1.0 if figure is None else figure
         if not self.correlation_chain:
             pairs = _finite(_with_finals(history, level, lambda t: self.read(t, how)))
             if len(pairs) < self.min_pairs:
