@@ -280,3 +280,58 @@ def test_rung_value_auto_reads_whichever_ranks_the_finals() -> None:
 def test_bad_rung_value_names_the_key(args: dict[str, Any]) -> None:
     with pytest.raises(AssessorError, match="rung_value"):
         create_assessor("ASHA", args)
+
+
+PRESUMED = {
+    "min_correlation": 0.5,
+    "correlation_confidence": 0.8,
+    "correlation_chain": True,
+    "min_pairs": 4,
+    "max_t": 9,  # rungs at 1 and 3; presumed_rungs 1 presumes rung 3
+}
+
+
+def test_presumed_rungs_stop_by_the_plain_rule_until_measured() -> None:
+    def first() -> History:
+        return history_of(completed("a", [0.5] * 9))
+
+    t = [0.9, 0.9, 0.1, 0.9]  # best at rung 1, worse than a at rung 3
+    assert judge(make(**PRESUMED), "t", t, first()) is None  # unmeasured: the gate stops nobody
+    assert judge(make(**PRESUMED, presumed_rungs=1), "t", t, first()) == 3
+    # rung 1 is not among the top 1, and with more trials than presumed_trials nothing is presumed
+    assert judge(make(**PRESUMED, presumed_rungs=1), "t", [0.1, 0.9, 0.9], first()) is None
+    assert judge(make(**PRESUMED, presumed_rungs=1, presumed_trials=1), "t", t, first()) is None
+    # measured (4 completed trials), the gate decides: step 3 reverses the finals, so rung 3 is off
+    measured = history_of(
+        *(completed(f"f{i}", [0.0, 0.0, -i / 10] + [0.0] * 6, value=i / 10) for i in range(4))
+    )
+    assessor = make(**PRESUMED, presumed_rungs=1, presumed_trials=10)
+    assert not assessor.presumed(measured, 3)
+    assert judge(assessor, "t", [0.0, 0.0, -0.9, 0.0], measured) is None
+
+
+def test_presumed_rungs_read_the_best_so_far_with_auto() -> None:
+    # a fell back to 0.2 at step 3 after 0.9 at step 2; t has 0.5 at step 3
+    def first() -> History:
+        return history_of(completed("a", [0.1, 0.9, 0.2] + [0.2] * 6))
+
+    t = [0.1, 0.1, 0.5, 0.5]
+    assert judge(make(**PRESUMED, presumed_rungs=1), "t", t, first()) is None  # read last: 0.5 > 0.2
+    assert judge(make(**PRESUMED, presumed_rungs=1, rung_value="auto"), "t", t, first()) == 3  # < 0.9
+    assert judge(make(**PRESUMED, presumed_rungs=1, rung_value="best"), "t", t, first()) == 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {**PRESUMED, "presumed_rungs": -1},
+        {**PRESUMED, "presumed_rungs": "2"},
+        {**PRESUMED, "presumed_rungs": True},
+        {**PRESUMED, "presumed_rungs": 2, "presumed_trials": 0},
+        {"max_t": 9, "presumed_rungs": 2},
+        {"min_correlation": 0.5, "presumed_rungs": 2},
+    ],
+)
+def test_bad_presumed_rungs_name_the_key(args: dict[str, Any]) -> None:
+    with pytest.raises(AssessorError, match="presumed_"):
+        create_assessor("ASHA", args)
