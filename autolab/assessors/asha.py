@@ -64,15 +64,6 @@ at rung 9 and lost the cost-100 cell by one validation image on 14 seeds of 40 a
 ninth round): MFHartmann-6 good at cost 10 2.066 -> 1.530 (23-5 seeds), at cost 100 0.077 ->
 0.055 (29-11); in no cell of the 15 does C4S5 win more seeds.
 
-**A small first bracket** (`presumed_rungs`, 0 by default: off; `presumed_trials`, 5). The gate
-stops nobody until min_pairs trials have completed, so the first trials all run to the end. With
-presumed_rungs k, the top k rungs below max_t stop trials by the plain rule (with "auto", read
-"best") while the experiment has at most presumed_trials trials and the rung is not measured yet
-(a link of its chain, or its direct pairs, short of min_pairs); then the gate decides as above.
-With TPE's 5 random start-up trials and k = 2 (rungs 27 and 81 of 100), the first trial runs to
-the end and each later one goes on at 27 and 81 only if it is the best there so far. Measured
-with C4S5 + rung_value auto (bench/README.md, tenth round).
-
 The correlation is read from the history on every decision: no state (the best results so far are
 a cache of the results), and a resumed experiment decides alike.
 
@@ -111,8 +102,6 @@ class AshaAssessor(Assessor):
         correlation_confidence: float | None = None,
         correlation_chain: bool = False,
         rung_value: str = "last",
-        presumed_rungs: int = 0,
-        presumed_trials: int = 5,
     ) -> None:
         super().__init__(optimize_mode)
         if eta is not None and reduction_factor is not None:
@@ -168,13 +157,6 @@ class AshaAssessor(Assessor):
                 "ASHA classArgs.rung_value 'auto' chooses by min_correlation's measure: set it too"
             )
         self.rung_value = rung_value
-        self.presumed_rungs = int_arg("ASHA", "presumed_rungs", presumed_rungs, 0)
-        self.presumed_trials = int_arg("ASHA", "presumed_trials", presumed_trials, 1)
-        if self.presumed_rungs and (min_correlation is None or self.max_t is None):
-            raise AssessorError(
-                "ASHA classArgs.presumed_rungs presumes the top rungs below max_t until min_correlation's "
-                "measure is made: set min_correlation and max_t too"
-            )
         self._best: dict[str, list[float]] = {}  # trial id -> its best result so far at each step
         self._passed: dict[str, int] = {}  # trial id -> how many rungs it has passed
 
@@ -223,10 +205,7 @@ class AshaAssessor(Assessor):
     def reading(self, history: History, level: int) -> str | None:
         """How the rung at `level` is read if it stops trials ("last" or "best"), None if it does
         not: its measure (`measure`) must reach min_correlation; with rung_value "auto", the
-        reading of the two whose measure is the higher. A presumed rung (`presumed`) stops
-        trials before it is measured, read as rung_value says ("best" for "auto")."""
-        if self.presumed(history, level):
-            return "last" if self.rung_value == "last" else "best"
+        reading of the two whose measure is the higher."""
         bar = float(self.min_correlation or 0.0)
         if self.rung_value != "auto":
             figure = self.measure(history, level, self.rung_value)
@@ -236,22 +215,6 @@ class AshaAssessor(Assessor):
             ("best", best) if last is None or (best is not None and best >= last) else ("last", last)
         )
         return how if figure is not None and figure >= bar else None
-
-    def presumed(self, history: History, level: int) -> bool:
-        """Whether the rung at `level` stops trials before it is measured (presumed_rungs): one of
-        the top presumed_rungs rungs below max_t, the experiment at most presumed_trials trials,
-        and a link of its chain (its direct pairs without the chain) short of min_pairs pairs."""
-        if not self.presumed_rungs or len(history.trials) > self.presumed_trials:
-            return False
-        levels, k = [], 0
-        while self.max_t is not None and self.rung_level(k) < self.max_t:
-            levels.append(self.rung_level(k))
-            k += 1
-        if level not in levels[-self.presumed_rungs :]:
-            return False
-        if self.correlation_chain:
-            return any(n < self.min_pairs for _, n in self._links(history, level, "last"))
-        return len(_finite(_with_finals(history, level))) < self.min_pairs
 
     def measure(self, history: History, level: int, how: str = "last") -> float | None:
         """The rung's correlation with the final results, read `how`: the completed trials'
