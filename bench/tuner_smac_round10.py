@@ -4,8 +4,9 @@
 
 FUNCS: comma-separated functions, or "all" (tuner_seq100.py's ORDER). Rows in tuner_seq100.py's
 format; rows with a "p" other than 1 (tuner_par100.py's 8-running rows) are skipped. The committed
-SMAC (EXCHANGE_SHARE 0.5 of RANDOM_SHARE 0.2) is the base: rows named `smac` or `smac-exch` (the
-eighth round's attempt, which draws exactly as the committed default: bench/README.md); in a file
+SMAC (EXCHANGE_SHARE 0.5 of RANDOM_SHARE 0.2) is the base: rows named `smac`, `smac-exch` (the
+eighth round's attempt, which draws exactly as that default: bench/README.md) or `smac-exch50`
+(that default set by `_set`, for runs after it changed); in a file
 that has `smac-exch` rows, its `smac` rows are the code before the exchange and are skipped. For every
 other tuner with rows on FUNC in [SEED0, SEED1): on the seeds it shares with the base, the count,
 its median and mean regret, the base's median, the seeds where it is lower / higher, the two-sided
@@ -24,7 +25,7 @@ import numpy as np
 from scipy.stats import binomtest
 from tuner_seq100 import ORDER
 
-BASE = ("smac", "smac-exch")
+BASE = ("smac", "smac-exch", "smac-exch50")
 
 
 def main(s0: int, s1: int, funcs: list[str], paths: list[str]) -> None:
