@@ -121,6 +121,14 @@ VARIANTS: dict[str, dict[str, object]] = {
     "smac-exch-all": {"_set": {"smac.EXCHANGE_CHOICES": True}},
     "smac-wide4-trials": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.WIDE_FROM": "trials"}},
     "smac-wide4-exch": {"_set": {"smac.WIDE_NEIGHBOURS": 4, "smac.RANDOM_KIND": "exchange"}},
+    # the tenth round's: the exchange interleaving's share (EXCHANGE_SHARE of the RANDOM_SHARE
+    # interleaved suggestions; shipped 0.5 of 0.2), both module constants of autolab.tuners.smac
+    "smac-exch50": {"_set": {"smac.EXCHANGE_SHARE": 0.5}},  # the code before the tenth round
+    "smac-exch75": {"_set": {"smac.EXCHANGE_SHARE": 0.75}},
+    "smac-exch100": {"_set": {"smac.EXCHANGE_SHARE": 1.0}},
+    "smac-exch25": {"_set": {"smac.EXCHANGE_SHARE": 0.25}},
+    "smac-r30-exch67": {"_set": {"smac.RANDOM_SHARE": 0.3, "smac.EXCHANGE_SHARE": 2 / 3}},
+    "smac-r30": {"_set": {"smac.RANDOM_SHARE": 0.3}},
     "smac-smac3all": {
         "initial_design": "sobol",
         "n_initial": 25,

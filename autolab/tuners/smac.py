@@ -5,10 +5,11 @@ the forest is fitted to the finished trials' losses (log-scaled, so the region n
 resolved), and the next point maximises expected improvement, with the forest's spread as its
 uncertainty, over random points plus local searches (one-exchange neighbourhoods: one numeric dim
 moved by a normal step of 0.2 of its range, or one choice switched) from the best trials and the
-best random points. A share of suggestions is random (SMAC's random interleaving), which keeps the
-search from locking onto one basin: half of them a uniform random point, as SMAC3's, and half the
-best trial with one numeric dim redrawn uniformly over its range (a jump to another basin along one
-dim, which a uniform point in d dims, far from the best in every other dim, almost never finds).
+best random points. A fifth of the suggestions (SMAC3's random-interleaving share) keeps the search
+from locking onto one basin: where SMAC3 draws a uniform random point, autolab takes the best trial
+with one numeric dim redrawn uniformly over its range (a jump to another basin along one dim, which a
+uniform point in d dims, far from the best in every other dim, almost never finds); a uniform random
+point only where the space has no numeric dim or that redraw was already tried.
 Choices and nested choices are handled natively: a choice is one-hot for the trees, a parameter of
 an unchosen branch is marked inactive, and switching a choice in the local search activates the
 other branch's parameters.
@@ -45,11 +46,12 @@ from .sampling import call_rng, random_unseen
 N_STARTUP = 10
 INITIAL_DESIGNS = ("random", "sobol")
 RANDOM_SHARE = 0.2  # SMAC3's random interleaving probability for hyperparameter optimisation
-# of those, this share is the best trial with one numeric dim redrawn uniformly. Over selection
-# seeds 100-149 (100 evaluations) it cut the median regret on Rastrigin-6 31.8 -> 25.2 (lower on
-# 37 of 50 seeds) and Michalewicz-5 1.63 -> 1.24 (39 of 50); Schwefel-4 over 100-199, 361 -> 307
-# (57 of 100); bench/README.md, issue 24's eighth round
-EXCHANGE_SHARE = 0.5
+# of those, this share is the best trial with one numeric dim redrawn uniformly (the rest uniform
+# random points). Half of them, against none: Rastrigin-6 31.8 -> 25.2, Michalewicz-5 1.63 -> 1.24
+# (selection seeds 100-149, 100 evaluations; issue 24's eighth round). All of them, against half:
+# Schwefel-4 307 -> 254 (selection seeds 100-199, lower on 66 of 100) and 336 -> 269 (seeds 0-99,
+# 60 of 100), the rest of the sequential table level (tenth round; bench/README.md)
+EXCHANGE_SHARE = 1.0
 N_RANDOM = 2000  # random candidates scored each suggestion
 N_STARTS = 10  # local searches start from this many best trials and this many best random points
 STEP_SD = 0.2  # SMAC's neighbourhood: a numeric dim moved by N(0, 0.2 x its range)
