@@ -17,6 +17,9 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
          finished trials only: l's marginal, the liar and the believer left out)
       lg the dim's value of TPE's best-ranked candidate (l/g on the finished trials)
 :all  also jump when nothing is running (sequential TPE); without it, only while trials run.
+:nN   (tenth round, last) jump only in spaces of N or more dims, all numeric (no choice dims):
+      n5 lets Levy-6, Hartmann-6, Rastrigin-6, Griewank-8, Ackley-5, Michalewicz-5 jump and leaves
+      Rosenbrock-4, Schwefel-4, Branin, mixed and nested on the committed code by construction.
 :stallK  jump only while the best finished trial is not among the newest K finished trials (the
       run has stalled: no new best in the last K results); from the history alone.
 A jump whose point was already suggested, or before n_startup_jobs results, falls back to the
@@ -38,7 +41,7 @@ from autolab.tuners.observations import COMPLETED, RUNNING, as_losses
 from autolab.tuners.sampling import call_rng
 
 COMMITTED_SUGGEST = tpe.TpeTuner.suggest
-STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8, "stall": 0}
+STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8, "stall": 0, "min_dims": 0}
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
 
@@ -50,7 +53,16 @@ def _fires(self, history, rng, n_running: int) -> bool:
     return bool(rng.random() < float(STATE["arg"]))
 
 
+def _gated_out(self) -> bool:
+    """Gate nN (tenth round): jump only in spaces of N or more dims that are all numeric."""
+    n = int(STATE["min_dims"])
+    dims = self.space.dims
+    return bool(n) and (len(dims) < n or any(d.is_choice for d in dims))
+
+
 def _suggest(self, history):
+    if _gated_out(self):
+        return COMMITTED_SUGGEST(self, history)
     raw, seen = self.encoder.observe(history)
     obs = as_losses(raw, self.optimize_mode == "maximize")
     if int(obs.valued.sum()) < max(1, self.args["n_startup_jobs"]):
@@ -93,11 +105,14 @@ def install(name: str) -> None:
     if name == "base":
         return
     parts = name.split(":")
+    min_dims = 0
+    if parts[-1][:1] == "n" and parts[-1][1:].isdigit():  # gate nN (tenth round)
+        min_dims = int(parts.pop()[1:])
     if parts[0] != "jump" or len(parts) not in (3, 4) or parts[1][:1] not in ("s", "p"):
         raise SystemExit(f"unknown variant {name!r}")
     last = parts[3] if len(parts) == 4 else ""
     if parts[2] not in ("u", "l", "lg") or last not in ("", "all") and not last.startswith("stall"):
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
-    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=last == "all", stall=stall)
+    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=last == "all", stall=stall, min_dims=min_dims)
     tpe.TpeTuner.suggest = _suggest
