@@ -20,6 +20,10 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
 :nN   (tenth round, last) jump only in spaces of N or more dims, all numeric (no choice dims):
       n5 lets Levy-6, Hartmann-6, Rastrigin-6, Griewank-8, Ackley-5, Michalewicz-5 jump and leaves
       Rosenbrock-4, Schwefel-4, Branin, mixed and nested on the committed code by construction.
+:bandW (tenth round) jump only while jumps pay: among the newest W finished trials after the
+      random start, jumps (equal to an earlier trial in all but one numeric dim) set records (a loss
+      below every earlier finished trial's) at least as often as the other trials (prior 1 in 2
+      each): a two-armed bandit read from the history alone.
 :stallK  jump only while the best finished trial is not among the newest K finished trials (the
       run has stalled: no new best in the last K results); from the history alone.
 A jump whose point was already suggested, or before n_startup_jobs results, falls back to the
@@ -41,7 +45,16 @@ from autolab.tuners.observations import COMPLETED, RUNNING, as_losses
 from autolab.tuners.sampling import call_rng
 
 COMMITTED_SUGGEST = tpe.TpeTuner.suggest
-STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8, "stall": 0, "min_dims": 0}
+STATE: dict[str, object] = {
+    "mode": "s",
+    "arg": 1.0,
+    "draw": "u",
+    "all": False,
+    "k": 8,
+    "stall": 0,
+    "min_dims": 0,
+    "band": 0,
+}
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
 
@@ -60,6 +73,28 @@ def _gated_out(self) -> bool:
     return bool(n) and (len(dims) < n or any(d.is_choice for d in dims))
 
 
+def _jumps_pay(self, obs, window: int) -> bool:
+    """Gate bandW (tenth round): over the newest W finished trials after the random start, the
+    share of records (a loss below every earlier finished trial's) among the jumps (a trial equal to
+    an earlier one in all but one numeric dim) is at least the share among the other trials, each
+    share with one record in two trials as its prior. From the history alone."""
+    ok = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
+    start = int(self.args["n_startup_jobs"])
+    recent = [k for k in ok if k >= start][-window:]
+    counts = {True: [1, 2], False: [1, 2]}  # jumps / others: [records, trials], prior 1 in 2
+    x = obs.x
+    for k in recent:
+        earlier = ok[ok < k]
+        if not len(earlier):
+            continue
+        record = bool(obs.loss[k] < obs.loss[earlier].min())
+        same = np.isclose(x[:k], x[k], rtol=1e-9, atol=1e-12, equal_nan=True)
+        jump = bool(np.any(same.sum(axis=1) == x.shape[1] - 1))
+        counts[jump][0] += record
+        counts[jump][1] += 1
+    return counts[True][0] / counts[True][1] >= counts[False][0] / counts[False][1]
+
+
 def _suggest(self, history):
     if _gated_out(self):
         return COMMITTED_SUGGEST(self, history)
@@ -73,6 +108,9 @@ def _suggest(self, history):
         return COMMITTED_SUGGEST(self, history)
     done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
     if not len(done):
+        return COMMITTED_SUGGEST(self, history)
+    band = int(STATE["band"])
+    if band and not _jumps_pay(self, obs, band):
         return COMMITTED_SUGGEST(self, history)
     stall = int(STATE["stall"])
     if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
@@ -111,8 +149,18 @@ def install(name: str) -> None:
     if parts[0] != "jump" or len(parts) not in (3, 4) or parts[1][:1] not in ("s", "p"):
         raise SystemExit(f"unknown variant {name!r}")
     last = parts[3] if len(parts) == 4 else ""
-    if parts[2] not in ("u", "l", "lg") or last not in ("", "all") and not last.startswith("stall"):
+    ok_last = last in ("", "all") or last.startswith("stall") or last.startswith("band")
+    if parts[2] not in ("u", "l", "lg") or not ok_last:
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
-    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=last == "all", stall=stall, min_dims=min_dims)
+    band = int(last.removeprefix("band")) if last.startswith("band") else 0
+    STATE.update(
+        mode=parts[1][0],
+        arg=float(parts[1][1:]),
+        draw=parts[2],
+        all=last == "all",
+        stall=stall,
+        min_dims=min_dims,
+        band=band,
+    )
     tpe.TpeTuner.suggest = _suggest
