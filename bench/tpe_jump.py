@@ -17,6 +17,13 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
          finished trials only: l's marginal, the liar and the believer left out)
       lg the dim's value of TPE's best-ranked candidate (l/g on the finished trials)
 :all  also jump when nothing is running (sequential TPE); without it, only while trials run.
+:nN   (tenth round, last) jump only in spaces of N or more dims, all numeric (no choice dims):
+      n5 lets Levy-6, Hartmann-6, Rastrigin-6, Griewank-8, Ackley-5, Michalewicz-5 jump and leaves
+      Rosenbrock-4, Schwefel-4, Branin, mixed and nested on the committed code by construction.
+:bandW (tenth round) jump only while jumps pay: among the newest W finished trials after the
+      random start, jumps (equal to an earlier trial in all but one numeric dim) set records (a loss
+      below every earlier finished trial's) at least as often as the other trials (prior 1 in 2
+      each): a two-armed bandit read from the history alone.
 :stallK  jump only while the best finished trial is not among the newest K finished trials (the
       run has stalled: no new best in the last K results); from the history alone.
 A jump whose point was already suggested, or before n_startup_jobs results, falls back to the
@@ -38,7 +45,16 @@ from autolab.tuners.observations import COMPLETED, RUNNING, as_losses
 from autolab.tuners.sampling import call_rng
 
 COMMITTED_SUGGEST = tpe.TpeTuner.suggest
-STATE: dict[str, object] = {"mode": "s", "arg": 1.0, "draw": "u", "all": False, "k": 8, "stall": 0}
+STATE: dict[str, object] = {
+    "mode": "s",
+    "arg": 1.0,
+    "draw": "u",
+    "all": False,
+    "k": 8,
+    "stall": 0,
+    "min_dims": 0,
+    "band": 0,
+}
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
 
@@ -50,7 +66,38 @@ def _fires(self, history, rng, n_running: int) -> bool:
     return bool(rng.random() < float(STATE["arg"]))
 
 
+def _gated_out(self) -> bool:
+    """Gate nN (tenth round): jump only in spaces of N or more dims that are all numeric."""
+    n = int(STATE["min_dims"])
+    dims = self.space.dims
+    return bool(n) and (len(dims) < n or any(d.is_choice for d in dims))
+
+
+def _jumps_pay(self, obs, window: int) -> bool:
+    """Gate bandW (tenth round): over the newest W finished trials after the random start, the
+    share of records (a loss below every earlier finished trial's) among the jumps (a trial equal to
+    an earlier one in all but one numeric dim) is at least the share among the other trials, each
+    share with one record in two trials as its prior. From the history alone."""
+    ok = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
+    start = int(self.args["n_startup_jobs"])
+    recent = [k for k in ok if k >= start][-window:]
+    counts = {True: [1, 2], False: [1, 2]}  # jumps / others: [records, trials], prior 1 in 2
+    x = obs.x
+    for k in recent:
+        earlier = ok[ok < k]
+        if not len(earlier):
+            continue
+        record = bool(obs.loss[k] < obs.loss[earlier].min())
+        same = np.isclose(x[:k], x[k], rtol=1e-9, atol=1e-12, equal_nan=True)
+        jump = bool(np.any(same.sum(axis=1) == x.shape[1] - 1))
+        counts[jump][0] += record
+        counts[jump][1] += 1
+    return counts[True][0] / counts[True][1] >= counts[False][0] / counts[False][1]
+
+
 def _suggest(self, history):
+    if _gated_out(self):
+        return COMMITTED_SUGGEST(self, history)
     raw, seen = self.encoder.observe(history)
     obs = as_losses(raw, self.optimize_mode == "maximize")
     if int(obs.valued.sum()) < max(1, self.args["n_startup_jobs"]):
@@ -61,6 +108,9 @@ def _suggest(self, history):
         return COMMITTED_SUGGEST(self, history)
     done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
     if not len(done):
+        return COMMITTED_SUGGEST(self, history)
+    band = int(STATE["band"])
+    if band and not _jumps_pay(self, obs, band):
         return COMMITTED_SUGGEST(self, history)
     stall = int(STATE["stall"])
     if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
@@ -93,11 +143,24 @@ def install(name: str) -> None:
     if name == "base":
         return
     parts = name.split(":")
+    min_dims = 0
+    if parts[-1][:1] == "n" and parts[-1][1:].isdigit():  # gate nN (tenth round)
+        min_dims = int(parts.pop()[1:])
     if parts[0] != "jump" or len(parts) not in (3, 4) or parts[1][:1] not in ("s", "p"):
         raise SystemExit(f"unknown variant {name!r}")
     last = parts[3] if len(parts) == 4 else ""
-    if parts[2] not in ("u", "l", "lg") or last not in ("", "all") and not last.startswith("stall"):
+    ok_last = last in ("", "all") or last.startswith("stall") or last.startswith("band")
+    if parts[2] not in ("u", "l", "lg") or not ok_last:
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
-    STATE.update(mode=parts[1][0], arg=float(parts[1][1:]), draw=parts[2], all=last == "all", stall=stall)
+    band = int(last.removeprefix("band")) if last.startswith("band") else 0
+    STATE.update(
+        mode=parts[1][0],
+        arg=float(parts[1][1:]),
+        draw=parts[2],
+        all=last == "all",
+        stall=stall,
+        min_dims=min_dims,
+        band=band,
+    )
     tpe.TpeTuner.suggest = _suggest
