@@ -41,6 +41,15 @@ Ninth round (the GP as shipped is now `init1`; compare every variant with `init1
            that follow the trend, not the ripples), the posterior without it (interpolating, the
            best observed loss its minimum at the best trial).
 - sobol:   the acquisition's 2000 random candidates are 2048 scrambled Sobol points (GPSampler's).
+
+Tenth round:
+- stallK (stall10, stall20): with `noise`: the noisy model only while the run is stalled, i.e. the
+           best loss is none of the last K finished trials; the noiseless one while it improves
+           (the noisy model's wider search as an escape from a basin, the noiseless model's
+           refinement otherwise). The fit's rows are in trial order below MAX_FIT, so the newest
+           K rows are the last K.
+- gtol:    the hyperparameters' L-BFGS-B stops at a projected gradient of 1e-2 (GPSampler's gtol)
+           instead of scipy's 1e-5 (needs a patched fit: with init1 or noise).
 """
 
 from __future__ import annotations
@@ -67,7 +76,7 @@ MIN_NOISE = 1e-6
 STATS: list = []  # loo: whether the noisy model was kept, per fit
 
 
-def optimizer(n_lengths: int, kscale: bool, noise: bool, rate: float = NOISE_PRIOR[1]):
+def optimizer(n_lengths: int, kscale: bool, noise: bool, rate: float = NOISE_PRIOR[1], gtol: bool = False):
     """scikit-learn's optimizer hook: -(log marginal likelihood + log priors) over log theta =
     [log scale, log lengths..., (log noise)]; the length-scale prior is gaussian.LENGTH_PRIOR's."""
     from scipy.optimize import minimize
@@ -88,7 +97,16 @@ def optimizer(n_lengths: int, kscale: bool, noise: bool, rate: float = NOISE_PRI
         return value, grad
 
     def run(obj_func, initial_theta, bounds):
-        res = minimize(objective, initial_theta, args=(obj_func,), jac=True, method="L-BFGS-B", bounds=bounds)
+        opts = {"gtol": 1e-2} if gtol else {}
+        res = minimize(
+            objective,
+            initial_theta,
+            args=(obj_func,),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options=opts,
+        )
         return res.x, float(res.fun)
 
     return run
@@ -117,13 +135,18 @@ def make_fit(
     alt: bool = False,
     kernonly: bool = False,
     early: bool = False,
+    stall: int = 0,
+    gtol: bool = False,
 ):
-    if (loo or alt or early) and not noise:
-        sys.exit("loo, alt and early50 need noise")
-    base = make_fit(kscale, False, init1) if loo or alt or early else None
+    if (loo or alt or early or stall) and not noise:
+        sys.exit("loo, alt, early50 and stallK need noise")
+    base = make_fit(kscale, False, init1, gtol=gtol) if loo or alt or early or stall else None
 
     def fit(x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, **_):
-        if (alt and len(y) % 2 == 0) or (early and len(y) >= 50):
+        improving = bool(stall) and int(np.argmin(y)) >= len(y) - stall
+        if stall:
+            STATS.append(not improving)  # the row's noisy_kept: the share of fits on the noisy model
+        if (alt and len(y) % 2 == 0) or (early and len(y) >= 50) or improving:
             return base(x, y, hyper, nu=nu, alpha=alpha, length_scale=length_scale, random_state=random_state)
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
@@ -139,7 +162,7 @@ def make_fit(
                 alpha=alpha,
                 normalize_y=True,
                 random_state=random_state,
-                optimizer=optimizer(x.shape[1], kscale, noise, rate),
+                optimizer=optimizer(x.shape[1], kscale, noise, rate, gtol),
             )
             g.fit(x[hyper], y[hyper])
         if noise:  # the posterior of f: the fitted noise as alpha, the sd without it
@@ -264,8 +287,11 @@ def apply(variant: str) -> dict:
     gpmod.GPTuner.start_length = 0.5  # and its start before this round (init1 sets 1)
     known = {"noise", "kscale", "init1", "hyperall", "roulette", "lsl", "starts10"}
     known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly", "early50"}  # ninth round
+    known |= {"stall10", "stall20", "gtol"}  # tenth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
+    if "gtol" in parts and not parts & {"noise", "init1"}:
+        sys.exit("gtol needs a patched fit: with init1 or noise")
     if parts & {"noise", "kscale", "init1"}:
         gpmod.gaussian.fit = make_fit(
             "kscale" in parts,
@@ -276,6 +302,8 @@ def apply(variant: str) -> dict:
             "alt" in parts,
             "kernonly" in parts,
             "early50" in parts,
+            10 if "stall10" in parts else 20 if "stall20" in parts else 0,
+            "gtol" in parts,
         )
     if "hyperall" in parts:
         gpmod.MAX_HYPER = 10**6
