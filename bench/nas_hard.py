@@ -214,6 +214,7 @@ def enas_trainer(
         derive_batches=batches,
         few_shot_epochs=args.enas_few_shot_epochs,
         few_shot_split=args.enas_few_shot_split,
+        warmup_epochs=args.enas_warmup_epochs,
         **common,
         **steps,
     )
@@ -468,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="EnasTrainer(few_shot_epochs=...): few-shot NAS, epochs of each sub-supernet (0: no split)",
     )
     parser.add_argument("--enas-few-shot-split", default=None, help="EnasTrainer(few_shot_split=...)")
+    parser.add_argument(
+        "--enas-warmup-epochs",
+        type=int,
+        default=0,
+        help="EnasTrainer(warmup_epochs=...): the first epochs train the weights on uniform paths, no controller",
+    )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)

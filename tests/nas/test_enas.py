@@ -11,6 +11,7 @@ from torch.nn import functional as F  # noqa: E402
 from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
+from autolab.nas import enas  # noqa: E402
 from autolab.nas.enas import Controller  # noqa: E402
 
 from .supernets import SplitNet, TinyNet, make_data, param_copies, same_tensors, split_data  # noqa: E402
@@ -244,11 +245,46 @@ def test_controller_steps_default_is_fifty_per_epoch(tiny_net: TinyNet, data: Te
         {"controller_steps": -1},
         {"controller_steps_per_batch": 0.0},
         {"controller_steps": 5, "controller_steps_per_batch": 0.1},
+        {"warmup_epochs": -1},
+        {"warmup_epochs": 1},  # not below num_epochs (1): the controller would never train
+        {"warmup_epochs": True},
     ],
 )
 def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, int]) -> None:
     with pytest.raises(nas.NasError, match=next(iter(kwargs))):
         _trainer(tiny_net, data, **kwargs)
+
+
+def test_warmup_trains_the_weights_on_uniform_paths_before_the_controller(
+    tiny_net: TinyNet, data: TensorDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A controller that (nearly) always samples one architecture: the warm-up epochs still train every
+    option about equally often, and the controller does not move until the warm-up is over."""
+    opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05, momentum=0.9)
+    trainer = nas.EnasTrainer(
+        tiny_net, F.cross_entropy, opt, data, data, num_epochs=11, batch_size=16, device="cpu",
+        warmup_epochs=10, controller_steps=2, controller_lr=0.01, baseline_decay=0.9, controller_aggregate=1,
+    )  # type: ignore[arg-type]  # fmt: skip
+    target = {"width": 8, "kernel": 1, "op": "pool", "skip": [1]}
+    for _ in range(300):  # as test_controller_learns_a_rewarded_architecture
+        trainer.controller_step(lambda arch: sum(arch[k] == v for k, v in target.items()) / 4)
+    assert all(trainer.sample_arch() == target for _ in range(20))
+    trained: list[dict[str, object]] = []
+    set_arch = enas.set_arch
+    monkeypatch.setattr(
+        enas, "set_arch", lambda m, arch, g=None: (trained.append(arch), set_arch(m, arch, g))
+    )
+    states: list[list[torch.Tensor]] = []
+    trainer.log = lambda entry: states.append(param_copies(trainer.controller))
+    before = param_copies(trainer.controller)
+    trainer.fit()
+    assert [h["controller_steps"] for h in trainer.history] == [0] * 10 + [2]
+    assert all(same_tensors(state, before) for state in states[:10]) and not same_tensors(states[10], before)
+    warm = trained[:60]  # 10 epochs x 6 batches of 16
+    for label, value in target.items():
+        hits = sum(arch[label] == value for arch in warm)
+        # two options each: ~30 of 60 uniformly, ~60 from the controller
+        assert 15 <= hits <= 45, (label, hits)
 
 
 def _few_shot(batch_size: int = 16, **kwargs: object) -> nas.EnasTrainer:
