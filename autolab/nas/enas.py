@@ -14,11 +14,6 @@ the embedding of the previous decision, its logits `tanh_constant * tanh(head(h)
    one validation batch plus `entropy_weight` x the policy's entropy; the baseline is an
    exponential moving average of rewards, updated after every sample, and a sample's loss
    -log p(arch) x (reward - baseline).
-`warmup_epochs` (0 by default, the paper's ENAS): the first epochs train the shared weights on uniformly
-random architectures with no controller step (ProxylessNAS's warm-up, as the DARTS family's
-`warmup_epochs`), so that every operation's weights have learned before the controller's rewards
-compare them; without it the controller's early choices decide which paths train, and a path it
-rarely sampled then scores near chance on the shared weights (rich get richer).
 The shared network scores a path in training mode without gradients: BatchNorm uses the batch's
 statistics, since its running statistics belong to no single path. Export (the paper's derivation):
 `derive_samples` architectures sampled from the trained controller, each scored with the shared
@@ -135,7 +130,6 @@ class EnasTrainer:
         controller_hidden: int = 64,
         derive_samples: int = 10,
         derive_batches: int | None = 1,
-        warmup_epochs: int = 0,
         grad_clip: float | None = 5.0,
         few_shot_epochs: int = 0,
         few_shot_split: str | None = None,
@@ -157,11 +151,6 @@ class EnasTrainer:
             raise NasError(
                 "EnasTrainer derive_batches must be >= 1 or None (the whole validation split), "
                 f"got {derive_batches!r}"
-            )
-        if isinstance(warmup_epochs, bool) or not 0 <= warmup_epochs < num_epochs:
-            raise NasError(  # at num_epochs the controller would never train
-                f"EnasTrainer warmup_epochs must be >= 0 and below num_epochs ({num_epochs}), "
-                f"got {warmup_epochs!r}"
             )
         if controller_steps is not None and controller_steps_per_batch is not None:
             raise NasError("EnasTrainer: give controller_steps or controller_steps_per_batch, not both")
@@ -191,7 +180,7 @@ class EnasTrainer:
             self.device
         )
         self.controller_optimizer = torch.optim.Adam(self.controller.parameters(), lr=controller_lr)
-        self.num_epochs, self.grad_clip, self.warmup_epochs = num_epochs, grad_clip, warmup_epochs
+        self.num_epochs, self.grad_clip = num_epochs, grad_clip
         if controller_steps is None and controller_steps_per_batch is None:
             controller_steps = 50  # the reference's, per epoch
         self.controller_steps, self.controller_steps_per_batch = controller_steps, controller_steps_per_batch
@@ -263,16 +252,8 @@ class EnasTrainer:
         sub-supernet of the architecture's option at the split choice."""
         return scoring_model(self.model, self.groups, self.subs, arch)
 
-    def uniform_arch(self) -> Arch:
-        """Every decision uniformly at random (the warm-up's paths), from the trainer's generator."""
-        sizes = self.controller.sizes
-        return self.to_arch([int(torch.randint(n, (1,), generator=self.generator)) for n in sizes])
-
-    def _train_weights(
-        self, sub: SubSupernet | None = None, uniform: bool = False
-    ) -> tuple[float, float, int]:
-        """One epoch of the shared weights (of `sub`, with its option forced in every sample; with
-        `uniform`, on uniformly random architectures instead of the controller's)."""
+    def _train_weights(self, sub: SubSupernet | None = None) -> tuple[float, float, int]:
+        """One epoch of the shared weights (of `sub`, with its option forced in every sample)."""
         forced: dict[int, int] | None = None
         model, optimizer, groups = self.model, self.optimizer, self.groups
         if sub is not None:
@@ -282,7 +263,7 @@ class EnasTrainer:
         total_loss, total_metric, steps = 0.0, 0.0, 0
         for batch in self.train_loader:
             x, y = to_device(batch, self.device)
-            set_arch(model, self.uniform_arch() if uniform else self.sample_arch(forced), groups)
+            set_arch(model, self.sample_arch(forced), groups)
             optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, self.amp):
                 logits = model(x)
@@ -304,14 +285,12 @@ class EnasTrainer:
         return max(1, round(self.controller_steps_per_batch * weight_batches))
 
     def fit(self) -> EnasTrainer:
-        """num_epochs of shared weights + controller (the first warmup_epochs: weights only, on uniform
-        paths); with few_shot_epochs, then `split_supernet`."""
+        """num_epochs of shared weights + controller; with few_shot_epochs, then `split_supernet`."""
         self.derived, self.subs = None, []
         for epoch in range(self.num_epochs):
             start = time.perf_counter()
-            warm = epoch < self.warmup_epochs
-            total_loss, total_metric, steps = self._train_weights(uniform=warm)
-            controller_steps = 0 if warm else self.steps_for(steps)
+            total_loss, total_metric, steps = self._train_weights()
+            controller_steps = self.steps_for(steps)
             rewards, entropies = [], []
             for _ in range(controller_steps):
                 rewards.append(self.controller_step(self._reward)[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -11,7 +13,6 @@ from torch.nn import functional as F  # noqa: E402
 from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
-from autolab.nas import enas  # noqa: E402
 from autolab.nas.enas import Controller  # noqa: E402
 
 from .supernets import SplitNet, TinyNet, make_data, param_copies, same_tensors, split_data  # noqa: E402
@@ -102,6 +103,32 @@ def test_controller_learns_a_rewarded_architecture(tiny_net: TinyNet, data: Tens
     for _ in range(300):
         trainer.controller_step(lambda arch: sum(arch[k] == v for k, v in target.items()) / 4)
     assert nas.export(trainer) == target
+
+
+def test_history_records_the_policy_entropy(tiny_net: TinyNet, data: TensorDataset) -> None:
+    """last_entropy is the mean entropy of the step's samples (replayed by hand); an epoch's history
+    `entropy` is the mean of its steps' (a fresh policy: near the uniform maximum)."""
+    trainer = _trainer(tiny_net, data, controller_steps=3, controller_aggregate=2)
+    by_hand = Controller(trainer.controller.sizes, hidden=64)
+    by_hand.load_state_dict(trainer.controller.state_dict())
+    replay = torch.Generator()
+    replay.set_state(trainer.generator.get_state())
+    entropies = [float(by_hand.sample(replay)[2].detach()) for _ in range(2)]
+    trainer.controller_step(lambda arch: 0.5)
+    assert trainer.last_entropy == pytest.approx(sum(entropies) / 2, rel=1e-6)
+    steps: list[float] = []
+    step = trainer.controller_step
+
+    def spy(reward_of: object) -> tuple[float, float]:
+        out = step(reward_of)  # type: ignore[arg-type]
+        steps.append(trainer.last_entropy)
+        return out
+
+    trainer.controller_step = spy  # type: ignore[method-assign]
+    trainer.fit()
+    uniform = sum(math.log(n) for n in trainer.controller.sizes)
+    assert len(steps) == 3 and trainer.history[0]["entropy"] == pytest.approx(sum(steps) / 3)
+    assert 0.9 * uniform < trainer.history[0]["entropy"] <= uniform + 1e-6
 
 
 def test_enas_search_runs_and_exports(tiny_net: TinyNet, data: TensorDataset) -> None:
@@ -245,46 +272,11 @@ def test_controller_steps_default_is_fifty_per_epoch(tiny_net: TinyNet, data: Te
         {"controller_steps": -1},
         {"controller_steps_per_batch": 0.0},
         {"controller_steps": 5, "controller_steps_per_batch": 0.1},
-        {"warmup_epochs": -1},
-        {"warmup_epochs": 1},  # not below num_epochs (1): the controller would never train
-        {"warmup_epochs": True},
     ],
 )
 def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, int]) -> None:
     with pytest.raises(nas.NasError, match=next(iter(kwargs))):
         _trainer(tiny_net, data, **kwargs)
-
-
-def test_warmup_trains_the_weights_on_uniform_paths_before_the_controller(
-    tiny_net: TinyNet, data: TensorDataset, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A controller that (nearly) always samples one architecture: the warm-up epochs still train every
-    option about equally often, and the controller does not move until the warm-up is over."""
-    opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05, momentum=0.9)
-    trainer = nas.EnasTrainer(
-        tiny_net, F.cross_entropy, opt, data, data, num_epochs=11, batch_size=16, device="cpu",
-        warmup_epochs=10, controller_steps=2, controller_lr=0.01, baseline_decay=0.9, controller_aggregate=1,
-    )  # type: ignore[arg-type]  # fmt: skip
-    target = {"width": 8, "kernel": 1, "op": "pool", "skip": [1]}
-    for _ in range(300):  # as test_controller_learns_a_rewarded_architecture
-        trainer.controller_step(lambda arch: sum(arch[k] == v for k, v in target.items()) / 4)
-    assert all(trainer.sample_arch() == target for _ in range(20))
-    trained: list[dict[str, object]] = []
-    set_arch = enas.set_arch
-    monkeypatch.setattr(
-        enas, "set_arch", lambda m, arch, g=None: (trained.append(arch), set_arch(m, arch, g))
-    )
-    states: list[list[torch.Tensor]] = []
-    trainer.log = lambda entry: states.append(param_copies(trainer.controller))
-    before = param_copies(trainer.controller)
-    trainer.fit()
-    assert [h["controller_steps"] for h in trainer.history] == [0] * 10 + [2]
-    assert all(same_tensors(state, before) for state in states[:10]) and not same_tensors(states[10], before)
-    warm = trained[:60]  # 10 epochs x 6 batches of 16
-    for label, value in target.items():
-        hits = sum(arch[label] == value for arch in warm)
-        # two options each: ~30 of 60 uniformly, ~60 from the controller
-        assert 15 <= hits <= 45, (label, hits)
 
 
 def _few_shot(batch_size: int = 16, **kwargs: object) -> nas.EnasTrainer:
