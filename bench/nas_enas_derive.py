@@ -86,7 +86,8 @@ def main() -> None:
     os.makedirs(own.checkpoint_dir, exist_ok=True)
     rows = []
     for seed in [int(s) for s in own.search_seeds.split(",")]:
-        path = os.path.join(own.checkpoint_dir, f"enas_e{hard.search_epochs}_s{seed}.pt")
+        warm = f"_w{hard.enas_warmup_epochs}" if hard.enas_warmup_epochs else ""
+        path = os.path.join(own.checkpoint_dir, f"enas_e{hard.search_epochs}{warm}_s{seed}.pt")
         state = fitted(hard, seed, data, path)
         for setting in own.derive.split(","):
             samples, batches = setting.split(":")

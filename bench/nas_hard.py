@@ -203,7 +203,12 @@ def enas_trainer(
     otherwise (also built by nas_enas_derive.py, which saves the fitted state and derives from it)."""
     steps = {"controller_steps_per_batch": args.enas_steps_per_batch} if args.enas_steps_per_batch else {}
     batches = None if args.enas_derive_batches == "all" else int(args.enas_derive_batches)
-    return nas.EnasTrainer(
+    cls: Any = nas.EnasTrainer
+    if args.enas_warmup_epochs:  # the tenth round's uniform warm-up, a bench-only patch (not adopted)
+        from nas_enas_warmup import WarmupEnasTrainer
+
+        cls, steps["warmup_epochs"] = WarmupEnasTrainer, args.enas_warmup_epochs
+    return cls(
         model,
         F.cross_entropy,
         opt,
@@ -468,6 +473,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="EnasTrainer(few_shot_epochs=...): few-shot NAS, epochs of each sub-supernet (0: no split)",
     )
     parser.add_argument("--enas-few-shot-split", default=None, help="EnasTrainer(few_shot_split=...)")
+    parser.add_argument(
+        "--enas-warmup-epochs",
+        type=int,
+        default=0,
+        help="nas_enas_warmup.WarmupEnasTrainer (tenth round, not adopted): the first epochs train the weights "
+        "on uniform paths, no controller step",
+    )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=3)

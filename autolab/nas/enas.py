@@ -189,6 +189,7 @@ class EnasTrainer:
         self.controller_aggregate = controller_aggregate
         self.derive_samples, self.derive_batches = derive_samples, derive_batches
         self.derived: Arch | None = None
+        self.last_entropy = 0.0  # the mean policy entropy of the last controller step's samples
         self.generator = torch.Generator().manual_seed(seed + 17)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
         self.val_batches = forever(
@@ -215,9 +216,10 @@ class EnasTrainer:
         """One REINFORCE update over `controller_aggregate` samples; returns (mean reward, loss)."""
         self.controller.train()
         self.controller_optimizer.zero_grad(set_to_none=True)
-        rewards, total = [], 0.0
+        rewards, total, entropies = [], 0.0, []
         for _ in range(self.controller_aggregate):
             indices, log_prob, entropy = self.controller.sample(self.generator)
+            entropies.append(float(entropy.detach()))
             reward = float(reward_of(self.to_arch(indices))) + self.entropy_weight * float(entropy.detach())
             self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * reward
             loss = -log_prob * (reward - self.baseline) / self.controller_aggregate
@@ -225,6 +227,7 @@ class EnasTrainer:
             rewards.append(reward)
             total += float(loss.detach())
         self.controller_optimizer.step()
+        self.last_entropy = sum(entropies) / len(entropies)  # the policy's, summed over the steps
         return sum(rewards) / len(rewards), total
 
     def _reward(self, arch: Arch) -> float:
@@ -288,13 +291,17 @@ class EnasTrainer:
             start = time.perf_counter()
             total_loss, total_metric, steps = self._train_weights()
             controller_steps = self.steps_for(steps)
-            rewards = [self.controller_step(self._reward)[0] for _ in range(controller_steps)]
+            rewards, entropies = [], []
+            for _ in range(controller_steps):
+                rewards.append(self.controller_step(self._reward)[0])
+                entropies.append(self.last_entropy)
             entry = {
                 "epoch": epoch + 1,
                 "train_loss": total_loss / max(steps, 1),
                 "train_metric": total_metric / max(steps, 1),
                 "reward": sum(rewards) / max(len(rewards), 1),
                 "controller_steps": controller_steps,
+                "entropy": sum(entropies) / max(len(entropies), 1),
                 "seconds": time.perf_counter() - start,
             }
             self._record(entry)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -101,6 +103,32 @@ def test_controller_learns_a_rewarded_architecture(tiny_net: TinyNet, data: Tens
     for _ in range(300):
         trainer.controller_step(lambda arch: sum(arch[k] == v for k, v in target.items()) / 4)
     assert nas.export(trainer) == target
+
+
+def test_history_records_the_policy_entropy(tiny_net: TinyNet, data: TensorDataset) -> None:
+    """last_entropy is the mean entropy of the step's samples (replayed by hand); an epoch's history
+    `entropy` is the mean of its steps' (a fresh policy: near the uniform maximum)."""
+    trainer = _trainer(tiny_net, data, controller_steps=3, controller_aggregate=2)
+    by_hand = Controller(trainer.controller.sizes, hidden=64)
+    by_hand.load_state_dict(trainer.controller.state_dict())
+    replay = torch.Generator()
+    replay.set_state(trainer.generator.get_state())
+    entropies = [float(by_hand.sample(replay)[2].detach()) for _ in range(2)]
+    trainer.controller_step(lambda arch: 0.5)
+    assert trainer.last_entropy == pytest.approx(sum(entropies) / 2, rel=1e-6)
+    steps: list[float] = []
+    step = trainer.controller_step
+
+    def spy(reward_of: object) -> tuple[float, float]:
+        out = step(reward_of)  # type: ignore[arg-type]
+        steps.append(trainer.last_entropy)
+        return out
+
+    trainer.controller_step = spy  # type: ignore[method-assign]
+    trainer.fit()
+    uniform = sum(math.log(n) for n in trainer.controller.sizes)
+    assert len(steps) == 3 and trainer.history[0]["entropy"] == pytest.approx(sum(steps) / 3)
+    assert 0.9 * uniform < trainer.history[0]["entropy"] <= uniform + 1e-6
 
 
 def test_enas_search_runs_and_exports(tiny_net: TinyNet, data: TensorDataset) -> None:
