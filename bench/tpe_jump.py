@@ -24,6 +24,9 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
       random start, jumps (equal to an earlier trial in all but one numeric dim) set records (a loss
       below every earlier finished trial's) at least as often as the other trials (prior 1 in 2
       each): a two-armed bandit read from the history alone.
+:bandWqK (eleventh round) bandW with a prior of 1 record in K trials for each arm (bandW: K = 2).
+:abWxR (eleventh round, with sM) the bandit of bandW sets the number of slots: M of 8 while the
+      jumps' record share is at least R times the others', M - 1 while it is at least theirs, else 0.
 :stallK  jump only while the best finished trial is not among the newest K finished trials (the
       run has stalled: no new best in the last K results); from the history alone.
 A jump whose point was already suggested, or before n_startup_jobs results, falls back to the
@@ -54,6 +57,8 @@ STATE: dict[str, object] = {
     "stall": 0,
     "min_dims": 0,
     "band": 0,
+    "lead": 0.0,
+    "prior": 2,
 }
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
@@ -74,6 +79,11 @@ def _gated_out(self) -> bool:
 
 
 def _jumps_pay(self, obs, window: int) -> bool:
+    shares = _shares(self, obs, window)
+    return shares[0] >= shares[1]
+
+
+def _shares(self, obs, window: int) -> tuple[float, float]:
     """Gate bandW (tenth round): over the newest W finished trials after the random start, the
     share of records (a loss below every earlier finished trial's) among the jumps (a trial equal to
     an earlier one in all but one numeric dim) is at least the share among the other trials, each
@@ -81,7 +91,8 @@ def _jumps_pay(self, obs, window: int) -> bool:
     ok = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
     start = int(self.args["n_startup_jobs"])
     recent = [k for k in ok if k >= start][-window:]
-    counts = {True: [1, 2], False: [1, 2]}  # jumps / others: [records, trials], prior 1 in 2
+    q = int(STATE["prior"])  # bandWqK (eleventh round): prior 1 record in K trials (default 2)
+    counts = {True: [1, q], False: [1, q]}  # jumps / others: [records, trials], prior 1 in q
     x = obs.x
     for k in recent:
         earlier = ok[ok < k]
@@ -92,7 +103,7 @@ def _jumps_pay(self, obs, window: int) -> bool:
         jump = bool(np.any(same.sum(axis=1) == x.shape[1] - 1))
         counts[jump][0] += record
         counts[jump][1] += 1
-    return counts[True][0] / counts[True][1] >= counts[False][0] / counts[False][1]
+    return counts[True][0] / counts[True][1], counts[False][0] / counts[False][1]
 
 
 def _suggest(self, history):
@@ -110,7 +121,13 @@ def _suggest(self, history):
     if not len(done):
         return COMMITTED_SUGGEST(self, history)
     band = int(STATE["band"])
-    if band and not _jumps_pay(self, obs, band):
+    if band and float(STATE["lead"]):  # abWxR (eleventh round): the shares set the number of slots
+        jumps, others = _shares(self, obs, band)
+        top = int(STATE["arg"])
+        slots = top if jumps >= float(STATE["lead"]) * others else top - 1 if jumps >= others else 0
+        if len(history) % int(STATE["k"]) >= slots:
+            return COMMITTED_SUGGEST(self, history)
+    elif band and not _jumps_pay(self, obs, band):
         return COMMITTED_SUGGEST(self, history)
     stall = int(STATE["stall"])
     if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
@@ -149,11 +166,20 @@ def install(name: str) -> None:
     if parts[0] != "jump" or len(parts) not in (3, 4) or parts[1][:1] not in ("s", "p"):
         raise SystemExit(f"unknown variant {name!r}")
     last = parts[3] if len(parts) == 4 else ""
-    ok_last = last in ("", "all") or last.startswith("stall") or last.startswith("band")
+    ok_last = last in ("", "all") or last.startswith(("stall", "band", "ab"))
     if parts[2] not in ("u", "l", "lg") or not ok_last:
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
-    band = int(last.removeprefix("band")) if last.startswith("band") else 0
+    band, prior = 0, 2
+    if last.startswith("band"):
+        w, _, q = last.removeprefix("band").partition("q")
+        band, prior = int(w), int(q or 2)
+    lead = 0.0
+    if last.startswith("ab"):  # abWxR: window W, lead ratio R (eleventh round)
+        w, _, r = last.removeprefix("ab").partition("x")
+        band, lead = int(w), float(r)
+        if parts[1][0] != "s" or lead < 1:
+            raise SystemExit(f"unknown variant {name!r}")
     STATE.update(
         mode=parts[1][0],
         arg=float(parts[1][1:]),
@@ -162,5 +188,7 @@ def install(name: str) -> None:
         stall=stall,
         min_dims=min_dims,
         band=band,
+        lead=lead,
+        prior=prior,
     )
     tpe.TpeTuner.suggest = _suggest
