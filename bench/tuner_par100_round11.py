@@ -6,7 +6,8 @@ Per function, the median regret at 100 evaluations with 8 trials always running 
 has rows, on the seeds of S0..S1 that every such column has (the row's seeds); the lowest autolab
 median against the lowest peer median on those seeds, the seeds each is lower on and the two-sided
 sign test; the target "autolab's best tuner is best" is met where the autolab median is the lower.
-Then autolab CMA-ES with 8 running against its sequential rows (tuner_seq100.jsonl).
+Then autolab CMA-ES and Optuna CmaEsSampler with 8 running against their sequential rows
+(tuner_seq100.jsonl), and SMAC as shipped against the ninth round's SMAC rows, both 8 running.
 
 Rows (all PARALLEL 8): autolab TPE and Optuna TPE (constant_liar) from tuner_par100.jsonl (seeds
 36-48 of Optuna from tuner_par100_round11.jsonl); autolab GP from tuner_par100_smac_gp.jsonl;
@@ -125,8 +126,27 @@ def cmaes_vs_seq(s0: int, s1: int) -> None:
             )
 
 
+def smac_new_vs_old(s0: int, s1: int) -> None:
+    """SMAC as now shipped (EXCHANGE_SHARE 1.0) against the ninth round's rows (0.5), 8 running."""
+    new = load("tuner_par100_round11.jsonl", {"smac"})
+    old = load("tuner_par100_smac_gp.jsonl", {"smac"})
+    print("| function | seeds | SMAC 0.5 (ninth round) | SMAC 1.0 (shipped) | seeds lower 1.0 / 0.5, p |")
+    print("|---|---:|---:|---:|---|")
+    for func in ORDER:
+        seeds = sorted(
+            set(new.get((func, "smac"), {})) & set(old.get((func, "smac"), {})) & set(range(s0, s1 + 1))
+        )
+        if seeds:
+            mo = float(np.median([old[func, "smac"][s] for s in seeds]))
+            mn = float(np.median([new[func, "smac"][s] for s in seeds]))
+            wa, wb, p = duel(new[func, "smac"], old[func, "smac"], seeds)
+            print(f"| {func} | {len(seeds)} | {mo:.3g} | {mn:.3g} | {wa} / {wb}, p {p:.2g} |")
+
+
 if __name__ == "__main__":
     lo, hi = int(sys.argv[1]), int(sys.argv[2])
     table(lo, hi, len(sys.argv) > 3 and sys.argv[3] == "old")
     print()
     cmaes_vs_seq(lo, hi)
+    print()
+    smac_new_vs_old(lo, hi)
