@@ -143,6 +143,24 @@ def smac_new_vs_old(s0: int, s1: int) -> None:
             print(f"| {func} | {len(seeds)} | {mo:.3g} | {mn:.3g} | {wa} / {wb}, p {p:.2g} |")
 
 
+def smac_vs_seq(s0: int, s1: int) -> None:
+    """SMAC as shipped with 8 running against its sequential rows (the tenth round's smac-exch100,
+    tuner_smac_round10_table.jsonl, which the shipped default reproduces)."""
+    par = load("tuner_par100_round11.jsonl", {"smac"})
+    seq = load("tuner_smac_round10_table.jsonl", {"smac-exch100"}, par=1)
+    print("| function | seeds | SMAC sequential | SMAC 8 running | ratio | seeds lower seq / 8, p |")
+    print("|---|---:|---:|---:|---:|---|")
+    for func in ORDER:
+        a, b = seq.get((func, "smac-exch100"), {}), par.get((func, "smac"), {})
+        seeds = sorted(set(a) & set(b) & set(range(s0, s1 + 1)))
+        if seeds:
+            ms, mp = (float(np.median([c[s] for s in seeds])) for c in (a, b))
+            wa, wb, p = duel(a, b, seeds)
+            print(
+                f"| {func} | {len(seeds)} | {ms:.3g} | {mp:.3g} | {mp / ms:.2f}x | {wa} / {wb}, p {p:.2g} |"
+            )
+
+
 if __name__ == "__main__":
     lo, hi = int(sys.argv[1]), int(sys.argv[2])
     table(lo, hi, len(sys.argv) > 3 and sys.argv[3] == "old")
@@ -150,3 +168,5 @@ if __name__ == "__main__":
     cmaes_vs_seq(lo, hi)
     print()
     smac_new_vs_old(lo, hi)
+    print()
+    smac_vs_seq(lo, hi)
