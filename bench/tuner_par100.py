@@ -17,7 +17,9 @@ tuner_problems.run_autolab; TUNER@1: sequential, TUNER@P: P running; the GP skip
 tuner_problems.run_autolab, the loop every earlier round used), tpe-VARIANT (an attempt of
 tpe_lp.py patched in: tpe-lp, tpe-lp+liar, tpe-lpmed; or of tpe_slots.py, seventh round; or of
 tpe_jump.py, ninth round: tpe-jump:...) or optuna (Optuna's TPE with
-constant_liar through tuner_peers.run_optuna_any; run with a Python that has optuna).
+constant_liar through tuner_peers.run_optuna_any; run with a Python that has optuna), cmaes
+(autolab's CMA-ES as shipped, eleventh round), optuna-cmaes / optuna-gp (Optuna's CmaEsSampler /
+GPSampler asked with the others pending, told when each finishes: the same ask/tell loop).
 
 import: appends the per-seed 8-running TPE regrets of Hartmann-6 and mixed stored in
 tuner_results_100seeds.json (commit 8d61e65; TPE's code has not changed for those two since:
@@ -58,6 +60,10 @@ def regret(tuner: str, func: str, seed: int, parallel: int) -> float:
         name, _, variant = tuner.partition("-")
         smac_gp_par.install(name, variant or "base")
         return run_autolab(name, func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
+    if tuner == "cmaes":  # autolab's CMA-ES as shipped (eleventh round): running trials are further
+        from tuner_problems import FUNCS, run_autolab  # members of the newest generation
+
+        return run_autolab("cmaes", func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
     if tuner.startswith("tpe"):
         import tpe_jump  # the ninth round's
         import tpe_lp  # the sixth round's attempts, patched in ("tpe": the committed code)
