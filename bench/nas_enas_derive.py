@@ -12,9 +12,10 @@ parser (`--search-epochs 200 --enas-steps-per-batch 0.128205128`, ...).
         --checkpoint-dir /tmp/ckpt --output search.json --search-epochs 200 --enas-steps-per-batch 0.128205128
 
 A setting `samples:batches:recal` derives with `derive_bn="recalibrate"` (BN recalibrated on 20 training
-batches, eval mode; the eleventh round). `--rank-random evaluate.json` also scores that JSON's random architectures on the whole validation
-split with the fitted shared weights (Kendall tau against their standalone test means: how well the
-shared weights rank; it does not change any derivation), once per `--rank-bn` setting.
+batches, eval mode; the eleventh round). `--rank-random evaluate.json` also scores that JSON's random
+architectures on the whole validation split with the fitted shared weights (Kendall tau against their
+standalone test means: how well the shared weights rank; it does not change any derivation), once per
+`--rank-bn` setting.
 """
 
 from __future__ import annotations
