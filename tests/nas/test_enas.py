@@ -153,7 +153,7 @@ def test_export_keeps_the_best_of_several_sampled_architectures(
     seen: list[torch.Tensor] = []
 
     def score(arch: dict[str, object], batches: list[tuple[torch.Tensor, torch.Tensor]], bn: str) -> float:
-        assert len(batches) == 1 and bn == "train"  # the default scoring
+        assert len(batches) == 1 and bn == "recalibrate"  # the default scoring
         seen.append(batches[0][0])
         return 1.0 if arch == best else 0.0
 
@@ -191,7 +191,7 @@ def test_derive_batches_none_scores_every_sample_on_the_whole_split(
     seen: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
 
     def score(arch: dict[str, object], batches: object, bn: str) -> float:
-        assert bn == "train"
+        assert bn == "recalibrate"  # the default
         seen.append(list(batches))  # type: ignore[call-overload]
         return 1.0 if arch == best else len(seen) / 10
 
@@ -203,7 +203,7 @@ def test_derive_batches_none_scores_every_sample_on_the_whole_split(
         assert all(torch.equal(x, x0) for (x, _), (x0, _) in zip(batches, seen[0], strict=True))
 
 
-def test_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
+def test_train_mode_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
     tiny_net: TinyNet, data: TensorDataset
 ) -> None:
     """One batch holds the whole split (40 < 64): the score is the accuracy of the path in training
@@ -212,7 +212,7 @@ def test_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
     opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05)
     trainer = nas.EnasTrainer(
         tiny_net, F.cross_entropy, opt, data, val, num_epochs=1, batch_size=64, device="cpu",
-        derive_batches=None,
+        derive_batches=None, derive_bn="train",
     )  # fmt: skip
     trainer.controller_steps = 0
     trainer.fit()  # the weights move: the accuracy is not the initial one
@@ -271,6 +271,17 @@ def test_recalibrated_scoring_uses_running_statistics_of_the_calibration_batches
     assert train_mode.evaluate(arch) != score  # batch statistics: another score here
     drawn = [a for a, _ in trainer.derive()]
     assert sorted(map(str, drawn)) == sorted(map(str, (a for a, _ in train_mode.derive())))
+
+
+def test_recalibrated_scoring_is_the_default_and_runs_in_eval_mode_without_batchnorm() -> None:
+    """SplitNet has no BatchNorm: recalibration has nothing to do, and the path is still scored in eval
+    mode (a dropout layer would otherwise drop units at random); the default is "recalibrate"."""
+    trainer = _few_shot(few_shot_epochs=0)
+    assert trainer.derive_bn == "recalibrate"
+    trainer.model.train()
+    arch = trainer.sample_arch()
+    trainer.evaluate(arch)
+    assert not trainer.model.training
 
 
 @pytest.mark.parametrize(
