@@ -472,8 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--enas-derive-bn",
         default="train",
         choices=["train", "recalibrate"],
-        help="EnasTrainer(derive_bn=...): score derived samples with batch statistics ('train': the earlier "
-        "rounds', kept here so their commands reproduce) or recalibrated BN (autolab's default since round 11)",
+        help="EnasTrainer(derive_bn=...): score derived samples with batch statistics (the default) or "
+        "recalibrated BN in eval mode (round 11)",
     )
     parser.add_argument(
         "--enas-recalibrate-batches",

@@ -21,12 +21,12 @@ weights on the same `derive_batches` validation batches (1, the paper's and the 
 `None`: the whole validation split, one pass in an order fixed once), the best kept; `derive_samples=0`
 exports the controller's most likely decision at every step (greedy decoding) instead. A score on
 one batch of 64 has a sampling std of ~0.04 at 0.8-0.9 accuracy, more than the gaps it ranks; the
-whole split cuts that by sqrt(its batches). The derivation's samples (and `evaluate`) are scored as
-SPOS scores its candidates (`derive_bn="recalibrate"`, the default since the bench's eleventh round):
-each path's BatchNorm running statistics are re-estimated (a plain average) on the same
-`recalibrate_batches` training batches (a fixed order), then the path is scored in eval mode (no
-dropout). `derive_bn="train"` (before) scores with each batch's own statistics, in training mode, as
-the rewards are computed. The rewards are the same either way, and so are the samples drawn.
+whole split cuts that by sqrt(its batches). With `derive_bn="train"` (the default) the derivation,
+like the rewards, scores with each batch's own BatchNorm statistics in training mode, as the shared
+weights were trained. `derive_bn="recalibrate"` scores the derivation's samples (and `evaluate`) as
+SPOS scores its candidates instead: each path's BatchNorm running statistics are re-estimated (a plain
+average) on the same `recalibrate_batches` training batches (a fixed order), then the path is scored
+in eval mode (no dropout). The rewards are the same either way, and so are the samples drawn.
 
 With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
 shared weights on one choice (`few_shot_split`, default the choice with the most options) into one
@@ -134,7 +134,7 @@ class EnasTrainer:
         controller_hidden: int = 64,
         derive_samples: int = 10,
         derive_batches: int | None = 1,
-        derive_bn: str = "recalibrate",
+        derive_bn: str = "train",
         recalibrate_batches: int = 20,
         grad_clip: float | None = 5.0,
         few_shot_epochs: int = 0,

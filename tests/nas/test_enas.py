@@ -153,7 +153,7 @@ def test_export_keeps_the_best_of_several_sampled_architectures(
     seen: list[torch.Tensor] = []
 
     def score(arch: dict[str, object], batches: list[tuple[torch.Tensor, torch.Tensor]], bn: str) -> float:
-        assert len(batches) == 1 and bn == "recalibrate"  # the default scoring
+        assert len(batches) == 1 and bn == "train"  # the default scoring
         seen.append(batches[0][0])
         return 1.0 if arch == best else 0.0
 
@@ -191,7 +191,7 @@ def test_derive_batches_none_scores_every_sample_on_the_whole_split(
     seen: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
 
     def score(arch: dict[str, object], batches: object, bn: str) -> float:
-        assert bn == "recalibrate"  # the default
+        assert bn == "train"  # the default
         seen.append(list(batches))  # type: ignore[call-overload]
         return 1.0 if arch == best else len(seen) / 10
 
@@ -273,11 +273,11 @@ def test_recalibrated_scoring_uses_running_statistics_of_the_calibration_batches
     assert sorted(map(str, drawn)) == sorted(map(str, (a for a, _ in train_mode.derive())))
 
 
-def test_recalibrated_scoring_is_the_default_and_runs_in_eval_mode_without_batchnorm() -> None:
+def test_recalibrated_scoring_runs_in_eval_mode_without_batchnorm() -> None:
     """SplitNet has no BatchNorm: recalibration has nothing to do, and the path is still scored in eval
-    mode (a dropout layer would otherwise drop units at random); the default is "recalibrate"."""
-    trainer = _few_shot(few_shot_epochs=0)
-    assert trainer.derive_bn == "recalibrate"
+    mode (a dropout layer would otherwise drop units at random); the default stays "train"."""
+    assert _few_shot(few_shot_epochs=0).derive_bn == "train"
+    trainer = _few_shot(few_shot_epochs=0, derive_bn="recalibrate")
     trainer.model.train()
     arch = trainer.sample_arch()
     trainer.evaluate(arch)
