@@ -11,9 +11,11 @@ parser (`--search-epochs 200 --enas-steps-per-batch 0.128205128`, ...).
     python nas_enas_derive.py --search-seeds 0 --derive 10:1,10:all,100:all \\
         --checkpoint-dir /tmp/ckpt --output search.json --search-epochs 200 --enas-steps-per-batch 0.128205128
 
-`--rank-random evaluate.json` also scores that JSON's random architectures on the whole validation
-split with the fitted shared weights (Kendall tau against their standalone test means: how well the
-shared weights rank; it does not change any derivation).
+A setting `samples:batches:recal` derives with `derive_bn="recalibrate"` (BN recalibrated on 20 training
+batches, eval mode; the eleventh round). `--rank-random evaluate.json` also scores that JSON's random
+architectures on the whole validation split with the fitted shared weights (Kendall tau against their
+standalone test means: how well the shared weights rank; it does not change any derivation), once per
+`--rank-bn` setting.
 """
 
 from __future__ import annotations
@@ -75,9 +77,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--search-seeds", default="0")
-    parser.add_argument("--derive", default="10:1,10:all,100:all", help="samples:batches, comma-separated")
+    parser.add_argument(
+        "--derive",
+        default="10:1,10:all,100:all",
+        help="samples:batches[:recal], comma-separated (recal: derive_bn='recalibrate')",
+    )
     parser.add_argument("--checkpoint-dir", required=True)
     parser.add_argument("--rank-random", default=None, help="an evaluate JSON whose random archs to score")
+    parser.add_argument(
+        "--rank-bn",
+        default="train",
+        help="derive_bn settings to rank the random archs with (train,recalibrate)",
+    )
     parser.add_argument("--output", required=True)
     own, rest = parser.parse_known_args()
     hard = build_parser().parse_args(["search", "--methods", "enas", *rest])
@@ -90,16 +101,18 @@ def main() -> None:
         path = os.path.join(own.checkpoint_dir, f"enas_e{hard.search_epochs}{warm}_s{seed}.pt")
         state = fitted(hard, seed, data, path)
         for setting in own.derive.split(","):
-            samples, batches = setting.split(":")
+            samples, batches, *bn = setting.split(":")
             trainer = restored(hard, seed, data, state)
             trainer.derive_samples = int(samples)
             trainer.derive_batches = None if batches == "all" else int(batches)
+            trainer.derive_bn = {"recal": "recalibrate", "train": "train"}[bn[0]] if bn else "train"
             t0 = time.perf_counter()
             scored = trainer.derive()
             seconds = time.perf_counter() - t0
             distinct = len({json.dumps(a, sort_keys=True) for a, _ in scored})
             row = {
-                "method": f"enas d{samples} b{batches}",
+                "method": f"enas d{samples} b{batches}"
+                + (" recal" if trainer.derive_bn == "recalibrate" else ""),
                 "seed": seed,
                 "search_s": state["fit_s"] + seconds,
                 "fit_s": state["fit_s"],
@@ -116,7 +129,11 @@ def main() -> None:
                 flush=True,
             )
         if own.rank_random:
-            rows[-1]["rank_random"] = rank(restored(hard, seed, data, state), own.rank_random)
+            for bn in own.rank_bn.split(","):
+                trainer = restored(hard, seed, data, state)
+                trainer.derive_bn = bn
+                key = "rank_random" if bn == "train" else f"rank_random_{bn}"
+                rows[-1][key] = rank(trainer, own.rank_random)
     with open(own.output, "w", encoding="utf-8") as fh:
         json.dump({"searches": rows, "args": {**vars(hard), **vars(own)}}, fh, indent=1)
 
@@ -129,7 +146,10 @@ def rank(trainer: Any, path: str) -> dict[str, Any]:
     stand = [statistics.mean(r["scores"]) for r in randoms]
     scores = [trainer.evaluate(r["arch"]) for r in randoms]
     tau, rho = float(kendalltau(stand, scores)[0]), float(spearmanr(stand, scores)[0])
-    print(f"rank of the {len(randoms)} random archs: Kendall tau {tau:.3f}, Spearman {rho:.3f}", flush=True)
+    print(
+        f"rank of the {len(randoms)} random archs ({trainer.derive_bn}): Kendall tau {tau:.3f}, Spearman {rho:.3f}",
+        flush=True,
+    )
     return {"tau": tau, "spearman": rho, "scores": scores, "standalone": stand}
 
 

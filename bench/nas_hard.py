@@ -217,6 +217,8 @@ def enas_trainer(
         controller_aggregate=args.enas_aggregate,
         derive_samples=args.enas_derive_samples,
         derive_batches=batches,
+        derive_bn=args.enas_derive_bn,
+        recalibrate_batches=args.enas_recalibrate_batches,
         few_shot_epochs=args.enas_few_shot_epochs,
         few_shot_split=args.enas_few_shot_split,
         **common,
@@ -465,6 +467,19 @@ def build_parser() -> argparse.ArgumentParser:
         default="1",
         help="EnasTrainer(derive_batches=...): validation batches each derived sample is scored on, or "
         "'all' (None: the whole validation split)",
+    )
+    parser.add_argument(
+        "--enas-derive-bn",
+        default="train",
+        choices=["train", "recalibrate"],
+        help="EnasTrainer(derive_bn=...): score derived samples with batch statistics (the default) or "
+        "recalibrated BN in eval mode (round 11)",
+    )
+    parser.add_argument(
+        "--enas-recalibrate-batches",
+        type=int,
+        default=20,
+        help="EnasTrainer(recalibrate_batches=...): training batches of derive_bn='recalibrate'",
     )
     parser.add_argument(
         "--enas-few-shot-epochs",

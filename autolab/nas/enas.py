@@ -21,9 +21,12 @@ weights on the same `derive_batches` validation batches (1, the paper's and the 
 `None`: the whole validation split, one pass in an order fixed once), the best kept; `derive_samples=0`
 exports the controller's most likely decision at every step (greedy decoding) instead. A score on
 one batch of 64 has a sampling std of ~0.04 at 0.8-0.9 accuracy, more than the gaps it ranks; the
-whole split cuts that by sqrt(its batches). No BatchNorm recalibration is needed for that (SPOS's
-scorer recalibrates because it evaluates with running statistics): ENAS scores with each batch's
-own statistics, as its shared weights were trained and its rewards computed.
+whole split cuts that by sqrt(its batches). With `derive_bn="train"` (the default) the derivation,
+like the rewards, scores with each batch's own BatchNorm statistics in training mode, as the shared
+weights were trained. `derive_bn="recalibrate"` scores the derivation's samples (and `evaluate`) as
+SPOS scores its candidates instead: each path's BatchNorm running statistics are re-estimated (a plain
+average) on the same `recalibrate_batches` training batches (a fixed order), then the path is scored
+in eval mode (no dropout). The rewards are the same either way, and so are the samples drawn.
 
 With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
 shared weights on one choice (`few_shot_split`, default the choice with the most options) into one
@@ -47,6 +50,7 @@ from torch.utils.data import Dataset, Subset
 from .few_shot import SubSupernet, clone_supernet, scoring_model, split_choice
 from .mutables import NasError
 from .space import ChoiceGroup, choice_groups, set_arch
+from .spos import recalibrate_bn
 from .training import (
     Loss,
     Metric,
@@ -130,6 +134,8 @@ class EnasTrainer:
         controller_hidden: int = 64,
         derive_samples: int = 10,
         derive_batches: int | None = 1,
+        derive_bn: str = "train",
+        recalibrate_batches: int = 20,
         grad_clip: float | None = 5.0,
         few_shot_epochs: int = 0,
         few_shot_split: str | None = None,
@@ -152,6 +158,10 @@ class EnasTrainer:
                 "EnasTrainer derive_batches must be >= 1 or None (the whole validation split), "
                 f"got {derive_batches!r}"
             )
+        if derive_bn not in ("train", "recalibrate"):
+            raise NasError(f"EnasTrainer derive_bn must be 'train' or 'recalibrate', got {derive_bn!r}")
+        if isinstance(recalibrate_batches, bool) or recalibrate_batches < 1:
+            raise NasError(f"EnasTrainer recalibrate_batches must be >= 1, got {recalibrate_batches!r}")
         if controller_steps is not None and controller_steps_per_batch is not None:
             raise NasError("EnasTrainer: give controller_steps or controller_steps_per_batch, not both")
         if controller_steps is not None and controller_steps < 0:
@@ -188,6 +198,7 @@ class EnasTrainer:
         self.amp, self.log = amp, log
         self.controller_aggregate = controller_aggregate
         self.derive_samples, self.derive_batches = derive_samples, derive_batches
+        self.derive_bn, self.recalibrate_batches = derive_bn, recalibrate_batches
         self.derived: Arch | None = None
         self.last_entropy = 0.0  # the mean policy entropy of the last controller step's samples
         self.generator = torch.Generator().manual_seed(seed + 17)
@@ -202,6 +213,10 @@ class EnasTrainer:
         self.derive_split = loader(
             Subset(val_dataset, order.tolist()), batch_size, shuffle=False, workers=workers
         )
+        # derive_bn="recalibrate": the same training batches re-estimate every scored path's statistics
+        order = torch.randperm(len(train_dataset), generator=torch.Generator().manual_seed(seed + 7))  # type: ignore[arg-type]
+        calib = Subset(train_dataset, order[: recalibrate_batches * batch_size].tolist())
+        self.calib_loader = loader(calib, batch_size, shuffle=False, workers=workers)
         self.history: list[dict[str, Any]] = []
 
     def to_arch(self, indices: list[int]) -> Arch:
@@ -233,12 +248,16 @@ class EnasTrainer:
     def _reward(self, arch: Arch) -> float:
         return self._score(arch, [next(self.val_batches)])
 
-    def _score(self, arch: Arch, batches: Iterable[Any]) -> float:
+    def _score(self, arch: Arch, batches: Iterable[Any], bn: str = "train") -> float:
         """The metric of `arch` on the shared weights (after a few-shot split: its sub-supernet's) over
-        `batches`, weighted by batch size."""
+        `batches`, weighted by batch size; `bn`: "train" (batch statistics) or "recalibrate"."""
         model, groups = self.supernet_for(arch)
         set_arch(model, arch, groups)
-        model.train()  # batch statistics (see module doc)
+        if bn == "recalibrate":  # running statistics of this path, then eval mode (see module doc)
+            recalibrate_bn(model, self.calib_loader, self.recalibrate_batches, self.device)
+            model.eval()  # also without BatchNorm (recalibrate_bn then returns at once)
+        else:
+            model.train()  # batch statistics (see module doc)
         total, count = 0.0, 0
         with torch.no_grad(), autocast(self.device, self.amp):
             for batch in batches:
@@ -348,13 +367,14 @@ class EnasTrainer:
         scored: list[tuple[Arch, float]] = []
         for _ in range(self.derive_samples):
             arch = self.sample_arch()
-            scored.append((arch, self._score(arch, batches)))
+            scored.append((arch, self._score(arch, batches, self.derive_bn)))
         return sorted(scored, key=lambda pair: -pair[1])
 
     def evaluate(self, arch: Arch) -> float:
         """`arch`'s shared-weight metric on the whole validation split, as `derive_batches=None`
-        scores the derivation's samples (after a few-shot split: on its option's sub-supernet)."""
-        return self._score(arch, self.derive_split)
+        scores the derivation's samples (with `derive_bn`; after a few-shot split: on its option's
+        sub-supernet)."""
+        return self._score(arch, self.derive_split, self.derive_bn)
 
     def export(self) -> Arch:
         """The best of `derive_samples` sampled architectures (see derive), computed once; with

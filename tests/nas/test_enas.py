@@ -152,8 +152,8 @@ def test_export_keeps_the_best_of_several_sampled_architectures(
     best = next(arch for arch in samples if arch != greedy)  # scored 1, every other sample 0
     seen: list[torch.Tensor] = []
 
-    def score(arch: dict[str, object], batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
-        assert len(batches) == 1
+    def score(arch: dict[str, object], batches: list[tuple[torch.Tensor, torch.Tensor]], bn: str) -> float:
+        assert len(batches) == 1 and bn == "train"  # the default scoring
         seen.append(batches[0][0])
         return 1.0 if arch == best else 0.0
 
@@ -190,7 +190,8 @@ def test_derive_batches_none_scores_every_sample_on_the_whole_split(
     best = samples[3]  # scored 1, the others by their position below it
     seen: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
 
-    def score(arch: dict[str, object], batches: object) -> float:
+    def score(arch: dict[str, object], batches: object, bn: str) -> float:
+        assert bn == "train"  # the default
         seen.append(list(batches))  # type: ignore[call-overload]
         return 1.0 if arch == best else len(seen) / 10
 
@@ -202,7 +203,7 @@ def test_derive_batches_none_scores_every_sample_on_the_whole_split(
         assert all(torch.equal(x, x0) for (x, _), (x0, _) in zip(batches, seen[0], strict=True))
 
 
-def test_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
+def test_train_mode_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
     tiny_net: TinyNet, data: TensorDataset
 ) -> None:
     """One batch holds the whole split (40 < 64): the score is the accuracy of the path in training
@@ -211,7 +212,7 @@ def test_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
     opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05)
     trainer = nas.EnasTrainer(
         tiny_net, F.cross_entropy, opt, data, val, num_epochs=1, batch_size=64, device="cpu",
-        derive_batches=None,
+        derive_batches=None, derive_bn="train",
     )  # fmt: skip
     trainer.controller_steps = 0
     trainer.fit()  # the weights move: the accuracy is not the initial one
@@ -223,6 +224,64 @@ def test_evaluate_is_the_batch_statistics_metric_on_the_whole_split(
         by_hand = float((tiny_net(val.tensors[0]).argmax(-1) == val.tensors[1]).float().mean())
     assert score == pytest.approx(by_hand) and trainer.evaluate(arch) == score
     assert round(score * 40) == pytest.approx(score * 40)  # a count of the 40 examples
+
+
+def test_recalibrated_scoring_uses_running_statistics_of_the_calibration_batches(
+    tiny_net: TinyNet, data: TensorDataset
+) -> None:
+    """derive_bn="recalibrate": the path's BatchNorm statistics are re-estimated as the plain average of
+    the first recalibrate_batches training batches (in the order of randperm(seed + 7)), then the path
+    is scored in eval mode on the whole split; every sample is drawn as with derive_bn="train", and
+    the shared weights do not move."""
+    val = make_data(40, seed=1)
+    opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05)
+    make = lambda bn: nas.EnasTrainer(  # noqa: E731
+        tiny_net, F.cross_entropy, opt, data, val, num_epochs=1, batch_size=16, device="cpu",
+        derive_samples=5, derive_batches=None, derive_bn=bn, recalibrate_batches=2,
+    )  # fmt: skip
+    trainer = make("recalibrate")
+    trainer.controller_steps = 0
+    trainer.fit()  # the weights and the running statistics move
+    arch = {"width": 8, "kernel": 3, "op": "pool", "skip": [1]}
+    weights = param_copies(tiny_net)
+    score = trainer.evaluate(arch)
+    assert same_tensors(weights, param_copies(tiny_net))
+    # by hand: the BatchNorm's input on training rows order[:16] and order[16:32], their mean and
+    # unbiased variance averaged over the two batches, then eval mode on all 40 validation examples
+    order = torch.randperm(96, generator=torch.Generator().manual_seed(7))
+    nas.set_arch(tiny_net, arch)
+    means, variances = [], []
+    with torch.no_grad():
+        for rows in (order[:16], order[16:32]):
+            z = tiny_net.stem(data.tensors[0][rows])
+            means.append(z.mean(dim=(0, 2, 3)))
+            variances.append(z.var(dim=(0, 2, 3), unbiased=True))
+        bn = tiny_net.bn
+        z = (tiny_net.stem(val.tensors[0]) - sum(means)[None, :, None, None] / 2) / torch.sqrt(
+            sum(variances)[None, :, None, None] / 2 + bn.eps
+        )
+        x = F.relu(z * bn.weight[None, :, None, None] + bn.bias[None, :, None, None])
+        y = tiny_net.skip([x, tiny_net.op(x)])
+        logits = tiny_net.head(y.mean(dim=(2, 3)))
+    by_hand = float((logits.argmax(-1) == val.tensors[1]).float().mean())
+    assert score == pytest.approx(by_hand) and trainer.evaluate(arch) == score
+    train_mode = make("train")
+    train_mode.controller.load_state_dict(trainer.controller.state_dict())
+    train_mode.generator.set_state(trainer.generator.get_state())
+    assert train_mode.evaluate(arch) != score  # batch statistics: another score here
+    drawn = [a for a, _ in trainer.derive()]
+    assert sorted(map(str, drawn)) == sorted(map(str, (a for a, _ in train_mode.derive())))
+
+
+def test_recalibrated_scoring_runs_in_eval_mode_without_batchnorm() -> None:
+    """SplitNet has no BatchNorm: recalibration has nothing to do, and the path is still scored in eval
+    mode (a dropout layer would otherwise drop units at random); the default stays "train"."""
+    assert _few_shot(few_shot_epochs=0).derive_bn == "train"
+    trainer = _few_shot(few_shot_epochs=0, derive_bn="recalibrate")
+    trainer.model.train()
+    arch = trainer.sample_arch()
+    trainer.evaluate(arch)
+    assert not trainer.model.training
 
 
 @pytest.mark.parametrize(
@@ -272,9 +331,11 @@ def test_controller_steps_default_is_fifty_per_epoch(tiny_net: TinyNet, data: Te
         {"controller_steps": -1},
         {"controller_steps_per_batch": 0.0},
         {"controller_steps": 5, "controller_steps_per_batch": 0.1},
+        {"derive_bn": "eval"},
+        {"recalibrate_batches": 0},
     ],
 )
-def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, int]) -> None:
+def test_bad_settings_are_refused(tiny_net: TinyNet, data: TensorDataset, kwargs: dict[str, object]) -> None:
     with pytest.raises(nas.NasError, match=next(iter(kwargs))):
         _trainer(tiny_net, data, **kwargs)
 
