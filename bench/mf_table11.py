@@ -9,6 +9,7 @@ seeds than the range is marked partial (`bench/mf_round11_declared.md`).
 
     python3 bench/mf_table11.py                  # the summary table, 0-19 and 0-59
     python3 bench/mf_table11.py --full 0-59      # every row's median and n per cell
+    python3 bench/mf_table11.py --no-random      # random search left out (as rounds 7-10)
 """
 
 from __future__ import annotations
@@ -69,9 +70,13 @@ def sign(mine: dict[int, float], theirs: dict[int, float]) -> tuple[int, int, fl
     return won, lost, binomtest(won, won + lost).pvalue if won + lost else 1.0
 
 
-def cell(runs: Runs, problem: str, c: int, lo: int, hi: int) -> str:
+def cell(runs: Runs, problem: str, c: int, lo: int, hi: int, skip: tuple[str, ...] = ()) -> str:
     ra = regrets(runs, problem, RA, c, lo, hi)
-    peers = {m: regrets(runs, problem, m, c, lo, hi) for (p, m) in runs if p == problem and m != RA}
+    peers = {
+        m: regrets(runs, problem, m, c, lo, hi)
+        for (p, m) in runs
+        if p == problem and m != RA and not m.startswith(skip)
+    }
     meds = {m: statistics.median(v.values()) for m, v in peers.items() if v}
     if not ra or not meds:
         return "n/a"
@@ -105,7 +110,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", nargs="*", default=[str(HERE / f) for f in FILES])
     parser.add_argument("--full", default=None, help="a seed range lo-hi: every row's medians")
+    parser.add_argument("--no-random", action="store_true", help="peers as rounds 7-10 read them")
     args = parser.parse_args()
+    skip = ("autolab random",) if args.no_random else ()
     runs = load(args.files)
     if args.full:
         full_table(runs, *map(int, args.full.split("-")))
@@ -114,7 +121,9 @@ def main() -> None:
     print("|---|---|---|")
     for problem, short in SHORT.items():
         for c in COSTS:
-            print(f"| {short} @{c} | {cell(runs, problem, c, 0, 19)} | {cell(runs, problem, c, 0, 59)} |")
+            print(
+                f"| {short} @{c} | {cell(runs, problem, c, 0, 19, skip)} | {cell(runs, problem, c, 0, 59, skip)} |"
+            )
 
 
 if __name__ == "__main__":
