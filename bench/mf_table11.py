@@ -70,7 +70,8 @@ def sign(mine: dict[int, float], theirs: dict[int, float]) -> tuple[int, int, fl
     return won, lost, binomtest(won, won + lost).pvalue if won + lost else 1.0
 
 
-def cell(runs: Runs, problem: str, c: int, lo: int, hi: int, skip: tuple[str, ...] = ()) -> str:
+def cell(runs: Runs, problem: str, c: int, lo: int, hi: int, skip: tuple[str, ...] = ()) -> list[str]:
+    """[RA's median (n), the best peer's median (name, n), RA lower-higher and p, met]."""
     ra = regrets(runs, problem, RA, c, lo, hi)
     peers = {
         m: regrets(runs, problem, m, c, lo, hi)
@@ -79,19 +80,24 @@ def cell(runs: Runs, problem: str, c: int, lo: int, hi: int, skip: tuple[str, ..
     }
     meds = {m: statistics.median(v.values()) for m, v in peers.items() if v}
     if not ra or not meds:
-        return "n/a"
+        return ["n/a"] * 4
     best = min(meds, key=meds.__getitem__)
     won, lost, pv = sign(ra, peers[best])
     full = hi - lo + 1
-    partial = len(ra) < full or any(len(v) < full for v in peers.values())
     ra_med = statistics.median(ra.values())
     met = "yes" if ra_med < meds[best] else "**no**"
-    short = best.replace(" (full budget)", " full").replace("autolab ", "")
-    text = f"{ra_med:.3f} / {meds[best]:.3f} {short} (n {len(peers[best])}); {won}-{lost}, p {pv:.2f}; {met}"
-    if partial:
-        low = min([len(ra), *(len(v) for v in peers.values())])
-        text += f" (partial: fewest n {low})"
-    return text
+    low = min([len(ra), *(len(v) for v in peers.values())])
+    if low < full:
+        met += f" (partial: fewest n {low})"
+    short = best.replace(" (full budget)", " full").replace("autolab ", "").replace(" 0.16.0", "")
+    short = short.replace(" 5.0.0", "").replace(" (asynchronous)", "").replace(" (stopping)", "")
+    short = short.replace(" (advisor)", "").replace(" 0.1.2 (eta 3)", "").replace(" 3.0", "")
+    return [
+        f"{ra_med:.3f} ({len(ra)})",
+        f"{meds[best]:.3f} {short} ({len(peers[best])})",
+        f"{won}-{lost}, p {pv:.2f}",
+        met,
+    ]
 
 
 def full_table(runs: Runs, lo: int, hi: int) -> None:
@@ -117,13 +123,19 @@ def main() -> None:
     if args.full:
         full_table(runs, *map(int, args.full.split("-")))
         return
-    print("| cell | seeds 0-19: RA / best peer; RA lower-higher, p; met | seeds 0-59: the same |")
-    print("|---|---|---|")
+    head = ["RA (n)", "best peer (n)", "RA lower-higher, p", "target met"]
+    print(
+        "| cell | "
+        + " | ".join(f"0-19 {h}" for h in head)
+        + " | "
+        + " | ".join(f"0-59 {h}" for h in head)
+        + " |"
+    )
+    print("|---|" + "---|" * 8)
     for problem, short in SHORT.items():
         for c in COSTS:
-            print(
-                f"| {short} @{c} | {cell(runs, problem, c, 0, 19, skip)} | {cell(runs, problem, c, 0, 59, skip)} |"
-            )
+            cols = cell(runs, problem, c, 0, 19, skip) + cell(runs, problem, c, 0, 59, skip)
+            print(f"| {short} @{c} | " + " | ".join(cols) + " |")
 
 
 if __name__ == "__main__":
