@@ -2,7 +2,8 @@
 
 Per problem and cost: autolab's recommended row RA (docs/multi-fidelity.md) and every peer (Optuna,
 Syne Tune, DEHB, NNI, random search at full budget), median regret over the seeds each has in the
-range at that cost (n shown); the best peer (lowest median on those seeds); RA against it seed by
+range at that cost (n shown); the best peer (lowest median on those seeds, among peers with 18
+seeds or more there); RA against it seed by
 seed (seeds lower - higher for RA, ties left out) with the two-sided exact sign test's p; and
 whether RA's median is strictly below every peer's (target 1). A cell where some row has fewer
 seeds than the range is marked partial (`bench/mf_round11_declared.md`).
@@ -33,6 +34,7 @@ FILES = ["mf_runs.jsonl", "mf_peer_rows7.jsonl", "mf_runs9.jsonl", "mf_peers11.j
 RA = ROWS["RA"]
 PEERS = ("Optuna", "Syne Tune", "DEHB", "NNI", "autolab random (full budget)")
 COSTS = (10, 30, 100)
+MIN_SEEDS = 18
 Runs = dict[tuple[str, str], dict[int, tuple[list, float]]]
 
 
@@ -78,7 +80,8 @@ def cell(runs: Runs, problem: str, c: int, lo: int, hi: int, skip: tuple[str, ..
         for (p, m) in runs
         if p == problem and m != RA and not m.startswith(skip)
     }
-    meds = {m: statistics.median(v.values()) for m, v in peers.items() if v}
+    # a peer is a candidate for "best" with 18 seeds or more (the rule of rounds 7-10)
+    meds = {m: statistics.median(v.values()) for m, v in peers.items() if len(v) >= MIN_SEEDS}
     if not ra or not meds:
         return ["n/a"] * 4
     best = min(meds, key=meds.__getitem__)
