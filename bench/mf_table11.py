@@ -10,6 +10,7 @@ seeds than the range is marked partial (`bench/mf_round11_declared.md`).
 
     python3 bench/mf_table11.py                  # the summary table, 0-19 and 0-59
     python3 bench/mf_table11.py --full 0-59      # every row's median and n per cell
+    python3 bench/mf_table11.py --each 10        # RA against every peer at cost 10, seeds 0-59
     python3 bench/mf_table11.py --no-random      # random search left out (as rounds 7-10)
 """
 
@@ -115,14 +116,31 @@ def full_table(runs: Runs, lo: int, hi: int) -> None:
             print(f"| {'RA (autolab)' if m == RA else m} | " + " | ".join(shown) + " |")
 
 
+def each(runs: Runs, c: int, lo: int, hi: int) -> None:
+    """RA against every peer at cost c: the peer's median and RA's seeds lower - higher, p."""
+    for problem, short in SHORT.items():
+        ra = regrets(runs, problem, RA, c, lo, hi)
+        line = []
+        for m in sorted(m for (p, m) in runs if p == problem and m != RA):
+            theirs = regrets(runs, problem, m, c, lo, hi)
+            if len(theirs) >= MIN_SEEDS:
+                won, lost, pv = sign(ra, theirs)
+                line.append(f"{m}: {statistics.median(theirs.values()):.3f}, {won}-{lost} p {pv:.2f}")
+        print(f"{short} @{c}, RA {statistics.median(ra.values()):.3f}: " + "; ".join(line))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", nargs="*", default=[str(HERE / f) for f in FILES])
     parser.add_argument("--full", default=None, help="a seed range lo-hi: every row's medians")
     parser.add_argument("--no-random", action="store_true", help="peers as rounds 7-10 read them")
+    parser.add_argument("--each", type=int, default=None, help="a cost: RA against every peer there")
     args = parser.parse_args()
     skip = ("autolab random",) if args.no_random else ()
     runs = load(args.files)
+    if args.each is not None:
+        each(runs, args.each, 0, 59)
+        return
     if args.full:
         full_table(runs, *map(int, args.full.split("-")))
         return
