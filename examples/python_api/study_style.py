@@ -5,10 +5,11 @@ per trial). The study is named, so it is an experiment like any other (`autolab 
     python examples/python_api/study_style.py
 """
 
-import autolab
 from sklearn.datasets import load_digits
 from sklearn.model_selection import cross_val_score
 from sklearn.svm import SVC
+
+import autolab
 
 X, y = load_digits(return_X_y=True)
 X = X / 16.0
