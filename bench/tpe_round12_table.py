@@ -1,0 +1,70 @@
+"""Issue 24 twelfth round: the declared rule (bench/tpe_round12_declared.md) on the 8-running table.
+
+    python bench/tpe_round12_table.py [SEEDS]     # SEEDS a-b (default 0-99); also prints 0-9 and 0-48
+
+Per function of tuner_par100.py's ORDER: sequential `tpe` (tuner_seq100.jsonl), committed `tpe` with
+8 running (tuner_par100.jsonl) and the attempt `tpe-jump:s4:u:band40q5:n5` (tuner_par100_attempts.jsonl +
+tuner_par100_round12.jsonl); for the five functions the n5 gate excludes the attempt is the committed
+code (checked bit-identical on seeds 0-2), so its cells are the committed rows. Medians, ratio to
+sequential, attempt better / worse than committed with the two-sided sign test, and the rule's verdict
+((a) no p < 0.05 with more seeds worse, (b) ratio <= 1.5). Only seeds every needed row has are used,
+and the number is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+from scipy.stats import binomtest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tuner_par100 import ORDER, load  # noqa: E402
+
+ATTEMPT = "tpe-jump:s4:u:band40q5:n5"
+EXCLUDED = {"schwefel4", "rosenbrock4", "branin", "mixed", "nested"}
+
+
+def rows(lo: int, hi: int) -> bool:
+    seq = load([os.path.join(HERE, "tuner_seq100.jsonl")])
+    par = load([os.path.join(HERE, "tuner_par100.jsonl")])
+    att = load([os.path.join(HERE, p) for p in ("tuner_par100_attempts.jsonl", "tuner_par100_round12.jsonl")])
+    print(f"\nseeds {lo}-{hi}")
+    print(
+        "| function | seeds | sequential | committed 8 (ratio) | attempt 8 | better / worse, p | ratio"
+        " | within 1.5x, no loss (the rule: seeds 0-99 only) |"
+    )
+    print("|---|---:|---:|---:|---:|---|---:|---|")
+    ok_all = True
+    for func in ORDER:
+        s1, c8 = seq[func, "tpe", 1], par[func, "tpe", 8]
+        a8 = c8 if func in EXCLUDED else att[func, ATTEMPT, 8]
+        seeds = sorted(s for s in set(s1) & set(c8) & set(a8) if lo <= s <= hi)
+        if not seeds:
+            print(f"| {func} | 0 | | | | | | missing |")
+            ok_all = False
+            continue
+        s = np.array([s1[k] for k in seeds])
+        c = np.array([c8[k] for k in seeds])
+        a = np.array([a8[k] for k in seeds])
+        ms, mc, ma = (float(np.median(v)) for v in (s, c, a))
+        wa, wb = int(np.sum(a < c)), int(np.sum(c < a))
+        p = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
+        loss = p < 0.05 and wb > wa
+        ok = not loss and ma <= 1.5 * ms and len(seeds) == hi - lo + 1
+        ok_all &= ok
+        tag = " (committed rows)" if func in EXCLUDED else ""
+        print(
+            f"| {func}{tag} | {len(seeds)} | {ms:.3g} | {mc:.3g} ({mc / ms:.2f}x) | {ma:.3g} | {wa} / {wb}, p {p:.2g}"
+            f" | {ma / ms:.2f}x | {'pass' if ok else '**FAIL**'} |"
+        )
+    return ok_all
+
+
+if __name__ == "__main__":
+    lo, hi = (int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "0-99").split("-"))
+    for a, b in ((0, 9), (0, 48)):
+        rows(a, b)
+    print(f"\nrule over seeds {lo}-{hi}: {'MET' if rows(lo, hi) else 'not met'}")
