@@ -34,7 +34,9 @@ committed suggestion; a suggestion that does not jump is the committed one exact
 
 `jump:s2:u` was TPE's default on branch h25par (6eaa620) and was reverted on main after the merge (the
 whole 8-running table lost Rosenbrock-4, mixed and nested; bench/README.md, ninth round): on main the
-committed TPE does not jump, so these attempts run as measured (on 5955feb).
+committed TPE does not jump, so these attempts run as measured (on 5955feb). Twelfth round: TPE ships
+`jump:s4:u:band40q5:n5` (fb4422f); install() switches the shipped jumps off for every attempt, so the
+attempts still run as measured, and "tpe" in tuner_par100.py is now that attempt.
 """
 
 # ruff: noqa  (a measuring script)
@@ -155,10 +157,14 @@ def _suggest(self, history):
 
 
 def install(name: str) -> None:
-    """Patch the attempt `name` into TPE; "base" puts the committed code back."""
+    """Patch the attempt `name` into TPE; "base" puts the committed code back. Since the twelfth
+    round TPE ships `jump:s4:u:band40q5:n5` (tpe.JUMP_SLOTS): an attempt switches the shipped jumps
+    off (TpeTuner.jump_slots = 0, which is the code before it to the last digit) and runs as measured."""
     tpe.TpeTuner.suggest = COMMITTED_SUGGEST
+    tpe.TpeTuner.jump_slots = tpe.JUMP_SLOTS
     if name == "base":
         return
+    tpe.TpeTuner.jump_slots = 0
     parts = name.split(":")
     min_dims = 0
     if parts[-1][:1] == "n" and parts[-1][1:].isdigit():  # gate nN (tenth round)
