@@ -16,6 +16,10 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
       l  a draw from TPE's l on that dim (a random candidate of the committed _candidates on the
          finished trials only: l's marginal, the liar and the believer left out)
       lg the dim's value of TPE's best-ranked candidate (l/g on the finished trials)
+      mK (twelfth round) of K uniform draws, the one farthest from the values the base's line along
+         that dim already holds (the base and every finished or running trial differing from it in
+         that dim only): the jumps spread over the line instead of landing by chance
+DRAW+rr (twelfth round) the jump slots take the dims in turn instead of one picked at random
 :all  also jump when nothing is running (sequential TPE); without it, only while trials run.
 :nN   (tenth round, last) jump only in spaces of N or more dims, all numeric (no choice dims):
       n5 lets Levy-6, Hartmann-6, Rastrigin-6, Griewank-8, Ackley-5, Michalewicz-5 jump and leaves
@@ -61,6 +65,7 @@ STATE: dict[str, object] = {
     "band": 0,
     "lead": 0.0,
     "prior": 2,
+    "rr": False,
 }
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
@@ -138,11 +143,22 @@ def _suggest(self, history):
     dims = [(g, j) for g in self.groups for j, i in enumerate(g.numeric) if not np.isnan(row[i])]
     if not dims:
         return COMMITTED_SUGGEST(self, history)
-    group, j = dims[int(rng.integers(len(dims)))]
+    if STATE["rr"]:  # +rr (twelfth round): the jump slots take the dims in turn
+        k, m = int(STATE["k"]), int(STATE["arg"])
+        group, j = dims[(len(history) // k * m + len(history) % k) % len(dims)]
+    else:
+        group, j = dims[int(rng.integers(len(dims)))]
     i = group.numeric[j]
     draw = STATE["draw"]
+    low, high = group.bounds.low[j], group.bounds.high[j]
     if draw == "u":
-        row[i] = group.bounds.low[j] + rng.random() * (group.bounds.high[j] - group.bounds.low[j])
+        row[i] = low + rng.random() * (high - low)
+    elif draw[0] == "m":  # mK (twelfth round): of K uniform draws, the farthest from the line's values
+        others = np.arange(obs.x.shape[1]) != i
+        on = np.all(np.isclose(obs.x[:, others], row[others], rtol=1e-9, atol=1e-12, equal_nan=True), axis=1)
+        vals = obs.x[on, i]  # the base and every finished or running trial on its line along dim i
+        c = low + rng.random(int(draw[1:])) * (high - low)
+        row[i] = c[int(np.argmax(np.min(np.abs(c[:, None] - vals[None, :]), axis=1)))]
     else:  # from TPE's l on the finished trials (running ones stay RUNNING: not in l or g)
         ranked = self._candidates(group, obs, running[:0], rng)
         if ranked is None:
@@ -173,7 +189,9 @@ def install(name: str) -> None:
         raise SystemExit(f"unknown variant {name!r}")
     last = parts[3] if len(parts) == 4 else ""
     ok_last = last in ("", "all") or last.startswith(("stall", "band", "ab"))
-    if parts[2] not in ("u", "l", "lg") or not ok_last:
+    draw, _, rr = parts[2].partition("+")
+    ok_draw = draw in ("u", "l", "lg") or (draw[:1] == "m" and draw[1:].isdigit())
+    if not ok_draw or rr not in ("", "rr") or not ok_last:
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
     band, prior = 0, 2
@@ -189,7 +207,8 @@ def install(name: str) -> None:
     STATE.update(
         mode=parts[1][0],
         arg=float(parts[1][1:]),
-        draw=parts[2],
+        draw=draw,
+        rr=rr == "rr",
         all=last == "all",
         stall=stall,
         min_dims=min_dims,
