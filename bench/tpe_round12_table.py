@@ -1,6 +1,8 @@
 """Issue 24 twelfth round: the declared rule (bench/tpe_round12_declared.md) on the 8-running table.
 
     python bench/tpe_round12_table.py [SEEDS]     # SEEDS a-b (default 0-99); also prints 0-9 and 0-48
+    python bench/tpe_round12_table.py screen      # item 4: the attempts of tuner_par100_round12_attempts.jsonl
+                                                  # against the shipped jumps' rows (selection seeds)
 
 Per function of tuner_par100.py's ORDER: sequential `tpe` (tuner_seq100.jsonl), committed `tpe` with
 8 running (tuner_par100.jsonl) and the attempt `tpe-jump:s4:u:band40q5:n5` (tuner_par100_attempts.jsonl +
@@ -63,7 +65,29 @@ def rows(lo: int, hi: int) -> bool:
     return ok_all
 
 
+def screen() -> None:
+    """Item 4: each attempt of tuner_par100_round12_attempts.jsonl against the shipped jumps' stored rows
+    (ATTEMPT in tuner_par100_attempts.jsonl) on the seeds both have: medians, basin share (Levy-6:
+    regret < 1.5), better / worse and the two-sided sign test."""
+    base = load([os.path.join(HERE, "tuner_par100_attempts.jsonl")])
+    new = load([os.path.join(HERE, "tuner_par100_round12_attempts.jsonl")])
+    for (func, t, p), rows in sorted(new.items()):
+        ref = base[func, ATTEMPT, p]
+        seeds = sorted(set(rows) & set(ref))
+        r, b = np.array([rows[k] for k in seeds]), np.array([ref[k] for k in seeds])
+        wa, wb = int(np.sum(r < b)), int(np.sum(b < r))
+        pv = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
+        basin = f", basin {np.mean(r < 1.5):.0%} vs {np.mean(b < 1.5):.0%}" if func == "levy6" else ""
+        print(
+            f"{func} {t} seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}): {np.median(r):.3g} vs shipped"
+            f" {np.median(b):.3g}{basin}; better / worse {wa} / {wb}, p {pv:.2g}"
+        )
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["screen"]:
+        screen()
+        sys.exit()
     lo, hi = (int(v) for v in (sys.argv[1] if len(sys.argv) > 1 else "0-99").split("-"))
     for a, b in ((0, 9), (0, 48)):
         rows(a, b)
