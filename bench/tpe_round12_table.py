@@ -78,9 +78,20 @@ def screen() -> None:
         wa, wb = int(np.sum(r < b)), int(np.sum(b < r))
         pv = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
         basin = f", basin {np.mean(r < 1.5):.0%} vs {np.mean(b < 1.5):.0%}" if func == "levy6" else ""
+        old, seq = base[func, "tpe", p], base[func, "tpe", 1]  # the code before the jumps; sequential
+        o = np.array([old.get(k, np.nan) for k in seeds])
+        wo, lo = int(np.sum(r < o)), int(np.sum(o < r))
+        po = binomtest(wo, wo + lo).pvalue if wo + lo else 1.0
+        ob = f" (basin {np.mean(o < 1.5):.0%})" if func == "levy6" else ""
+        before = (
+            f"; before the jumps {np.nanmedian(o):.3g}{ob}, {wo} / {lo}, p {po:.2g}"
+            if not np.isnan(o).any()
+            else ""
+        )
+        sq = f"; sequential {np.median([seq[k] for k in seeds]):.3g}" if all(k in seq for k in seeds) else ""
         print(
             f"{func} {t} seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}): {np.median(r):.3g} vs shipped"
-            f" {np.median(b):.3g}{basin}; better / worse {wa} / {wb}, p {pv:.2g}"
+            f" {np.median(b):.3g}{basin}; better / worse {wa} / {wb}, p {pv:.2g}{before}{sq}"
         )
 
 
