@@ -19,6 +19,8 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
       mK (twelfth round) of K uniform draws, the one farthest from the values the base's line along
          that dim already holds (the base and every finished or running trial differing from it in
          that dim only): the jumps spread over the line instead of landing by chance
+      x  (twelfth round) uniform over the range less the base's value +- a tenth of it (a jump leaves
+         the base's basin on that dim; TPE's own suggestions refine inside it)
 DRAW+rr (twelfth round) the jump slots take the dims in turn instead of one picked at random
 :all  also jump when nothing is running (sequential TPE); without it, only while trials run.
 :nN   (tenth round, last) jump only in spaces of N or more dims, all numeric (no choice dims):
@@ -29,6 +31,7 @@ DRAW+rr (twelfth round) the jump slots take the dims in turn instead of one pick
       below every earlier finished trial's) at least as often as the other trials (prior 1 in 2
       each): a two-armed bandit read from the history alone.
 :bandWqK (eleventh round) bandW with a prior of 1 record in K trials for each arm (bandW: K = 2).
+:bandWqKfF (twelfth round) bandWqK, and while the bandit holds the jumps off, F of the M slots still jump.
 :abWxR (eleventh round, with sM) the bandit of bandW sets the number of slots: M of 8 while the
       jumps' record share is at least R times the others', M - 1 while it is at least theirs, else 0.
 :stallK  jump only while the best finished trial is not among the newest K finished trials (the
@@ -66,6 +69,7 @@ STATE: dict[str, object] = {
     "lead": 0.0,
     "prior": 2,
     "rr": False,
+    "floor": 0,
 }
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
@@ -135,7 +139,8 @@ def _suggest(self, history):
         if len(history) % int(STATE["k"]) >= slots:
             return COMMITTED_SUGGEST(self, history)
     elif band and not _jumps_pay(self, obs, band):
-        return COMMITTED_SUGGEST(self, history)
+        if len(history) % int(STATE["k"]) >= int(STATE["floor"]):  # bandWqKfF: F slots jump regardless
+            return COMMITTED_SUGGEST(self, history)
     stall = int(STATE["stall"])
     if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
         return COMMITTED_SUGGEST(self, history)
@@ -153,6 +158,10 @@ def _suggest(self, history):
     low, high = group.bounds.low[j], group.bounds.high[j]
     if draw == "u":
         row[i] = low + rng.random() * (high - low)
+    elif draw == "x":  # x (twelfth round): uniform outside the base's value +- a tenth of the range
+        a, b = max(row[i] - 0.1 * (high - low), low), min(row[i] + 0.1 * (high - low), high)
+        u = rng.random() * ((high - low) - (b - a))
+        row[i] = low + u if low + u < a else b + (u - (a - low))
     elif draw[0] == "m":  # mK (twelfth round): of K uniform draws, the farthest from the line's values
         others = np.arange(obs.x.shape[1]) != i
         on = np.all(np.isclose(obs.x[:, others], row[others], rtol=1e-9, atol=1e-12, equal_nan=True), axis=1)
@@ -190,14 +199,16 @@ def install(name: str) -> None:
     last = parts[3] if len(parts) == 4 else ""
     ok_last = last in ("", "all") or last.startswith(("stall", "band", "ab"))
     draw, _, rr = parts[2].partition("+")
-    ok_draw = draw in ("u", "l", "lg") or (draw[:1] == "m" and draw[1:].isdigit())
+    ok_draw = draw in ("u", "x", "l", "lg") or (draw[:1] == "m" and draw[1:].isdigit())
     if not ok_draw or rr not in ("", "rr") or not ok_last:
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
     band, prior = 0, 2
+    floor = 0
     if last.startswith("band"):
-        w, _, q = last.removeprefix("band").partition("q")
-        band, prior = int(w), int(q or 2)
+        spec, _, f = last.removeprefix("band").partition("f")
+        w, _, q = spec.partition("q")
+        band, prior, floor = int(w), int(q or 2), int(f or 0)
     lead = 0.0
     if last.startswith("ab"):  # abWxR: window W, lead ratio R (eleventh round)
         w, _, r = last.removeprefix("ab").partition("x")
@@ -215,5 +226,6 @@ def install(name: str) -> None:
         band=band,
         lead=lead,
         prior=prior,
+        floor=floor,
     )
     tpe.TpeTuner.suggest = _suggest

@@ -66,19 +66,23 @@ def rows(lo: int, hi: int) -> bool:
 
 
 def screen() -> None:
-    """Item 4: each attempt of tuner_par100_round12_attempts.jsonl against the shipped jumps' stored rows
-    (ATTEMPT in tuner_par100_attempts.jsonl) on the seeds both have: medians, basin share (Levy-6:
-    regret < 1.5), better / worse and the two-sided sign test."""
+    """Item 4: each attempt of tuner_par100_round12_attempts.jsonl against the shipped jumps' rows
+    (ATTEMPT in tuner_par100_attempts.jsonl, and "tpe" run since the adoption in the round12 file) on the
+    seeds both have: medians, basin share (Levy-6: regret < 1.5), better / worse and the two-sided sign
+    test; then the code before the jumps and sequential TPE where their rows exist."""
     base = load([os.path.join(HERE, "tuner_par100_attempts.jsonl")])
     new = load([os.path.join(HERE, "tuner_par100_round12_attempts.jsonl")])
     for (func, t, p), rows in sorted(new.items()):
-        ref = base[func, ATTEMPT, p]
+        if t == "tpe":  # the shipped code's own rows (= ATTEMPT) on seeds tuner_par100_attempts.jsonl lacks
+            continue
+        ref = {**base[func, ATTEMPT, p], **new[func, "tpe", p]}
         seeds = sorted(set(rows) & set(ref))
         r, b = np.array([rows[k] for k in seeds]), np.array([ref[k] for k in seeds])
         wa, wb = int(np.sum(r < b)), int(np.sum(b < r))
         pv = binomtest(wa, wa + wb).pvalue if wa + wb else 1.0
         basin = f", basin {np.mean(r < 1.5):.0%} vs {np.mean(b < 1.5):.0%}" if func == "levy6" else ""
-        old, seq = base[func, "tpe", p], base[func, "tpe", 1]  # the code before the jumps; sequential
+        old = base[func, "tpe", p]  # the code before the jumps
+        seq = {**base[func, "tpe", 1], **new[func, "tpe", 1]}  # sequential (the jumps do not change it)
         o = np.array([old.get(k, np.nan) for k in seeds])
         wo, lo = int(np.sum(r < o)), int(np.sum(o < r))
         po = binomtest(wo, wo + lo).pvalue if wo + lo else 1.0
