@@ -16,6 +16,12 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
       l  a draw from TPE's l on that dim (a random candidate of the committed _candidates on the
          finished trials only: l's marginal, the liar and the believer left out)
       lg the dim's value of TPE's best-ranked candidate (l/g on the finished trials)
+      mK (twelfth round) of K uniform draws, the one farthest from the values the base's line along
+         that dim already holds (the base and every finished or running trial differing from it in
+         that dim only): the jumps spread over the line instead of landing by chance
+      x  (twelfth round) uniform over the range less the base's value +- a tenth of it (a jump leaves
+         the base's basin on that dim; TPE's own suggestions refine inside it)
+DRAW+rr (twelfth round) the jump slots take the dims in turn instead of one picked at random
 :all  also jump when nothing is running (sequential TPE); without it, only while trials run.
 :nN   (tenth round, last) jump only in spaces of N or more dims, all numeric (no choice dims):
       n5 lets Levy-6, Hartmann-6, Rastrigin-6, Griewank-8, Ackley-5, Michalewicz-5 jump and leaves
@@ -25,6 +31,7 @@ DRAW: u  uniform over the dim's range (internal scale: log for log dims), as SMA
       below every earlier finished trial's) at least as often as the other trials (prior 1 in 2
       each): a two-armed bandit read from the history alone.
 :bandWqK (eleventh round) bandW with a prior of 1 record in K trials for each arm (bandW: K = 2).
+:bandWqKfF (twelfth round) bandWqK, and while the bandit holds the jumps off, F of the M slots still jump.
 :abWxR (eleventh round, with sM) the bandit of bandW sets the number of slots: M of 8 while the
       jumps' record share is at least R times the others', M - 1 while it is at least theirs, else 0.
 :stallK  jump only while the best finished trial is not among the newest K finished trials (the
@@ -34,7 +41,9 @@ committed suggestion; a suggestion that does not jump is the committed one exact
 
 `jump:s2:u` was TPE's default on branch h25par (6eaa620) and was reverted on main after the merge (the
 whole 8-running table lost Rosenbrock-4, mixed and nested; bench/README.md, ninth round): on main the
-committed TPE does not jump, so these attempts run as measured (on 5955feb).
+committed TPE does not jump, so these attempts run as measured (on 5955feb). Twelfth round: TPE ships
+`jump:s4:u:band40q5:n5` (fb4422f); install() switches the shipped jumps off for every attempt, so the
+attempts still run as measured, and "tpe" in tuner_par100.py is now that attempt.
 """
 
 # ruff: noqa  (a measuring script)
@@ -59,6 +68,8 @@ STATE: dict[str, object] = {
     "band": 0,
     "lead": 0.0,
     "prior": 2,
+    "rr": False,
+    "floor": 0,
 }
 LOG: list[tuple[int, int]] = []  # (len(history), jumped 0/1): how often a jump was taken
 
@@ -128,7 +139,8 @@ def _suggest(self, history):
         if len(history) % int(STATE["k"]) >= slots:
             return COMMITTED_SUGGEST(self, history)
     elif band and not _jumps_pay(self, obs, band):
-        return COMMITTED_SUGGEST(self, history)
+        if len(history) % int(STATE["k"]) >= int(STATE["floor"]):  # bandWqKfF: F slots jump regardless
+            return COMMITTED_SUGGEST(self, history)
     stall = int(STATE["stall"])
     if stall and int(np.argmin(obs.loss[done])) >= len(done) - stall:  # a new best lately: no jump
         return COMMITTED_SUGGEST(self, history)
@@ -136,11 +148,26 @@ def _suggest(self, history):
     dims = [(g, j) for g in self.groups for j, i in enumerate(g.numeric) if not np.isnan(row[i])]
     if not dims:
         return COMMITTED_SUGGEST(self, history)
-    group, j = dims[int(rng.integers(len(dims)))]
+    if STATE["rr"]:  # +rr (twelfth round): the jump slots take the dims in turn
+        k, m = int(STATE["k"]), int(STATE["arg"])
+        group, j = dims[(len(history) // k * m + len(history) % k) % len(dims)]
+    else:
+        group, j = dims[int(rng.integers(len(dims)))]
     i = group.numeric[j]
     draw = STATE["draw"]
+    low, high = group.bounds.low[j], group.bounds.high[j]
     if draw == "u":
-        row[i] = group.bounds.low[j] + rng.random() * (group.bounds.high[j] - group.bounds.low[j])
+        row[i] = low + rng.random() * (high - low)
+    elif draw == "x":  # x (twelfth round): uniform outside the base's value +- a tenth of the range
+        a, b = max(row[i] - 0.1 * (high - low), low), min(row[i] + 0.1 * (high - low), high)
+        u = rng.random() * ((high - low) - (b - a))
+        row[i] = low + u if low + u < a else b + (u - (a - low))
+    elif draw[0] == "m":  # mK (twelfth round): of K uniform draws, the farthest from the line's values
+        others = np.arange(obs.x.shape[1]) != i
+        on = np.all(np.isclose(obs.x[:, others], row[others], rtol=1e-9, atol=1e-12, equal_nan=True), axis=1)
+        vals = obs.x[on, i]  # the base and every finished or running trial on its line along dim i
+        c = low + rng.random(int(draw[1:])) * (high - low)
+        row[i] = c[int(np.argmax(np.min(np.abs(c[:, None] - vals[None, :]), axis=1)))]
     else:  # from TPE's l on the finished trials (running ones stay RUNNING: not in l or g)
         ranked = self._candidates(group, obs, running[:0], rng)
         if ranked is None:
@@ -155,10 +182,14 @@ def _suggest(self, history):
 
 
 def install(name: str) -> None:
-    """Patch the attempt `name` into TPE; "base" puts the committed code back."""
+    """Patch the attempt `name` into TPE; "base" puts the committed code back. Since the twelfth
+    round TPE ships `jump:s4:u:band40q5:n5` (tpe.JUMP_SLOTS): an attempt switches the shipped jumps
+    off (TpeTuner.jump_slots = 0, which is the code before it to the last digit) and runs as measured."""
     tpe.TpeTuner.suggest = COMMITTED_SUGGEST
+    tpe.TpeTuner.jump_slots = tpe.JUMP_SLOTS
     if name == "base":
         return
+    tpe.TpeTuner.jump_slots = 0
     parts = name.split(":")
     min_dims = 0
     if parts[-1][:1] == "n" and parts[-1][1:].isdigit():  # gate nN (tenth round)
@@ -167,13 +198,17 @@ def install(name: str) -> None:
         raise SystemExit(f"unknown variant {name!r}")
     last = parts[3] if len(parts) == 4 else ""
     ok_last = last in ("", "all") or last.startswith(("stall", "band", "ab"))
-    if parts[2] not in ("u", "l", "lg") or not ok_last:
+    draw, _, rr = parts[2].partition("+")
+    ok_draw = draw in ("u", "x", "l", "lg") or (draw[:1] == "m" and draw[1:].isdigit())
+    if not ok_draw or rr not in ("", "rr") or not ok_last:
         raise SystemExit(f"unknown variant {name!r}")
     stall = int(last.removeprefix("stall")) if last.startswith("stall") else 0
     band, prior = 0, 2
+    floor = 0
     if last.startswith("band"):
-        w, _, q = last.removeprefix("band").partition("q")
-        band, prior = int(w), int(q or 2)
+        spec, _, f = last.removeprefix("band").partition("f")
+        w, _, q = spec.partition("q")
+        band, prior, floor = int(w), int(q or 2), int(f or 0)
     lead = 0.0
     if last.startswith("ab"):  # abWxR: window W, lead ratio R (eleventh round)
         w, _, r = last.removeprefix("ab").partition("x")
@@ -183,12 +218,14 @@ def install(name: str) -> None:
     STATE.update(
         mode=parts[1][0],
         arg=float(parts[1][1:]),
-        draw=parts[2],
+        draw=draw,
+        rr=rr == "rr",
         all=last == "all",
         stall=stall,
         min_dims=min_dims,
         band=band,
         lead=lead,
         prior=prior,
+        floor=floor,
     )
     tpe.TpeTuner.suggest = _suggest

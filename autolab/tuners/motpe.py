@@ -71,6 +71,8 @@ class MotpeTuner(TpeTuner):
         multivariate: bool | str = "auto",
     ) -> None:
         self.objectives = parse_objectives("MOTPE", objectives, constraints, optimize_mode)
+        if self.objectives.several:  # TPE's coordinate jumps were measured on one objective only
+            self.jump_slots = 0
         if not isinstance(multivariate, bool) and multivariate != "auto":
             raise TunerError(f"MOTPE multivariate must be true, false or 'auto', got {multivariate!r}")
         self.multivariate = multivariate

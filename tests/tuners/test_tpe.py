@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import statistics
 from typing import Any
 
@@ -166,10 +167,7 @@ def test_stopped_trials_do_not_teach_tpe_their_low_fidelity_values() -> None:
 def test_all_failed_history_still_suggests() -> None:
     space = SearchSpace(BRANIN)
     history = History(
-        [
-            Trial(f"t{i}", i, space.sample(__import__("random").Random(i)), TrialStatus.FAILED)
-            for i in range(15)
-        ]
+        [Trial(f"t{i}", i, space.sample(random.Random(i)), TrialStatus.FAILED) for i in range(15)]
     )
     p = TpeTuner(space, seed=0).suggest(history)
     assert set(p) == {"x1", "x2"}
@@ -216,7 +214,7 @@ def test_startup_then_model_and_resume_matches() -> None:
 def test_many_trials_keep_model_small() -> None:
     """With thousands of trials the above-set is thinned; suggestions still land in the space."""
     space = SearchSpace(BRANIN)
-    rng = __import__("random").Random(0)
+    rng = random.Random(0)
     history = History()
     for i in range(1500):
         p = space.sample(rng)
@@ -260,3 +258,117 @@ def test_believer_ranks_running_trials_and_can_be_switched_off(monkeypatch: pyte
     TpeTuner(space, optimize_mode="minimize", seed=3, tpe_args={"kriging_believer": False}).suggest(history)
     kinds, loss = seen.pop()
     assert list(kinds) == [RUNNING] and np.isnan(loss[20])
+
+
+def _jumps(space: SearchSpace, running: int) -> int:
+    """How many of 16 suggestions (16 history lengths, two cycles of 8) are the best finished trial
+    with exactly one parameter moved, with `running` trials running."""
+    keys = list(space.to_parameters(space.to_flat(space.sample(random.Random(0)))))
+    history = History()
+    seq = TpeTuner(space, optimize_mode="minimize", seed=5)
+
+    def loss(p: dict[str, Any]) -> float:
+        return sum(float(v) ** 2 if not isinstance(v, str) else 0.0 for v in p.values())
+
+    for i in range(12):
+        p = seq.suggest(history)
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, loss(p)))
+    jumps = 0
+    for extra in range(16):
+        h = History()
+        h.trials = list(history.trials)
+        for k in range(extra):  # more finished trials, worse than the best
+            p = dict(history.trials[k % 12].parameters)
+            h.trials.append(Trial(f"f{k}", len(h.trials), p, TrialStatus.SUCCEEDED, 1e6 + k))
+        for k in range(running):
+            p = space.sample(random.Random(100 + k))
+            h.trials.append(Trial(f"r{k}", len(h.trials), p, TrialStatus.RUNNING))
+        best = min((t for t in h.trials if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+        # the 12 first trials are the random start: no later trial sets a record, so the jumps'
+        # bandit (_jumps_pay) sees its arms level and lets them go on
+        p = TpeTuner(space, optimize_mode="minimize", seed=5, tpe_args={"n_startup_jobs": 12}).suggest(h)
+        jumps += sum(p[k] != best.parameters[k] for k in keys) == 1
+    return jumps
+
+
+def test_with_trials_running_some_suggestions_jump_one_parameter_of_the_best_in_5_plus_numeric_dims() -> None:
+    """While trials run, in a space of JUMP_MIN_DIMS+ numeric parameters, JUMP_SLOTS of every
+    JUMP_CYCLE suggestions (by the history's length) are the best finished trial with exactly one
+    parameter moved; sequential ones never are, nor are those in a smaller space or one with a
+    choice (which keep the suggestions of before)."""
+    from autolab.tuners import tpe as tpe_module
+
+    def uniform(n: int) -> dict[str, Any]:
+        return {f"x{i}": {"_type": "uniform", "_value": [-10, 10]} for i in range(n)}
+
+    six = SearchSpace(uniform(6))
+    jumped = _jumps(six, 7)
+    assert jumped > 0  # the committed code before the tenth round: 0
+    assert tpe_module.JUMP_MIN_DIMS == 5 and jumped == 2 * tpe_module.JUMP_SLOTS
+    assert _jumps(six, 0) == 0
+    assert _jumps(SearchSpace(uniform(4)), 7) == 0
+    with_choice = SearchSpace({**uniform(6), "c": {"_type": "choice", "_value": ["a", "b"]}})
+    assert _jumps(with_choice, 7) == 0
+
+
+def test_jumps_go_on_only_while_they_set_records_as_often_as_the_other_suggestions() -> None:
+    """The jump slots are taken only while, among the newest finished trials, jumps (one parameter
+    away from an earlier trial) set records at least as often as the other trials."""
+    from autolab.tuners import tpe as tpe_module
+
+    space = SearchSpace({f"x{i}": {"_type": "uniform", "_value": [-10, 10]} for i in range(6)})
+    base = History()
+    seq = TpeTuner(space, optimize_mode="minimize", seed=2)
+    for i in range(12):
+        p = seq.suggest(base)
+        base.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, sum(v**2 for v in p.values())))
+    start = min(t.value for t in base.trials if t.value is not None)
+    taken = {}
+    for paying in (False, True):
+        h = History()
+        h.trials = list(base.trials)
+        parent = min(base.trials, key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+        for k in range(16):
+            p = {**parent.parameters, f"x{k % 6}": 9.9 - 0.01 * k}  # a jump: one parameter moved
+            loss = start - 1 - k if paying else 1e6 + k
+            h.trials.append(Trial(f"j{k}", len(h.trials), p, TrialStatus.SUCCEEDED, loss))
+            p = {f"x{i}": 5.0 + 0.01 * k + 0.001 * i for i in range(6)}  # another trial
+            loss = 1e6 + k if paying else start - 100 - k
+            h.trials.append(Trial(f"o{k}", len(h.trials), p, TrialStatus.SUCCEEDED, loss))
+        best = min((t for t in h.trials if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+        taken[paying] = 0
+        for running in range(1, 9):  # 8 history lengths: one cycle
+            r = History()
+            r.trials = list(h.trials)
+            for k in range(running):
+                p = space.sample(random.Random(100 + k))
+                r.trials.append(Trial(f"r{k}", len(r.trials), p, TrialStatus.RUNNING))
+            p = TpeTuner(space, optimize_mode="minimize", seed=2).suggest(r)
+            taken[paying] += sum(p[k] != best.parameters[k] for k in p) == 1
+    assert taken == {False: 0, True: tpe_module.JUMP_SLOTS}
+
+
+def test_jumps_start_only_where_the_other_suggestions_set_records_less_than_one_time_in_five() -> None:
+    """With no jump among the newest finished trials, each arm's share is its prior (1 record in
+    JUMP_PRIOR_TRIALS): the jumps start where TPE's own suggestions set records less often than that."""
+    from autolab.tuners import tpe as tpe_module
+
+    space = SearchSpace({f"x{i}": {"_type": "uniform", "_value": [-10, 10]} for i in range(6)})
+    taken = {}
+    for every in (3, 8):  # others set a record every 3rd trial (share above 1 in 5) or every 8th
+        h = History()
+        for k in range(40):
+            p = {f"x{i}": -9.0 + 0.4 * k + 0.01 * i for i in range(6)}
+            loss = 100.0 - k if k % every == 0 else 1e6 + k
+            h.trials.append(Trial(f"o{k}", k, p, TrialStatus.SUCCEEDED, loss))
+        best = min((t for t in h.trials if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+        taken[every] = 0
+        for running in range(1, 9):
+            r = History()
+            r.trials = list(h.trials)
+            for k in range(running):
+                p = space.sample(random.Random(100 + k))
+                r.trials.append(Trial(f"r{k}", len(r.trials), p, TrialStatus.RUNNING))
+            p = TpeTuner(space, optimize_mode="minimize", seed=2).suggest(r)
+            taken[every] += sum(p[k] != best.parameters[k] for k in p) == 1
+    assert taken == {3: 0, 8: tpe_module.JUMP_SLOTS}  # a prior of 1 in 2: {3: 4, 8: 4}
