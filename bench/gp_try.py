@@ -50,6 +50,8 @@ Tenth round:
            K rows are the last K.
 - gtol:    the hyperparameters' L-BFGS-B stops at a projected gradient of 1e-2 (GPSampler's gtol)
            instead of scipy's 1e-5 (needs a patched fit: with init1 or noise).
+
+Twelfth round: output warps (hebo, copula, logmed, log10; ident as a check), in bench/gp_warp.py.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
+import gp_warp  # noqa: E402
 import numpy as np  # noqa: E402
 import tuner_problems as tp  # noqa: E402
 
@@ -288,6 +291,7 @@ def apply(variant: str) -> dict:
     known = {"noise", "kscale", "init1", "hyperall", "roulette", "lsl", "starts10"}
     known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly", "early50"}  # ninth round
     known |= {"stall10", "stall20", "gtol"}  # tenth round
+    known |= set(gp_warp.WARPS)  # twelfth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if "gtol" in parts and not parts & {"noise", "init1"}:
@@ -305,6 +309,7 @@ def apply(variant: str) -> dict:
             10 if "stall10" in parts else 20 if "stall20" in parts else 0,
             "gtol" in parts,
         )
+    gp_warp.apply_warp(parts)
     if "hyperall" in parts:
         gpmod.MAX_HYPER = 10**6
     if parts & {"roulette", "lsl"}:
@@ -341,5 +346,6 @@ if __name__ == "__main__":
         if STATS:  # loo: share of fits that kept the noisy model
             row["noisy_kept"] = round(sum(STATS) / len(STATS), 3)
             STATS.clear()
+        row.update(gp_warp.row_stats())
         with open(out, "a") as fh:
             fh.write(json.dumps(row) + "\n")
