@@ -2,6 +2,7 @@
 GPSampler, each a bench-side patch of autolab's GP (autolab itself unchanged).
 
     python bench/gp_try.py VARIANT FUNC SEED0 SEED1 OUT    # one JSON line per seed, like tuner_seq100.py
+    PARALLEL=8 python bench/gp_try.py ...                  # 8 always running (rows get "p": 8)
 
 VARIANT: names joined by "+" (e.g. `noise+kscale`), or `gp` (the GP as shipped at 47bcd97, before
 this round adopted `init1`: length scales start at 0.5):
@@ -324,10 +325,15 @@ def apply(variant: str) -> dict:
 if __name__ == "__main__":
     variant, func, s0, s1, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     args = apply(variant)
+    parallel = int(os.environ.get("PARALLEL", "1"))  # twelfth round: trials always running
     done = set()
     if os.path.exists(out):
         with open(out) as fh:
-            done = {r["s"] for r in map(json.loads, fh) if r["t"] == variant and r["f"] == func}
+            done = {
+                r["s"]
+                for r in map(json.loads, fh)
+                if r["t"] == variant and r["f"] == func and r.get("p", 1) == parallel
+            }
     stop_at = float(os.environ.get("STOP_AT", "inf"))
     for s in range(s0, s1):
         if s in done:
@@ -335,7 +341,7 @@ if __name__ == "__main__":
         if time.time() > stop_at:
             break
         t = time.perf_counter()
-        best, _ = tp.run_autolab("gp", func, 100, s, 1, args)
+        best, _ = tp.run_autolab("gp", func, 100, s, parallel, args)
         row = {
             "t": variant,
             "f": func,
@@ -343,6 +349,8 @@ if __name__ == "__main__":
             "r": float(best - tp.FUNCS[func][1]),
             "sec": round(time.perf_counter() - t, 2),
         }
+        if parallel != 1:
+            row["p"] = parallel
         if STATS:  # loo: share of fits that kept the noisy model
             row["noisy_kept"] = round(sum(STATS) / len(STATS), 3)
             STATS.clear()
