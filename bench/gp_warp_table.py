@@ -48,7 +48,10 @@ def duel(a: dict, b: dict, seeds: list) -> str:
     return f"{w} / {lo}, p {p:.2g}"
 
 
-print(f"| function | seeds | {VARIANT} | GP as shipped | GPSampler | {VARIANT} vs GPSampler | vs shipped GP | s a run |")
+print(
+    f"| function | seeds | {VARIANT} | GP as shipped | GPSampler | {VARIANT} vs GPSampler"
+    " | vs shipped GP | s a run |"
+)
 print("|---|---|---:|---:|---:|---|---|---:|")
 for f in sorted({f for f, c in cells if c == "var"}):
     var, gp, gps = cells[f, "var"], cells[f, "gp"], cells[f, "gps"]
