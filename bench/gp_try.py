@@ -2,6 +2,7 @@
 GPSampler, each a bench-side patch of autolab's GP (autolab itself unchanged).
 
     python bench/gp_try.py VARIANT FUNC SEED0 SEED1 OUT    # one JSON line per seed, like tuner_seq100.py
+    PARALLEL=8 python bench/gp_try.py ...                  # 8 always running (rows get "p": 8)
 
 VARIANT: names joined by "+" (e.g. `noise+kscale`), or `gp` (the GP as shipped at 47bcd97, before
 this round adopted `init1`: length scales start at 0.5):
@@ -50,6 +51,8 @@ Tenth round:
            K rows are the last K.
 - gtol:    the hyperparameters' L-BFGS-B stops at a projected gradient of 1e-2 (GPSampler's gtol)
            instead of scipy's 1e-5 (needs a patched fit: with init1 or noise).
+
+Twelfth round: output warps (hebo, copula, logmed, log10; ident as a check), in bench/gp_warp.py.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
+import gp_warp  # noqa: E402
 import numpy as np  # noqa: E402
 import tuner_problems as tp  # noqa: E402
 
@@ -288,6 +292,7 @@ def apply(variant: str) -> dict:
     known = {"noise", "kscale", "init1", "hyperall", "roulette", "lsl", "starts10"}
     known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly", "early50"}  # ninth round
     known |= {"stall10", "stall20", "gtol"}  # tenth round
+    known |= set(gp_warp.WARPS)  # twelfth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if "gtol" in parts and not parts & {"noise", "init1"}:
@@ -305,6 +310,7 @@ def apply(variant: str) -> dict:
             10 if "stall10" in parts else 20 if "stall20" in parts else 0,
             "gtol" in parts,
         )
+    gp_warp.apply_warp(parts)
     if "hyperall" in parts:
         gpmod.MAX_HYPER = 10**6
     if parts & {"roulette", "lsl"}:
@@ -319,10 +325,15 @@ def apply(variant: str) -> dict:
 if __name__ == "__main__":
     variant, func, s0, s1, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     args = apply(variant)
+    parallel = int(os.environ.get("PARALLEL", "1"))  # twelfth round: trials always running
     done = set()
     if os.path.exists(out):
         with open(out) as fh:
-            done = {r["s"] for r in map(json.loads, fh) if r["t"] == variant and r["f"] == func}
+            done = {
+                r["s"]
+                for r in map(json.loads, fh)
+                if r["t"] == variant and r["f"] == func and r.get("p", 1) == parallel
+            }
     stop_at = float(os.environ.get("STOP_AT", "inf"))
     for s in range(s0, s1):
         if s in done:
@@ -330,7 +341,7 @@ if __name__ == "__main__":
         if time.time() > stop_at:
             break
         t = time.perf_counter()
-        best, _ = tp.run_autolab("gp", func, 100, s, 1, args)
+        best, _ = tp.run_autolab("gp", func, 100, s, parallel, args)
         row = {
             "t": variant,
             "f": func,
@@ -338,8 +349,11 @@ if __name__ == "__main__":
             "r": float(best - tp.FUNCS[func][1]),
             "sec": round(time.perf_counter() - t, 2),
         }
+        if parallel != 1:
+            row["p"] = parallel
         if STATS:  # loo: share of fits that kept the noisy model
             row["noisy_kept"] = round(sum(STATS) / len(STATS), 3)
             STATS.clear()
+        row.update(gp_warp.row_stats())
         with open(out, "a") as fh:
             fh.write(json.dumps(row) + "\n")
