@@ -91,8 +91,10 @@ def run(seed: int, args: dict[str, Any], max_cost: float, method: str | None = N
 def summary(runs: list[dict[str, Any]]) -> None:
     problem = problems()[DIGITS]
     print(f"{len(runs)} seeds ({runs[0]['seed']}-{runs[-1]['seed']}), {runs[0]['method']}\n")
-    print("| by cost | median regret | seeds at 0 / <= 0.185 / <= 0.370 / <= 0.555 | trials | distinct "
-          "| full budget | stopped at 1 / 3 / 9 | share of cost: full / stopped |")
+    print(
+        "| by cost | median regret | seeds at 0 / <= 0.185 / <= 0.370 / <= 0.555 | trials | distinct "
+        "| full budget | stopped, by level | share of cost: full / stopped |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for c in COSTS:
         reg = []
@@ -103,18 +105,19 @@ def summary(runs: list[dict[str, Any]]) -> None:
         upto = [[t for t in r["trials"] if t[3] <= c + 1e-9] for r in runs]
         n = [len(u) for u in upto]
         full = [sum(t[1] == 27 for t in u) for u in upto]
-        stop = {lv: [sum(t[1] == lv and t[1] < 27 for t in u) for u in upto] for lv in (1, 3, 9)}
+        levels = sorted({t[1] for r in runs for t in r["trials"] if t[1] < 27})
+        stop = {lv: [sum(t[1] == lv for t in u) for u in upto] for lv in levels}
         spent_full = sum(sum(t[1] for t in u if t[1] == 27) for u in upto)
         spent = sum(sum(t[1] for t in u) for u in upto)
         med = statistics.median(reg) * STEP
         print(
             f"| {c} | {med:.3f} | {' / '.join(map(str, within))} | {statistics.median(n):g} | "
             f"{statistics.median(len({t[4] for t in u}) for u in upto):g} | {statistics.median(full):g} | "
-            + " / ".join(f"{statistics.median(stop[lv]):g}" for lv in (1, 3, 9))
+            + ", ".join(f"{lv}: {statistics.median(stop[lv]):g}" for lv in levels)
             + f" | {spent_full / spent:.0%} / {1 - spent_full / spent:.0%} |"
         )
     print("\nThe best configurations (seeds of the run; a member counted once, its best outcome):\n")
-    print("| set | by cost | tried | completed | stopped at 1 / 3 / 9 (none completed) |")
+    print("| set | by cost | tried | completed | tried, none completed: seeds by the level stopped at |")
     print("|---|---|---|---|---|")
     for top in (1, 2, 5, 15):
         for c in COSTS:
@@ -128,7 +131,8 @@ def summary(runs: list[dict[str, Any]]) -> None:
                     done += 1
                 elif mine:
                     stopped[max(t[1] for t in mine)] += 1
-            print(f"| top {top} | {c} | {tried} | {done} | " + " / ".join(str(stopped[lv]) for lv in (1, 3, 9)) + " |")
+            shown = ", ".join(f"{lv}: {n}" for lv, n in sorted(stopped.items())) or "-"
+            print(f"| top {top} | {c} | {tried} | {done} | {shown} |")
 
 
 def main() -> None:
