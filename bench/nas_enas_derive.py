@@ -179,8 +179,8 @@ def rank_known(trainer: Any, path: str) -> dict[str, Any]:
         "tau_top": float(kendalltau([stand[i] for i in order[:30]], [scores[i] for i in order[:30]])[0]),
         "top1_test": stand[order[0]],
         "top5_test": statistics.mean(stand[i] for i in order[:5]),
-        "score_no_free": statistics.mean(s for s, f in zip(scores, free) if f == 0),
-        "score_free": statistics.mean(s for s, f in zip(scores, free) if f > 0),
+        "score_no_free": statistics.mean(s for s, f in zip(scores, free, strict=True) if f == 0),
+        "score_free": statistics.mean(s for s, f in zip(scores, free, strict=True) if f > 0),
         "scores": scores,
         "standalone": stand,
     }

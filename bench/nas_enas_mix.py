@@ -43,5 +43,7 @@ class MixEnasTrainer(nas.EnasTrainer):
             if float(torch.rand((), generator=self.mix_generator)) < self.uniform_prob:
                 self.uniform_batches += 1
                 sizes = self.controller.sizes
-                return self.to_arch([int(torch.randint(n, (1,), generator=self.mix_generator)) for n in sizes])
+                return self.to_arch(
+                    [int(torch.randint(n, (1,), generator=self.mix_generator)) for n in sizes]
+                )
         return super().sample_arch(forced)

@@ -42,7 +42,9 @@ def main() -> None:
                     entry["sources"].append(os.path.basename(path))
     rows = sorted(known.values(), key=lambda r: -statistics.mean(r["scores"]))
     means = [statistics.mean(r["scores"]) for r in rows]
-    print(f"{len(rows)} architectures ({sum(r['random'] for r in rows)} random), means {means[-1]:.4f}-{means[0]:.4f}")
+    print(
+        f"{len(rows)} architectures ({sum(r['random'] for r in rows)} random), means {means[-1]:.4f}-{means[0]:.4f}"
+    )
     with open(args.output, "w", encoding="utf-8") as fh:
         json.dump({"archs": rows, "settings": SETTINGS}, fh, indent=1)
 

@@ -29,8 +29,12 @@ def rows(search: str, evaluate: str, label: str) -> None:
             f"| {label} {r['method'].replace('enas ', '')} | {r['seed']} | {r['search_s']:.0f} s ({r['fit_s']:.0f} + "
             f"{r['derive_s']:.0f}) | {statistics.mean(e['scores']):.4f} ({scores}) | {e['p']:.4f} | {beats} | "
             f"{', '.join(arch)} | {sum(v in FREE for v in arch)} | {r['distinct_samples']} | "
-            f"{r.get('rank_random', {}).get('tau', float('nan')):.3f} / {rk.get('tau', float('nan')):.3f} | "
-            f"{rk.get('top1_test', float('nan')):.4f} | {last['entropy']:.2f} |"
+            + (
+                f"{r['rank_random']['tau']:.3f} / {rk['tau']:.3f} | {rk['top1_test']:.4f} | "
+                if rk
+                else " | | "
+            )
+            + f"{last['entropy']:.2f} |"
         )
 
 
@@ -38,22 +42,30 @@ def plain(seed: int) -> None:
     r = load(f"dev_r12_plain_rank_s{seed}.json")["searches"][0]
     rk = r["rank_known"]
     print(
-        f"plain ENAS seed {seed}: tau {r['rank_random']['tau']:.3f} / {rk['tau']:.3f}, best-scored {rk['top1_test']:.4f}, "
-        f"top 5 {rk['top5_test']:.4f}, score without / with pool-skip {rk['score_no_free']:.3f} / {rk['score_free']:.3f}"
+        f"plain ENAS seed {seed}: tau {r['rank_random']['tau']:.3f} / {rk['tau']:.3f}, "
+        f"best-scored {rk['top1_test']:.4f}, top 5 {rk['top5_test']:.4f}, "
+        f"score without / with pool-skip {rk['score_no_free']:.3f} / {rk['score_free']:.3f}"
     )
 
 
 RANDOM_MEANS = [statistics.mean(r["scores"]) for r in load("evaluate_8ep.json")["random"]]
 
 if __name__ == "__main__":
-    for s in (0, 1):
-        plain(s)
+    for s in range(12):
+        if os.path.exists(os.path.join(HERE, f"dev_r12_plain_rank_s{s}.json")):
+            plain(s)
     for u in ("1", "0.5"):
         rows(f"dev_r12_u{u}_s0.json", f"evaluate_dev_r12_u{u}_s0.json", f"dev p={u}")
+    rows("dev_r12_u1_s0_d10.json", "evaluate_dev_r12_u1_s0_d10.json", "dev p=1 (post hoc)")
     for s in (12, 13, 14, 15):
         if os.path.exists(os.path.join(HERE, f"evaluate_r12_enas200_u1_s{s}.json")):
             rows(f"search_r12_enas200_u1_s{s}.json", f"evaluate_r12_enas200_u1_s{s}.json", "p=1")
     for name in sorted(os.listdir(HERE)):
         if name.startswith(("dev_r12_u", "search_r12_")):
-            rk = load(name)["searches"][-1]["rank_known"]
-            print(f"{name}: top 5 {rk['top5_test']:.4f}, without / with pool-skip {rk['score_no_free']:.3f} / {rk['score_free']:.3f}")
+            rk = load(name)["searches"][-1].get("rank_known")
+            if rk is None:
+                continue
+            print(
+                f"{name}: top 5 {rk['top5_test']:.4f}, "
+                f"without / with pool-skip {rk['score_no_free']:.3f} / {rk['score_free']:.3f}"
+            )
