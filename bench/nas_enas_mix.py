@@ -23,9 +23,9 @@ class MixEnasTrainer(nas.EnasTrainer):
     """`nas.EnasTrainer` plus `uniform_prob` (see module doc)."""
 
     def __init__(self, *args: Any, uniform_prob: float = 0.0, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         if isinstance(uniform_prob, bool) or not 0.0 <= float(uniform_prob) <= 1.0:
             raise nas.NasError(f"uniform_prob must be in [0, 1], got {uniform_prob!r}")
+        super().__init__(*args, **kwargs)
         self.uniform_prob = float(uniform_prob)
         self.mix_generator = torch.Generator().manual_seed(kwargs.get("seed", 0) + 23)
         self.in_weights = False
