@@ -56,6 +56,7 @@ def fitted(hard: argparse.Namespace, seed: int, data: Any, path: str) -> dict[st
         "baseline": trainer.baseline,
         "history": trainer.history,
         "fit_s": time.perf_counter() - t0,
+        "uniform_batches": getattr(trainer, "uniform_batches", 0),
         "args": vars(hard),
     }
     torch.save(state, path)
@@ -89,6 +90,11 @@ def main() -> None:
         default="train",
         help="derive_bn settings to rank the random archs with (train,recalibrate)",
     )
+    parser.add_argument(
+        "--rank-known",
+        default=None,
+        help="a nas_known_archs.py JSON: score its architectures too (tau, the top picks' test means)",
+    )
     parser.add_argument("--output", required=True)
     own, rest = parser.parse_known_args()
     hard = build_parser().parse_args(["search", "--methods", "enas", *rest])
@@ -98,6 +104,7 @@ def main() -> None:
     rows = []
     for seed in [int(s) for s in own.search_seeds.split(",")]:
         warm = f"_w{hard.enas_warmup_epochs}" if hard.enas_warmup_epochs else ""
+        warm += f"_u{hard.enas_uniform_prob:g}" if hard.enas_uniform_prob else ""
         path = os.path.join(own.checkpoint_dir, f"enas_e{hard.search_epochs}{warm}_s{seed}.pt")
         state = fitted(hard, seed, data, path)
         for setting in own.derive.split(","):
@@ -134,6 +141,8 @@ def main() -> None:
                 trainer.derive_bn = bn
                 key = "rank_random" if bn == "train" else f"rank_random_{bn}"
                 rows[-1][key] = rank(trainer, own.rank_random)
+                if own.rank_known:
+                    rows[-1][key.replace("random", "known")] = rank_known(trainer, own.rank_known)
     with open(own.output, "w", encoding="utf-8") as fh:
         json.dump({"searches": rows, "args": {**vars(hard), **vars(own)}}, fh, indent=1)
 
@@ -151,6 +160,38 @@ def rank(trainer: Any, path: str) -> dict[str, Any]:
         flush=True,
     )
     return {"tau": tau, "spearman": rho, "scores": scores, "standalone": stand}
+
+
+def rank_known(trainer: Any, path: str) -> dict[str, Any]:
+    """The known architectures (nas_known_archs.py) on the whole validation split: Kendall tau of their
+    shared-weight scores against their test means, the test means of the 1 / 5 best scored, and the
+    mean score of those with and without a pool / skip op."""
+    from scipy.stats import kendalltau
+
+    with open(path, encoding="utf-8") as fh:
+        archs = json.load(fh)["archs"]
+    stand = [statistics.mean(r["scores"]) for r in archs]
+    scores = [trainer.evaluate(r["arch"]) for r in archs]
+    free = [sum(v in ("max_pool", "avg_pool", "skip") for v in r["arch"].values()) for r in archs]
+    order = sorted(range(len(archs)), key=lambda i: -scores[i])
+    out = {
+        "tau": float(kendalltau(stand, scores)[0]),
+        "tau_top": float(kendalltau([stand[i] for i in order[:30]], [scores[i] for i in order[:30]])[0]),
+        "top1_test": stand[order[0]],
+        "top5_test": statistics.mean(stand[i] for i in order[:5]),
+        "score_no_free": statistics.mean(s for s, f in zip(scores, free, strict=True) if f == 0),
+        "score_free": statistics.mean(s for s, f in zip(scores, free, strict=True) if f > 0),
+        "scores": scores,
+        "standalone": stand,
+    }
+    print(
+        f"rank of the {len(archs)} known archs ({trainer.derive_bn}): tau {out['tau']:.3f}, tau of the top 30 "
+        f"{out['tau_top']:.3f}, test mean of the best-scored {out['top1_test']:.4f}, of the top 5 "
+        f"{out['top5_test']:.4f}; score without / with pool-skip {out['score_no_free']:.3f} / "
+        f"{out['score_free']:.3f}; best-scored {list(archs[order[0]]['arch'].values())}",
+        flush=True,
+    )
+    return out
 
 
 if __name__ == "__main__":

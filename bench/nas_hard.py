@@ -208,6 +208,12 @@ def enas_trainer(
         from nas_enas_warmup import WarmupEnasTrainer
 
         cls, steps["warmup_epochs"] = WarmupEnasTrainer, args.enas_warmup_epochs
+    if args.enas_uniform_prob:  # the twelfth round's mixture of uniform paths, a bench-only patch
+        if args.enas_warmup_epochs:
+            raise SystemExit("--enas-uniform-prob and --enas-warmup-epochs do not combine")
+        from nas_enas_mix import MixEnasTrainer
+
+        cls, steps["uniform_prob"] = MixEnasTrainer, args.enas_uniform_prob
     return cls(
         model,
         F.cross_entropy,
@@ -494,6 +500,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="nas_enas_warmup.WarmupEnasTrainer (tenth round, not adopted): the first epochs train the weights "
         "on uniform paths, no controller step",
+    )
+    parser.add_argument(
+        "--enas-uniform-prob",
+        type=float,
+        default=0.0,
+        help="nas_enas_mix.MixEnasTrainer (twelfth round): the share of weight batches that train a uniform "
+        "path instead of the controller's sample, for the whole search",
     )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)
