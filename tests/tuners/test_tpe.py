@@ -311,6 +311,22 @@ def test_with_trials_running_some_suggestions_jump_one_parameter_of_the_best_in_
     assert _jumps(with_choice, 7) == 0
 
 
+def _jumps_over_one_cycle(space: SearchSpace, finished: list[Trial]) -> int:
+    """How many of 8 suggestions (1 to 8 trials running on top of `finished`: one cycle) are the
+    best finished trial with exactly one parameter moved."""
+    best = min((t for t in finished if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+    jumps = 0
+    for running in range(1, 9):
+        r = History()
+        r.trials = list(finished)
+        for k in range(running):
+            p = space.sample(random.Random(100 + k))
+            r.trials.append(Trial(f"r{k}", len(r.trials), p, TrialStatus.RUNNING))
+        p = TpeTuner(space, optimize_mode="minimize", seed=2).suggest(r)
+        jumps += sum(p[k] != best.parameters[k] for k in p) == 1
+    return jumps
+
+
 def test_jumps_go_on_only_while_they_set_records_as_often_as_the_other_suggestions() -> None:
     """The jump slots are taken only while, among the newest finished trials, jumps (one parameter
     away from an earlier trial) set records at least as often as the other trials."""
@@ -335,16 +351,7 @@ def test_jumps_go_on_only_while_they_set_records_as_often_as_the_other_suggestio
             p = {f"x{i}": 5.0 + 0.01 * k + 0.001 * i for i in range(6)}  # another trial
             loss = 1e6 + k if paying else start - 100 - k
             h.trials.append(Trial(f"o{k}", len(h.trials), p, TrialStatus.SUCCEEDED, loss))
-        best = min((t for t in h.trials if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
-        taken[paying] = 0
-        for running in range(1, 9):  # 8 history lengths: one cycle
-            r = History()
-            r.trials = list(h.trials)
-            for k in range(running):
-                p = space.sample(random.Random(100 + k))
-                r.trials.append(Trial(f"r{k}", len(r.trials), p, TrialStatus.RUNNING))
-            p = TpeTuner(space, optimize_mode="minimize", seed=2).suggest(r)
-            taken[paying] += sum(p[k] != best.parameters[k] for k in p) == 1
+        taken[paying] = _jumps_over_one_cycle(space, h.trials)
     assert taken == {False: 0, True: tpe_module.JUMP_SLOTS}
 
 
@@ -361,14 +368,5 @@ def test_jumps_start_only_where_the_other_suggestions_set_records_less_than_one_
             p = {f"x{i}": -9.0 + 0.4 * k + 0.01 * i for i in range(6)}
             loss = 100.0 - k if k % every == 0 else 1e6 + k
             h.trials.append(Trial(f"o{k}", k, p, TrialStatus.SUCCEEDED, loss))
-        best = min((t for t in h.trials if t.value is not None), key=lambda t: t.value)  # type: ignore[arg-type, return-value]
-        taken[every] = 0
-        for running in range(1, 9):
-            r = History()
-            r.trials = list(h.trials)
-            for k in range(running):
-                p = space.sample(random.Random(100 + k))
-                r.trials.append(Trial(f"r{k}", len(r.trials), p, TrialStatus.RUNNING))
-            p = TpeTuner(space, optimize_mode="minimize", seed=2).suggest(r)
-            taken[every] += sum(p[k] != best.parameters[k] for k in p) == 1
+        taken[every] = _jumps_over_one_cycle(space, h.trials)
     assert taken == {3: 0, 8: tpe_module.JUMP_SLOTS}  # a prior of 1 in 2: {3: 4, 8: 4}
