@@ -185,6 +185,18 @@ def best_and_newest(rows: np.ndarray, loss: np.ndarray, cap: int) -> np.ndarray:
     return np.unique(np.concatenate([best, rows[-(cap // 2) :]]))
 
 
+def redraw_one(
+    row: np.ndarray, columns: np.ndarray, low: np.ndarray, high: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """A copy of `row` with one of `columns` (picked uniformly) redrawn uniformly over its range
+    (`low`, `high`: aligned with `columns`): a move along one coordinate, as SMAC's exchange
+    interleaving and TPE's coordinate jumps make from the best trial."""
+    j = int(rng.integers(len(columns)))
+    out = row.copy()
+    out[columns[j]] = low[j] + rng.random() * (high[j] - low[j])
+    return out
+
+
 def internal(dim: Dim, value: Any) -> float:
     """A value's sampling coordinate, kept inside the dim's bounds (normal types: mu +- 3 sigma)."""
     return min(max(dim.to_internal(float(value)), dim.low), dim.high)

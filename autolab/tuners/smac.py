@@ -40,7 +40,7 @@ from ..history import History
 from ..searchspace import SearchSpace
 from .base import Tuner, TunerError, canonical
 from .forest import Features, Forest
-from .observations import RUNNING, Encoder, Observations, as_losses, best_and_newest
+from .observations import RUNNING, Encoder, Observations, as_losses, best_and_newest, redraw_one
 from .sampling import call_rng, random_unseen
 
 N_STARTUP = 10
@@ -124,8 +124,8 @@ class SmacTuner(Tuner):
         """The best finished trial with one numeric dim (inactive ones filled at random first)
         redrawn uniformly over its range."""
         row = self._fill(obs.x[done[np.argmin(obs.loss[done])]][None, :], rng)[0]
-        i = int(rng.choice(np.flatnonzero(~self.is_choice)))
-        row[i] = self.low[i] + rng.random() * (self.high[i] - self.low[i])
+        numeric = np.flatnonzero(~self.is_choice)
+        row = redraw_one(row, numeric, self.low[numeric], self.high[numeric], rng)
         return self.space.to_parameters(self.encoder.decode(row))
 
     # -- the model --------------------------------------------------------------------------

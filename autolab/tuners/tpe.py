@@ -37,7 +37,7 @@ from ..history import History
 from ..searchspace import SearchSpace
 from .base import Tuner, TunerError, canonical
 from .believer import Believer
-from .observations import COMPLETED, RUNNING, Encoder, Observations, as_losses
+from .observations import COMPLETED, RUNNING, Encoder, Observations, as_losses, redraw_one
 from .parzen import Bounds, Parzen
 from .sampling import call_rng, random_unseen
 from .unitcube import UnitCube
@@ -233,11 +233,9 @@ class TpeTuner(Tuner):
         done = np.flatnonzero((obs.kind == COMPLETED) & np.isfinite(obs.loss))
         if not len(done):
             return None
-        row = obs.x[done[np.argmin(obs.loss[done])]].copy()
         group = self.groups[0]  # jumpable: one group, every parameter numeric
-        j = int(rng.integers(len(group.numeric)))
-        low, high = group.bounds.low[j], group.bounds.high[j]
-        row[group.numeric[j]] = low + rng.random() * (high - low)
+        best = obs.x[done[np.argmin(obs.loss[done])]]
+        row = redraw_one(best, np.asarray(group.numeric), group.bounds.low, group.bounds.high, rng)
         params = self.space.to_parameters(self.encoder.decode(row))
         return None if canonical(params) in seen else params
 
