@@ -27,6 +27,7 @@ from autolab.tuners.observations import RUNNING, as_losses
 
 SHIPPED_SUGGEST = tpe.TpeTuner.suggest
 SHIPPED_COMPRESSION = believer.compression
+SHIPPED_DEEP_MIN = tpe.DEEP_TAIL_MIN_DIMS  # thirteenth round: dl3+n3 is shipped (believer.DEEP_SHIFT)
 STATE: dict[str, object] = {"on": False, "dl": 0, "st": 0, "n": 0}
 
 
@@ -36,8 +37,8 @@ def _gate(self) -> bool:
     return n <= len(dims) < tpe.JUMP_MIN_DIMS and not any(d.is_choice for d in dims)
 
 
-def _compression(loss):
-    lo, shift = SHIPPED_COMPRESSION(loss)
+def _compression(loss, deep=False):
+    lo, shift = SHIPPED_COMPRESSION(loss, deep)
     if STATE["on"] and STATE["dl"] and shift is not None:
         return lo, 10.0 ** -int(STATE["dl"]) * (float(loss.max()) - lo)
     return lo, shift
@@ -66,9 +67,11 @@ def install(name: str) -> None:
     """`name`: "base" (the shipped code) or parts joined by '+': dlK, stK, nN."""
     tpe.TpeTuner.suggest = SHIPPED_SUGGEST
     believer.compression = SHIPPED_COMPRESSION
+    tpe.DEEP_TAIL_MIN_DIMS = SHIPPED_DEEP_MIN
     STATE.update(on=False, dl=0, st=0, n=0)
     if name == "base":
         return
+    tpe.DEEP_TAIL_MIN_DIMS = 99  # the shipped deeper log (dl3+n3, adopted) off: attempts run as measured
     for part in name.split("+"):
         key, val = part[:2], part[2:]
         if key[:1] == "n" and part[1:].isdigit():
