@@ -63,8 +63,38 @@ def _suggest(self, history):
         STATE["on"] = False
 
 
+def _colville(x: np.ndarray) -> float:
+    a, b, c, d = x
+    return float(
+        100 * (a * a - b) ** 2 + (a - 1) ** 2 + (c - 1) ** 2 + 90 * (c * c - d) ** 2
+        + 10.1 * ((b - 1) ** 2 + (d - 1) ** 2) + 19.8 * (b - 1) * (d - 1)
+    )
+
+
+def _register() -> None:
+    """Out-of-table guards for the adopted deeper log (3-4 dims, all numeric, a long tail possible):
+    rosenbrock3, levy4, griewank4 (on [-600, 600]) and colville4 join tuner_problems' functions."""
+    import tuner_problems as tp
+    import tuner_rugged as tr
+
+    extra = {
+        "rosenbrock3": (tr._on(tr.rosenbrock, 3), tr._box(3, -5, 10), 0.0, 0.0),
+        "levy4": (tr._on(tr.levy, 4), tr._box(4, -10, 10), 0.0, 0.0),
+        "griewank4": (tr._on(tr.griewank, 4), tr._box(4, -600, 600), 0.0, 0.0),
+        "colville4": (tr._on(_colville, 4), tr._box(4, -10, 10), 0.0, 0.0),
+    }
+    for name, (f, space, minimum, sd) in extra.items():
+        tr.RUGGED.setdefault(name, (f, space, minimum, sd))
+        tp.FUNCS.setdefault(name, (f, minimum))
+        tp.SPACES.setdefault(name, space)
+
+
+_register()
+
+
 def install(name: str) -> None:
-    """`name`: "base" (the shipped code) or parts joined by '+': dlK, stK, nN."""
+    """`name`: "base" (the shipped code), "off" (the code before this round: the deeper log off) or
+    parts joined by '+': dlK, stK, nN."""
     tpe.TpeTuner.suggest = SHIPPED_SUGGEST
     believer.compression = SHIPPED_COMPRESSION
     tpe.DEEP_TAIL_MIN_DIMS = SHIPPED_DEEP_MIN
@@ -72,6 +102,8 @@ def install(name: str) -> None:
     if name == "base":
         return
     tpe.DEEP_TAIL_MIN_DIMS = 99  # the shipped deeper log (dl3+n3, adopted) off: attempts run as measured
+    if name == "off":
+        return
     for part in name.split("+"):
         key, val = part[:2], part[2:]
         if key[:1] == "n" and part[1:].isdigit():
