@@ -98,9 +98,9 @@ JUMP_PRIOR_TRIALS = 5  # each arm's share starts at 1 record in 5 trials
 # spaces of DEEP_TAIL_MIN_DIMS to JUMP_MIN_DIMS - 1 parameters (the ones that never jump): with 8
 # running, Rosenbrock-4 over selection seeds 100-199 17.2 -> 12.4 (61 / 39, p 0.035; sequential
 # 12.3); over seeds 0-99 14.2 -> 13.8 (48 / 52, level; sequential 12.0); over 200-299 16.3 -> 14.6
-# (55 / 45; sequential 11.2). Branin (2 dims) lost with
-# it on seeds 100-139 (0.0013 -> 0.0020, 12 / 24), hence the floor, which is fitted to that table
-# (bench/README.md, issue 24, thirteenth round); Schwefel-4 never has such a tail (unchanged).
+# (55 / 45; sequential 11.2). Branin (2 dims) lost with it on seeds 100-139 (0.0013 -> 0.0020,
+# 12 / 24), hence the floor, which is fitted to that table (bench/README.md, issue 24, thirteenth
+# round); Schwefel-4 never has such a tail (unchanged).
 DEEP_TAIL_MIN_DIMS = 3
 MIN_STEP_SIGMA = 1.0  # in steps of an integer / q parameter
 MAX_COMPONENTS = 200
