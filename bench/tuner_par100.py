@@ -67,20 +67,23 @@ def regret(tuner: str, func: str, seed: int, parallel: int) -> float:
     if tuner.startswith("tpe"):
         import tpe_jump  # the ninth round's
         import tpe_lp  # the sixth round's attempts, patched in ("tpe": the committed code)
+        import tpe_r13  # the thirteenth round's (tpe-r13:NAME)
         import tpe_slots  # the seventh round's
         from tuner_problems import FUNCS, run_autolab  # autolab's Python only
 
         name = "base" if tuner == "tpe" else tuner.removeprefix("tpe-")
         owner = (
-            tpe_lp
+            tpe_r13
+            if name.startswith("r13:")
+            else tpe_lp
             if name in ("lp", "lp+liar", "lpmed")
             else tpe_jump
             if name.startswith("jump")
             else tpe_slots
         )
-        for module in (tpe_lp, tpe_slots, tpe_jump):
+        for module in (tpe_lp, tpe_slots, tpe_jump, tpe_r13):
             module.install("base")
-        owner.install(name)
+        owner.install(name.removeprefix("r13:"))
 
         return run_autolab("tpe", func, N_EVALS, seed, parallel)[0] - FUNCS[func][1]
     import tuner_peers as tp  # the peers' venv: numpy + optuna, no autolab

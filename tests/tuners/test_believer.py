@@ -187,3 +187,41 @@ def test_losses_without_a_long_tail_are_fitted_as_they_are() -> None:
     assert compression(np.array([1.0, 1.0, 1.0])) == (1.0, None)
     lo, shift = compression(np.array([0.5, 2.0, 3.0, 4.0, 9e4]))
     assert lo == 0.5 and shift == 2.5
+
+
+def test_a_small_numeric_space_tells_the_valley_floor_apart_on_a_deeper_log() -> None:
+    """Rosenbrock-4, 40 random and 30 finished trials near the optimum, 8 running near it too: with
+    deep_tail the long tail's log is shifted by DEEP_SHIFT x range rather than median - min, and the
+    belief ranks the running trials by their true losses (TPE's believer in all-numeric spaces of 3-4
+    parameters, tpe.py); the median shift blurs them (rank correlation 0.26-0.91 on these seeds)."""
+    from autolab.tuners.believer import DEEP_SHIFT
+
+    d = 4
+    space = SearchSpace({f"x{i}": {"_type": "uniform", "_value": [-5, 10]} for i in range(d)})
+
+    def rosen(p: dict) -> float:
+        x = np.array([p[f"x{i}"] for i in range(d)])
+        return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+    def point(v: np.ndarray) -> dict:
+        return {f"x{i}": float(v[i]) for i in range(d)}
+
+    deep, median = [], []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        points = [point(v) for v in rng.uniform(-5, 10, (40, d))] + [
+            point(v) for v in 1 + rng.normal(0, 0.3, (30, d))
+        ]
+        done = [Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, rosen(p)) for i, p in enumerate(points)]
+        near = [point(v) for v in 1 + rng.normal(0, 0.3, (8, d))]
+        running = [Trial(f"r{i}", 100 + i, p, TrialStatus.RUNNING) for i, p in enumerate(near)]
+        truth = np.argsort(np.argsort([rosen(p) for p in near]))
+        obs = observe(space, done + running)
+        for out, flag in ((deep, True), (median, False)):
+            believed = Believer(UnitCube(space), deep_tail=flag)(obs)
+            assert believed is not None
+            out.append(np.corrcoef(np.argsort(np.argsort(believed)), truth)[0, 1])
+    assert min(deep) > 0.9 and np.mean(deep) > np.mean(median) + 0.1, (deep, median)
+    lo, shift = compression(np.array([0.5, 2.0, 3.0, 4.0, 9e4]), deep=True)
+    assert lo == 0.5 and shift == pytest.approx(DEEP_SHIFT * (9e4 - 0.5))
+    assert compression(np.array([-3.2, -2.0, -1.5, -0.4, 0.0]), deep=True)[1] is None  # no tail: as before
