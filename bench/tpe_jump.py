@@ -44,9 +44,6 @@ whole 8-running table lost Rosenbrock-4, mixed and nested; bench/README.md, nint
 committed TPE does not jump, so these attempts run as measured (on 5955feb). Twelfth round: TPE ships
 `jump:s4:u:band40q5:n5` (fb4422f); install() switches the shipped jumps off for every attempt, so the
 attempts still run as measured, and "tpe" in tuner_par100.py is now that attempt.
-Thirteenth round: TPE's believer ships a deeper long-tail log in all-numeric spaces of 3-4 dims
-(tpe.DEEP_TAIL_MIN_DIMS); these attempts leave it on, so in such spaces (Rosenbrock-4) they now run
-on top of it (tpe_r13.py's attempts switch it off).
 """
 
 # ruff: noqa  (a measuring script)

@@ -1,7 +1,7 @@
 """Thirteenth-round parallel-TPE attempts (issue 24): levers for Rosenbrock-4 with 8 running.
 
 Patched into autolab's TPE for bench/tuner_par100.py as `tpe-r13:NAME` (the shipped code is
-untouched). Every attempt acts only in the spaces the shipped coordinate jump leaves alone that are
+untouched; the helper shipped dl3+n3, the lead did not adopt it: bench/README.md, thirteenth round). Every attempt acts only in the spaces the shipped coordinate jump leaves alone that are
 all numeric (fewer than tpe.JUMP_MIN_DIMS parameters, no choice: Rosenbrock-4, Schwefel-4, Branin of
 the table), and only while trials are running; elsewhere the shipped suggest runs unchanged (the
 other ten functions of the table are the shipped code by construction).
@@ -27,7 +27,6 @@ from autolab.tuners.observations import RUNNING, as_losses
 
 SHIPPED_SUGGEST = tpe.TpeTuner.suggest
 SHIPPED_COMPRESSION = believer.compression
-SHIPPED_DEEP_MIN = tpe.DEEP_TAIL_MIN_DIMS  # thirteenth round: dl3+n3 is shipped (believer.DEEP_SHIFT)
 STATE: dict[str, object] = {"on": False, "dl": 0, "st": 0, "n": 0}
 
 
@@ -37,8 +36,8 @@ def _gate(self) -> bool:
     return n <= len(dims) < tpe.JUMP_MIN_DIMS and not any(d.is_choice for d in dims)
 
 
-def _compression(loss, deep=False):
-    lo, shift = SHIPPED_COMPRESSION(loss, deep)
+def _compression(loss):
+    lo, shift = SHIPPED_COMPRESSION(loss)
     if STATE["on"] and STATE["dl"] and shift is not None:
         return lo, 10.0 ** -int(STATE["dl"]) * (float(loss.max()) - lo)
     return lo, shift
@@ -93,16 +92,12 @@ _register()
 
 
 def install(name: str) -> None:
-    """`name`: "base" (the shipped code), "off" (the code before this round: the deeper log off) or
-    parts joined by '+': dlK, stK, nN."""
+    """`name`: "base" or "off" (the shipped code: the deeper log is not shipped) or parts joined by
+    '+': dlK, stK, nN (dl3+n3 is the attempt the helper shipped and the lead reverted)."""
     tpe.TpeTuner.suggest = SHIPPED_SUGGEST
     believer.compression = SHIPPED_COMPRESSION
-    tpe.DEEP_TAIL_MIN_DIMS = SHIPPED_DEEP_MIN
     STATE.update(on=False, dl=0, st=0, n=0)
-    if name == "base":
-        return
-    tpe.DEEP_TAIL_MIN_DIMS = 99  # the shipped deeper log (dl3+n3, adopted) off: attempts run as measured
-    if name == "off":
+    if name in ("base", "off"):
         return
     for part in name.split("+"):
         key, val = part[:2], part[2:]

@@ -1,6 +1,9 @@
 """Issue 24 thirteenth round: the out-of-table guards of the deeper log (bench/tpe_round13_declared.md).
+The rows' labels were renamed after the lead reverted the change: `tpe` is main's code (was `tpe-r13:off`),
+`tpe-r13:dl3+n3` the reverted deeper log (was `tpe` while it was shipped on the helper's branch).
 
-    python bench/tpe_round13_guards.py     # tuner_par100_round13_guards.jsonl: `tpe` (adopted) against tpe-r13:off,
+    python bench/tpe_round13_guards.py     # tuner_par100_round13_guards.jsonl: tpe-r13:dl3+n3 ("adopted": the helper's
+                                           # shipped code, reverted by the lead) against `tpe` (main),
                                            # then Rosenbrock-4 on the confirmation seeds (tuner_par100_round13_confirm.jsonl)
 
 Per function: seeds both have, medians, adopted better / worse, two-sided sign test, seeds identical.
@@ -22,7 +25,7 @@ rows = load([os.path.join(HERE, "tuner_par100_round13_guards.jsonl")])
 print("| function | seeds | before (off) | adopted | adopted better / worse, p | identical | verdict |")
 print("|---|---:|---:|---:|---|---:|---|")
 for func in ("rosenbrock3", "levy4", "griewank4", "colville4"):
-    a, b = rows[func, "tpe", 8], rows[func, "tpe-r13:off", 8]
+    a, b = rows[func, "tpe-r13:dl3+n3", 8], rows[func, "tpe", 8]
     seeds = sorted(set(a) & set(b))
     x, y = np.array([a[s] for s in seeds]), np.array([b[s] for s in seeds])
     w, l = int(np.sum(x < y)), int(np.sum(x > y))
@@ -37,7 +40,7 @@ for func in ("rosenbrock3", "levy4", "griewank4", "colville4"):
 from tpe_round13_table import blocks, pass_share  # noqa: E402
 
 conf = load([os.path.join(HERE, "tuner_par100_round13_confirm.jsonl")])
-a, b, q = conf["rosenbrock4", "tpe", 8], conf["rosenbrock4", "tpe-r13:off", 8], conf["rosenbrock4", "tpe", 1]
+a, b, q = conf["rosenbrock4", "tpe-r13:dl3+n3", 8], conf["rosenbrock4", "tpe", 8], conf["rosenbrock4", "tpe", 1]
 seeds = sorted(set(a) & set(b) & set(q))
 x, y, z = (np.array([d[s] for s in seeds]) for d in (a, b, q))
 w, l = int(np.sum(x < y)), int(np.sum(x > y))

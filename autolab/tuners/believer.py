@@ -30,19 +30,14 @@ MAX_HYPER = 60
 MAX_FIT = 200
 # A long tail of bad losses (max - median > LONG_TAIL x (median - min)) is squeezed before the fit.
 LONG_TAIL = 10.0
-# With deep_tail (TPE: all-numeric spaces of 3 or 4 parameters, tpe.DEEP_TAIL_MIN_DIMS) the log's
-# shift is DEEP_SHIFT x (max - min) instead of median - min: a deeper log, so the points of a valley
-# floor (Rosenbrock) are told apart (measured in tpe.py's comment).
-DEEP_SHIFT = 1e-3
 
 
 class Believer:
     """Predicts running trials' losses; keeps the last fitted process (a pure cache: the same
     finished trials give the same fit), so a burst of suggestions between results fits once."""
 
-    def __init__(self, cube: UnitCube, deep_tail: bool = False) -> None:
+    def __init__(self, cube: UnitCube) -> None:
         self.cube = cube
-        self.deep_tail = deep_tail  # the long tail's log shifted by DEEP_SHIFT x range (compression)
         self._last: tuple[bytes, Any] | None = None
 
     def __call__(self, obs: Observations) -> np.ndarray | None:
@@ -54,7 +49,7 @@ class Believer:
             return None
 
         fit = best_and_newest(done, obs.loss, MAX_FIT)
-        lo, shift = compression(obs.loss[done], self.deep_tail)
+        lo, shift = compression(obs.loss[done])
         y = obs.loss[fit] if shift is None else np.log(obs.loss[fit] - lo + shift)
         x = self.cube.encode(obs.x[fit])
         try:
@@ -78,10 +73,9 @@ class Believer:
         return gaussian.fit(x, y, hyper, length_scale=0.3)
 
 
-def compression(loss: np.ndarray, deep: bool = False) -> tuple[float, float | None]:
-    """(min, shift) when the process should fit log(loss - min + shift), shift = median - min
-    (deep: DEEP_SHIFT x (max - min)); shift None when the losses have no long tail (they are fitted
-    as they are).
+def compression(loss: np.ndarray) -> tuple[float, float | None]:
+    """(min, shift) when the process should fit log(loss - min + shift), shift = median - min;
+    shift None when the losses have no long tail (they are fitted as they are).
 
     Rosenbrock's losses run from 0 to 1e5 while the valley's points differ by units: on raw losses
     the process's fit is good globally but ranks the valley poorly, and that ranking decides l.
@@ -91,5 +85,5 @@ def compression(loss: np.ndarray, deep: bool = False) -> tuple[float, float | No
     cost Hartmann-6 0.149 -> 0.175."""
     lo, mid, hi = float(loss.min()), float(np.median(loss)), float(loss.max())
     if mid > lo and hi - mid > LONG_TAIL * (mid - lo):
-        return lo, DEEP_SHIFT * (hi - lo) if deep else mid - lo
+        return lo, mid - lo
     return lo, None

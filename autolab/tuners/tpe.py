@@ -12,8 +12,6 @@ from l and the one with the highest l(x)/g(x) is suggested. Differences from NNI
   the finished trials predicts each running trial's loss) ranks them into l or g as if they had
   finished, and the constant liar (default "worst": a pending point's kernel, wider than l's,
   joins g) keeps the next suggestions off the points being evaluated but not off their region.
-  In an all-numeric space of 3-4 parameters the believer fits a long tail of bad losses on a
-  deeper log (believer.DEEP_SHIFT), which tells a valley floor's points apart (Rosenbrock-4).
 - While trials are running, in a space of JUMP_MIN_DIMS or more parameters that are all numeric,
   JUMP_SLOTS of every 8 suggestions (by the history's length) are the best finished trial with one
   parameter redrawn uniformly: a batch made from lagged results commits to one basin, and this
@@ -94,14 +92,6 @@ JUMP_CYCLE = 8
 JUMP_MIN_DIMS = 5
 JUMP_WINDOW = 40
 JUMP_PRIOR_TRIALS = 5  # each arm's share starts at 1 record in 5 trials
-# The believer fits a long tail of bad losses on a deeper log (believer.DEEP_SHIFT) in all-numeric
-# spaces of DEEP_TAIL_MIN_DIMS to JUMP_MIN_DIMS - 1 parameters (the ones that never jump): with 8
-# running, Rosenbrock-4 over selection seeds 100-199 17.2 -> 12.4 (61 / 39, p 0.035; sequential
-# 12.3); over seeds 0-99 14.2 -> 13.8 (48 / 52, level; sequential 12.0); over 200-299 16.3 -> 14.6
-# (55 / 45; sequential 11.2). Branin (2 dims) lost with it on seeds 100-139 (0.0013 -> 0.0020,
-# 12 / 24), hence the floor, which is fitted to that table (bench/README.md, issue 24, thirteenth
-# round); Schwefel-4 never has such a tail (unchanged).
-DEEP_TAIL_MIN_DIMS = 3
 MIN_STEP_SIGMA = 1.0  # in steps of an integer / q parameter
 MAX_COMPONENTS = 200
 RECENT = 50
@@ -172,11 +162,9 @@ class TpeTuner(Tuner):
         super().update_search_space(space)
         self.encoder = Encoder(space)
         self.groups = groups_of(space)
+        self.believe = Believer(UnitCube(space))
         dims = space.dims
-        numeric = not any(d.is_choice for d in dims)
-        self.jumpable = len(dims) >= JUMP_MIN_DIMS and numeric
-        deep = numeric and DEEP_TAIL_MIN_DIMS <= len(dims) < JUMP_MIN_DIMS
-        self.believe = Believer(UnitCube(space), deep_tail=deep)
+        self.jumpable = len(dims) >= JUMP_MIN_DIMS and not any(d.is_choice for d in dims)
 
     def suggest(self, history: History) -> dict[str, Any]:
         rng = call_rng(self.seed, self.rng, history, "tpe")

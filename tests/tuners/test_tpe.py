@@ -311,24 +311,6 @@ def test_with_trials_running_some_suggestions_jump_one_parameter_of_the_best_in_
     assert _jumps(with_choice, 7) == 0
 
 
-def test_only_small_all_numeric_spaces_fit_a_long_tail_on_the_deeper_log() -> None:
-    """The believer's deeper log (believer.DEEP_SHIFT) is on where TPE never jumps, every parameter
-    is numeric and there are DEEP_TAIL_MIN_DIMS+ of them (Rosenbrock-4), off in 2 dims (Branin), in
-    5+ numeric dims and in spaces with a choice."""
-    from autolab.tuners import tpe as tpe_module
-
-    def uniform(n: int) -> dict[str, Any]:
-        return {f"x{i}": {"_type": "uniform", "_value": [-10, 10]} for i in range(n)}
-
-    def deep(space: dict[str, Any]) -> bool:
-        return TpeTuner(SearchSpace(space), optimize_mode="minimize", seed=0).believe.deep_tail
-
-    assert tpe_module.DEEP_TAIL_MIN_DIMS == 3 and tpe_module.JUMP_MIN_DIMS == 5
-    assert deep(uniform(3)) and deep(uniform(4))
-    assert not deep(uniform(2)) and not deep(uniform(5))
-    assert not deep({**uniform(4), "c": {"_type": "choice", "_value": ["a", "b"]}})
-
-
 def _jumps_over_one_cycle(space: SearchSpace, finished: list[Trial]) -> int:
     """How many of 8 suggestions (1 to 8 trials running on top of `finished`: one cycle) are the
     best finished trial with exactly one parameter moved."""
