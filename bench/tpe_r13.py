@@ -65,8 +65,12 @@ def _suggest(self, history):
 def _colville(x: np.ndarray) -> float:
     a, b, c, d = x
     return float(
-        100 * (a * a - b) ** 2 + (a - 1) ** 2 + (c - 1) ** 2 + 90 * (c * c - d) ** 2
-        + 10.1 * ((b - 1) ** 2 + (d - 1) ** 2) + 19.8 * (b - 1) * (d - 1)
+        100 * (a * a - b) ** 2
+        + (a - 1) ** 2
+        + (c - 1) ** 2
+        + 90 * (c * c - d) ** 2
+        + 10.1 * ((b - 1) ** 2 + (d - 1) ** 2)
+        + 19.8 * (b - 1) * (d - 1)
     )
 
 

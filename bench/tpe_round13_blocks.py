@@ -28,7 +28,10 @@ def shipped_rows(extra: list[str] | None = None) -> tuple[dict, dict]:
     seq = load([os.path.join(HERE, "tuner_seq100.jsonl")])
     par = load([os.path.join(HERE, "tuner_par100.jsonl")])
     att = load([os.path.join(HERE, p) for p in ("tuner_par100_attempts.jsonl", "tuner_par100_round12.jsonl")])
-    r12 = load([os.path.join(HERE, "tuner_par100_round12_attempts.jsonl")] + [os.path.join(HERE, p) for p in extra or []])
+    r12 = load(
+        [os.path.join(HERE, "tuner_par100_round12_attempts.jsonl")]
+        + [os.path.join(HERE, p) for p in extra or []]
+    )
     s1, p8 = {}, {}
     for func in ORDER:
         s1[func] = dict(seq[func, "tpe", 1])
@@ -63,7 +66,9 @@ def main(lo: int, hi: int) -> None:
         passes &= np.array(oks)
         seeds = [s for s in range(lo, hi) if s in s1[func] and s in p8[func]]
         ra = np.median([p8[func][s] for s in seeds]) / np.median([s1[func][s] for s in seeds])
-        print(f"| {func} | " + " | ".join(cells) + f" | {sum(oks)} / {len(blocks)} | {ra:.2f}x ({len(seeds)}) |")
+        print(
+            f"| {func} | " + " | ".join(cells) + f" | {sum(oks)} / {len(blocks)} | {ra:.2f}x ({len(seeds)}) |"
+        )
     print(f"\nblocks passing on all 13 at once: {int(passes.sum())} / {len(blocks)}")
     resample(s1, p8, lo, hi)
 

@@ -9,6 +9,7 @@ The rows' labels were renamed after the lead reverted the change: `tpe` is main'
 Per function: seeds both have, medians, adopted better / worse, two-sided sign test, seeds identical.
 """
 
+# ruff: noqa: E501  (a measuring script: table rows)
 from __future__ import annotations
 
 import os
@@ -28,11 +29,11 @@ for func in ("rosenbrock3", "levy4", "griewank4", "colville4"):
     a, b = rows[func, "tpe-r13:dl3+n3", 8], rows[func, "tpe", 8]
     seeds = sorted(set(a) & set(b))
     x, y = np.array([a[s] for s in seeds]), np.array([b[s] for s in seeds])
-    w, l = int(np.sum(x < y)), int(np.sum(x > y))
-    p = binomtest(w, w + l).pvalue if w + l else 1.0
-    verdict = "**loss**" if p < 0.05 and l > w else "no loss"
+    w, n_worse = int(np.sum(x < y)), int(np.sum(x > y))
+    p = binomtest(w, w + n_worse).pvalue if w + n_worse else 1.0
+    verdict = "**loss**" if p < 0.05 and n_worse > w else "no loss"
     print(
-        f"| {func} | {len(seeds)} | {np.median(y):.4g} | {np.median(x):.4g} | {w} / {l}, {p:.2g}"
+        f"| {func} | {len(seeds)} | {np.median(y):.4g} | {np.median(x):.4g} | {w} / {n_worse}, {p:.2g}"
         f" | {int(np.sum(x == y))} | {verdict} |"
     )
 
@@ -40,14 +41,18 @@ for func in ("rosenbrock3", "levy4", "griewank4", "colville4"):
 from tpe_round13_table import blocks, pass_share  # noqa: E402
 
 conf = load([os.path.join(HERE, "tuner_par100_round13_confirm.jsonl")])
-a, b, q = conf["rosenbrock4", "tpe-r13:dl3+n3", 8], conf["rosenbrock4", "tpe", 8], conf["rosenbrock4", "tpe", 1]
+a, b, q = (
+    conf["rosenbrock4", "tpe-r13:dl3+n3", 8],
+    conf["rosenbrock4", "tpe", 8],
+    conf["rosenbrock4", "tpe", 1],
+)
 seeds = sorted(set(a) & set(b) & set(q))
 x, y, z = (np.array([d[s] for s in seeds]) for d in (a, b, q))
-w, l = int(np.sum(x < y)), int(np.sum(x > y))
+w, n_worse = int(np.sum(x < y)), int(np.sum(x > y))
 print(
     f"\nRosenbrock-4, confirmation seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}): sequential {np.median(z):.4g}; "
     f"before (off) {np.median(y):.4g} ({np.median(y) / np.median(z):.2f}x), adopted {np.median(x):.4g} "
-    f"({np.median(x) / np.median(z):.2f}x); adopted better / worse {w} / {l}, p {binomtest(w, w + l).pvalue:.2g}; "
+    f"({np.median(x) / np.median(z):.2f}x); adopted better / worse {w} / {n_worse}, p {binomtest(w, w + n_worse).pvalue:.2g}; "
     f"10-seed blocks within 1.5x {blocks(seeds, a, q)} (before {blocks(seeds, b, q)}); "
     f"P(10-seed draw within 1.5x) {pass_share(x, z):.2f} (before {pass_share(y, z):.2f})"
 )
