@@ -75,6 +75,10 @@ Thirteenth round:
            rows; a rebuilt tuner makes the same choice). Shipped-trajectory fits at n = 40 (seeds
            100-103, tuner_gp_round13_diag.jsonl): Levy-6 0.0005-0.026, Griewank-8 0.00001-0.010,
            Ackley-5 0.035-0.081, Michalewicz-5 0.079-0.23, Schwefel-4 0.11-0.50.
+- ls40:    as run40, but the choice reads the noiseless (shipped) model fitted on the first 40
+           trials: the noisy model for the rest of the run when the geometric mean of its length
+           scales is >= RUN_LS (a surface the kernel follows with long length scales: a trend with
+           ripples), else the noiseless one (length scales collapsed onto a funnel, valleys, basins).
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ MIN_NOISE = 1e-6
 
 STATS: list = []  # loo: whether the noisy model was kept, per fit
 RUN_AT, RUN_CUT = 40, 0.03  # run40: the choice's trial count and noise threshold
+RUN_LS = 0.5  # ls40: the length-scale threshold (geometric mean, cube units)
 
 
 def optimizer(n_lengths: int, kscale: bool, noise: bool, rate: float = NOISE_PRIOR[1], gtol: bool = False):
@@ -168,20 +173,26 @@ def make_fit(
     cut: float = 0.0,
     cap: float = 0.0,
     run40: bool = False,
+    ls40: bool = False,
 ):
-    if (loo or alt or early or stall or cut or run40) and not noise:
-        sys.exit("loo, alt, early50, stallK, cutNN and run40 need noise")
-    base = make_fit(kscale, False, init1, gtol=gtol) if loo or alt or early or stall or cut or run40 else None
-    probe = make_fit(kscale, True, init1, gtol=gtol, raw=True) if run40 else None
+    if (loo or alt or early or stall or cut or run40 or ls40) and not noise:
+        sys.exit("loo, alt, early50, stallK, cutNN, run40 and ls40 need noise")
+    switch = loo or alt or early or stall or cut or run40 or ls40
+    base = make_fit(kscale, False, init1, gtol=gtol) if switch else None
+    probe = make_fit(kscale, not ls40, init1, gtol=gtol, raw=True) if run40 or ls40 else None
     chosen: dict = {}  # run40: the first 40 rows -> whether the run uses the noisy model
 
     def fit(x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, **_):
-        if run40:
+        if run40 or ls40:
             key = (x[:RUN_AT].tobytes(), y[:RUN_AT].tobytes()) if len(y) >= RUN_AT else None
             if key is not None and key not in chosen:
                 first = np.arange(RUN_AT)
                 g0 = probe(x[:RUN_AT], y[:RUN_AT], first, nu=nu, alpha=alpha, length_scale=length_scale)
-                chosen[key] = float(g0.kernel_.k2.noise_level) <= RUN_CUT
+                if ls40:
+                    ls = np.asarray(g0.kernel_.k2.length_scale, dtype=float)
+                    chosen[key] = float(np.exp(np.mean(np.log(ls)))) >= RUN_LS
+                else:
+                    chosen[key] = float(g0.kernel_.k2.noise_level) <= RUN_CUT
             use = key is not None and chosen[key]
             STATS.append(use)
             if not use:
@@ -344,7 +355,7 @@ def apply(variant: str) -> dict:
     known |= {"plugin", "loo", "rate300", "sobol", "alt", "kernonly", "early50"}  # ninth round
     known |= {"stall10", "stall20", "gtol"}  # tenth round
     known |= set(gp_warp.WARPS)  # twelfth round
-    known |= {"cut02", "cut01", "nug003", "cap02", "run40"}  # thirteenth round
+    known |= {"cut02", "cut01", "nug003", "cap02", "run40", "ls40"}  # thirteenth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if "gtol" in parts and not parts & {"noise", "init1"}:
@@ -364,6 +375,7 @@ def apply(variant: str) -> dict:
             cut=0.02 if "cut02" in parts else 0.01 if "cut01" in parts else 0.0,
             cap=0.02 if "cap02" in parts else 0.0,
             run40="run40" in parts,
+            ls40="ls40" in parts,
         )
     if "cap02" in parts and "noise" not in parts:
         sys.exit("cap02 needs noise")
