@@ -1,4 +1,5 @@
-"""Thirteenth round, the whole-table guard of `noise+init1+run40` (bench/gp_round13_declared.md, step 4).
+"""Thirteenth round, the whole-table guard of `noise+init1+run40` or (VARIANT=...) `noise+init1+ls40`
+(bench/gp_round13_declared.md, step 4).
 
     python bench/gp_round13_guard.py shipped FUNC S0 S1 OUT   # the shipped GP on the seeds that need it
     python bench/gp_round13_guard.py table OUT [OUT ...]       # variant against shipped, per function
@@ -25,7 +26,7 @@ from scipy.stats import binomtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
-VARIANT = "noise+init1+run40"
+VARIANT = os.environ.get("VARIANT", "noise+init1+run40")  # or noise+init1+ls40
 # committed rows of the GP as shipped now (init1, 4e2f912 and later): file -> tuner label
 COMMITTED = {
     "tuner_gp_round8_table.jsonl": "init1",
