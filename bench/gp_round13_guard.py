@@ -82,7 +82,7 @@ def table(paths: list[str]) -> None:
             for x in open(os.path.join(HERE, p) if not os.path.isabs(p) else p)
         }
     )
-    print("| function | seeds | run40 | shipped GP | run40 wins / losses, p | seeds on the noisy model |")
+    print(f"| function | seeds | {VARIANT} | shipped GP | wins / losses, p | seeds on the noisy model |")
     print("|---|---|---:|---:|---|---|")
     for f in funcs:
         var = rows(paths, VARIANT, f)
