@@ -2,6 +2,7 @@
 GPSampler and the shipped GP, from stored rows, on the seeds all three have, per function.
 
     python bench/gp_warp_table.py [VARIANT]      # default init1+hebo; run from the repository root
+    TABLE=tuner_gp_round13_table.jsonl python bench/gp_warp_table.py VARIANT   # the variant's rows elsewhere
 
 Rows: the variant in bench/tuner_gp_round12_table.jsonl; GPSampler (`optuna-gp`) in
 tuner_gp_gpsampler.jsonl (seeds 0-19), tuner_gp_round9_table.jsonl (20-49) and
@@ -22,7 +23,7 @@ from scipy.stats import binomtest
 HERE = os.path.dirname(os.path.abspath(__file__))
 VARIANT = sys.argv[1] if len(sys.argv) > 1 else "init1+hebo"
 SOURCES = {  # file: {row label: column}
-    "tuner_gp_round12_table.jsonl": {VARIANT: "var"},
+    os.environ.get("TABLE", "tuner_gp_round12_table.jsonl"): {VARIANT: "var"},
     "tuner_gp_gpsampler.jsonl": {"optuna-gp": "gps"},
     "tuner_gp_round8_table.jsonl": {"init1": "gp"},
     "tuner_gp_round9_table.jsonl": {"init1": "gp", "optuna-gp": "gps"},
