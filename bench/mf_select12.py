@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from mf_bench import regret_at  # noqa: E402
 from mf_problems import problems  # noqa: E402
+from mf_table9 import SHORT  # noqa: E402
 from scipy.stats import binomtest  # noqa: E402
 
 PREFIX = "autolab TPE + ASHA (stopping, min_correlation 0.5, "
@@ -35,13 +36,6 @@ RA_PARTS = [
     "TPE n_startup_jobs 5",
 ]
 COSTS = (10, 30, 100)
-SHORT = {
-    "MFHartmann-3 good": "H3 good",
-    "MFHartmann-3 bad": "H3 bad",
-    "MFHartmann-6 good": "H6 good",
-    "MFHartmann-6 bad": "H6 bad",
-    "digits MLP (table)": "digits",
-}
 
 
 def label(method: str) -> str:

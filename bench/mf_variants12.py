@@ -20,7 +20,6 @@ import math
 from typing import Any
 
 from autolab.assessors.asha import AshaAssessor
-from autolab.history import History, Trial
 
 KEYS = ("keep_share", "keep_top")
 
@@ -33,26 +32,11 @@ class Asha12(AshaAssessor):
             raise ValueError(f"keep_share must be in (0, 1), got {keep_share!r}")
         self.keep_share = keep_share
 
-    def _goes_on(self, trial: Trial, history: History, level: int) -> bool:
-        how = self.rung_value
-        if self.min_correlation is not None:
-            reading = self.reading(history, level)
-            if reading is None:
-                return True
-            how = reading
-        mine = self._loss(self.results(trial, how)[level - 1])
-        others = [
-            self._loss(self.results(t, how)[level - 1])
-            for t in history.trials
-            if t.trial_id != trial.trial_id and len(t.intermediate) >= level
-        ]
-        ranked = sorted([*others, mine])
+    def _kept(self, ranked: int, level: int) -> int:
         top = self.max_t is not None and self.chain_levels(level) == [level]  # no rung above, below max_t
         if self.keep_top and not top:
-            keep = max(math.floor(len(ranked) / self.eta), 1)
-        else:
-            keep = max(math.floor(len(ranked) * self.keep_share + 1e-9), 1)
-        return mine <= ranked[keep - 1]
+            return super()._kept(ranked, level)
+        return max(math.floor(ranked * self.keep_share + 1e-9), 1)
 
 
 def make(mode: str, asha: dict[str, Any]) -> Asha12:

@@ -194,8 +194,11 @@ class AshaAssessor(Assessor):
             if t.trial_id != trial.trial_id and len(t.intermediate) >= level
         ]
         ranked = sorted([*others, mine])
-        keep = max(math.floor(len(ranked) / self.eta), 1)  # the best 1/eta, at least the best one
-        return mine <= ranked[keep - 1]
+        return mine <= ranked[self._kept(len(ranked), level) - 1]
+
+    def _kept(self, ranked: int, level: int) -> int:
+        """How many of the `ranked` results at `level` go on: the best 1/eta, at least the best one."""
+        return max(math.floor(ranked / self.eta), 1)
 
     def informs(self, history: History, level: int) -> bool:
         """Whether the results at `level` rank the completed trials' final results well enough to
