@@ -94,7 +94,8 @@ Fourteenth round (bench/gp_r14_declared.md):
            noise while the finished trials keep it (the shipped _believe refits the posterior with
            the tuner's alpha on every row, which drops the fitted noise from the finished trials).
            DIAG=1: run to the suggestion after 40 finished trials only, and write the choice
-           ({"noisy", "tail", "gm"}) instead of a regret.
+           ({"noisy", "tail", "gm"}) instead of a regret; NOISY_ONLY=<diag file>: run only the seeds
+           whose DIAG row there chose the noisy model.
 """
 
 from __future__ import annotations
@@ -490,6 +491,16 @@ if __name__ == "__main__":
             }
     stop_at = float(os.environ.get("STOP_AT", "inf"))
     diag = os.environ.get("DIAG") == "1"  # ls40c: the choice at 40 finished trials only
+    if os.environ.get(
+        "NOISY_ONLY"
+    ):  # ls40c: only the seeds whose DIAG row (in that file) chose the noisy model
+        with open(os.environ["NOISY_ONLY"]) as fh:
+            noisy = {
+                r["s"]
+                for r in map(json.loads, fh)
+                if r["t"] == variant and r["f"] == func and r.get("p", 1) == parallel and r["noisy"]
+            }
+        done |= set(range(s0, s1)) - noisy
     for s in range(s0, s1):
         if s in done:
             continue
