@@ -96,6 +96,9 @@ Fourteenth round (bench/gp_r14_declared.md):
            DIAG=1: run to the suggestion after 40 finished trials only, and write the choice
            ({"noisy", "tail", "gm"}) instead of a regret; NOISY_ONLY=<diag file>: run only the seeds
            whose DIAG row there chose the noisy model.
+- sbel:    with ls40c: the shipped _believe with PARALLEL > 1 (every row joins the posterior with the
+           tuner's alpha, so while trials run the acquisition reads a noiseless posterior with the
+           noisy model's kernel), to tell the believer fix's share of ls40c's 8-running result.
 """
 
 from __future__ import annotations
@@ -431,7 +434,7 @@ def apply(variant: str) -> dict:
     known |= {"stall10", "stall20", "gtol"}  # tenth round
     known |= set(gp_warp.WARPS)  # twelfth round
     known |= {"cut02", "cut01", "nug003", "cap02", "run40", "ls40", "nf4"}  # thirteenth round (nf4: lead)
-    known |= {"ls40c"}  # fourteenth round
+    known |= {"ls40c", "sbel"}  # fourteenth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if "gtol" in parts and not parts & {"noise", "init1"}:
@@ -459,7 +462,8 @@ def apply(variant: str) -> dict:
         if "ls40" not in parts:
             sys.exit("ls40c needs ls40")
         record_losses()
-        gpmod.GPTuner._believe = believe_with_noise
+        if "sbel" not in parts:  # sbel: the shipped _believe (the finished trials lose the noise too)
+            gpmod.GPTuner._believe = believe_with_noise
     if "cap02" in parts and "noise" not in parts:
         sys.exit("cap02 needs noise")
     gp_warp.apply_warp(parts)
