@@ -5,8 +5,9 @@
     python bench/gp_r14_table.py gps S0 S1 FUNC...          # against GPSampler's stored rows (sequential)
 
 The choice per seed is read from the DIAG rows (tuner_gp_r14_diag.jsonl: the run's choice at 40 finished
-trials); a seed that stays on the noiseless model is the shipped GP's run (a tie; where the variant was run
-there too, the table says whether it equals the stored shipped row). Shipped rows: gp_round13_guard.py's
+trials; else from the run's own row); a seed that stays on the noiseless model is the shipped GP's run (a
+tie; where the variant was run there too, the table says whether it equals the stored shipped row). VARIANT
+in the environment names the variant (default noise+init1+ls40+ls40c). Shipped rows: gp_round13_guard.py's
 committed files and labels, tuner_gp_round13_guard.jsonl `gp`, tuner_gp_r14_shipped.jsonl `gp` (sequential);
 tuner_par100_smac_gp.jsonl `gp` "p": 8 (8 running). p: two-sided sign test, ties out.
 """
@@ -78,6 +79,8 @@ def table(p: int, funcs: list[str], s0: int, s1: int) -> None:
     print("|---|---|---|---:|---:|---|---|---|")
     for f in funcs:
         choice, var, ship = load(DIAG, V, f, p), load(ROWS, V, f, p), shipped_rows(f, p)
+        # without a DIAG row, a run's own row tells its choice (sbel at 8 running: every seed run)
+        choice = {s: {"noisy": r.get("noisy_kept", 0) > 0} for s, r in var.items()} | choice
         seeds = [s for s in range(s0, s1) if s in choice]
         noisy = [s for s in seeds if choice[s]["noisy"]]
         missing = [s for s in noisy if s not in var or s not in ship]
