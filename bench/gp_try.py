@@ -82,6 +82,23 @@ Thirteenth round:
            trials: the noisy model for the rest of the run when the geometric mean of its length
            scales is >= RUN_LS (a surface the kernel follows with long length scales: a trend with
            ripples), else the noiseless one (length scales collapsed onto a funnel, valleys, basins).
+
+Fourteenth round (bench/gp_r14_declared.md):
+- ls40c:   with ls40: the noisy model only if also believer.compression() of the first 40 finished
+           trials' losses (raw, in trial order) finds no long tail (a log-scaled fit, Rosenbrock-4:
+           15 of 15 shipped runs at n = 40; Levy-6, Griewank-8 0 of 15). The length-scale probe is
+           then fitted on those raw losses, which is what the shipped fit sees at 40 trials, and the
+           choice is cached by the first 40 trials (x and raw losses) only; ls40's probe read the
+           fit's y[:40], which a long tail appearing after trial 40 would put on a log scale.
+           With PARALLEL > 1 the believer's pending trials join the noisy posterior without the
+           noise while the finished trials keep it (the shipped _believe refits the posterior with
+           the tuner's alpha on every row, which drops the fitted noise from the finished trials).
+           DIAG=1: run to the suggestion after 40 finished trials only, and write the choice
+           ({"noisy", "tail", "gm"}) instead of a regret; NOISY_ONLY=<diag file>: run only the seeds
+           whose DIAG row there chose the noisy model.
+- sbel:    with ls40c: the shipped _believe with PARALLEL > 1 (every row joins the posterior with the
+           tuner's alpha, so while trials run the acquisition reads a noiseless posterior with the
+           noisy model's kernel), to tell the believer fix's share of ls40c's 8-running result.
 """
 
 from __future__ import annotations
@@ -107,6 +124,8 @@ MIN_NOISE = 1e-6
 
 
 STATS: list = []  # loo: whether the noisy model was kept, per fit
+LOSSES: list = []  # ls40c: the losses of every compression() call in gp.py (all finished trials, in order)
+CHOICE: dict = {}  # ls40c: the run's choice at 40 finished trials (DIAG rows)
 RUN_AT, RUN_CUT = 40, 0.03  # run40: the choice's trial count and noise threshold
 RUN_LS = 0.5  # ls40: the length-scale threshold (geometric mean, cube units)
 
@@ -178,6 +197,7 @@ def make_fit(
     run40: bool = False,
     ls40: bool = False,
     floor: float = 0.0,
+    tailcheck: bool = False,
 ):
     if (loo or alt or early or stall or cut or run40 or ls40) and not noise:
         sys.exit("loo, alt, early50, stallK, cutNN, run40 and ls40 need noise")
@@ -190,6 +210,25 @@ def make_fit(
     def fit(x, y, hyper, *, nu=2.5, alpha=1e-6, length_scale=0.5, random_state=0, prior=False, **_):
         if run40 or ls40:
             key = (x[:RUN_AT].tobytes(), y[:RUN_AT].tobytes()) if len(y) >= RUN_AT else None
+            if key is not None and tailcheck:  # ls40c: the first 40 finished trials' raw losses
+                first40 = np.asarray(LOSSES[-1][:RUN_AT], dtype=float)
+                key = (x[:RUN_AT].tobytes(), first40.tobytes())
+                if key not in chosen:
+                    tail = gpmod.believer_compression(first40)[1] is not None
+                    gm = float("nan")
+                    if not tail:
+                        g0 = probe(
+                            x[:RUN_AT],
+                            first40,
+                            np.arange(RUN_AT),
+                            nu=nu,
+                            alpha=alpha,
+                            length_scale=length_scale,
+                        )
+                        ls = np.asarray(g0.kernel_.k2.length_scale, dtype=float)
+                        gm = float(np.exp(np.mean(np.log(ls))))
+                    chosen[key] = (not tail) and gm >= RUN_LS
+                    CHOICE.update(noisy=chosen[key], tail=tail, gm=None if tail else round(gm, 4))
             if key is not None and key not in chosen:
                 first = np.arange(RUN_AT)
                 g0 = probe(x[:RUN_AT], y[:RUN_AT], first, nu=nu, alpha=alpha, length_scale=length_scale)
@@ -251,6 +290,7 @@ def make_fit(
                 )
                 STATS.append(loo_logpdf(post) > loo_logpdf(plain))
                 return post if STATS[-1] else plain
+            post.noise_ = float(g.kernel_.k2.noise_level)  # ls40c's believer: the finished trials' noise
             return post
         return gaussian.posterior(g.kernel_, x, y, alpha) if len(hyper) < len(y) else g
 
@@ -322,6 +362,34 @@ def make_maximise(roulette: bool, lsl: bool):
 LOCAL_POINTS = gpmod.LOCAL_POINTS
 
 
+def record_losses() -> None:
+    """ls40c: gp.py's compression() sees every finished trial's loss in trial order; keep the
+    latest call's argument (the fit follows it in the same suggestion)."""
+    plain = gpmod.believer_compression = gpmod.compression
+
+    def compression(loss):
+        LOSSES[:] = [np.array(loss, dtype=float)]
+        return plain(loss)
+
+    gpmod.compression = compression
+
+
+SHIPPED_BELIEVE = gpmod.GPTuner._believe
+
+
+def believe_with_noise(self, gp, x, y, pending):
+    """The Kriging believer on the noisy posterior: the running trials join it at the predicted
+    loss without the noise (the sd collapses there, so the batch spreads), the finished trials keep
+    their fitted noise. On the noiseless model it is the shipped _believe."""
+    noise = getattr(gp, "noise_", 0.0)
+    if not noise:
+        return SHIPPED_BELIEVE(self, gp, x, y, pending)
+    believed = gp.predict(pending)
+    both = np.vstack([x, pending])
+    alpha = np.concatenate([np.full(len(x), self.alpha + noise), np.full(len(pending), self.alpha)])
+    return gaussian.posterior(gp.kernel_, both, np.concatenate([y, believed]), alpha), both, believed
+
+
 def make_plugin(maximise):
     """The threshold: the lowest posterior mean at the trials the posterior holds."""
 
@@ -366,6 +434,7 @@ def apply(variant: str) -> dict:
     known |= {"stall10", "stall20", "gtol"}  # tenth round
     known |= set(gp_warp.WARPS)  # twelfth round
     known |= {"cut02", "cut01", "nug003", "cap02", "run40", "ls40", "nf4"}  # thirteenth round (nf4: lead)
+    known |= {"ls40c", "sbel"}  # fourteenth round
     if parts - known:
         sys.exit(f"unknown variant part(s) {sorted(parts - known)}; known: {sorted(known)}")
     if "gtol" in parts and not parts & {"noise", "init1"}:
@@ -387,7 +456,14 @@ def apply(variant: str) -> dict:
             run40="run40" in parts,
             ls40="ls40" in parts,
             floor=1e-4 if "nf4" in parts else 0.0,
+            tailcheck="ls40c" in parts,
         )
+    if "ls40c" in parts:
+        if "ls40" not in parts:
+            sys.exit("ls40c needs ls40")
+        record_losses()
+        if "sbel" not in parts:  # sbel: the shipped _believe (the finished trials lose the noise too)
+            gpmod.GPTuner._believe = believe_with_noise
     if "cap02" in parts and "noise" not in parts:
         sys.exit("cap02 needs noise")
     gp_warp.apply_warp(parts)
@@ -418,12 +494,33 @@ if __name__ == "__main__":
                 if r["t"] == variant and r["f"] == func and r.get("p", 1) == parallel
             }
     stop_at = float(os.environ.get("STOP_AT", "inf"))
+    diag = os.environ.get("DIAG") == "1"  # ls40c: the choice at 40 finished trials only
+    if os.environ.get(
+        "NOISY_ONLY"
+    ):  # ls40c: only the seeds whose DIAG row (in that file) chose the noisy model
+        with open(os.environ["NOISY_ONLY"]) as fh:
+            noisy = {
+                r["s"]
+                for r in map(json.loads, fh)
+                if r["t"] == variant and r["f"] == func and r.get("p", 1) == parallel and r["noisy"]
+            }
+        done |= set(range(s0, s1)) - noisy
     for s in range(s0, s1):
         if s in done:
             continue
         if time.time() > stop_at:
             break
         t = time.perf_counter()
+        if diag:
+            CHOICE.clear()
+            tp.run_autolab("gp", func, RUN_AT + parallel, s, parallel, args)
+            row = {"t": variant, "f": func, "s": s, **CHOICE}
+            if parallel != 1:
+                row["p"] = parallel
+            STATS.clear()
+            with open(out, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            continue
         best, _ = tp.run_autolab("gp", func, 100, s, parallel, args)
         row = {
             "t": variant,
