@@ -14,6 +14,7 @@ import statistics
 import sys
 
 from nas_r12_table import HERE, RANDOM_MEANS, load
+from scipy.stats import binomtest
 
 
 def jsonl(names: str) -> list[dict]:
@@ -45,6 +46,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     tally: dict[tuple[str, str], list[tuple[bool, bool, float]]] = {}
+    pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for s in scored:
         e = found.get((s["file"], s["method"], s["seed"]))
         base = stored(s["file"], s["method"], s["seed"])
@@ -63,6 +65,8 @@ def main() -> None:
         )
         group = (kind + (" report" if kind == "u1" and 12 <= s["seed"] <= 21 else ""), s["method"])
         tally.setdefault(group, []).append((bool(base and base["p"] < 0.05), e["p"] < 0.05, s["scorer_s"]))
+        if base:
+            pairs.setdefault(group, []).append((statistics.mean(base["scores"]), e["mean"]))
     print()
     for (kind, method), rows in sorted(tally.items()):
         times = [t for _, _, t in rows]
@@ -70,6 +74,15 @@ def main() -> None:
             f"{kind} {method}: {len(rows)} fits; stored pick passes {sum(a for a, _, _ in rows)}, "
             f"short-retrain pick passes {sum(b for _, b, _ in rows)}; scorer {min(times):.0f}-{max(times):.0f} s"
         )
+        pr = pairs.get((kind, method), [])
+        if pr:
+            wins, losses = sum(b > a for a, b in pr), sum(b < a for a, b in pr)
+            sign = binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
+            print(
+                f"  paired test means: stored {statistics.mean(a for a, _ in pr):.4f}, short-retrain "
+                f"{statistics.mean(b for _, b in pr):.4f}; wins / losses / ties {wins} / {losses} / "
+                f"{len(pr) - wins - losses}, sign test p {sign:.4f}"
+            )
     print(f"random median {statistics.median(RANDOM_MEANS):.4f}")
 
 
