@@ -2,7 +2,8 @@
 model_fn=Space) runs it) against the bench scorer's stored rows (nas_enas_short.py): the same validation
 scores and pick on a stored search, bit for bit. Rows: nas_r14_autolab_check.jsonl.
 
-    PYTHONPATH=.. python3 nas_r14_autolab_check.py search_r12_enas200_u1_s13.json "enas d100 ball" nas_r14_score_d100.jsonl
+    PYTHONPATH=.. python3 nas_r14_autolab_check.py search_r12_enas200_u1_s13.json "enas d100 ball" \\
+        nas_r14_score_d100.jsonl
 """
 
 from __future__ import annotations
