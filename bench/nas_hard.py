@@ -227,6 +227,11 @@ def enas_trainer(
         recalibrate_batches=args.enas_recalibrate_batches,
         few_shot_epochs=args.enas_few_shot_epochs,
         few_shot_split=args.enas_few_shot_split,
+        # the pick by short retrains (autolab's default since the fourteenth round, 3 epochs); 0 here by
+        # default, as every stored round searched; with it, built as nas_enas_short.py builds (seed 3)
+        derive_retrain_epochs=args.enas_derive_retrain_epochs,
+        derive_retrain_seed=3,
+        model_fn=lambda: Space(args.width),
         **common,
         **steps,
     )
@@ -507,6 +512,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="nas_enas_mix.MixEnasTrainer (twelfth round): the share of weight batches that train a uniform "
         "path instead of the controller's sample, for the whole search",
+    )
+    parser.add_argument(
+        "--enas-derive-retrain-epochs",
+        type=int,
+        default=0,
+        help="EnasTrainer(derive_retrain_epochs=...): the export is the best of the derivation's top 5 after "
+        "this many epochs of standalone training (validation split); 0 (here): the shared-weight best",
     )
     parser.add_argument("--retrain-epochs", type=int, default=10)
     parser.add_argument("--random", type=int, default=20)

@@ -15,7 +15,8 @@ the embedding of the previous decision, its logits `tanh_constant * tanh(head(h)
    exponential moving average of rewards, updated after every sample, and a sample's loss
    -log p(arch) x (reward - baseline).
 The shared network scores a path in training mode without gradients: BatchNorm uses the batch's
-statistics, since its running statistics belong to no single path. Export (the paper's derivation):
+statistics, since its running statistics belong to no single path. `uniform_prob` > 0 trains some weight
+batches on uniformly random paths instead (`enas_pick.py`). Export (the paper's derivation):
 `derive_samples` architectures sampled from the trained controller, each scored with the shared
 weights on the same `derive_batches` validation batches (1, the paper's and the default: one batch;
 `None`: the whole validation split, one pass in an order fixed once), the best kept; `derive_samples=0`
@@ -27,6 +28,9 @@ weights were trained. `derive_bn="recalibrate"` scores the derivation's samples 
 SPOS scores its candidates instead: each path's BatchNorm running statistics are re-estimated (a plain
 average) on the same `recalibrate_batches` training batches (a fixed order), then the path is scored
 in eval mode (no dropout). The rewards are the same either way, and so are the samples drawn.
+Then (`derive_retrain_epochs` > 0, default 3; `enas_pick.py`) the distinct architectures among the
+derivation's `derive_retrain_top` best are each trained standalone for that many epochs on the training
+split and scored on the validation split; the best of those is exported (0: the shared-weight best).
 
 With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
 shared weights on one choice (`few_shot_split`, default the choice with the most options) into one
@@ -47,6 +51,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, Subset
 
+from .enas_pick import check_options, check_settings, pick, short_retrain_score, uniform_arch
 from .few_shot import SubSupernet, clone_supernet, scoring_model, split_choice
 from .mutables import NasError
 from .space import ChoiceGroup, choice_groups, set_arch
@@ -139,37 +144,29 @@ class EnasTrainer:
         grad_clip: float | None = 5.0,
         few_shot_epochs: int = 0,
         few_shot_split: str | None = None,
+        uniform_prob: float = 0.0,
+        derive_retrain_epochs: int = 3,
+        derive_retrain_top: int = 5,
+        derive_retrain_lr: float = 0.05,
+        derive_retrain_seed: int | None = None,
+        model_fn: Callable[[], nn.Module] | None = None,
         device: str | torch.device | None = None,
         amp: bool = True,
         seed: int = 0,
         workers: int = 0,
         log: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        if num_epochs < 1:
-            raise NasError(f"EnasTrainer num_epochs must be >= 1, got {num_epochs}")
-        for name, value, least in (
-            ("controller_aggregate", controller_aggregate, 1),
-            ("derive_samples", derive_samples, 0),
-        ):
-            if value < least:
-                raise NasError(f"EnasTrainer {name} must be >= {least}, got {value}")
-        if derive_batches is not None and (isinstance(derive_batches, bool) or derive_batches < 1):
-            raise NasError(
-                "EnasTrainer derive_batches must be >= 1 or None (the whole validation split), "
-                f"got {derive_batches!r}"
-            )
-        if derive_bn not in ("train", "recalibrate"):
-            raise NasError(f"EnasTrainer derive_bn must be 'train' or 'recalibrate', got {derive_bn!r}")
-        if isinstance(recalibrate_batches, bool) or recalibrate_batches < 1:
-            raise NasError(f"EnasTrainer recalibrate_batches must be >= 1, got {recalibrate_batches!r}")
-        if controller_steps is not None and controller_steps_per_batch is not None:
-            raise NasError("EnasTrainer: give controller_steps or controller_steps_per_batch, not both")
-        if controller_steps is not None and controller_steps < 0:
-            raise NasError(f"EnasTrainer controller_steps must be >= 0, got {controller_steps}")
-        if controller_steps_per_batch is not None and not controller_steps_per_batch > 0:
-            raise NasError(
-                f"EnasTrainer controller_steps_per_batch must be > 0, got {controller_steps_per_batch}"
-            )
+        check_settings(
+            num_epochs=num_epochs,
+            controller_aggregate=controller_aggregate,
+            derive_samples=derive_samples,
+            derive_batches=derive_batches,
+            derive_bn=derive_bn,
+            recalibrate_batches=recalibrate_batches,
+            controller_steps=controller_steps,
+            controller_steps_per_batch=controller_steps_per_batch,
+        )
+        check_options(uniform_prob, derive_retrain_epochs, derive_retrain_top, derive_retrain_lr)
         seed_everything(seed)
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
         self.device = resolve_device(device)
@@ -202,6 +199,13 @@ class EnasTrainer:
         self.derived: Arch | None = None
         self.last_entropy = 0.0  # the mean policy entropy of the last controller step's samples
         self.generator = torch.Generator().manual_seed(seed + 17)
+        self.uniform_prob, self.uniform_batches = float(uniform_prob), 0
+        self.mix_generator = torch.Generator().manual_seed(seed + 23)
+        self.derive_retrain_epochs, self.derive_retrain_top = derive_retrain_epochs, derive_retrain_top
+        self.derive_retrain_lr, self.model_fn = derive_retrain_lr, model_fn
+        self.derive_retrain_seed = seed + 3 if derive_retrain_seed is None else derive_retrain_seed
+        self.batch_size, self.train_dataset, self.val_dataset = batch_size, train_dataset, val_dataset
+        self.retrained: list[dict[str, Any]] = []  # the export's candidates, best first (see export)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
         self.val_batches = forever(
             loader(val_dataset, batch_size, shuffle=True, seed=seed + 1, workers=workers)
@@ -282,7 +286,8 @@ class EnasTrainer:
         total_loss, total_metric, steps = 0.0, 0.0, 0
         for batch in self.train_loader:
             x, y = to_device(batch, self.device)
-            set_arch(model, self.sample_arch(forced), groups)
+            uniform = uniform_arch(self) if sub is None else None  # uniform_prob's coin (enas_pick.py)
+            set_arch(model, uniform if uniform is not None else self.sample_arch(forced), groups)
             optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, self.amp):
                 logits = model(x)
@@ -376,11 +381,20 @@ class EnasTrainer:
         sub-supernet)."""
         return self._score(arch, self.derive_split, self.derive_bn)
 
+    def retrain_score(self, arch: Arch) -> float:
+        """`arch` trained standalone for `derive_retrain_epochs` on the training split, its metric on
+        the validation split (enas_pick.py)."""
+        return short_retrain_score(self, arch)
+
     def export(self) -> Arch:
-        """The best of `derive_samples` sampled architectures (see derive), computed once; with
-        `derive_samples=0`, the controller's most likely architecture (greedy decoding)."""
+        """The best of `derive_samples` sampled architectures (see derive; with derive_retrain_epochs,
+        the best of its top candidates after short standalone retrains, kept in `retrained`), computed
+        once; with `derive_samples=0`, the controller's most likely architecture (greedy decoding)."""
         if self.derived is None:
-            if self.derive_samples:
+            if self.derive_samples and self.derive_retrain_epochs:
+                self.retrained = pick(self.derive(), self.derive_retrain_top, self.retrain_score)
+                self.derived = self.retrained[0]["arch"]
+            elif self.derive_samples:
                 self.derived = self.derive()[0][0]
             else:
                 self.controller.eval()

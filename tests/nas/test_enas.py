@@ -142,8 +142,8 @@ def test_export_keeps_the_best_of_several_sampled_architectures(
     tiny_net: TinyNet, data: TensorDataset
 ) -> None:
     """The paper's derivation: derive_samples controller samples, all scored on the same validation
-    batch, the best kept, not the greedy decode."""
-    trainer = _trainer(tiny_net, data, derive_samples=6, derive_batches=1)
+    batch, the best kept, not the greedy decode (without the pick by short retrains, test_enas_pick.py)."""
+    trainer = _trainer(tiny_net, data, derive_samples=6, derive_batches=1, derive_retrain_epochs=0)
     greedy = trainer.to_arch(trainer.controller.sample(greedy=True)[0])
     replay = torch.Generator()
     replay.set_state(trainer.generator.get_state())
@@ -181,7 +181,7 @@ def test_derive_batches_none_scores_every_sample_on_the_whole_split(
     opt = torch.optim.SGD(tiny_net.parameters(), lr=0.05)
     trainer = nas.EnasTrainer(
         tiny_net, F.cross_entropy, opt, data, val, num_epochs=1, batch_size=16, device="cpu",
-        derive_samples=6, derive_batches=None,
+        derive_samples=6, derive_batches=None, derive_retrain_epochs=0,
     )  # fmt: skip
     replay = torch.Generator()
     replay.set_state(trainer.generator.get_state())
@@ -391,7 +391,8 @@ def test_few_shot_enas_trains_each_sub_supernet_on_its_forced_option() -> None:
 
 
 def test_few_shot_derivation_scores_each_sample_on_its_sub_supernet() -> None:
-    trainer = _few_shot(batch_size=48, few_shot_epochs=1).fit()  # one batch: the whole data set
+    # one batch: the whole data set; the shared-weight export (the pick by retrains: test_enas_pick.py)
+    trainer = _few_shot(batch_size=48, few_shot_epochs=1, derive_retrain_epochs=0).fit()
     for sub in trainer.subs:
         assert trainer.supernet_for({"b": "b0", "a": sub.value})[0] is sub.model
     head = trainer.subs[1].model.a.candidates[1]  # blank a1's sub-supernet: its logits all 0 -> class 0
