@@ -1,6 +1,6 @@
 """ENAS whose shared weights train on a mixture of controller samples and uniform paths for the whole
 search (the twelfth round, bench/README.md). Since the fourteenth round this is autolab's
-`EnasTrainer(uniform_prob=p)` (`autolab/nas/enas_pick.py`); the class stays so that the stored commands
+`EnasTrainer(uniform_prob=p)` (`autolab/nas/enas_options.py`); the class stays so that the stored commands
 (`nas_hard.py --enas-uniform-prob p`) run as before. The shipped option draws the same coin and uniform
 paths from the same generator (seed + 23) as the bench patch of rounds 12-13 did (checked bit for bit
 against that code, commit 46df687, by `nas_r14_mix_check.py`).

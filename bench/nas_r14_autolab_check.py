@@ -1,4 +1,4 @@
-"""The shipped scorer (autolab.nas.enas_pick, as EnasTrainer(derive_retrain_epochs=3, derive_retrain_seed=3,
+"""The shipped scorer (autolab.nas.enas_options, as EnasTrainer(derive_retrain_epochs=3, derive_retrain_seed=3,
 model_fn=Space) runs it) against the bench scorer's stored rows (nas_enas_short.py): the same validation
 scores and pick on a stored search, bit for bit. Rows: nas_r14_autolab_check.jsonl.
 
@@ -18,7 +18,7 @@ from nas_enas_short import RESULTS, task_args
 from nas_hard import Space, make_task
 from torch.nn import functional as F
 
-from autolab.nas.enas_pick import pick, short_retrain_score
+from autolab.nas.enas_options import pick, short_retrain_score
 from autolab.nas.training import accuracy
 
 

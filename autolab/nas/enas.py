@@ -16,7 +16,7 @@ the embedding of the previous decision, its logits `tanh_constant * tanh(head(h)
    -log p(arch) x (reward - baseline).
 The shared network scores a path in training mode without gradients: BatchNorm uses the batch's
 statistics, since its running statistics belong to no single path. `uniform_prob` > 0 trains some weight
-batches on uniformly random paths instead (`enas_pick.py`). Export (the paper's derivation):
+batches on uniformly random paths instead (`enas_options.py`). Export (the paper's derivation):
 `derive_samples` architectures sampled from the trained controller, each scored with the shared
 weights on the same `derive_batches` validation batches (1, the paper's and the default: one batch;
 `None`: the whole validation split, one pass in an order fixed once), the best kept; `derive_samples=0`
@@ -28,7 +28,7 @@ weights were trained. `derive_bn="recalibrate"` scores the derivation's samples 
 SPOS scores its candidates instead: each path's BatchNorm running statistics are re-estimated (a plain
 average) on the same `recalibrate_batches` training batches (a fixed order), then the path is scored
 in eval mode (no dropout). The rewards are the same either way, and so are the samples drawn.
-Then (`derive_retrain_epochs` > 0, default 3; `enas_pick.py`) the distinct architectures among the
+Then (`derive_retrain_epochs` > 0, default 3; `enas_options.py`) the distinct architectures among the
 derivation's `derive_retrain_top` best are each trained standalone for that many epochs on the training
 split and scored on the validation split; the best of those is exported (0: the shared-weight best).
 
@@ -51,7 +51,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, Subset
 
-from .enas_pick import check_options, check_settings, pick, short_retrain_score, uniform_arch
+from .enas_options import check_options, check_settings, pick, short_retrain_score, uniform_arch
 from .few_shot import SubSupernet, clone_supernet, scoring_model, split_choice
 from .mutables import NasError
 from .space import ChoiceGroup, choice_groups, set_arch
@@ -286,7 +286,7 @@ class EnasTrainer:
         total_loss, total_metric, steps = 0.0, 0.0, 0
         for batch in self.train_loader:
             x, y = to_device(batch, self.device)
-            uniform = uniform_arch(self) if sub is None else None  # uniform_prob's coin (enas_pick.py)
+            uniform = uniform_arch(self) if sub is None else None  # uniform_prob's coin (enas_options.py)
             set_arch(model, uniform if uniform is not None else self.sample_arch(forced), groups)
             optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, self.amp):
@@ -383,7 +383,7 @@ class EnasTrainer:
 
     def retrain_score(self, arch: Arch) -> float:
         """`arch` trained standalone for `derive_retrain_epochs` on the training split, its metric on
-        the validation split (enas_pick.py)."""
+        the validation split (enas_options.py)."""
         return short_retrain_score(self, arch)
 
     def export(self) -> Arch:

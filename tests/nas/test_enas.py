@@ -142,7 +142,7 @@ def test_export_keeps_the_best_of_several_sampled_architectures(
     tiny_net: TinyNet, data: TensorDataset
 ) -> None:
     """The paper's derivation: derive_samples controller samples, all scored on the same validation
-    batch, the best kept, not the greedy decode (without the pick by short retrains, test_enas_pick.py)."""
+    batch, the best kept, not the greedy decode (without the pick by short retrains, test_enas_options.py)."""
     trainer = _trainer(tiny_net, data, derive_samples=6, derive_batches=1, derive_retrain_epochs=0)
     greedy = trainer.to_arch(trainer.controller.sample(greedy=True)[0])
     replay = torch.Generator()
@@ -391,7 +391,7 @@ def test_few_shot_enas_trains_each_sub_supernet_on_its_forced_option() -> None:
 
 
 def test_few_shot_derivation_scores_each_sample_on_its_sub_supernet() -> None:
-    # one batch: the whole data set; the shared-weight export (the pick by retrains: test_enas_pick.py)
+    # one batch: the whole data set; the shared-weight export (the pick by retrains: test_enas_options.py)
     trainer = _few_shot(batch_size=48, few_shot_epochs=1, derive_retrain_epochs=0).fit()
     for sub in trainer.subs:
         assert trainer.supernet_for({"b": "b0", "a": sub.value})[0] is sub.model

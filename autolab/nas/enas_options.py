@@ -1,4 +1,5 @@
-"""Two ENAS options measured on the NAS bench (bench/README.md, twelfth to fourteenth rounds).
+"""ENAS's options beyond the paper, measured on the NAS bench (bench/README.md, twelfth to fourteenth
+rounds), and EnasTrainer's argument checks (kept here so that enas.py stays one readable file).
 
 Uniform paths (`uniform_prob` = p, default 0): each weight batch of `EnasTrainer.fit()` trains a uniformly
 random path (every decision uniform) with probability p, the controller's sample otherwise, so that the

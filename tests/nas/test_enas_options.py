@@ -1,4 +1,4 @@
-"""ENAS's pick by short standalone retrains and its uniform-path weight training (enas_pick.py)."""
+"""ENAS's pick by short standalone retrains and its uniform-path weight training (enas_options.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset  # noqa: E402
 
 from autolab import nas  # noqa: E402
 from autolab.nas import enas as enas_module  # noqa: E402
-from autolab.nas.enas_pick import candidates, fresh_model, pick, uniform_path  # noqa: E402
+from autolab.nas.enas_options import candidates, fresh_model, pick, uniform_path  # noqa: E402
 from autolab.nas.training import evaluate, loader, train_model  # noqa: E402
 
 from .supernets import TinyNet, make_data, param_copies, same_tensors  # noqa: E402
