@@ -28,7 +28,10 @@ from torch.nn import functional as F
 from torch.utils.data import TensorDataset
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "examples", "nas", "darts_cifar10")]
+sys.path[:0] = [
+    os.path.dirname(HERE),
+    os.path.join(os.path.dirname(HERE), "examples", "nas", "darts_cifar10"),
+]
 
 from model import SearchNetwork  # noqa: E402
 
@@ -67,7 +70,9 @@ def time_order(unrolled: bool, steps: int, device: str, amp: bool, seed: int) ->
     per_epoch = timed * PAPER_STEPS / steps
     return {
         "device": str(trainer.device),
-        "name": torch.cuda.get_device_name() if str(trainer.device).startswith("cuda") else platform.processor(),
+        "name": torch.cuda.get_device_name()
+        if str(trainer.device).startswith("cuda")
+        else platform.processor(),
         "threads": torch.get_num_threads(),
         "order": "second" if unrolled else "first",
         "amp": amp,
@@ -84,7 +89,9 @@ def time_order(unrolled: bool, steps: int, device: str, amp: bool, seed: int) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=20, help="weight steps in each of the two epochs")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-amp", action="store_true")
