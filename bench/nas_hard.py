@@ -170,7 +170,11 @@ def search(
             history.append({"stopped": trainer.stopped})
         return nas.export(trainer)
     if method == "enas":
-        return nas.export(enas_trainer(args, model, opt, train, val, common).fit())
+        enas = enas_trainer(args, model, opt, train, val, common).fit()
+        arch = nas.export(enas)
+        if enas.retrained:  # the pick by short retrains: its candidates, best first, in the search's row
+            history.append({"retrained": enas.retrained})
+        return arch
     if method == "spos":  # evolution: population / generations from the flags, 10 parents, half mutation
         schedule = None  # and half crossover children (autolab's defaults; the SPOS paper's 50 / 20)
         if args.spos_lr_schedule == "linear":  # SPOS's paper: the supernet's lr decays linearly to 0
