@@ -18,7 +18,9 @@ from nas_enas_short import RESULTS, task_args
 from nas_hard import Space, make_task
 from torch.nn import functional as F
 
+from autolab.nas.effective import arch_key
 from autolab.nas.enas_options import pick, short_retrain_score
+from autolab.nas.space import choice_groups
 from autolab.nas.training import accuracy
 
 
@@ -47,7 +49,8 @@ def main() -> None:
         metric=accuracy,
     )
     scored = [(t["arch"], t["score"]) for t in row["top"]]
-    shipped = pick(scored, 5, lambda arch: short_retrain_score(trainer, arch))
+    groups = choice_groups(Space(hard.width))  # the key EnasTrainer.export passes (effective.arch_key)
+    shipped = pick(scored, 5, lambda arch: short_retrain_score(trainer, arch), lambda a: arch_key(groups, a))
     by_arch = {json.dumps(c["arch"], sort_keys=True): c["val"] for c in bench["candidates"]}
     same = all(by_arch[json.dumps(r["arch"], sort_keys=True)] == r["retrain"] for r in shipped)
     out = {

@@ -42,6 +42,7 @@ architecture on the sub-supernet of its option (it needs `derive_samples >= 1`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterable
@@ -51,6 +52,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, Subset
 
+from .effective import arch_key
 from .enas_options import check_options, check_settings, pick, short_retrain_score, uniform_arch
 from .few_shot import SubSupernet, clone_supernet, scoring_model, split_choice
 from .mutables import NasError
@@ -392,7 +394,8 @@ class EnasTrainer:
         once; with `derive_samples=0`, the controller's most likely architecture (greedy decoding)."""
         if self.derived is None:
             if self.derive_samples and self.derive_retrain_epochs:
-                self.retrained = pick(self.derive(), self.derive_retrain_top, self.retrain_score)
+                key = functools.partial(arch_key, self.groups)
+                self.retrained = pick(self.derive(), self.derive_retrain_top, self.retrain_score, key)
                 self.derived = self.retrained[0]["arch"]
             elif self.derive_samples:
                 self.derived = self.derive()[0][0]

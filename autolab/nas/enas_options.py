@@ -8,8 +8,9 @@ generator (seed + 23), so p = 0 draws nothing from it and is ENAS as before. Few
 the controller's samples; the controller's steps, rewards and the derivation are unchanged.
 
 The pick by short retrains (`derive_retrain_epochs` = e > 0, the default 3): the derivation ranks its
-samples by shared-weight score; the distinct architectures among its first `derive_retrain_top` entries
-(5) are each trained standalone from scratch for e epochs on the TRAINING split (`train_model`: SGD
+samples by shared-weight score; the distinct architectures (by their effective choices,
+`effective.arch_key`) among its first `derive_retrain_top` entries (5) are each trained standalone from
+scratch for e epochs on the TRAINING split (`train_model`: SGD
 `derive_retrain_lr` 0.05, momentum 0.9, weight decay 3e-4, cosine, the trainer's batch size and loss,
 seed `derive_retrain_seed`, default the trainer's seed + 3), and scored with the trainer's metric in eval
 mode on the VALIDATION split; the export is the best (ties: the higher shared-weight score, then the
@@ -104,11 +105,15 @@ def uniform_arch(trainer: Any) -> Arch | None:
     return arch
 
 
-def candidates(scored: list[tuple[Arch, float]], top: int) -> list[tuple[Arch, float]]:
-    """The distinct architectures among the first `top` entries, in order, each with its first score."""
+def candidates(
+    scored: list[tuple[Arch, float]], top: int, key: Callable[[Arch], str]
+) -> list[tuple[Arch, float]]:
+    """The distinct architectures among the first `top` entries, in order, each with its first score;
+    distinct by `key` (the trainer passes `effective.arch_key`: choices that do not matter, nested in an
+    unchosen candidate, do not make a second network)."""
     out: dict[str, tuple[Arch, float]] = {}
     for arch, score in scored[:top]:
-        out.setdefault(repr(sorted(arch.items(), key=lambda kv: kv[0])), (arch, score))
+        out.setdefault(key(arch), (arch, score))
     return list(out.values())
 
 
@@ -148,10 +153,15 @@ def short_retrain_score(trainer: Any, arch: Arch) -> float:
 
 
 def pick(
-    scored: list[tuple[Arch, float]], top: int, score_of: Callable[[Arch], float]
+    scored: list[tuple[Arch, float]],
+    top: int,
+    score_of: Callable[[Arch], float],
+    key: Callable[[Arch], str],
 ) -> list[dict[str, Any]]:
-    """The candidates of `scored` (best-first shared-weight list) rescored by `score_of`, best first
-    (ties: the higher shared-weight score, then the earlier entry); rows {"arch", "shared", "retrain"}."""
-    rows = [(score_of(arch), shared, i, arch) for i, (arch, shared) in enumerate(candidates(scored, top))]
+    """The candidates of `scored` (best-first shared-weight list, distinct by `key`) rescored by
+    `score_of`, best first (ties: the higher shared-weight score, then the earlier entry); rows
+    {"arch", "shared", "retrain"}."""
+    found = candidates(scored, top, key)
+    rows = [(score_of(arch), shared, i, arch) for i, (arch, shared) in enumerate(found)]
     rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
     return [{"arch": arch, "shared": shared, "retrain": score} for score, shared, _, arch in rows]

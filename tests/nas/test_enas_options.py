@@ -18,6 +18,7 @@ from autolab.nas.enas_options import candidates, fresh_model, pick, uniform_path
 from autolab.nas.training import evaluate, loader, train_model  # noqa: E402
 
 from .supernets import TinyNet, make_data, param_copies, same_tensors  # noqa: E402
+from .test_effective import Nested  # noqa: E402
 
 
 class Zero(nn.Module):
@@ -122,10 +123,25 @@ def test_ties_go_to_the_higher_shared_score_then_the_earlier_entry() -> None:
         ({"a": 4}, 0.1),
         ({"a": 5}, 0.9),
     ]
-    assert candidates(scored, 5) == [({"a": 1}, 0.5), ({"a": 2}, 0.7), ({"a": 3}, 0.7), ({"a": 4}, 0.1)]
-    rows = pick(scored, 5, lambda arch: 1.0 if arch["a"] != 4 else 0.0)
+    key = str  # every label matters here
+    assert candidates(scored, 5, key) == [({"a": 1}, 0.5), ({"a": 2}, 0.7), ({"a": 3}, 0.7), ({"a": 4}, 0.1)]
+    rows = pick(scored, 5, lambda arch: 1.0 if arch["a"] != 4 else 0.0, key)
     assert [r["arch"]["a"] for r in rows] == [2, 3, 1, 4]  # {"a": 5} is the 6th entry: not a candidate
-    assert pick(scored, 2, lambda arch: 0.5)[0]["arch"] == {"a": 2}
+    assert pick(scored, 2, lambda arch: 0.5, key)[0]["arch"] == {"a": 2}
+
+
+def test_candidates_differing_only_in_a_choice_that_does_not_matter_are_one_network() -> None:
+    """With op "skip", the kernel nested in op's candidate "k" is unused: the two samples are one network,
+    retrained once (the export's key is effective.arch_key, as the space's dedupe)."""
+    trainer = _trainer(separable(96, 0), separable(48, 1), model=Nested(), derive_retrain_epochs=1)
+    skip1 = {"width": 2, "op": "skip", "kernel": 1, "inner": 0}
+    skip3 = {**skip1, "kernel": 3}
+    conv = {**skip1, "op": "k"}
+    trainer.derive = lambda: [(skip1, 0.9), (skip3, 0.8), (conv, 0.7)]  # type: ignore[method-assign]
+    seen: list[dict[str, Any]] = []
+    trainer.retrain_score = lambda arch: seen.append(arch) or 0.5  # type: ignore[method-assign]
+    nas.export(trainer)
+    assert seen == [skip1, conv] and [r["arch"] for r in trainer.retrained] == [skip1, conv]
 
 
 def test_without_retrain_epochs_the_export_is_the_shared_weight_best() -> None:
