@@ -21,7 +21,6 @@ bench/nas_r14_declared.md), measured on STORED searches: nothing is searched aga
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import statistics
@@ -30,7 +29,7 @@ from typing import Any
 
 import torch
 from nas_hard import Space, build_parser, make_task, permutation_p, retrain
-from nas_known_archs import SETTINGS
+from nas_known_archs import SETTINGS, retrained_rows
 from torch.utils.data import ConcatDataset
 
 from autolab import nas
@@ -116,17 +115,11 @@ def cmd_score(args: argparse.Namespace) -> None:
 def known_scores() -> dict[str, tuple[list[float], str]]:
     """Every architecture a stored evaluate*.json retrained with the default settings: its scores."""
     out: dict[str, tuple[list[float], str]] = {}
-    for path in sorted(glob.glob(os.path.join(RESULTS, "evaluate*.json"))):
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        if any(data["args"].get(k) != v for k, v in SETTINGS.items()):
-            continue
-        for kind in ("random", "methods"):
-            for row in data.get(kind, []):
-                k = key(row["arch"])
-                if k in out and out[k][0] != row["scores"]:
-                    raise SystemExit(f"{path}: {k} retrained to other scores than before")
-                out.setdefault(k, (row["scores"], os.path.basename(path)))
+    for path, _, row in retrained_rows(RESULTS):
+        k = key(row["arch"])
+        if k in out and out[k][0] != row["scores"]:
+            raise SystemExit(f"{path}: {k} retrained to other scores than before")
+        out.setdefault(k, (row["scores"], os.path.basename(path)))
     return out
 
 
