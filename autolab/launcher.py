@@ -261,23 +261,27 @@ def wait_started(
     directory: Path, proc: subprocess.Popen[bytes], out_from: int = 0, timeout: float = 60.0
 ) -> str | None:
     """Wait until a detached manager is up; returns None when up, else the reason it is not (an
-    exit is noticed at once, quoting its last lines; out_from: manager.out's size before it started)."""
+    exit is noticed at once, quoting its last lines; out_from: manager.out's size before it started).
+
+    Up: this process wrote the pid file and then the url it serves. The status is not what says
+    so: a resumed experiment with nothing left to run is RUNNING for one loop turn and DONE after
+    it, a window a poll on a loaded machine can miss (it then waited 60 s and reported a running
+    manager as failed to start)."""
     store = Store(directory, readonly=True)
     deadline = time.time() + timeout
     try:
         while time.time() < deadline:
+            # the pid first: the manager clears the last run's url before it writes the pid file,
+            # so a url read after the pid matched is this run's
+            ours = manager_pid(directory) == proc.pid
             meta = store.meta()
-            if (
-                meta.get("status") == ExperimentStatus.RUNNING
-                and meta.get("url")
-                and manager_pid(directory) == proc.pid
-            ):
+            if meta.get("status") == ExperimentStatus.ERROR:
+                return str(meta.get("error"))
+            if ours and meta.get("url"):
                 return None
             code = proc.poll()  # reaps it: an exited manager is never taken for a running one
             if code is not None:
                 return f"the manager exited at start (exit code {code}){log_tail(directory, out_from)}"
-            if meta.get("status") in (ExperimentStatus.ERROR,):
-                return str(meta.get("error"))
             time.sleep(0.02)
         return f"the manager did not start within {timeout:g} s; see {directory / 'manager.log'}"
     finally:

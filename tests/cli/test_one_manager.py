@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
+from autolab.experiments import manager_pid
 from autolab.store import Store
 from tests.helpers_experiment import write_trial
 
@@ -184,3 +185,39 @@ def test_a_done_experiments_manager_idles(home: Path, subprocess_env: dict[str, 
         assert answer.status == 200
     os.kill(manager.pid, signal.SIGTERM)
     manager.wait(timeout=30)
+
+
+def test_a_resume_held_past_its_managers_first_turn_still_sees_it_start(
+    home: Path, subprocess_env: dict[str, str]
+) -> None:
+    # nothing is left to run: the resumed manager is RUNNING for one loop turn, then DONE. The
+    # resume is held (SIGSTOP) from its manager's first moments until then, as a loaded machine
+    # may hold it; it used to wait for a RUNNING it never saw and report "did not start" after 60 s
+    directory = created(home, subprocess_env, "--port", "0")
+    wait_for("DONE", lambda: status(directory) == "DONE")
+    assert run(home, subprocess_env, "stop", directory.name)[0] == 0
+    resume = cli(home, subprocess_env, "resume", directory.name, "--port", "0")
+    try:
+        cli_proc = psutil.Process(resume.pid)
+        manager = wait_for("the resume's manager", lambda: cli_proc.children(), timeout=60)[0]
+        resume.send_signal(signal.SIGSTOP)
+        with Store(directory, readonly=True) as store:  # held before its manager served anything
+            served = manager_pid(directory) == manager.pid and store.get_meta("url")
+        assert not served
+
+        def ended_and_serving() -> bool:
+            with Store(directory, readonly=True) as store:
+                meta = store.meta()
+            return meta.get("status") == "DONE" and bool(meta.get("url"))
+
+        wait_for("the resumed manager to end the experiment", ended_and_serving)
+        assert [p.pid for p in managers(directory)] == [manager.pid]
+        resume.send_signal(signal.SIGCONT)
+        began = time.time()
+        code = resume.wait(timeout=120)
+        err = resume.stderr.read()  # type: ignore[union-attr]
+        assert code == 0 and time.time() - began < 30, err
+        assert "Web UI:" in resume.stdout.read()  # type: ignore[union-attr]
+    finally:
+        resume.kill()
+        resume.wait()
