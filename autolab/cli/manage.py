@@ -28,6 +28,7 @@ from ..launcher import (
     wait_started,
 )
 from ..progress import Progress, ran_out
+from ..protocol import process_alive, read_pid_file
 from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
@@ -291,11 +292,16 @@ def stop_experiment(ref: ExperimentRef) -> None:
         finally:
             os.close(lock_fd)
         return
+    recorded = read_pid_file(ref.directory / experiments.MANAGER_PID_FILE)
     os.kill(pid, signal.SIGTERM)
     deadline = time.time() + STOP_TIMEOUT
     while time.time() < deadline and experiments.manager_alive(ref.directory):
         time.sleep(0.05)
-    if experiments.manager_alive(ref.directory):
+    # its pid file goes a moment before the process ends and lets the experiment's lock go: waited
+    # for too, so that a resume right after this returns is not refused as "in use by its manager"
+    while recorded and time.time() < deadline and process_alive(*recorded):
+        time.sleep(0.02)
+    if experiments.manager_alive(ref.directory) or (recorded and process_alive(*recorded)):
         raise UserError(
             f"experiment {ref.id}: the manager (pid {pid}) did not stop within {STOP_TIMEOUT:g} s"
         )

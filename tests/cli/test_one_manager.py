@@ -148,14 +148,7 @@ def test_resume_on_port_0_prints_this_runs_url(home: Path, subprocess_env: dict[
     code, out, err = run(home, subprocess_env, "resume", directory.name, "--port", "0")
     assert code == 0, err
     url = re.search(r"Web UI:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-
-    # the stopped manager removed its pid file before its process was gone: under load it can
-    # still be listed for a moment beside the new one
-    def only_one() -> list[psutil.Process] | None:
-        found = managers(directory)
-        return found if len(found) == 1 else None
-
-    (manager,) = wait_for("only the resumed manager", only_one)
+    (manager,) = managers(directory)  # stop returned once the stopped one had ended
     ports = {c.laddr.port for c in manager.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
     assert url.rsplit(":", 1)[1] in {str(p) for p in ports}, (url, ports)
 
@@ -221,3 +214,47 @@ def test_a_resume_held_past_its_managers_first_turn_still_sees_it_start(
     finally:
         resume.kill()
         resume.wait()
+
+
+# a manager that lets its pid file go a second before its process ends and frees the lock
+SLOW_EXIT = """
+import os, signal, sys, time
+from pathlib import Path
+import psutil
+from autolab import experiments, protocol
+directory = Path(sys.argv[1])
+experiments.lock(directory, directory.name, "its manager")
+me = psutil.Process()
+protocol.write_pid_file(directory / experiments.MANAGER_PID_FILE, me.pid, me.create_time())
+def on_term(signum, frame):
+    (directory / experiments.MANAGER_PID_FILE).unlink()
+    time.sleep(1.0)  # the slow exit this stands for
+    os._exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print("up", flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+def test_stop_returns_once_the_manager_has_let_the_experiment_go(
+    home: Path, subprocess_env: dict[str, str]
+) -> None:
+    directory = created(home, subprocess_env, "--port", "0")
+    assert run(home, subprocess_env, "stop", directory.name)[0] == 0
+    slow = subprocess.Popen(
+        [sys.executable, "-c", SLOW_EXIT, str(directory)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=subprocess_env,
+    )
+    try:
+        assert slow.stdout.readline().strip() == "up"  # type: ignore[union-attr]
+        code, out, err = run(home, subprocess_env, "stop", directory.name)
+        assert code == 0 and "stopped" in out, err
+        assert slow.poll() == 0  # it had ended when stop returned, its lock with it
+        code, _, err = run(home, subprocess_env, "resume", directory.name, "--port", "0")
+        assert code == 0, err
+    finally:
+        slow.kill()
+        slow.wait()
