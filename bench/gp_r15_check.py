@@ -1,0 +1,110 @@
+"""Fifteenth round (bench/gp_r15_declared.md): the GP's noisy model for sequential suggestions only.
+
+    python bench/gp_r15_check.py repro                      # step 1: the tuner against stored rows
+    python bench/gp_r15_check.py speed LABEL FUNC SEED OUT  # one timed run (LABEL gp-before / gp)
+    python bench/gp_r15_check.py speedtable OUT             # step 2: means, ratio, equal regrets
+
+AUTOLAB_ROOT=<tree> puts that tree's autolab first on sys.path (the shipped GP, 923f18c, exported to
+/tmp/h32gp/base); without it this worktree's autolab runs. repro writes one row per run to
+tuner_gp_r15_repro.jsonl ({"f", "s", "p", "r", "stored", "src", "equal"}); speed appends {"t", "f", "s",
+"r", "sec", "lat_mean", "lat_mean_after40"} (wall seconds a run; mean seconds a suggestion, all 100 and
+those after 40 finished trials).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.environ.get("AUTOLAB_ROOT", os.path.dirname(HERE)), HERE]
+import gp_round13_guard as guard  # noqa: E402
+import numpy as np  # noqa: E402
+
+LS40C = "noise+init1+ls40+ls40c"
+# step 1's runs: (function, seed, trials running, stored source)
+CASES = (
+    [("levy6", s, 1, "ls40c") for s in (50, 51, 52)]
+    + [("griewank8", s, 1, "ls40c") for s in (50, 51, 52)]
+    + [("hartmann6", s, 1, "ls40c") for s in (0, 1)]
+    + [("mixed", 2, 1, "ls40c")]
+    + [("rosenbrock4", s, 1, "shipped") for s in (0, 1)]
+    + [("levy6", s, 8, "shipped") for s in (0, 1, 2)]
+    + [("hartmann6", s, 8, "shipped") for s in (0, 1, 2)]
+)
+
+
+def rows(name: str, label: str, func: str, p: int) -> dict[int, float]:
+    with open(os.path.join(HERE, name)) as fh:
+        return {
+            r["s"]: r["r"]
+            for r in map(json.loads, fh)
+            if r["t"] == label and r["f"] == func and r.get("p", 1) == p and "r" in r
+        }
+
+
+def stored(func: str, seed: int, p: int, src: str) -> float:
+    if src == "ls40c":
+        return rows("tuner_gp_r14.jsonl", LS40C, func, p)[seed]
+    if p == 8:
+        return rows("tuner_par100_smac_gp.jsonl", "gp", func, 8)[seed]
+    return guard.committed(func)[seed]
+
+
+def repro() -> None:
+    import tuner_problems as tp
+
+    out = os.path.join(HERE, "tuner_gp_r15_repro.jsonl")
+    for func, seed, p, src in CASES:
+        r = float(tp.run_autolab("gp", func, 100, seed, p)[0] - tp.FUNCS[func][1])
+        want = stored(func, seed, p, src)
+        row = {"f": func, "s": seed, "p": p, "r": r, "stored": want, "src": src, "equal": r == want}
+        print(json.dumps(row), flush=True)
+        with open(out, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+def speed(label: str, func: str, seed: int, out: str) -> None:
+    import tuner_problems as tp
+
+    start = time.perf_counter()
+    best, lat = tp.run_autolab("gp", func, 100, seed, 1)
+    sec = time.perf_counter() - start
+    row = {
+        "t": label,
+        "f": func,
+        "s": seed,
+        "r": float(best - tp.FUNCS[func][1]),
+        "sec": round(sec, 2),
+        "lat_mean": round(float(np.mean(lat)), 4),
+        "lat_mean_after40": round(float(np.mean(lat[40:])), 4),
+    }
+    with open(out, "a") as fh:
+        fh.write(json.dumps(row) + "\n")
+
+
+def speedtable(out: str) -> None:
+    with open(out) as fh:
+        got = [json.loads(line) for line in fh]
+    by = {t: [r for r in got if r["t"] == t] for t in ("gp-before", "gp")}
+    for t, rs in by.items():
+        ref = [stored(r["f"], r["s"], 1, "shipped" if t == "gp-before" else "ls40c") for r in rs]
+        equal = sum(r["r"] == w for r, w in zip(rs, ref, strict=True))
+        print(
+            f"| {t} | {len(rs)} | {np.mean([r['sec'] for r in rs]):.2f} | "
+            f"{np.mean([r['lat_mean'] for r in rs]):.4f} | {np.mean([r['lat_mean_after40'] for r in rs]):.4f} | "
+            f"{equal} of {len(rs)} |"
+        )
+    ratio = np.mean([r["sec"] for r in by["gp"]]) / np.mean([r["sec"] for r in by["gp-before"]])
+    print(f"ratio of mean seconds a run: {ratio:.3f} (bound 1.5)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "repro":
+        repro()
+    elif sys.argv[1] == "speed":
+        speed(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    else:
+        speedtable(sys.argv[2])
