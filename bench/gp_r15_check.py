@@ -20,8 +20,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.environ.get("AUTOLAB_ROOT", os.path.dirname(HERE)), HERE]
-import gp_round13_guard as guard  # noqa: E402
 import numpy as np  # noqa: E402
+
+import autolab.tuners.gp  # noqa: E402
 
 LS40C = "noise+init1+ls40+ls40c"
 # step 1's runs: (function, seed, trials running, stored source)
@@ -50,6 +51,8 @@ def stored(func: str, seed: int, p: int, src: str) -> float:
         return rows("tuner_gp_r14.jsonl", LS40C, func, p)[seed]
     if p == 8:
         return rows("tuner_par100_smac_gp.jsonl", "gp", func, 8)[seed]
+    import gp_round13_guard as guard  # after autolab: it puts this worktree first on sys.path
+
     return guard.committed(func)[seed]
 
 
@@ -80,6 +83,7 @@ def speed(label: str, func: str, seed: int, out: str) -> None:
         "sec": round(sec, 2),
         "lat_mean": round(float(np.mean(lat)), 4),
         "lat_mean_after40": round(float(np.mean(lat[40:])), 4),
+        "gp_py": autolab.tuners.gp.__file__,
     }
     with open(out, "a") as fh:
         fh.write(json.dumps(row) + "\n")
