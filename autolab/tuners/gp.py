@@ -4,12 +4,15 @@ The space is mapped to the unit cube (numeric parameters in their sampling coord
 one-hot); a Matern kernel with one length scale per column is fitted to the losses, its
 hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py);
 losses with a long tail of bad values are fitted on a log scale (believer.compression).
-Once NOISE_AT trials have finished, a run may switch to a model with a fitted noise variance
-(GPSampler's prior on it; the acquisition reads the posterior of the noise-free function), once, from
-the first NOISE_AT finished trials only (`_noisy_model`): when their losses have no long tail and the
-noiseless model fitted on them has long length scales (geometric mean >= NOISE_LENGTH, a trend with
-ripples: Levy-6, Griewank-8), not on funnels, basins or log-fitted valleys (Ackley-5, Rosenbrock-4),
-where the fitted noise costs. Measured in bench/README.md (issue 24, fourteenth round, `ls40c`).
+Sequential suggestions (no trial running or waiting) switch, once NOISE_AT trials have finished, to
+a model with a fitted noise variance (GPSampler's prior on it; the acquisition reads the posterior of
+the noise-free function) when the first NOISE_AT finished trials (`_noisy_model`, a function of those
+trials only) have no long tail in their losses and the noiseless model fitted on them has long length
+scales (geometric mean >= NOISE_LENGTH, a trend with ripples: Levy-6, Griewank-8), not on funnels,
+basins or log-fitted valleys (Ackley-5, Rosenbrock-4), where the fitted noise costs. Measured in
+bench/README.md (issue 24, fourteenth round `ls40c`, fifteenth round). A suggestion with any trial
+running uses the noiseless model and the believer below, unchanged: with 8 running the noisy model
+lost Hartmann-6 (fourteenth round).
 The next point maximises the acquisition (ei, ranked as log EI; ucb or poi): `selection_num_warm_up`
 random points plus points near the best trials, the best `selection_num_starting_points` of them
 refined by shrinking local searches. Running trials join the posterior at the loss the model predicts for them (Kriging

@@ -243,3 +243,43 @@ def test_the_noise_choice_reads_the_first_40_trials_only_so_a_resumed_tuner_repe
     resumed = GPTuner(space, optimize_mode="minimize", seed=3)
     del history.trials[44:]
     assert resumed.suggest(history) == suggested[2]
+
+
+def test_the_noisy_model_only_at_suggestions_with_no_trial_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sequential suggestions only (issue 24, fifteenth round): with any trial running (or waiting)
+    the shipped noiseless model and believer are used and the choice is not computed; once the
+    trials have ended, the run's choice holds again."""
+    from autolab.tuners.gp import NOISE_AT
+
+    flags = _noise_flags(monkeypatch)
+    space, history = _history(_bowl, NOISE_AT + 2, 4, 0)
+    tuner = GPTuner(space, optimize_mode="minimize", seed=0)
+    tuner.suggest(history)
+    assert flags[-1] is True
+    calls: list = []
+    real = GPTuner._noisy_model
+    monkeypatch.setattr(GPTuner, "_noisy_model", lambda self, *a: calls.append(1) or real(self, *a))
+    for status in (TrialStatus.RUNNING, TrialStatus.WAITING):
+        history.trials.append(Trial("r", len(history.trials), {f"x{j}": 0.5 for j in range(4)}, status))
+        tuner.suggest(history)
+        assert flags[-1] is False and not calls, status
+        history.trials.pop()
+    tuner.suggest(history)
+    assert flags[-1] is True and calls
+
+
+def test_gaussian_fit_with_noise_returns_the_noise_free_posterior() -> None:
+    """gaussian.fit(noise=True): a noise variance fitted under GPSampler's prior; the posterior's rows
+    carry it (`noise_`), so the mean smooths noisy rows and the sd at a row stays well above 0."""
+    from autolab.tuners import gaussian
+
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 3))
+    y = np.sum((x - 0.5) ** 2, axis=1) + rng.normal(0, 0.05, 40)
+    plain = gaussian.fit(x, y, np.arange(40), length_scale=1.0, prior=True)
+    noisy = gaussian.fit(x, y, np.arange(40), length_scale=1.0, prior=True, noise=True)
+    assert not hasattr(plain, "noise_") and noisy.noise_ > 1e-3
+    plain_miss = np.max(np.abs(plain.predict(x) - y))
+    assert plain_miss < 1e-4  # the noiseless model interpolates, the noisy one smooths
+    assert np.mean(np.abs(noisy.predict(x) - y)) > 10 * plain_miss
+    assert np.min(noisy.predict(x, return_std=True)[1]) > 10 * np.max(plain.predict(x, return_std=True)[1])
