@@ -3,6 +3,7 @@
     python bench/gp_r15_check.py repro                      # step 1: the tuner against stored rows
     python bench/gp_r15_check.py speed LABEL FUNC SEED OUT  # one timed run (LABEL gp-before / gp)
     python bench/gp_r15_check.py speedtable OUT             # step 2: means, ratio, equal regrets
+    python bench/gp_r15_check.py item4                      # step 5: GP before / after vs GPSampler, 0-99
 
 AUTOLAB_ROOT=<tree> puts that tree's autolab first on sys.path (the shipped GP, 923f18c, exported to
 /tmp/h32gp/base); without it this worktree's autolab runs. repro writes one row per run to
@@ -105,10 +106,41 @@ def speedtable(out: str) -> None:
     print(f"ratio of mean seconds a run: {ratio:.3f} (bound 1.5)")
 
 
+def item4() -> None:
+    """Levy-6 and Griewank-8 seeds 0-99 from stored rows (rounds 13-14, not re-run): the GP before
+    this round (shipped rows), after it (ls40c's sequential rows, equal to the shipped form by step 1),
+    GPSampler (optuna-gp); medians and seeds won each way (two-sided sign test, ties out)."""
+    import gp_r14_table as t
+
+    print(
+        "| function | seeds | GP before | GP after | GPSampler | before vs GPSampler | after vs GPSampler |"
+        " after vs before |"
+    )
+    print("|---|---|---:|---:|---:|---|---|---|")
+    for f in ("levy6", "griewank8"):
+        after, before, opt = t.load(t.ROWS, LS40C, f, 1), t.shipped_rows(f, 1), {}
+        for name in (
+            "tuner_gp_gpsampler.jsonl",
+            "tuner_gp_round9_table.jsonl",
+            "tuner_gp_round10_table.jsonl",
+        ):
+            opt |= {s: r["r"] for s, r in t.load(name, "optuna-gp", f, 1).items()}
+        seeds = [s for s in range(100) if s in after and s in opt and s in before]
+        a = np.array([after[s]["r"] for s in seeds])
+        b, g = (np.array([d[s] for s in seeds]) for d in (before, opt))
+        duels = [t.sign(x, y) for x, y in ((b, g), (a, g), (a, b))]
+        text = " | ".join(f"{w} / {lo}, p {pv:.2g}" for w, lo, pv in duels)
+        print(
+            f"| {f} | 0-99 ({len(seeds)}) | {np.median(b):.4g} | {np.median(a):.4g} | {np.median(g):.4g} | {text} |"
+        )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "repro":
         repro()
     elif sys.argv[1] == "speed":
         speed(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    elif sys.argv[1] == "item4":
+        item4()
     else:
         speedtable(sys.argv[2])
