@@ -4,6 +4,8 @@
     python bench/gp_r15_check.py speed LABEL FUNC SEED OUT  # one timed run (LABEL gp-before / gp)
     python bench/gp_r15_check.py speedtable OUT             # step 2: means, ratio, equal regrets
     python bench/gp_r15_check.py item4                      # step 5: GP before / after vs GPSampler, 0-99
+    python bench/gp_r15_check.py screen VARIANT FUNC S0 S1 OUT   # step 6: gp or fine3, seeds [S0, S1)
+    python bench/gp_r15_check.py screentable OUT            # step 6: fine3 against gp, per function
 
 AUTOLAB_ROOT=<tree> puts that tree's autolab first on sys.path (the shipped GP, 923f18c, exported to
 /tmp/h32gp/base); without it this worktree's autolab runs. repro writes one row per run to
@@ -135,6 +137,52 @@ def item4() -> None:
         )
 
 
+FINE3 = (0.1, 0.03, 0.01, 0.003)  # step 6: a fourth, finer local round of the acquisition's search
+
+
+def screen(variant: str, func: str, s0: int, s1: int, out: str) -> None:
+    import tuner_problems as tp
+
+    if variant == "fine3":
+        autolab.tuners.gp.LOCAL_ROUNDS = FINE3
+    elif variant != "gp":
+        sys.exit(f"unknown variant {variant}")
+    have = set()
+    if os.path.exists(out):
+        with open(out) as fh:
+            have = {r["s"] for r in map(json.loads, fh) if r["t"] == variant and r["f"] == func}
+    stop_at = float(os.environ.get("STOP_AT", "inf"))
+    for seed in range(s0, s1):
+        if seed in have or time.time() > stop_at:
+            continue
+        start = time.perf_counter()
+        r = float(tp.run_autolab("gp", func, 100, seed, 1)[0] - tp.FUNCS[func][1])
+        row = {"t": variant, "f": func, "s": seed, "r": r, "sec": round(time.perf_counter() - start, 2)}
+        with open(out, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+def screentable(out: str) -> None:
+    from scipy.stats import binomtest
+
+    with open(out) as fh:
+        got = [json.loads(line) for line in fh]
+    print("| function | seeds | gp | fine3 | fine3 wins / losses, p | s a run gp / fine3 |")
+    print("|---|---|---:|---:|---|---|")
+    for f in sorted({r["f"] for r in got}):
+        a = {r["s"]: r for r in got if r["f"] == f and r["t"] == "gp"}
+        b = {r["s"]: r for r in got if r["f"] == f and r["t"] == "fine3"}
+        seeds = sorted(set(a) & set(b))
+        x, y = np.array([a[s]["r"] for s in seeds]), np.array([b[s]["r"] for s in seeds])
+        w, lo = int(np.sum(y < x)), int(np.sum(y > x))
+        p = binomtest(w, w + lo).pvalue if w + lo else 1.0
+        sec = [np.mean([d[s]["sec"] for s in seeds]) for d in (a, b)]
+        print(
+            f"| {f} | {seeds[0]}-{seeds[-1]} ({len(seeds)}) | {np.median(x):.4g} | {np.median(y):.4g} |"
+            f" {w} / {lo}, p {p:.2g} | {sec[0]:.2f} / {sec[1]:.2f} |"
+        )
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "repro":
         repro()
@@ -142,5 +190,9 @@ if __name__ == "__main__":
         speed(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif sys.argv[1] == "item4":
         item4()
+    elif sys.argv[1] == "screen":
+        screen(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+    elif sys.argv[1] == "screentable":
+        screentable(sys.argv[2])
     else:
         speedtable(sys.argv[2])
