@@ -129,7 +129,7 @@ class GPTuner(Tuner):
         # far slower (a 60x60 Cholesky took 130 ms with the machine's trials running)
         with threadpool_limits(limits=1, user_api="blas"):
             # the noisy model for sequential suggestions only: with trials running, the shipped one
-            gp = self._fit(x, y, rng, noise=not len(pending) and self._noisy_model(obs, done))
+            gp = self._fit(x, y, rng, noise=not len(pending) and self._noisy_model(raw, done))
             best = float(y.min())
             if len(pending):
                 gp, x, believed = self._believe(gp, x, y, self.cube.encode(obs.x[pending]))
@@ -141,15 +141,22 @@ class GPTuner(Tuner):
                 return params
         return random_unseen(self.space, rng, seen)
 
-    def _noisy_model(self, obs: Observations, done: np.ndarray) -> bool:
+    def _noisy_model(self, raw: Observations, done: np.ndarray) -> bool:
         """Whether this run fits the noise (a function of the first NOISE_AT finished trials, in
         history order, so a resumed tuner chooses the same): no long tail in their losses, and the
         noiseless model fitted on them (as _fit's, without its generator) has length scales whose
-        geometric mean is >= NOISE_LENGTH. A pure cache keeps the last answer."""
+        geometric mean is >= NOISE_LENGTH. Their losses come from those trials alone (a failed or
+        stopped one among them is ranked against them, not against later trials). A pure cache keeps
+        the last answer."""
         if len(done) < NOISE_AT:
             return False
         first = done[:NOISE_AT]
-        x, loss = self.cube.encode(obs.x[first]), np.asarray(obs.loss[first], dtype=float)
+        steps = None if raw.steps is None else raw.steps[first]
+        own = as_losses(
+            Observations(raw.x[first], raw.loss[first], raw.kind[first], steps),
+            self.optimize_mode == "maximize",
+        )
+        x, loss = self.cube.encode(own.x), np.asarray(own.loss, dtype=float)
         key = x.tobytes() + loss.tobytes()
         cached = getattr(self, "_noise_choice", None)
         if cached is None or cached[0] != key:

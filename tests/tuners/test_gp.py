@@ -283,3 +283,32 @@ def test_gaussian_fit_with_noise_returns_the_noise_free_posterior() -> None:
     assert plain_miss < 1e-4  # the noiseless model interpolates, the noisy one smooths
     assert np.mean(np.abs(noisy.predict(x) - y)) > 10 * plain_miss
     assert np.min(noisy.predict(x, return_std=True)[1]) > 10 * np.max(plain.predict(x, return_std=True)[1])
+
+
+def test_the_noise_choice_ranks_a_failed_trial_among_the_first_40_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed trial's loss is the worst loss seen: for the choice, the worst of the first NOISE_AT
+    finished trials, so a worse trial later neither reopens the choice nor changes it."""
+    from autolab.tuners import gaussian
+    from autolab.tuners.gp import NOISE_AT
+
+    probes: list = []  # the choice's own fit: the only one without a `noise` argument
+    real_fit = gaussian.fit
+
+    def fit(*a, **k):
+        if "noise" not in k:
+            probes.append(1)
+        return real_fit(*a, **k)
+
+    monkeypatch.setattr(gaussian, "fit", fit)
+    space, history = _history(_bowl, NOISE_AT + 1, 4, 2)
+    history.trials[5].status, history.trials[5].value = TrialStatus.FAILED, None
+    tuner = GPTuner(space, optimize_mode="minimize", seed=0)
+    tuner.suggest(history)
+    assert len(probes) == 1 and tuner._noise_choice[1] is True
+    history.trials.append(
+        Trial("bad", NOISE_AT + 1, {f"x{j}": 0.99 for j in range(4)}, TrialStatus.SUCCEEDED, 50.0)
+    )
+    tuner.suggest(history)
+    assert len(probes) == 1 and tuner._noise_choice[1] is True
