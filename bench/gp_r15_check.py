@@ -1,6 +1,6 @@
 """Fifteenth round (bench/gp_r15_declared.md): the GP's noisy model for sequential suggestions only.
 
-    python bench/gp_r15_check.py repro                      # step 1: the tuner against stored rows
+    python bench/gp_r15_check.py repro [OUT]                # step 1: the tuner against stored rows
     python bench/gp_r15_check.py speed LABEL FUNC SEED OUT  # one timed run (LABEL gp-before / gp)
     python bench/gp_r15_check.py speedtable OUT             # step 2: means, ratio, equal regrets
     python bench/gp_r15_check.py item4                      # step 5: GP before / after vs GPSampler, 0-99
@@ -59,10 +59,10 @@ def stored(func: str, seed: int, p: int, src: str) -> float:
     return guard.committed(func)[seed]
 
 
-def repro() -> None:
+def repro(name: str = "tuner_gp_r15_repro.jsonl") -> None:
     import tuner_problems as tp
 
-    out = os.path.join(HERE, "tuner_gp_r15_repro.jsonl")
+    out = os.path.join(HERE, name)
     for func, seed, p, src in CASES:
         r = float(tp.run_autolab("gp", func, 100, seed, p)[0] - tp.FUNCS[func][1])
         want = stored(func, seed, p, src)
@@ -185,7 +185,7 @@ def screentable(out: str) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "repro":
-        repro()
+        repro(*sys.argv[2:3])
     elif sys.argv[1] == "speed":
         speed(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif sys.argv[1] == "item4":
