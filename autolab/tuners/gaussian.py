@@ -5,7 +5,10 @@ hyperparameters are fitted by marginal likelihood on a subset of the rows (the c
 which keeps the cost flat with long histories); the posterior then uses every row.
 
 With `prior=True` the hyperparameters are a posterior mode instead of the likelihood maximum, with
-a prior on each length scale as Optuna's GPSampler has one (see LENGTH_PRIOR).
+a prior on each length scale as Optuna's GPSampler has one (see LENGTH_PRIOR). With `noise=True` a
+noise variance is fitted beside the kernel (a WhiteKernel, with GPSampler's prior NOISE_PRIOR) and the
+returned posterior is that of the noise-free function: the noise joins the rows as alpha (kept in the
+result's `noise_`), and the predicted sd leaves it out.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ import numpy as np
 # (bench/README.md, issue 24 second round): Levy-6 1.33 -> 0.44; it costs Rastrigin-6 (31.4 -> 42.9),
 # whose ripples want length scales the prior calls unlikely.
 LENGTH_PRIOR = 0.1
+# Optuna GPSampler's prior on the noise variance of the standardised losses: Gamma(concentration 1.1,
+# rate 30) (optuna/_gp/prior.py), the variance at least MIN_NOISE; with `noise=True` only.
+NOISE_PRIOR = (1.1, 30.0)
+MIN_NOISE = 1e-6
 
 
 def fit(
@@ -35,15 +42,20 @@ def fit(
     length_scale: float = 0.5,
     random_state: int = 0,
     prior: bool = False,
+    noise: bool = False,
 ) -> Any:
     """A fitted GaussianProcessRegressor: hyperparameters from the rows `hyper`, posterior on all;
-    `prior`: the hyperparameters' posterior mode under LENGTH_PRIOR (else the likelihood maximum)."""
+    `prior`: the hyperparameters' posterior mode under LENGTH_PRIOR (else the likelihood maximum);
+    `noise` (with `prior`): a fitted noise variance under NOISE_PRIOR, its search started at 1,
+    and the posterior of the noise-free function with that noise on every row (`noise_`)."""
     # not at the top: TPE imports this module, and `autolab create` with TPE should not wait ~0.5 s
     # for scikit-learn before a single trial has finished (it loads on the first fit)
     from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import ConstantKernel, Matern
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
     kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(x.shape[1], length_scale), (1e-2, 1e2), nu=nu)
+    if noise:
+        kernel = kernel + WhiteKernel(1.0, (MIN_NOISE, 1e2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gp = GaussianProcessRegressor(
@@ -51,9 +63,14 @@ def fit(
             alpha=alpha,
             normalize_y=True,
             random_state=random_state,
-            optimizer=_map_optimizer(x.shape[1]) if prior else "fmin_l_bfgs_b",
+            optimizer=_map_optimizer(x.shape[1], noise) if prior else "fmin_l_bfgs_b",
         )
         gp.fit(x[hyper], y[hyper])
+    if noise:
+        level = float(gp.kernel_.k2.noise_level)
+        post = posterior(gp.kernel_.k1, x, y, alpha + level)
+        post.noise_ = level
+        return post
     return posterior(gp.kernel_, x, y, alpha) if len(hyper) < len(y) else gp
 
 
@@ -67,9 +84,9 @@ def posterior(kernel: Any, x: np.ndarray, y: np.ndarray, alpha: float = 1e-6) ->
         return gp.fit(x, y)
 
 
-def _map_optimizer(n_lengths: int) -> Callable[..., tuple[np.ndarray, float]]:
+def _map_optimizer(n_lengths: int, noise: bool = False) -> Callable[..., tuple[np.ndarray, float]]:
     """scikit-learn's optimizer hook, minimising -(log marginal likelihood + log prior) over the
-    log hyperparameters theta = [log constant, log length scales...]."""
+    log hyperparameters theta = [log constant, log length scales..., (log noise)]."""
     from scipy.optimize import minimize  # loaded with scikit-learn, on the first fit (see fit())
 
     lengths = slice(1, 1 + n_lengths)
@@ -79,7 +96,13 @@ def _map_optimizer(n_lengths: int) -> Callable[..., tuple[np.ndarray, float]]:
         grad = np.array(grad, dtype=float)
         sq = np.exp(2 * theta[lengths])
         grad[lengths] += 2 * LENGTH_PRIOR * (sq - 1 / sq)
-        return float(value) + LENGTH_PRIOR * float(np.sum(sq + 1 / sq)), grad
+        total = float(value) + LENGTH_PRIOR * float(np.sum(sq + 1 / sq))
+        if noise:  # a Gamma(a, b) prior on v = exp(t): log p = (a - 1) t - b e^t (+ const)
+            a, b = NOISE_PRIOR
+            t = theta[1 + n_lengths]
+            total -= (a - 1) * t - b * np.exp(t)
+            grad[1 + n_lengths] -= (a - 1) - b * np.exp(t)
+        return total, grad
 
     def optimizer(obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray) -> Any:
         res = minimize(objective, initial_theta, args=(obj_func,), jac=True, method="L-BFGS-B", bounds=bounds)

@@ -4,6 +4,15 @@ The space is mapped to the unit cube (numeric parameters in their sampling coord
 one-hot); a Matern kernel with one length scale per column is fitted to the losses, its
 hyperparameters a posterior mode under Optuna GPSampler's prior on length scales (gaussian.py);
 losses with a long tail of bad values are fitted on a log scale (believer.compression).
+Sequential suggestions (no trial running or waiting) switch, once NOISE_AT trials have finished, to
+a model with a fitted noise variance (GPSampler's prior on it; the acquisition reads the posterior of
+the noise-free function) when the first NOISE_AT finished trials (`_noisy_model`, a function of those
+trials only) have no long tail in their losses and the noiseless model fitted on them has long length
+scales (geometric mean >= NOISE_LENGTH, a trend with ripples: Levy-6, Griewank-8), not on funnels,
+basins or log-fitted valleys (Ackley-5, Rosenbrock-4), where the fitted noise costs. Measured in
+bench/README.md (issue 24, fourteenth round `ls40c`, fifteenth round). A suggestion with any trial
+running uses the noiseless model and the believer below, unchanged: with 8 running the noisy model
+lost Hartmann-6 (fourteenth round).
 The next point maximises the acquisition (ei, ranked as log EI; ucb or poi): `selection_num_warm_up`
 random points plus points near the best trials, the best `selection_num_starting_points` of them
 refined by shrinking local searches. Running trials join the posterior at the loss the model predicts for them (Kriging
@@ -32,7 +41,7 @@ from . import gaussian
 from .base import Tuner, TunerError, canonical
 from .believer import compression
 from .ehvi import log_h
-from .observations import RUNNING, Encoder, as_losses, best_and_newest
+from .observations import RUNNING, Encoder, Observations, as_losses, best_and_newest
 from .sampling import call_rng, random_unseen
 from .unitcube import UnitCube
 
@@ -40,6 +49,9 @@ MAX_FIT = 200
 MAX_HYPER = 60
 LOCAL_ROUNDS = (0.1, 0.03, 0.01)
 LOCAL_POINTS = 150
+# the noisy model's choice: read once NOISE_AT trials have finished, from those trials only
+NOISE_AT = 40
+NOISE_LENGTH = 0.5
 
 
 class GPTuner(Tuner):
@@ -116,7 +128,8 @@ class GPTuner(Tuner):
         # small matrices: one BLAS thread is fastest, and many threads beside busy trials are
         # far slower (a 60x60 Cholesky took 130 ms with the machine's trials running)
         with threadpool_limits(limits=1, user_api="blas"):
-            gp = self._fit(x, y, rng)
+            # the noisy model for sequential suggestions only: with trials running, the shipped one
+            gp = self._fit(x, y, rng, noise=not len(pending) and self._noisy_model(raw, done))
             best = float(y.min())
             if len(pending):
                 gp, x, believed = self._believe(gp, x, y, self.cube.encode(obs.x[pending]))
@@ -128,9 +141,45 @@ class GPTuner(Tuner):
                 return params
         return random_unseen(self.space, rng, seen)
 
-    def _fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Any:
+    def _noisy_model(self, raw: Observations, done: np.ndarray) -> bool:
+        """Whether this run fits the noise (a function of the first NOISE_AT finished trials, in
+        history order, so a resumed tuner chooses the same): no long tail in their losses, and the
+        noiseless model fitted on them (as _fit's, without its generator) has length scales whose
+        geometric mean is >= NOISE_LENGTH. Their losses come from those trials alone (a failed or
+        stopped one among them is ranked against them, not against later trials). A pure cache keeps
+        the last answer."""
+        if len(done) < NOISE_AT:
+            return False
+        first = done[:NOISE_AT]
+        steps = None if raw.steps is None else raw.steps[first]
+        own = as_losses(
+            Observations(raw.x[first], raw.loss[first], raw.kind[first], steps),
+            self.optimize_mode == "maximize",
+        )
+        x, loss = self.cube.encode(own.x), np.asarray(own.loss, dtype=float)
+        key = x.tobytes() + loss.tobytes()
+        cached = getattr(self, "_noise_choice", None)
+        if cached is None or cached[0] != key:
+            chosen = compression(loss)[1] is None
+            if chosen:
+                gp = gaussian.fit(
+                    x,
+                    loss,
+                    np.arange(NOISE_AT),
+                    nu=self.nu,
+                    alpha=self.alpha,
+                    length_scale=self.start_length,
+                    prior=self.length_prior,
+                )
+                lengths = np.asarray(gp.kernel_.k2.length_scale, dtype=float)
+                chosen = float(np.exp(np.mean(np.log(lengths)))) >= NOISE_LENGTH
+            self._noise_choice = cached = (key, chosen)
+        return bool(cached[1])
+
+    def _fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: bool = False) -> Any:
         """Kernel hyperparameters by marginal likelihood on at most MAX_HYPER points (the best
-        and a random rest), then the posterior on all points with that kernel."""
+        and a random rest), then the posterior on all points with that kernel; `noise`: with a
+        fitted noise variance (gaussian.fit)."""
         sub = np.arange(len(y))
         if len(y) > MAX_HYPER:
             order = np.argsort(y, kind="stable")
@@ -145,6 +194,7 @@ class GPTuner(Tuner):
             length_scale=self.start_length,
             random_state=int(rng.integers(2**31)),
             prior=self.length_prior,
+            noise=noise,
         )
 
     def _believe(

@@ -154,3 +154,161 @@ def test_the_length_scales_search_starts_at_one_and_mogp_keeps_half(monkeypatch:
     GPTuner(space, seed=0)._fit(x, y, rng)
     MoGpTuner(space, seed=0, objectives=["a", "b"])._fit(x, y, rng)
     assert starts == [1.0, 0.5]
+
+
+def _history(func, n: int, dims: int, seed: int) -> tuple[SearchSpace, History]:
+    """n finished trials: 10 random points, then (as a GP run's) points near the function's valley
+    when it has one (`func.near`), else random ones."""
+    space = SearchSpace({f"x{j}": {"_type": "uniform", "_value": [0, 1]} for j in range(dims)})
+    rng = np.random.default_rng(seed)
+    history = History()
+    for i in range(n):
+        u = rng.random(dims)
+        if i >= 10 and hasattr(func, "near"):
+            u = func.near(u, rng)
+        p = {f"x{j}": float(v) for j, v in enumerate(u)}
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, func(np.array(list(p.values())))))
+    return space, history
+
+
+def _bowl(u: np.ndarray) -> float:  # a trend with small ripples (as Levy-6, Griewank-8)
+    return float(np.sum((u - 0.3) ** 2) + 0.02 * np.sum(np.cos(25 * u)))
+
+
+def _valley(u: np.ndarray) -> float:  # Rosenbrock-4 on [-2, 2]^4
+    z = 4 * u - 2
+    return float(np.sum(100 * (z[1:] - z[:-1] ** 2) ** 2 + (1 - z[:-1]) ** 2))
+
+
+def _near_valley(u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A point near Rosenbrock's curved valley (z[k+1] ~ z[k]^2): most of a GP run's trials are
+    there, so the losses have a long tail of bad values (the random ones)."""
+    z = np.empty(len(u))
+    z[0] = 2 * u[0] - 1
+    for k in range(1, len(u)):
+        z[k] = np.clip(z[k - 1] ** 2 + rng.normal(0, 0.05), -2, 2)
+    return (z + 2) / 4
+
+
+_valley.near = _near_valley  # type: ignore[attr-defined]
+
+
+def _noise_flags(monkeypatch: pytest.MonkeyPatch) -> list:
+    from autolab.tuners import gaussian
+
+    flags: list = []  # the `noise` argument of _fit's fits (the choice's own probe fit passes none)
+    real_fit = gaussian.fit
+
+    def fit(*a, **k):
+        if "noise" in k:
+            flags.append(k["noise"])
+        return real_fit(*a, **k)
+
+    monkeypatch.setattr(gaussian, "fit", fit)
+    return flags
+
+
+def test_the_noisy_model_from_40_trials_on_a_rippled_bowl_not_on_a_long_tailed_valley(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From NOISE_AT finished trials on, a run whose first 40 losses have no long tail and whose
+    noiseless fit has long length scales fits the noise (issue 24, fourteenth round); a log-fitted
+    valley keeps the noiseless model, and so does every run before 40 trials."""
+    from autolab.tuners.gp import NOISE_AT
+
+    flags = _noise_flags(monkeypatch)
+    for func, n, want in ((_bowl, NOISE_AT, True), (_bowl, NOISE_AT - 1, False), (_valley, NOISE_AT, False)):
+        space, history = _history(func, n, 4, 0)
+        flags.clear()
+        GPTuner(space, optimize_mode="minimize", seed=0).suggest(history)
+        assert flags[-1] is want, (func.__name__, n)
+
+
+def test_the_noise_choice_reads_the_first_40_trials_only_so_a_resumed_tuner_repeats_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The choice is a function of the first NOISE_AT finished trials: later trials (even a long
+    tail of bad ones) do not change it, and a tuner rebuilt on the history suggests what the
+    running one did."""
+    flags = _noise_flags(monkeypatch)
+    space, history = _history(_bowl, 42, 4, 1)
+    running = GPTuner(space, optimize_mode="minimize", seed=3)
+    suggested = []
+    for i in range(42, 46):
+        p = running.suggest(history)
+        suggested.append(p)
+        value = 1e6 if i % 2 else _bowl(np.array(list(p.values())))  # a long tail after trial 40
+        history.trials.append(Trial(f"t{i}", i, p, TrialStatus.SUCCEEDED, value))
+    assert flags and all(flags)
+    resumed = GPTuner(space, optimize_mode="minimize", seed=3)
+    del history.trials[44:]
+    assert resumed.suggest(history) == suggested[2]
+
+
+def test_the_noisy_model_only_at_suggestions_with_no_trial_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sequential suggestions only (issue 24, fifteenth round): with any trial running (or waiting)
+    the shipped noiseless model and believer are used and the choice is not computed; once the
+    trials have ended, the run's choice holds again."""
+    from autolab.tuners.gp import NOISE_AT
+
+    flags = _noise_flags(monkeypatch)
+    space, history = _history(_bowl, NOISE_AT + 2, 4, 0)
+    tuner = GPTuner(space, optimize_mode="minimize", seed=0)
+    tuner.suggest(history)
+    assert flags[-1] is True
+    calls: list = []
+    real = GPTuner._noisy_model
+    monkeypatch.setattr(GPTuner, "_noisy_model", lambda self, *a: calls.append(1) or real(self, *a))
+    for status in (TrialStatus.RUNNING, TrialStatus.WAITING):
+        history.trials.append(Trial("r", len(history.trials), {f"x{j}": 0.5 for j in range(4)}, status))
+        tuner.suggest(history)
+        assert flags[-1] is False and not calls, status
+        history.trials.pop()
+    tuner.suggest(history)
+    assert flags[-1] is True and calls
+
+
+def test_gaussian_fit_with_noise_returns_the_noise_free_posterior() -> None:
+    """gaussian.fit(noise=True): a noise variance fitted under GPSampler's prior; the posterior's rows
+    carry it (`noise_`), so the mean smooths noisy rows and the sd at a row stays well above 0."""
+    from autolab.tuners import gaussian
+
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 3))
+    y = np.sum((x - 0.5) ** 2, axis=1) + rng.normal(0, 0.05, 40)
+    plain = gaussian.fit(x, y, np.arange(40), length_scale=1.0, prior=True)
+    noisy = gaussian.fit(x, y, np.arange(40), length_scale=1.0, prior=True, noise=True)
+    assert not hasattr(plain, "noise_") and noisy.noise_ > 1e-3
+    plain_miss = np.max(np.abs(plain.predict(x) - y))
+    assert plain_miss < 1e-4  # the noiseless model interpolates, the noisy one smooths
+    assert np.mean(np.abs(noisy.predict(x) - y)) > 10 * plain_miss
+    assert np.min(noisy.predict(x, return_std=True)[1]) > 10 * np.max(plain.predict(x, return_std=True)[1])
+
+
+def test_the_noise_choice_ranks_a_failed_trial_among_the_first_40_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed trial's loss is the worst loss seen: for the choice, the worst of the first NOISE_AT
+    finished trials, so a worse trial later neither reopens the choice nor changes it."""
+    from autolab.tuners import gaussian
+    from autolab.tuners.gp import NOISE_AT
+
+    probes: list = []  # the choice's own fit: the only one without a `noise` argument
+    real_fit = gaussian.fit
+
+    def fit(*a, **k):
+        if "noise" not in k:
+            probes.append(1)
+        return real_fit(*a, **k)
+
+    monkeypatch.setattr(gaussian, "fit", fit)
+    space, history = _history(_bowl, NOISE_AT + 1, 4, 2)
+    history.trials[5].status, history.trials[5].value = TrialStatus.FAILED, None
+    tuner = GPTuner(space, optimize_mode="minimize", seed=0)
+    tuner.suggest(history)
+    assert len(probes) == 1 and tuner._noise_choice[1] is True
+    history.trials.append(
+        Trial("bad", NOISE_AT + 1, {f"x{j}": 0.99 for j in range(4)}, TrialStatus.SUCCEEDED, 50.0)
+    )
+    tuner.suggest(history)
+    assert len(probes) == 1 and tuner._noise_choice[1] is True
