@@ -5,10 +5,12 @@
     python bench/gp_r16_check.py select OUT VARIANT...            # step 1 table against `gp` in OUT
     python bench/gp_r16_check.py report OUT VARIANT               # step 2 tables
 
-VARIANT: `gp` (the shipped GP, this worktree's autolab), `quad`, `mumin` (gp_r16_declared.md). Each variant
-acts only where the model is the noisy one (gaussian.fit(noise=True) returns a posterior with `noise_`), so
-runs with trials running, and runs that stay noiseless, are the shipped GP's. `run` skips seeds already in OUT
-and stops starting runs after STOP_AT (epoch seconds); rows {"t", "f", "s", "p", "r", "sec"}.
+AUTOLAB_ROOT=<tree> puts that tree's autolab first (else this worktree's); LABEL names `run`'s rows (default
+VARIANT; a LABEL row also records the gp.py that ran). VARIANT: `gp` (the shipped GP, this worktree's
+autolab), `quad`, `mumin` (gp_r16_declared.md). Each variant acts only where the model is the noisy one
+(gaussian.fit(noise=True) returns a posterior with `noise_`), so runs with trials running, and runs that stay
+noiseless, are the shipped GP's. `run` skips seeds already in OUT and stops starting runs after STOP_AT (epoch
+seconds); rows {"t", "f", "s", "p", "r", "sec"}.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(HERE), HERE]
+sys.path[:0] = [os.environ.get("AUTOLAB_ROOT", os.path.dirname(HERE)), HERE]
 import numpy as np  # noqa: E402
 from scipy.stats import binomtest  # noqa: E402
 
@@ -122,21 +124,24 @@ def run(variant: str, func: str, seeds: list[int], out: str, p: int = 1) -> None
     import tuner_problems as tp
 
     use(variant)
-    have = {r["s"] for r in load(out) if r["t"] == variant and r["f"] == func and r["p"] == p}
+    label = os.environ.get("LABEL", variant)
+    have = {r["s"] for r in load(out) if r["t"] == label and r["f"] == func and r["p"] == p}
     stop_at = float(os.environ.get("STOP_AT", "inf"))
     for seed in seeds:
         if seed in have or time.time() > stop_at:
             continue
         start = time.perf_counter()
         r = float(tp.run_autolab("gp", func, 100, seed, p)[0] - tp.FUNCS[func][1])
-        row = {
-            "t": variant,
+        row: dict[str, Any] = {
+            "t": label,
             "f": func,
             "s": seed,
             "p": p,
             "r": r,
             "sec": round(time.perf_counter() - start, 2),
         }
+        if label != variant:
+            row["gp_py"] = gpmod.__file__
         with open(os.path.join(HERE, out), "a") as fh:
             fh.write(json.dumps(row) + "\n")
 
