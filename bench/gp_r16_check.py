@@ -4,6 +4,7 @@
     python bench/gp_r16_check.py same VARIANT OUT                 # 8 running / noiseless runs equal stored rows
     python bench/gp_r16_check.py select OUT VARIANT...            # step 1 table against `gp` in OUT
     python bench/gp_r16_check.py report OUT VARIANT               # step 2 tables
+    python bench/gp_r16_check.py repro OUT                        # the shipped form against stored rows
 
 AUTOLAB_ROOT=<tree> puts that tree's autolab first (else this worktree's); LABEL names `run`'s rows (default
 VARIANT; a LABEL row also records the gp.py that ran). VARIANT: `gp` (the shipped GP, this worktree's
@@ -236,6 +237,23 @@ def report(out: str, variant: str) -> None:
         )
 
 
+def repro(out: str) -> None:
+    """The shipped form's rows (LABEL shipped-quad) against `quad`'s sequential rows (step 1's file) and,
+    with 8 running or noiseless, the stored shipped rows (gp_r14_table.shipped_rows)."""
+    import gp_r14_table as t
+
+    quad = {(r["f"], r["s"]): r["r"] for r in load("tuner_gp_r16_screen.jsonl") if r["t"] == "quad"}
+    equal = 0
+    got = [r for r in load(out) if r["t"] == "shipped-quad"]
+    for r in got:
+        noiseless = r["p"] == 8 or r["f"] == "rosenbrock4"
+        want = t.shipped_rows(r["f"], r["p"])[r["s"]] if noiseless else quad[(r["f"], r["s"])]
+        equal += r["r"] == want
+        src = "shipped" if noiseless else "quad"
+        print(f"| {r['f']} | {r['s']} | {r['p']} | {r['r']!r} | {want!r} ({src}) | {r['r'] == want} |")
+    print(f"{equal} of {len(got)} equal")
+
+
 def noisy_seeds(func: str) -> list[int]:
     import gp_r14_table as t
 
@@ -253,6 +271,8 @@ if __name__ == "__main__":
             run(sys.argv[2], f, noisy_seeds(f), sys.argv[3])
     elif cmd == "same":
         same(sys.argv[2], sys.argv[3])
+    elif cmd == "repro":
+        repro(sys.argv[2])
     elif cmd == "select":
         select(sys.argv[2], sys.argv[3:])
     else:
