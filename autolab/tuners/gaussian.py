@@ -8,7 +8,8 @@ With `prior=True` the hyperparameters are a posterior mode instead of the likeli
 a prior on each length scale as Optuna's GPSampler has one (see LENGTH_PRIOR). With `noise=True` a
 noise variance is fitted beside the kernel (a WhiteKernel, with GPSampler's prior NOISE_PRIOR) and the
 returned posterior is that of the noise-free function: the noise joins the rows as alpha (kept in the
-result's `noise_`), and the predicted sd leaves it out.
+result's `noise_`), and the predicted sd leaves it out. `Trended` adds a per-dimension quadratic trend
+as the mean of such a posterior (the GP tuner's noisy model).
 """
 
 from __future__ import annotations
@@ -109,3 +110,36 @@ def _map_optimizer(n_lengths: int, noise: bool = False) -> Callable[..., tuple[n
         return res.x, float(res.fun)
 
     return optimizer
+
+
+def quadratic(u: np.ndarray) -> np.ndarray:
+    """The trend's features on the unit cube: 1, v and v^2 per column, v = u - 0.5."""
+    v = u - 0.5
+    return np.hstack([np.ones((len(u), 1)), v, v * v])
+
+
+class Trended:
+    """A posterior plus a per-dimension quadratic trend as its mean: c + sum_j (b_j v_j + a_j v_j^2),
+    least squares on the rows (minimum norm where columns coincide, as one-hot ones do); the posterior
+    (`fit` on the residuals) adds the ripples, and the sd is the posterior's. On a bowl with ripples
+    (Griewank-8, Levy-6) the trend carries the bowl, so the mean's minimiser is the bowl's."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.coef = np.linalg.lstsq(quadratic(x), y, rcond=None)[0]
+        self.gp: Any = None
+
+    def trend(self, u: np.ndarray) -> np.ndarray:
+        return quadratic(u) @ self.coef
+
+    def on(self, gp: Any) -> Trended:
+        """This trend on a posterior fitted to the residuals y - trend(x)."""
+        self.gp, self.kernel_ = gp, gp.kernel_
+        self.noise_ = getattr(gp, "noise_", 0.0)
+        return self
+
+    def predict(self, u: np.ndarray, return_std: bool = False) -> Any:
+        t = self.trend(u)
+        if return_std:
+            mu, sd = self.gp.predict(u, return_std=True)
+            return mu + t, sd
+        return self.gp.predict(u) + t

@@ -312,3 +312,52 @@ def test_the_noise_choice_ranks_a_failed_trial_among_the_first_40_only(
     )
     tuner.suggest(history)
     assert len(probes) == 1 and tuner._noise_choice[1] is True
+
+
+def test_the_noisy_model_has_a_quadratic_trend_whose_minimiser_is_the_bowls() -> None:
+    """The noisy model's mean is a per-dimension quadratic trend plus the posterior of what it leaves
+    (issue 24, fifteenth round, second screen): fitted on a rippled bowl's trials that all lie away
+    from its centre (0.3 in every column), its mean still falls towards the centre and is lowest
+    there; the noiseless model (a constant mean) flattens out at the rows' edge. A space too wide for
+    the rows (fewer than TREND_ROWS per feature) gets no trend."""
+    from autolab.tuners import gaussian
+
+    rng = np.random.default_rng(0)
+    x = 0.5 + 0.5 * rng.random((40, 4))
+    y = np.array([_bowl(u) for u in x])
+    tuner = GPTuner(SearchSpace({f"x{j}": {"_type": "uniform", "_value": [0, 1]} for j in range(4)}), seed=0)
+    noisy = tuner._fit(x, y, np.random.default_rng(1), noise=True)
+    plain = tuner._fit(x, y, np.random.default_rng(1))
+    assert isinstance(noisy, gaussian.Trended) and not isinstance(plain, gaussian.Trended)
+    line = np.linspace(0, 1, 101)[:, None] * np.ones(4)
+    lowest = [line[int(np.argmin(model.predict(line))), 0] for model in (noisy, plain)]
+    assert abs(lowest[0] - 0.3) <= 0.1 and lowest[1] >= 0.45  # 0.36 and 0.54 here
+    assert noisy.predict(np.full((1, 4), 0.3))[0] < y.min() - 0.1
+    assert np.allclose(noisy.predict(x), noisy.trend(x) + noisy.gp.predict(x))
+    assert noisy.predict(line, return_std=True)[1].shape == (101,)
+    wide = np.hstack([x, rng.random((40, 16))])  # 20 columns: 41 features, more than the rows allow
+    assert not isinstance(tuner._fit(wide, y, np.random.default_rng(1), noise=True), gaussian.Trended)
+
+
+def test_the_trend_only_on_sequential_suggestions_of_a_noisy_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trend joins the noisy model only: a sequential suggestion of a rippled-bowl run after 40
+    trials maximises the acquisition of a Trended posterior; with a trial running, and on a
+    long-tailed valley, the model is the shipped noiseless one."""
+    from autolab.tuners import gaussian
+    from autolab.tuners.gp import NOISE_AT
+
+    seen: list = []
+    real = GPTuner._maximise
+    monkeypatch.setattr(GPTuner, "_maximise", lambda self, gp, *a: seen.append(gp) or real(self, gp, *a))
+    space, history = _history(_bowl, NOISE_AT + 1, 4, 0)
+    tuner = GPTuner(space, optimize_mode="minimize", seed=0)
+    tuner.suggest(history)
+    assert isinstance(seen[-1], gaussian.Trended)
+    history.trials.append(
+        Trial("r", len(history.trials), {f"x{j}": 0.5 for j in range(4)}, TrialStatus.RUNNING)
+    )
+    tuner.suggest(history)
+    assert not isinstance(seen[-1], gaussian.Trended)
+    space, history = _history(_valley, NOISE_AT + 1, 4, 0)
+    GPTuner(space, optimize_mode="minimize", seed=0).suggest(history)
+    assert not isinstance(seen[-1], gaussian.Trended)
