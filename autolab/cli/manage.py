@@ -294,14 +294,12 @@ def stop_experiment(ref: ExperimentRef) -> None:
         return
     recorded = read_pid_file(ref.directory / experiments.MANAGER_PID_FILE)
     os.kill(pid, signal.SIGTERM)
+    # the process itself, not its pid file: the file goes a moment before the process ends and lets
+    # the experiment's lock go, and a resume right after this must not be refused as "in use"
     deadline = time.time() + STOP_TIMEOUT
-    while time.time() < deadline and experiments.manager_alive(ref.directory):
-        time.sleep(0.05)
-    # its pid file goes a moment before the process ends and lets the experiment's lock go: waited
-    # for too, so that a resume right after this returns is not refused as "in use by its manager"
     while recorded and time.time() < deadline and process_alive(*recorded):
         time.sleep(0.02)
-    if experiments.manager_alive(ref.directory) or (recorded and process_alive(*recorded)):
+    if recorded and process_alive(*recorded):
         raise UserError(
             f"experiment {ref.id}: the manager (pid {pid}) did not stop within {STOP_TIMEOUT:g} s"
         )

@@ -133,7 +133,7 @@ class Trended:
 
     def on(self, gp: Any) -> Trended:
         """This trend on a posterior fitted to the residuals y - trend(x)."""
-        self.gp, self.kernel_ = gp, gp.kernel_
+        self.gp = gp
         self.noise_ = getattr(gp, "noise_", 0.0)
         return self
 
