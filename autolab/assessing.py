@@ -2,6 +2,8 @@
 
 The assessor judges each new result in report order, seeing the trial's results up to that one (a
 burst of results read at once is judged result by result, so `start_step` and `gap` count right).
+A trial whose final result has come is not judged (the manager's loop skips it, and a slow call's
+verdict on it is dropped): stopping it would only throw away a finished result.
 An assessor whose class says `slow = True` (Curvefitting) runs in a worker thread on a snapshot,
 one call per trial at a time; results that arrive meanwhile are judged when it returns. An
 assessor's exception is logged and the trial goes on.
@@ -66,7 +68,7 @@ class AssessorRunner:
                 continue
             del self.pending[trial_id]
             trial = trials.get(trial_id)
-            if trial is None or not trial.running:
+            if trial is None or not trial.running or trial.value is not None:  # ended, or final result in
                 continue
             try:
                 verdict = future.result()

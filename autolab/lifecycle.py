@@ -94,12 +94,19 @@ class RunClock:
         return True
 
 
+LATE_STOP = "the assessor's stop came after its final result"
+
+
 def trial_outcome(
     trial: Trial, event: Event, killed_as: TrialStatus | None
 ) -> tuple[TrialStatus, str | None]:
     """(status, message) of a trial that ended as event says; killed_as: why the manager killed it.
-    An unknown exit status is a failure (the event's message says why)."""
+    An unknown exit status is a failure (the event's message says why). A trial the assessor
+    stopped that had reported its final result by then (a fast trial: the verdict was on an earlier
+    result) SUCCEEDED: its result is complete, and the tuners rank early-stopped trials last."""
     message = event.message
+    if killed_as == TrialStatus.EARLY_STOPPED and trial.value is not None:
+        return TrialStatus.SUCCEEDED, (message if event.exit_code == 0 else LATE_STOP)
     if killed_as is not None:
         return killed_as, message
     if event.timed_out:

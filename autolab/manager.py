@@ -108,7 +108,13 @@ class Manager:
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
         if self._metrics_due():
             for trial in list(self.active.values()):
-                judge = self.read_metrics(trial) and trial.trial_id not in self.kill_reason
+                # a trial whose final result is in has done its work: a verdict on an earlier result
+                # of the same burst (a fast trial's results read at once) comes too late to save anything
+                judge = (
+                    self.read_metrics(trial)
+                    and trial.trial_id not in self.kill_reason
+                    and trial.value is None
+                )
                 if judge and self.assessing.on_results(trial, self.history):
                     self.kill_trial(trial.trial_id, TrialStatus.EARLY_STOPPED)
         for trial_id in self.assessing.collect(self.active, self.history):

@@ -33,7 +33,16 @@ def exited(code: int | None, message: str = "", **flags: bool) -> Event:
         (None, exited(3), None, (TrialStatus.FAILED, "exit code 3")),
         (None, exited(-9, "killed by signal 9"), None, (TrialStatus.FAILED, "killed by signal 9")),
         (None, exited(None, timed_out=True), None, (TrialStatus.FAILED, "")),
-        (1.0, exited(-15, killed=True), TrialStatus.EARLY_STOPPED, (TrialStatus.EARLY_STOPPED, "")),
+        (None, exited(-15, killed=True), TrialStatus.EARLY_STOPPED, (TrialStatus.EARLY_STOPPED, "")),
+        # the assessor's stop came after the final result: it ended on its own, or was killed after it
+        (1.0, exited(0), TrialStatus.EARLY_STOPPED, (TrialStatus.SUCCEEDED, "")),
+        (
+            1.0,
+            exited(-15, killed=True),
+            TrialStatus.EARLY_STOPPED,
+            (TrialStatus.SUCCEEDED, lifecycle.LATE_STOP),
+        ),
+        (1.0, exited(-15, killed=True), TrialStatus.USER_CANCELED, (TrialStatus.USER_CANCELED, "")),
         (None, Event("t", EventKind.LOST, None, "lost"), None, (TrialStatus.FAILED, "lost")),
     ],
 )

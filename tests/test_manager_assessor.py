@@ -9,6 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from autolab.launcher import build_manager
+from autolab.statuses import TrialStatus
 from autolab.store import Store
 from tests.helpers_experiment import make_experiment, run_manager
 
@@ -97,3 +99,71 @@ def test_assessor_error_does_not_kill_the_experiment(
     assert manager.status == "DONE"
     assert Store(directory, readonly=True).count_by_status() == {"SUCCEEDED": 2}
     assert "assessor failed on trial" in caplog.text and "assessor bug" in caplog.text
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_a_trial_whose_final_result_came_in_the_same_burst_is_not_stopped(tmp_path: Path, slow: bool) -> None:
+    """A fast trial's results are read at once: the verdict on its first one comes after its final
+    result, and stopping it then would mark a finished trial EARLY_STOPPED (found with the digits
+    example, whose 27 epochs take a second)."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "stopper.py").write_text(
+        "from autolab.assessors.base import Assessor\n"
+        "class Stop(Assessor):\n"
+        f"    slow = {slow}\n"
+        "    def should_stop(self, trial, history):\n"
+        "        return True\n"
+    )
+    go, reported, release = (code / name for name in ("go", "reported", "release"))
+    directory = make_experiment(
+        tmp_path,
+        f"""
+        def wait(path):
+            deadline = time.time() + 60
+            while not os.path.exists(path) and time.time() < deadline:
+                time.sleep(0.01)
+        wait({str(go)!r})
+        for i in range(3):
+            autolab.report_intermediate_result(i)
+        autolab.report_final_result(3)
+        open({str(reported)!r}, "w").close()
+        wait({str(release)!r})
+    """,
+        maxTrialNumber=1,
+        trialConcurrency=1,
+        assessor={"className": "stopper.Stop", "codeDirectory": str(code)},
+    )
+    manager = build_manager(directory)
+    manager.start()
+    try:
+        deadline = time.time() + 60
+        while not any(t.status == TrialStatus.RUNNING for t in manager.history.trials):
+            assert time.time() < deadline, "the trial did not start"
+            manager.step()
+            time.sleep(0.01)
+        go.touch()  # the loop reads nothing until the trial has reported all it will
+        while not reported.exists():
+            assert time.time() < deadline, "the trial did not report"
+            time.sleep(0.01)
+        for _ in range(5):  # the burst is read, judged (a slow call returns) and nothing is stopped
+            manager.step()
+            time.sleep(0.05)
+        (trial,) = manager.history.trials
+        assert trial.value == 3 and trial.status == TrialStatus.RUNNING
+        release.touch()
+        while not manager.finished:
+            assert time.time() < deadline, "the experiment did not end"
+            manager.step()
+            time.sleep(0.01)
+    finally:
+        release.touch()
+        if not manager.finished:
+            manager.request_stop()
+            for _ in range(500):
+                if manager.finished:
+                    break
+                manager.step()
+                time.sleep(0.01)
+        manager.close()
+    assert [(r.status, r.value) for r in Store(directory, readonly=True).trial_rows()] == [("SUCCEEDED", 3)]
