@@ -16,6 +16,7 @@ from .. import experiments
 from ..errors import UserError
 from ..objectives import from_config
 from ..statuses import ACTIVE, ExperimentStatus
+from ..store import TrialRow
 from ..timefmt import format_duration
 from ..views import experiment_status, optimize_mode
 from .common import table
@@ -96,6 +97,9 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
     config = meta.get("config") or {}
     scored = [r for r in rows if r.value is not None]
     scored.sort(key=lambda r: r.value or 0.0, reverse=maximize != worst)
+    budgets = any(_budget(r) is not None for r in scored)
+    if budgets:  # a result at a small budget does not rank with full ones: largest budget first (as "Best:")
+        scored.sort(key=_budget_key, reverse=not worst)
     mode = "maximize" if maximize else "minimize"
     running = sum(1 for r in rows if r.status in ACTIVE)
     done = len(rows) - running
@@ -151,9 +155,21 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
         "DURATION",
         "PARAMETERS",
     ]
-    return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result:\n" + _fit(
+    order = f" ({'largest' if not worst else 'smallest'} budget first)" if budgets else ""
+    return f"{head}\n{which} {min(k, len(scored))} of {len(scored)} trials with a result{order}:\n" + _fit(
         headers, table_rows
     ), status
+
+
+def _budget(row: TrialRow) -> float | None:
+    budget = (row.fidelity or {}).get("budget")
+    return float(budget) if isinstance(budget, (int, float)) and not isinstance(budget, bool) else None
+
+
+def _budget_key(row: TrialRow) -> float:
+    """A trial without a budget (none given, as at full budget) ranks with the largest."""
+    budget = _budget(row)
+    return math.inf if budget is None else budget
 
 
 def _num(value: float | None) -> str:

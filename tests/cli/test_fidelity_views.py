@@ -53,6 +53,27 @@ def test_trial_ls_and_top_show_budget_bracket_rung(exp: Path, capsys: pytest.Cap
     assert best[1] == "c" and best[5:8] == ["3", "0", "1"]
 
 
+def test_top_ranks_the_largest_budget_first_as_the_best_line_does(
+    exp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(exp) as store:  # a 1-epoch result above the 3-epoch one
+        store.add_trial("d", {"x": 0.1, "TRIAL_BUDGET": 1}, fidelity={"budget": 1, "bracket": 1, "rung": 0})
+        store.update_trial("d", status=TrialStatus.SUCCEEDED, value=0.99, raw_value=0.99)
+        best = store.best_trial(maximize=True)
+    assert best is not None and best.id == "c"
+
+    def ranked(*args: str) -> tuple[list[str], str]:
+        assert main(["top", "exp1", *args]) == 0
+        out = capsys.readouterr().out.splitlines()
+        at = next(i for i, line in enumerate(out) if line.startswith("#"))
+        return [line.split()[1] for line in out[at + 1 :]], out[at - 1]
+
+    order, title = ranked()
+    assert order == ["c", "d", "b", "a"] and title.endswith("(largest budget first):")
+    order, title = ranked("--worst")
+    assert order == ["a", "b", "d", "c"] and title.endswith("(smallest budget first):")
+
+
 def test_export_and_api_carry_the_fidelity(exp: Path) -> None:
     with Store(exp, readonly=True) as store:
         rows = export_rows(store)

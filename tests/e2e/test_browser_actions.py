@@ -147,7 +147,7 @@ def test_rerun_with_an_edited_parameter_retry_and_log_tail(experiment: str, page
 HB_TRIAL = """
 for i in range(int(p["TRIAL_BUDGET"])):
     autolab.report_intermediate_result(p["x"] * (i + 1))
-autolab.report_final_result(p["x"] * p["TRIAL_BUDGET"])
+autolab.report_final_result(p["x"] / p["TRIAL_BUDGET"])  # a small budget's results look better
 """
 
 
@@ -188,3 +188,10 @@ def test_rung_view_of_a_hyperband_experiment(hyperband: str, page: Any) -> None:
     chip.click()
     page.wait_for_function(f"document.getElementById('d-id').textContent === '{chip_id}'", timeout=5000)
     page.wait_for_function("document.getElementById('d-info').textContent.includes('Bracket / rung')")
+    # the overview's best trials: the largest budget first (its values are the lowest here), as the Best card
+    full = [t for t in trials(url).values() if (t.get("fidelity") or {}).get("budget") == 9]
+    page.click("button[data-tab='overview']")
+    assert "Budget" in page.inner_text("#ov-best-table thead")
+    first = page.locator("#ov-best-table tbody tr").first
+    assert len(full) == 1 and first.get_attribute("data-id") == full[0]["trialJobId"]
+    assert full[0]["trialJobId"] in page.inner_text("#ov-best-id")

@@ -61,12 +61,18 @@
   function renderBest() {
     const sign = AL.maximize() ? -1 : 1;
     const done = [...AL.state.trials.values()].filter((t) => t.status === "SUCCEEDED" && t.value !== null);
-    done.sort((a, b) => sign * (a.value - b.value));
+    // multi-fidelity: a result at a small budget does not rank with full ones, so the largest budget
+    // comes first (as the Best card, `autolab top` and the CLI's "Best:" line read it)
+    const budget = (t) => (t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : Infinity);
+    const multi = done.some((t) => budget(t) !== Infinity);
+    done.sort((a, b) => (budget(b) - budget(a)) || sign * (a.value - b.value));
     const rows = done.slice(0, 10).map((t) =>
       `<tr data-id="${AL.esc(t.id)}" class="clickable"><td>${AL.esc(t.id)}</td><td>${t.sequence}</td>` +
-      `<td class="n">${AL.num(t.value)}</td><td>${AL.esc(AL.paramText(t.parameter))}</td></tr>`);
-    $("ov-best-table").innerHTML = "<thead><tr><th>ID</th><th>#</th><th>Metric</th><th>Parameters</th></tr></thead><tbody>" +
-      (rows.join("") || "<tr><td colspan=4 class='muted'>no successful trial yet</td></tr>") + "</tbody>";
+      `<td class="n">${AL.num(t.value)}</td>` + (multi ? `<td class="n">${budget(t) === Infinity ? "–" : AL.num(budget(t))}</td>` : "") +
+      `<td>${AL.esc(AL.paramText(t.parameter))}</td></tr>`);
+    $("ov-best-table").innerHTML = "<thead><tr><th>ID</th><th>#</th><th>Metric</th>" + (multi ? "<th>Budget</th>" : "") +
+      "<th>Parameters</th></tr></thead><tbody>" +
+      (rows.join("") || `<tr><td colspan=${multi ? 5 : 4} class='muted'>no successful trial yet</td></tr>`) + "</tbody>";
   }
 
   let filled = false;
