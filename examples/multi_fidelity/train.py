@@ -43,8 +43,8 @@ def main():
     else:
         target = FULL_EPOCHS
     if model is None:
-        model = MLPClassifier(hidden_layer_sizes=(int(params["hidden_size"]),), random_state=0)
-    # PBT may hand a copied checkpoint new hyperparameters; the layer size stays the checkpoint's
+        model = MLPClassifier(hidden_layer_sizes=(int(params.get("hidden_size", 64)),), random_state=0)
+    # PBT hands a copied checkpoint perturbed hyperparameters: set them on the model it goes on with
     model.set_params(
         alpha=params["alpha"],
         batch_size=int(params["batch_size"]),
