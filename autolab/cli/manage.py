@@ -102,7 +102,8 @@ def create_experiment(config: ExperimentConfig) -> ExperimentRef:
     try:
         build_tuner(config)
     except TunerError as exc:
-        raise UserError(f"{config.source}: {named('tuner', exc)}") from None
+        text = named("tuner", exc)  # named as written: NNI's configs give Hyperband as an advisor
+        raise UserError(f"{config.source}: {config.tuner_key}{text[len('tuner') :]}") from None
     try:
         build_assessor(config)
     except AssessorError as exc:

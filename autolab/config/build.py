@@ -157,6 +157,7 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         debug=top.flag("debug", False),
         nni_module=top.flag("nniModule", True),
         warnings=ctx.warnings,
+        tuner_key=which,
     )
 
 

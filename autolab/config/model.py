@@ -129,6 +129,8 @@ class ExperimentConfig:
     debug: bool
     nni_module: bool = True  # autolab's `nni` module on trials' PYTHONPATH (autolab/_nni_shim)
     warnings: list[str] = field(default_factory=list, compare=False)
+    # the key the tuner was written under: "advisor" for NNI's advisor: (errors name it as written)
+    tuner_key: str = field(default="tuner", compare=False)
     extra: dict[str, Any] = field(default_factory=dict)  # sections of EXTRA_SECTIONS
 
     def to_dict(self) -> dict[str, Any]:

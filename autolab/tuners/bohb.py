@@ -48,6 +48,7 @@ class BohbTuner(HyperbandTuner):
     """NNI's BOHB advisor as a tuner."""
 
     supports_nested: ClassVar[bool] = False
+    label: ClassVar[str] = "BOHB"
 
     def __init__(
         self,
@@ -82,12 +83,13 @@ class BohbTuner(HyperbandTuner):
     def update_search_space(self, space: SearchSpace) -> None:
         super().update_search_space(space)
         self.encoder = Encoder(space)
-        self.group = Group(space, (None, None), list(range(len(space.dims))))
+        if space.dims:  # an empty space (the budget is all a trial gets) has nothing to model: Hyperband
+            self.group = Group(space, (None, None), list(range(len(space.dims))))
 
     def propose(
         self, bracket: Bracket, history: History, rng: random.Random, seen: set[str]
     ) -> dict[str, Any]:
-        if rng.random() < self.random_fraction:
+        if rng.random() < self.random_fraction or not self.space.dims:
             return random_unseen(self.space, rng, seen)
         model = self._model(history)
         if model is None:

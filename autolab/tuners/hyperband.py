@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..fidelity import BUDGET_KEY, Suggestion, fidelity, without_budget
 from ..history import History, Trial
@@ -65,6 +65,8 @@ class Bracket:
 class HyperbandTuner(Tuner):
     """NNI's Hyperband advisor as a tuner: classArgs optimize_mode, R, eta, exec_mode (and seed)."""
 
+    label: ClassVar[str] = "Hyperband"  # how its errors name it (BOHB's say BOHB)
+
     def __init__(
         self,
         space: SearchSpace,
@@ -76,11 +78,15 @@ class HyperbandTuner(Tuner):
     ) -> None:
         super().__init__(space, optimize_mode, seed)
         if isinstance(R, bool) or not isinstance(R, (int, float)) or R < 1:
-            raise TunerError(f"R must be a number >= 1 (the largest budget of a trial), got {R!r}")
+            raise TunerError(
+                f"{self.label} classArgs.R must be a number >= 1 (the largest budget), got {R!r}"
+            )
         if isinstance(eta, bool) or not isinstance(eta, (int, float)) or eta <= 1:
-            raise TunerError(f"eta must be a number > 1, got {eta!r}")
+            raise TunerError(f"{self.label} classArgs.eta must be a number > 1, got {eta!r}")
         if exec_mode not in ("serial", "parallelism"):
-            raise TunerError(f"exec_mode must be 'serial' or 'parallelism', got {exec_mode!r}")
+            raise TunerError(
+                f"{self.label} classArgs.exec_mode must be 'serial' or 'parallelism', got {exec_mode!r}"
+            )
         self.R, self.eta, self.exec_mode = R, eta, exec_mode
         self.s_max = math.floor(math.log(R, eta) + EPSILON)
 

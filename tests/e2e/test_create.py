@@ -133,6 +133,21 @@ def test_background_create_stop_resume(tmp_path: Path) -> None:
             "trialCommand: x\nsearchSpace: {}\ntuner: {name: Anneal, classArgs: {seed: [1]}}\n",
             "tuner: seed must be an integer >= 0, got [1]",
         ),
+        (  # NNI writes Hyperband as an advisor: the error names the key as written, and the class
+            "advisor",
+            "trialCommand: x\nsearchSpace: {}\nadvisor: {name: Hyperband, classArgs: {R: 0}}\n",
+            "advisor: Hyperband classArgs.R must be a number >= 1",
+        ),
+        (
+            "advisor's unknown classArgs",
+            "trialCommand: x\nsearchSpace: {}\nadvisor: {name: BOHB, classArgs: {R: 9}}\n",
+            "advisor BOHB: unknown classArgs ['R']",
+        ),
+        (
+            "BOHB's eta",
+            "trialCommand: x\nsearchSpace: {}\ntuner: {name: BOHB, classArgs: {eta: 1}}\n",
+            "tuner: BOHB classArgs.eta must be a number > 1, got 1",
+        ),
     ],
 )
 def test_bad_config_is_one_line_exit_2(tmp_path: Path, case: str, config_text: str, message: str) -> None:

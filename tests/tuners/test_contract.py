@@ -239,3 +239,20 @@ def test_contract_helpers_catch_out_of_space_points() -> None:
     ):
         with pytest.raises((AssertionError, SearchSpaceError)):
             assert_in_space("x", space, bad)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_empty_space_runs_its_one_point_or_is_a_tuner_error(name: str) -> None:
+    """searchSpace: {} (a script run as it is, or at a budget): the one point, then NoMoreTrials;
+    a budget or population tuner goes on with it; a tuner that needs a parameter says so."""
+    try:
+        tuner = make(name, {}, seed=0)
+    except TunerError:
+        assert name in PARAMETER_SET_TUNERS
+        return
+    history = History()
+    try:
+        for params in rounds(tuner, history, 6):
+            assert_in_space(name, SearchSpace({}), params)
+    except NoMoreTrials:
+        assert len(history) == 1
