@@ -36,11 +36,11 @@ from .tpe import Group
 
 
 def _number(name: str, value: Any, low: float, low_open: bool = False, high: float | None = None) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value > low if low_open else value >= low) and (high is None or value <= high)
     if not ok:
         bound = f"{'>' if low_open else '>='} {low:g}" + (f" and <= {high:g}" if high is not None else "")
-        raise TunerError(f"BOHB classArgs.{name} must be a number {bound}, got {value!r}")
+        raise TunerError(f"BOHB classArgs.{name} must be a finite number {bound}, got {value!r}")
     return float(value)
 
 

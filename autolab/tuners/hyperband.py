@@ -62,6 +62,10 @@ class Bracket:
         return self.rungs.setdefault(rung, {})
 
 
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 class HyperbandTuner(Tuner):
     """NNI's Hyperband advisor as a tuner: classArgs optimize_mode, R, eta, exec_mode (and seed)."""
 
@@ -77,12 +81,12 @@ class HyperbandTuner(Tuner):
         seed: int | None = None,
     ) -> None:
         super().__init__(space, optimize_mode, seed)
-        if isinstance(R, bool) or not isinstance(R, (int, float)) or R < 1:
+        if not _finite(R) or R < 1:
             raise TunerError(
-                f"{self.label} classArgs.R must be a number >= 1 (the largest budget), got {R!r}"
+                f"{self.label} classArgs.R must be a finite number >= 1 (the largest budget), got {R!r}"
             )
-        if isinstance(eta, bool) or not isinstance(eta, (int, float)) or eta <= 1:
-            raise TunerError(f"{self.label} classArgs.eta must be a number > 1, got {eta!r}")
+        if not _finite(eta) or eta <= 1:
+            raise TunerError(f"{self.label} classArgs.eta must be a finite number > 1, got {eta!r}")
         if exec_mode not in ("serial", "parallelism"):
             raise TunerError(
                 f"{self.label} classArgs.exec_mode must be 'serial' or 'parallelism', got {exec_mode!r}"

@@ -136,7 +136,7 @@ def test_background_create_stop_resume(tmp_path: Path) -> None:
         (  # NNI writes Hyperband as an advisor: the error names the key as written, and the class
             "advisor",
             "trialCommand: x\nsearchSpace: {}\nadvisor: {name: Hyperband, classArgs: {R: 0}}\n",
-            "advisor: Hyperband classArgs.R must be a number >= 1",
+            "advisor: Hyperband classArgs.R must be a finite number >= 1",
         ),
         (
             "advisor's unknown classArgs",
@@ -146,7 +146,7 @@ def test_background_create_stop_resume(tmp_path: Path) -> None:
         (
             "BOHB's eta",
             "trialCommand: x\nsearchSpace: {}\ntuner: {name: BOHB, classArgs: {eta: 1}}\n",
-            "tuner: BOHB classArgs.eta must be a number > 1, got 1",
+            "tuner: BOHB classArgs.eta must be a finite number > 1, got 1",
         ),
     ],
 )

@@ -84,10 +84,14 @@ def test_nested_choice_is_refused_as_nnis_bohb_does() -> None:
         ({"min_bandwidth": -1}, "min_bandwidth"),
         ({"eta": 1}, "eta"),
         ({"min_points_in_model": "x"}, "min_points_in_model"),
+        ({"max_budget": float("inf")}, "max_budget"),  # YAML's .inf and .nan
+        ({"eta": float("nan")}, "eta"),
+        ({"num_samples": float("inf")}, "num_samples"),
+        ({"min_points_in_model": float("inf")}, "min_points_in_model"),
     ],
 )
 def test_bad_class_args_name_the_key(args: dict[str, Any], key: str) -> None:
-    with pytest.raises(TunerError, match=key):
+    with pytest.raises(TunerError, match=f"^BOHB classArgs.{key} must be"):
         create_tuner(SPACE, "BOHB", args)
 
 

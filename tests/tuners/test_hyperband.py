@@ -186,10 +186,18 @@ def test_r1_runs_one_rung_per_bracket() -> None:
 
 @pytest.mark.parametrize(
     "args, key",
-    [({"R": 0}, "R"), ({"R": "x"}, "R"), ({"eta": 1}, "eta"), ({"exec_mode": "fast"}, "exec_mode")],
+    [
+        ({"R": 0}, "R"),
+        ({"R": "x"}, "R"),
+        ({"R": float("inf")}, "R"),  # YAML's .inf and .nan: a one-line error, not an OverflowError
+        ({"R": float("nan")}, "R"),
+        ({"eta": 1}, "eta"),
+        ({"eta": float("nan")}, "eta"),
+        ({"exec_mode": "fast"}, "exec_mode"),
+    ],
 )
 def test_bad_class_args_name_the_key(args: dict[str, Any], key: str) -> None:
-    with pytest.raises(TunerError, match=key):
+    with pytest.raises(TunerError, match=f"^Hyperband classArgs.{key} must be"):
         create_tuner(SPACE, "Hyperband", args)
 
 
