@@ -113,6 +113,10 @@ def stats(self: Any, x: np.ndarray, loss: np.ndarray) -> dict[str, Any]:
 
 
 def route_value(st: dict[str, Any], stat: str) -> float:
+    if stat == "always":  # `force`: every seed without a long tail (the noisy arm every variant shares)
+        return 1.0
+    if stat == "sht_r2":  # share_t >= 0.9 and r2_trend >= 0.45 (as one number >= 1)
+        return min(st["share_t"] / 0.9, st["r2_trend"] / 0.45)
     if stat == "dloo_t":
         return st["loo_t"] - st["loo_0"]
     if stat == "dloo_n":
@@ -199,11 +203,23 @@ def run(variant: str, func: str, seeds: list[int], out: str) -> None:
             continue
         start = time.perf_counter()
         r = float(tp.run_autolab("gp", func, 100, seed, 1)[0] - tp.FUNCS[func][1])
-        write(out, {"t": variant, "f": func, "s": seed, "p": 1, "r": r, "sec": round(time.perf_counter() - start, 2)})
+        write(
+            out,
+            {
+                "t": variant,
+                "f": func,
+                "s": seed,
+                "p": 1,
+                "r": r,
+                "sec": round(time.perf_counter() - start, 2),
+            },
+        )
 
 
 def changed(dg: dict, variant: str, func: str, seeds: list[int]) -> list[int]:
-    return [s for s in seeds if (func, s) in dg and choice(dg[(func, s)], variant) != dg[(func, s)]["shipped"]]
+    return [
+        s for s in seeds if (func, s) in dg and choice(dg[(func, s)], variant) != dg[(func, s)]["shipped"]
+    ]
 
 
 def sign(a: np.ndarray, b: np.ndarray) -> tuple[int, int, float]:
@@ -255,7 +271,11 @@ def select(dgname: str, out: str, variants: list[str]) -> None:
 def gpsampler(func: str) -> dict[int, float]:
     out: dict[int, float] = {}
     for name in ("tuner_gp_gpsampler.jsonl", "tuner_gp_round9_table.jsonl", "tuner_gp_round10_table.jsonl"):
-        out |= {r["s"]: r["r"] for r in load(name) if r["t"] == "optuna-gp" and r["f"] == func and r.get("p", 1) == 1}
+        out |= {
+            r["s"]: r["r"]
+            for r in load(name)
+            if r["t"] == "optuna-gp" and r["f"] == func and r.get("p", 1) == 1
+        }
     return out
 
 
@@ -286,7 +306,11 @@ def report(dgname: str, out: str, variant: str) -> None:
         if not d["changed"]:
             print(f"| {f} | 0-48 | 0 (0) | | | 0 / 0, p 1 | no |")
             continue
-        sel = [i for i, s in enumerate(s for s in range(49) if s not in d["miss"]) if s in changed(dg, variant, f, [s])]
+        sel = [
+            i
+            for i, s in enumerate(s for s in range(49) if s not in d["miss"])
+            if s in changed(dg, variant, f, [s])
+        ]
         mv, mb = float(np.median(d["v"][sel])), float(np.median(d["b"][sel]))
         lost = d["lo"] > d["w"] and d["p"] < 0.1
         print(
@@ -299,20 +323,41 @@ def summary(dgname: str) -> None:
     """Per function: the shipped choice's and each route statistic's spread in the DIAG rows."""
     rows = load(dgname)
     keys = ("gm", "share_n", "share_t", "r2_trend", "dlml", "dloo_n", "dloo_t")
-    print("| function | seeds | tail | shipped noisy | " + " | ".join(f"{k} q10/q50/q90" for k in keys) + " |")
+    print(
+        "| function | seeds | tail | shipped noisy | " + " | ".join(f"{k} q10/q50/q90" for k in keys) + " |"
+    )
     for f in TABLE:
-        rs = [r for r in rows if r["f"] == f and "gm" in r]
+        every = [r for r in rows if r["f"] == f]
+        rs = [r for r in every if "gm" in r]
         if not rs:
+            print(
+                f"| {f} | {len(every)} | {sum(r['tail'] for r in every)} | {sum(r['shipped'] for r in every)} |"
+            )
             continue
         cells = []
         for k in keys:
             v = np.array([route_value(r, k) for r in rs])
             cells.append("/".join(f"{q:.3g}" for q in np.quantile(v, [0.1, 0.5, 0.9])))
         print(
-            f"| {f} | {len(rs)} | {sum(r['tail'] for r in rs)} | {sum(r['shipped'] for r in rs)} | "
+            f"| {f} | {len(every)} | {sum(r['tail'] for r in every)} | {sum(r['shipped'] for r in every)} | "
             + " | ".join(cells)
             + " |"
         )
+
+
+def same(dgname: str, out: str, variant: str) -> None:
+    """The variant on the first two Rastrigin-6-noisy seeds of 140-179 whose choice it leaves as shipped
+    (rows `t` VARIANT-same in OUT), against the shipped GP's rows there (the screen file)."""
+    dg, f = diag_rows(dgname), "rastrigin6-noisy"
+    seeds = [s for s in range(140, 180) if (f, s) in dg and s not in changed(dg, variant, f, [s])][:2]
+    use(variant)
+    import tuner_problems as tp
+
+    ship = {r["s"]: r["r"] for r in load("tuner_gp_r17_screen.jsonl") if r["t"] == "gp" and r["f"] == f}
+    for seed in seeds:
+        r = float(tp.run_autolab("gp", f, 100, seed, 1)[0] - tp.FUNCS[f][1])
+        write(out, {"t": variant + "-same", "f": f, "s": seed, "p": 1, "r": r})
+        print(variant, f, seed, r, ship.get(seed), "equal" if r == ship.get(seed) else "DIFFERENT")
 
 
 if __name__ == "__main__":
@@ -327,6 +372,8 @@ if __name__ == "__main__":
         if len(sys.argv) > 7:  # only the seeds whose choice the variant (or the one named) changes
             seeds = changed(diag_rows(sys.argv[7]), sys.argv[8] if len(sys.argv) > 8 else v, f, seeds)
         run(v, f, seeds, o)
+    elif cmd == "same":
+        same(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "summary":
         summary(sys.argv[2])
     elif cmd == "select":
