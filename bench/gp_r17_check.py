@@ -346,18 +346,21 @@ def summary(dgname: str) -> None:
 
 
 def same(dgname: str, out: str, variant: str) -> None:
-    """The variant on the first two Rastrigin-6-noisy seeds of 140-179 whose choice it leaves as shipped
-    (rows `t` VARIANT-same in OUT), against the shipped GP's rows there (the screen file)."""
-    dg, f = diag_rows(dgname), "rastrigin6-noisy"
-    seeds = [s for s in range(140, 180) if (f, s) in dg and s not in changed(dg, variant, f, [s])][:2]
-    use(variant)
+    """The variant itself on the first two Rastrigin-6-noisy seeds of 140-179 whose choice it leaves as
+    shipped and the first two it changes (rows `t` VARIANT-same in OUT), against the shipped GP's and
+    `force`'s rows there (the screen file)."""
     import tuner_problems as tp
 
-    ship = {r["s"]: r["r"] for r in load("tuner_gp_r17_screen.jsonl") if r["t"] == "gp" and r["f"] == f}
-    for seed in seeds:
+    dg, f = diag_rows(dgname), "rastrigin6-noisy"
+    seeds = [s for s in range(140, 180) if (f, s) in dg]
+    ch = changed(dg, variant, f, seeds)
+    use(variant)
+    got = {(r["t"], r["s"]): r["r"] for r in load("tuner_gp_r17_screen.jsonl") if r["f"] == f}
+    for seed, arm in [(s, "gp") for s in seeds if s not in ch][:2] + [(s, "force") for s in ch][:2]:
         r = float(tp.run_autolab("gp", f, 100, seed, 1)[0] - tp.FUNCS[f][1])
-        write(out, {"t": variant + "-same", "f": f, "s": seed, "p": 1, "r": r})
-        print(variant, f, seed, r, ship.get(seed), "equal" if r == ship.get(seed) else "DIFFERENT")
+        write(out, {"t": variant + "-same", "f": f, "s": seed, "p": 1, "r": r, "against": arm})
+        want = got.get((arm, seed))
+        print(variant, f, seed, arm, r, want, "equal" if r == want else "DIFFERENT")
 
 
 if __name__ == "__main__":
