@@ -217,8 +217,12 @@ def run(variant: str, func: str, seeds: list[int], out: str) -> None:
 
 
 def changed(dg: dict, variant: str, func: str, seeds: list[int]) -> list[int]:
+    """The seeds whose choice the variant changes (`union`: any declared variant but `force`)."""
+    names = [v for v in ROUTES if v != "force"] if variant == "union" else [variant]
     return [
-        s for s in seeds if (func, s) in dg and choice(dg[(func, s)], variant) != dg[(func, s)]["shipped"]
+        s
+        for s in seeds
+        if (func, s) in dg and any(choice(dg[(func, s)], v) != dg[(func, s)]["shipped"] for v in names)
     ]
 
 
@@ -230,14 +234,15 @@ def sign(a: np.ndarray, b: np.ndarray) -> tuple[int, int, float]:
 def duel(dg: dict, got: list[dict], variant: str, base: str, func: str, seeds: list[int]) -> dict[str, Any]:
     """The variant against `base` on `seeds`: a seed whose choice is unchanged is `base`'s run (a tie)."""
     rows = {(r["t"], r["s"]): r["r"] for r in got if r["f"] == func}
+    arm = "force" if variant != base else variant  # a changed seed's run is `force`'s (declared)
     ch = set(changed(dg, variant, func, seeds))
     a, b, miss = [], [], []
     for s in seeds:
-        if (base, s) not in rows or (s in ch and (variant, s) not in rows):
+        if (base, s) not in rows or (s in ch and (arm, s) not in rows):
             miss.append(s)
             continue
         b.append(rows[(base, s)])
-        a.append(rows[(variant, s)] if s in ch else rows[(base, s)])
+        a.append(rows[(arm, s)] if s in ch else rows[(base, s)])
     av, bv = np.array(a), np.array(b)
     w, lo, p = sign(av, bv) if len(av) else (0, 0, 1.0)
     return {"n": len(av), "changed": len(ch), "miss": miss, "v": av, "b": bv, "w": w, "lo": lo, "p": p}
