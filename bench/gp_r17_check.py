@@ -3,6 +3,8 @@
     python bench/gp_r17_check.py diag FUNC S0 S1 OUT        # the choice statistics at 40 finished trials
     python bench/gp_r17_check.py run VARIANT FUNC S0 S1 OUT [DIAG [V2]]  # 100 evaluations, sequential
     python bench/gp_r17_check.py summary DIAG               # each statistic's spread per function
+    python bench/gp_r17_check.py same DIAG OUT VARIANT      # the variant itself on 2 changed / 2 unchanged seeds
+    python bench/gp_r17_check.py bowl DIAG2 OUT             # information: force's outcome by the trend's shape
     python bench/gp_r17_check.py select DIAG OUT VARIANT... # step 1 tables
     python bench/gp_r17_check.py report DIAG OUT VARIANT    # step 2 tables
 
@@ -395,6 +397,33 @@ def same(dgname: str, out: str, variant: str) -> None:
         print(variant, f, seed, arm, r, want, "equal" if r == want else "DIFFERENT")
 
 
+def bowl(dgname: str, out: str) -> None:
+    """Information (exploratory, selection seeds): `force`'s outcome against the shipped GP per seed,
+    split by the trend's `bowl` reading on the first 40 trials (DIAG2 rows)."""
+    got = {(r["t"], r["f"], r["s"]): r["r"] for r in load(out)}
+    rows = [r for r in load(dgname) if "bowl" in r]
+    print(
+        "| function | seeds with a statistic | bowl: seeds, force wins / losses / ties (not run) |"
+        " not a bowl: seeds, force wins / losses / ties (not run) |"
+    )
+    print("|---|---:|---|---|")
+    for f in dict.fromkeys(r["f"] for r in rows):
+        cells = []
+        for want in (True, False):
+            n, w, lo, t, miss = 0, 0, 0, 0, 0
+            for r in rows:
+                if r["f"] != f or r["bowl"] is not want:
+                    continue
+                n += 1
+                a, b = got.get(("force", f, r["s"])), got.get(("gp", f, r["s"]))
+                if a is None or b is None:
+                    miss += 1
+                else:
+                    w, lo, t = w + (a < b), lo + (a > b), t + (a == b)
+            cells.append(f"{n}: {w} / {lo} / {t} ({miss})")
+        print(f"| {f} | {sum(r['f'] == f for r in rows)} | {cells[0]} | {cells[1]} |")
+
+
 if __name__ == "__main__":
     with open(os.path.join(HERE, "gp_r17_routes.json")) as fh:
         ROUTES.update({k: (v[0], float(v[1])) for k, v in json.load(fh).items()})
@@ -409,6 +438,8 @@ if __name__ == "__main__":
         run(v, f, seeds, o)
     elif cmd == "same":
         same(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "bowl":
+        bowl(sys.argv[2], sys.argv[3])
     elif cmd == "summary":
         summary(sys.argv[2])
     elif cmd == "select":
