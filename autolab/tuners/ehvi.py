@@ -26,6 +26,7 @@ from scipy.special import erfcx, log_ndtr, logsumexp
 MAX_BOXES = 20000
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+TAIL_Z = -30.0  # log_h's asymptotic series below this
 
 
 def boxes(front: np.ndarray, ref: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -69,16 +70,23 @@ def _merged(lower: np.ndarray, upper: np.ndarray, shape: list[int]) -> tuple[np.
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
-    """log(z Phi(z) + phi(z)), accurate far into the negative tail (Mills ratio via erfcx)."""
+    """log(z Phi(z) + phi(z)), accurate far into the negative tail (Mills ratio via erfcx; below
+    TAIL_Z its asymptotic series, where 1 + z Phi(z) / phi(z) ~ 1 / z^2 is below the rounding of the
+    erfcx form: from |z| ~ 1e8 that gave -inf or nan, which a GP's point at its observed minimum
+    with a tiny predicted spread reaches)."""
     z = np.asarray(z, dtype=float)
     out = np.empty_like(z)
-    neg = z < 0
+    neg = (z < 0) & (z >= TAIL_Z)
     zn = z[neg]
     log_phi = -0.5 * zn * zn - _LOG_SQRT_2PI
     # z Phi(z) / phi(z) = z sqrt(pi/2) erfcx(-z / sqrt 2), in (-1, 0) for z < 0
     out[neg] = log_phi + np.log1p(zn * _SQRT_HALF_PI * erfcx(-zn / math.sqrt(2)))
-    zp = z[~neg]
-    out[~neg] = np.log(zp * np.exp(log_ndtr(zp)) + np.exp(-0.5 * zp * zp - _LOG_SQRT_2PI))
+    tail = z < TAIL_Z
+    zt = z[tail]
+    w = 1.0 / (zt * zt)  # 1 + z Phi/phi = w (1 - 3w + 15w^2 - 105w^3 + ...): error below 1e-8 here
+    out[tail] = -0.5 * zt * zt - _LOG_SQRT_2PI + np.log(w) + np.log1p(w * (-3 + w * (15 - 105 * w)))
+    zp = z[z >= 0]
+    out[z >= 0] = np.log(zp * np.exp(log_ndtr(zp)) + np.exp(-0.5 * zp * zp - _LOG_SQRT_2PI))
     return out
 
 

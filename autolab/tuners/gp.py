@@ -239,8 +239,8 @@ class GPTuner(Tuner):
             )
         u = np.vstack(pool)
         score = self._acquisition(gp, u, best)
-        top = u[np.argsort(-score)[: self.starts]]
-        top_score = np.sort(score)[::-1][: self.starts]
+        first = np.argsort(-score)[: self.starts]  # a NaN score sorts last here (and is never a top one's)
+        top, top_score = u[first], score[first]
         for scale in LOCAL_ROUNDS:
             local = self.cube.project(
                 np.repeat(top, LOCAL_POINTS // len(top) + 1, axis=0)

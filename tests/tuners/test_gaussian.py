@@ -22,6 +22,21 @@ def test_log_h_is_log_of_ei_over_sd_and_finite_where_ei_underflows() -> None:
     assert abs(log_h(np.array([-1e3]))[0] - (norm.logpdf(-1e3) - 2 * np.log(1e3))) < 1e-3
 
 
+def test_log_h_stays_finite_and_increasing_to_the_farthest_tail() -> None:
+    # a GP's candidate at its observed minimum has a tiny spread: z reached -1e8 and beyond, where
+    # the erfcx form rounded 1 + z Phi/phi to 0 or below (log_h -inf or NaN, with RuntimeWarnings)
+    z = -np.logspace(0, 15, 3000)[::-1]
+    with np.errstate(all="raise"):
+        values = log_h(z)
+    assert np.all(np.isfinite(values)) and np.all(np.diff(values) > 0)
+    for far in (-1e4, -1e8, -1e12):  # log phi(z) + log(1/z^2 - 3/z^4): exact to rounding here
+        expected = norm.logpdf(far) - 2 * np.log(-far) + np.log1p(-3 / far**2)
+        assert abs(log_h(np.array([far]))[0] - expected) <= 1e-12 * abs(expected)
+    # the series and the erfcx form meet at TAIL_Z
+    near = np.array([np.nextafter(-30.0, -np.inf), -30.0])
+    assert abs(np.diff(log_h(near))[0]) < 1e-8  # of a value near -458
+
+
 def _levy(u: np.ndarray) -> np.ndarray:
     w = 1 + (-10 + 20 * u - 1) / 4
     head = np.sin(np.pi * w[:, 0]) ** 2

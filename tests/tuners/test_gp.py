@@ -361,3 +361,25 @@ def test_the_trend_only_on_sequential_suggestions_of_a_noisy_run(monkeypatch: py
     space, history = _history(_valley, NOISE_AT + 1, 4, 0)
     GPTuner(space, optimize_mode="minimize", seed=0).suggest(history)
     assert not isinstance(seen[-1], gaussian.Trended)
+
+
+def test_a_nan_acquisition_value_does_not_cost_the_best_start_its_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The local search starts from the best warm-up points with their own scores: a NaN score
+    elsewhere (log_h's far tail gave them) once shifted the scores against the points, so the best
+    start carried a NaN and was dropped for the points around it."""
+    tuner = GPTuner(SearchSpace({"x": {"_type": "uniform", "_value": [0, 1]}}), seed=0)
+    peak: list[np.ndarray] = []
+
+    def acquisition(gp: object, u: np.ndarray, best: float) -> np.ndarray:
+        if not peak:
+            peak.append(u[7].copy())  # one warm-up point is the maximum, exactly
+        score = -1.0 - np.abs(u[:, 0] - peak[0][0])
+        score[(u == peak[0]).all(axis=1)] = 0.0
+        score[u[:, 0] > 0.9] = np.nan  # hopeless points scored NaN
+        return score
+
+    monkeypatch.setattr(tuner, "_acquisition", acquisition)
+    cand = tuner._maximise(None, 0.0, np.array([[0.5]]), np.random.default_rng(0))
+    assert np.array_equal(cand[0], peak[0])
