@@ -72,3 +72,14 @@ def run_manager(directory: Path, timeout: float = 60.0, on_step: Any = None) -> 
         time.sleep(0.01)
     manager.close()
     return manager
+
+
+def stop_manager(manager: Manager, timeout: float = 30.0) -> None:
+    """Ask a stepped manager to stop (unless it has ended), step it until it has, and close it."""
+    if not manager.finished:
+        manager.request_stop()
+    deadline = time.time() + timeout
+    while not manager.finished and time.time() < deadline:
+        manager.step()
+        time.sleep(0.01)
+    manager.close()

@@ -11,7 +11,7 @@ import pytest
 
 from autolab.statuses import TrialStatus
 from autolab.store import Store
-from tests.helpers_experiment import make_experiment, run_manager
+from tests.helpers_experiment import make_experiment, run_manager, stop_manager
 
 pytestmark = pytest.mark.e2e
 
@@ -394,8 +394,4 @@ def test_beyond_32_running_trials_results_are_looked_at_at_a_bounded_rate(
             manager.step()
             time.sleep(0.01)
     finally:
-        manager.request_stop()
-        while not manager.finished:
-            manager.step()
-            time.sleep(0.01)
-        manager.close()
+        stop_manager(manager)

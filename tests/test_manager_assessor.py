@@ -12,7 +12,7 @@ import pytest
 from autolab.launcher import build_manager
 from autolab.statuses import TrialStatus
 from autolab.store import Store
-from tests.helpers_experiment import make_experiment, run_manager
+from tests.helpers_experiment import make_experiment, run_manager, stop_manager
 
 pytestmark = pytest.mark.e2e
 
@@ -158,12 +158,5 @@ def test_a_trial_whose_final_result_came_in_the_same_burst_is_not_stopped(tmp_pa
             time.sleep(0.01)
     finally:
         release.touch()
-        if not manager.finished:
-            manager.request_stop()
-            for _ in range(500):
-                if manager.finished:
-                    break
-                manager.step()
-                time.sleep(0.01)
-        manager.close()
+        stop_manager(manager)
     assert [(r.status, r.value) for r in Store(directory, readonly=True).trial_rows()] == [("SUCCEEDED", 3)]

@@ -134,7 +134,6 @@ class Trended:
     def on(self, gp: Any) -> Trended:
         """This trend on a posterior fitted to the residuals y - trend(x)."""
         self.gp = gp
-        self.noise_ = getattr(gp, "noise_", 0.0)
         return self
 
     def predict(self, u: np.ndarray, return_std: bool = False) -> Any:
