@@ -7,6 +7,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from .statuses import COMPLETED
+from .tally import done_text, tally
 from .timefmt import format_duration
 
 if TYPE_CHECKING:
@@ -35,14 +36,12 @@ class Progress:
         self.last = now
         done = [t for t in manager.history.trials if not t.running]
         values = [t.value for t in done if t.value is not None and t.status in COMPLETED]
+        counts = tally((t.status.value, t.source, 1) for t in manager.history.trials)
         maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
         best = (max(values) if maximize else min(values)) if values else None
         limit = manager.config.max_trial_number
         shown_best = f"{best:.6g}" if best is not None else "-"
-        text = (
-            f"trials {len(done)}/{limit if limit is not None else '-'} done, {len(manager.active)} running"
-            f" | best {shown_best}"
-        )
+        text = f"trials {done_text(counts, limit)} | best {shown_best}"
         key = text
         text += f" | {format_duration(manager.elapsed())}"
         if manager.config.max_experiment_duration:

@@ -19,6 +19,7 @@ from .history import History, Trial
 from .metric_reader import MetricReader
 from .statuses import TrialStatus
 from .store import Store
+from .tally import COUNTED
 
 log = logging.getLogger("autolab.manager")
 
@@ -42,7 +43,7 @@ class Trials:
         self._dirs: dict[str, Path] = {}
         # a manager killed between recording a promotion and ending its paused trial: end it now
         self.unpause(t for t in self.history.trials if continued(t, self.history.trials))
-        self._counted = sum(1 for t in self.history.trials if t.source == "tuner")
+        self._counted = sum(1 for t in self.history.trials if t.source in COUNTED)
         self.ended_count = 0  # trials ended by this manager (a tuner that said NotYet waits for one)
 
     def trial_dir(self, trial_id: str) -> Path:
@@ -82,7 +83,7 @@ class Trials:
             shutil.rmtree(directory, ignore_errors=True)  # no row: the directory would be nobody's
             raise
         trial = Trial(trial_id, seq, params, TrialStatus.WAITING, source=source, fidelity=fidelity)
-        self._counted += source == "tuner"
+        self._counted += source in COUNTED
         self.unpause(promoted_from(trial, self.history.trials))
         self.history.trials.append(trial)
         self.by_id[trial_id] = trial

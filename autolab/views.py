@@ -15,6 +15,7 @@ from .objectives import from_config
 from .objectives import optimize_mode as config_mode
 from .statuses import ExperimentStatus
 from .store import Store
+from .tally import tally
 
 
 def experiment_status(ref: ExperimentRef, store: Store) -> ExperimentStatus:
@@ -40,6 +41,7 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
     meta = store.meta()
     config = meta.get("config") or {}
     counts = store.count_by_status()
+    counted = tally(store.count_by_status_and_source())
     return {
         "id": ref.id,
         "name": meta.get("name") or "",
@@ -55,6 +57,8 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
         "trialConcurrency": config.get("trialConcurrency"),
         "trialCounts": counts,
         "trialTotal": sum(counts.values()),
+        # tally.Tally: ended trials toward maxTrialNumber ("done"), active ones, ended ones that do not count
+        "trialTally": {"done": counted.done, "running": counted.running, "other": counted.other},
         "best": best_trial(store),
         "config": config,
     }

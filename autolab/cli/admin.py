@@ -38,6 +38,7 @@ from ..protocol import default_value, process_alive
 from ..searchspace import SearchSpace, read_file
 from ..services.orphans import kill_orphan
 from ..statuses import ACTIVE, ExperimentStatus, TrialStatus
+from ..tally import Tally, done_text
 from ..timefmt import format_duration
 from ..views import profile
 from . import log, top
@@ -193,13 +194,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, default=str))
         return 0
     counts = info["trialCounts"]
-    running = sum(counts.get(s.value, 0) for s in ACTIVE)
-    done = sum(counts.values()) - running
+    running = info["trialTally"]["running"]
     limit = info["maxTrialNumber"]
     budget = info["maxExperimentDuration"]
     print(f"Experiment {ref.id}{' (' + info['name'] + ')' if info['name'] else ''}: {info['status']}")
     print(
-        f"  trials:  {done}/{limit if limit is not None else '-'} done, {running} running"
+        f"  trials:  {done_text(Tally(**info['trialTally']), limit)}"
         + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})" if counts else "")
     )
     print(

@@ -15,8 +15,9 @@ from typing import Any
 from .. import experiments
 from ..errors import UserError
 from ..objectives import from_config
-from ..statuses import ACTIVE, ExperimentStatus
+from ..statuses import ExperimentStatus
 from ..store import TrialRow
+from ..tally import done_text, tally
 from ..timefmt import format_duration
 from ..views import experiment_status, optimize_mode
 from .common import table
@@ -101,13 +102,12 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
     if budgets:  # a result at a small budget does not rank with full ones: largest budget first (as "Best:")
         scored.sort(key=_budget_key, reverse=not worst)
     mode = "maximize" if maximize else "minimize"
-    running = sum(1 for r in rows if r.status in ACTIVE)
-    done = len(rows) - running
+    counts = tally((r.status.value, r.source, 1) for r in rows)
     limit = config.get("maxTrialNumber")
     budget = config.get("maxExperimentDuration")
     head = (
-        f"Experiment {ref.id} {status} | trials {done}/{limit if limit is not None else '-'} done, "
-        f"{running} running | {format_duration(meta.get('elapsed', 0.0))}"
+        f"Experiment {ref.id} {status} | trials {done_text(counts, limit)}"
+        f" | {format_duration(meta.get('elapsed', 0.0))}"
         + (f" / {format_duration(budget)}" if budget else "")
         + f" | {mode}"
     )

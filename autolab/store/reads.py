@@ -95,6 +95,11 @@ class Reads:
         rows = self.conn.execute("SELECT status, COUNT(*) AS n FROM trials GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
 
+    def count_by_status_and_source(self) -> list[tuple[str, str, int]]:
+        """(status, source, number of trials): tally.tally's rows."""
+        rows = self.conn.execute("SELECT status, source, COUNT(*) AS n FROM trials GROUP BY status, source")
+        return [(r["status"], r["source"], r["n"]) for r in rows]
+
     def best_trial(self, maximize: bool) -> TrialRow | None:
         """The succeeded (or paused) trial with the best value. Among multi-fidelity trials only those at the
         largest budget any succeeded trial ran with count: a 1-epoch result is not comparable to a

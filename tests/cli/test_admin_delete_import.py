@@ -120,6 +120,12 @@ def test_import_into_a_stopped_experiment(
     manager.store.close()
     code, out, err = run(capsys, "top", "-k", "1")
     assert table_ids(out) == [imported[1].id]
+    # ... and every count against maxTrialNumber says so: 5/5 done and 2 beside them, never 7/5
+    assert "| trials 5/5 done, 0 running, +2 imported or re-run |" in out.splitlines()[0]
+    code, out, err = run(capsys, "experiment", "status", "exp1")
+    assert "trials:  5/5 done, 0 running, +2 imported or re-run (7 SUCCEEDED)" in out
+    code, out, err = run(capsys, "experiment", "status", "exp1", "--json")
+    assert json.loads(out)["trialTally"] == {"done": 5, "running": 0, "other": 2}
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,9 @@ def home(tmp_path: Path) -> Iterator[tuple[str, str, str, Path]]:
     short = create(tmp_path, "short", 2)
     wait("the short one's end", lambda: api_status(tmp_path, short) == "DONE")
     autolab(tmp_path, "stop", short)
+    data = tmp_path / "imported.json"  # beside maxTrialNumber's count, never in it
+    data.write_text(json.dumps([{"parameter": {"x": 0.5}, "value": 0.5}]))
+    assert autolab(tmp_path, "experiment", "import", short, "-f", str(data)).returncode == 0
     long = create(tmp_path, "long", 500)
     env = {**os.environ, "AUTOLAB_HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
     server = subprocess.Popen(
@@ -96,7 +99,8 @@ def test_list_stop_resume_and_view(home: tuple[str, str, str, Path], page: Any) 
     listed = api(url, "/api/v1/experiments")["experiments"]
     assert [e["id"] for e in listed] == [long, short]
     assert row_status(page, short) == "DONE" and row_status(page, long) == "RUNNING"
-    assert "2 / 2 trials" in page.inner_text(f"#experiments tr[data-id='{short}'] td.progress")
+    progress = page.inner_text(f"#experiments tr[data-id='{short}'] td.progress")
+    assert "2 / 2 trials +1 imported or re-run" in progress, progress
     best = api(url, f"/e/{short}/api/v1/profile")["best"]["value"]
     assert page.inner_text(f"#experiments tr[data-id='{short}'] td.n").startswith(str(best)[:4])
     running_link = page.get_attribute(f"#experiments tr[data-id='{long}'] a", "href")
@@ -125,6 +129,8 @@ def test_list_stop_resume_and_view(home: tuple[str, str, str, Path], page: Any) 
     page.wait_for_selector("body[data-ready='1']", timeout=10000)
     assert page.url == f"{url}/e/{short}/#overview" or page.url.startswith(f"{url}/e/{short}/")
     assert "short" in page.inner_text("#exp-name") and page.inner_text("#exp-status") == "DONE"
+    page.wait_for_function("document.getElementById('ov-trials').textContent.length > 0", timeout=10000)
+    assert page.inner_text("#ov-trials") == "2 / 2 (+1 imported or re-run)"
     page.click("#brand")  # the way back to the experiments list
     page.wait_for_selector(f"#experiments tr[data-id='{short}']", timeout=10000)
     assert page.url.rstrip("/") == url

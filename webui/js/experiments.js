@@ -13,10 +13,12 @@
   }
 
   function progress(e) {
-    const done = e.trialTotal || 0, max = e.maxTrialNumber;
+    const other = (e.trialTally && e.trialTally.other) || 0;  // imported or re-run: not toward the limit
+    const done = (e.trialTotal || 0) - other, max = e.maxTrialNumber;
     const pct = max ? Math.min(100, Math.round(100 * done / max)) : null;
     const bar = pct === null ? "" : `<div class="bar"><div style="width:${pct}%"></div></div>`;
-    return `<td class="progress">${done}${max ? " / " + max : ""} trials${bar}</td>`;
+    const more = other ? ` <span class="muted">+${other} imported or re-run</span>` : "";
+    return `<td class="progress">${done}${max ? " / " + max : ""} trials${more}${bar}</td>`;
   }
 
   function actions(e) {

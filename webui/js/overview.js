@@ -36,9 +36,12 @@
     const limit = p.maxExperimentDuration;
     $("ov-duration").textContent = AL.duration(p.elapsed) + (limit ? " / " + AL.duration(limit) : "");
     $("ov-duration-bar").style.width = limit ? Math.min(100, (100 * p.elapsed) / limit) + "%" : "0";
-    const total = p.trialTotal, max = p.maxTrialNumber;
-    $("ov-trials").textContent = total + (max ? " / " + max : "");
-    $("ov-trials-bar").style.width = max ? Math.min(100, (100 * total) / max) + "%" : "0";
+    // toward maxTrialNumber: the tuner's trials (ended + running); imported ones and re-runs beside them
+    const total = p.trialTotal, max = p.maxTrialNumber, tally = p.trialTally || {done: total, running: 0, other: 0};
+    const counted = total - tally.other;
+    $("ov-trials").textContent = counted + (max ? " / " + max : "") +
+      (tally.other ? " (+" + tally.other + " imported or re-run)" : "");
+    $("ov-trials-bar").style.width = max ? Math.min(100, (100 * counted) / max) + "%" : "0";
     renderRanOut(p);
     const best = p.best;
     $("ov-best").textContent = best ? AL.num(best.value) : "–";
