@@ -128,18 +128,31 @@ def select(dgname: str, out: str, variants: list[str]) -> None:
             )
 
 
-if __name__ == "__main__":
+def load_routes() -> None:
     with open(os.path.join(r17.HERE, "gp_r18_routes.json")) as fh:
         r17.ROUTES.update({k: (v[0], float(v[1])) for k, v in json.load(fh).items()})
-    cmd = sys.argv[1]
-    if cmd == "diag":
-        r17.diag(sys.argv[2], list(range(int(sys.argv[3]), int(sys.argv[4]))), sys.argv[5])
-    elif cmd == "run":
-        v, f, s0, s1, o = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+
+
+def diag_or_run(argv: list[str]) -> bool:
+    """The `diag` and `run` commands (gp_r19_check.py's too): False when argv names another."""
+    if argv[1] == "diag":
+        r17.diag(argv[2], list(range(int(argv[3]), int(argv[4]))), argv[5])
+    elif argv[1] == "run":
+        v, f, s0, s1, o = argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6]
         seeds = list(range(s0, s1))
-        if len(sys.argv) > 7:
-            seeds = r17.changed(r17.diag_rows(sys.argv[7]), sys.argv[8] if len(sys.argv) > 8 else v, f, seeds)
+        if len(argv) > 7:
+            seeds = r17.changed(r17.diag_rows(argv[7]), argv[8] if len(argv) > 8 else v, f, seeds)
         r17.run(v, f, seeds, o)
+    else:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    load_routes()
+    cmd = sys.argv[1]
+    if diag_or_run(sys.argv):
+        pass
     elif cmd == "table":
         table(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif cmd == "same":

@@ -11,8 +11,6 @@ unchanged); everything else is gp_r18_check.py's and gp_r17_check.py's.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 
 import gp_r16_offcenter as r16o
@@ -70,17 +68,10 @@ def guard(dgname: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    with open(os.path.join(r17.HERE, "gp_r18_routes.json")) as fh:
-        r17.ROUTES.update({k: (v[0], float(v[1])) for k, v in json.load(fh).items()})
+    r18.load_routes()
     cmd = sys.argv[1]
-    if cmd == "diag":
-        r17.diag(sys.argv[2], list(range(int(sys.argv[3]), int(sys.argv[4]))), sys.argv[5])
-    elif cmd == "run":
-        v, f, s0, s1, o = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-        seeds = list(range(s0, s1))
-        if len(sys.argv) > 7:
-            seeds = r17.changed(r17.diag_rows(sys.argv[7]), sys.argv[8] if len(sys.argv) > 8 else v, f, seeds)
-        r17.run(v, f, seeds, o)
+    if r18.diag_or_run(sys.argv):
+        pass
     elif cmd == "guard":
         guard(sys.argv[2], sys.argv[3])
     elif cmd == "report":
