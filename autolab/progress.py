@@ -64,9 +64,9 @@ class Progress:
 
 def ran_out(info: dict[str, Any]) -> str:
     """The line saying the tuner ran out of points, from views.profile()'s noMoreTrials."""
-    counts = info.get("trialCounts") or {}
-    done = sum(counts.values())
+    tally = info.get("trialTally") or {"done": sum((info.get("trialCounts") or {}).values()), "other": 0}
     limit = info.get("maxTrialNumber")
     of = f" of maxTrialNumber {limit}" if limit is not None else ""
+    of += f", +{tally['other']} imported or re-run" if tally["other"] else ""
     # not "NNI would repeat": only its builtin tuners do, a custom one may end the same way
-    return f"Ended early: the tuner ran out of points after {done} trial(s){of} ({info['noMoreTrials']})"
+    return f"Ended early: the tuner ran out of points after {tally['done']} trial(s){of} ({info['noMoreTrials']})"

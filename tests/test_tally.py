@@ -45,3 +45,18 @@ def test_the_progress_line_counts_an_imported_trial_beside_the_limit() -> None:
     out = io.StringIO()
     Progress(out)(manager)  # type: ignore[arg-type]
     assert out.getvalue().startswith("trials 1/2 done, 1 running, +1 imported or re-run | best 0.7 | 3s")
+
+
+def test_the_ran_out_line_counts_the_tuners_trials_as_maxtrialnumber_does() -> None:
+    from autolab.progress import ran_out
+
+    info = {
+        "trialCounts": {"SUCCEEDED": 5},
+        "trialTally": {"done": 3, "running": 0, "other": 2},
+        "maxTrialNumber": 10,
+        "noMoreTrials": "grid search has tried every combination",
+    }
+    assert ran_out(info) == (
+        "Ended early: the tuner ran out of points after 3 trial(s) of maxTrialNumber 10"
+        ", +2 imported or re-run (grid search has tried every combination)"
+    )
