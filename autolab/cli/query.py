@@ -11,10 +11,12 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
+from ..objectives import from_config
 from ..statuses import COMPLETED, ExperimentStatus
 from ..timefmt import format_duration, format_time
 from ..views import experiment_status, export_csv, export_rows, optimize_mode, profile
 from .common import table
+from .top_front import objective_headers
 
 
 def add_commands(sub: Any, groups: dict[str, Any]) -> None:
@@ -109,6 +111,7 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
     with experiments.open_store(ref) as store:
         rows = export_rows(store)
         maximize = optimize_mode(store) == "maximize"
+        objectives = from_config(store.get_meta("config"))  # several: a column each, and the front
     if args.head is not None or args.tail is not None:
         scored = [r for r in rows if r["status"] in COMPLETED and r["value"] is not None]
         scored.sort(key=lambda r: _number(r["value"]), reverse=maximize)
@@ -123,21 +126,26 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
     out = []
     for r in rows:
         duration = (r["endTime"] or 0) - r["startTime"] if r["startTime"] and r["endTime"] else None
-        value = "-" if r["value"] is None else f"{_number(r['value']):.6g}"
+        value = ["-" if r["value"] is None else f"{_number(r['value']):.6g}"]
+        if objectives is not None:
+            got = r.get("objectives") or {}
+            value = [f"{got[n]:.6g}" if n in got else "-" for n in objectives.names]
+            value.append("yes" if r.get("pareto") else "infeasible" if r.get("feasible") is False else "-")
         fid = [fidelity_cell(r.get(k)) for k in ("budget", "bracket", "rung")] if multi else []
         out.append(
             [
                 r["trialJobId"],
                 r["sequence"],
                 r["status"],
-                value,
+                *value,
                 *fid,
                 format_duration(duration),
                 json.dumps(r["parameter"]),
             ]
         )
     fid_headers = ["BUDGET", "BRACKET", "RUNG"] if multi else []
-    print(table(["TRIAL", "SEQ", "STATUS", "VALUE", *fid_headers, "DURATION", "PARAMETERS"], out))
+    shown = ["VALUE"] if objectives is None else [*objective_headers(objectives), "FRONT"]
+    print(table(["TRIAL", "SEQ", "STATUS", *shown, *fid_headers, "DURATION", "PARAMETERS"], out))
     return 0
 
 

@@ -40,13 +40,18 @@ def _table(objectives: Objectives, history: History, k: int) -> str:
             + [f"{values.get(n, float('nan')):.6g}" for n in objectives.names]
             + [json.dumps(item["parameter"], separators=(",", ":"))]
         )
-    arrows = [
-        f"{n.upper()} ({'max' if d == 'maximize' else 'min'})"
-        for n, d in zip(objectives.names, objectives.directions, strict=True)
-    ]
+    arrows = objective_headers(objectives)
     lines = [
         f"Pareto front: {len(members)} trials (showing {min(k, len(members))}) of {got['scored']} with every "
         f"objective, {got['infeasible']} infeasible | hypervolume {volume:.6g} (reference {reference})",
         table(["#", "TRIAL", "SEQ", *arrows, "PARAMETERS"], rows),
     ]
     return "\n".join(lines)
+
+
+def objective_headers(objectives: Objectives) -> list[str]:
+    """A column per objective: `ACCURACY (max)`."""
+    return [
+        f"{n.upper()} ({'max' if d == 'maximize' else 'min'})"
+        for n, d in zip(objectives.names, objectives.directions, strict=True)
+    ]

@@ -52,6 +52,14 @@ def test_config_file_runs_to_a_front(tmp_path: Path) -> None:
         assert all(tid in top.stdout for tid in on_front)
     else:
         assert "No feasible trial yet" in top.stdout
+    # trial ls: a column per objective and where each trial stands against the front
+    listed = cli(env, "trial", "ls").stdout.splitlines()
+    assert listed[0].split()[3:8] == ["ACCURACY", "(max)", "PARAMS", "(min)", "FRONT"]
+    cells = {line.split()[0]: line.split()[3:6] for line in listed[1:]}
+    for row in exported:
+        got = row["objectives"]
+        stands = "yes" if row["pareto"] else "-" if row["feasible"] else "infeasible"
+        assert cells[row["trialJobId"]] == [f"{got['accuracy']:.6g}", f"{got['params']:.6g}", stands]
 
 
 @pytest.mark.slow
