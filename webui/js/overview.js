@@ -20,15 +20,20 @@
   // An experiment that ended before maxTrialNumber because the tuner ran out of points says so
   // under the trial count (NNI would go on repeating points; autolab stops: docs/nni-configs.md).
   function renderRanOut(p) {
-    let note = $("ov-trials-note");
+    trialsNote("ov-trials-note", p.noMoreTrials ? "ended early: the tuner ran out of points (" + p.noMoreTrials + ")" : "");
+  }
+
+  // a muted line under the trial count's bar (made on first use), hidden while it has nothing to say
+  function trialsNote(id, text) {
+    let note = $(id);
     if (!note) {
       note = document.createElement("div");
-      note.id = "ov-trials-note";
+      note.id = id;
       note.className = "muted";
       $("ov-trials-bar").parentNode.after(note);
     }
-    note.textContent = p.noMoreTrials ? "ended early: the tuner ran out of points (" + p.noMoreTrials + ")" : "";
-    note.hidden = !p.noMoreTrials;
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   AL.renderOverview = function () {
@@ -39,10 +44,10 @@
     // toward maxTrialNumber: the tuner's trials (ended + running); imported ones and re-runs beside them
     const total = p.trialTotal, max = p.maxTrialNumber, tally = p.trialTally || {done: total, running: 0, other: 0};
     const counted = total - tally.other;
-    $("ov-trials").textContent = counted + (max ? " / " + max : "") +
-      (tally.other ? " (+" + tally.other + " imported or re-run)" : "");
+    $("ov-trials").textContent = counted + (max ? " / " + max : "");
     $("ov-trials-bar").style.width = max ? Math.min(100, (100 * counted) / max) + "%" : "0";
     renderRanOut(p);
+    trialsNote("ov-trials-other", tally.other ? "+" + tally.other + " imported or re-run, not counted" : "");
     const best = p.best;
     $("ov-best").textContent = best ? AL.num(best.value) : "–";
     $("ov-best-id").textContent = best ? "trial " + best.trialJobId + " (" + p.optimizeMode + ")" : p.optimizeMode;
