@@ -64,7 +64,7 @@ class Progress:
 
 def ran_out(info: dict[str, Any]) -> str:
     """The line saying the tuner ran out of points, from views.profile()'s noMoreTrials."""
-    tally = info.get("trialTally") or {"done": sum((info.get("trialCounts") or {}).values()), "other": 0}
+    tally = info["trialTally"]
     limit = info.get("maxTrialNumber")
     of = f" of maxTrialNumber {limit}" if limit is not None else ""
     of += f", +{tally['other']} imported or re-run" if tally["other"] else ""

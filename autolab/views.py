@@ -40,8 +40,11 @@ def optimize_mode(store: Store) -> str:
 def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
     meta = store.meta()
     config = meta.get("config") or {}
-    counts = store.count_by_status()
-    counted = tally(store.count_by_status_and_source())
+    rows = store.count_by_status_and_source()  # one query for both counts (the web UI polls this)
+    counts: dict[str, int] = {}
+    for status, _, n in rows:
+        counts[status] = counts.get(status, 0) + n
+    counted = tally(rows)
     return {
         "id": ref.id,
         "name": meta.get("name") or "",

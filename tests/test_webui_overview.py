@@ -44,6 +44,7 @@ def render(tmp_path: Path, no_more_trials: str | None) -> dict[str, object]:
     profile = {
         "elapsed": 1,
         "trialTotal": 3,
+        "trialTally": {"done": 3, "running": 0, "other": 0},  # as views.profile gives it
         "maxTrialNumber": 10,
         "trialCounts": {"SUCCEEDED": 3},
         "config": {},

@@ -42,12 +42,11 @@
     $("ov-duration").textContent = AL.duration(p.elapsed) + (limit ? " / " + AL.duration(limit) : "");
     $("ov-duration-bar").style.width = limit ? Math.min(100, (100 * p.elapsed) / limit) + "%" : "0";
     // toward maxTrialNumber: the tuner's trials (ended + running); imported ones and re-runs beside them
-    const total = p.trialTotal, max = p.maxTrialNumber, tally = p.trialTally || {done: total, running: 0, other: 0};
-    const counted = total - tally.other;
+    const total = p.trialTotal, max = p.maxTrialNumber, other = p.trialTally.other, counted = total - other;
     $("ov-trials").textContent = counted + (max ? " / " + max : "");
     $("ov-trials-bar").style.width = max ? Math.min(100, (100 * counted) / max) + "%" : "0";
     renderRanOut(p);
-    trialsNote("ov-trials-other", tally.other ? "+" + tally.other + " imported or re-run, not counted" : "");
+    trialsNote("ov-trials-other", other ? "+" + other + " imported or re-run, not counted" : "");
     const best = p.best;
     $("ov-best").textContent = best ? AL.num(best.value) : "–";
     $("ov-best-id").textContent = best ? "trial " + best.trialJobId + " (" + p.optimizeMode + ")" : p.optimizeMode;
