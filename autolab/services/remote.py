@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .. import protocol
 from ..config.remote import RemoteMachineConfig
 from .base import Event, EventKind, Launch, ServiceError, TrainingService
+from .remote_checkpoints import bring, localize
 from .remote_machines import Machine, pick
 from .remote_scripts import KILL, MIRRORED, PROBE, START, STATUS, SYNC, parse_probe, parse_status
 from .remote_ssh import DEFAULT_CHANNELS, Result, Ssh
@@ -160,6 +161,16 @@ class RemoteService(TrainingService):
             parameters, given = (launch.trial_dir / protocol.PARAMETER_FILE).read_bytes(), "1"
         except FileNotFoundError:  # a trial with no parameters (the manager always writes them)
             parameters, given = b"", "0"
+        # trial_dir is <experiment dir>/trials/<id>: paths under the experiment dir (the default
+        # checkpoints of PBT and ASHA promotion) go under the machine's copy of it
+        local = str(launch.trial_dir.parent.parent)
+        parameters, load = localize(parameters, local, machine.directory)
+        if load:
+            ok, said = bring(load, local, machine, self.machines)
+            if not ok:
+                return Result(1, b"", said)
+            if said:
+                log.info("trial %s: %s", launch.trial_id, said)
         variables = exports(machine, launch, gpus, self.gpu_number, self.nni_module)
         args = [machine.directory, launch.trial_id, launch.command, variables, given]
         return machine.ssh.run(START, args, parameters)

@@ -107,7 +107,8 @@ class Ssh:
             argv += ["-o", f"{key}={value}"]
         return argv
 
-    def _env(self) -> dict[str, str]:
+    def env(self) -> dict[str, str]:
+        """ssh's environment: the askpass helper and its answers when the config has them."""
         env = dict(os.environ)
         m = self.machine
         if m.password or m.ssh_passphrase:
@@ -143,7 +144,7 @@ class Ssh:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=err,
-                    env=self._env(),
+                    env=self.env(),
                     timeout=timeout,
                     check=False,
                 )
@@ -195,17 +196,21 @@ class Ssh:
         except psutil.Error:
             return True
 
+    def command(self, script: str, args: list[str]) -> list[str]:
+        """The ssh command line that runs `sh -c script` with args over the master connection."""
+        remote = " ".join(shlex.quote(a) for a in ["sh", "-c", script, "autolab", *args])
+        return ["ssh", *self.options(), "-o", "ControlMaster=no", "-T", self.machine.host, remote]
+
     def run(self, script: str, args: list[str] = [], stdin: bytes = b"", timeout: float = 60) -> Result:  # noqa: B006
         """Run `sh -c script` with args on the machine, over the master connection."""
         connected = self.connect()
         if connected.ssh_failed:
             return connected
-        remote = " ".join(shlex.quote(a) for a in ["sh", "-c", script, "autolab", *args])
-        argv = ["ssh", *self.options(), "-o", "ControlMaster=no", "-T", self.machine.host, remote]
+        argv = self.command(script, args)
         with self.channels:
             try:
                 proc = subprocess.run(
-                    argv, input=stdin, capture_output=True, env=self._env(), timeout=timeout, check=False
+                    argv, input=stdin, capture_output=True, env=self.env(), timeout=timeout, check=False
                 )
             except subprocess.TimeoutExpired:
                 self._master_ok = False  # a hung connection: the next command starts a new one
