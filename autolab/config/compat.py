@@ -37,7 +37,8 @@ def check_nni_only(top: Section, ctx: Context) -> None:
     if top.get("sharedStorage") is not None:
         ctx.warn(
             f"{ctx.names['sharedStorage']}: ignored (trials run where the experiment's files are: "
-            "this machine, or a slurm cluster's shared file system)"
+            "this machine, a slurm cluster's shared file system, or each remote machine's own copy, "
+            "which autolab keeps in step over SSH)"
         )
 
 
