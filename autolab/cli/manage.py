@@ -100,10 +100,12 @@ def create_experiment(config: ExperimentConfig) -> ExperimentRef:
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.
     try:
-        build_tuner(config)
+        tuner = build_tuner(config)
     except TunerError as exc:
         text = named("tuner", exc)  # named as written: NNI's configs give Hyperband as an advisor
         raise UserError(f"{config.source}: {config.tuner_key}{text[len('tuner') :]}") from None
+    if config.max_trial_number is not None and (said := tuner.limit_warning(config.max_trial_number)):
+        config.warnings.append(said)
     try:
         build_assessor(config)
     except AssessorError as exc:

@@ -84,6 +84,11 @@ class Tuner(ABC):
         promotion mode says so below its top rung."""
         return False
 
+    def limit_warning(self, max_trial_number: int) -> str:
+        """What the experiment's trial limit costs this tuner, said once at create ('' when
+        nothing): Hyperband and BOHB say when it ends before any configuration reaches the full budget."""
+        return ""
+
     # -- helpers for subclasses --------------------------------------------------------------
     def loss(self, value: float) -> float:
         """The value as a loss: lower is better, whatever optimize_mode says."""

@@ -111,6 +111,18 @@ class HyperbandTuner(Tuner):
     def last_rung(self, bracket: int) -> int:
         return self.s_of(bracket)
 
+    def limit_warning(self, max_trial_number: int) -> str:
+        sizes = [self.rung_size(0, rung) for rung in range(self.last_rung(0) + 1)]
+        if max_trial_number >= sum(sizes):
+            return ""
+        every = sum(self.rung_size(b, r) for b in range(self.s_max + 1) for r in range(self.last_rung(b) + 1))
+        full = self.budget(0, self.last_rung(0))
+        return (
+            f"{self.label}: maxTrialNumber {max_trial_number} ends inside the first bracket "
+            f"({' + '.join(map(str, sizes))} = {sum(sizes)} trials), so no configuration reaches the full "
+            f"budget {full:g}; one bracket needs maxTrialNumber {sum(sizes)}, all {self.s_max + 1} need {every}"
+        )
+
     # -- the history read back ----------------------------------------------------------------
     def brackets(self, history: History) -> dict[int, Bracket]:
         out: dict[int, Bracket] = {}

@@ -100,3 +100,24 @@ def test_no_gpu_names_the_file_and_the_key(
         "(nvidia-smi found none)\n"
     )
     assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir())
+
+
+def test_create_says_when_the_trial_limit_ends_hyperband_in_its_first_bracket(
+    tmp_path: Path, autolab_home: Path
+) -> None:
+    from autolab.cli.manage import create_experiment
+    from autolab.config import load_config
+
+    (tmp_path / "space.json").write_text('{"x": {"_type": "uniform", "_value": [0, 1]}}')
+    config_file = tmp_path / "config.yml"
+    for limit, said in [(24, 1), (40, 0)]:
+        config_file.write_text(
+            f"searchSpaceFile: space.json\ntrialCommand: python3 t.py\ntrialCodeDirectory: .\nmaxTrialNumber: {limit}\n"
+            "advisor:\n  name: Hyperband\n  classArgs:\n    R: 27\n    eta: 3\n"
+        )
+        config = load_config(config_file)
+        create_experiment(config)
+        assert [w for w in config.warnings if "first bracket" in w] == [
+            "Hyperband: maxTrialNumber 24 ends inside the first bracket (27 + 9 + 3 + 1 = 40 trials), so no "
+            "configuration reaches the full budget 27; one bracket needs maxTrialNumber 40, all 4 need 69"
+        ][:said]

@@ -204,3 +204,23 @@ def test_bad_class_args_name_the_key(args: dict[str, Any], key: str) -> None:
 def test_nnis_defaults() -> None:
     tuner = make()
     assert (tuner.R, tuner.eta, tuner.exec_mode, tuner.optimize_mode) == (60, 3, "parallelism", "maximize")
+
+
+@pytest.mark.parametrize(
+    "name, args", [("Hyperband", {"R": 27, "eta": 3}), ("BOHB", {"min_budget": 1, "max_budget": 27})]
+)
+def test_a_trial_limit_inside_the_first_bracket_is_said_at_create(name: str, args: dict[str, Any]) -> None:
+    tuner = create_tuner(SPACE, name, {"seed": 0, "exec_mode": "serial", **args})
+    # the first trial at the full budget, in a run where every trial ends before the next starts
+    history = History()
+    while True:
+        trial = add(history, tuner.suggest(history))
+        finish(trial, trial.parameters["x"])
+        if trial.parameters[BUDGET_KEY] == 27:
+            break
+    assert len(history) == 40
+    assert tuner.limit_warning(40) == tuner.limit_warning(69) == ""
+    assert tuner.limit_warning(39) == (
+        f"{name}: maxTrialNumber 39 ends inside the first bracket (27 + 9 + 3 + 1 = 40 trials), so no "
+        "configuration reaches the full budget 27; one bracket needs maxTrialNumber 40, all 4 need 69"
+    )
