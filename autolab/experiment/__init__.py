@@ -6,6 +6,8 @@ from .config import (
     CustomAlgorithmConfig,
     ExperimentConfig,
     LocalConfig,
+    RemoteConfig,
+    RemoteMachineConfig,
     SlurmConfig,
     TrainingServiceConfig,
 )
@@ -18,6 +20,8 @@ __all__ = [
     "Experiment",
     "ExperimentConfig",
     "LocalConfig",
+    "RemoteConfig",
+    "RemoteMachineConfig",
     "SlurmConfig",
     "TrainingServiceConfig",
     "TrialHyperParameters",

@@ -69,6 +69,8 @@ class _ConfigObject:
                 value = value.to_dict()
             elif isinstance(value, os.PathLike):
                 value = os.fspath(value)
+            elif isinstance(value, (list, tuple)):  # machine_list = [RemoteMachineConfig(...), ...]
+                value = [v.to_dict() if isinstance(v, _ConfigObject) else v for v in value]
             elif value is None:
                 continue
             out[key] = value
@@ -91,9 +93,17 @@ CustomAlgorithmConfig = AlgorithmConfig
 
 
 class TrainingServiceConfig(_ConfigObject):
-    """platform ('local' or 'slurm') and its keys (use_active_gpu, gpu_indices, partition...)."""
+    """platform ('local', 'slurm' or 'remote') and its keys (use_active_gpu, gpu_indices, partition,
+    machine_list...)."""
 
     _defaults = {"platform": "local"}
+
+    def __new__(cls, platform: str = "local", **fields: Any) -> TrainingServiceConfig:
+        # TrainingServiceConfig("remote"), as ExperimentConfig("remote") makes it, is a RemoteConfig:
+        # NNI scripts then fill in config.training_service.machine_list
+        if cls is TrainingServiceConfig and platform == "remote":
+            return super().__new__(RemoteConfig)
+        return super().__new__(cls)
 
     def __init__(self, platform: str = "local", **fields: Any) -> None:
         super().__init__(platform=platform, **fields)
@@ -105,6 +115,33 @@ def LocalConfig(**fields: Any) -> TrainingServiceConfig:  # noqa: N802 (NNI's cl
 
 def SlurmConfig(**fields: Any) -> TrainingServiceConfig:  # noqa: N802
     return TrainingServiceConfig("slurm", **fields)
+
+
+class RemoteMachineConfig(_ConfigObject):
+    """One machine of platform remote, as NNI's: host, port, user, password or ssh_key_file (and
+    ssh_passphrase), use_active_gpu, max_trial_number_per_gpu, gpu_indices, python_path."""
+
+    _defaults = {
+        "host": None,
+        "port": 22,
+        "user": None,
+        "password": None,
+        "ssh_key_file": None,
+        "ssh_passphrase": None,
+        "use_active_gpu": False,
+        "max_trial_number_per_gpu": 1,
+        "gpu_indices": None,
+        "python_path": None,
+    }
+
+
+class RemoteConfig(TrainingServiceConfig):
+    """NNI's RemoteConfig: platform remote, machine_list (RemoteMachineConfig objects or dicts)."""
+
+    _defaults = {"platform": "remote", "machine_list": list, "reuse_mode": None}
+
+    def __init__(self, platform: str = "remote", **fields: Any) -> None:
+        super().__init__(platform, **fields)
 
 
 class ExperimentConfig(_ConfigObject):

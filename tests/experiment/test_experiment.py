@@ -275,3 +275,31 @@ def test_updates_to_an_ended_experiment_are_kept_for_its_resume(code: Path, auto
     experiment.update_max_trial_number(2)
     resumed = Experiment.resume(str(experiment.id), port=0)
     assert [j.hyperParameters[0].parameters for j in resumed.list_trial_jobs()][-1] == {"x": 0.25}
+
+
+def test_nnis_remote_config_objects_make_the_remote_machine_list(tmp_path: Path) -> None:
+    from autolab.config.reader import ConfigError
+    from autolab.config.remote import RemoteMachineConfig as Machine
+    from autolab.experiment import RemoteConfig, RemoteMachineConfig
+
+    config = ExperimentConfig("remote", trial_command="python3 model.py", search_space=SPACE)
+    assert isinstance(config.training_service, RemoteConfig)
+    (tmp_path / "key").write_text("")
+    first = RemoteMachineConfig()  # as NNI's remote example fills it in
+    first.host, first.user, first.ssh_key_file = "10.1.1.1", "alice", tmp_path / "key"
+    first.python_path = "/opt/conda/bin"
+    config.training_service.machine_list.append(first)
+    config.training_service.machine_list.append(RemoteMachineConfig(host="gpu2", port=2222, password="pw"))
+    typed = config.validate()
+    assert typed.training_service.platform == "remote"
+    assert typed.training_service.machine_list == (
+        Machine(host="10.1.1.1", user="alice", ssh_key_file=tmp_path / "key", python_path="/opt/conda/bin"),
+        Machine(host="gpu2", port=2222, password="pw"),
+    )
+    # the same through RemoteConfig, and a wrong field: the one-line error naming it
+    config.training_service = RemoteConfig(machine_list=[RemoteMachineConfig(host="h", ssh_key_fle="k")])
+    with pytest.raises(ConfigError) as caught:
+        config.validate()
+    assert str(caught.value) == (
+        "experiment config: training_service.machine_list[0].ssh_key_fle: unknown key (did you mean sshKeyFile?)"
+    )
