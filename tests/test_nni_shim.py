@@ -84,6 +84,20 @@ print(nni.__version__, sorted(m for m in ("numpy", "tornado", "psutil", "sqlite3
     assert proc.stdout.split() == ["3.0+autolab.0.1.0", "[]"]
 
 
+def test_nnis_experiment_config_module() -> None:
+    proc = python_with_shim(
+        """
+from nni.experiment import Experiment, ExperimentConfig, RemoteConfig, RemoteMachineConfig
+from nni.experiment.config import AlgorithmConfig, LocalConfig, RemoteMachineConfig as Machine
+import autolab.experiment
+assert Machine is RemoteMachineConfig is autolab.experiment.RemoteMachineConfig
+print(type(ExperimentConfig("remote").training_service).__name__, LocalConfig().platform)
+"""
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["RemoteConfig", "local"]
+
+
 @pytest.mark.parametrize(
     ("statement", "named", "hint"),
     [
