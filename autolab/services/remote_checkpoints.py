@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -36,9 +37,14 @@ HAS = '[ -d "$1" ] && echo HAVE; exit 0'
 PACK = 'cd "$1" && exec tar -cf - .'
 # $1 a folder: stdin (a tar) unpacked into it; complete or not there at all
 UNPACK = """
-rm -rf "$1.part" && mkdir -p "$1.part" && tar -xf - -C "$1.part" || { rm -rf "$1.part"; exit 3; }
-rm -rf "$1" && mv "$1.part" "$1"
+part="$1.part-$$"
+mkdir -p "$part" && tar -xf - -C "$part" || { rm -rf "$part"; exit 3; }
+rm -rf "$1" && mv "$part" "$1"
 """
+# one copy at a time of a folder to a machine: trials that load the same checkpoint there (PBT members
+# that copy the same top member) wait for the first copy, then find it
+_copying: dict[tuple[str, str], threading.Lock] = {}
+_copying_guard = threading.Lock()
 
 
 def on_machine(path: str, local_dir: str, machine_dir: str) -> str:
@@ -74,6 +80,15 @@ def bring(folder: str, local_dir: str, target: Machine, machines: Sequence[Machi
     generation's checkpoint is). A checkpoint that could not be copied, or may be on a machine that
     is down, stops the trial from starting: it would otherwise train from scratch, silently."""
     there = on_machine(folder, local_dir, target.directory)
+    with _copying_guard:
+        lock = _copying.setdefault((target.name, there), threading.Lock())
+    with lock:
+        return _bring(folder, local_dir, target, there, machines)
+
+
+def _bring(
+    folder: str, local_dir: str, target: Machine, there: str, machines: Sequence[Machine]
+) -> tuple[bool, str]:
     if _has(target, there):
         return True, ""
     unreachable = []

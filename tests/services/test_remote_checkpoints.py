@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,31 @@ def test_bring_copies_from_the_machine_that_has_it(monkeypatch: pytest.MonkeyPat
     # already there: nothing asked of the others, nothing copied
     ok, said = bring("/e1/checkpoint/1/0", "/e1", ms[2], ms)  # type: ignore[arg-type]
     assert (ok, said, len(copies), ms[0].ssh.asked) == (True, "", 1, ["/m0/e1/checkpoint/1/0"])
+
+
+def test_two_trials_that_load_the_same_checkpoint_on_one_machine_copy_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ms = machines(set(), {"/m1/e1/checkpoint/1/0"})
+    copying = threading.Event()
+    copies: list[str] = []
+
+    def copy(source: FakeMachine, held: str, target: FakeMachine, there: str) -> Result:
+        copies.append(there)
+        copying.set()
+        time.sleep(0.2)  # the second trial asks meanwhile
+        target.ssh.folders.add(there)
+        return Result(0, b"", "")
+
+    monkeypatch.setattr(remote_checkpoints, "copy", copy)
+    said: list[tuple[bool, str]] = []
+    first = threading.Thread(target=lambda: said.append(bring("/e1/checkpoint/1/0", "/e1", ms[0], ms)))  # type: ignore[arg-type]
+    first.start()
+    assert copying.wait(10)
+    said.append(bring("/e1/checkpoint/1/0", "/e1", ms[0], ms))  # type: ignore[arg-type]
+    first.join(10)
+    assert copies == ["/m0/e1/checkpoint/1/0"]
+    assert said == [(True, "checkpoint /e1/checkpoint/1/0 copied from m1 to m0"), (True, "")]
 
 
 def test_bring_refuses_rather_than_let_a_trial_train_from_scratch(monkeypatch: pytest.MonkeyPatch) -> None:
