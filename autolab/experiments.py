@@ -73,21 +73,49 @@ def all_experiments() -> list[ExperimentRef]:
 
 
 def find(exp_id: str | None) -> ExperimentRef:
-    """The experiment with this id (a unique prefix is enough), or the latest one when id is None."""
+    """The experiment with this id (a unique prefix is enough), or the latest one when id is None.
+    A path to an experiment's directory works too (one copied from another machine, as NNI's
+    `nnictl view --experiment_dir`), registered or not."""
+    if exp_id is not None and (os.sep in exp_id or exp_id in (".", "..")):
+        return from_directory(Path(exp_id))
     experiments = all_experiments()
-    if not experiments:
-        raise ExperimentNotFound("no experiment found (create one with: autolab create --config config.yml)")
     if exp_id is None:
+        if not experiments:
+            raise ExperimentNotFound(
+                "no experiment found (create one with: autolab create --config config.yml)"
+            )
         running = [e for e in experiments if manager_alive(e.directory)]
         return (running or experiments)[-1]
     matches = [e for e in experiments if e.id == exp_id] or [
         e for e in experiments if e.id.startswith(exp_id)
     ]
-    if len(matches) != 1:
-        known = ", ".join(e.id for e in experiments[-10:])
-        why = "is ambiguous" if matches else "not found"
-        raise ExperimentNotFound(f"experiment {exp_id!r} {why} (known: {known})")
-    return matches[0]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches and (Path(exp_id) / DB_FILE).is_file():  # a folder in the working directory
+        return from_directory(Path(exp_id))
+    if not experiments:
+        raise ExperimentNotFound(
+            f"experiment {exp_id!r} not found: {home()} has no experiment (AUTOLAB_HOME; an experiment's "
+            "directory can be given as a path)"
+        )
+    known = ", ".join(e.id for e in experiments[-10:])
+    why = "is ambiguous" if matches else "not found"
+    raise ExperimentNotFound(f"experiment {exp_id!r} {why} (known: {known})")
+
+
+def from_directory(directory: Path) -> ExperimentRef:
+    """The experiment whose directory this is (its id and name read from its store)."""
+    if not (directory / DB_FILE).is_file():
+        raise ExperimentNotFound(f"{directory}: not an experiment's directory (it has no {DB_FILE})")
+    try:
+        with Store(directory, readonly=True) as store:
+            meta = store.meta()
+    except StoreError as exc:
+        raise ExperimentNotFound(str(exc)) from None
+    exp_id = meta.get("id") or directory.name
+    return ExperimentRef(
+        str(exp_id), str(meta.get("name") or ""), directory.resolve(), float(meta.get("created") or 0)
+    )
 
 
 def open_store(ref: ExperimentRef, readonly: bool = True) -> Store:

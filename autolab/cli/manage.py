@@ -150,6 +150,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
                 f"experiment {ref.id} is an in-process study; continue it from Python with "
                 f"autolab.create_study(name={ref.name or ref.id!r})"
             )
+    if all(e.id != ref.id for e in experiments.all_experiments()):  # a directory given as a path, copied
+        experiments.register(ref.id, ref.name, ref.directory)  # here: it joins this home's experiments
     return _start(ref, args, "resumed")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,27 @@ def test_create_says_when_the_trial_limit_ends_hyperband_in_its_first_bracket(
             "Hyperband: maxTrialNumber 24 ends inside the first bracket (27 + 9 + 3 + 1 = 40 trials), so no "
             "configuration reaches the full budget 27; one bracket needs maxTrialNumber 40, all 4 need 69"
         ][:said]
+
+
+def test_an_experiment_copied_from_another_machine_is_read_and_resumed_by_its_path(tmp_path: Path) -> None:
+    (tmp_path / "space.json").write_text('{"x": {"_type": "choice", "_value": [1, 2, 3]}}')
+    config = tmp_path / "config.yml"
+    config.write_text(FINITE.replace("maxTrialNum: 10", "maxTrialNum: 2"))
+    made = run_cli(tmp_path / "cluster", "create", "--config", str(config), "--foreground", "--port", "0")
+    assert made.returncode == 0, made.stderr
+    exp_id = made.stdout.split()[1]
+    shutil.copytree(tmp_path / "cluster" / exp_id, tmp_path / "laptop-copy" / exp_id)
+    copied, laptop = str(tmp_path / "laptop-copy" / exp_id), tmp_path / "laptop"
+    listed = run_cli(laptop, "trial", "ls", copied)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[2] for line in listed.stdout.splitlines()[1:]] == ["SUCCEEDED", "SUCCEEDED"]
+    listed_home = run_cli(laptop, "experiment", "list", "--all")
+    assert listed_home.stdout.strip() == "No experiment found."  # reading registers nothing
+    missing = run_cli(laptop, "trial", "ls", exp_id)
+    assert missing.returncode == 2, missing.stderr
+    assert "has no experiment (AUTOLAB_HOME; an experiment's directory" in missing.stderr
+    resumed = run_cli(laptop, "resume", copied, "--foreground", "--port", "0")
+    assert resumed.returncode == 0, resumed.stderr
+    # resumed here, it is one of this home's experiments: its id works as the hints say
+    assert f"autolab top {exp_id}" in resumed.stdout
+    assert run_cli(laptop, "top", exp_id).returncode == 0

@@ -1,0 +1,54 @@
+"""Finding an experiment: by id or prefix from the registry, or by its directory given as a path
+(an experiment copied from another machine), with errors that name what was given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autolab import experiments
+from autolab.store import Store
+
+
+def made(directory: Path, exp_id: str, name: str = "copied") -> Path:
+    (directory / "trials").mkdir(parents=True)
+    with Store(directory, create=True) as store:
+        store.set_meta(id=exp_id, name=name, status="DONE", created=123.0, elapsed=1.0, config={})
+    return directory
+
+
+def test_an_experiment_directory_given_as_a_path_is_found_registered_or_not(
+    tmp_path: Path, autolab_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # copied from another machine into a folder that is not AUTOLAB_HOME (nnictl view --experiment_dir)
+    copied = made(tmp_path / "from-cluster" / "abcd1234", "abcd1234")
+    for given in (str(copied), "from-cluster/abcd1234", "./from-cluster/abcd1234"):
+        monkeypatch.chdir(tmp_path)
+        ref = experiments.find(given)
+        assert (ref.id, ref.name, ref.directory, ref.created) == (
+            "abcd1234",
+            "copied",
+            copied.resolve(),
+            123.0,
+        )
+    monkeypatch.chdir(tmp_path / "from-cluster")  # a bare folder name that is no registered id
+    assert experiments.find("abcd1234").directory == copied.resolve()
+    # a registered experiment with that id wins over the folder of the same name
+    registered = made(autolab_home / "abcd1234", "abcd1234", "mine")
+    experiments.register("abcd1234", "mine", registered)
+    assert experiments.find("abcd1234").directory == registered
+    with pytest.raises(
+        experiments.ExperimentNotFound,
+        match=r"from-cluster: not an experiment's directory \(it has no autolab.db\)$",
+    ):
+        experiments.find(str(tmp_path / "from-cluster"))
+
+
+def test_an_id_not_found_in_an_empty_home_is_named(autolab_home: Path) -> None:
+    with pytest.raises(experiments.ExperimentNotFound) as caught:
+        experiments.find("zzzz")
+    assert str(caught.value) == (
+        f"experiment 'zzzz' not found: {autolab_home} has no experiment (AUTOLAB_HOME; an experiment's "
+        "directory can be given as a path)"
+    )
