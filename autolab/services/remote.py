@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .. import protocol
 from ..config.remote import RemoteMachineConfig
 from .base import Event, EventKind, Launch, ServiceError, TrainingService
-from .remote_checkpoints import bring, localize
+from .remote_checkpoints import bring, checkpoint_dirs, localize
 from .remote_machines import Machine, pick
 from .remote_scripts import KILL, MIRRORED, PROBE, START, STATUS, SYNC, parse_probe, parse_status
 from .remote_ssh import DEFAULT_CHANNELS, Result, Ssh
@@ -77,6 +77,7 @@ class RemoteService(TrainingService):
         self._bundles: dict[Path, bytes] = {}
         self._bundle_lock = threading.Lock()
         self._fatal_raised = False
+        self._saved_on: dict[str, Machine] = {}  # checkpoint folder (as the tuner names it) -> machine
         self._created, self._first_round = time.monotonic(), False
 
     @classmethod
@@ -133,7 +134,9 @@ class RemoteService(TrainingService):
         return self._first_round
 
     def start(self, launch: Launch) -> None:
-        machine = pick(self.machines)
+        load, save = checkpoint_dirs(launch.trial_dir)
+        # among the least loaded machines, the one that saved the checkpoint it loads: no copy
+        machine = pick(self.machines, self._saved_on.get(load) if load else None)
         if machine is None:
             raise RuntimeError("start() called with no free machine")
         gpus = machine.slots.acquire() if machine.slots is not None else []
@@ -141,6 +144,8 @@ class RemoteService(TrainingService):
             raise RuntimeError("start() called with no free GPU slot")
         self.trials[launch.trial_id] = RemoteTrial(launch, machine, gpus)
         machine.trials.add(launch.trial_id)
+        if save:
+            self._saved_on[save] = machine
         self._submit(
             lambda: self._start_on(machine, launch, gpus), lambda r: self._started(launch.trial_id, r)
         )

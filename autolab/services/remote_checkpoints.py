@@ -19,8 +19,10 @@ import logging
 import subprocess
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import protocol
 from .remote_ssh import SSH_FAILED, Result
 
 if TYPE_CHECKING:
@@ -71,6 +73,19 @@ def localize(parameters: bytes, local_dir: str, machine_dir: str) -> tuple[bytes
     if not isinstance(load, str) or load == values.get(SAVE):  # PBT's first generation: its own, new
         load = ""
     return (parameters if moved == values else json.dumps(moved).encode()), load
+
+
+def checkpoint_dirs(trial_dir: Path) -> tuple[str, str]:
+    """The checkpoint folders a trial loads and saves, as the tuner named them ('' when none): the
+    service puts a trial on the machine that saved what it loads, when that machine has room."""
+    try:
+        values = json.loads((trial_dir / protocol.PARAMETER_FILE).read_bytes())
+    except (OSError, ValueError):
+        return "", ""
+    if not isinstance(values, dict):
+        return "", ""
+    load, save = values.get(LOAD), values.get(SAVE)
+    return (load if isinstance(load, str) else ""), (save if isinstance(save, str) else "")
 
 
 def bring(folder: str, local_dir: str, target: Machine, machines: Sequence[Machine]) -> tuple[bool, str]:

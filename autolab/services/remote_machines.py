@@ -101,7 +101,8 @@ class Machine:
         return self.slots.free_trials() if self.slots is not None else 1 << 30
 
 
-def pick(machines: list[Machine]) -> Machine | None:
-    """The machine for the next trial: one with room, the least loaded first (then list order)."""
+def pick(machines: list[Machine], prefer: Machine | None = None) -> Machine | None:
+    """The machine for the next trial: one with room, the least loaded first; among those, `prefer`
+    (the one that holds the checkpoint the trial loads), then list order."""
     ready = [m for m in machines if m.free() > 0]
-    return min(ready, key=lambda m: len(m.trials)) if ready else None
+    return min(ready, key=lambda m: (len(m.trials), m is not prefer)) if ready else None

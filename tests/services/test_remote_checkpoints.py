@@ -204,3 +204,20 @@ def test_pbt_members_move_between_machines_with_their_checkpoints(
             moved += source.handle["machine"] != row.handle["machine"]
     assert moved > 0  # some member went on on the other machine: its checkpoint was copied there
     assert not local.exists()  # nothing was written on the manager's side
+
+
+def test_a_trial_goes_to_the_machine_with_its_checkpoint_among_the_least_loaded() -> None:
+    from autolab.config.remote import RemoteMachineConfig
+    from autolab.services.remote_machines import Machine, pick
+    from autolab.services.remote_scripts import Probe
+
+    a, b, c = (Machine(RemoteMachineConfig(host=h), None, probe=Probe(f"/{h}", True)) for h in "abc")  # type: ignore[arg-type]
+    ms = [a, b, c]
+    assert pick(ms) is a and pick(ms, prefer=c) is c  # a tie: the holder, else list order
+    a.trials.add("t1")
+    assert pick(ms, prefer=a) is b  # the holder runs more than the others: balance first
+    b.trials.add("t2")
+    c.trials.add("t3")
+    assert pick(ms, prefer=a) is a
+    a.probe = None  # not reached: no room
+    assert pick(ms, prefer=a) is b
