@@ -15,7 +15,6 @@ it is on every machine: a folder they share, as NNI requires.
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -27,8 +26,6 @@ from .remote_ssh import SSH_FAILED, Result
 
 if TYPE_CHECKING:
     from .remote_machines import Machine
-
-log = logging.getLogger("autolab.services.remote")
 
 LOAD, SAVE = "load_checkpoint_dir", "save_checkpoint_dir"
 COPY_TIMEOUT = 3600.0  # seconds for one checkpoint's copy between two machines
@@ -52,10 +49,10 @@ _copying_guard = threading.Lock()
 def on_machine(path: str, local_dir: str, machine_dir: str) -> str:
     """`path` as a machine has it: under its copy of the experiment directory when it is under the
     local one, else as it is."""
-    prefix = local_dir.rstrip("/") + "/"
-    if path.startswith(prefix) or path == prefix[:-1]:
-        return machine_dir.rstrip("/") + "/" + path[len(prefix) :]
-    return path
+    local, machine = local_dir.rstrip("/"), machine_dir.rstrip("/")
+    if path == local:
+        return machine
+    return machine + path[len(local) :] if path.startswith(local + "/") else path
 
 
 def localize(parameters: bytes, local_dir: str, machine_dir: str) -> tuple[bytes, str]:
