@@ -19,9 +19,10 @@
     $("pareto-pick").hidden = names.length < 3;
   }
 
-  function violation(t, constraints) {
+  // as the server's Objectives.violation: a bound on the first objective reads the default number
+  function violation(t, constraints, first) {
     for (const [key, c] of Object.entries(constraints || {})) {
-      const v = key in (t.metrics || {}) ? t.metrics[key] : null;
+      const v = AL.objectiveValue(t, key, first);
       if (typeof v !== "number" || (c.min !== null && v < c.min) || (c.max !== null && v > c.max)) return true;
     }
     return false;
@@ -39,7 +40,7 @@
       if (x === null || y === null) continue;
       const p = [x, y, t.id, t.sequence];
       if (onFront.has(t.id)) groups.front.push(p);
-      else if (violation(t, front.constraints)) groups.infeasible.push(p);
+      else if (violation(t, front.constraints, first)) groups.infeasible.push(p);
       else groups.dominated.push(p);
     }
     groups.front.sort((a, b) => a[0] - b[0]);
