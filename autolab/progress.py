@@ -11,6 +11,7 @@ from .tally import done_text, tally
 from .timefmt import format_duration
 
 if TYPE_CHECKING:
+    from .history import Trial
     from .manager import Manager
 
 
@@ -34,11 +35,9 @@ class Progress:
         if now - self.last < self.interval and not manager.finished:
             return
         self.last = now
-        done = [t for t in manager.history.trials if not t.running]
-        values = [t.value for t in done if t.value is not None and t.status in COMPLETED]
         counts = tally((t.status.value, t.source, 1) for t in manager.history.trials)
         maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
-        best = (max(values) if maximize else min(values)) if values else None
+        best = best_value(manager.history.trials, maximize)
         limit = manager.config.max_trial_number
         shown_best = f"{best:.6g}" if best is not None else "-"
         text = f"trials {done_text(counts, limit)} | best {shown_best}"
@@ -70,3 +69,15 @@ def ran_out(info: dict[str, Any]) -> str:
     of += f", +{tally['other']} imported or re-run" if tally["other"] else ""
     # not "NNI would repeat": only its builtin tuners do, a custom one may end the same way
     return f"Ended early: the tuner ran out of points after {tally['done']} trial(s){of} ({info['noMoreTrials']})"
+
+
+def best_value(trials: list[Trial], maximize: bool) -> float | None:
+    """The best result as the "Best:" line and the web UI rank them: among multi-fidelity trials only
+    those at the largest budget a completed trial ran with (Store.best_trial)."""
+    done = [t for t in trials if t.value is not None and t.status in COMPLETED]
+    budgets = [b for t in done if (b := (t.fidelity or {}).get("budget")) is not None]
+    top = max(budgets, default=None)
+    values = [
+        t.value for t in done if t.value is not None and (t.fidelity or {}).get("budget") in (None, top)
+    ]
+    return (max(values) if maximize else min(values)) if values else None

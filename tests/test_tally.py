@@ -6,7 +6,7 @@ import io
 from types import SimpleNamespace
 
 from autolab.history import History, Trial
-from autolab.progress import Progress
+from autolab.progress import Progress, best_value
 from autolab.statuses import TrialStatus
 from autolab.tally import Tally, done_text, tally
 
@@ -60,3 +60,17 @@ def test_the_ran_out_line_counts_the_tuners_trials_as_maxtrialnumber_does() -> N
         "Ended early: the tuner ran out of points after 3 trial(s) of maxTrialNumber 10"
         ", +2 imported or re-run (grid search has tried every combination)"
     )
+
+
+def test_the_progress_lines_best_ranks_the_largest_budget_first_as_the_best_line() -> None:
+    def at(i: int, value: float, budget: float, status: TrialStatus = TrialStatus.SUCCEEDED) -> Trial:
+        return Trial(
+            f"t{i}", i, {"x": i}, status, value, fidelity={"budget": budget, "bracket": 0, "rung": 0}
+        )
+
+    # a 1-epoch 0.98 above the 27-epoch results: the best is the best at 27 epochs
+    trials = [at(0, 0.98, 1), at(1, 0.95, 27), at(2, 0.9778, 27), at(3, 0.99, 9, TrialStatus.FAILED)]
+    assert best_value(trials, maximize=True) == 0.9778
+    assert best_value(trials[:1], maximize=True) == 0.98  # only 1-epoch results so far
+    plain = [Trial("a", 0, {}, TrialStatus.SUCCEEDED, 0.3), Trial("b", 1, {}, TrialStatus.PAUSED, 0.1)]
+    assert best_value(plain, maximize=False) == 0.1 and best_value([], maximize=True) is None

@@ -78,11 +78,16 @@ window.AL = window.AL || {};
     AL.state.paramKeys = [...paramKeys];
   }
 
+  // what PBT and ASHA promotion add to a trial's parameters: checkpoint paths, not hyper-parameters
+  // (the trial's detail shows them; tables, charts and comparisons leave them out)
+  AL.NOT_PARAMS = new Set(["load_checkpoint_dir", "save_checkpoint_dir"]);
+
   // nested choices give {"_name": ..., ...}: flatten to dotted keys
   AL.flatParams = function (p, prefix, out) {
     out = out || {};
     if (!p || typeof p !== "object") return out;
     for (const [k, v] of Object.entries(p)) {
+      if (!prefix && AL.NOT_PARAMS.has(k)) continue;
       const key = prefix ? prefix + "." + k : k;
       if (v && typeof v === "object" && !Array.isArray(v)) AL.flatParams(v, key, out);
       else out[key] = Array.isArray(v) ? JSON.stringify(v) : v;

@@ -33,6 +33,7 @@
     out = out || {};
     for (const [k, v] of Object.entries(p || {})) {
       if (k === "_name" && prefix) continue;
+      if (!prefix && AL.NOT_PARAMS.has(k)) continue;
       const key = prefix ? prefix + "." + k : k;
       if (v && typeof v === "object" && !Array.isArray(v)) {
         if ("_name" in v) out[key] = v._name;
@@ -98,10 +99,16 @@
 
   function drawMetric(done) {
     const max = AL.maximize();
-    let best = null;
+    let best = null, bestBudget = -Infinity;
     const bestLine = [];
     for (const t of done) {  // best so far over every finished trial, whatever the filter shows
-      if (t.status === "SUCCEEDED" && (best === null || (max ? t.value > best : t.value < best))) best = t.value;
+      // as the Best card: a result at a larger budget ranks first (a 1-epoch result is not a 27-epoch one)
+      const ok = t.status === "SUCCEEDED" || t.status === "PAUSED";
+      const budget = t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : -Infinity;
+      if (ok && (best === null || budget > bestBudget || (budget === bestBudget && (max ? t.value > best : t.value < best)))) {
+        best = t.value;
+        bestBudget = budget;
+      }
       if (best !== null) bestLine.push([t.sequence, best]);
     }
     const shown = AL.topTrials(done);

@@ -17,9 +17,11 @@
     const f = d.fidelity;
     if (f) {
       if (f.budget !== null && f.budget !== undefined) rows.push(["Budget", f.budget]);
+      const budgeted = f.budget !== null && f.budget !== undefined;
       if (f.bracket !== null && f.bracket !== undefined) rows.push(["Bracket / rung", f.bracket + " / " + f.rung]);
-      else rows.push(["Generation", f.rung]);
-      rows.push(["Configuration", {html: link(f.config)}]);
+      else if (budgeted) rows.push(["Rung", f.rung]);  // ASHA promotion: rungs, no brackets
+      else rows.push(["Generation", f.rung]);  // PBT
+      rows.push([budgeted ? "Configuration" : "Member", {html: link(f.config)}]);
     }
     return rows;
   };

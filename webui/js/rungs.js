@@ -36,14 +36,17 @@
       return;
     }
     const legend = Object.keys(ORDER).map((o) => `<span class="chip o-${o}">${o}</span>`).join("");
-    const html = [`<div class="card legend">${legend} <span class="muted">max budget ${AL.num(view.maxBudget)}</span></div>`];
+    const most = view.maxBudget === null || view.maxBudget === undefined ? "" : ` <span class="muted">max budget ${AL.num(view.maxBudget)}</span>`;
+    const html = [`<div class="card legend">${legend}${most}</div>`];
     for (const b of view.brackets) {
+      // PBT's generations have no budget; ASHA promotion's rungs have one but no bracket
+      const budgeted = b.rungs.some((r) => r.budget !== null && r.budget !== undefined);
       const cols = b.rungs.map((r) => {
         const counts = Object.entries(r.counts).map(([k, n]) => n + " " + k).join(", ");
-        const what = b.bracket === null ? "generation " + r.rung : "rung " + r.rung + " · budget " + AL.num(r.budget);
+        const what = budgeted ? "rung " + r.rung + " · budget " + AL.num(r.budget) : "generation " + r.rung;
         return `<div class="rung" data-rung="${r.rung}"><h4>${what}</h4><div class="muted">${AL.esc(counts)}</div>${chips(r.trials)}</div>`;
       });
-      const title = b.bracket === null ? "Population" : "Bracket " + b.bracket;
+      const title = b.bracket !== null ? "Bracket " + b.bracket : budgeted ? "Rungs (asynchronous: no brackets)" : "Population";
       html.push(`<div class="card bracket" data-bracket="${b.bracket}"><h3>${title}</h3><div class="rung-cols">${cols.join("")}</div></div>`);
     }
     $("rungs").innerHTML = html.join("");
