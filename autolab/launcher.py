@@ -167,6 +167,7 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
         log.info("experiment %s running; web UI at %s", manager.exp_id, url)
 
         failures = [0]
+        ended_at = [0.0]
 
         def tick() -> None:
             try:
@@ -185,7 +186,9 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
             if progress is not None:
                 progress(manager)
             if manager.finished and (foreground or manager.stopping):
-                loop.stop()
+                ended_at[0] = ended_at[0] or time.monotonic()
+                if time.monotonic() - ended_at[0] >= manager.linger:  # a web page that asked reads the end
+                    loop.stop()
 
             # read at each scheduling: an ended experiment's loop idles, a resumed one turns fast
             callback.callback_time = loop_interval(manager) * 1000

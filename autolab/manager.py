@@ -57,6 +57,9 @@ class Manager:
         self.trial_dir, self.read_metrics = self.trials.trial_dir, self.trials.read_metrics
         self.phase = Phase.CREATING
         self.error: str | None = None  # why it failed, as the store's meta says (not a state)
+        # seconds the web UI keeps serving once the experiment has ended: a stop asked from the web
+        # page sets it, so that the page's next poll reads the trials' final statuses (launcher.py)
+        self.linger = 0.0
         self.clock = RunClock(float(store.get_meta("elapsed", 0.0)))
         self.assessing = AssessorRunner(assessor)
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)

@@ -11,10 +11,13 @@ from ..searchspace import SearchSpace
 from ..statuses import ExperimentStatus, TrialStatus
 from .base import BaseHandler
 
+STOP_LINGER = 2.5  # seconds: the page polls every second; it reads the trials' final statuses
+
 
 class StopHandler(BaseHandler):
     def put(self) -> None:
         if self.need_manager():
+            self.manager.linger = STOP_LINGER
             self.manager.request_stop()
             self.send({"status": ExperimentStatus.STOPPING})
 

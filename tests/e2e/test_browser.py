@@ -232,3 +232,9 @@ def test_controls_change_the_running_experiment(experiment: str, page: Any) -> N
     page.wait_for_function(
         "['STOPPING', 'STOPPED'].includes(document.getElementById('exp-status').textContent)", timeout=10000
     )
+    # the server kept serving until the page had read the trials' final statuses: none shown running
+    page.wait_for_function(
+        "![...AL.state.trials.values()].some(AL.running) && AL.state.profile.status === 'STOPPED'",
+        timeout=15000,
+    )
+    assert page.evaluate("[...AL.state.trials.values()].some((t) => t.status === 'USER_CANCELED')")

@@ -134,6 +134,7 @@ def test_asha_promotion_shows_rungs_with_budgets_and_no_checkpoint_paths(asha: s
 
 def test_pbt_shows_a_population_of_generations_and_members(pbt: str, page: Any) -> None:
     open_tab(page, pbt, "rungs")
+    assert page.text_content("#live") == "● read-only view"  # autolab view: nothing is live
     page.wait_for_selector("#rungs .bracket h3", timeout=10000)
     assert page.text_content("#rungs .bracket h3") == "Population"
     assert page.eval_on_selector_all("#rungs .rung h4", "hs => hs.map(h => h.textContent)") == [

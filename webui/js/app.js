@@ -35,7 +35,10 @@
     try {
       const changed = await AL.poll();
       failures = 0;
-      document.getElementById("live").className = "live-ok";
+      const live = document.getElementById("live"), ro = AL.state.profile && AL.state.profile.readonly;
+      live.className = ro ? "live-ro" : "live-ok";  // autolab view of an experiment that does not run
+      live.textContent = ro ? "● read-only view" : "● live";
+      live.title = ro ? "served by autolab view: the experiment does not run, nothing changes here" : "updates every second";
       if (changed.trialsChanged) render(false);
       else if (changed.profileChanged || tab !== "trials") render("profile");
       else AL.renderHeader();
