@@ -82,7 +82,8 @@ class TrialReadHandler(BaseHandler):
             raise BadRequest(f"no trial {trial_id!r}", 404)
         item = trial_item(row, time.time())
         item.update(trial_metrics(self.store, trial_id))
-        item["directory"] = str(self.directory / "trials" / trial_id)
+        directory = self.directory / "trials" / trial_id
+        item["directory"] = str(directory) if directory.is_dir() else None  # None: an imported trial
         self.send(item)
 
 

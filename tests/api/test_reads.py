@@ -131,7 +131,8 @@ class TestReads(ApiCase):
         assert trial["finalMetric"] == {"default": 0.9, "loss": 0.2} and trial["value"] == 0.9
         assert trial["final"]["data"] == {"default": 0.9, "loss": 0.2}
         assert [m["value"] for m in trial["intermediate"]] == [0.7]
-        assert trial["directory"].endswith("trials/bbbbb")
+        assert trial["directory"] is None  # no folder (as an imported trial): no path that is not there
+        assert self.call("/api/v1/trials/aaaaa")["directory"].endswith("trials/aaaaa")
         assert [m["value"] for m in self.call("/api/v1/trials/aaaaa")["intermediate"]] == [0.2, 0.4, 0.5]
         assert "no trial" in self.call("/api/v1/trials/zzzzz", expect=404)["error"]
 

@@ -132,6 +132,12 @@ def test_list_stop_resume_and_view(home: tuple[str, str, str, Path], page: Any) 
     page.wait_for_function("document.getElementById('ov-trials').textContent.length > 0", timeout=10000)
     assert page.inner_text("#ov-trials") == "2 / 2"
     assert page.inner_text("#ov-trials-other") == "+1 imported or re-run, not counted"
+    # the imported trial ran elsewhere: no directory, no .zip, and its log says so
+    imported = next(t for t in api(url, f"/e/{short}/api/v1/trials")["trials"] if t["source"] == "import")
+    page.evaluate("id => AL.openDetail(id)", imported["trialJobId"])
+    page.wait_for_function("document.getElementById('d-log').textContent.includes('imported')", timeout=10000)
+    assert page.is_hidden("#d-zip") and "none (an imported trial ran elsewhere)" in page.inner_text("#d-info")
+    page.keyboard.press("Escape")
     page.click("#brand")  # the way back to the experiments list
     page.wait_for_selector(f"#experiments tr[data-id='{short}']", timeout=10000)
     assert page.url.rstrip("/") == url

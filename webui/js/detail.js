@@ -39,7 +39,7 @@
       ["Sequence", d.sequence], ["Parameters", JSON.stringify(d.parameter)],
       ["Final result", d.finalMetric === null ? "" : JSON.stringify(d.finalMetric)],
       ["Intermediate results", d.intermediate.length], ["Started", d.startTime ? new Date(d.startTime * 1000).toLocaleString() : ""],
-      ["Duration", AL.duration(d.duration)], ["Exit code", d.exitCode ?? ""], ["Message", d.message], ["Directory", d.directory],
+      ["Duration", AL.duration(d.duration)], ["Exit code", d.exitCode ?? ""], ["Message", d.message], ["Directory", d.directory ?? "none (an imported trial ran elsewhere)"],
       ...AL.trialOrigin(d),
     ];
     $("d-info").innerHTML = rows.map(([k, v]) => `<tr><th>${k}</th><td>${v && v.html !== undefined ? v.html : AL.esc(v)}</td></tr>`).join("");

@@ -41,7 +41,8 @@
     const follow = fresh || pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     $("d-logpath").textContent = r.path;
     const cut = at.start > 0 ? "…(from byte " + at.start + " of " + at.size + ")\n" : "";
-    pre.textContent = cut + (at.text || (r.exists ? "(empty)" : "(no file yet)"));
+    const imported = (AL.state.trials.get(id) || {}).source === "import";  // it ran elsewhere: no file here
+    pre.textContent = cut + (at.text || (r.exists ? "(empty)" : imported ? "(an imported trial: its output is not here)" : "(no file yet)"));
     pre.dataset.next = at.next;
     if (follow) pre.scrollTop = pre.scrollHeight;
   }

@@ -31,6 +31,7 @@
     trial = d;
     const readonly = !AL.state.profile || AL.state.profile.readonly;
     $("d-zip").href = "api/v1/trials/" + encodeURIComponent(d.trialJobId) + "/zip";
+    $("d-zip").hidden = !d.directory;  // an imported trial has no files here
     $("d-retry").disabled = readonly || !(d.status === "FAILED" || d.status === "USER_CANCELED");
     $("d-retry").title = readonly ? "read-only view" : "run this FAILED or USER_CANCELED trial again";
     $("d-rerun-btn").disabled = readonly;
