@@ -74,15 +74,3 @@ def test_the_progress_lines_best_ranks_the_largest_budget_first_as_the_best_line
     assert best_value(trials[:1], maximize=True) == 0.98  # only 1-epoch results so far
     plain = [Trial("a", 0, {}, TrialStatus.SUCCEEDED, 0.3), Trial("b", 1, {}, TrialStatus.PAUSED, 0.1)]
     assert best_value(plain, maximize=False) == 0.1 and best_value([], maximize=True) is None
-
-
-def test_durations_round_as_the_web_ui_shows_them() -> None:
-    from autolab.timefmt import format_duration
-
-    assert [format_duration(s) for s in (0.877, 0.4, 59.6, 3599.5, None)] == [
-        "1s",
-        "0s",
-        "1m00s",
-        "1h00m00s",
-        "-",
-    ]
