@@ -118,6 +118,12 @@ def test_asha_promotion_shows_rungs_with_budgets_and_no_checkpoint_paths(asha: s
     page.click("#tabs button[data-tab=trials]")
     page.wait_for_selector("#trials-table tbody tr[data-id]", timeout=10000)
     assert "checkpoint" not in page.inner_text("#trials-table tbody")
+    heads = page.eval_on_selector_all("#trials-table thead th", "ths => ths.map(t => t.textContent)")
+    assert heads[6:8] == ["Budget", "Rung"]  # as trial ls shows them
+    page.click("#trials-table thead th[data-sort='fidelity:budget']")  # sort by budget
+    page.click("#trials-table thead th[data-sort='fidelity:budget']")
+    rows = page.eval_on_selector_all("#trials-table tbody tr", "rs => rs.map(r => r.cells[6].textContent)")
+    assert sorted(rows) in (rows, rows[::-1]) and sorted(rows, key=float)[-1] == "9"
     page.click("#tabs button[data-tab=analysis]")
     page.wait_for_selector("#contour-x option", state="attached", timeout=10000)
     keys = page.eval_on_selector_all("#contour-x option", "os => os.map(o => o.value)")
@@ -146,3 +152,8 @@ def test_pbt_shows_a_population_of_generations_and_members(pbt: str, page: Any) 
     page.wait_for_function("document.getElementById('d-id').textContent === 't3'", timeout=5000)
     info = page.inner_text("#d-info")
     assert "Generation\t1" in info and "Member" in info and "Rung" not in info
+    page.keyboard.press("Escape")
+    page.click("#tabs button[data-tab=trials]")
+    page.wait_for_selector("#trials-table tbody tr[data-id]", timeout=10000)
+    heads = page.eval_on_selector_all("#trials-table thead th", "ths => ths.map(t => t.textContent)")
+    assert "Budget" not in heads and heads[6] == "Generation"

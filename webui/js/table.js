@@ -12,6 +12,7 @@
     if (key === "duration") return AL.trialDuration(t);
     if (key === "parameter") return AL.paramText(t.parameter);
     if (key.startsWith("metric:")) return t.metrics ? t.metrics[key.slice(7)] : null;
+    if (key.startsWith("fidelity:")) return t.fidelity ? t.fidelity[key.slice(9)] : null;
     return t[key];
   }
 
@@ -40,8 +41,25 @@
     return list;
   }
 
+  // a multi-fidelity experiment's budget and rung (PBT: generation), as trial ls and top show them
+  let fidAt = -1, fidCols = [];
+  function fidelityColumns() {
+    if (fidAt !== AL.state.version) {
+      let budget = false, any = false;
+      for (const t of AL.state.trials.values()) {
+        if (!t.fidelity) continue;
+        any = true;
+        if (t.fidelity.budget !== null && t.fidelity.budget !== undefined) { budget = true; break; }
+      }
+      fidCols = (budget ? [["Budget", "fidelity:budget"]] : []).concat(any ? [[budget ? "Rung" : "Generation", "fidelity:rung"]] : []);
+      fidAt = AL.state.version;
+    }
+    return fidCols;
+  }
+
   function columns() {
     const cols = [["", null], ["ID", "id"], ["#", "sequence"], ["Status", "status"], ["Parameters", "parameter"], ["Metric", "value"]];
+    cols.push(...fidelityColumns());
     for (const k of AL.state.metricKeys) cols.push([k, "metric:" + k]);
     cols.push(["Intermediate", "lastIntermediate"], ["Duration", "duration"]);
     return cols;
@@ -63,6 +81,7 @@
       let r = `<tr data-id="${id}" class="clickable"><td><input type="checkbox" class="pick" ${AL.state.selected.has(t.id) ? "checked" : ""} title="plot intermediate results; compare"></td>` +
         `<td class="mono">${id}</td><td>${t.sequence}</td><td><span class="badge st-${t.status.toLowerCase()}">${t.status}</span></td>` +
         `<td class="params">${AL.esc(AL.paramText(t.parameter))}</td><td class="n">${AL.num(t.value)}</td>`;
+      for (const [, key] of fidelityColumns()) r += `<td class="n">${AL.esc(AL.num(sortValue(t, key)))}</td>`;
       for (const k of AL.state.metricKeys) r += `<td class="n">${AL.esc(AL.num(t.metrics ? t.metrics[k] : null))}</td>`;
       r += `<td class="n">${t.intermediateCount ? AL.num(t.lastIntermediate) + " <span class='muted'>(" + t.intermediateCount + ")</span>" : ""}</td>` +
         `<td class="n">${AL.duration(AL.trialDuration(t))}</td></tr>`;
