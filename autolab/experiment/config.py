@@ -18,6 +18,17 @@ from ..config import ExperimentConfig as TypedConfig
 from ..config import config_from_dict, normalize_key
 from ..config.reader import read_config_file
 
+__all__ = [  # NNI's names (nni.experiment.config serves these)
+    "AlgorithmConfig",
+    "CustomAlgorithmConfig",
+    "ExperimentConfig",
+    "LocalConfig",
+    "RemoteConfig",
+    "RemoteMachineConfig",
+    "SlurmConfig",
+    "TrainingServiceConfig",
+]
+
 #: how a config built in Python is named in error messages (relative paths resolve against the cwd)
 SHOWN = "experiment config"
 

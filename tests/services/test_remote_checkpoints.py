@@ -19,7 +19,7 @@ from autolab.services.remote_checkpoints import bring, localize
 from autolab.services.remote_ssh import Result
 
 from .sshd import SshMachine
-from .test_remote_manager import experiment, rows, run_manager
+from .test_remote_manager import experiment, machine_list, rows, run_manager
 
 # an NNI PBT trial: its "model" is a counter of the generations it has trained, kept in its checkpoint
 PBT_TRIAL = textwrap.dedent(
@@ -168,10 +168,7 @@ def test_pbt_members_move_between_machines_with_their_checkpoints(
 ) -> None:
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "pbt.py").write_text(PBT_TRIAL)
-    listed = "".join(
-        f"    - host: {m.host}\n      port: {m.port}\n      user: {m.user}\n      sshKeyFile: {m.key}\n"
-        for m in two_machines
-    )
+    listed = machine_list(two_machines)
     config = tmp_path / "config.yml"
     config.write_text(
         'searchSpace: {"x": {"_type": "uniform", "_value": [0, 1]}}\ntrialCommand: python3 pbt.py\n'

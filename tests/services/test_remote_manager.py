@@ -43,13 +43,18 @@ TRIAL = textwrap.dedent(
 SPACE = '{"x": {"_type": "uniform", "_value": [0, 1]}}'
 
 
-def v2_config(tmp_path: Path, machines: list[SshMachine], trials: int = 6, extra: str = "") -> Path:
-    (tmp_path / "code").mkdir(exist_ok=True)
-    (tmp_path / "code" / "mnist.py").write_text(TRIAL)
-    listed = "".join(
+def machine_list(machines: list[SshMachine]) -> str:
+    """The machines as a v2 config's trainingService.machineList items (indented under it)."""
+    return "".join(
         f"    - host: {m.host}\n      port: {m.port}\n      user: {m.user}\n      sshKeyFile: {m.key}\n"
         for m in machines
     )
+
+
+def v2_config(tmp_path: Path, machines: list[SshMachine], trials: int = 6, extra: str = "") -> Path:
+    (tmp_path / "code").mkdir(exist_ok=True)
+    (tmp_path / "code" / "mnist.py").write_text(TRIAL)
+    listed = machine_list(machines)
     path = tmp_path / "config.yml"
     path.write_text(
         f"experimentName: remote-v2\nsearchSpace: {SPACE}\ntrialCommand: python3 mnist.py\n"
