@@ -119,6 +119,9 @@ def sbatch_argv(
         f"--chdir={code_dir}",
         f"--output={_filename(trial_dir / protocol.STDOUT_FILE)}",
         f"--error={_filename(trial_dir / protocol.STDERR_FILE)}",
+        # autolab decides what runs again (resume re-runs a lost trial): a job Slurm requeued after a
+        # node failure would run a second time after its trial was recorded FAILED
+        "--no-requeue",
     ]
     if partition:
         argv.append(f"--partition={partition}")

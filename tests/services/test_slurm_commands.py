@@ -50,7 +50,7 @@ def test_sbatch_argv_has_every_option_and_user_args_last(tmp_path: Path) -> None
     assert argv[:2] == ["sbatch", "--parsable"]
     assert "--job-name=autolab-e-t" in argv and "--chdir=/code" in argv
     assert f"--output={tmp_path}/t%%1/stdout" in argv and f"--error={tmp_path}/t%%1/stderr" in argv
-    assert {"--partition=gpu", "--gres=gpu:2", "--time=01:00:00"} <= set(argv)
+    assert {"--partition=gpu", "--gres=gpu:2", "--time=01:00:00", "--no-requeue"} <= set(argv)
     assert argv[-3:] == ["--mem=16G", "--cpus-per-task=4", f"{tmp_path}/t%1/slurm_job.sh"]
     bare = sbatch_argv(tmp_path, Path("/code"), "n")
     assert not any(a.startswith(("--partition", "--gres", "--time")) for a in bare)
