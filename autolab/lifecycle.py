@@ -107,8 +107,10 @@ def trial_outcome(
     message = event.message
     if killed_as == TrialStatus.EARLY_STOPPED and trial.value is not None:
         return TrialStatus.SUCCEEDED, (message if event.exit_code == 0 else LATE_STOP)
-    if killed_as is not None:
+    if killed_as is not None and event.killed:
         return killed_as, message
+    # a kill that came after the trial had ended on its own (the service says it did not kill it: it
+    # was gone, e.g. its end was in the same batch of events as the stop): it ends as it ended
     if event.timed_out:
         return TrialStatus.FAILED, message
     if event.exit_code == 0:

@@ -43,6 +43,10 @@ def exited(code: int | None, message: str = "", **flags: bool) -> Event:
             (TrialStatus.SUCCEEDED, lifecycle.LATE_STOP),
         ),
         (1.0, exited(-15, killed=True), TrialStatus.USER_CANCELED, (TrialStatus.USER_CANCELED, "")),
+        # a stop (here fail-fast's) whose kill came after the trial had ended on its own: the service
+        # did not kill it, so it ends as it ended (a Slurm job that had written exit status 1)
+        (None, exited(1), TrialStatus.USER_CANCELED, (TrialStatus.FAILED, "exit code 1")),
+        (0.5, exited(0), TrialStatus.USER_CANCELED, (TrialStatus.SUCCEEDED, "")),
         (None, Event("t", EventKind.LOST, None, "lost"), None, (TrialStatus.FAILED, "lost")),
     ],
 )
