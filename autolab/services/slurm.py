@@ -75,6 +75,7 @@ class _Job:
     timed_out: bool = False
     ended_since: float | None = None  # monotonic time Slurm first said it ended (or forgot it)
     last_reason: str = ""
+    cancel_failed: bool = False  # scancel did not go through (controller down): tried again
 
 
 class SlurmService(TrainingService):
@@ -222,6 +223,9 @@ class SlurmService(TrainingService):
     def _refresh(self, now: float) -> list[Event]:
         events: list[Event] = []
         states = self._squeue([job.job_id for job in self.jobs.values()])
+        again = [job for job in self.jobs.values() if job.cancel_failed]
+        if again and states is not None:  # the controller answers again: cancel what it missed
+            self._cancel(*again)
         for trial_id, job in list(self.jobs.items()):
             code = protocol.read_exit_status(job.launch.trial_dir)
             state = states.get(job.job_id) if states is not None else None
@@ -267,7 +271,10 @@ class SlurmService(TrainingService):
     def _ended(self, trial_id: str, job: _Job, code: int | None, state: JobState | None) -> list[Event]:
         del self.jobs[trial_id]
         events = []
-        if not job.started and not (job.killed and (state is None or state.state == "CANCELLED")):
+        cancelled_in_queue = (
+            state is not None and state.state == "CANCELLED" and (job.killed or state.elapsed == 0)
+        )
+        if not job.started and not (cancelled_in_queue or (job.killed and state is None)):
             events.append(Event(trial_id, EventKind.STARTED))  # it ran between two looks
         slurm_state = state.state if state is not None else ""
         timed_out = job.timed_out or slurm_state in ("TIMEOUT", "DEADLINE")
@@ -282,8 +289,10 @@ class SlurmService(TrainingService):
         elif slurm_state in ("NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "PREEMPTED", "REVOKED") or (
             slurm_state == "CANCELLED" and not job.killed
         ):
+            # a cancelled job's reason is the one it waited in the queue for: not why it ended
+            why = state.reason if state is not None and slurm_state != "CANCELLED" else ""
             message = f"Slurm job {job.job_id} ended {slurm_state}" + (
-                f" ({state.reason})" if state and state.reason not in ("", "None") else ""
+                f" ({why})" if why not in ("", "None") else ""
             )
         elif code is not None and code < 0:
             message = f"killed by signal {-code}"
@@ -325,10 +334,17 @@ class SlurmService(TrainingService):
         job.killed = True
         self._cancel(job)
 
-    def _cancel(self, job: _Job) -> None:
-        result = self._run(["scancel", job.job_id], COMMAND_TIMEOUT)
+    def _cancel(self, *jobs: _Job) -> None:
+        """scancel the jobs; if it fails (the controller down), the next look that reaches Slurm tries
+        again, so that a stop during an outage still ends them."""
+        ids = [job.job_id for job in jobs]
+        result = self._run(["scancel", *ids], COMMAND_TIMEOUT)
+        # a job that has ended meanwhile is no failure to retry ("Invalid job id", "already completing")
+        gone = any(w in result.stderr.lower() for w in ("invalid job id", "already complet"))
+        for job in jobs:
+            job.cancel_failed = result.returncode != 0 and not gone
         if result.returncode != 0:
-            log.warning("scancel %s failed: %s", job.job_id, _one_line(result.stderr))
+            log.warning("scancel %s failed: %s", " ".join(ids), _one_line(result.stderr))
         # look again soon: a cancelled job's end should not wait a whole pollInterval
         self._next_query = min(self._next_query, time.monotonic() + min(self.poll_interval, 1.0))
 
@@ -344,6 +360,7 @@ class SlurmService(TrainingService):
         if not job_id or protocol.read_exit_status(launch.trial_dir) is not None:
             return False  # never submitted, or it ended and said how: the manager settles it
         states = self._squeue([job_id])
+        elapsed = 0.0  # seconds the job has run, as Slurm says
         if states is None:
             log.warning(
                 "adopting Slurm job %s of trial %s without checking it (squeue failed)",
@@ -352,13 +369,19 @@ class SlurmService(TrainingService):
             )
             started = bool(handle.get("started"))
         elif job_id in states:
-            started = not states[job_id].pending  # a job still queued gets its STARTED event later
+            state = states[job_id]
+            # a job still queued gets its STARTED event later; one cancelled in the queue while the
+            # manager was down never ran (it used no time)
+            started = not state.pending and not (state.ended and state.elapsed == 0)
+            elapsed = state.elapsed or 0.0
         elif self._final_state(job_id, None) is None:
             return False  # Slurm does not know it
         else:
             started = True
+        # its clock (maxTrialDuration) counts from the job's start, not from the adoption
+        since = time.monotonic() - elapsed
         self.jobs[launch.trial_id] = _Job(
-            launch, job_id, started=started, run_since=time.monotonic() if started else None
+            launch, job_id, started=started, run_since=since if started else None
         )
         self._handles[launch.trial_id] = {"job_id": job_id}
         self._next_query = 0.0

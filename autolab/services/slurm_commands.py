@@ -41,7 +41,7 @@ ENDED_STATES = frozenset(
 )
 # Anything else (RUNNING, COMPLETING, SUSPENDED, STAGE_OUT, SIGNALING, ...) has left the queue.
 
-SQUEUE_FORMAT = "%i|%T|%r"
+SQUEUE_FORMAT = "%i|%T|%r|%M"  # id, state, reason, time used (a job adopted at resume keeps its clock)
 
 # The batch script runs the user's command as the local service does (through bash, in the code
 # directory) and records its exit status in the trial directory, so the status is known without
@@ -72,6 +72,7 @@ class JobState:
     state: str  # e.g. PENDING, RUNNING, COMPLETED (squeue's %T, without scontrol's " by 123" suffix)
     reason: str = ""
     exit_code: int | None = None  # from Slurm's ExitCode=code:signal (a signal gives -signal)
+    elapsed: float | None = None  # seconds it has run (squeue's %M), None when not said
 
     @property
     def pending(self) -> bool:
@@ -166,13 +167,31 @@ def parse_job_id(stdout: str) -> str | None:
 
 
 def parse_squeue(stdout: str) -> dict[str, JobState]:
-    """Lines of `squeue -h -o "%i|%T|%r"` by job id."""
+    """Lines of `squeue -h -o "%i|%T|%r|%M"` by job id (the time used may be missing)."""
     states: dict[str, JobState] = {}
     for line in stdout.splitlines():
         parts = line.strip().split("|")
         if len(parts) >= 2 and parts[0]:
-            states[parts[0]] = JobState(parts[0], parts[1].strip().upper(), "|".join(parts[2:]).strip())
+            elapsed = parse_elapsed(parts[-1]) if len(parts) >= 4 else None
+            reason = "|".join(parts[2:-1] if len(parts) >= 4 else parts[2:]).strip()
+            states[parts[0]] = JobState(parts[0], parts[1].strip().upper(), reason, elapsed=elapsed)
     return states
+
+
+def parse_elapsed(text: str) -> float | None:
+    """squeue's %M ([days-][hours:]minutes:seconds) in seconds; None when it is not that."""
+    days, _, clock = text.strip().rpartition("-")
+    try:
+        fields = [int(x) for x in clock.split(":")]
+        whole_days = int(days) if days else 0
+    except ValueError:
+        return None
+    if not 1 <= len(fields) <= 3:
+        return None
+    seconds = 0
+    for value in fields:
+        seconds = seconds * 60 + value
+    return float(whole_days * 86400 + seconds)
 
 
 def exit_code_of(text: str) -> int | None:

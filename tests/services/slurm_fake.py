@@ -162,7 +162,7 @@ def monitor(job_id: str) -> int:
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    job.update(state="RUNNING", pid=proc.pid)
+    job.update(state="RUNNING", pid=proc.pid, started=time.time())
     save(job)
     cancelled_at = None
     while proc.poll() is None:
@@ -175,6 +175,7 @@ def monitor(job_id: str) -> int:
                 pass
         time.sleep(0.02)
     rc = proc.returncode
+    job["ran"] = time.time() - job["started"]
     job["exit"] = f"0:{-rc}" if rc < 0 else f"{rc}:0"
     job["state"] = "CANCELLED" if cancel.exists() else ("COMPLETED" if rc == 0 else "FAILED")
     save(job)
@@ -191,7 +192,11 @@ def squeue(args: list[str]) -> int:
         job = known(job_id)
         if job is not None:
             reason = "Priority" if job["state"] == "PENDING" else "None"
-            lines.append(f"{job_id}|{job['state']}|{reason}")
+            # %M: the time used, as squeue prints it (minutes:seconds here)
+            used = int(
+                job["ran"] if "ran" in job else time.time() - job["started"] if "started" in job else 0
+            )
+            lines.append(f"{job_id}|{job['state']}|{reason}|{used // 60}:{used % 60:02d}")
     if not lines:
         print("slurm_load_jobs error: Invalid job id specified", file=sys.stderr)
         return 1
@@ -211,19 +216,26 @@ def scontrol(args: list[str]) -> int:
 
 
 def scancel(args: list[str]) -> int:
-    job = known(args[-1])
-    if job is None:
-        print(
-            f"scancel: error: Kill job error on job id {args[-1]}: Invalid job id specified", file=sys.stderr
-        )
+    if (ROOT / "scancel_fail").exists():
+        print("scancel: error: Unable to contact slurm controller (connect failure)", file=sys.stderr)
         return 1
-    (JOBS / f"{job['id']}.cancel").touch()
-    if job["state"] == "RUNNING" and job["pid"]:
-        try:
-            os.killpg(job["pid"], signal.SIGTERM)
-        except OSError:
-            pass
-    return 0
+    rc = 0
+    for job_id in args:
+        job = known(job_id)
+        if job is None:
+            print(
+                f"scancel: error: Kill job error on job id {job_id}: Invalid job id specified",
+                file=sys.stderr,
+            )
+            rc = 1
+            continue
+        (JOBS / f"{job['id']}.cancel").touch()
+        if job["state"] == "RUNNING" and job["pid"]:
+            try:
+                os.killpg(job["pid"], signal.SIGTERM)
+            except OSError:
+                pass
+    return rc
 
 
 def sacct(args: list[str]) -> int:

@@ -298,3 +298,45 @@ def test_adopt_refuses_unknown_or_finished_jobs(tmp_path: Path, fake_slurm: Fake
     wait_events(svc, exited("done"))
     assert not service().adopt(done, handle)  # it left its exit status: the manager settles it
     assert svc.free_slots() == 4
+
+
+def test_a_failed_scancel_is_tried_again_once_slurm_answers(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
+    svc = service()
+    svc.start(launch(tmp_path, "a", "sleep 30"))
+    wait_events(svc, lambda ev: EventKind.STARTED in kinds(ev, "a"))
+    (fake_slurm.root / "scancel_fail").touch()  # the controller is down when the stop comes
+    svc.kill("a")
+    assert svc.jobs["a"].cancel_failed
+    (fake_slurm.root / "scancel_fail").unlink()
+    event = final(wait_events(svc, exited("a")), "a")
+    assert event.killed and len(fake_slurm.calls("scancel")) == 2
+
+
+def test_adopted_jobs_keep_their_clock_and_one_cancelled_in_the_queue_never_ran(
+    tmp_path: Path, fake_slurm: FakeSlurm
+) -> None:
+    first = service()
+    running = launch(tmp_path, "running", "sleep 30", max_duration=60.0)
+    first.start(running)
+    wait_events(first, lambda ev: EventKind.STARTED in kinds(ev, "running"))
+    fake_slurm.hold()
+    queued = launch(tmp_path, "queued", "exit 4")
+    first.start(queued)
+    handles = {t: first.handle(t) for t in ("running", "queued")}
+    first.close()
+    time.sleep(1.2)  # the manager is down; the queued job is cancelled from outside meanwhile
+    cancelled = fake_slurm.root / "jobs" / f"{handles['queued']['job_id']}.cancel"
+    cancelled.touch()
+
+    second = service()
+    assert second.adopt(running, handles["running"]) and second.adopt(queued, handles["queued"])
+    # maxTrialDuration counts from the job's start (squeue's time used), not from the adoption
+    since = second.jobs["running"].run_since
+    assert since is not None and time.monotonic() - since >= 1.0
+    assert not second.jobs["queued"].started
+    events = wait_events(second, exited("queued"))
+    assert kinds(events, "queued") == [EventKind.EXITED]  # no STARTED: it never ran
+    assert final(events, "queued").message == f"Slurm job {handles['queued']['job_id']} ended CANCELLED"
+    fake_slurm.release()
+    second.kill("running")
+    wait_events(second, exited("running"))

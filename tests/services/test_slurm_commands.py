@@ -13,6 +13,7 @@ from autolab.services.slurm_commands import (
     exit_code_of,
     job_name,
     job_script,
+    parse_elapsed,
     parse_job_id,
     parse_sacct,
     parse_scontrol,
@@ -116,3 +117,11 @@ def test_parse_scontrol_and_sacct() -> None:
     assert parse_sacct("5", "5|FAILED|2:0\n") == JobState("5", "FAILED", "", 2)
     assert parse_sacct("5", "5|CANCELLED by 0|0:15\n") == JobState("5", "CANCELLED", "", -15)
     assert parse_sacct("5", "") is None
+
+
+def test_squeue_lines_with_the_time_used() -> None:
+    states = parse_squeue("7|RUNNING|None|1-02:03:04\n8|PENDING|Resources|0:00\n9|RUNNING|None\n")
+    assert states["7"].elapsed == 86400 + 2 * 3600 + 3 * 60 + 4 and states["7"].reason == "None"
+    assert (states["8"].elapsed, states["8"].reason) == (0.0, "Resources")
+    assert states["9"].elapsed is None  # an older format: no time used
+    assert [parse_elapsed(t) for t in ("12:05", "INVALID", "")] == [725.0, None, None]
