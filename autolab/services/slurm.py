@@ -45,6 +45,9 @@ log = logging.getLogger("autolab.services.slurm")
 COMMAND_TIMEOUT = 60.0  # seconds for one sbatch / squeue / scancel call
 MAX_SUBMIT_FAILURES = 3  # this many failed submissions in a row, none ever accepted: stop
 EXIT_FILE_GRACE = 10.0  # seconds to wait for the exit file of an ended job (shared filesystems lag)
+SUBMIT_RETRY_FOR = 600.0  # seconds a submission is retried while the controller cannot be reached
+# sbatch's words for a controller that is down or busy: the submission is retried, the slot kept
+TRANSIENT = ("unable to contact slurm controller", "socket timed out", "temporarily unable", "did not answer")
 
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 
@@ -102,6 +105,8 @@ class SlurmService(TrainingService):
         self.max_submit_failures = max_submit_failures
         self._run = runner
         self.jobs: dict[str, _Job] = {}
+        # trials whose sbatch met a controller that was down: (launch, sbatch argv, first try, next try)
+        self._retry: dict[str, tuple[Launch, list[str], float, float]] = {}
         self._handles: dict[str, dict[str, Any]] = {}
         self._pending: list[Event] = []
         self._next_query = 0.0
@@ -139,7 +144,7 @@ class SlurmService(TrainingService):
         if self._fatal is not None:
             return 0
         # a failed submission holds its slot until its EXITED event has been handed over
-        return max(0, self.concurrency - len(self.jobs) - len(self._pending))
+        return max(0, self.concurrency - len(self.jobs) - len(self._retry) - len(self._pending))
 
     def start(self, launch: Launch) -> None:
         experiment = launch.env.get(protocol.ENV_EXPERIMENT_ID, "")
@@ -180,10 +185,21 @@ class SlurmService(TrainingService):
                 fatal=True,
             )
             return
+        self._submit(launch, argv, time.monotonic())
+
+    def _submit(self, launch: Launch, argv: list[str], first_try: float) -> None:
         result = self._run(argv, COMMAND_TIMEOUT)
         job_id = parse_job_id(result.stdout) if result.returncode == 0 else None
         if job_id is None:
             message = _one_line(result.stderr) or _one_line(result.stdout) or f"exit code {result.returncode}"
+            now = time.monotonic()
+            if any(w in message.lower() for w in TRANSIENT) and now - first_try < SUBMIT_RETRY_FOR:
+                wait = min(60.0, max(self.poll_interval, 2.0 * (now - first_try) or self.poll_interval))
+                log.warning(
+                    "trial %s: sbatch failed (%s); tried again in %.0f s", launch.trial_id, message, wait
+                )
+                self._retry[launch.trial_id] = (launch, argv, first_try, now + wait)
+                return
             self._submit_failed(launch, f"sbatch failed: {message}", fatal=result.returncode == 127)
             return
         self._accepted += 1
@@ -213,6 +229,10 @@ class SlurmService(TrainingService):
             self._fatal_raised = True  # once: the manager then stops, and later polls must let it
             raise ServiceError(self._fatal)
         now = time.monotonic()
+        for trial_id, (launch, argv, first_try, next_try) in list(self._retry.items()):
+            if now >= next_try:  # the controller was down: submit the same job script again
+                del self._retry[trial_id]
+                self._submit(launch, argv, first_try)
         if self.jobs and now >= self._next_query:
             self._next_query = math.inf  # a cancel during the refresh may ask for an earlier look
             events.extend(self._refresh(now))
@@ -328,6 +348,11 @@ class SlurmService(TrainingService):
 
     # -- control -------------------------------------------------------------------------------
     def kill(self, trial_id: str) -> None:
+        if self._retry.pop(trial_id, None) is not None:  # never submitted
+            self._pending.append(
+                Event(trial_id, EventKind.EXITED, None, "cancelled before Slurm took it", killed=True)
+            )
+            return
         job = self.jobs.get(trial_id)
         if job is None or job.killed:
             return

@@ -340,3 +340,20 @@ def test_adopted_jobs_keep_their_clock_and_one_cancelled_in_the_queue_never_ran(
     fake_slurm.release()
     second.kill("running")
     wait_events(second, exited("running"))
+
+
+def test_a_submission_to_a_controller_that_is_down_is_tried_again(
+    tmp_path: Path, fake_slurm: FakeSlurm
+) -> None:
+    down = "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)"
+    fake_slurm.fail_sbatch(down)
+    svc = service(concurrency=2)
+    svc.start(launch(tmp_path, "a", "exit 0"))
+    svc.start(launch(tmp_path, "b", "exit 0"))
+    assert svc.poll() == [] and svc.free_slots() == 0  # no trial failed; their slots are kept
+    svc.kill("b")  # a stop meanwhile: it never reaches Slurm
+    assert [(e.trial_id, e.killed) for e in svc.poll()] == [("b", True)]
+    fake_slurm.fail_sbatch(None)  # the controller is back
+    events = wait_events(svc, exited("a"))
+    assert final(events, "a").exit_code == 0 and len(fake_slurm.calls("sbatch")) >= 2
+    assert svc.free_slots() == 2 and svc.poll() == []  # nothing left waiting, nothing failed
