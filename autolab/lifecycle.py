@@ -8,7 +8,7 @@ ERROR), ENDS says what a running phase becomes once no trial is active. The move
     CREATING, DRAINING -> EXPIRED   maxExperimentDuration reached (the running trials are cancelled)
     DRAINING, EXPIRED -> DONE       no trial active
     running -> STOPPING -> STOPPED  request_stop(); STOPPED once no trial is active
-    running -> FAILING -> ERROR     fail fast; ERROR once no trial is active
+    running -> FAILING -> ERROR     fail fast, or a loop turn that raised (loop_failed); ERROR once no trial is active
     DONE -> CLOSED                  request_stop(): the manager exits, the store keeps DONE
     CREATING, DRAINING, EXPIRED, DONE -> CREATING    update() (more trials, time or a new space)
     any -> ERROR                    abort(): the loop failed on every turn
@@ -22,6 +22,7 @@ import time
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from .errors import AutolabError
 from .history import Trial
 from .services.base import Event
 from .statuses import ExperimentStatus, TrialStatus
@@ -132,7 +133,8 @@ def loop_failed(manager: Manager, exc: Exception) -> bool:
     fault and nothing more can be recorded: the manager leaves the loop at once (True) and its
     running trials run on (a stop would cancel them and lose their results); `autolab resume`
     adopts them once there is space. The error names the file."""
-    manager.error = f"{type(exc).__name__}: {exc}"
+    # a user's problem (a service that cannot run trials) says itself; a bug is named by its class
+    manager.error = str(exc) if isinstance(exc, AutolabError) else f"{type(exc).__name__}: {exc}"
     if disk_full(exc):
         manager.error = (
             f"the disk is full ({exc}); the manager stopped, leaving {len(manager.active)} running "
@@ -145,5 +147,5 @@ def loop_failed(manager: Manager, exc: Exception) -> bool:
         pass
     if disk_full(exc):
         return True
-    manager.request_stop()
+    manager.fail()
     return False

@@ -313,6 +313,10 @@ class Manager:
         for trial in list(self.active.values()):
             self.kill_trial(trial.trial_id, TrialStatus.USER_CANCELED)
 
+    def fail(self) -> None:
+        """Stop as ERROR (the loop raised): cancel running trials; ERROR once they ended."""
+        self._stop(Phase.FAILING)
+
     def abort(self) -> None:
         """End as ERROR now, trials or not (the loop fails on every turn)."""
         self._set_phase(Phase.ERROR)

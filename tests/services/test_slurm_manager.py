@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from autolab import lifecycle
 from autolab.launcher import build_manager
 from autolab.manager import Manager
 from autolab.services.base import ServiceError
@@ -27,7 +28,7 @@ def fake_slurm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake
 
 
 def drive(manager: Manager, timeout: float = 60.0, on_step: Any = None) -> list[str]:
-    """Step the manager as the launcher does (a ServiceError stops it); returns the errors seen."""
+    """Step the manager as the launcher does (a ServiceError ends it in error); returns the errors seen."""
     errors = []
     deadline = time.time() + timeout
     while not manager.finished:
@@ -36,7 +37,7 @@ def drive(manager: Manager, timeout: float = 60.0, on_step: Any = None) -> list[
             manager.step()
         except ServiceError as exc:
             errors.append(str(exc))
-            manager.request_stop()
+            lifecycle.loop_failed(manager, exc)  # as the launcher's loop does
         if on_step is not None:
             on_step(manager)
         time.sleep(0.01)
@@ -107,7 +108,8 @@ def test_every_submission_failing_stops_the_experiment(tmp_path: Path, fake_slur
     manager.start()
     errors = drive(manager, timeout=30)
     assert len(errors) == 1 and "Invalid partition name" in errors[0] and "none was accepted" in errors[0]
-    assert manager.status == "STOPPED"
+    # an experiment that cannot run trials ends in error, said as Slurm said it (no exception class)
+    assert manager.status == "ERROR" and manager.error.startswith("platform slurm cannot run trials")
     trials = rows(directory)
     assert len(trials) == 3
     assert all(r.status == "FAILED" and "Invalid partition name" in r.message for r in trials)
