@@ -46,8 +46,9 @@ COMMAND_TIMEOUT = 60.0  # seconds for one sbatch / squeue / scancel call
 MAX_SUBMIT_FAILURES = 3  # this many failed submissions in a row, none ever accepted: stop
 EXIT_FILE_GRACE = 10.0  # seconds to wait for the exit file of an ended job (shared filesystems lag)
 SUBMIT_RETRY_FOR = 600.0  # seconds a submission is retried while the controller cannot be reached
-# sbatch's words for a controller that is down or busy: the submission is retried, the slot kept
-TRANSIENT = ("unable to contact slurm controller", "socket timed out", "temporarily unable", "did not answer")
+# sbatch's words for a controller that did not take the job (down, or busy and saying so): the
+# submission is retried, the slot kept. Not a timeout: the job may have been taken (no duplicate).
+TRANSIENT = ("unable to contact slurm controller", "temporarily unable to accept job")
 
 Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 
