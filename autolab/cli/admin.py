@@ -272,13 +272,20 @@ def delete_experiment(ref: ExperimentRef) -> None:
     registry entry, then remove the files."""
     directory = ref.directory
     trash = directory.with_name(f".{directory.name}.deleting-{os.getpid()}")
+    # its registry entry, unless the id is registered for another directory (a copy given as a path)
+    own = [
+        e
+        for e in experiments.all_experiments()
+        if e.id == ref.id and e.directory.resolve() == directory.resolve()
+    ]
     if directory.exists():
         try:
             directory.rename(trash)
         except OSError as exc:
             raise UserError(f"experiment {ref.id}: cannot delete {directory}: {exc.strerror}") from None
     try:
-        experiments.unregister(ref.id)
+        if own:
+            experiments.unregister(ref.id)
     except Exception:
         if trash.exists():
             trash.rename(directory)  # put it back: nothing half-deleted

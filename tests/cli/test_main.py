@@ -146,3 +146,19 @@ def test_an_experiment_copied_from_another_machine_is_read_and_resumed_by_its_pa
     # resumed here, it is one of this home's experiments: its id works as the hints say
     assert f"autolab top {exp_id}" in resumed.stdout
     assert run_cli(laptop, "top", exp_id).returncode == 0
+
+
+def test_deleting_a_copy_by_its_path_leaves_the_registered_original(tmp_path: Path) -> None:
+    (tmp_path / "space.json").write_text('{"x": {"_type": "choice", "_value": [1, 2, 3]}}')
+    config = tmp_path / "config.yml"
+    config.write_text(FINITE.replace("maxTrialNum: 10", "maxTrialNum: 1"))
+    home = tmp_path / "home"
+    made = run_cli(home, "create", "--config", str(config), "--foreground", "--port", "0")
+    assert made.returncode == 0, made.stderr
+    exp_id = made.stdout.split()[1]
+    copy = tmp_path / "copy" / exp_id
+    shutil.copytree(home / exp_id, copy)
+    deleted = run_cli(home, "experiment", "delete", str(copy), "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    assert not copy.exists() and (home / exp_id).is_dir()
+    assert exp_id in run_cli(home, "experiment", "list", "--all").stdout  # still registered
