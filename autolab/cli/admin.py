@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     if info.get("noMoreTrials"):
         print(f"  ended:   {ran_out(info).removeprefix('Ended early: ')}")
+    with experiments.open_store(ref) as store:  # why trials wait (a scheduler's queue reason)
+        waiting = Counter(r.message for r in store.trial_rows(status=["WAITING"]) if r.message)
+    for why, n in waiting.most_common(3):
+        print(f"  waiting: {n} trial(s), {why}")
     if info["url"]:
         print(f"  web UI:  {info['url']}")
     if info["error"]:

@@ -33,6 +33,7 @@ class EventKind(str, enum.Enum):
     STARTED = "STARTED"  # left the queue and runs (WAITING -> RUNNING)
     EXITED = "EXITED"  # ended; exit_code set (None when unknown), message says why
     LOST = "LOST"  # cannot be found and left no exit status (resume re-runs it)
+    QUEUED = "QUEUED"  # still waiting in a scheduler's queue; message says why (Slurm's reason)
 
 
 @dataclass

@@ -274,6 +274,11 @@ class SlurmService(TrainingService):
                 if reason != job.last_reason:
                     job.last_reason = reason
                     log.info("trial %s: Slurm job %s is queued (%s)", trial_id, job.job_id, reason)
+                    events.append(
+                        Event(
+                            trial_id, EventKind.QUEUED, message=f"queued in Slurm: {reason}" if reason else ""
+                        )
+                    )
                 continue
             if not job.started:
                 job.started, job.run_since = True, now

@@ -165,4 +165,17 @@ def test_status_text_and_json(exp: Path, capsys: pytest.CaptureFixture[str]) -> 
     )
 
 
+def test_status_says_why_trials_wait_in_a_queue(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(exp) as store:  # two trials Slurm keeps queued, as the manager records them
+        for trial_id in ("q1", "q2"):
+            store.add_trial(trial_id, {"x": 0.1})
+            store.update_trial(trial_id, message="queued in Slurm: PartitionConfig")
+        store.add_trial("q3", {"x": 0.2})  # waiting, no reason known
+    code, out, err = run(capsys, "experiment", "status", "exp1")
+    assert code == 0, err
+    assert [line for line in out.splitlines() if "waiting:" in line] == [
+        "  waiting: 2 trial(s), queued in Slurm: PartitionConfig"
+    ]
+
+
 # -- experiment delete ----------------------------------------------------------------------------

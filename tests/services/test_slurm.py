@@ -127,7 +127,11 @@ def test_queued_jobs_are_not_started_and_count_toward_concurrency(
     while time.time() < end:
         events.extend(svc.poll())
         time.sleep(0.02)
-    assert events == []  # pending in the queue: WAITING, no STARTED
+    # pending in the queue: WAITING, no STARTED; why it waits, once per reason
+    assert [(e.trial_id, e.kind, e.message) for e in events] == [
+        ("a", EventKind.QUEUED, "queued in Slurm: Priority"),
+        ("b", EventKind.QUEUED, "queued in Slurm: Priority"),
+    ]
     fake_slurm.release()
     events = wait_events(svc, exited("a", "b"))
     assert kinds(events, "a") == [EventKind.STARTED, EventKind.EXITED]

@@ -169,3 +169,30 @@ def test_resume_keeps_queued_jobs_waiting(tmp_path: Path, fake_slurm: FakeSlurm)
     fake_slurm.release()
     assert drive(second) == []
     assert [r.status for r in rows(directory)] == ["SUCCEEDED"]
+
+
+def test_a_queued_trial_says_why_it_waits_until_it_starts(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
+    directory = make_experiment(
+        tmp_path,
+        "import time\ntime.sleep(1.5)\nautolab.report_final_result(p['x'])\n",
+        trainingService=SLURM,
+        maxTrialNumber=1,
+    )
+    fake_slurm.hold()
+    manager = build_manager(directory)
+    manager.start()
+    seen: list[tuple[str, str | None]] = []
+
+    def look(m: Manager) -> None:
+        row = rows(directory)[0] if rows(directory) else None
+        if row is not None and (row.status, row.message) not in seen:
+            seen.append((row.status, row.message))
+        if ("WAITING", "queued in Slurm: Priority") in seen and (fake_slurm.root / "hold").exists():
+            fake_slurm.release()
+
+    assert drive(manager, on_step=look) == []
+    manager.close()
+    assert ("WAITING", "queued in Slurm: Priority") in seen  # where status and the web UI read it
+    final = rows(directory)[0]
+    assert ("RUNNING", "") in seen  # once it runs, the queue's reason is gone
+    assert final.status == "SUCCEEDED" and final.message == ""
