@@ -104,7 +104,7 @@ class Manager:
                     self.store.update_trial(trial.trial_id, message=event.message)
                     self._queued.add(trial.trial_id)
                 elif event.kind == EventKind.STARTED:
-                    self.trials.started(trial, event.handle)
+                    self.trials.started(trial, event.handle, event.time)
                     if trial.trial_id in self._queued:  # the queue's reason is over
                         self._queued.discard(trial.trial_id)
                         self.store.update_trial(trial.trial_id, message="")
@@ -294,7 +294,8 @@ class Manager:
         status, message = trial_outcome(trial, event, self.kill_reason.pop(trial.trial_id, None))
         status = ended_status(self.tuner, trial, status)  # PAUSED: ASHA continues it at its next rung
         trial.status = status
-        trial.end_time = time.time()
+        # when it ended, if the service knows (a Slurm job's exit file), else now; never before its start
+        trial.end_time = max(event.time or time.time(), trial.start_time or 0.0)
         self.trials.ended(trial)
         self.assessing.forget(trial.trial_id)
         self.store.update_trial(

@@ -80,6 +80,14 @@ def read_parameters(trial_dir: Path | str) -> dict[str, Any]:
 
 
 # -- exit status and pid files -----------------------------------------------------------------
+def exit_status_time(trial_dir: Path) -> float | None:
+    """When the exit status was written (its file's mtime): when the trial ended; None if absent."""
+    try:
+        return os.stat(os.path.join(trial_dir, EXIT_FILE)).st_mtime
+    except OSError:
+        return None
+
+
 def read_exit_status(trial_dir: Path) -> int | None:
     """The exit code the trial's wrapper recorded, or None when it has not (yet) recorded one."""
     try:

@@ -39,8 +39,10 @@ def settle_left_trials(manager: Manager, rerun: bool = True) -> None:
         manager.read_metrics(trial)
         code = protocol.read_exit_status(manager.trial_dir(trial.trial_id))
         if code is not None:
-            event = Event(trial.trial_id, EventKind.EXITED, code, "ended while the manager was down")
-            manager.finish(trial, event)
+            # it ended when it wrote its exit status, not at the resume
+            ended = protocol.exit_status_time(manager.trial_dir(trial.trial_id))
+            why = "ended while the manager was down" + (f" (exit code {code})" if code else "")
+            manager.finish(trial, Event(trial.trial_id, EventKind.EXITED, code, why, time=ended))
         elif not handle and not left_traces(trial, manager.trial_dir(trial.trial_id)):
             _unstarted(manager, trial)
         else:

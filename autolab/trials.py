@@ -108,11 +108,11 @@ class Trials:
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror or str(exc), str(exc.filename or path)) from exc
 
-    def started(self, trial: Trial, handle: dict[str, Any] | None) -> None:
+    def started(self, trial: Trial, handle: dict[str, Any] | None, at: float | None = None) -> None:
         """The service says the trial's process runs (with its handle, from a service that starts
-        trials off the loop and only now has it)."""
+        trials off the loop and only now has it), since `at` when it knows when (a Slurm job)."""
         trial.status = TrialStatus.RUNNING
-        trial.start_time = time.time()
+        trial.start_time = at or time.time()
         extra = {"handle": handle} if handle else {}
         self.store.update_trial(
             trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, **extra

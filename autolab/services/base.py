@@ -45,6 +45,7 @@ class Event:
     killed: bool = False  # ended because kill() was called
     timed_out: bool = False  # ended because max_duration passed
     handle: dict[str, Any] = field(default_factory=dict)  # STARTED: what handle() returns, if known
+    time: float | None = None  # when it happened (epoch seconds) if the service knows; None: now
 
 
 class TrainingService(ABC):

@@ -26,6 +26,7 @@ from .slurm_commands import (
     JOB_ID_FILE,
     SCRIPT_FILE,
     SQUEUE_FORMAT,
+    STARTED_FILE,
     JobState,
     job_name,
     job_script,
@@ -282,7 +283,7 @@ class SlurmService(TrainingService):
                 continue
             if not job.started:
                 job.started, job.run_since = True, now
-                events.append(Event(trial_id, EventKind.STARTED))
+                events.append(Event(trial_id, EventKind.STARTED, time=_started_at(job)))
             limit = job.launch.max_duration
             if (
                 limit is not None
@@ -301,7 +302,7 @@ class SlurmService(TrainingService):
             state is not None and state.state == "CANCELLED" and (job.killed or state.elapsed == 0)
         )
         if not job.started and not (cancelled_in_queue or (job.killed and state is None)):
-            events.append(Event(trial_id, EventKind.STARTED))  # it ran between two looks
+            events.append(Event(trial_id, EventKind.STARTED, time=_started_at(job)))  # ran between two looks
         slurm_state = state.state if state is not None else ""
         timed_out = job.timed_out or slurm_state in ("TIMEOUT", "DEADLINE")
         if job.timed_out and job.launch.max_duration is not None:
@@ -324,8 +325,11 @@ class SlurmService(TrainingService):
             message = f"killed by signal {-code}"
         else:
             message = ""
+        ended = protocol.exit_status_time(job.launch.trial_dir)  # when the job wrote it, not when seen
         events.append(
-            Event(trial_id, EventKind.EXITED, code, message, killed=job.killed, timed_out=timed_out)
+            Event(
+                trial_id, EventKind.EXITED, code, message, killed=job.killed, timed_out=timed_out, time=ended
+            )
         )
         return events
 
@@ -425,6 +429,16 @@ class SlurmService(TrainingService):
 def _one_line(text: str) -> str:
     lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
     return " / ".join(lines[-3:])[:500]
+
+
+def _started_at(job: _Job) -> float | None:
+    """When the job's script began (it writes the time first), so a trial's duration is the job's,
+    not rounded to pollInterval; None when it has not said."""
+    text = _read_text(job.launch.trial_dir / STARTED_FILE)
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def _read_text(path: Path) -> str | None:

@@ -12,6 +12,7 @@ from .. import protocol
 
 SCRIPT_FILE = "slurm_job.sh"  # the batch script, in the trial directory
 JOB_ID_FILE = "slurm_job_id"  # the job id, so a human (and adopt) can find the job
+STARTED_FILE = "slurm_started"  # when the job started (epoch seconds), written by the job script
 
 # squeue's %T states, grouped by what they mean for a trial.
 PENDING_STATES = frozenset(
@@ -52,6 +53,7 @@ _SCRIPT = """#!/bin/bash
 #   {sbatch}
 {exports}
 exit_file={exit_file}
+date +%s > {started_file} 2>/dev/null
 record() {{ printf '%s\\n' "$1" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"; }}
 cd {code_dir} || {{ echo "autolab: cannot cd to {code_dir_text}" >&2; record 127; exit 127; }}
 "${{BASH:-bash}}" -c {command} </dev/null &
@@ -151,6 +153,7 @@ def job_script(
         sbatch=shlex.join(sbatch).replace("\n", " "),
         exports=exports,
         exit_file=shlex.quote(str(trial_dir / protocol.EXIT_FILE)),
+        started_file=shlex.quote(str(trial_dir / STARTED_FILE)),
         code_dir=shlex.quote(str(code_dir)),
         code_dir_text=str(code_dir).replace('"', "'").replace("$", ""),
         command=shlex.quote(command),

@@ -112,9 +112,12 @@ def test_sigkill_manager_and_resume_loses_nothing(tmp_path: Path) -> None:
     wait_for("intermediate results", lambda: n_lines(directory) >= 2)
     kill_manager(directory)
     lines_at_kill, exits_at_kill = n_lines(directory), n_exit_files(directory)
+    ended_before = {p.parent.name for p in (directory / "trials").glob("*/exit_status")}
     # the trials do not notice: they keep writing results, and some end, while no manager runs
     wait_for("trials writing while the manager is down", lambda: n_lines(directory) > lines_at_kill)
     wait_for("a trial ending while the manager is down", lambda: n_exit_files(directory) > exits_at_kill)
+    ended_down = {p.parent.name: p.stat().st_mtime for p in (directory / "trials").glob("*/exit_status")}
+    ended_down = {t: at for t, at in ended_down.items() if t not in ended_before}
     status = autolab(tmp_path, "experiment", "status", exp_id)
     assert status.returncode == 0 and "STOPPED" in status.stdout, status.stdout + status.stderr
 
@@ -155,9 +158,12 @@ def test_sigkill_manager_and_resume_loses_nothing(tmp_path: Path) -> None:
     try:
         sources = {r.source for r in store.trial_rows()}
         elapsed = store.get_meta("elapsed")
+        end_times = {r.id: r.end_time for r in store.trial_rows()}
     finally:
         store.close()
     assert sources == {"tuner"}  # nothing was lost, so nothing was re-run
+    # a trial that ended while no manager ran ended when it wrote its exit status, not at the resume
+    assert ended_down and all(end_times[t] == at for t, at in ended_down.items())
     assert elapsed > 1.0
     params = [json.dumps(r["parameter"], sort_keys=True) for r in rows.values()]
     assert len(set(params)) == MAX_TRIALS  # the tuner went on from its history, no repeats

@@ -361,3 +361,17 @@ def test_a_submission_to_a_controller_that_is_down_is_tried_again(
     events = wait_events(svc, exited("a"))
     assert final(events, "a").exit_code == 0 and len(fake_slurm.calls("sbatch")) >= 2
     assert svc.free_slots() == 2 and svc.poll() == []  # nothing left waiting, nothing failed
+
+
+def test_events_carry_the_jobs_own_start_and_end_times(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
+    svc = service(poll_interval=0.5)  # a look every half second: the times must not be the looks'
+    trial = launch(tmp_path, "a", "sleep 1.2")
+    before = time.time()
+    svc.start(trial)
+    events = wait_events(svc, exited("a"))
+    started = next(e for e in events if e.kind == EventKind.STARTED)
+    ended = final(events, "a")
+    written = float((trial.trial_dir / "slurm_started").read_text())
+    assert started.time == written and int(before) <= written <= time.time()
+    assert ended.time == (trial.trial_dir / protocol.EXIT_FILE).stat().st_mtime
+    assert 1.0 <= ended.time - written <= 3.0  # the job's 1.2 s (the start is in whole seconds)
