@@ -146,6 +146,8 @@ def test_importance_slices_contour_and_filters(one_objective: str, page: Any) ->
     page.wait_for_selector("#chart-contour canvas")
     assert points(page, "chart-contour", 1) == 60 and points(page, "chart-contour", 0) >= 6
     shot(page, "analysis", full=True)
+    page.select_option("#contour-y", "lr")  # the x axis's parameter: the two swap, never lr against lr
+    assert (page.input_value("#contour-x"), page.input_value("#contour-y")) == ("kind", "lr")
 
     # top 10%: every chart keeps the best 6 trials; log scale turns the metric axes to log
     page.select_option("#tab-analysis .topk", "10")

@@ -112,6 +112,8 @@
     return Math.min(Math.max(i, 0), edges.length - 2);
   }
 
+  const drawn = {"contour-x": "", "contour-y": ""};  // the parameters the contour shows now
+
   function fillContourSelects() {
     const keys = AL.paramKeys(), xs = $("contour-x"), ys = $("contour-y");
     if (xs.dataset.keys === keys.join("\n")) return;
@@ -130,6 +132,8 @@
   function renderContour(obj, shown) {
     fillContourSelects();
     const kx = $("contour-x").value, ky = $("contour-y").value;
+    drawn["contour-x"] = kx;
+    drawn["contour-y"] = ky;
     if (!kx || !ky) return;
     const pts = [];
     for (const t of shown) {
@@ -188,6 +192,13 @@
   };
 
   document.addEventListener("DOMContentLoaded", () => {
+    // a parameter against itself is no contour: choosing the other axis's parameter swaps the two
+    for (const [id, other] of [["contour-x", "contour-y"], ["contour-y", "contour-x"]]) {
+      $(id).addEventListener("change", () => {
+        const before = drawn[id];
+        if ($(id).value === $(other).value && before && before !== $(id).value) $(other).value = before;
+      });
+    }
     for (const id of ["contour-x", "contour-y", "analysis-objective"]) $(id).addEventListener("change", () => AL.views.analysis(true));
   });
 })(window.AL);
