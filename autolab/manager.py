@@ -60,7 +60,6 @@ class Manager:
         # seconds the web UI keeps serving once the experiment has ended: a stop asked from the web
         # page sets it, so that the page's next poll reads the trials' final statuses (launcher.py)
         self.linger = 0.0
-        self._queued: set[str] = set()  # trials whose message says why they wait in a queue
         self.clock = RunClock(float(store.get_meta("elapsed", 0.0)))
         self.assessing = AssessorRunner(assessor)
         # objects with optional trial_created(manager, trial) / trial_finished(manager, trial)
@@ -101,13 +100,9 @@ class Manager:
                 continue
             try:
                 if event.kind == EventKind.QUEUED:  # why it waits, where status and the web UI show it
-                    self.store.update_trial(trial.trial_id, message=event.message)
-                    self._queued.add(trial.trial_id)
+                    self.trials.waits(trial, event.message)
                 elif event.kind == EventKind.STARTED:
                     self.trials.started(trial, event.handle, event.time)
-                    if trial.trial_id in self._queued:  # the queue's reason is over
-                        self._queued.discard(trial.trial_id)
-                        self.store.update_trial(trial.trial_id, message="")
                 else:
                     self.read_metrics(trial)
                     self.finish(trial, event)

@@ -37,6 +37,7 @@ class Trials:
         # any other active trial has no process, and a stop ends it at once
         self.in_service: set[str] = set()
         self.kill_reason: dict[str, TrialStatus] = {}
+        self.queued: set[str] = set()  # WAITING trials whose message says why they wait in a queue
         self.metrics = MetricReader(store)
         # paths and the count toward maxTrialNumber are asked for on every loop turn: kept, not
         # rebuilt (at concurrency 128 rebuilding them was a tenth of the manager's time)
@@ -113,10 +114,18 @@ class Trials:
         trials off the loop and only now has it), since `at` when it knows when (a Slurm job)."""
         trial.status = TrialStatus.RUNNING
         trial.start_time = at or time.time()
-        extra = {"handle": handle} if handle else {}
+        extra: dict[str, Any] = {"handle": handle} if handle else {}
+        if trial.trial_id in self.queued:  # the queue's reason is over
+            self.queued.discard(trial.trial_id)
+            extra["message"] = ""
         self.store.update_trial(
             trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, **extra
         )
+
+    def waits(self, trial: Trial, why: str) -> None:
+        """The service says why the trial still waits (a scheduler's queue reason): its message."""
+        self.queued.add(trial.trial_id)
+        self.store.update_trial(trial.trial_id, message=why)
 
     def read_metrics(self, trial: Trial) -> bool:
         """Store the trial's new metric lines and mirror them; True if an intermediate result came.

@@ -183,6 +183,9 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
 def status_info(ref: ExperimentRef) -> dict[str, Any]:
     with experiments.open_store(ref) as store:
         info = profile(ref, store)
+        # why trials wait, as a scheduler's queue said it (Slurm's reason): {message: trials}
+        waiting = Counter(r.message for r in store.trial_rows(status=["WAITING"]) if r.message)
+    info["waiting"] = dict(waiting.most_common())
     info.pop("config", None)
     info["managerAlive"] = experiments.manager_alive(ref.directory)
     return info
@@ -213,9 +216,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     if info.get("noMoreTrials"):
         print(f"  ended:   {ran_out(info).removeprefix('Ended early: ')}")
-    with experiments.open_store(ref) as store:  # why trials wait (a scheduler's queue reason)
-        waiting = Counter(r.message for r in store.trial_rows(status=["WAITING"]) if r.message)
-    for why, n in waiting.most_common(3):
+    for why, n in list(info["waiting"].items())[:3]:
         print(f"  waiting: {n} trial(s), {why}")
     if info["url"]:
         print(f"  web UI:  {info['url']}")

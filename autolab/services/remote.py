@@ -134,7 +134,11 @@ class RemoteService(TrainingService):
         return self._first_round
 
     def start(self, launch: Launch) -> None:
-        load, save = checkpoint_dirs(launch.trial_dir)
+        try:  # read once here: the worker sends these bytes
+            parameters: bytes | None = (launch.trial_dir / protocol.PARAMETER_FILE).read_bytes()
+        except FileNotFoundError:  # a trial with no parameters (the manager always writes them)
+            parameters = None
+        load, save = checkpoint_dirs(parameters or b"")
         # among the least loaded machines, the one that saved the checkpoint it loads: no copy
         machine = pick(self.machines, self._saved_on.get(load) if load else None)
         if machine is None:
@@ -147,10 +151,13 @@ class RemoteService(TrainingService):
         if save:
             self._saved_on[save] = machine
         self._submit(
-            lambda: self._start_on(machine, launch, gpus), lambda r: self._started(launch.trial_id, r)
+            lambda: self._start_on(machine, launch, gpus, parameters),
+            lambda r: self._started(launch.trial_id, r),
         )
 
-    def _start_on(self, machine: Machine, launch: Launch, gpus: list[int]) -> Result:
+    def _start_on(
+        self, machine: Machine, launch: Launch, gpus: list[int], parameters: bytes | None
+    ) -> Result:
         """(worker thread) Copy the code if this is the machine's first trial, then start it."""
         with machine.sync_lock:
             if not machine.synced:
@@ -162,14 +169,11 @@ class RemoteService(TrainingService):
                     return result
                 log.info("code copied to %s (%d bytes compressed)", machine.name, len(data))
                 machine.synced = True
-        try:
-            parameters, given = (launch.trial_dir / protocol.PARAMETER_FILE).read_bytes(), "1"
-        except FileNotFoundError:  # a trial with no parameters (the manager always writes them)
-            parameters, given = b"", "0"
+        given = "0" if parameters is None else "1"
         # trial_dir is <experiment dir>/trials/<id>: paths under the experiment dir (the default
         # checkpoints of PBT and ASHA promotion) go under the machine's copy of it
         local = str(launch.trial_dir.parent.parent)
-        parameters, load = localize(parameters, local, machine.directory)
+        sent, load = localize(parameters or b"", local, machine.directory)
         if load:
             ok, said = bring(load, local, machine, self.machines)
             if not ok:
@@ -178,7 +182,7 @@ class RemoteService(TrainingService):
                 log.info("trial %s: %s", launch.trial_id, said)
         variables = exports(machine, launch, gpus, self.gpu_number, self.nni_module)
         args = [machine.directory, launch.trial_id, launch.command, variables, given]
-        return machine.ssh.run(START, args, parameters)
+        return machine.ssh.run(START, args, sent)
 
     def _started(self, trial_id: str, result: Result) -> None:
         trial = self.trials.get(trial_id)

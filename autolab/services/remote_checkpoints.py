@@ -18,10 +18,8 @@ import json
 import subprocess
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import protocol
 from .remote_ssh import SSH_FAILED, Result
 
 if TYPE_CHECKING:
@@ -72,12 +70,12 @@ def localize(parameters: bytes, local_dir: str, machine_dir: str) -> tuple[bytes
     return (parameters if moved == values else json.dumps(moved).encode()), load
 
 
-def checkpoint_dirs(trial_dir: Path) -> tuple[str, str]:
-    """The checkpoint folders a trial loads and saves, as the tuner named them ('' when none): the
-    service puts a trial on the machine that saved what it loads, when that machine has room."""
+def checkpoint_dirs(parameters: bytes) -> tuple[str, str]:
+    """The checkpoint folders a trial (its parameter.json) loads and saves, as the tuner named them
+    ('' when none): the service puts a trial on the machine that saved what it loads."""
     try:
-        values = json.loads((trial_dir / protocol.PARAMETER_FILE).read_bytes())
-    except (OSError, ValueError):
+        values = json.loads(parameters) if parameters else None
+    except ValueError:
         return "", ""
     if not isinstance(values, dict):
         return "", ""
