@@ -136,6 +136,13 @@ def test_importance_slices_contour_and_filters(one_objective: str, page: Any) ->
     # one slice per parameter (a nested choice is one, its nested parameter another), each with data
     slices = page.eval_on_selector_all("#slices .chart", "els => els.map(e => e.id)")
     assert slices == ["slice-lr", "slice-units", "slice-kind", "slice-opt", "slice-opt.beta"]
+    # the trials table names a nested choice's option as the slices do ("opt=adam, opt.beta=...")
+    page.click("button[data-tab=trials]")
+    page.wait_for_selector("#trials-table tbody td.params", timeout=15000)
+    cells = page.eval_on_selector_all("#trials-table tbody td.params", "tds => tds.map(td => td.textContent)")
+    assert any("opt=adam, opt.beta=" in c for c in cells) and any("opt=sgd" in c for c in cells)
+    assert not any("_name" in c for c in cells)
+    page.click("button[data-tab=analysis]")
     for chart in slices:
         page.wait_for_selector(f"[id='{chart}'] canvas")
     assert points(page, "slice-lr") == 60 and option(page, "slice-lr", ".xAxis[0].type") == "log"

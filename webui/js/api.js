@@ -31,7 +31,7 @@ window.AL = window.AL || {};
 
   // state: trials by id, the profile, the store's version to ask for changes after (cursor), and
   // version: a counter of the page's own changes (the views redraw when it moves)
-  AL.state = {trials: new Map(), profile: null, cursor: null, version: 0, metricKeys: [], paramKeys: []};
+  AL.state = {trials: new Map(), profile: null, cursor: null, version: 0, metricKeys: []};
 
   async function first() {
     const early = window.AL_FIRST;
@@ -69,28 +69,29 @@ window.AL = window.AL || {};
 
   function collectKeys(full) {
     const metricKeys = new Set(full ? [] : AL.state.metricKeys);
-    const paramKeys = new Set(full ? [] : AL.state.paramKeys);
     for (const t of AL.state.trials.values()) {
       if (t.metrics) for (const k of Object.keys(t.metrics)) if (k !== "default") metricKeys.add(k);
-      for (const k of Object.keys(AL.flatParams(t.parameter))) paramKeys.add(k);
     }
     AL.state.metricKeys = [...metricKeys].slice(0, 6);
-    AL.state.paramKeys = [...paramKeys];
   }
 
   // what PBT and ASHA promotion add to a trial's parameters: checkpoint paths, not hyper-parameters
   // (the trial's detail shows them; tables, charts and comparisons leave them out)
   AL.NOT_PARAMS = new Set(["load_checkpoint_dir", "save_checkpoint_dir"]);
 
-  // nested choices give {"_name": ..., ...}: flatten to dotted keys
-  AL.flatParams = function (p, prefix, out) {
+  // parameters as every view shows them: a nested choice is one parameter (its option's _name),
+  // its nested parameters are "choice.name"; checkpoint paths left out
+  AL.paramsOf = function (p, prefix, out) {
     out = out || {};
     if (!p || typeof p !== "object") return out;
     for (const [k, v] of Object.entries(p)) {
+      if (k === "_name" && prefix) continue;
       if (!prefix && AL.NOT_PARAMS.has(k)) continue;
       const key = prefix ? prefix + "." + k : k;
-      if (v && typeof v === "object" && !Array.isArray(v)) AL.flatParams(v, key, out);
-      else out[key] = Array.isArray(v) ? JSON.stringify(v) : v;
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        if ("_name" in v) out[key] = v._name;
+        AL.paramsOf(v, key, out);
+      } else out[key] = Array.isArray(v) ? JSON.stringify(v) : v;
     }
     return out;
   };

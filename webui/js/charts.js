@@ -27,21 +27,6 @@
   }
   AL.finishedTrials = finished;
 
-  // parameters as the analysis views show them: a nested choice is one parameter (its option's
-  // _name), its nested parameters are "choice.name"; keys in first-seen order, cached per version
-  AL.paramsOf = function (p, prefix, out) {
-    out = out || {};
-    for (const [k, v] of Object.entries(p || {})) {
-      if (k === "_name" && prefix) continue;
-      if (!prefix && AL.NOT_PARAMS.has(k)) continue;
-      const key = prefix ? prefix + "." + k : k;
-      if (v && typeof v === "object" && !Array.isArray(v)) {
-        if ("_name" in v) out[key] = v._name;
-        AL.paramsOf(v, key, out);
-      } else out[key] = Array.isArray(v) ? JSON.stringify(v) : v;
-    }
-    return out;
-  };
   // a trial's parameters so, computed once (a changed trial comes back from the poll as a new object)
   AL.trialParams = (t) => t._params || (t._params = AL.paramsOf(t.parameter));
   let keysAt = -1, keys = [];

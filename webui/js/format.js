@@ -28,7 +28,7 @@
   };
 
   AL.paramText = function (p) {
-    return Object.entries(AL.flatParams(p)).map(([k, v]) => k + "=" + AL.num(v)).join(", ");
+    return Object.entries(AL.paramsOf(p)).map(([k, v]) => k + "=" + AL.num(v)).join(", ");
   };
 
   // JSON with short arrays of plain values kept on one line
