@@ -13,9 +13,8 @@ import logging
 import math
 import os
 import shutil
-import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,14 +27,17 @@ from .slurm_commands import (
     SQUEUE_FORMAT,
     STARTED_FILE,
     JobState,
+    Runner,
     job_name,
-    job_script,
+    one_line,
     parse_job_id,
     parse_sacct,
     parse_scontrol,
     parse_squeue,
+    run_command,
     sbatch_argv,
     slurm_time,
+    write_job_files,
 )
 
 if TYPE_CHECKING:
@@ -50,24 +52,6 @@ SUBMIT_RETRY_FOR = 600.0  # seconds a submission is retried while the controller
 # sbatch's words for a controller that did not take the job (down, or busy and saying so): the
 # submission is retried, the slot kept. Not a timeout: the job may have been taken (no duplicate).
 TRANSIENT = ("unable to contact slurm controller", "temporarily unable to accept job")
-
-Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
-
-
-def run_command(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run a Slurm command; a missing binary or a hang comes back as a failed result, never raises."""
-    try:
-        return subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
-        )
-    except OSError as exc:
-        return subprocess.CompletedProcess(
-            list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror or exc}"
-        )
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(
-            list(argv), 124, "", f"{argv[0]} did not answer within {timeout:g} s"
-        )
 
 
 @dataclass
@@ -163,21 +147,7 @@ class SlurmService(TrainingService):
         )
         script = launch.trial_dir / SCRIPT_FILE
         try:
-            script.write_text(
-                job_script(
-                    launch.trial_id,
-                    experiment,
-                    launch.command,
-                    launch.code_dir,
-                    launch.trial_dir,
-                    launch.env,
-                    argv,
-                ),
-                encoding="utf-8",
-            )
-            (launch.trial_dir / protocol.COMMAND_FILE).write_text(
-                f"#!/bin/sh\n# run in {launch.code_dir} by {script}\n{launch.command}\n", encoding="utf-8"
-            )
+            write_job_files(launch, experiment, argv)
         except OSError as exc:
             self._submit_failed(
                 launch,
@@ -193,7 +163,7 @@ class SlurmService(TrainingService):
         result = self._run(argv, COMMAND_TIMEOUT)
         job_id = parse_job_id(result.stdout) if result.returncode == 0 else None
         if job_id is None:
-            message = _one_line(result.stderr) or _one_line(result.stdout) or f"exit code {result.returncode}"
+            message = one_line(result.stderr) or one_line(result.stdout) or f"exit code {result.returncode}"
             now = time.monotonic()
             if any(w in message.lower() for w in TRANSIENT) and now - first_try < SUBMIT_RETRY_FOR:
                 wait = min(60.0, max(self.poll_interval, 2.0 * (now - first_try) or self.poll_interval))
@@ -341,7 +311,7 @@ class SlurmService(TrainingService):
         if result.returncode != 0:
             if "invalid job id" in result.stderr.lower():
                 return {}  # every one of them has left squeue's memory
-            log.warning("squeue failed: %s", _one_line(result.stderr) or f"exit code {result.returncode}")
+            log.warning("squeue failed: %s", one_line(result.stderr) or f"exit code {result.returncode}")
             return None
         return parse_squeue(result.stdout)
 
@@ -379,7 +349,7 @@ class SlurmService(TrainingService):
         for job in jobs:
             job.cancel_failed = result.returncode != 0 and not gone
         if result.returncode != 0:
-            log.warning("scancel %s failed: %s", " ".join(ids), _one_line(result.stderr))
+            log.warning("scancel %s failed: %s", " ".join(ids), one_line(result.stderr))
         # look again soon: a cancelled job's end should not wait a whole pollInterval
         self._next_query = min(self._next_query, time.monotonic() + min(self.poll_interval, 1.0))
 
@@ -424,11 +394,6 @@ class SlurmService(TrainingService):
 
     def close(self) -> None:
         """Queued and running jobs are left alone: a resumed manager adopts them."""
-
-
-def _one_line(text: str) -> str:
-    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
-    return " / ".join(lines[-3:])[:500]
 
 
 def _started_at(job: _Job) -> float | None:

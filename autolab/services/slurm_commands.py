@@ -1,14 +1,21 @@
 """What the Slurm service says to Slurm and reads back: the job script, sbatch's argv, and the
-parsing of squeue / scontrol / sacct output. Pure functions, no processes (tested on their own)."""
+parsing of squeue / scontrol / sacct output (pure functions, tested on their own), and `run_command`,
+the one place a Slurm command is run (a failure comes back as a result, never raised)."""
 
 from __future__ import annotations
 
 import math
 import shlex
+import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import protocol
+
+if TYPE_CHECKING:
+    from .base import Launch
 
 SCRIPT_FILE = "slurm_job.sh"  # the batch script, in the trial directory
 JOB_ID_FILE = "slurm_job_id"  # the job id, so a human (and adopt) can find the job
@@ -230,3 +237,48 @@ def parse_sacct(job_id: str, stdout: str) -> JobState | None:
             state = parts[1].split()[0].upper() if parts[1].strip() else ""
             found = JobState(job_id, state, "", exit_code_of(parts[2]))
     return found
+
+
+Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
+
+
+def run_command(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a Slurm command; a missing binary or a hang comes back as a failed result, never raises."""
+    try:
+        return subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
+        )
+    except OSError as exc:
+        return subprocess.CompletedProcess(
+            list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror or exc}"
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(
+            list(argv), 124, "", f"{argv[0]} did not answer within {timeout:g} s"
+        )
+
+
+def one_line(text: str) -> str:
+    """The last three lines of a command's output on one line (a trial's message)."""
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    return " / ".join(lines[-3:])[:500]
+
+
+def write_job_files(launch: Launch, experiment: str, argv: Sequence[str]) -> None:
+    """The job script and the command file, in the trial directory (OSError when it is not writable)."""
+    (launch.trial_dir / SCRIPT_FILE).write_text(
+        job_script(
+            launch.trial_id,
+            experiment,
+            launch.command,
+            launch.code_dir,
+            launch.trial_dir,
+            launch.env,
+            list(argv),
+        ),
+        encoding="utf-8",
+    )
+    (launch.trial_dir / protocol.COMMAND_FILE).write_text(
+        f"#!/bin/sh\n# run in {launch.code_dir} by {launch.trial_dir / SCRIPT_FILE}\n{launch.command}\n",
+        encoding="utf-8",
+    )
