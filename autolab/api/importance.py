@@ -1,8 +1,14 @@
 """GET /api/v1/importance: parameter importance for one objective (autolab/importance.py says how).
 
 The forest is fitted off the IOLoop (the manager's loop shares it) and the answer is cached per
-(experiment, objective, number of succeeded trials, search space): polling it costs one COUNT query
-until a new result arrives.
+(experiment, objective, budget, number of completed trials, search space): polling it costs one
+COUNT query until a new result arrives.
+
+Multi-fidelity experiments (Hyperband, BOHB, ASHA promotion): a 1-epoch result does not rank with a
+27-epoch one, so the forest is fitted on the trials of one budget (`?budget=`; `all` mixes them).
+By default the largest budget with at least BUDGET_MIN_TRIALS results, as BOHB's model reads the
+largest budget with enough points; failing that, the budget with the most results. Paused trials
+(ASHA promotion) count at the budget they ran.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ import tornado.ioloop
 
 from ..objectives import from_config, optimize_mode
 from ..searchspace import SearchSpace, SearchSpaceError
-from ..statuses import TrialStatus
+from ..statuses import COMPLETED
 from .base import BadRequest, BaseHandler
 
 CACHE_SIZE = 16
-_cache: OrderedDict[tuple[str, str, int, str], dict[str, Any]] = OrderedDict()
+BUDGET_MIN_TRIALS = 10
+_cache: OrderedDict[tuple[str, str, str, int, str], dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
 _warming = threading.Event()
 
@@ -50,16 +57,52 @@ def objective_names(config: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def objective_values(
-    config: dict[str, Any], name: str, rows: list[tuple[dict[str, Any], float | None, Any]]
-) -> list[tuple[dict[str, Any], float]]:
-    """(parameters, the objective's number) of each (parameters, value, raw) row that has a finite one."""
+    config: dict[str, Any], name: str, rows: list[tuple[dict[str, Any], float | None, Any, float | None]]
+) -> list[tuple[dict[str, Any], float, float | None]]:
+    """(parameters, the objective's number, budget) of each (parameters, value, raw, budget) row that
+    has a finite number."""
     objectives = from_config(config)
     out = []
-    for params, value, raw in rows:
+    for params, value, raw, budget in rows:
         number = value if objectives is None else objectives.lookup(raw, name)
         if isinstance(number, (int, float)) and not isinstance(number, bool) and math.isfinite(number):
-            out.append((params, float(number)))
+            out.append((params, float(number), budget))
     return out
+
+
+def budget_counts(rows: list[tuple[dict[str, Any], float, float | None]]) -> dict[float, int]:
+    """How many results each budget has (trials without a budget are in none)."""
+    counts: dict[float, int] = {}
+    for _, _, budget in rows:
+        if budget is not None:
+            counts[budget] = counts.get(budget, 0) + 1
+    return counts
+
+
+def default_budget(counts: dict[float, int]) -> float | None:
+    """The largest budget with at least BUDGET_MIN_TRIALS results, else the one with the most (the
+    larger on a tie); None (every trial) when no trial has a budget."""
+    if not counts:
+        return None
+    enough = [b for b, n in counts.items() if n >= BUDGET_MIN_TRIALS]
+    return max(enough) if enough else max(counts, key=lambda b: (counts[b], b))
+
+
+def chosen_budget(asked: str | None, counts: dict[float, int]) -> float | None:
+    """The budget `?budget=` names (None for `all`), or the default; BadRequest for one no result has."""
+    if asked is None:
+        return default_budget(counts)
+    if asked == "all":
+        return None
+    try:
+        number = float(asked)
+    except ValueError:
+        number = math.nan
+    for budget in counts:
+        if budget == number:
+            return budget
+    known = ", ".join(f"{b:g}" for b in sorted(counts))
+    raise BadRequest(f"budget: expected {'one of ' + known + ' or ' if known else ''}'all', got {asked!r}")
 
 
 class ImportanceHandler(BaseHandler):
@@ -73,15 +116,32 @@ class ImportanceHandler(BaseHandler):
             space = SearchSpace(config.get("searchSpace") or {})
         except SearchSpaceError as exc:
             raise BadRequest(f"the experiment's search space cannot be read: {exc}", 409) from None
-        done = self.store.count_by_status().get(TrialStatus.SUCCEEDED.value, 0)
-        key = (str(self.directory), objective, done, json.dumps(space.raw, sort_keys=True, default=str))
+        by_status = self.store.count_by_status()
+        done = sum(by_status.get(status.value, 0) for status in COMPLETED)
+        asked = self.get_query_argument("budget", None)
+        key = (
+            str(self.directory),
+            objective,
+            str(asked),
+            done,
+            json.dumps(space.raw, sort_keys=True, default=str),
+        )
         with _lock:
             answer = _cache.get(key)
         cached = answer is not None
         if answer is None:
-            rows = self.store.final_results(TrialStatus.SUCCEEDED.value)
-            pairs = objective_values(config, objective, rows)
+            rows = objective_values(
+                config, objective, self.store.final_results(*(status.value for status in COMPLETED))
+            )
+            counts = budget_counts(rows)
+            budget = chosen_budget(asked, counts)
+            pairs = [(p, v) for p, v, b in rows if budget is None or b == budget]
             answer = await tornado.ioloop.IOLoop.current().run_in_executor(None, _compute, space, pairs)
+            answer = {
+                **answer,
+                "budget": budget,
+                "budgets": [{"budget": b, "trials": counts[b]} for b in sorted(counts)],
+            }
             with _lock:
                 _cache[key] = answer
                 while len(_cache) > CACHE_SIZE:

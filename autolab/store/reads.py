@@ -83,13 +83,17 @@ class Reads:
             ).fetchall()
         return [TrialRow.from_sql(r) for r in rows]
 
-    def final_results(self, status: str) -> list[tuple[dict[str, Any], float | None, Any]]:
-        """(parameters, value, reported final result) of the trials in one status, in sequence
-        order: the parameter importance's input, without decoding the columns it does not need."""
+    def final_results(self, *statuses: str) -> list[tuple[dict[str, Any], float | None, Any, float | None]]:
+        """(parameters, value, reported final result, budget) of the trials in these statuses, in
+        sequence order: the parameter importance's input, without decoding the columns it does not
+        need. budget: a multi-fidelity trial's (None for others)."""
+        marks = ",".join("?" * len(statuses))
         rows = self.conn.execute(
-            "SELECT parameters, value, raw_value FROM trials WHERE status=? ORDER BY seq", (status,)
+            "SELECT parameters, value, raw_value, json_extract(fidelity, '$.budget') FROM trials "
+            f"WHERE status IN ({marks}) ORDER BY seq",
+            statuses,
         )
-        return [(json.loads(p), v, json.loads(r) if r else None) for p, v, r in rows]
+        return [(json.loads(p), v, json.loads(r) if r else None, b) for p, v, r, b in rows]
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, COUNT(*) AS n FROM trials GROUP BY status")

@@ -13,6 +13,7 @@ from typing import Any
 import tornado.web
 
 from autolab import importance as imp
+from autolab.protocol import FINAL, Metric
 from autolab.searchspace import SearchSpace
 from autolab.server import make_app
 from autolab.statuses import TrialStatus
@@ -136,3 +137,49 @@ class TestImportanceApi(ApiCase):
         import sys
 
         assert "sklearn.ensemble" in sys.modules
+
+
+class TestImportanceByBudget(ApiCase):
+    """A multi-fidelity experiment: at budget 1 only `noise` drives the metric, at budget 3 only `lr`
+    (a short run ranks configurations otherwise than a long one), so the budget fitted shows."""
+
+    def get_app(self) -> tornado.web.Application:
+        self._tmp = tempfile.TemporaryDirectory()
+        self.directory = Path(self._tmp.name) / "exp"
+        (self.directory / "trials").mkdir(parents=True)
+        self.store = Store(self.directory, create=True)
+        self.store.set_meta(id="imp2", name="imp", config={**CONFIG, "searchSpace": SPACE}, status="DONE")
+        rng = random.Random(5)
+        plan = [(1, 60, TrialStatus.SUCCEEDED), (3, 14, TrialStatus.PAUSED), (3, 14, TrialStatus.SUCCEEDED)]
+        plan.append((9, 6, TrialStatus.SUCCEEDED))
+        n = 0
+        for budget, count, status in plan:
+            for _ in range(count):
+                p = sample(rng)
+                value = -p["noise"] if budget == 1 else accuracy(p)
+                self.store.add_trial(f"t{n}", {**p, "TRIAL_BUDGET": budget}, fidelity={"budget": budget})
+                self.store.record_metrics(f"t{n}", [Metric.of(FINAL, value)], 0)
+                self.store.update_trial(f"t{n}", status=status)
+                n += 1
+        return make_app(None, self.store, self.directory)
+
+    def test_the_largest_budget_with_enough_results_by_default(self) -> None:
+        got = self.call("/api/v1/importance")
+        # budget 9 has 6 results (< 10): budget 3's 28, paused trials among them
+        assert got["budget"] == 3 and got["trials"] == 28
+        assert got["budgets"] == [
+            {"budget": 1, "trials": 60},
+            {"budget": 3, "trials": 28},
+            {"budget": 9, "trials": 6},
+        ]
+        assert got["importances"][0]["parameter"] == "lr"
+        one = self.call("/api/v1/importance?budget=1")
+        assert one["budget"] == 1 and one["trials"] == 60 and one["importances"][0]["parameter"] == "noise"
+        mixed = self.call("/api/v1/importance?budget=all")
+        assert mixed["budget"] is None and mixed["trials"] == 94
+        assert self.call("/api/v1/importance?budget=9")["trials"] == 6
+
+    def test_a_budget_no_trial_ran_is_a_400(self) -> None:
+        got = self.call("/api/v1/importance?budget=5", expect=400)
+        assert got["error"] == "budget: expected one of 1, 3, 9 or 'all', got '5'"
+        assert "got 'x'" in self.call("/api/v1/importance?budget=x", expect=400)["error"]

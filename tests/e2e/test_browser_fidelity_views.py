@@ -18,7 +18,7 @@ from autolab.store import Store
 from tests.e2e import test_browser
 from tests.e2e.served_store import SPACE, api, served
 from tests.e2e.test_browser import CHROMIUM
-from tests.e2e.test_browser_analysis import option
+from tests.e2e.test_browser_analysis import option, points
 
 page = test_browser.page  # the headless Chromium tab (a fixture)
 pytestmark = [
@@ -55,7 +55,9 @@ def write(directory: Path, tuner: str, rows: list[tuple[float | None, int, str, 
             ckpt = f"{directory}/checkpoint/{cfg}"
             params = {
                 "lr": 0.001 * (i + 1),
+                "units": 8 + i % 50,
                 "kind": "mlp",
+                "opt": "sgd",
                 "load_checkpoint_dir": f"{ckpt}/{rung - 1}",
                 "save_checkpoint_dir": f"{ckpt}/{rung}",
             }
@@ -88,6 +90,20 @@ def pbt(tmp_path: Path) -> Iterator[str]:
     ]
     write(tmp_path / "pbt", "PBTTuner", rows)
     with served(tmp_path / "pbt") as url:
+        yield url
+
+
+@pytest.fixture
+def hyperband(tmp_path: Path) -> Iterator[str]:
+    # 30 results at budget 1, 12 at 3 (4 of them paused), 3 at 9
+    plan = [(1, 0, 30), (3, 1, 12), (9, 2, 3)]
+    rows = [
+        (b, rung, f"c{i}", 0.5 + 0.01 * i, "PAUSED" if b == 3 and i % 3 == 0 else "SUCCEEDED")
+        for b, rung, n in plan
+        for i in range(n)
+    ]
+    write(tmp_path / "hb", "Hyperband", rows)
+    with served(tmp_path / "hb") as url:
         yield url
 
 
@@ -157,3 +173,34 @@ def test_pbt_shows_a_population_of_generations_and_members(pbt: str, page: Any) 
     page.wait_for_selector("#trials-table tbody tr[data-id]", timeout=10000)
     heads = page.eval_on_selector_all("#trials-table thead th", "ths => ths.map(t => t.textContent)")
     assert "Budget" not in heads and heads[6] == "Generation"
+
+
+def test_analysis_reads_one_budget_of_a_multi_fidelity_experiment(hyperband: str, page: Any) -> None:
+    open_tab(page, hyperband, "analysis")
+    page.wait_for_function(
+        "document.getElementById('importance-note').textContent.includes('fitted on')", timeout=60000
+    )
+    # the largest budget with at least 10 results, as the API chooses by default
+    options = page.eval_on_selector_all("#analysis-budget option", "os => os.map(o => o.textContent)")
+    assert options == ["1 (30 trials)", "3 (12 trials)", "9 (3 trials)", "all budgets"]
+    assert page.input_value("#analysis-budget") == "3"
+    assert "fitted on 12 trials at budget 3" in page.text_content("#importance-note")
+    page.wait_for_selector("[id='slice-lr'] canvas", timeout=10000)
+    assert points(page, "slice-lr") == 12
+    page.select_option("#analysis-budget", "all")
+    page.wait_for_function(
+        "document.getElementById('importance-note').textContent.includes('45 trials of all budgets')",
+        timeout=30000,
+    )
+    assert points(page, "slice-lr") == 45
+    page.select_option("#analysis-budget", "1")
+    page.wait_for_function(
+        "document.getElementById('importance-note').textContent.includes('30 trials at budget 1')"
+    )
+    assert points(page, "slice-lr") == 30
+
+
+def test_no_budget_choice_without_budgets(pbt: str, page: Any) -> None:
+    open_tab(page, pbt, "analysis")
+    page.wait_for_selector("#contour-x option", state="attached", timeout=10000)
+    assert page.is_hidden("#analysis-budget-label")

@@ -14,12 +14,18 @@ def test_final_results_are_the_rows_parameters_and_results(tmp_path: Path) -> No
     with store:
         got = store.final_results(TrialStatus.SUCCEEDED.value)
         full = store.trial_rows([TrialStatus.SUCCEEDED.value])
-        assert got == [(r.parameters, r.value, r.raw_value) for r in full]
+        assert got == [(r.parameters, r.value, r.raw_value, None) for r in full]
         assert got == [
-            ({"x": 0.1, "k": 1}, 0.5, 0.5),
-            ({"x": 0.01, "k": 2}, 0.9, {"default": 0.9, "loss": 0.2}),
+            ({"x": 0.1, "k": 1}, 0.5, 0.5, None),
+            ({"x": 0.01, "k": 2}, 0.9, {"default": 0.9, "loss": 0.2}, None),
         ]
-        assert store.final_results(TrialStatus.WAITING.value) == [({"x": 0.2, "k": 2}, None, None)]
+        assert store.final_results(TrialStatus.WAITING.value) == [({"x": 0.2, "k": 2}, None, None, None)]
+        # several statuses, in sequence order; a multi-fidelity trial's budget comes with its row
+        store.add_trial(
+            "fid", {"x": 0.3, "k": 1}, status=TrialStatus.PAUSED, fidelity={"budget": 3, "rung": 1}
+        )
+        both = store.final_results(TrialStatus.SUCCEEDED.value, TrialStatus.PAUSED.value)
+        assert [row[0]["x"] for row in both] == [0.1, 0.01, 0.3] and both[-1][3] == 3
 
 
 def test_history_without_intermediate_results(tmp_path: Path) -> None:

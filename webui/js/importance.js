@@ -4,7 +4,8 @@
 "use strict";
 (function (AL) {
   const $ = (id) => document.getElementById(id);
-  const WHY = "Permutation importance of a random forest (scikit-learn, 32 trees) fitted on the succeeded trials: " +
+  const WHY = "Permutation importance of a random forest (scikit-learn, 32 trees) fitted on the completed trials " +
+    "(of the budget chosen, in a multi-fidelity experiment): " +
     "how much worse the forest predicts the metric on held-out trials when one parameter's values are shuffled, " +
     "as a share of the total. Chosen over the forest's own (impurity) importance, which favours parameters with " +
     "many distinct values, and over fANOVA, which costs far more at 10,000 trials. A choice is shuffled with the " +
@@ -45,12 +46,48 @@
     $("analysis-objective-label").hidden = all.length < 2;
   }
 
+  // multi-fidelity experiments: the analysis reads one budget's trials (a 1-epoch result does not rank
+  // with a 27-epoch one). Offered: each budget with results; chosen at first as the server does (the
+  // largest budget with at least MIN_BUDGET_TRIALS results, else the one with the most); "all" mixes.
+  const MIN_BUDGET_TRIALS = 10;
+  const budgetOf = (t) => (t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : null);
+  function fillBudgets() {
+    const counts = new Map();
+    for (const t of AL.state.trials.values()) {
+      const b = budgetOf(t);
+      if (b !== null && (t.status === "SUCCEEDED" || t.status === "PAUSED") && t.value !== null && t.value !== undefined) counts.set(b, (counts.get(b) || 0) + 1);
+    }
+    const sel = $("analysis-budget");
+    $("analysis-budget-label").hidden = counts.size === 0;
+    const budgets = [...counts.keys()].sort((a, b) => a - b);
+    const names = budgets.map((b) => b + ":" + counts.get(b)).join(",");
+    if (sel.dataset.names === names) return;
+    sel.dataset.names = names;
+    const enough = budgets.filter((b) => counts.get(b) >= MIN_BUDGET_TRIALS);
+    const auto = enough.length ? enough[enough.length - 1] : budgets.reduce((a, b) => (counts.get(b) >= counts.get(a) ? b : a), budgets[0]);
+    const before = sel.dataset.chosen;  // the user's choice stays while it is offered
+    sel.innerHTML = budgets.map((b) => `<option value="${b}">${AL.num(b)} (${counts.get(b)} trials)</option>`).join("") +
+      (budgets.length ? `<option value="all">all budgets</option>` : "");
+    sel.value = before && (before === "all" || counts.has(Number(before))) ? before : String(auto);
+  }
+  // the budget the analysis reads: a number, or null for every trial
+  AL.analysisBudget = function () {
+    if ($("analysis-budget-label").hidden) return null;
+    const v = $("analysis-budget").value;
+    return v === "all" || v === "" ? null : Number(v);
+  };
+  AL.inAnalysisBudget = function (t) {
+    const b = AL.analysisBudget();
+    return b === null || budgetOf(t) === b;
+  };
+
   function draw(answer) {
     const rows = [...answer.importances].reverse();  // largest at the top of a horizontal bar chart
     const notes = [];
     if (answer.message) notes.push(answer.message);
     else {
-      notes.push(`fitted on ${answer.used === answer.trials ? answer.used : "a random " + answer.used + " of " + answer.trials} trials, ` +
+      const at = answer.budget !== null && answer.budget !== undefined ? " at budget " + AL.num(answer.budget) : answer.budgets && answer.budgets.length ? " of all budgets" : "";
+      notes.push(`fitted on ${answer.used === answer.trials ? answer.used : "a random " + answer.used + " of " + answer.trials} trials${at}, ` +
         `evaluated on ${answer.evaluatedOn}; the forest explains R² = ${AL.num(answer.r2, 2)} of the metric`);
       if (answer.r2 !== null && answer.r2 < 0.2) notes.push("low R²: the figures say little");
     }
@@ -70,15 +107,18 @@
 
   AL.renderImportance = async function () {
     fillObjectives();
+    fillBudgets();
     $("importance-info").title = WHY;
     const objective = AL.analysisObjective().name;
+    const budget = $("analysis-budget-label").hidden ? null : $("analysis-budget").value;
     let done = 0;
-    for (const t of AL.state.trials.values()) if (t.status === "SUCCEEDED") done++;
-    const key = objective + "|" + done;
+    for (const t of AL.state.trials.values()) if (t.status === "SUCCEEDED" || t.status === "PAUSED") done++;
+    const key = objective + "|" + budget + "|" + done;
     if (key === asked || pending || typeof echarts === "undefined") return;
     pending = true;
     try {
-      const answer = await AL.request("GET", "api/v1/importance?objective=" + encodeURIComponent(objective));
+      const query = "objective=" + encodeURIComponent(objective) + (budget === null ? "" : "&budget=" + encodeURIComponent(budget));
+      const answer = await AL.request("GET", "api/v1/importance?" + query);
       asked = key;
       draw(answer);
     } catch (e) {

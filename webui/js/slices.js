@@ -180,11 +180,12 @@
   AL.views.analysis = async function (force) {
     if (typeof echarts === "undefined") return;
     const obj = AL.analysisObjective();
-    const key = [AL.state.version, AL.chartOpts.topk, AL.chartOpts.log, obj.name, $("contour-x").value, $("contour-y").value].join("|");
-    const importance = AL.renderImportance();
+    const importance = AL.renderImportance();  // first: it offers the budgets (multi-fidelity)
+    const budget = AL.analysisBudget();
+    const key = [AL.state.version, AL.chartOpts.topk, AL.chartOpts.log, obj.name, budget, $("contour-x").value, $("contour-y").value].join("|");
     if (force || key !== drawnKey) {
       drawnKey = key;
-      const shown = AL.topTrials(AL.finishedTrials(), obj.value, obj.maximize);
+      const shown = AL.topTrials(AL.finishedTrials().filter(AL.inAnalysisBudget), obj.value, obj.maximize);
       renderSlices(obj, shown);
       renderContour(obj, shown);
     }
@@ -199,6 +200,7 @@
         if ($(id).value === $(other).value && before && before !== $(id).value) $(other).value = before;
       });
     }
-    for (const id of ["contour-x", "contour-y", "analysis-objective"]) $(id).addEventListener("change", () => AL.views.analysis(true));
+    $("analysis-budget").addEventListener("change", () => { $("analysis-budget").dataset.chosen = $("analysis-budget").value; });
+    for (const id of ["contour-x", "contour-y", "analysis-objective", "analysis-budget"]) $(id).addEventListener("change", () => AL.views.analysis(true));
   });
 })(window.AL);
