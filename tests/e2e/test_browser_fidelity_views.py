@@ -134,6 +134,12 @@ def test_asha_promotion_shows_rungs_with_budgets_and_no_checkpoint_paths(asha: s
     page.click("#tabs button[data-tab=trials]")
     page.wait_for_selector("#trials-table tbody tr[data-id]", timeout=10000)
     assert "checkpoint" not in page.inner_text("#trials-table tbody")
+    # the status filter counts each status, as the overview does
+    labels = page.eval_on_selector_all("#status-filter option", "os => os.map(o => o.textContent)")
+    assert "PAUSED (3)" in labels and "SUCCEEDED (2)" in labels and "FAILED (0)" in labels
+    page.select_option("#status-filter", "PAUSED")
+    page.wait_for_function("document.querySelectorAll('#trials-table tbody tr[data-id]').length === 3")
+    page.select_option("#status-filter", "")
     heads = page.eval_on_selector_all("#trials-table thead th", "ths => ths.map(t => t.textContent)")
     assert heads[6:8] == ["Budget", "Rung"]  # as trial ls shows them
     page.click("#trials-table thead th[data-sort='fidelity:budget']")  # sort by budget

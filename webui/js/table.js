@@ -65,7 +65,14 @@
     return cols;
   }
 
+  // each status's count beside its name in the filter, as the overview counts them
+  function labelStatuses() {
+    const counts = (AL.state.profile || {}).trialCounts || {};
+    for (const o of $("status-filter").options) if (o.value) o.textContent = o.value + " (" + (counts[o.value] || 0) + ")";
+  }
+
   AL.renderTable = function () {
+    labelStatuses();
     const list = rows();
     const pages = Math.max(1, Math.ceil(list.length / PAGE));
     view.page = Math.min(view.page, pages - 1);
@@ -97,7 +104,7 @@
   AL.initTable = function () {
     const sel = $("status-filter");
     for (const s of ["RUNNING", "WAITING", "SUCCEEDED", "FAILED", "EARLY_STOPPED", "USER_CANCELED", "NO_RESULT", "PAUSED"]) {
-      sel.insertAdjacentHTML("beforeend", `<option>${s}</option>`);
+      sel.insertAdjacentHTML("beforeend", `<option value="${s}">${s}</option>`);
     }
     sel.addEventListener("change", () => { view.status = sel.value; view.page = 0; AL.renderTable(); });
     let timer = null;
