@@ -240,9 +240,13 @@ def cmd_delete(args: argparse.Namespace) -> int:
         refs = [experiments.find(args.id)]
     for ref in refs:
         check_deletable(ref)
-    if not args.yes and sys.stdin.isatty():
+    if not args.yes:  # asked whatever stdin is (a pipe's "n" is an answer too); no answer deletes nothing
         names = ", ".join(r.id for r in refs)
-        answer = input(f"Delete experiment(s) {names} and all their files? [y/N] ")
+        print(f"Delete experiment(s) {names} and all their files? [y/N] ", end="", flush=True)
+        answer = sys.stdin.readline()
+        if not answer:
+            print()
+            raise UserError("nothing deleted: no answer on stdin (pass --yes to delete without asking)")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 0

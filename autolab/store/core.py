@@ -49,6 +49,8 @@ class Store(Reads):
                 self.conn = sqlite3.connect(
                     self.path, timeout=30, isolation_level=None, check_same_thread=not threads
                 )
+                if not create:
+                    self._check_ours(self.conn)
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self.conn.execute("PRAGMA busy_timeout=30000")
@@ -63,6 +65,7 @@ class Store(Reads):
         try:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            self._check_ours(conn)
             return self._current(conn)
         except sqlite3.OperationalError:
             conn.close()
@@ -71,11 +74,20 @@ class Store(Reads):
             wal = self.path.with_name(self.path.name + "-wal")
             if os.access(self.directory, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
                 raise
-        return self._current(
-            sqlite3.connect(
-                f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None
-            )
+        conn = sqlite3.connect(
+            f"file:{self.path}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None
         )
+        self._check_ours(conn)
+        return self._current(conn)
+
+    def _check_ours(self, conn: sqlite3.Connection) -> None:
+        """StoreError unless the file holds an autolab store (its meta and trials tables): an empty
+        file or another program's database is neither read as an empty experiment nor written to."""
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"meta", "trials"} <= names:
+            conn.close()
+            what = "an empty file" if self.path.stat().st_size == 0 else "a database without autolab's tables"
+            raise StoreError(f"{self.path}: not an autolab experiment store ({what})")
 
     def _current(self, conn: sqlite3.Connection) -> sqlite3.Connection:
         """conn (read-only) able to read this schema: a store written by an older version is

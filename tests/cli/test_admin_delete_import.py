@@ -3,6 +3,7 @@ trial kill, the logs, wrong ids; every one's output and errors (the experiment: 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -81,6 +82,47 @@ def test_delete_refuses_while_orphan_trials_run(exp: Path, capsys: pytest.Captur
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", "whatever\n"])
+def test_delete_asks_even_when_stdin_is_a_pipe(
+    exp: Path, answer: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
+    code, out, err = run(capsys, "experiment", "delete", "exp1")
+    assert code == 0 and "Delete experiment(s) exp1" in out and "Nothing deleted." in out
+    assert exp.exists() and [e.id for e in experiments.all_experiments()] == ["exp1"]
+
+
+def test_delete_without_an_answer_deletes_nothing(
+    exp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # end of input: cron, ssh host cmd, < /dev/null
+    one_line_error(*run(capsys, "experiment", "delete", "--all")[::2], "nothing deleted", "--yes")
+    assert exp.exists()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
+    code, out, err = run(capsys, "experiment", "delete", "exp1")
+    assert code == 0 and "Experiment exp1 deleted" in out and not exp.exists()
+
+
+def test_a_folder_with_an_empty_store_file_is_no_experiment(
+    tmp_path: Path, autolab_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "decoy"
+    folder.mkdir()
+    (folder / "important.txt").write_text("precious")
+    (folder / "autolab.db").write_bytes(b"")
+    for argv in (["experiment", "status"], ["experiment", "delete", "-y"], ["resume"], ["trial", "ls"]):
+        one_line_error(
+            *run(capsys, *argv, str(folder))[::2], "not an autolab experiment store (an empty file)"
+        )
+    assert (folder / "important.txt").read_text() == "precious"
+    assert (folder / "autolab.db").stat().st_size == 0  # nothing was written into it
+    monkeypatch.chdir(tmp_path)  # a folder of the working directory, named as an id
+    one_line_error(
+        *run(capsys, "experiment", "delete", "decoy", "-y")[::2], "not an autolab experiment store"
+    )
+    assert (folder / "important.txt").exists()
 
 
 def test_delete_needs_an_id(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
