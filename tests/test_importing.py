@@ -26,12 +26,26 @@ def test_an_export_imports_back_skipping_unfinished_trials() -> None:
     ]
 
 
+def test_nni_export_data_values_are_json_text() -> None:
+    # what NNI's `nnictl experiment export --type json` writes: each value as JSON text
+    exported = [
+        {"parameter": {"x": 0.1}, "value": "0.97", "trialJobId": "Ab3dE"},
+        {"parameter": {"x": 0.2}, "value": '{"default": 0.96, "loss": 0.2}', "trialJobId": "Fg4hI"},
+        {"parameter": {"x": 0.3}, "value": "null", "trialJobId": "Jk5lM"},
+    ]
+    assert importable(exported, SPACE) == [
+        {"parameter": {"x": 0.1}, "value": 0.97},
+        {"parameter": {"x": 0.2}, "value": {"default": 0.96, "loss": 0.2}},
+    ]
+
+
 @pytest.mark.parametrize(
     "records, message",
     [
         ({"parameter": {}}, "expected a JSON list"),
         ([{"value": 1}], "item 0: expected"),
-        ([{"parameter": {"x": 0.1}, "value": "high"}], "item 0: value"),
+        ([{"parameter": {"x": 0.1}, "value": "high"}], "item 0: value: 'high' is neither a number nor JSON"),
+        ([{"parameter": {"x": 0.1}, "value": '"high"'}], "item 0: value"),
         (
             [{"parameter": {"x": 0.1}, "value": 1}, {"parameter": {"zzz": 1}, "value": 1}],
             "item 1: parameter 'zzz'",
