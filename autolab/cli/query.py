@@ -4,7 +4,9 @@ directly, so they work whether or not the manager runs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,13 @@ def add_commands(sub: Any, groups: dict[str, Any]) -> None:
 
     p = exp_sub.add_parser("export", help="write every trial's parameters and result (NNI's export shape)")
     p.add_argument("id", nargs="?")
-    p.add_argument("--type", "-t", choices=["json", "csv"], default="json")
+    p.add_argument(
+        "--type",
+        "-t",
+        choices=["json", "csv"],
+        default=None,
+        help="default: csv for a .csv filename, else json",
+    )
     p.add_argument("--filename", "-f", required=True)
     p.add_argument("--intermediate", "-i", action="store_true", help="include intermediate results")
     p.set_defaults(handler=cmd_export)
@@ -66,7 +74,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             status = experiment_status(ref, store)
             if args.all or status == ExperimentStatus.RUNNING:
                 counts = store.count_by_status()
-                url = store.get_meta("url") if status == ExperimentStatus.RUNNING else "-"
+                url = (store.get_meta("url") or "-") if status == ExperimentStatus.RUNNING else "-"
                 rows.append(
                     [ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url]
                 )
@@ -88,15 +96,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
     with experiments.open_store(ref) as store:
         rows = export_rows(store, intermediate=args.intermediate)
-    text = json.dumps(rows, indent=2) if args.type == "json" else export_csv(rows)
     path = Path(args.filename)
-    tmp = path.with_name(path.name + ".tmp")
+    kind = args.type or ("csv" if path.suffix.lower() == ".csv" else "json")
+    text = json.dumps(rows, indent=2) if kind == "json" else export_csv(rows)
+    # written whole or not at all; a short temporary name (the file's own may be at the length limit)
+    tmp = path.with_name(f".autolab-export-{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"--filename {args.filename}: cannot write: {exc.strerror}") from None
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UserError(f"--filename {args.filename}: cannot write: {exc.strerror or exc}") from None
     print(f"Exported {len(rows)} trials of experiment {ref.id} to {path}", file=sys.stderr)
     return 0
 

@@ -179,3 +179,21 @@ def test_status_says_why_trials_wait_in_a_queue(exp: Path, capsys: pytest.Captur
 
 
 # -- experiment delete ----------------------------------------------------------------------------
+
+
+def test_export_type_follows_the_filename_and_long_names_work(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_file = tmp_path / "trials.csv"
+    code, out, err = run(capsys, "experiment", "export", "exp1", "-f", str(csv_file))
+    assert code == 0, err
+    assert csv_file.read_text().splitlines()[0].startswith("trialJobId,")  # CSV, not JSON in a .csv
+    long = tmp_path / ("e" * 250)  # the name's own length is allowed; a longer temporary name was not
+    code, out, err = run(capsys, "experiment", "export", "exp1", "-f", str(long))
+    assert code == 0, err
+    assert isinstance(json.loads(long.read_text()), list)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".autolab-export")]
+    one_line_error(
+        *run(capsys, "experiment", "export", "exp1", "-f", str(tmp_path / "no" / "x.json"))[::2],
+        "cannot write",
+    )
