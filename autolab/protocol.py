@@ -134,6 +134,10 @@ class MetricError(AutolabError, ValueError):
     """A reported metric is not a finite number nor a dict with a numeric 'default'."""
 
 
+class NonFiniteMetric(MetricError):
+    """The metric's number is NaN or infinite (a diverged run): not recorded, not a script's bug."""
+
+
 def default_value(value: Any) -> float:
     """The number a metric stands for: the value itself, or its 'default' key."""
     if isinstance(value, dict):
@@ -153,7 +157,7 @@ def default_value(value: Any) -> float:
     except OverflowError:  # an int such as 10**400
         raise MetricError("metric is beyond the range of a float") from None
     if not math.isfinite(value):
-        raise MetricError(f"metric is {value} (not a finite number)")
+        raise NonFiniteMetric(f"metric is {value} (not a finite number)")
     return value
 
 

@@ -67,7 +67,13 @@ def get_budget() -> float | None:
 
 
 def _append(kind: str, metric: Any, label: str) -> None:
-    line = protocol.metric_line(kind, metric)
+    try:
+        line = protocol.metric_line(kind, metric)
+    except protocol.NonFiniteMetric as exc:
+        # a diverged run (NaN loss) is not the script's bug: as in NNI the script goes on; the result
+        # is not recorded (a trial whose final result is NaN ends without one: NO_RESULT)
+        print(f"autolab: {label.lower()} not recorded: {exc}", file=sys.stderr, flush=True)
+        return
     directory = _trial_dir()
     if directory is None:
         print(f"[autolab standalone] {label}: {protocol.plain_json(metric)}", file=sys.stdout, flush=True)

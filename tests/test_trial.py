@@ -127,7 +127,7 @@ def test_in_experiment_reads_parameters_and_appends_metric_lines(
     assert records[6].value == {"default": 0.9, "loss": 0.1}
 
 
-def test_bad_metrics_raise_and_write_nothing(
+def test_bad_metrics_raise_and_nan_is_skipped(
     python: str, subprocess_env: dict[str, str], tmp_path: Path, trial_dir: Path
 ) -> None:
     proc = run(
@@ -136,13 +136,18 @@ def test_bad_metrics_raise_and_write_nothing(
         """
         import autolab
         from autolab.protocol import MetricError
-        for bad in (float("nan"), {"loss": 1.0}, None, "abc", {"default": float("nan")}):
+        for bad in ({"loss": 1.0}, None, "abc", [1, 2]):
             for report in (autolab.report_intermediate_result, autolab.report_final_result):
                 try:
                     report(bad)
                 except MetricError:
                     continue
                 raise SystemExit(f"accepted {bad!r}")
+        # a diverged run (NaN or inf loss) is no bug of the script: as in NNI it goes on, and the
+        # result is not recorded (said on stderr)
+        for diverged in (float("nan"), float("inf"), {"default": float("-inf"), "loss": 1}):
+            autolab.report_intermediate_result(diverged)
+            autolab.report_final_result(diverged)
         autolab.report_final_result(1)
         print("OK")
     """,
@@ -152,6 +157,10 @@ def test_bad_metrics_raise_and_write_nothing(
     assert proc.returncode == 0, proc.stdout + proc.stderr
     records = read_metrics(trial_dir)
     assert [(r.kind, r.value) for r in records] == [(protocol.FINAL, 1)]
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("autolab:")]
+    assert (
+        len(warnings) == 6 and "final result not recorded: metric is nan (not a finite number)" in warnings[1]
+    )
 
 
 def test_report_final_result_twice_is_allowed_as_in_nni(
