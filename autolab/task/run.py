@@ -62,16 +62,16 @@ class MetricReader:
                     self.warned = True
                 continue
             self.values.append(value)
-            if not self._sdk_wrote():
+            if not self.sdk_wrote():
                 self._append(protocol.PERIODICAL, value)
 
     def finish(self) -> None:
         """Report the last match as the final result, unless the script reported its own."""
-        if not self.values or self._has_final():
+        if not self.values or self.has_final():
             return
         self._append(protocol.FINAL, self.values[-1])
 
-    def _sdk_wrote(self) -> bool:
+    def sdk_wrote(self) -> bool:
         if not self.sdk_used:
             try:
                 self.sdk_used = self.metrics.stat().st_size > self.written
@@ -79,7 +79,7 @@ class MetricReader:
                 pass
         return self.sdk_used
 
-    def _has_final(self) -> bool:
+    def has_final(self) -> bool:
         try:
             with open(self.metrics, encoding="utf-8", errors="replace") as fh:
                 return any(
@@ -133,6 +133,16 @@ def run(command: str, reader: MetricReader | None, out: BinaryIO) -> int:
     code = proc.wait()
     if reader is not None:
         reader.finish()
+        if code == 0 and not reader.values and not reader.sdk_wrote():
+            # the command worked but nothing it printed is a result: the pattern does not fit its output
+            # (a failed job, so a pattern that never matches stops the experiment after its first jobs)
+            print(
+                f"autolab.task.run: the metric pattern {reader.regex.pattern!r} matched nothing the command "
+                "printed on stdout (and it reported nothing itself)",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 2
     return 128 - code if code < 0 else code
 
 

@@ -90,9 +90,18 @@ def test_a_match_that_is_not_a_number_is_skipped_with_a_warning(tmp_path: Path) 
     assert "is not a number" in result.stderr
 
 
-def test_no_match_no_result(tmp_path: Path) -> None:
-    assert run(tmp_path, "echo nothing here", {}).returncode == 0
-    assert metrics(tmp_path) == []
+def test_no_match_fails_the_job_naming_the_pattern(tmp_path: Path) -> None:
+    # a pattern that fits nothing the command prints is a config mistake: the job fails and says so
+    # (so the experiment stops after its first jobs instead of running its budget without results)
+    result = run(tmp_path, "echo 'loss=0.3'", {}, pattern=r"Loss: ([0-9.]+)")
+    assert result.returncode == 2 and metrics(tmp_path) == []
+    assert result.stderr.strip() == (
+        "autolab.task.run: the metric pattern 'Loss: ([0-9.]+)' matched nothing the command printed on "
+        "stdout (and it reported nothing itself)"
+    )
+    # a script that reports through the SDK (intermediate results only, here) is left to itself
+    script(tmp_path, "import autolab\nautolab.report_intermediate_result(0.2)\n")
+    assert run(tmp_path, "python s.py", {}).returncode == 0
 
 
 def test_the_sdk_wins(tmp_path: Path) -> None:
