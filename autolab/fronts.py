@@ -67,3 +67,34 @@ def annotate_export(objectives: Objectives, history: History, rows: list[dict[st
 
 def _result(trial: Trial) -> Any:
     return trial.raw_value if trial.raw_value is not None else trial.value
+
+
+def best_or_front(
+    objectives: Objectives, history: History
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(best, front) as the profile shows them. One objective with constraints: the best feasible
+    trial, no front. Several objectives: no single best; the front's size and counts (the trials:
+    `autolab top`, GET /api/v1/pareto)."""
+    rows = scored(objectives, history.trials)
+    if len(objectives) == 1:
+        feasible = [(t, loss[0]) for t, loss, v in rows if v == 0]
+        if not feasible:
+            return None, None
+        trial = min(feasible, key=lambda pair: (pair[1], pair[0].sequence))[0]
+        values = objectives.values(_result(trial))
+        value = values[0] if values else trial.value
+        return {
+            "trialJobId": trial.trial_id,
+            "sequence": trial.sequence,
+            "value": value,
+            "parameter": trial.parameters,
+        }, None
+    members = pareto_set(rows)
+    members.sort(key=lambda t: t.sequence)
+    infeasible = sum(1 for _, _, v in rows if v > 0)
+    return None, {
+        "size": len(members),
+        "scored": len(rows),
+        "infeasible": infeasible,
+        "trials": [t.trial_id for t in members[:5]],
+    }

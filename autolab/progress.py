@@ -61,6 +61,18 @@ class Progress:
             self.out.flush()
 
 
+def front_text(front: dict[str, Any]) -> str:
+    """views.profile()'s front (several objectives) in one line."""
+    infeasible = f", {front['infeasible']} infeasible" if front["infeasible"] else ""
+    if not front["size"]:
+        return f"no feasible trial yet ({front['scored']} with every objective{infeasible})"
+    more = ", ..." if front["size"] > len(front["trials"]) else ""
+    return (
+        f"{front['size']} trial(s) ({', '.join(front['trials'])}{more}) of {front['scored']} with every "
+        f"objective{infeasible}; autolab top lists them"
+    )
+
+
 def ran_out(info: dict[str, Any]) -> str:
     """The line saying the tuner ran out of points, from views.profile()'s noMoreTrials."""
     tally = info["trialTally"]

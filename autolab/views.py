@@ -10,7 +10,7 @@ from typing import Any
 
 from .experiments import ExperimentRef, manager_alive
 from .fidelity import FIELDS as FIDELITY_FIELDS
-from .fronts import annotate_export
+from .fronts import annotate_export, best_or_front
 from .objectives import from_config
 from .objectives import optimize_mode as config_mode
 from .statuses import ExperimentStatus
@@ -24,6 +24,26 @@ def experiment_status(ref: ExperimentRef, store: Store) -> ExperimentStatus:
     if status == ExperimentStatus.RUNNING and not manager_alive(ref.directory):
         return ExperimentStatus.STOPPED
     return status
+
+
+_FRONTS: dict[tuple[str, int, str], tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
+
+
+def best_and_front(
+    ref: ExperimentRef, store: Store, config: dict[str, Any], succeeded: int
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The profile's best trial, and with several objectives their front's summary instead (a
+    `default` value ranks nothing there; constraints: the best feasible). Cached per number of
+    succeeded trials: the web UI asks for the profile on every poll."""
+    objectives = from_config(config)
+    if objectives is None:
+        return best_trial(store), None
+    key = (str(ref.directory), succeeded, json.dumps(config.get("tuner"), sort_keys=True, default=str))
+    if key not in _FRONTS:
+        if len(_FRONTS) >= 16:
+            _FRONTS.pop(next(iter(_FRONTS)))
+        _FRONTS[key] = best_or_front(objectives, store.history(intermediate=False))
+    return _FRONTS[key]
 
 
 def best_trial(store: Store) -> dict[str, Any] | None:
@@ -45,6 +65,7 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
     for status, _, n in rows:
         counts[status] = counts.get(status, 0) + n
     counted = tally(rows)
+    best, front = best_and_front(ref, store, config, counts.get("SUCCEEDED", 0))
     return {
         "id": ref.id,
         "name": meta.get("name") or "",
@@ -62,7 +83,8 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
         "trialTotal": sum(counts.values()),
         # tally.Tally: ended trials toward maxTrialNumber ("done"), active ones, ended ones that do not count
         "trialTally": {"done": counted.done, "running": counted.running, "other": counted.other},
-        "best": best_trial(store),
+        "best": best,
+        "front": front,  # several objectives: the Pareto front's size (then best is None)
         "config": config,
     }
 

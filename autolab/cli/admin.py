@@ -34,7 +34,7 @@ from ..errors import UserError
 from ..experiments import ExperimentRef
 from ..importing import BadImport, importable
 from ..launcher import build_tuner
-from ..progress import ran_out
+from ..progress import front_text, ran_out
 from ..protocol import default_value, process_alive
 from ..searchspace import SearchSpace, read_file
 from ..services.orphans import kill_orphan
@@ -214,6 +214,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(
             f"  best:    trial {best['trialJobId']} value {best['value']:.6g} {json.dumps(best['parameter'])}"
         )
+    elif info.get("front"):
+        print(f"  front:   {front_text(info['front'])}")
     if info.get("noMoreTrials"):
         print(f"  ended:   {ran_out(info).removeprefix('Ended early: ')}")
     for why, n in list(info["waiting"].items())[:3]:

@@ -27,7 +27,7 @@ from ..launcher import (
     run,
     wait_started,
 )
-from ..progress import Progress, ran_out
+from ..progress import Progress, front_text, ran_out
 from ..protocol import process_alive, read_pid_file
 from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
@@ -268,9 +268,11 @@ def _print_summary(ref: ExperimentRef) -> None:
         print(f"Error: {info['error']}")
     if info.get("noMoreTrials"):
         print(ran_out(info))
-    best = info["best"]
+    best, front = info["best"], info.get("front")
     if best:
         print(f"Best: trial {best['trialJobId']} value {best['value']:.6g} parameters {best['parameter']}")
+    elif front:
+        print(f"Pareto front: {front_text(front)}")
     print(f"Look further: autolab top {ref.id}    autolab view {ref.id}    autolab trial ls {ref.id}")
 
 

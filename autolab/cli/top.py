@@ -94,7 +94,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
         rows = store.trial_rows()
         inter = store.intermediate_values()
         objectives = from_config(meta.get("config"))
-        history = store.history() if objectives is not None else None
+        history = store.history() if objectives is not None and len(objectives) > 1 else None
     config = meta.get("config") or {}
     scored = [r for r in rows if r.value is not None]
     scored.sort(key=lambda r: r.value or 0.0, reverse=maximize != worst)
@@ -111,11 +111,22 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
         + (f" / {format_duration(budget)}" if budget else "")
         + f" | {mode}"
     )
-    if objectives is not None and history is not None:  # several objectives: the front
+    if objectives is not None and len(objectives) == 1:  # one objective with constraints: feasible ones
+        ranked = len(scored)
+        scored = [
+            r
+            for r in scored
+            if objectives.violation(r.raw_value if r.raw_value is not None else r.value) == 0
+        ]
+        if ranked > len(scored):
+            head += f" | {ranked - len(scored)} infeasible left out"
+    elif objectives is not None and history is not None:  # several objectives: the front
         return _fit_text(render_front(head.replace(f" | {mode}", ""), objectives, history, k, worst)), status
     which = "worst" if worst else "best"
     if not scored:
-        return head + "\nNo trial has a result yet.", status
+        return head + (
+            "\nNo feasible trial yet." if " infeasible left out" in head else "\nNo trial has a result yet."
+        ), status
     shown = scored[:k]
     multi = any(r.fidelity for r in shown)  # multi-fidelity trials: their budget, bracket, rung
     table_rows = []

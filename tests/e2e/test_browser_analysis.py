@@ -181,10 +181,17 @@ def test_pareto_front_of_two_chosen_objectives(three_objectives: str, page: Any)
     url = three_objectives
     page.goto(url)
     page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    # the overview: no single best of three objectives; the front's size and its first trials
+    front = api(url, "/api/v1/pareto")
+    assert page.text_content("#ov-best-head") == "Pareto front"
+    assert page.text_content("#ov-best") == f"{len(front['front'])} trials"
+    heads = page.eval_on_selector_all("#ov-best-table thead th", "ths => ths.map(t => t.textContent)")
+    assert heads == ["ID", "#", "accuracy (max)", "latency (min)", "memory (min)", "Parameters"]
+    listed = page.eval_on_selector_all("#ov-best-table tbody tr[data-id]", "rs => rs.map(r => r.dataset.id)")
+    assert listed and set(listed) <= {m["trialJobId"] for m in front["front"]}
     page.wait_for_selector("#pareto-tab:not([hidden])")
     page.click("#pareto-tab")
     page.wait_for_selector("#chart-pareto canvas", timeout=10000)
-    front = api(url, "/api/v1/pareto")
     page.wait_for_function("document.getElementById('pareto-note').textContent.includes('on the front')")
     assert page.inner_text("#pareto-note").startswith(
         f"{len(front['front'])} trials on the front of 60 scored"

@@ -47,9 +47,15 @@
     $("ov-trials-bar").style.width = max ? Math.min(100, (100 * counted) / max) + "%" : "0";
     renderRanOut(p);
     trialsNote("ov-trials-other", other ? "+" + other + " imported or re-run, not counted" : "");
-    const best = p.best;
-    $("ov-best").textContent = best ? AL.num(best.value) : "–";
-    $("ov-best-id").textContent = best ? "trial " + best.trialJobId + " (" + p.optimizeMode + ")" : p.optimizeMode;
+    const best = p.best, front = p.front;
+    $("ov-best-head").textContent = front ? "Pareto front" : "Best";
+    if (front) {  // several objectives: no single best; the front's size (its trials: the Pareto tab)
+      $("ov-best").textContent = front.size + (front.size === 1 ? " trial" : " trials");
+      $("ov-best-id").textContent = "of " + front.scored + " with every objective" + (front.infeasible ? ", " + front.infeasible + " infeasible" : "");
+    } else {
+      $("ov-best").textContent = best ? AL.num(best.value) : "–";
+      $("ov-best-id").textContent = best ? "trial " + best.trialJobId + " (" + p.optimizeMode + ")" : p.optimizeMode;
+    }
     const counts = p.trialCounts || {};
     const statuses = ORDER.filter((s) => counts[s]).concat(Object.keys(counts).filter((s) => !ORDER.includes(s)));
     $("ov-counts").innerHTML = statuses.map((s) =>
@@ -66,6 +72,9 @@
   };
 
   function renderBest() {
+    const front = (AL.state.profile || {}).front;
+    $("ov-best-title").textContent = front ? "On the Pareto front" : "Best trials";
+    if (front) return renderFront(front);
     const sign = AL.maximize() ? -1 : 1;
     const done = [...AL.state.trials.values()].filter((t) => t.status === "SUCCEEDED" && t.value !== null);
     // multi-fidelity: a result at a small budget does not rank with full ones, so the largest budget
@@ -80,6 +89,20 @@
     $("ov-best-table").innerHTML = "<thead><tr><th>ID</th><th>#</th><th>Metric</th>" + (multi ? "<th>Budget</th>" : "") +
       "<th>Parameters</th></tr></thead><tbody>" +
       (rows.join("") || `<tr><td colspan=${multi ? 5 : 4} class='muted'>no successful trial yet</td></tr>`) + "</tbody>";
+  }
+
+  // several objectives: the front's first trials (by sequence), a column per objective
+  function renderFront(front) {
+    const objectives = AL.objectives(), first = objectives[0].name;
+    const rows = front.trials.map((id) => AL.state.trials.get(id)).filter(Boolean).map((t) =>
+      `<tr data-id="${AL.esc(t.id)}" class="clickable"><td>${AL.esc(t.id)}</td><td>${t.sequence}</td>` +
+      objectives.map((o) => `<td class="n">${AL.num(AL.objectiveValue(t, o.name, first))}</td>`).join("") +
+      `<td>${AL.esc(AL.paramText(t.parameter))}</td></tr>`);
+    const more = front.size > rows.length ? `<tr><td colspan=${objectives.length + 3} class="muted">${front.size - rows.length} more: the Pareto tab</td></tr>` : "";
+    $("ov-best-table").innerHTML = "<thead><tr><th>ID</th><th>#</th>" +
+      objectives.map((o) => `<th>${AL.esc(o.name)} (${o.direction === "minimize" ? "min" : "max"})</th>`).join("") +
+      "<th>Parameters</th></tr></thead><tbody>" +
+      (rows.join("") + more || `<tr><td colspan=${objectives.length + 3} class='muted'>no feasible trial with every objective yet</td></tr>`) + "</tbody>";
   }
 
   let filled = false;
