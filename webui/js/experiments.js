@@ -33,7 +33,8 @@
     const q = search.toLowerCase();
     const shown = list.filter((e) => !q || [e.id, e.name, e.status, e.tuner].join(" ").toLowerCase().includes(q));
     $("experiments").tBodies[0].innerHTML = shown.map((e) => {
-      const best = e.best ? `${AL.num(e.best.value)} <span class="muted">(${AL.esc(e.best.trialJobId)})</span>` : "";
+      const best = e.best ? `${AL.num(e.best.value)} <span class="muted">(${AL.esc(e.best.trialJobId)})</span>`
+        : e.front ? `<span class="muted">Pareto front: ${e.front.size}</span>` : "";
       const created = e.created ? new Date(e.created * 1000).toLocaleString() : "";
       const why = e.error ? ` title="${AL.esc(e.error)}"` : "";
       return `<tr data-id="${AL.esc(e.id)}"><td class="mono"><a href="${AL.esc(link(e))}">${AL.esc(e.id)}</a></td>` +
