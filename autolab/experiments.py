@@ -91,7 +91,7 @@ def find(exp_id: str | None) -> ExperimentRef:
     ]
     if len(matches) == 1:
         return matches[0]
-    if not matches and (Path(exp_id) / DB_FILE).is_file():  # a folder in the working directory
+    if not matches and _is_file(Path(exp_id) / DB_FILE):  # a folder in the working directory
         return from_directory(Path(exp_id))
     if not experiments:
         raise ExperimentNotFound(
@@ -103,9 +103,16 @@ def find(exp_id: str | None) -> ExperimentRef:
     raise ExperimentNotFound(f"experiment {exp_id!r} {why} (known: {known})")
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long to be a path here: no such experiment
+        return False
+
+
 def from_directory(directory: Path) -> ExperimentRef:
     """The experiment whose directory this is (its id and name read from its store)."""
-    if not (directory / DB_FILE).is_file():
+    if not _is_file(directory / DB_FILE):
         raise ExperimentNotFound(f"{directory}: not an experiment's directory (it has no {DB_FILE})")
     try:
         with Store(directory, readonly=True) as store:

@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # a path the system refuses (too long, no permission, a full disk) that no command checked
+        # first: the path and the system's reason, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"autolab: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     return int(result or 0)
 
 

@@ -197,3 +197,13 @@ def test_export_type_follows_the_filename_and_long_names_work(
         *run(capsys, "experiment", "export", "exp1", "-f", str(tmp_path / "no" / "x.json"))[::2],
         "cannot write",
     )
+
+
+def test_an_id_too_long_for_a_path_is_not_found(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (
+        ["experiment", "show", "a" * 256],
+        ["trial", "ls", "a" * 256],
+        ["experiment", "status", "/" + "a" * 300],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
