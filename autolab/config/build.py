@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -344,4 +345,7 @@ def _experiment_name(top: Section) -> str | None:
     name = top.text("experimentName")
     if name is not None and len(name) > MAX_NAME_LENGTH:
         raise top.error("experimentName", f"must be at most {MAX_NAME_LENGTH} characters, got {len(name)}")
+    if name is not None and any(unicodedata.category(c) == "Cc" for c in name):
+        # an escape sequence would reach every terminal that lists experiments (a title, colours)
+        raise top.error("experimentName", f"must not contain control characters, got {name!r}")
     return name

@@ -300,7 +300,7 @@ def read_file(path: str) -> Any:
     """A search_space.json as written (json5), not validated; SearchSpaceError naming the file."""
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = json5.load(fh)
+            raw = json5.load(fh, allow_duplicate_keys=False)  # a parameter given twice: which one is meant?
     except OSError as exc:
         raise SearchSpaceError(f"{path}: cannot read search space: {exc.strerror}") from None
     except ValueError as exc:

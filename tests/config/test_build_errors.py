@@ -31,6 +31,7 @@ BAD = [
     ("trialConcurrency: 100000000000000000000000", "trialConcurrency", "must be at most 10000"),
     ("trialGpuNumber: -1", "trialGpuNumber", "integer >= 0"),
     ("experimentName: " + "x" * 10_000, "experimentName", "at most 1000 characters, got 10000"),
+    ('experimentName: "\\e]0;TITLE\\a\\e[31mred"', "experimentName", "must not contain control characters"),
     ("maxTrialNumber: 0", "maxTrialNumber", "integer >= 1"),
     ("maxExperimentDuration: 10x", "maxExperimentDuration", "bad duration '10x'"),
     ("maxTrialDuration: -5", "maxTrialDuration", "> 0"),

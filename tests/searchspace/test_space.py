@@ -312,6 +312,15 @@ def test_load_bad_json_names_the_path(tmp_path: Path) -> None:
     assert "JSON" in str(err.value)
 
 
+def test_a_parameter_given_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "search_space.json"
+    path.write_text(
+        '{"x": {"_type": "uniform", "_value": [0, 1]}, "x": {"_type": "choice", "_value": ["a"]}}'
+    )
+    with pytest.raises(SearchSpaceError, match=r'search_space.json: not valid JSON: Duplicate key "x"'):
+        searchspace.load(str(path))
+
+
 def test_load_invalid_parameter_names_file_and_parameter(tmp_path: Path) -> None:
     path = tmp_path / "search_space.json"
     path.write_text('{"dropout": {"_type": "uniform", "_value": [0.5, 0.1]}}', encoding="utf-8")
