@@ -16,7 +16,7 @@ EXIT_USER_ERROR = 2
 
 
 # modules with add_commands(subparsers); later ones may add to the groups earlier ones made
-COMMAND_MODULES = ["manage", "query", "admin", "rerun", "web", "nni"]
+COMMAND_MODULES = ["manage", "query", "admin", "rerun", "web", "nni", "algo"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +46,30 @@ def _version() -> str:
     return f"autolab {__version__}"
 
 
+# nnictl commands autolab has no command for: what to use instead (argparse would only list choices)
+NNICTL_ONLY = {
+    (
+        "platform",
+    ): "autolab has no `platform clean`: `autolab experiment delete ID` removes an experiment's folder",
+    ("config",): "autolab has no `config show`: `autolab experiment show ID` prints an experiment's config",
+    ("experiment", "save"): "autolab has no `experiment save`: copy the experiment's folder; "
+    "`autolab view PATH` or `autolab resume PATH` read the copy where it lies",
+    ("experiment", "load"): "autolab has no `experiment load`: `autolab view PATH` or `autolab resume PATH` "
+    "read a copied experiment folder where it lies",
+    ("stop", "all"): "`autolab stop --all` stops every running experiment",
+    (
+        "package",
+    ): "autolab has no packages: a custom tuner or assessor is named by className and codeDirectory",
+    ("ss_gen",): "autolab has no `ss_gen`: write search_space.json (docs/nni-configs.md)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    for command, instead in NNICTL_ONLY.items():
+        if tuple(words[: len(command)]) == command:
+            print(f"autolab: error: {instead}", file=sys.stderr)
+            return EXIT_USER_ERROR
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], Any] | None = getattr(args, "handler", None)
