@@ -21,9 +21,17 @@ def _open(home: Path) -> sqlite3.Connection:
             "CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT, directory TEXT, created REAL)"
         )
     except (OSError, sqlite3.Error) as exc:
+        # the registry only lists experiments (each keeps everything in its own folder): a damaged
+        # one can be moved away, and experiments are still reached by the path of their folder
+        hint = (
+            "; it only lists experiments: move it away and a new one is made, and an experiment can be "
+            "given by its folder's path (autolab resume <folder> lists it again)"
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+            else ""
+        )
         raise StoreError(
             f"{home / REGISTRY_FILE}: cannot open the experiment registry (AUTOLAB_HOME): "
-            f"{getattr(exc, 'strerror', None) or exc}"
+            f"{getattr(exc, 'strerror', None) or exc}{hint}"
         ) from None
     return conn
 

@@ -207,3 +207,15 @@ def test_an_id_too_long_for_a_path_is_not_found(exp: Path, capsys: pytest.Captur
     ):
         code, out, err = run(capsys, *argv)
         assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+
+
+def test_a_damaged_registry_says_how_to_go_on(
+    exp: Path, autolab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (autolab_home / "registry.db").write_text("not a database")
+    code, out, err = run(capsys, "experiment", "list")
+    one_line_error(code, err, "registry.db: cannot open the experiment registry", "move it away")
+    # the experiment itself is still there by its path, and resume lists it again in a new registry
+    (autolab_home / "registry.db").unlink()
+    code, out, err = run(capsys, "experiment", "show", str(exp))
+    assert code == 0 and '"id": "testexp1"' in out
