@@ -22,7 +22,7 @@ from ..protocol import MetricError
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
 from ..tuners.base import NoMoreTrials, NotYet, Tuner, ended_status
-from .multi import told_value
+from .multi import feasible, told_value
 from .records import MemoryRecords, final_metric, intermediate_metric
 from .trial import FrozenTrial, StudyTrial, TrialPruned
 
@@ -243,17 +243,22 @@ class Study:
             ]
 
     def _best(self) -> Trial:
-        if self.objectives is not None:
+        if self.objectives is not None and len(self.objectives) > 1:
             raise RuntimeError("a study of several objectives has no single best trial: use best_trials")
         done = self.history.completed()
         if not done:
             raise ValueError("no trial of this study has completed yet")
+        if self.objectives is not None:  # one objective with constraints: the best feasible trial
+            done = feasible(self.objectives, done)
+            if not done:
+                raise ValueError("no completed trial of this study meets its constraints yet")
         pick = max if self.direction == "maximize" else min
         return pick(done, key=lambda t: t.value)
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The best SUCCEEDED trial (ValueError when none has completed, as Optuna)."""
+        """The best SUCCEEDED trial, among the feasible ones with constraints (ValueError when
+        there is none, as Optuna)."""
         with self.lock:
             best = self._best()
             return FrozenTrial.of(best, self.records.message(best))
