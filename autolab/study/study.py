@@ -114,6 +114,10 @@ class Study:
     ) -> FrozenTrial:
         """End a trial: a value (number or NNI's dict with 'default') makes it SUCCEEDED; state
         'fail' / 'pruned' (or a TrialStatus) ends it so; no value and no state is a FAILED trial."""
+        if value is not None and state is not None and self._state(state, value) is not TrialStatus.SUCCEEDED:
+            raise UserError(  # Optuna's ValueError: a value is told with state 'complete' only
+                f"tell: a value ({value!r}) cannot be told with state={state!r}: give one or the other"
+            )
         ended = self._end(trial, value, state, message)
         return FrozenTrial.of(ended, self.records.message(ended), self.objectives)
 
@@ -177,8 +181,7 @@ class Study:
         except MetricError as exc:
             raise UserError(f"trial {trial.number}: report({value!r}): {exc}") from None
         with self.lock:
-            if self.running.get(trial.trial_id) is not trial:
-                raise UserError(f"trial {trial.number} has ended: report() comes before tell()")
+            self._live(trial, "report()")
             self.records.report(trial.trial, metric)
             if self.assessor is None:
                 return False
@@ -191,10 +194,18 @@ class Study:
             log.exception("assessor %s failed", type(self.assessor).__name__)
             return False
 
+    def _live(self, trial: StudyTrial, call: str) -> None:
+        """UserError unless trial is running (Optuna refuses to change a finished trial)."""
+        if self.running.get(trial.trial_id) is not trial:
+            raise UserError(
+                f"trial {trial.number} has ended ({trial.trial.status}): {call} comes before tell()"
+            )
+
     def _suggest(self, trial: StudyTrial, name: str, spec: dict[str, Any]) -> Any:
         """Define-by-run: the trial's value of name, adding name to the search space (and so to
         the tuner, from the next trial on) when the space lacks it."""
         with self.lock:
+            self._live(trial, f"suggest {name!r}")
             raw = self.space.raw
             if name in raw and raw[name] != spec:
                 raise UserError(
