@@ -119,10 +119,12 @@ class Study:
                 f"tell: a value ({value!r}) cannot be told with state={state!r}: give one or the other"
             )
         ended = self._end(trial, value, state, message)
-        return FrozenTrial.of(ended, self.records.message(ended), self.objectives)
+        return self.frozen(ended)
 
     def frozen(self, trial: Trial) -> FrozenTrial:
-        return FrozenTrial.of(trial, self.records.message(trial), self.objectives)
+        return FrozenTrial.of(
+            trial, self.records.message(trial), self.objectives, self.records.user_attrs_of(trial)
+        )
 
     def _end(
         self, trial: StudyTrial | int, value: Any, state: str | TrialStatus | None, message: str
@@ -201,6 +203,11 @@ class Study:
                 f"trial {trial.number} has ended ({trial.trial.status}): {call} comes before tell()"
             )
 
+    def _set_user_attr(self, trial: StudyTrial, key: str, value: Any) -> None:
+        with self.lock:
+            self._live(trial, f"set_user_attr({key!r})")
+            self.records.set_user_attr(trial.trial, key, value)
+
     def _suggest(self, trial: StudyTrial, name: str, spec: dict[str, Any]) -> Any:
         """Define-by-run: the trial's value of name, adding name to the search space (and so to
         the tuner, from the next trial on) when the space lacks it."""
@@ -247,11 +254,7 @@ class Study:
     def get_trials(self, states: tuple[str | TrialStatus, ...] | None = None) -> list[FrozenTrial]:
         wanted = None if states is None else {self._state(s, None) for s in states}
         with self.lock:
-            return [
-                FrozenTrial.of(t, self.records.message(t), self.objectives)
-                for t in self.history.trials
-                if wanted is None or t.status in wanted
-            ]
+            return [self.frozen(t) for t in self.history.trials if wanted is None or t.status in wanted]
 
     def _best(self) -> Trial:
         if self.objectives is not None and len(self.objectives) > 1:
@@ -271,8 +274,7 @@ class Study:
         """The best SUCCEEDED trial, among the feasible ones with constraints (ValueError when
         there is none, as Optuna)."""
         with self.lock:
-            best = self._best()
-            return FrozenTrial.of(best, self.records.message(best))
+            return self.frozen(self._best())
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
@@ -285,7 +287,7 @@ class Study:
                 front = [t for t in done if t.value == best]
             else:
                 front = best_trials(self.objectives, self.history.trials)
-            return [FrozenTrial.of(t, self.records.message(t), self.objectives) for t in front]
+            return [self.frozen(t) for t in front]
 
     @property
     def directions(self) -> list[str]:
