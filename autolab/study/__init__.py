@@ -24,7 +24,7 @@ from ..config import ConfigError, validate_update
 from ..errors import UserError, named
 from ..objectives import from_config
 from ..searchspace import SearchSpace, SearchSpaceError, load
-from ..statuses import ACTIVE, TrialStatus
+from ..statuses import TrialStatus
 from ..tuners import create_tuner
 from ..tuners.base import TunerError
 from . import opening
@@ -233,8 +233,9 @@ def _without_mode(args: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _settle_left(store: Any) -> None:
-    """Trials an earlier process asked for and never told (it ended): FAILED, saying so."""
-    for row in store.trial_rows(ACTIVE):
+    """Trials an earlier process asked for and never told (it ended): FAILED, saying so. Enqueued
+    (WAITING) trials stay: the next ask() runs them."""
+    for row in store.trial_rows([TrialStatus.RUNNING]):
         store.update_trial(
             row.id,
             status=TrialStatus.FAILED,

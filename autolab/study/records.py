@@ -35,6 +35,8 @@ class MemoryRecords:
         self.by_id: dict[str, Trial] = {t.trial_id: t for t in self.history.trials}
         self.messages: dict[str, str] = {}  # why a trial ended as it did (an error, a pruning)
         self.user_attrs: dict[str, dict[str, Any]] = {}  # trial id -> set_user_attr's values
+        # enqueued trials not yet asked for (WAITING, in sequence order): ask() takes them first
+        self.waiting = [t for t in self.history.trials if t.status is TrialStatus.WAITING]
 
     def new_id(self) -> str:
         # ids as the manager's (experiments.new_trial_id) from a plain generator: they need to be
@@ -68,6 +70,34 @@ class MemoryRecords:
 
     def _added(self, trial: Trial) -> None:
         """Where a new trial is written (nowhere in memory)."""
+
+    def enqueue(self, params: dict[str, Any]) -> Trial:
+        """A WAITING trial of these (maybe partial) parameters, numbered now (as Optuna's
+        enqueue_trial), kept (a named study's survives the process) until ask() starts it."""
+        trials = self.history.trials
+        trial = Trial(
+            self.new_id(), trials[-1].sequence + 1 if trials else 0, dict(params), source="enqueued"
+        )
+        self._write(trial)
+        trials.append(trial)
+        self.by_id[trial.trial_id] = trial
+        self.waiting.append(trial)
+        return trial
+
+    def start(self, trial: Trial, params: dict[str, Any]) -> Trial:
+        """The first WAITING trial, RUNNING with its parameters completed."""
+        self.waiting.remove(trial)
+        trial.parameters = dict(params)
+        trial.status = TrialStatus.RUNNING
+        trial.start_time = time.time()
+        self._started(trial)
+        return trial
+
+    def _write(self, trial: Trial) -> None:
+        """Write a new trial's row (nowhere in memory)."""
+
+    def _started(self, trial: Trial) -> None:
+        """Write a WAITING trial's start (nowhere in memory)."""
 
     def user_attrs_of(self, trial: Trial) -> dict[str, Any]:
         return self.user_attrs.get(trial.trial_id, {})
@@ -143,6 +173,11 @@ class StoreRecords(MemoryRecords):
             trial.sequence,
             fidelity=trial.fidelity,
             start_time=trial.start_time,
+        )
+
+    def _started(self, trial: Trial) -> None:
+        self.store.update_trial(
+            trial.trial_id, status=trial.status, parameters=trial.parameters, start_time=trial.start_time
         )
 
     def set_user_attr(self, trial: Trial, key: str, value: Any) -> None:

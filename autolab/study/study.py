@@ -22,6 +22,7 @@ from ..protocol import MetricError
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
 from ..tuners.base import NoMoreTrials, NotYet, Tuner, ended_status
+from . import queue
 from .multi import feasible, told_value
 from .records import MemoryRecords, final_metric, intermediate_metric
 from .trial import FrozenTrial, StudyTrial, TrialPruned
@@ -60,7 +61,6 @@ class Study:
         self.study_name = name
         self.lock = threading.RLock()
         self.ended = threading.Condition(self.lock)  # a trial was told: a waiting tuner may go on
-        self.queue: list[dict[str, Any]] = []  # enqueued parameters, asked before the tuner
         self.running: dict[str, StudyTrial] = {}
         self.stop_requested = False  # stop(): optimize starts no more trials
         self.rng = random.Random(seed)  # a define-by-run value not yet in the tuner's space
@@ -83,12 +83,15 @@ class Study:
         return f"Study(name={self.study_name!r}, {where}, {len(self.history)} trials)"
 
     # -- ask / tell ----------------------------------------------------------------------------
-    def enqueue_trial(self, params: dict[str, Any]) -> None:
-        """Run these parameters next (before the tuner is asked), as Optuna's enqueue_trial."""
-        if not isinstance(params, dict):
-            raise UserError(f"enqueue_trial: parameters must be a dict, got {type(params).__name__}")
+    def enqueue_trial(self, params: dict[str, Any], user_attrs: dict[str, Any] | None = None) -> None:
+        """Run these parameters next (before the tuner is asked), as Optuna's enqueue_trial: a
+        WAITING trial (kept in a named study's store), checked against the search space; the
+        space's parameters not given are sampled when it is asked for."""
         with self.lock:
-            self.queue.append(dict(params))
+            attrs = queue.attributes(user_attrs, persisted=self.records.directory is not None)
+            waiting = self.records.enqueue(queue.checked(self.space, params))
+            for key, value in attrs.items():
+                self.records.set_user_attr(waiting, key, value)
 
     enqueue = enqueue_trial
 
@@ -97,11 +100,14 @@ class Study:
         NoMoreTrials when the tuner has none left (a finished grid); NotYet when it has none until
         a running trial is told (serial Hyperband between rungs)."""
         with self.lock:
-            if self.queue:
-                params, source = self.queue.pop(0), "enqueued"
+            if self.records.waiting:
+                waiting = self.records.waiting[0]
+                params = queue.completed(self.space, waiting.parameters, self.rng)
+                started = self.records.start(waiting, params)
             else:
-                params, source = self.tuner.suggest(self.history), "tuner"
-            trial = StudyTrial(self, self.records.add(params, source, getattr(params, "fidelity", None)))
+                params = self.tuner.suggest(self.history)
+                started = self.records.add(params, "tuner", getattr(params, "fidelity", None))
+            trial = StudyTrial(self, started)
             self.running[trial.trial_id] = trial
             return trial
 
@@ -218,10 +224,12 @@ class Study:
                 raise UserError(
                     f"trial {trial.number}: {name!r} is {spec} here but {raw[name]} in the search space"
                 )
-            if name in trial.params:
-                return trial.params[name]
             if name not in raw:
                 self._grow_space(name, spec)
+            if name in trial.params:
+                if trial.trial.source == "enqueued":  # a name the space lacked when enqueued
+                    queue.fits(name, spec, trial.params[name], f"trial {trial.number}")
+                return trial.params[name]
             value = SearchSpace({name: spec}).sample(self.rng)[name]
             trial.params[name] = value
             self.records.set_parameters(trial.trial)
