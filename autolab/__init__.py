@@ -7,6 +7,7 @@ cheap in every trial: no numpy, no torch, no tornado here.
 import importlib
 
 from . import utils
+from .statuses import TrialStatus  # tell(state=TrialStatus.FAILED); an enum, standard library only
 from .trial import (
     get_budget,
     get_current_parameter,
@@ -38,6 +39,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ClassArgsValidator",
     "NoMoreTrialError",
+    "TrialStatus",
     "get_budget",
     "get_current_parameter",
     "get_experiment_id",

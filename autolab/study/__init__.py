@@ -24,7 +24,7 @@ from ..config import ConfigError, validate_update
 from ..errors import UserError, named
 from ..objectives import from_config
 from ..searchspace import SearchSpace, SearchSpaceError, load
-from ..statuses import ACTIVE, TrialStatus
+from ..statuses import TrialStatus
 from ..tuners import create_tuner
 from ..tuners.base import TunerError
 from . import opening
@@ -188,7 +188,8 @@ def _reopen(
     assessor_args: dict[str, Any] | None,
     seed: int | None,
 ) -> Study:
-    """Continue a persisted study: its stored space, tuner, direction and assessor unless given."""
+    """Continue a persisted study with its stored space, tuner, direction and assessor (those
+    given must agree with them: opening.refuse_changes)."""
     if experiments.manager_alive(ref.directory):
         raise UserError(f"study {ref.name or ref.id} (experiment {ref.id}) is running in another process")
     store = opening.open_store(ref)
@@ -197,11 +198,10 @@ def _reopen(
         kept_tuner = config.get("tuner") or {}
         kept_direction = (kept_tuner.get("classArgs") or {}).get("optimize_mode", "minimize")
         kept_args = {k: v for k, v in (kept_tuner.get("classArgs") or {}).items() if k != "optimize_mode"}
-        told = (tuner_args or {}).get("objectives")
-        if told is not None and told != kept_args.get("objectives"):
-            raise UserError(
-                f"study {ref.name or ref.id} has objectives {kept_args.get('objectives')}; got {told}"
-            )
+        given_space = None if space is None else _parse_space(space).raw
+        opening.refuse_changes(
+            ref.name or ref.id, config, given_space, tuner, tuner_args, assessor, assessor_args
+        )
         if direction is not None and direction != kept_direction:
             raise UserError(f"study {ref.name or ref.id} is '{kept_direction}'; got direction={direction!r}")
         kept_assessor = config.get("assessor") or {}
@@ -210,12 +210,12 @@ def _reopen(
             ref.id,
             ref.name or None,
             ref.directory.parent,
-            config.get("searchSpace", {}) if space is None else space,
-            tuner or kept_tuner.get("name"),
+            config.get("searchSpace", {}),  # as stored: refuse_changes saw that space agrees
+            kept_tuner.get("name"),
             kept_direction,
-            kept_args if tuner_args is None else tuner_args,
-            assessor or kept_assessor.get("name"),
-            assessor_args if assessor_args is not None else _without_mode(kept_assessor.get("classArgs")),
+            kept_args,
+            kept_assessor.get("name"),
+            _without_mode(kept_assessor.get("classArgs")),
             seed,
             experiment_directory=ref.directory,
         )
@@ -233,8 +233,9 @@ def _without_mode(args: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _settle_left(store: Any) -> None:
-    """Trials an earlier process asked for and never told (it ended): FAILED, saying so."""
-    for row in store.trial_rows(ACTIVE):
+    """Trials an earlier process asked for and never told (it ended): FAILED, saying so. Enqueued
+    (WAITING) trials stay: the next ask() runs them."""
+    for row in store.trial_rows([TrialStatus.RUNNING]):
         store.update_trial(
             row.id,
             status=TrialStatus.FAILED,

@@ -8,10 +8,12 @@ dict; either is recorded as the dict, so the CLI, the export and the REST API se
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import UserError
+from ..history import Trial
 from ..objectives import DIRECTIONS, Objectives
 
 
@@ -42,11 +44,35 @@ def told_value(objectives: Objectives, value: Any) -> Any:
             )
         told = dict(zip(objectives.names, value, strict=True))
         told.setdefault("default", value[0])
-        return {"default": told.pop("default"), **told}
+        return _each_finite(objectives, {"default": told.pop("default"), **told})
     if isinstance(value, Mapping):
         if "default" not in value and objectives.names[0] in value:
             value = {"default": value[objectives.names[0]], **value}
-        if objectives.values(value) is None:
-            raise UserError(f"told {value!r}: it lacks one of the objectives {list(objectives.names)}")
+        return _each_finite(objectives, value)
+    if len(objectives) == 1:  # one objective with constraints: a number is its value
         return value
     raise UserError(f"a number was told to a study of {len(objectives)} objectives {list(objectives.names)}")
+
+
+def _each_finite(objectives: Objectives, told: Mapping[str, Any]) -> Mapping[str, Any]:
+    """told, when every objective in it is a finite number; else UserError naming the first that
+    is not (Optuna fails a trial with a NaN or missing value in any objective)."""
+    for name in objectives.names:
+        value = objectives.lookup(told, name)
+        if _not_finite(value):
+            what = "missing" if value is None and name not in told else f"{value!r}, not a finite number"
+            raise UserError(f"objective {name!r} is {what} (objectives {list(objectives.names)})")
+    return told
+
+
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return True
+    return not math.isfinite(value)
+
+
+def feasible(objectives: Objectives, trials: list[Trial]) -> list[Trial]:
+    """The trials whose result meets every constraint."""
+    return [
+        t for t in trials if objectives.violation(t.raw_value if t.raw_value is not None else t.value) == 0
+    ]

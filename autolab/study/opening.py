@@ -107,3 +107,39 @@ def study_config(
         config["assessor"] = assessor
     config.update(trainingService={"platform": "local"}, logLevel="info", debug=False)
     return config
+
+
+def refuse_changes(
+    label: str,
+    config: dict[str, Any],
+    space: dict[str, Any] | None,
+    tuner: str | None,
+    tuner_args: dict[str, Any] | None,
+    assessor: str | None,
+    assessor_args: dict[str, Any] | None,
+) -> None:
+    """A reopened study continues as stored: UserError (one line) when create_study gives another
+    space, tuner or assessor (None: as stored). The stored space may hold more parameters than
+    the one given (define-by-run grew it); update_search_space changes it on purpose."""
+    kept_space = config.get("searchSpace") or {}
+    if space is not None:
+        for name, spec in space.items():
+            if kept_space.get(name) != spec:
+                was = "is not in it" if name not in kept_space else f"is {kept_space[name]} there"
+                raise UserError(
+                    f"study {label} has another search space: parameter {name!r} {was}, got {spec} "
+                    "(study.update_search_space changes it; another name makes a new study)"
+                )
+    _same(label, "tuner", config.get("tuner") or {}, tuner, tuner_args)
+    _same(label, "assessor", config.get("assessor") or {}, assessor, assessor_args)
+
+
+def _same(label: str, what: str, kept: dict[str, Any], name: str | None, args: dict[str, Any] | None) -> None:
+    kept_name = kept.get("name")
+    if name is not None and str(name).lower() != str(kept_name or "").lower():
+        raise UserError(f"study {label} has {what} {kept_name!r}; got {what}={name!r}")
+    kept_args = kept.get("classArgs") or {}
+    for key, value in (args or {}).items():
+        if key != "optimize_mode" and kept_args.get(key) != value:
+            shown = "objectives" if key == "objectives" else f"{what} classArg {key}"
+            raise UserError(f"study {label} has {shown} {kept_args.get(key)!r}; got {value!r}")

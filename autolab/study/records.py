@@ -8,11 +8,13 @@ in-process trial has no process and no trial directory: its results go straight 
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
 from ..experiments import TRIAL_ID_ALPHABET
 from ..fidelity import of_trial, promoted_from
 from ..history import History, Trial
@@ -32,6 +34,9 @@ class MemoryRecords:
         self.history = history or History()
         self.by_id: dict[str, Trial] = {t.trial_id: t for t in self.history.trials}
         self.messages: dict[str, str] = {}  # why a trial ended as it did (an error, a pruning)
+        self.user_attrs: dict[str, dict[str, Any]] = {}  # trial id -> set_user_attr's values
+        # enqueued trials not yet asked for (WAITING, in sequence order): ask() takes them first
+        self.waiting = [t for t in self.history.trials if t.status is TrialStatus.WAITING]
 
     def new_id(self) -> str:
         # ids as the manager's (experiments.new_trial_id) from a plain generator: they need to be
@@ -65,6 +70,40 @@ class MemoryRecords:
 
     def _added(self, trial: Trial) -> None:
         """Where a new trial is written (nowhere in memory)."""
+
+    def enqueue(self, params: dict[str, Any]) -> Trial:
+        """A WAITING trial of these (maybe partial) parameters, numbered now (as Optuna's
+        enqueue_trial), kept (a named study's survives the process) until ask() starts it."""
+        trials = self.history.trials
+        trial = Trial(
+            self.new_id(), trials[-1].sequence + 1 if trials else 0, dict(params), source="enqueued"
+        )
+        self._write(trial)
+        trials.append(trial)
+        self.by_id[trial.trial_id] = trial
+        self.waiting.append(trial)
+        return trial
+
+    def start(self, trial: Trial, params: dict[str, Any]) -> Trial:
+        """The first WAITING trial, RUNNING with its parameters completed."""
+        self.waiting.remove(trial)
+        trial.parameters = dict(params)
+        trial.status = TrialStatus.RUNNING
+        trial.start_time = time.time()
+        self._started(trial)
+        return trial
+
+    def _write(self, trial: Trial) -> None:
+        """Write a new trial's row (nowhere in memory)."""
+
+    def _started(self, trial: Trial) -> None:
+        """Write a WAITING trial's start (nowhere in memory)."""
+
+    def user_attrs_of(self, trial: Trial) -> dict[str, Any]:
+        return self.user_attrs.get(trial.trial_id, {})
+
+    def set_user_attr(self, trial: Trial, key: str, value: Any) -> None:
+        self.user_attrs.setdefault(trial.trial_id, {})[key] = value
 
     def unpause(self, trials: list[Trial]) -> None:
         """Paused trials whose configuration went on to the next rung: SUCCEEDED (as the manager's)."""
@@ -110,6 +149,7 @@ class StoreRecords(MemoryRecords):
         self.directory = store.directory
         super().__init__(store.history())
         self.messages = {r.id: r.message for r in store.trial_rows() if r.message}
+        self.user_attrs = _read_user_attrs(store)
         self.defer = False
         self.pending: dict[str, Trial] = {}  # asked, no row yet (defer)
 
@@ -134,6 +174,26 @@ class StoreRecords(MemoryRecords):
             fidelity=trial.fidelity,
             start_time=trial.start_time,
         )
+
+    def _started(self, trial: Trial) -> None:
+        self.store.update_trial(
+            trial.trial_id, status=trial.status, parameters=trial.parameters, start_time=trial.start_time
+        )
+
+    def set_user_attr(self, trial: Trial, key: str, value: Any) -> None:
+        attrs = {**self.user_attrs_of(trial), key: value}
+        try:
+            text = json.dumps(attrs, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"set_user_attr({key!r}): a named study keeps JSON values: {exc}") from None
+        with self.store.transaction() as c:
+            c.execute(USER_ATTRS_TABLE)
+            c.execute(
+                "INSERT INTO study_user_attrs(trial_id, attrs) VALUES(?, ?) "
+                "ON CONFLICT(trial_id) DO UPDATE SET attrs=excluded.attrs",
+                (trial.trial_id, text),
+            )
+        super().set_user_attr(trial, key, value)
 
     def flush(self, older_than: float = 0.0) -> None:
         """Write the rows of pending trials started at least older_than seconds ago."""
@@ -181,6 +241,23 @@ class StoreRecords(MemoryRecords):
     def close(self) -> None:
         self.flush()  # asked and never told: a reopened study marks them FAILED
         self.store.close()
+
+
+#: set_user_attr's values of a named study's trials (the study's own table in its store: the
+#: trials table has no column for them, and meta is read whole by every reader of an experiment)
+USER_ATTRS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS study_user_attrs (trial_id TEXT PRIMARY KEY, attrs TEXT NOT NULL)"
+)
+
+
+def _read_user_attrs(store: Store) -> dict[str, dict[str, Any]]:
+    found = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='study_user_attrs'"
+    ).fetchone()
+    if found is None:
+        return {}
+    rows = store.conn.execute("SELECT trial_id, attrs FROM study_user_attrs").fetchall()
+    return {r[0]: json.loads(r[1]) for r in rows}
 
 
 def final_metric(value: Any) -> Metric:

@@ -22,7 +22,8 @@ from ..protocol import MetricError
 from ..searchspace import SearchSpace, SearchSpaceError
 from ..statuses import TrialStatus
 from ..tuners.base import NoMoreTrials, NotYet, Tuner, ended_status
-from .multi import told_value
+from . import queue
+from .multi import feasible, told_value
 from .records import MemoryRecords, final_metric, intermediate_metric
 from .trial import FrozenTrial, StudyTrial, TrialPruned
 
@@ -60,7 +61,6 @@ class Study:
         self.study_name = name
         self.lock = threading.RLock()
         self.ended = threading.Condition(self.lock)  # a trial was told: a waiting tuner may go on
-        self.queue: list[dict[str, Any]] = []  # enqueued parameters, asked before the tuner
         self.running: dict[str, StudyTrial] = {}
         self.stop_requested = False  # stop(): optimize starts no more trials
         self.rng = random.Random(seed)  # a define-by-run value not yet in the tuner's space
@@ -83,12 +83,15 @@ class Study:
         return f"Study(name={self.study_name!r}, {where}, {len(self.history)} trials)"
 
     # -- ask / tell ----------------------------------------------------------------------------
-    def enqueue_trial(self, params: dict[str, Any]) -> None:
-        """Run these parameters next (before the tuner is asked), as Optuna's enqueue_trial."""
-        if not isinstance(params, dict):
-            raise UserError(f"enqueue_trial: parameters must be a dict, got {type(params).__name__}")
+    def enqueue_trial(self, params: dict[str, Any], user_attrs: dict[str, Any] | None = None) -> None:
+        """Run these parameters next (before the tuner is asked), as Optuna's enqueue_trial: a
+        WAITING trial (kept in a named study's store), checked against the search space; the
+        space's parameters not given are sampled when it is asked for."""
         with self.lock:
-            self.queue.append(dict(params))
+            attrs = queue.attributes(user_attrs, persisted=self.records.directory is not None)
+            waiting = self.records.enqueue(queue.checked(self.space, params))
+            for key, value in attrs.items():
+                self.records.set_user_attr(waiting, key, value)
 
     enqueue = enqueue_trial
 
@@ -97,11 +100,14 @@ class Study:
         NoMoreTrials when the tuner has none left (a finished grid); NotYet when it has none until
         a running trial is told (serial Hyperband between rungs)."""
         with self.lock:
-            if self.queue:
-                params, source = self.queue.pop(0), "enqueued"
+            if self.records.waiting:
+                waiting = self.records.waiting[0]
+                params = queue.completed(self.space, waiting.parameters, self.rng)
+                started = self.records.start(waiting, params)
             else:
-                params, source = self.tuner.suggest(self.history), "tuner"
-            trial = StudyTrial(self, self.records.add(params, source, getattr(params, "fidelity", None)))
+                params = self.tuner.suggest(self.history)
+                started = self.records.add(params, "tuner", getattr(params, "fidelity", None))
+            trial = StudyTrial(self, started)
             self.running[trial.trial_id] = trial
             return trial
 
@@ -114,11 +120,17 @@ class Study:
     ) -> FrozenTrial:
         """End a trial: a value (number or NNI's dict with 'default') makes it SUCCEEDED; state
         'fail' / 'pruned' (or a TrialStatus) ends it so; no value and no state is a FAILED trial."""
+        if value is not None and state is not None and self._state(state, value) is not TrialStatus.SUCCEEDED:
+            raise UserError(  # Optuna's ValueError: a value is told with state 'complete' only
+                f"tell: a value ({value!r}) cannot be told with state={state!r}: give one or the other"
+            )
         ended = self._end(trial, value, state, message)
-        return FrozenTrial.of(ended, self.records.message(ended), self.objectives)
+        return self.frozen(ended)
 
     def frozen(self, trial: Trial) -> FrozenTrial:
-        return FrozenTrial.of(trial, self.records.message(trial), self.objectives)
+        return FrozenTrial.of(
+            trial, self.records.message(trial), self.objectives, self.records.user_attrs_of(trial)
+        )
 
     def _end(
         self, trial: StudyTrial | int, value: Any, state: str | TrialStatus | None, message: str
@@ -177,8 +189,7 @@ class Study:
         except MetricError as exc:
             raise UserError(f"trial {trial.number}: report({value!r}): {exc}") from None
         with self.lock:
-            if self.running.get(trial.trial_id) is not trial:
-                raise UserError(f"trial {trial.number} has ended: report() comes before tell()")
+            self._live(trial, "report()")
             self.records.report(trial.trial, metric)
             if self.assessor is None:
                 return False
@@ -191,19 +202,34 @@ class Study:
             log.exception("assessor %s failed", type(self.assessor).__name__)
             return False
 
+    def _live(self, trial: StudyTrial, call: str) -> None:
+        """UserError unless trial is running (Optuna refuses to change a finished trial)."""
+        if self.running.get(trial.trial_id) is not trial:
+            raise UserError(
+                f"trial {trial.number} has ended ({trial.trial.status}): {call} comes before tell()"
+            )
+
+    def _set_user_attr(self, trial: StudyTrial, key: str, value: Any) -> None:
+        with self.lock:
+            self._live(trial, f"set_user_attr({key!r})")
+            self.records.set_user_attr(trial.trial, key, value)
+
     def _suggest(self, trial: StudyTrial, name: str, spec: dict[str, Any]) -> Any:
         """Define-by-run: the trial's value of name, adding name to the search space (and so to
         the tuner, from the next trial on) when the space lacks it."""
         with self.lock:
+            self._live(trial, f"suggest {name!r}")
             raw = self.space.raw
             if name in raw and raw[name] != spec:
                 raise UserError(
                     f"trial {trial.number}: {name!r} is {spec} here but {raw[name]} in the search space"
                 )
-            if name in trial.params:
-                return trial.params[name]
             if name not in raw:
                 self._grow_space(name, spec)
+            if name in trial.params:
+                if trial.trial.source == "enqueued":  # a name the space lacked when enqueued
+                    queue.fits(name, spec, trial.params[name], f"trial {trial.number}")
+                return trial.params[name]
             value = SearchSpace({name: spec}).sample(self.rng)[name]
             trial.params[name] = value
             self.records.set_parameters(trial.trial)
@@ -236,27 +262,27 @@ class Study:
     def get_trials(self, states: tuple[str | TrialStatus, ...] | None = None) -> list[FrozenTrial]:
         wanted = None if states is None else {self._state(s, None) for s in states}
         with self.lock:
-            return [
-                FrozenTrial.of(t, self.records.message(t), self.objectives)
-                for t in self.history.trials
-                if wanted is None or t.status in wanted
-            ]
+            return [self.frozen(t) for t in self.history.trials if wanted is None or t.status in wanted]
 
     def _best(self) -> Trial:
-        if self.objectives is not None:
+        if self.objectives is not None and len(self.objectives) > 1:
             raise RuntimeError("a study of several objectives has no single best trial: use best_trials")
         done = self.history.completed()
         if not done:
             raise ValueError("no trial of this study has completed yet")
+        if self.objectives is not None:  # one objective with constraints: the best feasible trial
+            done = feasible(self.objectives, done)
+            if not done:
+                raise ValueError("no completed trial of this study meets its constraints yet")
         pick = max if self.direction == "maximize" else min
         return pick(done, key=lambda t: t.value)
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The best SUCCEEDED trial (ValueError when none has completed, as Optuna)."""
+        """The best SUCCEEDED trial, among the feasible ones with constraints (ValueError when
+        there is none, as Optuna)."""
         with self.lock:
-            best = self._best()
-            return FrozenTrial.of(best, self.records.message(best))
+            return self.frozen(self._best())
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
@@ -269,7 +295,7 @@ class Study:
                 front = [t for t in done if t.value == best]
             else:
                 front = best_trials(self.objectives, self.history.trials)
-            return [FrozenTrial.of(t, self.records.message(t), self.objectives) for t in front]
+            return [self.frozen(t) for t in front]
 
     @property
     def directions(self) -> list[str]:

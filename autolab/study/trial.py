@@ -55,7 +55,13 @@ class FrozenTrial:
         return None if self.value is None else [self.value]
 
     @classmethod
-    def of(cls, trial: Trial, message: str = "", objectives: Objectives | None = None) -> FrozenTrial:
+    def of(
+        cls,
+        trial: Trial,
+        message: str = "",
+        objectives: Objectives | None = None,
+        user_attrs: dict[str, Any] | None = None,
+    ) -> FrozenTrial:
         told = None if objectives is None or trial.raw_value is None else objectives.values(trial.raw_value)
         return cls(
             number=trial.sequence,
@@ -69,6 +75,7 @@ class FrozenTrial:
             datetime_complete=_when(trial.end_time),
             message=message,
             source=trial.source,
+            user_attrs=dict(user_attrs or {}),
             objective_values=told,
         )
 
@@ -85,7 +92,6 @@ class StudyTrial:
         self.study = study
         self.trial = trial
         self.pruned = False  # the assessor's answer to the last report
-        self.user_attrs: dict[str, Any] = {}
 
     @property
     def number(self) -> int:
@@ -120,8 +126,15 @@ class StudyTrial:
         False without an assessor); then raise TrialPruned."""
         return self.pruned
 
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """What set_user_attr kept (a copy), as Optuna's Trial.user_attrs."""
+        return dict(self.study.records.user_attrs_of(self.trial))
+
     def set_user_attr(self, key: str, value: Any) -> None:
-        self.user_attrs[key] = value
+        """Keep value with the trial (FrozenTrial.user_attrs; in the store for a named study, so
+        JSON values there), as Optuna's; a trial that has ended takes none."""
+        self.study._set_user_attr(self, key, value)
 
     # -- define-by-run -------------------------------------------------------------------------
     def suggest_float(

@@ -129,3 +129,54 @@ def test_gp_study_runs_mogp_with_constraints_and_reopens(
     assert len(trials) == 18 and all(t.state == TrialStatus.SUCCEEDED for t in trials)
     front = again.best_trials
     assert front and all(t.values[1] <= 0.8 for t in front)  # type: ignore[index]
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("told", "match"),
+    [
+        ([0.7, NAN], "objective 'value_1' is nan, not a finite number"),
+        ([0.7, None], "objective 'value_1' is None, not a finite number"),
+        ([NAN, 0.7], "objective 'default' is nan, not a finite number"),
+        ([0.7, float("inf")], "objective 'value_1' is inf"),
+        ({"default": 0.7, "value_1": NAN}, "objective 'value_1' is nan"),
+        ({"default": 0.7}, "objective 'value_1' is missing"),
+        ([0.7], "1 values told for 2 objectives"),
+        ([0.7, 0.1, 0.2], "3 values told for 2 objectives"),
+        (0.7, "a number was told to a study of 2 objectives"),
+    ],
+)
+def test_a_non_finite_missing_or_miscounted_objective_fails_the_trial(told: object, match: str) -> None:
+    """As Optuna: NaN or None in any objective is a FAILED trial naming it, never a short values list."""
+    study = autolab.create_study(SPACE, tuner="Random", directions=["minimize", "minimize"], storage="memory")
+    study.optimize(lambda t: told, n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == TrialStatus.FAILED and trial.values is None
+    assert match in trial.message
+    asked = study.ask()
+    assert study.tell(asked, told).state == TrialStatus.FAILED  # tell gives the same
+    assert study.best_trials == []
+
+
+def test_one_objective_with_constraints_has_the_best_feasible_trial() -> None:
+    study = autolab.create_study(
+        SPACE, tuner="Random", direction="minimize", constraints={"c": {"min": 0.5}}, storage="memory", seed=3
+    )
+    assert study.directions == ["minimize"]
+    with pytest.raises(ValueError, match="no trial"):
+        _ = study.best_trial
+    study.tell(study.ask(), {"default": 0.1, "c": 0.2})  # the smallest value, infeasible
+    with pytest.raises(ValueError, match="meets its constraints"):
+        _ = study.best_value
+    study.optimize(lambda t: {"default": t.params["x"], "c": t.params["y"]}, n_trials=20)
+    feasible = [t for t in study.trials if t.raw_value["c"] >= 0.5]
+    best = min(feasible, key=lambda t: t.value)  # type: ignore[arg-type,return-value]
+    assert study.best_trial.number == best.number and study.best_value == best.value
+    assert study.best_params == best.params and study.best_trial.values == [best.value]
+    assert [t.number for t in study.best_trials] == [best.number]
+    maximizing = autolab.create_study(SPACE, direction="maximize", constraints={"default": {"max": 0.5}})
+    for told in (0.9, 0.4, 0.2):  # a number is the one objective's value
+        maximizing.tell(maximizing.ask(), told)
+    assert maximizing.best_value == 0.4
