@@ -152,6 +152,27 @@ class Store(Reads):
                 [(k, json.dumps(v)) for k, v in values.items()],
             )
 
+    # -- a study's user attributes (set_user_attr): a table of their own, made on first use (the
+    # trials table has no column for them, and meta is read whole by every reader of an experiment)
+    def set_user_attrs(self, trial_id: str, attrs_json: str) -> None:
+        with self.transaction() as c:
+            c.execute(_USER_ATTRS_TABLE)
+            c.execute(
+                "INSERT INTO study_user_attrs(trial_id, attrs) VALUES(?, ?) "
+                "ON CONFLICT(trial_id) DO UPDATE SET attrs=excluded.attrs",
+                (trial_id, attrs_json),
+            )
+
+    def user_attrs(self) -> dict[str, dict[str, Any]]:
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='study_user_attrs'"
+        ).fetchone()
+        if found is None:
+            return {}
+        return {
+            r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT trial_id, attrs FROM study_user_attrs")
+        }
+
     def meta(self) -> dict[str, Any]:
         return {r["key"]: json.loads(r["value"]) for r in self.conn.execute("SELECT key, value FROM meta")}
 
@@ -268,3 +289,8 @@ class Store(Reads):
                     (trial_id, metric.kind, seq, metric.number, raw, metric.time, now),
                 )
             self._update(c, trial_id, fields)
+
+
+_USER_ATTRS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS study_user_attrs (trial_id TEXT PRIMARY KEY, attrs TEXT NOT NULL)"
+)

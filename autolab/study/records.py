@@ -149,7 +149,7 @@ class StoreRecords(MemoryRecords):
         self.directory = store.directory
         super().__init__(store.history())
         self.messages = {r.id: r.message for r in store.trial_rows() if r.message}
-        self.user_attrs = _read_user_attrs(store)
+        self.user_attrs = store.user_attrs()
         self.defer = False
         self.pending: dict[str, Trial] = {}  # asked, no row yet (defer)
 
@@ -186,13 +186,7 @@ class StoreRecords(MemoryRecords):
             text = json.dumps(attrs, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise UserError(f"set_user_attr({key!r}): a named study keeps JSON values: {exc}") from None
-        with self.store.transaction() as c:
-            c.execute(USER_ATTRS_TABLE)
-            c.execute(
-                "INSERT INTO study_user_attrs(trial_id, attrs) VALUES(?, ?) "
-                "ON CONFLICT(trial_id) DO UPDATE SET attrs=excluded.attrs",
-                (trial.trial_id, text),
-            )
+        self.store.set_user_attrs(trial.trial_id, text)
         super().set_user_attr(trial, key, value)
 
     def flush(self, older_than: float = 0.0) -> None:
@@ -241,23 +235,6 @@ class StoreRecords(MemoryRecords):
     def close(self) -> None:
         self.flush()  # asked and never told: a reopened study marks them FAILED
         self.store.close()
-
-
-#: set_user_attr's values of a named study's trials (the study's own table in its store: the
-#: trials table has no column for them, and meta is read whole by every reader of an experiment)
-USER_ATTRS_TABLE = (
-    "CREATE TABLE IF NOT EXISTS study_user_attrs (trial_id TEXT PRIMARY KEY, attrs TEXT NOT NULL)"
-)
-
-
-def _read_user_attrs(store: Store) -> dict[str, dict[str, Any]]:
-    found = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='study_user_attrs'"
-    ).fetchone()
-    if found is None:
-        return {}
-    rows = store.conn.execute("SELECT trial_id, attrs FROM study_user_attrs").fetchall()
-    return {r[0]: json.loads(r[1]) for r in rows}
 
 
 def final_metric(value: Any) -> Metric:
