@@ -16,7 +16,7 @@ from . import lifecycle, resume
 from .assessing import AssessorRunner
 from .assessors.base import Assessor
 from .commands import trial_launch
-from .config import ExperimentConfig, apply_update, save_config
+from .config import UPDATABLE, ExperimentConfig, apply_update, save_config
 from .failfast import FailFast
 from .history import Trial
 from .lifecycle import Phase, RunClock, trial_outcome
@@ -326,7 +326,16 @@ class Manager:
 
     def update(self, **changes: Any) -> None:
         """Apply values from config.validate_update (trialConcurrency, maxTrialNumber,
-        maxExperimentDuration, searchSpace) while running; kept in the store and config.yml."""
+        maxExperimentDuration, searchSpace) while running; kept in the store and config.yml, and a
+        line of manager.log says what changed (nnictl's update leaves one too)."""
+        for key, value in changes.items():
+            if key == "searchSpace":
+                names = list(getattr(value, "raw", value) or {})
+                log.info(
+                    "update: searchSpace, now %d parameter(s): %s", len(names), ", ".join(map(str, names))
+                )
+            else:
+                log.info("update: %s %s -> %s", key, getattr(self.config, UPDATABLE[key]), value)
         if "searchSpace" in changes:
             self.tuner.update_search_space(changes["searchSpace"])
         self.not_yet_at = None  # more trials or a new space: ask the tuner again

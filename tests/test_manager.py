@@ -315,7 +315,9 @@ def test_failures_after_a_success_do_not_stop_the_experiment(tmp_path: Path) -> 
     assert statuses(directory) == {"SUCCEEDED": 1, "FAILED": 7}
 
 
-def test_update_keeps_the_store_and_config_yml_alike(tmp_path: Path) -> None:
+def test_update_keeps_the_store_and_config_yml_alike(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     import yaml
 
     from autolab.config import validate_update
@@ -323,10 +325,18 @@ def test_update_keeps_the_store_and_config_yml_alike(tmp_path: Path) -> None:
     directory = make_experiment(tmp_path, "autolab.report_final_result(1.0)\n", maxTrialNumber=1)
     manager = run_manager(directory)
     space = {"x": {"_type": "choice", "_value": [7]}}
-    manager.update(
-        maxExperimentDuration=validate_update("maxExperimentDuration", "90m"),
-        searchSpace=validate_update("searchSpace", space),
-    )
+    before = manager.config.max_experiment_duration
+    with caplog.at_level("INFO", logger="autolab.manager"):
+        manager.update(
+            maxExperimentDuration=validate_update("maxExperimentDuration", "90m"),
+            searchSpace=validate_update("searchSpace", space),
+        )
+    # manager.log keeps a line of each change (nnictl's update leaves one too)
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("update:")]
+    assert said == [
+        f"update: maxExperimentDuration {before} -> 5400.0",
+        "update: searchSpace, now 1 parameter(s): x",
+    ]
     store = Store(directory, readonly=True)
     stored = store.get_meta("config")
     store.close()
