@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from . import lifecycle, protocol
+from . import lifecycle, protocol, registry
 from .api.auth import is_loopback, prepare_token
 from .assessors import create_assessor
 from .assessors.base import Assessor
@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.chdir(args.directory)
     directory = args.directory.resolve()
+    registry.keep_imports()  # this process runs this experiment only: a custom tuner's folder stays on the path
     try:
         return run(directory, args.port, args.host, debug=args.debug, lock_fd=args.lock_fd)
     except ExperimentBusy as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..history import History, Trial
+from ..registry import user_init_failed
 from ..statuses import TrialStatus
 from .base import Assessor, AssessorError
 
@@ -23,6 +24,8 @@ class NniAssessorAdapter(Assessor):
             self.inner = user_class(**args)
         except TypeError as exc:
             raise AssessorError(f"assessor {self.name}: bad classArgs {sorted(args)}: {exc}") from None
+        except Exception as exc:  # the user's bug: one line (the traceback goes to the log)
+            raise AssessorError(user_init_failed("assessor", self.name, exc)) from None
         self.ended: set[str] = set()
         super().__init__(args.get("optimize_mode", "maximize"))
 

@@ -14,6 +14,7 @@ import inspect
 from typing import Any
 
 from ..history import History, Trial
+from ..registry import user_init_failed
 from ..searchspace import SearchSpace
 from ..statuses import TrialStatus
 from .base import NoMoreTrials, Tuner, TunerError
@@ -38,6 +39,8 @@ class NniTunerAdapter(Tuner):
             self.inner = user_class(**args)
         except TypeError as exc:
             raise TunerError(f"tuner {self.name}: bad classArgs {sorted(args)}: {exc}") from None
+        except Exception as exc:  # the user's bug: one line (the traceback goes to the log)
+            raise TunerError(user_init_failed("tuner", self.name, exc)) from None
         self.generated: dict[int, dict[str, Any]] = {}
         self.fed: set[str] = set()
         seed = args.get("seed")  # the user's class judges its own seed; ours only takes a plain one
