@@ -152,6 +152,7 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
     protocol.write_pid_file(directory / MANAGER_PID_FILE, me.pid, me.create_time())
     loop = tornado.ioloop.IOLoop.current()
     built: list[Manager] = []
+    servers: list[Any] = []  # the web UI's server: its port is released when this returns
 
     def on_signal(signum: int, frame: Any) -> None:
         # installed before anything starts: a stop that comes early still stops cleanly
@@ -163,7 +164,7 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
         manager = build_manager(directory)
         built.append(manager)
         manager.start()
-        url = _serve(manager, port, host)
+        url = _serve(manager, port, host, servers)
         log.info("experiment %s running; web UI at %s", manager.exp_id, url)
 
         failures = [0]
@@ -208,6 +209,8 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
             pass
         raise
     finally:
+        for server in servers:  # the caller (the Python API) may go on, and run another on this port
+            server.stop()
         try:
             (directory / MANAGER_PID_FILE).unlink()
         except OSError:
@@ -220,7 +223,8 @@ def loop_interval(manager: Manager) -> float:
     return IDLE_SECONDS if manager.finished and not manager.active else STEP_SECONDS
 
 
-def _serve(manager: Manager, port: int | None, host: str) -> str:
+def _serve(manager: Manager, port: int | None, host: str, servers: list[Any]) -> str:
+    """Serve the web UI and REST API; the server is appended to servers as soon as it holds the port."""
     # not at the top: the CLI imports this module, and tornado loads only in the manager process
     import tornado.httpserver
     import tornado.netutil
@@ -246,6 +250,7 @@ def _serve(manager: Manager, port: int | None, host: str) -> str:
         sockets = tornado.netutil.bind_sockets(0, address=host)  # the default port is taken
     server = tornado.httpserver.HTTPServer(app)
     server.add_sockets(sockets)
+    servers.append(server)
     chosen = sockets[0].getsockname()[1]
     url = f"http://{url_host(host)}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
