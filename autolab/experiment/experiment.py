@@ -197,7 +197,7 @@ class Experiment:
     @classmethod
     def view(cls, experiment_id: str, port: int | None = 8080, non_blocking: bool = False) -> Experiment:
         """Serve a stopped experiment's web UI read-only (`autolab view`); non_blocking: return at
-        once (stop() ends it), else serve until Ctrl-C."""
+        once (stop() ends it, as does the end of this Python process), else serve until Ctrl-C."""
         experiment = cls._of(experiments.find(experiment_id))
         ref = experiment._need()
         command = [sys.executable, "-m", "autolab.cli", "view", ref.id]
@@ -210,6 +210,7 @@ class Experiment:
         print(line.strip(), flush=True)
         experiment._viewer, experiment._view_url = proc, line.split()[-1]
         if non_blocking:
+            atexit.register(experiment.stop)  # it serves no longer than this Python process runs
             return experiment
         try:
             proc.wait()

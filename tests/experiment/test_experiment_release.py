@@ -4,9 +4,11 @@ when a blocking run() returns, so that the next run can take it."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from autolab.experiment import Experiment
@@ -56,3 +58,37 @@ def test_a_blocking_run_releases_its_port(code: Path, autolab_home: Path) -> Non
         assert not listening(port)
     finally:
         first.stop()
+
+
+VIEW_SCRIPT = """\
+from autolab.experiment import Experiment
+viewed = Experiment.view({id!r}, port={port}, non_blocking=True)
+print("VIEWER", viewed._viewer.pid, flush=True)
+raise RuntimeError("the user's script fails after view()")
+"""
+
+
+def test_a_non_blocking_view_ends_with_the_python_process(
+    code: Path, autolab_home: Path, subprocess_env: dict[str, str]
+) -> None:
+    experiment = configured(code)
+    assert experiment.run(0) is True
+    port = free_port()
+    env = {**subprocess_env, "AUTOLAB_HOME": str(autolab_home)}
+    script = VIEW_SCRIPT.format(id=experiment.id, port=port)
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    pids = [int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("VIEWER ")]
+    try:
+        assert proc.returncode == 1 and "RuntimeError" in proc.stderr and len(pids) == 1
+        assert not alive(pids[0]) and not listening(port)
+    finally:
+        for pid in pids:  # the view server, should it have outlived its Python
+            if alive(pid) and "autolab.cli" in " ".join(psutil.Process(pid).cmdline()):
+                psutil.Process(pid).kill()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
