@@ -22,6 +22,7 @@ from . import lifecycle, protocol, registry
 from .api.auth import is_loopback, prepare_token
 from .assessors import create_assessor
 from .assessors.base import Assessor
+from .assessors.nni_adapter import NniAssessorAdapter
 from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
 from .experiments import MANAGER_PID_FILE, ExperimentBusy, lock, manager_pid, mark_lock
 from .hostaddr import url_host
@@ -34,6 +35,7 @@ from .statuses import ACTIVE, ExperimentStatus, TrialStatus
 from .store import Store, StoreError
 from .tuners import create_tuner
 from .tuners.base import Tuner
+from .tuners.nni_adapter import NniTunerAdapter
 
 log = logging.getLogger("autolab.launcher")
 STEP_SECONDS = 0.02
@@ -99,6 +101,11 @@ def build_manager(directory: Path) -> Manager:
         config,
         meta["id"],
     )
+    # an NNI-style tuner or assessor hears of each trial's end when it ends (receive_trial_result,
+    # trial_end), the last one's too, not only when the next point is asked for
+    for part in (manager.tuner, manager.assessing.assessor):
+        if isinstance(part, (NniTunerAdapter, NniAssessorAdapter)):
+            manager.listeners.append(part)
     for section in config.extra.values():  # e.g. a task config keeps the browsable jobs/ tree
         listener = getattr(section, "manager_listener", None)
         if listener is not None:
