@@ -113,9 +113,30 @@ def build_manager(directory: Path) -> Manager:
     return manager
 
 
-def setup_logging(directory: Path, foreground: bool, debug: bool) -> None:
+# the config's logLevel (NNI's names) -> the manager's log level; Python has no TRACE: DEBUG
+LOG_LEVELS = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+}
+
+
+def manager_log_level(config: dict[str, Any] | None, debug: bool) -> int:
+    """The manager's log level: DEBUG with --debug (it wins) or the config's `debug: true`, else
+    the config's logLevel (as stored: ExperimentConfig.to_dict), else INFO."""
+    config = config or {}
+    if debug or config.get("debug") is True:
+        return logging.DEBUG
+    return LOG_LEVELS.get(str(config.get("logLevel") or "info").lower(), logging.INFO)
+
+
+def setup_logging(directory: Path, foreground: bool, debug: bool, level: int = logging.INFO) -> None:
+    """manager.log at `level` (DEBUG with debug); with --debug in the foreground, stderr too."""
     root = logging.getLogger("autolab")
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.setLevel(logging.DEBUG if debug else level)
     handler = logging.FileHandler(directory / "manager.log")
     handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
@@ -150,8 +171,10 @@ def run(
 def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: bool, progress: Any) -> int:
     import tornado.ioloop  # not at the top: the CLI imports this module (build_*, wait_started)
 
-    setup_logging(directory, foreground, debug)
     store = Store(directory)  # to record why, should building the manager fail
+    level = manager_log_level(store.get_meta("config"), debug)
+    setup_logging(directory, foreground, debug, level)
+    log.debug("manager log level %s (logLevel/debug in the config, --debug)", logging.getLevelName(level))
     # manager.pid is the one record of the running manager (pid and start time: never a recycled
     # pid; gone when it exits); wait_started waits for this run's url, so no earlier run's counts
     store.set_meta(url=None)

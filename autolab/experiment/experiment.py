@@ -337,13 +337,14 @@ def _server_args(port: int | None, debug: bool, foreground: bool) -> argparse.Na
 
 def _foreground(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> None:
     """The manager in this process, as `autolab create --foreground`; this process's signal
-    handlers and log handlers are as they were afterwards."""
+    handlers, log handlers and log level are as they were afterwards."""
     on_signal = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     logger = logging.getLogger("autolab")
-    before = list(logger.handlers)
+    before, level = list(logger.handlers), logger.level
     try:
         _start(ref, args, verb)
     finally:
+        logger.setLevel(level)  # the config's logLevel was the manager's
         for sig, previous in on_signal.items():
             signal.signal(sig, previous)
         for added in logger.handlers[len(before) :]:
