@@ -139,6 +139,9 @@ def _importing_from(code_directory: str | None, module_name: str) -> Iterator[No
     finder = importlib.machinery.PathFinder
     ours = bool(code_directory) and finder.find_spec(names[0], [code_directory or ""]) is not None
     cached = [".".join(names[: i + 1]) for i in range(len(names))] if ours else []
+    if _keep[0] and code_directory:  # one manager: its tuner and assessor share their module, as under NNI
+        home = [os.path.realpath(code_directory)]
+        cached = [name for name in cached if not _inside(sys.modules.get(name), home)]
     saved_path = list(sys.path)
     saved = {name: sys.modules.pop(name) for name in cached if name in sys.modules}
     before = set(sys.modules)

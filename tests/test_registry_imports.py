@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from autolab import registry
 from autolab._nni_shim import SHIM_PATH
 from autolab.errors import AutolabError
 from autolab.registry import Registry
@@ -110,3 +111,19 @@ class T(Tuner):
     def suggest(self, history):
         return {}
 """
+
+
+def test_a_manager_process_keeps_the_path_and_one_module_for_tuner_and_assessor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = folder(tmp_path, "d", {"both_mod_xyz.py": "class T:\n    pass\n\nclass A:\n    pass\n"})
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(registry, "_keep", [True])  # as keep_imports() says in python -m autolab.launcher
+    try:
+        tuner = REGISTRY.find(None, "both_mod_xyz.T", code)
+        assessor = REGISTRY.find(None, "both_mod_xyz.A", code)
+        module = sys.modules["both_mod_xyz"]
+        assert module.T is tuner and module.A is assessor  # one module object, not two
+        assert sys.path[0] == code
+    finally:
+        sys.modules.pop("both_mod_xyz", None)
