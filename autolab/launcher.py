@@ -18,10 +18,11 @@ from typing import Any
 
 import psutil
 
-from . import lifecycle, protocol
+from . import lifecycle, protocol, registry
 from .api.auth import is_loopback, prepare_token
 from .assessors import create_assessor
 from .assessors.base import Assessor
+from .assessors.nni_adapter import NniAssessorAdapter
 from .config import CONFIG_FILE, ExperimentConfig, config_from_dict
 from .experiments import MANAGER_PID_FILE, ExperimentBusy, lock, manager_pid, mark_lock
 from .hostaddr import url_host
@@ -34,6 +35,7 @@ from .statuses import ACTIVE, ExperimentStatus, TrialStatus
 from .store import Store, StoreError
 from .tuners import create_tuner
 from .tuners.base import Tuner
+from .tuners.nni_adapter import NniTunerAdapter
 
 log = logging.getLogger("autolab.launcher")
 STEP_SECONDS = 0.02
@@ -99,6 +101,11 @@ def build_manager(directory: Path) -> Manager:
         config,
         meta["id"],
     )
+    # an NNI-style tuner or assessor hears of each trial's end when it ends (receive_trial_result,
+    # trial_end), the last one's too, not only when the next point is asked for
+    for part in (manager.tuner, manager.assessing.assessor):
+        if isinstance(part, (NniTunerAdapter, NniAssessorAdapter)):
+            manager.listeners.append(part)
     for section in config.extra.values():  # e.g. a task config keeps the browsable jobs/ tree
         listener = getattr(section, "manager_listener", None)
         if listener is not None:
@@ -106,9 +113,30 @@ def build_manager(directory: Path) -> Manager:
     return manager
 
 
-def setup_logging(directory: Path, foreground: bool, debug: bool) -> None:
+# the config's logLevel (NNI's names) -> the manager's log level; Python has no TRACE: DEBUG
+LOG_LEVELS = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+}
+
+
+def manager_log_level(config: dict[str, Any] | None, debug: bool) -> int:
+    """The manager's log level: DEBUG with --debug (it wins) or the config's `debug: true`, else
+    the config's logLevel (as stored: ExperimentConfig.to_dict), else INFO."""
+    config = config or {}
+    if debug or config.get("debug") is True:
+        return logging.DEBUG
+    return LOG_LEVELS.get(str(config.get("logLevel") or "info").lower(), logging.INFO)
+
+
+def setup_logging(directory: Path, foreground: bool, debug: bool, level: int = logging.INFO) -> None:
+    """manager.log at `level` (DEBUG with debug); with --debug in the foreground, stderr too."""
     root = logging.getLogger("autolab")
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.setLevel(logging.DEBUG if debug else level)
     handler = logging.FileHandler(directory / "manager.log")
     handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
@@ -143,8 +171,10 @@ def run(
 def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: bool, progress: Any) -> int:
     import tornado.ioloop  # not at the top: the CLI imports this module (build_*, wait_started)
 
-    setup_logging(directory, foreground, debug)
     store = Store(directory)  # to record why, should building the manager fail
+    level = manager_log_level(store.get_meta("config"), debug)
+    setup_logging(directory, foreground, debug, level)
+    log.debug("manager log level %s (logLevel/debug in the config, --debug)", logging.getLevelName(level))
     # manager.pid is the one record of the running manager (pid and start time: never a recycled
     # pid; gone when it exits); wait_started waits for this run's url, so no earlier run's counts
     store.set_meta(url=None)
@@ -152,6 +182,7 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
     protocol.write_pid_file(directory / MANAGER_PID_FILE, me.pid, me.create_time())
     loop = tornado.ioloop.IOLoop.current()
     built: list[Manager] = []
+    servers: list[Any] = []  # the web UI's server: its port is released when this returns
 
     def on_signal(signum: int, frame: Any) -> None:
         # installed before anything starts: a stop that comes early still stops cleanly
@@ -163,7 +194,7 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
         manager = build_manager(directory)
         built.append(manager)
         manager.start()
-        url = _serve(manager, port, host)
+        url = _serve(manager, port, host, servers)
         log.info("experiment %s running; web UI at %s", manager.exp_id, url)
 
         failures = [0]
@@ -208,6 +239,8 @@ def _run(directory: Path, port: int | None, host: str, foreground: bool, debug: 
             pass
         raise
     finally:
+        for server in servers:  # the caller (the Python API) may go on, and run another on this port
+            server.stop()
         try:
             (directory / MANAGER_PID_FILE).unlink()
         except OSError:
@@ -220,7 +253,8 @@ def loop_interval(manager: Manager) -> float:
     return IDLE_SECONDS if manager.finished and not manager.active else STEP_SECONDS
 
 
-def _serve(manager: Manager, port: int | None, host: str) -> str:
+def _serve(manager: Manager, port: int | None, host: str, servers: list[Any]) -> str:
+    """Serve the web UI and REST API; the server is appended to servers as soon as it holds the port."""
     # not at the top: the CLI imports this module, and tornado loads only in the manager process
     import tornado.httpserver
     import tornado.netutil
@@ -246,6 +280,7 @@ def _serve(manager: Manager, port: int | None, host: str) -> str:
         sockets = tornado.netutil.bind_sockets(0, address=host)  # the default port is taken
     server = tornado.httpserver.HTTPServer(app)
     server.add_sockets(sockets)
+    servers.append(server)
     chosen = sockets[0].getsockname()[1]
     url = f"http://{url_host(host)}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
@@ -321,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.chdir(args.directory)
     directory = args.directory.resolve()
+    registry.keep_imports()  # this process runs this experiment only: a custom tuner's folder stays on the path
     try:
         return run(directory, args.port, args.host, debug=args.debug, lock_fd=args.lock_fd)
     except ExperimentBusy as exc:

@@ -125,7 +125,10 @@ def to_v2(raw: dict[Any, Any], ctx: Context) -> dict[str, Any]:
         if name in seen:
             raise ConfigError(f"{ctx.shown}: {key}: given twice (also as {seen[name]})")
         seen[name] = key
-        if name in IGNORED:
+        if name == "multiThread":
+            if value is not False:  # false is NNI's default, and what autolab does
+                ctx.warn(f"{key}: ignored (the manager calls the tuner from its loop, one call at a time)")
+        elif name in IGNORED:
             ctx.warn(f"{key}: ignored (a v1 key autolab does not use)")
         elif name == "multiPhase":
             if not isinstance(value, bool):
@@ -173,6 +176,12 @@ def _section(ctx: Context, value: Any, written: str, prefix: str, keys: dict[str
 
 # v1 tuner/assessor keys about where NNI ran the algorithm: nothing to do here (it runs in the manager)
 ALGORITHM_IGNORED = ("gpuIndices", "gpuNum", "includeIntermediateResults")
+# what autolab does with an early-stopped trial, whatever includeIntermediateResults says: NNI's
+# `true` (README, docs/multi-fidelity.md)
+EARLY_STOPPED = (
+    "autolab always gives the tuner an early-stopped trial: a custom tuner gets its last intermediate "
+    "result, as NNI's includeIntermediateResults: true does; a builtin ranks it after every completed trial"
+)
 
 
 def _algorithm(ctx: Context, value: Any, written: str, kind: str) -> Any:
@@ -188,7 +197,11 @@ def _algorithm(ctx: Context, value: Any, written: str, kind: str) -> Any:
     if isinstance(value, dict):
         ignored = {normalize_key(k) for k in ALGORITHM_IGNORED}
         for key in [k for k in value if isinstance(k, str) and normalize_key(k) in ignored]:
-            ctx.warn(f"{written}.{key}: ignored (the {kind} runs inside the autolab manager)")
+            if normalize_key(key) != normalize_key("includeIntermediateResults"):
+                ctx.warn(f"{written}.{key}: ignored (the {kind} runs inside the autolab manager)")
+            elif value[key] is not True:  # true: what autolab does
+                given = str(value[key]).lower() if isinstance(value[key], bool) else repr(value[key])
+                ctx.warn(f"{written}.{key}: {given} is not followed ({EARLY_STOPPED})")
         value = {k: v for k, v in value.items() if not (isinstance(k, str) and normalize_key(k) in ignored)}
     section = _section(ctx, value, written, kind, keys)
     file_name = section.pop("classFileName", None)

@@ -197,7 +197,7 @@ class Experiment:
     @classmethod
     def view(cls, experiment_id: str, port: int | None = 8080, non_blocking: bool = False) -> Experiment:
         """Serve a stopped experiment's web UI read-only (`autolab view`); non_blocking: return at
-        once (stop() ends it), else serve until Ctrl-C."""
+        once (stop() ends it, as does the end of this Python process), else serve until Ctrl-C."""
         experiment = cls._of(experiments.find(experiment_id))
         ref = experiment._need()
         command = [sys.executable, "-m", "autolab.cli", "view", ref.id]
@@ -210,6 +210,7 @@ class Experiment:
         print(line.strip(), flush=True)
         experiment._viewer, experiment._view_url = proc, line.split()[-1]
         if non_blocking:
+            atexit.register(experiment.stop)  # it serves no longer than this Python process runs
             return experiment
         try:
             proc.wait()
@@ -336,13 +337,14 @@ def _server_args(port: int | None, debug: bool, foreground: bool) -> argparse.Na
 
 def _foreground(ref: ExperimentRef, args: argparse.Namespace, verb: str) -> None:
     """The manager in this process, as `autolab create --foreground`; this process's signal
-    handlers and log handlers are as they were afterwards."""
+    handlers, log handlers and log level are as they were afterwards."""
     on_signal = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     logger = logging.getLogger("autolab")
-    before = list(logger.handlers)
+    before, level = list(logger.handlers), logger.level
     try:
         _start(ref, args, verb)
     finally:
+        logger.setLevel(level)  # the config's logLevel was the manager's
         for sig, previous in on_signal.items():
             signal.signal(sig, previous)
         for added in logger.handlers[len(before) :]:

@@ -2,7 +2,8 @@
 update_search_space) behind the autolab Tuner interface, so a custom NNI tuner file runs unchanged.
 
 The wrapped object keeps its own state, as NNI tuners do; the adapter feeds it what the history
-says each time it is asked for a point: every newly finished trial once (receive_trial_result for
+says when a trial ends (the manager's listener hook, trial_finished: launcher.build_manager adds
+the adapter) and each time it is asked for a point: every newly finished trial once (receive_trial_result for
 points it generated, import_data, when it has one, for trials it never saw, e.g. after a resume
 or an import; trial_end for every finished trial when it has that method). A resumed experiment
 thus rebuilds the tuner by replaying the history into a fresh object.
@@ -14,6 +15,7 @@ import inspect
 from typing import Any
 
 from ..history import History, Trial
+from ..registry import user_init_failed
 from ..searchspace import SearchSpace
 from ..statuses import TrialStatus
 from .base import NoMoreTrials, Tuner, TunerError
@@ -38,8 +40,11 @@ class NniTunerAdapter(Tuner):
             self.inner = user_class(**args)
         except TypeError as exc:
             raise TunerError(f"tuner {self.name}: bad classArgs {sorted(args)}: {exc}") from None
+        except Exception as exc:  # the user's bug: one line (the traceback goes to the log)
+            raise TunerError(user_init_failed("tuner", self.name, exc)) from None
         self.generated: dict[int, dict[str, Any]] = {}
         self.fed: set[str] = set()
+        self.failed: TunerError | None = None  # the user's method failed at a trial's end
         seed = args.get("seed")  # the user's class judges its own seed; ours only takes a plain one
         seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else None
         super().__init__(space, optimize_mode=args.get("optimize_mode", "maximize"), seed=seed)
@@ -48,7 +53,19 @@ class NniTunerAdapter(Tuner):
         super().update_search_space(space)
         self._call("update_search_space", space.raw)
 
+    def trial_finished(self, manager: Any, trial: Trial) -> None:
+        """The manager's listener hook: a trial has ended. Its result reaches the user's tuner
+        now (receive_trial_result, trial_end), as under NNI, not when the next point is asked:
+        the last trial's too. A failure there ends creation at the next suggest, as it did."""
+        try:
+            self._feed(manager.history)
+        except TunerError as exc:
+            self.failed = self.failed or exc
+            raise
+
     def suggest(self, history: History) -> dict[str, Any]:
+        if self.failed is not None:
+            raise self.failed
         self._feed(history)
         parameter_id = max((t.sequence for t in history.trials), default=-1) + 1
         try:
