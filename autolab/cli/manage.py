@@ -95,7 +95,7 @@ def create_experiment(config: ExperimentConfig) -> ExperimentRef:
     create and the Python API's Experiment.start); its manager is not started."""
     if not config.trial_code_directory.is_dir():
         raise UserError(
-            f"{config.source}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
+            f"{config.named}: trialCodeDirectory: {config.trial_code_directory} is not a directory"
         )
     # Build everything once before creating anything, so a bad tuner, assessor or GPU set-up is a
     # one-line error and leaves no half-made experiment behind.
@@ -103,17 +103,17 @@ def create_experiment(config: ExperimentConfig) -> ExperimentRef:
         tuner = build_tuner(config)
     except TunerError as exc:
         text = named("tuner", exc)  # named as written: NNI's configs give Hyperband as an advisor
-        raise UserError(f"{config.source}: {config.tuner_key}{text[len('tuner') :]}") from None
+        raise UserError(f"{config.named}: {config.tuner_key}{text[len('tuner') :]}") from None
     if config.max_trial_number is not None and (said := tuner.limit_warning(config.max_trial_number)):
         config.warnings.append(said)
     try:
         build_assessor(config)
     except AssessorError as exc:
-        raise UserError(f"{config.source}: {named('assessor', exc)}") from None
+        raise UserError(f"{config.named}: {named('assessor', exc)}") from None
     try:
         build_service(config)
     except ServiceError as exc:  # no GPU for trialGpuNumber, no sbatch: about this config file
-        raise UserError(f"{config.source}: {exc}") from None
+        raise UserError(f"{config.named}: {exc}") from None
     exp_id = experiments.new_id()
     directory = config.experiment_working_directory / exp_id
     try:
@@ -121,7 +121,7 @@ def create_experiment(config: ExperimentConfig) -> ExperimentRef:
         (directory / "trials").mkdir()
     except OSError as exc:
         raise UserError(
-            f"{config.source}: experimentWorkingDirectory: cannot create {directory}: {exc.strerror}"
+            f"{config.named}: experimentWorkingDirectory: cannot create {directory}: {exc.strerror}"
         ) from None
     name = config.experiment_name or ""
     try:  # all or nothing: a failed write (disk full, registry not writable) leaves no half-made experiment

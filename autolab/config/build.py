@@ -139,6 +139,7 @@ def _experiment(top: Section, ctx: Context) -> ExperimentConfig:
         )
     return ExperimentConfig(
         source=ctx.source,
+        shown=ctx.shown,
         experiment_name=_experiment_name(top),
         search_space=space,
         search_space_file=space_file,

@@ -132,6 +132,13 @@ class ExperimentConfig:
     # the key the tuner was written under: "advisor" for NNI's advisor: (errors name it as written)
     tuner_key: str = field(default="tuner", compare=False)
     extra: dict[str, Any] = field(default_factory=dict)  # sections of EXTRA_SECTIONS
+    # the config as the user named it (the path as given, or "experiment config" from Python): errors say it
+    shown: str = field(default="", compare=False)
+
+    @property
+    def named(self) -> str:
+        """The config's name in an error message: as the user gave it."""
+        return self.shown or str(self.source)
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized v2 config (camelCase, JSON-safe); config_from_dict reads it back equal."""

@@ -113,7 +113,7 @@ def parse_task(value: Any, ctx: Context) -> TaskConfig:
 
 def config_section(value: Any, config: Any) -> TaskConfig:
     """The EXTRA_SECTIONS handler: the task as config.extra["task"] (its space checked by derived_keys)."""
-    return parse_task(value, Context(config.source, str(config.source)))
+    return parse_task(value, Context(config.source, config.named))
 
 
 def derived_keys(value: Any, core: dict[str, Any], ctx: Context) -> dict[str, Any]:
@@ -299,6 +299,6 @@ def apply_copy_flags(config: Any, copy_code: bool, symlinks: bool) -> None:
     task = config.extra.get("task")
     if not isinstance(task, TaskConfig):
         flag = "--copy-code" if copy_code else "--symlinks"
-        raise ConfigError(f"{config.source}: {flag} works with task configs (a config with task:) only")
+        raise ConfigError(f"{config.named}: {flag} works with task configs (a config with task:) only")
     task.copy_code = task.copy_code or copy_code or symlinks
     task.symlinks = task.symlinks or symlinks

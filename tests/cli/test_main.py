@@ -124,6 +124,23 @@ def test_create_says_when_the_trial_limit_ends_hyperband_in_its_first_bracket(
         ][:said]
 
 
+def test_a_tuner_error_names_the_config_as_given(
+    tmp_path: Path, autolab_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autolab.cli.manage import create_experiment
+    from autolab.config import load_config
+    from autolab.errors import UserError
+
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yml").write_text(
+        "searchSpace: {x: {_type: uniform, _value: [0, 1]}}\ntrialCommand: python3 t.py\n"
+        "tuner: {name: TPE, classArgs: {optimize_mode: max}}\n"
+    )
+    with pytest.raises(UserError) as err:
+        create_experiment(load_config("bad.yml"))
+    assert str(err.value) == "bad.yml: tuner: optimize_mode must be 'maximize' or 'minimize', got 'max'"
+
+
 def test_an_experiment_copied_from_another_machine_is_read_and_resumed_by_its_path(tmp_path: Path) -> None:
     (tmp_path / "space.json").write_text('{"x": {"_type": "choice", "_value": [1, 2, 3]}}')
     config = tmp_path / "config.yml"
