@@ -10,8 +10,8 @@ cost of a step grows by that factor).
 the supernet's weights after its BatchNorm statistics are recalibrated on the same
 `recalibrate_batches` training batches, in an order fixed once (shared running statistics belong to
 no single path; the same batches make a candidate's score the same on every call). The search
-leaves the supernet set to the best architecture, with that architecture's statistics. An optional parameter or FLOPs limit filters
-candidates; the random ones are drawn inside a parameter or FLOPs range directly.
+leaves the supernet set to the best architecture, with that architecture's statistics. An optional
+parameter or FLOPs limit filters candidates; the random ones are drawn inside a parameter or FLOPs range directly.
 With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
 trained supernet on one choice (`few_shot_split`, default the choice with the most options) into one
 sub-supernet per option, each a copy trained `few_shot_epochs` more epochs with that choice fixed,
