@@ -57,3 +57,45 @@ def test_spos_search_leaves_the_best_architectures_statistics(tiny_net: TinyNet,
 def test_spos_refuses_no_epochs(tiny_net: TinyNet, data: TensorDataset, epochs: int) -> None:
     with pytest.raises(nas.NasError, match=f"SposTrainer num_epochs must be >= 1, got {epochs}"):
         _trainer(tiny_net, data, num_epochs=epochs)
+
+
+class _Nested(torch.nn.Module):
+    """A kernel choice that exists only inside the "conv_k" option of block1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        conv = nas.MutableConv2d(1, 4, nas.ValueChoice([1, 3], label="block1_kernel"))
+        self.block1 = nas.LayerChoice({"conv_k": conv, "pool": torch.nn.Conv2d(1, 4, 1)}, label="block1")
+        self.head = torch.nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.block1(x).mean((2, 3)))
+
+
+def test_trial_parameters_retrain_through_arch_from_parameters() -> None:
+    params = {"block1": "pool"}  # as a trial records it: block1_kernel does not matter, left out
+    with pytest.raises(nas.NasError, match=r"'block1_kernel' .*arch_from_parameters\(supernet, params\)"):
+        with nas.fixed_arch(params):
+            _Nested()
+    arch = nas.arch_from_parameters(_Nested(), params)
+    with nas.fixed_arch(arch):
+        model = _Nested()
+    assert isinstance(model.block1, torch.nn.Conv2d) and model.block1.kernel_size == (1, 1)
+    nested = {"block1": {"_name": "conv_k", "block1_kernel": 3}}  # the nested form of a search space
+    with nas.fixed_arch(nas.arch_from_parameters(_Nested(), nested)):
+        model = _Nested()
+    assert model.block1.kernel_size == (3, 3) and model(torch.randn(2, 1, 6, 6)).shape == (2, 2)
+
+
+def test_fixed_arch_refuses_an_unknown_label_but_not_a_skipped_edge() -> None:
+    arch = {"width": 8, "kernel": 3, "op": "conv", "skip": [1]}
+    with pytest.raises(
+        nas.NasError, match="label\\(s\\) 'widht' that the model built in fixed_arch does not have"
+    ):
+        with nas.fixed_arch({**arch, "widht": 32}):
+            TinyNet()
+    skipped = {**arch, "node0_edge0": "conv", "node1_edge0": "conv"}
+    with nas.fixed_arch(skipped):  # model code that builds node0's edge and skips node1's
+        edge = nas.LayerChoice({"conv": torch.nn.Identity()}, label="node0_edge0")
+        TinyNet()
+    assert isinstance(edge, torch.nn.Identity)
