@@ -99,3 +99,14 @@ def test_fixed_arch_refuses_an_unknown_label_but_not_a_skipped_edge() -> None:
         edge = nas.LayerChoice({"conv": torch.nn.Identity()}, label="node0_edge0")
         TinyNet()
     assert isinstance(edge, torch.nn.Identity)
+
+
+def test_layers_without_a_mutable_form_refuse_a_value_choice() -> None:
+    from autolab.nas import nn as nas_nn
+
+    with pytest.raises(nas.NasError, match="autolab.nas.nn.Conv1d takes no ValueChoice"):
+        nas_nn.Conv1d(3, nas.ValueChoice([8, 16], label="c1"), 3)
+    with pytest.raises(nas.NasError, match="autolab.nas.nn.BatchNorm1d takes no ValueChoice"):
+        nas_nn.BatchNorm1d(num_features=nas.ValueChoice([8, 16], label="b1"))
+    conv = nas_nn.Conv1d(3, 8, 3)
+    assert isinstance(conv, torch.nn.Conv1d) and conv(torch.randn(2, 3, 10)).shape == (2, 8, 8)
