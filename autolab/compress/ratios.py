@@ -68,10 +68,13 @@ def global_plan(
     budget = int(round(ratio * sum(sizes)))
     if not budget:
         return Plan(graph, {})
-    # every channel ranked once (ties by group, then position: a stable, deterministic order), the
-    # lowest `budget` go; a group at its cap passes its share on to the next channels in the ranking
-    ranked = np.concatenate([np.asarray(scores[g.index], dtype=np.float64) for g in graph.groups])
-    owner = np.repeat(np.arange(len(sizes)), sizes)[np.argsort(ranked, kind="stable")]
+    # every channel ranked once by score; ties go by the channel's rank within its group as a share
+    # of the group (so tied groups lose alike), then by group: a deterministic order. The lowest
+    # `budget` go; a group at its cap passes its share on to the next channels in the ranking.
+    ranked = [np.asarray(scores[g.index], dtype=np.float64) for g in graph.groups]
+    shares = [np.argsort(np.argsort(r, kind="stable"), kind="stable") / len(r) for r in ranked]
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    owner = owner[np.lexsort((owner, np.concatenate(shares), np.concatenate(ranked)))]
     room = [int(np.floor(cap * size)) for size in sizes]
     n_prune = [0] * len(sizes)
     taken = 0

@@ -33,7 +33,8 @@ def test_global_plan_with_tied_scores_removes_the_requested_share() -> None:
     plan = compress.global_plan(graph, scores, 0.3)
     total = sum(g.size for g in graph.groups)
     assert _removed(graph, plan) == pytest.approx(round(0.3 * total) / total)
-    assert max(plan.ratios().values()) <= 0.9
+    ratios = plan.ratios().values()
+    assert max(ratios) - min(ratios) <= 1 / 16 + 1e-9  # tied groups lose alike (within a channel)
     capped = compress.global_plan(graph, scores, 0.5, max_layer_ratio=0.6)  # caps pass the share on
     assert _removed(graph, capped) == pytest.approx(round(0.5 * total) / total)
     assert max(capped.ratios().values()) <= 0.6
