@@ -37,7 +37,16 @@ def prune(
         raise CompressError("give exactly one of ratio and flops")
     if mode not in ("uniform", "global"):
         raise CompressError(f"mode must be 'uniform' or 'global', got {mode!r}")
+    if isinstance(ratio, Mapping) and mode != "uniform":
+        raise CompressError(
+            f"mode {mode!r} does not apply to per-layer ratios (a dict): give one ratio, or leave mode out"
+        )
     graph = build_graph(model, example_inputs)
+    if not graph.groups:
+        raise CompressError(
+            f"nothing to prune in {type(model).__name__}: no conv or linear has output channels that "
+            "can be removed (each feeds the output, a reshape or a layer that needs its width)"
+        )
     scores = group_importance(graph, metric, batches, loss_fn)
     if flops is not None:
         plan = flops_plan(graph, scores, flops, mode, max_layer_ratio)

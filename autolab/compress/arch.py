@@ -73,6 +73,21 @@ def load_pruned(model: nn.Module, path: str | Path) -> nn.Module:
     try:
         model.load_state_dict(saved["state_dict"])
     except RuntimeError as e:
-        first = str(e).strip().splitlines()[0]
-        raise CompressError(f"{path} does not fit {type(model).__name__}: {first}") from None
+        raise CompressError(f"{path} does not fit {type(model).__name__}: {_misfit(e)}") from None
     return model
+
+
+def _misfit(error: RuntimeError) -> str:
+    """The first useful line of load_state_dict's error (first key named; counts of the rest)."""
+    lines = [line.strip() for line in str(error).strip().splitlines()[1:] if line.strip()]
+    if not lines:
+        return str(error).strip()
+    head, _, keys = lines[0].partition(": ")
+    if head.endswith("key(s) in state_dict"):
+        names = [k.strip().strip('"') for k in keys.rstrip(". ").split(", ")]
+        more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+        head = f"{head.split(' key')[0].lower()} key '{names[0]}'{more}"
+    else:
+        head = lines[0]
+    others = f"; {len(lines) - 1} more problem(s)" if len(lines) > 1 else ""
+    return head + others

@@ -6,11 +6,17 @@ optimizer = torch.optim.SGD(distiller.trainable_parameters(), lr=0.01)
 for x, y in data:
     out = distiller(x, y)          # out.loss, out.logits (the student's), out.parts
     optimizer.zero_grad(); out.loss.backward(); optimizer.step()
+
+Feature outputs are captured by forward hooks that exist only while the distiller runs (its own
+forward, pretrain and set-up): between steps the student and teacher carry no hooks, so they save
+with torch.save and run alone as before. `close()` (or `with Distiller(...) as d:`) also drops the
+captured tensors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,34 +69,59 @@ class Distiller(nn.Module):
         self.connectors = nn.ModuleList()
         self.paraphrasers = nn.ModuleList()
         self._captured: dict[str, torch.Tensor] = {}
+        self._taps: list[tuple[nn.Module, str]] = []  # (module, key): hooked only inside _capture()
         for i, f in enumerate(self.features):
             if f.loss not in ("mse", "cosine", "factor"):
                 raise CompressError(
                     f"feature {f.student!r}: loss must be mse, cosine or factor, got {f.loss!r}"
                 )
-            self._hook(student, f.student, f"s{i}")
-            self._hook(teacher, f.teacher, f"t{i}")
+            self._taps.append((self._module(student, f.student), f"s{i}"))
+            self._taps.append((self._module(teacher, f.teacher), f"t{i}"))
         if self.features:
             if example_input is None:
                 raise CompressError("feature distillation needs example_input (to size the connectors)")
             self._build_connectors(example_input)
         self.train(student.training)
 
-    def _hook(self, model: nn.Module, name: str, key: str) -> None:
+    @staticmethod
+    def _module(model: nn.Module, name: str) -> nn.Module:
         try:
-            module = model.get_submodule(name)
+            return model.get_submodule(name)
         except AttributeError:
             raise CompressError(f"no module named '{name}' in {type(model).__name__}") from None
 
-        def keep(_m: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
-            self._captured[key] = output
+    @contextmanager
+    def _capture(self) -> Iterator[None]:
+        """Forward hooks on the feature modules for the duration of one of the distiller's passes."""
 
-        module.register_forward_hook(keep)
+        def keeper(key: str) -> Callable[[nn.Module, Any, torch.Tensor], None]:
+            def keep(_m: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
+                self._captured[key] = output
+
+            return keep
+
+        handles = [module.register_forward_hook(keeper(key)) for module, key in self._taps]
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def close(self) -> None:
+        """Drop captured tensors. The hooks are already gone outside the distiller's own passes, so
+        the student and teacher are plain models again; kept for `with Distiller(...) as d:`."""
+        self._captured.clear()
+
+    def __enter__(self) -> Distiller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _build_connectors(self, x: torch.Tensor) -> None:
         was = self.student.training
         self.student.eval()
-        with torch.no_grad():
+        with torch.no_grad(), self._capture():
             self.student(x), self.teacher.eval()(x)
         self.student.train(was)
         for i, f in enumerate(self.features):
@@ -121,9 +152,15 @@ class Distiller(nn.Module):
         yield from self.connectors.parameters()
 
     def forward(self, x: torch.Tensor, target: Any = None) -> DistillOutput:
-        with torch.no_grad():
-            teacher_logits = self.teacher(x)
-        logits = self.student(x)
+        with self._capture():
+            with torch.no_grad():
+                teacher_logits = self.teacher(x)
+            logits = self.student(x)
+        if self.kd_weight and logits.shape != teacher_logits.shape:
+            raise CompressError(
+                f"the student's output {tuple(logits.shape)} and the teacher's {tuple(teacher_logits.shape)} "
+                "differ: kd needs outputs of one shape (or kd_weight=0)"
+            )
         parts: dict[str, torch.Tensor] = {}
         if self.kd_weight:
             parts["kd"] = self.kd_weight * kd_loss(logits, teacher_logits, self.temperature)
@@ -159,7 +196,7 @@ class Distiller(nn.Module):
             for p in (p for _, p in paras):
                 p.train()
             for x in batches:
-                with torch.no_grad():
+                with torch.no_grad(), self._capture():
                     self.teacher(x)
                 loss = torch.stack(
                     [

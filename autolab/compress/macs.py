@@ -13,7 +13,9 @@ from torch import nn
 
 
 def count_macs(model: nn.Module, example_input: torch.Tensor) -> int:
-    """Multiply-adds of the Conv*d and Linear layers (grouped convs per group) for example_input."""
+    """Multiply-adds of the Conv*d and Linear layers (grouped convs per group) for example_input.
+    The model runs in eval mode without gradients (norm statistics untouched, a batch of one works)
+    and is left in the mode it was in."""
     total = 0
 
     def hook(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
@@ -30,10 +32,13 @@ def count_macs(model: nn.Module, example_input: torch.Tensor) -> int:
         for m in model.modules()
         if isinstance(m, (nn.modules.conv._ConvNd, nn.Linear))
     ]
+    was_training = model.training
+    model.eval()
     try:
         with torch.no_grad():
             model(example_input)
     finally:
+        model.train(was_training)
         for handle in handles:
             handle.remove()
     return int(total)

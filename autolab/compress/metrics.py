@@ -42,8 +42,8 @@ def group_importance(
 ) -> dict[int, np.ndarray]:
     """group index -> one score per channel of the group: the mean, over the group's layers, of each
     layer's score divided by that layer's mean (so layers of different scales weigh the same and
-    groups can be ranked against each other). "bn" scores the norms (groups without one fall back to
-    l1); "taylor" needs batches of (input, target) and a loss_fn(output, target)."""
+    groups can be ranked against each other). "bn" scores the norms' scales (groups without an
+    affine norm fall back to l1); "taylor" needs batches of (input, target) and a loss_fn(output, target)."""
     if metric not in METRICS:
         raise CompressError(f"unknown metric '{metric}'; choose from {', '.join(METRICS)}")
     grads = _taylor_grads(graph, batches, loss_fn) if metric == "taylor" else {}
@@ -53,8 +53,8 @@ def group_importance(
 def _score_group(
     graph: ChannelGraph, group: Group, metric: str, grads: dict[str, torch.Tensor]
 ) -> np.ndarray:
-    names = [n for n in group.channels if graph.layers[n].kind == "bn"] if metric == "bn" else []
-    if not names:
+    names = [n for n in group.channels if _has_scale(graph, n)] if metric == "bn" else []
+    if not names:  # "bn" without a norm that has a scale (affine=False) scores the weights
         metric = "l1" if metric == "bn" else metric
         names = [n for n in group.channels if graph.layers[n].kind != "bn"]
     total = np.zeros(group.size)
@@ -67,6 +67,13 @@ def _score_group(
         total[has] += score[mapping[has]]
         count[has] += 1
     return total / np.maximum(count, 1)
+
+
+def _has_scale(graph: ChannelGraph, name: str) -> bool:
+    return (
+        graph.layers[name].kind == "bn"
+        and getattr(graph.model.get_submodule(name), "weight", None) is not None
+    )
 
 
 def _taylor_grads(

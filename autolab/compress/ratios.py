@@ -3,6 +3,7 @@ cap), given per layer, or searched for a FLOPs target."""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -13,7 +14,8 @@ from .trace import CompressError
 
 
 def _check_ratio(ratio: float, what: str) -> float:
-    if not isinstance(ratio, int | float) or not 0.0 <= float(ratio) < 1.0:
+    """A fraction in [0, 1) as a float (numpy scalars included; bools are not numbers here)."""
+    if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0.0 <= float(ratio) < 1.0:
         raise CompressError(f"{what} must be a number in [0, 1), got {ratio!r}")
     return float(ratio)
 
@@ -24,7 +26,9 @@ def _keep(group: Group, scores: np.ndarray, n_keep: int) -> np.ndarray:
         n_keep = max(1, min(group.size, n_keep))
         return np.sort(np.argsort(-scores, kind="stable")[:n_keep])
     n_blocks = group.n_blocks
-    per_block = max(1, n_keep // n_blocks)
+    per_block = max(
+        1, min(group.size // n_blocks, int(np.floor(n_keep / n_blocks + 0.5)))
+    )  # nearest multiple
     kept = []
     for b in range(n_blocks):
         members = np.flatnonzero(group.blocks == b)
@@ -60,17 +64,30 @@ def global_plan(
     more than max_layer_ratio of its channels (the per-layer floor)."""
     ratio = _check_ratio(ratio, "ratio")
     cap = _check_ratio(max_layer_ratio, "max_layer_ratio")
-    entries = [(float(s), g.index) for g in graph.groups for s in scores[g.index]]
-    budget = int(round(ratio * len(entries)))
+    sizes = [g.size for g in graph.groups]
+    budget = int(round(ratio * sum(sizes)))
     if not budget:
         return Plan(graph, {})
-    threshold = sorted(s for s, _ in entries)[budget - 1]
+    # every channel ranked once by score; ties go by the channel's rank within its group as a share
+    # of the group (so tied groups lose alike), then by group: a deterministic order. The lowest
+    # `budget` go; a group at its cap passes its share on to the next channels in the ranking.
+    ranked = [np.asarray(scores[g.index], dtype=np.float64) for g in graph.groups]
+    shares = [np.argsort(np.argsort(r, kind="stable"), kind="stable") / len(r) for r in ranked]
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    owner = owner[np.lexsort((owner, np.concatenate(shares), np.concatenate(ranked)))]
+    room = [int(np.floor(cap * size)) for size in sizes]
+    n_prune = [0] * len(sizes)
+    taken = 0
+    for i in owner.tolist():
+        if taken == budget:
+            break
+        if n_prune[i] < room[i]:
+            n_prune[i] += 1
+            taken += 1
     keep = {}
-    for g in graph.groups:
-        below = int((scores[g.index] <= threshold).sum())
-        n_prune = min(below, int(np.floor(cap * g.size)))
-        if n_prune:
-            keep[g.index] = _keep(g, scores[g.index], g.size - n_prune)
+    for g, n in zip(graph.groups, n_prune, strict=True):
+        if n:
+            keep[g.index] = _keep(g, scores[g.index], g.size - n)
     return Plan(graph, keep)
 
 
@@ -86,7 +103,11 @@ def flops_plan(
     the plan's FLOPs count. mode "uniform" / "global" as their plans; "layer": layer_ratios (by group
     leader) are relative, each group loses min(max_layer_ratio, s x its ratio) for the smallest s
     that meets the target (how a searched set of per-layer ratios is compared at equal FLOPs)."""
-    if not isinstance(flops_fraction, int | float) or not 0.0 < float(flops_fraction) <= 1.0:
+    if (
+        isinstance(flops_fraction, bool)
+        or not isinstance(flops_fraction, numbers.Real)
+        or not 0.0 < float(flops_fraction) <= 1.0
+    ):
         raise CompressError(f"flops target must be a fraction in (0, 1], got {flops_fraction!r}")
     if mode not in ("uniform", "global", "layer"):
         raise CompressError(f"mode must be 'uniform', 'global' or 'layer', got {mode!r}")
@@ -111,8 +132,8 @@ def flops_plan(
     best = plan_at(hi)
     if best.flops() > target:
         raise CompressError(
-            f"no {mode} ratio reaches {flops_fraction:.0%} of the FLOPs "
-            f"(the most pruning keeps {best.flops() / full:.0%}; the rest is in unprunable layers)"
+            f"no {mode} ratio reaches {_share(float(flops_fraction))} of the FLOPs "
+            f"(the most pruning keeps {_share(best.flops() / full)}; the rest is in unprunable layers)"
         )
     for _ in range(20):
         mid = (lo + hi) / 2
@@ -122,3 +143,11 @@ def flops_plan(
         else:
             lo = mid
     return best
+
+
+def _share(fraction: float) -> str:
+    """A fraction as a percentage with the digits it needs (0.1%, 0.05%, 12%), never a bare 0%."""
+    percent = 100.0 * fraction
+    if percent == 0.0 or percent >= 10.0:
+        return f"{percent:.0f}%"
+    return f"{percent:.2g}%"

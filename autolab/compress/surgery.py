@@ -38,7 +38,7 @@ def mask_plan(plan: Plan) -> nn.Module:
     with torch.no_grad():
         for name, (out_keep, in_keep) in plan.layer_keep().items():
             module: Any = model.get_submodule(name)
-            if out_keep is not None:
+            if out_keep is not None and module.weight is not None:  # a norm without affine: none
                 dead = torch.from_numpy(np.setdiff1d(np.arange(module.weight.shape[0]), out_keep))
                 for param in (module.weight, module.bias):
                     if param is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,14 +50,37 @@ def load_arch(arch: dict[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
 
 @contextmanager
 def fixed_arch(arch: dict[str, Any] | str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Within the block, model constructors build the fixed architecture (see module doc)."""
+    """Within the block, model constructors build the fixed architecture (see module doc).
+
+    A label the model never asks for is refused when the block ends (a typo), unless it is one of
+    a family the model does use (`node3_edge1` beside `node2_edge0`: an edge the model code skipped
+    building). A trial's parameters, which leave out choices that do not matter, go through
+    `arch_from_parameters(supernet, params)` first."""
     fixed = load_arch(arch)
     reset_auto_labels()
     push_fixed(fixed)
+    completed = False
     try:
         yield fixed
+        completed = True
     finally:
-        pop_fixed()
+        used = pop_fixed()
+    if completed and used:
+        _refuse_unknown(fixed, used)
+
+
+def _family(label: str) -> str:
+    return re.sub(r"\d+", "#", label)
+
+
+def _refuse_unknown(arch: dict[str, Any], used: set[str]) -> None:
+    families = {_family(label) for label in used}
+    unknown = sorted(k for k in arch if k not in used and _family(k) not in families)
+    if unknown:
+        raise NasError(
+            f"architecture has label(s) {', '.join(map(repr, unknown))} that the model built in fixed_arch "
+            f"does not have; its labels: {', '.join(sorted(used))}"
+        )
 
 
 def _fixed_child(child: nn.Module, arch: dict[str, Any]) -> nn.Module | None:

@@ -74,18 +74,29 @@ def current_fixed() -> dict[str, Any] | None:
     return _fixed_stack[-1] if _fixed_stack else None
 
 
+_fixed_used: list[set[str]] = []  # the labels each open fixed_arch has been asked for
+
+
 def push_fixed(arch: dict[str, Any]) -> None:
     _fixed_stack.append(arch)
+    _fixed_used.append(set())
 
 
-def pop_fixed() -> None:
+def pop_fixed() -> set[str]:
+    """Close the innermost fixed architecture; returns the labels the constructors asked for."""
     _fixed_stack.pop()
+    return _fixed_used.pop()
 
 
 def fixed_decision(arch: Mapping[str, Any], label: str, choices: Sequence[Any]) -> Any:
     """The decision for `label` in a fixed architecture, checked against the valid choices."""
+    if _fixed_used:
+        _fixed_used[-1].add(label)
     if label not in arch:
-        raise NasError(f"architecture has no value for choice {label!r}")
+        raise NasError(
+            f"architecture has no value for choice {label!r} (a trial's parameters leave out choices "
+            "that do not matter: build with nas.arch_from_parameters(supernet, params))"
+        )
     value = arch[label]
     if isinstance(value, tuple):
         value = list(value)

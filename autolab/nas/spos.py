@@ -7,9 +7,11 @@ each of its options once (a fresh random permutation per decision and batch), th
 summed into one optimizer step, so every option of every decision is trained on every batch (the
 cost of a step grows by that factor).
 `search()` runs evolution over architectures; each candidate is scored on the validation data with
-the supernet's weights after its BatchNorm statistics are recalibrated on training batches (shared
-running statistics belong to no single path). An optional parameter or FLOPs limit filters
-candidates; the random ones are drawn inside a parameter or FLOPs range directly.
+the supernet's weights after its BatchNorm statistics are recalibrated on the same
+`recalibrate_batches` training batches, in an order fixed once (shared running statistics belong to
+no single path; the same batches make a candidate's score the same on every call). The search
+leaves the supernet set to the best architecture, with that architecture's statistics. An optional
+parameter or FLOPs limit filters candidates; the random ones are drawn inside a parameter or FLOPs range directly.
 With `few_shot_epochs > 0` (few-shot NAS, Zhao et al., 2021; `few_shot.py`), `fit()` then splits the
 trained supernet on one choice (`few_shot_split`, default the choice with the most options) into one
 sub-supernet per option, each a copy trained `few_shot_epochs` more epochs with that choice fixed,
@@ -25,7 +27,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Subset
 
 from .budget import RangeSampler, SpaceCost
 from .evolution import EvolutionResult, evolution_search
@@ -107,6 +109,8 @@ class SposTrainer:
     ) -> None:
         if sampling not in ("uniform", "fair"):
             raise NasError(f"SposTrainer sampling must be 'uniform' or 'fair', got {sampling!r}")
+        if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
+            raise NasError(f"SposTrainer num_epochs must be >= 1, got {num_epochs!r}")
         seed_everything(seed)
         self.sampling = sampling
         self.model, self.loss, self.metric, self.optimizer = model, loss, metric, optimizer
@@ -123,7 +127,10 @@ class SposTrainer:
         self.subs: list[SubSupernet] = []  # filled by fit() when few_shot_epochs > 0
         self.rng = random.Random(seed)
         self.train_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed, workers=workers)
-        self.calib_loader = loader(train_dataset, batch_size, shuffle=True, seed=seed + 7, workers=workers)
+        # BN recalibration: the same training batches, in an order fixed once, for every candidate
+        order = torch.randperm(len(train_dataset), generator=torch.Generator().manual_seed(seed + 7))  # type: ignore[arg-type]
+        calib = Subset(train_dataset, order.tolist())
+        self.calib_loader = loader(calib, batch_size, shuffle=False, workers=workers)
         self.val_loader = loader(val_dataset, batch_size, shuffle=False, workers=workers)
         self.history: list[dict[str, Any]] = []
         self.result: EvolutionResult | None = None
@@ -208,9 +215,16 @@ class SposTrainer:
         arch = validate_arch(self.groups, arch)
         model, groups = self.supernet_for(arch)
         set_arch(model, arch, groups)
-        n = self.recalibrate_batches if recalibrate_batches is None else recalibrate_batches
-        recalibrate_bn(model, forever(self.calib_loader), n, self.device)
+        self.recalibrate(model, recalibrate_batches)
         return evaluate(model, self.val_loader, self.metric, self.device, self.amp, self.eval_batches)
+
+    def recalibrate(self, model: nn.Module | None = None, num_batches: int | None = None) -> int:
+        """Re-estimate the BatchNorm statistics of the model's current path (default the supernet) on
+        the first num_batches (default recalibrate_batches) calibration batches: the same for every call."""
+        n = self.recalibrate_batches if num_batches is None else num_batches
+        return recalibrate_bn(
+            self.model if model is None else model, forever(self.calib_loader), n, self.device
+        )
 
     def supernet_for(self, arch: dict[str, Any]) -> tuple[nn.Module, dict[str, Any]]:
         """The model (and its choice groups) that scores the architecture: the supernet, or after a
@@ -232,6 +246,8 @@ class SposTrainer:
         log: Callable[[int, float], None] | None = None,
     ) -> dict[str, Any]:
         """Evolution search on the trained supernet; returns (and keeps) the best architecture.
+        `self.model` is left set to it, its BatchNorm statistics recalibrated for it (so
+        `apply_fixed_architecture(copy.deepcopy(trainer.model), best)` scores as the search did).
 
         min/max_params and min/max_flops bound the architecture's size (FLOPs need an example input,
         e.g. one image with its batch dimension). Random architectures are then drawn inside the
@@ -270,6 +286,7 @@ class SposTrainer:
             log=log,
         )
         set_arch(self.model, self.result.best_arch, self.groups)
+        self.recalibrate()  # the supernet left with the best path's statistics, not the last candidate's
         return dict(self.result.best_arch)
 
     def export(self) -> dict[str, Any]:

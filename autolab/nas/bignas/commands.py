@@ -128,7 +128,7 @@ def open_supernet(path: str, device: torch.device) -> Any:
     return load_supernet(path).to(device).eval()
 
 
-def _example(args: argparse.Namespace, val: Dataset[Any] | None) -> torch.Tensor:
+def _example(args: argparse.Namespace, val: Dataset[Any] | None, supernet: Any) -> torch.Tensor:
     if val is not None:
         return example_input_of(val)
     if args.input_shape is None:
@@ -136,7 +136,14 @@ def _example(args: argparse.Namespace, val: Dataset[Any] | None) -> torch.Tensor
     try:
         shape = [int(v) for v in args.input_shape.split(",")]
     except ValueError:
-        raise NasError(f"--input-shape {args.input_shape!r}: write C,H,W, e.g. 3,32,32") from None
+        shape = []
+    if len(shape) != 3 or min(shape) < 1:
+        raise NasError(f"--input-shape {args.input_shape!r}: write C,H,W (3 positive numbers), e.g. 3,32,32")
+    channels = supernet.build_args["in_channels"]
+    if shape[0] != channels:
+        raise NasError(
+            f"--input-shape {args.input_shape!r}: the supernet takes {channels} input channel(s), got {shape[0]}"
+        )
     return torch.zeros(1, *shape)
 
 
@@ -186,7 +193,7 @@ def run(args: argparse.Namespace) -> None:
             supernet,
             args.n,
             flops_range,
-            example_input=_example(args, val).to(device),
+            example_input=_example(args, val, supernet).to(device),
             mode=args.mode,
             seed=args.seed,
             plot=args.plot,

@@ -134,3 +134,11 @@ def test_module_entry_point_exits_1_with_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"bignas sample-flops: {tmp_path / 'x.pt'}: no such supernet file"
+
+
+def test_a_wrong_input_shape_is_one_line(saved: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    supernet, _ = saved  # 1 input channel
+    argv = ["sample-flops", str(supernet), "-n", "2", "--device", "cpu", "--input-shape"]
+    assert "write C,H,W (3 positive numbers)" in fail([*argv, "1,8"], capsys)
+    assert "write C,H,W (3 positive numbers)" in fail([*argv, "1,8,0"], capsys)
+    assert "the supernet takes 1 input channel(s), got 3" in fail([*argv, "3,8,8"], capsys)
