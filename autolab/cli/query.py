@@ -72,14 +72,16 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         with store:
             status = experiment_status(ref, store)
-            if args.all or status == ExperimentStatus.RUNNING:
+            # a finished experiment whose manager still serves its web UI (as NNI's, until stop) is listed
+            alive = status == ExperimentStatus.RUNNING or experiments.manager_alive(ref.directory)
+            if args.all or alive:
                 counts = store.count_by_status()
-                url = (store.get_meta("url") or "-") if status == ExperimentStatus.RUNNING else "-"
+                url = (store.get_meta("url") or "-") if alive else "-"
                 rows.append(
                     [ref.id, ref.name or "-", status, sum(counts.values()), format_time(ref.created), url]
                 )
     if not rows:
-        print("No experiment is running." if not args.all else "No experiment found.")
+        print("No experiment is running or serving its web UI." if not args.all else "No experiment found.")
         return 0
     print(table(["ID", "NAME", "STATUS", "TRIALS", "CREATED", "URL"], rows))
     return 0

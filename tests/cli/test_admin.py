@@ -219,3 +219,18 @@ def test_a_damaged_registry_says_how_to_go_on(
     (autolab_home / "registry.db").unlink()
     code, out, err = run(capsys, "experiment", "show", str(exp))
     assert code == 0 and '"id": "testexp1"' in out
+
+
+def test_list_shows_a_finished_experiment_still_serving_its_web_ui(
+    exp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli.admin_helpers import fake_running
+
+    code, out, err = run(capsys, "experiment", "list")
+    assert out.strip() == "No experiment is running or serving its web UI."
+    fake_running(exp)  # DONE, and its manager (this process plays it) still serves the page
+    with Store(exp) as store:
+        store.set_meta(url="http://127.0.0.1:8123")
+    code, out, err = run(capsys, "experiment", "list")
+    row = out.splitlines()[1].split()
+    assert row[0] == "exp1" and "DONE" in row and row[-1] == "http://127.0.0.1:8123"
