@@ -11,12 +11,19 @@ from .errors import UserError
 from .experiments import ExperimentRef, manager_alive
 from .store import Store
 
+STUDY = (
+    "experiment {id} is an in-process study: no manager serves it; change it from the Python process "
+    "that runs it (study.enqueue_trial(...), study.optimize(n_trials=...))"
+)
+
 
 def manager_url(ref: ExperimentRef) -> str:
+    with Store(ref.directory, readonly=True) as store:
+        url, study = store.get_meta("url"), store.get_meta("study")
+    if study:
+        raise UserError(STUDY.format(id=ref.id))
     if not manager_alive(ref.directory):
         raise UserError(f"experiment {ref.id} is not running (resume it with: autolab resume {ref.id})")
-    with Store(ref.directory, readonly=True) as store:
-        url = store.get_meta("url")
     if not url:
         raise UserError(f"experiment {ref.id}: its manager has no REST API address yet; try again")
     return str(url)

@@ -86,9 +86,11 @@ def find(exp_id: str | None) -> ExperimentRef:
             )
         running = [e for e in experiments if manager_alive(e.directory)]
         return (running or experiments)[-1]
-    matches = [e for e in experiments if e.id == exp_id] or [
-        e for e in experiments if e.id.startswith(exp_id)
-    ]
+    matches = (
+        [e for e in experiments if e.id == exp_id]
+        or [e for e in experiments if e.id.startswith(exp_id)]
+        or [e for e in experiments if e.name == exp_id]  # a study's (or experiment's) name, when unique
+    )
     if len(matches) == 1:
         return matches[0]
     if not matches and _is_file(Path(exp_id) / DB_FILE):  # a folder in the working directory

@@ -52,3 +52,19 @@ def test_an_id_not_found_in_an_empty_home_is_named(autolab_home: Path) -> None:
         f"experiment 'zzzz' not found: {autolab_home} has no experiment (AUTOLAB_HOME; an experiment's "
         "directory can be given as a path)"
     )
+
+
+def test_a_unique_name_finds_its_experiment_after_ids_and_prefixes(autolab_home: Path) -> None:
+    # a named study (create_study(name="s1")) is an experiment listed by its name: top s1, trial ls s1
+    for exp_id, name in (
+        ("k2v54z7f", "s1"),
+        ("s1abcdef", "other"),
+        ("x9y8z7w6", "twice"),
+        ("q1w2e3r4", "twice"),
+    ):
+        experiments.register(exp_id, name, made(autolab_home / exp_id, exp_id, name))
+    assert experiments.find("s1").id == "s1abcdef"  # an id's prefix comes first
+    experiments.unregister("s1abcdef")
+    assert experiments.find("s1").id == "k2v54z7f"
+    with pytest.raises(experiments.ExperimentNotFound, match="'twice' is ambiguous"):
+        experiments.find("twice")

@@ -20,7 +20,7 @@ from typing import Any
 import json5
 
 from .. import experiments
-from ..client import call
+from ..client import STUDY, call
 from ..config import (
     CONFIG_FILE,
     AlgorithmConfig,
@@ -123,6 +123,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
     with experiments.open_store(ref) as store:
         stored = store.get_meta("config") or {}
+        if store.get_meta("study"):
+            raise UserError(STUDY.format(id=ref.id))
     tuner = config_from_dict(stored, ref.directory / CONFIG_FILE).tuner
     value = parse_update_value(key, args, tuner)
     shown = "the search space" if key == "searchSpace" else f"{key} = {_show_value(key, value)}"

@@ -234,3 +234,17 @@ def test_list_shows_a_finished_experiment_still_serving_its_web_ui(
     code, out, err = run(capsys, "experiment", "list")
     row = out.splitlines()[1].split()
     assert row[0] == "exp1" and "DONE" in row and row[-1] == "http://127.0.0.1:8123"
+
+
+def test_a_study_is_changed_from_its_python_process(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(exp) as store:
+        store.set_meta(study=True)
+        trial = store.trial_rows()[0].id
+    before = config(exp)
+    for argv in (
+        ["update", "trialnum", "exp1", "--value", "50"],
+        ["trial", "rerun", "exp1", trial, "--params", "{}"],
+        ["trial", "retry", "exp1", trial],
+    ):
+        one_line_error(*run(capsys, *argv)[::2], "exp1 is an in-process study", "study.enqueue_trial")
+    assert config(exp) == before  # nothing kept "for when it is resumed": a study is not resumed
