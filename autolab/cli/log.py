@@ -58,6 +58,12 @@ def cmd_trial_log(args: argparse.Namespace) -> int:
             rows = store.trial_rows()
             if not rows:
                 print(f"Experiment {ref.id} has no trials yet.")
+            # --head / --tail: the first / last N trials of the list (as they pick lines of a log)
+            if args.head is not None or args.tail is not None:
+                n = args.head if args.head is not None else args.tail
+                if n < 0:
+                    raise UserError(f"--{'head' if args.head is not None else 'tail'} {n}: must be >= 0")
+                rows = rows[:n] if args.head is not None else rows[len(rows) - n :]
             for r in rows:
                 print(f"{r.id}  {r.status.value:<13} {ref.directory / 'trials' / r.id}")
             return 0

@@ -125,6 +125,7 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
         rows = export_rows(store)
         maximize = optimize_mode(store) == "maximize"
         objectives = from_config(store.get_meta("config"))  # several: a column each, and the front
+    trials = len(rows)
     if args.head is not None or args.tail is not None:
         scored = [r for r in rows if r["status"] in COMPLETED and r["value"] is not None]
         scored.sort(key=lambda r: _number(r["value"]), reverse=maximize)
@@ -133,7 +134,12 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print(f"Experiment {ref.id} has no trials yet.")
+        print(
+            f"Experiment {ref.id} has no trials yet."
+            if not trials
+            else f"Experiment {ref.id}: no trial to show ({trials} trial(s); --head / --tail rank completed "
+            "trials with a result)"
+        )
         return 0
     multi = any("budget" in r for r in rows)  # multi-fidelity trials: their budget, bracket, rung
     out = []

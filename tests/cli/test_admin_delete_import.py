@@ -281,6 +281,11 @@ def test_trial_logs(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "log", "trial", "exp1", "--trial_id", trial_id, "--stderr")[1] == "a warning\n"
     code, out, err = run(capsys, "log", "trial")
     assert code == 0 and len(out.splitlines()) == 5 and str(exp / "trials" / trial_id) in out
+    listed = out.splitlines()
+    assert run(capsys, "log", "trial", "--tail", "2")[1].splitlines() == listed[-2:]  # the list's last 2
+    assert run(capsys, "log", "trial", "--head", "1")[1].splitlines() == listed[:1]
+    # trial ls --head 0: nothing to show is not "no trials yet"
+    assert "no trial to show (5 trial(s)" in run(capsys, "trial", "ls", "--head", "0")[1]
     one_line_error(*run(capsys, "log", "trial", "--trial_id", "nope9")[::2], "'nope9' not found")
 
 
