@@ -45,10 +45,16 @@ def add_commands(sub: Any) -> None:
     show.set_defaults(handler=cmd_show)
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _registries() -> tuple[Any, Any]:
+    # not at the top: every CLI command imports this module, and the registries load the tuners' base
     from ..assessors import REGISTRY as ASSESSOR_REGISTRY
     from ..tuners import REGISTRY as TUNER_REGISTRY
 
+    return TUNER_REGISTRY, ASSESSOR_REGISTRY
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    TUNER_REGISTRY, ASSESSOR_REGISTRY = _registries()
     rows = [["tuner", name, _summary(TUNER_REGISTRY.find(key))] for key, name in TUNERS.items()]
     rows += [["assessor", name, _summary(ASSESSOR_REGISTRY.find(key))] for key, name in ASSESSORS.items()]
     print(table(["KIND", "NAME", "WHAT"], rows))
@@ -57,9 +63,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from ..assessors import REGISTRY as ASSESSOR_REGISTRY
-    from ..tuners import REGISTRY as TUNER_REGISTRY
-
+    TUNER_REGISTRY, ASSESSOR_REGISTRY = _registries()
     key = args.name.lower().replace("_", "")
     found = [
         (kind, names[k], registry)
