@@ -15,6 +15,7 @@ from ..store import SORT_KEYS
 from ..views import export_csv, export_rows, profile
 from .base import BadRequest, BaseHandler
 from .queries import STATUSES, metrics_after, summary_rows, trial_item, trial_metrics, trial_page
+from .safefiles import open_regular
 
 MAX_PAGE = 1000
 MAX_SEARCH = 1000  # characters of ?q= (longer than any id, status or parameters it finds)
@@ -87,10 +88,10 @@ class TrialReadHandler(BaseHandler):
         self.send(item)
 
 
-def tail(path: Path, limit: int) -> dict[str, Any]:
-    """The last `limit` bytes of a file (decoded leniently), its size and whether it was cut."""
+def tail(path: Path, limit: int, root: Path) -> dict[str, Any]:
+    """The last `limit` bytes of a file under root (decoded leniently), its size and whether it was cut."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, root) as fh:  # never a link out of root, never a FIFO (it would block)
             size = os.fstat(fh.fileno()).st_size
             fh.seek(max(0, size - limit))
             data = fh.read(limit)
@@ -117,8 +118,8 @@ class TrialLogHandler(BaseHandler):
             {
                 "trialJobId": trial_id,
                 "directory": str(directory),
-                "stdout": tail(directory / protocol.STDOUT_FILE, limit),
-                "stderr": tail(directory / protocol.STDERR_FILE, limit),
+                "stdout": tail(directory / protocol.STDOUT_FILE, limit, self.directory / "trials"),
+                "stderr": tail(directory / protocol.STDERR_FILE, limit, self.directory / "trials"),
             }
         )
 

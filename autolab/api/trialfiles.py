@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import protocol
 from .base import BadRequest, BaseHandler
+from .safefiles import is_real_dir, open_regular
 
 CHUNK_DEFAULT = 64 * 1024
 CHUNK_MAX = 1024 * 1024
@@ -19,12 +20,12 @@ STREAMS = {"stdout": protocol.STDOUT_FILE, "stderr": protocol.STDERR_FILE}
 ZIP_BLOCK = 256 * 1024  # bytes read and sent at a time: a big checkpoint never sits in memory
 
 
-def read_from(path: Path, offset: int | None, limit: int) -> dict[str, Any]:
+def read_from(path: Path, offset: int | None, limit: int, root: Path) -> dict[str, Any]:
     """The bytes of a file from offset (None: its last `limit` bytes), up to `limit`, cut before a
     UTF-8 character split at the end (the next read starts with it). `next` is the offset to ask
     from next time; a file shorter than offset (rewritten) is read again from its tail."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, root) as fh:  # never a link out of root, never a FIFO (it would block)
             size = os.fstat(fh.fileno()).st_size
             if offset is None or offset > size:
                 offset = max(0, size - limit)
@@ -63,7 +64,8 @@ class TrialStreamHandler(BaseHandler):
         offset = None if raw in (None, "") else self.arg_int("offset", 0, 0, 2**62)
         limit = self.arg_int("limit", CHUNK_DEFAULT, 1, CHUNK_MAX)
         path = self.directory / "trials" / trial_id / STREAMS[stream]
-        self.send({"trialJobId": trial_id, "stream": stream, **read_from(path, offset, limit)})
+        root = self.directory / "trials"
+        self.send({"trialJobId": trial_id, "stream": stream, **read_from(path, offset, limit, root)})
 
 
 class _Sink:
@@ -114,7 +116,7 @@ class TrialZipHandler(BaseHandler):
         if self.store.trial_row(trial_id) is None:
             raise BadRequest(f"no trial {trial_id!r}", 404)
         directory = self.directory / "trials" / trial_id
-        if not directory.is_dir():
+        if not is_real_dir(directory, self.directory / "trials"):  # a link to a folder elsewhere: not served
             raise BadRequest(f"trial {trial_id} has no directory ({directory})", 404)
         name = f"{self.store.get_meta('id', 'experiment')}-{trial_id}"
         self.set_header("Content-Type", "application/zip")
@@ -124,7 +126,9 @@ class TrialZipHandler(BaseHandler):
         with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:  # type: ignore[call-overload]
             for path, arcname in trial_files(directory):
                 try:
-                    source = open(path, "rb")
+                    source = open_regular(
+                        path, directory
+                    )  # swapped for a FIFO or a link since listed: skipped
                 except OSError:
                     continue  # removed or unreadable meanwhile: the rest still comes
                 with source, archive.open(f"{name}/{arcname}", "w", force_zip64=True) as entry:

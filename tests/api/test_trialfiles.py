@@ -4,7 +4,9 @@ streamed zip (symbolic links left out), and the rung view of a multi-fidelity ex
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -64,6 +66,37 @@ class TestTrialFiles(ApiCase):
         self.call("/api/v1/trials/eeeee/zip", expect=404)  # recorded, no directory
         self.call("/api/v1/trials/..%2F..%2Fetc/zip", expect=404)
 
+    def test_a_trial_cannot_make_the_server_read_outside_its_folder_or_block(self) -> None:
+        # a trial writes anything in its own folder: a link to /etc/passwd or another experiment's file,
+        # a FIFO (open() would wait for a writer, freezing the loop the manager schedules on)
+        secret = Path(self._tmp.name) / "secret.txt"
+        secret.write_text("SECRET")
+        trial = self.directory / "trials" / "aaaaa"
+        (trial / "stderr").unlink()
+        (trial / "stderr").symlink_to(secret)
+        (trial / "stdout").unlink()
+        os.mkfifo(trial / "stdout")
+        for stream in ("stdout", "stderr"):
+            got = self.call(f"/api/v1/trials/aaaaa/log/{stream}", expect=409)
+            assert "not served" in got["error"] and "SECRET" not in json.dumps(got)
+        self.call("/api/v1/trials/aaaaa/log", expect=409)
+        # a trial folder that is itself a link to a folder elsewhere: no zip, no log
+        elsewhere = Path(self._tmp.name) / "elsewhere"
+        elsewhere.mkdir()
+        (elsewhere / "stdout").write_text("SECRET")
+        other = self.directory / "trials" / "bbbbb"
+        shutil.rmtree(other, ignore_errors=True)
+        other.symlink_to(elsewhere, target_is_directory=True)
+        self.call("/api/v1/trials/bbbbb/zip", expect=404)
+        assert "SECRET" not in json.dumps(self.call("/api/v1/trials/bbbbb/log/stdout", expect=409))
+        # the zip skips the FIFO and the link, and does not hang on them
+        (trial / "stdout").unlink()
+        (trial / "stdout").write_text("fine")
+        with zipfile.ZipFile(io.BytesIO(self.fetch("/api/v1/trials/aaaaa/zip").body)) as archive:
+            assert "SECRET" not in "".join(
+                archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
+            )
+
     def test_rungs_of_an_experiment_without_fidelity(self) -> None:
         assert self.call("/api/v1/rungs")["multiFidelity"] is False
 
@@ -71,11 +104,11 @@ class TestTrialFiles(ApiCase):
 def test_a_utf8_character_cut_by_the_limit_comes_whole_next_time(tmp_path: Path) -> None:
     path = tmp_path / "out"
     path.write_bytes("aé€b".encode())  # 1 + 2 + 3 + 1 bytes
-    first = read_from(path, 0, 4)  # a, é, then the first byte of €
+    first = read_from(path, 0, 4, tmp_path)  # a, é, then the first byte of €
     assert first["text"] == "aé" and first["next"] == 3
-    second = read_from(path, first["next"], 10)
+    second = read_from(path, first["next"], 10, tmp_path)
     assert second["text"] == "€b" and second["next"] == 7
-    assert read_from(path, 3, 1)["next"] == 4  # a limit under one character still moves on
+    assert read_from(path, 3, 1, tmp_path)["next"] == 4  # a limit under one character still moves on
 
 
 def test_rung_view_marks_promoted_stopped_top_and_running(tmp_path: Path) -> None:
