@@ -53,10 +53,12 @@
       return `${label}<select data-kind="json">${opts.join("")}</select></label>`;
     }
     if (NUMERIC.includes(type)) {
-      let bounds = "";
-      if (BOUNDED.includes(type)) bounds = ` min="${spec._value[0]}" max="${spec._value[1]}" step="any"`;
-      else if (type === "randint") bounds = ` min="${spec._value[0]}" max="${spec._value[1] - 1}" step="1"`;
-      else bounds = ' step="any"';
+      // bounds from the space only as numbers (a custom tuner's space is not checked: it may hold anything)
+      const range = Array.isArray(spec._value) ? spec._value : [];
+      const [lo, hi] = [range[0], range[1]].map((v) => (typeof v === "number" && isFinite(v) ? v : null));
+      let bounds = ' step="any"';
+      if (lo !== null && hi !== null && BOUNDED.includes(type)) bounds = ` min="${lo}" max="${hi}" step="any"`;
+      else if (lo !== null && hi !== null && type === "randint") bounds = ` min="${lo}" max="${hi - 1}" step="1"`;
       return `${label}<input data-kind="number" type="number"${bounds} value="${AL.esc(value)}"></label>`;
     }
     return `${label}<input data-kind="text" value="${AL.esc(typeof value === "string" ? value : JSON.stringify(value))}"></label>`;
