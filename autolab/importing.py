@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from .errors import AutolabError
-from .protocol import MetricError, default_value
+from .protocol import MAX_METRIC_DEPTH, MetricError, default_value
 from .searchspace import SearchSpace, SearchSpaceError
 
 SHAPE = '{"parameter": {...}, "value": ...}'
@@ -43,6 +44,11 @@ def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any
             default_value(value)
         except MetricError as exc:
             raise BadImport(f"item {i}: value: {exc}") from None
+        if (problem := _not_plain(value)) is not None:
+            raise BadImport(f"item {i}: value: {problem}")
+        problem = _not_plain(r["parameter"])
+        if problem:
+            raise BadImport(f"item {i}: parameter: {problem}")
         unknown = sorted(set(r["parameter"]) - known) if known else []
         if unknown:
             raise BadImport(f"item {i}: parameter {unknown[0]!r} is not in the search space")
@@ -53,3 +59,25 @@ def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any
                 raise BadImport(f"item {i}: {str(exc).removeprefix('space: ')}") from None
         out.append({"parameter": r["parameter"], "value": value})
     return out
+
+
+def _not_plain(value: Any, depth: int = 0) -> str | None:
+    """Why value is not plain JSON a trial could have been given (None when it is): every record is
+    stored, listed and served, so none may nest past MAX_METRIC_DEPTH or hold NaN / inf, whether
+    or not the search space checks its values (a record lacking some parameters is not checked)."""
+    if isinstance(value, (dict, list)) and depth >= MAX_METRIC_DEPTH:
+        return f"lists and dicts nested deeper than {MAX_METRIC_DEPTH} levels"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"key {key!r} is not a string"
+            if (why := _not_plain(item, depth + 1)) is not None:
+                return f"{key}: {why}" if depth == 0 else why
+        return None
+    if isinstance(value, list):
+        return next((why for item in value if (why := _not_plain(item, depth + 1)) is not None), None)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    return f"{value!r} is not a JSON value"

@@ -57,6 +57,29 @@ def test_bad_records_name_the_item(records: object, message: str) -> None:
         importable(records, SPACE)
 
 
+def test_every_record_is_plain_json_checked_or_not() -> None:
+    # a record lacking some parameters is not checked against the space, but it is stored, listed
+    # and served: none may nest past the metric depth or hold NaN (the API's trial list 500'd for good)
+    space = {"x": {"_type": "uniform", "_value": [0, 1]}, "y": {"_type": "uniform", "_value": [0, 1]}}
+    deep: object = []
+    for _ in range(100):
+        deep = [deep]
+    for record, message in [
+        (
+            {"parameter": {"x": deep}, "value": 1},
+            "item 0: parameter: x: lists and dicts nested deeper than 32",
+        ),
+        ({"parameter": {"x": float("nan")}, "value": 1}, "item 0: parameter: x: nan is not a finite number"),
+        ({"parameter": {"x": 0.5}, "value": {"default": 1, "d": deep}}, "item 0: value: d: lists and dicts"),
+    ]:
+        with pytest.raises(BadImport) as err:
+            importable([record], space)
+        assert str(err.value).startswith(message)
+    assert importable(
+        [{"parameter": {"x": "<img>"}, "value": 1}], space
+    )  # text is text (the page escapes it)
+
+
 def test_values_must_fit_the_space_unless_the_record_predates_a_parameter() -> None:
     space = {"x": {"_type": "uniform", "_value": [0, 1]}, "opt": {"_type": "choice", "_value": ["a", "b"]}}
     with pytest.raises(BadImport, match=r"item 1: parameter 'x': 1\.5 is outside \[0, 1\]"):

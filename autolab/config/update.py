@@ -55,6 +55,8 @@ def validate_update(key: str, value: Any, tuner: AlgorithmConfig | None = None) 
             return space_for(value, "searchSpace", tuner or AlgorithmConfig(None, None, None, {}))
         except SearchSpaceError as exc:
             raise ConfigError(str(exc)) from None
+        except RecursionError:  # nested choices hundreds deep (a file is refused so when read)
+            raise ConfigError("searchSpace: nested too deeply") from None
     raise ConfigError(f"cannot update {key!r}; updatable: {', '.join(UPDATABLE)}")
 
 
