@@ -285,13 +285,12 @@ def _serve(manager: Manager, port: int | None, host: str, servers: list[Any]) ->
     url = f"http://{url_host(host)}:{chosen}"
     manager.store.set_meta(port=chosen, host=host, url=url)
     if token:
-        log.info(
-            "web UI at %s needs a token to change anything: %s (also in %s)",
-            url,
-            token,
-            manager.directory / "token",
-        )
-        print(f"Web UI token (needed to change the experiment from {host}): {token}", flush=True)
+        # the token itself never goes to a log (manager.log and manager.out are readable by others;
+        # <experiment>/token is the owner's only): only to a terminal that runs the manager
+        where = manager.directory / "token"
+        log.info("web UI at %s needs a token to change anything: it is in %s", url, where)
+        shown = token if sys.stdout.isatty() else f"in {where}"
+        print(f"Web UI token (needed to change the experiment from {host}): {shown}", flush=True)
     return url
 
 

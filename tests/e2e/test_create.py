@@ -238,3 +238,23 @@ def test_an_ipv6_loopback_host_serves_the_api(tmp_path: Path) -> None:
     with urllib.request.urlopen(url + "/api/v1/status", timeout=10) as response:
         assert json.load(response)["id"] == exp_id
     autolab(tmp_path, "stop", exp_id)
+
+
+def test_the_write_token_stays_out_of_the_logs(tmp_path: Path) -> None:
+    # bound beyond loopback, changes need a token: the owner gets it (the CLI prints it; <dir>/token
+    # is 0600), but manager.log and manager.out are readable by others and never hold it
+    config = write_config(tmp_path, "autolab.report_final_result(p['x'])\n")
+    result = autolab(tmp_path, "create", "--config", str(config), "--port", "0", "--host", "0.0.0.0")
+    assert result.returncode == 0, result.stderr
+    exp_id = result.stdout.split()[1]
+    try:
+        show = json.loads(autolab(tmp_path, "experiment", "show", exp_id).stdout)
+        directory = Path(show["directory"])
+        token = (directory / "token").read_text().strip()
+        assert len(token) >= 20 and (directory / "token").stat().st_mode & 0o077 == 0
+        assert f"Token:     {token}" in result.stdout  # the owner's terminal
+        for log_file in ("manager.log", "manager.out"):
+            text = (directory / log_file).read_text()
+            assert token not in text and "token" in text, log_file  # it says where it is, not what
+    finally:
+        autolab(tmp_path, "stop", exp_id)
