@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -10,9 +11,10 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from .. import experiments, resume
+from .. import experiments, protocol, resume
 from ..assessors.base import AssessorError
 from ..config import ExperimentConfig, load_config, save_config
 from ..errors import UserError, named
@@ -27,6 +29,7 @@ from ..launcher import (
     run,
     wait_started,
 )
+from ..metric_reader import MetricReader
 from ..progress import Progress, front_text, ran_out
 from ..protocol import process_alive, read_pid_file
 from ..services.base import ServiceError
@@ -328,10 +331,14 @@ def _stop_without_manager(ref: ExperimentRef) -> None:
         elapsed = store.get_meta("elapsed", 0.0)
     try:
         manager = build_manager(ref.directory)
-    except Exception as exc:  # e.g. its tuner's code is gone: cancel what the handles name
-        print(f"autolab: warning: cannot settle trials from their directories ({exc})", file=sys.stderr)
+    except Exception as exc:  # e.g. its tuner's code is gone, no GPU seen: settle without the manager
+        print(
+            f"autolab: warning: cannot build the experiment's manager ({exc}); trials settled from "
+            "their directories alone",
+            file=sys.stderr,
+        )
         with Store(ref.directory) as store:
-            _cancel_orphans(store)
+            _settle_without_manager(store, ref.directory)
     else:
         try:
             resume.settle_left_trials(manager, rerun=False)
@@ -349,6 +356,9 @@ def _stop_without_manager(ref: ExperimentRef) -> None:
         finally:
             manager.close()
             manager.store.close()
+    if not experiments.manager_alive(ref.directory):  # the dead manager's pid file: nothing runs it now
+        with contextlib.suppress(OSError):
+            (ref.directory / experiments.MANAGER_PID_FILE).unlink()
     with Store(ref.directory) as store:
         # the time since the crash is not running time; an ended experiment keeps its status
         after = before if before in ENDED else ExperimentStatus.STOPPED
@@ -361,12 +371,27 @@ def _stop_without_manager(ref: ExperimentRef) -> None:
     print(f"Experiment {ref.id} stopped (its manager was not running; trials left: {summary}).")
 
 
-def _cancel_orphans(store: Store) -> None:
+def _settle_without_manager(store: Store, directory: Path) -> None:
+    """What resume.settle_left_trials does, needing no manager (whose tuner, assessor or service may
+    not build here): a trial that ended meanwhile keeps its results and its status as it ended (a
+    stop must not lose them); one still running (named by its handle) is killed, USER_CANCELED."""
+    reader = MetricReader(store)
     for row in store.trial_rows(ACTIVE):
-        kill_orphan(row.handle)
-        store.update_trial(
-            row.id,
-            status=TrialStatus.USER_CANCELED,
-            end_time=time.time(),
-            message="cancelled by autolab stop while the manager was not running",
-        )
+        trial_dir = directory / "trials" / row.id
+        reader.read(row.id, trial_dir)  # results written while no manager read them
+        code = protocol.read_exit_status(trial_dir)
+        if code is None:
+            kill_orphan(row.handle)
+            status, message = (
+                TrialStatus.USER_CANCELED,
+                "cancelled by autolab stop while the manager was not running",
+            )
+            end = time.time()
+        else:
+            valued = (store.trial_row(row.id) or row).value is not None
+            status = (
+                TrialStatus.FAILED if code else TrialStatus.SUCCEEDED if valued else TrialStatus.NO_RESULT
+            )
+            message = "ended while the manager was down" + (f" (exit code {code})" if code else "")
+            end = protocol.exit_status_time(trial_dir) or time.time()
+        store.update_trial(row.id, status=status, end_time=end, message=message)

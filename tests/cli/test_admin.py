@@ -248,3 +248,40 @@ def test_a_study_is_changed_from_its_python_process(exp: Path, capsys: pytest.Ca
     ):
         one_line_error(*run(capsys, *argv)[::2], "exp1 is an in-process study", "study.enqueue_trial")
     assert config(exp) == before  # nothing kept "for when it is resumed": a study is not resumed
+
+
+def test_stop_settles_from_the_directories_when_the_manager_cannot_be_built(
+    exp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the manager died; the machine `stop` runs on cannot build it (no GPU seen, a tuner's code gone):
+    # a trial that ended meanwhile keeps its result and its status, one still named running is cancelled
+    import autolab.cli.manage as manage
+    from autolab import protocol
+    from autolab.statuses import TrialStatus
+
+    with Store(exp) as store:
+        ended, running = [r.id for r in store.trial_rows()][:2]
+        for trial_id in (ended, running):
+            store.update_trial(trial_id, status=TrialStatus.RUNNING, end_time=None, value=None)
+        store.set_meta(status="RUNNING")
+    trial_dir = exp / "trials" / ended
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    with open(trial_dir / protocol.METRICS_FILE, "a") as fh:  # written after the manager died: unread
+        fh.write(protocol.metric_line(protocol.FINAL, 0.625))
+    (trial_dir / protocol.EXIT_FILE).write_text("0\n")
+    (exp / "trials" / running / protocol.EXIT_FILE).unlink(missing_ok=True)
+
+    def no_manager(directory: Path) -> None:
+        raise RuntimeError("trialGpuNumber: 1 GPU(s) per trial, but this machine has no GPU")
+
+    monkeypatch.setattr(manage, "build_manager", no_manager)
+    (exp / "manager.pid").write_text("999999 12345.0\n")  # the dead manager's (no such process)
+    code, out, err = run(capsys, "stop", "exp1")
+    assert code == 0, err
+    assert "trials settled from their directories alone" in err
+    with Store(exp, readonly=True) as store:
+        kept, cancelled = store.trial_row(ended), store.trial_row(running)
+    assert kept is not None and (kept.status, kept.value) == (TrialStatus.SUCCEEDED, 0.625)
+    assert kept.message == "ended while the manager was down"
+    assert cancelled is not None and cancelled.status == TrialStatus.USER_CANCELED
+    assert not (exp / "manager.pid").exists()  # the dead manager's record does not outlive the stop
