@@ -26,30 +26,20 @@ def _ints(text: str) -> list[int]:
 
 
 def detect_gpus() -> list[Gpu]:
-    """The machine's GPUs (from AUTOLAB_GPUS, else nvidia-smi; [] when there is none)."""
+    """The machine's GPUs (from AUTOLAB_GPUS, else nvidia-smi; [] when there is none).
+    ServiceError when nvidia-smi is there but fails (a driver it cannot talk to): that is not "no
+    GPU", and its own words say what to fix."""
     if ENV_GPUS in os.environ:
         active = set(_ints(os.environ.get(ENV_GPUS_ACTIVE, "")))
         return [Gpu(i, i in active) for i in _ints(os.environ[ENV_GPUS])]
     smi = shutil.which("nvidia-smi")
     if smi is None:
         return []
+    gpus = _smi(smi, "--query-gpu=index,pci.bus_id")
     try:
-        gpus = subprocess.run(
-            [smi, "--query-gpu=index,pci.bus_id", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout
-        apps = subprocess.run(
-            [smi, "--query-compute-apps=gpu_bus_id", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
+        apps = _smi(smi, "--query-compute-apps=gpu_bus_id")
+    except ServiceError:  # the GPUs were listed: a failed look at their processes does not hide them
+        apps = ""
     busy = {line.strip() for line in apps.splitlines() if line.strip()}
     out = []
     for line in gpus.splitlines():
@@ -57,6 +47,21 @@ def detect_gpus() -> list[Gpu]:
             index, bus = (p.strip() for p in line.split(",", 1))
             out.append(Gpu(int(index), bus in busy))
     return out
+
+
+def _smi(smi: str, query: str) -> str:
+    try:
+        done = subprocess.run(
+            [smi, query, "--format=csv,noheader"], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ServiceError(f"nvidia-smi {query} failed: {exc}") from None
+    if done.returncode != 0:
+        said = " / ".join(line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip())
+        raise ServiceError(
+            f"nvidia-smi {query} failed (exit code {done.returncode}): {said[:300] or 'no output'}"
+        )
+    return done.stdout
 
 
 class GpuSlots:
@@ -81,9 +86,15 @@ class GpuSlots:
             return
         found = detect_gpus() if gpus is None else gpus
         if not found:
+            why = (
+                f"{ENV_GPUS} names none"
+                if ENV_GPUS in os.environ
+                else "nvidia-smi found none"
+                if shutil.which("nvidia-smi")
+                else "no nvidia-smi on PATH"
+            )
             raise ServiceError(
-                f"trialGpuNumber: {gpu_number} GPU(s) per trial, but this machine has no GPU "
-                "(nvidia-smi found none)"
+                f"trialGpuNumber: {gpu_number} GPU(s) per trial, but this machine has no GPU ({why})"
             )
         by_index = {g.index: g for g in found}
         if gpu_indices is not None:

@@ -98,7 +98,7 @@ def test_no_gpu_names_the_file_and_the_key(
     assert cli.main(["create", "--config", str(config)]) == 2
     assert capsys.readouterr().err == (
         f"autolab: error: {config}: trialGpuNumber: 1 GPU(s) per trial, but this machine has no GPU "
-        "(nvidia-smi found none)\n"
+        "(AUTOLAB_GPUS names none)\n"
     )
     assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir())
 

@@ -1,0 +1,55 @@
+"""GPU discovery through nvidia-smi (a fake one on PATH): a failing nvidia-smi is named with its own
+words, not reported as a machine without GPUs; a failed look at the GPUs' processes hides no GPU."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autolab.services.base import ServiceError
+from autolab.services.gpus import GpuSlots, detect_gpus
+
+
+def fake_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gpus: str, apps: str) -> None:
+    """nvidia-smi on PATH answering the GPU query with `gpus` and the processes query with `apps`
+    (each a shell snippet)."""
+    smi = tmp_path / "bin" / "nvidia-smi"
+    smi.parent.mkdir()
+    smi.write_text(f'#!/bin/sh\ncase "$1" in\n  --query-gpu*) {gpus} ;;\n  *) {apps} ;;\nesac\n')
+    smi.chmod(0o755)
+    monkeypatch.delenv("AUTOLAB_GPUS", raising=False)
+    monkeypatch.setenv("PATH", f"{smi.parent}:/usr/bin:/bin")
+
+
+BUSES = "printf '0, 00000000:01:00.0\\n1, 00000000:02:00.0\\n'"
+
+
+def test_two_gpus_one_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_smi(tmp_path, monkeypatch, BUSES, "echo 00000000:02:00.0")
+    assert [(g.index, g.active) for g in detect_gpus()] == [(0, False), (1, True)]
+
+
+def test_a_failing_nvidia_smi_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    driver = (
+        'echo "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver" >&2; exit 9'
+    )
+    fake_smi(tmp_path, monkeypatch, driver, driver)
+    with pytest.raises(ServiceError) as err:
+        GpuSlots(1, None, 1, False)
+    assert "exit code 9" in str(err.value) and "couldn't communicate with the NVIDIA driver" in str(err.value)
+    assert "has no GPU" not in str(err.value)
+
+
+def test_a_failed_process_query_hides_no_gpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_smi(tmp_path, monkeypatch, BUSES, "exit 1")
+    assert [g.index for g in detect_gpus()] == [0, 1]
+    with pytest.raises(ServiceError, match="trialGpuNumber is 5 but only 2 GPU"):
+        GpuSlots(5, None, 1, False)
+
+
+def test_no_nvidia_smi_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTOLAB_GPUS", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ServiceError, match=r"has no GPU \(no nvidia-smi on PATH\)"):
+        GpuSlots(1, None, 1, False)
