@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 
 from .base import ServiceError
@@ -13,6 +14,7 @@ from .base import ServiceError
 # with other people's processes: AUTOLAB_GPUS_ACTIVE="1".
 ENV_GPUS = "AUTOLAB_GPUS"
 ENV_GPUS_ACTIVE = "AUTOLAB_GPUS_ACTIVE"
+REFRESH = 10.0  # seconds between looks at which GPUs other users' processes occupy (useActiveGpu false)
 
 
 @dataclass
@@ -111,19 +113,41 @@ class GpuSlots:
                 f"trialGpuNumber is {gpu_number} but only {len(self.usable)} GPU(s) are usable "
                 f"(found {sorted(by_index)}; useActiveGpu is {use_active})"
             )
-        self.used = {i: 0 for i in self.usable}
+        self.used = {g.index: 0 for g in candidates}
+        # useActiveGpu false: GPUs another user's processes occupy are left alone, looked at again
+        # every REFRESH seconds while trials are placed (NNI's collector samples them too)
+        self.blocked = {g.index for g in candidates if g.index not in self.usable}
+        self.detector = (detect_gpus if gpus is None else None) if not use_active else None
+        self.looked = time.monotonic()
+
+    def _refresh(self) -> None:
+        if self.detector is None or time.monotonic() - self.looked < REFRESH:
+            return
+        self.looked = time.monotonic()
+        try:
+            found = self.detector()
+        except ServiceError:
+            return  # nvidia-smi failing for a moment: keep what was seen last
+        active = {g.index for g in found if g.active}
+        # a GPU our own trials use shows their processes: it stays ours
+        self.blocked = {i for i in self.used if i in active and self.used[i] == 0}
 
     def free_trials(self) -> int:
         """How many more trials fit on the GPUs now (unbounded when trials use no GPU)."""
         if self.gpu_number <= 0:
             return 1 << 30
-        free = sum(self.per_gpu - n for n in self.used.values())
+        self._refresh()
+        free = sum(self.per_gpu - n for i, n in self.used.items() if i not in self.blocked)
         return free // self.gpu_number
 
     def acquire(self) -> list[int] | None:
         if self.gpu_number <= 0:
             return []
-        free = sorted((i for i, n in self.used.items() if n < self.per_gpu), key=lambda i: (self.used[i], i))
+        self._refresh()
+        free = sorted(
+            (i for i, n in self.used.items() if n < self.per_gpu and i not in self.blocked),
+            key=lambda i: (self.used[i], i),
+        )
         if len(free) < self.gpu_number:
             return None
         chosen = sorted(free[: self.gpu_number])

@@ -53,3 +53,28 @@ def test_no_nvidia_smi_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ServiceError, match=r"has no GPU \(no nvidia-smi on PATH\)"):
         GpuSlots(1, None, 1, False)
+
+
+def test_useactivegpu_false_is_kept_during_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # another user's process lands on a GPU mid-run: no new trial goes there until it leaves; a GPU
+    # whose processes are our own trials' stays ours
+    from autolab.services import gpus as gpus_module
+    from autolab.services.gpus import Gpu
+
+    seen = {"active": set()}
+    monkeypatch.setattr(gpus_module, "detect_gpus", lambda: [Gpu(i, i in seen["active"]) for i in (0, 1)])
+    monkeypatch.setattr(gpus_module, "REFRESH", 0.0)
+    slots = GpuSlots(1, None, 1, False)
+    assert slots.acquire() == [0]
+    seen["active"] = {0, 1}  # ours on 0, someone else's on 1
+    assert slots.free_trials() == 0 and slots.acquire() is None
+    slots.release([0])
+    seen["active"] = {1}
+    assert [slots.acquire(), slots.acquire()] == [[0], None]  # 1 stays busy elsewhere
+    seen["active"] = {0}  # ours on 0; 1 is free again
+    assert slots.acquire() == [1]
+    # useActiveGpu true: no look at all
+    calls = []
+    monkeypatch.setattr(gpus_module, "detect_gpus", lambda: calls.append(1) or [Gpu(0, True), Gpu(1, True)])
+    both = GpuSlots(1, None, 1, True)
+    assert [both.acquire(), both.acquire()] == [[0], [1]] and len(calls) == 1
