@@ -39,8 +39,12 @@ def settle_left_trials(manager: Manager, rerun: bool = True) -> None:
         manager.read_metrics(trial)
         code = protocol.read_exit_status(manager.trial_dir(trial.trial_id))
         if code is not None:
-            # it ended when it wrote its exit status, not at the resume
+            # it ended when it wrote its exit status, not at the resume; one recorded WAITING started
+            # when its wrapper wrote its pid file
             ended = protocol.exit_status_time(manager.trial_dir(trial.trial_id))
+            if trial.start_time is None:
+                trial.start_time = _started_at(manager.trial_dir(trial.trial_id))
+                manager.store.update_trial(trial.trial_id, start_time=trial.start_time)
             why = "ended while the manager was down" + (f" (exit code {code})" if code else "")
             manager.finish(trial, Event(trial.trial_id, EventKind.EXITED, code, why, time=ended))
         elif not handle and not left_traces(trial, manager.trial_dir(trial.trial_id)):
@@ -110,3 +114,11 @@ def left_traces(trial: Trial, directory: Path) -> bool:
         except OSError:
             pass
     return False
+
+
+def _started_at(directory: Path) -> float | None:
+    """When a trial's wrapper started (it writes its pid file first), None when it left none."""
+    try:
+        return (directory / protocol.PID_FILE).stat().st_mtime
+    except OSError:
+        return None

@@ -226,7 +226,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  web UI:  {info['url']}")
     if info["error"]:
         print(f"  error:   {info['error']}")
-    if info["status"] == ExperimentStatus.STOPPED and not info["managerAlive"] and running:
+    stopped = info["status"] in (
+        ExperimentStatus.STOPPED,
+        ExperimentStatus.ERROR,
+    )  # ERROR: e.g. a resume that failed
+    if stopped and not info["managerAlive"] and running:
         print(f"  note:    its manager is not running; resume it with: autolab resume {ref.id}")
     return 0
 

@@ -285,3 +285,17 @@ def test_stop_settles_from_the_directories_when_the_manager_cannot_be_built(
     assert kept.message == "ended while the manager was down"
     assert cancelled is not None and cancelled.status == TrialStatus.USER_CANCELED
     assert not (exp / "manager.pid").exists()  # the dead manager's record does not outlive the stop
+
+
+@pytest.mark.parametrize("status", ["STOPPED", "ERROR"])
+def test_status_says_to_resume_when_trials_are_left_running(
+    exp: Path, status: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # e.g. a resume that failed (nvidia-smi down) left ERROR with trials still recorded running
+    from autolab.statuses import TrialStatus
+
+    with Store(exp) as store:
+        store.update_trial(store.trial_rows()[0].id, status=TrialStatus.RUNNING, end_time=None)
+        store.set_meta(status=status)
+    code, out, err = run(capsys, "experiment", "status", "exp1")
+    assert code == 0 and "its manager is not running; resume it with: autolab resume exp1" in out
