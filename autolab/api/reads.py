@@ -7,13 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import tornado.ioloop
+
 from .. import protocol
 from ..experiments import ExperimentRef
 from ..objectives import optimize_mode
 from ..statuses import ExperimentStatus
-from ..store import SORT_KEYS
+from ..store import SORT_KEYS, Store
 from ..views import export_csv, export_rows, profile
-from .base import BadRequest, BaseHandler
+from .base import BadRequest, BaseHandler, to_json
 from .queries import STATUSES, metrics_after, summary_rows, trial_item, trial_metrics, trial_page
 from .safefiles import open_regular
 
@@ -138,13 +140,23 @@ class MetricsHandler(BaseHandler):
 
 
 class ExportHandler(BaseHandler):
-    def get(self) -> None:
+    async def get(self) -> None:
         kind = self.arg_choice("format", "json", ("json", "csv"))
-        rows = export_rows(self.store, intermediate=self.arg_bool("intermediate"))
+        intermediate = self.arg_bool("intermediate")
         name = f"{self.store.get_meta('id', 'experiment')}.{kind}"
+        # built off the IOLoop, on a connection of its own (the loop schedules the manager's trials:
+        # an export of thousands of trials' curves, asked many times, must not stall them)
+        body = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, _export_text, self.directory, kind, intermediate
+        )
         if self.arg_bool("download"):
             self.set_header("Content-Disposition", f'attachment; filename="{name}"')
-        if kind == "json":
-            return self.send(rows)
-        self.set_header("Content-Type", "text/csv; charset=utf-8")
-        self.finish(export_csv(rows))
+        self.set_header("Content-Type", "application/json" if kind == "json" else "text/csv; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body)
+
+
+def _export_text(directory: Path, kind: str, intermediate: bool) -> str:
+    with Store(directory, readonly=True) as store:
+        rows = export_rows(store, intermediate=intermediate)
+    return to_json(rows) if kind == "json" else export_csv(rows)

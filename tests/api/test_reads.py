@@ -203,6 +203,35 @@ class TestReads(ApiCase):
         self.call("/api/v1/export?format=xml", expect=400)
         self.call("/api/v1/export?intermediate=maybe", expect=400)
 
+    def test_an_export_being_built_does_not_hold_up_other_requests(self) -> None:
+        # the loop also schedules the manager's trials: a big export is built beside it, not on it
+        import threading
+
+        from autolab.api import reads
+
+        building, release, built = threading.Event(), threading.Event(), threading.Event()
+        real = reads.export_rows
+
+        def slow(store: Any, intermediate: bool = False) -> Any:
+            building.set()
+            release.wait(5)
+            built.set()
+            return real(store, intermediate=intermediate)
+
+        reads.export_rows = slow  # type: ignore[assignment]
+        try:
+            export = self.http_client.fetch(self.get_url("/api/v1/export"), raise_error=False)
+            self.io_loop.run_sync(lambda: self.io_loop.run_in_executor(None, building.wait, 10))
+            started = time.monotonic()
+            status = self.fetch("/api/v1/status")  # answered while the export is still being built
+            assert status.code == 200 and time.monotonic() - started < 4 and not built.is_set()
+            release.set()
+            done = self.io_loop.run_sync(lambda: export)
+            assert done.code == 200 and len(json.loads(done.body)) == 5
+        finally:
+            reads.export_rows = real  # type: ignore[assignment]
+            release.set()
+
     def test_unknown_endpoint_is_json_404(self) -> None:
         assert "no such endpoint" in self.call("/api/v1/nothing", expect=404)["error"]
         self.call("/api/v1/trials/aaaaa/whatever", expect=404)
