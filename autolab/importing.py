@@ -46,9 +46,9 @@ def importable(records: Any, space: dict[str, Any] | None) -> list[dict[str, Any
             raise BadImport(f"item {i}: value: {exc}") from None
         if (problem := _not_plain(value)) is not None:
             raise BadImport(f"item {i}: value: {problem}")
-        problem = _not_plain(r["parameter"])
-        if problem:
-            raise BadImport(f"item {i}: parameter: {problem}")
+        for name, given in r["parameter"].items():
+            if (problem := _not_plain(given, 1)) is not None:
+                raise BadImport(f"item {i}: parameter {name!r}: {problem}")
         unknown = sorted(set(r["parameter"]) - known) if known else []
         if unknown:
             raise BadImport(f"item {i}: parameter {unknown[0]!r} is not in the search space")
@@ -72,7 +72,7 @@ def _not_plain(value: Any, depth: int = 0) -> str | None:
             if not isinstance(key, str):
                 return f"key {key!r} is not a string"
             if (why := _not_plain(item, depth + 1)) is not None:
-                return f"{key}: {why}" if depth == 0 else why
+                return f"{key}: {why}" if depth == 0 else why  # a metric dict's key: named
         return None
     if isinstance(value, list):
         return next((why for item in value if (why := _not_plain(item, depth + 1)) is not None), None)

@@ -67,9 +67,9 @@ def test_every_record_is_plain_json_checked_or_not() -> None:
     for record, message in [
         (
             {"parameter": {"x": deep}, "value": 1},
-            "item 0: parameter: x: lists and dicts nested deeper than 32",
+            "item 0: parameter 'x': lists and dicts nested deeper than 32",
         ),
-        ({"parameter": {"x": float("nan")}, "value": 1}, "item 0: parameter: x: nan is not a finite number"),
+        ({"parameter": {"x": float("nan")}, "value": 1}, "item 0: parameter 'x': nan is not a finite number"),
         ({"parameter": {"x": 0.5}, "value": {"default": 1, "d": deep}}, "item 0: value: d: lists and dicts"),
     ]:
         with pytest.raises(BadImport) as err:
