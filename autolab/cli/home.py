@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 from typing import Any
 
 from .. import experiments
-from ..api.auth import is_loopback, prepare_token
+from ..api.auth import TOKEN_FILE, is_loopback, prepare_token
 from ..errors import UserError
 from ..hostaddr import check_host, url_host
 
@@ -31,7 +32,12 @@ def serve_all(args: argparse.Namespace, default_port: int) -> int:
     print(f"Experiments in {home}: {url}", flush=True)
     if token:
         print(f"Token:     {token}  (open {url}/?token={token} to stop, resume or delete from the page)")
-    return serve_until_stopped(server)
+    try:
+        return serve_until_stopped(server)
+    finally:
+        if token:  # valid only while this page is served: not left behind in AUTOLAB_HOME
+            with contextlib.suppress(OSError):
+                (home / TOKEN_FILE).unlink()
 
 
 def listen(app: Any, host: str, port: int | None, default_port: int) -> tuple[Any, int]:

@@ -86,3 +86,34 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
 def test_view_refuses_a_bad_port(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["view", "apitest1", "--port", "70000"]) == 2
     assert "--port 70000" in capsys.readouterr().err
+
+
+def test_the_experiments_page_token_goes_with_the_page(
+    tmp_path: Path, subprocess_env: dict[str, str]
+) -> None:
+    # bound beyond loopback, the page's stop / resume / delete need a token (AUTOLAB_HOME/token, 0600):
+    # valid only while the page is served, so it is not left behind when the server ends
+    home = tmp_path / "home"
+    env = {**subprocess_env, "AUTOLAB_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autolab.cli", "view", "--all", "--port", "0", "--host", "0.0.0.0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_a_background_job,
+    )
+    try:
+        assert proc.stdout is not None
+        first, second = proc.stdout.readline(), proc.stdout.readline()
+        assert first.startswith("Experiments in") and second.startswith("Token:"), first + second
+        assert (home / "token").read_text().strip() == second.split()[1]
+    finally:
+        proc.terminate()  # SIGTERM: the page stops on it and exits 0
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave the server behind, even when the test fails
+            proc.wait(timeout=10)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    assert not (home / "token").exists()
