@@ -37,20 +37,27 @@ def settle_left_trials(manager: Manager, rerun: bool = True) -> None:
             _adopt(manager, trial, handle)
             continue
         manager.read_metrics(trial)
-        code = protocol.read_exit_status(manager.trial_dir(trial.trial_id))
-        if code is not None:
-            # it ended when it wrote its exit status, not at the resume; one recorded WAITING started
-            # when its wrapper wrote its pid file
-            ended = protocol.exit_status_time(manager.trial_dir(trial.trial_id))
+        ended = ended_while_down(trial.trial_id, manager.trial_dir(trial.trial_id))
+        if ended is not None:
+            # one recorded WAITING started when its wrapper wrote its pid file
             if trial.start_time is None:
                 trial.start_time = _started_at(manager.trial_dir(trial.trial_id))
                 manager.store.update_trial(trial.trial_id, start_time=trial.start_time)
-            why = "ended while the manager was down" + (f" (exit code {code})" if code else "")
-            manager.finish(trial, Event(trial.trial_id, EventKind.EXITED, code, why, time=ended))
+            manager.finish(trial, ended)
         elif not handle and not left_traces(trial, manager.trial_dir(trial.trial_id)):
             _unstarted(manager, trial)
         else:
             _lost(manager, trial, rerun)
+
+
+def ended_while_down(trial_id: str, trial_dir: Path) -> Event | None:
+    """The EXITED event of a trial that wrote its exit status while no manager ran (None when it
+    has not): it ended when it wrote it, not when a manager came back."""
+    code = protocol.read_exit_status(trial_dir)
+    if code is None:
+        return None
+    why = "ended while the manager was down" + (f" (exit code {code})" if code else "")
+    return Event(trial_id, EventKind.EXITED, code, why, time=protocol.exit_status_time(trial_dir))
 
 
 def _unstarted(manager: Manager, trial: Trial) -> None:

@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import experiments, protocol, resume
+from .. import experiments, lifecycle, resume
 from ..assessors.base import AssessorError
 from ..config import ExperimentConfig, load_config, save_config
 from ..errors import UserError, named
 from ..experiments import ExperimentRef
+from ..history import Trial
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import (
     DEFAULT_PORT,
@@ -379,19 +380,15 @@ def _settle_without_manager(store: Store, directory: Path) -> None:
     for row in store.trial_rows(ACTIVE):
         trial_dir = directory / "trials" / row.id
         reader.read(row.id, trial_dir)  # results written while no manager read them
-        code = protocol.read_exit_status(trial_dir)
-        if code is None:
+        ended = resume.ended_while_down(row.id, trial_dir)
+        if ended is None:
             kill_orphan(row.handle)
-            status, message = (
-                TrialStatus.USER_CANCELED,
-                "cancelled by autolab stop while the manager was not running",
-            )
+            status: TrialStatus = TrialStatus.USER_CANCELED
+            message: str | None = "cancelled by autolab stop while the manager was not running"
             end = time.time()
-        else:
-            valued = (store.trial_row(row.id) or row).value is not None
-            status = (
-                TrialStatus.FAILED if code else TrialStatus.SUCCEEDED if valued else TrialStatus.NO_RESULT
-            )
-            message = "ended while the manager was down" + (f" (exit code {code})" if code else "")
-            end = protocol.exit_status_time(trial_dir) or time.time()
+        else:  # its status as the manager would have given it
+            value = (store.trial_row(row.id) or row).value
+            trial = Trial(row.id, row.seq, row.parameters, row.status, value=value)
+            status, message = lifecycle.trial_outcome(trial, ended, None)
+            end = ended.time or time.time()
         store.update_trial(row.id, status=status, end_time=end, message=message)
