@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,10 +44,12 @@ def _as_a_background_job() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) -> None:
-    env = {**subprocess_env, "AUTOLAB_HOME": os.environ["AUTOLAB_HOME"]}
+@contextlib.contextmanager
+def serving(env: dict[str, str], *argv: str) -> Iterator[subprocess.Popen[str]]:
+    """`autolab <argv>` (a server) started as a background job; ended by SIGTERM afterwards, killed
+    if it does not end, even when the test fails; it must have exited 0."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "autolab.cli", "view", "apitest1", "--port", "0"],
+        [sys.executable, "-m", "autolab.cli", *argv],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -53,6 +57,20 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
         preexec_fn=_as_a_background_job,
     )
     try:
+        yield proc
+    finally:
+        proc.terminate()  # SIGTERM: a server stops on it and exits 0
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave the server behind, even when the test fails
+            proc.wait(timeout=10)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+
+
+def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) -> None:
+    env = {**subprocess_env, "AUTOLAB_HOME": os.environ["AUTOLAB_HOME"]}
+    with serving(env, "view", "apitest1", "--port", "0") as proc:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert "read-only view" in line, line + (
@@ -73,14 +91,6 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
         assert caught.value.code == 409
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             assert b"<title>autolab</title>" in response.read()
-    finally:
-        proc.terminate()  # SIGTERM: `view` stops on it and exits 0
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()  # never leave the server behind, even when the test fails
-            proc.wait(timeout=10)
-    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
 
 
 def test_view_refuses_a_bad_port(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,25 +105,9 @@ def test_the_experiments_page_token_goes_with_the_page(
     # valid only while the page is served, so it is not left behind when the server ends
     home = tmp_path / "home"
     env = {**subprocess_env, "AUTOLAB_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "autolab.cli", "view", "--all", "--port", "0", "--host", "0.0.0.0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_as_a_background_job,
-    )
-    try:
+    with serving(env, "view", "--all", "--port", "0", "--host", "0.0.0.0") as proc:
         assert proc.stdout is not None
         first, second = proc.stdout.readline(), proc.stdout.readline()
         assert first.startswith("Experiments in") and second.startswith("Token:"), first + second
         assert (home / "token").read_text().strip() == second.split()[1]
-    finally:
-        proc.terminate()  # SIGTERM: the page stops on it and exits 0
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()  # never leave the server behind, even when the test fails
-            proc.wait(timeout=10)
-    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
     assert not (home / "token").exists()
