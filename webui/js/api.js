@@ -96,6 +96,9 @@ window.AL = window.AL || {};
     return out;
   };
 
+  // a multi-fidelity trial's budget (a number), null for others
+  AL.budgetOf = (t) => (t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : null);
+
   AL.maximize = () => !AL.state.profile || AL.state.profile.optimizeMode !== "minimize";
   AL.running = (t) => t.status === "RUNNING" || t.status === "WAITING";
 })(window.AL);

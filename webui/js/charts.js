@@ -89,7 +89,7 @@
     for (const t of done) {  // best so far over every finished trial, whatever the filter shows
       // as the Best card: a result at a larger budget ranks first (a 1-epoch result is not a 27-epoch one)
       const ok = t.status === "SUCCEEDED" || t.status === "PAUSED";
-      const budget = t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : -Infinity;
+      const budget = AL.budgetOf(t) ?? -Infinity;
       if (ok && (best === null || budget > bestBudget || (budget === bestBudget && (max ? t.value > best : t.value < best)))) {
         best = t.value;
         bestBudget = budget;

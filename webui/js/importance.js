@@ -50,7 +50,7 @@
   // with a 27-epoch one). Offered: each budget with results; chosen at first as the server does (the
   // largest budget with at least MIN_BUDGET_TRIALS results, else the one with the most); "all" mixes.
   const MIN_BUDGET_TRIALS = 10;
-  const budgetOf = (t) => (t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : null);
+  const budgetOf = AL.budgetOf;
   function fillBudgets() {
     const counts = new Map();
     for (const t of AL.state.trials.values()) {

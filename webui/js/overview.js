@@ -79,7 +79,7 @@
     const done = [...AL.state.trials.values()].filter((t) => t.status === "SUCCEEDED" && t.value !== null);
     // multi-fidelity: a result at a small budget does not rank with full ones, so the largest budget
     // comes first (as the Best card, `autolab top` and the CLI's "Best:" line read it)
-    const budget = (t) => (t.fidelity && typeof t.fidelity.budget === "number" ? t.fidelity.budget : Infinity);
+    const budget = (t) => AL.budgetOf(t) ?? Infinity;
     const multi = done.some((t) => budget(t) !== Infinity);
     done.sort((a, b) => (budget(b) - budget(a)) || sign * (a.value - b.value));
     const rows = done.slice(0, 10).map((t) =>
