@@ -121,7 +121,10 @@ class GpuSlots:
         self.looked = time.monotonic()
 
     def _refresh(self) -> None:
+        # nvidia-smi runs on the manager's loop: only when a GPU has room a new trial could take
         if self.detector is None or time.monotonic() - self.looked < REFRESH:
+            return
+        if all(n >= self.per_gpu for n in self.used.values()):
             return
         self.looked = time.monotonic()
         try:

@@ -78,3 +78,21 @@ def test_useactivegpu_false_is_kept_during_the_run(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(gpus_module, "detect_gpus", lambda: calls.append(1) or [Gpu(0, True), Gpu(1, True)])
     both = GpuSlots(1, None, 1, True)
     assert [both.acquire(), both.acquire()] == [[0], [1]] and len(calls) == 1
+
+
+def test_no_look_while_every_gpu_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nvidia-smi runs on the manager's loop: while our trials fill every GPU, there is nothing to place
+    from autolab.services import gpus as gpus_module
+    from autolab.services.gpus import Gpu
+
+    calls: list[int] = []
+    monkeypatch.setattr(gpus_module, "detect_gpus", lambda: calls.append(1) or [Gpu(0, False), Gpu(1, False)])
+    monkeypatch.setattr(gpus_module, "REFRESH", 0.0)
+    slots = GpuSlots(1, None, 1, False)
+    assert [slots.acquire(), slots.acquire()] == [[0], [1]]
+    looked = len(calls)
+    for _ in range(5):
+        assert slots.free_trials() == 0 and slots.acquire() is None
+    assert len(calls) == looked
+    slots.release([1])
+    assert slots.free_trials() == 1 and len(calls) == looked + 1
