@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .base import ServiceError
@@ -119,21 +122,38 @@ class GpuSlots:
         self.blocked = {g.index for g in candidates if g.index not in self.usable}
         self.detector = (detect_gpus if gpus is None else None) if not use_active else None
         self.looked = time.monotonic()
+        # nvidia-smi can take seconds (or hang up to its timeout) when a driver is busy: it runs in a
+        # thread of its own, never on the manager's loop; its answer is applied at the next call
+        self.look: threading.Thread | None = None
+        self.answers: queue.SimpleQueue[list[Gpu]] = queue.SimpleQueue()
 
     def _refresh(self) -> None:
-        # nvidia-smi runs on the manager's loop: only when a GPU has room a new trial could take
-        if self.detector is None or time.monotonic() - self.looked < REFRESH:
+        if self.detector is None:
             return
-        if all(n >= self.per_gpu for n in self.used.values()):
+        while not self.answers.empty():
+            found = self.answers.get_nowait()
+            active = {g.index for g in found if g.active}
+            # a GPU our own trials use shows their processes: it stays ours
+            self.blocked = {i for i in self.used if i in active and self.used[i] == 0}
+        if self.look is not None and self.look.is_alive():
+            return
+        # only when a GPU has room a new trial could take
+        if time.monotonic() - self.looked < REFRESH or all(n >= self.per_gpu for n in self.used.values()):
             return
         self.looked = time.monotonic()
+        self.look = threading.Thread(target=self._look, args=(self.detector,), name="gpu-look", daemon=True)
+        self.look.start()
+
+    def _look(self, detector: Callable[[], list[Gpu]]) -> None:
         try:
-            found = self.detector()
+            self.answers.put(detector())
         except ServiceError:
-            return  # nvidia-smi failing for a moment: keep what was seen last
-        active = {g.index for g in found if g.active}
-        # a GPU our own trials use shows their processes: it stays ours
-        self.blocked = {i for i in self.used if i in active and self.used[i] == 0}
+            pass  # nvidia-smi failing for a moment: keep what was seen last
+
+    def wait_for_look(self, timeout: float = 30.0) -> None:
+        """Block until a look at the GPUs in flight has ended (tests; a manager shutting down)."""
+        if self.look is not None:
+            self.look.join(timeout)
 
     def free_trials(self) -> int:
         """How many more trials fit on the GPUs now (unbounded when trials use no GPU)."""

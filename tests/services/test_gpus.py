@@ -65,14 +65,21 @@ def test_useactivegpu_false_is_kept_during_the_run(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(gpus_module, "detect_gpus", lambda: [Gpu(i, i in seen["active"]) for i in (0, 1)])
     monkeypatch.setattr(gpus_module, "REFRESH", 0.0)
     slots = GpuSlots(1, None, 1, False)
+
+    def looked() -> GpuSlots:  # the look runs in a thread: let it end, so the next call applies it
+        slots.free_trials()
+        slots.wait_for_look()
+        return slots
+
     assert slots.acquire() == [0]
     seen["active"] = {0, 1}  # ours on 0, someone else's on 1
-    assert slots.free_trials() == 0 and slots.acquire() is None
+    assert looked().free_trials() == 0 and slots.acquire() is None
     slots.release([0])
     seen["active"] = {1}
-    assert [slots.acquire(), slots.acquire()] == [[0], None]  # 1 stays busy elsewhere
+    assert looked().acquire() == [0]
+    assert slots.acquire() is None  # 1 stays busy elsewhere
     seen["active"] = {0}  # ours on 0; 1 is free again
-    assert slots.acquire() == [1]
+    assert looked().acquire() == [1]
     # useActiveGpu true: no look at all
     calls = []
     monkeypatch.setattr(gpus_module, "detect_gpus", lambda: calls.append(1) or [Gpu(0, True), Gpu(1, True)])
@@ -90,9 +97,46 @@ def test_no_look_while_every_gpu_is_full(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(gpus_module, "REFRESH", 0.0)
     slots = GpuSlots(1, None, 1, False)
     assert [slots.acquire(), slots.acquire()] == [[0], [1]]
+    slots.wait_for_look()
     looked = len(calls)
     for _ in range(5):
         assert slots.free_trials() == 0 and slots.acquire() is None
+    slots.wait_for_look()
     assert len(calls) == looked
     slots.release([1])
-    assert slots.free_trials() == 1 and len(calls) == looked + 1
+    assert slots.free_trials() == 1
+    slots.wait_for_look()
+    assert len(calls) == looked + 1
+
+
+def test_a_slow_nvidia_smi_does_not_hold_the_manager(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nvidia-smi can hang up to its timeout when a driver is busy: the look runs in a thread, so
+    # placing trials goes on with what was seen last, and the answer counts once it comes
+    import threading
+
+    from autolab.services import gpus as gpus_module
+    from autolab.services.gpus import Gpu
+
+    answer = threading.Event()
+    started = threading.Event()
+
+    def slow() -> list[Gpu]:
+        started.set()
+        assert answer.wait(30)
+        return [Gpu(0, False), Gpu(1, True)]  # another user's process on 1
+
+    monkeypatch.setattr(gpus_module, "detect_gpus", lambda: [Gpu(0, False), Gpu(1, False)])
+    slots = GpuSlots(1, None, 1, False)
+    slots.detector = slow
+    monkeypatch.setattr(gpus_module, "REFRESH", 0.0)
+    try:
+        assert slots.free_trials() == 2  # the look started; its answer is not in yet
+        assert started.wait(30)
+        assert slots.free_trials() == 2 and slots.look is not None and slots.look.is_alive()
+        assert slots.acquire() == [0]
+    finally:
+        answer.set()
+        slots.wait_for_look()
+    assert slots.acquire() is None  # GPU 1 is someone else's now
+    slots.release([0])
+    assert slots.free_trials() == 1
