@@ -1,11 +1,14 @@
-"""The live progress line of a --foreground run: trials done / max, best so far, elapsed; the web
-UI's address once it serves; why an experiment ended before maxTrialNumber."""
+"""The live progress line of a --foreground run: trials done / max, best so far (several objectives:
+the Pareto front's size), elapsed; the web UI's address once it serves; why an experiment ended
+before maxTrialNumber."""
 
 from __future__ import annotations
 
 import time
 from typing import IO, TYPE_CHECKING, Any
 
+from .fronts import best_or_front
+from .objectives import Objectives, from_config
 from .statuses import COMPLETED
 from .tally import done_text, tally
 from .timefmt import format_duration
@@ -23,6 +26,8 @@ class Progress:
         self.last = 0.0
         self.last_text = ""
         self.url_shown = False
+        self.objectives: Objectives | None = None
+        self.ranked: tuple[int, str] = (-1, "-")  # (finished trials, their best or front), kept
 
     def __call__(self, manager: Manager) -> None:
         if not self.url_shown:  # the first turn comes once the web UI serves
@@ -31,16 +36,14 @@ class Progress:
                 self.out.write(f"Web UI: {url}\n")
                 self.out.flush()
             self.url_shown = True
+            self.objectives = from_config(manager.store.get_meta("config"))
         now = time.time()
         if now - self.last < self.interval and not manager.finished:
             return
         self.last = now
         counts = tally((t.status.value, t.source, 1) for t in manager.history.trials)
-        maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
-        best = best_value(manager.history.trials, maximize)
         limit = manager.config.max_trial_number
-        shown_best = f"{best:.6g}" if best is not None else "-"
-        text = f"trials {done_text(counts, limit)} | best {shown_best}"
+        text = f"trials {done_text(counts, limit)} | {self._ranked(manager)}"
         key = text
         text += f" | {format_duration(manager.elapsed())}"
         if manager.config.max_experiment_duration:
@@ -54,6 +57,28 @@ class Progress:
         else:
             self.out.write(text + "\n")
         self.out.flush()
+
+    def _ranked(self, manager: Manager) -> str:
+        """ "best 0.93", or with several objectives "front 4 of 20" (a `default` value ranks nothing
+        there; constraints: only feasible trials count). Worked out again only when a trial ended."""
+        trials = manager.history.trials
+        finished = sum(1 for t in trials if t.status in COMPLETED)
+        if finished == self.ranked[0]:
+            return self.ranked[1]
+        if self.objectives is None:
+            maximize = getattr(manager.tuner, "optimize_mode", "maximize") == "maximize"
+            best = best_value(trials, maximize)
+            text = f"best {best:.6g}" if best is not None else "best -"
+        else:
+            one, front = best_or_front(self.objectives, manager.history)
+            if front is not None:
+                text = f"front {front['size']} of {front['scored']}"
+            else:
+                text = (
+                    f"best {one['value']:.6g}" if one and isinstance(one["value"], float | int) else "best -"
+                )
+        self.ranked = (finished, text)
+        return text
 
     def close(self) -> None:
         if self.tty and self.last_text:
