@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import experiments, protocol
 from ..errors import UserError
+from ..lifecycle import RunClock
 from ..statuses import ExperimentStatus
 
 if TYPE_CHECKING:
@@ -126,11 +127,10 @@ def _as_manager(study: Study, budget: Budget) -> Iterator[None]:
     me = psutil.Process()
     pid_file = directory / experiments.MANAGER_PID_FILE
     restore = _on_sigterm(budget)
-    started = time.monotonic()
     records: Any = study.records
-    before = float(records.store.get_meta("elapsed", 0.0))
+    clock = RunClock(float(records.store.get_meta("elapsed", 0.0)))
     status = ExperimentStatus.STOPPED
-    flusher = threading.Thread(target=_flush, args=(study, budget), daemon=True)
+    flusher = threading.Thread(target=_flush, args=(study, budget, clock), daemon=True)
     try:
         protocol.write_pid_file(pid_file, me.pid, me.create_time())
         records.set_meta(status=ExperimentStatus.RUNNING, error=None)
@@ -145,8 +145,7 @@ def _as_manager(study: Study, budget: Budget) -> Iterator[None]:
         with study.lock:
             records.defer = False
             records.flush()
-        elapsed = before + time.monotonic() - started
-        study.records.set_meta(status=status, elapsed=elapsed, end_time=time.time())
+        study.records.set_meta(status=status, elapsed=clock.elapsed(), end_time=time.time())
         restore()
         try:
             pid_file.unlink()
@@ -155,12 +154,15 @@ def _as_manager(study: Study, budget: Budget) -> Iterator[None]:
         os.close(fd)
 
 
-def _flush(study: Study, budget: Budget) -> None:
-    """Write the rows of trials running longer than FLUSH_AFTER, so that they show RUNNING."""
+def _flush(study: Study, budget: Budget, clock: RunClock) -> None:
+    """Write the rows of trials running longer than FLUSH_AFTER, so that they show RUNNING, and the
+    running time every few seconds, so that `autolab view` / `experiment status` see it grow."""
     records: Any = study.records
     while not budget.ended.wait(records.FLUSH_AFTER / 2):
         with study.lock:
             records.flush(records.FLUSH_AFTER)
+            if clock.save_due():
+                records.set_meta(elapsed=clock.elapsed())
 
 
 def _on_sigterm(budget: Budget) -> Callable[[], None]:

@@ -331,3 +331,30 @@ def test_import_autolab_loads_the_study_only_when_asked(subprocess_env: dict[str
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True", "False", "False"]
+
+
+def test_a_running_study_shows_its_running_time_grow(
+    autolab_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `autolab view` / `experiment status` read the store: elapsed was written only when optimize ended
+    from autolab.lifecycle import RunClock
+
+    monkeypatch.setattr(RunClock, "SAVE_EVERY", 0.0)
+    study = create_study(SPACE, tuner="Random", name="clocked")
+    seen: list[tuple[str, float]] = []
+
+    def objective(trial: autolab.study.StudyTrial) -> float:
+        if trial.number == 1:  # the flusher saves it every FLUSH_AFTER / 2 s: wait for a save
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with Store(autolab_home / str(study.id), readonly=True) as store:
+                    meta = store.meta()
+                if meta["elapsed"] > 0:
+                    seen.append((meta["status"], meta["elapsed"]))
+                    break
+                time.sleep(0.05)
+        return quadratic(trial)
+
+    study.optimize(objective, n_trials=3)
+    study.close()
+    assert len(seen) == 1 and seen[0][0] == "RUNNING" and seen[0][1] > 0
