@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import secrets
 import string
 import time
@@ -187,16 +188,33 @@ def _holder(fd: int) -> str:
 
 
 @contextmanager
-def held(directory: Path, exp_id: str, holder: str) -> Iterator[None]:
-    """`with held(...):` the experiment's lock (see lock()), for a reader (`view`): a directory
+def held(directory: Path, exp_id: str, holder: str) -> Iterator[int | None]:
+    """`with held(...) as fd:` the experiment's lock (see lock()), for a reader (`view`): a directory
     where no lock file can be made (another user's, a read-only mount) cannot be written by a
-    manager started from here either, so there is nothing to guard and no lock is taken."""
+    manager started from here either, so there is nothing to guard and no lock is taken (None)."""
     try:
         fd: int | None = lock(directory, exp_id, holder)
     except OSError:
         fd = None
     try:
-        yield
+        yield fd
     finally:
         if fd is not None:
             os.close(fd)
+
+
+VIEW_HOLDER = "autolab view at "
+
+
+def view_url(directory: Path) -> str | None:
+    """The address of a read-only `autolab view` serving the experiment now, from what it wrote in
+    the lock file (VIEW_HOLDER + its URL); None when no view holds it. Read without taking the lock:
+    a manager starting this moment must not find it taken."""
+    try:
+        text = (directory / LOCK_FILE).read_text(errors="replace").strip()
+    except OSError:
+        return None
+    match = re.fullmatch(re.escape(VIEW_HOLDER) + r"(\S+) \(pid (\d+)\)", text)
+    if match is None or not process_alive(int(match.group(2)), 0.0):
+        return None
+    return match.group(1)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .. import experiments
@@ -54,7 +55,13 @@ def cmd_url(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
     url = running_url(ref)
     if url is None:
-        raise UserError(f"experiment {ref.id} is not running (view it read-only with: autolab view {ref.id})")
+        viewed = experiments.view_url(ref.directory)
+        if viewed is None:
+            raise UserError(
+                f"experiment {ref.id} is not running (view it read-only with: autolab view {ref.id})"
+            )
+        print(f"autolab: experiment {ref.id} is not running; a read-only view serves it", file=sys.stderr)
+        url = viewed
     print(url)
     return 0
 
@@ -73,11 +80,14 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: expected 0 to 65535")
     # the lock: one process serves an experiment (no manager starts under a read-only view)
-    with experiments.open_store(ref) as store, experiments.held(ref.directory, ref.id, "autolab view"):
+    with experiments.open_store(ref) as store, experiments.held(ref.directory, ref.id, "autolab view") as fd:
         # manager=None: every control endpoint answers 409, so no token is needed even beyond loopback
         app = make_app(
             manager=None, store=store, directory=ref.directory, loopback_only=is_loopback(args.host)
         )
         server, bound = listen(app, args.host, args.port, DEFAULT_PORT)
-        print(f"Experiment {ref.id} (read-only view): http://{url_host(args.host)}:{bound}", flush=True)
+        url = f"http://{url_host(args.host)}:{bound}"
+        if fd is not None:  # `autolab webui url` (and a second view, refused) can say where it is
+            experiments.mark_lock(fd, experiments.VIEW_HOLDER + url)
+        print(f"Experiment {ref.id} (read-only view): {url}", flush=True)
         return serve_until_stopped(server)

@@ -91,6 +91,18 @@ def test_view_serves_read_only(stopped: Path, subprocess_env: dict[str, str]) ->
         assert caught.value.code == 409
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             assert b"<title>autolab</title>" in response.read()
+        # `webui url` knows where the view serves (it said "not running" and to start a view)
+        said = subprocess.run(
+            [sys.executable, "-m", "autolab.cli", "webui", "url", "apitest1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert said.returncode == 0 and said.stdout.strip() == url, said
+        assert "not running; a read-only view serves it" in said.stderr
+    # the view has ended: back to "not running"
+    assert experiments.view_url(stopped) is None
 
 
 def test_view_refuses_a_bad_port(stopped: Path, capsys: pytest.CaptureFixture[str]) -> None:
