@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+from .config.remote import redacted
 from .experiments import ExperimentRef, manager_alive
 from .fidelity import FIELDS as FIDELITY_FIELDS
 from .fronts import annotate_export, best_or_front
@@ -85,7 +86,7 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
         "trialTally": {"done": counted.done, "running": counted.running, "other": counted.other},
         "best": best,
         "front": front,  # several objectives: the Pareto front's size (then best is None)
-        "config": config,
+        "config": redacted(config),  # no machine password: reads need no token beyond loopback
     }
 
 

@@ -141,3 +141,26 @@ def remote_v1(ctx: Context, name: str, written: str, value: Any) -> dict[str, An
             )
         items.append(out)
     return {"machineList": items}
+
+
+# a machine's secrets, as NNI's v2 and v1 keys spell them (normalized: case and underscores do not count)
+SECRET_KEYS = frozenset(normalize_key(k) for k in ("password", "passwd", "sshPassphrase", "passphrase"))
+HIDDEN = "******"
+
+
+def redacted(config: Any) -> Any:
+    """The stored config as shown (profile, `experiment show`, the REST API): machine passwords and
+    key passphrases replaced by HIDDEN. The store keeps them: a resumed manager logs in with them."""
+    if isinstance(config, dict):
+        return {
+            k: HIDDEN if isinstance(k, str) and normalize_key(k) in SECRET_KEYS and v else redacted(v)
+            for k, v in config.items()
+        }
+    if isinstance(config, list):
+        return [redacted(v) for v in config]
+    return config
+
+
+def holds_secrets(config: Any) -> bool:
+    """Whether the config names a password or passphrase anywhere (its folder is then kept private)."""
+    return redacted(config) != config

@@ -18,6 +18,7 @@ from ..searchspace import SearchSpace, SearchSpaceError
 from .compat import space_for
 from .model import AlgorithmConfig, ExperimentConfig
 from .reader import MAX_CONCURRENCY, ConfigError, parse_duration
+from .remote import holds_secrets
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -67,8 +68,11 @@ def apply_update(config: ExperimentConfig, key: str, value: int | float | Search
 
 def save_config(store: Store, directory: Path, config: ExperimentConfig) -> None:
     """Keep config as the experiment's: in the store's meta, then <dir>/config.yml (atomically:
-    a reader never sees half a file, and the file never says other than the store)."""
+    a reader never sees half a file, and the file never says other than the store). A config with a
+    machine's password or key passphrase makes the folder private (0700), before they are written."""
     settings = config.to_dict()
+    if holds_secrets(settings):  # a machine's password is kept for resume: the folder is the owner's only
+        os.chmod(directory, 0o700)
     store.set_meta(config=settings)
     tmp = directory / (CONFIG_FILE + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -127,3 +127,43 @@ def test_a_custom_tuners_space_passes_unchecked_as_at_create() -> None:
         validate_update("searchSpace", FACTOR_SPACE, AlgorithmConfig("TPE", None, None, {}))
     with pytest.raises(ConfigError, match="factor"):
         validate_update("searchSpace", FACTOR_SPACE)
+
+
+def test_machine_passwords_are_kept_private_and_never_shown(tmp_path: Path) -> None:
+    # the store keeps them (a resumed manager logs in with them), but the profile (REST API, which
+    # needs no token to read, and `experiment show`) shows ******, and the folder is the owner's only
+    from autolab.experiments import ExperimentRef
+    from autolab.views import profile
+
+    machines = [
+        {"host": "10.0.0.1", "user": "bob", "password": "bob-pw-123"},
+        {"host": "10.0.0.2", "user": "amy", "sshKeyFile": "~/.ssh/id_rsa", "sshPassphrase": "key-pw-456"},
+    ]
+    raw = {
+        "trialCommand": "x",
+        "searchSpace": SPACE,
+        "trainingService": {"platform": "remote", "machineList": machines},
+    }
+    config = config_from_dict(raw, tmp_path / "config.yml")
+    directory = tmp_path / "exp"
+    directory.mkdir()
+    directory.chmod(0o755)
+    with Store(directory, create=True) as store:
+        save_config(store, directory, config)
+        assert "bob-pw-123" in str(store.get_meta("config"))  # resume needs it
+        shown = profile(ExperimentRef("e1", "", directory, 0.0), store)
+    text = str(shown)
+    assert "bob-pw-123" not in text and "key-pw-456" not in text
+    listed = shown["config"]["trainingService"]["machineList"]
+    assert [m.get("password") for m in listed] == ["******", None]
+    assert listed[1]["sshPassphrase"] == "******" and listed[0]["user"] == "bob"
+    assert directory.stat().st_mode & 0o777 == 0o700
+    # no secret: the folder keeps the mode it was made with
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    plain.chmod(0o755)
+    with Store(plain, create=True) as store:
+        save_config(
+            store, plain, config_from_dict({"trialCommand": "x", "searchSpace": SPACE}, tmp_path / "c.yml")
+        )
+    assert plain.stat().st_mode & 0o777 == 0o755
