@@ -107,6 +107,8 @@ def export_rows(store: Store, intermediate: bool = False) -> list[dict[str, Any]
         }
         if r.fidelity:  # a multi-fidelity trial (Hyperband, BOHB): where it ran in the schedule
             item.update({k: r.fidelity.get(k) for k in FIDELITY_FIELDS})
+        if r.machine is not None:  # platform remote: where its files are
+            item["machine"] = r.machine
         if intermediate:
             item["intermediate"] = [m.data for m in inter.get(r.id, [])]
         rows.append(item)
@@ -141,6 +143,8 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
         else:
             flat["value"] = value
         flat.update({k: row[k] for k in FIDELITY_FIELDS if k in row})
+        if "machine" in row:
+            flat["machine"] = row["machine"]
         for k, v in (row.get("objectives") or {}).items():
             flat[f"objective.{k}"] = v
         if "pareto" in row:

@@ -46,6 +46,7 @@ def trial_item(row: TrialRow, now: float) -> dict[str, Any]:
         "source": row.source,
         "exitCode": row.exit_code,
         "fidelity": row.fidelity,  # budget, bracket, rung, config (Hyperband, BOHB); null for others
+        "machine": row.machine,  # platform remote: the machine it ran on (user@host:port); else null
     }
 
 

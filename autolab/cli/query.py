@@ -142,6 +142,7 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
         )
         return 0
     multi = any("budget" in r for r in rows)  # multi-fidelity trials: their budget, bracket, rung
+    remote = any("machine" in r for r in rows)  # platform remote: the machine each ran on
     out = []
     for r in rows:
         duration = (r["endTime"] or 0) - r["startTime"] if r["startTime"] and r["endTime"] else None
@@ -158,13 +159,15 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
                 r["status"],
                 *value,
                 *fid,
+                *([r.get("machine") or "-"] if remote else []),
                 format_duration(duration),
                 json.dumps(r["parameter"]),
             ]
         )
     fid_headers = ["BUDGET", "BRACKET", "RUNG"] if multi else []
     shown = ["VALUE"] if objectives is None else [*objective_headers(objectives), "FRONT"]
-    print(table(["TRIAL", "SEQ", "STATUS", *shown, *fid_headers, "DURATION", "PARAMETERS"], out))
+    where = ["MACHINE"] if remote else []
+    print(table(["TRIAL", "SEQ", "STATUS", *shown, *fid_headers, *where, "DURATION", "PARAMETERS"], out))
     return 0
 
 

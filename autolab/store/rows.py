@@ -62,6 +62,13 @@ class TrialRow:
             fidelity=_loads(r["fidelity"]),
         )
 
+    @property
+    def machine(self) -> str | None:
+        """The remote machine the trial ran on (user@host:port, as its handle names it); None on
+        other platforms."""
+        machine = self.handle.get("machine") if isinstance(self.handle, dict) else None
+        return machine if isinstance(machine, str) else None
+
     def duration(self, now: float) -> float | None:
         """Seconds run: until the end, or until now while it runs; None before it starts."""
         if self.start_time is None:
