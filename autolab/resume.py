@@ -39,9 +39,9 @@ def settle_left_trials(manager: Manager, rerun: bool = True) -> None:
         manager.read_metrics(trial)
         ended = ended_while_down(trial.trial_id, manager.trial_dir(trial.trial_id))
         if ended is not None:
-            # one recorded WAITING started when its wrapper wrote its pid file
+            # one recorded WAITING started when its job or wrapper says it did
             if trial.start_time is None:
-                trial.start_time = _started_at(manager.trial_dir(trial.trial_id))
+                trial.start_time = _started_at(manager, manager.trial_dir(trial.trial_id))
                 manager.store.update_trial(trial.trial_id, start_time=trial.start_time)
             manager.finish(trial, ended)
         elif not handle and not left_traces(trial, manager.trial_dir(trial.trial_id)):
@@ -84,7 +84,9 @@ def _adopt(manager: Manager, trial: Trial, handle: dict[str, object]) -> None:
     # a job still queued on a cluster stays WAITING (its STARTED event comes later)
     if trial.status == TrialStatus.WAITING and fresh.get("started", True):
         trial.status = TrialStatus.RUNNING
-        trial.start_time = trial.start_time or time.time()
+        trial.start_time = (
+            trial.start_time or _started_at(manager, manager.trial_dir(trial.trial_id)) or time.time()
+        )
         manager.store.update_trial(
             trial.trial_id, status=TrialStatus.RUNNING, start_time=trial.start_time, handle=fresh
         )
@@ -123,8 +125,12 @@ def left_traces(trial: Trial, directory: Path) -> bool:
     return False
 
 
-def _started_at(directory: Path) -> float | None:
-    """When a trial's wrapper started (it writes its pid file first), None when it left none."""
+def _started_at(manager: Manager, directory: Path) -> float | None:
+    """When a trial began: as its service's files say (a cluster job's script), else when its
+    wrapper started (it writes its pid file first); None when it left neither."""
+    said = manager.service.started_at(directory)
+    if said is not None:
+        return said
     try:
         return (directory / protocol.PID_FILE).stat().st_mtime
     except OSError:

@@ -79,6 +79,11 @@ class TrainingService(ABC):
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
         """Take back a trial started by an earlier manager; False if it cannot be found alive."""
 
+    def started_at(self, trial_dir: Path) -> float | None:
+        """When the trial's process began (epoch seconds), as this service's own files in its
+        directory say; None when they say nothing (resume then reads the wrapper's pid file)."""
+        return None
+
     concurrency: int = 1
 
     def set_concurrency(self, concurrency: int) -> None:

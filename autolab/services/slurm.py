@@ -359,6 +359,10 @@ class SlurmService(TrainingService):
             return dict(self._handles.get(trial_id, {}))
         return {"job_id": job.job_id, "started": job.started}
 
+    def started_at(self, trial_dir: Path) -> float | None:
+        """When its job's script began (a job that started while no manager ran)."""
+        return _script_start(trial_dir)
+
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
         """Take back a job by id (from the handle, else the trial directory's slurm_job_id file)."""
         job_id = str(handle.get("job_id") or _read_text(launch.trial_dir / JOB_ID_FILE) or "")
@@ -399,7 +403,11 @@ class SlurmService(TrainingService):
 def _started_at(job: _Job) -> float | None:
     """When the job's script began (it writes the time first), so a trial's duration is the job's,
     not rounded to pollInterval; None when it has not said."""
-    text = _read_text(job.launch.trial_dir / STARTED_FILE)
+    return _script_start(job.launch.trial_dir)
+
+
+def _script_start(trial_dir: Path) -> float | None:
+    text = _read_text(trial_dir / STARTED_FILE)
     try:
         return float(text) if text else None
     except ValueError:

@@ -171,6 +171,35 @@ def test_resume_keeps_queued_jobs_waiting(tmp_path: Path, fake_slurm: FakeSlurm)
     assert [r.status for r in rows(directory)] == ["SUCCEEDED"]
 
 
+def test_a_queued_job_that_ran_while_no_manager_ran_gets_its_start(
+    tmp_path: Path, fake_slurm: FakeSlurm
+) -> None:
+    # queued when the manager went away, then it ran and ended: its start is the job script's
+    # (it had none: the duration showed "-")
+    fake_slurm.hold()
+    directory = make_experiment(
+        tmp_path, "autolab.report_final_result(1.0)\n", trainingService=SLURM, maxTrialNumber=1
+    )
+    first = build_manager(directory)
+    first.start()
+    first.step()
+    first.close()
+    first.store.close()
+    fake_slurm.release()
+    (trial_dir,) = (directory / "trials").iterdir()
+    deadline = time.time() + 30
+    while not (trial_dir / "exit_status").is_file():
+        assert time.time() < deadline, "the job did not end"
+        time.sleep(0.05)
+    began = float((trial_dir / "slurm_started").read_text())
+    second = build_manager(directory)
+    second.start()
+    assert drive(second) == []
+    (row,) = rows(directory)
+    assert row.status == "SUCCEEDED" and row.start_time == began
+    assert row.end_time is not None and row.end_time >= began
+
+
 def test_a_queued_trial_says_why_it_waits_until_it_starts(tmp_path: Path, fake_slurm: FakeSlurm) -> None:
     directory = make_experiment(
         tmp_path,
