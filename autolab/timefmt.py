@@ -5,6 +5,14 @@ from __future__ import annotations
 import time
 
 
+def run_time(start: float | None, end: float | None, now: float | None = None) -> float | None:
+    """How long a trial ran: start to end, or to now while it has no end (running, as the web UI
+    counts it); None before it started."""
+    if not start:
+        return None
+    return (end or (time.time() if now is None else now)) - start
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"

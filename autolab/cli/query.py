@@ -15,7 +15,7 @@ from .. import experiments
 from ..errors import UserError
 from ..objectives import from_config
 from ..statuses import COMPLETED, ExperimentStatus
-from ..timefmt import format_duration, format_time
+from ..timefmt import format_duration, format_time, run_time
 from ..views import experiment_status, export_csv, export_rows, optimize_mode, profile
 from .common import table
 from .top_front import objective_headers
@@ -145,7 +145,8 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
     remote = any("machine" in r for r in rows)  # platform remote: the machine each ran on
     out = []
     for r in rows:
-        duration = (r["endTime"] or 0) - r["startTime"] if r["startTime"] and r["endTime"] else None
+        running = r["status"] == "RUNNING"  # how long it has run so far, as the web UI shows it
+        duration = run_time(r["startTime"], r["endTime"]) if r["endTime"] or running else None
         value = ["-" if r["value"] is None else f"{_number(r['value']):.6g}"]
         if objectives is not None:
             got = r.get("objectives") or {}

@@ -15,10 +15,10 @@ from typing import Any
 from .. import experiments
 from ..errors import UserError
 from ..objectives import from_config
-from ..statuses import ExperimentStatus
+from ..statuses import ExperimentStatus, TrialStatus
 from ..store import TrialRow
 from ..tally import done_text, tally
-from ..timefmt import format_duration
+from ..timefmt import format_duration, run_time
 from ..views import experiment_status, optimize_mode
 from .common import table
 from .query import fidelity_cell
@@ -133,7 +133,8 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
     for rank, r in enumerate(shown, 1):
         values = inter.get(r.id, [])
         best_i = (max(values) if maximize else min(values)) if values else None
-        duration = r.end_time - r.start_time if r.start_time and r.end_time else None
+        running = r.status == TrialStatus.RUNNING
+        duration = run_time(r.start_time, r.end_time) if r.end_time or running else None
         table_rows.append(
             [
                 rank,
