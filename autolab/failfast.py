@@ -13,6 +13,7 @@ from . import protocol
 from .history import History, Trial
 from .services.base import Event
 from .statuses import TrialStatus
+from .store import Store
 
 FAIL_FAST = 5
 WORKED = (TrialStatus.SUCCEEDED, TrialStatus.PAUSED, TrialStatus.NO_RESULT, TrialStatus.EARLY_STOPPED)
@@ -34,12 +35,35 @@ class FailFast:
         if self.failures < self.limit:
             return None
         stderr = trial_dir / protocol.STDERR_FILE
-        try:
-            lines = [line.strip() for line in stderr.read_text(errors="replace").splitlines() if line.strip()]
-        except OSError:
-            lines = []
-        said = f": {lines[-1][:300]}" if lines else ""
+        last = last_stderr_line(trial_dir)
+        said = f": {last}" if last else ""
         return (
             f"the first {self.limit} trials all failed (trial {trial.trial_id}: exit code {event.exit_code}"
             f"{said}; see {stderr}); fix trialCommand, then resume"
         )
+
+
+def last_stderr_line(trial_dir: Path) -> str | None:
+    """The last non-blank line a trial wrote to its stderr (at most 300 characters), None if none."""
+    try:
+        text = (trial_dir / protocol.STDERR_FILE).read_text(errors="replace")
+    except OSError:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else None
+
+
+def none_worked(store: Store, directory: Path) -> str | None:
+    """When trials failed and none worked: why the last one failed, with the last line of its
+    stderr and how to read the rest (the end of a run says it; a FAILED count alone does not)."""
+    rows = store.trial_rows()
+    if any(r.status in WORKED for r in rows):
+        return None
+    failed = [r for r in rows if r.status == TrialStatus.FAILED]
+    if not failed:
+        return None
+    last = max(failed, key=lambda r: r.seq)
+    said = last_stderr_line(directory / "trials" / last.id)
+    why = f"trial {last.id} failed ({last.message or 'no reason recorded'})" + (f": {said}" if said else "")
+    where = f"; its stderr: autolab log trial {store.get_meta('id')} --trial_id {last.id} --stderr"
+    return f"no trial worked ({len(failed)} FAILED); {why}{where if said else ''}"

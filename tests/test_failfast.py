@@ -94,3 +94,27 @@ def test_the_limit_is_a_parameter(trial_dir: Path) -> None:
     assert fail(guard, 1, trial_dir) is None
     reason = fail(guard, 2, trial_dir)
     assert reason is not None and reason.startswith("the first 2 trials all failed (trial t2: exit code 1")
+
+
+def test_none_worked_names_the_last_failure_until_one_works(tmp_path: Path) -> None:
+    from autolab.failfast import none_worked
+    from autolab.store import Store
+
+    with Store(tmp_path, create=True) as store:
+        store.set_meta(id="e1")
+        assert none_worked(store, tmp_path) is None  # no trial yet
+        for n, message in ((0, "exit code 2"), (1, "sbatch failed: no such partition")):
+            store.add_trial(f"t{n}", {"x": n})
+            store.update_trial(f"t{n}", status=TrialStatus.FAILED, message=message)
+        assert none_worked(store, tmp_path) == (
+            "no trial worked (2 FAILED); trial t1 failed (sbatch failed: no such partition)"
+        )
+        (tmp_path / "trials" / "t1").mkdir(parents=True)
+        (tmp_path / "trials" / "t1" / protocol.STDERR_FILE).write_text("a\nValueError: bad x\n\n")
+        assert none_worked(store, tmp_path) == (
+            "no trial worked (2 FAILED); trial t1 failed (sbatch failed: no such partition): "
+            "ValueError: bad x; its stderr: autolab log trial e1 --trial_id t1 --stderr"
+        )
+        store.add_trial("t2", {"x": 2})
+        store.update_trial("t2", status=TrialStatus.SUCCEEDED, value=1.0, raw_value=1.0)
+        assert none_worked(store, tmp_path) is None  # one worked: failures are the trials' own

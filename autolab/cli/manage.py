@@ -19,6 +19,7 @@ from ..assessors.base import AssessorError
 from ..config import ExperimentConfig, load_config, save_config
 from ..errors import UserError, named
 from ..experiments import ExperimentRef
+from ..failfast import none_worked
 from ..history import Trial
 from ..hostaddr import bare_host, check_host, socket_family
 from ..launcher import (
@@ -266,10 +267,13 @@ def check_server_args(args: argparse.Namespace) -> None:
 def _print_summary(ref: ExperimentRef) -> None:
     with Store(ref.directory, readonly=True) as store:
         info = profile(ref, store)
+        stuck = None if info.get("error") else none_worked(store, ref.directory)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(info["trialCounts"].items())) or "no trials"
     print(f"Experiment {ref.id} {info['status']} after {format_duration(info['elapsed'])}: {counts}")
     if info.get("error"):
         print(f"Error: {info['error']}")
+    if stuck:
+        print(f"Why: {stuck}")
     if info.get("noMoreTrials"):
         print(ran_out(info))
     best, front = info["best"], info.get("front")

@@ -179,3 +179,21 @@ def test_deleting_a_copy_by_its_path_leaves_the_registered_original(tmp_path: Pa
     assert deleted.returncode == 0, deleted.stderr
     assert not copy.exists() and (home / exp_id).is_dir()
     assert exp_id in run_cli(home, "experiment", "list", "--all").stdout  # still registered
+
+
+def test_foreground_says_why_when_no_trial_worked(tmp_path: Path) -> None:
+    # two trials, both failing (fewer than fail-fast's five): the run ended DONE "2 FAILED" and said
+    # nothing of why; it names the last one's reason and the last line of its stderr
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "searchSpace: {x: {_type: uniform, _value: [0, 1]}}\n"
+        'trialCommand: python3 -c "import autolab_missing_module"\n'
+        "trialConcurrency: 1\nmaxTrialNumber: 2\ntuner: {name: Random}\n"
+    )
+    result = run_cli(tmp_path / "home", "create", "--config", str(config), "--foreground", "--port", "0")
+    assert result.returncode == 0, result.stderr
+    exp_id = result.stdout.split()[1]
+    (why,) = [line for line in result.stdout.splitlines() if line.startswith("Why: ")]
+    assert why.startswith("Why: no trial worked (2 FAILED); trial ")
+    assert "(exit code 1): ModuleNotFoundError: No module named 'autolab_missing_module'" in why
+    assert why.endswith(" --stderr") and f"autolab log trial {exp_id} --trial_id " in why
