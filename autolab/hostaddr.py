@@ -35,3 +35,23 @@ def check_host(host: str) -> None:
             f"--host {host}: cannot listen on that address ({reason}); use 127.0.0.1, 0.0.0.0 "
             "or an address of this machine"
         ) from None
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on host:port now."""
+    try:
+        family = socket_family(host)
+    except OSError:
+        return False
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def connect_host(host: str) -> str:
+    """The address a client on this machine reaches a server bound to host by."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)

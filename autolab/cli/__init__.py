@@ -16,7 +16,7 @@ EXIT_USER_ERROR = 2
 
 
 # modules with add_commands(subparsers); later ones may add to the groups earlier ones made
-COMMAND_MODULES = ["manage", "query", "admin", "rerun", "web", "nni", "algo"]
+COMMAND_MODULES = ["manage", "query", "admin", "rerun", "web", "tensorboard", "nni", "algo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from ..errors import UserError, named
 from ..experiments import ExperimentRef
 from ..failfast import none_worked
 from ..history import Trial
-from ..hostaddr import bare_host, check_host, socket_family
+from ..hostaddr import bare_host, check_host, port_free
 from ..launcher import (
     DEFAULT_PORT,
     build_assessor,
@@ -238,20 +237,6 @@ def _start_locked(ref: ExperimentRef, args: argparse.Namespace, verb: str, lock_
     return 0
 
 
-def _port_free(host: str, port: int) -> bool:
-    try:
-        family = socket_family(host)
-    except OSError:
-        return False
-    with socket.socket(family) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def check_server_args(args: argparse.Namespace) -> None:
     """--host and --port checked before anything is created or changed: a one-line error otherwise."""
     check_host(args.host)
@@ -260,7 +245,7 @@ def check_server_args(args: argparse.Namespace) -> None:
         return
     if not 0 <= port <= 65535:
         raise UserError(f"--port {port}: expected 0 to 65535")
-    if port and not _port_free(args.host, port):
+    if port and not port_free(args.host, port):
         raise UserError(f"--port {port}: the port is in use on {args.host}; choose another (or --port 0)")
 
 
