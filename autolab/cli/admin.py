@@ -44,6 +44,7 @@ from ..timefmt import format_duration
 from ..views import profile
 from . import log, top
 from .common import find_trial
+from .tensorboard import stop_serving
 
 UPDATE_KEYS = {
     "searchspace": "searchSpace",
@@ -297,6 +298,7 @@ def delete_experiment(ref: ExperimentRef) -> None:
         if e.id == ref.id and e.directory.resolve() == directory.resolve()
     ]
     if directory.exists():
+        stop_serving(directory)  # its TensorBoard reads files about to go
         try:
             directory.rename(trash)
         except OSError as exc:

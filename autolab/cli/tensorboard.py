@@ -144,14 +144,23 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 def cmd_stop(args: argparse.Namespace) -> int:
     ref = experiments.find(args.id)
-    running = _running(ref.directory)
-    (ref.directory / RECORD).unlink(missing_ok=True)
-    if running is None:
-        print(f"No TensorBoard serves experiment {ref.id}.")
-        return 0
-    _end(int(running["pid"]), float(running["created"]))
-    print(f"TensorBoard of experiment {ref.id} stopped ({running['url']}).")
+    url = stop_serving(ref.directory)
+    print(
+        f"No TensorBoard serves experiment {ref.id}."
+        if url is None
+        else f"TensorBoard of experiment {ref.id} stopped ({url})."
+    )
     return 0
+
+
+def stop_serving(directory: Path) -> str | None:
+    """End the experiment's TensorBoard, if one serves it; its URL, else None."""
+    running = _running(directory)
+    (directory / RECORD).unlink(missing_ok=True)
+    if running is None:
+        return None
+    _end(int(running["pid"]), float(running["created"]))
+    return str(running["url"])
 
 
 def _running(directory: Path) -> dict[str, Any] | None:

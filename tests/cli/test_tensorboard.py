@@ -130,3 +130,11 @@ def test_a_port_in_use(exp: Path, capsys: pytest.CaptureFixture[str]) -> None:
         port = taken.getsockname()[1]
         assert main(["tensorboard", "start", "tb1", "--port", str(port)]) == 2
     assert f"--port {port}: the port is in use" in capsys.readouterr().err
+
+
+def test_deleting_the_experiment_stops_its_tensorboard(exp: Path) -> None:
+    assert main(["tensorboard", "start", "tb1", "--port", str(free_port())]) == 0
+    record = json.loads((exp / RECORD).read_text())
+    assert process_alive(record["pid"], record["created"])
+    assert main(["experiment", "delete", "tb1", "--yes"]) == 0
+    assert not process_alive(record["pid"], record["created"]) and not exp.exists()
