@@ -31,6 +31,7 @@ from ..config import (
     validate_update,
 )
 from ..errors import UserError
+from ..failfast import none_worked
 from ..experiments import ExperimentRef
 from ..importing import BadImport, importable
 from ..launcher import build_tuner
@@ -227,6 +228,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  web UI:  {info['url']}")
     if info["error"]:
         print(f"  error:   {info['error']}")
+    elif not info["best"] and not info.get("front"):
+        with experiments.open_store(ref) as store:
+            failing = none_worked(store, ref.directory)
+        if failing:
+            print(f"  failing: {failing}")
     stopped = info["status"] in (
         ExperimentStatus.STOPPED,
         ExperimentStatus.ERROR,

@@ -197,3 +197,5 @@ def test_foreground_says_why_when_no_trial_worked(tmp_path: Path) -> None:
     assert why.startswith("Why: no trial worked (2 FAILED); trial ")
     assert "(exit code 1): ModuleNotFoundError: No module named 'autolab_missing_module'" in why
     assert why.endswith(" --stderr") and f"autolab log trial {exp_id} --trial_id " in why
+    status = run_cli(tmp_path / "home", "experiment", "status", exp_id).stdout
+    assert f"  failing: {why.removeprefix('Why: ')}" in status.splitlines()
