@@ -31,8 +31,8 @@ from ..config import (
     validate_update,
 )
 from ..errors import UserError
-from ..failfast import none_worked
 from ..experiments import ExperimentRef
+from ..failfast import none_worked
 from ..importing import BadImport, importable
 from ..launcher import build_tuner
 from ..progress import front_text, ran_out
