@@ -226,6 +226,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  web UI:  {info['url']}")
     if info["error"]:
         print(f"  error:   {info['error']}")
+    for note in info.get("notes") or []:  # the training service's: a remote machine unreachable...
+        print(f"  note:    {note}")
     stopped = info["status"] in (
         ExperimentStatus.STOPPED,
         ExperimentStatus.ERROR,
