@@ -62,9 +62,11 @@ def test_status_answer_is_read_byte_exact_and_a_cut_one_is_refused() -> None:
 
 def test_probe_answer_lists_gpus_and_the_busy_ones() -> None:
     probe = parse_probe(
-        "noise\nDIR /home/a/autolab-experiments/e1\nSYNCED\nGPU 0, 0:1\nGPU 1, 0:2\nAPP 0:2\n"
+        "noise\nDIR /home/a/autolab-experiments/e1\nSYNCED 0af3\nGPU 0, 0:1\nGPU 1, 0:2\nAPP 0:2\n"
     )
-    assert probe is not None and probe.directory == "/home/a/autolab-experiments/e1" and probe.synced
+    assert (
+        probe is not None and probe.directory == "/home/a/autolab-experiments/e1" and probe.synced == "0af3"
+    )
     assert probe.gpus == [(0, "0:1"), (1, "0:2")] and probe.busy_buses == {"0:2"}
     assert parse_probe("mkdir: cannot create directory\n") is None
 
