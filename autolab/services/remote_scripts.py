@@ -47,8 +47,12 @@ err=$( (: > .autolab-write-test) 2>&1) || permanent "cannot write in $(pwd)" "$e
 rm -f .autolab-write-test
 if [ -n "$2" ]; then
   [ -e "$2" ] || fatal "pythonPath $2 does not exist"
-  [ -d "$2" ] || fatal "pythonPath $2 is not a directory (give the folder holding python, put first on PATH)"
-  [ -x "$2/python3" ] || [ -x "$2/python" ] || fatal "pythonPath $2 holds no executable python3 or python"
+  if [ -f "$2" ]; then  # the python itself, written where its folder was meant: that folder is used
+    [ -x "$2" ] || fatal "pythonPath $2 is a file, not an executable python nor a folder holding one"
+  else
+    [ -d "$2" ] || fatal "pythonPath $2 is not a directory (give the folder holding python, put first on PATH)"
+    [ -x "$2/python3" ] || [ -x "$2/python" ] || fatal "pythonPath $2 holds no executable python3 or python"
+  fi
 fi
 echo "DIR $(pwd)"
 [ -f @MARK@ ] && echo "SYNCED $(cat @MARK@)"

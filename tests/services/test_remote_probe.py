@@ -43,6 +43,8 @@ def test_a_machine_that_can_be_set_up_says_where(tmp_path: Path) -> None:
     (tmp_path / "bin" / "python3").write_text("#!/bin/sh\n")
     (tmp_path / "bin" / "python3").chmod(0o755)
     assert probe(str(tmp_path), str(tmp_path / "bin"))[0] == 0
+    # the python itself where its folder was meant (NNI put it on PATH and went on): accepted
+    assert probe(str(tmp_path), str(tmp_path / "bin" / "python3"))[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -53,7 +55,7 @@ def test_a_machine_that_can_be_set_up_says_where(tmp_path: Path) -> None:
         ("experiment folder is a file", "{tmp}/root/exp is not a directory"),
         ("read-only", "cannot create {tmp}/root/exp/trials: Read-only file system"),
         ("pythonPath missing", "pythonPath {tmp}/py/bin does not exist"),
-        ("pythonPath is python itself", "pythonPath {tmp}/python3 is not a directory"),
+        ("pythonPath a plain file", "pythonPath {tmp}/python3 is a file, not an executable python"),
         ("pythonPath without python", "pythonPath {tmp}/empty holds no executable python3 or python"),
     ],
 )
@@ -76,7 +78,7 @@ def test_what_retrying_cannot_fix_is_one_fatal_line(tmp_path: Path, case: str, e
         path = str(tmp_path / "fake")
     elif case == "pythonPath missing":
         python_path = str(tmp_path / "py" / "bin")
-    elif case == "pythonPath is python itself":
+    elif case == "pythonPath a plain file":
         (tmp_path / "python3").write_text("")
         python_path = str(tmp_path / "python3")
     else:
@@ -148,3 +150,20 @@ def test_a_large_code_directory_is_copied_with_a_warning(tmp_path: Path) -> None
     assert len(config.warnings) == 1, config.warnings
     warning = config.warnings[0]
     assert f"trialCodeDirectory {code} holds {MANY_FILES + 1} files" in warning and ".nniignore" in warning
+
+
+@pytest.mark.parametrize("given", ["bin", "bin/python3"])
+def test_a_trial_gets_the_python_folder_first_on_path(tmp_path: Path, given: str) -> None:
+    from autolab.services.base import Launch
+    from autolab.services.remote_machines import Machine
+    from autolab.services.remote_scripts import Probe
+    from autolab.services.remote_trial import exports
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python3").write_text("#!/bin/sh\n")
+    config = RemoteMachineConfig("box", python_path=str(tmp_path / given))
+    machine = Machine(config, None, probe=Probe(str(tmp_path / "exp"), ""))  # type: ignore[arg-type]
+    launch = Launch("t1", 0, tmp_path / "t1", "true", tmp_path)
+    script = exports(machine, launch, [], 0, False) + '\nprintf %s "$PATH"'
+    path = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30).stdout
+    assert path.split(":")[0] == str(tmp_path / "bin")
