@@ -7,6 +7,7 @@ REST API). All writes go to the store first; the in-memory History mirrors it fo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from .lifecycle import Phase, RunClock, trial_outcome
 from .reruns import BadRerun
 from .services.base import Event, EventKind, Launch, TrainingService
 from .statuses import ExperimentStatus, TrialStatus
-from .store import Store
+from .store import Store, StoreError
 from .trials import Trials
 from .tuners.base import NoMoreTrials, NotYet, Tuner, ended_status
 
@@ -68,6 +69,7 @@ class Manager:
         self._next_metrics_look = 0.0  # monotonic time of the next look at >32 trials' results
         self.fail_fast = FailFast(self.history)  # a trial command that cannot work stops it early
         self.not_yet_at: int | None = None  # trials ended when the tuner last said NotYet
+        self.notes: list[str] = []  # the service's notes on its health, as the store's meta has them
 
     @property
     def status(self) -> str:
@@ -89,7 +91,7 @@ class Manager:
     def start(self) -> None:
         """Adopt or settle the trials an earlier manager left (resume.py), then mark RUNNING."""
         resume.settle_left_trials(self)
-        self.store.set_meta(status=ExperimentStatus.RUNNING, error=None, no_more_trials=None)
+        self.store.set_meta(status=ExperimentStatus.RUNNING, error=None, no_more_trials=None, notes=None)
 
     # -- the loop ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -111,6 +113,7 @@ class Manager:
                     raise  # settles these trials from their exit status)
                 # one trial's bad event must not lose the others' (they are not delivered twice)
                 log.exception("handling %s of trial %s failed", event.kind.value, trial.trial_id)
+        self._keep_notes()
         if self._metrics_due():
             for trial in list(self.active.values()):
                 # a trial whose final result is in has done its work: a verdict on an earlier result
@@ -145,6 +148,13 @@ class Manager:
                 self._create_trials(MAX_STARTS_PER_TURN - started)
         if not self.active and self.phase in lifecycle.ENDS:
             self._set_phase(lifecycle.ENDS[self.phase])
+
+    def _keep_notes(self) -> None:
+        """The service's notes (a machine unreachable...) in the store's meta when they change."""
+        notes = self.service.notes()
+        if notes != self.notes:
+            self.notes = notes
+            self.store.set_meta(notes=notes or None)
 
     def _metrics_due(self) -> bool:
         """Whether this turn looks for new results (one stat() per active trial). Up to
@@ -386,3 +396,7 @@ class Manager:
     def close(self) -> None:
         self.assessing.close()
         self.service.close()
+        if self.notes:  # they told how the service was while it ran
+            self.notes = []
+            with contextlib.suppress(StoreError):  # e.g. the disk is full: a resume clears them
+                self.store.set_meta(notes=None)

@@ -44,6 +44,8 @@ class Progress:
         counts = tally((t.status.value, t.source, 1) for t in manager.history.trials)
         limit = manager.config.max_trial_number
         text = f"trials {done_text(counts, limit)} | {self._ranked(manager)}"
+        if manager.notes:  # the service's: a remote machine unreachable, set aside...
+            text += " | " + "; ".join(manager.notes)
         key = text
         text += f" | {format_duration(manager.elapsed())}"
         if manager.config.max_experiment_duration:

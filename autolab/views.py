@@ -67,6 +67,7 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
         counts[status] = counts.get(status, 0) + n
     counted = tally(rows)
     best, front = best_and_front(ref, store, config, counts.get("SUCCEEDED", 0))
+    alive = manager_alive(ref.directory)
     return {
         "id": ref.id,
         "name": meta.get("name") or "",
@@ -74,7 +75,9 @@ def profile(ref: ExperimentRef, store: Store) -> dict[str, Any]:
         "error": meta.get("error"),
         "noMoreTrials": meta.get("no_more_trials"),  # the tuner ran out of points: why
         "directory": str(ref.directory),
-        "url": meta.get("url") if manager_alive(ref.directory) else None,
+        "url": meta.get("url") if alive else None,
+        # the training service's notes on its health (a remote machine unreachable...), while it runs
+        "notes": (meta.get("notes") or []) if alive else [],
         "created": meta.get("created"),
         "elapsed": meta.get("elapsed", 0.0),
         "maxTrialNumber": config.get("maxTrialNumber"),

@@ -26,6 +26,7 @@ def manager(config: dict[str, Any], trials: list[Trial]) -> Any:
         tuner=SimpleNamespace(optimize_mode="maximize"),
         elapsed=lambda: 5.0,
         finished=True,
+        notes=[],
     )
 
 
@@ -65,3 +66,9 @@ def test_one_objective_shows_the_best() -> None:
     assert "trials 2/10 done, 0 running | best 0.99 |" in line(m, progress)
     m.history = History([*m.history.trials, trial(2, 0.995, 1)])  # a trial ended: worked out again
     assert "| best 0.995 |" in line(m, progress)
+
+
+def test_the_services_notes_are_on_the_line() -> None:
+    m = manager({"tuner": {"name": "TPE"}}, [trial(1, 0.5, 1.0)])
+    m.notes = ["machine bob@gpu2 unreachable since 2026-01-02 03:04:05: Connection refused"]
+    assert "| machine bob@gpu2 unreachable since 2026-01-02 03:04:05: Connection refused |" in line(m)

@@ -43,6 +43,7 @@ def live_profile(handler: BaseHandler) -> dict[str, Any]:
         )
         info["error"] = manager.error or info.get("error")
         info["url"] = meta.get("url")
+        info["notes"] = list(manager.notes)
     config = info.get("config") or {}
     info["optimizeMode"] = optimize_mode(config)
     return info

@@ -233,6 +233,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             failing = none_worked(store, ref.directory)
         if failing:
             print(f"  failing: {failing}")
+    for note in info.get("notes") or []:  # the training service's: a remote machine unreachable...
+        print(f"  note:    {note}")
     stopped = info["status"] in (
         ExperimentStatus.STOPPED,
         ExperimentStatus.ERROR,

@@ -44,7 +44,7 @@ from .reader import (
     normalize_key,
     read_config_file,
 )
-from .remote import machine_list
+from .remote import machine_list, v1_section_in_v2
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -266,6 +266,7 @@ def _training_service(top: Section, ctx: Context) -> tuple[TrainingServiceConfig
                 "trainingService.platform",
                 f"platform {value} is not supported (supported: {', '.join(PLATFORMS)})",
             )
+    v1_section_in_v2(ctx, raw, ctx.names.get("trainingService", "trainingService"))
     all_keys = dict.fromkeys(k for keys in SERVICE_KEYS.values() for k in keys)
     sec = Section(ctx, raw, "trainingService", (*all_keys, *SERVICE_SHORTCUTS, "reuseMode"))
     platform = (sec.text("platform", required=True) or "").strip().lower()

@@ -37,11 +37,52 @@ V1_MACHINE_KEYS = {
     "pythonPath": "pythonPath",
 }
 
+# the spellings of one version that the other lacks, normalized -> (as written, the other's spelling)
+V1_ONLY_KEYS = {normalize_key(k): (k, v) for k, v in V1_MACHINE_KEYS.items() if k != v}
+V2_ONLY_KEYS = {normalize_key(v): (v, k) for k, v in V1_MACHINE_KEYS.items() if k != v}
+
+
+def _other_version(ctx: Context, item: Any, written: str, v1: bool) -> None:
+    """A machine's key spelled as the other config version spells it, or v1's preCommand: a
+    one-line error saying what to write instead (not a bare "unknown key")."""
+    if not isinstance(item, dict):
+        return
+    other = V2_ONLY_KEYS if v1 else V1_ONLY_KEYS
+    for key in item:
+        norm = normalize_key(key) if isinstance(key, str) else ""
+        if norm == "precommand":
+            command = ctx.names.get("trialCommand", "trialCommand")
+            raise ConfigError(
+                f"{ctx.shown}: {written}.{key}: not supported (autolab runs no command before a trial's): "
+                f"put it at the front of {command} (`source ~/env/bin/activate && python3 train.py`), "
+                "or give pythonPath (the folder put first on the trial's PATH)"
+            )
+        if norm in other:
+            this, instead = other[norm]
+            version, other_version = ("v2", "v1") if v1 else ("v1", "v2")
+            raise ConfigError(
+                f"{ctx.shown}: {written}.{key}: {version}'s spelling of {instead}; this is a {other_version} "
+                f"config: write {instead}"
+            )
+
+
+def v1_section_in_v2(ctx: Context, raw: Any, written: str) -> None:
+    """v1's remoteConfig inside a v2 trainingService: say what v2 writes instead."""
+    if not isinstance(raw, dict):
+        return
+    for key in raw:
+        if isinstance(key, str) and normalize_key(key) == "remoteconfig":
+            raise ConfigError(
+                f"{ctx.shown}: {written}.{key}: v1's section; a v2 trainingService writes "
+                "reuseMode: true or false instead of remoteConfig: {reuse: ...}"
+            )
+
 
 @dataclass(frozen=True)
 class RemoteMachineConfig:
     host: str
-    port: int = 22
+    # None: not given, so ssh's own config decides (~/.ssh/config's Port for this Host, else NNI's 22)
+    port: int | None = None
     user: str | None = None  # None: whatever ssh picks (ssh_config, then the local user name)
     password: str | None = None
     ssh_key_file: Path | None = None
@@ -53,12 +94,15 @@ class RemoteMachineConfig:
 
     @property
     def name(self) -> str:
-        """How logs, messages and trial handles name the machine."""
-        return f"{self.user + '@' if self.user else ''}{self.host}:{self.port}"
+        """How logs, messages and trial handles name the machine: [user@]host[:port], the port only
+        when one was given (a Host alias of ~/.ssh/config is named as written)."""
+        port = f":{self.port}" if self.port is not None else ""
+        return f"{self.user + '@' if self.user else ''}{self.host}{port}"
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"host": self.host, "port": self.port}
+        out: dict[str, Any] = {"host": self.host}
         for key, value in (
+            ("port", self.port),
             ("user", self.user),
             ("password", self.password),
             ("sshKeyFile", str(self.ssh_key_file) if self.ssh_key_file else None),
@@ -84,6 +128,7 @@ def machine_list(
     for i, item in enumerate(raw):
         path = f"{sec.path}.machineList[{i}]"
         sec.ctx.names.setdefault(path, f"{sec.ctx.names.get(sec.full('machineList'), 'machineList')}[{i}]")
+        _other_version(sec.ctx, item, sec.ctx.names[path], v1=False)
         m = Section(sec.ctx, item, path, MACHINE_KEYS)
         host = (m.text("host", required=True) or "").strip()
         key_file = m.path_value("sshKeyFile")
@@ -92,7 +137,7 @@ def machine_list(
             raise m.error("sshKeyFile", f"no such file: {key_file}")
         machine = RemoteMachineConfig(
             host=host,
-            port=m.integer("port", 22, minimum=1, maximum=65535) or 22,
+            port=m.integer("port", None, minimum=1, maximum=65535),
             user=m.text("user", required="user" in m.values),
             password=password,
             ssh_key_file=key_file,
@@ -128,6 +173,7 @@ def remote_v1(ctx: Context, name: str, written: str, value: Any) -> dict[str, An
         if not isinstance(item, dict):
             items.append(item)
             continue
+        _other_version(ctx, item, f"{written}[{i}]", v1=True)
         out: dict[str, Any] = {}
         for key, inner in item.items():
             v1_name = known.get(normalize_key(key)) if isinstance(key, str) else None

@@ -90,5 +90,11 @@ class TrainingService(ABC):
         """Change how many trials may run at once (trials already running go on)."""
         self.concurrency = concurrency
 
+    def notes(self) -> list[str]:
+        """Short lines on the service's health for the user (machines unreachable, set aside...):
+        the manager keeps them in the store's meta, where status, the REST API and --foreground
+        show them. None by default."""
+        return []
+
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release resources; running trials are left alone (they keep running)."""

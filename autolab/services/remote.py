@@ -15,7 +15,6 @@ import logging
 import queue
 import shutil
 import signal
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,13 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import protocol
+from ..config.model import default_working_directory
 from ..config.remote import RemoteMachineConfig
 from .base import Event, EventKind, Launch, ServiceError, TrainingService
 from .remote_checkpoints import bring, checkpoint_dirs, localize
-from .remote_machines import Machine, pick
-from .remote_scripts import KILL, MIRRORED, PROBE, START, STATUS, SYNC, parse_probe, parse_status
+from .remote_machines import Machine, fatal_problem, pick
+from .remote_scripts import KILL, MIRRORED, PROBE, START, STATUS, SYNC, parse_status
 from .remote_ssh import DEFAULT_CHANNELS, Result, Ssh
-from .remote_sync import bundle
+from .remote_sync import Copies, size_warning
 from .remote_trial import RemoteTrial, end_message, exports, local_size, parse_pid, write_exit
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class RemoteService(TrainingService):
         kill_grace: float = KILL_GRACE,
         channels: int = DEFAULT_CHANNELS,
         alive_interval: int = 5,
+        exclude: tuple[Path, ...] = (),
     ) -> None:
         if not machines:
             raise ServiceError("trainingService.machineList: no machine to run trials on")
@@ -74,8 +75,7 @@ class RemoteService(TrainingService):
         self._done: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._workers = (channels + 1) * len(machines)  # every machine's channels, and its look
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="remote")
-        self._bundles: dict[Path, bytes] = {}
-        self._bundle_lock = threading.Lock()
+        self.copies = Copies(exclude)  # what goes to the machines: exclude = the experiments' folders
         self._fatal_raised = False
         self._saved_on: dict[str, Machine] = {}  # checkpoint folder (as the tuner names it) -> machine
         self._created, self._first_round = time.monotonic(), False
@@ -89,6 +89,10 @@ class RemoteService(TrainingService):
                 "on the machine that runs the manager"
             )
         directory = experiment_dir or config.experiment_working_directory / "(new)"
+        exclude = (config.experiment_working_directory, default_working_directory())  # not trial code
+        if said := size_warning(config.trial_code_directory, exclude):
+            config.warnings.append(said)  # `autolab create` prints it; the manager logs it
+            log.warning("%s", said)
         return cls(
             ts.machine_list,
             config.trial_concurrency,
@@ -96,6 +100,7 @@ class RemoteService(TrainingService):
             config.experiment_working_directory / ".remote",
             gpu_number=config.trial_gpu_number,
             nni_module=config.nni_module,
+            exclude=exclude,
         )
 
     # -- worker threads ------------------------------------------------------------------------
@@ -129,7 +134,7 @@ class RemoteService(TrainingService):
         if self._first_round:
             return True
         self._first_round = time.monotonic() - self._created > FIRST_CONTACT or all(
-            m.probe is not None or m.failures for m in self.machines
+            m.probe is not None or m.failures or m.setup_error for m in self.machines
         )
         return self._first_round
 
@@ -158,17 +163,17 @@ class RemoteService(TrainingService):
     def _start_on(
         self, machine: Machine, launch: Launch, gpus: list[int], parameters: bytes | None
     ) -> Result:
-        """(worker thread) Copy the code if this is the machine's first trial, then start it."""
+        """(worker thread) Copy the code unless the machine has this very copy, then start the trial."""
         with machine.sync_lock:
-            if not machine.synced:
-                with self._bundle_lock:
-                    data = self._bundles.get(launch.code_dir) or bundle(launch.code_dir)
-                    self._bundles[launch.code_dir] = data
-                result = machine.ssh.run(SYNC, [machine.directory], data, timeout=600)
+            digest = self.copies.digest(launch.code_dir)
+            if machine.synced != digest:  # its first trial, or a resumed experiment's code changed
+                data = self.copies.bundle(launch.code_dir)
+                result = machine.ssh.run(SYNC, [machine.directory, digest], data, timeout=600)
                 if result.returncode != 0:
                     return result
-                log.info("code copied to %s (%d bytes compressed)", machine.name, len(data))
-                machine.synced = True
+                again = " again (it changed)" if machine.synced else ""
+                log.info("code copied to %s%s (%d bytes compressed)", machine.name, again, len(data))
+                machine.synced = digest
         given = "0" if parameters is None else "1"
         # trial_dir is <experiment dir>/trials/<id>: paths under the experiment dir (the default
         # checkpoints of PBT and ASHA promotion) go under the machine's copy of it
@@ -210,7 +215,11 @@ class RemoteService(TrainingService):
             self._down_check(machine, now)
             if machine.busy or now < machine.next_look:
                 continue
-            if machine.probe is None or machine.down_since is not None:
+            if (
+                machine.probe is None
+                or machine.down_since is not None
+                or (machine.setup_error and not machine.trials)
+            ):
                 self._probe(machine)
             elif machine.abandoned:
                 self._kill_abandoned(machine)
@@ -225,17 +234,16 @@ class RemoteService(TrainingService):
 
     def _probe(self, machine: Machine) -> None:
         machine.busy = True
-        self._submit(
-            lambda: machine.ssh.run(PROBE, [self.experiment_id], timeout=60),
-            lambda r: self._probed(machine, r),
-        )
+        self._submit(lambda: self._ask(machine), lambda r: self._probed(machine, r))
+
+    def _ask(self, machine: Machine) -> Result:
+        return machine.ssh.run(PROBE, [self.experiment_id, machine.config.python_path or ""], timeout=60)
 
     def _probed(self, machine: Machine, result: Result) -> None:
         machine.busy = False
         now = time.monotonic()
-        probe = parse_probe(result.stdout.decode("utf-8", "replace")) if result.returncode == 0 else None
-        if probe is None:
-            machine.failed(now, result.error() if result.ssh_failed else f"cannot set up: {result.error()}")
+        probe = machine.answered(now, result)
+        if probe is None:  # unreachable (retried), or set aside (it cannot be set up: says why)
             return
         first = machine.probe is None
         machine.synced = machine.synced or probe.synced
@@ -323,15 +331,14 @@ class RemoteService(TrainingService):
     def _fatal_check(self) -> None:
         if self._fatal_raised or self.trials:
             return
-        problem = ""
-        if all(m.permanent_failure() for m in self.machines):
-            problem = "no machine of machineList can be reached"
-        elif self.gpu_number > 0 and all(m.probe is not None and not m.usable for m in self.machines):
-            problem = f"trialGpuNumber is {self.gpu_number}, but no machine of machineList has such GPUs"
+        problem = fatal_problem(self.machines, self.gpu_number)
         if problem:
             self._fatal_raised = True
-            details = "; ".join(f"{m.name}: {m.error or m.unusable}" for m in self.machines)
-            raise ServiceError(f"platform remote: {problem} ({details})")
+            raise ServiceError(f"platform remote: {problem}")
+
+    def notes(self) -> list[str]:
+        """Machines unreachable (since when, why), set aside (why), or without the GPUs trials need."""
+        return [note for m in self.machines if (note := m.note())]
 
     # -- ending --------------------------------------------------------------------------------
     def _end(self, trial_id: str, code: int | None, message: str) -> None:
@@ -381,7 +388,7 @@ class RemoteService(TrainingService):
         named = [m for m in self.machines if m.name == handle.get("machine")]
         for machine in named or self.machines:  # no handle stored: look on every machine
             if machine.probe is None and machine.down_since is None:  # asked once per resume
-                self._probed(machine, machine.ssh.run(PROBE, [self.experiment_id], timeout=60))
+                self._probed(machine, self._ask(machine))
             if machine.probe is None:
                 if named:
                     return self._take(launch, machine, handle)

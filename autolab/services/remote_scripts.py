@@ -1,7 +1,7 @@
 """The shell scripts the remote service runs on a machine (POSIX sh), and readers of their output.
 
 A machine holds, under its root (`$AUTOLAB_REMOTE_DIR`, else `~/autolab-experiments`), one folder
-per experiment: `code/` (the code directory, copied once), `sdk/` (autolab's trial SDK and `nni`
+per experiment: `code/` (the code directory, copied again only when it changed), `sdk/` (autolab's trial SDK and `nni`
 module, so the machine needs no autolab installed) and `trials/<id>/`, the same trial directory
 the local service uses (parameter.json in; metrics.jsonl, stdout, stderr, trial.pid, exit_status
 out). The manager copies new bytes of those files back into the local trial directory.
@@ -15,30 +15,63 @@ from dataclasses import dataclass, field
 from .. import protocol
 from .local import WRAPPER
 
-SYNC_MARK = ".autolab-synced"  # in the experiment folder once code/ and sdk/ are complete
+SYNC_MARK = ".autolab-synced"  # in the experiment folder once code/ and sdk/ are complete: their digest
 MIRRORED = (protocol.METRICS_FILE, protocol.STDOUT_FILE, protocol.STDERR_FILE)
 # what a login shell prints (a chatty ~/.bashrc) comes before this line and is skipped
 STATUS_BEGIN = b"AUTOLAB-STATUS-BEGIN"
 LOOK_CAP = 4 << 20  # bytes of one file per look: a trial printing gigabytes is read over several looks
 
-# $1 experiment id. Prints the experiment folder, whether its code is there, and the GPUs.
+SETUP_FAILED = 4  # PROBE's exit status when the machine cannot be used until someone fixes it
+# $1 experiment id, $2 pythonPath ('' when none). Prints the experiment folder, the digest of the
+# code copied there (SYNCED), and the GPUs. What retrying cannot fix (no home directory, a path
+# that is not a directory, a read-only or forbidden folder, pythonPath not usable) is one
+# "FATAL why" line and exit status SETUP_FAILED; anything else fails with exit status 3.
 PROBE = """
-base="${AUTOLAB_REMOTE_DIR:-$HOME/autolab-experiments}"
-mkdir -p "$base/$1/trials" || exit 3
+fatal() { echo "FATAL $*"; exit @SETUP@; }
+permanent() {  # $1 what failed, $2 its error: fatal when retrying will not help
+  case "$2" in
+    *"ermission denied"*|*"ead-only file system"*|*"ot a directory"*|*"ile exists"*) fatal "$1: ${2##*: }" ;;
+  esac
+  echo "$1: $2" >&2; exit 3
+}
+if [ -n "${AUTOLAB_REMOTE_DIR:-}" ]; then base=$AUTOLAB_REMOTE_DIR
+elif [ -n "${HOME:-}" ] && [ -d "$HOME" ]; then base=$HOME/autolab-experiments
+else fatal "no home directory (HOME=${HOME:-unset} does not exist): create it, or set AUTOLAB_REMOTE_DIR"
+fi
+for d in "$base" "$base/$1" "$base/$1/trials"; do
+  if [ -e "$d" ] && [ ! -d "$d" ]; then fatal "$d is not a directory"; fi
+done
+err=$(mkdir -p "$base/$1/trials" 2>&1) || permanent "cannot create $base/$1/trials" "$err"
 cd "$base/$1" || exit 3
+err=$( (: > .autolab-write-test) 2>&1) || permanent "cannot write in $(pwd)" "$err"
+rm -f .autolab-write-test
+if [ -n "$2" ]; then
+  [ -e "$2" ] || fatal "pythonPath $2 does not exist"
+  if [ -f "$2" ]; then  # the python itself, written where its folder was meant: that folder is used
+    [ -x "$2" ] || fatal "pythonPath $2 is a file, not an executable python nor a folder holding one"
+  else
+    [ -d "$2" ] || fatal "pythonPath $2 is not a directory (give the folder holding python, put first on PATH)"
+    [ -x "$2/python3" ] || [ -x "$2/python" ] || fatal "pythonPath $2 holds no executable python3 or python"
+  fi
+fi
 echo "DIR $(pwd)"
-[ -f @MARK@ ] && echo SYNCED
+[ -f @MARK@ ] && echo "SYNCED $(cat @MARK@)"
 if command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=index,pci.bus_id --format=csv,noheader 2>/dev/null | sed 's/^/GPU /'
   nvidia-smi --query-compute-apps=gpu_bus_id --format=csv,noheader 2>/dev/null | sed 's/^/APP /'
 fi
 exit 0
-""".replace("@MARK@", SYNC_MARK)
+""".replace("@MARK@", SYNC_MARK).replace("@SETUP@", str(SETUP_FAILED))
 
-# $1 experiment folder; stdin: a gzipped tar of code/ and sdk/
+# $1 experiment folder, $2 the copy's digest; stdin: a gzipped tar of code/ and sdk/. Unpacked aside,
+# then swapped in; the code it replaces (a resumed experiment's code changed) is kept as code.old/,
+# where trials still running from it keep their working directory (one generation is kept).
 SYNC = """
 cd "$1" || exit 3
-rm -rf code sdk @MARK@.tmp && tar -xzf - && touch @MARK@
+rm -rf .incoming @MARK@ && mkdir .incoming && tar -xzf - -C .incoming || exit 3
+if [ -d code ]; then rm -rf code.old && mv code code.old || exit 3; fi
+rm -rf sdk && mv .incoming/code code && mv .incoming/sdk sdk && rmdir .incoming || exit 3
+printf '%s\\n' "$2" > @MARK@
 """.replace("@MARK@", SYNC_MARK)
 
 # $1 experiment folder, $2 trial id, $3 the command, $4 the variables to export (sh code), $5 1
@@ -117,9 +150,17 @@ exit 0
 @dataclass
 class Probe:
     directory: str
-    synced: bool
+    synced: str  # the digest of the code copied there ('' when none, or copied by an older autolab)
     gpus: list[tuple[int, str]] = field(default_factory=list)  # (index, bus id)
     busy_buses: set[str] = field(default_factory=set)
+
+
+def setup_error(out: str) -> str:
+    """What PROBE's FATAL line says ('' when it has none)."""
+    for line in out.splitlines():
+        if line.startswith("FATAL "):
+            return line[6:].strip()
+    return ""
 
 
 def parse_probe(out: str) -> Probe | None:
@@ -127,11 +168,11 @@ def parse_probe(out: str) -> Probe | None:
     for line in out.splitlines():
         kind, _, rest = line.partition(" ")
         if kind == "DIR":
-            probe = Probe(rest.strip(), False)
+            probe = Probe(rest.strip(), "")
         elif probe is None:
             continue
         elif kind == "SYNCED":
-            probe.synced = True
+            probe.synced = rest.strip()
         elif kind == "GPU" and "," in rest:
             index, bus = (p.strip() for p in rest.split(",", 1))
             if index.isdigit():

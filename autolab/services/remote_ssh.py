@@ -98,7 +98,8 @@ class Ssh:
             opts["NumberOfPasswordPrompts"] = "1"
         if m.ssh_key_file is not None:
             opts["IdentitiesOnly"] = "yes"
-        argv = ["-p", str(m.port)]
+        # no port or user given: none on the command line, where it would override ~/.ssh/config
+        argv = ["-p", str(m.port)] if m.port is not None else []
         if m.user:
             argv += ["-l", m.user]
         if m.ssh_key_file is not None:

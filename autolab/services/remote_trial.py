@@ -41,7 +41,10 @@ def exports(machine: Machine, launch: Launch, gpus: list[int], gpu_number: int, 
     if gpu_number > 0:
         lines.append(f"export CUDA_VISIBLE_DEVICES={','.join(str(i) for i in gpus)}")
     if machine.config.python_path:
-        lines.append(f'export PATH={shlex.quote(machine.config.python_path)}:"$PATH"')
+        # the folder put first, as NNI does; a python named itself there means its folder
+        lines.append(f"pp={shlex.quote(machine.config.python_path)}")
+        lines.append('[ -f "$pp" ] && pp=$(dirname "$pp")')
+        lines.append('export PATH="$pp:$PATH"')
     return "\n".join(lines)
 
 

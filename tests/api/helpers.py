@@ -81,6 +81,7 @@ class FakeManager:
         self.stopping = False
         self.finished = False
         self.error: str | None = None
+        self.notes: list[str] = []  # the training service's, as the Manager keeps them
         self.running = {"ccccc", "eeeee"}
         self.config = SimpleNamespace(tuner=AlgorithmConfig("TPE", None, None, {}))
 

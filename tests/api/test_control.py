@@ -25,6 +25,11 @@ class TestControl(ApiCase):
         profile = self.call("/api/v1/profile")
         assert profile["readonly"] is False and profile["elapsed"] == 42.0 and profile["status"] == "RUNNING"
 
+    def test_profile_has_the_services_notes(self) -> None:
+        assert self.call("/api/v1/profile")["notes"] == []
+        self.fake.notes = ["machine gpu2 set aside: pythonPath /opt/py/bin does not exist"]
+        assert self.call("/api/v1/profile")["notes"] == self.fake.notes
+
     def test_stop(self) -> None:
         assert self.call("/api/v1/experiment/stop", "PUT") == {"status": "STOPPING"}
         assert self.fake.calls == [("stop", None)]

@@ -92,9 +92,14 @@ def test_v1_remote_with_machine_list_reads_as_v2(tmp_path: Path) -> None:
     assert [m.to_dict() for m in service.machine_list] == [
         {"host": "10.1.1.1", "port": 22, "user": "bob", "password": "bob123"}
         | {"useActiveGpu": False, "maxTrialNumberPerGpu": 1},
-        {"host": "10.1.1.2", "port": 22, "user": "ann", "pythonPath": "/opt/py/bin"}
+        {
+            "host": "10.1.1.2",
+            "user": "ann",
+            "pythonPath": "/opt/py/bin",
+        }  # no port given: ssh's config decides
         | {"useActiveGpu": True, "maxTrialNumberPerGpu": 2, "gpuIndices": [0, 1]},
     ]
+    assert [m.name for m in service.machine_list] == ["bob@10.1.1.1:22", "ann@10.1.1.2"]
 
 
 def test_v1_machine_list_errors_name_the_v1_keys(tmp_path: Path) -> None:

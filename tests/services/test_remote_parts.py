@@ -62,9 +62,11 @@ def test_status_answer_is_read_byte_exact_and_a_cut_one_is_refused() -> None:
 
 def test_probe_answer_lists_gpus_and_the_busy_ones() -> None:
     probe = parse_probe(
-        "noise\nDIR /home/a/autolab-experiments/e1\nSYNCED\nGPU 0, 0:1\nGPU 1, 0:2\nAPP 0:2\n"
+        "noise\nDIR /home/a/autolab-experiments/e1\nSYNCED 0af3\nGPU 0, 0:1\nGPU 1, 0:2\nAPP 0:2\n"
     )
-    assert probe is not None and probe.directory == "/home/a/autolab-experiments/e1" and probe.synced
+    assert (
+        probe is not None and probe.directory == "/home/a/autolab-experiments/e1" and probe.synced == "0af3"
+    )
     assert probe.gpus == [(0, "0:1"), (1, "0:2")] and probe.busy_buses == {"0:2"}
     assert parse_probe("mkdir: cannot create directory\n") is None
 
@@ -82,7 +84,7 @@ V2 = "searchSpace: {{x: {{_type: choice, _value: [1]}}}}\ntrialCommand: t\ntrain
             "  machineList:\n    - host: h\n      sshKeyFile: nokey\n",
             "machineList[0].sshKeyFile: no such file",
         ),
-        ("  machineList:\n    - host: h\n    - host: h\n", "machine h:22 is listed twice"),
+        ("  machineList:\n    - host: h\n    - host: h\n", "machine h is listed twice"),
         ("  machineList:\n    - host: h\n      gpuIndices: [0, 0]\n", "gpuIndices: must be distinct GPU"),
         (
             "  machineList:\n    - host: h\n      pasword: x\n",
@@ -110,3 +112,56 @@ def test_snake_case_keys_as_nni_examples_write_them(tmp_path: Path) -> None:
     )
     machine = load_config(path).training_service.machine_list[0]
     assert machine.ssh_key_file == tmp_path / "id_rsa" and machine.python_path == "/usr/bin"
+
+
+V1 = (
+    "trainingServicePlatform: remote\nsearchSpacePath: s.json\ntrial: {{command: python3 t.py, codeDir: .}}\n"
+    "machineList:\n  - {}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        (
+            V2.format("  machineList:\n    - {host: h, username: bob}\n"),
+            "trainingService.machineList[0].username: v1's spelling of user; this is a v2 config: write user",
+        ),
+        (
+            V2.format("  machineList:\n    - {ip: h}\n"),
+            "trainingService.machineList[0].ip: v1's spelling of host; this is a v2 config: write host",
+        ),
+        (
+            V2.format("  machineList:\n    - {host: h, preCommand: source activate py3}\n"),
+            "trainingService.machineList[0].preCommand: not supported (autolab runs no command before a "
+            "trial's): put it at the front of trialCommand",
+        ),
+        (
+            V2.format("  remoteConfig: {reuse: false}\n  machineList: [{host: h}]\n"),
+            "trainingService.remoteConfig: v1's section; a v2 trainingService writes reuseMode",
+        ),
+        (
+            V1.format("{ip: h, user: bob}"),
+            "machineList[0].user: v2's spelling of username; this is a v1 config: write username",
+        ),
+        (
+            V1.format("{ip: h, sshKeyFile: k}"),
+            "machineList[0].sshKeyFile: v2's spelling of sshKeyPath; this is a v1 config: write sshKeyPath",
+        ),
+        (
+            V1.format("{ip: h, preCommand: source activate py3}"),
+            "machineList[0].preCommand: not supported (autolab runs no command before a trial's): put it at "
+            "the front of trial.command",
+        ),
+    ],
+)
+def test_keys_of_the_other_version_and_precommand_say_what_to_write(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    (tmp_path / "s.json").write_text('{"x": {"_type": "choice", "_value": [1]}}')
+    path = tmp_path / "config.yml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: {error}"), str(info.value)
+    assert "\n" not in str(info.value)
