@@ -168,18 +168,20 @@ def cmd_trial_kill(args: argparse.Namespace) -> int:
         return 0
     if row.status not in ACTIVE:
         raise UserError(f"experiment {ref.id}: trial {trial_id} is not running ({row.status.value})")
-    # the manager died and left this trial behind: kill its process group and record it
+    # the manager died and left this trial behind: kill its process group (or job, or remote
+    # process) and record it
+    message = "killed by autolab trial kill while the manager was not running"
     with experiments.open_store(ref, readonly=False) as store:
-        killed = kill_orphan(row.handle)
-        store.update_trial(
-            trial_id,
-            status=TrialStatus.USER_CANCELED,
-            end_time=time.time(),
-            message="killed by autolab trial kill while the manager was not running",
-        )
-    print(
-        f"Trial {trial_id} of experiment {ref.id} {'killed' if killed else 'marked cancelled (it had ended)'}."
-    )
+        if row.machine:  # on a remote machine: over SSH, owed to it when it does not answer
+            from .remote_kill import kill_remote_trial  # not at the top: the CLI starts light
+
+            killed, said = kill_remote_trial(store, ref.directory, row)
+            message = f"{message}: {said}"
+        else:
+            killed = kill_orphan(row.handle)
+            said = "killed" if killed else "marked cancelled (it had ended)"
+        store.update_trial(trial_id, status=TrialStatus.USER_CANCELED, end_time=time.time(), message=message)
+    print(f"Trial {trial_id} of experiment {ref.id} {said}.")
     return 0
 
 

@@ -5,8 +5,9 @@ Each trial runs in a process group of its own in a trial directory like the loca
 state and the new bytes of its metrics.jsonl, stdout and stderr, appended to the local trial
 directory: the metric reader, resume and the CLI work as with the local service, and nothing on a
 machine talks back to the manager. SSH commands run on worker threads; their outcomes are applied
-in poll(). A machine unreachable for `down_timeout` has its trials FAILED with the reason; when it
-answers again, what they left running is killed and it takes trials again.
+in poll(). A machine that stops answering keeps its trials: how they end is read when it answers
+again; a kill it cannot be sent meanwhile ends the trial at once and is carried out on its return
+(remote_owed.py), by this manager or the next.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from typing import TYPE_CHECKING, Any
 from .. import protocol
 from ..config.model import default_working_directory
 from ..config.remote import RemoteMachineConfig
-from .base import Event, EventKind, Launch, ServiceError, TrainingService
+from .base import Event, EventKind, Launch, ServiceError
 from .remote_checkpoints import bring, checkpoint_dirs, localize
+from .remote_ending import RemoteEnding
 from .remote_machines import Machine, fatal_problem, pick
-from .remote_scripts import KILL, MIRRORED, PROBE, START, STATUS, SYNC, parse_status
+from .remote_owed import FILE as OWED_FILE
+from .remote_owed import OwedKills
+from .remote_scripts import MIRRORED, PROBE, START, STATUS, SYNC, parse_status
 from .remote_ssh import DEFAULT_CHANNELS, Result, Ssh
 from .remote_sync import Copies, size_warning
 from .remote_trial import RemoteTrial, end_message, exports, local_size, parse_pid, write_exit
@@ -43,7 +47,7 @@ KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 FIRST_CONTACT = 20.0  # seconds the first trials wait for every machine to answer once
 
 
-class RemoteService(TrainingService):
+class RemoteService(RemoteEnding):
     def __init__(
         self,
         machines: list[RemoteMachineConfig] | tuple[RemoteMachineConfig, ...],
@@ -59,6 +63,7 @@ class RemoteService(TrainingService):
         channels: int = DEFAULT_CHANNELS,
         alive_interval: int = 5,
         exclude: tuple[Path, ...] = (),
+        owed: Path | None = None,
     ) -> None:
         if not machines:
             raise ServiceError("trainingService.machineList: no machine to run trials on")
@@ -70,6 +75,9 @@ class RemoteService(TrainingService):
         self.down_timeout = down_timeout
         self.kill_grace = kill_grace
         self.machines = [Machine(m, Ssh(m, state_dir, channels, alive_interval)) for m in machines]
+        self.owed = OwedKills(owed)  # kills an earlier manager (or this one) could not deliver
+        for machine in self.machines:
+            machine.abandoned |= self.owed.of(machine.name)
         self.trials: dict[str, RemoteTrial] = {}
         self._pending: list[Event] = []
         self._done: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -101,6 +109,7 @@ class RemoteService(TrainingService):
             gpu_number=config.trial_gpu_number,
             nni_module=config.nni_module,
             exclude=exclude,
+            owed=experiment_dir / OWED_FILE if experiment_dir is not None else None,
         )
 
     # -- worker threads ------------------------------------------------------------------------
@@ -204,7 +213,7 @@ class RemoteService(TrainingService):
             return
         if result.ssh_failed:
             machine.failed(time.monotonic(), result.error())
-            machine.abandoned.add(trial_id)  # it may have started before the connection broke
+            self._abandon(machine, trial_id)  # it may have started before the connection broke
         self._end(trial_id, None, f"could not start on machine {machine.name}: {result.error()}")
 
     # -- watching ------------------------------------------------------------------------------
@@ -302,18 +311,10 @@ class RemoteService(TrainingService):
                 write_exit(trial.launch.trial_dir, -sig)
                 self._end(trial_id, -sig, end_message(trial, -sig))
 
-    def _timers(self, trial: RemoteTrial, now: float) -> None:
-        if trial.launching:
-            return
-        limit = trial.launch.max_duration
-        if limit is not None and trial.term_sent is None and time.time() - trial.started > limit:
-            trial.timed_out = True
-            self._signal(trial, "TERM")
-        elif trial.term_sent is not None and not trial.kill_sent and now - trial.term_sent > self.kill_grace:
-            self._signal(trial, "KILL")
-
     def _down_check(self, machine: Machine, now: float) -> None:
-        """A machine unreachable for down_timeout: its trials end FAILED, saying why."""
+        """A machine unreachable for down_timeout is said once in the log (the notes say it all
+        along). Its trials are not ended: their processes most likely run on, and how each ends is
+        read from its folder there when the machine answers again."""
         if (
             machine.down_since is None
             or machine.declared_down
@@ -321,12 +322,13 @@ class RemoteService(TrainingService):
         ):
             return
         machine.declared_down = True
-        why = f"machine {machine.name} unreachable for {now - machine.down_since:.0f} s: {machine.error}"
-        log.warning("%s; its trials are failed", why)
-        for trial_id in sorted(machine.trials):
-            if not self.trials[trial_id].launching:  # a start in flight ends when its command does
-                machine.abandoned.add(trial_id)
-                self._end(trial_id, None, why)
+        log.warning(
+            "machine %s unreachable for %.0f s (%s); its trials %s are left as they are until it answers",
+            machine.name,
+            now - machine.down_since,
+            machine.error,
+            ", ".join(sorted(machine.trials)) or "(none)",
+        )
 
     def _fatal_check(self) -> None:
         if self._fatal_raised or self.trials:
@@ -339,41 +341,6 @@ class RemoteService(TrainingService):
     def notes(self) -> list[str]:
         """Machines unreachable (since when, why), set aside (why), or without the GPUs trials need."""
         return [note for m in self.machines if (note := m.note())]
-
-    # -- ending --------------------------------------------------------------------------------
-    def _end(self, trial_id: str, code: int | None, message: str) -> None:
-        trial = self.trials.pop(trial_id)
-        trial.machine.trials.discard(trial_id)
-        if trial.machine.slots is not None:
-            trial.machine.slots.release(trial.gpus)
-        self._pending.append(
-            Event(trial_id, EventKind.EXITED, code, message, killed=trial.killed, timed_out=trial.timed_out)
-        )
-
-    def kill(self, trial_id: str) -> None:
-        trial = self.trials.get(trial_id)
-        if trial is None or trial.killed:
-            return
-        trial.killed = True
-        if not trial.launching:
-            self._signal(trial, "TERM")
-
-    def _signal(self, trial: RemoteTrial, sig: str, force: bool = False) -> None:
-        now = time.monotonic()
-        trial.term_sent, trial.kill_sent = (
-            (now, trial.kill_sent) if sig == "TERM" else (trial.term_sent, True)
-        )
-        machine = trial.machine
-        args = [machine.directory, sig, "1" if force else "0", trial.launch.trial_id]
-        self._submit(lambda: machine.ssh.run(KILL, args, timeout=60), lambda r: None)
-        machine.next_look = min(machine.next_look, now + min(self.poll_interval, 0.2))
-
-    def _kill_abandoned(self, machine: Machine) -> None:
-        """Trials failed while their machine was down may still run there: end them."""
-        ids, machine.abandoned = sorted(machine.abandoned), set()
-        log.info("machine %s: killing what failed trials left running: %s", machine.name, ", ".join(ids))
-        args = [machine.directory, "KILL", "0", *ids]
-        self._submit(lambda: machine.ssh.run(KILL, args, timeout=60), lambda r: None)
 
     # -- resume --------------------------------------------------------------------------------
     def handle(self, trial_id: str) -> dict[str, Any]:

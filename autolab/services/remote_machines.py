@@ -37,10 +37,10 @@ class Machine:
     down_since: float | None = None  # monotonic time of the first failure of the current outage
     failures: int = 0  # failed attempts in a row
     error: str = ""  # what the last failure said
-    declared_down: bool = False  # down long enough: its trials were failed
+    declared_down: bool = False  # down long enough to be said in the log
     down_at: float = 0.0  # wall-clock time of the first failure of the current outage
     setup_error: str = ""  # reached, but set up it cannot be until someone fixes this (pythonPath...)
-    abandoned: set[str] = field(default_factory=set)  # trials failed while down: killed when back
+    abandoned: set[str] = field(default_factory=set)  # trials ended while it was down: killed when back
     sync_lock: threading.Lock = field(default_factory=threading.Lock)  # one copy of the code at a time
 
     @property

@@ -109,36 +109,54 @@ def test_kill_and_max_duration_end_the_remote_process_group(
         wait_until(lambda pid=pid: not _alive(pid), 30, f"child {pid} to end")
 
 
-def test_a_machine_that_goes_down_fails_its_trials_and_is_used_again_when_back(
+def test_a_machine_that_goes_down_keeps_its_trials_and_owes_the_kills_asked_meanwhile(
     tmp_path: Path,
     code_dir: Path,
     two_machines: list[SshMachine],
 ) -> None:
+    # its trials keep running there: one that ends while it is down is read when it answers, one
+    # killed meanwhile ends at once and is killed there when it answers (they used to end FAILED)
     down, other = two_machines
-    service = remote(tmp_path, two_machines)
+    owed = tmp_path / "owed.json"
+    service = remote(tmp_path, two_machines, owed=owed)
     reached(service)
-    service.start(launch(tmp_path, "p", code_dir, held=True))
-    service.start(launch(tmp_path, "q", code_dir, held=True))
-    events = events_until(service, started("p", "q"))
-    assert where(events) == {"p": down.config().name, "q": other.config().name}
-    left = int(wait_until(lambda: _read(trial_dir_on(down, "p") / "ready"), 60, "p ready"))
+    for trial_id in "pqrs":
+        service.start(launch(tmp_path, trial_id, code_dir, held=True))
+    events = events_until(service, started(*"pqrs"))
+    on_down = sorted(t for t, name in where(events).items() if name == down.config().name)
+    assert len(on_down) == 2
+    finishes, killed = on_down
+    pids = {
+        t: int(wait_until(lambda t=t: _read(trial_dir_on(down, t) / "ready"), 60, "ready")) for t in on_down
+    }
     down.stop()
-    events = events_until(service, exited("p"))
-    failed = ended(events)["p"]
-    assert failed.exit_code is None and f"machine {down.config().name} unreachable" in failed.message
-    assert "q" not in ended(events)  # the other machine goes on
-    assert service.free_slots() > 0  # ...and takes new trials
-    (trial_dir_on(other, "q") / "release").write_text("go")
-    assert ended(events_until(service, exited("q")))["q"].exit_code == 0
-    down.start()
-    wait_until(lambda: service.poll() == [] and service.machines[0].up, 60, "the machine to be back")
     wait_until(
-        lambda: service.poll() == [] and not _alive(left), 30, "the failed trial's process to be killed"
+        lambda: service.poll() == [] and service.machines[0].down_since is not None, 60, "it to be seen down"
     )
-    service.start(launch(tmp_path, "r", code_dir))  # both machines idle: the first one takes it
-    events = events_until(service, exited("r"))
+    # past down_timeout (2 s: said once in the log), and nothing ended; the notes say why
+    seen: list[Event] = []
+    wait_until(lambda: seen.extend(service.poll()) or service.machines[0].declared_down, 60, "down_timeout")
+    assert seen == []
+    assert any(f"machine {down.config().name} unreachable since" in note for note in service.notes())
+    (trial_dir_on(down, finishes) / "release").write_text("go")  # it ends while no one can see it
+    service.kill(killed)
+    (gone,) = events_until(service, exited(killed))
+    assert gone.killed and gone.exit_code is None
+    assert f"killed while machine {down.config().name} was unreachable" in gone.message
+    assert json.loads(owed.read_text()) == {down.config().name: [killed]}
+    assert _alive(pids[killed])  # not yet: the machine cannot be reached
+    for trial_id in sorted(set("pqrs") - set(on_down)):
+        (trial_dir_on(other, trial_id) / "release").write_text("go")  # the other machine goes on
+    assert {
+        e.exit_code
+        for e in ended(events_until(service, exited(*sorted(set("pqrs") - set(on_down))))).values()
+    } == {0}
+    down.start()
+    back = ended(events_until(service, exited(finishes)))
+    assert back[finishes].exit_code == 0  # how it ended, read from its folder there
+    wait_until(lambda: service.poll() == [] and not _alive(pids[killed]), 60, "the owed kill")
+    wait_until(lambda: service.poll() == [] and not owed.exists(), 30, "the owed kill crossed off")
     service.close()
-    assert where(events) == {"r": down.config().name} and ended(events)["r"].exit_code == 0
 
 
 def test_a_new_service_adopts_running_trials_and_loses_no_result(

@@ -242,7 +242,7 @@ def test_stop_after_the_manager_died_ends_the_remote_trials(
         wait_until(lambda pid=pid: not _alive(pid), 30, f"remote trial {pid} to end")
 
 
-def test_a_machine_down_fails_its_trials_in_the_store_with_the_reason(
+def test_a_machine_down_keeps_its_trial_running_and_a_stop_meanwhile_is_carried_out_on_resume(
     tmp_path: Path, two_machines: list[SshMachine]
 ) -> None:
     directory = experiment(tmp_path, v2_config(tmp_path, two_machines, trials=2))
@@ -257,8 +257,12 @@ def test_a_machine_down_fails_its_trials_in_the_store_with_the_reason(
         manager.step()
         return done() if callable(done) else done
 
-    wait_until(
-        lambda: step_until(lambda: len(list(down.root.glob("exp1/trials/*/ready"))) == 1), 60, "a trial there"
+    pid = int(
+        wait_until(
+            lambda: step_until(lambda: "".join(p.read_text() for p in down.root.glob("exp1/trials/*/ready"))),
+            60,
+            "a trial there",
+        )
     )
     wait_until(
         lambda: step_until(lambda: len(list(tmp_path.glob("exp1/trials/*/metrics.jsonl"))) == 2),
@@ -266,15 +270,68 @@ def test_a_machine_down_fails_its_trials_in_the_store_with_the_reason(
         "results",
     )
     down.stop()
-    wait_until(
-        lambda: step_until(lambda: any(r.status == "FAILED" for r in rows(directory))), 60, "a FAILED trial"
-    )
-    failed = [r for r in rows(directory) if r.status == "FAILED"]
-    assert len(failed) == 1 and failed[0].handle["machine"] == down.config().name
-    assert f"machine {down.config().name} unreachable" in failed[0].message
-    assert failed[0].n_intermediate >= 1  # what it reported before the machine went down is kept
-    running = [r for r in rows(directory) if r.status == "RUNNING"]
-    assert len(running) == 1 and running[0].handle["machine"] == two_machines[1].config().name
-    manager.request_stop()
+    wait_until(lambda: step_until(lambda: manager.service.machines[0].declared_down), 60, "down_timeout")  # type: ignore[attr-defined]
+    assert {r.status for r in rows(directory)} == {"RUNNING"}  # it was FAILED: it runs on there
+    with Store(directory, readonly=True) as store:
+        notes = store.get_meta("notes")
+    assert any(f"machine {down.config().name} unreachable since" in n for n in notes), notes
+    manager.request_stop()  # its machine cannot be told: the kill is owed to it
     wait_until(lambda: step_until(lambda: manager.finished), 60, "the stop")
     manager.close()
+    manager.store.close()
+    assert {r.status for r in rows(directory)} == {"USER_CANCELED"}
+    owed = json.loads((directory / "unreached_kills.json").read_text())
+    (on_down,) = [r for r in rows(directory) if r.handle["machine"] == down.config().name]
+    assert (
+        owed == {down.config().name: [on_down.id]}
+        and "carried out when the machine answers" in on_down.message
+    )
+    assert _alive(pid)
+    down.start()
+    second = build_manager(directory)  # autolab resume: the owed kill is carried out
+    second.start()
+    wait_until(lambda: second.step() or not _alive(pid), 60, "the owed kill")
+    wait_until(
+        lambda: second.step() or not (directory / "unreached_kills.json").exists(), 30, "it crossed off"
+    )
+    second.request_stop()
+    wait_until(lambda: second.step() or second.finished, 60, "the second stop")
+    second.close()
+    second.store.close()
+
+
+@pytest.mark.e2e
+def test_trial_kill_after_the_manager_died_kills_over_ssh_or_owes_it(
+    tmp_path: Path, two_machines: list[SshMachine]
+) -> None:
+    # it said "marked cancelled (it had ended)" and left the remote process running
+    config = v2_config(tmp_path, two_machines, trials=2)
+    (tmp_path / "code" / "mnist.py").write_text(TRIAL.replace('p.get("pause", 0.1)', "600"))
+    created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
+    assert created.returncode == 0, created.stderr
+    exp_id = created.stdout.split()[1]
+    wait_until(lambda: _ready([m.root / exp_id / "trials" for m in two_machines]), 120, "trials to run")
+    directory = tmp_path / exp_id
+    wait_until(lambda: len([r for r in rows(directory) if r.handle]) == 2, 60, "the handles stored")
+    manager = int((directory / "manager.pid").read_text().split()[0])
+    os.kill(manager, signal.SIGKILL)
+    wait_until(lambda: not _alive(manager), 30, "the manager to die")
+    up, down = two_machines
+    by_machine = {r.handle["machine"]: r.id for r in rows(directory)}
+    pid_of = {
+        m.config().name: int((m.root / exp_id / "trials" / by_machine[m.config().name] / "ready").read_text())
+        for m in two_machines
+    }
+    killed = autolab(tmp_path, "trial", "kill", "--trial_id", by_machine[up.config().name], exp_id)
+    assert killed.returncode == 0, killed.stdout + killed.stderr
+    assert f"killed on machine {up.config().name}" in killed.stdout
+    wait_until(lambda: not _alive(pid_of[up.config().name]), 30, "the remote trial to end")
+    down.stop()
+    owed = autolab(tmp_path, "trial", "kill", "--trial_id", by_machine[down.config().name], exp_id)
+    assert owed.returncode == 0, owed.stdout + owed.stderr
+    assert f"while machine {down.config().name} was unreachable" in owed.stdout
+    assert json.loads((directory / "unreached_kills.json").read_text()) == {
+        down.config().name: [by_machine[down.config().name]]
+    }
+    assert {r.status for r in rows(directory)} == {"USER_CANCELED"}
+    assert _alive(pid_of[down.config().name])  # until a resume reaches the machine (the fixture ends it)

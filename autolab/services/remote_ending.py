@@ -1,0 +1,112 @@
+"""How remote trials end: their signals (SIGTERM, SIGKILL after a grace period), maxTrialDuration,
+and kills owed to machines that do not answer (remote_owed.py), carried out when they answer again.
+RemoteService (remote.py) is built on this; the two share its trials and its worker threads."""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from .base import Event, EventKind, TrainingService
+from .remote_machines import Machine
+from .remote_owed import FILE as OWED_FILE
+from .remote_owed import OwedKills
+from .remote_scripts import KILL
+from .remote_ssh import Result
+from .remote_trial import RemoteTrial
+
+log = logging.getLogger("autolab.services.remote")
+
+
+class RemoteEnding(TrainingService):
+    trials: dict[str, RemoteTrial]
+    owed: OwedKills
+    kill_grace: float
+    poll_interval: float
+    _pending: list[Event]
+
+    @abstractmethod
+    def _submit(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Run work on a worker thread; then(its result) in the next poll."""
+
+    # -- ending --------------------------------------------------------------------------------
+    def _end(self, trial_id: str, code: int | None, message: str) -> None:
+        trial = self.trials.pop(trial_id)
+        trial.machine.trials.discard(trial_id)
+        if trial.machine.slots is not None:
+            trial.machine.slots.release(trial.gpus)
+        self._pending.append(
+            Event(trial_id, EventKind.EXITED, code, message, killed=trial.killed, timed_out=trial.timed_out)
+        )
+
+    def kill(self, trial_id: str) -> None:
+        trial = self.trials.get(trial_id)
+        if trial is None or trial.killed:
+            return
+        trial.killed = True
+        if not trial.launching:
+            if trial.machine.down_since is not None:  # no use waiting: it ends now, killed when back
+                self._owe(trial)
+            else:
+                self._signal(trial, "TERM")
+
+    def _signal(self, trial: RemoteTrial, sig: str, force: bool = False) -> None:
+        now = time.monotonic()
+        trial.term_sent, trial.kill_sent = (
+            (now, trial.kill_sent) if sig == "TERM" else (trial.term_sent, True)
+        )
+        machine = trial.machine
+        args = [machine.directory, sig, "1" if force else "0", trial.launch.trial_id]
+        self._submit(lambda: machine.ssh.run(KILL, args, timeout=60), lambda r: self._signalled(trial, r))
+        machine.next_look = min(machine.next_look, now + min(self.poll_interval, 0.2))
+
+    def _signalled(self, trial: RemoteTrial, result: Result) -> None:
+        """A signal the machine did not get: the trial ends now, its kill owed to the machine."""
+        if result.ssh_failed:
+            trial.machine.failed(time.monotonic(), result.error())
+            if self.trials.get(trial.launch.trial_id) is trial:
+                self._owe(trial)
+
+    def _owe(self, trial: RemoteTrial) -> None:
+        machine = trial.machine
+        self._abandon(machine, trial.launch.trial_id)
+        why = "maxTrialDuration passed" if trial.timed_out else "killed"
+        self._end(
+            trial.launch.trial_id,
+            None,
+            f"{why} while machine {machine.name} was unreachable ({machine.error}); the kill is recorded "
+            f"({OWED_FILE}) and carried out when the machine answers",
+        )
+
+    def _abandon(self, machine: Machine, trial_id: str) -> None:
+        """What the trial left on the machine is killed when it answers, by this manager or a later one."""
+        machine.abandoned.add(trial_id)
+        self.owed.add(machine.name, [trial_id])
+
+    def _kill_abandoned(self, machine: Machine) -> None:
+        """Trials that ended while their machine did not answer may still run there: end them."""
+        ids, machine.abandoned = sorted(machine.abandoned), set()
+        log.info("machine %s: killing what ended trials left running: %s", machine.name, ", ".join(ids))
+        args = [machine.directory, "KILL", "0", *ids]
+
+        def then(result: Result) -> None:
+            if result.ssh_failed:  # down again: owed still
+                machine.failed(time.monotonic(), result.error())
+                machine.abandoned.update(ids)
+            else:
+                self.owed.done(machine.name, ids)
+
+        self._submit(lambda: machine.ssh.run(KILL, args, timeout=60), then)
+
+    def _timers(self, trial: RemoteTrial, now: float) -> None:
+        if trial.launching:
+            return
+        limit = trial.launch.max_duration
+        if limit is not None and trial.term_sent is None and time.time() - trial.started > limit:
+            trial.timed_out = True
+            self._signal(trial, "TERM")
+        elif trial.term_sent is not None and not trial.kill_sent and now - trial.term_sent > self.kill_grace:
+            self._signal(trial, "KILL")
