@@ -35,6 +35,7 @@ from ..progress import Progress, front_text, ran_out
 from ..protocol import process_alive, read_pid_file
 from ..services.base import ServiceError
 from ..services.orphans import kill_orphan
+from ..services.remote_owed import FILE as OWED_KILLS
 from ..statuses import ACTIVE, ENDED, ExperimentStatus, TrialStatus
 from ..store import Store
 from ..task.section import apply_copy_flags
@@ -343,9 +344,17 @@ def _stop_without_manager(ref: ExperimentRef) -> None:
                     f"autolab: warning: trial(s) {left_running} did not end within {STOP_TIMEOUT:g} s",
                     file=sys.stderr,
                 )
+            for note in manager.service.notes():  # a machine that did not answer: its kills are owed
+                print(f"autolab: {note}", file=sys.stderr)
         finally:
             manager.close()
             manager.store.close()
+    if (ref.directory / OWED_KILLS).exists():
+        print(
+            f"autolab: kills that machines could not be sent are kept in {ref.directory / OWED_KILLS}; "
+            f"`autolab resume {ref.id}` carries them out once the machines answer",
+            file=sys.stderr,
+        )
     if not experiments.manager_alive(ref.directory):  # the dead manager's pid file: nothing runs it now
         with contextlib.suppress(OSError):
             (ref.directory / experiments.MANAGER_PID_FILE).unlink()

@@ -335,3 +335,7 @@ def test_trial_kill_after_the_manager_died_kills_over_ssh_or_owes_it(
     }
     assert {r.status for r in rows(directory)} == {"USER_CANCELED"}
     assert _alive(pid_of[down.config().name])  # until a resume reaches the machine (the fixture ends it)
+    stopped = autolab(tmp_path, "stop", exp_id)  # says where the owed kill waits, and what carries it out
+    assert stopped.returncode == 0 and f"`autolab resume {exp_id}` carries them out" in stopped.stderr, (
+        stopped
+    )
