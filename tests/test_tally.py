@@ -41,6 +41,7 @@ def test_the_progress_line_counts_an_imported_trial_beside_the_limit() -> None:
         active={"c": None},
         finished=True,
         elapsed=lambda: 3.0,
+        notes=[],  # the service's: none
     )
     out = io.StringIO()
     Progress(out)(manager)  # type: ignore[arg-type]

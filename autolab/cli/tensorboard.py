@@ -9,6 +9,7 @@ TensorBoard runs in the background, recorded in the experiment's folder so that 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -156,7 +157,9 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def stop_serving(directory: Path) -> str | None:
     """End the experiment's TensorBoard, if one serves it; its URL, else None."""
     running = _running(directory)
-    (directory / RECORD).unlink(missing_ok=True)
+    if (directory / RECORD).exists():  # never written to a folder that need not change (read-only)
+        with contextlib.suppress(OSError):
+            (directory / RECORD).unlink()
     if running is None:
         return None
     _end(int(running["pid"]), float(running["created"]))
