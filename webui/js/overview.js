@@ -10,12 +10,31 @@
     AL.badge($("exp-status"), p.status);
     $("exp-elapsed").textContent = AL.duration(p.elapsed) + (p.maxExperimentDuration ? " / " + AL.duration(p.maxExperimentDuration) : "");
     document.title = "autolab " + p.id + " · " + p.status;
+    renderAlerts(p);
     // served by `autolab view --all` under /e/<id>/: the brand leads back to the experiments list
     if (location.pathname.startsWith("/e/")) {
       $("brand").href = "/";
       $("brand").title = "every experiment";
     }
   };
+
+  // Why the experiment ended in error, and the training service's notes (a remote machine that does
+  // not answer, one set aside...), above every tab; as text: they may quote a user's command or host.
+  let alertsShown = "";
+  function renderAlerts(p) {
+    const lines = (p.error ? [["error", "Error: " + p.error]] : []).concat((p.notes || []).map((n) => ["note", n]));
+    const key = JSON.stringify(lines);
+    if (key === alertsShown) return;
+    alertsShown = key;
+    const box = $("exp-alerts");
+    box.replaceChildren(...lines.map(([kind, text]) => {
+      const line = document.createElement("div");
+      line.className = "alert alert-" + kind;
+      line.textContent = text;
+      return line;
+    }));
+    box.hidden = !lines.length;
+  }
 
   // An experiment that ended before maxTrialNumber because the tuner ran out of points says so
   // under the trial count (NNI would go on repeating points; autolab stops: docs/nni-configs.md).
