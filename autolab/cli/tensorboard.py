@@ -68,17 +68,22 @@ def runs(ref: experiments.ExperimentRef, wanted: str) -> tuple[dict[str, Path], 
     """{run name: log folder} of the trials asked for, and a line for each that has none to show."""
     with experiments.open_store(ref) as store:
         rows = export_rows(store)
-    by_id = {str(r["trialJobId"]): r for r in rows}
-    if wanted == "all":
-        chosen = list(by_id)
-    else:
-        chosen = [t.strip() for t in wanted.split(",") if t.strip()]
-        unknown = [t for t in chosen if t not in by_id]
-        if unknown or not chosen:
-            named = ", ".join(unknown) if unknown else repr(wanted)
-            raise UserError(f"--trial_id {wanted}: no trial {named} in experiment {ref.id}")
+        by_id = {str(r["trialJobId"]): r for r in rows}
+        if wanted == "all":
+            chosen = list(by_id)
+        else:
+            chosen = [t.strip() for t in wanted.split(",") if t.strip()]
+            unknown = [t for t in chosen if t not in by_id]
+            if unknown or not chosen:
+                named = ", ".join(unknown) if unknown else repr(wanted)
+                raise UserError(f"--trial_id {wanted}: no trial {named} in experiment {ref.id}")
+        remote = [r for t in chosen if by_id[t].get("machine") and (r := store.trial_row(t)) is not None]
+        missing: list[str] = []
+        if remote:  # their logs are on their machines: copied here first, as they are now
+            from .remote_logs import fetch_logs  # not at the top: the CLI starts light
+
+            missing = fetch_logs(store, ref.directory, remote)
     found: dict[str, Path] = {}
-    missing = []
     for trial_id in chosen:
         row = by_id[trial_id]
         where = log_dir(ref.directory / "trials" / trial_id)
@@ -86,8 +91,6 @@ def runs(ref: experiments.ExperimentRef, wanted: str) -> tuple[dict[str, Path], 
             if "," in str(where):  # TensorBoard's --logdir_spec separates runs with commas
                 raise UserError(f"{where}: TensorBoard cannot read a folder whose path holds a comma")
             found[f"{row['sequence']}-{trial_id}"] = where
-        elif row.get("machine"):
-            missing.append(f"trial {trial_id} ran on {row['machine']}: its logs are on that machine")
         elif wanted != "all":
             missing.append(f"trial {trial_id} wrote no TensorBoard logs")
     return found, missing

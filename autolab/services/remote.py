@@ -245,6 +245,12 @@ class RemoteService(RemoteEnding):
         machine.busy = True
         self._submit(lambda: self._ask(machine), lambda r: self._probed(machine, r))
 
+    def reach(self, machine: Machine) -> bool:
+        """Ask the machine now (once, until it answers or is found down): whether it answered."""
+        if machine.probe is None and machine.down_since is None:
+            self._probed(machine, self._ask(machine))
+        return machine.probe is not None
+
     def _ask(self, machine: Machine) -> Result:
         return machine.ssh.run(PROBE, [self.experiment_id, machine.config.python_path or ""], timeout=60)
 
@@ -351,12 +357,10 @@ class RemoteService(RemoteEnding):
 
     def adopt(self, launch: Launch, handle: dict[str, Any]) -> bool:
         """Take back a trial an earlier manager started. Its machine is asked now; an unreachable
-        one keeps the trial (it ends FAILED if the machine stays down)."""
+        one keeps the trial (how it ended is read when the machine answers)."""
         named = [m for m in self.machines if m.name == handle.get("machine")]
         for machine in named or self.machines:  # no handle stored: look on every machine
-            if machine.probe is None and machine.down_since is None:  # asked once per resume
-                self._probed(machine, self._ask(machine))
-            if machine.probe is None:
+            if not self.reach(machine):
                 if named:
                     return self._take(launch, machine, handle)
                 continue
