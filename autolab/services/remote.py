@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("autolab.services.remote")
 
 POLL_INTERVAL = 1.0  # seconds between two looks at a machine's trials
-DOWN_TIMEOUT = 60.0  # seconds a machine may stay unreachable before its trials are FAILED
+DOWN_TIMEOUT = 60.0  # seconds a machine may stay unreachable before the log says so (its trials go on)
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 FIRST_CONTACT = 20.0  # seconds the first trials wait for every machine to answer once
 
