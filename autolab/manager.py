@@ -103,6 +103,8 @@ class Manager:
             try:
                 if event.kind == EventKind.QUEUED:  # why it waits, where status and the web UI show it
                     self.trials.waits(trial, event.message)
+                elif event.kind == EventKind.NOTE:  # it runs on: its message says what happened
+                    self.store.update_trial(trial.trial_id, message=event.message)
                 elif event.kind == EventKind.STARTED:
                     self.trials.started(trial, event.handle, event.time)
                 else:

@@ -34,6 +34,7 @@ class EventKind(str, enum.Enum):
     EXITED = "EXITED"  # ended; exit_code set (None when unknown), message says why
     LOST = "LOST"  # cannot be found and left no exit status (resume re-runs it)
     QUEUED = "QUEUED"  # still waiting in a scheduler's queue; message says why (Slurm's reason)
+    NOTE = "NOTE"  # a running trial's situation changed (its machine stopped answering...): message says it
 
 
 @dataclass

@@ -264,6 +264,8 @@ class RemoteService(RemoteEnding):
         machine.synced = machine.synced or probe.synced
         own = [i for t in machine.trials for i in self.trials[t].gpus]
         machine.set_gpus(probe, self.gpu_number, own)
+        if machine.declared_down:  # its trials said it was unreachable: it answers again
+            self._note(machine, f"machine {machine.name} answered again at {time.strftime('%H:%M:%S')}")
         machine.reached()
         machine.next_look = now
         if first:
@@ -316,25 +318,6 @@ class RemoteService(RemoteEnding):
                 sig = signal.SIGKILL if trial.kill_sent or trial.term_sent is None else signal.SIGTERM
                 write_exit(trial.launch.trial_dir, -sig)
                 self._end(trial_id, -sig, end_message(trial, -sig))
-
-    def _down_check(self, machine: Machine, now: float) -> None:
-        """A machine unreachable for down_timeout is said once in the log (the notes say it all
-        along). Its trials are not ended: their processes most likely run on, and how each ends is
-        read from its folder there when the machine answers again."""
-        if (
-            machine.down_since is None
-            or machine.declared_down
-            or now - machine.down_since < self.down_timeout
-        ):
-            return
-        machine.declared_down = True
-        log.warning(
-            "machine %s unreachable for %.0f s (%s); its trials %s are left as they are until it answers",
-            machine.name,
-            now - machine.down_since,
-            machine.error,
-            ", ".join(sorted(machine.trials)) or "(none)",
-        )
 
     def _fatal_check(self) -> None:
         if self._fatal_raised or self.trials:

@@ -1,4 +1,5 @@
 """How remote trials end: their signals (SIGTERM, SIGKILL after a grace period), maxTrialDuration,
+what their machine going quiet means for them (nothing ends; a note on each),
 and kills owed to machines that do not answer (remote_owed.py), carried out when they answer again.
 RemoteService (remote.py) is built on this; the two share its trials and its worker threads."""
 
@@ -25,12 +26,43 @@ class RemoteEnding(TrainingService):
     trials: dict[str, RemoteTrial]
     owed: OwedKills
     kill_grace: float
+    down_timeout: float
     poll_interval: float
     _pending: list[Event]
 
     @abstractmethod
     def _submit(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
         """Run work on a worker thread; then(its result) in the next poll."""
+
+    def _down_check(self, machine: Machine, now: float) -> None:
+        """A machine unreachable for down_timeout is said once in the log (the notes say it all
+        along). Its trials are not ended: their processes most likely run on, and how each ends is
+        read from its folder there when the machine answers again."""
+        if (
+            machine.down_since is None
+            or machine.declared_down
+            or now - machine.down_since < self.down_timeout
+        ):
+            return
+        machine.declared_down = True
+        since = time.strftime("%H:%M:%S", time.localtime(machine.down_at))
+        self._note(
+            machine,
+            f"machine {machine.name} unreachable since {since}; how the trial ends is read when it answers",
+        )
+        log.warning(
+            "machine %s unreachable for %.0f s (%s); its trials %s are left as they are until it answers",
+            machine.name,
+            now - machine.down_since,
+            machine.error,
+            ", ".join(sorted(machine.trials)) or "(none)",
+        )
+
+    def _note(self, machine: Machine, message: str) -> None:
+        """A line on each of the machine's running trials (their message; an end replaces it)."""
+        for trial_id in sorted(machine.trials):
+            if not self.trials[trial_id].launching:
+                self._pending.append(Event(trial_id, EventKind.NOTE, message=message))
 
     # -- ending --------------------------------------------------------------------------------
     def _end(self, trial_id: str, code: int | None, message: str) -> None:

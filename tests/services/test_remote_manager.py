@@ -272,6 +272,8 @@ def test_a_machine_down_keeps_its_trial_running_and_a_stop_meanwhile_is_carried_
     down.stop()
     wait_until(lambda: step_until(lambda: manager.service.machines[0].declared_down), 60, "down_timeout")  # type: ignore[attr-defined]
     assert {r.status for r in rows(directory)} == {"RUNNING"}  # it was FAILED: it runs on there
+    (quiet,) = [r for r in rows(directory) if r.handle["machine"] == down.config().name]
+    assert f"machine {down.config().name} unreachable since" in (quiet.message or "")
     with Store(directory, readonly=True) as store:
         notes = store.get_meta("notes")
     assert any(f"machine {down.config().name} unreachable since" in n for n in notes), notes
