@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from autolab import protocol
+from autolab.services import remote_ssh
 from autolab.services.base import Event, EventKind, Launch
 from autolab.services.remote import RemoteService
 
@@ -91,3 +92,16 @@ def ended(events: list[Event]) -> dict[str, Event]:
 
 def started(*ids: str) -> Callable[[list[Event]], bool]:
     return lambda events: {e.trial_id for e in events if e.kind == EventKind.STARTED} >= set(ids)
+
+
+def scripts_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The scripts every Ssh.run is asked to run from now on, in order (it still runs them)."""
+    scripts: list[str] = []
+    run = remote_ssh.Ssh.run
+
+    def counted(self: remote_ssh.Ssh, script: str, *args: Any, **kwargs: Any) -> remote_ssh.Result:
+        scripts.append(script)
+        return run(self, script, *args, **kwargs)
+
+    monkeypatch.setattr(remote_ssh.Ssh, "run", counted)
+    return scripts

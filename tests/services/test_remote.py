@@ -6,17 +6,15 @@ import ctypes
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
 
 from autolab import protocol
-from autolab.services import remote_ssh
 from autolab.services.base import Event
 from autolab.services.remote_scripts import LOOK_CAP, SYNC
 
-from .remote_helpers import ended, launch, reached, remote, started, trial_dir_on, where
+from .remote_helpers import ended, launch, reached, remote, scripts_run, started, trial_dir_on, where
 from .sshd import SshMachine
 from .test_contract import events_until, exited
 from .waiting import wait_until
@@ -31,14 +29,7 @@ def test_code_copied_once_per_machine_trials_run_results_read_back(
     two_machines: list[SshMachine],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    scripts: list[str] = []
-    run = remote_ssh.Ssh.run
-
-    def counted(self: remote_ssh.Ssh, script: str, *args: Any, **kwargs: Any) -> remote_ssh.Result:
-        scripts.append(script)
-        return run(self, script, *args, **kwargs)
-
-    monkeypatch.setattr(remote_ssh.Ssh, "run", counted)
+    scripts = scripts_run(monkeypatch)
     service = remote(tmp_path, two_machines)
     reached(service)
     ids = ["a", "b", "c", "d", "e", "f"]

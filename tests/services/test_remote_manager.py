@@ -218,10 +218,9 @@ def test_manager_killed_and_resumed_adopts_remote_trials_and_loses_nothing(
         assert row.n_intermediate == 6 and [s["step"] for s in steps] == list(range(6)), row.id
 
 
-@pytest.mark.e2e
-def test_stop_after_the_manager_died_ends_the_remote_trials(
-    tmp_path: Path, two_machines: list[SshMachine]
-) -> None:
+def _orphaned(tmp_path: Path, two_machines: list[SshMachine]) -> tuple[str, list[int]]:
+    """An experiment created with `autolab create`, a long trial on each machine, its manager then
+    killed with SIGKILL: its id, and the pids of its trials on the machines."""
     config = v2_config(tmp_path, two_machines, trials=2)
     (tmp_path / "code" / "mnist.py").write_text(TRIAL.replace('p.get("pause", 0.1)', "600"))
     created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
@@ -235,6 +234,15 @@ def test_stop_after_the_manager_died_ends_the_remote_trials(
     manager = int((directory / "manager.pid").read_text().split()[0])
     os.kill(manager, signal.SIGKILL)
     wait_until(lambda: not _alive(manager), 30, "the manager to die")
+    return exp_id, pids
+
+
+@pytest.mark.e2e
+def test_stop_after_the_manager_died_ends_the_remote_trials(
+    tmp_path: Path, two_machines: list[SshMachine]
+) -> None:
+    exp_id, pids = _orphaned(tmp_path, two_machines)
+    directory = tmp_path / exp_id
     stopped = autolab(tmp_path, "stop", exp_id)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert {r.status for r in rows(directory)} == {"USER_CANCELED"}
@@ -307,17 +315,8 @@ def test_trial_kill_after_the_manager_died_kills_over_ssh_or_owes_it(
     tmp_path: Path, two_machines: list[SshMachine]
 ) -> None:
     # it said "marked cancelled (it had ended)" and left the remote process running
-    config = v2_config(tmp_path, two_machines, trials=2)
-    (tmp_path / "code" / "mnist.py").write_text(TRIAL.replace('p.get("pause", 0.1)', "600"))
-    created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
-    assert created.returncode == 0, created.stderr
-    exp_id = created.stdout.split()[1]
-    wait_until(lambda: _ready([m.root / exp_id / "trials" for m in two_machines]), 120, "trials to run")
+    exp_id, _ = _orphaned(tmp_path, two_machines)
     directory = tmp_path / exp_id
-    wait_until(lambda: len([r for r in rows(directory) if r.handle]) == 2, 60, "the handles stored")
-    manager = int((directory / "manager.pid").read_text().split()[0])
-    os.kill(manager, signal.SIGKILL)
-    wait_until(lambda: not _alive(manager), 30, "the manager to die")
     up, down = two_machines
     by_machine = {r.handle["machine"]: r.id for r in rows(directory)}
     pid_of = {

@@ -8,17 +8,15 @@ import json
 import os
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from autolab.config.remote import RemoteMachineConfig
-from autolab.services import remote_ssh
 from autolab.services.base import ServiceError
 from autolab.services.remote import RemoteService
 from autolab.services.remote_scripts import SYNC, SYNC_MARK
 
-from .remote_helpers import ended, launch, reached, remote, started, trial_dir_on, where
+from .remote_helpers import ended, launch, reached, remote, scripts_run, started, trial_dir_on, where
 from .sshd import SshMachine
 from .test_contract import events_until, exited
 from .waiting import wait_until
@@ -114,14 +112,7 @@ VERSIONED = textwrap.dedent(
 def test_a_resumed_experiment_copies_its_code_again_only_when_it_changed(
     tmp_path: Path, two_machines: list[SshMachine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scripts: list[str] = []
-    run = remote_ssh.Ssh.run
-
-    def counted(self: remote_ssh.Ssh, script: str, *args: Any, **kwargs: Any) -> remote_ssh.Result:
-        scripts.append(script)
-        return run(self, script, *args, **kwargs)
-
-    monkeypatch.setattr(remote_ssh.Ssh, "run", counted)
+    scripts = scripts_run(monkeypatch)
     machine = two_machines[0]
     code = tmp_path / "code"
     code.mkdir()
