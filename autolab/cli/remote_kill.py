@@ -32,8 +32,15 @@ def kill_remote_trial(store: Store, directory: Path, row: TrialRow) -> tuple[boo
         while time.monotonic() < deadline:
             for event in service.poll():
                 if event.trial_id == row.id and event.kind == EventKind.EXITED:
-                    owed = row.id in service.owed.of(str(row.machine))
-                    return not owed, event.message if owed else f"killed on machine {row.machine}"
+                    if row.id in service.owed.of(str(row.machine)):  # its machine did not answer
+                        return False, event.message
+                    code = event.exit_code
+                    if code is not None and code >= 0:  # it ended there on its own while no manager ran
+                        return (
+                            False,
+                            f"marked cancelled (it had ended on machine {row.machine}, exit code {code})",
+                        )
+                    return True, f"killed on machine {row.machine}"
             time.sleep(0.05)
         return True, f"signalled on machine {row.machine}; it had not ended {KILL_TIMEOUT:g} s later"
     finally:
