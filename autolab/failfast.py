@@ -7,6 +7,7 @@ a missing file, a bad environment): the manager stops with an error quoting the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import protocol
@@ -16,6 +17,7 @@ from .statuses import TrialStatus
 from .store import Store
 
 FAIL_FAST = 5
+TAIL_BYTES = 65536  # of a trial's stderr, read for its last line
 WORKED = (TrialStatus.SUCCEEDED, TrialStatus.PAUSED, TrialStatus.NO_RESULT, TrialStatus.EARLY_STOPPED)
 
 
@@ -46,7 +48,10 @@ class FailFast:
 def last_stderr_line(trial_dir: Path) -> str | None:
     """The last non-blank line a trial wrote to its stderr (at most 300 characters), None if none."""
     try:
-        text = (trial_dir / protocol.STDERR_FILE).read_text(errors="replace")
+        with open(trial_dir / protocol.STDERR_FILE, "rb") as fh:  # its end only: stderr may be huge
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - TAIL_BYTES))
+            text = fh.read().decode("utf-8", "replace")
     except OSError:
         return None
     lines = [line.strip() for line in text.splitlines() if line.strip()]

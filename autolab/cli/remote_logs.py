@@ -12,11 +12,14 @@ from pathlib import Path
 
 from ..config import CONFIG_FILE, config_from_dict
 from ..services.remote import RemoteService
-from ..services.remote_checkpoints import PACK
 from ..store import Store, TrialRow
 
 FOLDER = "tensorboard"  # under NNI_OUTPUT_DIR, as NNI 2.x trials write them
 COPY_TIMEOUT = 600.0
+NO_FOLDER = 4
+# $1 a trial's log folder: its files as a tar on stdout; exit 4 when there is none. tar's exit 1 (a file
+# changed as it was read: a running trial writing its event file) still gives a good archive.
+PACK_LOGS = '[ -d "$1" ] || exit 4; cd "$1" && tar -cf - .; c=$?; [ "$c" -le 1 ] || exit "$c"'
 
 
 def fetch_logs(store: Store, directory: Path, rows: Iterable[TrialRow]) -> list[str]:
@@ -35,15 +38,16 @@ def fetch_logs(store: Store, directory: Path, rows: Iterable[TrialRow]) -> list[
                 )
                 continue
             if not service.reach(machine):
-                said.append(f"trial {row.id}: machine {machine.name} does not answer ({machine.error})")
+                said.append(
+                    f"trial {row.id}: its logs not copied: {machine.note() or 'machine ' + machine.name}"
+                )
                 continue
             there = f"{machine.directory}/trials/{row.id}/{FOLDER}"
-            result = machine.ssh.run(PACK, [there], timeout=COPY_TIMEOUT)
-            if result.ssh_failed:
-                said.append(f"trial {row.id}: its logs not copied from {machine.name}: {result.error()}")
-            elif result.returncode == 0:
+            result = machine.ssh.run(PACK_LOGS, [there], timeout=COPY_TIMEOUT)
+            if result.returncode == 0:
                 _unpack(result.stdout, directory / "trials" / row.id / FOLDER)
-            # else: no such folder there, the trial wrote no logs
+            elif result.returncode != NO_FOLDER:  # (none there: the trial wrote no logs)
+                said.append(f"trial {row.id}: its logs not copied from {machine.name}: {result.error()}")
     finally:
         service.close()
     return said

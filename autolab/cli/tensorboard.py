@@ -136,7 +136,13 @@ def cmd_start(args: argparse.Namespace) -> int:
         "url": url,
         "runs": len(found),
     }
-    (ref.directory / RECORD).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    try:
+        (ref.directory / RECORD).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    except OSError as exc:  # unrecorded, `stop` could not find it: it does not stay
+        _end(proc.pid, float(record["created"]))
+        raise UserError(
+            f"{ref.directory / RECORD}: cannot record the TensorBoard started: {exc.strerror}"
+        ) from None
     if not _wait_listening(proc, args.host, args.port):
         _end(proc.pid, float(record["created"]))
         (ref.directory / RECORD).unlink(missing_ok=True)

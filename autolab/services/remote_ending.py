@@ -80,17 +80,19 @@ class RemoteEnding(TrainingService):
             return
         trial.killed = True
         if not trial.launching:
-            if trial.machine.down_since is not None:  # no use waiting: it ends now, killed when back
-                self._owe(trial)
-            else:
-                self._signal(trial, "TERM")
+            self._signal(trial, "TERM")
 
     def _signal(self, trial: RemoteTrial, sig: str, force: bool = False) -> None:
+        machine = trial.machine
+        if machine.probe is None or machine.down_since is not None:
+            # no use waiting (and no folder known there, for a trial adopted on resume from a machine
+            # not reached since): it ends now, killed when the machine answers
+            self._owe(trial)
+            return
         now = time.monotonic()
         trial.term_sent, trial.kill_sent = (
             (now, trial.kill_sent) if sig == "TERM" else (trial.term_sent, True)
         )
-        machine = trial.machine
         args = [machine.directory, sig, "1" if force else "0", trial.launch.trial_id]
         self._submit(lambda: machine.ssh.run(KILL, args, timeout=60), lambda r: self._signalled(trial, r))
         machine.next_look = min(machine.next_look, now + min(self.poll_interval, 0.2))
@@ -104,19 +106,26 @@ class RemoteEnding(TrainingService):
 
     def _owe(self, trial: RemoteTrial) -> None:
         machine = trial.machine
-        self._abandon(machine, trial.launch.trial_id)
+        kept = self._abandon(machine, trial.launch.trial_id)
         why = "maxTrialDuration passed" if trial.timed_out else "killed"
+        state = machine.error or machine.setup_error or "not reached yet"
+        then = (
+            f"the kill is recorded ({OWED_FILE}) and carried out when the machine answers (by this "
+            "manager, or the next autolab resume)"
+            if kept
+            else f"the kill could not be recorded ({OWED_FILE} not writable): end its processes there by hand"
+        )
         self._end(
             trial.launch.trial_id,
             None,
-            f"{why} while machine {machine.name} was unreachable ({machine.error}); the kill is recorded "
-            f"({OWED_FILE}) and carried out when the machine answers",
+            f"{why} while machine {machine.name} was unreachable ({state}); {then}",
         )
 
-    def _abandon(self, machine: Machine, trial_id: str) -> None:
-        """What the trial left on the machine is killed when it answers, by this manager or a later one."""
+    def _abandon(self, machine: Machine, trial_id: str) -> bool:
+        """What the trial left on the machine is killed when it answers, by this manager or a later one
+        (False: only by this one, the record could not be written)."""
         machine.abandoned.add(trial_id)
-        self.owed.add(machine.name, [trial_id])
+        return self.owed.add(machine.name, [trial_id])
 
     def _kill_abandoned(self, machine: Machine) -> None:
         """Trials that ended while their machine did not answer may still run there: end them."""

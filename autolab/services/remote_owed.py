@@ -37,11 +37,13 @@ class OwedKills:
     def of(self, machine: str) -> set[str]:
         return set(self.by_machine.get(machine, ()))
 
-    def add(self, machine: str, trial_ids: Iterable[str]) -> None:
+    def add(self, machine: str, trial_ids: Iterable[str]) -> bool:
+        """Record them; False when the file could not be written (kept in memory only)."""
         ids = set(trial_ids)
         if not ids <= self.by_machine.get(machine, set()):
             self.by_machine.setdefault(machine, set()).update(ids)
-            self._save()
+            return self._save()
+        return True
 
     def done(self, machine: str, trial_ids: Iterable[str]) -> None:
         left = self.by_machine.get(machine, set()) - set(trial_ids)
@@ -52,16 +54,19 @@ class OwedKills:
                 self.by_machine.pop(machine, None)
             self._save()
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
         if self.path is None:
-            return
+            return True
         try:
             if not self.by_machine:
-                self.path.unlink(missing_ok=True)
-                return
+                if self.path.exists():
+                    self.path.unlink()
+                return True
             tmp = self.path.with_name(self.path.name + ".tmp")
             data = {m: sorted(ids) for m, ids in sorted(self.by_machine.items())}
             tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
             tmp.replace(self.path)
+            return True
         except OSError as exc:
             log.warning("cannot write %s (%s): owed kills are kept in memory only", self.path, exc)
+            return False

@@ -137,10 +137,14 @@ echo END
 # trial that recorded its exit status is otherwise skipped: its pid may be another program's now.
 KILL = """
 root="$1"; sig="$2"; force="$3"; shift 3
+boot=$(awk '/^btime/ {print $2}' /proc/stat 2>/dev/null)
 for id in "$@"; do
   d="$root/trials/$id"
   [ "$force" = 0 ] && [ -f "$d/exit_status" ] && continue
   pid=$(cat "$d/trial.pid" 2>/dev/null) || continue
+  # started before the machine last booted: that process is gone, its pid may be another's now
+  since=$(stat -c %Y "$d/trial.pid" 2>/dev/null || echo "")
+  [ -n "$boot" ] && [ -n "$since" ] && [ "$since" -lt "$boot" ] && continue
   kill -s "$sig" -- "-$pid" 2>/dev/null
 done
 exit 0

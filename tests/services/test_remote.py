@@ -264,3 +264,20 @@ def test_a_killed_trial_left_as_a_zombie_still_ends(
                     break
             except ChildProcessError:
                 break
+
+
+def test_a_trial_adopted_from_a_machine_never_reached_can_still_time_out(
+    tmp_path: Path, code_dir: Path, two_machines: list[SshMachine]
+) -> None:
+    # resume while the machine is down: maxTrialDuration (or a kill) of such a trial asked for the
+    # machine's folder, never known, and the poll raised (the experiment ended ERROR)
+    down = two_machines[0]
+    down.stop()
+    service = remote(tmp_path, two_machines, owed=tmp_path / "owed.json")
+    adopted = launch(tmp_path, "old", code_dir, max_duration=1.0)
+    handle = {"machine": down.config().name, "pid": 4242, "gpus": [], "started": 1.0}  # long past its limit
+    assert service.adopt(adopted, handle)
+    (gone,) = events_until(service, exited("old"))
+    service.close()
+    assert gone.timed_out and f"maxTrialDuration passed while machine {down.config().name}" in gone.message
+    assert json.loads((tmp_path / "owed.json").read_text()) == {down.config().name: ["old"]}

@@ -54,7 +54,7 @@ def test_remote_trials_logs_are_copied_then_served(
     try:
         assert main(["tensorboard", "start", "exp1", "--port", str(port)]) == 0
         out = capsys.readouterr().out
-        assert f"trial b: machine {down.config().name} does not answer" in out
+        assert f"trial b: its logs not copied: machine {down.config().name} unreachable since" in out
         assert "TensorBoard serves 1 trial(s) of experiment exp1" in out
         copied = list((directory / "trials" / "a" / "tensorboard").glob("events.out.tfevents*"))
         assert len(copied) == 1
