@@ -218,11 +218,19 @@ def test_manager_killed_and_resumed_adopts_remote_trials_and_loses_nothing(
         assert row.n_intermediate == 6 and [s["step"] for s in steps] == list(range(6)), row.id
 
 
+# a trial that runs until a file named `go` appears in its folder (or 600 s pass)
+WAIT_FOR_GO = """end = time.time() + 600
+while not (here / "go").exists() and time.time() < end:
+    time.sleep(0.1)
+"""
+HELD = TRIAL.replace("for step in range", WAIT_FOR_GO + "for step in range")
+
+
 def _orphaned(tmp_path: Path, two_machines: list[SshMachine]) -> tuple[str, list[int]]:
-    """An experiment created with `autolab create`, a long trial on each machine, its manager then
+    """An experiment created with `autolab create`, a held trial on each machine, its manager then
     killed with SIGKILL: its id, and the pids of its trials on the machines."""
     config = v2_config(tmp_path, two_machines, trials=2)
-    (tmp_path / "code" / "mnist.py").write_text(TRIAL.replace('p.get("pause", 0.1)', "600"))
+    (tmp_path / "code" / "mnist.py").write_text(HELD)
     created = autolab(tmp_path, "create", "--config", str(config), "--port", "0")
     assert created.returncode == 0, created.stderr
     exp_id = created.stdout.split()[1]
@@ -340,3 +348,19 @@ def test_trial_kill_after_the_manager_died_kills_over_ssh_or_owes_it(
     assert stopped.returncode == 0 and f"`autolab resume {exp_id}` carries them out" in stopped.stderr, (
         stopped
     )
+
+
+@pytest.mark.e2e
+def test_trial_kill_after_the_manager_died_of_a_trial_that_had_ended_says_so(
+    tmp_path: Path, two_machines: list[SshMachine]
+) -> None:
+    exp_id, _ = _orphaned(tmp_path, two_machines)
+    directory = tmp_path / exp_id
+    machine = two_machines[0]
+    (trial,) = [r for r in rows(directory) if r.handle["machine"] == machine.config().name]
+    there = machine.root / exp_id / "trials" / trial.id
+    (there / "go").write_text("")  # it ends on its own while no manager runs
+    wait_until(lambda: (there / "exit_status").exists(), 60, "the trial to end there")
+    said = autolab(tmp_path, "trial", "kill", "--trial_id", trial.id, exp_id)
+    assert said.returncode == 0, said.stdout + said.stderr
+    assert f"marked cancelled (it had ended on machine {machine.config().name}, exit code 0)" in said.stdout
