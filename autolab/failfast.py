@@ -17,7 +17,7 @@ from .statuses import TrialStatus
 from .store import Store
 
 FAIL_FAST = 5
-TAIL_BYTES = 65536  # of a trial's stderr, read for its last line
+TAIL_BYTES = 65536  # of a file (a trial's stderr), read for its last line
 WORKED = (TrialStatus.SUCCEEDED, TrialStatus.PAUSED, TrialStatus.NO_RESULT, TrialStatus.EARLY_STOPPED)
 
 
@@ -37,7 +37,7 @@ class FailFast:
         if self.failures < self.limit:
             return None
         stderr = trial_dir / protocol.STDERR_FILE
-        last = last_stderr_line(trial_dir)
+        last = last_line(stderr)
         said = f": {last}" if last else ""
         return (
             f"the first {self.limit} trials all failed (trial {trial.trial_id}: exit code {event.exit_code}"
@@ -45,10 +45,10 @@ class FailFast:
         )
 
 
-def last_stderr_line(trial_dir: Path) -> str | None:
-    """The last non-blank line a trial wrote to its stderr (at most 300 characters), None if none."""
+def last_line(path: Path) -> str | None:
+    """The last non-blank line of a file (a trial's stderr; at most 300 characters), None if none."""
     try:
-        with open(trial_dir / protocol.STDERR_FILE, "rb") as fh:  # its end only: stderr may be huge
+        with open(path, "rb") as fh:  # its end only: it may be huge
             fh.seek(0, os.SEEK_END)
             fh.seek(max(0, fh.tell() - TAIL_BYTES))
             text = fh.read().decode("utf-8", "replace")
@@ -68,7 +68,7 @@ def none_worked(store: Store, directory: Path) -> str | None:
     if not failed:
         return None
     last = max(failed, key=lambda r: r.seq)
-    said = last_stderr_line(directory / "trials" / last.id)
+    said = last_line(directory / "trials" / last.id / protocol.STDERR_FILE)
     why = f"trial {last.id} failed ({last.message or 'no reason recorded'})" + (f": {said}" if said else "")
     where = f"; its stderr: autolab log trial {store.get_meta('id')} --trial_id {last.id} --stderr"
     return f"no trial worked ({len(failed)} FAILED); {why}{where if said else ''}"

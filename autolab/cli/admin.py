@@ -191,6 +191,9 @@ def status_info(ref: ExperimentRef) -> dict[str, Any]:
         info = profile(ref, store)
         # why trials wait, as a scheduler's queue said it (Slurm's reason): {message: trials}
         waiting = Counter(r.message for r in store.trial_rows(status=["WAITING"]) if r.message)
+        # no trial worked yet: why the last one failed (read only then: it reads every trial)
+        quiet = info["error"] or info["best"] or info.get("front")
+        info["failing"] = None if quiet else none_worked(store, ref.directory)
     info["waiting"] = dict(waiting.most_common())
     info.pop("config", None)
     info["managerAlive"] = experiments.manager_alive(ref.directory)
@@ -230,11 +233,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  web UI:  {info['url']}")
     if info["error"]:
         print(f"  error:   {info['error']}")
-    elif not info["best"] and not info.get("front"):
-        with experiments.open_store(ref) as store:
-            failing = none_worked(store, ref.directory)
-        if failing:
-            print(f"  failing: {failing}")
+    if info["failing"]:
+        print(f"  failing: {info['failing']}")
     for note in info.get("notes") or []:  # the training service's: a remote machine unreachable...
         print(f"  note:    {note}")
     stopped = info["status"] in (

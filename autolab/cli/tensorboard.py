@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -22,8 +20,10 @@ from typing import Any
 
 from .. import experiments
 from ..errors import UserError
+from ..failfast import last_line
 from ..hostaddr import bare_host, check_host, connect_host, port_free, url_host
 from ..protocol import process_alive
+from ..services.orphans import kill_orphan
 from ..views import export_rows
 
 DEFAULT_PORT = 6006
@@ -139,14 +139,16 @@ def cmd_start(args: argparse.Namespace) -> int:
     try:
         (ref.directory / RECORD).write_text(json.dumps(record) + "\n", encoding="utf-8")
     except OSError as exc:  # unrecorded, `stop` could not find it: it does not stay
-        _end(proc.pid, float(record["created"]))
+        _quit(proc)
         raise UserError(
             f"{ref.directory / RECORD}: cannot record the TensorBoard started: {exc.strerror}"
         ) from None
     if not _wait_listening(proc, args.host, args.port):
-        _end(proc.pid, float(record["created"]))
+        _quit(proc)
         (ref.directory / RECORD).unlink(missing_ok=True)
-        raise UserError(f"TensorBoard did not start: {_last_line(log_path)} (its output: {log_path})")
+        raise UserError(
+            f"TensorBoard did not start: {last_line(log_path) or 'it exited at once'} (its output: {log_path})"
+        )
     print(f"TensorBoard serves {len(found)} trial(s) of experiment {ref.id}: {url}")
     print(f"Stop it: autolab tensorboard stop {ref.id}")
     return 0
@@ -171,7 +173,7 @@ def stop_serving(directory: Path) -> str | None:
             (directory / RECORD).unlink()
     if running is None:
         return None
-    _end(int(running["pid"]), float(running["created"]))
+    kill_orphan({"pid": running["pid"], "create_time": running["created"]}, grace=10.0)  # its group
     return str(running["url"])
 
 
@@ -185,18 +187,10 @@ def _running(directory: Path) -> dict[str, Any] | None:
     return record if alive else None
 
 
-def _end(pid: int, created: float) -> None:
-    """SIGTERM, then SIGKILL if it is still there after 10 s."""
-    deadline = time.monotonic() + 10.0
-    sig = signal.SIGTERM
-    while process_alive(pid, created):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        if time.monotonic() > deadline:
-            sig = signal.SIGKILL
-        time.sleep(0.1)
+def _quit(proc: subprocess.Popen[bytes]) -> None:
+    """End a TensorBoard this command started (and reap it)."""
+    proc.kill()
+    proc.wait()
 
 
 def _wait_listening(proc: subprocess.Popen[bytes], host: str, port: int) -> bool:
@@ -210,14 +204,6 @@ def _wait_listening(proc: subprocess.Popen[bytes], host: str, port: int) -> bool
         except OSError:
             time.sleep(0.2)
     return False
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        lines = []
-    return lines[-1][:300] if lines else "it exited at once"
 
 
 def _by_sequence(item: tuple[str, Path]) -> tuple[int, str]:
