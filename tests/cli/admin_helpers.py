@@ -3,12 +3,14 @@ output, check a one-line error."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
+from autolab import experiments
 from autolab.cli import main
 from autolab.store import Store
 
@@ -41,3 +43,14 @@ def table_ids(out: str) -> list[str]:
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("#"))
     return [line.split()[1] for line in lines[start + 1 :]]
+
+
+def stored_experiment(home: Path, exp_id: str, status: str = "DONE") -> Path:
+    """An experiment made by hand in AUTOLAB_HOME, registered, with no trial yet: its folder (open
+    its Store to add trials)."""
+    directory = home / exp_id
+    (directory / "trials").mkdir(parents=True)
+    with Store(directory, create=True) as store:
+        store.set_meta(id=exp_id, name="t", status=status, created=time.time(), elapsed=1.0, config={})
+    experiments.register(exp_id, "t", directory)
+    return directory

@@ -17,6 +17,7 @@ from autolab.cli import main
 from autolab.statuses import TrialStatus
 from autolab.store import Store
 from autolab.views import export_csv, export_rows
+from tests.cli.admin_helpers import stored_experiment
 
 FID = [
     ("a", {"x": 0.2, "TRIAL_BUDGET": 1}, {"budget": 1, "bracket": 0, "rung": 0, "config": "a"}, 0.2),
@@ -96,11 +97,7 @@ def test_export_and_api_carry_the_fidelity(exp: Path) -> None:
 def test_an_experiment_without_fidelity_shows_no_such_columns(
     autolab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    directory = autolab_home / "exp2"
-    (directory / "trials").mkdir(parents=True)
-    with Store(directory, create=True) as store:
-        store.set_meta(id="exp2", name="t", status="DONE", created=time.time(), elapsed=1.0, config={})
+    with Store(stored_experiment(autolab_home, "exp2")) as store:
         store.add_trial("p", {"x": 1})
-    experiments.register("exp2", "t", directory)
     assert main(["trial", "ls", "exp2"]) == 0
     assert "BUDGET" not in capsys.readouterr().out

@@ -3,25 +3,22 @@ which machine each ran on (its files are there); other experiments show no such 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from autolab import experiments
 from autolab.api.queries import trial_page
 from autolab.cli import main
 from autolab.statuses import TrialStatus
 from autolab.store import Store
 from autolab.views import export_csv, export_rows
+from tests.cli.admin_helpers import stored_experiment
 
 
 @pytest.fixture
 def exp(autolab_home: Path) -> Path:
-    directory = autolab_home / "exp1"
-    (directory / "trials").mkdir(parents=True)
-    with Store(directory, create=True) as store:
-        store.set_meta(id="exp1", name="t", status="DONE", created=time.time(), elapsed=1.0, config={})
+    directory = stored_experiment(autolab_home, "exp1")
+    with Store(directory) as store:
         for trial_id, machine in (("a", "bob@10.0.0.1:22"), ("b", "amy@10.0.0.2:2222")):
             store.add_trial(trial_id, {"x": 0.5})
             handle = {"machine": machine, "pid": 42, "gpus": [], "started": 1.0}
@@ -29,7 +26,6 @@ def exp(autolab_home: Path) -> Path:
                 trial_id, status=TrialStatus.SUCCEEDED, value=0.5, raw_value=0.5, handle=handle
             )
         store.add_trial("c", {"x": 0.1})  # not started yet: no machine
-    experiments.register("exp1", "t", directory)
     return directory
 
 
@@ -50,13 +46,10 @@ def test_trial_ls_export_and_api_name_the_machine(exp: Path, capsys: pytest.Capt
 def test_a_local_experiment_has_no_machine_column(
     autolab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    directory = autolab_home / "exp2"
-    (directory / "trials").mkdir(parents=True)
-    with Store(directory, create=True) as store:
-        store.set_meta(id="exp2", name="t", status="DONE", created=time.time(), elapsed=1.0, config={})
+    directory = stored_experiment(autolab_home, "exp2")
+    with Store(directory) as store:
         store.add_trial("a", {"x": 0.5})
         store.update_trial("a", status=TrialStatus.SUCCEEDED, value=0.5, raw_value=0.5, handle={"pid": 7})
-    experiments.register("exp2", "t", directory)
     assert main(["trial", "ls", "exp2"]) == 0
     assert "MACHINE" not in capsys.readouterr().out
     with Store(directory, readonly=True) as store:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from autolab import experiments
 from autolab.cli import main
 from autolab.cli.tensorboard import RECORD
 from autolab.protocol import process_alive
 from autolab.statuses import TrialStatus
 from autolab.store import Store
+from tests.cli.admin_helpers import stored_experiment
 
 pytest.importorskip("tensorboard", reason="TensorBoard is not installed (pip install tensorboard)")
 summary = pytest.importorskip("torch.utils.tensorboard", reason="torch is not installed")
@@ -32,10 +32,8 @@ def write_losses(folder: Path, scale: float) -> None:
 
 @pytest.fixture
 def exp(autolab_home: Path) -> Iterator[Path]:
-    directory = autolab_home / "tb1"
-    directory.mkdir(parents=True)
-    with Store(directory, create=True) as store:
-        store.set_meta(id="tb1", name="t", status="DONE", created=time.time(), elapsed=1.0, config={})
+    directory = stored_experiment(autolab_home, "tb1")
+    with Store(directory) as store:
         for trial_id in ("a", "b", "c"):
             store.add_trial(trial_id, {"x": 0.5})
             store.update_trial(trial_id, status=TrialStatus.SUCCEEDED, value=0.5, raw_value=0.5)
@@ -43,7 +41,6 @@ def exp(autolab_home: Path) -> Iterator[Path]:
     write_losses(trials / "a" / "tensorboard", 1.0)  # NNI 2.x: NNI_OUTPUT_DIR/tensorboard
     write_losses(trials / "b", 2.0)  # NNI 1.x: event files in the output folder itself
     (trials / "c").mkdir()  # wrote none
-    experiments.register("tb1", "t", directory)
     yield directory
     main(["tensorboard", "stop", "tb1"])  # never leave a TensorBoard behind, even when a test fails
 

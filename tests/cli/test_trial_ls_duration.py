@@ -8,20 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from autolab import experiments
 from autolab.cli import main
 from autolab.statuses import TrialStatus
 from autolab.store import Store
+from tests.cli.admin_helpers import stored_experiment
 
 
 def test_a_running_trial_shows_its_time_so_far(
     autolab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    directory = autolab_home / "exp1"
-    (directory / "trials").mkdir(parents=True)
     now = time.time()
-    with Store(directory, create=True) as store:
-        store.set_meta(id="exp1", name="t", status="RUNNING", created=now, elapsed=1.0, config={})
+    with Store(stored_experiment(autolab_home, "exp1", status="RUNNING")) as store:
         store.add_trial("done", {"x": 0.5})
         store.update_trial(
             "done",
@@ -34,7 +31,6 @@ def test_a_running_trial_shows_its_time_so_far(
         store.add_trial("runs", {"x": 0.1})
         store.update_trial("runs", status=TrialStatus.RUNNING, start_time=now - 3725)
         store.add_trial("waits", {"x": 0.2})
-    experiments.register("exp1", "t", directory)
     assert main(["trial", "ls", "exp1"]) == 0
     lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
     assert lines["done"][4] == "1m30s"
