@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 
-def run_time(start: float | None, end: float | None, now: float | None = None) -> float | None:
-    """How long a trial ran: start to end, or to now while it has no end (running, as the web UI
-    counts it); None before it started."""
-    if not start:
+def run_time(start: float | None, end: float | None, running: bool) -> float | None:
+    """How long a trial ran: start to end, or, while it runs, to now (as the web UI counts it);
+    None before it started, or when it ended with no end time recorded."""
+    if not start or not (end or running):
         return None
-    return (end or (time.time() if now is None else now)) - start
+    return (end or time.time()) - start
 
 
 def format_duration(seconds: float | None) -> str:

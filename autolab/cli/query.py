@@ -145,8 +145,7 @@ def cmd_trial_ls(args: argparse.Namespace) -> int:
     remote = any("machine" in r for r in rows)  # platform remote: the machine each ran on
     out = []
     for r in rows:
-        running = r["status"] == "RUNNING"  # how long it has run so far, as the web UI shows it
-        duration = run_time(r["startTime"], r["endTime"]) if r["endTime"] or running else None
+        duration = run_time(r["startTime"], r["endTime"], r["status"] == "RUNNING")
         value = ["-" if r["value"] is None else f"{_number(r['value']):.6g}"]
         if objectives is not None:
             got = r.get("objectives") or {}

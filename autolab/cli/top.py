@@ -133,8 +133,7 @@ def render(ref: experiments.ExperimentRef, k: int, worst: bool) -> tuple[str, Ex
     for rank, r in enumerate(shown, 1):
         values = inter.get(r.id, [])
         best_i = (max(values) if maximize else min(values)) if values else None
-        running = r.status == TrialStatus.RUNNING
-        duration = run_time(r.start_time, r.end_time) if r.end_time or running else None
+        duration = run_time(r.start_time, r.end_time, r.status == TrialStatus.RUNNING)
         table_rows.append(
             [
                 rank,
