@@ -253,7 +253,7 @@ class SlurmService(TrainingService):
                 continue
             if not job.started:
                 job.started, job.run_since = True, now
-                events.append(Event(trial_id, EventKind.STARTED, time=_started_at(job)))
+                events.append(Event(trial_id, EventKind.STARTED, time=_script_start(job.launch.trial_dir)))
             limit = job.launch.max_duration
             if (
                 limit is not None
@@ -272,7 +272,9 @@ class SlurmService(TrainingService):
             state is not None and state.state == "CANCELLED" and (job.killed or state.elapsed == 0)
         )
         if not job.started and not (cancelled_in_queue or (job.killed and state is None)):
-            events.append(Event(trial_id, EventKind.STARTED, time=_started_at(job)))  # ran between two looks
+            events.append(
+                Event(trial_id, EventKind.STARTED, time=_script_start(job.launch.trial_dir))
+            )  # ran between two looks
         slurm_state = state.state if state is not None else ""
         timed_out = job.timed_out or slurm_state in ("TIMEOUT", "DEADLINE")
         if job.timed_out and job.launch.max_duration is not None:
@@ -400,13 +402,9 @@ class SlurmService(TrainingService):
         """Queued and running jobs are left alone: a resumed manager adopts them."""
 
 
-def _started_at(job: _Job) -> float | None:
+def _script_start(trial_dir: Path) -> float | None:
     """When the job's script began (it writes the time first), so a trial's duration is the job's,
     not rounded to pollInterval; None when it has not said."""
-    return _script_start(job.launch.trial_dir)
-
-
-def _script_start(trial_dir: Path) -> float | None:
     text = _read_text(trial_dir / STARTED_FILE)
     try:
         return float(text) if text else None
